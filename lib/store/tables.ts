@@ -1,0 +1,41 @@
+/** Physical table names for one table prefix. Every query and migration goes through this. */
+export interface TableNames {
+  connectors: string;
+  scimTokens: string;
+  users: string;
+  userValues: string;
+  userAddresses: string;
+  userExtensions: string;
+  groups: string;
+  groupMembers: string;
+  auditEvents: string;
+  migrations: string;
+  migrationsLock: string;
+}
+
+const PREFIX_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,15}$|^$/;
+
+export function isValidTablePrefix(prefix: string): boolean {
+  return PREFIX_PATTERN.test(prefix);
+}
+
+export function tableNames(prefix: string): TableNames {
+  if (!isValidTablePrefix(prefix)) {
+    throw new Error(`tablePrefix "${prefix}" is invalid: use up to 16 letters, digits or underscores, starting with a letter`);
+  }
+  return {
+    connectors: `${prefix}connectors`,
+    scimTokens: `${prefix}scim_tokens`,
+    users: `${prefix}users`,
+    userValues: `${prefix}user_values`,
+    userAddresses: `${prefix}user_addresses`,
+    userExtensions: `${prefix}user_extensions`,
+    groups: `${prefix}groups`,
+    groupMembers: `${prefix}group_members`,
+    auditEvents: `${prefix}audit_events`,
+    migrations: `${prefix}knex_migrations`,
+    migrationsLock: `${prefix}knex_migrations_lock`,
+  };
+}
+
+export const DEFAULT_TABLE_PREFIX = 'idc_';

@@ -1,0 +1,196 @@
+import type { Knex } from 'knex';
+import { DEFAULT_TABLE_PREFIX, tableNames } from '../lib/store/tables.js';
+
+/**
+ * The identity store's tables. Times are epoch milliseconds (BIGINT) so that comparisons,
+ * filters and keyset cursors behave the same on SQLite and MariaDB. On MariaDB every table
+ * uses a binary collation: case-insensitive matching is done on normalised *_key columns,
+ * never by a collation (MariaDB's default ones also fold accents: josé = jose).
+ */
+export function identitySchemaMigration(prefix: string): { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> } {
+  const t = tableNames(prefix);
+  const binary = (knex: Knex, table: Knex.CreateTableBuilder) => {
+    if (isMysql(knex)) {
+      table.charset('utf8mb4');
+      table.collate('utf8mb4_bin');
+      table.engine('InnoDB');
+    }
+  };
+  return {
+    async up(knex) {
+      await knex.schema.createTable(t.connectors, (table) => {
+        binary(knex, table);
+        table.string('id', 36).primary();
+        table.string('organization_id', 191).notNullable();
+        table.string('name', 191).notNullable();
+        table.string('profile', 32).notNullable().defaultTo('entra');
+        table.string('oidc_issuer', 512).nullable();
+        table.string('oidc_client_id', 255).nullable();
+        table.text('oidc_client_secret_enc').nullable();
+        table.string('entra_tenant_id', 64).nullable();
+        table.text('settings').notNullable();
+        table.string('default_group_id', 36).nullable();
+        table.bigInteger('created_at').notNullable();
+        table.bigInteger('updated_at').notNullable();
+        table.unique(['organization_id', 'name'], { indexName: `${t.connectors}_org_name_uq` });
+      });
+
+      await knex.schema.createTable(t.scimTokens, (table) => {
+        binary(knex, table);
+        table.string('id', 36).primary();
+        table.string('connector_id', 36).notNullable().references('id').inTable(t.connectors).onDelete('CASCADE');
+        table.string('token_hash', 64).notNullable();
+        table.string('display_prefix', 16).notNullable();
+        table.string('label', 191).nullable();
+        table.bigInteger('created_at').notNullable();
+        table.bigInteger('last_used_at').nullable();
+        table.bigInteger('expires_at').nullable();
+        table.bigInteger('revoked_at').nullable();
+        table.unique(['token_hash'], { indexName: `${t.scimTokens}_hash_uq` });
+        table.index(['connector_id'], `${t.scimTokens}_connector_ix`);
+      });
+
+      await knex.schema.createTable(t.users, (table) => {
+        binary(knex, table);
+        table.string('id', 36).primary();
+        table.string('connector_id', 36).notNullable().references('id').inTable(t.connectors).onDelete('CASCADE');
+        table.string('external_id', 255).nullable();
+        table.string('user_name', 255).notNullable();
+        table.string('user_name_key', 255).notNullable();
+        table.boolean('active').notNullable().defaultTo(true);
+        table.string('given_name', 255).nullable();
+        table.string('family_name', 255).nullable();
+        table.string('display_name', 255).nullable();
+        table.string('display_name_key', 255).nullable();
+        table.string('title', 255).nullable();
+        table.string('user_type', 64).nullable();
+        table.string('locale', 64).nullable();
+        table.string('preferred_language', 64).nullable();
+        table.string('login_method', 16).notNullable().defaultTo('builtin');
+        table.string('web_role', 32).nullable();
+        table.boolean('protected').notNullable().defaultTo(false);
+        table.string('password_hash', 255).nullable();
+        table.integer('version').notNullable().defaultTo(1);
+        table.text('document', 'mediumtext').notNullable();
+        table.bigInteger('created_at').notNullable();
+        table.bigInteger('updated_at').notNullable();
+        table.unique(['connector_id', 'user_name_key'], { indexName: `${t.users}_user_name_uq` });
+        table.index(['connector_id', 'external_id'], `${t.users}_external_id_ix`);
+        table.index(['connector_id', 'id'], `${t.users}_connector_id_ix`);
+        table.index(['connector_id', 'display_name_key'], `${t.users}_display_name_ix`);
+        table.index(['connector_id', 'created_at'], `${t.users}_created_ix`);
+        table.index(['connector_id', 'updated_at'], `${t.users}_updated_ix`);
+      });
+
+      // emails, phoneNumbers, ims, photos, entitlements, roles, x509Certificates: one shape, one table.
+      await knex.schema.createTable(t.userValues, (table) => {
+        binary(knex, table);
+        table.bigIncrements('id');
+        table.string('user_id', 36).notNullable().references('id').inTable(t.users).onDelete('CASCADE');
+        table.string('connector_id', 36).notNullable();
+        table.string('attribute', 32).notNullable();
+        table.integer('position').notNullable();
+        table.text('value').nullable();
+        table.string('value_key', 255).nullable();
+        table.string('type', 64).nullable();
+        table.string('display', 255).nullable();
+        table.boolean('is_primary').notNullable().defaultTo(false);
+        table.index(['connector_id', 'attribute', 'value_key'], `${t.userValues}_lookup_ix`);
+        table.index(['user_id', 'attribute'], `${t.userValues}_user_ix`);
+      });
+
+      await knex.schema.createTable(t.userAddresses, (table) => {
+        binary(knex, table);
+        table.bigIncrements('id');
+        table.string('user_id', 36).notNullable().references('id').inTable(t.users).onDelete('CASCADE');
+        table.string('connector_id', 36).notNullable();
+        table.integer('position').notNullable();
+        table.string('type', 64).nullable();
+        table.text('formatted').nullable();
+        table.string('street_address', 512).nullable();
+        table.string('locality', 255).nullable();
+        table.string('region', 255).nullable();
+        table.string('postal_code', 64).nullable();
+        table.string('country', 64).nullable();
+        table.boolean('is_primary').notNullable().defaultTo(false);
+        table.index(['user_id'], `${t.userAddresses}_user_ix`);
+        table.index(['connector_id', 'locality'], `${t.userAddresses}_locality_ix`);
+      });
+
+      // Extension attributes (enterprise, Metadata keys, folders, primaryWorkspace, …) one value a row.
+      await knex.schema.createTable(t.userExtensions, (table) => {
+        binary(knex, table);
+        table.bigIncrements('id');
+        table.string('user_id', 36).notNullable().references('id').inTable(t.users).onDelete('CASCADE');
+        table.string('connector_id', 36).notNullable();
+        table.string('schema_urn', 191).notNullable();
+        table.string('attr_path', 191).notNullable();
+        table.integer('position').notNullable();
+        table.text('value').nullable();
+        table.string('value_key', 255).nullable();
+        table.index(['connector_id', 'schema_urn', 'attr_path', 'value_key'], `${t.userExtensions}_lookup_ix`);
+        table.index(['user_id'], `${t.userExtensions}_user_ix`);
+      });
+
+      await knex.schema.createTable(t.groups, (table) => {
+        binary(knex, table);
+        table.string('id', 36).primary();
+        table.string('connector_id', 36).notNullable().references('id').inTable(t.connectors).onDelete('CASCADE');
+        table.string('display_name', 255).notNullable();
+        table.string('display_name_key', 255).notNullable();
+        table.string('external_id', 255).nullable();
+        table.integer('version').notNullable().defaultTo(1);
+        table.text('document').notNullable();
+        table.bigInteger('created_at').notNullable();
+        table.bigInteger('updated_at').notNullable();
+        table.unique(['connector_id', 'display_name_key'], { indexName: `${t.groups}_display_name_uq` });
+        table.index(['connector_id', 'external_id'], `${t.groups}_external_id_ix`);
+        table.index(['connector_id', 'id'], `${t.groups}_connector_id_ix`);
+      });
+
+      await knex.schema.createTable(t.groupMembers, (table) => {
+        binary(knex, table);
+        table.string('group_id', 36).notNullable().references('id').inTable(t.groups).onDelete('CASCADE');
+        table.string('user_id', 36).notNullable().references('id').inTable(t.users).onDelete('CASCADE');
+        table.string('display', 255).nullable();
+        table.bigInteger('created_at').notNullable();
+        table.primary(['group_id', 'user_id']);
+        table.index(['user_id', 'group_id'], `${t.groupMembers}_user_ix`);
+      });
+
+      await knex.schema.createTable(t.auditEvents, (table) => {
+        binary(knex, table);
+        table.bigIncrements('id');
+        table.string('connector_id', 36).nullable();
+        table.bigInteger('at').notNullable();
+        table.string('request_id', 64).nullable();
+        table.string('actor', 191).notNullable();
+        table.string('operation', 64).notNullable();
+        table.string('resource_type', 32).nullable();
+        table.string('resource_id', 36).nullable();
+        table.string('outcome', 16).notNullable();
+        table.integer('status').nullable();
+        table.string('scim_type', 32).nullable();
+        table.text('detail').nullable();
+        table.index(['connector_id', 'at'], `${t.auditEvents}_connector_at_ix`);
+        table.index(['connector_id', 'resource_id'], `${t.auditEvents}_resource_ix`);
+      });
+    },
+
+    async down(knex) {
+      for (const name of [t.auditEvents, t.groupMembers, t.groups, t.userExtensions, t.userAddresses, t.userValues, t.users, t.scimTokens, t.connectors]) {
+        await knex.schema.dropTableIfExists(name);
+      }
+    },
+  };
+}
+
+function isMysql(knex: Knex): boolean {
+  const client = String(knex.client.config.client ?? '');
+  return client === 'mysql' || client === 'mysql2';
+}
+
+// For the host's own Knex CLI (knexfile.ts): the prefix comes from IDENTITY_TABLE_PREFIX.
+const fromEnvironment = identitySchemaMigration(process.env.IDENTITY_TABLE_PREFIX ?? DEFAULT_TABLE_PREFIX);
+export const up = fromEnvironment.up;
+export const down = fromEnvironment.down;
