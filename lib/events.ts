@@ -1,0 +1,49 @@
+import { EventEmitter } from 'node:events';
+import type { StoredGroup, StoredUser } from './store/types.js';
+
+export interface LoginEvent {
+  connectorId: string | null;
+  userId: string | null;
+  reason?: string;
+  requestId?: string;
+}
+
+/** What the host can listen to; payloads are the stored records after the change. */
+export interface IdentityEventMap {
+  'user.created': [StoredUser];
+  'user.updated': [StoredUser];
+  'user.deactivated': [StoredUser];
+  'user.deleted': [{ id: string; connectorId: string }];
+  'group.created': [StoredGroup];
+  'group.updated': [StoredGroup];
+  'group.deleted': [{ id: string; connectorId: string }];
+  'membership.added': [{ groupId: string; connectorId: string; userIds: string[] }];
+  'membership.removed': [{ groupId: string; connectorId: string; userIds: string[] | 'all' }];
+  'login.succeeded': [LoginEvent];
+  'login.failed': [LoginEvent];
+}
+
+export type IdentityEventName = keyof IdentityEventMap;
+
+export class IdentityEvents extends EventEmitter<IdentityEventMap> {}
+
+/**
+ * Events raised inside a transaction are held until it commits, so listeners never see a
+ * change that was rolled back.
+ */
+export class EventBuffer {
+  private pending: Array<() => void> = [];
+  constructor(private readonly target: IdentityEvents, private readonly deferred: boolean) {}
+
+  emit<K extends IdentityEventName>(name: K, ...args: IdentityEventMap[K]): void {
+    const fire = () => { this.target.emit(name, ...(args as never)); };
+    if (this.deferred) this.pending.push(fire);
+    else fire();
+  }
+
+  flush(): void {
+    const pending = this.pending;
+    this.pending = [];
+    for (const fire of pending) fire();
+  }
+}

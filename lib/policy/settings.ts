@@ -1,0 +1,67 @@
+import { isWebRole, WEB_ROLES, type ConnectorSettings, type WebRole } from '../store/types.js';
+
+export const DEFAULT_SETTINGS: ConnectorSettings = {
+  groupsEnabled: true,
+  groupDisplayNamePrefix: '',
+  allowExtensionPassthrough: false,
+  acceptPassword: false,
+  roleMap: Object.fromEntries(WEB_ROLES.map((r) => [r, r])) as Record<string, WebRole>,
+  deleteMode: 'delete',
+  ssoMatchClaims: ['preferred_username', 'upn'],
+  ssoJitProvisioning: false,
+};
+
+const MATCH_CLAIMS = ['preferred_username', 'upn', 'email'] as const;
+
+/**
+ * Merges a partial settings object over the current one, refusing anything malformed with a
+ * message that names the setting: settings come from admins and scripts.
+ */
+export function mergeSettings(current: ConnectorSettings, patch: unknown): ConnectorSettings {
+  if (!patch || typeof patch !== 'object' || Array.isArray(patch)) throw new SettingsError('settings must be a JSON object');
+  const next: ConnectorSettings = { ...current, roleMap: { ...current.roleMap }, ssoMatchClaims: [...current.ssoMatchClaims] };
+  for (const [key, value] of Object.entries(patch as Record<string, unknown>)) {
+    switch (key) {
+      case 'groupsEnabled': case 'allowExtensionPassthrough': case 'acceptPassword': case 'ssoJitProvisioning':
+        if (typeof value !== 'boolean') throw new SettingsError(`${key} must be true or false`);
+        next[key] = value;
+        break;
+      case 'groupDisplayNamePrefix':
+        if (typeof value !== 'string' || value.length > 32) throw new SettingsError('groupDisplayNamePrefix must be a string of at most 32 characters');
+        next.groupDisplayNamePrefix = value;
+        break;
+      case 'deleteMode':
+        if (value !== 'delete' && value !== 'deactivate') throw new SettingsError('deleteMode must be "delete" or "deactivate"');
+        next.deleteMode = value;
+        break;
+      case 'roleMap': {
+        if (!value || typeof value !== 'object' || Array.isArray(value)) throw new SettingsError('roleMap must map Entra app-role values to web roles');
+        const map: Record<string, WebRole> = {};
+        for (const [from, to] of Object.entries(value as Record<string, unknown>)) {
+          if (!isWebRole(to)) throw new SettingsError(`roleMap["${from}"] must be one of ${WEB_ROLES.join(', ')}`);
+          map[from] = to;
+        }
+        next.roleMap = map;
+        break;
+      }
+      case 'ssoMatchClaims':
+        if (!Array.isArray(value) || !value.every((c) => (MATCH_CLAIMS as readonly string[]).includes(c))) {
+          throw new SettingsError(`ssoMatchClaims must be a list of ${MATCH_CLAIMS.join(', ')}`);
+        }
+        next.ssoMatchClaims = value as ConnectorSettings['ssoMatchClaims'];
+        break;
+      default:
+        throw new SettingsError(`unknown setting "${key}"`);
+    }
+  }
+  return next;
+}
+
+export function parseStoredSettings(json: string): ConnectorSettings {
+  const stored = JSON.parse(json || '{}') as Partial<ConnectorSettings>;
+  return { ...DEFAULT_SETTINGS, ...stored, roleMap: { ...(stored.roleMap ?? DEFAULT_SETTINGS.roleMap) } };
+}
+
+export class SettingsError extends Error {
+  constructor(message: string) { super(message); this.name = 'SettingsError'; }
+}

@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { isUniqueViolation, toDate, type StoreContext } from './context.js';
+import { StoreError } from './errors.js';
+import { DEFAULT_SETTINGS, mergeSettings, parseStoredSettings } from '../policy/settings.js';
+import type { Connector } from './types.js';
+
+type Row = Record<string, unknown>;
+
+function fromRow(row: Row): Connector {
+  return {
+    id: String(row.id),
+    organizationId: String(row.organization_id),
+    name: String(row.name),
+    profile: String(row.profile),
+    oidc: {
+      issuer: (row.oidc_issuer as string | null) ?? null,
+      clientId: (row.oidc_client_id as string | null) ?? null,
+      tenantId: (row.entra_tenant_id as string | null) ?? null,
+      hasClientSecret: Boolean(row.oidc_client_secret_enc),
+    },
+    settings: parseStoredSettings(String(row.settings)),
+    defaultGroupId: (row.default_group_id as string | null) ?? null,
+    createdAt: toDate(row.created_at),
+    updatedAt: toDate(row.updated_at),
+  };
+}
+
+export interface OidcWrite { issuer: string; clientId: string; tenantId: string | null; clientSecretEncrypted?: string }
+
+export class ConnectorStore {
+  constructor(private readonly ctx: StoreContext) {}
+  private get db() { return this.ctx.db; }
+  private get t() { return this.ctx.tables; }
+
+  async create(input: { organizationId: string; name: string; profile?: string; settings?: unknown }): Promise<Connector> {
+    const settings = input.settings === undefined ? DEFAULT_SETTINGS : mergeSettings(DEFAULT_SETTINGS, input.settings);
+    const id = randomUUID();
+    const now = Date.now();
+    try {
+      await this.db(this.t.connectors).insert({
+        id, organization_id: input.organizationId, name: input.name, profile: input.profile ?? 'entra',
+        settings: JSON.stringify(settings), created_at: now, updated_at: now,
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new StoreError('conflict', `organization "${input.organizationId}" already has a connector named "${input.name}"`);
+      throw error;
+    }
+    return (await this.get(id))!;
+  }
+
+  async get(id: string): Promise<Connector | undefined> {
+    const row = await this.db(this.t.connectors).where({ id }).first();
+    return row ? fromRow(row) : undefined;
+  }
+
+  async require(id: string): Promise<Connector> {
+    const connector = await this.get(id);
+    if (!connector) throw new StoreError('not_found', `connector ${id} not found`);
+    return connector;
+  }
+
+  async list(filter: { organizationId?: string } = {}): Promise<Connector[]> {
+    const q = this.db(this.t.connectors).orderBy('created_at');
+    if (filter.organizationId) q.where('organization_id', filter.organizationId);
+    return (await q).map(fromRow);
+  }
+
+  async findByName(organizationId: string, name: string): Promise<Connector | undefined> {
+    const row = await this.db(this.t.connectors).where({ organization_id: organizationId, name }).first();
+    return row ? fromRow(row) : undefined;
+  }
+
+  async updateSettings(id: string, patch: unknown): Promise<Connector> {
+    const current = await this.require(id);
+    const settings = mergeSettings(current.settings, patch);
+    await this.db(this.t.connectors).where({ id }).update({ settings: JSON.stringify(settings), updated_at: Date.now() });
+    return this.require(id);
+  }
+
+  async setOidc(id: string, oidc: OidcWrite): Promise<Connector> {
+    await this.require(id);
+    const update: Row = { oidc_issuer: oidc.issuer, oidc_client_id: oidc.clientId, entra_tenant_id: oidc.tenantId, updated_at: Date.now() };
+    if (oidc.clientSecretEncrypted !== undefined) update.oidc_client_secret_enc = oidc.clientSecretEncrypted;
+    await this.db(this.t.connectors).where({ id }).update(update);
+    return this.require(id);
+  }
+
+  async clearOidc(id: string): Promise<Connector> {
+    await this.db(this.t.connectors).where({ id }).update({ oidc_issuer: null, oidc_client_id: null, entra_tenant_id: null, oidc_client_secret_enc: null, updated_at: Date.now() });
+    return this.require(id);
+  }
+
+  /** The encrypted client secret; only the SSO module decrypts it. */
+  async encryptedClientSecret(id: string): Promise<string | null> {
+    const row = await this.db(this.t.connectors).select('oidc_client_secret_enc').where({ id }).first();
+    return (row?.oidc_client_secret_enc as string | null) ?? null;
+  }
+
+  /** Names the default group; it must be a group of the same connector. */
+  async setDefaultGroup(id: string, groupId: string | null): Promise<Connector> {
+    await this.require(id);
+    if (groupId !== null) {
+      const group = await this.db(this.t.groups).select('id').where({ id: groupId, connector_id: id }).first();
+      if (!group) throw new StoreError('invalid_reference', `default group ${groupId} is not a group of connector ${id}`);
+    }
+    await this.db(this.t.connectors).where({ id }).update({ default_group_id: groupId, updated_at: Date.now() });
+    return this.require(id);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return (await this.db(this.t.connectors).where({ id }).delete()) > 0;
+  }
+}

@@ -1,0 +1,220 @@
+import { v7 as uuidv7 } from 'uuid';
+import type { EventBuffer } from '../events.js';
+import type { Atomic } from './atomic.js';
+import { chunks, isUniqueViolation, toDate, type StoreContext } from './context.js';
+import { StoreError } from './errors.js';
+import { applyFilter, sortExpression } from './filter-sql.js';
+import { normalizeKey } from './keys.js';
+import type { GroupMember, ListQuery, ListResult, MemberInput, MembershipChange, ResourceDocument, StoredGroup } from './types.js';
+import type { UserStore } from './users.js';
+
+type Row = Record<string, unknown>;
+const COLUMNS = ['id', 'connector_id', 'display_name', 'external_id', 'version', 'document', 'created_at', 'updated_at'];
+
+function fromRow(row: Row): StoredGroup {
+  return {
+    id: String(row.id),
+    connectorId: String(row.connector_id),
+    displayName: String(row.display_name),
+    externalId: (row.external_id as string | null) ?? null,
+    version: Number(row.version),
+    document: JSON.parse(String(row.document)),
+    createdAt: toDate(row.created_at),
+    updatedAt: toDate(row.updated_at),
+  };
+}
+
+export interface MembershipOutcome { added: string[]; removed: string[] | 'all' }
+
+/** Groups and their membership. Membership changes are set-based: one statement a batch. */
+export class GroupStore {
+  constructor(private readonly ctx: StoreContext, private readonly users: UserStore, private readonly events: EventBuffer, private readonly atomic: Atomic) {}
+
+  private get db() { return this.ctx.db; }
+  private get t() { return this.ctx.tables; }
+
+  async create(connectorId: string, document: ResourceDocument, members: MemberInput[] = []): Promise<{ group: StoredGroup; outcome: MembershipOutcome }> {
+    if (this.atomic.outside) return this.atomic.run((s) => s.groups.create(connectorId, document, members));
+    const id = uuidv7();
+    const now = Date.now();
+    const displayName = String(document.displayName);
+    try {
+      await this.db(this.t.groups).insert({
+        id,
+        connector_id: connectorId,
+        display_name: displayName,
+        display_name_key: normalizeKey(displayName),
+        external_id: (document.externalId as string | undefined) ?? null,
+        version: 1,
+        document: JSON.stringify(document),
+        created_at: now,
+        updated_at: now,
+      });
+    } catch (error) {
+      throw this.translate(error, displayName);
+    }
+    const added = await this.addMembers(connectorId, id, members, now);
+    const group = await this.get(connectorId, id, { withMembers: true });
+    if (!group) throw new StoreError('not_found', 'group vanished during creation');
+    this.events.emit('group.created', group);
+    if (added.length) this.events.emit('membership.added', { groupId: id, connectorId, userIds: added });
+    return { group, outcome: { added, removed: [] } };
+  }
+
+  /**
+   * Replaces the document and applies membership changes in order, bumping the version once.
+   * Runs inside the caller's transaction.
+   */
+  async update(connectorId: string, id: string, change: { document?: ResourceDocument; membership?: MembershipChange[]; expectedVersion?: number }): Promise<{ group: StoredGroup; outcome: MembershipOutcome }> {
+    if (this.atomic.outside) return this.atomic.run((s) => s.groups.update(connectorId, id, change));
+    const current = await this.lockVersion(connectorId, id);
+    if (change.expectedVersion !== undefined && change.expectedVersion !== current) {
+      throw new StoreError('version_mismatch', 'the group changed since that version was read', { current });
+    }
+    const now = Date.now();
+    const update: Row = { version: current + 1, updated_at: now };
+    if (change.document) {
+      const displayName = String(change.document.displayName);
+      Object.assign(update, {
+        display_name: displayName,
+        display_name_key: normalizeKey(displayName),
+        external_id: (change.document.externalId as string | undefined) ?? null,
+        document: JSON.stringify(change.document),
+      });
+    }
+    try {
+      await this.db(this.t.groups).where({ id, connector_id: connectorId }).update(update);
+    } catch (error) {
+      throw this.translate(error, String(change.document?.displayName));
+    }
+    const outcome: MembershipOutcome = { added: [], removed: [] };
+    for (const step of change.membership ?? []) {
+      if (step.op === 'add') outcome.added.push(...await this.addMembers(connectorId, id, step.members, now));
+      else if (step.op === 'remove') outcome.removed = mergeRemoved(outcome.removed, await this.removeMembers(id, step.userIds));
+      else {
+        await this.db(this.t.groupMembers).where({ group_id: id }).delete();
+        outcome.removed = 'all';
+        if (step.op === 'replace') outcome.added.push(...await this.addMembers(connectorId, id, step.members, now));
+      }
+    }
+    const group = await this.get(connectorId, id, { withMembers: true });
+    if (!group) throw new StoreError('not_found', `group ${id} not found`);
+    this.events.emit('group.updated', group);
+    if (outcome.removed === 'all' || outcome.removed.length) this.events.emit('membership.removed', { groupId: id, connectorId, userIds: outcome.removed });
+    if (outcome.added.length) this.events.emit('membership.added', { groupId: id, connectorId, userIds: outcome.added });
+    return { group, outcome };
+  }
+
+  async delete(connectorId: string, id: string): Promise<boolean> {
+    if (this.atomic.outside) return this.atomic.run((s) => s.groups.delete(connectorId, id));
+    // Clear it as a default group first, so no connector points at a deleted group.
+    await this.db(this.t.connectors).where({ id: connectorId, default_group_id: id }).update({ default_group_id: null, updated_at: Date.now() });
+    const deleted = (await this.db(this.t.groups).where({ id, connector_id: connectorId }).delete()) > 0;
+    if (deleted) this.events.emit('group.deleted', { id, connectorId });
+    return deleted;
+  }
+
+  async get(connectorId: string, id: string, options: { withMembers?: boolean } = {}): Promise<StoredGroup | undefined> {
+    const row = await this.db(this.t.groups).select(COLUMNS).where({ id, connector_id: connectorId }).first();
+    if (!row) return undefined;
+    const group = fromRow(row);
+    if (options.withMembers) group.members = (await this.membersOf([id])).get(id) ?? [];
+    return group;
+  }
+
+  async findByDisplayName(connectorId: string, displayName: string): Promise<StoredGroup | undefined> {
+    const row = await this.db(this.t.groups).select(COLUMNS).where({ connector_id: connectorId, display_name_key: normalizeKey(displayName) }).first();
+    return row ? fromRow(row) : undefined;
+  }
+
+  async list(connectorId: string, query: ListQuery, options: { withMembers?: boolean } = {}): Promise<ListResult<StoredGroup>> {
+    const base = () => {
+      const qb = this.db(`${this.t.groups} as g`).where('g.connector_id', connectorId);
+      if (query.filter) applyFilter(qb, query.filter, 'Group', this.ctx, 'g', connectorId);
+      return qb;
+    };
+    const totalRow = await base().count({ n: '*' }).first();
+    const direction = query.sortOrder === 'descending' ? 'desc' : 'asc';
+    const sortExpr = query.sortBy ? sortExpression('Group', query.sortBy, 'g') : undefined;
+    const page = base().select('g.id');
+    if (sortExpr) page.orderByRaw(`${sortExpr} ${direction}`);
+    page.orderBy('g.id', direction).limit(query.count).offset(Math.max(0, (query.startIndex ?? 1) - 1));
+    const ids = (await page).map((r: Row) => String(r.id));
+    const rows = ids.length ? await this.db(this.t.groups).select(COLUMNS).whereIn('id', ids) : [];
+    const byId = new Map(rows.map((r: Row) => [String(r.id), fromRow(r)]));
+    const items = ids.map((id) => byId.get(id)).filter((g): g is StoredGroup => Boolean(g));
+    if (options.withMembers && items.length) {
+      const members = await this.membersOf(ids);
+      for (const g of items) g.members = members.get(g.id) ?? [];
+    }
+    return { totalResults: Number(totalRow?.n ?? 0), items };
+  }
+
+  async memberCount(groupId: string): Promise<number> {
+    const row = await this.db(this.t.groupMembers).where('group_id', groupId).count({ n: '*' }).first();
+    return Number(row?.n ?? 0);
+  }
+
+  /** Validates every id first (nothing is inserted if one is unknown), then inserts, ignoring duplicates. */
+  private async addMembers(connectorId: string, groupId: string, members: MemberInput[], now: number): Promise<string[]> {
+    if (!members.length) return [];
+    const unique = new Map<string, MemberInput>();
+    for (const m of members) unique.set(m.value, m);
+    const ids = [...unique.keys()];
+    const existing = await this.users.existingIds(connectorId, ids);
+    const missing = ids.filter((id) => !existing.has(id));
+    if (missing.length) {
+      throw new StoreError('invalid_reference', `member ${missing.slice(0, 5).map((m) => `"${m}"`).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''} is not a user of this connector`, { missing });
+    }
+    for (const chunk of chunks(ids)) {
+      await this.db(this.t.groupMembers)
+        .insert(chunk.map((userId) => ({ group_id: groupId, user_id: userId, display: unique.get(userId)?.display?.slice(0, 255) ?? null, created_at: now })))
+        .onConflict(['group_id', 'user_id'])
+        .ignore();
+    }
+    return ids;
+  }
+
+  private async removeMembers(groupId: string, userIds: string[]): Promise<string[]> {
+    const ids = [...new Set(userIds)];
+    for (const chunk of chunks(ids)) {
+      await this.db(this.t.groupMembers).where('group_id', groupId).whereIn('user_id', chunk).delete();
+    }
+    return ids;
+  }
+
+  private async membersOf(groupIds: string[]): Promise<Map<string, GroupMember[]>> {
+    const out = new Map<string, GroupMember[]>();
+    for (const chunk of chunks(groupIds)) {
+      const rows = await this.db(`${this.t.groupMembers} as m`)
+        .join(`${this.t.users} as u`, 'u.id', 'm.user_id')
+        .select('m.group_id', 'm.user_id', 'm.display', 'u.display_name')
+        .whereIn('m.group_id', chunk)
+        .orderBy('m.user_id');
+      for (const r of rows) {
+        const list = out.get(String(r.group_id)) ?? [];
+        // A display sent by the client is kept; otherwise the user's own displayName.
+        list.push({ value: String(r.user_id), display: (r.display as string | null) ?? (r.display_name as string | null) ?? null });
+        out.set(String(r.group_id), list);
+      }
+    }
+    return out;
+  }
+
+  private async lockVersion(connectorId: string, id: string): Promise<number> {
+    const q = this.db(this.t.groups).select('version').where({ id, connector_id: connectorId });
+    if (this.ctx.dialect === 'mysql') q.forUpdate();
+    const row = await q.first();
+    if (!row) throw new StoreError('not_found', `group ${id} not found`);
+    return Number(row.version);
+  }
+
+  private translate(error: unknown, displayName: string): unknown {
+    if (isUniqueViolation(error)) return new StoreError('conflict', `a group named "${displayName}" already exists`, { attribute: 'displayName' });
+    return error;
+  }
+}
+
+function mergeRemoved(current: string[] | 'all', more: string[]): string[] | 'all' {
+  return current === 'all' ? 'all' : [...current, ...more];
+}

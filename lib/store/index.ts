@@ -1,0 +1,56 @@
+import type { Knex } from 'knex';
+import { EventBuffer, IdentityEvents } from '../events.js';
+import type { Atomic } from './atomic.js';
+import { AuditStore } from './audit.js';
+import { ConnectorStore } from './connectors.js';
+import { dialectOf, type StoreContext } from './context.js';
+import { GroupStore } from './groups.js';
+import { migrateLatest, migrateRollbackAll } from './migrate.js';
+import { tableNames, type TableNames } from './tables.js';
+import { TokenStore } from './tokens.js';
+import { UserStore } from './users.js';
+
+export * from './types.js';
+export { StoreError, isStoreError } from './errors.js';
+
+/**
+ * The typed store API. `transaction(fn)` gives `fn` a store bound to one transaction; events
+ * raised inside it reach listeners only after it commits.
+ */
+export class IdentityStore {
+  readonly connectors: ConnectorStore;
+  readonly tokens: TokenStore;
+  readonly users: UserStore;
+  readonly groups: GroupStore;
+  readonly audit: AuditStore;
+  private readonly buffer: EventBuffer;
+
+  constructor(readonly knex: Knex, readonly tablePrefix: string, readonly events: IdentityEvents, private readonly trx?: Knex.Transaction) {
+    const tables: TableNames = tableNames(tablePrefix);
+    const ctx: StoreContext = { db: trx ?? knex, tables, dialect: dialectOf(knex) };
+    this.buffer = new EventBuffer(events, Boolean(trx));
+    this.connectors = new ConnectorStore(ctx);
+    this.tokens = new TokenStore(ctx);
+    const atomic: Atomic = { outside: !trx, run: (fn) => this.transaction(fn) };
+    this.users = new UserStore(ctx, this.buffer, atomic);
+    this.groups = new GroupStore(ctx, this.users, this.buffer, atomic);
+    this.audit = new AuditStore(ctx);
+  }
+
+  get dialect() { return dialectOf(this.knex); }
+  get tables(): TableNames { return tableNames(this.tablePrefix); }
+
+  async transaction<T>(fn: (tx: IdentityStore) => Promise<T>): Promise<T> {
+    if (this.trx) return fn(this);
+    let tx: IdentityStore | undefined;
+    const result = await this.knex.transaction(async (trx) => {
+      tx = new IdentityStore(this.knex, this.tablePrefix, this.events, trx);
+      return fn(tx);
+    });
+    tx?.buffer.flush();
+    return result;
+  }
+
+  migrate(): Promise<string[]> { return migrateLatest(this.knex, this.tablePrefix); }
+  rollbackAll(): Promise<string[]> { return migrateRollbackAll(this.knex, this.tablePrefix); }
+}

@@ -1,0 +1,102 @@
+import { normalizeKey } from './keys.js';
+import type { ResourceDocument } from './types.js';
+import { URN } from '../scim/schemas/urns.js';
+
+/**
+ * The search projection of a user document: the columns and child rows that make filters
+ * indexed SQL. The document itself stays the source of truth for serialisation; this is
+ * recomputed on every write, in the same transaction, so the two never drift.
+ */
+export const VALUE_ATTRIBUTES = ['emails', 'phoneNumbers', 'ims', 'photos', 'entitlements', 'roles', 'x509Certificates'] as const;
+export type ValueAttribute = (typeof VALUE_ATTRIBUTES)[number];
+
+export interface UserColumns {
+  external_id: string | null;
+  user_name: string;
+  user_name_key: string;
+  active: boolean;
+  given_name: string | null;
+  family_name: string | null;
+  display_name: string | null;
+  display_name_key: string | null;
+  title: string | null;
+  user_type: string | null;
+  locale: string | null;
+  preferred_language: string | null;
+}
+
+export interface ValueRow { attribute: ValueAttribute; position: number; value: string | null; value_key: string | null; type: string | null; display: string | null; is_primary: boolean }
+export interface AddressRow { position: number; type: string | null; formatted: string | null; street_address: string | null; locality: string | null; region: string | null; postal_code: string | null; country: string | null; is_primary: boolean }
+export interface ExtensionRow { schema_urn: string; attr_path: string; position: number; value: string | null; value_key: string | null }
+
+export interface UserProjection { columns: UserColumns; values: ValueRow[]; addresses: AddressRow[]; extensions: ExtensionRow[] }
+
+const str = (v: unknown): string | null => (v === null || v === undefined ? null : typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v));
+const cut = (v: string | null, n: number) => (v === null ? null : v.slice(0, n));
+const key = (v: string | null) => (v === null ? null : normalizeKey(v));
+const record = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+export function projectUser(doc: ResourceDocument): UserProjection {
+  const name = record(doc.name);
+  const userName = String(doc.userName);
+  const displayName = cut(str(doc.displayName), 255);
+  const columns: UserColumns = {
+    external_id: cut(str(doc.externalId), 255),
+    user_name: userName,
+    user_name_key: normalizeKey(userName),
+    active: doc.active !== false,
+    given_name: cut(str(name.givenName), 255),
+    family_name: cut(str(name.familyName), 255),
+    display_name: displayName,
+    display_name_key: key(displayName),
+    title: cut(str(doc.title), 255),
+    user_type: cut(str(doc.userType), 64),
+    locale: cut(str(doc.locale), 64),
+    preferred_language: cut(str(doc.preferredLanguage), 64),
+  };
+
+  const values: ValueRow[] = [];
+  for (const attribute of VALUE_ATTRIBUTES) {
+    list(doc[attribute]).forEach((entry, position) => {
+      const e = record(entry);
+      const value = str(e.value);
+      values.push({ attribute, position, value, value_key: key(value), type: cut(str(e.type), 64), display: cut(str(e.display), 255), is_primary: e.primary === true });
+    });
+  }
+
+  const addresses: AddressRow[] = list(doc.addresses).map((entry, position) => {
+    const a = record(entry);
+    return {
+      position,
+      type: cut(str(a.type), 64),
+      formatted: str(a.formatted),
+      street_address: cut(str(a.streetAddress), 512),
+      locality: cut(str(a.locality), 255),
+      region: cut(str(a.region), 255),
+      postal_code: cut(str(a.postalCode), 64),
+      country: cut(str(a.country), 64),
+      is_primary: a.primary === true,
+    };
+  });
+
+  const extensions: ExtensionRow[] = [];
+  for (const [urn, body] of Object.entries(doc)) {
+    if (!urn.startsWith('urn:') || urn === URN.user) continue;
+    for (const [attrName, attrValue] of Object.entries(record(body))) {
+      const push = (attr_path: string, position: number, raw: unknown) => {
+        const value = str(raw);
+        extensions.push({ schema_urn: urn.slice(0, 191), attr_path: attr_path.slice(0, 191), position, value, value_key: key(value) });
+      };
+      const entries = Array.isArray(attrValue) ? attrValue : [attrValue];
+      entries.forEach((entry, position) => {
+        if (entry && typeof entry === 'object' && !Array.isArray(entry)) {
+          for (const [sub, subValue] of Object.entries(entry)) push(`${attrName}.${sub}`, position, subValue);
+        } else {
+          push(attrName, position, entry);
+        }
+      });
+    }
+  }
+  return { columns, values, addresses, extensions };
+}

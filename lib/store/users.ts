@@ -1,0 +1,281 @@
+import type { Knex } from 'knex';
+import { v7 as uuidv7 } from 'uuid';
+import type { EventBuffer } from '../events.js';
+import type { Atomic } from './atomic.js';
+import { chunks, isUniqueViolation, toBool, toDate, type StoreContext } from './context.js';
+import { StoreError } from './errors.js';
+import { applyFilter, sortExpression } from './filter-sql.js';
+import { normalizeKey } from './keys.js';
+import { decodeCursor, encodeCursor, whereAfter } from './paging.js';
+import { projectUser, type UserProjection } from './project-user.js';
+import type { GroupRef, ListQuery, ListResult, LoginMethod, StoredUser, UserWrite, WebRole } from './types.js';
+
+type Row = Record<string, unknown>;
+
+const SUMMARY_COLUMNS = ['id', 'connector_id', 'user_name', 'external_id', 'active', 'display_name', 'login_method', 'web_role', 'protected', 'version', 'document', 'created_at', 'updated_at'];
+
+function fromRow(row: Row): StoredUser {
+  return {
+    id: String(row.id),
+    connectorId: String(row.connector_id),
+    userName: String(row.user_name),
+    externalId: (row.external_id as string | null) ?? null,
+    active: toBool(row.active),
+    displayName: (row.display_name as string | null) ?? null,
+    loginMethod: row.login_method as LoginMethod,
+    webRole: (row.web_role as WebRole | null) ?? null,
+    protected: toBool(row.protected),
+    version: Number(row.version),
+    document: JSON.parse(String(row.document)),
+    createdAt: toDate(row.created_at),
+    updatedAt: toDate(row.updated_at),
+  };
+}
+
+/** Users: the SCIM document plus its search projection, always written together. */
+export class UserStore {
+  constructor(private readonly ctx: StoreContext, private readonly events: EventBuffer, private readonly atomic: Atomic) {}
+
+  private get db() { return this.ctx.db; }
+  private get t() { return this.ctx.tables; }
+
+  /**
+   * Creates a user; it joins the connector's default group in the same statement batch.
+   * Without an explicit login method it is `sso` when the connector has SSO configured.
+   */
+  async create(connectorId: string, input: UserWrite): Promise<StoredUser> {
+    if (this.atomic.outside) return this.atomic.run((s) => s.users.create(connectorId, input));
+    const id = uuidv7();
+    const now = Date.now();
+    const projection = projectUser(input.document);
+    try {
+      await this.db(this.t.users).insert({
+        id,
+        connector_id: connectorId,
+        ...projection.columns,
+        login_method: input.loginMethod ?? this.db.raw(
+          `(SELECT CASE WHEN oidc_issuer IS NOT NULL AND oidc_client_id IS NOT NULL THEN 'sso' ELSE 'builtin' END FROM ${this.t.connectors} WHERE id = ?)`,
+          [connectorId],
+        ),
+        web_role: input.webRole ?? null,
+        protected: input.protected ?? false,
+        password_hash: input.passwordHash ?? null,
+        version: 1,
+        document: JSON.stringify(input.document),
+        created_at: now,
+        updated_at: now,
+      });
+    } catch (error) {
+      throw this.translate(error, input.document);
+    }
+    await this.insertProjectionRows(id, connectorId, projection);
+    // The default group, if the connector names one: set-based, no read round trip.
+    await this.db.raw(
+      `INSERT INTO ${this.t.groupMembers} (group_id, user_id, created_at) SELECT c.default_group_id, ?, ? FROM ${this.t.connectors} c WHERE c.id = ? AND c.default_group_id IS NOT NULL`,
+      [id, now, connectorId],
+    );
+    const created = await this.get(connectorId, id);
+    if (!created) throw new StoreError('not_found', 'user vanished during creation');
+    this.events.emit('user.created', created);
+    return created;
+  }
+
+  /** Replaces the document (and projection). `expectedVersion` guards against lost updates. */
+  async replace(connectorId: string, id: string, input: UserWrite & { expectedVersion?: number }): Promise<StoredUser> {
+    if (this.atomic.outside) return this.atomic.run((s) => s.users.replace(connectorId, id, input));
+    const { version: current, active: wasActive } = await this.lockVersion(connectorId, id);
+    if (input.expectedVersion !== undefined && input.expectedVersion !== current) {
+      throw new StoreError('version_mismatch', 'the user changed since that version was read', { current });
+    }
+    const projection = projectUser(input.document);
+    const update: Row = {
+      ...projection.columns,
+      document: JSON.stringify(input.document),
+      version: current + 1,
+      updated_at: Date.now(),
+    };
+    if (input.webRole !== undefined) update.web_role = input.webRole;
+    if (input.loginMethod !== undefined) update.login_method = input.loginMethod;
+    if (input.passwordHash !== undefined) update.password_hash = input.passwordHash;
+    if (input.protected !== undefined) update.protected = input.protected;
+    try {
+      await this.db(this.t.users).where({ id, connector_id: connectorId }).update(update);
+    } catch (error) {
+      throw this.translate(error, input.document);
+    }
+    await Promise.all([this.t.userValues, this.t.userAddresses, this.t.userExtensions].map((table) => this.db(table).where({ user_id: id }).delete()));
+    await this.insertProjectionRows(id, connectorId, projection);
+    const updated = await this.get(connectorId, id);
+    if (!updated) throw new StoreError('not_found', `user ${id} not found`);
+    this.events.emit('user.updated', updated);
+    if (wasActive && !updated.active) this.events.emit('user.deactivated', updated);
+    return updated;
+  }
+
+  /** Columns that belong to the platform, not to the SCIM document. */
+  async updateAccess(connectorId: string, id: string, change: { loginMethod?: LoginMethod; webRole?: WebRole | null; protected?: boolean; passwordHash?: string | null }): Promise<StoredUser> {
+    if (this.atomic.outside) return this.atomic.run((s) => s.users.updateAccess(connectorId, id, change));
+    const { version: current } = await this.lockVersion(connectorId, id);
+    const update: Row = { version: current + 1, updated_at: Date.now() };
+    if (change.loginMethod !== undefined) update.login_method = change.loginMethod;
+    if (change.webRole !== undefined) update.web_role = change.webRole;
+    if (change.protected !== undefined) update.protected = change.protected;
+    if (change.passwordHash !== undefined) update.password_hash = change.passwordHash;
+    await this.db(this.t.users).where({ id, connector_id: connectorId }).update(update);
+    const updated = await this.get(connectorId, id);
+    if (!updated) throw new StoreError('not_found', `user ${id} not found`);
+    this.events.emit('user.updated', updated);
+    return updated;
+  }
+
+  async delete(connectorId: string, id: string): Promise<boolean> {
+    // Child rows and memberships go with it (ON DELETE CASCADE), in the same statement.
+    const count = await this.db(this.t.users).where({ id, connector_id: connectorId }).delete();
+    if (count > 0) this.events.emit('user.deleted', { id, connectorId });
+    return count > 0;
+  }
+
+  async get(connectorId: string, id: string, options: { withGroups?: boolean } = {}): Promise<StoredUser | undefined> {
+    const row = await this.db(this.t.users).select(SUMMARY_COLUMNS).where({ id, connector_id: connectorId }).first();
+    if (!row) return undefined;
+    const user = fromRow(row);
+    if (options.withGroups) user.groups = (await this.groupsOf([user.id])).get(user.id) ?? [];
+    return user;
+  }
+
+  async findByUserName(connectorId: string, userName: string): Promise<StoredUser | undefined> {
+    const row = await this.db(this.t.users).select(SUMMARY_COLUMNS).where({ connector_id: connectorId, user_name_key: normalizeKey(userName) }).first();
+    return row ? fromRow(row) : undefined;
+  }
+
+  /** externalId is not unique (RFC 7643): callers that need one match must refuse several. */
+  async findByExternalId(connectorId: string, externalId: string, limit = 2): Promise<StoredUser[]> {
+    const rows = await this.db(this.t.users).select(SUMMARY_COLUMNS).where({ connector_id: connectorId, external_id: externalId }).limit(limit);
+    return rows.map(fromRow);
+  }
+
+  /** Users across connectors whose userName is this (home-realm discovery by email). */
+  async findAllByUserName(userName: string, limit = 10): Promise<StoredUser[]> {
+    const rows = await this.db(this.t.users).select(SUMMARY_COLUMNS).where({ user_name_key: normalizeKey(userName) }).limit(limit);
+    return rows.map(fromRow);
+  }
+
+  async passwordHash(connectorId: string, id: string): Promise<string | null> {
+    const row = await this.db(this.t.users).select('password_hash').where({ id, connector_id: connectorId }).first();
+    return (row?.password_hash as string | null) ?? null;
+  }
+
+  async list(connectorId: string, query: ListQuery, options: { withGroups?: boolean } = {}): Promise<ListResult<StoredUser>> {
+    const base = () => {
+      const qb = this.db(`${this.t.users} as u`).where('u.connector_id', connectorId);
+      if (query.filter) applyFilter(qb, query.filter, 'User', this.ctx, 'u', connectorId);
+      return qb;
+    };
+    const ascending = query.sortOrder !== 'descending';
+    const sortExpr = query.sortBy ? sortExpression('User', query.sortBy, 'u') ?? null : null;
+    const totalRow = await base().count({ n: '*' }).first();
+    const totalResults = Number(totalRow?.n ?? 0);
+
+    const page = base().select('u.id');
+    if (sortExpr) page.select(this.db.raw(`${sortExpr} as sort_key`));
+    let reverse = false;
+    if (query.cursor !== undefined) {
+      if (query.cursor) {
+        const state = decodeCursor(query.cursor);
+        whereAfter(page, sortExpr, 'u.id', state, ascending, this.db);
+        reverse = state.dir === 'prev';
+      }
+      const direction = (ascending !== reverse) ? 'asc' : 'desc';
+      if (sortExpr) page.orderByRaw(`COALESCE(${sortExpr}, '') ${direction}`);
+      page.orderBy('u.id', direction).limit(query.count + 1);
+    } else {
+      const direction = ascending ? 'asc' : 'desc';
+      if (sortExpr) page.orderByRaw(`${sortExpr} ${direction}`);
+      page.orderBy('u.id', direction).limit(query.count).offset(Math.max(0, (query.startIndex ?? 1) - 1));
+    }
+    let idRows: Row[] = await page;
+    let hasMore = false;
+    if (query.cursor !== undefined && idRows.length > query.count) {
+      hasMore = true;
+      idRows = idRows.slice(0, query.count);
+    }
+    if (reverse) idRows.reverse();
+    const items = await this.getMany(connectorId, idRows.map((r) => String(r.id)), options);
+    const result: ListResult<StoredUser> = { totalResults, items };
+    if (query.cursor !== undefined && idRows.length) {
+      const first = idRows[0];
+      const last = idRows[idRows.length - 1];
+      const keyOf = (r: Row) => (sortExpr ? ((r.sort_key as string | number | null) ?? null) : null);
+      if (reverse ? true : hasMore) result.nextCursor = encodeCursor({ dir: 'next', key: keyOf(last), id: String(last.id) });
+      if (reverse ? hasMore : Boolean(query.cursor)) result.previousCursor = encodeCursor({ dir: 'prev', key: keyOf(first), id: String(first.id) });
+    }
+    return result;
+  }
+
+  /** Fetches documents by id in the given order (the deferred half of a page query). */
+  async getMany(connectorId: string, ids: string[], options: { withGroups?: boolean } = {}): Promise<StoredUser[]> {
+    if (!ids.length) return [];
+    const rows = await this.db(this.t.users).select(SUMMARY_COLUMNS).where('connector_id', connectorId).whereIn('id', ids);
+    const byId = new Map(rows.map((r: Row) => [String(r.id), fromRow(r)]));
+    const users = ids.map((id) => byId.get(id)).filter((u): u is StoredUser => Boolean(u));
+    if (options.withGroups) {
+      const groups = await this.groupsOf(ids);
+      for (const u of users) u.groups = groups.get(u.id) ?? [];
+    }
+    return users;
+  }
+
+  /** Which of these ids are users of the connector (member validation, one query a chunk). */
+  async existingIds(connectorId: string, ids: string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (const chunk of chunks([...new Set(ids)])) {
+      const rows = await this.db(this.t.users).select('id').where('connector_id', connectorId).whereIn('id', chunk);
+      for (const r of rows) found.add(String(r.id));
+    }
+    return found;
+  }
+
+  async count(connectorId: string): Promise<number> {
+    const row = await this.db(this.t.users).where('connector_id', connectorId).count({ n: '*' }).first();
+    return Number(row?.n ?? 0);
+  }
+
+  private async groupsOf(userIds: string[]): Promise<Map<string, GroupRef[]>> {
+    const out = new Map<string, GroupRef[]>();
+    for (const chunk of chunks(userIds)) {
+      const rows = await this.db(`${this.t.groupMembers} as m`)
+        .join(`${this.t.groups} as g`, 'g.id', 'm.group_id')
+        .select('m.user_id', 'g.id', 'g.display_name')
+        .whereIn('m.user_id', chunk)
+        .orderBy('g.display_name_key');
+      for (const r of rows) {
+        const list = out.get(String(r.user_id)) ?? [];
+        list.push({ id: String(r.id), displayName: String(r.display_name) });
+        out.set(String(r.user_id), list);
+      }
+    }
+    return out;
+  }
+
+  private async lockVersion(connectorId: string, id: string): Promise<{ version: number; active: boolean }> {
+    const q = this.db(this.t.users).select('version', 'active').where({ id, connector_id: connectorId });
+    if (this.ctx.dialect === 'mysql') q.forUpdate();
+    const row = await q.first();
+    if (!row) throw new StoreError('not_found', `user ${id} not found`);
+    return { version: Number(row.version), active: toBool(row.active) };
+  }
+
+  private async insertProjectionRows(userId: string, connectorId: string, p: UserProjection): Promise<void> {
+    const withIds = <T extends object>(rows: T[]) => rows.map((r) => ({ ...r, user_id: userId, connector_id: connectorId }));
+    const inserts: Array<Promise<unknown>> = [];
+    if (p.values.length) inserts.push(this.db(this.t.userValues).insert(withIds(p.values)));
+    if (p.addresses.length) inserts.push(this.db(this.t.userAddresses).insert(withIds(p.addresses)));
+    for (const chunk of chunks(p.extensions, 200)) inserts.push(this.db(this.t.userExtensions).insert(withIds(chunk)));
+    await Promise.all(inserts);
+  }
+
+  private translate(error: unknown, document: Record<string, unknown>): unknown {
+    if (isUniqueViolation(error)) return new StoreError('conflict', `userName "${String(document.userName)}" is already taken`, { attribute: 'userName' });
+    return error;
+  }
+}
