@@ -65,8 +65,8 @@ export class GroupStore {
    * Replaces the document and applies membership changes in order, bumping the version once.
    * Runs inside the caller's transaction.
    */
-  async update(connectorId: string, id: string, change: { document?: ResourceDocument; membership?: MembershipChange[]; expectedVersion?: number }): Promise<{ group: StoredGroup; outcome: MembershipOutcome }> {
-    if (this.atomic.outside) return this.atomic.run((s) => s.groups.update(connectorId, id, change));
+  async update(connectorId: string, id: string, change: { document?: ResourceDocument; membership?: MembershipChange[]; expectedVersion?: number }, options: { withMembers?: boolean } = {}): Promise<{ group: StoredGroup; outcome: MembershipOutcome }> {
+    if (this.atomic.outside) return this.atomic.run((s) => s.groups.update(connectorId, id, change, options));
     const current = await this.lockVersion(connectorId, id);
     if (change.expectedVersion !== undefined && change.expectedVersion !== current) {
       throw new StoreError('version_mismatch', 'the group changed since that version was read', { current });
@@ -97,7 +97,7 @@ export class GroupStore {
         if (step.op === 'replace') outcome.added.push(...await this.addMembers(connectorId, id, step.members, now));
       }
     }
-    const group = await this.get(connectorId, id, { withMembers: true });
+    const group = await this.get(connectorId, id, options);
     if (!group) throw new StoreError('not_found', `group ${id} not found`);
     this.events.emit('group.updated', group);
     if (outcome.removed === 'all' || outcome.removed.length) this.events.emit('membership.removed', { groupId: id, connectorId, userIds: outcome.removed });

@@ -11,6 +11,7 @@ import { projectUser, type UserProjection } from './project-user.js';
 import type { GroupRef, ListQuery, ListResult, LoginMethod, StoredUser, UserWrite, WebRole } from './types.js';
 
 type Row = Record<string, unknown>;
+export interface ReadOptions { withGroups?: boolean }
 
 const SUMMARY_COLUMNS = ['id', 'connector_id', 'user_name', 'external_id', 'active', 'display_name', 'login_method', 'web_role', 'protected', 'version', 'document', 'created_at', 'updated_at'];
 
@@ -43,8 +44,8 @@ export class UserStore {
    * Creates a user; it joins the connector's default group in the same statement batch.
    * Without an explicit login method it is `sso` when the connector has SSO configured.
    */
-  async create(connectorId: string, input: UserWrite): Promise<StoredUser> {
-    if (this.atomic.outside) return this.atomic.run((s) => s.users.create(connectorId, input));
+  async create(connectorId: string, input: UserWrite, options: ReadOptions = {}): Promise<StoredUser> {
+    if (this.atomic.outside) return this.atomic.run((s) => s.users.create(connectorId, input, options));
     const id = uuidv7();
     const now = Date.now();
     const projection = projectUser(input.document);
@@ -74,15 +75,15 @@ export class UserStore {
       `INSERT INTO ${this.t.groupMembers} (group_id, user_id, created_at) SELECT c.default_group_id, ?, ? FROM ${this.t.connectors} c WHERE c.id = ? AND c.default_group_id IS NOT NULL`,
       [id, now, connectorId],
     );
-    const created = await this.get(connectorId, id);
+    const created = await this.get(connectorId, id, options);
     if (!created) throw new StoreError('not_found', 'user vanished during creation');
     this.events.emit('user.created', created);
     return created;
   }
 
   /** Replaces the document (and projection). `expectedVersion` guards against lost updates. */
-  async replace(connectorId: string, id: string, input: UserWrite & { expectedVersion?: number }): Promise<StoredUser> {
-    if (this.atomic.outside) return this.atomic.run((s) => s.users.replace(connectorId, id, input));
+  async replace(connectorId: string, id: string, input: UserWrite & { expectedVersion?: number }, options: ReadOptions = {}): Promise<StoredUser> {
+    if (this.atomic.outside) return this.atomic.run((s) => s.users.replace(connectorId, id, input, options));
     const { version: current, active: wasActive } = await this.lockVersion(connectorId, id);
     if (input.expectedVersion !== undefined && input.expectedVersion !== current) {
       throw new StoreError('version_mismatch', 'the user changed since that version was read', { current });
@@ -105,7 +106,7 @@ export class UserStore {
     }
     await Promise.all([this.t.userValues, this.t.userAddresses, this.t.userExtensions].map((table) => this.db(table).where({ user_id: id }).delete()));
     await this.insertProjectionRows(id, connectorId, projection);
-    const updated = await this.get(connectorId, id);
+    const updated = await this.get(connectorId, id, options);
     if (!updated) throw new StoreError('not_found', `user ${id} not found`);
     this.events.emit('user.updated', updated);
     if (wasActive && !updated.active) this.events.emit('user.deactivated', updated);
@@ -135,7 +136,7 @@ export class UserStore {
     return count > 0;
   }
 
-  async get(connectorId: string, id: string, options: { withGroups?: boolean } = {}): Promise<StoredUser | undefined> {
+  async get(connectorId: string, id: string, options: ReadOptions = {}): Promise<StoredUser | undefined> {
     const row = await this.db(this.t.users).select(SUMMARY_COLUMNS).where({ id, connector_id: connectorId }).first();
     if (!row) return undefined;
     const user = fromRow(row);
@@ -165,7 +166,7 @@ export class UserStore {
     return (row?.password_hash as string | null) ?? null;
   }
 
-  async list(connectorId: string, query: ListQuery, options: { withGroups?: boolean } = {}): Promise<ListResult<StoredUser>> {
+  async list(connectorId: string, query: ListQuery, options: ReadOptions = {}): Promise<ListResult<StoredUser>> {
     const base = () => {
       const qb = this.db(`${this.t.users} as u`).where('u.connector_id', connectorId);
       if (query.filter) applyFilter(qb, query.filter, 'User', this.ctx, 'u', connectorId);
@@ -213,7 +214,7 @@ export class UserStore {
   }
 
   /** Fetches documents by id in the given order (the deferred half of a page query). */
-  async getMany(connectorId: string, ids: string[], options: { withGroups?: boolean } = {}): Promise<StoredUser[]> {
+  async getMany(connectorId: string, ids: string[], options: ReadOptions = {}): Promise<StoredUser[]> {
     if (!ids.length) return [];
     const rows = await this.db(this.t.users).select(SUMMARY_COLUMNS).where('connector_id', connectorId).whereIn('id', ids);
     const byId = new Map(rows.map((r: Row) => [String(r.id), fromRow(r)]));

@@ -1,0 +1,44 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { Passport } from 'passport';
+import { Strategy as BearerStrategy } from 'passport-http-bearer';
+import type { Runtime } from '../runtime.js';
+import type { Connector, ScimToken } from '../store/types.js';
+
+export interface ScimPrincipal { token: ScimToken; connector: Connector }
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    scim?: ScimPrincipal;
+  }
+}
+
+/**
+ * SCIM bearer authentication on a private Passport instance: the host's passport singleton,
+ * its strategies and its sessions are never touched. Failures reach the SCIM error handler
+ * (401 with a SCIM body and `WWW-Authenticate: Bearer`); the token itself is never logged.
+ */
+export function scimBearerAuth(runtime: Runtime): RequestHandler[] {
+  const passport = new Passport();
+  passport.use('scim-bearer', new BearerStrategy(async (token, done) => {
+    try {
+      const record = await runtime.store.tokens.verify(token);
+      if (!record) return done(null, false, { message: 'invalid_token', scope: [] } as never);
+      const connector = await runtime.store.connectors.get(record.connectorId);
+      if (!connector) return done(null, false);
+      return done(null, { token: record, connector } satisfies ScimPrincipal as never);
+    } catch (error) {
+      return done(error as Error);
+    }
+  }));
+  const authenticate = passport.authenticate('scim-bearer', { session: false, failWithError: true, assignProperty: 'scim' }) as RequestHandler;
+  const markConnector = (req: Request, _res: Response, next: NextFunction) => {
+    req.identityConnectorId = req.scim?.connector.id;
+    next();
+  };
+  return [passport.initialize() as RequestHandler, authenticate, markConnector];
+}
+
+export function principal(req: Request): ScimPrincipal {
+  if (!req.scim) throw new Error('SCIM route reached without authentication');
+  return req.scim;
+}

@@ -1,0 +1,111 @@
+import type { Knex } from 'knex';
+import type { Request, Response } from 'express';
+import type { Logger } from 'winston';
+import { DEFAULT_TABLE_PREFIX, isValidTablePrefix } from './store/tables.js';
+import type { StoredUser } from './store/types.js';
+
+export interface IdentityConnectorOptions {
+  /** The host's Knex instance (mysql2 or better-sqlite3). */
+  knex: Knex;
+  /** Public origin, e.g. https://app.example.com: SCIM locations and the redirect URI derive from it. */
+  baseUrl: string;
+  /** Where the host mounts `identity.router`, e.g. /identity. */
+  mountPath: string;
+  /** ≥ 32 characters; encrypts OIDC client secrets at rest and signs SSO state cookies. */
+  secretKey: string;
+  /** A winston logger; a quiet console logger otherwise. */
+  logger?: Logger;
+  /** Prefix of every table the connector creates (default idc_). */
+  tablePrefix?: string;
+  /** Who may use /admin: the host decides (e.g. its own platform-admin flag). */
+  authorizeAdmin?: (req: Request) => boolean | Promise<boolean>;
+  /** Establishes the host session for a user who signed in through Entra. */
+  signIn?: (req: Request, res: Response, user: StoredUser) => void | Promise<void>;
+  /** Ends the host session. */
+  signOut?: (req: Request, res: Response) => void | Promise<void>;
+  /** The signed-in user's id in this store, for requireWebRole / requireLoginMethod. */
+  currentUser?: (req: Request) => { connectorId: string; userId: string } | null | undefined | Promise<{ connectorId: string; userId: string } | null | undefined>;
+  /** The host's password page, where home-realm discovery sends `builtin` users. */
+  passwordLoginPath?: string;
+  /** Largest SCIM request body in bytes (default 1 MB). */
+  maxBodyBytes?: number;
+  /** Largest page a list returns (default 200). */
+  maxPageSize?: number;
+  /** SCIM requests per minute per token (default 1200); over it → 429. */
+  rateLimitPerMinute?: number;
+  /** Allow http:// OIDC issuers: for local testing only; logged loudly. */
+  allowInsecureIssuer?: boolean;
+  /** How long an OIDC discovery document is cached per connector (default 1 hour). */
+  discoveryTtlMs?: number;
+}
+
+export interface ResolvedOptions extends Required<Omit<IdentityConnectorOptions, 'logger' | 'authorizeAdmin' | 'signIn' | 'signOut' | 'currentUser' | 'passwordLoginPath'>> {
+  logger: Logger;
+  authorizeAdmin: (req: Request) => boolean | Promise<boolean>;
+  signIn?: IdentityConnectorOptions['signIn'];
+  signOut?: IdentityConnectorOptions['signOut'];
+  currentUser?: IdentityConnectorOptions['currentUser'];
+  passwordLoginPath: string | null;
+}
+
+export class OptionsError extends Error {
+  constructor(message: string) {
+    super(`identity-connector: ${message}`);
+    this.name = 'OptionsError';
+  }
+}
+
+/** Validates options up front, so a misconfiguration fails at start-up with a fix in the message. */
+export function resolveOptions(options: IdentityConnectorOptions, defaultLogger: () => Logger): ResolvedOptions {
+  if (!options || typeof options !== 'object') throw new OptionsError('createIdentityConnector(options) needs an options object');
+  const { knex } = options;
+  if (typeof knex !== 'function' || typeof (knex as Knex).transaction !== 'function') {
+    throw new OptionsError('options.knex must be a Knex instance, e.g. knex({ client: "mysql2", connection: process.env.DATABASE_URL })');
+  }
+  let base: URL;
+  try {
+    base = new URL(options.baseUrl);
+  } catch {
+    throw new OptionsError(`options.baseUrl must be an absolute URL such as https://app.example.com (got ${JSON.stringify(options.baseUrl)})`);
+  }
+  if (base.protocol !== 'https:' && base.protocol !== 'http:') throw new OptionsError('options.baseUrl must use https:// (or http:// for local development)');
+  if (base.pathname !== '/' || base.search || base.hash) throw new OptionsError('options.baseUrl must be an origin without path, query or fragment; put the path in options.mountPath');
+  const mountPath = options.mountPath ?? '';
+  if (typeof mountPath !== 'string' || (mountPath !== '' && !/^\/[A-Za-z0-9._~\-/]*[^/]$/.test(mountPath))) {
+    throw new OptionsError(`options.mountPath must start with "/" and not end with one, e.g. "/identity" (got ${JSON.stringify(mountPath)})`);
+  }
+  if (typeof options.secretKey !== 'string' || options.secretKey.length < 32) {
+    throw new OptionsError('options.secretKey must be a string of at least 32 characters (e.g. `openssl rand -base64 48`); it encrypts OIDC client secrets');
+  }
+  const tablePrefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX;
+  if (!isValidTablePrefix(tablePrefix)) throw new OptionsError(`options.tablePrefix "${tablePrefix}" must be up to 16 letters, digits or underscores, starting with a letter`);
+  for (const name of ['authorizeAdmin', 'signIn', 'signOut', 'currentUser'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') throw new OptionsError(`options.${name} must be a function`);
+  }
+  const positive = (name: 'maxBodyBytes' | 'maxPageSize' | 'rateLimitPerMinute' | 'discoveryTtlMs', fallback: number) => {
+    const value = options[name] ?? fallback;
+    if (!Number.isInteger(value) || value <= 0) throw new OptionsError(`options.${name} must be a positive integer`);
+    return value;
+  };
+  if (options.passwordLoginPath !== undefined && !/^\/(?!\/)/.test(options.passwordLoginPath)) {
+    throw new OptionsError('options.passwordLoginPath must be a path on this site such as /login');
+  }
+  return {
+    knex,
+    baseUrl: base.origin,
+    mountPath,
+    secretKey: options.secretKey,
+    logger: options.logger ?? defaultLogger(),
+    tablePrefix,
+    authorizeAdmin: options.authorizeAdmin ?? (() => false),
+    signIn: options.signIn,
+    signOut: options.signOut,
+    currentUser: options.currentUser,
+    passwordLoginPath: options.passwordLoginPath ?? null,
+    maxBodyBytes: positive('maxBodyBytes', 1024 * 1024),
+    maxPageSize: positive('maxPageSize', 200),
+    rateLimitPerMinute: positive('rateLimitPerMinute', 1200),
+    allowInsecureIssuer: options.allowInsecureIssuer ?? false,
+    discoveryTtlMs: positive('discoveryTtlMs', 60 * 60 * 1000),
+  };
+}

@@ -1,0 +1,94 @@
+import type { Connector } from '../store/types.js';
+import type { ResolvedOptions } from '../options.js';
+import { ScimError } from './errors.js';
+import { ALL_SCHEMAS, RESOURCE_TYPES } from './schemas/definitions.js';
+import { URN } from './schemas/urns.js';
+import type { SchemaDef } from './schemas/types.js';
+import { DEFAULT_PAGE_SIZE } from './list-params.js';
+
+/**
+ * /ServiceProviderConfig, /Schemas and /ResourceTypes, generated from the same definitions
+ * that validate requests. A connector with groups disabled does not advertise Group.
+ */
+export function serviceProviderConfig(connector: Connector, options: ResolvedOptions, scimBase: string) {
+  return {
+    schemas: [URN.serviceProviderConfig],
+    documentationUri: `${options.baseUrl}${options.mountPath}/admin`,
+    patch: { supported: true },
+    bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+    filter: { supported: true, maxResults: options.maxPageSize },
+    changePassword: { supported: connector.settings.acceptPassword },
+    sort: { supported: true },
+    etag: { supported: true },
+    pagination: {
+      cursor: true,
+      index: true,
+      defaultPaginationMethod: 'index',
+      defaultPageSize: Math.min(DEFAULT_PAGE_SIZE, options.maxPageSize),
+      maxPageSize: options.maxPageSize,
+      cursorTimeout: 0,
+    },
+    authenticationSchemes: [{
+      type: 'oauthbearertoken',
+      name: 'OAuth Bearer Token',
+      description: 'Authentication with the secret token shown once when it was created',
+      specUri: 'https://www.rfc-editor.org/info/rfc6750',
+      primary: true,
+    }],
+    meta: { resourceType: 'ServiceProviderConfig', location: `${scimBase}/ServiceProviderConfig` },
+  };
+}
+
+function visibleSchemas(connector: Connector): SchemaDef[] {
+  return ALL_SCHEMAS.filter((s) => connector.settings.groupsEnabled || s.id !== URN.group);
+}
+
+function schemaResource(schema: SchemaDef, scimBase: string) {
+  return {
+    schemas: [URN.schema],
+    id: schema.id,
+    name: schema.name,
+    description: schema.description,
+    attributes: schema.attributes,
+    meta: { resourceType: 'Schema', location: `${scimBase}/Schemas/${schema.id}` },
+  };
+}
+
+function resourceTypeResource(type: (typeof RESOURCE_TYPES)[number], scimBase: string) {
+  return {
+    schemas: [URN.resourceType],
+    id: type.id,
+    name: type.name,
+    endpoint: type.endpoint,
+    description: type.description,
+    schema: type.schema,
+    schemaExtensions: type.schemaExtensions,
+    meta: { resourceType: 'ResourceType', location: `${scimBase}/ResourceTypes/${type.id}` },
+  };
+}
+
+const listOf = (resources: unknown[]) => ({ schemas: [URN.listResponse], totalResults: resources.length, itemsPerPage: resources.length, startIndex: 1, Resources: resources });
+
+export function schemasList(connector: Connector, scimBase: string) {
+  return listOf(visibleSchemas(connector).map((s) => schemaResource(s, scimBase)));
+}
+
+export function schemaById(connector: Connector, id: string, scimBase: string) {
+  const schema = visibleSchemas(connector).find((s) => s.id.toLowerCase() === id.toLowerCase());
+  if (!schema) throw new ScimError(404, `schema ${id} is not supported`);
+  return schemaResource(schema, scimBase);
+}
+
+function visibleTypes(connector: Connector) {
+  return RESOURCE_TYPES.filter((t) => connector.settings.groupsEnabled || t.id !== 'Group');
+}
+
+export function resourceTypesList(connector: Connector, scimBase: string) {
+  return listOf(visibleTypes(connector).map((t) => resourceTypeResource(t, scimBase)));
+}
+
+export function resourceTypeById(connector: Connector, id: string, scimBase: string) {
+  const type = visibleTypes(connector).find((t) => t.id.toLowerCase() === id.toLowerCase());
+  if (!type) throw new ScimError(404, `resource type ${id} is not supported`);
+  return resourceTypeResource(type, scimBase);
+}

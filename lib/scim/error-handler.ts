@@ -1,0 +1,48 @@
+import type { ErrorRequestHandler, Request } from 'express';
+import type { Logger } from 'winston';
+import { StoreError } from '../store/errors.js';
+import { ScimError, type ScimType } from './errors.js';
+import { SCIM_CONTENT_TYPE } from './http.js';
+
+/** Every failure as a SCIM error value: status, scimType and a detail safe to show a client. */
+export function toScimError(error: unknown): ScimError {
+  if (error instanceof ScimError) return error;
+  if (error instanceof StoreError) {
+    switch (error.code) {
+      case 'not_found': return new ScimError(404, error.message);
+      case 'conflict': return new ScimError(409, error.message, 'uniqueness');
+      case 'version_mismatch': return new ScimError(412, `${error.message}; read it again and retry with its ETag`);
+      case 'invalid_reference': return new ScimError(400, error.message, 'invalidValue');
+      case 'invalid_query': return new ScimError(400, error.message, (error.detail.scimType as ScimType | undefined) ?? 'invalidValue');
+      case 'invalid_configuration': return new ScimError(500, `connector misconfigured: ${error.message}`);
+    }
+  }
+  const e = error as { type?: string; status?: number; statusCode?: number; name?: string };
+  if (e?.type === 'entity.too.large') return new ScimError(413, 'request body is larger than this server accepts');
+  if (e?.type === 'entity.parse.failed') return new ScimError(400, 'request body is not valid JSON', 'invalidSyntax');
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return new ScimError(415, 'request body encoding is not supported; send UTF-8 JSON');
+  if (e?.name === 'AuthenticationError' || e?.status === 401) return new ScimError(401, 'authentication required: send a valid SCIM bearer token in the Authorization header');
+  return new ScimError(500, 'internal server error');
+}
+
+export function scimErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    const scimError = toScimError(error);
+    if (scimError.status >= 500) {
+      // The cause goes to the log (never to the client), tagged with the request id.
+      logger.error('scim request failed', { requestId: req.identityRequestId, connectorId: req.identityConnectorId ?? null, error: describe(error) });
+    } else if (scimError.status === 401) {
+      logger.warn('scim authentication failed', { requestId: req.identityRequestId, ip: req.ip, path: pathOf(req) });
+    }
+    res.locals.scimError = scimError;
+    if (scimError.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="SCIM"');
+    res.status(scimError.status).type(SCIM_CONTENT_TYPE).send(JSON.stringify(scimError.toBody()));
+  };
+}
+
+const pathOf = (req: Request) => (req.originalUrl ?? req.url).split('?')[0];
+/** Name, driver code and stack frames: not the message, which for database errors holds SQL and values. */
+const describe = (error: unknown) =>
+  error instanceof Error
+    ? { name: error.name, code: (error as { code?: unknown }).code ?? null, frames: (error.stack ?? '').split('\n').slice(1, 8).map((l) => l.trim()) }
+    : { type: typeof error };

@@ -1,0 +1,66 @@
+import type { ListQuery } from '../store/types.js';
+import { badRequest, invalidValue } from './errors.js';
+import { parseFilter } from './filter/parse.js';
+import { resolveFilter } from './filter/resolve.js';
+import { parseAttributeList, type Projection } from './projection.js';
+import type { SchemaRegistry } from './schemas/registry.js';
+
+export interface ListRequest { query: ListQuery; projection: Projection; cursorPaging: boolean }
+
+export const DEFAULT_PAGE_SIZE = 100;
+
+/**
+ * The list parameters of RFC 7644 §3.4.2 (GET query) and §3.4.3 (POST /.search body), plus
+ * RFC 9865 cursors: `cursor` present (even empty) selects keyset paging.
+ */
+export function parseListRequest(source: Record<string, unknown>, registry: SchemaRegistry, maxPageSize: number): ListRequest {
+  const get = (name: string): unknown => {
+    const key = Object.keys(source).find((k) => k.toLowerCase() === name.toLowerCase());
+    const value = key === undefined ? undefined : source[key];
+    return Array.isArray(value) && name !== 'attributes' && name !== 'excludedAttributes' ? value[0] : value;
+  };
+  const query: ListQuery = { count: Math.min(integer(get('count'), 'count') ?? Math.min(DEFAULT_PAGE_SIZE, maxPageSize), maxPageSize) };
+  if (query.count < 0) query.count = 0;
+
+  const filterText = get('filter');
+  if (filterText !== undefined && filterText !== '') {
+    if (typeof filterText !== 'string') throw badRequest('invalidFilter', 'filter must be a string');
+    query.filter = resolveFilter(parseFilter(filterText), registry);
+  }
+
+  const cursor = get('cursor');
+  const cursorPaging = cursor !== undefined;
+  if (cursorPaging) {
+    if (typeof cursor !== 'string') throw badRequest('invalidCursor', 'cursor must be a string');
+    if (get('startIndex') !== undefined) throw invalidValue('use either cursor or startIndex, not both');
+    query.cursor = cursor === '' ? null : cursor;
+  } else {
+    query.startIndex = Math.max(1, integer(get('startIndex'), 'startIndex') ?? 1);
+  }
+
+  const sortBy = get('sortBy');
+  if (sortBy !== undefined && sortBy !== '') {
+    const resolved = registry.resolve(String(sortBy));
+    if (!resolved) throw invalidValue(`sortBy names an unknown attribute "${String(sortBy)}"`);
+    query.sortBy = resolved;
+  }
+  const sortOrder = get('sortOrder');
+  if (sortOrder !== undefined && sortOrder !== '') {
+    const order = String(sortOrder).toLowerCase();
+    if (order !== 'ascending' && order !== 'descending') throw invalidValue('sortOrder must be "ascending" or "descending"');
+    query.sortOrder = order;
+  }
+
+  return {
+    query,
+    cursorPaging,
+    projection: { attributes: parseAttributeList(get('attributes')), excludedAttributes: parseAttributeList(get('excludedAttributes')) },
+  };
+}
+
+function integer(value: unknown, name: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = typeof value === 'number' ? value : Number(String(value).trim());
+  if (!Number.isFinite(n) || !Number.isInteger(n)) throw invalidValue(`${name} must be an integer`);
+  return n;
+}

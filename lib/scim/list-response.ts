@@ -1,0 +1,19 @@
+import type { ListResult } from '../store/types.js';
+import type { ListRequest } from './list-params.js';
+import { URN } from './schemas/urns.js';
+
+/** RFC 7644 §3.4.2 ListResponse; `Resources` is always present (Microsoft's tests expect `[]`). */
+export function listResponse<T>(request: ListRequest, result: ListResult<T>, render: (item: T) => unknown) {
+  const Resources = result.items.map(render);
+  if (request.cursorPaging) {
+    return {
+      schemas: [URN.listResponse],
+      totalResults: result.totalResults,
+      itemsPerPage: Resources.length,
+      ...(result.nextCursor ? { nextCursor: result.nextCursor } : {}),
+      ...(result.previousCursor ? { previousCursor: result.previousCursor } : {}),
+      Resources,
+    };
+  }
+  return { schemas: [URN.listResponse], totalResults: result.totalResults, itemsPerPage: Resources.length, startIndex: request.query.startIndex ?? 1, Resources };
+}

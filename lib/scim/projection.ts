@@ -1,0 +1,91 @@
+import { findByName, type SchemaRegistry } from './schemas/registry.js';
+import type { AttributeDef } from './schemas/types.js';
+
+/**
+ * RFC 7644 §3.9 attribute projection, driven by each attribute's `returned` characteristic:
+ * `always` is kept, `never` is dropped, `request` appears only when asked for, `default`
+ * follows `attributes` / `excludedAttributes`.
+ */
+export interface Projection { attributes?: string[]; excludedAttributes?: string[] }
+
+/** Parses `a,b.c,urn:…:User:department` (query) or a list (search body). Filters inside `[…]` are tolerated and ignored. */
+export function parseAttributeList(value: unknown): string[] | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const items = Array.isArray(value) ? value.map(String) : String(value).split(',');
+  const cleaned = items.map((item) => item.trim().replace(/\[.*?\](?=\.|$)/g, '')).filter(Boolean);
+  return cleaned.length ? cleaned : undefined;
+}
+
+/** Whether a top-level attribute (e.g. Group `members`) will be in the response, so the store can skip reading it. */
+export function wantsAttribute(registry: SchemaRegistry, projection: Projection, name: string): boolean {
+  const resolved = registry.resolve(name);
+  if (!resolved) return false;
+  const def = resolved.attribute;
+  if (def.returned === 'never') return false;
+  const path = resolved.canonicalPath.toLowerCase();
+  if (projection.attributes) return def.returned === 'always' || projection.attributes.some((a) => sameOrParent(resolvedPath(registry, a), path));
+  if (def.returned === 'request') return false;
+  if (projection.excludedAttributes) return !projection.excludedAttributes.some((a) => resolvedPath(registry, a) === path);
+  return true;
+}
+
+export function project(resource: Record<string, unknown>, registry: SchemaRegistry, projection: Projection): Record<string, unknown> {
+  const wanted = projection.attributes?.map((a) => resolvedPath(registry, a));
+  const excluded = projection.excludedAttributes?.map((a) => resolvedPath(registry, a));
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(resource)) {
+    if (key === 'schemas') { out[key] = value; continue; }
+    const extension = registry.schemaByUrn(key);
+    if (extension && extension !== registry.core) {
+      const inner = projectObject(value as Record<string, unknown>, extension.attributes, `${extension.id.toLowerCase()}:`, wanted, excluded, extension.open === true);
+      if (Object.keys(inner).length) out[key] = inner;
+      continue;
+    }
+    const resolved = registry.resolve(key);
+    if (!resolved) continue;
+    const kept = keep(resolved.attribute, resolved.canonicalPath.toLowerCase(), value, wanted, excluded);
+    if (kept !== undefined) out[key] = kept;
+  }
+  return out;
+}
+
+function projectObject(obj: Record<string, unknown>, defs: AttributeDef[], prefix: string, wanted: string[] | undefined, excluded: string[] | undefined, open: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(obj ?? {})) {
+    const def = findByName(defs, key) ?? (open ? ({ name: key, returned: 'default', subAttributes: undefined } as unknown as AttributeDef) : undefined);
+    if (!def) continue;
+    const kept = keep(def, `${prefix}${def.name.toLowerCase()}`, value, wanted, excluded);
+    if (kept !== undefined) out[key] = kept;
+  }
+  return out;
+}
+
+function keep(def: AttributeDef, path: string, value: unknown, wanted: string[] | undefined, excluded: string[] | undefined): unknown {
+  if (def.returned === 'never') return undefined;
+  if (def.returned === 'always') return value;
+  if (wanted) {
+    if (wanted.some((w) => sameOrParent(w, path))) return value;
+    // Only some sub-attributes asked for (`name.givenName`): keep those.
+    const subs = wanted.filter((w) => w.startsWith(`${path}.`));
+    if (subs.length && def.subAttributes && value && typeof value === 'object') {
+      const pick = (item: Record<string, unknown>) => Object.fromEntries(Object.entries(item).filter(([k]) => subs.includes(`${path}.${k.toLowerCase()}`) || findByName(def.subAttributes!, k)?.returned === 'always'));
+      return Array.isArray(value) ? value.map((v) => pick(v as Record<string, unknown>)) : pick(value as Record<string, unknown>);
+    }
+    return undefined;
+  }
+  if (def.returned === 'request') return undefined;
+  if (excluded?.includes(path)) return undefined;
+  const excludedSubs = excluded?.filter((e) => e.startsWith(`${path}.`)) ?? [];
+  if (excludedSubs.length && value && typeof value === 'object') {
+    const drop = (item: Record<string, unknown>) => Object.fromEntries(Object.entries(item).filter(([k]) => !excludedSubs.includes(`${path}.${k.toLowerCase()}`)));
+    return Array.isArray(value) ? value.map((v) => drop(v as Record<string, unknown>)) : drop(value as Record<string, unknown>);
+  }
+  return value;
+}
+
+const sameOrParent = (asked: string, path: string) => asked === path || path.startsWith(`${asked}.`) || path.startsWith(`${asked}:`);
+
+/** Canonical lower-case path for comparison; unknown names compare as written. */
+function resolvedPath(registry: SchemaRegistry, name: string): string {
+  return (registry.resolve(name)?.canonicalPath ?? name).toLowerCase();
+}

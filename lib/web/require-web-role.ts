@@ -1,0 +1,30 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { roleAtLeast } from '../policy/roles.js';
+import type { Runtime } from '../runtime.js';
+import { isWebRole, WEB_ROLES, type WebRole } from '../store/types.js';
+import { refuse } from './refuse.js';
+
+/**
+ * Guards a host route by web access role: ReadOnly < User < Admin < EnterpriseAdmin; a user
+ * with no role has app login only and is refused like one below the minimum.
+ */
+export function requireWebRole(runtime: Runtime) {
+  return (minimum: WebRole): RequestHandler => {
+    if (!isWebRole(minimum)) throw new Error(`requireWebRole: "${String(minimum)}" is not one of ${WEB_ROLES.join(', ')}`);
+    if (!runtime.options.currentUser) throw new Error('requireWebRole needs options.currentUser(req) to tell which user is signed in');
+    const currentUser = runtime.options.currentUser;
+    return (req: Request, res: Response, next: NextFunction) => {
+      Promise.resolve(currentUser(req)).then(async (who) => {
+        if (!who) return refuse(req, res, 401, 'Sign-in required', 'Sign in to open this page.');
+        const user = await runtime.store.users.get(who.connectorId, who.userId);
+        if (!user || !user.active) return refuse(req, res, 401, 'Sign-in required', 'Your account is not active.');
+        if (!roleAtLeast(user.webRole, minimum)) {
+          return refuse(req, res, 403, 'Not allowed', user.webRole
+            ? `This page needs the ${minimum} web access role; you have ${user.webRole}.`
+            : `This page needs the ${minimum} web access role; your account has app login only.`);
+        }
+        next();
+      }).catch(next);
+    };
+  };
+}
