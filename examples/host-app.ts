@@ -1,0 +1,162 @@
+/**
+ * A small monolith that mounts identity-connector at /identity: what `npm start` runs.
+ * It has its own built-in password login for demo users, a page that needs a web access role,
+ * and `GET /me`. Configuration: PORT, BASE_URL, DATABASE_URL, SCIM_BOOTSTRAP_TOKEN,
+ * IDENTITY_SECRET_KEY, IDENTITY_ALLOW_INSECURE_ISSUER, DEMO_ADMIN_PASSWORD.
+ */
+import express, { type Request } from 'express';
+import session from 'express-session';
+import { randomBytes } from 'node:crypto';
+import { createIdentityConnector, type IdentityConnector } from '../lib/index.js';
+import { connectKnex, redactUrl } from '../lib/store/connect.js';
+import { databaseUrl, secretKey, tablePrefix, truthy } from '../lib/cli/environment.js';
+import { hashPassword, verifyPassword } from '../lib/policy/password.js';
+import { escapeHtml } from '../lib/web/html.js';
+import type { Connector } from '../lib/store/types.js';
+
+declare module 'express-session' {
+  interface SessionData { user?: { connectorId: string; userId: string; userName: string } }
+}
+
+const DEMO_ORG = 'demo-org';
+const DEMO_CONNECTOR = 'Entra ID';
+const DEMO_ADMIN = 'admin@demo.local';
+
+export interface DemoApp { app: express.Express; identity: IdentityConnector; connector: Connector; token: string | null; adminPassword: string | null; close(): Promise<void> }
+
+export async function createDemoApp(env: NodeJS.ProcessEnv = process.env): Promise<DemoApp> {
+  const port = Number(env.PORT || 3000);
+  const baseUrl = env.BASE_URL || `http://localhost:${port}`;
+  const knex = connectKnex(env.DATABASE_URL || databaseUrl());
+  const identity = await createIdentityConnector({
+    knex,
+    baseUrl,
+    mountPath: '/identity',
+    secretKey: secretKey({ create: true })!,
+    tablePrefix: tablePrefix(),
+    allowInsecureIssuer: truthy(env.IDENTITY_ALLOW_INSECURE_ISSUER),
+    passwordLoginPath: '/login',
+    authorizeAdmin: async (req) => {
+      const who = (req as Request).session?.user;
+      if (!who) return false;
+      const user = await identity.store.users.get(who.connectorId, who.userId);
+      return Boolean(user?.active && (user.webRole === 'Admin' || user.webRole === 'EnterpriseAdmin'));
+    },
+    currentUser: (req) => (req as Request).session?.user,
+    signIn: async (req, _res, user) => { (req as Request).session.user = { connectorId: user.connectorId, userId: user.id, userName: user.userName }; },
+    signOut: async (req) => { await new Promise<void>((resolve) => (req as Request).session.destroy(() => resolve())); },
+  });
+  await identity.migrate();
+  const { connector, token, adminPassword } = await firstRun(identity, env);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(session({
+    name: 'demo.sid',
+    secret: identity.options.secretKey,
+    resave: false,
+    saveUninitialized: false,
+    cookie: { httpOnly: true, sameSite: 'lax', secure: baseUrl.startsWith('https://') },
+  }));
+  app.use(express.urlencoded({ extended: false }));
+  app.use('/identity', identity.router);
+
+  app.get('/', (req, res) => {
+    const who = req.session.user;
+    res.type('html').send(page('Demo host', who
+      ? `<p>Signed in as <strong data-testid="signed-in-user">${escapeHtml(who.userName)}</strong>.</p><p><a href="/reports">Reports</a> · <a href="/identity/admin">Admin</a> · <a href="/me">/me</a></p><form method="post" action="/logout"><button>Sign out</button></form>`
+      : `<p>Not signed in.</p><p><a href="/identity/sso">Sign in with your work account</a> · <a href="/login">Password sign-in</a></p>`));
+  });
+
+  app.get('/login', (req, res) => {
+    res.type('html').send(page('Password sign-in', `<form method="post" action="/login">
+      <label>Email <input name="email" type="email" autocomplete="username" value="${escapeHtml(req.query.email ?? '')}" required></label>
+      <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
+      <button type="submit">Sign in</button></form>`));
+  });
+
+  app.post('/login', identity.requireLoginMethod('builtin'), async (req, res, next) => {
+    try {
+      const email = String(req.body.email ?? '');
+      const user = await identity.store.users.findByUserName(connector.id, email);
+      const ok = user && user.active && await verifyPassword(String(req.body.password ?? ''), await identity.store.users.passwordHash(connector.id, user.id));
+      if (!user || !ok) {
+        res.status(401).type('html').send(page('Password sign-in', '<p role="alert">Wrong email or password.</p><p><a href="/login">Try again</a></p>'));
+        return;
+      }
+      req.session.regenerate((error) => {
+        if (error) return next(error);
+        req.session.user = { connectorId: user.connectorId, userId: user.id, userName: user.userName };
+        res.redirect(303, '/');
+      });
+    } catch (error) { next(error); }
+  });
+
+  app.post('/logout', (req, res) => { req.session.destroy(() => res.redirect(303, '/')); });
+
+  app.get('/me', async (req, res) => {
+    const who = req.session.user;
+    const user = who && await identity.store.users.get(who.connectorId, who.userId);
+    if (!user) { res.status(401).json({ error: 'not signed in' }); return; }
+    res.json({ id: user.id, userName: user.userName, displayName: user.displayName, webRole: user.webRole, loginMethod: user.loginMethod, connectorId: user.connectorId });
+  });
+
+  app.get('/reports', identity.requireWebRole('User'), (_req, res) => { res.type('html').send(page('Reports', '<p>Only users with the User web role or above see this.</p>')); });
+
+  return {
+    app, identity, connector, token, adminPassword,
+    async close() { await identity.close(); await knex.destroy(); },
+  };
+}
+
+/** The demo organization, its connector, a SCIM token and a built-in admin, created once. */
+async function firstRun(identity: IdentityConnector, env: NodeJS.ProcessEnv): Promise<{ connector: Connector; token: string | null; adminPassword: string | null }> {
+  const { store } = identity;
+  const connector = await store.connectors.findByName(DEMO_ORG, DEMO_CONNECTOR)
+    ?? await store.connectors.create({ organizationId: DEMO_ORG, name: DEMO_CONNECTOR });
+  let token: string | null = null;
+  const bootstrap = env.SCIM_BOOTSTRAP_TOKEN;
+  if (bootstrap) {
+    // Accept a token the operator already gave Entra; nothing is printed.
+    if (!(await store.tokens.verify(bootstrap))) await store.tokens.create(connector.id, { plainToken: bootstrap, label: 'bootstrap' });
+  } else if ((await store.tokens.listLive(connector.id)).length === 0) {
+    token = (await store.tokens.create(connector.id, { label: 'demo' })).token;
+  }
+  let adminPassword: string | null = null;
+  if (!(await store.users.findByUserName(connector.id, DEMO_ADMIN))) {
+    adminPassword = env.DEMO_ADMIN_PASSWORD || randomBytes(9).toString('base64url');
+    await store.users.create(connector.id, {
+      document: { userName: DEMO_ADMIN, displayName: 'Demo Admin', name: { givenName: 'Demo', familyName: 'Admin' }, emails: [{ type: 'work', value: DEMO_ADMIN, primary: true }], active: true },
+      loginMethod: 'builtin',
+      webRole: 'EnterpriseAdmin',
+      passwordHash: await hashPassword(adminPassword),
+    });
+  }
+  return { connector, token, adminPassword };
+}
+
+function page(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`;
+}
+
+const isMain = import.meta.url === `file://${process.argv[1]}`;
+if (isMain) {
+  const demo = await createDemoApp();
+  const port = Number(process.env.PORT || 3000);
+  const baseUrl = demo.identity.options.baseUrl;
+  const server = demo.app.listen(port, () => {
+    const lines = [
+      `Demo host on ${baseUrl} (store ${redactUrl(process.env.DATABASE_URL || databaseUrl())})`,
+      `  SCIM Tenant URL:  ${demo.identity.scimUrl}`,
+      demo.token ? `  Secret Token:     ${demo.token}   (shown once; create another with: npm run cli -- token create --connector ${demo.connector.id})`
+        : process.env.SCIM_BOOTSTRAP_TOKEN ? '  Secret Token:     the one in SCIM_BOOTSTRAP_TOKEN' : '  Secret Token:     already issued (npm run cli -- token list)',
+      `  Sign-in page:     ${baseUrl}/identity/sso`,
+      `  Admin page:       ${baseUrl}/identity/admin`,
+      demo.adminPassword ? `  Built-in admin:   ${DEMO_ADMIN} / ${demo.adminPassword}   (shown once)` : `  Built-in admin:   ${DEMO_ADMIN}`,
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+  });
+  const stop = () => server.close(() => { void demo.close(); });
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}

@@ -1,0 +1,30 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+export const DEFAULT_DATABASE_URL = 'sqlite:./data/identity.sqlite';
+
+export function databaseUrl(): string {
+  return process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
+}
+
+/**
+ * IDENTITY_SECRET_KEY, or for local use a key kept in IDENTITY_SECRET_KEY_FILE
+ * (default ./data/secret.key), created on first use with 0600 permissions.
+ */
+export function secretKey(options: { create: boolean }): string | undefined {
+  if (process.env.IDENTITY_SECRET_KEY) return process.env.IDENTITY_SECRET_KEY;
+  const file = process.env.IDENTITY_SECRET_KEY_FILE || './data/secret.key';
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  if (!options.create) return undefined;
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const key = randomBytes(48).toString('base64url');
+  fs.writeFileSync(file, key + '\n', { mode: 0o600 });
+  return key;
+}
+
+export function tablePrefix(): string | undefined {
+  return process.env.IDENTITY_TABLE_PREFIX || undefined;
+}
+
+export const truthy = (value: string | undefined) => value === '1' || value === 'true' || value === 'yes';

@@ -1,0 +1,28 @@
+import type { Knex } from 'knex';
+import { connectKnex } from '../../lib/store/connect.js';
+
+/** The databases every store-touching suite runs on: SQLite always, MariaDB when TEST_MYSQL_URL is set. */
+export interface TestDatabase { name: 'sqlite' | 'mariadb'; url: string }
+
+export function testDatabases(): TestDatabase[] {
+  const list: TestDatabase[] = [{ name: 'sqlite', url: 'sqlite::memory:' }];
+  if (process.env.TEST_MYSQL_URL) list.push({ name: 'mariadb', url: process.env.TEST_MYSQL_URL });
+  return list;
+}
+
+let counter = 0;
+/** A table prefix no other suite (or earlier crashed run) uses. */
+export function uniquePrefix(): string {
+  counter += 1;
+  return `t${process.pid.toString(36)}${counter.toString(36)}_`;
+}
+
+/** Knex's SQLite pool holds one connection, so an in-memory database lives as long as the instance. */
+export function testKnex(db: TestDatabase): Knex {
+  return connectKnex(db.url);
+}
+
+/** Declares `describe(title [db])` once per test database. */
+export function describeEachDatabase(title: string, body: (db: TestDatabase) => void): void {
+  for (const db of testDatabases()) describe(`${title} [${db.name}]`, () => body(db));
+}
