@@ -115,7 +115,7 @@ export function groupsRouter(runtime: Runtime, at: Locations): Router {
     const respondWithBody = Boolean(projection.attributes || projection.excludedAttributes);
     const readOptions = { withMembers: respondWithBody && wantsAttribute(registry, projection, 'members') };
     const group = await store.transaction(async (tx) => {
-      const current = await tx.groups.get(connector.id, id, readOptions);
+      const current = await tx.groups.get(connector.id, id, { ...readOptions, forUpdate: true });
       if (!current) throw notFound(`group ${id} not found`);
       const expected = ifMatchVersion(req);
       if (expected !== undefined && expected !== current.version) throw new ScimError(412, `group ${id} changed since version ${expected}; read it again`);

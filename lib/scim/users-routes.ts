@@ -70,7 +70,7 @@ export function usersRouter(runtime: Runtime, at: Locations): Router {
     const { connector } = principal(req);
     const projection = projectionOf(req);
     const user = await store.transaction(async (tx) => {
-      const current = await tx.users.get(connector.id, id);
+      const current = await tx.users.get(connector.id, id, { forUpdate: true });
       if (!current) throw notFound(`user ${id} not found`);
       refuseProtected(current);
       const document = normalizeResource(registry, req.body, { mode: 'replace', allowExtensionPassthrough: connector.settings.allowExtensionPassthrough, acceptPassword: connector.settings.acceptPassword });
@@ -88,7 +88,7 @@ export function usersRouter(runtime: Runtime, at: Locations): Router {
     const respondWithBody = Boolean(projection.attributes || projection.excludedAttributes);
     const readOptions = { withGroups: respondWithBody && wantsAttribute(registry, projection, 'groups') };
     const user = await store.transaction(async (tx) => {
-      const current = await tx.users.get(connector.id, id, readOptions);
+      const current = await tx.users.get(connector.id, id, { ...readOptions, forUpdate: true });
       if (!current) throw notFound(`user ${id} not found`);
       refuseProtected(current);
       const expected = ifMatchVersion(req);
@@ -111,7 +111,7 @@ export function usersRouter(runtime: Runtime, at: Locations): Router {
     audit(res, 'user.delete', id);
     const { connector } = principal(req);
     await store.transaction(async (tx) => {
-      const current = await tx.users.get(connector.id, id);
+      const current = await tx.users.get(connector.id, id, { forUpdate: true });
       if (!current) throw notFound(`user ${id} not found`);
       refuseProtected(current);
       const expected = ifMatchVersion(req);

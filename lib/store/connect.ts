@@ -21,6 +21,7 @@ export function knexConfigFromUrl(url: string): Knex.Config {
           conn.pragma('journal_mode = WAL');
           conn.pragma('synchronous = NORMAL');
           conn.pragma('busy_timeout = 5000');
+          conn.pragma('case_sensitive_like = ON'); // LIKE as on MariaDB's binary collation: filters match the same rows
           done(null, conn);
         },
       },

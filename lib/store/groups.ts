@@ -114,8 +114,11 @@ export class GroupStore {
     return deleted;
   }
 
-  async get(connectorId: string, id: string, options: { withMembers?: boolean } = {}): Promise<StoredGroup | undefined> {
-    const row = await this.db(this.t.groups).select(COLUMNS).where({ id, connector_id: connectorId }).first();
+  /** `forUpdate` locks the row until the transaction ends (read-modify-write such as PATCH). */
+  async get(connectorId: string, id: string, options: { withMembers?: boolean; forUpdate?: boolean } = {}): Promise<StoredGroup | undefined> {
+    const query = this.db(this.t.groups).select(COLUMNS).where({ id, connector_id: connectorId });
+    if (options.forUpdate && this.ctx.dialect === 'mysql') query.forUpdate();
+    const row = await query.first();
     if (!row) return undefined;
     const group = fromRow(row);
     if (options.withMembers) group.members = (await this.membersOf([id])).get(id) ?? [];

@@ -11,7 +11,11 @@ import { projectUser, type UserProjection } from './project-user.js';
 import type { GroupRef, ListQuery, ListResult, LoginMethod, StoredUser, UserWrite, WebRole } from './types.js';
 
 type Row = Record<string, unknown>;
-export interface ReadOptions { withGroups?: boolean }
+export interface ReadOptions {
+  withGroups?: boolean;
+  /** Lock the row until the transaction ends (read-modify-write such as PATCH). */
+  forUpdate?: boolean;
+}
 
 const SUMMARY_COLUMNS = ['id', 'connector_id', 'user_name', 'external_id', 'active', 'display_name', 'login_method', 'web_role', 'protected', 'version', 'document', 'created_at', 'updated_at'];
 
@@ -137,7 +141,9 @@ export class UserStore {
   }
 
   async get(connectorId: string, id: string, options: ReadOptions = {}): Promise<StoredUser | undefined> {
-    const row = await this.db(this.t.users).select(SUMMARY_COLUMNS).where({ id, connector_id: connectorId }).first();
+    const query = this.db(this.t.users).select(SUMMARY_COLUMNS).where({ id, connector_id: connectorId });
+    if (options.forUpdate && this.ctx.dialect === 'mysql') query.forUpdate();
+    const row = await query.first();
     if (!row) return undefined;
     const user = fromRow(row);
     if (options.withGroups) user.groups = (await this.groupsOf([user.id])).get(user.id) ?? [];
