@@ -1,0 +1,114 @@
+import { isDeepStrictEqual } from 'node:util';
+import { invalidPath, invalidValue, mutability, noTarget } from '../errors.js';
+import type { SchemaRegistry } from '../schemas/registry.js';
+import type { SchemaDef } from '../schemas/types.js';
+import type { MembershipChange, ResourceDocument } from '../../store/types.js';
+import { normalizeResource } from '../validate/normalize.js';
+import { isObject, keyIn } from '../validate/values.js';
+import { applyToAttribute } from './attribute-ops.js';
+import { membershipChange } from './members.js';
+import { resolveTarget, type PatchTarget } from './paths.js';
+import { readOperations, type PatchOperation, type PatchOpName } from './request.js';
+
+export interface PatchOptions {
+  allowExtensionPassthrough: boolean;
+  acceptPassword: boolean;
+}
+
+export interface PatchResult {
+  /** The patched document, normalised and validated like a PUT body. */
+  document: ResourceDocument;
+  /** Group `members` operations, in request order, for the store to apply. */
+  membership: MembershipChange[];
+  /** Whether the document differs from the one given; membership changes are reported apart, in `membership`. */
+  changed: boolean;
+}
+
+interface Working {
+  registry: SchemaRegistry;
+  document: ResourceDocument;
+  membership: MembershipChange[];
+  options: PatchOptions;
+}
+
+/**
+ * Where a path comes from. An operation's `path` is held strictly (unknown → invalidPath,
+ * read-only → mutability); the keys of a path-less value follow the rules of a PUT body
+ * (unknown and read-only keys are ignored), since clients send whole resources that way.
+ */
+type Origin = 'path' | 'valueKey';
+
+/**
+ * RFC 7644 §3.5.2 PATCH with Microsoft Entra's dialect. Throws a ScimError on the first failing
+ * operation; the input document is never modified, so a failed request changes nothing.
+ */
+export function applyPatch(registry: SchemaRegistry, document: ResourceDocument, body: unknown, options: PatchOptions): PatchResult {
+  const operations = readOperations(body);
+  const working: Working = { registry, document: structuredClone(document), membership: [], options };
+  for (const operation of operations) applyOperation(working, operation);
+  const result = normalizeResource(registry, working.document, { ...options, mode: 'replace' });
+  const changed = !isDeepStrictEqual(withoutSchemas(result), withoutSchemas(document));
+  return { document: result, membership: working.membership, changed };
+}
+
+function applyOperation(working: Working, { op, path, value }: PatchOperation): void {
+  if (path !== undefined) return applyAt(working, op, path, value, 'path');
+  if (op === 'remove') throw noTarget('A remove operation needs a path');
+  if (!isObject(value)) throw invalidValue(`An '${op}' operation without a path needs an object of attributes as its value`);
+  for (const [key, inner] of Object.entries(value)) applyAt(working, op, key, inner, 'valueKey');
+}
+
+function applyAt(working: Working, op: PatchOpName, path: string, value: unknown, origin: Origin): void {
+  const { registry } = working;
+  const lenient = origin === 'valueKey';
+  if (lenient && path.toLowerCase() === 'schemas') return;
+
+  const schema = registry.schemaByUrn(path);
+  if (schema) return applyToSchema(working, op, schema, value);
+  if (/^urn:/i.test(path) && !registry.splitUrn(path)) return applyToUndeclaredExtension(working, op, path, value, origin);
+
+  const target = resolveTarget(registry, path);
+  if (!target) {
+    if (lenient) return;
+    throw invalidPath(`No attribute matches the path '${path}'`);
+  }
+  // Read-only values echoed in a path-less value are ignored; naming one, or an immutable one, is refused.
+  const blocked = [target.resolved.attribute.mutability, target.resolved.subAttribute?.mutability].find((m) => m === 'readOnly' || m === 'immutable');
+  if (blocked) {
+    if (lenient && blocked === 'readOnly') return;
+    throw mutability(`Attribute '${target.resolved.canonicalPath}' is ${blocked}`);
+  }
+  if (isGroupMembers(registry, target)) {
+    const change = membershipChange(op, target, value);
+    if (change) working.membership.push(change);
+    return;
+  }
+  applyToAttribute(working.document, op, target, value);
+}
+
+/** `"urn:…:enterprise:2.0:User": {"department": "x"}`: each key is an attribute of that schema. */
+function applyToSchema(working: Working, op: PatchOpName, schema: SchemaDef, value: unknown): void {
+  if (op === 'remove' || value === null) {
+    delete working.document[keyIn(working.document, schema.id)];
+    return;
+  }
+  if (!isObject(value)) throw invalidValue(`The value of '${schema.id}' must be an object of attributes`);
+  for (const [name, inner] of Object.entries(value)) applyAt(working, op, `${schema.id}:${name}`, inner, 'valueKey');
+}
+
+/** Kept as an opaque value when passthrough is allowed; never interpreted. */
+function applyToUndeclaredExtension(working: Working, op: PatchOpName, path: string, value: unknown, origin: Origin): void {
+  const detail = `'${path}' belongs to an undeclared schema extension`;
+  if (!working.options.allowExtensionPassthrough) throw origin === 'path' ? invalidPath(detail) : invalidValue(`Attribute ${detail}`);
+  const key = keyIn(working.document, path);
+  if (op === 'remove' || value === null) delete working.document[key];
+  else working.document[key] = value;
+}
+
+const isGroupMembers = (registry: SchemaRegistry, target: PatchTarget) =>
+  registry.kind === 'Group' && !target.resolved.extension && target.resolved.attribute.name === 'members';
+
+function withoutSchemas(document: ResourceDocument): ResourceDocument {
+  const { schemas: _schemas, ...attributes } = document;
+  return attributes;
+}

@@ -1,0 +1,88 @@
+import { invalidSyntax, invalidValue } from '../errors.js';
+import { leaf, type ResolvedAttribute, type SchemaRegistry } from '../schemas/registry.js';
+import type { ResourceDocument } from '../../store/types.js';
+import { validateDocument } from './ajv-schema.js';
+import { childObject, isObject, isOpenValue, keyIn, normalizeValue } from './values.js';
+
+export interface NormalizeOptions {
+  /** Keep attributes of undeclared extension URNs as sent (else 400 invalidValue). */
+  allowExtensionPassthrough: boolean;
+  /** Keep writeOnly `password` for the caller to hash (else it is dropped). */
+  acceptPassword: boolean;
+  /** POST and PUT bodies follow the same rules (RFC 7644 §3.3, §3.5.1); PATCH results use 'replace'. */
+  mode: 'create' | 'replace';
+}
+
+/**
+ * A client's resource body as a ResourceDocument: canonical attribute names, extension
+ * attributes nested under their schema URN, lenient Entra spellings read, read-only and unknown
+ * attributes dropped, then types checked against the schema definitions.
+ */
+export function normalizeResource(registry: SchemaRegistry, body: unknown, options: NormalizeOptions): ResourceDocument {
+  if (!isObject(body)) throw invalidSyntax('The request body must be a JSON object');
+  const attributes: ResourceDocument = {};
+  for (const [key, value] of Object.entries(body)) placeAttribute(registry, attributes, key, value, options);
+  const document = { schemas: schemasPresent(registry, attributes), ...attributes };
+  validateDocument(registry, document);
+  assertSinglePrimary(registry, document);
+  return document;
+}
+
+function placeAttribute(registry: SchemaRegistry, document: ResourceDocument, key: string, value: unknown, options: NormalizeOptions): void {
+  // `schemas` is recomputed from the attributes present.
+  if (key.toLowerCase() === 'schemas') return;
+  if (!/^urn:/i.test(key)) return placeResolved(document, registry.resolveIn(registry.core, key), value, options);
+
+  const schema = registry.schemaByUrn(key);
+  if (schema) {
+    // `"urn:…:enterprise:2.0:User": {"department": "x"}`
+    if (value === null || value === undefined) return;
+    if (!isObject(value)) throw invalidValue(`'${schema.id}' must be an object of attributes`);
+    for (const [name, inner] of Object.entries(value)) placeResolved(document, registry.resolveIn(schema, name), inner, options);
+    return;
+  }
+  // `"urn:…:enterprise:2.0:User:department": "x"`
+  if (registry.splitUrn(key)) return placeResolved(document, registry.resolve(key), value, options);
+
+  if (!options.allowExtensionPassthrough) throw invalidValue(`Attribute '${key}' belongs to an undeclared schema extension`);
+  document[key] = value;
+}
+
+/** Stores a value at its canonical place; unknown (undefined) and non-writable attributes are dropped. */
+function placeResolved(document: ResourceDocument, resolved: ResolvedAttribute | undefined, value: unknown, options: NormalizeOptions): void {
+  if (!resolved || !isClientWritable(resolved, options)) return;
+  const normalized = normalizeValue(leaf(resolved), value, isOpenValue(resolved));
+  if (normalized === undefined) return;
+  const container = resolved.extension ? childObject(document, resolved.schema.id) : document;
+  const target = resolved.subAttribute ? childObject(container, resolved.attribute.name) : container;
+  target[keyIn(target, leaf(resolved).name)] = normalized;
+}
+
+/**
+ * Read-only attributes (id, meta, groups) are the server's: clients echo them back, so they are
+ * ignored rather than refused. writeOnly ones (password) are kept only for a caller that hashes them.
+ */
+function isClientWritable(resolved: ResolvedAttribute, options: { acceptPassword: boolean }): boolean {
+  const mutabilities = [resolved.attribute.mutability, resolved.subAttribute?.mutability];
+  if (mutabilities.includes('readOnly')) return false;
+  return options.acceptPassword || !mutabilities.includes('writeOnly');
+}
+
+function schemasPresent(registry: SchemaRegistry, attributes: ResourceDocument): string[] {
+  const declared = registry.extensions.filter((schema) => isObject(attributes[schema.id])).map((schema) => schema.id);
+  const passedThrough = Object.keys(attributes).filter((key) => /^urn:/i.test(key) && !registry.splitUrn(key) && isObject(attributes[key]));
+  return [registry.core.id, ...declared, ...passedThrough];
+}
+
+/** RFC 7643 §2.4: the primary value "true" MUST appear no more than once. */
+function assertSinglePrimary(registry: SchemaRegistry, document: ResourceDocument): void {
+  for (const schema of [registry.core, ...registry.extensions]) {
+    const container = schema === registry.core ? document : document[schema.id];
+    if (!isObject(container)) continue;
+    for (const attribute of schema.attributes.filter((a) => a.multiValued)) {
+      const values = container[attribute.name];
+      const primaries = Array.isArray(values) ? values.filter((v) => isObject(v) && v.primary === true).length : 0;
+      if (primaries > 1) throw invalidValue(`At most one value of '${attribute.name}' may be primary`);
+    }
+  }
+}

@@ -1,0 +1,77 @@
+import { findByName, type ResolvedAttribute } from '../schemas/registry.js';
+import type { AttributeDef } from '../schemas/types.js';
+
+export const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The key of `object` spelling `name` in any case (RFC 7643 §2.1), else `name` itself. */
+export function keyIn(object: Record<string, unknown>, name: string): string {
+  const wanted = name.toLowerCase();
+  return Object.keys(object).find((key) => key.toLowerCase() === wanted) ?? name;
+}
+
+/** The object held at `name` in `container`, created when missing so that writes can merge into it. */
+export function childObject(container: Record<string, unknown>, name: string): Record<string, unknown> {
+  const key = keyIn(container, name);
+  const existing = container[key];
+  if (isObject(existing)) return existing;
+  const created: Record<string, unknown> = {};
+  container[key] = created;
+  return created;
+}
+
+/** A key of an open schema (Metadata) that no declared attribute governs: its value is stored as a string. */
+export function isOpenValue(resolved: ResolvedAttribute): boolean {
+  return resolved.schema.open === true && !findByName(resolved.schema.attributes, resolved.attribute.name);
+}
+
+/**
+ * Reads a value the way Entra and Microsoft's validator send it, against its definition. The
+ * result is in canonical sub-attribute names, or undefined when the value means "absent":
+ * Entra sends null, "" and {} to clear an attribute.
+ */
+export function normalizeValue(def: AttributeDef, value: unknown, open = false): unknown {
+  return def.multiValued ? normalizeList(def, value) : normalizeElement(def, value, open);
+}
+
+function normalizeList(def: AttributeDef, value: unknown): unknown {
+  if (value === null || value === undefined) return undefined;
+  const items = Array.isArray(value)
+    ? value
+    // The CustomExtension `folders` arrives from Entra as "Folder 1, Folder 2".
+    : typeof value === 'string' && def.type === 'string' ? value.split(',').map((part) => part.trim())
+    // A single value for a multi-valued attribute is a list of one.
+    : [value];
+  const list = items.map((item) => normalizeElement(def, item)).filter((item) => item !== undefined);
+  return list.length ? list : undefined;
+}
+
+/** One value of the attribute: the attribute itself when single-valued, one element when multi-valued. */
+export function normalizeElement(def: AttributeDef, value: unknown, open = false): unknown {
+  if (value === null || value === undefined || value === '') return undefined;
+  if (def.type === 'complex') return normalizeComplex(def, value);
+  if (def.type === 'boolean' && typeof value === 'string') {
+    const lower = value.toLowerCase();
+    if (lower === 'true' || lower === 'false') return lower === 'true';
+  }
+  if (open && (typeof value === 'number' || typeof value === 'boolean')) return String(value);
+  return value;
+}
+
+function normalizeComplex(def: AttributeDef, value: unknown): unknown {
+  const subAttributes = def.subAttributes ?? [];
+  if (!isObject(value)) {
+    // `value` is the default sub-attribute: Entra sends `manager` as a bare id string.
+    const canHoldBareValue = typeof value === 'string' && findByName(subAttributes, 'value');
+    return canHoldBareValue ? normalizeComplex(def, { value }) : value;
+  }
+  const result: Record<string, unknown> = {};
+  for (const [key, raw] of Object.entries(value)) {
+    const sub = findByName(subAttributes, key);
+    // Unknown sub-attributes are ignored like unknown attributes; readOnly ones are the server's to set.
+    if (!sub || sub.mutability === 'readOnly') continue;
+    const normalized = normalizeValue(sub, raw);
+    if (normalized !== undefined) result[sub.name] = normalized;
+  }
+  return Object.keys(result).length ? result : undefined;
+}

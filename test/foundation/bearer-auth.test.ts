@@ -1,0 +1,117 @@
+import { expect } from 'chai';
+import express4 from 'express4';
+import type express from 'express';
+import { describeEachDatabase } from '../support/databases.js';
+import { startScimHarness, SCIM, type ScimHarness } from '../support/scim-harness.js';
+
+describeEachDatabase('SCIM bearer authentication', (db) => {
+  let h: ScimHarness;
+  before(async () => { h = await startScimHarness(db); });
+  after(async () => { await h.close(); });
+
+  const spc = () => h.http.get(`${SCIM}/ServiceProviderConfig`);
+
+  it('answers /ServiceProviderConfig with a valid token', async () => {
+    const res = await spc().set('Authorization', `Bearer ${h.token}`);
+    expect(res.status).to.equal(200);
+    expect(res.body.patch.supported).to.equal(true);
+    expect(res.body.authenticationSchemes[0].type).to.equal('oauthbearertoken');
+    expect(res.body.filter).to.deep.equal({ supported: true, maxResults: 200 });
+    expect(res.body.pagination).to.include({ cursor: true, index: true });
+  });
+
+  for (const [name, header] of [['no Authorization header', undefined], ['a wrong token', 'Bearer idc_wrong'], ['a non-bearer scheme', 'Basic dXNlcjpwYXNz'], ['a bare word', 'non-token']] as const) {
+    it(`refuses ${name} with 401, a SCIM error body and WWW-Authenticate: Bearer`, async () => {
+      const req = spc();
+      if (header) req.set('Authorization', header);
+      const res = await req;
+      expect(res.status).to.equal(401);
+      expect(res.headers['www-authenticate']).to.match(/^Bearer/);
+      expect(res.body).to.include({ status: '401' });
+      expect(res.body.schemas).to.deep.equal(['urn:ietf:params:scim:api:messages:2.0:Error']);
+      expect(res.body.detail).to.be.a('string').and.not.empty;
+    });
+  }
+
+  it('refuses a revoked token and an expired one', async () => {
+    const revoked = await h.identity.store.tokens.create(h.connector.id, { label: 'to revoke' });
+    await h.identity.store.tokens.revoke(revoked.record.id);
+    expect((await spc().set('Authorization', `Bearer ${revoked.token}`)).status).to.equal(401);
+    const other = await h.identity.store.connectors.create({ organizationId: 'org-exp', name: 'exp' });
+    const expired = await h.identity.store.tokens.create(other.id, { expiresAt: new Date(Date.now() - 1000) });
+    expect((await spc().set('Authorization', `Bearer ${expired.token}`)).status).to.equal(401);
+  });
+
+  it('binds a token to its connector: another connector\'s users are invisible', async () => {
+    const other = await h.identity.store.connectors.create({ organizationId: 'org-b', name: 'B' });
+    const { token } = await h.identity.store.tokens.create(other.id);
+    await h.scim.post('/Users', { userName: 'only-in-a@contoso.com' });
+    const res = await h.http.get(`${SCIM}/Users`).set('Authorization', `Bearer ${token}`);
+    expect(res.body.totalResults).to.equal(0);
+  });
+
+  it('never writes the token to the log, and logs one structured line per request', async () => {
+    h.logs.lines = [];
+    await spc().set('Authorization', `Bearer ${h.token}`).set('x-request-id', 'req-123');
+    await spc().set('Authorization', `Bearer ${h.token}x`);
+    const text = h.logs.text();
+    expect(text).to.not.include(h.token);
+    const lines = h.logs.lines.map((l) => JSON.parse(l));
+    const request = lines.find((l) => l.message === 'request' && l.requestId === 'req-123');
+    expect(request).to.include({ component: 'scim', method: 'GET', status: 200, connectorId: h.connector.id });
+    expect(request.durationMs).to.be.a('number');
+    expect(lines.some((l) => l.message === 'scim authentication failed')).to.equal(true);
+  });
+
+  it('stores tokens only as SHA-256 hashes', async () => {
+    const rows = await h.knex(h.identity.store.tables.scimTokens).select('*');
+    for (const row of rows) {
+      expect(row.token_hash).to.match(/^[0-9a-f]{64}$/);
+      expect(JSON.stringify(row)).to.not.include(h.token);
+    }
+  });
+
+  it('allows two live tokens per connector for rotation and refuses a third', async () => {
+    const connector = await h.identity.store.connectors.create({ organizationId: 'org-rot', name: 'rotation' });
+    const first = await h.identity.store.tokens.create(connector.id);
+    const second = await h.identity.store.tokens.create(connector.id);
+    for (const t of [first.token, second.token]) expect((await spc().set('Authorization', `Bearer ${t}`)).status).to.equal(200);
+    let error: Error | undefined;
+    try { await h.identity.store.tokens.create(connector.id); } catch (e) { error = e as Error; }
+    expect(error?.message).to.match(/already has 2 live tokens/);
+    await h.identity.store.tokens.revoke(first.record.id);
+    expect((await h.identity.store.tokens.create(connector.id)).token).to.match(/^idc_/);
+  });
+
+  it('issues tokens of at least 256 random bits', async () => {
+    const connector = await h.identity.store.connectors.create({ organizationId: 'org-len', name: 'len' });
+    const { token } = await h.identity.store.tokens.create(connector.id);
+    expect(Buffer.from(token.slice(4), 'base64url').length).to.be.at.least(32);
+  });
+
+  it('rate-limits a token: past the limit, 429 with a SCIM error body', async () => {
+    const limited = await startScimHarness(db, { rateLimitPerMinute: 3 });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await limited.scim.get('/ServiceProviderConfig')).status);
+      expect(statuses).to.deep.equal([200, 200, 200, 429]);
+      const res = await limited.scim.get('/ServiceProviderConfig');
+      expect(res.body).to.include({ status: '429' });
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('works mounted in an Express 4 application too', async () => {
+    const h4 = await startScimHarness(db, { expressModule: express4 as unknown as typeof express });
+    try {
+      const created = await h4.scim.post('/Users', { userName: 'express4@contoso.com' });
+      expect(created.status).to.equal(201);
+      expect((await h4.scim.get(`/Users/${created.body.id}`)).status).to.equal(200);
+      expect((await h4.scim.get('/Users/unknown-id')).status).to.equal(404);
+      expect((await h4.http.get(`${SCIM}/Users`)).status).to.equal(401);
+    } finally {
+      await h4.close();
+    }
+  });
+});

@@ -1,0 +1,143 @@
+import { expect } from 'chai';
+import knexFactory from 'knex';
+import { IdentityEvents } from '../../lib/events.js';
+import { IdentityStore, isStoreError } from '../../lib/store/index.js';
+import { describeEachDatabase, testKnex, uniquePrefix } from '../support/databases.js';
+import knexfileConfig from '../../knexfile.js';
+
+describeEachDatabase('Identity store', (db) => {
+  const knex = testKnex(db);
+  const events = new IdentityEvents();
+  const store = new IdentityStore(knex, uniquePrefix(), events);
+  let connectorId: string;
+  before(async () => {
+    await store.migrate();
+    connectorId = (await store.connectors.create({ organizationId: 'org', name: 'store-tests' })).id;
+  });
+  after(async () => { await store.rollbackAll(); await knex.destroy(); });
+
+  const create = (userName: string, extra: Record<string, unknown> = {}) => store.users.create(connectorId, { document: { userName, ...extra } });
+
+  describe('userName uniqueness through the normalised key column', () => {
+    it('ALICE@x.com and alice@x.com collide', async () => {
+      await create('alice@x.com');
+      let error: unknown;
+      try { await create('ALICE@x.com'); } catch (e) { error = e; }
+      expect(isStoreError(error, 'conflict')).to.equal(true);
+    });
+    it('josé@x.com and jose@x.com do not', async () => {
+      await create('josé@x.com');
+      await create('jose@x.com');
+      expect((await store.users.findByUserName(connectorId, 'JOSÉ@x.com'))?.userName).to.equal('josé@x.com');
+      expect((await store.users.findByUserName(connectorId, 'jose@X.com'))?.userName).to.equal('jose@x.com');
+    });
+    it('the same userName may exist in two connectors', async () => {
+      const other = await store.connectors.create({ organizationId: 'org', name: 'second' });
+      await store.users.create(other.id, { document: { userName: 'alice@x.com' } });
+    });
+  });
+
+  describe('multi-table writes are one transaction', () => {
+    it('a failure inside store.transaction leaves no user, rows or membership behind', async () => {
+      const before = await store.users.count(connectorId);
+      let error: unknown;
+      try {
+        await store.transaction(async (tx) => {
+          await tx.users.create(connectorId, { document: { userName: 'rolled@x.com', emails: [{ value: 'rolled@x.com', type: 'work' }], 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: 'X' } } });
+          await tx.users.create(connectorId, { document: { userName: 'ROLLED@x.com' } });
+        });
+      } catch (e) { error = e; }
+      expect(isStoreError(error, 'conflict')).to.equal(true);
+      expect(await store.users.count(connectorId)).to.equal(before);
+      const t = store.tables;
+      for (const table of [t.userValues, t.userExtensions]) {
+        const row = await knex(table).where(`${table}.connector_id`, connectorId).join(t.users, `${t.users}.id`, `${table}.user_id`).where(`${t.users}.user_name`, 'rolled@x.com').first();
+        expect(row).to.equal(undefined);
+      }
+    });
+    it('events raised inside a transaction reach listeners only after it commits', async () => {
+      const seen: string[] = [];
+      const listener = (u: { userName: string }) => seen.push(u.userName);
+      events.on('user.created', listener);
+      try {
+        await store.transaction(async (tx) => {
+          await tx.users.create(connectorId, { document: { userName: 'evented@x.com' } });
+          expect(seen).to.deep.equal([]);
+        });
+        expect(seen).to.deep.equal(['evented@x.com']);
+        try { await store.transaction(async (tx) => { await tx.users.create(connectorId, { document: { userName: 'never@x.com' } }); throw new Error('abort'); }); } catch { /* expected */ }
+        expect(seen).to.deep.equal(['evented@x.com']);
+      } finally {
+        events.off('user.created', listener);
+      }
+    });
+  });
+
+  describe('users as rows', () => {
+    it('stores emails, phone numbers, addresses and extension values as rows', async () => {
+      const user = await create('rows@x.com', {
+        emails: [{ value: 'Rows@X.com', type: 'work', primary: true }, { value: 'home@x.com', type: 'home' }],
+        phoneNumbers: [{ value: '+1', type: 'work' }],
+        addresses: [{ type: 'work', locality: 'Springfield', country: 'US' }],
+        'urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName': { folders: ['A', 'B'] },
+        'urn:ietf:params:scim:schemas:extension:2.0:Metadata': { costCode: '17' },
+      });
+      const t = store.tables;
+      const values = await knex(t.userValues).where('user_id', user.id).orderBy(['attribute', 'position']);
+      expect(values.map((v) => [v.attribute, v.value_key, v.type])).to.deep.equal([['emails', 'rows@x.com', 'work'], ['emails', 'home@x.com', 'home'], ['phoneNumbers', '+1', 'work']]);
+      expect((await knex(t.userAddresses).where('user_id', user.id)).map((a) => a.locality)).to.deep.equal(['Springfield']);
+      const ext = await knex(t.userExtensions).where('user_id', user.id).orderBy(['attr_path', 'position']);
+      expect(ext.map((e) => `${e.attr_path}=${e.value}`)).to.deep.equal(['costCode=17', 'folders=A', 'folders=B']);
+    });
+    it('replace rewrites the rows and bumps the version; a stale version is refused', async () => {
+      const user = await create('v@x.com', { emails: [{ value: 'old@x.com' }] });
+      const updated = await store.users.replace(connectorId, user.id, { document: { userName: 'v@x.com', emails: [{ value: 'new@x.com' }] }, expectedVersion: 1 });
+      expect(updated.version).to.equal(2);
+      const values = await knex(store.tables.userValues).where('user_id', user.id);
+      expect(values.map((v) => v.value)).to.deep.equal(['new@x.com']);
+      let error: unknown;
+      try { await store.users.replace(connectorId, user.id, { document: { userName: 'v@x.com' }, expectedVersion: 1 }); } catch (e) { error = e; }
+      expect(isStoreError(error, 'version_mismatch')).to.equal(true);
+    });
+    it('login method defaults to builtin, and to sso once the connector has SSO configured', async () => {
+      const c = await store.connectors.create({ organizationId: 'org', name: 'sso-default' });
+      expect((await store.users.create(c.id, { document: { userName: 'before@x.com' } })).loginMethod).to.equal('builtin');
+      await store.connectors.setOidc(c.id, { issuer: 'https://login.microsoftonline.com/t/v2.0', clientId: 'client', tenantId: 't' });
+      expect((await store.users.create(c.id, { document: { userName: 'after@x.com' } })).loginMethod).to.equal('sso');
+    });
+  });
+
+  describe('migrations', () => {
+    it('create every table with the configured prefix, and roll back cleanly', async () => {
+      const prefix = uniquePrefix();
+      const own = new IdentityStore(knex, prefix, new IdentityEvents());
+      expect(await own.migrate()).to.have.length(1);
+      for (const table of Object.values(own.tables).filter((n) => !n.includes('knex_migrations'))) {
+        expect(await knex.schema.hasTable(table), table).to.equal(true);
+      }
+      await own.rollbackAll();
+      expect(await knex.schema.hasTable(own.tables.users)).to.equal(false);
+      expect(await own.migrate()).to.have.length(1);
+      await own.rollbackAll();
+    });
+    it('run through the shipped knexfile with the host\'s own Knex', async () => {
+      const hostKnex = knexFactory({ ...knexfileConfig, ...testKnexConfig(db.url) });
+      try {
+        const [, applied] = await hostKnex.migrate.latest(knexfileConfig.migrations);
+        expect(applied).to.have.length(1);
+        expect(await hostKnex.schema.hasTable('idc_users')).to.equal(true);
+        await hostKnex.migrate.rollback(knexfileConfig.migrations, true);
+        expect(await hostKnex.schema.hasTable('idc_users')).to.equal(false);
+      } finally {
+        await hostKnex.destroy();
+      }
+    });
+  });
+});
+
+function testKnexConfig(url: string) {
+  const k = testKnex({ name: url.startsWith('sqlite') ? 'sqlite' : 'mariadb', url });
+  const config = k.client.config;
+  void k.destroy();
+  return config;
+}
