@@ -1,0 +1,108 @@
+import { expect } from 'chai';
+import express from 'express';
+import supertest from 'supertest';
+import { describeEachDatabase } from '../support/databases.js';
+import { entraUser, startScimHarness, type ScimHarness } from '../support/scim-harness.js';
+
+const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+
+describeEachDatabase('Per-connector user policies', (db) => {
+  describe('protected users (seed 000: Organization Owners)', () => {
+    let h: ScimHarness;
+    before(async () => { h = await startScimHarness(db); });
+    after(async () => { await h.close(); });
+
+    it('PATCH, PUT and DELETE of a protected user answer 403 and change nothing', async () => {
+      const owner = (await h.scim.post('/Users', entraUser('owner@contoso.com'))).body;
+      await h.identity.store.users.updateAccess(h.connector.id, owner.id, { protected: true });
+      const version = (await h.scim.get(`/Users/${owner.id}`)).body.meta.version;
+      for (const res of [
+        await h.scim.patch(`/Users/${owner.id}`, { schemas: [PATCH], Operations: [{ op: 'Replace', path: 'active', value: 'False' }] }),
+        await h.scim.put(`/Users/${owner.id}`, entraUser('owner@contoso.com', { active: false })),
+        await h.scim.delete(`/Users/${owner.id}`),
+      ]) {
+        expect(res.status).to.equal(403);
+        expect(res.body.detail).to.match(/protected/);
+      }
+      const after = (await h.scim.get(`/Users/${owner.id}`)).body;
+      expect(after.active).to.equal(true);
+      expect(after.meta.version).to.equal(version);
+    });
+  });
+
+  describe('deleteMode "deactivate" (seed 001: disable instead of delete)', () => {
+    let h: ScimHarness;
+    before(async () => { h = await startScimHarness(db, { settings: { deleteMode: 'deactivate' } }); });
+    after(async () => { await h.close(); });
+
+    it('DELETE answers 204 and keeps the user, inactive', async () => {
+      const user = (await h.scim.post('/Users', entraUser('leaver@contoso.com'))).body;
+      expect((await h.scim.delete(`/Users/${user.id}`)).status).to.equal(204);
+      expect((await h.scim.get(`/Users/${user.id}`)).body.active).to.equal(false);
+    });
+  });
+
+  describe('web access roles from Entra app roles', () => {
+    let h: ScimHarness;
+    before(async () => { h = await startScimHarness(db, { settings: { roleMap: { 'App.Reader': 'ReadOnly', 'App.User': 'User', 'App.Admin': 'Admin', 'App.Owner': 'EnterpriseAdmin' } } }); });
+    after(async () => { await h.close(); });
+
+    const role = async (id: string) => (await h.identity.store.users.get(h.connector.id, id))?.webRole;
+
+    it('the primary role wins, through the connector\'s role map', async () => {
+      const user = (await h.scim.post('/Users', entraUser('roles@contoso.com', { roles: [{ value: 'App.Reader' }, { primary: 'True', type: 'WindowsAzureActiveDirectoryRole', value: 'App.Admin' }] }))).body;
+      expect(await role(user.id)).to.equal('Admin');
+    });
+    it('PATCH of roles changes the web role; removing them leaves app login only', async () => {
+      const user = (await h.scim.post('/Users', entraUser('roles2@contoso.com', { roles: [{ primary: 'True', value: 'App.User' }] }))).body;
+      await h.scim.patch(`/Users/${user.id}`, { schemas: [PATCH], Operations: [{ op: 'Replace', path: 'roles', value: [{ primary: 'True', value: 'App.Owner' }] }] }).expect(204);
+      expect(await role(user.id)).to.equal('EnterpriseAdmin');
+      await h.scim.patch(`/Users/${user.id}`, { schemas: [PATCH], Operations: [{ op: 'Remove', path: 'roles' }] }).expect(204);
+      expect(await role(user.id)).to.equal(null);
+    });
+    it('a value outside the map answers 400 invalidValue listing the allowed values', async () => {
+      const res = await h.scim.post('/Users', entraUser('roles3@contoso.com', { roles: [{ primary: 'True', value: 'Admin' }] }));
+      expect(res.status).to.equal(400);
+      expect(res.body.detail).to.include('App.Reader, App.User, App.Admin, App.Owner');
+    });
+
+    describe('requireWebRole middleware for host routes', () => {
+      let agent: ReturnType<typeof supertest>;
+      const ids: Record<string, string> = {};
+      before(async () => {
+        for (const [name, roles] of [['reader', [{ primary: true, value: 'App.Reader' }]], ['admin', [{ primary: true, value: 'App.Admin' }]], ['none', []]] as const) {
+          ids[name] = (await h.scim.post('/Users', entraUser(`${name}.web@contoso.com`, { roles }))).body.id;
+        }
+        // A host whose session says who is signed in: here, a header set by the test.
+        const host = express();
+        const identity = await (await import('../../lib/index.js')).createIdentityConnector({
+          knex: h.knex, baseUrl: 'http://127.0.0.1', mountPath: '/identity', secretKey: 'x'.repeat(40), tablePrefix: h.identity.store.tablePrefix,
+          currentUser: (req) => (req.get('x-user') ? { connectorId: h.connector.id, userId: String(req.get('x-user')) } : null),
+        });
+        host.get('/reports', identity.requireWebRole('User'), (_req, res) => { res.send('reports'); });
+        host.get('/settings', identity.requireWebRole('Admin'), (_req, res) => { res.send('settings'); });
+        agent = supertest(host);
+      });
+
+      it('lets a user at or above the role through', async () => {
+        expect((await agent.get('/reports').set('x-user', ids.admin)).text).to.equal('reports');
+        expect((await agent.get('/settings').set('x-user', ids.admin)).text).to.equal('settings');
+      });
+      it('refuses a lower role with 403: HTML for browsers, JSON otherwise', async () => {
+        const html = await agent.get('/reports').set('x-user', ids.reader).set('Accept', 'text/html');
+        expect(html.status).to.equal(403);
+        expect(html.headers['content-type']).to.match(/html/);
+        expect(html.text).to.include('needs the User web access role; you have ReadOnly');
+        const json = await agent.get('/reports').set('x-user', ids.reader).set('Accept', 'application/json');
+        expect(json.status).to.equal(403);
+        expect(json.body.message).to.match(/ReadOnly/);
+      });
+      it('refuses a user with no role (app login only) and an anonymous request', async () => {
+        const none = await agent.get('/reports').set('x-user', ids.none).set('Accept', 'application/json');
+        expect(none.status).to.equal(403);
+        expect(none.body.message).to.match(/app login only/);
+        expect((await agent.get('/reports').set('Accept', 'application/json')).status).to.equal(401);
+      });
+    });
+  });
+});
