@@ -65,7 +65,6 @@ export function groupsRouter(runtime: Runtime, at: Locations): Router {
   const list = async (req: Request, res: Response, source: Record<string, unknown>) => {
     const { connector } = principal(req);
     const request = parseListRequest(source, registry, options.maxPageSize);
-    if (request.cursorPaging) throw new ScimError(400, 'cursor paging is offered for Users; page Groups with startIndex', 'invalidValue');
     if (request.query.filter && connector.settings.groupDisplayNamePrefix) request.query.filter = prefixFilter(request.query.filter, connector.settings.groupDisplayNamePrefix);
     // Entra sends excludedAttributes=members: then no membership row is read at all.
     const withMembers = wantsAttribute(registry, request.projection, 'members');

@@ -5,6 +5,7 @@ import { chunks, isUniqueViolation, toDate, type StoreContext } from './context.
 import { StoreError } from './errors.js';
 import { applyFilter, sortExpression } from './filter-sql.js';
 import { normalizeKey } from './keys.js';
+import { creationOrder, pageIds, type Ordering } from './paging.js';
 import type { GroupMember, ListQuery, ListResult, MemberInput, MembershipChange, ResourceDocument, StoredGroup } from './types.js';
 import type { UserStore } from './users.js';
 
@@ -136,21 +137,18 @@ export class GroupStore {
       if (query.filter) applyFilter(qb, query.filter, 'Group', this.ctx, 'g', connectorId);
       return qb;
     };
-    const totalRow = await base().count({ n: '*' }).first();
-    const direction = query.sortOrder === 'descending' ? 'desc' : 'asc';
     const sortExpr = query.sortBy ? sortExpression('Group', query.sortBy, 'g') : undefined;
-    const page = base().select('g.id');
-    if (sortExpr) page.orderByRaw(`${sortExpr} ${direction}`);
-    page.orderBy('g.id', direction).limit(query.count).offset(Math.max(0, (query.startIndex ?? 1) - 1));
-    const ids = (await page).map((r: Row) => String(r.id));
-    const rows = ids.length ? await this.db(this.t.groups).select(COLUMNS).whereIn('id', ids) : [];
+    const ordering: Ordering = sortExpr ? { expr: sortExpr, nullable: true } : creationOrder('g');
+    const totalRow = await base().count({ n: '*' }).first();
+    const page = await pageIds(this.db, base(), ordering, 'g.id', query);
+    const rows = page.ids.length ? await this.db(this.t.groups).select(COLUMNS).where('connector_id', connectorId).whereIn('id', page.ids) : [];
     const byId = new Map(rows.map((r: Row) => [String(r.id), fromRow(r)]));
-    const items = ids.map((id) => byId.get(id)).filter((g): g is StoredGroup => Boolean(g));
+    const items = page.ids.map((id) => byId.get(id)).filter((g): g is StoredGroup => Boolean(g));
     if (options.withMembers && items.length) {
-      const members = await this.membersOf(ids);
+      const members = await this.membersOf(page.ids);
       for (const g of items) g.members = members.get(g.id) ?? [];
     }
-    return { totalResults: Number(totalRow?.n ?? 0), items };
+    return { totalResults: Number(totalRow?.n ?? 0), items, nextCursor: page.nextCursor, previousCursor: page.previousCursor };
   }
 
   async memberCount(groupId: string): Promise<number> {

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { StoreError } from './errors.js';
+import type { ListQuery } from './types.js';
 
 /**
  * Keyset cursors (RFC 9865): the cursor carries the last row's sort key and id, so the next
@@ -21,17 +22,52 @@ export function decodeCursor(cursor: string): CursorState {
   }
 }
 
-/** Adds `(sort, id) > (key, id)` (or `<`) as a portable expansion of the row comparison. */
-export function whereAfter(qb: Knex.QueryBuilder, sortExpr: string | null, idExpr: string, state: CursorState, ascending: boolean, db: Knex | Knex.Transaction): void {
-  const forward = state.dir === 'next' ? ascending : !ascending;
-  const cmp = forward ? '>' : '<';
-  if (!sortExpr) {
-    qb.where(idExpr, cmp, state.id);
-    return;
+/**
+ * The order of a list: a sort expression, then the id as tie-breaker. The default is creation
+ * time, served by the (connector_id, created_at) index without a sort, at any depth.
+ * Nullable expressions (attributes a client sorts by) compare through COALESCE.
+ */
+export interface Ordering { expr: string; nullable: boolean }
+
+export const creationOrder = (alias: string): Ordering => ({ expr: `${alias}.created_at`, nullable: false });
+
+const keyExpression = (o: Ordering) => (o.nullable ? `COALESCE(${o.expr}, '')` : o.expr);
+
+/**
+ * Runs the id half of a page query (index or keyset paging) over `base`, which already holds
+ * the connector and filter conditions. Returns the ids in page order and the cursors.
+ */
+export async function pageIds(db: Knex | Knex.Transaction, base: Knex.QueryBuilder, ordering: Ordering, idExpr: string, query: ListQuery): Promise<{ ids: string[]; nextCursor?: string; previousCursor?: string }> {
+  const ascending = query.sortOrder !== 'descending';
+  const key = keyExpression(ordering);
+  base.select({ id: idExpr }, db.raw(`${key} as sort_key`));
+  if (query.cursor === undefined) {
+    const direction = ascending ? 'asc' : 'desc';
+    const rows: Array<Record<string, unknown>> = await base.orderByRaw(`${key} ${direction}`).orderBy(idExpr, direction)
+      .limit(query.count).offset(Math.max(0, (query.startIndex ?? 1) - 1));
+    return { ids: rows.map((r) => String(r.id)) };
   }
-  const sortKey = state.key ?? '';
-  qb.where((w) => {
-    w.where(db.raw(`COALESCE(${sortExpr}, '')`), cmp, sortKey)
-      .orWhere((eq) => eq.where(db.raw(`COALESCE(${sortExpr}, '')`), '=', sortKey).andWhere(idExpr, cmp, state.id));
-  });
+  const state = query.cursor ? decodeCursor(query.cursor) : undefined;
+  const backwards = state?.dir === 'prev';
+  const forward = ascending !== backwards;
+  if (state) {
+    const cmp = forward ? '>' : '<';
+    const sortKey = state.key ?? '';
+    base.where((w) => {
+      w.where(db.raw(key), cmp, sortKey).orWhere((eq) => eq.where(db.raw(key), '=', sortKey).andWhere(idExpr, cmp, state.id));
+    });
+  }
+  const direction = forward ? 'asc' : 'desc';
+  let rows: Array<Record<string, unknown>> = await base.orderByRaw(`${key} ${direction}`).orderBy(idExpr, direction).limit(query.count + 1);
+  const hasMore = rows.length > query.count;
+  rows = rows.slice(0, query.count);
+  if (backwards) rows.reverse();
+  const ids = rows.map((r) => String(r.id));
+  if (!rows.length) return { ids };
+  const cursorAt = (dir: 'next' | 'prev', row: Record<string, unknown>) => encodeCursor({ dir, key: (row.sort_key as string | number | null) ?? null, id: String(row.id) });
+  return {
+    ids,
+    nextCursor: (backwards || hasMore) ? cursorAt('next', rows[rows.length - 1]) : undefined,
+    previousCursor: (backwards ? hasMore : Boolean(state)) ? cursorAt('prev', rows[0]) : undefined,
+  };
 }

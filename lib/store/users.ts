@@ -6,7 +6,7 @@ import { chunks, isUniqueViolation, toBool, toDate, type StoreContext } from './
 import { StoreError } from './errors.js';
 import { applyFilter, sortExpression } from './filter-sql.js';
 import { normalizeKey } from './keys.js';
-import { decodeCursor, encodeCursor, whereAfter } from './paging.js';
+import { creationOrder, pageIds, type Ordering } from './paging.js';
 import { projectUser, type UserProjection } from './project-user.js';
 import type { GroupRef, ListQuery, ListResult, LoginMethod, StoredUser, UserWrite, WebRole } from './types.js';
 
@@ -178,45 +178,12 @@ export class UserStore {
       if (query.filter) applyFilter(qb, query.filter, 'User', this.ctx, 'u', connectorId);
       return qb;
     };
-    const ascending = query.sortOrder !== 'descending';
-    const sortExpr = query.sortBy ? sortExpression('User', query.sortBy, 'u') ?? null : null;
+    const sortExpr = query.sortBy ? sortExpression('User', query.sortBy, 'u') : undefined;
+    const ordering: Ordering = sortExpr ? { expr: sortExpr, nullable: true } : creationOrder('u');
     const totalRow = await base().count({ n: '*' }).first();
-    const totalResults = Number(totalRow?.n ?? 0);
-
-    const page = base().select('u.id');
-    if (sortExpr) page.select(this.db.raw(`${sortExpr} as sort_key`));
-    let reverse = false;
-    if (query.cursor !== undefined) {
-      if (query.cursor) {
-        const state = decodeCursor(query.cursor);
-        whereAfter(page, sortExpr, 'u.id', state, ascending, this.db);
-        reverse = state.dir === 'prev';
-      }
-      const direction = (ascending !== reverse) ? 'asc' : 'desc';
-      if (sortExpr) page.orderByRaw(`COALESCE(${sortExpr}, '') ${direction}`);
-      page.orderBy('u.id', direction).limit(query.count + 1);
-    } else {
-      const direction = ascending ? 'asc' : 'desc';
-      if (sortExpr) page.orderByRaw(`${sortExpr} ${direction}`);
-      page.orderBy('u.id', direction).limit(query.count).offset(Math.max(0, (query.startIndex ?? 1) - 1));
-    }
-    let idRows: Row[] = await page;
-    let hasMore = false;
-    if (query.cursor !== undefined && idRows.length > query.count) {
-      hasMore = true;
-      idRows = idRows.slice(0, query.count);
-    }
-    if (reverse) idRows.reverse();
-    const items = await this.getMany(connectorId, idRows.map((r) => String(r.id)), options);
-    const result: ListResult<StoredUser> = { totalResults, items };
-    if (query.cursor !== undefined && idRows.length) {
-      const first = idRows[0];
-      const last = idRows[idRows.length - 1];
-      const keyOf = (r: Row) => (sortExpr ? ((r.sort_key as string | number | null) ?? null) : null);
-      if (reverse ? true : hasMore) result.nextCursor = encodeCursor({ dir: 'next', key: keyOf(last), id: String(last.id) });
-      if (reverse ? hasMore : Boolean(query.cursor)) result.previousCursor = encodeCursor({ dir: 'prev', key: keyOf(first), id: String(first.id) });
-    }
-    return result;
+    const page = await pageIds(this.db, base(), ordering, 'u.id', query);
+    const items = await this.getMany(connectorId, page.ids, options);
+    return { totalResults: Number(totalRow?.n ?? 0), items, nextCursor: page.nextCursor, previousCursor: page.previousCursor };
   }
 
   /** Fetches documents by id in the given order (the deferred half of a page query). */
