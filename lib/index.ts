@@ -8,6 +8,9 @@ import { createScimRouter, scimBaseUrl } from './scim/router.js';
 import { IdentityStore } from './store/index.js';
 import type { WebRole } from './store/types.js';
 import { requireWebRole } from './web/require-web-role.js';
+import { createSsoRouter, requireLoginMethod, configureOidc, redirectUri, type OidcSettingsInput, type OidcConfigured } from './sso/index.js';
+import { createAdminRouter } from './admin/router.js';
+import type { LoginMethod } from './store/types.js';
 
 export interface IdentityConnector {
   /** Mount at options.mountPath: /scim/v2, /sso, /admin live under it. */
@@ -21,6 +24,12 @@ export interface IdentityConnector {
   migrate(): Promise<string[]>;
   /** Middleware: the signed-in user needs at least this web access role. */
   requireWebRole(minimum: WebRole): ReturnType<ReturnType<typeof requireWebRole>>;
+  /** Middleware for the host's login routes: e.g. an SSO user is refused on the password route. */
+  requireLoginMethod(method: LoginMethod): ReturnType<ReturnType<typeof requireLoginMethod>>;
+  /** Sets a connector's OpenID Connect settings; the client secret is stored encrypted. */
+  configureOidc(connectorId: string, input: OidcSettingsInput): Promise<OidcConfigured>;
+  /** The redirect URI to register in Entra (Authentication → Web). */
+  redirectUri: string;
   /** Stops background work; the host's Knex stays the host's to destroy. */
   close(): Promise<void>;
 }
@@ -30,13 +39,12 @@ export async function createIdentityConnector(options: IdentityConnectorOptions)
   const events = new IdentityEvents();
   const store = new IdentityStore(resolved.knex, resolved.tablePrefix, events);
   const runtime: Runtime = { store, options: resolved, events, secrets: new SecretBox(resolved.secretKey), logger: resolved.logger };
-  if (resolved.allowInsecureIssuer) {
-    resolved.logger.warn('allowInsecureIssuer is ON: http:// OpenID issuers are accepted. Use this for local testing only, never in production.');
-  }
 
   const router = Router();
   router.use('/scim/v2', createScimRouter(runtime));
   router.use('/scim', createScimRouter(runtime));
+  router.use('/sso', createSsoRouter(runtime));
+  router.use('/admin', createAdminRouter(runtime));
 
   return {
     router,
@@ -46,6 +54,9 @@ export async function createIdentityConnector(options: IdentityConnectorOptions)
     scimUrl: scimBaseUrl(runtime),
     migrate: () => store.migrate(),
     requireWebRole: requireWebRole(runtime),
+    requireLoginMethod: requireLoginMethod(runtime),
+    configureOidc: (connectorId, input) => configureOidc(runtime, connectorId, input),
+    redirectUri: redirectUri(resolved),
     async close() {
       events.removeAllListeners();
     },

@@ -165,7 +165,7 @@ function report(error: unknown, io: Io): number {
     io.err(`error: ${error.message}\n\n${USAGE}`);
     return 2;
   }
-  if (isStoreError(error) || error instanceof SettingsError || (error as Error)?.name === 'OidcConfigurationError' || (error as Error)?.name === 'OptionsError') {
+  if (isStoreError(error) || error instanceof SettingsError || (error as Error)?.name === 'OidcSettingsError' || (error as Error)?.name === 'OptionsError') {
     io.err(`error: ${(error as Error).message}`);
     return 1;
   }

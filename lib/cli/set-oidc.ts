@@ -1,6 +1,19 @@
+import { SecretBox } from '../crypto/secret-box.js';
+import { defaultLogger } from '../log.js';
+import { OptionsError, resolveOptions } from '../options.js';
+import { configureOidc, type OidcSettingsInput } from '../sso/configure.js';
 import type { IdentityStore } from '../store/index.js';
 import type { Connector } from '../store/types.js';
+import { secretKey, truthy } from './environment.js';
 
-export async function setOidc(_store: IdentityStore, _connectorId: string, _input: { issuer?: string; tenantId?: string; clientId: string; clientSecret: string }): Promise<Connector> {
-  throw new Error('pending: wired to lib/sso/configure.ts');
+/** `connector set-oidc`: the same validation and encryption as the admin API. */
+export async function setOidc(store: IdentityStore, connectorId: string, input: OidcSettingsInput): Promise<Connector> {
+  const key = secretKey({ create: false });
+  if (!key) throw new OptionsError('set IDENTITY_SECRET_KEY (the same value the server uses): it encrypts the client secret');
+  const options = resolveOptions({
+    knex: store.knex, baseUrl: process.env.BASE_URL || 'http://localhost', mountPath: process.env.MOUNT_PATH ?? '/identity',
+    secretKey: key, tablePrefix: store.tablePrefix, allowInsecureIssuer: truthy(process.env.IDENTITY_ALLOW_INSECURE_ISSUER),
+  }, defaultLogger);
+  const { connector } = await configureOidc({ store, options, events: store.events, secrets: new SecretBox(key), logger: options.logger }, connectorId, input, { actor: 'cli' });
+  return connector;
 }

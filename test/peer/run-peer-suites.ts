@@ -1,10 +1,10 @@
 /**
- * Starts the demo host on a fresh SQLite database and runs the two peer SCIM suites
+ * Starts the demo host on a fresh SQLite database, adds an empty connector, and runs the two peer SCIM suites
  * (../shared/peer-tests: Microsoft's Postman collection, then Okta's SPEC test) with newman.
  * Passes when every failed assertion is a listed deviation (deviations.json) and every
  * listed deviation still fails. Prints a closing "N passed, N failed" line.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,23 +33,34 @@ function readJunit(file: string, suite: string): Case[] {
 
 const decode = (s: string) => s.replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 
+function runScript(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [script, ...args], { env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('error', reject);
+    child.on('close', () => resolve({ stdout, stderr }));
+  });
+}
+
 async function main(): Promise<number> {
   if (!fs.existsSync(path.join(peerDir, 'run.sh'))) {
     console.error(`peer suites not found at ${peerDir} (set PEER_TESTS_DIR)`);
     return 2;
   }
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'idc-peer-'));
-  const token = `peer-${Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString('hex')}`;
-  const demo = await createDemoApp({ ...process.env, DATABASE_URL: `sqlite:${path.join(work, 'peer.sqlite')}`, SCIM_BOOTSTRAP_TOKEN: token, IDENTITY_SECRET_KEY: 'peer-suite-secret-key-0123456789abcdef', PORT: '0' });
+  const demo = await createDemoApp({ ...process.env, DATABASE_URL: `sqlite:${path.join(work, 'peer.sqlite')}`, IDENTITY_SECRET_KEY: 'peer-suite-secret-key-0123456789abcdef', PORT: '0' });
+  // Microsoft's suite needs an empty connector: the demo's own holds its built-in admin.
+  const connector = await demo.identity.store.connectors.create({ organizationId: 'peer-suites', name: 'peer' });
+  const { token } = await demo.identity.store.tokens.create(connector.id, { label: 'peer suites' });
   const server = demo.app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const port = (server.address() as AddressInfo).port;
   try {
-    const run = spawnSync('bash', [path.join(peerDir, 'run.sh'), `http://127.0.0.1:${port}/identity/scim/v2`, token, 'all'], {
-      env: { ...process.env, OUT: work, NEWMAN: path.resolve(here, '../../node_modules/.bin/newman') },
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    // Asynchronous: the server under test runs in this very process.
+    const run = await runScript(path.join(peerDir, 'run.sh'), [`http://127.0.0.1:${port}/identity/scim/v2`, token, 'all'], { ...process.env, OUT: work, NEWMAN: path.resolve(here, '../../node_modules/.bin/newman') });
     if (process.env.PEER_VERBOSE) process.stdout.write(run.stdout);
     const cases = [...readJunit(path.join(work, 'ms.xml'), 'ms'), ...readJunit(path.join(work, 'okta.xml'), 'okta')];
     const isDeviation = (c: Case) => deviations.some((d) => d.suite === c.suite && d.request === c.request && d.assertion === c.assertion);

@@ -1,0 +1,45 @@
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { Runtime } from '../runtime.js';
+import { csrfProtection, requireAdmin, sendJsonError } from './guard.js';
+import { registerUserRoutes } from './users-api.js';
+
+/** Adds endpoints to the admin JSON API; they run behind the admin guard and CSRF protection. */
+export type AdminRoutes = (api: Router, runtime: Runtime) => void;
+
+const BODY_LIMIT = '100kb';
+
+/**
+ * `{mountPath}/admin`: the JSON API for platform admins under /api. Every route registered here
+ * is behind options.authorizeAdmin and the CSRF check (see guard.ts); more endpoint groups (tokens,
+ * OIDC settings…) plug in through `extraRoutes` without touching the guard.
+ */
+export function createAdminRouter(runtime: Runtime, extraRoutes: AdminRoutes[] = []): Router {
+  const csrf = csrfProtection(runtime);
+  const api = express.Router();
+  api.use(requireAdmin(runtime));
+  api.get('/csrf', csrf.issue);
+  api.use(csrf.verify);
+  api.use(express.json({ limit: BODY_LIMIT }));
+  registerUserRoutes(api, runtime);
+  for (const register of extraRoutes) register(api, runtime);
+  api.use((_req: Request, res: Response) => sendJsonError(res, 404, 'not_found', 'no such admin endpoint'));
+  api.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    const status = (error as { status?: unknown }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      // Body parser errors: malformed JSON (400), too large (413).
+      return sendJsonError(res, status, status === 413 ? 'payload_too_large' : 'invalid_request', status === 413 ? `body larger than ${BODY_LIMIT}` : 'malformed JSON body');
+    }
+    runtime.logger.error('admin api failed', { method: req.method, path: req.path, error: error instanceof Error ? error.message : String(error), requestId: req.identityRequestId });
+    sendJsonError(res, 500, 'internal_error', 'the request failed; see the server log');
+  });
+
+  const router = express.Router();
+  router.use((_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    next();
+  });
+  router.use('/api', api);
+  return router;
+}

@@ -1,0 +1,92 @@
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import express from 'express';
+import { createSsoRouter } from '../../lib/sso/routes.js';
+import { describeEachDatabase } from '../support/databases.js';
+import { TestBrowser } from './fixtures/browser.js';
+import { locationOf, MOUNT, startSsoHarness, type SsoHarness } from './harness.js';
+
+describeEachDatabase('Home-realm discovery on the sign-in page', (db) => {
+  let h: SsoHarness;
+  before(async () => { h = await startSsoHarness(db); });
+  after(async () => { await h?.close(); });
+
+  const signInPage = () => h.url(`${MOUNT}/sso/signin`);
+
+  it('shows an email field at /sso/ and /sso/signin, with no-store and a strict CSP', async () => {
+    for (const path of [`${MOUNT}/sso/`, `${MOUNT}/sso/signin`]) {
+      const page = await new TestBrowser().request(h.url(path));
+      expect(page.status).to.equal(200);
+      expect(page.body).to.match(/<input id="email" name="email" type="email"/);
+      expect(page.body).to.include(`action="${MOUNT}/sso/signin"`);
+      expect(page.headers.get('cache-control')).to.equal('no-store');
+      expect(page.headers.get('content-security-policy')).to.include("default-src 'none'");
+    }
+  });
+
+  it('escapes what it echoes back into the page', async () => {
+    const page = await new TestBrowser().request(signInPage(), { form: { email: '"><script>alert(1)</script>', returnTo: '/x"><script>' } });
+    expect(page.status).to.equal(400);
+    expect(page.body).to.not.include('<script>');
+    expect(page.body).to.include('value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"');
+    expect(page.body).to.include('name="returnTo" value="/x%22%3E%3Cscript%3E"');
+  });
+
+  it('sends an sso user to the connector\'s Entra authorize URL with login_hint', async () => {
+    const alice = await h.person();
+    const page = await new TestBrowser().request(signInPage(), { form: { email: alice.login.toUpperCase(), returnTo: '/reports' } });
+    expect(page.status).to.equal(303);
+    const authorize = new URL(locationOf(page));
+    expect(authorize.origin).to.equal(h.provider.origin);
+    expect(authorize.searchParams.get('login_hint')).to.equal(alice.login.toUpperCase());
+    expect(authorize.searchParams.get('client_id')).to.equal('rp-client');
+  });
+
+  it('completes the sign-in from the email form to the host page', async () => {
+    const alice = await h.person();
+    const page = await h.signIn(new TestBrowser(), { url: signInPage(), form: { email: alice.login, returnTo: '/reports' } }, alice.login);
+    expect(page.url).to.equal(h.url('/reports'));
+    expect(page.body).to.include(alice.login);
+  });
+
+  it('sends a builtin user to the host\'s password page with the email', async () => {
+    const user = await h.provision({ userName: `pat.${randomUUID().slice(0, 6)}@contoso.example`, loginMethod: 'builtin' });
+    const page = await new TestBrowser().request(signInPage(), { form: { email: user.userName } });
+    expect(page.status).to.equal(303);
+    expect(page.headers.get('location')).to.equal(`/login?email=${encodeURIComponent(user.userName)}`);
+  });
+
+  it('answers an unknown email with a neutral page that does not say whether the account exists', async () => {
+    const page = await new TestBrowser().request(signInPage(), { form: { email: `nobody.${randomUUID().slice(0, 6)}@contoso.example` } });
+    expect(page.status).to.equal(200);
+    expect(page.body).to.include('Single sign-on is not available');
+    expect(page.body).to.not.match(/not found|does not exist|no account/i);
+    expect(page.body).to.include('href="/login"');
+  });
+
+  it('does not name the organizations when an address is an sso user in several', async () => {
+    const login = `shared.${randomUUID().slice(0, 6)}@contoso.example`;
+    await h.provision({ userName: login });
+    const second = await h.store.connectors.create({ organizationId: 'org-fabrikam', name: 'Fabrikam Entra' });
+    await h.provision({ userName: login, connectorId: second.id });
+    const page = await new TestBrowser().request(signInPage(), { form: { email: login } });
+    expect(page.status).to.equal(200);
+    expect(page.body).to.include('several organizations');
+    expect(page.body).to.not.include('Fabrikam');
+  });
+
+  it('re-shows the form for an empty or malformed email (400)', async () => {
+    const page = await new TestBrowser().request(signInPage(), { form: { email: 'not-an-email' } });
+    expect(page.status).to.equal(400);
+    expect(page.body).to.include('value="not-an-email"');
+  });
+
+  it('says to use the password page when the host configured none', async () => {
+    const user = await h.provision({ userName: `pw.${randomUUID().slice(0, 6)}@contoso.example`, loginMethod: 'builtin' });
+    const app = express().use(`${MOUNT}/sso`, createSsoRouter({ ...h.runtime, options: { ...h.runtime.options, passwordLoginPath: null } }));
+    const response = await request(app).post(`${MOUNT}/sso/signin`).type('form').send({ email: user.userName });
+    expect(response.status).to.equal(200);
+    expect(response.text).to.include('signs in with a password');
+  });
+});
