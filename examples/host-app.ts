@@ -11,7 +11,7 @@ import { createIdentityConnector, type IdentityConnector } from '../lib/index.js
 import { connectKnex, redactUrl } from '../lib/store/connect.js';
 import { databaseUrl, secretKey, tablePrefix, truthy } from '../lib/cli/environment.js';
 import { hashPassword, verifyPassword } from '../lib/policy/password.js';
-import { escapeHtml } from '../lib/web/html.js';
+import { escapeHtml } from '../views/html.js';
 import type { Connector } from '../lib/store/types.js';
 
 declare module 'express-session' {

@@ -50,3 +50,16 @@ export function requestLogger(logger: Logger, component: string) {
     next();
   };
 }
+
+/**
+ * What a log line may say about an unexpected error: its name, driver code and stack frames,
+ * not its message, which for database errors holds SQL text and values.
+ */
+export function errorFields(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { errorType: typeof error };
+  return {
+    errorName: error.name,
+    errorCode: (error as { code?: unknown }).code ?? null,
+    frames: (error.stack ?? '').split('\n').slice(1, 8).map((l) => l.trim()),
+  };
+}

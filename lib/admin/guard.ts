@@ -1,5 +1,7 @@
+import { errorFields } from '../log.js';
+import { asyncRoute } from '../web/http.js';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { Runtime } from '../runtime.js';
 import { clearCookie, readCookies, setCookie } from '../sso/cookies.js';
 
@@ -14,17 +16,15 @@ export function sendJsonError(res: Response, status: number, error: string, mess
 }
 
 /** Passes rejections to next(): Express 4 (a supported peer) does not do it for async handlers. */
-export const asyncJson = (fn: (req: Request, res: Response, next: NextFunction) => Promise<unknown>): RequestHandler =>
-  (req, res, next) => { fn(req, res, next).catch(next); };
 
 /** Only the host's platform admins (options.authorizeAdmin) reach the admin API; 403 JSON otherwise. */
 export function requireAdmin(runtime: Runtime): RequestHandler {
-  return asyncJson(async (req, res, next) => {
+  return asyncRoute(async (req, res, next) => {
     let allowed = false;
     try {
       allowed = (await runtime.options.authorizeAdmin(req)) === true;
     } catch (error) {
-      runtime.logger.error('authorizeAdmin threw; treating as not authorized', { error: String(error), requestId: req.identityRequestId });
+      runtime.logger.error('authorizeAdmin threw; treating as not authorized', { ...errorFields(error), requestId: req.identityRequestId });
     }
     if (!allowed) return sendJsonError(res, 403, 'forbidden', 'platform administrators only');
     next();
@@ -55,14 +55,14 @@ export function csrfProtection(runtime: Runtime): { issue: RequestHandler; verif
     return user ? `${user.connectorId}/${user.userId}` : '';
   };
 
-  const issue = asyncJson(async (req, res) => {
+  const issue = asyncRoute(async (req, res) => {
     const token = secrets.sign(`${PURPOSE}${await binding(req)}:${randomBytes(24).toString('base64url')}`);
     setCookie(res, options, CSRF_COOKIE, token, { path: cookiePath, maxAgeMs: CSRF_TTL_MS, sameSite: 'strict' });
     res.setHeader('Cache-Control', 'no-store');
     res.json({ token, header: CSRF_HEADER });
   });
 
-  const verify = asyncJson(async (req, res, next) => {
+  const verify = asyncRoute(async (req, res, next) => {
     if (SAFE_METHODS.has(req.method)) return next();
     const refuse = (why: string) => {
       logger.warn('admin request refused by CSRF protection', { why, method: req.method, path: req.path, requestId: req.identityRequestId });

@@ -1,3 +1,4 @@
+import { errorFields } from '../log.js';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Runtime } from '../runtime.js';
 import { csrfProtection, requireAdmin, sendJsonError } from './guard.js';
@@ -30,7 +31,7 @@ export function createAdminRouter(runtime: Runtime, extraRoutes: AdminRoutes[] =
       // Body parser errors: malformed JSON (400), too large (413).
       return sendJsonError(res, status, status === 413 ? 'payload_too_large' : 'invalid_request', status === 413 ? `body larger than ${BODY_LIMIT}` : 'malformed JSON body');
     }
-    runtime.logger.error('admin api failed', { method: req.method, path: req.path, error: error instanceof Error ? error.message : String(error), requestId: req.identityRequestId });
+    runtime.logger.error('admin api failed', { method: req.method, path: req.path, ...errorFields(error), requestId: req.identityRequestId });
     sendJsonError(res, 500, 'internal_error', 'the request failed; see the server log');
   });
 

@@ -4,7 +4,8 @@ import type { Filter } from '../scim/filter/ast.js';
 import { SchemaRegistry } from '../scim/schemas/registry.js';
 import { isStoreError } from '../store/errors.js';
 import { isLoginMethod, type StoredUser } from '../store/types.js';
-import { asyncJson, sendJsonError } from './guard.js';
+import { asyncRoute } from '../web/http.js';
+import { sendJsonError } from './guard.js';
 
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_SEARCH_LENGTH = 256;
@@ -49,7 +50,7 @@ function positiveInt(value: unknown, fallback: number): number | undefined {
 export function registerUserRoutes(api: Router, runtime: Runtime): void {
   const { store, options, logger } = runtime;
 
-  api.get('/users', asyncJson(async (req: Request, res: Response) => {
+  api.get('/users', asyncRoute(async (req: Request, res: Response) => {
     const connectorId = typeof req.query.connector === 'string' ? req.query.connector : '';
     if (!connectorId) return sendJsonError(res, 400, 'invalid_request', 'connector is required');
     if (!(await store.connectors.get(connectorId))) return sendJsonError(res, 404, 'not_found', `connector ${connectorId} not found`);
@@ -68,7 +69,7 @@ export function registerUserRoutes(api: Router, runtime: Runtime): void {
     res.json({ totalResults: page.totalResults, startIndex, itemsPerPage: page.items.length, users: page.items.map(summary) });
   }));
 
-  api.put('/users/:id/login-method', asyncJson(async (req: Request, res: Response) => {
+  api.put('/users/:id/login-method', asyncRoute(async (req: Request, res: Response) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const userId = String(req.params.id);
     const connectorId = typeof body.connectorId === 'string' ? body.connectorId : '';

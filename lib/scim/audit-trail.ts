@@ -1,3 +1,4 @@
+import { errorFields } from '../log.js';
 import type { NextFunction, Request, Response } from 'express';
 import type { Runtime } from '../runtime.js';
 import type { ScimError } from './errors.js';
@@ -27,7 +28,7 @@ export function auditTrail(runtime: Runtime) {
         status: res.statusCode,
         scimType: error?.scimType ?? null,
         detail: error?.detail ?? null,
-      }).catch((e: unknown) => runtime.logger.error('audit write failed', { requestId: req.identityRequestId, error: (e as Error)?.name }));
+      }).catch((e: unknown) => runtime.logger.error('audit write failed', { requestId: req.identityRequestId, ...errorFields(e) }));
     });
     next();
   };

@@ -1,3 +1,4 @@
+import { errorFields } from '../log.js';
 import type { ErrorRequestHandler, Request } from 'express';
 import type { Logger } from 'winston';
 import { StoreError } from '../store/errors.js';
@@ -30,7 +31,7 @@ export function scimErrorHandler(logger: Logger): ErrorRequestHandler {
     const scimError = toScimError(error);
     if (scimError.status >= 500) {
       // The cause goes to the log (never to the client), tagged with the request id.
-      logger.error('scim request failed', { requestId: req.identityRequestId, connectorId: req.identityConnectorId ?? null, error: describe(error) });
+      logger.error('scim request failed', { requestId: req.identityRequestId, connectorId: req.identityConnectorId ?? null, ...errorFields(error) });
     } else if (scimError.status === 401) {
       logger.warn('scim authentication failed', { requestId: req.identityRequestId, ip: req.ip, path: pathOf(req) });
     }
@@ -41,8 +42,4 @@ export function scimErrorHandler(logger: Logger): ErrorRequestHandler {
 }
 
 const pathOf = (req: Request) => (req.originalUrl ?? req.url).split('?')[0];
-/** Name, driver code and stack frames: not the message, which for database errors holds SQL and values. */
-const describe = (error: unknown) =>
-  error instanceof Error
-    ? { name: error.name, code: (error as { code?: unknown }).code ?? null, frames: (error.stack ?? '').split('\n').slice(1, 8).map((l) => l.trim()) }
-    : { type: typeof error };
+

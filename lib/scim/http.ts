@@ -47,7 +47,3 @@ export function notModified(req: Request, version: number): boolean {
   const header = req.get('if-none-match');
   return Boolean(header) && header!.split(',').some((tag) => tag.trim() === etagOf(version) || tag.trim() === `"${version}"`);
 }
-
-/** Wraps an async handler so that rejections reach the SCIM error handler (Express 4 does not). */
-export const asyncRoute = (fn: (req: Request, res: Response) => Promise<void>): RequestHandler =>
-  (req, res, next) => { fn(req, res).catch(next); };

@@ -8,7 +8,8 @@ import { resourceTypeById, resourceTypesList, schemaById, schemasList, servicePr
 import { scimErrorHandler } from './error-handler.js';
 import { ScimError, notFound } from './errors.js';
 import { groupsRouter } from './groups-routes.js';
-import { asyncRoute, scimBodyParser, sendScim } from './http.js';
+import { asyncRoute } from '../web/http.js';
+import { scimBodyParser, sendScim } from './http.js';
 import type { Locations } from './serialize.js';
 import { usersRouter } from './users-routes.js';
 

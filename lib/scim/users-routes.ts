@@ -1,9 +1,12 @@
 import { Router, type Request, type Response } from 'express';
 import { principal } from '../auth/bearer.js';
 import type { Runtime } from '../runtime.js';
+import type { IdentityStore } from '../store/index.js';
 import type { StoredUser } from '../store/types.js';
+import type { ReadOptions } from '../store/users.js';
 import { ScimError, notFound } from './errors.js';
-import { asyncRoute, etagOf, ifMatchVersion, notModified, sendScim } from './http.js';
+import { asyncRoute } from '../web/http.js';
+import { etagOf, ifMatchVersion, notModified, sendScim } from './http.js';
 import { parseListRequest } from './list-params.js';
 import { listResponse } from './list-response.js';
 import { applyPatch } from './patch/apply.js';
@@ -23,9 +26,17 @@ function audit(res: Response, operation: string, resourceId?: string) {
   res.locals.audit = { operation, resourceType: 'User', resourceId };
 }
 
-/** Seed 000: Organization Owners are protected; Entra is told 403 and nothing changes. */
-function refuseProtected(user: StoredUser): void {
-  if (user.protected) throw new ScimError(403, `user ${user.id} is protected by the platform and cannot be changed through SCIM`);
+/**
+ * The user a write applies to, locked for this transaction, at the version If-Match names.
+ * Seed 000: protected users (Organization Owners) are answered 403 and nothing changes.
+ */
+async function userForWrite(tx: IdentityStore, connectorId: string, id: string, req: Request, options: ReadOptions = {}): Promise<StoredUser> {
+  const current = await tx.users.get(connectorId, id, { ...options, forUpdate: true });
+  if (!current) throw notFound(`user ${id} not found`);
+  if (current.protected) throw new ScimError(403, `user ${id} is protected by the platform and cannot be changed through SCIM`);
+  const expected = ifMatchVersion(req);
+  if (expected !== undefined && expected !== current.version) throw new ScimError(412, `user ${id} changed since version ${expected}; read it again`);
+  return current;
 }
 
 export function usersRouter(runtime: Runtime, at: Locations): Router {
@@ -70,12 +81,10 @@ export function usersRouter(runtime: Runtime, at: Locations): Router {
     const { connector } = principal(req);
     const projection = projectionOf(req);
     const user = await store.transaction(async (tx) => {
-      const current = await tx.users.get(connector.id, id, { forUpdate: true });
-      if (!current) throw notFound(`user ${id} not found`);
-      refuseProtected(current);
+      const current = await userForWrite(tx, connector.id, id, req);
       const document = normalizeResource(registry, req.body, { mode: 'replace', allowExtensionPassthrough: connector.settings.allowExtensionPassthrough, acceptPassword: connector.settings.acceptPassword });
       const write = await toUserWrite(document, connector);
-      return tx.users.replace(connector.id, id, { ...write, expectedVersion: ifMatchVersion(req) }, { withGroups: wantsAttribute(registry, projection, 'groups') });
+      return tx.users.replace(connector.id, id, { ...write, expectedVersion: current.version }, { withGroups: wantsAttribute(registry, projection, 'groups') });
     });
     send(res, 200, user, projection);
   }));
@@ -88,11 +97,7 @@ export function usersRouter(runtime: Runtime, at: Locations): Router {
     const respondWithBody = Boolean(projection.attributes || projection.excludedAttributes);
     const readOptions = { withGroups: respondWithBody && wantsAttribute(registry, projection, 'groups') };
     const user = await store.transaction(async (tx) => {
-      const current = await tx.users.get(connector.id, id, { ...readOptions, forUpdate: true });
-      if (!current) throw notFound(`user ${id} not found`);
-      refuseProtected(current);
-      const expected = ifMatchVersion(req);
-      if (expected !== undefined && expected !== current.version) throw new ScimError(412, `user ${id} changed since version ${expected}; read it again`);
+      const current = await userForWrite(tx, connector.id, id, req, readOptions);
       const result = applyPatch(registry, current.document, req.body, { allowExtensionPassthrough: connector.settings.allowExtensionPassthrough, acceptPassword: connector.settings.acceptPassword });
       if (!result.changed) return current;
       const write = await toUserWrite(result.document, connector);
@@ -111,11 +116,7 @@ export function usersRouter(runtime: Runtime, at: Locations): Router {
     audit(res, 'user.delete', id);
     const { connector } = principal(req);
     await store.transaction(async (tx) => {
-      const current = await tx.users.get(connector.id, id, { forUpdate: true });
-      if (!current) throw notFound(`user ${id} not found`);
-      refuseProtected(current);
-      const expected = ifMatchVersion(req);
-      if (expected !== undefined && expected !== current.version) throw new ScimError(412, `user ${id} changed since version ${expected}; read it again`);
+      const current = await userForWrite(tx, connector.id, id, req);
       if (connector.settings.deleteMode === 'deactivate') {
         await tx.users.replace(connector.id, id, { document: { ...current.document, active: false }, expectedVersion: current.version });
       } else {

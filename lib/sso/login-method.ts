@@ -1,8 +1,10 @@
+import { errorFields } from '../log.js';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { noticePage } from '../../views/sso.js';
 import type { Runtime } from '../runtime.js';
 import type { LoginMethod, StoredUser } from '../store/types.js';
-import { prefersHtml, sendPage } from './http.js';
+import { prefersHtml } from '../web/http.js';
+import { sendPage } from './http.js';
 
 declare module 'express-serve-static-core' {
   interface Locals {
@@ -49,7 +51,7 @@ export function requireLoginMethod(runtime: Runtime) {
         await runtime.store.audit.record({
           connectorId: user.connectorId, requestId: req.identityRequestId ?? null, actor: 'login-method', operation: 'login',
           resourceType: 'User', resourceId: user.id, outcome: 'failure', status: 403, scimType: null, detail: reason,
-        }).catch((error: unknown) => runtime.logger.error('audit record failed', { error: String(error) }));
+        }).catch((error: unknown) => runtime.logger.error('audit record failed', errorFields(error)));
       }
       return refuse(req, res, method, runtime.options.mountPath);
     };

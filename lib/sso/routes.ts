@@ -1,10 +1,12 @@
+import { errorFields } from '../log.js';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { noticePage, signInPage } from '../../views/sso.js';
 import type { Runtime } from '../runtime.js';
 import type { Connector, StoredUser } from '../store/types.js';
 import { accessRefusal, matchAccount } from './account-matching.js';
 import { ConnectorCookie } from './connector-cookie.js';
-import { asyncRoute, rawQuery, sendPage } from './http.js';
+import { asyncRoute } from '../web/http.js';
+import { rawQuery, sendPage } from './http.js';
 import { REFUSAL_TEXT, refuse, type LoginRefusal } from './refusals.js';
 import { RelyingParty } from './relying-party.js';
 import { safeReturnTo } from './return-to.js';
@@ -166,14 +168,14 @@ export function createSsoRouter(runtime: Runtime): Router {
       });
     } catch (error) {
       // The person still gets an answer; the operator gets the failure.
-      logger.error('audit record failed', { operation, connectorId, error: String(error) });
+      logger.error('audit record failed', { operation, connectorId, ...errorFields(error) });
     }
   }
 
   router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);
     const status = typeof (error as { status?: unknown }).status === 'number' && (error as { status: number }).status < 500 ? (error as { status: number }).status : 500;
-    logger.error('sso route failed', { path: req.path, status, error: error instanceof Error ? error.message : String(error), requestId: req.identityRequestId });
+    logger.error('sso route failed', { path: req.path, status, ...errorFields(error), requestId: req.identityRequestId });
     sendPage(res, status, noticePage({
       title: status === 500 ? 'Something went wrong' : 'Invalid request',
       message: status === 500 ? 'The sign-in could not be completed. Please try again later.' : 'The request could not be processed.',

@@ -1,4 +1,3 @@
-import type { Knex } from 'knex';
 import { v7 as uuidv7 } from 'uuid';
 import type { EventBuffer } from '../events.js';
 import type { Atomic } from './atomic.js';
