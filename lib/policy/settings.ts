@@ -1,3 +1,4 @@
+import { assertKnownUserPath } from './user-policy.js';
 import { isWebRole, WEB_ROLES, type ConnectorSettings, type WebRole } from '../store/types.js';
 
 export const DEFAULT_SETTINGS: ConnectorSettings = {
@@ -9,6 +10,10 @@ export const DEFAULT_SETTINGS: ConnectorSettings = {
   deleteMode: 'delete',
   ssoMatchClaims: ['preferred_username', 'upn'],
   ssoJitProvisioning: false,
+  requiredAttributes: [],
+  allowedValues: {},
+  createOnlyAttributes: [],
+  userNameImmutable: false,
 };
 
 const MATCH_CLAIMS = ['preferred_username', 'upn', 'email'] as const;
@@ -22,7 +27,7 @@ export function mergeSettings(current: ConnectorSettings, patch: unknown): Conne
   const next: ConnectorSettings = { ...current, roleMap: { ...current.roleMap }, ssoMatchClaims: [...current.ssoMatchClaims] };
   for (const [key, value] of Object.entries(patch as Record<string, unknown>)) {
     switch (key) {
-      case 'groupsEnabled': case 'allowExtensionPassthrough': case 'acceptPassword': case 'ssoJitProvisioning':
+      case 'groupsEnabled': case 'allowExtensionPassthrough': case 'acceptPassword': case 'ssoJitProvisioning': case 'userNameImmutable':
         if (typeof value !== 'boolean') throw new SettingsError(`${key} must be true or false`);
         next[key] = value;
         break;
@@ -50,6 +55,20 @@ export function mergeSettings(current: ConnectorSettings, patch: unknown): Conne
         }
         next.ssoMatchClaims = value as ConnectorSettings['ssoMatchClaims'];
         break;
+      case 'requiredAttributes': case 'createOnlyAttributes':
+        next[key] = attributePaths(key, value);
+        break;
+      case 'allowedValues': {
+        if (!value || typeof value !== 'object' || Array.isArray(value)) throw new SettingsError('allowedValues must map attribute paths to lists of values, e.g. {"emails.type": ["work", "other"]}');
+        const map: Record<string, string[]> = {};
+        for (const [path, list] of Object.entries(value as Record<string, unknown>)) {
+          attributePaths('allowedValues', [path]);
+          if (!Array.isArray(list) || !list.length || !list.every((v) => typeof v === 'string')) throw new SettingsError(`allowedValues["${path}"] must be a non-empty list of strings`);
+          map[path] = list as string[];
+        }
+        next.allowedValues = map;
+        break;
+      }
       default:
         throw new SettingsError(`unknown setting "${key}"`);
     }
@@ -57,9 +76,17 @@ export function mergeSettings(current: ConnectorSettings, patch: unknown): Conne
   return next;
 }
 
+function attributePaths(setting: string, value: unknown): string[] {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new SettingsError(`${setting} must be a list of user attribute paths`);
+  for (const path of value as string[]) {
+    try { assertKnownUserPath(path); } catch { throw new SettingsError(`${setting}: "${path}" is not an attribute of the User schema or its extensions`); }
+  }
+  return value as string[];
+}
+
 export function parseStoredSettings(json: string): ConnectorSettings {
   const stored = JSON.parse(json || '{}') as Partial<ConnectorSettings>;
-  return { ...DEFAULT_SETTINGS, ...stored, roleMap: { ...(stored.roleMap ?? DEFAULT_SETTINGS.roleMap) } };
+  return { ...DEFAULT_SETTINGS, ...stored, roleMap: { ...(stored.roleMap ?? DEFAULT_SETTINGS.roleMap) }, allowedValues: { ...(stored.allowedValues ?? {}) } };
 }
 
 export class SettingsError extends Error {

@@ -83,7 +83,7 @@ export function usersRouter(runtime: Runtime, at: Locations): Router {
     const user = await store.transaction(async (tx) => {
       const current = await userForWrite(tx, connector.id, id, req);
       const document = normalizeResource(registry, req.body, { mode: 'replace', allowExtensionPassthrough: connector.settings.allowExtensionPassthrough, acceptPassword: connector.settings.acceptPassword });
-      const write = await toUserWrite(document, connector);
+      const write = await toUserWrite(document, connector, current.document);
       return tx.users.replace(connector.id, id, { ...write, expectedVersion: current.version }, { withGroups: wantsAttribute(registry, projection, 'groups') });
     });
     send(res, 200, user, projection);
@@ -100,7 +100,7 @@ export function usersRouter(runtime: Runtime, at: Locations): Router {
       const current = await userForWrite(tx, connector.id, id, req, readOptions);
       const result = applyPatch(registry, current.document, req.body, { allowExtensionPassthrough: connector.settings.allowExtensionPassthrough, acceptPassword: connector.settings.acceptPassword });
       if (!result.changed) return current;
-      const write = await toUserWrite(result.document, connector);
+      const write = await toUserWrite(result.document, connector, current.document);
       return tx.users.replace(connector.id, id, { ...write, expectedVersion: current.version }, readOptions);
     });
     // RFC 7644 §3.5.2: 204 unless the client asked for attributes; Entra accepts both.

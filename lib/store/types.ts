@@ -27,6 +27,14 @@ export interface ConnectorSettings {
   ssoMatchClaims: Array<'preferred_username' | 'upn' | 'email'>;
   /** Create an unknown user at first sign-in (off by default). */
   ssoJitProvisioning: boolean;
+  /** User attributes that must be present (seed 002: name.givenName, name.familyName; seed 000: emails). */
+  requiredAttributes: string[];
+  /** Accepted values per attribute path (seed 000: emails.type work/other; seed 002: userType Premium/Standard). */
+  allowedValues: Record<string, string[]>;
+  /** Attributes set on creation and kept afterwards (seed 001: locale). */
+  createOnlyAttributes: string[];
+  /** userName never changes after insert (seed 003). */
+  userNameImmutable: boolean;
 }
 
 export interface OidcSettings {

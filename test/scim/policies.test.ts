@@ -42,6 +42,48 @@ describeEachDatabase('Per-connector user policies', (db) => {
     });
   });
 
+  describe('attribute rules from the seeds', () => {
+    let h: ScimHarness;
+    before(async () => {
+      h = await startScimHarness(db, { settings: {
+        requiredAttributes: ['name.givenName', 'name.familyName', 'emails'],
+        allowedValues: { 'emails.type': ['work', 'other'], 'phoneNumbers.type': ['work', 'other'], userType: ['Premium', 'Standard'] },
+        createOnlyAttributes: ['locale'],
+        userNameImmutable: true,
+      } });
+    });
+    after(async () => { await h.close(); });
+
+    it('a required attribute that is missing answers 400 naming it (seed 002: first and last name)', async () => {
+      const body = entraUser('noname@contoso.com');
+      delete (body.name as Record<string, unknown>).familyName;
+      const res = await h.scim.post('/Users', body);
+      expect(res.status).to.equal(400);
+      expect(res.body.detail).to.equal('name.familyName is required by this connector');
+    });
+    it('only work and other email types are accepted (seed 000)', async () => {
+      const res = await h.scim.post('/Users', entraUser('home@contoso.com', { emails: [{ type: 'home', value: 'home@contoso.com' }] }));
+      expect(res.status).to.equal(400);
+      expect(res.body.detail).to.include('emails.type "home"').and.include('work, other');
+    });
+    it('userType must be Premium or Standard (seed 002)', async () => {
+      expect((await h.scim.post('/Users', entraUser('premium@contoso.com', { userType: 'Premium' }))).status).to.equal(201);
+      expect((await h.scim.post('/Users', entraUser('gold@contoso.com', { userType: 'Gold' }))).status).to.equal(400);
+    });
+    it('locale is applied only on creation (seed 001) and userName never changes after insert (seed 003)', async () => {
+      const user = (await h.scim.post('/Users', entraUser('first.upn@contoso.com', { locale: 'de-DE' }))).body;
+      const res = await h.scim.patch(`/Users/${user.id}`, { schemas: [PATCH], Operations: [{ op: 'Replace', value: { locale: 'en-US', userName: 'renamed.upn@contoso.com', title: 'Lead' } }] });
+      expect(res.status).to.equal(204);
+      const after = (await h.scim.get(`/Users/${user.id}`)).body;
+      expect(after).to.include({ locale: 'de-DE', userName: 'first.upn@contoso.com', title: 'Lead' });
+    });
+    it('a setting naming an unknown attribute is refused when saved', async () => {
+      let error: Error | undefined;
+      try { await h.identity.store.connectors.updateSettings(h.connector.id, { requiredAttributes: ['shoeSize'] }); } catch (e) { error = e as Error; }
+      expect(error?.message).to.match(/"shoeSize" is not an attribute/);
+    });
+  });
+
   describe('web access roles from Entra app roles', () => {
     let h: ScimHarness;
     before(async () => { h = await startScimHarness(db, { settings: { roleMap: { 'App.Reader': 'ReadOnly', 'App.User': 'User', 'App.Admin': 'Admin', 'App.Owner': 'EnterpriseAdmin' } } }); });
@@ -76,7 +118,7 @@ describeEachDatabase('Per-connector user policies', (db) => {
         // A host whose session says who is signed in: here, a header set by the test.
         const host = express();
         const identity = await (await import('../../lib/index.js')).createIdentityConnector({
-          knex: h.knex, baseUrl: 'http://127.0.0.1', mountPath: '/identity', secretKey: 'x'.repeat(40), tablePrefix: h.identity.store.tablePrefix,
+          knex: h.knex, baseUrl: 'http://127.0.0.1', mountPath: '/identity', secretKey: 'x'.repeat(40), tablePrefix: h.identity.store.tablePrefix, logger: h.logs.logger,
           currentUser: (req) => (req.get('x-user') ? { connectorId: h.connector.id, userId: String(req.get('x-user')) } : null),
         });
         host.get('/reports', identity.requireWebRole('User'), (_req, res) => { res.send('reports'); });
