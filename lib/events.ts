@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { StoredGroup, StoredUser } from './store/types.js';
+import type { Connector, ScimToken, StoredGroup, StoredUser } from './store/types.js';
 
 export interface LoginEvent {
   connectorId: string | null;
@@ -19,6 +19,9 @@ export interface IdentityEventMap {
   'group.deleted': [{ id: string; connectorId: string }];
   'membership.added': [{ groupId: string; connectorId: string; userIds: string[] }];
   'membership.removed': [{ groupId: string; connectorId: string; userIds: string[] | 'all' }];
+  'connector.updated': [Connector];
+  'connector.deleted': [{ id: string }];
+  'token.revoked': [ScimToken];
   'login.succeeded': [LoginEvent];
   'login.failed': [LoginEvent];
 }

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { pinSqlitePlannerStats, unpinSqlitePlannerStats } from '../lib/store/sqlite-planner-stats.js';
 import { DEFAULT_TABLE_PREFIX, tableNames } from '../lib/store/tables.js';
 
 /**
@@ -174,9 +175,11 @@ export function identitySchemaMigration(prefix: string): { up(knex: Knex): Promi
         table.index(['connector_id', 'at'], `${t.auditEvents}_connector_at_ix`);
         table.index(['connector_id', 'resource_id'], `${t.auditEvents}_resource_ix`);
       });
+      if (!isMysql(knex)) await pinSqlitePlannerStats(knex, t);
     },
 
     async down(knex) {
+      if (!isMysql(knex)) await unpinSqlitePlannerStats(knex, t);
       for (const name of [t.auditEvents, t.groupMembers, t.groups, t.userExtensions, t.userAddresses, t.userValues, t.users, t.scimTokens, t.connectors]) {
         await knex.schema.dropTableIfExists(name);
       }

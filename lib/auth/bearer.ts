@@ -2,6 +2,8 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Passport } from 'passport';
 import { Strategy as BearerStrategy } from 'passport-http-bearer';
 import type { Runtime } from '../runtime.js';
+import { hashToken } from '../store/tokens.js';
+import { PrincipalCache } from './principal-cache.js';
 import type { Connector, ScimToken } from '../store/types.js';
 
 export interface ScimPrincipal { token: ScimToken; connector: Connector }
@@ -19,13 +21,19 @@ declare module 'express-serve-static-core' {
  */
 export function scimBearerAuth(runtime: Runtime): RequestHandler[] {
   const passport = new Passport();
+  const cache = new PrincipalCache(runtime.events);
   passport.use('scim-bearer', new BearerStrategy(async (token, done) => {
     try {
+      const hash = hashToken(token);
+      const cached = cache.get(hash);
+      if (cached) return done(null, cached as never);
       const record = await runtime.store.tokens.verify(token);
       if (!record) return done(null, false, { message: 'invalid_token', scope: [] } as never);
       const connector = await runtime.store.connectors.get(record.connectorId);
       if (!connector) return done(null, false);
-      return done(null, { token: record, connector } satisfies ScimPrincipal as never);
+      const principal: ScimPrincipal = { token: record, connector };
+      cache.set(hash, principal);
+      return done(null, principal as never);
     } catch (error) {
       return done(error as Error);
     }

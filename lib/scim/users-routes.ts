@@ -61,7 +61,9 @@ export function usersRouter(runtime: Runtime, at: Locations): Router {
     const { connector } = principal(req);
     const document = normalizeResource(registry, req.body, { mode: 'create', allowExtensionPassthrough: connector.settings.allowExtensionPassthrough, acceptPassword: connector.settings.acceptPassword });
     const projection = projectionOf(req);
-    const user = await store.users.create(connector.id, await toUserWrite(document, connector), { withGroups: wantsAttribute(registry, projection, 'groups') });
+    // A new user's only possible group is the connector's default group.
+    const withGroups = connector.defaultGroupId !== null && wantsAttribute(registry, projection, 'groups');
+    const user = await store.users.create(connector.id, await toUserWrite(document, connector), { withGroups });
     audit(res, 'user.create', user.id);
     send(res, 201, user, projection);
   }));

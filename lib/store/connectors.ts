@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { EventBuffer } from '../events.js';
 import { isUniqueViolation, toDate, type StoreContext } from './context.js';
 import { StoreError } from './errors.js';
 import { DEFAULT_SETTINGS, mergeSettings, parseStoredSettings } from '../policy/settings.js';
@@ -28,7 +29,7 @@ function fromRow(row: Row): Connector {
 export interface OidcWrite { issuer: string; clientId: string; tenantId: string | null; clientSecretEncrypted?: string }
 
 export class ConnectorStore {
-  constructor(private readonly ctx: StoreContext) {}
+  constructor(private readonly ctx: StoreContext, private readonly events: EventBuffer) {}
   private get db() { return this.ctx.db; }
   private get t() { return this.ctx.tables; }
 
@@ -74,7 +75,7 @@ export class ConnectorStore {
     const current = await this.require(id);
     const settings = mergeSettings(current.settings, patch);
     await this.db(this.t.connectors).where({ id }).update({ settings: JSON.stringify(settings), updated_at: Date.now() });
-    return this.require(id);
+    return this.changed(id);
   }
 
   async setOidc(id: string, oidc: OidcWrite): Promise<Connector> {
@@ -82,12 +83,12 @@ export class ConnectorStore {
     const update: Row = { oidc_issuer: oidc.issuer, oidc_client_id: oidc.clientId, entra_tenant_id: oidc.tenantId, updated_at: Date.now() };
     if (oidc.clientSecretEncrypted !== undefined) update.oidc_client_secret_enc = oidc.clientSecretEncrypted;
     await this.db(this.t.connectors).where({ id }).update(update);
-    return this.require(id);
+    return this.changed(id);
   }
 
   async clearOidc(id: string): Promise<Connector> {
     await this.db(this.t.connectors).where({ id }).update({ oidc_issuer: null, oidc_client_id: null, entra_tenant_id: null, oidc_client_secret_enc: null, updated_at: Date.now() });
-    return this.require(id);
+    return this.changed(id);
   }
 
   /** The encrypted client secret; only the SSO module decrypts it. */
@@ -104,10 +105,18 @@ export class ConnectorStore {
       if (!group) throw new StoreError('invalid_reference', `default group ${groupId} is not a group of connector ${id}`);
     }
     await this.db(this.t.connectors).where({ id }).update({ default_group_id: groupId, updated_at: Date.now() });
-    return this.require(id);
+    return this.changed(id);
   }
 
   async delete(id: string): Promise<boolean> {
-    return (await this.db(this.t.connectors).where({ id }).delete()) > 0;
+    const deleted = (await this.db(this.t.connectors).where({ id }).delete()) > 0;
+    if (deleted) this.events.emit('connector.deleted', { id });
+    return deleted;
+  }
+
+  private async changed(id: string): Promise<Connector> {
+    const connector = await this.require(id);
+    this.events.emit('connector.updated', connector);
+    return connector;
   }
 }

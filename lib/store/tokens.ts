@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { EventBuffer } from '../events.js';
 import { toDate, toDateOrNull, type StoreContext } from './context.js';
 import { StoreError } from './errors.js';
 import type { ScimToken } from './types.js';
@@ -27,7 +28,7 @@ function fromRow(row: Row): ScimToken {
 }
 
 export class TokenStore {
-  constructor(private readonly ctx: StoreContext) {}
+  constructor(private readonly ctx: StoreContext, private readonly events: EventBuffer) {}
   private get db() { return this.ctx.db; }
   private get t() { return this.ctx.tables; }
 
@@ -91,6 +92,8 @@ export class TokenStore {
     const row = await q.clone().first();
     if (!row) throw new StoreError('not_found', `token ${id} not found`);
     if (!row.revoked_at) await this.db(this.t.scimTokens).where({ id }).update({ revoked_at: Date.now() });
-    return fromRow(await this.db(this.t.scimTokens).where({ id }).first());
+    const token = fromRow(await this.db(this.t.scimTokens).where({ id }).first());
+    this.events.emit('token.revoked', token);
+    return token;
   }
 }

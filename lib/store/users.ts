@@ -7,7 +7,7 @@ import { applyFilter, sortExpression } from './filter-sql.js';
 import { normalizeKey } from './keys.js';
 import { creationOrder, pageIds, type Ordering } from './paging.js';
 import { projectUser, type UserProjection } from './project-user.js';
-import type { GroupRef, ListQuery, ListResult, LoginMethod, StoredUser, UserWrite, WebRole } from './types.js';
+import type { GroupRef, ListQuery, ListResult, LoginMethod, ResourceDocument, StoredUser, UserWrite, WebRole } from './types.js';
 
 type Row = Record<string, unknown>;
 export interface ReadOptions {
@@ -18,7 +18,8 @@ export interface ReadOptions {
 
 const SUMMARY_COLUMNS = ['id', 'connector_id', 'user_name', 'external_id', 'active', 'display_name', 'login_method', 'web_role', 'protected', 'version', 'document', 'created_at', 'updated_at'];
 
-function fromRow(row: Row): StoredUser {
+/** `document` may be passed when the caller holds it already parsed. */
+function fromRow(row: Row, document?: ResourceDocument): StoredUser {
   return {
     id: String(row.id),
     connectorId: String(row.connector_id),
@@ -30,7 +31,7 @@ function fromRow(row: Row): StoredUser {
     webRole: (row.web_role as WebRole | null) ?? null,
     protected: toBool(row.protected),
     version: Number(row.version),
-    document: JSON.parse(String(row.document)),
+    document: document ?? JSON.parse(String(row.document)),
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
   };
@@ -52,23 +53,21 @@ export class UserStore {
     const id = uuidv7();
     const now = Date.now();
     const projection = projectUser(input.document);
+    const row: Row = {
+      id,
+      connector_id: connectorId,
+      ...projection.columns,
+      login_method: input.loginMethod ?? await this.defaultLoginMethod(connectorId),
+      web_role: input.webRole ?? null,
+      protected: input.protected ?? false,
+      password_hash: input.passwordHash ?? null,
+      version: 1,
+      document: JSON.stringify(input.document),
+      created_at: now,
+      updated_at: now,
+    };
     try {
-      await this.db(this.t.users).insert({
-        id,
-        connector_id: connectorId,
-        ...projection.columns,
-        login_method: input.loginMethod ?? this.db.raw(
-          `(SELECT CASE WHEN oidc_issuer IS NOT NULL AND oidc_client_id IS NOT NULL THEN 'sso' ELSE 'builtin' END FROM ${this.t.connectors} WHERE id = ?)`,
-          [connectorId],
-        ),
-        web_role: input.webRole ?? null,
-        protected: input.protected ?? false,
-        password_hash: input.passwordHash ?? null,
-        version: 1,
-        document: JSON.stringify(input.document),
-        created_at: now,
-        updated_at: now,
-      });
+      await this.db(this.t.users).insert(row);
     } catch (error) {
       throw this.translate(error, input.document);
     }
@@ -78,24 +77,31 @@ export class UserStore {
       `INSERT INTO ${this.t.groupMembers} (group_id, user_id, created_at) SELECT c.default_group_id, ?, ? FROM ${this.t.connectors} c WHERE c.id = ? AND c.default_group_id IS NOT NULL`,
       [id, now, connectorId],
     );
-    const created = await this.get(connectorId, id, options);
-    if (!created) throw new StoreError('not_found', 'user vanished during creation');
+    // Built from what was written: no read-back.
+    const created = fromRow(row, input.document);
+    if (options.withGroups) created.groups = (await this.groupsOf([id])).get(id) ?? [];
     this.events.emit('user.created', created);
     return created;
+  }
+
+  /** SCIM-created users sign in through Entra when their connector has SSO configured. */
+  private async defaultLoginMethod(connectorId: string): Promise<LoginMethod> {
+    const connector = await this.db(this.t.connectors).select('oidc_issuer', 'oidc_client_id').where({ id: connectorId }).first();
+    return connector?.oidc_issuer && connector?.oidc_client_id ? 'sso' : 'builtin';
   }
 
   /** Replaces the document (and projection). `expectedVersion` guards against lost updates. */
   async replace(connectorId: string, id: string, input: UserWrite & { expectedVersion?: number }, options: ReadOptions = {}): Promise<StoredUser> {
     if (this.atomic.outside) return this.atomic.run((s) => s.users.replace(connectorId, id, input, options));
-    const { version: current, active: wasActive } = await this.lockVersion(connectorId, id);
-    if (input.expectedVersion !== undefined && input.expectedVersion !== current) {
-      throw new StoreError('version_mismatch', 'the user changed since that version was read', { current });
+    const before = await this.lockRow(connectorId, id);
+    if (input.expectedVersion !== undefined && input.expectedVersion !== Number(before.version)) {
+      throw new StoreError('version_mismatch', 'the user changed since that version was read', { current: Number(before.version) });
     }
     const projection = projectUser(input.document);
     const update: Row = {
       ...projection.columns,
       document: JSON.stringify(input.document),
-      version: current + 1,
+      version: Number(before.version) + 1,
       updated_at: Date.now(),
     };
     if (input.webRole !== undefined) update.web_role = input.webRole;
@@ -109,25 +115,24 @@ export class UserStore {
     }
     await Promise.all([this.t.userValues, this.t.userAddresses, this.t.userExtensions].map((table) => this.db(table).where({ user_id: id }).delete()));
     await this.insertProjectionRows(id, connectorId, projection);
-    const updated = await this.get(connectorId, id, options);
-    if (!updated) throw new StoreError('not_found', `user ${id} not found`);
+    const updated = fromRow({ ...before, ...update }, input.document);
+    if (options.withGroups) updated.groups = (await this.groupsOf([id])).get(id) ?? [];
     this.events.emit('user.updated', updated);
-    if (wasActive && !updated.active) this.events.emit('user.deactivated', updated);
+    if (toBool(before.active) && !updated.active) this.events.emit('user.deactivated', updated);
     return updated;
   }
 
   /** Columns that belong to the platform, not to the SCIM document. */
   async updateAccess(connectorId: string, id: string, change: { loginMethod?: LoginMethod; webRole?: WebRole | null; protected?: boolean; passwordHash?: string | null }): Promise<StoredUser> {
     if (this.atomic.outside) return this.atomic.run((s) => s.users.updateAccess(connectorId, id, change));
-    const { version: current } = await this.lockVersion(connectorId, id);
-    const update: Row = { version: current + 1, updated_at: Date.now() };
+    const before = await this.lockRow(connectorId, id);
+    const update: Row = { version: Number(before.version) + 1, updated_at: Date.now() };
     if (change.loginMethod !== undefined) update.login_method = change.loginMethod;
     if (change.webRole !== undefined) update.web_role = change.webRole;
     if (change.protected !== undefined) update.protected = change.protected;
     if (change.passwordHash !== undefined) update.password_hash = change.passwordHash;
     await this.db(this.t.users).where({ id, connector_id: connectorId }).update(update);
-    const updated = await this.get(connectorId, id);
-    if (!updated) throw new StoreError('not_found', `user ${id} not found`);
+    const updated = fromRow({ ...before, ...update });
     this.events.emit('user.updated', updated);
     return updated;
   }
@@ -157,13 +162,13 @@ export class UserStore {
   /** externalId is not unique (RFC 7643): callers that need one match must refuse several. */
   async findByExternalId(connectorId: string, externalId: string, limit = 2): Promise<StoredUser[]> {
     const rows = await this.db(this.t.users).select(SUMMARY_COLUMNS).where({ connector_id: connectorId, external_id: externalId }).limit(limit);
-    return rows.map(fromRow);
+    return rows.map((r: Row) => fromRow(r));
   }
 
   /** Users across connectors whose userName is this (home-realm discovery by email). */
   async findAllByUserName(userName: string, limit = 10): Promise<StoredUser[]> {
     const rows = await this.db(this.t.users).select(SUMMARY_COLUMNS).where({ user_name_key: normalizeKey(userName) }).limit(limit);
-    return rows.map(fromRow);
+    return rows.map((r: Row) => fromRow(r));
   }
 
   async passwordHash(connectorId: string, id: string): Promise<string | null> {
@@ -230,12 +235,12 @@ export class UserStore {
     return out;
   }
 
-  private async lockVersion(connectorId: string, id: string): Promise<{ version: number; active: boolean }> {
-    const q = this.db(this.t.users).select('version', 'active').where({ id, connector_id: connectorId });
+  private async lockRow(connectorId: string, id: string): Promise<Row> {
+    const q = this.db(this.t.users).select(SUMMARY_COLUMNS).where({ id, connector_id: connectorId });
     if (this.ctx.dialect === 'mysql') q.forUpdate();
     const row = await q.first();
     if (!row) throw new StoreError('not_found', `user ${id} not found`);
-    return { version: Number(row.version), active: toBool(row.active) };
+    return row;
   }
 
   private async insertProjectionRows(userId: string, connectorId: string, p: UserProjection): Promise<void> {
