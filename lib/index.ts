@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { SecretBox } from './crypto/secret-box.js';
 import { IdentityEvents } from './events.js';
-import { defaultLogger } from './log.js';
+import { defaultLogger, requestLogger } from './log.js';
 import { resolveOptions, type IdentityConnectorOptions, type ResolvedOptions } from './options.js';
 import type { Runtime } from './runtime.js';
 import { createScimRouter, scimBaseUrl } from './scim/router.js';
@@ -41,6 +41,7 @@ export async function createIdentityConnector(options: IdentityConnectorOptions)
   const runtime: Runtime = { store, options: resolved, events, secrets: new SecretBox(resolved.secretKey), logger: resolved.logger };
 
   const router = Router();
+  router.use(requestLogger(resolved.logger));
   router.use('/scim/v2', createScimRouter(runtime));
   router.use('/scim', createScimRouter(runtime));
   router.use('/sso', createSsoRouter(runtime));

@@ -28,10 +28,16 @@ declare module 'express-serve-static-core' {
   }
 }
 
-/** One structured line per request: id, connector, method, path (no query: it may hold filters with PII), status, duration. */
-export function requestLogger(logger: Logger, component: string) {
+/**
+ * One structured line per request to the connector: id, component (scim, sso, admin),
+ * connector, method, path (no query: it may hold filters with PII or an authorization code),
+ * status, duration.
+ */
+export function requestLogger(logger: Logger) {
   return (req: Request, res: Response, next: NextFunction) => {
     const started = process.hrtime.bigint();
+    // Read now: while sub-routers handle it, req.path is relative to them.
+    const component = req.path.split('/')[1] || 'root';
     const incoming = req.get('x-request-id');
     req.identityRequestId = incoming && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
     res.setHeader('x-request-id', req.identityRequestId);

@@ -1,7 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { principal, scimBearerAuth } from '../auth/bearer.js';
-import { requestLogger } from '../log.js';
 import type { Runtime } from '../runtime.js';
 import { auditTrail } from './audit-trail.js';
 import { resourceTypeById, resourceTypesList, schemaById, schemasList, serviceProviderConfig } from './discovery.js';
@@ -23,7 +22,6 @@ export function createScimRouter(runtime: Runtime): Router {
   const at: Locations = { scimBase: scimBaseUrl(runtime) };
   const router = Router();
 
-  router.use(requestLogger(logger, 'scim'));
   router.use(auditTrail(runtime));
   router.use(...scimBearerAuth(runtime));
   router.use(rateLimit({
