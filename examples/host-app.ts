@@ -51,13 +51,15 @@ export async function createDemoApp(env: NodeJS.ProcessEnv = process.env): Promi
 
   const app = express();
   app.disable('x-powered-by');
-  app.use(session({
+  const sessions = session({
     name: 'demo.sid',
     secret: identity.options.secretKey,
     resave: false,
     saveUninitialized: false,
     cookie: { httpOnly: true, sameSite: 'lax', secure: baseUrl.startsWith('https://') },
-  }));
+  });
+  // Entra's SCIM calls carry a bearer token, never a session cookie: they skip the session store.
+  app.use((req, res, next) => (req.path.startsWith('/identity/scim') ? next() : sessions(req, res, next)));
   app.use(express.urlencoded({ extended: false }));
   app.use('/identity', identity.router);
 

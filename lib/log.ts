@@ -42,8 +42,10 @@ export function requestLogger(logger: Logger) {
     req.identityRequestId = incoming && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
     res.setHeader('x-request-id', req.identityRequestId);
     res.on('finish', () => {
+      const level = res.statusCode >= 500 ? 'error' : 'info';
+      if (!logger.isLevelEnabled(level)) return;
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-      logger.log(res.statusCode >= 500 ? 'error' : 'info', 'request', {
+      logger.log(level, 'request', {
         component,
         requestId: req.identityRequestId,
         connectorId: req.identityConnectorId ?? null,

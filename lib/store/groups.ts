@@ -5,7 +5,7 @@ import { chunks, isUniqueViolation, toDate, type StoreContext } from './context.
 import { StoreError } from './errors.js';
 import { applyFilter, sortExpression } from './filter-sql.js';
 import { normalizeKey } from './keys.js';
-import { creationOrder, pageIds, type Ordering } from './paging.js';
+import { creationOrder, fetchPage, totalOf, type Ordering } from './paging.js';
 import type { GroupMember, ListQuery, ListResult, MemberInput, MembershipChange, ResourceDocument, StoredGroup } from './types.js';
 import type { UserStore } from './users.js';
 
@@ -139,16 +139,19 @@ export class GroupStore {
     };
     const sortExpr = query.sortBy ? sortExpression('Group', query.sortBy, 'g') : undefined;
     const ordering: Ordering = sortExpr ? { expr: sortExpr, nullable: true } : creationOrder('g');
-    const totalRow = await base().count({ n: '*' }).first();
-    const page = await pageIds(this.db, base(), ordering, 'g.id', query);
-    const rows = page.ids.length ? await this.db(this.t.groups).select(COLUMNS).where('connector_id', connectorId).whereIn('id', page.ids) : [];
-    const byId = new Map(rows.map((r: Row) => [String(r.id), fromRow(r)]));
-    const items = page.ids.map((id) => byId.get(id)).filter((g): g is StoredGroup => Boolean(g));
+    const page = await fetchPage(this.db, base(), ordering, 'g.id', COLUMNS.map((c) => `g.${c}`), query);
+    const ids = page.rows.map((r) => String(r.id));
+    let rows = page.rows;
+    if (rows[0] && rows[0].document === undefined) {
+      const byId = new Map((await this.db(this.t.groups).select(COLUMNS).where('connector_id', connectorId).whereIn('id', ids)).map((r: Row) => [String(r.id), r]));
+      rows = ids.map((id) => byId.get(id)).filter((r): r is Row => Boolean(r));
+    }
+    const items = rows.map((r) => fromRow(r));
     if (options.withMembers && items.length) {
-      const members = await this.membersOf(page.ids);
+      const members = await this.membersOf(ids);
       for (const g of items) g.members = members.get(g.id) ?? [];
     }
-    return { totalResults: Number(totalRow?.n ?? 0), items, nextCursor: page.nextCursor, previousCursor: page.previousCursor };
+    return { totalResults: await totalOf(page, base), items, nextCursor: page.nextCursor, previousCursor: page.previousCursor };
   }
 
   async memberCount(groupId: string): Promise<number> {

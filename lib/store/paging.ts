@@ -33,19 +33,30 @@ export const creationOrder = (alias: string): Ordering => ({ expr: `${alias}.cre
 
 const keyExpression = (o: Ordering) => (o.nullable ? `COALESCE(${o.expr}, '')` : o.expr);
 
+export interface Page {
+  /** The page's rows in order: all `columns` on a first page, only `id` and `sort_key` deeper. */
+  rows: Array<Record<string, unknown>>;
+  /** True when the rows are the whole result, so no COUNT(*) is needed for totalResults. */
+  complete: boolean;
+  nextCursor?: string;
+  previousCursor?: string;
+}
+
 /**
- * Runs the id half of a page query (index or keyset paging) over `base`, which already holds
- * the connector and filter conditions. Returns the ids in page order and the cursors.
+ * Runs a page query (index or keyset paging) over `base`, which already holds the connector
+ * and filter conditions. A page that skips nothing (the first, or any keyset page) selects
+ * `columns` directly; a deep index page selects ids only, over the covering index, and the
+ * caller fetches those rows by primary key (a deferred join), so skipped rows are never read.
  */
-export async function pageIds(db: Knex | Knex.Transaction, base: Knex.QueryBuilder, ordering: Ordering, idExpr: string, query: ListQuery): Promise<{ ids: string[]; nextCursor?: string; previousCursor?: string }> {
+export async function fetchPage(db: Knex | Knex.Transaction, base: Knex.QueryBuilder, ordering: Ordering, idExpr: string, columns: string[], query: ListQuery): Promise<Page> {
   const ascending = query.sortOrder !== 'descending';
   const key = keyExpression(ordering);
-  base.select({ id: idExpr }, db.raw(`${key} as sort_key`));
+  const offset = query.cursor === undefined ? Math.max(0, (query.startIndex ?? 1) - 1) : 0;
+  base.select(offset === 0 ? columns : [{ id: idExpr }]).select(db.raw(`${key} as sort_key`));
   if (query.cursor === undefined) {
     const direction = ascending ? 'asc' : 'desc';
-    const rows: Array<Record<string, unknown>> = await base.orderByRaw(`${key} ${direction}`).orderBy(idExpr, direction)
-      .limit(query.count).offset(Math.max(0, (query.startIndex ?? 1) - 1));
-    return { ids: rows.map((r) => String(r.id)) };
+    const rows: Array<Record<string, unknown>> = await base.orderByRaw(`${key} ${direction}`).orderBy(idExpr, direction).limit(query.count).offset(offset);
+    return { rows, complete: offset === 0 && rows.length < query.count };
   }
   const state = query.cursor ? decodeCursor(query.cursor) : undefined;
   const backwards = state?.dir === 'prev';
@@ -62,12 +73,19 @@ export async function pageIds(db: Knex | Knex.Transaction, base: Knex.QueryBuild
   const hasMore = rows.length > query.count;
   rows = rows.slice(0, query.count);
   if (backwards) rows.reverse();
-  const ids = rows.map((r) => String(r.id));
-  if (!rows.length) return { ids };
+  if (!rows.length) return { rows, complete: !state };
   const cursorAt = (dir: 'next' | 'prev', row: Record<string, unknown>) => encodeCursor({ dir, key: (row.sort_key as string | number | null) ?? null, id: String(row.id) });
   return {
-    ids,
+    rows,
+    complete: !state && !hasMore,
     nextCursor: (backwards || hasMore) ? cursorAt('next', rows[rows.length - 1]) : undefined,
     previousCursor: (backwards ? hasMore : Boolean(state)) ? cursorAt('prev', rows[0]) : undefined,
   };
+}
+
+/** totalResults: the page itself when it holds everything, else one COUNT(*). */
+export async function totalOf(page: Page, count: () => Knex.QueryBuilder): Promise<number> {
+  if (page.complete) return page.rows.length;
+  const row = await count().count({ n: '*' }).first();
+  return Number(row?.n ?? 0);
 }

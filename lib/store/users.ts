@@ -5,7 +5,7 @@ import { chunks, isUniqueViolation, toBool, toDate, type StoreContext } from './
 import { StoreError } from './errors.js';
 import { applyFilter, sortExpression } from './filter-sql.js';
 import { normalizeKey } from './keys.js';
-import { creationOrder, pageIds, type Ordering } from './paging.js';
+import { creationOrder, fetchPage, totalOf, type Ordering } from './paging.js';
 import { projectUser, type UserProjection } from './project-user.js';
 import type { GroupRef, ListQuery, ListResult, LoginMethod, ResourceDocument, StoredUser, UserWrite, WebRole } from './types.js';
 
@@ -184,10 +184,12 @@ export class UserStore {
     };
     const sortExpr = query.sortBy ? sortExpression('User', query.sortBy, 'u') : undefined;
     const ordering: Ordering = sortExpr ? { expr: sortExpr, nullable: true } : creationOrder('u');
-    const totalRow = await base().count({ n: '*' }).first();
-    const page = await pageIds(this.db, base(), ordering, 'u.id', query);
-    const items = await this.getMany(connectorId, page.ids, options);
-    return { totalResults: Number(totalRow?.n ?? 0), items, nextCursor: page.nextCursor, previousCursor: page.previousCursor };
+    const page = await fetchPage(this.db, base(), ordering, 'u.id', SUMMARY_COLUMNS.map((c) => `u.${c}`), query);
+    const ids = page.rows.map((r) => String(r.id));
+    const items = page.rows[0]?.document !== undefined
+      ? await this.withGroups(page.rows.map((r) => fromRow(r)), options)
+      : await this.getMany(connectorId, ids, options);
+    return { totalResults: await totalOf(page, base), items, nextCursor: page.nextCursor, previousCursor: page.previousCursor };
   }
 
   /** Fetches documents by id in the given order (the deferred half of a page query). */
@@ -195,9 +197,12 @@ export class UserStore {
     if (!ids.length) return [];
     const rows = await this.db(this.t.users).select(SUMMARY_COLUMNS).where('connector_id', connectorId).whereIn('id', ids);
     const byId = new Map(rows.map((r: Row) => [String(r.id), fromRow(r)]));
-    const users = ids.map((id) => byId.get(id)).filter((u): u is StoredUser => Boolean(u));
-    if (options.withGroups) {
-      const groups = await this.groupsOf(ids);
+    return this.withGroups(ids.map((id) => byId.get(id)).filter((u): u is StoredUser => Boolean(u)), options);
+  }
+
+  private async withGroups(users: StoredUser[], options: ReadOptions): Promise<StoredUser[]> {
+    if (options.withGroups && users.length) {
+      const groups = await this.groupsOf(users.map((u) => u.id));
       for (const u of users) u.groups = groups.get(u.id) ?? [];
     }
     return users;
