@@ -32,8 +32,8 @@ export async function createDemoApp(env: NodeJS.ProcessEnv = process.env): Promi
     knex,
     baseUrl,
     mountPath: '/identity',
-    secretKey: secretKey({ create: true })!,
-    tablePrefix: tablePrefix(),
+    secretKey: secretKey({ create: true, env })!,
+    tablePrefix: env.IDENTITY_TABLE_PREFIX || tablePrefix(),
     allowInsecureIssuer: truthy(env.IDENTITY_ALLOW_INSECURE_ISSUER),
     passwordLoginPath: '/login',
     authorizeAdmin: async (req) => {

@@ -1,4 +1,4 @@
-import { errorFields } from '../log.js';
+import { isAdmin } from './authorize.js';
 import { asyncRoute } from '../web/http.js';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
@@ -15,18 +15,10 @@ export function sendJsonError(res: Response, status: number, error: string, mess
   res.status(status).json({ error, message });
 }
 
-/** Passes rejections to next(): Express 4 (a supported peer) does not do it for async handlers. */
-
 /** Only the host's platform admins (options.authorizeAdmin) reach the admin API; 403 JSON otherwise. */
 export function requireAdmin(runtime: Runtime): RequestHandler {
   return asyncRoute(async (req, res, next) => {
-    let allowed = false;
-    try {
-      allowed = (await runtime.options.authorizeAdmin(req)) === true;
-    } catch (error) {
-      runtime.logger.error('authorizeAdmin threw; treating as not authorized', { ...errorFields(error), requestId: req.identityRequestId });
-    }
-    if (!allowed) return sendJsonError(res, 403, 'forbidden', 'platform administrators only');
+    if (!(await isAdmin(runtime, req))) return sendJsonError(res, 403, 'forbidden', 'platform administrators only');
     next();
   });
 }

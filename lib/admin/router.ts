@@ -2,6 +2,10 @@ import { errorFields } from '../log.js';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Runtime } from '../runtime.js';
 import { csrfProtection, requireAdmin, sendJsonError } from './guard.js';
+import { registerAuditRoutes } from './audit-api.js';
+import { registerConnectorRoutes } from './connectors-api.js';
+import { registerAdminPages } from './page.js';
+import { registerTokenRoutes } from './tokens-api.js';
 import { registerUserRoutes } from './users-api.js';
 
 /** Adds endpoints to the admin JSON API; they run behind the admin guard and CSRF protection. */
@@ -10,9 +14,11 @@ export type AdminRoutes = (api: Router, runtime: Runtime) => void;
 const BODY_LIMIT = '100kb';
 
 /**
- * `{mountPath}/admin`: the JSON API for platform admins under /api. Every route registered here
- * is behind options.authorizeAdmin and the CSRF check (see guard.ts); more endpoint groups (tokens,
- * OIDC settings…) plug in through `extraRoutes` without touching the guard.
+ * `{mountPath}/admin`: the connector settings page (page.ts) and, under /api, the JSON API for
+ * platform admins: users, connectors (settings, OIDC, default group, groups), tokens and the
+ * provisioning log. Every API route registered here is behind options.authorizeAdmin and the
+ * CSRF check (see guard.ts); more endpoint groups plug in through `extraRoutes` without
+ * touching the guard.
  */
 export function createAdminRouter(runtime: Runtime, extraRoutes: AdminRoutes[] = []): Router {
   const csrf = csrfProtection(runtime);
@@ -22,6 +28,9 @@ export function createAdminRouter(runtime: Runtime, extraRoutes: AdminRoutes[] =
   api.use(csrf.verify);
   api.use(express.json({ limit: BODY_LIMIT }));
   registerUserRoutes(api, runtime);
+  registerConnectorRoutes(api, runtime);
+  registerTokenRoutes(api, runtime);
+  registerAuditRoutes(api, runtime);
   for (const register of extraRoutes) register(api, runtime);
   api.use((_req: Request, res: Response) => sendJsonError(res, 404, 'not_found', 'no such admin endpoint'));
   api.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
@@ -42,5 +51,7 @@ export function createAdminRouter(runtime: Runtime, extraRoutes: AdminRoutes[] =
     next();
   });
   router.use('/api', api);
+  // The pages answer HTML refusals themselves (guard.ts answers JSON), so they sit beside /api.
+  registerAdminPages(router, runtime);
   return router;
 }

@@ -12,9 +12,10 @@ export function databaseUrl(): string {
  * IDENTITY_SECRET_KEY, or for local use a key kept in IDENTITY_SECRET_KEY_FILE
  * (default ./data/secret.key), created on first use with 0600 permissions.
  */
-export function secretKey(options: { create: boolean }): string | undefined {
-  if (process.env.IDENTITY_SECRET_KEY) return process.env.IDENTITY_SECRET_KEY;
-  const file = process.env.IDENTITY_SECRET_KEY_FILE || './data/secret.key';
+export function secretKey(options: { create: boolean; env?: NodeJS.ProcessEnv }): string | undefined {
+  const env = options.env ?? process.env;
+  if (env.IDENTITY_SECRET_KEY) return env.IDENTITY_SECRET_KEY;
+  const file = env.IDENTITY_SECRET_KEY_FILE || './data/secret.key';
   if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
   if (!options.create) return undefined;
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });

@@ -29,9 +29,9 @@ export class IdentityStore {
     const tables: TableNames = tableNames(tablePrefix);
     const ctx: StoreContext = { db: trx ?? knex, tables, dialect: dialectOf(knex) };
     this.buffer = new EventBuffer(events, Boolean(trx));
-    this.connectors = new ConnectorStore(ctx, this.buffer);
-    this.tokens = new TokenStore(ctx, this.buffer);
     const atomic: Atomic = { outside: !trx, run: (fn) => this.transaction(fn) };
+    this.connectors = new ConnectorStore(ctx, this.buffer);
+    this.tokens = new TokenStore(ctx, this.buffer, atomic);
     this.users = new UserStore(ctx, this.buffer, atomic);
     this.groups = new GroupStore(ctx, this.users, this.buffer, atomic);
     this.audit = new AuditStore(ctx);

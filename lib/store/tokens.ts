@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { EventBuffer } from '../events.js';
+import type { Atomic } from './atomic.js';
 import { toDate, toDateOrNull, type StoreContext } from './context.js';
 import { StoreError } from './errors.js';
 import type { ScimToken } from './types.js';
@@ -28,7 +29,7 @@ function fromRow(row: Row): ScimToken {
 }
 
 export class TokenStore {
-  constructor(private readonly ctx: StoreContext, private readonly events: EventBuffer) {}
+  constructor(private readonly ctx: StoreContext, private readonly events: EventBuffer, private readonly atomic: Atomic) {}
   private get db() { return this.ctx.db; }
   private get t() { return this.ctx.tables; }
 
@@ -38,6 +39,11 @@ export class TokenStore {
    * gave Entra (the demo's SCIM_BOOTSTRAP_TOKEN).
    */
   async create(connectorId: string, options: { label?: string; expiresAt?: Date | null; plainToken?: string } = {}): Promise<{ token: string; record: ScimToken }> {
+    if (this.atomic.outside) return this.atomic.run((s) => s.tokens.create(connectorId, options));
+    // Lock the connector so that two concurrent creations cannot both pass the live-token check.
+    const lock = this.db(this.t.connectors).select('id').where({ id: connectorId });
+    if (this.ctx.dialect === 'mysql') lock.forUpdate();
+    if (!(await lock.first())) throw new StoreError('not_found', `connector ${connectorId} not found`);
     const live = await this.listLive(connectorId);
     if (live.length >= MAX_LIVE_TOKENS) {
       throw new StoreError('conflict', `connector ${connectorId} already has ${MAX_LIVE_TOKENS} live tokens: revoke one (token revoke ID) before creating another`);

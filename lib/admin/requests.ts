@@ -1,0 +1,31 @@
+import type { Request, RequestHandler, Response } from 'express';
+import type { Runtime } from '../runtime.js';
+import type { Connector } from '../store/types.js';
+import { asyncRoute } from '../web/http.js';
+import { sendJsonError } from './guard.js';
+
+/**
+ * A route under `/connectors/:id`: loads the connector first, so every handler can rely on it
+ * and an unknown id answers the same 404 everywhere. It also names the connector on the
+ * request log line (requestLogger reads identityConnectorId).
+ */
+export function connectorRoute(runtime: Runtime, handler: (req: Request, res: Response, connector: Connector) => Promise<unknown>): RequestHandler {
+  return asyncRoute(async (req, res) => {
+    const id = String(req.params.id);
+    const connector = await runtime.store.connectors.get(id);
+    if (!connector) return sendJsonError(res, 404, 'not_found', `connector ${id} not found`);
+    req.identityConnectorId = connector.id;
+    return handler(req, res, connector);
+  });
+}
+
+/**
+ * An optional integer in [min, max] from a query string or JSON body: `fallback` when absent,
+ * undefined when present but invalid (the caller answers 400 naming the parameter).
+ */
+export function optionalInt(value: unknown, range: { min: number; max: number }, fallback: number | null): number | null | undefined {
+  if (value === undefined || value === null || value === '') return fallback;
+  if (typeof value !== 'number' && typeof value !== 'string') return undefined;
+  const n = Number(value);
+  return Number.isInteger(n) && n >= range.min && n <= range.max ? n : undefined;
+}

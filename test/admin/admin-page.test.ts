@@ -1,0 +1,65 @@
+import { expect } from 'chai';
+import request from 'supertest';
+import { describeEachDatabase } from '../support/databases.js';
+import { MOUNT, startSsoHarness, type SsoHarness } from '../sso/harness.js';
+
+const PAGE = `${MOUNT}/admin`;
+const EVIL = '<img src=x onerror="alert(1)">';
+
+/** The server-rendered page without a browser: who sees it, its headers, and that it escapes. The browser test drives it. */
+describeEachDatabase('Admin page (HTML)', (db) => {
+  let h: SsoHarness;
+  before(async () => { h = await startSsoHarness(db); });
+  after(async () => { await h?.close(); });
+
+  const asAdmin = (path: string) => request(h.appOrigin).get(path).set('x-test-admin', 'yes').set('Accept', 'text/html');
+
+  it('answers an HTML 403 page, not the page, to anyone authorizeAdmin refuses', async () => {
+    for (const path of [PAGE, `${PAGE}/connectors/${h.connector.id}`]) {
+      const response = await request(h.appOrigin).get(path).set('Accept', 'text/html');
+      expect(response.status, path).to.equal(403);
+      expect(response.type).to.equal('text/html');
+      expect(response.text).to.include('Administrators only').and.include('href="/login"');
+      expect(response.text).to.not.include(h.connector.id);
+    }
+  });
+
+  it('serves the page under a CSP whose nonce is fresh per response and is the only way scripts and styles run', async () => {
+    const [first, second] = [await asAdmin(PAGE), await asAdmin(PAGE)];
+    expect(first.status).to.equal(200);
+    const csp = first.headers['content-security-policy'] as string;
+    const nonce = /script-src 'nonce-([^']+)'/.exec(csp)![1];
+    expect(csp).to.include(`style-src 'nonce-${nonce}'`).and.include("default-src 'none'").and.include("frame-ancestors 'none'").and.include("connect-src 'self'");
+    expect(second.headers['content-security-policy']).to.not.equal(csp);
+    expect(first.text.match(/<(script|style)\b[^>]*>/g)).to.deep.equal([`<style nonce="${nonce}">`, `<script nonce="${nonce}">`]);
+    expect(first.text).to.not.match(/\son[a-z]+=/i); // no inline handlers: the CSP would block them
+    expect(first.headers['cache-control']).to.equal('no-store');
+    expect(first.headers['x-frame-options']).to.equal('DENY');
+  });
+
+  it('shows a connector\'s SCIM URL, redirect URI, tokens, OIDC settings, users and log; escapes everything', async () => {
+    const c = await h.store.connectors.create({ organizationId: `org ${EVIL}`, name: `Name ${EVIL}`, settings: { roleMap: { [`</textarea>${EVIL}`]: 'User' } } });
+    await h.store.groups.create(c.id, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: `Group ${EVIL}` });
+    await h.provision({ connectorId: c.id, userName: 'eve@evil.example', displayName: `Eve ${EVIL}` });
+    const { record } = await h.store.tokens.create(c.id, { label: `Label ${EVIL}` });
+    const response = await asAdmin(`${PAGE}/connectors/${c.id}`);
+    expect(response.status).to.equal(200);
+    expect(response.text).to.not.include(EVIL);
+    expect(response.text).to.include('Name &lt;img src=x onerror=&quot;alert(1)&quot;&gt;');
+    expect(response.text).to.include(`value="${h.appOrigin}${MOUNT}/scim/v2"`).and.include(`value="${h.callbackUrl}"`);
+    expect(response.text).to.include(`data-token-id="${record.id}"`).and.include('Switch to built-in login').and.include('eve@evil.example');
+    expect(response.text).to.include('<nav aria-label="Connectors">');
+  });
+
+  it('never puts the OIDC client secret (or its encrypted form) in the page', async () => {
+    const response = await asAdmin(`${PAGE}/connectors/${h.connector.id}`);
+    expect(response.text).to.include('A secret is stored');
+    expect(response.text).to.not.include((await h.store.connectors.encryptedClientSecret(h.connector.id))!);
+  });
+
+  it('answers an unknown connector with an HTML 404 page', async () => {
+    const response = await asAdmin(`${PAGE}/connectors/nope`);
+    expect(response.status).to.equal(404);
+    expect(response.text).to.include('No such connector');
+  });
+});

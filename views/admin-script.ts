@@ -1,0 +1,171 @@
+import { SafeHtml } from './html.js';
+
+/**
+ * The admin page's only script, inlined under the page's CSP nonce (no external assets, no
+ * build step). It is plain ES2020 kept as a trusted constant: nothing in it comes from a request.
+ *
+ * What it does, and why this way:
+ * - Every write goes to the JSON API with the CSRF token from GET {api}/csrf in X-CSRF-Token.
+ * - After a write it re-renders the affected parts (tokens, users, log…) by fetching the page
+ *   again and swapping elements by id, so the server-side templates stay the only renderer.
+ * - Forms declare their call (data-api-method, data-api-path); the script only turns fields
+ *   into JSON: empty fields are left out (a kept client secret), `data-empty="null"` sends null,
+ *   type=number sends a number, `data-json` sends the textarea's JSON as the body.
+ * - Results are written as text (never HTML) into the section's role=status region.
+ */
+export const ADMIN_SCRIPT = new SafeHtml(`
+(() => {
+  'use strict';
+  const root = document.getElementById('admin');
+  if (!root) return;
+  const api = root.dataset.api;
+  const connectorId = root.dataset.connector;
+  let csrf = null;
+
+  async function csrfToken() {
+    if (!csrf) {
+      const response = await fetch(api + '/csrf', { headers: { accept: 'application/json' }, credentials: 'same-origin' });
+      if (!response.ok) throw new Error('Could not get a CSRF token (HTTP ' + response.status + '). Reload the page.');
+      csrf = (await response.json()).token;
+    }
+    return csrf;
+  }
+
+  async function call(method, path, body) {
+    const headers = { accept: 'application/json', 'X-CSRF-Token': await csrfToken() };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(api + path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
+    const data = await response.json().catch(() => null);
+    if (!response.ok) {
+      if (data && data.error === 'csrf') csrf = null; // expired or rotated: fetch a new one next time
+      const error = new Error((data && data.message) || 'The request failed (HTTP ' + response.status + ').');
+      error.field = data && data.field;
+      throw error;
+    }
+    return data;
+  }
+
+  async function refresh(ids) {
+    const response = await fetch(location.href, { headers: { accept: 'text/html' }, credentials: 'same-origin' });
+    if (!response.ok) return;
+    // An inert <template> rather than DOMParser: a parsed document would try to apply the fresh
+    // page's style element, whose nonce is not this page's, and Chromium reports a CSP violation.
+    const fresh = document.createElement('template');
+    fresh.innerHTML = await response.text();
+    for (const id of ids) {
+      const current = document.getElementById(id);
+      const next = fresh.content.getElementById(id);
+      if (current && next) current.replaceWith(next);
+    }
+  }
+
+  function statusOf(element) {
+    const section = element.closest('section');
+    return section && section.querySelector('[role="status"]');
+  }
+
+  // Takes the region, not the control: a refresh may have replaced the control by then.
+  function say(region, text, ok) {
+    if (!region) return;
+    region.textContent = text;
+    region.classList.toggle('error', !ok);
+  }
+
+  function formBody(form) {
+    if (form.dataset.json) {
+      const text = form.elements.namedItem(form.dataset.json).value;
+      try { return JSON.parse(text); } catch (e) { throw new Error('The settings are not valid JSON: ' + e.message); }
+    }
+    const body = {};
+    for (const field of form.elements) {
+      if (!field.name || field.disabled) continue;
+      if (field.value === '') {
+        if (field.dataset.empty === 'null') body[field.name] = null;
+        continue;
+      }
+      body[field.name] = field.type === 'number' ? Number(field.value) : field.value;
+    }
+    return body;
+  }
+
+  function markInvalid(form, field) {
+    for (const input of form.querySelectorAll('[aria-invalid]')) input.removeAttribute('aria-invalid');
+    const input = field && form.elements.namedItem(field);
+    if (input && input.setAttribute) { input.setAttribute('aria-invalid', 'true'); input.focus(); }
+  }
+
+  function showToken(created) {
+    const box = document.getElementById('new-token');
+    const input = document.getElementById('new-token-value');
+    input.value = created.token;
+    box.hidden = false;
+    input.focus();
+    input.select();
+  }
+
+  async function busy(control, work) {
+    control.disabled = true;
+    control.setAttribute('aria-busy', 'true');
+    try { await work(); } finally { control.disabled = false; control.removeAttribute('aria-busy'); }
+  }
+
+  document.addEventListener('submit', (event) => {
+    const form = event.target;
+    if (!form.dataset.apiPath) return;
+    event.preventDefault();
+    const button = form.querySelector('button[type="submit"]') || form;
+    const region = statusOf(form);
+    busy(button, async () => {
+      try {
+        const result = await call(form.dataset.apiMethod, form.dataset.apiPath, formBody(form));
+        markInvalid(form, null);
+        if (form.dataset.showToken !== undefined) {
+          form.reset();
+          showToken(result);
+        }
+        await refresh((form.dataset.refresh || '').split(' ').filter(Boolean));
+        say(region, form.dataset.success || 'Saved.', true);
+      } catch (error) {
+        markInvalid(form, error.field);
+        say(region, error.message, false);
+      }
+    });
+  });
+
+  const actions = {
+    async copy(button, region) {
+      const input = document.getElementById(button.dataset.target);
+      input.select();
+      try { await navigator.clipboard.writeText(input.value); } catch (e) { document.execCommand('copy'); }
+      say(region, 'Copied to the clipboard.', true);
+    },
+    async 'revoke-token'(button, region) {
+      const name = button.dataset.tokenName;
+      if (!confirm('Revoke token ' + name + '? Entra can no longer provision with it.')) return;
+      await call('DELETE', '/connectors/' + encodeURIComponent(connectorId) + '/tokens/' + encodeURIComponent(button.dataset.tokenId));
+      await refresh(['tokens', 'log']);
+      say(region, 'Token ' + name + ' revoked.', true);
+    },
+    async 'login-method'(button, region) {
+      const userId = button.dataset.userId;
+      const user = await call('PUT', '/users/' + encodeURIComponent(userId) + '/login-method', { connectorId, loginMethod: button.dataset.loginMethod });
+      await refresh(['users', 'log']);
+      // The row was re-rendered: put focus back on its button so keyboard users keep their place.
+      const row = document.querySelector('tr[data-user-id="' + CSS.escape(userId) + '"]');
+      const again = row && row.querySelector('button[data-action="login-method"]');
+      if (again) again.focus();
+      const method = row ? row.querySelector('[data-cell="login-method"]').textContent : user.loginMethod;
+      say(region, user.userName + ' now signs in with ' + method + '.', true);
+    },
+  };
+
+  document.addEventListener('click', (event) => {
+    const button = event.target.closest('button[data-action]');
+    if (!button || !actions[button.dataset.action]) return;
+    const region = statusOf(button);
+    busy(button, async () => {
+      try { await actions[button.dataset.action](button, region); } catch (error) { say(region, error.message, false); }
+    });
+  });
+})();
+`);

@@ -1,0 +1,237 @@
+import type { AdminConnector, AdminGroup } from '../lib/admin/connectors-api.js';
+import type { AdminAuditEvent } from '../lib/admin/audit-api.js';
+import type { AdminToken } from '../lib/admin/tokens-api.js';
+import type { AdminUserSummary } from '../lib/admin/users-api.js';
+import { ADMIN_SCRIPT } from './admin-script.js';
+import { ADMIN_STYLE } from './admin-style.js';
+import { html, type SafeHtml } from './html.js';
+
+/** What a users-table row shows (a StoredUser or an API AdminUserSummary both fit). */
+type PageUser = Pick<AdminUserSummary, 'id' | 'userName' | 'displayName' | 'active' | 'webRole' | 'loginMethod'>;
+
+/** Everything the connector page shows; the same JSON shapes the admin API answers with. */
+export interface AdminPageModel {
+  /** `{mountPath}/admin`: links and the API base derive from it. */
+  base: string;
+  /** Per-response CSP nonce for the inline style and script. */
+  nonce: string;
+  connectors: Array<{ id: string; organizationId: string; name: string }>;
+  connector: AdminConnector;
+  tokens: AdminToken[];
+  groups: { filter: string; totalResults: number; groups: AdminGroup[] };
+  users: { filter: string; startIndex: number; count: number; totalResults: number; items: PageUser[] };
+  log: AdminAuditEvent[];
+}
+
+const LOGIN_METHOD_TEXT = {
+  sso: { name: 'Entra SSO', switchTo: 'builtin', action: 'Switch to built-in login' },
+  builtin: { name: 'Built-in login', switchTo: 'sso', action: 'Switch to Entra SSO' },
+} as const;
+
+/** ISO time to the minute, in UTC, inside <time> so assistive tech and scripts get the exact value. */
+const when = (iso: string | null, none = '—') => (iso ? html`<time datetime="${iso}">${iso.slice(0, 16).replace('T', ' ')} UTC</time>` : none);
+
+/**
+ * The page's own shell rather than layout.ts page(): that one allows inline styles and no
+ * script, while this page runs one script, so style and script both carry the response's nonce.
+ */
+function shell(title: string, nonce: string, body: SafeHtml): string {
+  return html`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${title}</title>
+<style nonce="${nonce}">${ADMIN_STYLE}</style>
+</head>
+<body>${body}<script nonce="${nonce}">${ADMIN_SCRIPT}</script></body>
+</html>`.value;
+}
+
+/** A read-only value with a Copy button: the SCIM URL, the redirect URI, a new token. */
+function copyField(id: string, label: string, value: string, hint?: SafeHtml | string): SafeHtml {
+  return html`<div class="field">
+  <label for="${id}">${label}</label>
+  <div class="copy"><input id="${id}" type="text" readonly spellcheck="false" value="${value}"${hint ? html` aria-describedby="${id}-hint"` : ''}><button type="button" class="secondary" data-action="copy" data-target="${id}" aria-label="Copy ${label}">Copy</button></div>
+  ${hint ? html`<p class="hint" id="${id}-hint">${hint}</p>` : ''}
+</div>`;
+}
+
+function field(id: string, label: string, input: SafeHtml, hint?: string): SafeHtml {
+  return html`<div class="field"><label for="${id}">${label}</label>${input}${hint ? html`<p class="hint" id="${id}-hint">${hint}</p>` : ''}</div>`;
+}
+
+/** A section with its heading and the aria-live region the script writes results into. */
+function section(id: string, title: string, body: SafeHtml, wide = false): SafeHtml {
+  return html`<section class="card${wide ? ' wide' : ''}" aria-labelledby="${id}-title">
+<h2 id="${id}-title">${title}</h2>
+${body}
+<p class="result" role="status" aria-live="polite"></p>
+</section>`;
+}
+
+function connectSection(c: AdminConnector): SafeHtml {
+  return section('connect', 'Connect Microsoft Entra ID', html`
+${copyField('scim-url', 'SCIM Tenant URL', c.scimUrl, 'Enterprise application → Provisioning → Tenant URL.')}
+${copyField('redirect-uri', 'Redirect URI', c.redirectUri, 'App registration → Authentication → Web → Redirect URIs (exactly this).')}`);
+}
+
+function tokenRows(tokens: AdminToken[]): SafeHtml {
+  if (!tokens.length) return html`<tr><td colspan="7" class="empty">No tokens yet: create one for Entra.</td></tr>`;
+  return html`${tokens.map((t) => {
+    const name = `${t.displayPrefix}…`;
+    const status = t.live ? 'Live' : t.revokedAt ? 'Revoked' : 'Expired';
+    return html`<tr>
+  <th scope="row"><code class="nowrap">${name}</code></th><td>${t.label ?? '—'}</td><td>${when(t.createdAt)}</td><td>${when(t.lastUsedAt, 'never')}</td>
+  <td>${when(t.expiresAt, 'never')}</td><td><span class="badge ${status.toLowerCase()}">${status}</span></td>
+  <td>${t.live ? html`<button type="button" class="danger" data-action="revoke-token" data-token-id="${t.id}" data-token-name="${name}" aria-label="Revoke ${name}">Revoke</button>` : ''}</td>
+</tr>`;
+  })}`;
+}
+
+function tokensSection(m: AdminPageModel): SafeHtml {
+  return section('tokens', 'SCIM tokens', html`
+<p class="hint">Entra's "Secret Token". Two tokens can be live at once, so you can rotate without downtime: create a new one, give it to Entra, then revoke the old one.</p>
+<div id="tokens" class="table-wrap"><table>
+  <thead><tr><th scope="col">Token</th><th scope="col">Label</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Expires</th><th scope="col">Status</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+  <tbody>${tokenRows(m.tokens)}</tbody>
+</table></div>
+<form method="post" class="row" data-api-method="POST" data-api-path="/connectors/${m.connector.id}/tokens" data-refresh="tokens log" data-show-token data-success="Token created. Copy it now: it is not shown again.">
+  ${field('token-label', 'Label (optional)', html`<input id="token-label" name="label" type="text" maxlength="191" autocomplete="off">`)}
+  ${field('token-days', 'Expires in (days, optional)', html`<input id="token-days" name="expiresInDays" type="number" min="1" max="3650" inputmode="numeric">`)}
+  <button type="submit">Create token</button>
+</form>
+<div id="new-token" class="new-token" hidden>${copyField('new-token-value', 'New token', '', 'Shown only once: paste it into Entra\'s Secret Token field now.')}</div>`, true);
+}
+
+function oidcSection(c: AdminConnector): SafeHtml {
+  const { oidc } = c;
+  const configured = Boolean(oidc.issuer && oidc.clientId);
+  return section('oidc', 'Single sign-on (OpenID Connect)', html`
+<div id="oidc">
+<p class="hint">${configured ? html`<span class="badge live">Configured</span> Issuer <code>${oidc.issuer}</code>` : html`<span class="badge expired">Not configured</span> Users can only use the built-in login.`}</p>
+<form method="post" data-api-method="PUT" data-api-path="/connectors/${c.id}/oidc" data-refresh="oidc log" data-success="Sign-in settings saved.">
+  ${field('oidc-tenant', 'Directory (tenant) ID', html`<input id="oidc-tenant" name="tenantId" type="text" value="${oidc.tenantId ?? ''}" autocomplete="off" spellcheck="false" aria-describedby="oidc-tenant-hint">`, 'A GUID from the app registration\'s Overview. Enough on its own for Entra.')}
+  ${field('oidc-issuer', 'Issuer (optional)', html`<input id="oidc-issuer" name="issuer" type="url" value="${oidc.issuer ?? ''}" autocomplete="off" spellcheck="false" aria-describedby="oidc-issuer-hint">`, 'Derived from the tenant ID when empty.')}
+  ${field('oidc-client', 'Application (client) ID', html`<input id="oidc-client" name="clientId" type="text" value="${oidc.clientId ?? ''}" required autocomplete="off" spellcheck="false">`)}
+  ${field('oidc-secret', 'Client secret', html`<input id="oidc-secret" name="clientSecret" type="password" autocomplete="new-password"${oidc.hasClientSecret ? '' : html` required`} aria-describedby="oidc-secret-hint">`,
+    oidc.hasClientSecret ? 'A secret is stored (encrypted; it is never shown). Leave empty to keep it.' : 'The secret\'s Value from Certificates & secrets (not its ID).')}
+  <button type="submit">Save sign-in settings</button>
+</form>
+</div>`);
+}
+
+function defaultGroupSection(m: AdminPageModel): SafeHtml {
+  const { connector: c, groups } = m;
+  const shown = groups.groups.length;
+  return section('default-group', 'Default group', html`
+<div id="default-group">
+<form method="post" class="row" data-api-method="PUT" data-api-path="/connectors/${c.id}/default-group" data-refresh="default-group log" data-success="Default group saved.">
+  ${field('default-group-select', 'Group for new users', html`<select id="default-group-select" name="groupId" data-empty="null">
+    <option value="">No default group</option>
+    ${groups.groups.map((g) => html`<option value="${g.id}"${g.id === c.defaultGroupId ? html` selected` : ''}>${g.displayName}</option>`)}
+  </select>`)}
+  <button type="submit">Save default group</button>
+</form>
+${groups.filter || groups.totalResults > shown ? html`
+<form method="get" class="row" role="search" aria-label="Groups">
+  ${field('group-search', 'Find a group', html`<input id="group-search" name="groups" type="search" value="${groups.filter}">`)}
+  <button type="submit" class="secondary">Find</button>
+</form>
+<p class="hint">Showing ${shown} of ${groups.totalResults} groups${groups.filter ? html` whose name contains “${groups.filter}”` : ''}.</p>` : ''}
+</div>`);
+}
+
+function settingsSection(c: AdminConnector): SafeHtml {
+  const roles = Object.entries(c.settings.roleMap);
+  return section('settings', 'Role mapping and settings', html`
+<div id="settings">
+<table class="compact"><caption>Entra app role → web access role</caption>
+  <thead><tr><th scope="col">App role value</th><th scope="col">Web role</th></tr></thead>
+  <tbody>${roles.length ? roles.map(([from, to]) => html`<tr><td><code>${from}</code></td><td>${to}</td></tr>`) : html`<tr><td colspan="2" class="empty">No roles mapped: users get app login only.</td></tr>`}</tbody>
+</table>
+<form method="post" data-api-method="PUT" data-api-path="/connectors/${c.id}/settings" data-json="settings" data-refresh="settings log" data-success="Settings saved.">
+  ${field('settings-json', 'Settings (JSON)', html`<textarea id="settings-json" name="settings" rows="12" spellcheck="false" aria-describedby="settings-json-hint">${JSON.stringify(c.settings, null, 2)}</textarea>`,
+    'Keys you leave out keep their value. roleMap maps Entra app-role values to ReadOnly, User, Admin or EnterpriseAdmin.')}
+  <button type="submit">Save settings</button>
+</form>
+</div>`);
+}
+
+function userRow(u: PageUser): SafeHtml {
+  const method = LOGIN_METHOD_TEXT[u.loginMethod];
+  return html`<tr data-user-id="${u.id}">
+  <th scope="row" id="user-${u.id}">${u.userName}</th><td>${u.displayName ?? '—'}</td><td>${u.active ? 'Yes' : 'No'}</td>
+  <td>${u.webRole ?? 'App login only'}</td><td data-cell="login-method">${method.name}</td>
+  <td><button type="button" class="secondary" data-action="login-method" data-user-id="${u.id}" data-login-method="${method.switchTo}" aria-describedby="user-${u.id}">${method.action}</button></td>
+</tr>`;
+}
+
+function usersSection(m: AdminPageModel): SafeHtml {
+  const { users, base, connector } = m;
+  const page = `${base}/connectors/${encodeURIComponent(connector.id)}`;
+  const link = (startIndex: number) => `${page}?${new URLSearchParams({ ...(users.filter ? { q: users.filter } : {}), start: String(startIndex) })}`;
+  const last = users.startIndex + users.items.length - 1;
+  return section('users', 'Users', html`
+<form method="get" action="${page}" class="row" role="search" aria-label="Users">
+  ${field('user-search', 'Find users (user name or display name)', html`<input id="user-search" name="q" type="search" value="${users.filter}">`)}
+  <button type="submit" class="secondary">Search</button>
+</form>
+<div id="users" class="table-wrap">
+<table>
+  <thead><tr><th scope="col">User name</th><th scope="col">Display name</th><th scope="col">Active</th><th scope="col">Web role</th><th scope="col">Login method</th><th scope="col"><span class="visually-hidden">Change login method</span></th></tr></thead>
+  <tbody>${users.items.length ? users.items.map(userRow) : html`<tr><td colspan="6" class="empty">${users.filter ? 'No user matches.' : 'No users yet: Entra provisions them.'}</td></tr>`}</tbody>
+</table>
+<p class="hint">${users.items.length ? `Users ${users.startIndex}–${last} of ${users.totalResults}.` : ''}
+  ${users.startIndex > 1 ? html`<a href="${link(Math.max(1, users.startIndex - users.count))}">Previous</a>` : ''}
+  ${last < users.totalResults ? html`<a href="${link(last + 1)}">Next</a>` : ''}</p>
+</div>`, true);
+}
+
+function logSection(m: AdminPageModel): SafeHtml {
+  const { log } = m;
+  return section('log', 'Provisioning log', html`
+<div id="log" class="table-wrap">
+<table>
+  <thead><tr><th scope="col">Time</th><th scope="col">Actor</th><th scope="col">Operation</th><th scope="col">Resource</th><th scope="col">Outcome</th><th scope="col">Detail</th></tr></thead>
+  <tbody>${log.length ? log.map((e) => html`<tr>
+    <td>${when(e.at)}</td><td>${e.actor}</td><td><code class="nowrap">${e.operation}</code></td>
+    <td>${e.resourceType ?? ''} <code class="id">${e.resourceId ?? ''}</code></td>
+    <td><span class="badge ${e.outcome === 'success' ? 'live' : 'revoked'}">${e.outcome}</span> ${e.status ?? ''} ${e.scimType ?? ''}</td>
+    <td class="detail">${e.detail ?? ''}</td>
+  </tr>`) : html`<tr><td colspan="6" class="empty">Nothing yet.</td></tr>`}</tbody>
+</table>
+<p class="hint">The latest ${log.length} entries; older ones: <code>GET ${m.base}/api/connectors/${m.connector.id}/audit?beforeId=${log.length ? log[log.length - 1].id : ''}</code></p>
+</div>`, true);
+}
+
+function connectorNav(m: AdminPageModel): SafeHtml | '' {
+  if (m.connectors.length < 2) return '';
+  return html`<nav aria-label="Connectors"><ul>${m.connectors.map((c) => html`<li><a href="${m.base}/connectors/${encodeURIComponent(c.id)}"${c.id === m.connector.id ? html` aria-current="page"` : ''}>${c.organizationId} · ${c.name}</a></li>`)}</ul></nav>`;
+}
+
+/** The connector settings page: one connector, everything an admin needs to connect Entra. */
+export function adminPage(m: AdminPageModel): string {
+  const c = m.connector;
+  return shell(`${c.name} · Identity admin`, m.nonce, html`
+<header class="top"><p class="product">Identity connector · Admin</p>${connectorNav(m)}</header>
+<main id="admin" data-api="${m.base}/api" data-connector="${c.id}">
+<h1>${c.name} <span class="muted">organization ${c.organizationId}</span></h1>
+<div class="grid">
+${connectSection(c)}
+${defaultGroupSection(m)}
+${tokensSection(m)}
+${oidcSection(c)}
+${settingsSection(c)}
+${usersSection(m)}
+${logSection(m)}
+</div>
+</main>`);
+}
+
+/** No connector exists yet: say how to create one. */
+export function noConnectorsPage(nonce: string): string {
+  return shell('Identity admin', nonce, html`<main id="admin"><h1>No connectors yet</h1>
+<p>Create one with <code>identity-connector connector create --org ORG --name "Entra ID"</code> or <code>store.connectors.create()</code>, then reload.</p></main>`);
+}
