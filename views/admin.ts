@@ -1,3 +1,4 @@
+import { documentShell } from './layout.js';
 import type { AdminConnector, AdminGroup } from '../lib/admin/connectors-api.js';
 import type { AdminAuditEvent } from '../lib/admin/audit-api.js';
 import type { AdminToken } from '../lib/admin/tokens-api.js';
@@ -31,22 +32,9 @@ const LOGIN_METHOD_TEXT = {
 /** ISO time to the minute, in UTC, inside <time> so assistive tech and scripts get the exact value. */
 const when = (iso: string | null, none = '—') => (iso ? html`<time datetime="${iso}">${iso.slice(0, 16).replace('T', ' ')} UTC</time>` : none);
 
-/**
- * The page's own shell rather than layout.ts page(): that one allows inline styles and no
- * script, while this page runs one script, so style and script both carry the response's nonce.
- */
+/** The admin page runs one script, so its style and script carry the response's nonce. */
 function shell(title: string, nonce: string, body: SafeHtml): string {
-  return html`<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>${title}</title>
-<style nonce="${nonce}">${ADMIN_STYLE}</style>
-</head>
-<body>${body}<script nonce="${nonce}">${ADMIN_SCRIPT}</script></body>
-</html>`.value;
+  return documentShell({ title, body, style: ADMIN_STYLE, nonce, script: ADMIN_SCRIPT });
 }
 
 /** A read-only value with a Copy button: the SCIM URL, the redirect URI, a new token. */

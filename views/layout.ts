@@ -13,8 +13,13 @@ const STYLE = new SafeHtml(`
   .code{font-family:ui-monospace,monospace;font-size:.8rem;color:#5b6570}
 `);
 
-/** The page shell: no external resources, so the CSP can stay `default-src 'none'`. */
-export function page(title: string, body: SafeHtml): string {
+/**
+ * The HTML document every page uses: no external resources. `nonce` marks the inline style
+ * and script for a CSP that allows only them (the admin page); without it, no script at all.
+ */
+export function documentShell(options: { title: string; body: SafeHtml; style: SafeHtml | string; nonce?: string; script?: SafeHtml | string }): string {
+  const { title, body, style, nonce, script } = options;
+  const nonceAttribute = nonce ? html` nonce="${nonce}"` : '';
   return html`<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -22,10 +27,15 @@ export function page(title: string, body: SafeHtml): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${title}</title>
-<style>${STYLE}</style>
+<style${nonceAttribute}>${style}</style>
 </head>
-<body><main>${body}</main></body>
+<body>${body}${script !== undefined ? html`<script${nonceAttribute}>${script}</script>` : ''}</body>
 </html>`.value;
+}
+
+/** The sign-in and notice pages' shell: no script, so the CSP can stay `default-src 'none'`. */
+export function page(title: string, body: SafeHtml): string {
+  return documentShell({ title, body: html`<main>${body}</main>`, style: STYLE });
 }
 
 /** Headers for every page we render: not framed, not cached (they carry per-sign-in state), no scripts. */

@@ -1,6 +1,6 @@
+import { scimErrorOf } from '../support/scim-error.js';
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { ScimError } from '../../lib/scim/errors.js';
 import { GROUP_REGISTRY, USER_REGISTRY } from '../../lib/scim/schemas/registry.js';
 import { URN } from '../../lib/scim/schemas/urns.js';
 import { ajvSchemaFor } from '../../lib/scim/validate/ajv-schema.js';
@@ -10,15 +10,6 @@ const OPTIONS: NormalizeOptions = { allowExtensionPassthrough: false, acceptPass
 const user = (body: Record<string, unknown>, options: Partial<NormalizeOptions> = {}) =>
   normalizeResource(USER_REGISTRY, { userName: 'ada', ...body }, { ...OPTIONS, ...options });
 
-function scimErrorOf(run: () => unknown): ScimError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ScimError) return error;
-    throw error;
-  }
-  throw new Error('expected a ScimError');
-}
 
 describe('normalizeResource', () => {
   describe('accepts and canonicalises', () => {

@@ -1,6 +1,6 @@
+import { scimErrorOf } from '../support/scim-error.js';
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { ScimError } from '../../lib/scim/errors.js';
 import { applyPatch, type PatchOptions } from '../../lib/scim/patch/apply.js';
 import { GROUP_REGISTRY, USER_REGISTRY } from '../../lib/scim/schemas/registry.js';
 import { URN } from '../../lib/scim/schemas/urns.js';
@@ -26,15 +26,6 @@ const GROUP: ResourceDocument = Object.freeze({ schemas: [URN.group], displayNam
 const patchUser = (operations: unknown[], options: Partial<PatchOptions> = {}, document: ResourceDocument = ADA) =>
   applyPatch(USER_REGISTRY, document, patchBody(...operations), { ...OPTIONS, ...options });
 
-function scimErrorOf(run: () => unknown): ScimError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ScimError) return error;
-    throw error;
-  }
-  throw new Error('expected a ScimError');
-}
 
 describe('applyPatch', () => {
   describe('on users', () => {
