@@ -78,7 +78,8 @@ export function identitySchemaMigration(prefix: string): { up(knex: Knex): Promi
         table.unique(['connector_id', 'user_name_key'], { indexName: `${t.users}_user_name_uq` });
         table.index(['connector_id', 'external_id'], `${t.users}_external_id_ix`);
         table.index(['connector_id', 'display_name_key'], `${t.users}_display_name_ix`);
-        table.index(['connector_id', 'created_at'], `${t.users}_created_ix`);
+        // With id, a deep page's OFFSET walks this index alone (SQLite's secondary indexes hold only the rowid).
+        table.index(['connector_id', 'created_at', 'id'], `${t.users}_created_ix`);
         table.index(['connector_id', 'updated_at'], `${t.users}_updated_ix`);
       });
 
@@ -145,7 +146,7 @@ export function identitySchemaMigration(prefix: string): { up(knex: Knex): Promi
         table.bigInteger('updated_at').notNullable();
         table.unique(['connector_id', 'display_name_key'], { indexName: `${t.groups}_display_name_uq` });
         table.index(['connector_id', 'external_id'], `${t.groups}_external_id_ix`);
-        table.index(['connector_id', 'created_at'], `${t.groups}_created_ix`);
+        table.index(['connector_id', 'created_at', 'id'], `${t.groups}_created_ix`);
       });
 
       await knex.schema.createTable(t.groupMembers, (table) => {

@@ -15,7 +15,7 @@ function plannerStats(t: TableNames): Array<[table: string, index: string, stat:
     [t.users, `${t.users}_user_name_uq`, '100000 10000 1'],
     [t.users, `${t.users}_external_id_ix`, '100000 10000 1'],
     [t.users, `${t.users}_display_name_ix`, '100000 10000 2'],
-    [t.users, `${t.users}_created_ix`, '100000 10000 1'],
+    [t.users, `${t.users}_created_ix`, '100000 10000 1 1'],
     [t.users, `${t.users}_updated_ix`, '100000 10000 1'],
     [t.userValues, `${t.userValues}_lookup_ix`, '300000 30000 10000 1'],
     [t.userValues, `${t.userValues}_user_ix`, '300000 3 2'],
@@ -26,7 +26,7 @@ function plannerStats(t: TableNames): Array<[table: string, index: string, stat:
     [t.groups, `sqlite_autoindex_${t.groups}_1`, '1000 1'],
     [t.groups, `${t.groups}_display_name_uq`, '1000 100 1'],
     [t.groups, `${t.groups}_external_id_ix`, '1000 100 1'],
-    [t.groups, `${t.groups}_created_ix`, '1000 100 1'],
+    [t.groups, `${t.groups}_created_ix`, '1000 100 1 1'],
     [t.groupMembers, `sqlite_autoindex_${t.groupMembers}_1`, '200000 200 1'],
     [t.groupMembers, `${t.groupMembers}_user_ix`, '200000 2 1'],
   ];
