@@ -17,6 +17,8 @@ export interface BenchResult {
   // Context beyond the required shape.
   groups: number;
   startedAt: string;
+  /** git HEAD of the code measured (+uncommitted when lib/, examples/ or migrations/ had changes). */
+  revision: string;
   durationSeconds: number;
   /** 1-minute load average of the machine before and after the run (other work skews the numbers). */
   load: { cpus: number; before: number; after: number };
@@ -60,7 +62,7 @@ export function markdownTable(r: BenchResult): string {
   const lines = [
     `### ${r.db === 'sqlite' ? 'SQLite' : 'MariaDB'}: ${num(r.users, 0)} users, ${r.groups} groups, concurrency ${r.concurrency}`,
     '',
-    `Started ${r.startedAt}, ${num(r.durationSeconds, 0)} s. Reads ran with ${num(r.storedUsersAtReads, 0)} users stored. Child peak RSS (VmHWM): **${num(r.peakRssMb)} MB**. Load average ${num(r.load.before, 2)} → ${num(r.load.after, 2)} on ${r.load.cpus} CPUs.`,
+    `Code ${r.revision}, started ${r.startedAt}, ${num(r.durationSeconds, 0)} s. Reads ran with ${num(r.storedUsersAtReads, 0)} users stored. Child peak RSS (VmHWM): **${num(r.peakRssMb)} MB**. Load average ${num(r.load.before, 2)} → ${num(r.load.after, 2)} on ${r.load.cpus} CPUs.`,
     '',
     '| phase | requests | req/s | p50 ms | p95 ms | p99 ms | errors | child CPU ms/req | raw req/s | raw CPU ms/req | SCIM/raw × | child RSS max MB |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',

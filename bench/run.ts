@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -81,6 +82,17 @@ async function createDatabases(db: Db, stamp: string, mysqlUrl: string): Promise
  * database: the store allows two live tokens, the rate limit is per token, and the demo host
  * offers no way to raise it.
  */
+/** The commit measured, and whether lib/ or examples/ had uncommitted changes (read-only git). */
+function revision(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'lib', 'examples', 'migrations'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    return dirty ? `${head}+uncommitted` : head;
+  } catch {
+    return 'unknown';
+  }
+}
+
 async function tokenPool(databaseUrl: string, bootstrap: string, count: number): Promise<string[]> {
   const knex = connectKnex(databaseUrl);
   try {
@@ -176,6 +188,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       peakRssMb,
       groups: o.groups,
       startedAt: started.toISOString(),
+      revision: revision(),
       durationSeconds: Math.round((Date.now() - started.getTime()) / 1000),
       load: { cpus: os.cpus().length, before: Math.round(loadBefore * 100) / 100, after: Math.round(os.loadavg()[0] * 100) / 100 },
       storedUsersAtReads: scim.storedUsersAtReads,

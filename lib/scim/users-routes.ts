@@ -14,6 +14,7 @@ import { parseAttributeList, project, wantsAttribute, type Projection } from './
 import { USER_REGISTRY } from './schemas/registry.js';
 import { serializeUser, type Locations } from './serialize.js';
 import { toUserWrite } from './user-write.js';
+import { defaultLoginMethod } from '../policy/default-login-method.js';
 import { normalizeResource } from './validate/normalize.js';
 
 const registry = USER_REGISTRY;
@@ -63,7 +64,9 @@ export function usersRouter(runtime: Runtime, at: Locations): Router {
     const projection = projectionOf(req);
     // A new user's only possible group is the connector's default group.
     const withGroups = connector.defaultGroupId !== null && wantsAttribute(registry, projection, 'groups');
-    const user = await store.users.create(connector.id, await toUserWrite(document, connector), { withGroups });
+    // The connector is in hand: its login-method default costs no query.
+    const write = { ...await toUserWrite(document, connector), loginMethod: defaultLoginMethod(connector.oidc) };
+    const user = await store.users.create(connector.id, write, { withGroups });
     audit(res, 'user.create', user.id);
     send(res, 201, user, projection);
   }));

@@ -1,6 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { EventBuffer } from '../events.js';
 import type { Atomic } from './atomic.js';
+import { defaultLoginMethod } from '../policy/default-login-method.js';
 import { chunks, isUniqueViolation, toBool, toDate, type StoreContext } from './context.js';
 import { StoreError } from './errors.js';
 import { applyFilter, sortExpression } from './filter-sql.js';
@@ -84,10 +85,9 @@ export class UserStore {
     return created;
   }
 
-  /** SCIM-created users sign in through Entra when their connector has SSO configured. */
   private async defaultLoginMethod(connectorId: string): Promise<LoginMethod> {
-    const connector = await this.db(this.t.connectors).select('oidc_issuer', 'oidc_client_id').where({ id: connectorId }).first();
-    return connector?.oidc_issuer && connector?.oidc_client_id ? 'sso' : 'builtin';
+    const row = await this.db(this.t.connectors).select('oidc_issuer', 'oidc_client_id').where({ id: connectorId }).first();
+    return defaultLoginMethod({ issuer: row?.oidc_issuer ?? null, clientId: row?.oidc_client_id ?? null });
   }
 
   /** Replaces the document (and projection). `expectedVersion` guards against lost updates. */
