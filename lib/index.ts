@@ -42,8 +42,10 @@ export async function createIdentityConnector(options: IdentityConnectorOptions)
 
   const router = Router();
   router.use(requestLogger(resolved.logger));
-  router.use('/scim/v2', createScimRouter(runtime));
-  router.use('/scim', createScimRouter(runtime));
+  // One instance at both paths: one token cache and one rate-limit budget per token, not two.
+  const scim = createScimRouter(runtime);
+  router.use('/scim/v2', scim);
+  router.use('/scim', scim);
   router.use('/sso', createSsoRouter(runtime));
   router.use('/admin', createAdminRouter(runtime));
 

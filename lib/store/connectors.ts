@@ -86,11 +86,6 @@ export class ConnectorStore {
     return this.changed(id);
   }
 
-  async clearOidc(id: string): Promise<Connector> {
-    await this.db(this.t.connectors).where({ id }).update({ oidc_issuer: null, oidc_client_id: null, entra_tenant_id: null, oidc_client_secret_enc: null, updated_at: Date.now() });
-    return this.changed(id);
-  }
-
   /** The encrypted client secret; only the SSO module decrypts it. */
   async encryptedClientSecret(id: string): Promise<string | null> {
     const row = await this.db(this.t.connectors).select('oidc_client_secret_enc').where({ id }).first();

@@ -126,11 +126,6 @@ export class GroupStore {
     return group;
   }
 
-  async findByDisplayName(connectorId: string, displayName: string): Promise<StoredGroup | undefined> {
-    const row = await this.db(this.t.groups).select(COLUMNS).where({ connector_id: connectorId, display_name_key: normalizeKey(displayName) }).first();
-    return row ? fromRow(row) : undefined;
-  }
-
   async list(connectorId: string, query: ListQuery, options: { withMembers?: boolean } = {}): Promise<ListResult<StoredGroup>> {
     const base = () => {
       const qb = this.db(`${this.t.groups} as g`).where('g.connector_id', connectorId);
@@ -152,11 +147,6 @@ export class GroupStore {
       for (const g of items) g.members = members.get(g.id) ?? [];
     }
     return { totalResults: await totalOf(page, base), items, nextCursor: page.nextCursor, previousCursor: page.previousCursor };
-  }
-
-  async memberCount(groupId: string): Promise<number> {
-    const row = await this.db(this.t.groupMembers).where('group_id', groupId).count({ n: '*' }).first();
-    return Number(row?.n ?? 0);
   }
 
   /** Validates every id first (nothing is inserted if one is unknown), then inserts, ignoring duplicates. */
