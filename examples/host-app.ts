@@ -10,9 +10,9 @@ import { randomBytes } from 'node:crypto';
 import { createIdentityConnector, type IdentityConnector } from '../lib/index.js';
 import { connectKnex, redactUrl } from '../lib/store/connect.js';
 import { databaseUrl, secretKey, tablePrefix, truthy } from '../lib/cli/environment.js';
-import { hashPassword, verifyPassword } from '../lib/policy/password.js';
+import { verifyPassword } from '../lib/policy/password.js';
 import { escapeHtml } from '../views/html.js';
-import type { Connector } from '../lib/store/types.js';
+import type { Connector } from '../lib/model/types.js';
 
 declare module 'express-session' {
   interface SessionData { user?: { connectorId: string; userId: string; userName: string } }
@@ -127,12 +127,11 @@ async function firstRun(identity: IdentityConnector, env: NodeJS.ProcessEnv): Pr
   let adminPassword: string | null = null;
   if (!(await store.users.findByUserName(connector.id, DEMO_ADMIN))) {
     adminPassword = env.DEMO_ADMIN_PASSWORD || randomBytes(9).toString('base64url');
-    await store.users.create(connector.id, {
-      document: { userName: DEMO_ADMIN, displayName: 'Demo Admin', name: { givenName: 'Demo', familyName: 'Admin' }, emails: [{ type: 'work', value: DEMO_ADMIN, primary: true }], active: true },
-      loginMethod: 'builtin',
-      webRole: 'EnterpriseAdmin',
-      passwordHash: await hashPassword(adminPassword),
-    });
+    // Through the same write path as SCIM: the web role comes from `roles` via the role map.
+    await identity.users.create(connector, {
+      userName: DEMO_ADMIN, displayName: 'Demo Admin', name: { givenName: 'Demo', familyName: 'Admin' }, emails: [{ type: 'work', value: DEMO_ADMIN, primary: true }], active: true,
+      roles: [{ value: 'EnterpriseAdmin', primary: true }],
+    }, { actor: 'host' }, { loginMethod: 'builtin', password: adminPassword });
   }
   return { connector, token, adminPassword };
 }

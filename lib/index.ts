@@ -1,21 +1,29 @@
 import { Router } from 'express';
-import { SecretBox } from './crypto/secret-box.js';
-import { IdentityEvents } from './events.js';
-import { defaultLogger, requestLogger } from './log.js';
-import { resolveOptions, type IdentityConnectorOptions, type ResolvedOptions } from './options.js';
-import type { Runtime } from './runtime.js';
+import { IdentityEvents } from './model/events.js';
+import { defaultLogger, requestLogger } from './runtime/log.js';
+import { resolveOptions, type IdentityConnectorOptions, type ResolvedOptions } from './runtime/options.js';
+import { createRuntime } from './web/runtime.js';
 import { createScimRouter, scimBaseUrl } from './scim/router.js';
 import { IdentityStore } from './store/index.js';
-import type { WebRole } from './store/types.js';
+import type { WebRole } from './model/types.js';
 import { requireWebRole } from './web/require-web-role.js';
-import { createSsoRouter, requireLoginMethod, configureOidc, redirectUri, type OidcSettingsInput, type OidcConfigured } from './sso/index.js';
+import { createSsoRouter } from './sso/routes.js';
+import { requireLoginMethod } from './sso/login-method.js';
+import { configureOidc, redirectUri, type OidcSettingsInput, type OidcConfigured } from './sso/configure.js';
+import type { UserWrites } from './policy/user-writes.js';
 import { createAdminRouter } from './admin/router.js';
-import type { LoginMethod } from './store/types.js';
+import type { LoginMethod } from './model/types.js';
 
 export interface IdentityConnector {
   /** Mount at options.mountPath: /scim/v2, /sso, /admin live under it. */
   router: Router;
   store: IdentityStore;
+  /**
+   * Every user write the host makes goes through here, as SCIM's and SSO's do: the connector's
+   * rules, the login-method default, web roles from `roles`, password hashing and the audit row
+   * in the same transaction.
+   */
+  users: UserWrites;
   events: IdentityEvents;
   options: ResolvedOptions;
   /** The SCIM base URL Entra's "Tenant URL" field takes. */
@@ -38,7 +46,7 @@ export async function createIdentityConnector(options: IdentityConnectorOptions)
   const resolved = resolveOptions(options, defaultLogger);
   const events = new IdentityEvents();
   const store = new IdentityStore(resolved.knex, resolved.tablePrefix, events);
-  const runtime: Runtime = { store, options: resolved, events, secrets: new SecretBox(resolved.secretKey), logger: resolved.logger };
+  const runtime = createRuntime(store, resolved);
 
   const router = Router();
   router.use(requestLogger(resolved.logger));
@@ -52,6 +60,7 @@ export async function createIdentityConnector(options: IdentityConnectorOptions)
   return {
     router,
     store,
+    users: runtime.users,
     events,
     options: resolved,
     scimUrl: scimBaseUrl(runtime),
@@ -66,9 +75,11 @@ export async function createIdentityConnector(options: IdentityConnectorOptions)
   };
 }
 
-export type { IdentityConnectorOptions } from './options.js';
-export type { IdentityEventMap, IdentityEventName, LoginEvent } from './events.js';
+export type { UserWrites, CreateOptions, AccessChange, WriteOptions } from './policy/user-writes.js';
+export type { AuditContext } from './policy/audit.js';
+export type { IdentityConnectorOptions } from './runtime/options.js';
+export type { IdentityEventMap, IdentityEventName, LoginEvent } from './model/events.js';
 export { IdentityStore, StoreError, isStoreError } from './store/index.js';
-export type * from './store/types.js';
+export type * from './model/types.js';
 export { knexConfigFromUrl, connectKnex } from './store/connect.js';
 export { identitySchemaMigration } from '../migrations/20261123000000_identity_schema.js';

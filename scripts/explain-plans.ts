@@ -5,10 +5,10 @@
  */
 import knexFactory, { type Knex } from 'knex';
 import { v7 as uuidv7 } from 'uuid';
-import { IdentityEvents } from '../lib/events.js';
+import { IdentityEvents } from '../lib/model/events.js';
 import { parseFilter } from '../lib/scim/filter/parse.js';
 import { resolveFilter } from '../lib/scim/filter/resolve.js';
-import { USER_REGISTRY } from '../lib/scim/schemas/registry.js';
+import { USER_REGISTRY } from '../lib/model/schemas/registry.js';
 import { knexConfigFromUrl } from '../lib/store/connect.js';
 import { IdentityStore } from '../lib/store/index.js';
 import { projectUser } from '../lib/store/project-user.js';

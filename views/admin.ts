@@ -1,8 +1,5 @@
 import { documentShell } from './layout.js';
-import type { AdminConnector, AdminGroup } from '../lib/admin/connectors-api.js';
-import type { AdminAuditEvent } from '../lib/admin/audit-api.js';
-import type { AdminToken } from '../lib/admin/tokens-api.js';
-import type { AdminUserSummary } from '../lib/admin/users-api.js';
+import type { AdminAuditEvent, AdminConnector, AdminGroup, AdminToken, AdminUserSummary } from '../lib/model/admin-wire.js';
 import { ADMIN_SCRIPT } from './admin-script.js';
 import { ADMIN_STYLE } from './admin-style.js';
 import { html, type SafeHtml } from './html.js';

@@ -1,16 +1,13 @@
 import type { Router } from 'express';
-import type { Runtime } from '../runtime.js';
-import type { AuditEvent } from '../store/types.js';
+import type { Runtime } from '../web/runtime.js';
+import type { AuditEvent } from '../model/types.js';
 import { sendJsonError } from './guard.js';
 import { connectorRoute, optionalInt } from './requests.js';
-import type { Wire } from './wire.js';
+import type { AdminAuditEvent } from '../model/admin-wire.js';
 
 /** The store reads at most this many events at once. */
 const MAX_LIMIT = 1000;
 const DEFAULT_LIMIT = 50;
-
-/** An event of the provisioning log; the connector is the one in the URL. */
-export type AdminAuditEvent = Omit<Wire<AuditEvent>, 'connectorId'>;
 
 export const auditJson = (e: AuditEvent): AdminAuditEvent => ({
   id: e.id, at: e.at.toISOString(), requestId: e.requestId, actor: e.actor, operation: e.operation,

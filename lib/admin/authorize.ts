@@ -1,6 +1,6 @@
 import type { Request } from 'express';
-import { errorFields } from '../log.js';
-import type { Runtime } from '../runtime.js';
+import { errorFields } from '../runtime/log.js';
+import type { Runtime } from '../web/runtime.js';
 
 /**
  * Whether the host's authorizeAdmin accepts this request. A hook that throws counts as "no":

@@ -1,35 +1,19 @@
 import type { Request, Response, Router } from 'express';
-import { SettingsError } from '../policy/settings.js';
-import type { Runtime } from '../runtime.js';
-import type { Filter } from '../scim/filter/ast.js';
+import { SettingsError } from '../model/settings.js';
+import type { Runtime } from '../web/runtime.js';
+import type { Filter } from '../model/filter.js';
 import { scimBaseUrl } from '../scim/router.js';
-import { SchemaRegistry } from '../scim/schemas/registry.js';
+import { SchemaRegistry } from '../model/schemas/registry.js';
 import { configureOidc, OidcSettingsError, redirectUri, type OidcSettingsInput } from '../sso/configure.js';
 import { isStoreError } from '../store/errors.js';
-import type { Connector, ConnectorSettings } from '../store/types.js';
+import type { Connector } from '../model/types.js';
+import type { AdminConnector, AdminGroup } from '../model/admin-wire.js';
 import { asyncRoute } from '../web/http.js';
 import { sendJsonError } from './guard.js';
-import { recordAdminAction } from './record-action.js';
+import { adminContext } from './audit-context.js';
 import { connectorRoute, optionalInt } from './requests.js';
 
 const MAX_FILTER_LENGTH = 256;
-
-/** A connector as admins see it: whether a client secret is stored, never the secret. */
-export interface AdminConnector {
-  id: string;
-  organizationId: string;
-  name: string;
-  /** Entra's "Tenant URL" (one for every connector: the token picks the connector). */
-  scimUrl: string;
-  /** What to register in Entra under Authentication → Web → Redirect URIs. */
-  redirectUri: string;
-  oidc: { issuer: string | null; clientId: string | null; tenantId: string | null; hasClientSecret: boolean };
-  settings: ConnectorSettings;
-  defaultGroupId: string | null;
-  liveTokenCount: number;
-}
-
-export interface AdminGroup { id: string; displayName: string }
 
 export async function describeConnector(runtime: Runtime, c: Connector): Promise<AdminConnector> {
   const live = await runtime.store.tokens.listLive(c.id);
@@ -82,12 +66,14 @@ export function registerConnectorRoutes(api: Router, runtime: Runtime): void {
   api.put('/connectors/:id/settings', connectorRoute(runtime, async (req: Request, res: Response, connector: Connector) => {
     let updated: Connector;
     try {
-      updated = await store.connectors.updateSettings(connector.id, req.body);
+      updated = await runtime.audit.change(await adminContext(runtime, req, 200), async (tx) => ({
+        value: await tx.connectors.updateSettings(connector, req.body),
+        record: { connectorId: connector.id, operation: 'connector.settings', resourceType: 'Connector', resourceId: connector.id, detail: { changed: Object.keys(req.body as object) } },
+      }));
     } catch (error) {
       if (error instanceof SettingsError) return sendJsonError(res, 400, 'invalid_settings', error.message);
       throw error;
     }
-    await recordAdminAction(runtime, req, { connectorId: connector.id, operation: 'connector.settings', resourceType: 'Connector', resourceId: connector.id, outcome: 'success', status: 200, detail: { changed: Object.keys(req.body as object) } });
     res.json(await describeConnector(runtime, updated));
   }));
 
@@ -95,7 +81,7 @@ export function registerConnectorRoutes(api: Router, runtime: Runtime): void {
     const body = (req.body ?? {}) as Record<string, unknown>;
     try {
       // configureOidc encrypts the secret, audits the change (as actor admin) and logs it without the secret.
-      const { connector: updated } = await configureOidc(runtime, connector.id, oidcInput(body), { actor: 'admin', requestId: req.identityRequestId ?? null });
+      const { connector: updated } = await configureOidc(runtime, connector.id, oidcInput(body), await adminContext(runtime, req, 200));
       res.json(await describeConnector(runtime, updated));
     } catch (error) {
       if (!(error instanceof OidcSettingsError)) throw error;
@@ -113,12 +99,14 @@ export function registerConnectorRoutes(api: Router, runtime: Runtime): void {
     }
     let updated: Connector;
     try {
-      updated = await store.connectors.setDefaultGroup(connector.id, groupId);
+      updated = await runtime.audit.change(await adminContext(runtime, req, 200), async (tx) => ({
+        value: await tx.connectors.setDefaultGroup(connector.id, groupId),
+        record: { connectorId: connector.id, operation: 'connector.default-group', resourceType: 'Connector', resourceId: connector.id, detail: { from: connector.defaultGroupId, to: groupId } },
+      }));
     } catch (error) {
       if (isStoreError(error, 'invalid_reference')) return sendJsonError(res, 400, 'invalid_request', error.message);
       throw error;
     }
-    await recordAdminAction(runtime, req, { connectorId: connector.id, operation: 'connector.default-group', resourceType: 'Connector', resourceId: connector.id, outcome: 'success', status: 200, detail: { from: connector.defaultGroupId, to: groupId } });
     res.json(await describeConnector(runtime, updated));
   }));
 

@@ -2,8 +2,8 @@ import { isAdmin } from './authorize.js';
 import { asyncRoute } from '../web/http.js';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
-import type { Runtime } from '../runtime.js';
-import { clearCookie, readCookies, setCookie } from '../sso/cookies.js';
+import type { Runtime } from '../web/runtime.js';
+import { clearCookie, readCookies, setCookie } from '../web/cookies.js';
 
 export const CSRF_HEADER = 'X-CSRF-Token';
 export const CSRF_COOKIE = 'idc_admin_csrf';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Request, Response, Router } from 'express';
-import type { Runtime } from '../runtime.js';
-import type { Connector } from '../store/types.js';
+import type { Runtime } from '../web/runtime.js';
+import type { Connector } from '../model/types.js';
 import { asyncRoute } from '../web/http.js';
 import { adminPage, noConnectorsPage, type AdminPageModel } from '../../views/admin.js';
 import { PAGE_HEADERS } from '../../views/layout.js';

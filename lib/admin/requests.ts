@@ -1,6 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
-import type { Runtime } from '../runtime.js';
-import type { Connector } from '../store/types.js';
+import type { Runtime } from '../web/runtime.js';
+import type { Connector } from '../model/types.js';
 import { asyncRoute } from '../web/http.js';
 import { sendJsonError } from './guard.js';
 

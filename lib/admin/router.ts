@@ -1,6 +1,6 @@
-import { errorFields } from '../log.js';
+import { errorFields } from '../runtime/log.js';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import type { Runtime } from '../runtime.js';
+import type { Runtime } from '../web/runtime.js';
 import { csrfProtection, requireAdmin, sendJsonError } from './guard.js';
 import { registerAuditRoutes } from './audit-api.js';
 import { registerConnectorRoutes } from './connectors-api.js';

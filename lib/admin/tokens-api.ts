@@ -1,24 +1,18 @@
 import type { Request, Response, Router } from 'express';
-import type { Runtime } from '../runtime.js';
+import type { Runtime } from '../web/runtime.js';
 import { isStoreError } from '../store/errors.js';
 import type { IdentityStore } from '../store/index.js';
 import { MAX_LIVE_TOKENS } from '../store/tokens.js';
-import type { Connector, ScimToken } from '../store/types.js';
+import type { Connector, ScimToken } from '../model/types.js';
 import { sendJsonError } from './guard.js';
-import { recordAdminAction } from './record-action.js';
+import { adminContext } from './audit-context.js';
 import { connectorRoute, optionalInt } from './requests.js';
-import { iso, type Wire } from './wire.js';
+import { iso, type AdminToken } from '../model/admin-wire.js';
 
 /** The label column is varchar(191). */
 const MAX_LABEL_LENGTH = 191;
 const MAX_EXPIRY_DAYS = 3650;
 const DAY_MS = 86_400_000;
-
-/**
- * A token as admins see it: never its value or hash, only the short prefix to recognise it by;
- * `live` = accepted by the SCIM endpoint now (neither revoked nor expired).
- */
-export type AdminToken = Omit<Wire<ScimToken>, 'connectorId'> & { live: boolean };
 
 const tokenJson = (t: ScimToken, live: boolean): AdminToken => ({
   id: t.id, displayPrefix: t.displayPrefix, label: t.label, createdAt: t.createdAt.toISOString(),
@@ -59,17 +53,17 @@ export function registerTokenRoutes(api: Router, runtime: Runtime): void {
 
     let created: { token: string; record: ScimToken };
     try {
-      created = await store.tokens.create(connector.id, { label: label.trim() || undefined, expiresAt: days === null ? null : new Date(Date.now() + days * DAY_MS) });
+      created = await runtime.audit.change(await adminContext(runtime, req, 201), async (tx) => {
+        const value = await tx.tokens.create(connector.id, { label: label.trim() || undefined, expiresAt: days === null ? null : new Date(Date.now() + days * DAY_MS) });
+        const { record } = value;
+        return { value, record: { connectorId: connector.id, operation: 'token.create', resourceType: 'Token', resourceId: record.id, detail: { displayPrefix: record.displayPrefix, label: record.label, expiresAt: iso(record.expiresAt) } } };
+      });
     } catch (error) {
       if (!isStoreError(error, 'conflict')) throw error;
-      await recordAdminAction(runtime, req, { connectorId: connector.id, operation: 'token.create', resourceType: 'Token', resourceId: connector.id, outcome: 'failure', status: 409, detail: { reason: 'too_many_live_tokens' } });
+      await runtime.audit.refusal(await adminContext(runtime, req, 409), { connectorId: connector.id, operation: 'token.create', resourceType: 'Token', resourceId: connector.id, detail: { reason: 'too_many_live_tokens' } });
       return sendJsonError(res, 409, 'too_many_live_tokens', TOO_MANY_LIVE);
     }
     const { record } = created;
-    await recordAdminAction(runtime, req, {
-      connectorId: connector.id, operation: 'token.create', resourceType: 'Token', resourceId: record.id, outcome: 'success', status: 201,
-      detail: { displayPrefix: record.displayPrefix, label: record.label, expiresAt: iso(record.expiresAt) },
-    });
     logger.info('scim token created', { connectorId: connector.id, tokenId: record.id, displayPrefix: record.displayPrefix, requestId: req.identityRequestId });
     // The only time the plain token leaves the server; the store keeps its SHA-256 hash.
     res.status(201).json({ token: created.token, ...tokenJson(record, true) });
@@ -79,12 +73,14 @@ export function registerTokenRoutes(api: Router, runtime: Runtime): void {
     const tokenId = String(req.params.tokenId);
     let revoked: ScimToken;
     try {
-      revoked = await store.tokens.revoke(tokenId, connector.id);
+      revoked = await runtime.audit.change(await adminContext(runtime, req, 200), async (tx) => {
+        const value = await tx.tokens.revoke(tokenId, connector.id);
+        return { value, record: { connectorId: connector.id, operation: 'token.revoke', resourceType: 'Token', resourceId: value.id, detail: { displayPrefix: value.displayPrefix } } };
+      });
     } catch (error) {
       if (isStoreError(error, 'not_found')) return sendJsonError(res, 404, 'not_found', `token ${tokenId} not found in connector ${connector.id}`);
       throw error;
     }
-    await recordAdminAction(runtime, req, { connectorId: connector.id, operation: 'token.revoke', resourceType: 'Token', resourceId: revoked.id, outcome: 'success', status: 200, detail: { displayPrefix: revoked.displayPrefix } });
     logger.info('scim token revoked', { connectorId: connector.id, tokenId: revoked.id, requestId: req.identityRequestId });
     res.json(tokenJson(revoked, false));
   }));

@@ -1,25 +1,16 @@
 import type { Request, Response, Router } from 'express';
-import type { Runtime } from '../runtime.js';
-import type { Filter } from '../scim/filter/ast.js';
-import { SchemaRegistry } from '../scim/schemas/registry.js';
+import type { Runtime } from '../web/runtime.js';
+import type { Filter } from '../model/filter.js';
+import { SchemaRegistry } from '../model/schemas/registry.js';
 import { isStoreError } from '../store/errors.js';
-import { isLoginMethod, type StoredUser } from '../store/types.js';
+import { isLoginMethod, type StoredUser } from '../model/types.js';
+import type { AdminUserSummary } from '../model/admin-wire.js';
 import { asyncRoute } from '../web/http.js';
+import { adminContext } from './audit-context.js';
 import { sendJsonError } from './guard.js';
 
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_SEARCH_LENGTH = 256;
-
-export interface AdminUserSummary {
-  id: string;
-  connectorId: string;
-  userName: string;
-  displayName: string | null;
-  externalId: string | null;
-  active: boolean;
-  loginMethod: StoredUser['loginMethod'];
-  webRole: StoredUser['webRole'];
-}
 
 const summary = (u: StoredUser): AdminUserSummary => ({
   id: u.id, connectorId: u.connectorId, userName: u.userName, displayName: u.displayName, externalId: u.externalId,
@@ -80,26 +71,20 @@ export function registerUserRoutes(api: Router, runtime: Runtime): void {
     const user = connector ? await store.users.get(connectorId, userId) : undefined;
     if (!connector || !user) return sendJsonError(res, 404, 'not_found', `user ${userId} not found in connector ${connectorId}`);
 
-    const admin = options.currentUser ? await options.currentUser(req) : undefined;
-    const audit = (outcome: 'success' | 'failure', status: number, detail: Record<string, unknown>) => store.audit.record({
-      connectorId, requestId: req.identityRequestId ?? null, actor: 'admin', operation: 'user.login-method',
-      resourceType: 'User', resourceId: userId, outcome, status, scimType: null,
-      detail: JSON.stringify({ ...detail, by: admin?.userId ?? null }),
-    });
+    const context = await adminContext(runtime, req, 200);
 
     // Switching someone to SSO on a connector without it would lock them out.
     if (loginMethod === 'sso' && !(connector.oidc.issuer && connector.oidc.clientId)) {
-      await audit('failure', 409, { from: user.loginMethod, to: loginMethod, reason: 'sso_not_configured' });
+      await runtime.audit.refusal({ ...context, status: 409 }, { connectorId, operation: 'user.login-method', resourceType: 'User', resourceId: userId, status: 409, detail: { from: user.loginMethod, to: loginMethod, reason: 'sso_not_configured' } });
       return sendJsonError(res, 409, 'sso_not_configured', 'configure OpenID Connect for this connector before switching users to SSO');
     }
     let updated: StoredUser;
     try {
-      updated = user.loginMethod === loginMethod ? user : await store.users.updateAccess(connectorId, userId, { loginMethod });
+      updated = user.loginMethod === loginMethod ? user : await runtime.users.setAccess(connector, userId, { loginMethod }, context, 'user.login-method');
     } catch (error) {
       if (isStoreError(error, 'not_found')) return sendJsonError(res, 404, 'not_found', `user ${userId} not found`);
       throw error;
     }
-    await audit('success', 200, { from: user.loginMethod, to: loginMethod });
     logger.info('login method changed', { connectorId, userId, from: user.loginMethod, to: loginMethod, requestId: req.identityRequestId });
     res.json(summary(updated));
   }));

@@ -1,10 +1,10 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Passport } from 'passport';
 import { Strategy as BearerStrategy } from 'passport-http-bearer';
-import type { Runtime } from '../runtime.js';
+import type { Runtime } from '../web/runtime.js';
 import { hashToken } from '../store/tokens.js';
 import { PrincipalCache } from './principal-cache.js';
-import type { Connector, ScimToken } from '../store/types.js';
+import type { Connector, ScimToken } from '../model/types.js';
 
 export interface ScimPrincipal { token: ScimToken; connector: Connector }
 

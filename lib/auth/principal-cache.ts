@@ -1,5 +1,5 @@
-import type { IdentityEvents } from '../events.js';
-import type { Connector, ScimToken } from '../store/types.js';
+import type { IdentityEvents } from '../model/events.js';
+import type { Connector, ScimToken } from '../model/types.js';
 
 export interface CachedPrincipal { token: ScimToken; connector: Connector }
 

@@ -1,9 +1,9 @@
-import { SecretBox } from '../crypto/secret-box.js';
-import { defaultLogger } from '../log.js';
-import { OptionsError, resolveOptions } from '../options.js';
+import { defaultLogger } from '../runtime/log.js';
+import { OptionsError, resolveOptions } from '../runtime/options.js';
 import { configureOidc, type OidcSettingsInput } from '../sso/configure.js';
 import type { IdentityStore } from '../store/index.js';
-import type { Connector } from '../store/types.js';
+import { createRuntime } from '../web/runtime.js';
+import type { Connector } from '../model/types.js';
 import { secretKey, truthy } from './environment.js';
 
 /** `connector set-oidc`: the same validation and encryption as the admin API. */
@@ -14,6 +14,6 @@ export async function setOidc(store: IdentityStore, connectorId: string, input: 
     knex: store.knex, baseUrl: process.env.BASE_URL || 'http://localhost', mountPath: process.env.MOUNT_PATH ?? '/identity',
     secretKey: key, tablePrefix: store.tablePrefix, allowInsecureIssuer: truthy(process.env.IDENTITY_ALLOW_INSECURE_ISSUER),
   }, defaultLogger);
-  const { connector } = await configureOidc({ store, options, events: store.events, secrets: new SecretBox(key), logger: options.logger }, connectorId, input, { actor: 'cli' });
+  const { connector } = await configureOidc(createRuntime(store, options), connectorId, input, { actor: 'cli' });
   return connector;
 }

@@ -1,6 +1,6 @@
-import type { LoginMethod } from '../store/types.js';
+import type { Connector, LoginMethod } from '../model/types.js';
 
 /** New users sign in through Entra when their connector has SSO configured, else with a password. */
-export function defaultLoginMethod(oidc: { issuer: string | null; clientId: string | null }): LoginMethod {
-  return oidc.issuer && oidc.clientId ? 'sso' : 'builtin';
+export function defaultLoginMethod(connector: Pick<Connector, 'oidc'>): LoginMethod {
+  return connector.oidc.issuer && connector.oidc.clientId ? 'sso' : 'builtin';
 }

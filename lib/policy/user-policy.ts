@@ -1,6 +1,6 @@
-import { invalidValue } from '../scim/errors.js';
-import { USER_REGISTRY, type ResolvedAttribute } from '../scim/schemas/registry.js';
-import type { ConnectorSettings, ResourceDocument } from '../store/types.js';
+import { PolicyRefusal } from '../model/errors.js';
+import { USER_REGISTRY, type ResolvedAttribute } from '../model/schemas/registry.js';
+import type { ConnectorSettings, ResourceDocument } from '../model/types.js';
 
 /**
  * The seeds' per-connector rules for user documents, applied after validation and before the
@@ -39,11 +39,6 @@ function valuesAt(doc: ResourceDocument, path: string): unknown[] {
 
 const present = (v: unknown) => v !== '' && !(Array.isArray(v) && v.length === 0);
 
-/** Throws when a setting names an attribute the User schema does not have (checked when settings are saved). */
-export function assertKnownUserPath(path: string): void {
-  locate(path);
-}
-
 export function applyUserPolicy(settings: UserPolicySettings, document: ResourceDocument, previous?: ResourceDocument): ResourceDocument {
   const doc = structuredClone(document);
   if (previous) {
@@ -53,13 +48,13 @@ export function applyUserPolicy(settings: UserPolicySettings, document: Resource
     for (const path of settings.createOnlyAttributes) copyAttribute(previous, doc, path);
   }
   for (const path of settings.requiredAttributes) {
-    if (!valuesAt(doc, path).some(present)) throw invalidValue(`${path} is required by this connector`);
+    if (!valuesAt(doc, path).some(present)) throw new PolicyRefusal('rule', `${path} is required by this connector`);
   }
   for (const [path, allowed] of Object.entries(settings.allowedValues)) {
     const wanted = new Set(allowed.map((a) => a.toLowerCase()));
     for (const value of valuesAt(doc, path)) {
       if (!wanted.has(String(value).toLowerCase())) {
-        throw invalidValue(`${path} "${String(value)}" is not accepted by this connector; allowed values: ${allowed.join(', ')}`);
+        throw new PolicyRefusal('rule', `${path} "${String(value)}" is not accepted by this connector; allowed values: ${allowed.join(', ')}`);
       }
     }
   }

@@ -1,9 +1,9 @@
-import type { Connector } from '../store/types.js';
-import type { ResolvedOptions } from '../options.js';
+import type { Connector } from '../model/types.js';
+import type { ResolvedOptions } from '../runtime/options.js';
 import { ScimError } from './errors.js';
-import { ALL_SCHEMAS, RESOURCE_TYPES } from './schemas/definitions.js';
-import { URN } from './schemas/urns.js';
-import type { SchemaDef } from './schemas/types.js';
+import { ALL_SCHEMAS, RESOURCE_TYPES } from '../model/schemas/definitions.js';
+import { URN } from '../model/schemas/urns.js';
+import type { SchemaDef } from '../model/schemas/types.js';
 import { DEFAULT_PAGE_SIZE } from './list-params.js';
 
 /**

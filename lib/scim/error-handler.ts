@@ -1,6 +1,7 @@
-import { errorFields } from '../log.js';
+import { errorFields } from '../runtime/log.js';
 import type { ErrorRequestHandler, Request } from 'express';
 import type { Logger } from 'winston';
+import { InvalidInput, PolicyRefusal } from '../model/errors.js';
 import { StoreError } from '../store/errors.js';
 import { ScimError, type ScimType } from './errors.js';
 import { SCIM_CONTENT_TYPE } from './http.js';
@@ -18,6 +19,8 @@ export function toScimError(error: unknown): ScimError {
       case 'invalid_configuration': return new ScimError(500, `connector misconfigured: ${error.message}`);
     }
   }
+  if (error instanceof InvalidInput) return new ScimError(400, error.message, error.reason);
+  if (error instanceof PolicyRefusal) return error.code === 'protected' ? new ScimError(403, error.message) : new ScimError(400, error.message, 'invalidValue');
   const e = error as { type?: string; status?: number; statusCode?: number; name?: string };
   if (e?.type === 'entity.too.large') return new ScimError(413, 'request body is larger than this server accepts');
   if (e?.type === 'entity.parse.failed') return new ScimError(400, 'request body is not valid JSON', 'invalidSyntax');

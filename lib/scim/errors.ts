@@ -1,4 +1,4 @@
-import { URN } from './schemas/urns.js';
+import { URN } from '../model/schemas/urns.js';
 
 /** RFC 7644 §3.12 scimType values. */
 export type ScimType =

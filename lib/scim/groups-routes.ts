@@ -1,18 +1,22 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { principal } from '../auth/bearer.js';
-import type { Runtime } from '../runtime.js';
-import type { MemberInput, ResourceDocument, StoredGroup } from '../store/types.js';
+import type { Runtime } from '../web/runtime.js';
+import type { ConnectorSettings, MemberInput, ResourceDocument, StoredGroup } from '../model/types.js';
 import { ScimError, notFound } from './errors.js';
-import type { Filter } from './filter/ast.js';
+import type { Filter } from '../model/filter.js';
 import { asyncRoute } from '../web/http.js';
 import { etagOf, ifMatchVersion, notModified, sendScim } from './http.js';
 import { parseListRequest } from './list-params.js';
 import { listResponse } from './list-response.js';
 import { applyPatch } from './patch/apply.js';
 import { parseAttributeList, project, wantsAttribute, type Projection } from './projection.js';
-import { GROUP_REGISTRY } from './schemas/registry.js';
+import { GROUP_REGISTRY } from '../model/schemas/registry.js';
 import { serializeGroup, withPrefix, type Locations } from './serialize.js';
-import { normalizeResource } from './validate/normalize.js';
+import { normalizeResource } from '../model/validate/normalize.js';
+import { documentRules } from '../model/settings.js';
+import type { MembershipOutcome } from '../store/groups.js';
+import { attempt, scimAuditContext } from './audit-trail.js';
+import { changedAttributes } from '../policy/audit.js';
 
 const registry = GROUP_REGISTRY;
 
@@ -20,19 +24,29 @@ function projectionOf(req: Request): Projection {
   return { attributes: parseAttributeList(req.query.attributes), excludedAttributes: parseAttributeList(req.query.excludedAttributes) };
 }
 
-function audit(res: Response, operation: string, resourceId?: string) {
-  res.locals.audit = { operation, resourceType: 'Group', resourceId };
+/** A group document as stored: its displayName carries the connector's prefix (Staffbase: `[SCIM] `). */
+function stored(document: ResourceDocument, settings: ConnectorSettings): ResourceDocument {
+  return { ...document, displayName: withPrefix(String(document.displayName), settings.groupDisplayNamePrefix) };
 }
 
 /** Members leave the document: they live in group_members, written set-based. */
-function splitMembers(document: ResourceDocument, prefix: string): { document: ResourceDocument; members: MemberInput[] } {
+function splitMembers(document: ResourceDocument, settings: ConnectorSettings): { document: ResourceDocument; members: MemberInput[] } {
   const { members, ...rest } = document;
   const list = Array.isArray(members) ? members : [];
   return {
-    document: { ...rest, displayName: withPrefix(String(rest.displayName), prefix) },
+    document: stored(rest, settings),
     members: list.map((m) => ({ value: String((m as { value: unknown }).value), display: ((m as { display?: string }).display ?? null) })),
   };
 }
+
+const groupRecord = (group: { id: string; connectorId: string; displayName: string }, operation: string, detail: Record<string, unknown>) => ({
+  connectorId: group.connectorId, operation, resourceType: 'Group', resourceId: group.id, detail: { displayName: group.displayName, ...detail },
+});
+
+/** What a membership outcome says in the log: how many were added and removed. */
+const membershipDetail = (outcome: MembershipOutcome) => ({
+  membersAdded: outcome.added.length, membersRemoved: outcome.removed === 'all' ? 'all' : outcome.removed.length,
+});
 
 /** Entra looks groups up by its own displayName: the connector's prefix is added to the filter too. */
 function prefixFilter(filter: Filter, prefix: string): Filter {
@@ -49,7 +63,7 @@ function prefixFilter(filter: Filter, prefix: string): Filter {
 }
 
 export function groupsRouter(runtime: Runtime, at: Locations): Router {
-  const { store, options } = runtime;
+  const { store, options, audit } = runtime;
   const router = Router();
 
   // Seed 003 provisions users only: every /Groups call is refused clearly.
@@ -77,12 +91,14 @@ export function groupsRouter(runtime: Runtime, at: Locations): Router {
   router.post('/.search', asyncRoute((req, res) => list(req, res, (req.body ?? {}) as Record<string, unknown>)));
 
   router.post('/', asyncRoute(async (req, res) => {
-    audit(res, 'group.create');
+    attempt(res, 'group.create', 'Group');
     const { connector } = principal(req);
-    const normalized = normalizeResource(registry, req.body, { mode: 'create', allowExtensionPassthrough: connector.settings.allowExtensionPassthrough, acceptPassword: false });
-    const { document, members } = splitMembers(normalized, connector.settings.groupDisplayNamePrefix);
-    const { group } = await store.groups.create(connector.id, document, members);
-    audit(res, 'group.create', group.id);
+    const normalized = normalizeResource(registry, req.body, { mode: 'create', ...documentRules(connector.settings) });
+    const { document, members } = splitMembers(normalized, connector.settings);
+    const group = await audit.change(scimAuditContext(req, 201), async (tx) => {
+      const { group, outcome } = await tx.groups.create(connector.id, document, members);
+      return { value: group, record: groupRecord(group, 'group.create', membershipDetail(outcome)) };
+    });
     send(req, res, 201, group, projectionOf(req));
   }));
 
@@ -97,32 +113,35 @@ export function groupsRouter(runtime: Runtime, at: Locations): Router {
 
   router.put('/:id', asyncRoute(async (req, res) => {
     const id = String(req.params.id);
-    audit(res, 'group.replace', id);
+    attempt(res, 'group.replace', 'Group', id);
     const { connector } = principal(req);
-    const normalized = normalizeResource(registry, req.body, { mode: 'replace', allowExtensionPassthrough: connector.settings.allowExtensionPassthrough, acceptPassword: false });
-    const { document, members } = splitMembers(normalized, connector.settings.groupDisplayNamePrefix);
+    const normalized = normalizeResource(registry, req.body, { mode: 'replace', ...documentRules(connector.settings) });
+    const { document, members } = splitMembers(normalized, connector.settings);
     const projection = projectionOf(req);
-    const { group } = await store.groups.update(connector.id, id, { document, membership: [{ op: 'replace', members }], expectedVersion: ifMatchVersion(req) }, { withMembers: wantsAttribute(registry, projection, 'members') });
+    const group = await audit.change(scimAuditContext(req, 200), async (tx) => {
+      const { group, outcome } = await tx.groups.update(connector.id, id, { document, membership: [{ op: 'replace', members }], expectedVersion: ifMatchVersion(req) }, { withMembers: wantsAttribute(registry, projection, 'members') });
+      return { value: group, record: groupRecord(group, 'group.replace', membershipDetail(outcome)) };
+    });
     send(req, res, 200, group, projection);
   }));
 
   router.patch('/:id', asyncRoute(async (req, res) => {
     const id = String(req.params.id);
-    audit(res, 'group.patch', id);
+    attempt(res, 'group.patch', 'Group', id);
     const { connector } = principal(req);
-    const prefix = connector.settings.groupDisplayNamePrefix;
     const projection = projectionOf(req);
     const respondWithBody = Boolean(projection.attributes || projection.excludedAttributes);
     const readOptions = { withMembers: respondWithBody && wantsAttribute(registry, projection, 'members') };
-    const group = await store.transaction(async (tx) => {
+    const group = await audit.change(scimAuditContext(req, respondWithBody ? 200 : 204), async (tx) => {
       const current = await tx.groups.get(connector.id, id, { ...readOptions, forUpdate: true });
       if (!current) throw notFound(`group ${id} not found`);
       const expected = ifMatchVersion(req);
       if (expected !== undefined && expected !== current.version) throw new ScimError(412, `group ${id} changed since version ${expected}; read it again`);
-      const result = applyPatch(registry, current.document, req.body, { allowExtensionPassthrough: connector.settings.allowExtensionPassthrough, acceptPassword: false });
-      if (!result.changed && !result.membership.length) return current;
-      const document = result.changed ? { ...result.document, displayName: withPrefix(String(result.document.displayName), prefix) } : undefined;
-      return (await tx.groups.update(connector.id, id, { document, membership: result.membership, expectedVersion: current.version }, readOptions)).group;
+      const result = applyPatch(registry, current.document, req.body, documentRules(connector.settings));
+      if (!result.changed && !result.membership.length) return { value: current, record: groupRecord(current, 'group.patch', { changed: [] }) };
+      const document = result.changed ? stored(result.document, connector.settings) : undefined;
+      const { group, outcome } = await tx.groups.update(connector.id, id, { document, membership: result.membership, expectedVersion: current.version }, readOptions);
+      return { value: group, record: groupRecord(group, 'group.patch', { changed: document ? changedAttributes(current.document, document) : [], ...membershipDetail(outcome) }) };
     });
     if (respondWithBody) send(req, res, 200, group, projection);
     else sendScim(res, 204, undefined, { ETag: etagOf(group.version) });
@@ -130,9 +149,13 @@ export function groupsRouter(runtime: Runtime, at: Locations): Router {
 
   router.delete('/:id', asyncRoute(async (req, res) => {
     const id = String(req.params.id);
-    audit(res, 'group.delete', id);
+    attempt(res, 'group.delete', 'Group', id);
     const { connector } = principal(req);
-    if (!(await store.groups.delete(connector.id, id))) throw notFound(`group ${id} not found`);
+    await audit.change(scimAuditContext(req, 204), async (tx) => {
+      const current = await tx.groups.get(connector.id, id, { forUpdate: true });
+      if (!current || !(await tx.groups.delete(connector.id, id))) throw notFound(`group ${id} not found`);
+      return { value: undefined, record: groupRecord(current, 'group.delete', {}) };
+    });
     sendScim(res, 204);
   }));
 

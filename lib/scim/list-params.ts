@@ -1,9 +1,9 @@
-import type { ListQuery } from '../store/types.js';
+import type { ListQuery } from '../model/types.js';
 import { badRequest, invalidValue } from './errors.js';
 import { parseFilter } from './filter/parse.js';
 import { resolveFilter } from './filter/resolve.js';
 import { parseAttributeList, type Projection } from './projection.js';
-import type { SchemaRegistry } from './schemas/registry.js';
+import type { SchemaRegistry } from '../model/schemas/registry.js';
 
 export interface ListRequest { query: ListQuery; projection: Projection; cursorPaging: boolean }
 

@@ -1,6 +1,6 @@
-import type { ListResult } from '../store/types.js';
+import type { ListResult } from '../model/types.js';
 import type { ListRequest } from './list-params.js';
-import { URN } from './schemas/urns.js';
+import { URN } from '../model/schemas/urns.js';
 
 /** RFC 7644 §3.4.2 ListResponse; `Resources` is always present (Microsoft's tests expect `[]`). */
 export function listResponse<T>(request: ListRequest, result: ListResult<T>, render: (item: T) => unknown) {

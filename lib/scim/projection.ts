@@ -1,5 +1,5 @@
-import { findByName, type SchemaRegistry } from './schemas/registry.js';
-import type { AttributeDef } from './schemas/types.js';
+import { findByName, type SchemaRegistry } from '../model/schemas/registry.js';
+import type { AttributeDef } from '../model/schemas/types.js';
 
 /**
  * RFC 7644 §3.9 attribute projection, driven by each attribute's `returned` characteristic:

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { principal, scimBearerAuth } from '../auth/bearer.js';
-import type { Runtime } from '../runtime.js';
+import type { Runtime } from '../web/runtime.js';
 import { auditTrail } from './audit-trail.js';
 import { resourceTypeById, resourceTypesList, schemaById, schemasList, serviceProviderConfig } from './discovery.js';
 import { scimErrorHandler } from './error-handler.js';

@@ -1,6 +1,6 @@
-import type { StoredGroup, StoredUser } from '../store/types.js';
+import type { StoredGroup, StoredUser } from '../model/types.js';
 import { etagOf } from './http.js';
-import { URN } from './schemas/urns.js';
+import { URN } from '../model/schemas/urns.js';
 
 /** Where the SCIM API lives, for `meta.location` and `$ref`s. */
 export interface Locations { scimBase: string }

@@ -1,21 +1,18 @@
 import { Router, type Request, type Response } from 'express';
 import { principal } from '../auth/bearer.js';
-import type { Runtime } from '../runtime.js';
-import type { IdentityStore } from '../store/index.js';
-import type { StoredUser } from '../store/types.js';
-import type { ReadOptions } from '../store/users.js';
-import { ScimError, notFound } from './errors.js';
+import type { Runtime } from '../web/runtime.js';
+import type { StoredUser } from '../model/types.js';
+import { notFound } from './errors.js';
 import { asyncRoute } from '../web/http.js';
 import { etagOf, ifMatchVersion, notModified, sendScim } from './http.js';
 import { parseListRequest } from './list-params.js';
 import { listResponse } from './list-response.js';
 import { applyPatch } from './patch/apply.js';
 import { parseAttributeList, project, wantsAttribute, type Projection } from './projection.js';
-import { USER_REGISTRY } from './schemas/registry.js';
+import { USER_REGISTRY } from '../model/schemas/registry.js';
 import { serializeUser, type Locations } from './serialize.js';
-import { toUserWrite } from './user-write.js';
-import { defaultLoginMethod } from '../policy/default-login-method.js';
-import { normalizeResource } from './validate/normalize.js';
+import { documentRules } from '../model/settings.js';
+import { attempt, scimAuditContext } from './audit-trail.js';
 
 const registry = USER_REGISTRY;
 
@@ -23,25 +20,8 @@ function projectionOf(req: Request): Projection {
   return { attributes: parseAttributeList(req.query.attributes), excludedAttributes: parseAttributeList(req.query.excludedAttributes) };
 }
 
-function audit(res: Response, operation: string, resourceId?: string) {
-  res.locals.audit = { operation, resourceType: 'User', resourceId };
-}
-
-/**
- * The user a write applies to, locked for this transaction, at the version If-Match names.
- * Seed 000: protected users (Organization Owners) are answered 403 and nothing changes.
- */
-async function userForWrite(tx: IdentityStore, connectorId: string, id: string, req: Request, options: ReadOptions = {}): Promise<StoredUser> {
-  const current = await tx.users.get(connectorId, id, { ...options, forUpdate: true });
-  if (!current) throw notFound(`user ${id} not found`);
-  if (current.protected) throw new ScimError(403, `user ${id} is protected by the platform and cannot be changed through SCIM`);
-  const expected = ifMatchVersion(req);
-  if (expected !== undefined && expected !== current.version) throw new ScimError(412, `user ${id} changed since version ${expected}; read it again`);
-  return current;
-}
-
 export function usersRouter(runtime: Runtime, at: Locations): Router {
-  const { store, options } = runtime;
+  const { store, options, users } = runtime;
   const router = Router();
   const send = (res: Response, status: number, user: StoredUser, projection: Projection) =>
     sendScim(res, status, project(serializeUser(user, at), registry, projection), { ETag: etagOf(user.version), Location: `${at.scimBase}/Users/${user.id}` });
@@ -58,16 +38,12 @@ export function usersRouter(runtime: Runtime, at: Locations): Router {
   router.post('/.search', asyncRoute((req, res) => list(req, res, (req.body ?? {}) as Record<string, unknown>)));
 
   router.post('/', asyncRoute(async (req, res) => {
-    audit(res, 'user.create');
+    attempt(res, 'user.create', 'User');
     const { connector } = principal(req);
-    const document = normalizeResource(registry, req.body, { mode: 'create', allowExtensionPassthrough: connector.settings.allowExtensionPassthrough, acceptPassword: connector.settings.acceptPassword });
     const projection = projectionOf(req);
     // A new user's only possible group is the connector's default group.
     const withGroups = connector.defaultGroupId !== null && wantsAttribute(registry, projection, 'groups');
-    // The connector is in hand: its login-method default costs no query.
-    const write = { ...await toUserWrite(document, connector), loginMethod: defaultLoginMethod(connector.oidc) };
-    const user = await store.users.create(connector.id, write, { withGroups });
-    audit(res, 'user.create', user.id);
+    const user = await users.create(connector, req.body, scimAuditContext(req, 201), { read: { withGroups } });
     send(res, 201, user, projection);
   }));
 
@@ -82,32 +58,25 @@ export function usersRouter(runtime: Runtime, at: Locations): Router {
 
   router.put('/:id', asyncRoute(async (req, res) => {
     const id = String(req.params.id);
-    audit(res, 'user.replace', id);
+    attempt(res, 'user.replace', 'User', id);
     const { connector } = principal(req);
     const projection = projectionOf(req);
-    const user = await store.transaction(async (tx) => {
-      const current = await userForWrite(tx, connector.id, id, req);
-      const document = normalizeResource(registry, req.body, { mode: 'replace', allowExtensionPassthrough: connector.settings.allowExtensionPassthrough, acceptPassword: connector.settings.acceptPassword });
-      const write = await toUserWrite(document, connector, current.document);
-      return tx.users.replace(connector.id, id, { ...write, expectedVersion: current.version }, { withGroups: wantsAttribute(registry, projection, 'groups') });
-    });
+    const user = await users.replace(connector, id, req.body, scimAuditContext(req, 200), { expectedVersion: ifMatchVersion(req), read: { withGroups: wantsAttribute(registry, projection, 'groups') } });
     send(res, 200, user, projection);
   }));
 
   router.patch('/:id', asyncRoute(async (req, res) => {
     const id = String(req.params.id);
-    audit(res, 'user.patch', id);
+    attempt(res, 'user.patch', 'User', id);
     const { connector } = principal(req);
     const projection = projectionOf(req);
     const respondWithBody = Boolean(projection.attributes || projection.excludedAttributes);
     const readOptions = { withGroups: respondWithBody && wantsAttribute(registry, projection, 'groups') };
-    const user = await store.transaction(async (tx) => {
-      const current = await userForWrite(tx, connector.id, id, req, readOptions);
-      const result = applyPatch(registry, current.document, req.body, { allowExtensionPassthrough: connector.settings.allowExtensionPassthrough, acceptPassword: connector.settings.acceptPassword });
-      if (!result.changed) return current;
-      const write = await toUserWrite(result.document, connector, current.document);
-      return tx.users.replace(connector.id, id, { ...write, expectedVersion: current.version }, readOptions);
-    });
+    const patch = (current: StoredUser) => {
+      const result = applyPatch(registry, current.document, req.body, documentRules(connector.settings));
+      return result.changed ? result.document : undefined;
+    };
+    const user = await users.update(connector, id, 'user.patch', patch, scimAuditContext(req, respondWithBody ? 200 : 204), { expectedVersion: ifMatchVersion(req), read: readOptions });
     // RFC 7644 §3.5.2: 204 unless the client asked for attributes; Entra accepts both.
     if (respondWithBody) {
       send(res, 200, user, projection);
@@ -118,16 +87,9 @@ export function usersRouter(runtime: Runtime, at: Locations): Router {
 
   router.delete('/:id', asyncRoute(async (req, res) => {
     const id = String(req.params.id);
-    audit(res, 'user.delete', id);
+    attempt(res, 'user.delete', 'User', id);
     const { connector } = principal(req);
-    await store.transaction(async (tx) => {
-      const current = await userForWrite(tx, connector.id, id, req);
-      if (connector.settings.deleteMode === 'deactivate') {
-        await tx.users.replace(connector.id, id, { document: { ...current.document, active: false }, expectedVersion: current.version });
-      } else {
-        await tx.users.delete(connector.id, id);
-      }
-    });
+    await users.delete(connector, id, scimAuditContext(req, 204), { expectedVersion: ifMatchVersion(req) });
     sendScim(res, 204);
   }));
 

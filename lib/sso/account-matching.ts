@@ -1,6 +1,9 @@
-import { WEB_ROLE_RANK } from '../policy/roles.js';
-import { isStoreError, type IdentityStore } from '../store/index.js';
-import { isWebRole, type Connector, type ConnectorSettings, type StoredUser, type WebRole } from '../store/types.js';
+import { InvalidInput, PolicyRefusal } from '../model/errors.js';
+import type { Connector, ConnectorSettings, StoredUser } from '../model/types.js';
+import type { AuditContext } from '../policy/audit.js';
+import type { UserWrites } from '../policy/user-writes.js';
+import { isStoreError } from '../store/errors.js';
+import type { Runtime } from '../web/runtime.js';
 import { refuse, type LoginRefusal } from './refusals.js';
 import type { IdTokenClaims } from './relying-party.js';
 
@@ -24,7 +27,8 @@ const CORE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
  *    tenant admin can set any unverified address on an account ("nOAuth").
  * 3. Nobody: created when the connector allows just-in-time provisioning, else refused.
  */
-export async function matchAccount(store: IdentityStore, connector: Connector, claims: IdTokenClaims): Promise<AccountMatch> {
+export async function matchAccount(runtime: Pick<Runtime, 'store' | 'users'>, connector: Connector, claims: IdTokenClaims, context: AuditContext): Promise<AccountMatch> {
+  const { store } = runtime;
   const oid = typeof claims.oid === 'string' && claims.oid ? claims.oid : undefined;
   if (!oid) return { ok: false, refusal: refuse('missing_claims', { detail: 'oid' }) };
 
@@ -44,7 +48,7 @@ export async function matchAccount(store: IdentityStore, connector: Connector, c
   }
 
   if (!connector.settings.ssoJitProvisioning) return { ok: false, refusal: refuse('no_such_user') };
-  return createJustInTime(store, connector, claims, oid);
+  return createJustInTime(runtime.users, connector, claims, oid, context);
 }
 
 /** The claim's value when it may identify the account; undefined otherwise. */
@@ -61,45 +65,30 @@ function emailVerified(claims: IdTokenClaims): boolean {
   return truthy(claims.email_verified) || truthy(claims.xms_edov);
 }
 
-async function createJustInTime(store: IdentityStore, connector: Connector, claims: IdTokenClaims, oid: string): Promise<AccountMatch> {
+/**
+ * A user created at first sign-in takes the same write path as a SCIM POST: the connector's
+ * required attributes and allowed values apply, and the web role comes from the `roles` claim
+ * through the same interpreter as SCIM `roles`.
+ */
+async function createJustInTime(users: UserWrites, connector: Connector, claims: IdTokenClaims, oid: string, context: AuditContext): Promise<AccountMatch> {
   const claim = connector.settings.ssoMatchClaims.find((c) => usableClaim(claims, c));
   const userName = claim ? usableClaim(claims, claim) : undefined;
   if (!claim || !userName) return { ok: false, refusal: refuse('missing_claims', { detail: `none of ${connector.settings.ssoMatchClaims.join(', ')}` }) };
   const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
   const email = usableClaim(claims, 'email');
-  const document: Record<string, unknown> = {
-    schemas: [CORE_USER_SCHEMA],
-    userName,
-    externalId: oid,
-    active: true,
-  };
+  const document: Record<string, unknown> = { schemas: [CORE_USER_SCHEMA], userName, externalId: oid, active: true };
   if (str(claims.name)) document.displayName = str(claims.name);
   if (str(claims.given_name) || str(claims.family_name)) document.name = { givenName: str(claims.given_name), familyName: str(claims.family_name) };
   if (email) document.emails = [{ type: 'work', value: email, primary: true }];
+  if (Array.isArray(claims.roles)) document.roles = claims.roles.filter((r): r is string => typeof r === 'string' && r !== '').map((value) => ({ value }));
   try {
-    const user = await store.users.create(connector.id, { document, loginMethod: 'sso', webRole: webRoleFromAppRoles(claims.roles, connector.settings) });
+    const user = await users.create(connector, document, context, { loginMethod: 'sso' });
     return { ok: true, user, matchedBy: claim, created: true };
   } catch (error) {
     if (isStoreError(error, 'conflict')) return { ok: false, refusal: refuse('jit_conflict') };
+    if (error instanceof PolicyRefusal || error instanceof InvalidInput) return { ok: false, refusal: refuse('jit_refused', { detail: error.message }) };
     throw error;
   }
-}
-
-/**
- * Entra puts the app roles assigned to the user in the ID token's `roles` claim: the same values
- * SCIM provisioning would send. Mapped through the connector's role map; the highest wins. No
- * role → null, app login only, as for a provisioned user without one.
- */
-export function webRoleFromAppRoles(roles: unknown, settings: ConnectorSettings): WebRole | null {
-  if (!Array.isArray(roles)) return null;
-  let best: WebRole | null = null;
-  for (const value of roles) {
-    if (typeof value !== 'string') continue;
-    const key = Object.keys(settings.roleMap).find((k) => k.toLowerCase() === value.toLowerCase());
-    const role = key ? settings.roleMap[key] : undefined;
-    if (isWebRole(role) && (best === null || WEB_ROLE_RANK[role] > WEB_ROLE_RANK[best])) best = role;
-  }
-  return best;
 }
 
 /** What a matched user may do through SSO: in this order, so the most actionable reason is shown. */

@@ -1,6 +1,7 @@
-import type { ResolvedOptions } from '../options.js';
-import type { Runtime } from '../runtime.js';
-import type { Connector } from '../store/types.js';
+import type { ResolvedOptions } from '../runtime/options.js';
+import type { AuditContext } from '../policy/audit.js';
+import type { Runtime } from '../web/runtime.js';
+import type { Connector } from '../model/types.js';
 import { discoveryCacheFor } from './discovery-cache.js';
 import { entraIssuerFor, isTenantGuid, parseEntraAuthority } from './entra.js';
 
@@ -21,9 +22,6 @@ export interface OidcConfigured {
   redirectUri: string;
 }
 
-/** Who changed the settings, for the audit log. */
-export interface ChangeContext { actor: string; requestId?: string | null }
-
 export class OidcSettingsError extends Error {
   constructor(readonly field: 'connector' | 'issuer' | 'tenantId' | 'clientId' | 'clientSecret', message: string) {
     super(message);
@@ -43,7 +41,7 @@ interface NormalisedIssuer { issuer: string; tenantId: string | null }
  * reaches the store and is never logged, audited or returned.
  * Throws OidcSettingsError (with the offending field) on invalid input.
  */
-export async function configureOidc(runtime: Runtime, connectorId: string, input: OidcSettingsInput, context: ChangeContext = { actor: 'system' }): Promise<OidcConfigured> {
+export async function configureOidc(runtime: Runtime, connectorId: string, input: OidcSettingsInput, context: AuditContext = { actor: 'host' }): Promise<OidcConfigured> {
   const connector = await runtime.store.connectors.get(connectorId);
   if (!connector) throw new OidcSettingsError('connector', `connector ${connectorId} not found`);
 
@@ -62,22 +60,13 @@ export async function configureOidc(runtime: Runtime, connectorId: string, input
   }
 
   const { issuer, tenantId } = normaliseIssuer(runtime, input);
-  const updated = await runtime.store.connectors.setOidc(connectorId, { issuer, clientId, tenantId, clientSecretEncrypted });
+  const clientSecretChanged = clientSecretEncrypted !== undefined;
+  const updated = await runtime.audit.change(context, async (tx) => ({
+    value: await tx.connectors.setOidc(connectorId, { issuer, clientId, tenantId, clientSecretEncrypted }),
+    record: { connectorId, operation: 'oidc.configure', resourceType: 'Connector', resourceId: connectorId, detail: { issuer, clientId, tenantId, clientSecretChanged } },
+  }));
   discoveryCacheFor(runtime).invalidate(connectorId);
-
-  runtime.logger.info('oidc settings updated', { connectorId, issuer, clientId, tenantId, clientSecretChanged: clientSecretEncrypted !== undefined });
-  await runtime.store.audit.record({
-    connectorId,
-    requestId: context.requestId ?? null,
-    actor: context.actor,
-    operation: 'oidc.configure',
-    resourceType: 'Connector',
-    resourceId: connectorId,
-    outcome: 'success',
-    status: null,
-    scimType: null,
-    detail: JSON.stringify({ issuer, clientId, tenantId, clientSecretChanged: clientSecretEncrypted !== undefined }),
-  });
+  runtime.logger.info('oidc settings updated', { connectorId, issuer, clientId, tenantId, clientSecretChanged });
   return { connector: updated, redirectUri: redirectUri(runtime.options) };
 }
 

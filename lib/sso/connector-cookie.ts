@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { SecretBox } from '../crypto/secret-box.js';
-import type { ResolvedOptions } from '../options.js';
-import { clearCookie, readCookies, setCookie } from './cookies.js';
+import type { ResolvedOptions } from '../runtime/options.js';
+import { clearCookie, readCookies, setCookie } from '../web/cookies.js';
 
 const NAME = 'idc_sso_connector';
 /** Signed values carry their purpose, so one signed cookie cannot be replayed as another. */

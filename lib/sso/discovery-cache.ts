@@ -1,6 +1,6 @@
 import * as oidc from 'openid-client';
-import type { Runtime } from '../runtime.js';
-import type { Connector } from '../store/types.js';
+import type { Runtime } from '../web/runtime.js';
+import type { Connector } from '../model/types.js';
 
 /** After a failed refresh, how long a stale configuration is served before trying again. */
 const STALE_RETRY_MS = 60_000;

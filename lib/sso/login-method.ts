@@ -1,8 +1,7 @@
-import { errorFields } from '../log.js';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { noticePage } from '../../views/sso.js';
-import type { Runtime } from '../runtime.js';
-import type { LoginMethod, StoredUser } from '../store/types.js';
+import type { Runtime } from '../web/runtime.js';
+import type { LoginMethod, StoredUser } from '../model/types.js';
 import { prefersHtml } from '../web/http.js';
 import { sendPage } from './http.js';
 
@@ -48,10 +47,7 @@ export function requireLoginMethod(runtime: Runtime) {
       const reason = method === 'builtin' ? 'sso_login_method' : 'builtin_login_method';
       for (const user of users) {
         runtime.events.emit('login.failed', { connectorId: user.connectorId, userId: user.id, reason, requestId: req.identityRequestId });
-        await runtime.store.audit.record({
-          connectorId: user.connectorId, requestId: req.identityRequestId ?? null, actor: 'login-method', operation: 'login',
-          resourceType: 'User', resourceId: user.id, outcome: 'failure', status: 403, scimType: null, detail: reason,
-        }).catch((error: unknown) => runtime.logger.error('audit record failed', errorFields(error)));
+        await runtime.audit.refusal({ actor: 'login-method', requestId: req.identityRequestId ?? null, status: 403 }, { connectorId: user.connectorId, operation: 'login', resourceType: 'User', resourceId: user.id, detail: reason });
       }
       return refuse(req, res, method, runtime.options.mountPath);
     };

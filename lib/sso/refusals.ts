@@ -31,6 +31,7 @@ export type LoginRefusalReason =
   | 'ambiguous_user'
   | 'external_id_mismatch'
   | 'jit_conflict'
+  | 'jit_refused'
   // What the matched user may do
   | 'user_inactive'
   | 'builtin_login_method'
@@ -80,6 +81,7 @@ export const REFUSAL_TEXT: Record<LoginRefusalReason, RefusalText> = {
   ambiguous_user: { status: 403, title: 'Account is ambiguous', message: 'Several users of this organization are linked to your Microsoft account. Ask your administrator to fix the provisioning.' },
   external_id_mismatch: { status: 403, title: 'Account is linked to someone else', message: 'The user with your name is linked to a different Microsoft account. Ask your administrator.' },
   jit_conflict: { status: 403, title: 'Account could not be created', message: 'Your account could not be created because its user name is already in use. Ask your administrator.' },
+  jit_refused: { status: 403, title: 'Account could not be created', message: 'Your Microsoft account lacks details this organization requires for new users. Ask your administrator to provision you.' },
   user_inactive: { status: 403, title: 'Account deactivated', message: 'Your account is deactivated. Ask your administrator.' },
   builtin_login_method: { status: 403, title: 'Use your password', message: 'Your account signs in with a password, not with Microsoft Entra ID. Use the password sign-in page.' },
   no_web_role: { status: 403, title: 'No web access', message: 'Your account has app access only. Ask your administrator for a web access role.' },

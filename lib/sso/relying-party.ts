@@ -1,6 +1,6 @@
 import * as oidc from 'openid-client';
-import type { Runtime } from '../runtime.js';
-import type { Connector } from '../store/types.js';
+import type { Runtime } from '../web/runtime.js';
+import type { Connector } from '../model/types.js';
 import { redirectUri } from './configure.js';
 import { ClientSecretUnreadableError, discoveryCacheFor, InsecureIssuerError, type DiscoveryCache } from './discovery-cache.js';
 import { refuse, type LoginRefusal } from './refusals.js';

@@ -1,8 +1,8 @@
-import { errorFields } from '../log.js';
+import { errorFields } from '../runtime/log.js';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { noticePage, signInPage } from '../../views/sso.js';
-import type { Runtime } from '../runtime.js';
-import type { Connector, StoredUser } from '../store/types.js';
+import type { Runtime } from '../web/runtime.js';
+import type { Connector, StoredUser } from '../model/types.js';
 import { accessRefusal, matchAccount } from './account-matching.js';
 import { ConnectorCookie } from './connector-cookie.js';
 import { asyncRoute } from '../web/http.js';
@@ -106,9 +106,9 @@ export function createSsoRouter(runtime: Runtime): Router {
     const completed = await relyingParty.complete(connector, transaction, query);
     if (!completed.ok) return refuseLogin(req, res, connector.id, completed.refusal);
 
-    const match = await matchAccount(store, connector, completed.value);
+    // A just-in-time user is created through the user-write path, audited there as `user.create`.
+    const match = await matchAccount(runtime, connector, completed.value, { actor: 'sso', requestId: req.identityRequestId ?? null, status: 302 });
     if (!match.ok) return refuseLogin(req, res, connector.id, match.refusal);
-    if (match.created) await audit(req, connector.id, match.user.id, 'jit-create', 'success', 201, `matched by ${match.matchedBy}`);
 
     const denied = accessRefusal(match.user);
     if (denied) return refuseLogin(req, res, connector.id, denied);
@@ -161,16 +161,9 @@ export function createSsoRouter(runtime: Runtime): Router {
   }
 
   async function audit(req: Request, connectorId: string | null, userId: string | null, operation: string, outcome: 'success' | 'failure', status: number, detail: string) {
-    try {
-      await store.audit.record({
-        connectorId, requestId: req.identityRequestId ?? null, actor: 'sso', operation,
-        resourceType: userId ? 'User' : null, resourceId: userId, outcome, status, scimType: null, detail,
-      });
-    } catch (error) {
-      // The person still gets an answer; the operator gets the failure.
-      logger.error('audit record failed', { operation, connectorId, ...errorFields(error) });
-    }
+    await runtime.audit.event({ actor: 'sso', requestId: req.identityRequestId ?? null, status }, { connectorId, operation, resourceType: userId ? 'User' : null, resourceId: userId, detail }, outcome);
   }
+
 
   router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);

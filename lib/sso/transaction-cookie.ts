@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { SecretBox } from '../crypto/secret-box.js';
-import type { ResolvedOptions } from '../options.js';
-import { clearCookie, readCookies, setCookie } from './cookies.js';
+import type { ResolvedOptions } from '../runtime/options.js';
+import { clearCookie, readCookies, setCookie } from '../web/cookies.js';
 
 /** Long enough to type a password and do MFA, short enough that a leaked cookie is soon useless. */
 export const TRANSACTION_TTL_MS = 10 * 60 * 1000;

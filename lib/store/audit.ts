@@ -1,5 +1,5 @@
 import { toDate, type StoreContext } from './context.js';
-import type { AuditEvent, AuditInput } from './types.js';
+import type { AuditEvent, AuditInput } from '../model/types.js';
 
 type Row = Record<string, unknown>;
 const DETAIL_LIMIT = 2000;

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { EventBuffer } from '../events.js';
+import type { EventBuffer } from '../model/events.js';
 import { isUniqueViolation, toDate, type StoreContext } from './context.js';
 import { StoreError } from './errors.js';
-import { DEFAULT_SETTINGS, mergeSettings, parseStoredSettings } from '../policy/settings.js';
-import type { Connector } from './types.js';
+import { DEFAULT_SETTINGS, mergeSettings, parseStoredSettings } from '../model/settings.js';
+import type { Connector } from '../model/types.js';
 
 type Row = Record<string, unknown>;
 
@@ -71,11 +71,20 @@ export class ConnectorStore {
     return row ? fromRow(row) : undefined;
   }
 
-  async updateSettings(id: string, patch: unknown): Promise<Connector> {
-    const current = await this.require(id);
+  /**
+   * Merges a settings patch over the connector and writes it. A caller that holds the connector
+   * passes it: then the write is one statement and nothing is read. Settings are validated in
+   * model/settings.ts.
+   */
+  async updateSettings(connector: Connector | string, patch: unknown): Promise<Connector> {
+    const current = typeof connector === 'string' ? await this.require(connector) : connector;
     const settings = mergeSettings(current.settings, patch);
-    await this.db(this.t.connectors).where({ id }).update({ settings: JSON.stringify(settings), updated_at: Date.now() });
-    return this.changed(id);
+    const updatedAt = Date.now();
+    const count = await this.db(this.t.connectors).where({ id: current.id }).update({ settings: JSON.stringify(settings), updated_at: updatedAt });
+    if (count === 0) throw new StoreError('not_found', `connector ${current.id} not found`);
+    const updated: Connector = { ...current, settings, updatedAt: new Date(updatedAt) };
+    this.events.emit('connector.updated', updated);
+    return updated;
   }
 
   async setOidc(id: string, oidc: OidcWrite): Promise<Connector> {

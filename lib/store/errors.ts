@@ -1,6 +1,6 @@
 /**
  * Store failures as values. The store never knows HTTP; the protocol layers map these
- * (scim/error-mapping.ts) to status codes.
+ * (scim/error-handler.ts toScimError, sso refusals) to status codes.
  */
 export type StoreErrorCode = 'not_found' | 'conflict' | 'version_mismatch' | 'invalid_reference' | 'invalid_configuration' | 'invalid_query';
 

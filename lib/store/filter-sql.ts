@@ -8,9 +8,9 @@
  * value path puts all of its conditions on the same child row.
  */
 import type { Knex } from 'knex';
-import { invalidFilter } from '../scim/errors.js';
-import type { AttrPath, CompareOperator, Filter } from '../scim/filter/ast.js';
-import type { ResolvedAttribute, ResourceKind } from '../scim/schemas/registry.js';
+import { StoreError } from './errors.js';
+import type { AttrPath, CompareOperator, Filter } from '../model/filter.js';
+import type { ResolvedAttribute, ResourceKind } from '../model/schemas/registry.js';
 import type { StoreContext } from './context.js';
 import { normalizeKey } from './keys.js';
 import { VALUE_ATTRIBUTES } from './project-user.js';
@@ -78,7 +78,7 @@ const COLUMNS: Record<ResourceKind, Record<string, ColumnSpec>> = {
 
 /**
  * Adds `AND (<filter>)` to a query over the users (`kind` User) or groups table aliased `alias`.
- * Throws invalidFilter for what the store cannot answer.
+ * Throws StoreError `invalid_query` (SCIM: invalidFilter) for what the store cannot answer.
  */
 export function applyFilter(qb: Where, filter: Filter, kind: ResourceKind, ctx: StoreContext, alias: string, connectorId: string): void {
   const env: Env = { ctx, kind, alias, connectorId };
@@ -315,4 +315,8 @@ function constantMatches(actual: string, leaf: Extract<Leaf, { kind: 'compare' }
 /** `!` is the escape character: it means the same on SQLite and MariaDB, unlike a backslash. */
 function escapeLike(value: string): string {
   return value.replace(/[!%_]/g, (c) => `!${c}`);
+}
+
+function invalidFilter(message: string): StoreError {
+  return new StoreError('invalid_query', message, { scimType: 'invalidFilter' });
 }

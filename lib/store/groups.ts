@@ -1,12 +1,12 @@
 import { v7 as uuidv7 } from 'uuid';
-import type { EventBuffer } from '../events.js';
+import type { EventBuffer } from '../model/events.js';
 import type { Atomic } from './atomic.js';
 import { chunks, isUniqueViolation, toDate, type StoreContext } from './context.js';
 import { StoreError } from './errors.js';
 import { applyFilter, sortExpression } from './filter-sql.js';
 import { normalizeKey } from './keys.js';
 import { creationOrder, fetchPage, totalOf, type Ordering } from './paging.js';
-import type { GroupMember, ListQuery, ListResult, MemberInput, MembershipChange, ResourceDocument, StoredGroup } from './types.js';
+import type { GroupMember, ListQuery, ListResult, MemberInput, MembershipChange, ResourceDocument, StoredGroup } from '../model/types.js';
 import type { UserStore } from './users.js';
 
 type Row = Record<string, unknown>;

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { EventBuffer, IdentityEvents } from '../events.js';
+import { EventBuffer, IdentityEvents } from '../model/events.js';
 import type { Atomic } from './atomic.js';
 import { AuditStore } from './audit.js';
 import { ConnectorStore } from './connectors.js';
@@ -10,7 +10,7 @@ import { tableNames, type TableNames } from './tables.js';
 import { TokenStore } from './tokens.js';
 import { UserStore } from './users.js';
 
-export * from './types.js';
+export * from '../model/types.js';
 export { StoreError, isStoreError } from './errors.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { StoreError } from './errors.js';
-import type { ListQuery } from './types.js';
+import type { ListQuery } from '../model/types.js';
 
 /**
  * Keyset cursors (RFC 9865): the cursor carries the last row's sort key and id, so the next

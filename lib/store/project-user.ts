@@ -1,6 +1,6 @@
 import { normalizeKey } from './keys.js';
-import type { ResourceDocument } from './types.js';
-import { URN } from '../scim/schemas/urns.js';
+import type { ResourceDocument } from '../model/types.js';
+import { URN } from '../model/schemas/urns.js';
 
 /**
  * The search projection of a user document: the columns and child rows that make filters

@@ -1,9 +1,9 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { EventBuffer } from '../events.js';
+import type { EventBuffer } from '../model/events.js';
 import type { Atomic } from './atomic.js';
 import { toDate, toDateOrNull, type StoreContext } from './context.js';
 import { StoreError } from './errors.js';
-import type { ScimToken } from './types.js';
+import type { ScimToken } from '../model/types.js';
 
 /** Two live tokens per connector: the old one keeps working while Entra is given the new one. */
 export const MAX_LIVE_TOKENS = 2;

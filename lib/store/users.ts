@@ -1,14 +1,13 @@
 import { v7 as uuidv7 } from 'uuid';
-import type { EventBuffer } from '../events.js';
+import type { EventBuffer } from '../model/events.js';
 import type { Atomic } from './atomic.js';
-import { defaultLoginMethod } from '../policy/default-login-method.js';
 import { chunks, isUniqueViolation, toBool, toDate, type StoreContext } from './context.js';
 import { StoreError } from './errors.js';
 import { applyFilter, sortExpression } from './filter-sql.js';
 import { normalizeKey } from './keys.js';
 import { creationOrder, fetchPage, totalOf, type Ordering } from './paging.js';
 import { projectUser, type UserProjection } from './project-user.js';
-import type { GroupRef, ListQuery, ListResult, LoginMethod, ResourceDocument, StoredUser, UserWrite, WebRole } from './types.js';
+import type { GroupRef, ListQuery, ListResult, LoginMethod, ResourceDocument, StoredUser, UserWrite, WebRole } from '../model/types.js';
 
 type Row = Record<string, unknown>;
 export interface ReadOptions {
@@ -47,9 +46,9 @@ export class UserStore {
 
   /**
    * Creates a user; it joins the connector's default group in the same statement batch.
-   * Without an explicit login method it is `sso` when the connector has SSO configured.
+   * Everything in `input` is already decided (policy/user-writes.ts): the store derives nothing.
    */
-  async create(connectorId: string, input: UserWrite, options: ReadOptions = {}): Promise<StoredUser> {
+  async create(connectorId: string, input: UserWrite & { loginMethod: LoginMethod }, options: ReadOptions = {}): Promise<StoredUser> {
     if (this.atomic.outside) return this.atomic.run((s) => s.users.create(connectorId, input, options));
     const id = uuidv7();
     const now = Date.now();
@@ -58,7 +57,7 @@ export class UserStore {
       id,
       connector_id: connectorId,
       ...projection.columns,
-      login_method: input.loginMethod ?? await this.defaultLoginMethod(connectorId),
+      login_method: input.loginMethod,
       web_role: input.webRole ?? null,
       protected: input.protected ?? false,
       password_hash: input.passwordHash ?? null,
@@ -85,56 +84,65 @@ export class UserStore {
     return created;
   }
 
-  private async defaultLoginMethod(connectorId: string): Promise<LoginMethod> {
-    const row = await this.db(this.t.connectors).select('oidc_issuer', 'oidc_client_id').where({ id: connectorId }).first();
-    return defaultLoginMethod({ issuer: row?.oidc_issuer ?? null, clientId: row?.oidc_client_id ?? null });
-  }
-
-  /** Replaces the document (and projection). `expectedVersion` guards against lost updates. */
-  async replace(connectorId: string, id: string, input: UserWrite & { expectedVersion?: number }, options: ReadOptions = {}): Promise<StoredUser> {
-    if (this.atomic.outside) return this.atomic.run((s) => s.users.replace(connectorId, id, input, options));
-    const before = await this.lockRow(connectorId, id);
-    if (input.expectedVersion !== undefined && input.expectedVersion !== Number(before.version)) {
-      throw new StoreError('version_mismatch', 'the user changed since that version was read', { current: Number(before.version) });
-    }
+  /**
+   * Writes a new state over `current`, the row this transaction read with `lock`: the row is not
+   * read again. The version guard in the WHERE clause keeps the write safe even so.
+   */
+  async write(current: StoredUser, input: UserWrite, options: ReadOptions = {}): Promise<StoredUser> {
+    if (this.atomic.outside) return this.atomic.run((s) => s.users.write(current, input, options));
     const projection = projectUser(input.document);
     const update: Row = {
       ...projection.columns,
       document: JSON.stringify(input.document),
-      version: Number(before.version) + 1,
+      ...this.accessColumns(input),
+      version: current.version + 1,
       updated_at: Date.now(),
     };
-    if (input.webRole !== undefined) update.web_role = input.webRole;
-    if (input.loginMethod !== undefined) update.login_method = input.loginMethod;
-    if (input.passwordHash !== undefined) update.password_hash = input.passwordHash;
-    if (input.protected !== undefined) update.protected = input.protected;
+    await this.updateRow(current, update, input.document);
+    await Promise.all([this.t.userValues, this.t.userAddresses, this.t.userExtensions].map((table) => this.db(table).where({ user_id: current.id }).delete()));
+    await this.insertProjectionRows(current.id, current.connectorId, projection);
+    return this.changed(current, update, input.document, options);
+  }
+
+  /** Columns that belong to the platform, not to the SCIM document: the document is not rewritten. */
+  async setAccess(current: StoredUser, change: Omit<UserWrite, 'document'>): Promise<StoredUser> {
+    const update: Row = { ...this.accessColumns(change), version: current.version + 1, updated_at: Date.now() };
+    await this.updateRow(current, update, current.document);
+    return this.changed(current, update, current.document, {});
+  }
+
+  private accessColumns(change: Omit<UserWrite, 'document'>): Row {
+    const columns: Row = {};
+    if (change.webRole !== undefined) columns.web_role = change.webRole;
+    if (change.loginMethod !== undefined) columns.login_method = change.loginMethod;
+    if (change.passwordHash !== undefined) columns.password_hash = change.passwordHash;
+    if (change.protected !== undefined) columns.protected = change.protected;
+    return columns;
+  }
+
+  private async updateRow(current: StoredUser, update: Row, document: ResourceDocument): Promise<void> {
+    let count: number;
     try {
-      await this.db(this.t.users).where({ id, connector_id: connectorId }).update(update);
+      count = await this.db(this.t.users).where({ id: current.id, connector_id: current.connectorId, version: current.version }).update(update);
     } catch (error) {
-      throw this.translate(error, input.document);
+      throw this.translate(error, document);
     }
-    await Promise.all([this.t.userValues, this.t.userAddresses, this.t.userExtensions].map((table) => this.db(table).where({ user_id: id }).delete()));
-    await this.insertProjectionRows(id, connectorId, projection);
-    const updated = fromRow({ ...before, ...update }, input.document);
-    if (options.withGroups) updated.groups = (await this.groupsOf([id])).get(id) ?? [];
+    if (count === 0) throw new StoreError('version_mismatch', 'the user changed since that version was read', { current: current.version });
+  }
+
+  private async changed(current: StoredUser, update: Row, document: ResourceDocument, options: ReadOptions): Promise<StoredUser> {
+    const updated = fromRow({ ...this.toRow(current), ...update }, document);
+    if (options.withGroups) updated.groups = (await this.groupsOf([current.id])).get(current.id) ?? [];
     this.events.emit('user.updated', updated);
-    if (toBool(before.active) && !updated.active) this.events.emit('user.deactivated', updated);
+    if (current.active && !updated.active) this.events.emit('user.deactivated', updated);
     return updated;
   }
 
-  /** Columns that belong to the platform, not to the SCIM document. */
-  async updateAccess(connectorId: string, id: string, change: { loginMethod?: LoginMethod; webRole?: WebRole | null; protected?: boolean; passwordHash?: string | null }): Promise<StoredUser> {
-    if (this.atomic.outside) return this.atomic.run((s) => s.users.updateAccess(connectorId, id, change));
-    const before = await this.lockRow(connectorId, id);
-    const update: Row = { version: Number(before.version) + 1, updated_at: Date.now() };
-    if (change.loginMethod !== undefined) update.login_method = change.loginMethod;
-    if (change.webRole !== undefined) update.web_role = change.webRole;
-    if (change.protected !== undefined) update.protected = change.protected;
-    if (change.passwordHash !== undefined) update.password_hash = change.passwordHash;
-    await this.db(this.t.users).where({ id, connector_id: connectorId }).update(update);
-    const updated = fromRow({ ...before, ...update });
-    this.events.emit('user.updated', updated);
-    return updated;
+  private toRow(u: StoredUser): Row {
+    return {
+      id: u.id, connector_id: u.connectorId, user_name: u.userName, external_id: u.externalId, active: u.active, display_name: u.displayName,
+      login_method: u.loginMethod, web_role: u.webRole, protected: u.protected, version: u.version, created_at: u.createdAt.getTime(), updated_at: u.updatedAt.getTime(),
+    };
   }
 
   async delete(connectorId: string, id: string): Promise<boolean> {
@@ -142,6 +150,11 @@ export class UserStore {
     const count = await this.db(this.t.users).where({ id, connector_id: connectorId }).delete();
     if (count > 0) this.events.emit('user.deleted', { id, connectorId });
     return count > 0;
+  }
+
+  /** Reads the user a write applies to and locks it until the transaction ends (MySQL; SQLite writers are serial). */
+  lock(connectorId: string, id: string, options: Omit<ReadOptions, 'forUpdate'> = {}): Promise<StoredUser | undefined> {
+    return this.get(connectorId, id, { ...options, forUpdate: true });
   }
 
   async get(connectorId: string, id: string, options: ReadOptions = {}): Promise<StoredUser | undefined> {
@@ -238,14 +251,6 @@ export class UserStore {
       }
     }
     return out;
-  }
-
-  private async lockRow(connectorId: string, id: string): Promise<Row> {
-    const q = this.db(this.t.users).select(SUMMARY_COLUMNS).where({ id, connector_id: connectorId });
-    if (this.ctx.dialect === 'mysql') q.forUpdate();
-    const row = await q.first();
-    if (!row) throw new StoreError('not_found', `user ${id} not found`);
-    return row;
   }
 
   private async insertProjectionRows(userId: string, connectorId: string, p: UserProjection): Promise<void> {

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { roleAtLeast } from '../policy/roles.js';
-import type { Runtime } from '../runtime.js';
-import { isWebRole, WEB_ROLES, type WebRole } from '../store/types.js';
+import type { Runtime } from './runtime.js';
+import { isWebRole, WEB_ROLES, type WebRole } from '../model/types.js';
 import { refuse } from './refuse.js';
 
 /**

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import type { Connector } from '../../lib/store/types.js';
+import type { Connector } from '../../lib/model/types.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { TestBrowser } from '../sso/fixtures/browser.js';
 import { startSsoHarness, type SsoHarness } from '../sso/harness.js';
@@ -172,7 +172,7 @@ describeEachDatabase('Admin JSON API', (db) => {
       expect(await h.store.users.get(h.connector.id, alice.user!.id)).to.include({ loginMethod: 'builtin' });
       const [entry] = await h.store.audit.list(h.connector.id, { operation: 'user.login-method', limit: 1 });
       expect(entry).to.include({ actor: 'admin', outcome: 'success', resourceId: alice.user!.id });
-      expect(JSON.parse(entry.detail!)).to.deep.equal({ from: 'sso', to: 'builtin', by: 'admin-7' });
+      expect(JSON.parse(entry.detail!)).to.deep.equal({ loginMethod: { from: 'sso', to: 'builtin' }, by: 'admin-7' });
     });
 
     it('takes effect at once: a switched user is refused by SSO and let through on the password route', async () => {

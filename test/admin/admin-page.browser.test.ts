@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { createDemoApp, type DemoApp } from '../../examples/host-app.js';
-import type { StoredUser } from '../../lib/store/types.js';
+import type { StoredUser } from '../../lib/model/types.js';
 import { launchChromiumOrSkip } from './chromium.js';
 
 const ADMIN = 'admin@demo.local';
@@ -37,11 +37,9 @@ describe('The admin page in a real browser (demo host)', () => {
       DEMO_ADMIN_PASSWORD: ADMIN_PASSWORD,
     });
     app = demo.app;
-    ssoUser = await demo.identity.store.users.create(demo.connector.id, {
-      document: { userName: 'sso.person@demo.local', displayName: 'SSO <Person>', emails: [{ type: 'work', value: 'sso.person@demo.local', primary: true }], active: true },
-      loginMethod: 'sso',
-      webRole: 'User',
-    });
+    ssoUser = await demo.identity.users.create(demo.connector, {
+      userName: 'sso.person@demo.local', displayName: 'SSO <Person>', emails: [{ type: 'work', value: 'sso.person@demo.local', primary: true }], active: true, roles: [{ value: 'User', primary: true }],
+    }, { actor: 'test' }, { loginMethod: 'sso' });
   });
 
   after(async () => {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createHash, randomUUID } from 'node:crypto';
 import request from 'supertest';
-import type { Connector } from '../../lib/store/types.js';
+import type { Connector } from '../../lib/model/types.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { MOUNT, RP_CLIENT_SECRET, startSsoHarness, type SsoHarness } from '../sso/harness.js';
 import { adminClient, API, type AdminClient } from './admin-client.js';

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import knexFactory from 'knex';
-import { IdentityEvents } from '../../lib/events.js';
+import { IdentityEvents } from '../../lib/model/events.js';
 import { IdentityStore, isStoreError } from '../../lib/store/index.js';
 import { describeEachDatabase, testKnex, uniquePrefix } from '../support/databases.js';
 import knexfileConfig from '../../knexfile.js';
@@ -16,7 +16,7 @@ describeEachDatabase('Identity store', (db) => {
   });
   after(async () => { await store.rollbackAll(); await knex.destroy(); });
 
-  const create = (userName: string, extra: Record<string, unknown> = {}) => store.users.create(connectorId, { document: { userName, ...extra } });
+  const create = (userName: string, extra: Record<string, unknown> = {}) => store.users.create(connectorId, { document: { userName, ...extra }, loginMethod: 'builtin' });
 
   describe('userName uniqueness through the normalised key column', () => {
     it('ALICE@x.com and alice@x.com collide', async () => {
@@ -33,7 +33,7 @@ describeEachDatabase('Identity store', (db) => {
     });
     it('the same userName may exist in two connectors', async () => {
       const other = await store.connectors.create({ organizationId: 'org', name: 'second' });
-      await store.users.create(other.id, { document: { userName: 'alice@x.com' } });
+      await store.users.create(other.id, { document: { userName: 'alice@x.com' }, loginMethod: 'builtin' });
     });
   });
 
@@ -43,8 +43,8 @@ describeEachDatabase('Identity store', (db) => {
       let error: unknown;
       try {
         await store.transaction(async (tx) => {
-          await tx.users.create(connectorId, { document: { userName: 'rolled@x.com', emails: [{ value: 'rolled@x.com', type: 'work' }], 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: 'X' } } });
-          await tx.users.create(connectorId, { document: { userName: 'ROLLED@x.com' } });
+          await tx.users.create(connectorId, { document: { userName: 'rolled@x.com', emails: [{ value: 'rolled@x.com', type: 'work' }], 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: 'X' } }, loginMethod: 'builtin' });
+          await tx.users.create(connectorId, { document: { userName: 'ROLLED@x.com' }, loginMethod: 'builtin' });
         });
       } catch (e) { error = e; }
       expect(isStoreError(error, 'conflict')).to.equal(true);
@@ -61,11 +61,11 @@ describeEachDatabase('Identity store', (db) => {
       events.on('user.created', listener);
       try {
         await store.transaction(async (tx) => {
-          await tx.users.create(connectorId, { document: { userName: 'evented@x.com' } });
+          await tx.users.create(connectorId, { document: { userName: 'evented@x.com' }, loginMethod: 'builtin' });
           expect(seen).to.deep.equal([]);
         });
         expect(seen).to.deep.equal(['evented@x.com']);
-        try { await store.transaction(async (tx) => { await tx.users.create(connectorId, { document: { userName: 'never@x.com' } }); throw new Error('abort'); }); } catch { /* expected */ }
+        try { await store.transaction(async (tx) => { await tx.users.create(connectorId, { document: { userName: 'never@x.com' }, loginMethod: 'builtin' }); throw new Error('abort'); }); } catch { /* expected */ }
         expect(seen).to.deep.equal(['evented@x.com']);
       } finally {
         events.off('user.created', listener);
@@ -89,21 +89,15 @@ describeEachDatabase('Identity store', (db) => {
       const ext = await knex(t.userExtensions).where('user_id', user.id).orderBy(['attr_path', 'position']);
       expect(ext.map((e) => `${e.attr_path}=${e.value}`)).to.deep.equal(['costCode=17', 'folders=A', 'folders=B']);
     });
-    it('replace rewrites the rows and bumps the version; a stale version is refused', async () => {
+    it('write rewrites the rows and bumps the version; a write over a stale read is refused', async () => {
       const user = await create('v@x.com', { emails: [{ value: 'old@x.com' }] });
-      const updated = await store.users.replace(connectorId, user.id, { document: { userName: 'v@x.com', emails: [{ value: 'new@x.com' }] }, expectedVersion: 1 });
+      const updated = await store.users.write(user, { document: { userName: 'v@x.com', emails: [{ value: 'new@x.com' }] } });
       expect(updated.version).to.equal(2);
       const values = await knex(store.tables.userValues).where('user_id', user.id);
       expect(values.map((v) => v.value)).to.deep.equal(['new@x.com']);
       let error: unknown;
-      try { await store.users.replace(connectorId, user.id, { document: { userName: 'v@x.com' }, expectedVersion: 1 }); } catch (e) { error = e; }
+      try { await store.users.write(user, { document: { userName: 'v@x.com' } }); } catch (e) { error = e; }
       expect(isStoreError(error, 'version_mismatch')).to.equal(true);
-    });
-    it('login method defaults to builtin, and to sso once the connector has SSO configured', async () => {
-      const c = await store.connectors.create({ organizationId: 'org', name: 'sso-default' });
-      expect((await store.users.create(c.id, { document: { userName: 'before@x.com' } })).loginMethod).to.equal('builtin');
-      await store.connectors.setOidc(c.id, { issuer: 'https://login.microsoftonline.com/t/v2.0', clientId: 'client', tenantId: 't' });
-      expect((await store.users.create(c.id, { document: { userName: 'after@x.com' } })).loginMethod).to.equal('sso');
     });
   });
 

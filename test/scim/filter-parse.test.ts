@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { ScimError } from '../../lib/scim/errors.js';
-import type { AttrPath, CompareOperator, Filter, FilterValue } from '../../lib/scim/filter/ast.js';
+import type { AttrPath, CompareOperator, Filter, FilterValue } from '../../lib/model/filter.js';
 import { parseFilter, parsePatchPath } from '../../lib/scim/filter/parse.js';
 import { resolveFilter } from '../../lib/scim/filter/resolve.js';
-import { USER_REGISTRY } from '../../lib/scim/schemas/registry.js';
+import { USER_REGISTRY } from '../../lib/model/schemas/registry.js';
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const p = (raw: string): AttrPath => ({ raw });

@@ -12,7 +12,7 @@ async function createUsers(h: ScimHarness, count: number, prefix: string): Promi
   const ids: string[] = [];
   await h.identity.store.transaction(async (tx) => {
     for (let i = 0; i < count; i++) {
-      const user = await tx.users.create(h.connector.id, { document: entraUser(`${prefix}${i}@contoso.com`) });
+      const user = await tx.users.create(h.connector.id, { document: entraUser(`${prefix}${i}@contoso.com`), loginMethod: 'builtin' });
       ids.push(user.id);
     }
   });
@@ -121,7 +121,7 @@ describeEachDatabase('SCIM Groups', (db) => {
     });
     it('a user of another connector is refused as a member', async () => {
       const other = await h.identity.store.connectors.create({ organizationId: 'org-2', name: 'Other' });
-      const stranger = await h.identity.store.users.create(other.id, { document: entraUser('stranger@fabrikam.com') });
+      const stranger = await h.identity.users.create(other, entraUser('stranger@fabrikam.com'), { actor: 'test' });
       const res = await h.scim.post('/Groups', { schemas: [GROUP], displayName: 'No strangers', members: [{ value: stranger.id }] });
       expect(res.status).to.equal(400);
       expect((await h.scim.get(`/Groups?filter=${encodeURIComponent('displayName eq "No strangers"')}`)).body.totalResults).to.equal(0);
@@ -215,8 +215,8 @@ describeEachDatabase('Per-connector group settings', (db) => {
       await h.identity.store.connectors.setDefaultGroup(h.connector.id, group.id);
       const viaScim = (await h.scim.post('/Users', entraUser('new1@contoso.com'))).body;
       expect(viaScim.groups.map((g: { value: string }) => g.value)).to.deep.equal([group.id]);
-      const viaStore = await h.identity.store.users.create(h.connector.id, { document: entraUser('new2@contoso.com') }, { withGroups: true });
-      expect(viaStore.groups?.map((g) => g.id)).to.deep.equal([group.id]);
+      const viaHost = await h.identity.users.create(h.connector, entraUser('new2@contoso.com'), { actor: 'host' }, { read: { withGroups: true } });
+      expect(viaHost.groups?.map((g) => g.id)).to.deep.equal([group.id]);
     });
     it('the admin can change the default group; later users join the new one', async () => {
       const other = (await h.scim.post('/Groups', { schemas: [GROUP], displayName: 'Staff' })).body;

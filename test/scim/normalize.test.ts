@@ -1,10 +1,10 @@
 import { expectBadRequest } from '../support/scim-error.js';
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { GROUP_REGISTRY, USER_REGISTRY } from '../../lib/scim/schemas/registry.js';
-import { URN } from '../../lib/scim/schemas/urns.js';
-import { ajvSchemaFor } from '../../lib/scim/validate/ajv-schema.js';
-import { normalizeResource, type NormalizeOptions } from '../../lib/scim/validate/normalize.js';
+import { GROUP_REGISTRY, USER_REGISTRY } from '../../lib/model/schemas/registry.js';
+import { URN } from '../../lib/model/schemas/urns.js';
+import { ajvSchemaFor } from '../../lib/model/validate/ajv-schema.js';
+import { normalizeResource, type NormalizeOptions } from '../../lib/model/validate/normalize.js';
 
 const OPTIONS: NormalizeOptions = { allowExtensionPassthrough: false, acceptPassword: false, mode: 'create' };
 const user = (body: Record<string, unknown>, options: Partial<NormalizeOptions> = {}) =>

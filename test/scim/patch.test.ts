@@ -2,9 +2,9 @@ import { expectBadRequest, scimErrorOf } from '../support/scim-error.js';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { applyPatch, type PatchOptions } from '../../lib/scim/patch/apply.js';
-import { GROUP_REGISTRY, USER_REGISTRY } from '../../lib/scim/schemas/registry.js';
-import { URN } from '../../lib/scim/schemas/urns.js';
-import type { MembershipChange, ResourceDocument } from '../../lib/store/types.js';
+import { GROUP_REGISTRY, USER_REGISTRY } from '../../lib/model/schemas/registry.js';
+import { URN } from '../../lib/model/schemas/urns.js';
+import type { MembershipChange, ResourceDocument } from '../../lib/model/types.js';
 
 const OPTIONS: PatchOptions = { allowExtensionPassthrough: false, acceptPassword: false };
 const MANAGER = `${URN.enterprise}:manager`;

@@ -158,10 +158,12 @@ describeEachDatabase('SCIM Users', (db) => {
       expect(res.body).to.not.have.property('password');
       expect(JSON.stringify((await h.scim.get(`/Users/${res.body.id}`)).body)).to.not.include('Secret-123');
     });
-    it('an unknown web role value answers 400 listing the allowed values', async () => {
-      const res = await h.scim.post('/Users', entraUser('role@contoso.com', { roles: [{ primary: 'True', value: 'Overlord' }] }));
-      expectScimError(res, 400, 'invalidValue');
-      expect(res.body.detail).to.include('ReadOnly').and.include('EnterpriseAdmin');
+    it('an app-role value the role map does not know is stored, gives no web role and is noted in the log (never a 400 Entra would count toward quarantine)', async () => {
+      const res = await h.scim.post('/Users', entraUser('role@contoso.com', { roles: [{ primary: 'True', value: 'Overlord' }] })).expect(201);
+      expect(res.body.roles).to.deep.equal([{ primary: true, value: 'Overlord' }]);
+      expect((await h.identity.store.users.get(h.connector.id, res.body.id))?.webRole).to.equal(null);
+      const [entry] = await h.identity.store.audit.list(h.connector.id, { operation: 'user.create', limit: 1 });
+      expect(JSON.parse(entry.detail!)).to.deep.include({ unmappedRoles: ['Overlord'] });
     });
     it('attributes= returns only the asked attributes plus id; excludedAttributes drops them', async () => {
       const created = (await h.scim.post('/Users', entraUser('proj@contoso.com'))).body;

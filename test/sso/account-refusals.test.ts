@@ -77,7 +77,7 @@ describeEachDatabase('Refusing an Entra account that may not sign in', (db) => {
   describe('what the matched user may do', () => {
     it('refuses a user deactivated through the store (403 user_inactive)', async () => {
       const person = await h.person();
-      await h.store.users.replace(h.connector.id, person.user!.id, { document: { ...person.user!.document, active: false } });
+      await h.runtime.users.update(h.connector, person.user!.id, 'user.deactivate', (u) => ({ ...u.document, active: false }), { actor: 'host' });
       const { browser, page } = await signIn(person.login);
       await expectRefused(h, browser, page, 'user_inactive');
       expect(page.body).to.include('deactivated');
@@ -100,7 +100,7 @@ describeEachDatabase('Refusing an Entra account that may not sign in', (db) => {
       const person = await h.person({ provision: { webRole: null } });
       const refused = await signIn(person.login);
       await expectRefused(h, refused.browser, refused.page, 'no_web_role');
-      await h.store.users.updateAccess(h.connector.id, person.user!.id, { webRole: 'ReadOnly' });
+      await h.runtime.users.setAccess(h.connector, person.user!.id, { webRole: 'ReadOnly' }, { actor: 'host' });
       const { page } = await signIn(person.login);
       expect(page.body).to.include('signed-in-user');
     });

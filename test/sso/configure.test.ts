@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { configureOidc, OidcSettingsError, redirectUri } from '../../lib/sso/configure.js';
 import { discoveryCacheFor } from '../../lib/sso/discovery-cache.js';
-import type { Connector } from '../../lib/store/types.js';
+import type { Connector } from '../../lib/model/types.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { TestBrowser } from './fixtures/browser.js';
 import { locationOf, MOUNT, RP_CLIENT_ID, RP_CLIENT_SECRET, startSsoHarness, TENANT, type SsoHarness } from './harness.js';

@@ -13,15 +13,14 @@ import { Writable } from 'node:stream';
 import type { ClientMetadata } from 'oidc-provider';
 import winston from 'winston';
 import { createAdminRouter } from '../../lib/admin/router.js';
-import { SecretBox } from '../../lib/crypto/secret-box.js';
-import { IdentityEvents, type LoginEvent } from '../../lib/events.js';
-import { resolveOptions, type IdentityConnectorOptions } from '../../lib/options.js';
-import type { Runtime } from '../../lib/runtime.js';
+import { IdentityEvents, type LoginEvent } from '../../lib/model/events.js';
+import { resolveOptions, type IdentityConnectorOptions } from '../../lib/runtime/options.js';
+import { createRuntime, type Runtime } from '../../lib/web/runtime.js';
 import { configureOidc } from '../../lib/sso/configure.js';
 import { requireLoginMethod } from '../../lib/sso/login-method.js';
 import { createSsoRouter } from '../../lib/sso/routes.js';
 import { IdentityStore } from '../../lib/store/index.js';
-import type { Connector, LoginMethod, StoredUser, WebRole } from '../../lib/store/types.js';
+import type { Connector, LoginMethod, StoredUser, WebRole } from '../../lib/model/types.js';
 import { escapeHtml } from '../../views/html.js';
 import { testKnex, uniquePrefix, type TestDatabase } from '../support/databases.js';
 import { TestBrowser, type Page } from './fixtures/browser.js';
@@ -117,7 +116,7 @@ export async function startSsoHarness(db: TestDatabase, overrides: Partial<Ident
   }, () => logger);
   const store = new IdentityStore(knex, options.tablePrefix, events);
   await store.migrate();
-  const runtime: Runtime = { store, options, events, secrets: new SecretBox(options.secretKey), logger };
+  const runtime = createRuntime(store, options);
   const loginEvents = { succeeded: [] as LoginEvent[], failed: [] as LoginEvent[] };
   events.on('login.succeeded', (e) => loginEvents.succeeded.push(e));
   events.on('login.failed', (e) => loginEvents.failed.push(e));
@@ -164,6 +163,8 @@ export async function startSsoHarness(db: TestDatabase, overrides: Partial<Ident
       active: o.active ?? true,
       displayName: o.displayName ?? o.userName.split('@')[0],
       emails: [{ type: 'work', value: o.userName, primary: true }],
+      // Consistent with the web role, so a later write through the user-write path keeps it.
+      ...(o.webRole === null ? {} : { roles: [{ value: o.webRole ?? 'User', primary: true }] }),
     },
     loginMethod: o.loginMethod ?? 'sso',
     webRole: o.webRole === undefined ? 'User' : o.webRole,

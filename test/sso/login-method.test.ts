@@ -51,7 +51,7 @@ describeEachDatabase('Enforcing the login method on the host\'s password route (
   it('follows an admin\'s switch of the user to builtin at once', async () => {
     const alice = await h.person();
     expect((await login().type('form').send({ email: alice.login })).status).to.equal(403);
-    await h.store.users.updateAccess(h.connector.id, alice.user!.id, { loginMethod: 'builtin' });
+    await h.runtime.users.setAccess(h.connector, alice.user!.id, { loginMethod: 'builtin' }, { actor: 'host' });
     expect((await login().type('form').send({ email: alice.login })).status).to.equal(200);
   });
 });

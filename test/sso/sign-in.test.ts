@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import express from 'express';
 import request from 'supertest';
 import { SecretBox } from '../../lib/crypto/secret-box.js';
-import { IdentityEvents } from '../../lib/events.js';
-import type { Runtime } from '../../lib/runtime.js';
+import { IdentityEvents } from '../../lib/model/events.js';
+import type { Runtime } from '../../lib/web/runtime.js';
 import { createSsoRouter } from '../../lib/sso/routes.js';
 import { IdentityStore } from '../../lib/store/index.js';
 import { describeEachDatabase } from '../support/databases.js';
@@ -139,7 +139,7 @@ describeEachDatabase('Signing in through Entra ID', (db) => {
 
     it('matches userName case-insensitively', async () => {
       const carol = await h.person({ provision: { externalId: null } });
-      await h.store.users.replace(h.connector.id, carol.user!.id, { document: { ...carol.user!.document, userName: carol.login.toUpperCase() } });
+      await h.runtime.users.update(h.connector, carol.user!.id, 'user.rename', (u) => ({ ...u.document, userName: carol.login.toUpperCase() }), { actor: 'host' });
       const page = await h.signIn(new TestBrowser(), h.url(`${MOUNT}/sso/login?connector=${h.connector.id}`), carol.login);
       expect(page.body).to.include('signed-in-user');
     });
@@ -155,8 +155,21 @@ describeEachDatabase('Signing in through Entra ID', (db) => {
       expect(page.body).to.include('signed-in-user');
       const user = await h.store.users.findByUserName(h.connector.id, dave.login);
       expect(user).to.include({ loginMethod: 'sso', externalId: dave.claims.oid, userName: dave.login, webRole: 'User', active: true });
-      const [created] = await h.store.audit.list(h.connector.id, { operation: 'jit-create', limit: 1 });
+      const [created] = await h.store.audit.list(h.connector.id, { operation: 'user.create', limit: 1 });
       expect(created).to.include({ actor: 'sso', outcome: 'success', resourceId: user!.id });
+    });
+
+    it('applies the connector\'s attribute rules as SCIM creation does: a missing required attribute refuses the account (jit_refused)', async () => {
+      await h.store.connectors.updateSettings(h.connector.id, { ssoJitProvisioning: true, requiredAttributes: ['name.familyName'] });
+      try {
+        const frank = await h.person({ provision: false, claims: { roles: ['User'] } });
+        const page = await h.signIn(new TestBrowser(), h.url(`${MOUNT}/sso/login?connector=${h.connector.id}`), frank.login);
+        expect(page.status).to.equal(403);
+        expect(page.body).to.include('jit_refused');
+        expect(await h.store.users.findByUserName(h.connector.id, frank.login)).to.equal(undefined);
+      } finally {
+        await h.store.connectors.updateSettings(h.connector.id, { requiredAttributes: [] });
+      }
     });
 
     it('gives a just-in-time user without an app role app access only (refused on the web)', async () => {

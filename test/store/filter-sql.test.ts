@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
-import { ScimError } from '../../lib/scim/errors.js';
+import { isStoreError, type StoreError } from '../../lib/store/errors.js';
 import { parseFilter } from '../../lib/scim/filter/parse.js';
 import { resolveFilter } from '../../lib/scim/filter/resolve.js';
-import { registryFor } from '../../lib/scim/schemas/registry.js';
-import { URN } from '../../lib/scim/schemas/urns.js';
+import { registryFor } from '../../lib/model/schemas/registry.js';
+import { URN } from '../../lib/model/schemas/urns.js';
 import { connectKnex } from '../../lib/store/connect.js';
 import { dialectOf, type StoreContext } from '../../lib/store/context.js';
 import { applyFilter, sortExpression } from '../../lib/store/filter-sql.js';
@@ -13,7 +13,7 @@ import { normalizeKey } from '../../lib/store/keys.js';
 import { migrateLatest, migrateRollbackAll } from '../../lib/store/migrate.js';
 import { projectUser } from '../../lib/store/project-user.js';
 import { tableNames } from '../../lib/store/tables.js';
-import type { ResourceDocument } from '../../lib/store/types.js';
+import type { ResourceDocument } from '../../lib/model/types.js';
 
 const DATABASES = [
   { name: 'SQLite', url: 'sqlite::memory:' },
@@ -276,10 +276,10 @@ for (const database of DATABASES) {
       const qb = knex(`${t.users} as u`);
       try {
         applyFilter(qb, resolveFilter(parseFilter('groups.$ref eq "x"'), registryFor('User')), 'User', ctx, 'u', connectorId);
-        expect.fail('expected a ScimError');
+        expect.fail('expected a StoreError');
       } catch (error) {
-        expect(error).to.be.instanceOf(ScimError);
-        expect((error as ScimError).scimType).to.equal('invalidFilter');
+        expect(isStoreError(error, 'invalid_query')).to.equal(true);
+        expect((error as StoreError).detail.scimType).to.equal('invalidFilter');
       }
     });
 

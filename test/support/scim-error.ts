@@ -1,15 +1,20 @@
 import { expect } from 'chai';
-import { ScimError } from '../../lib/scim/errors.js';
+import { toScimError } from '../../lib/scim/error-handler.js';
+import type { ScimError } from '../../lib/scim/errors.js';
 
-/** The ScimError a call throws; fails the test when it throws nothing or something else. */
+/**
+ * What a client would get for the error a call throws, mapped as the SCIM error handler maps
+ * it (model and policy errors included); fails the test when it throws nothing or a 500.
+ */
 export function scimErrorOf(run: () => unknown): ScimError {
   try {
     run();
   } catch (error) {
-    if (error instanceof ScimError) return error;
+    const mapped = toScimError(error);
+    if (mapped.status < 500) return mapped;
     throw error;
   }
-  throw new Error('expected a ScimError');
+  throw new Error('expected a refusal');
 }
 
 /** The call fails with 400, this scimType, and a detail equal to (string) or matching (RegExp) the given one. */

@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 import supertest from 'supertest';
 import winston from 'winston';
 import { createIdentityConnector, type IdentityConnector } from '../../lib/index.js';
-import type { Connector } from '../../lib/store/types.js';
+import type { Connector } from '../../lib/model/types.js';
 import { testKnex, uniquePrefix, type TestDatabase } from './databases.js';
 
 export const SECRET_KEY = 'test-secret-key-that-is-long-enough-0123456789';

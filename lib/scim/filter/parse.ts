@@ -4,7 +4,7 @@
  * may hold almost anything), so there is no separate tokenizer pass.
  */
 import { invalidFilter, invalidPath, type ScimError } from '../errors.js';
-import type { AttrPath, CompareOperator, Filter, FilterValue } from './ast.js';
+import type { AttrPath, CompareOperator, Filter, FilterValue } from '../../model/filter.js';
 
 export interface FilterLimits {
   maxLength?: number;

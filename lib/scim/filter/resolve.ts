@@ -4,9 +4,9 @@
  * here so that the SQL compiler only ever sees filters it can answer.
  */
 import { invalidFilter } from '../errors.js';
-import { leaf, type ResolvedAttribute, type SchemaRegistry } from '../schemas/registry.js';
-import type { AttributeDef } from '../schemas/types.js';
-import type { AttrPath, CompareOperator, Filter, FilterValue } from './ast.js';
+import { leaf, type ResolvedAttribute, type SchemaRegistry } from '../../model/schemas/registry.js';
+import type { AttributeDef } from '../../model/schemas/types.js';
+import type { AttrPath, CompareOperator, Filter, FilterValue } from '../../model/filter.js';
 
 const ORDERING = new Set<CompareOperator>(['gt', 'ge', 'lt', 'le']);
 const SUBSTRING = new Set<CompareOperator>(['co', 'sw', 'ew']);

@@ -1,19 +1,17 @@
 import { isDeepStrictEqual } from 'node:util';
 import { invalidPath, invalidValue, mutability, noTarget } from '../errors.js';
-import type { SchemaRegistry } from '../schemas/registry.js';
-import type { SchemaDef } from '../schemas/types.js';
-import type { MembershipChange, ResourceDocument } from '../../store/types.js';
-import { normalizeResource } from '../validate/normalize.js';
-import { isObject, keyIn } from '../validate/values.js';
+import type { DocumentRules } from '../../model/settings.js';
+import type { SchemaRegistry } from '../../model/schemas/registry.js';
+import type { SchemaDef } from '../../model/schemas/types.js';
+import type { MembershipChange, ResourceDocument } from '../../model/types.js';
+import { normalizeResource } from '../../model/validate/normalize.js';
+import { isObject, keyIn } from '../../model/validate/values.js';
 import { applyToAttribute } from './attribute-ops.js';
 import { membershipChange } from './members.js';
 import { resolveTarget, type PatchTarget } from './paths.js';
 import { readOperations, type PatchOperation, type PatchOpName } from './request.js';
 
-export interface PatchOptions {
-  allowExtensionPassthrough: boolean;
-  acceptPassword: boolean;
-}
+export type PatchOptions = DocumentRules;
 
 export interface PatchResult {
   /** The patched document, normalised and validated like a PUT body. */

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { noTarget } from '../errors.js';
-import type { ResourceDocument } from '../../store/types.js';
-import { childObject, isObject, isOpenValue, keyIn, normalizeElement, normalizeValue } from '../validate/values.js';
+import type { ResourceDocument } from '../../model/types.js';
+import { childObject, isObject, isOpenValue, keyIn, normalizeElement, normalizeValue } from '../../model/validate/values.js';
 import { elementFromFilter, matchesExample, matchesFilter } from './match.js';
 import type { PatchTarget } from './paths.js';
 import type { PatchOpName } from './request.js';

@@ -1,8 +1,8 @@
 import { invalidFilter } from '../errors.js';
-import type { AttrPath, CompareOperator, Filter, FilterValue } from '../filter/ast.js';
-import { findByName, leaf } from '../schemas/registry.js';
-import type { AttributeDef } from '../schemas/types.js';
-import { isObject } from '../validate/values.js';
+import type { AttrPath, CompareOperator, Filter, FilterValue } from '../../model/filter.js';
+import { findByName, leaf } from '../../model/schemas/registry.js';
+import type { AttributeDef } from '../../model/schemas/types.js';
+import { isObject } from '../../model/validate/values.js';
 
 /**
  * Value-selection filters of PATCH paths (`emails[type eq "work"]`), evaluated against the

@@ -1,7 +1,7 @@
 import { invalidFilter, invalidPath, invalidValue } from '../errors.js';
-import type { Filter } from '../filter/ast.js';
-import type { MemberInput, MembershipChange } from '../../store/types.js';
-import { isObject, keyIn } from '../validate/values.js';
+import type { Filter } from '../../model/filter.js';
+import type { MemberInput, MembershipChange } from '../../model/types.js';
+import { isObject, keyIn } from '../../model/validate/values.js';
 import type { PatchTarget } from './paths.js';
 import type { PatchOpName } from './request.js';
 

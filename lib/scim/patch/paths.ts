@@ -1,8 +1,8 @@
 import { invalidPath } from '../errors.js';
-import type { AttrPath, Filter } from '../filter/ast.js';
+import type { AttrPath, Filter } from '../../model/filter.js';
 import { parsePatchPath } from '../filter/parse.js';
 import { resolveFilter } from '../filter/resolve.js';
-import type { ResolvedAttribute, SchemaRegistry } from '../schemas/registry.js';
+import type { ResolvedAttribute, SchemaRegistry } from '../../model/schemas/registry.js';
 
 /** What a PATCH path names (RFC 7644 §3.5.2 `path` = attrPath / valuePath [subAttr]). */
 export interface PatchTarget {

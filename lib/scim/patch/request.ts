@@ -1,6 +1,6 @@
 import { invalidPath, invalidSyntax, invalidValue } from '../errors.js';
-import { URN } from '../schemas/urns.js';
-import { isObject, keyIn } from '../validate/values.js';
+import { URN } from '../../model/schemas/urns.js';
+import { isObject, keyIn } from '../../model/validate/values.js';
 
 export type PatchOpName = 'add' | 'remove' | 'replace';
 

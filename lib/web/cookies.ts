@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import type { ResolvedOptions } from '../options.js';
+import type { ResolvedOptions } from '../runtime/options.js';
 
 /**
  * Reads and writes the connector's own cookies without cookie-parser: the host may or may not

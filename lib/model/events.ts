@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Connector, ScimToken, StoredGroup, StoredUser } from './store/types.js';
+import type { Connector, ScimToken, StoredGroup, StoredUser } from './types.js';
 
 export interface LoginEvent {
   connectorId: string | null;

@@ -1,5 +1,5 @@
-import type { Filter } from '../scim/filter/ast.js';
-import type { ResolvedAttribute } from '../scim/schemas/registry.js';
+import type { Filter } from './filter.js';
+import type { ResolvedAttribute } from './schemas/registry.js';
 
 export const WEB_ROLES = ['ReadOnly', 'User', 'Admin', 'EnterpriseAdmin'] as const;
 export type WebRole = (typeof WEB_ROLES)[number];

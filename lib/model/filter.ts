@@ -2,7 +2,7 @@
  * The RFC 7644 §3.4.2.2 filter as a tree. Paths are as written by the client (`raw`) and,
  * once resolved against the schemas, carry the canonical attribute (see resolve.ts).
  */
-import type { ResolvedAttribute } from '../schemas/registry.js';
+import type { ResolvedAttribute } from './schemas/registry.js';
 
 export type CompareOperator = 'eq' | 'ne' | 'co' | 'sw' | 'ew' | 'gt' | 'ge' | 'lt' | 'le';
 export type FilterValue = string | number | boolean | null;

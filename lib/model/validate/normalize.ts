@@ -1,14 +1,16 @@
-import { invalidSyntax, invalidValue } from '../errors.js';
+import { InvalidInput, invalidInput } from '../errors.js';
 import { leaf, type ResolvedAttribute, type SchemaRegistry } from '../schemas/registry.js';
-import type { ResourceDocument } from '../../store/types.js';
+import type { DocumentRules } from '../settings.js';
+import type { ResourceDocument } from '../types.js';
 import { validateDocument } from './ajv-schema.js';
 import { childObject, isObject, isOpenValue, keyIn, normalizeValue } from './values.js';
 
-export interface NormalizeOptions {
-  /** Keep attributes of undeclared extension URNs as sent (else 400 invalidValue). */
-  allowExtensionPassthrough: boolean;
-  /** Keep writeOnly `password` for the caller to hash (else it is dropped). */
-  acceptPassword: boolean;
+/**
+ * `allowExtensionPassthrough`: keep attributes of undeclared extension URNs as sent (else 400
+ * invalidValue). `acceptPassword`: keep writeOnly `password` for the caller to hash (else it is
+ * dropped) — the only place that decides it.
+ */
+export interface NormalizeOptions extends DocumentRules {
   /** POST and PUT bodies follow the same rules (RFC 7644 §3.3, §3.5.1); PATCH results use 'replace'. */
   mode: 'create' | 'replace';
 }
@@ -19,7 +21,7 @@ export interface NormalizeOptions {
  * attributes dropped, then types checked against the schema definitions.
  */
 export function normalizeResource(registry: SchemaRegistry, body: unknown, options: NormalizeOptions): ResourceDocument {
-  if (!isObject(body)) throw invalidSyntax('The request body must be a JSON object');
+  if (!isObject(body)) throw new InvalidInput('invalidSyntax', 'The request body must be a JSON object');
   const attributes: ResourceDocument = {};
   for (const [key, value] of Object.entries(body)) placeAttribute(registry, attributes, key, value, options);
   const document = { schemas: schemasPresent(registry, attributes), ...attributes };
@@ -37,14 +39,14 @@ function placeAttribute(registry: SchemaRegistry, document: ResourceDocument, ke
   if (schema) {
     // `"urn:…:enterprise:2.0:User": {"department": "x"}`
     if (value === null || value === undefined) return;
-    if (!isObject(value)) throw invalidValue(`'${schema.id}' must be an object of attributes`);
+    if (!isObject(value)) throw invalidInput(`'${schema.id}' must be an object of attributes`);
     for (const [name, inner] of Object.entries(value)) placeResolved(document, registry.resolveIn(schema, name), inner, options);
     return;
   }
   // `"urn:…:enterprise:2.0:User:department": "x"`
   if (registry.splitUrn(key)) return placeResolved(document, registry.resolve(key), value, options);
 
-  if (!options.allowExtensionPassthrough) throw invalidValue(`Attribute '${key}' belongs to an undeclared schema extension`);
+  if (!options.allowExtensionPassthrough) throw invalidInput(`Attribute '${key}' belongs to an undeclared schema extension`);
   document[key] = value;
 }
 
@@ -82,7 +84,7 @@ function assertSinglePrimary(registry: SchemaRegistry, document: ResourceDocumen
     for (const attribute of schema.attributes.filter((a) => a.multiValued)) {
       const values = container[attribute.name];
       const primaries = Array.isArray(values) ? values.filter((v) => isObject(v) && v.primary === true).length : 0;
-      if (primaries > 1) throw invalidValue(`At most one value of '${attribute.name}' may be primary`);
+      if (primaries > 1) throw invalidInput(`At most one value of '${attribute.name}' may be primary`);
     }
   }
 }

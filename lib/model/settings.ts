@@ -1,5 +1,5 @@
-import { assertKnownUserPath } from './user-policy.js';
-import { isWebRole, WEB_ROLES, type ConnectorSettings, type WebRole } from '../store/types.js';
+import { USER_REGISTRY } from './schemas/registry.js';
+import { isWebRole, WEB_ROLES, type ConnectorSettings, type WebRole } from './types.js';
 
 export const DEFAULT_SETTINGS: ConnectorSettings = {
   groupsEnabled: true,
@@ -79,7 +79,7 @@ export function mergeSettings(current: ConnectorSettings, patch: unknown): Conne
 function attributePaths(setting: string, value: unknown): string[] {
   if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new SettingsError(`${setting} must be a list of user attribute paths`);
   for (const path of value as string[]) {
-    try { assertKnownUserPath(path); } catch { throw new SettingsError(`${setting}: "${path}" is not an attribute of the User schema or its extensions`); }
+    if (!USER_REGISTRY.resolve(path)) throw new SettingsError(`${setting}: "${path}" is not an attribute of the User schema or its extensions`);
   }
   return value as string[];
 }
@@ -92,3 +92,14 @@ export function parseStoredSettings(json: string): ConnectorSettings {
 export class SettingsError extends Error {
   constructor(message: string) { super(message); this.name = 'SettingsError'; }
 }
+
+/** What a connector's settings say about resource documents: the options of normalisation and PATCH. */
+export interface DocumentRules {
+  allowExtensionPassthrough: boolean;
+  acceptPassword: boolean;
+}
+
+export const documentRules = (settings: ConnectorSettings): DocumentRules => ({
+  allowExtensionPassthrough: settings.allowExtensionPassthrough,
+  acceptPassword: settings.acceptPassword,
+});

@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
 import type { Request, Response } from 'express';
 import type { Logger } from 'winston';
-import { DEFAULT_TABLE_PREFIX, isValidTablePrefix } from './store/tables.js';
-import type { StoredUser } from './store/types.js';
+import { DEFAULT_TABLE_PREFIX, isValidTablePrefix } from '../store/tables.js';
+import type { StoredUser } from '../model/types.js';
 
 export interface IdentityConnectorOptions {
   /** The host's Knex instance (mysql2 or better-sqlite3). */

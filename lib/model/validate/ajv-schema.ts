@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject, type SchemaObject, type ValidateFunction } from 'ajv';
 import formatsModule from 'ajv-formats';
-import { invalidValue } from '../errors.js';
+import { invalidInput } from '../errors.js';
 import { COMMON_ATTRIBUTES } from '../schemas/definitions.js';
 import type { SchemaRegistry } from '../schemas/registry.js';
 import type { AttributeDef, AttributeType, SchemaDef } from '../schemas/types.js';
@@ -75,7 +75,7 @@ export function validateDocument(registry: SchemaRegistry, document: Record<stri
     validate = ajv.compile(ajvSchemaFor(registry));
     compiled.set(registry, validate);
   }
-  if (!validate(document)) throw invalidValue(describe(validate.errors![0]));
+  if (!validate(document)) throw invalidInput(describe(validate.errors![0]));
 }
 
 const TYPE_NAMES: Record<string, string> = { array: 'an array', object: 'an object', number: 'a number', integer: 'an integer' };

@@ -1,0 +1,50 @@
+/**
+ * The admin API's JSON shapes: what its routes answer and what the admin page renders, so
+ * the page (views/) and the API (lib/admin/) share one contract without importing each other.
+ */
+import type { AuditEvent, ConnectorSettings, ScimToken, StoredUser } from './types.js';
+
+/**
+ * How the admin API sends a stored record: dates as ISO strings (what res.json would make of
+ * them anyway), so the page renderer and API clients get the same shape the type promises.
+ */
+export type Wire<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
+
+export const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+/** A connector as admins see it: whether a client secret is stored, never the secret. */
+export interface AdminConnector {
+  id: string;
+  organizationId: string;
+  name: string;
+  /** Entra's "Tenant URL" (one for every connector: the token picks the connector). */
+  scimUrl: string;
+  /** What to register in Entra under Authentication → Web → Redirect URIs. */
+  redirectUri: string;
+  oidc: { issuer: string | null; clientId: string | null; tenantId: string | null; hasClientSecret: boolean };
+  settings: ConnectorSettings;
+  defaultGroupId: string | null;
+  liveTokenCount: number;
+}
+
+export interface AdminGroup { id: string; displayName: string }
+
+export interface AdminUserSummary {
+  id: string;
+  connectorId: string;
+  userName: string;
+  displayName: string | null;
+  externalId: string | null;
+  active: boolean;
+  loginMethod: StoredUser['loginMethod'];
+  webRole: StoredUser['webRole'];
+}
+
+/**
+ * A token as admins see it: never its value or hash, only the short prefix to recognise it by;
+ * `live` = accepted by the SCIM endpoint now (neither revoked nor expired).
+ */
+export type AdminToken = Omit<Wire<ScimToken>, 'connectorId'> & { live: boolean };
+
+/** An event of the provisioning log; the connector is the one in the URL. */
+export type AdminAuditEvent = Omit<Wire<AuditEvent>, 'connectorId'>;

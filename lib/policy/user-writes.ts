@@ -1,0 +1,139 @@
+import { PolicyRefusal } from '../model/errors.js';
+import { USER_REGISTRY } from '../model/schemas/registry.js';
+import { documentRules } from '../model/settings.js';
+import type { Connector, LoginMethod, ResourceDocument, StoredUser, UserWrite, WebRole } from '../model/types.js';
+import { normalizeResource } from '../model/validate/normalize.js';
+import { StoreError } from '../store/errors.js';
+import type { IdentityStore } from '../store/index.js';
+import type { ReadOptions } from '../store/users.js';
+import { changedAttributes, type AuditContext, type AuditWriter } from './audit.js';
+import { defaultLoginMethod } from './default-login-method.js';
+import { hashPassword } from './password.js';
+import { decideWebRole } from './roles.js';
+import { applyUserPolicy } from './user-policy.js';
+
+/** How a write may proceed: If-Match's version, and what the answer needs read back. */
+export interface WriteOptions {
+  expectedVersion?: number;
+  read?: Omit<ReadOptions, 'forUpdate'>;
+}
+
+/** What only the host or an admin decides on creation (SCIM and SSO leave these to the rules). */
+export interface CreateOptions extends WriteOptions {
+  loginMethod?: LoginMethod;
+  /** A built-in login password, hashed here; SCIM's `password` attribute goes by `acceptPassword`. */
+  password?: string;
+  protected?: boolean;
+}
+
+/** A change to the platform's columns of a user (admin toggles, CLI recovery). */
+export interface AccessChange {
+  loginMethod?: LoginMethod;
+  webRole?: WebRole | null;
+  protected?: boolean;
+  password?: string | null;
+}
+
+/**
+ * The one path every user write takes — SCIM POST/PUT/PATCH/DELETE, SSO just-in-time creation,
+ * admin changes and the host's own code — so each decision is made once, here:
+ * normalisation against the schemas, the connector's rules (required attributes, allowed
+ * values, create-only attributes, immutable userName, protected users), the login-method default,
+ * the web role from roles and password hashing. The store then takes decided values. A write
+ * reads its locked row once, and its audit row commits in the same transaction.
+ */
+export class UserWrites {
+  constructor(private readonly audit: AuditWriter) {}
+
+  /** Creates a user from a client's resource body (or an internally built one). */
+  async create(connector: Connector, body: unknown, context: AuditContext, options: CreateOptions = {}): Promise<StoredUser> {
+    const document = normalizeResource(USER_REGISTRY, body, { mode: 'create', ...documentRules(connector.settings) });
+    const { write, unmappedRoles } = await this.decide(connector, document);
+    if (options.password) write.passwordHash = await hashPassword(options.password);
+    const loginMethod = options.loginMethod ?? defaultLoginMethod(connector);
+    return this.audit.change(context, async (tx) => {
+      const user = await tx.users.create(connector.id, { ...write, loginMethod, protected: options.protected }, options.read);
+      return { value: user, record: userRecord(user, 'user.create', { userName: user.userName, loginMethod, webRole: user.webRole, ...unmapped(unmappedRoles) }) };
+    });
+  }
+
+  /** PUT: the body replaces the document. */
+  replace(connector: Connector, id: string, body: unknown, context: AuditContext, options: WriteOptions = {}): Promise<StoredUser> {
+    const document = normalizeResource(USER_REGISTRY, body, { mode: 'replace', ...documentRules(connector.settings) });
+    return this.update(connector, id, 'user.replace', () => document, context, options);
+  }
+
+  /**
+   * A change computed from the locked current document (PATCH: the SCIM engine applies the
+   * operations; it answers undefined when nothing changes, and then nothing is written).
+   */
+  update(connector: Connector, id: string, operation: string, change: (current: StoredUser) => ResourceDocument | undefined, context: AuditContext, options: WriteOptions = {}): Promise<StoredUser> {
+    return this.audit.change(context, async (tx) => {
+      const current = await this.locked(tx, connector, id, options);
+      const next = change(current);
+      if (!next) return { value: current, record: userRecord(current, operation, { changed: [] }) };
+      const { write, unmappedRoles } = await this.decide(connector, next, current.document);
+      const user = await tx.users.write(current, write, options.read);
+      return { value: user, record: userRecord(user, operation, { changed: changedAttributes(current.document, write.document), ...unmapped(unmappedRoles) }) };
+    });
+  }
+
+  /** DELETE: removes the user, or deactivates it where the connector's deleteMode says so. */
+  delete(connector: Connector, id: string, context: AuditContext, options: WriteOptions = {}): Promise<void> {
+    return this.audit.change(context, async (tx) => {
+      const current = await this.locked(tx, connector, id, options);
+      if (connector.settings.deleteMode === 'deactivate') {
+        await tx.users.write(current, { document: { ...current.document, active: false } });
+        return { value: undefined, record: userRecord(current, 'user.delete', { deleteMode: 'deactivate' }) };
+      }
+      await tx.users.delete(connector.id, id);
+      return { value: undefined, record: userRecord(current, 'user.delete', { userName: current.userName }) };
+    });
+  }
+
+  /**
+   * Changes the platform's columns. Protected users are protected from provisioning, not from
+   * the platform's own admins, so this path does not refuse them.
+   */
+  setAccess(connector: Connector, id: string, change: AccessChange, context: AuditContext, operation = 'user.access'): Promise<StoredUser> {
+    return this.audit.change(context, async (tx) => {
+      const current = await tx.users.lock(connector.id, id);
+      if (!current) throw new StoreError('not_found', `user ${id} not found`);
+      const { password, ...columns } = change;
+      const write: Omit<UserWrite, 'document'> = { ...columns };
+      if (password !== undefined) write.passwordHash = password === null ? null : await hashPassword(password);
+      const user = await tx.users.setAccess(current, write);
+      const shown = Object.fromEntries(Object.entries(columns).map(([k, v]) => [k, { from: current[k as keyof typeof columns], to: v }]));
+      return { value: user, record: userRecord(user, operation, { ...shown, ...(password !== undefined ? { password: 'changed' } : {}) }) };
+    });
+  }
+
+  /** The row a write applies to, locked, at the version If-Match names; protected users are refused. */
+  private async locked(tx: IdentityStore, connector: Connector, id: string, options: WriteOptions): Promise<StoredUser> {
+    const current = await tx.users.lock(connector.id, id, options.read);
+    if (!current) throw new StoreError('not_found', `user ${id} not found`);
+    // IFS Ultimo / Systam: protected users (Organization Owners) are the platform's, not Entra's.
+    if (current.protected) throw new PolicyRefusal('protected', `user ${id} is protected by the platform and cannot be changed through provisioning`);
+    if (options.expectedVersion !== undefined && options.expectedVersion !== current.version) {
+      throw new StoreError('version_mismatch', `user ${id} changed since version ${options.expectedVersion}`, { current: current.version });
+    }
+    return current;
+  }
+
+  /** The connector's rules over a normalised document, then the values the store takes. */
+  private async decide(connector: Connector, document: ResourceDocument, previous?: ResourceDocument): Promise<{ write: UserWrite; unmappedRoles: string[] }> {
+    const { password, ...rest } = applyUserPolicy(connector.settings, document, previous);
+    const roles = decideWebRole(rest.roles, connector.settings);
+    const write: UserWrite = { document: rest, webRole: roles.webRole };
+    // normalizeResource kept `password` only if the connector accepts it.
+    if (typeof password === 'string' && password !== '') write.passwordHash = await hashPassword(password);
+    return { write, unmappedRoles: roles.unmapped };
+  }
+}
+
+const userRecord = (user: StoredUser, operation: string, detail: Record<string, unknown>) => ({
+  connectorId: user.connectorId, operation, resourceType: 'User', resourceId: user.id, detail,
+});
+
+/** An app-role value the role map does not know gives no web role; the log says so. */
+const unmapped = (values: string[]) => (values.length ? { unmappedRoles: values } : {});

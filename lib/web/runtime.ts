@@ -1,0 +1,26 @@
+import type { Logger } from 'winston';
+import { SecretBox } from '../crypto/secret-box.js';
+import type { IdentityEvents } from '../model/events.js';
+import { AuditWriter } from '../policy/audit.js';
+import { UserWrites } from '../policy/user-writes.js';
+import type { ResolvedOptions } from '../runtime/options.js';
+import type { IdentityStore } from '../store/index.js';
+
+/** What every router, middleware and command of the connector is built from. */
+export interface Runtime {
+  store: IdentityStore;
+  options: ResolvedOptions;
+  events: IdentityEvents;
+  secrets: SecretBox;
+  logger: Logger;
+  /** The provisioning log's one writer. */
+  audit: AuditWriter;
+  /** The one path of every user write. */
+  users: UserWrites;
+}
+
+/** The one place a Runtime is assembled (the connector and the CLI both use it). */
+export function createRuntime(store: IdentityStore, options: ResolvedOptions): Runtime {
+  const audit = new AuditWriter(store, options.logger);
+  return { store, options, events: store.events, secrets: new SecretBox(options.secretKey), logger: options.logger, audit, users: new UserWrites(audit) };
+}
