@@ -3,7 +3,7 @@ import { asyncRoute } from '../web/http.js';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Runtime } from '../web/runtime.js';
-import { clearCookie, readCookies, setCookie } from '../web/cookies.js';
+import { readCookies, setCookie } from '../web/cookies.js';
 
 export const CSRF_HEADER = 'X-CSRF-Token';
 export const CSRF_COOKIE = 'idc_admin_csrf';
@@ -80,11 +80,6 @@ export function csrfProtection(runtime: Runtime): { issue: RequestHandler; verif
   });
 
   return { issue, verify };
-}
-
-/** Drops the CSRF cookie (e.g. when the host signs the admin out). */
-export function clearCsrfCookie(runtime: Runtime, res: Response): void {
-  clearCookie(res, runtime.options, CSRF_COOKIE, { path: `${runtime.options.mountPath}/admin`, sameSite: 'strict' });
 }
 
 const hasBody = (req: Request) => Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;

@@ -9,11 +9,11 @@ export type LoginMethod = (typeof LOGIN_METHODS)[number];
 export const isWebRole = (v: unknown): v is WebRole => typeof v === 'string' && (WEB_ROLES as readonly string[]).includes(v);
 export const isLoginMethod = (v: unknown): v is LoginMethod => typeof v === 'string' && (LOGIN_METHODS as readonly string[]).includes(v);
 
-/** Per-connector behaviour from the seeds; every field has a default (see policy/settings.ts). */
+/** Per-connector behaviour from the platform guides; every field has a default (see model/settings.ts). */
 export interface ConnectorSettings {
-  /** Seed 003 refuses groups: then /Groups answers a SCIM error and discovery leaves Group out. */
+  /** IFS Ultimo refuses groups: then /Groups answers a SCIM error and discovery leaves Group out. */
   groupsEnabled: boolean;
-  /** Seed 001 names provisioned groups `[SCIM] <displayName>`. */
+  /** Staffbase names provisioned groups `[SCIM] <displayName>`. */
   groupDisplayNamePrefix: string;
   /** Attributes of undeclared extension schemas are kept (true) or refused with 400 (false). */
   allowExtensionPassthrough: boolean;
@@ -21,19 +21,19 @@ export interface ConnectorSettings {
   acceptPassword: boolean;
   /** Entra app-role value → web access role. Values not listed are refused with 400. */
   roleMap: Record<string, WebRole>;
-  /** What DELETE does: remove the row, or only deactivate it (seed 001 supports both). */
+  /** What DELETE does: remove the row, or only deactivate it (Staffbase supports both). */
   deleteMode: 'delete' | 'deactivate';
   /** Claims tried, in order, to match a sign-in to a user's userName when `oid` finds none. */
   ssoMatchClaims: Array<'preferred_username' | 'upn' | 'email'>;
   /** Create an unknown user at first sign-in (off by default). */
   ssoJitProvisioning: boolean;
-  /** User attributes that must be present (seed 002: name.givenName, name.familyName; seed 000: emails). */
+  /** User attributes that must be present (the modelled platform: name.givenName, name.familyName; Systam: emails). */
   requiredAttributes: string[];
-  /** Accepted values per attribute path (seed 000: emails.type work/other; seed 002: userType Premium/Standard). */
+  /** Accepted values per attribute path (Systam: emails.type work/other; the modelled platform: userType Premium/Standard). */
   allowedValues: Record<string, string[]>;
-  /** Attributes set on creation and kept afterwards (seed 001: locale). */
+  /** Attributes set on creation and kept afterwards (Staffbase: locale). */
   createOnlyAttributes: string[];
-  /** userName never changes after insert (seed 003). */
+  /** userName never changes after insert (IFS Ultimo). */
   userNameImmutable: boolean;
 }
 

@@ -3,7 +3,7 @@ import { USER_REGISTRY, type ResolvedAttribute } from '../model/schemas/registry
 import type { ConnectorSettings, ResourceDocument } from '../model/types.js';
 
 /**
- * The seeds' per-connector rules for user documents, applied after validation and before the
+ * The platform guides' per-connector rules for user documents, applied after validation and before the
  * store write: which attributes must be present, which values a multi-valued attribute's
  * `type` (or any string attribute) may take, what is kept from creation on, and whether
  * userName may change after insert.
@@ -42,9 +42,9 @@ const present = (v: unknown) => v !== '' && !(Array.isArray(v) && v.length === 0
 export function applyUserPolicy(settings: UserPolicySettings, document: ResourceDocument, previous?: ResourceDocument): ResourceDocument {
   const doc = structuredClone(document);
   if (previous) {
-    // Seed 003: userName comes from the UPN at insert and is never changed afterwards.
+    // IFS Ultimo: userName comes from the UPN at insert and is never changed afterwards.
     if (settings.userNameImmutable) doc.userName = previous.userName;
-    // Seed 001: e.g. locale is applied only on creation; later values are the platform's.
+    // Staffbase: e.g. locale is applied only on creation; later values are the platform's.
     for (const path of settings.createOnlyAttributes) copyAttribute(previous, doc, path);
   }
   for (const path of settings.requiredAttributes) {

@@ -112,7 +112,7 @@ export class UserWrites {
   private async locked(tx: IdentityStore, connector: Connector, id: string, options: WriteOptions): Promise<StoredUser> {
     const current = await tx.users.lock(connector.id, id, options.read);
     if (!current) throw new StoreError('not_found', `user ${id} not found`);
-    // IFS Ultimo / Systam: protected users (Organization Owners) are the platform's, not Entra's.
+    // Systam: protected users (Organization Owners) are the platform's, not Entra's.
     if (current.protected) throw new PolicyRefusal('protected', `user ${id} is protected by the platform and cannot be changed through provisioning`);
     if (options.expectedVersion !== undefined && options.expectedVersion !== current.version) {
       throw new StoreError('version_mismatch', `user ${id} changed since version ${options.expectedVersion}`, { current: current.version });

@@ -66,7 +66,7 @@ export function groupsRouter(runtime: Runtime, at: Locations): Router {
   const { store, options, audit } = runtime;
   const router = Router();
 
-  // Seed 003 provisions users only: every /Groups call is refused clearly.
+  // IFS Ultimo provisions users only: every /Groups call is refused clearly.
   router.use((req: Request, _res: Response, next: NextFunction) => {
     if (!principal(req).connector.settings.groupsEnabled) return next(new ScimError(403, 'this connector does not provision groups (groupsEnabled is false); remove group provisioning from the Entra application'));
     next();

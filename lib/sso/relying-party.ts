@@ -90,10 +90,6 @@ export class RelyingParty {
     return oidc.buildEndSessionUrl(configured.value, { post_logout_redirect_uri: postLogoutRedirectUri });
   }
 
-  invalidate(connectorId?: string): void {
-    this.discovery.invalidate(connectorId);
-  }
-
   private async configuration(connector: Connector): Promise<Outcome<oidc.Configuration>> {
     const { issuer, clientId, hasClientSecret } = connector.oidc;
     if (!issuer || !clientId || !hasClientSecret) return failure(refuse('sso_not_configured'));

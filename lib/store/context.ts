@@ -23,11 +23,6 @@ export function isUniqueViolation(error: unknown): boolean {
   return e?.code === 'ER_DUP_ENTRY' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
-export function isForeignKeyViolation(error: unknown): boolean {
-  const e = error as { code?: string };
-  return e?.code === 'ER_NO_REFERENCED_ROW_2' || e?.code === 'ER_NO_REFERENCED_ROW' || e?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
-}
-
 export const toDate = (ms: unknown): Date => new Date(Number(ms));
 export const toDateOrNull = (ms: unknown): Date | null => (ms === null || ms === undefined ? null : new Date(Number(ms)));
 export const toBool = (v: unknown): boolean => v === true || v === 1 || v === '1';

@@ -37,7 +37,6 @@ export class IdentityStore {
     this.audit = new AuditStore(ctx);
   }
 
-  get dialect() { return dialectOf(this.knex); }
   get tables(): TableNames { return tableNames(this.tablePrefix); }
 
   async transaction<T>(fn: (tx: IdentityStore) => Promise<T>): Promise<T> {

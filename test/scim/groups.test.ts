@@ -169,7 +169,7 @@ describeEachDatabase('SCIM Groups', (db) => {
 });
 
 describeEachDatabase('Per-connector group settings', (db) => {
-  describe('groups disabled (seed 003: users only)', () => {
+  describe('groups disabled (IFS Ultimo: users only)', () => {
     let h: ScimHarness;
     before(async () => { h = await startScimHarness(db, { settings: { groupsEnabled: false } }); });
     after(async () => { await h.close(); });
@@ -190,7 +190,7 @@ describeEachDatabase('Per-connector group settings', (db) => {
     });
   });
 
-  describe('display-name prefix (seed 001: "[SCIM] <displayName>")', () => {
+  describe('display-name prefix (Staffbase: "[SCIM] <displayName>")', () => {
     let h: ScimHarness;
     before(async () => { h = await startScimHarness(db, { settings: { groupDisplayNamePrefix: '[SCIM] ' } }); });
     after(async () => { await h.close(); });

@@ -7,7 +7,7 @@ import { entraUser, startScimHarness, type ScimHarness } from '../support/scim-h
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
 describeEachDatabase('Per-connector user policies', (db) => {
-  describe('protected users (seed 000: Organization Owners)', () => {
+  describe('protected users (Systam: Organization Owners)', () => {
     let h: ScimHarness;
     before(async () => { h = await startScimHarness(db); });
     after(async () => { await h.close(); });
@@ -30,7 +30,7 @@ describeEachDatabase('Per-connector user policies', (db) => {
     });
   });
 
-  describe('deleteMode "deactivate" (seed 001: disable instead of delete)', () => {
+  describe('deleteMode "deactivate" (Staffbase: disable instead of delete)', () => {
     let h: ScimHarness;
     before(async () => { h = await startScimHarness(db, { settings: { deleteMode: 'deactivate' } }); });
     after(async () => { await h.close(); });
@@ -54,23 +54,23 @@ describeEachDatabase('Per-connector user policies', (db) => {
     });
     after(async () => { await h.close(); });
 
-    it('a required attribute that is missing answers 400 naming it (seed 002: first and last name)', async () => {
+    it('a required attribute that is missing answers 400 naming it (the modelled platform: first and last name)', async () => {
       const body = entraUser('noname@contoso.com');
       delete (body.name as Record<string, unknown>).familyName;
       const res = await h.scim.post('/Users', body);
       expect(res.status).to.equal(400);
       expect(res.body.detail).to.equal('name.familyName is required by this connector');
     });
-    it('only work and other email types are accepted (seed 000)', async () => {
+    it('only work and other email types are accepted (Systam)', async () => {
       const res = await h.scim.post('/Users', entraUser('home@contoso.com', { emails: [{ type: 'home', value: 'home@contoso.com' }] }));
       expect(res.status).to.equal(400);
       expect(res.body.detail).to.include('emails.type "home"').and.include('work, other');
     });
-    it('userType must be Premium or Standard (seed 002)', async () => {
+    it('userType must be Premium or Standard (the modelled platform)', async () => {
       expect((await h.scim.post('/Users', entraUser('premium@contoso.com', { userType: 'Premium' }))).status).to.equal(201);
       expect((await h.scim.post('/Users', entraUser('gold@contoso.com', { userType: 'Gold' }))).status).to.equal(400);
     });
-    it('locale is applied only on creation (seed 001) and userName never changes after insert (seed 003)', async () => {
+    it('locale is applied only on creation (Staffbase) and userName never changes after insert (IFS Ultimo)', async () => {
       const user = (await h.scim.post('/Users', entraUser('first.upn@contoso.com', { locale: 'de-DE' }))).body;
       const res = await h.scim.patch(`/Users/${user.id}`, { schemas: [PATCH], Operations: [{ op: 'Replace', value: { locale: 'en-US', userName: 'renamed.upn@contoso.com', title: 'Lead' } }] });
       expect(res.status).to.equal(204);

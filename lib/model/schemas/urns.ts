@@ -2,11 +2,11 @@ export const URN = {
   user: 'urn:ietf:params:scim:schemas:core:2.0:User',
   group: 'urn:ietf:params:scim:schemas:core:2.0:Group',
   enterprise: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User',
-  /** seed 002: the multi-valued `folders` attribute. */
+  /** the modelled platform: the multi-valued `folders` attribute. */
   customExtension: 'urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName',
-  /** seed 002: one string per Metadata key. */
+  /** the modelled platform: one string per Metadata key. */
   metadata: 'urn:ietf:params:scim:schemas:extension:2.0:Metadata',
-  /** seed 000: the Systam primary workspace. */
+  /** Systam: the Systam primary workspace. */
   systam: 'urn:ietf:params:scim:schemas:extension:systam:2.0:User',
   listResponse: 'urn:ietf:params:scim:api:messages:2.0:ListResponse',
   patchOp: 'urn:ietf:params:scim:api:messages:2.0:PatchOp',

@@ -1,0 +1,34 @@
+/**
+ * The layers of lib/ (ARCHITECTURE.md), checked by `npm run lint:deps` in CI:
+ *   model → store → policy → web → scim | sso → admin → index
+ * with runtime/ (options, log) and crypto/ beside them. Each rule names what a layer must not import.
+ */
+const layer = (name, forbidden, comment) => ({
+  name: `${name}-imports-only-below`,
+  comment,
+  severity: 'error',
+  from: { path: `^lib/${name}/` },
+  to: { path: forbidden },
+});
+
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', severity: 'error', comment: 'No import loops at run time (a store module may name IdentityStore as a type to re-enter it through a transaction).', from: {}, to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } } },
+    layer('model', '^(lib/(?!model/)|views/|migrations/)', 'The model layer is the bottom: schemas, record types, settings, error values.'),
+    layer('store', '^(lib/(policy|web|scim|sso|admin|auth|cli)/|views/)', 'The store never knows HTTP or policy; it takes decided values.'),
+    layer('policy', '^(lib/(web|scim|sso|admin|auth|cli)/|views/)', 'Policy decides; the protocols translate its error values.'),
+    layer('web', '^lib/(scim|sso|admin|auth|cli)/', 'Shared HTTP helpers sit under every protocol.'),
+    layer('scim', '^lib/(sso|admin|cli)/', 'Protocols do not import each other.'),
+    layer('sso', '^lib/(scim|admin|cli)/', 'Protocols do not import each other.'),
+    layer('auth', '^lib/(scim|sso|admin|cli)/', 'Bearer authentication serves the SCIM router, not the reverse.'),
+    layer('runtime', '^(lib/(policy|web|scim|sso|admin|auth|cli)/|views/)', 'Options and logging are read by every layer above the store.'),
+    { name: 'views-are-templates', severity: 'error', comment: 'Pages render the model\'s shapes; they import no behaviour.', from: { path: '^views/' }, to: { path: '^lib/(?!model/)' } },
+    { name: 'no-sql-above-store', severity: 'error', comment: 'Protocol code never writes SQL: no Knex outside the store, runtime options and the CLI.', from: { path: '^lib/(model|policy|web|scim|sso|admin|auth)/' }, to: { path: 'node_modules/knex/' }, },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    exclude: { path: '^(test|bench|scripts|dist)/' },
+  },
+};
