@@ -1,19 +1,10 @@
 import { expect } from 'chai';
 import { describeEachDatabase } from '../support/databases.js';
+import { expectScimError } from '../support/scim-error.js';
 import { entraUser, startScimHarness, type ScimHarness } from '../support/scim-harness.js';
 
-const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
 const LIST = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
-
-function expectScimError(res: { status: number; body: Record<string, unknown>; headers: Record<string, string> }, status: number, scimType?: string) {
-  expect(res.status, JSON.stringify(res.body)).to.equal(status);
-  expect(res.headers['content-type']).to.match(/application\/scim\+json/);
-  expect(res.body.schemas).to.deep.equal([ERROR]);
-  expect(res.body.status).to.equal(String(status));
-  if (scimType) expect(res.body.scimType).to.equal(scimType);
-  expect(res.body.detail).to.be.a('string').and.not.match(/select|insert|update |stack|at .*\.ts/i);
-}
 
 describeEachDatabase('SCIM Users', (db) => {
   let h: ScimHarness;
