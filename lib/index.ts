@@ -71,4 +71,4 @@ export type { IdentityEventMap, IdentityEventName, LoginEvent } from './events.j
 export { IdentityStore, StoreError, isStoreError } from './store/index.js';
 export type * from './store/types.js';
 export { knexConfigFromUrl, connectKnex } from './store/connect.js';
-export { identitySchemaMigration } from '../migrations/20261123000000_identity_schema.js';
+export { identitySchemaMigration } from './store/migrations/20261123000000_identity_schema.js';
