@@ -2,6 +2,7 @@ import express from 'express';
 import { createIdentityConnector } from '../index.js';
 import { connectKnex, redactUrl } from '../store/connect.js';
 import { databaseUrl, secretKey, tablePrefix, truthy } from './environment.js';
+import { stopGracefully } from './shutdown.js';
 
 /** The connector on its own: SCIM, SSO and admin under MOUNT_PATH (default /identity). */
 export async function serve(options: { port?: number; io: { out: (l: string) => void } }): Promise<void> {
@@ -20,11 +21,7 @@ export async function serve(options: { port?: number; io: { out: (l: string) => 
   app.disable('x-powered-by');
   app.set('trust proxy', truthy(process.env.TRUST_PROXY));
   app.use(mountPath, identity.router);
-  await new Promise<void>((resolve) => {
-    const server = app.listen(port, () => resolve());
-    const stop = () => server.close(() => { void identity.close().then(() => knex.destroy()); });
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  const server = await new Promise<ReturnType<typeof app.listen>>((resolve) => { const s = app.listen(port, () => resolve(s)); });
+  stopGracefully(server, async () => { await identity.close(); await knex.destroy(); }, options.io.out);
   options.io.out(`identity-connector serving ${identity.scimUrl} (store ${redactUrl(databaseUrl())})`);
 }

@@ -90,8 +90,8 @@ function cachePreparedStatements(conn: SqliteConnection): void {
   };
 }
 
-export function connectKnex(url: string): Knex {
-  const config = knexConfigFromUrl(url);
+export function connectKnex(url: string, extra: Partial<Knex.Config> = {}): Knex {
+  const config = { ...knexConfigFromUrl(url), ...extra };
   if (config.client === 'better-sqlite3') {
     const filename = (config.connection as { filename: string }).filename;
     if (filename !== ':memory:') fs.mkdirSync(path.dirname(filename), { recursive: true });
