@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { SecretBox } from './crypto/secret-box.js';
 import { IdentityEvents } from './events.js';
 import { defaultLogger, requestLogger } from './log.js';
+import { mountPathCheck, schemaCheck } from './mount-checks.js';
 import { resolveOptions, type IdentityConnectorOptions, type ResolvedOptions } from './options.js';
 import type { Runtime } from './runtime.js';
 import { createScimRouter, scimBaseUrl } from './scim/router.js';
@@ -42,6 +43,7 @@ export async function createIdentityConnector(options: IdentityConnectorOptions)
 
   const router = Router();
   router.use(requestLogger(resolved.logger));
+  router.use(mountPathCheck(resolved), schemaCheck(store, resolved.logger));
   // One instance at both paths: one token cache and one rate-limit budget per token, not two.
   const scim = createScimRouter(runtime);
   router.use('/scim/v2', scim);
