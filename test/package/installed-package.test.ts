@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
-import { compile, installDependencies, makeHost, npx, pack, ROOT, start, type ExpressMajor, type Host, type HostKind, type Packed } from './hosts.js';
+import { bin, compile, installDependencies, makeHost, npx, pack, ROOT, start, type ExpressMajor, type Host, type HostKind, type Packed } from './hosts.js';
 
 /**
  * The package as a host installs it: packed, installed into fresh ESM (strict TypeScript) and
@@ -90,12 +90,21 @@ describe('The packed package in fresh hosts', function () {
     expect(packed.files.filter((f) => /^dist\/(test|examples|bench)\//.test(f))).to.deep.equal([]);
   });
 
+  it('a host without the database driver is told which package to install', async () => {
+    const host = makeHost(work, deps, 'cjs', 5, '', 'no-drivers');
+    for (const driver of ['mysql2', 'better-sqlite3']) fs.rmSync(path.join(host.dir, 'node_modules', driver));
+    const tryUrl = (url: string) => bin(host, 'identity-connector', ['connector', 'list'], { DATABASE_URL: url });
+    expect((await tryUrl('mysql://app@127.0.0.1/app')).stderr).to.equal('error: DATABASE_URL "mysql://app@127.0.0.1/app" needs the mysql2 driver, which is not installed: npm install mysql2\n');
+    expect((await tryUrl('sqlite:./x.sqlite')).stderr).to.match(/needs the better-sqlite3 driver, which is not installed: npm install better-sqlite3\n$/);
+  });
+
   const hosts: Array<[HostKind, ExpressMajor]> = [['esm-ts', 4], ['esm-ts', 5], ['cjs', 4], ['cjs', 5]];
   for (const [kind, expressMajor] of hosts) {
     describe(`${kind === 'esm-ts' ? 'ESM host in strict TypeScript' : 'CommonJS host using require'} on Express ${expressMajor}`, () => {
       let host: Host;
       before(async () => {
         host = makeHost(work, deps, kind, expressMajor, hostSource(kind));
+        expect(JSON.parse(fs.readFileSync(path.join(host.dir, 'node_modules/express/package.json'), 'utf8')).version).to.match(new RegExp(`^${expressMajor}\\.`));
         if (kind === 'esm-ts') await compile(host);
       });
 
@@ -128,10 +137,10 @@ async function scenario(host: Host, db: Database, order: 'migrate-first' | 'knex
   }
   const app = await start(host, env);
   try {
-    const created = await npx(host, ['identity-connector', 'connector', 'create', '--org', 'acme', '--name', 'Entra ID'], env);
+    const created = await bin(host, 'identity-connector', ['connector', 'create', '--org', 'acme', '--name', 'Entra ID'], env);
     expect(created.code, created.stderr).to.equal(0);
     const connectorId = /created connector (\S+)/.exec(created.stdout)![1];
-    const issued = await npx(host, ['identity-connector', 'token', 'create', '--connector', connectorId], env);
+    const issued = await bin(host, 'identity-connector', ['token', 'create', '--connector', connectorId], env);
     expect(issued.code, issued.stderr).to.equal(0);
     await provisionAndBrowse(app.url, issued.stdout.trim());
     expect(app.output()).to.include('provisioned pat@contoso.com');
