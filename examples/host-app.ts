@@ -155,7 +155,11 @@ if (isMain) {
     fs.mkdirSync(path.dirname(TOKEN_FILE), { recursive: true });
     fs.writeFileSync(TOKEN_FILE, demo.token + '\n', { mode: 0o600 });
   }
-  const server = demo.app.listen(port, () => {
+  const server = demo.app.listen(port, (error?: Error) => {
+    if (error) {
+      process.stderr.write(`cannot listen on port ${port}: ${error.message}\n`);
+      process.exit(1);
+    }
     const lines = [
       `Demo host on ${baseUrl} (store ${redactUrl(process.env.DATABASE_URL || databaseUrl())})`,
       `  SCIM Tenant URL:  ${demo.identity.scimUrl}`,

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { runCli } from '../../lib/cli/commands.js';
@@ -152,6 +153,17 @@ describe('identity-connector CLI', () => {
         expect(fs.existsSync('data/identity.sqlite')).to.equal(true);
       } finally {
         process.chdir(cwd);
+      }
+    });
+    it('serve on a port in use: one line, exit 1', async () => {
+      const busy = net.createServer();
+      await new Promise<void>((resolve) => busy.listen(0, resolve));
+      try {
+        const result = await run('serve', '--port', String((busy.address() as net.AddressInfo).port));
+        expect(result.code).to.equal(1);
+        expect(result.err).to.match(/^error: listen EADDRINUSE: address already in use \S+$/);
+      } finally {
+        busy.close();
       }
     });
     if (process.env.TEST_MYSQL_URL) {
