@@ -1,24 +1,39 @@
 /**
- * For a host that runs the shipped migrations with its own Knex CLI:
- *   IDENTITY_TABLE_PREFIX=idc_ DATABASE_URL=mysql://… npx knex --knexfile node_modules/identity-connector/dist/knexfile.js migrate:latest
- * The migration table is prefixed too, so the host's own migration history is never touched.
+ * For a host that runs the connector's migrations with its own Knex CLI:
+ *   DATABASE_URL=mysql://… npx knex --knexfile node_modules/identity-connector/dist/knexfile.js migrate:latest
+ * It applies the same migration list as `identity.migrate()` (see lib/store/migrate.ts), into a
+ * migrations table carrying IDENTITY_TABLE_PREFIX, so the host's own migration history is never touched.
  */
-import type { Knex } from 'knex';
-import { fileURLToPath } from 'node:url';
+import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import knexFactory, { type Knex } from 'knex';
 import { knexConfigFromUrl } from './lib/store/connect.js';
-import { DEFAULT_TABLE_PREFIX, tableNames } from './lib/store/tables.js';
+import { adoptFormerMigrationNames, migrationConfig } from './lib/store/migrate.js';
+import { DEFAULT_TABLE_PREFIX } from './lib/store/tables.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const prefix = process.env.IDENTITY_TABLE_PREFIX ?? DEFAULT_TABLE_PREFIX;
+/**
+ * Where a relative `sqlite:` path points. The Knex CLI changes directory into the knexfile's
+ * folder (node_modules/identity-connector/dist) before loading it; the path then means the
+ * directory the command was run from, which npx records in INIT_CWD and a shell in PWD.
+ */
+function hostDirectory(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  if (fs.realpathSync(process.cwd()) !== fs.realpathSync(here)) return process.cwd();
+  return process.env.INIT_CWD || process.env.PWD || process.cwd();
+}
 
-const config: Knex.Config = {
-  ...knexConfigFromUrl(process.env.DATABASE_URL ?? 'sqlite:./data/identity.sqlite'),
-  migrations: {
-    directory: path.join(here, 'migrations'),
-    tableName: tableNames(prefix).migrations,
-    loadExtensions: [path.extname(fileURLToPath(import.meta.url))],
-  },
-};
-
-export default config;
+/** Knex CLI calls a knexfile's default function; it renames rows 0.1.0 recorded, as `identity.migrate()` does. */
+export default async function knexfile(): Promise<Knex.Config> {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error('identity-connector knexfile: set DATABASE_URL (mysql://user:password@host:3306/database or sqlite:PATH)');
+  const prefix = process.env.IDENTITY_TABLE_PREFIX || DEFAULT_TABLE_PREFIX;
+  const config: Knex.Config = { ...knexConfigFromUrl(url, hostDirectory()), migrations: migrationConfig(prefix) };
+  const knex = knexFactory(config);
+  try {
+    await adoptFormerMigrationNames(knex, prefix);
+  } finally {
+    await knex.destroy();
+  }
+  return config;
+}

@@ -1,15 +1,17 @@
 /**
  * A small monolith that mounts identity-connector at /identity: what `npm start` runs.
  * It has its own built-in password login for demo users, a page that needs a web access role,
- * and `GET /me`. Configuration: PORT, BASE_URL, DATABASE_URL, SCIM_BOOTSTRAP_TOKEN,
- * IDENTITY_SECRET_KEY, IDENTITY_ALLOW_INSECURE_ISSUER, DEMO_ADMIN_PASSWORD.
+ * and `GET /me`. Its environment variables are listed in the README.
  */
 import express, { type Request } from 'express';
 import session from 'express-session';
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { createIdentityConnector, type IdentityConnector } from '../lib/index.js';
 import { connectKnex, redactUrl } from '../lib/store/connect.js';
 import { databaseUrl, secretKey, tablePrefix, truthy } from '../lib/cli/environment.js';
+import { stopGracefully } from '../lib/cli/shutdown.js';
 import { verifyPassword } from '../lib/policy/password.js';
 import { escapeHtml } from '../views/html.js';
 import type { Connector } from '../lib/model/types.js';
@@ -140,24 +142,33 @@ function page(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`;
 }
 
+/** Where the demo leaves a new SCIM token, so that the README's curl can read it: `$(cat data/scim-token)`. */
+const TOKEN_FILE = './data/scim-token';
+
 const isMain = import.meta.url === `file://${process.argv[1]}`;
 if (isMain) {
   const demo = await createDemoApp();
   const port = Number(process.env.PORT || 3000);
   const baseUrl = demo.identity.options.baseUrl;
-  const server = demo.app.listen(port, () => {
+  if (demo.token) {
+    fs.mkdirSync(path.dirname(TOKEN_FILE), { recursive: true });
+    fs.writeFileSync(TOKEN_FILE, demo.token + '\n', { mode: 0o600 });
+  }
+  const server = demo.app.listen(port, (error?: Error) => {
+    if (error) {
+      process.stderr.write(`cannot listen on port ${port}: ${error.message}\n`);
+      process.exit(1);
+    }
     const lines = [
       `Demo host on ${baseUrl} (store ${redactUrl(process.env.DATABASE_URL || databaseUrl())})`,
       `  SCIM Tenant URL:  ${demo.identity.scimUrl}`,
-      demo.token ? `  Secret Token:     ${demo.token}   (shown once; create another with: npm run cli -- token create --connector ${demo.connector.id})`
-        : process.env.SCIM_BOOTSTRAP_TOKEN ? '  Secret Token:     the one in SCIM_BOOTSTRAP_TOKEN' : '  Secret Token:     already issued (npm run cli -- token list)',
+      demo.token ? `  Secret Token:     ${demo.token}   (also in ${TOKEN_FILE}; another: npm run cli -- token create --connector ${demo.connector.id})`
+        : process.env.SCIM_BOOTSTRAP_TOKEN ? '  Secret Token:     the one in SCIM_BOOTSTRAP_TOKEN' : `  Secret Token:     already issued (in ${TOKEN_FILE} if this checkout issued it; npm run cli -- token list)`,
       `  Sign-in page:     ${baseUrl}/identity/sso`,
       `  Admin page:       ${baseUrl}/identity/admin`,
       demo.adminPassword ? `  Built-in admin:   ${DEMO_ADMIN} / ${demo.adminPassword}   (shown once)` : `  Built-in admin:   ${DEMO_ADMIN}`,
     ];
     process.stdout.write(lines.join('\n') + '\n');
   });
-  const stop = () => server.close(() => { void demo.close(); });
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  stopGracefully(server, () => demo.close(), (line) => process.stdout.write(line + '\n'));
 }

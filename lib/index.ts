@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { IdentityEvents } from './model/events.js';
 import { defaultLogger, requestLogger } from './runtime/log.js';
+import { mountPathCheck, schemaCheck } from './web/mount-checks.js';
 import { resolveOptions, type IdentityConnectorOptions, type ResolvedOptions } from './runtime/options.js';
 import { createRuntime } from './web/runtime.js';
 import { createScimRouter, scimBaseUrl } from './scim/router.js';
@@ -50,6 +51,7 @@ export async function createIdentityConnector(options: IdentityConnectorOptions)
 
   const router = Router();
   router.use(requestLogger(resolved.logger));
+  router.use(mountPathCheck(resolved), schemaCheck(store, resolved.logger));
   // One instance at both paths: one token cache and one rate-limit budget per token, not two.
   const scim = createScimRouter(runtime);
   router.use('/scim/v2', scim);
@@ -82,4 +84,4 @@ export type { IdentityEventMap, IdentityEventName, LoginEvent } from './model/ev
 export { IdentityStore, StoreError, isStoreError } from './store/index.js';
 export type * from './model/types.js';
 export { knexConfigFromUrl, connectKnex } from './store/connect.js';
-export { identitySchemaMigration } from '../migrations/20261123000000_identity_schema.js';
+export { identitySchemaMigration } from './store/migrations/20261123000000_identity_schema.js';

@@ -1,133 +1,107 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Knex } from 'knex';
-import { connectKnex, redactUrl } from '../store/connect.js';
 import { IdentityStore } from '../store/index.js';
-import { isStoreError } from '../store/errors.js';
 import { IdentityEvents } from '../model/events.js';
 import { DEFAULT_TABLE_PREFIX } from '../store/tables.js';
-import { SettingsError } from '../model/settings.js';
-import { databaseUrl, tablePrefix } from './environment.js';
-import { serve } from './serve.js';
-import { setOidc } from './set-oidc.js';
+import { isLoginMethod } from '../model/types.js';
+import { openDatabase, type Database } from './database.js';
+import { DEFAULT_DATABASE_URL, packageVersion, tablePrefix } from './environment.js';
+import { setLoginMethod } from './set-login-method.js';
 
-export const USAGE = `Usage: identity-connector <command> [options]
-
-Commands:
-  migrate                                         apply the identity tables' migrations
-  connector create --org ORG --name NAME [--settings JSON]
-  connector list [--json]
-  connector settings --connector ID --set JSON    change settings (groupsEnabled, roleMap, …)
-  connector set-oidc --connector ID (--issuer URL | --tenant-id T) --client-id X --client-secret Y
-  token create --connector ID [--label TEXT] [--expires-days N]   prints the token once
-  token list [--connector ID] [--json]
-  token revoke ID
-  serve [--port N]                                serve the connector alone (SCIM, SSO, admin)
-
-Environment: DATABASE_URL (mysql://user:pass@host:3306/db or sqlite:PATH; default sqlite:./data/identity.sqlite),
-IDENTITY_TABLE_PREFIX (default ${DEFAULT_TABLE_PREFIX}), IDENTITY_SECRET_KEY, BASE_URL, PORT.`;
-
-class UsageError extends Error {}
-
-type Io = { out: (line: string) => void; err: (line: string) => void };
+/** Where the CLI writes; tests capture it, and give stdin as a string. */
+export interface Io { out: (line: string) => void; err: (line: string) => void; stdin?: () => Promise<string> }
 const consoleIo: Io = { out: (l) => process.stdout.write(l + '\n'), err: (l) => process.stderr.write(l + '\n') };
 
+/** A mistake on the command line: exit code 2 and a pointer to the command's help. */
+class UsageError extends Error {}
+
 type Values = Record<string, string | boolean | undefined>;
+interface Context { store: IdentityStore; values: Values; positionals: string[]; io: Io; database: Database }
 
-function args(argv: string[], options: ParseArgsConfig['options']): { values: Values; positionals: string[] } {
-  try {
-    const parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-    return { values: parsed.values as Values, positionals: parsed.positionals };
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+interface Command {
+  usage: string;
+  summary: string;
+  options?: ParseArgsConfig['options'];
+  /** False only for migrate, which creates the tables the others need. */
+  needsTables?: boolean;
+  run(ctx: Context): Promise<void>;
 }
 
-function required(values: Record<string, unknown>, name: string): string {
-  const value = values[name];
-  if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`);
-  return value;
-}
+const CLIENT_SECRET_ENV = 'IDENTITY_OIDC_CLIENT_SECRET';
 
-function parseJson(text: string, what: string): unknown {
-  try { return JSON.parse(text); } catch { throw new UsageError(`${what} must be JSON, e.g. '{"groupsEnabled": false}'`); }
-}
-
-/** Runs one CLI command; returns the exit code. Output goes to `io` (tests capture it). */
-export async function runCli(argv: string[], io: Io = consoleIo): Promise<number> {
-  const [command, sub, ...rest] = argv;
-  if (!command || command === '--help' || command === 'help') {
-    (command ? io.out : io.err)(USAGE);
-    return command ? 0 : 2;
-  }
-  if (command === 'serve') {
-    try {
-      const { values } = args([sub, ...rest].filter((a) => a !== undefined), { port: { type: 'string' } });
-      await serve({ port: values.port ? Number(values.port) : undefined, io });
-      return 0;
-    } catch (error) {
-      return report(error, io);
-    }
-  }
-  let knex: Knex | undefined;
-  try {
-    knex = connectKnex(databaseUrl());
-    const store = new IdentityStore(knex, tablePrefix() ?? DEFAULT_TABLE_PREFIX, new IdentityEvents());
-    return await dispatch(store, command, sub, rest, io);
-  } catch (error) {
-    return report(error, io);
-  } finally {
-    await knex?.destroy();
-  }
-}
-
-async function dispatch(store: IdentityStore, command: string, sub: string | undefined, rest: string[], io: Io): Promise<number> {
-  const key = command === 'migrate' ? 'migrate' : `${command} ${sub ?? ''}`.trim();
-  const argv = command === 'migrate' ? [sub, ...rest].filter((a): a is string => a !== undefined) : rest;
-  switch (key) {
-    case 'migrate': {
-      args(argv, {});
+const COMMANDS: Record<string, Command> = {
+  migrate: {
+    usage: 'migrate',
+    summary: 'create or update the identity tables',
+    needsTables: false,
+    async run({ store, io, database }) {
       const applied = await store.migrate();
-      io.out(applied.length ? `applied ${applied.join(', ')} on ${redactUrl(databaseUrl())}` : `already up to date (${redactUrl(databaseUrl())})`);
-      return 0;
-    }
-    case 'connector create': {
-      const { values } = args(argv, { org: { type: 'string' }, name: { type: 'string' }, settings: { type: 'string' } });
+      io.out(applied.length ? `applied ${applied.join(', ')} on ${database.description}` : `already up to date (${database.description})`);
+    },
+  },
+  'connector create': {
+    usage: 'connector create --org ORG --name NAME [--settings JSON]',
+    summary: 'add a connector (one per Entra tenant or resource kind)',
+    options: { org: { type: 'string' }, name: { type: 'string' }, settings: { type: 'string' } },
+    async run({ store, values, io }) {
       const connector = await store.connectors.create({
         organizationId: required(values, 'org'),
         name: required(values, 'name'),
         settings: values.settings ? parseJson(String(values.settings), '--settings') : undefined,
       });
       io.out(`created connector ${connector.id} (organization ${connector.organizationId}, name ${connector.name})`);
-      return 0;
-    }
-    case 'connector list': {
-      const { values } = args(argv, { json: { type: 'boolean' } });
+    },
+  },
+  'connector list': {
+    usage: 'connector list [--json]',
+    summary: 'list connectors',
+    options: { json: { type: 'boolean' } },
+    async run({ store, values, io }) {
       const connectors = await store.connectors.list();
       if (values.json) io.out(JSON.stringify(connectors, null, 2));
       else if (!connectors.length) io.out('no connectors: create one with `connector create --org ORG --name NAME`');
       else for (const c of connectors) io.out(`${c.id}  org=${c.organizationId}  name=${c.name}  sso=${c.oidc.issuer ? 'configured' : 'off'}  groups=${c.settings.groupsEnabled ? 'on' : 'off'}`);
-      return 0;
-    }
-    case 'connector settings': {
-      const { values } = args(argv, { connector: { type: 'string' }, set: { type: 'string' } });
-      const connector = await store.connectors.updateSettings(required(values, 'connector'), parseJson(required(values, 'set'), '--set'));
+    },
+  },
+  'connector settings': {
+    usage: 'connector settings --connector ID [--set JSON]',
+    summary: 'print a connector\'s settings, or change some (groupsEnabled, roleMap, …) and print the result',
+    options: { connector: { type: 'string' }, set: { type: 'string' } },
+    async run({ store, values, io }) {
+      const id = required(values, 'connector');
+      const connector = values.set === undefined
+        ? await store.connectors.require(id)
+        : await store.connectors.updateSettings(id, parseJson(String(values.set), '--set'));
       io.out(JSON.stringify(connector.settings, null, 2));
-      return 0;
-    }
-    case 'connector set-oidc': {
-      const { values } = args(argv, { connector: { type: 'string' }, issuer: { type: 'string' }, 'tenant-id': { type: 'string' }, 'client-id': { type: 'string' }, 'client-secret': { type: 'string' } });
+    },
+  },
+  'connector set-oidc': {
+    usage: 'connector set-oidc --connector ID (--issuer URL | --tenant-id T) --client-id X [--client-secret-stdin]',
+    summary: `configure Entra sign-in; the client secret comes from stdin or ${CLIENT_SECRET_ENV} and is stored encrypted`,
+    options: { connector: { type: 'string' }, issuer: { type: 'string' }, 'tenant-id': { type: 'string' }, 'client-id': { type: 'string' }, 'client-secret-stdin': { type: 'boolean' }, 'client-secret': { type: 'string' } },
+    async run({ store, values, io }) {
+      if (values['client-secret'] !== undefined) {
+        throw new UsageError(`a secret on the command line lands in shell history and in ps: pipe it with --client-secret-stdin or set ${CLIENT_SECRET_ENV}`);
+      }
       if (!values.issuer && !values['tenant-id']) throw new UsageError('--issuer or --tenant-id is required');
+      const clientSecret = values['client-secret-stdin'] ? (await (io.stdin ?? readStdin)()).trim() : process.env[CLIENT_SECRET_ENV];
+      if (!clientSecret) throw new UsageError(`the client secret is missing: pipe it with --client-secret-stdin or set ${CLIENT_SECRET_ENV}`);
+      // Loaded here: it brings the SSO stack, which the other commands do not need at start-up.
+      const { setOidc } = await import('./set-oidc.js');
       const connector = await setOidc(store, required(values, 'connector'), {
         issuer: values.issuer as string | undefined,
         tenantId: values['tenant-id'] as string | undefined,
         clientId: required(values, 'client-id'),
-        clientSecret: required(values, 'client-secret'),
+        clientSecret,
       });
       io.out(`connector ${connector.id}: OpenID Connect issuer ${connector.oidc.issuer}, client ${connector.oidc.clientId}, client secret stored encrypted`);
-      return 0;
-    }
-    case 'token create': {
-      const { values } = args(argv, { connector: { type: 'string' }, label: { type: 'string' }, 'expires-days': { type: 'string' } });
+    },
+  },
+  'token create': {
+    usage: 'token create --connector ID [--label TEXT] [--expires-days N]',
+    summary: 'issue a SCIM token for Entra\'s Secret Token field (printed once, on stdout)',
+    options: { connector: { type: 'string' }, label: { type: 'string' }, 'expires-days': { type: 'string' } },
+    async run({ store, values, io }) {
       const connectorId = required(values, 'connector');
       await store.connectors.require(connectorId);
       const days = values['expires-days'] === undefined ? undefined : Number(values['expires-days']);
@@ -138,46 +112,141 @@ async function dispatch(store: IdentityStore, command: string, sub: string | und
       });
       io.err(`token ${record.id} for connector ${connectorId}${record.expiresAt ? `, expires ${record.expiresAt.toISOString()}` : ''}. It is shown once; store it in Entra's Secret Token field now:`);
       io.out(token);
-      return 0;
-    }
-    case 'token list': {
-      const { values } = args(argv, { connector: { type: 'string' }, json: { type: 'boolean' } });
+    },
+  },
+  'token list': {
+    usage: 'token list [--connector ID] [--json]',
+    summary: 'list tokens: label, prefix, state, last use (never the token)',
+    options: { connector: { type: 'string' }, json: { type: 'boolean' } },
+    async run({ store, values, io }) {
       const tokens = await store.tokens.list(values.connector as string | undefined);
       if (values.json) io.out(JSON.stringify(tokens, null, 2));
       else if (!tokens.length) io.out('no tokens');
-      else for (const t of tokens) io.out(`${t.id}  connector=${t.connectorId}  prefix=${t.displayPrefix}…  ${t.revokedAt ? 'revoked' : t.expiresAt && t.expiresAt < new Date() ? 'expired' : 'live'}  created=${t.createdAt.toISOString()}  lastUsed=${t.lastUsedAt?.toISOString() ?? 'never'}`);
-      return 0;
-    }
-    case 'token revoke': {
-      const { positionals } = args(argv, {});
+      else for (const t of tokens) io.out(`${t.id}  connector=${t.connectorId}  label=${JSON.stringify(t.label ?? '')}  prefix=${t.displayPrefix}…  ${t.revokedAt ? 'revoked' : t.expiresAt && t.expiresAt < new Date() ? 'expired' : 'live'}  created=${t.createdAt.toISOString()}  lastUsed=${t.lastUsedAt?.toISOString() ?? 'never'}`);
+    },
+  },
+  'token revoke': {
+    usage: 'token revoke ID',
+    summary: 'revoke a token at once',
+    async run({ store, positionals, io }) {
       if (positionals.length !== 1) throw new UsageError('token revoke takes one token id');
       const token = await store.tokens.revoke(positionals[0]);
       io.out(`revoked token ${token.id}`);
-      return 0;
-    }
-    default:
-      throw new UsageError(`unknown command "${key}"`);
+    },
+  },
+  'user set-login-method': {
+    usage: 'user set-login-method --connector ID --user ID|USERNAME sso|builtin',
+    summary: 'recovery: set how a user signs in (e.g. back to builtin when SSO is broken); written to the provisioning log',
+    options: { connector: { type: 'string' }, user: { type: 'string' } },
+    async run({ store, values, positionals, io }) {
+      const [method] = positionals;
+      if (positionals.length !== 1 || !isLoginMethod(method)) throw new UsageError('give the login method: sso or builtin');
+      const { user, from } = await setLoginMethod(store, required(values, 'connector'), required(values, 'user'), method);
+      io.out(from === method ? `user ${user.userName} (${user.id}) already signs in with ${method}` : `user ${user.userName} (${user.id}): login method ${from} → ${method}`);
+    },
+  },
+};
+
+const SERVE_USAGE = 'serve [--port N]';
+
+export const USAGE = `Usage: identity-connector <command> [options]    (identity-connector <command> --help for one command)
+
+Commands:
+${[...Object.values(COMMANDS).map((c) => [c.usage, c.summary]), [SERVE_USAGE, 'serve SCIM, SSO and the admin page alone (MOUNT_PATH, default /identity)']]
+    .map(([usage, summary]) => `  ${usage}\n      ${summary}`).join('\n')}
+
+Environment: DATABASE_URL (mysql://user:pass@host:3306/db or sqlite:PATH; default ${DEFAULT_DATABASE_URL}),
+IDENTITY_TABLE_PREFIX (default ${DEFAULT_TABLE_PREFIX}), IDENTITY_SECRET_KEY or IDENTITY_SECRET_KEY_FILE, ${CLIENT_SECRET_ENV}, BASE_URL, PORT, LOG_LEVEL.`;
+
+function args(argv: string[], options: ParseArgsConfig['options']): { values: Values; positionals: string[] } {
+  try {
+    const parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    return { values: parsed.values as Values, positionals: parsed.positionals };
+  } catch (error) {
+    throw new UsageError((error as Error).message);
   }
 }
 
-function report(error: unknown, io: Io): number {
+function required(values: Values, name: string): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+function parseJson(text: string, what: string): unknown {
+  try { return JSON.parse(text); } catch { throw new UsageError(`${what} must be JSON, e.g. '{"groupsEnabled": false}'`); }
+}
+
+async function readStdin(): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) text += chunk;
+  return text;
+}
+
+function helpFor(command: Command): string {
+  return `Usage: identity-connector ${command.usage}\n\n${command.summary}`;
+}
+
+/** Runs one CLI command; returns the exit code. */
+export async function runCli(argv: string[], io: Io = consoleIo): Promise<number> {
+  const [first, second] = argv;
+  let name: string = first;
+  if (first === '--version' || first === '-v') {
+    io.out(packageVersion());
+    return 0;
+  }
+  if (!first || first === '--help' || first === '-h' || first === 'help') {
+    (first ? io.out : io.err)(USAGE);
+    return first ? 0 : 2;
+  }
+  try {
+    if (first === 'serve') {
+      const { values } = args(argv.slice(1), { port: { type: 'string' } });
+      if (values.help) { io.out(`Usage: identity-connector ${SERVE_USAGE}`); return 0; }
+      // Loaded here: Express and the whole router, which the other commands do not need.
+      const { serve } = await import('./serve.js');
+      await serve({ port: values.port ? Number(values.port) : undefined, io });
+      return 0;
+    }
+    name = COMMANDS[first] ? first : `${first} ${second ?? ''}`.trim();
+    const command = COMMANDS[name];
+    if (!command) {
+      const group = Object.entries(COMMANDS).filter(([key]) => key.startsWith(`${first} `));
+      if (group.length && (!second || second === '--help' || second === '-h')) {
+        io.out(group.map(([key, c]) => helpFor(c)).join('\n\n'));
+        return second ? 0 : 2;
+      }
+      throw new UsageError(`unknown command "${name}"`);
+    }
+    const { values, positionals } = args(argv.slice(name.split(' ').length), command.options ?? {});
+    if (values.help) { io.out(helpFor(command)); return 0; }
+    return await withStore(command.needsTables ?? true, io, async (store, database) => {
+      await command.run({ store, values, positionals, io, database });
+      return 0;
+    });
+  } catch (error) {
+    return report(error, io, COMMANDS[name] || name === 'serve' ? name : undefined);
+  }
+}
+
+async function withStore(needsTables: boolean, io: Io, fn: (store: IdentityStore, database: Database) => Promise<number>): Promise<number> {
+  const prefix = tablePrefix() ?? DEFAULT_TABLE_PREFIX;
+  const database = await openDatabase({ create: !needsTables, prefix, note: io.err });
+  const knex: Knex = database.knex;
+  try {
+    return await fn(new IdentityStore(knex, prefix, new IdentityEvents()), database);
+  } finally {
+    await knex.destroy();
+  }
+}
+
+/** One line on stderr, never a stack trace: the operator reads it, not a developer. */
+function report(error: unknown, io: Io, command: string | undefined): number {
+  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
   if (error instanceof UsageError) {
-    io.err(`error: ${error.message}\n\n${USAGE}`);
+    io.err(`error: ${message} (see identity-connector ${command ? `${command} ` : ''}--help)`);
     return 2;
   }
-  if (isStoreError(error) || error instanceof SettingsError || (error as Error)?.name === 'OidcSettingsError' || (error as Error)?.name === 'OptionsError') {
-    io.err(`error: ${(error as Error).message}`);
-    return 1;
-  }
-  const code = (error as { code?: string })?.code;
-  if (code === 'ECONNREFUSED' || code === 'ER_ACCESS_DENIED_ERROR' || code === 'ER_BAD_DB_ERROR') {
-    io.err(`error: cannot reach the database at ${redactUrl(databaseUrl())} (${code}); check DATABASE_URL`);
-    return 1;
-  }
-  if (/no such table|doesn't exist/i.test(String((error as Error)?.message))) {
-    io.err('error: the identity tables do not exist yet; run `identity-connector migrate` first');
-    return 1;
-  }
-  io.err(`error: ${(error as Error)?.message ?? String(error)}`);
+  io.err(`error: ${message}`);
   return 1;
 }

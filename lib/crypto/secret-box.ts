@@ -2,24 +2,34 @@ import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, ti
 
 const VERSION = 'v1';
 
+interface Keys { encryption: Buffer; signing: Buffer }
+
+function deriveKeys(secretKey: string): Keys {
+  const ikm = Buffer.from(secretKey, 'utf8');
+  return {
+    encryption: Buffer.from(hkdfSync('sha256', ikm, 'identity-connector', 'secret-at-rest', 32)),
+    signing: Buffer.from(hkdfSync('sha256', ikm, 'identity-connector', 'cookie-signing', 32)),
+  };
+}
+
 /**
  * AES-256-GCM for secrets at rest (OIDC client secrets) and HMAC-SHA256 for signed cookies,
  * with separate keys derived from the host's secretKey by HKDF so that one never serves both.
  * Ciphertext format: v1.<iv>.<tag>.<data>, base64url parts.
+ * Given several secretKeys (a rotation), the first encrypts and signs and every one decrypts and
+ * verifies, so secrets and cookies made under the previous key keep working.
  */
 export class SecretBox {
-  private readonly encryptionKey: Buffer;
-  private readonly signingKey: Buffer;
+  private readonly keys: Keys[];
 
-  constructor(secretKey: string) {
-    const ikm = Buffer.from(secretKey, 'utf8');
-    this.encryptionKey = Buffer.from(hkdfSync('sha256', ikm, 'identity-connector', 'secret-at-rest', 32));
-    this.signingKey = Buffer.from(hkdfSync('sha256', ikm, 'identity-connector', 'cookie-signing', 32));
+  constructor(secretKeys: string | readonly string[]) {
+    this.keys = (typeof secretKeys === 'string' ? [secretKeys] : secretKeys).map(deriveKeys);
+    if (this.keys.length === 0) throw new Error('SecretBox needs at least one secretKey');
   }
 
   encrypt(plain: string): string {
     const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.encryptionKey, iv);
+    const cipher = createCipheriv('aes-256-gcm', this.keys[0].encryption, iv);
     const data = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
     return [VERSION, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), data.toString('base64url')].join('.');
   }
@@ -27,22 +37,33 @@ export class SecretBox {
   decrypt(sealed: string): string {
     const [version, iv, tag, data] = sealed.split('.');
     if (version !== VERSION || !iv || !tag || data === undefined) throw new Error('not a sealed secret');
-    const decipher = createDecipheriv('aes-256-gcm', this.encryptionKey, Buffer.from(iv, 'base64url'));
-    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-    return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
+    let failure: unknown;
+    for (const { encryption } of this.keys) {
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', encryption, Buffer.from(iv, 'base64url'));
+        decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+        return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
+      } catch (error) {
+        failure = error; // the GCM tag does not verify under this key: try the next
+      }
+    }
+    throw failure;
   }
 
   sign(payload: string): string {
-    return `${payload}.${createHmac('sha256', this.signingKey).update(payload).digest('base64url')}`;
+    return `${payload}.${createHmac('sha256', this.keys[0].signing).update(payload).digest('base64url')}`;
   }
 
-  /** The payload when the signature is valid, compared in constant time; otherwise undefined. */
+  /** The payload when the signature is valid under any key, compared in constant time; otherwise undefined. */
   unsign(signed: string): string | undefined {
     const dot = signed.lastIndexOf('.');
     if (dot <= 0) return undefined;
     const payload = signed.slice(0, dot);
     const given = Buffer.from(signed.slice(dot + 1), 'base64url');
-    const expected = createHmac('sha256', this.signingKey).update(payload).digest();
-    return given.length === expected.length && timingSafeEqual(given, expected) ? payload : undefined;
+    const valid = this.keys.some(({ signing }) => {
+      const expected = createHmac('sha256', signing).update(payload).digest();
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    });
+    return valid ? payload : undefined;
   }
 }

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Request, Response } from 'express';
 import type { Logger } from 'winston';
+import { closest, distance } from 'fastest-levenshtein';
 import { DEFAULT_TABLE_PREFIX, isValidTablePrefix } from '../store/tables.js';
 import type { StoredUser } from '../model/types.js';
 
@@ -11,8 +12,11 @@ export interface IdentityConnectorOptions {
   baseUrl: string;
   /** Where the host mounts `identity.router`, e.g. /identity. */
   mountPath: string;
-  /** ≥ 32 characters; encrypts OIDC client secrets at rest and signs SSO state cookies. */
-  secretKey: string;
+  /**
+   * ≥ 32 characters; encrypts OIDC client secrets at rest and signs SSO and admin cookies. To rotate,
+   * give a list, as express-session's `secret`: the first encrypts and signs, every one decrypts and verifies.
+   */
+  secretKey: string | readonly string[];
   /** A winston logger; a quiet console logger otherwise. */
   logger?: Logger;
   /** Prefix of every table the connector creates (default idc_). */
@@ -35,11 +39,15 @@ export interface IdentityConnectorOptions {
   rateLimitPerMinute?: number;
   /** Allow http:// OIDC issuers: for local testing only; logged loudly. */
   allowInsecureIssuer?: boolean;
+  /** Allow an http:// baseUrl that is not this machine (localhost, 127.0.0.0/8, ::1): cookies and tokens would travel in clear. */
+  allowInsecureBaseUrl?: boolean;
   /** How long an OIDC discovery document is cached per connector (default 1 hour). */
   discoveryTtlMs?: number;
 }
 
-export interface ResolvedOptions extends Required<Omit<IdentityConnectorOptions, 'logger' | 'authorizeAdmin' | 'signIn' | 'signOut' | 'currentUser' | 'passwordLoginPath'>> {
+export interface ResolvedOptions extends Required<Omit<IdentityConnectorOptions, 'secretKey' | 'logger' | 'authorizeAdmin' | 'signIn' | 'signOut' | 'currentUser' | 'passwordLoginPath'>> {
+  /** The first encrypts and signs; all decrypt and verify. */
+  secretKey: string[];
   logger: Logger;
   authorizeAdmin: (req: Request) => boolean | Promise<boolean>;
   signIn?: IdentityConnectorOptions['signIn'];
@@ -55,9 +63,38 @@ export class OptionsError extends Error {
   }
 }
 
+/** Every option name, checked against the interface both ways by the compiler. */
+const OPTION_NAMES: Record<keyof IdentityConnectorOptions, true> = {
+  knex: true, baseUrl: true, mountPath: true, secretKey: true, logger: true, tablePrefix: true, authorizeAdmin: true,
+  signIn: true, signOut: true, currentUser: true, passwordLoginPath: true, maxBodyBytes: true, maxPageSize: true,
+  rateLimitPerMinute: true, allowInsecureIssuer: true, allowInsecureBaseUrl: true, discoveryTtlMs: true,
+};
+
+/** A misspelt option would otherwise be ignored and its default silently used. */
+function refuseUnknownOptions(options: object): void {
+  const known = Object.keys(OPTION_NAMES);
+  for (const name of Object.keys(options)) {
+    if (name in OPTION_NAMES) continue;
+    const nearest = closest(name, known);
+    const hint = distance(name.toLowerCase(), nearest.toLowerCase()) <= Math.max(2, Math.floor(name.length / 3)) ? `; did you mean "${nearest}"?` : '';
+    throw new OptionsError(`unknown option "${name}"${hint}`);
+  }
+}
+
+const LOCAL_HOST = /^(localhost|.+\.localhost|127(\.\d{1,3}){3}|\[::1\])$/;
+
+function secretKeys(secretKey: unknown): string[] {
+  const keys = typeof secretKey === 'string' ? [secretKey] : Array.isArray(secretKey) ? [...secretKey] : [];
+  if (keys.length === 0 || keys.some((key) => typeof key !== 'string' || key.length < 32)) {
+    throw new OptionsError('options.secretKey must be a string of at least 32 characters (e.g. `openssl rand -base64 48`), or a list of them to rotate (the first is used for new secrets); it encrypts OIDC client secrets');
+  }
+  return keys;
+}
+
 /** Validates options up front, so a misconfiguration fails at start-up with a fix in the message. */
 export function resolveOptions(options: IdentityConnectorOptions, defaultLogger: () => Logger): ResolvedOptions {
   if (!options || typeof options !== 'object') throw new OptionsError('createIdentityConnector(options) needs an options object');
+  refuseUnknownOptions(options);
   const { knex } = options;
   if (typeof knex !== 'function' || typeof (knex as Knex).transaction !== 'function') {
     throw new OptionsError('options.knex must be a Knex instance, e.g. knex({ client: "mysql2", connection: process.env.DATABASE_URL })');
@@ -70,13 +107,14 @@ export function resolveOptions(options: IdentityConnectorOptions, defaultLogger:
   }
   if (base.protocol !== 'https:' && base.protocol !== 'http:') throw new OptionsError('options.baseUrl must use https:// (or http:// for local development)');
   if (base.pathname !== '/' || base.search || base.hash) throw new OptionsError('options.baseUrl must be an origin without path, query or fragment; put the path in options.mountPath');
-  const mountPath = options.mountPath ?? '';
-  if (typeof mountPath !== 'string' || (mountPath !== '' && !/^\/[A-Za-z0-9._~\-/]*[^/]$/.test(mountPath))) {
-    throw new OptionsError(`options.mountPath must start with "/" and not end with one, e.g. "/identity" (got ${JSON.stringify(mountPath)})`);
+  if (base.protocol === 'http:' && !LOCAL_HOST.test(base.hostname) && options.allowInsecureBaseUrl !== true) {
+    throw new OptionsError(`options.baseUrl ${base.origin} is http:// on another machine: session cookies, SCIM tokens and sign-in codes would travel in clear; use https://, or set allowInsecureBaseUrl: true for a test network`);
   }
-  if (typeof options.secretKey !== 'string' || options.secretKey.length < 32) {
-    throw new OptionsError('options.secretKey must be a string of at least 32 characters (e.g. `openssl rand -base64 48`); it encrypts OIDC client secrets');
+  const { mountPath } = options;
+  if (typeof mountPath !== 'string' || !/^\/[A-Za-z0-9._~\-/]*[^/]$/.test(mountPath)) {
+    throw new OptionsError(`options.mountPath is required: the path where you mount identity.router, starting with "/" and not ending with one, e.g. "/identity" (got ${JSON.stringify(mountPath)})`);
   }
+  const keys = secretKeys(options.secretKey);
   const tablePrefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX;
   if (!isValidTablePrefix(tablePrefix)) throw new OptionsError(`options.tablePrefix "${tablePrefix}" must be up to 16 letters, digits or underscores, starting with a letter`);
   for (const name of ['authorizeAdmin', 'signIn', 'signOut', 'currentUser'] as const) {
@@ -94,7 +132,7 @@ export function resolveOptions(options: IdentityConnectorOptions, defaultLogger:
     knex,
     baseUrl: base.origin,
     mountPath,
-    secretKey: options.secretKey,
+    secretKey: keys,
     logger: options.logger ?? defaultLogger(),
     tablePrefix,
     authorizeAdmin: options.authorizeAdmin ?? (() => false),
@@ -106,6 +144,7 @@ export function resolveOptions(options: IdentityConnectorOptions, defaultLogger:
     maxPageSize: positive('maxPageSize', 200),
     rateLimitPerMinute: positive('rateLimitPerMinute', 1200),
     allowInsecureIssuer: options.allowInsecureIssuer ?? false,
+    allowInsecureBaseUrl: options.allowInsecureBaseUrl ?? false,
     discoveryTtlMs: positive('discoveryTtlMs', 60 * 60 * 1000),
   };
 }

@@ -1,19 +1,22 @@
 import knexFactory, { type Knex } from 'knex';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 
 /**
  * Knex configuration from a URL: `mysql://user:pass@host:port/db` (mysql2) or `sqlite:PATH`
- * (better-sqlite3, the embedded default). Used by the CLI, the demo host and the tests; a host
- * normally passes its own Knex instance instead.
+ * (better-sqlite3, the embedded default), a relative PATH taken from `baseDirectory`. Used by the
+ * CLI, the demo host, the shipped knexfile and the tests; a host normally passes its own Knex
+ * instance instead. The driver is an optional peer dependency: a missing one is named.
  */
-export function knexConfigFromUrl(url: string): Knex.Config {
+export function knexConfigFromUrl(url: string, baseDirectory = process.cwd()): Knex.Config {
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     if (!file) throw new Error('DATABASE_URL "sqlite:" needs a path, e.g. sqlite:./data/identity.sqlite or sqlite::memory:');
+    requireDriver('better-sqlite3', url);
     return {
       client: 'better-sqlite3',
-      connection: { filename: file },
+      connection: { filename: file === ':memory:' ? file : path.resolve(baseDirectory, file) },
       useNullAsDefault: true,
       pool: {
         afterCreate(conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void) {
@@ -33,6 +36,7 @@ export function knexConfigFromUrl(url: string): Knex.Config {
   }
   if (url.startsWith('mysql://') || url.startsWith('mariadb://')) {
     const parsed = new URL(url.replace(/^mariadb:/, 'mysql:'));
+    requireDriver('mysql2', url);
     return {
       client: 'mysql2',
       connection: {
@@ -49,6 +53,15 @@ export function knexConfigFromUrl(url: string): Knex.Config {
     };
   }
   throw new Error(`DATABASE_URL "${redactUrl(url)}" is not supported: use mysql://user:password@host:3306/database or sqlite:PATH`);
+}
+
+/** Knex loads the driver only at the first query, with a message that hides which URL needed it. */
+function requireDriver(driver: 'better-sqlite3' | 'mysql2', url: string): void {
+  try {
+    createRequire(import.meta.url).resolve(driver);
+  } catch {
+    throw new Error(`DATABASE_URL "${redactUrl(url)}" needs the ${driver} driver, which is not installed: npm install ${driver}`);
+  }
 }
 
 interface SqliteConnection {
@@ -77,11 +90,11 @@ function cachePreparedStatements(conn: SqliteConnection): void {
   };
 }
 
-export function connectKnex(url: string): Knex {
-  const config = knexConfigFromUrl(url);
+export function connectKnex(url: string, extra: Partial<Knex.Config> = {}): Knex {
+  const config = { ...knexConfigFromUrl(url), ...extra };
   if (config.client === 'better-sqlite3') {
     const filename = (config.connection as { filename: string }).filename;
-    if (filename !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true });
+    if (filename !== ':memory:') fs.mkdirSync(path.dirname(filename), { recursive: true });
   }
   return knexFactory(config);
 }

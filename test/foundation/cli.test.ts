@@ -1,8 +1,12 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { runCli } from '../../lib/cli/commands.js';
+import { connectKnex } from '../../lib/store/connect.js';
+import { IdentityStore } from '../../lib/store/index.js';
+import { IdentityEvents } from '../../lib/model/events.js';
 
 describe('identity-connector CLI', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idc-cli-'));
@@ -13,10 +17,11 @@ describe('identity-connector CLI', () => {
   });
   after(() => { process.env = saved; fs.rmSync(dir, { recursive: true, force: true }); });
 
-  async function run(...argv: string[]) {
+  async function run(...argv: string[]) { return runWithStdin(undefined, ...argv); }
+  async function runWithStdin(stdin: string | undefined, ...argv: string[]) {
     const out: string[] = [];
     const err: string[] = [];
-    const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
+    const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l), stdin: stdin === undefined ? undefined : async () => stdin });
     return { code, out: out.join('\n'), err: err.join('\n') };
   }
 
@@ -33,22 +38,146 @@ describe('identity-connector CLI', () => {
     expect(list[0]).to.include({ organizationId: 'acme', name: 'Entra ID' });
     connectorId = list[0].id;
   });
-  it('token create prints the token once on stdout; token list shows only its prefix', async () => {
+  it('token create prints the token once on stdout; token list shows its label and only its prefix', async () => {
     const created = await run('token', 'create', '--connector', connectorId, '--label', 'entra');
     expect(created.code).to.equal(0);
     expect(created.out).to.match(/^idc_[A-Za-z0-9_-]{43}$/);
     const listed = await run('token', 'list');
     expect(listed.out).to.include(created.out.slice(0, 8)).and.not.include(created.out);
+    expect(listed.out).to.include('label="entra"');
     const id = listed.out.split(/\s+/)[0];
     expect((await run('token', 'revoke', id)).out).to.equal(`revoked token ${id}`);
     expect((await run('token', 'list')).out).to.include('revoked');
   });
-  it('connector settings changes a setting and refuses an unknown one', async () => {
+  it('connector settings prints the current settings, changes a setting and refuses an unknown one', async () => {
+    expect(JSON.parse((await run('connector', 'settings', '--connector', connectorId)).out)).to.include({ groupsEnabled: true });
     expect((await run('connector', 'settings', '--connector', connectorId, '--set', '{"groupsEnabled": false}')).code).to.equal(0);
+    expect(JSON.parse((await run('connector', 'settings', '--connector', connectorId)).out)).to.include({ groupsEnabled: false });
     const bad = await run('connector', 'settings', '--connector', connectorId, '--set', '{"nope": 1}');
     expect(bad.code).to.equal(1);
     expect(bad.err).to.match(/unknown setting "nope"/);
   });
+  describe('connector set-oidc keeps the client secret off the command line', () => {
+    const oidc = () => ['connector', 'set-oidc', '--connector', connectorId, '--tenant-id', '72f988bf-86f1-41af-91ab-2d7cd011db47', '--client-id', 'app-id'];
+    it('reads it from stdin with --client-secret-stdin', async () => {
+      const result = await runWithStdin('from-stdin-secret\n', ...oidc(), '--client-secret-stdin');
+      expect(result.code, result.err).to.equal(0);
+      expect(result.out).to.match(/client secret stored encrypted/).and.not.include('from-stdin-secret');
+    });
+    it('or from IDENTITY_OIDC_CLIENT_SECRET', async () => {
+      process.env.IDENTITY_OIDC_CLIENT_SECRET = 'from-env-secret';
+      try { expect((await run(...oidc())).code).to.equal(0); } finally { delete process.env.IDENTITY_OIDC_CLIENT_SECRET; }
+    });
+    it('and refuses --client-secret VALUE, saying why', async () => {
+      const result = await run(...oidc(), '--client-secret', 'visible');
+      expect(result.code).to.equal(2);
+      expect(result.err).to.match(/shell history/);
+    });
+  });
+
+  describe('user set-login-method, the recovery when a user cannot sign in', () => {
+    let store: IdentityStore;
+    let knex: ReturnType<typeof connectKnex>;
+    before(() => { knex = connectKnex(process.env.DATABASE_URL!); store = new IdentityStore(knex, 'idc_', new IdentityEvents()); });
+    after(() => knex.destroy());
+
+    it('sets a user\'s login method by userName or id and writes the provisioning log with actor cli', async () => {
+      const user = await store.users.create(connectorId, { document: { userName: 'locked.out@contoso.com' }, loginMethod: 'builtin' });
+      const toSso = await run('user', 'set-login-method', '--connector', connectorId, '--user', 'LOCKED.OUT@contoso.com', 'sso');
+      expect(toSso.code, toSso.err).to.equal(0);
+      expect(toSso.out).to.match(/login method builtin → sso/);
+      expect((await run('user', 'set-login-method', '--connector', connectorId, '--user', user.id, 'builtin')).out).to.match(/sso → builtin/);
+      expect((await store.users.get(connectorId, user.id))!.loginMethod).to.equal('builtin');
+      const log = await store.audit.list(connectorId, { operation: 'user.login-method' });
+      expect(log.map((e) => [e.actor, e.resourceId, JSON.parse(e.detail!)])).to.deep.include.members([
+        ['cli', user.id, { loginMethod: { from: 'builtin', to: 'sso' } }],
+        ['cli', user.id, { loginMethod: { from: 'sso', to: 'builtin' } }],
+      ]);
+    });
+    it('refuses sso on a connector without OpenID Connect, which would lock the user out', async () => {
+      const other = /created connector (\S+)/.exec((await run('connector', 'create', '--org', 'acme', '--name', 'no-sso')).out)![1];
+      await store.users.create(other, { document: { userName: 'pat@contoso.com' }, loginMethod: 'builtin' });
+      const result = await run('user', 'set-login-method', '--connector', other, '--user', 'pat@contoso.com', 'sso');
+      expect(result.code).to.equal(1);
+      expect(result.err).to.match(/^error: connector \S+ has no OpenID Connect settings/);
+    });
+    it('names an unknown user', async () => {
+      expect((await run('user', 'set-login-method', '--connector', connectorId, '--user', 'nobody', 'builtin')).err).to.match(/no user with id or userName "nobody"/);
+    });
+  });
+
+  describe('help and version', () => {
+    it('--version prints the package version', async () => {
+      const { version } = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+      expect(await run('--version')).to.include({ code: 0, out: version });
+    });
+    it('--help after a command prints that command\'s usage; after a group, the group\'s commands', async () => {
+      expect(await run('token', 'create', '--help')).to.include({ code: 0 }).and.property('out').match(/^Usage: identity-connector token create --connector ID/);
+      const group = await run('connector', '--help');
+      expect(group.code).to.equal(0);
+      expect(group.out).to.include('connector create').and.include('connector settings').and.include('connector set-oidc');
+      expect((await run('serve', '--help')).out).to.match(/identity-connector serve \[--port N\]/);
+    });
+  });
+
+  describe('a database it cannot use is named, in one line', () => {
+    const elsewhere = path.join(dir, 'elsewhere');
+    const withUrl = async (url: string | undefined, ...argv: string[]) => {
+      const saved = process.env.DATABASE_URL;
+      if (url === undefined) delete process.env.DATABASE_URL; else process.env.DATABASE_URL = url;
+      try { return await run(...argv); } finally { process.env.DATABASE_URL = saved; }
+    };
+    it('a missing SQLite file is not created by a command that needs tables', async () => {
+      const file = path.join(elsewhere, 'missing.sqlite');
+      const result = await withUrl(`sqlite:${file}`, 'connector', 'list');
+      expect(result.err).to.equal(`error: no database at ${file}: run \`identity-connector migrate\` to create it, or set DATABASE_URL`);
+      expect(fs.existsSync(file)).to.equal(false);
+    });
+    it('an unmigrated database is named with the table prefix', async () => {
+      const file = path.join(dir, 'empty.sqlite');
+      fs.writeFileSync(file, '');
+      const result = await withUrl(`sqlite:${file}`, 'token', 'list');
+      expect(result.code).to.equal(1);
+      expect(result.err).to.equal(`error: the identity tables (prefix idc_) are not in sqlite:${file}: run \`identity-connector migrate\` first`);
+    });
+    it('without DATABASE_URL it says which default it uses, and migrate says it creates the file', async () => {
+      const cwd = process.cwd();
+      fs.mkdirSync(elsewhere, { recursive: true });
+      process.chdir(elsewhere);
+      try {
+        const listed = await withUrl(undefined, 'connector', 'list');
+        expect(listed.err).to.include(`DATABASE_URL is not set: using sqlite:${path.join(fs.realpathSync(elsewhere), 'data/identity.sqlite')}`);
+        expect(fs.existsSync('data/identity.sqlite')).to.equal(false);
+        const migrated = await withUrl(undefined, 'migrate');
+        expect(migrated.err).to.include('creating the SQLite database');
+        expect(fs.existsSync('data/identity.sqlite')).to.equal(true);
+      } finally {
+        process.chdir(cwd);
+      }
+    });
+    it('serve on a port in use: one line, exit 1', async () => {
+      const busy = net.createServer();
+      await new Promise<void>((resolve) => busy.listen(0, resolve));
+      try {
+        const result = await run('serve', '--port', String((busy.address() as net.AddressInfo).port));
+        expect(result.code).to.equal(1);
+        expect(result.err).to.match(/^error: listen EADDRINUSE: address already in use \S+$/);
+      } finally {
+        busy.close();
+      }
+    });
+    if (process.env.TEST_MYSQL_URL) {
+      it('[mariadb] a wrong password: one line naming the database, password hidden, no stack trace', async () => {
+        const url = new URL(process.env.TEST_MYSQL_URL!);
+        url.password = 'wrong-password';
+        const result = await withUrl(url.href, 'connector', 'list');
+        expect(result.code).to.equal(1);
+        expect(result.err.split('\n')).to.have.length(1);
+        expect(result.err).to.match(/^error: cannot use the database at mysql:\/\/root:\*\*\*@127\.0\.0\.1:3306\/\S+: Access denied/);
+      });
+    }
+  });
+
   for (const [name, argv, message] of [
     ['no command', [], /Usage: identity-connector/],
     ['an unknown command', ['frobnicate'], /unknown command "frobnicate"/],

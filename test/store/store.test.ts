@@ -1,9 +1,7 @@
 import { expect } from 'chai';
-import knexFactory from 'knex';
 import { IdentityEvents } from '../../lib/model/events.js';
 import { IdentityStore, isStoreError } from '../../lib/store/index.js';
 import { describeEachDatabase, testKnex, uniquePrefix } from '../support/databases.js';
-import knexfileConfig from '../../knexfile.js';
 
 describeEachDatabase('Identity store', (db) => {
   const knex = testKnex(db);
@@ -114,24 +112,5 @@ describeEachDatabase('Identity store', (db) => {
       expect(await own.migrate()).to.have.length(1);
       await own.rollbackAll();
     });
-    it('run through the shipped knexfile with the host\'s own Knex', async () => {
-      const hostKnex = knexFactory({ ...knexfileConfig, ...testKnexConfig(db.url) });
-      try {
-        const [, applied] = await hostKnex.migrate.latest(knexfileConfig.migrations);
-        expect(applied).to.have.length(1);
-        expect(await hostKnex.schema.hasTable('idc_users')).to.equal(true);
-        await hostKnex.migrate.rollback(knexfileConfig.migrations, true);
-        expect(await hostKnex.schema.hasTable('idc_users')).to.equal(false);
-      } finally {
-        await hostKnex.destroy();
-      }
-    });
   });
 });
-
-function testKnexConfig(url: string) {
-  const k = testKnex({ name: url.startsWith('sqlite') ? 'sqlite' : 'mariadb', url });
-  const config = k.client.config;
-  void k.destroy();
-  return config;
-}

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import { pinSqlitePlannerStats, unpinSqlitePlannerStats } from '../lib/store/sqlite-planner-stats.js';
-import { DEFAULT_TABLE_PREFIX, tableNames } from '../lib/store/tables.js';
+import { pinSqlitePlannerStats, unpinSqlitePlannerStats } from '../sqlite-planner-stats.js';
+import { tableNames } from '../tables.js';
 
 /**
  * The identity store's tables. Times are epoch milliseconds (BIGINT) so that comparisons,
@@ -193,7 +193,3 @@ function isMysql(knex: Knex): boolean {
   return client === 'mysql' || client === 'mysql2';
 }
 
-// For the host's own Knex CLI (knexfile.ts): the prefix comes from IDENTITY_TABLE_PREFIX.
-const fromEnvironment = identitySchemaMigration(process.env.IDENTITY_TABLE_PREFIX ?? DEFAULT_TABLE_PREFIX);
-export const up = fromEnvironment.up;
-export const down = fromEnvironment.down;

@@ -1,0 +1,44 @@
+import type { RequestHandler } from 'express';
+import type { Logger } from 'winston';
+import type { ResolvedOptions } from '../runtime/options.js';
+import { isMigrated } from '../store/migrate.js';
+import type { IdentityStore } from '../store/index.js';
+
+/**
+ * Warns once when the router is reached under another path than options.mountPath: the redirect
+ * URI and SCIM locations are built from mountPath, so Entra would be sent elsewhere. The first
+ * request tells where the host mounted it.
+ */
+export function mountPathCheck(options: ResolvedOptions): RequestHandler {
+  let checked = false;
+  return (req, _res, next) => {
+    if (!checked) {
+      checked = true;
+      // Express matches mount paths without regard to case.
+      if (req.baseUrl.toLowerCase() !== options.mountPath.toLowerCase()) {
+        options.logger.warn(`identity-connector: identity.router is mounted at "${req.baseUrl}" but options.mountPath is "${options.mountPath}"; the redirect URI and SCIM locations use mountPath. Mount it with app.use('${options.mountPath}', identity.router) or change mountPath.`);
+      }
+    }
+    next();
+  };
+}
+
+const NOT_MIGRATED = 'identity-connector: the identity tables do not exist in this database yet; run `await identity.migrate()` at start-up (or the Knex CLI with the shipped knexfile)';
+
+/** Until the tables exist, requests get a 503 that names the fix, rather than "no such table". */
+export function schemaCheck(store: IdentityStore, logger: Logger): RequestHandler {
+  let migrated = false;
+  let logged = false;
+  return (_req, res, next) => {
+    if (migrated) return next();
+    isMigrated(store.knex, store.tablePrefix).then((yes) => {
+      if (yes) {
+        migrated = true;
+        return next();
+      }
+      if (!logged) logger.error(NOT_MIGRATED);
+      logged = true;
+      res.status(503).type('text/plain').send(NOT_MIGRATED);
+    }, next);
+  };
+}

@@ -1,0 +1,182 @@
+import { expect } from 'chai';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import { bin, compile, installDependencies, makeHost, npx, pack, ROOT, start, type ExpressMajor, type Host, type HostKind, type Packed } from './hosts.js';
+
+/**
+ * The package as a host installs it: packed, installed into fresh ESM (strict TypeScript) and
+ * CommonJS hosts on Express 4 and 5, whose code is the README's own mount block. Each host
+ * migrates by identity.migrate() and by the Knex CLI with the shipped knexfile, in both orders,
+ * on SQLite and (with TEST_MYSQL_URL) MariaDB; then provisions a user over SCIM and serves the
+ * sign-in and admin pages.
+ */
+
+const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+
+/** The fenced block right after the README's marker comment. */
+function readmeBlock(marker: string): string {
+  const at = readme.indexOf(marker);
+  if (at < 0) throw new Error(`README.md has no "${marker}" block`);
+  const match = /```\w+\n([\s\S]*?)```/.exec(readme.slice(at));
+  return match![1];
+}
+const esmBlock = readmeBlock('<!-- test/package compiles this block');
+const cjsBlock = readmeBlock('<!-- test/package runs this block');
+
+// Stands in for the host's own sign-in of a platform admin, to open the admin page.
+const TEST_ADMIN_ROUTE = `
+app.post('/test/platform-admin', (req, res) => { req.session.isPlatformAdmin = true; req.session.save(() => res.sendStatus(204)); });
+`;
+
+function hostSource(kind: HostKind): string {
+  if (kind === 'esm-ts') return esmBlock + TEST_ADMIN_ROUTE;
+  const body = esmBlock.slice(esmBlock.indexOf('const secretKey'));
+  return cjsBlock.replace(/^ *\/\/ … the TypeScript example above.*$/m, body + TEST_ADMIN_ROUTE);
+}
+
+interface Database { name: 'sqlite' | 'mariadb'; url: string; reset(): Promise<void>; drop(): Promise<void> }
+
+function sqlite(host: Host): Database {
+  const remove = async () => {
+    for (const suffix of ['', '-wal', '-shm']) fs.rmSync(path.join(host.dir, `identity.sqlite${suffix}`), { force: true });
+  };
+  // Relative on purpose: it must land in the host's folder, not in node_modules.
+  return { name: 'sqlite', url: 'sqlite:./identity.sqlite', reset: remove, drop: remove };
+}
+
+function mariadb(host: Host, server: Knex, base: URL): Database {
+  const name = `${base.pathname.slice(1)}_${host.kind.replace('-', '')}${host.express}`;
+  const url = new URL(base.href);
+  url.pathname = `/${name}`;
+  return {
+    name: 'mariadb',
+    url: url.href,
+    async reset() {
+      await server.raw(`DROP DATABASE IF EXISTS \`${name}\``);
+      await server.raw(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+    },
+    async drop() { await server.raw(`DROP DATABASE IF EXISTS \`${name}\``); },
+  };
+}
+
+const SECRET = 'package-test-secret-key-0123456789abcdefgh';
+
+describe('The packed package in fresh hosts', function () {
+  this.timeout(240_000);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'idc-package-'));
+  let packed: Packed;
+  let deps: string;
+  let server: Knex | undefined;
+  const mysqlBase = process.env.TEST_MYSQL_URL ? new URL(process.env.TEST_MYSQL_URL) : undefined;
+
+  before(async () => {
+    packed = await pack(work);
+    deps = await installDependencies(work, packed.tarball);
+    if (mysqlBase) {
+      server = knexFactory({ client: 'mysql2', connection: { host: mysqlBase.hostname, port: Number(mysqlBase.port || 3306), user: decodeURIComponent(mysqlBase.username), password: decodeURIComponent(mysqlBase.password) }, pool: { min: 0, max: 1 } });
+    }
+  });
+  after(async () => {
+    await server?.destroy();
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('the tarball holds what runs: compiled code, types, README and LICENSE; no sources, tests or maps', () => {
+    expect(packed.files).to.include.members(['LICENSE', 'README.md', 'package.json', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/knexfile.js', 'dist/bin/identity-connector.js', 'dist/views/admin.js']);
+    const strays = packed.files.filter((f) => !/^(LICENSE|README\.md|package\.json)$/.test(f) && !/^dist\/.*\.(js|d\.ts)$/.test(f));
+    expect(strays).to.deep.equal([]);
+    expect(packed.files.filter((f) => /^dist\/(test|examples|bench)\//.test(f))).to.deep.equal([]);
+  });
+
+  it('a host without the database driver is told which package to install', async () => {
+    const host = makeHost(work, deps, 'cjs', 5, '', 'no-drivers');
+    for (const driver of ['mysql2', 'better-sqlite3']) fs.rmSync(path.join(host.dir, 'node_modules', driver));
+    const tryUrl = (url: string) => bin(host, 'identity-connector', ['connector', 'list'], { DATABASE_URL: url });
+    expect((await tryUrl('mysql://app@127.0.0.1/app')).stderr).to.equal('error: DATABASE_URL "mysql://app@127.0.0.1/app" needs the mysql2 driver, which is not installed: npm install mysql2\n');
+    expect((await tryUrl('sqlite:./x.sqlite')).stderr).to.match(/needs the better-sqlite3 driver, which is not installed: npm install better-sqlite3\n$/);
+  });
+
+  const hosts: Array<[HostKind, ExpressMajor]> = [['esm-ts', 4], ['esm-ts', 5], ['cjs', 4], ['cjs', 5]];
+  for (const [kind, expressMajor] of hosts) {
+    describe(`${kind === 'esm-ts' ? 'ESM host in strict TypeScript' : 'CommonJS host using require'} on Express ${expressMajor}`, () => {
+      let host: Host;
+      before(async () => {
+        host = makeHost(work, deps, kind, expressMajor, hostSource(kind));
+        expect(JSON.parse(fs.readFileSync(path.join(host.dir, 'node_modules/express/package.json'), 'utf8')).version).to.match(new RegExp(`^${expressMajor}\\.`));
+        if (kind === 'esm-ts') await compile(host);
+      });
+
+      for (const dbName of ['sqlite', 'mariadb'] as const) {
+        for (const order of ['identity.migrate() first, then the Knex CLI', 'the Knex CLI first, then identity.migrate()'] as const) {
+          it(`[${dbName}] ${order}; provisions over SCIM, serves sign-in and admin pages`, async function () {
+            if (dbName === 'mariadb' && !server) this.skip();
+            const db = dbName === 'sqlite' ? sqlite(host) : mariadb(host, server!, mysqlBase!);
+            await db.reset();
+            try {
+              await scenario(host, db, order.startsWith('identity.migrate()') ? 'migrate-first' : 'knex-first');
+            } finally {
+              await db.drop();
+            }
+          });
+        }
+      }
+    });
+  }
+});
+
+async function scenario(host: Host, db: Database, order: 'migrate-first' | 'knex-first'): Promise<void> {
+  const env = { DATABASE_URL: db.url, IDENTITY_SECRET_KEY: SECRET };
+  const knexCli = () => npx(host, ['knex', '--knexfile', 'node_modules/identity-connector/dist/knexfile.js', 'migrate:latest'], env);
+
+  if (order === 'knex-first') {
+    const migrated = await knexCli();
+    expect(migrated.code, migrated.stderr).to.equal(0);
+    expect(migrated.stdout).to.match(/Batch 1 run: 1 migrations/);
+  }
+  const app = await start(host, env);
+  try {
+    const created = await bin(host, 'identity-connector', ['connector', 'create', '--org', 'acme', '--name', 'Entra ID'], env);
+    expect(created.code, created.stderr).to.equal(0);
+    const connectorId = /created connector (\S+)/.exec(created.stdout)![1];
+    const issued = await bin(host, 'identity-connector', ['token', 'create', '--connector', connectorId], env);
+    expect(issued.code, issued.stderr).to.equal(0);
+    await provisionAndBrowse(app.url, issued.stdout.trim());
+    expect(app.output()).to.include('provisioned pat@contoso.com');
+  } finally {
+    await app.stop();
+  }
+  if (order === 'migrate-first') {
+    const migrated = await knexCli();
+    expect(migrated.code, migrated.stderr).to.equal(0);
+    expect(migrated.stdout).to.match(/Already up to date/);
+  }
+  if (db.name === 'sqlite') {
+    expect(fs.existsSync(path.join(host.dir, 'identity.sqlite')), 'the database in the host folder').to.equal(true);
+    expect(fs.readdirSync(path.join(host.dir, 'node_modules/identity-connector/dist')).filter((f) => f.includes('sqlite'))).to.deep.equal([]);
+  }
+}
+
+async function provisionAndBrowse(url: string, token: string): Promise<void> {
+  const scim = { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' };
+  const created = await fetch(`${url}/identity/scim/v2/Users`, {
+    method: 'POST', headers: scim,
+    body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'pat@contoso.com', externalId: 'oid-pat', active: true, name: { givenName: 'Pat', familyName: 'Lee' } }),
+  });
+  expect(created.status, await created.clone().text()).to.equal(201);
+  const found = await (await fetch(`${url}/identity/scim/v2/Users?filter=${encodeURIComponent('userName eq "PAT@contoso.com"')}`, { headers: scim })).json() as { totalResults: number };
+  expect(found.totalResults).to.equal(1);
+
+  const signIn = await fetch(`${url}/identity/sso`);
+  expect(signIn.headers.get('content-type')).to.match(/text\/html/);
+  expect(await signIn.text()).to.match(/<form[^>]+method="post"/i);
+
+  expect((await fetch(`${url}/identity/admin`)).status).to.equal(403);
+  const admin = await fetch(`${url}/test/platform-admin`, { method: 'POST' });
+  expect(admin.status).to.equal(204);
+  const cookie = admin.headers.get('set-cookie')!.split(';')[0];
+  const page = await fetch(`${url}/identity/admin`, { headers: { cookie } });
+  expect(page.status).to.equal(200);
+  expect(await page.text()).to.match(/<html/i);
+}
