@@ -19,7 +19,7 @@ export interface ConnectorSettings {
   allowExtensionPassthrough: boolean;
   /** Whether SCIM `password` is accepted (stored as a scrypt hash) or ignored. */
   acceptPassword: boolean;
-  /** Entra app-role value → web access role. Values not listed are refused with 400. */
+  /** Entra app-role value → web access role. Values not listed are stored but give no web role (audited). */
   roleMap: Record<string, WebRole>;
   /** What DELETE does: remove the row, or only deactivate it (seed 001 supports both). */
   deleteMode: 'delete' | 'deactivate';
