@@ -1,5 +1,5 @@
 import { USER_REGISTRY } from './schemas/registry.js';
-import { isWebRole, WEB_ROLES, type ConnectorSettings, type WebRole } from './types.js';
+import { isWebRole, MATCH_ON_CREATE, WEB_ROLES, type ConnectorSettings, type MatchOnCreate, type WebRole } from './types.js';
 
 export const DEFAULT_SETTINGS: ConnectorSettings = {
   groupsEnabled: true,
@@ -14,6 +14,7 @@ export const DEFAULT_SETTINGS: ConnectorSettings = {
   allowedValues: {},
   createOnlyAttributes: [],
   userNameImmutable: false,
+  matchOnCreate: 'none',
 };
 
 const MATCH_CLAIMS = ['preferred_username', 'upn', 'email'] as const;
@@ -38,6 +39,10 @@ export function mergeSettings(current: ConnectorSettings, patch: unknown): Conne
       case 'deleteMode':
         if (value !== 'delete' && value !== 'deactivate') throw new SettingsError('deleteMode must be "delete" or "deactivate"');
         next.deleteMode = value;
+        break;
+      case 'matchOnCreate':
+        if (!(MATCH_ON_CREATE as readonly unknown[]).includes(value)) throw new SettingsError(`matchOnCreate must be one of ${MATCH_ON_CREATE.join(', ')}`);
+        next.matchOnCreate = value as MatchOnCreate;
         break;
       case 'roleMap': {
         if (!value || typeof value !== 'object' || Array.isArray(value)) throw new SettingsError('roleMap must map Entra app-role values to web roles');

@@ -35,7 +35,16 @@ export interface ConnectorSettings {
   createOnlyAttributes: string[];
   /** userName never changes after insert (seed 003). */
   userNameImmutable: boolean;
+  /**
+   * What a SCIM POST (or SSO just-in-time creation) first looks for among the connector's users,
+   * including ones the host created itself: a match is linked and updated instead of answering 409.
+   * Systam matches by email, Staffbase by externalId; off ('none') by default.
+   */
+  matchOnCreate: MatchOnCreate;
 }
+
+export const MATCH_ON_CREATE = ['none', 'email', 'externalId'] as const;
+export type MatchOnCreate = (typeof MATCH_ON_CREATE)[number];
 
 export interface OidcSettings {
   issuer: string | null;

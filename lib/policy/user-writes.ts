@@ -45,16 +45,52 @@ export interface AccessChange {
 export class UserWrites {
   constructor(private readonly audit: AuditWriter) {}
 
-  /** Creates a user from a client's resource body (or an internally built one). */
+  /**
+   * Creates a user from a client's resource body (or an internally built one). Where the
+   * connector says so (matchOnCreate), an existing user of the connector with the same email or
+   * externalId is linked and updated instead: Entra then manages the account the host made.
+   */
   async create(connector: Connector, body: unknown, context: AuditContext, options: CreateOptions = {}): Promise<StoredUser> {
     const document = normalizeResource(USER_REGISTRY, body, { mode: 'create', ...documentRules(connector.settings) });
-    const { write, unmappedRoles } = await this.decide(connector, document);
-    if (options.password) write.passwordHash = await hashPassword(options.password);
-    const loginMethod = options.loginMethod ?? defaultLoginMethod(connector);
+    const passwordHash = options.password ? await hashPassword(options.password) : undefined;
     return this.audit.change(context, async (tx) => {
+      const match = await this.linkCandidate(tx, connector, document);
+      if (match) return this.link(tx, connector, match, document, passwordHash, options);
+      const { write, unmappedRoles } = await this.decide(connector, document);
+      if (passwordHash) write.passwordHash = passwordHash;
+      const loginMethod = options.loginMethod ?? defaultLoginMethod(connector);
       const user = await tx.users.create(connector.id, { ...write, loginMethod, protected: options.protected }, options.read);
       return { value: user, record: userRecord(user, 'user.create', { userName: user.userName, loginMethod, webRole: user.webRole, ...unmapped(unmappedRoles) }) };
     });
+  }
+
+  /**
+   * The user a create links to, locked: one user of the connector with the document's email
+   * (primary first) or externalId that no other Entra object claims. Several matches are a
+   * conflict: linking one at random could hand an account to the wrong person.
+   */
+  private async linkCandidate(tx: IdentityStore, connector: Connector, document: ResourceDocument): Promise<{ user: StoredUser; by: 'email' | 'externalId' } | undefined> {
+    const by = connector.settings.matchOnCreate;
+    if (by === 'none') return undefined;
+    const key = by === 'email' ? primaryEmail(document) : typeof document.externalId === 'string' ? document.externalId : undefined;
+    if (!key) return undefined;
+    const found = by === 'email' ? await tx.users.findByEmail(connector.id, key) : await tx.users.findByExternalId(connector.id, key);
+    if (found.length > 1) throw new StoreError('conflict', `several users of this connector match ${by} "${key}"; link one by hand`, { attribute: by });
+    const [candidate] = found;
+    if (!candidate || (candidate.externalId !== null && candidate.externalId !== document.externalId)) return undefined;
+    const user = await tx.users.lock(connector.id, candidate.id);
+    if (!user) return undefined;
+    if (user.protected) throw new PolicyRefusal('protected', `user ${user.id} is protected by the platform and cannot be changed through provisioning`);
+    return { user, by };
+  }
+
+  /** The matched user takes the document as a PUT would; its login method stays the one the host chose. */
+  private async link(tx: IdentityStore, connector: Connector, match: { user: StoredUser; by: 'email' | 'externalId' }, document: ResourceDocument, passwordHash: string | undefined, options: CreateOptions) {
+    const { write, unmappedRoles } = await this.decide(connector, document, match.user.document);
+    if (passwordHash) write.passwordHash = passwordHash;
+    const user = await tx.users.write(match.user, write, options.read);
+    tx.users.announceLink(user, match.by);
+    return { value: user, record: userRecord(user, 'user.link', { matchedBy: match.by, userName: user.userName, changed: changedAttributes(match.user.document, write.document), ...unmapped(unmappedRoles) }) };
   }
 
   /** PUT: the body replaces the document. */
@@ -134,6 +170,12 @@ export class UserWrites {
 const userRecord = (user: StoredUser, operation: string, detail: Record<string, unknown>) => ({
   connectorId: user.connectorId, operation, resourceType: 'User', resourceId: user.id, detail,
 });
+
+function primaryEmail(document: ResourceDocument): string | undefined {
+  const emails = Array.isArray(document.emails) ? (document.emails as Array<{ value?: unknown; primary?: unknown }>) : [];
+  const chosen = emails.find((e) => e.primary === true) ?? emails[0];
+  return typeof chosen?.value === 'string' ? chosen.value : undefined;
+}
 
 /** An app-role value the role map does not know gives no web role; the log says so. */
 const unmapped = (values: string[]) => (values.length ? { unmappedRoles: values } : {});

@@ -178,6 +178,23 @@ export class UserStore {
     return rows.map((r: Row) => fromRow(r));
   }
 
+  /**
+   * Users of the connector holding this email as an `emails` value or as their userName (the
+   * host's own users often have no emails): candidates a create may link to.
+   */
+  async findByEmail(connectorId: string, email: string, limit = 2): Promise<StoredUser[]> {
+    const key = normalizeKey(email);
+    const withEmail = this.db(this.t.userValues).select('user_id').where({ connector_id: connectorId, attribute: 'emails', value_key: key });
+    const rows = await this.db(this.t.users).select(SUMMARY_COLUMNS).where('connector_id', connectorId)
+      .andWhere((q) => { q.whereIn('id', withEmail).orWhere('user_name_key', key); }).limit(limit);
+    return rows.map((r: Row) => fromRow(r));
+  }
+
+  /** Raises `user.linked` (after commit) for a user a create matched and linked. */
+  announceLink(user: StoredUser, matchedBy: 'email' | 'externalId'): void {
+    this.events.emit('user.linked', { user, matchedBy });
+  }
+
   /** Users across connectors whose userName is this (home-realm discovery by email). */
   async findAllByUserName(userName: string, limit = 10): Promise<StoredUser[]> {
     const rows = await this.db(this.t.users).select(SUMMARY_COLUMNS).where({ user_name_key: normalizeKey(userName) }).limit(limit);
