@@ -5,6 +5,7 @@ import { IdentityStore } from '../store/index.js';
 import { isStoreError } from '../store/errors.js';
 import { IdentityEvents } from '../model/events.js';
 import { DEFAULT_TABLE_PREFIX } from '../store/tables.js';
+import { PRESET_NAMES } from '../model/presets.js';
 import { SettingsError } from '../model/settings.js';
 import { databaseUrl, tablePrefix } from './environment.js';
 import { serve } from './serve.js';
@@ -14,7 +15,8 @@ export const USAGE = `Usage: identity-connector <command> [options]
 
 Commands:
   migrate                                         apply the identity tables' migrations
-  connector create --org ORG --name NAME [--settings JSON]
+  connector create --org ORG --name NAME [--preset NAME] [--settings JSON]
+      presets: ${PRESET_NAMES.join(', ')}
   connector list [--json]
   connector settings --connector ID --set JSON    change settings (groupsEnabled, roleMap, …)
   connector set-oidc --connector ID (--issuer URL | --tenant-id T) --client-id X --client-secret Y
@@ -91,10 +93,11 @@ async function dispatch(store: IdentityStore, command: string, sub: string | und
       return 0;
     }
     case 'connector create': {
-      const { values } = args(argv, { org: { type: 'string' }, name: { type: 'string' }, settings: { type: 'string' } });
+      const { values } = args(argv, { org: { type: 'string' }, name: { type: 'string' }, preset: { type: 'string' }, settings: { type: 'string' } });
       const connector = await store.connectors.create({
         organizationId: required(values, 'org'),
         name: required(values, 'name'),
+        preset: values.preset === undefined ? undefined : String(values.preset),
         settings: values.settings ? parseJson(String(values.settings), '--settings') : undefined,
       });
       io.out(`created connector ${connector.id} (organization ${connector.organizationId}, name ${connector.name})`);

@@ -1,0 +1,38 @@
+import { expect } from 'chai';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runCli } from '../../lib/cli/commands.js';
+import { PRESETS } from '../../lib/model/presets.js';
+
+describe('identity-connector CLI: connector create --preset', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idc-cli-preset-'));
+  const saved = { ...process.env };
+  before(async () => {
+    process.env.DATABASE_URL = `sqlite:${path.join(dir, 'cli.sqlite')}`;
+    process.env.IDENTITY_SECRET_KEY = 'cli-test-secret-key-0123456789abcdefghij';
+    await run('migrate');
+  });
+  after(() => { process.env = saved; fs.rmSync(dir, { recursive: true, force: true }); });
+
+  async function run(...argv: string[]) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  }
+
+  it('creates a connector with the preset\'s settings, --settings applied over them', async () => {
+    const created = await run('connector', 'create', '--org', 'acme', '--name', 'Staffbase', '--preset', 'staffbase', '--settings', '{"deleteMode": "deactivate"}');
+    expect(created.code).to.equal(0);
+    const [connector] = JSON.parse((await run('connector', 'list', '--json')).out);
+    expect(connector.profile).to.equal('staffbase');
+    expect(connector.settings).to.deep.include({ ...PRESETS.staffbase.settings, deleteMode: 'deactivate' });
+  });
+
+  it('refuses an unknown preset, naming the known ones', async () => {
+    const result = await run('connector', 'create', '--org', 'acme', '--name', 'Other', '--preset', 'nope');
+    expect(result.code).to.equal(1);
+    expect(result.err).to.match(/unknown preset "nope"; presets: systam, staffbase, ifs-ultimo/);
+  });
+});
