@@ -21,6 +21,7 @@ export const PRESETS: Record<string, Preset> = {
       // Disabled or removed in Entra = deleted in Systam; no soft delete.
       deleteMode: 'delete',
       matchOnCreate: 'email',
+      extensions: ['primaryWorkspace'],
       requiredAttributes: ['emails'],
       allowedValues: { 'emails.type': ['work', 'other'], 'phoneNumbers.type': ['work', 'other'] },
     },
@@ -30,6 +31,8 @@ export const PRESETS: Record<string, Preset> = {
     platform: 'Staffbase',
     settings: {
       matchOnCreate: 'externalId',
+      // department and manager
+      extensions: ['enterprise'],
       createOnlyAttributes: ['locale'],
       groupsEnabled: true,
       groupDisplayNamePrefix: '[SCIM] ',
@@ -39,18 +42,20 @@ export const PRESETS: Record<string, Preset> = {
   },
   'ifs-ultimo': {
     platform: 'IFS Ultimo',
-    settings: { groupsEnabled: false, userNameImmutable: true },
+    // employeeNumber, department, organization
+    settings: { groupsEnabled: false, userNameImmutable: true, extensions: ['enterprise'] },
     hostSteps: ['choose the default group new users join'],
   },
   'andmoney-bookme': {
     platform: '&Money BookMe',
-    settings: { groupsEnabled: false },
+    settings: { groupsEnabled: false, extensions: [] },
     hostSteps: ['create one connector per resource kind (advisors, rooms), each with its own token'],
   },
   'modelled-platform': {
     platform: 'the modelled platform',
     settings: {
       groupsEnabled: true,
+      extensions: ['enterprise', 'folders', 'metadata'],
       requiredAttributes: ['name.givenName', 'name.familyName', 'emails'],
       allowedValues: { userType: ['Premium', 'Standard'] },
       roleMap: { ReadOnly: 'ReadOnly', User: 'User', Admin: 'Admin', EnterpriseAdmin: 'EnterpriseAdmin' },

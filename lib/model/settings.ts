@@ -1,3 +1,4 @@
+import { BUILT_IN_EXTENSION_NAMES, HOST_ATTRIBUTE_TYPES, type ExtensionChoice } from './schemas/extension-sets.js';
 import { USER_REGISTRY } from './schemas/registry.js';
 import { isWebRole, MATCH_ON_CREATE, WEB_ROLES, type ConnectorSettings, type MatchOnCreate, type WebRole } from './types.js';
 
@@ -15,6 +16,7 @@ export const DEFAULT_SETTINGS: ConnectorSettings = {
   createOnlyAttributes: [],
   userNameImmutable: false,
   matchOnCreate: 'none',
+  extensions: BUILT_IN_EXTENSION_NAMES,
 };
 
 const MATCH_CLAIMS = ['preferred_username', 'upn', 'email'] as const;
@@ -43,6 +45,9 @@ export function mergeSettings(current: ConnectorSettings, patch: unknown): Conne
       case 'matchOnCreate':
         if (!(MATCH_ON_CREATE as readonly unknown[]).includes(value)) throw new SettingsError(`matchOnCreate must be one of ${MATCH_ON_CREATE.join(', ')}`);
         next.matchOnCreate = value as MatchOnCreate;
+        break;
+      case 'extensions':
+        next.extensions = extensionChoices(value);
         break;
       case 'roleMap': {
         if (!value || typeof value !== 'object' || Array.isArray(value)) throw new SettingsError('roleMap must map Entra app-role values to web roles');
@@ -87,6 +92,29 @@ function attributePaths(setting: string, value: unknown): string[] {
     if (!USER_REGISTRY.resolve(path)) throw new SettingsError(`${setting}: "${path}" is not an attribute of the User schema or its extensions`);
   }
   return value as string[];
+}
+
+function extensionChoices(value: unknown): ExtensionChoice[] {
+  const shape = `extensions must be a list of ${BUILT_IN_EXTENSION_NAMES.join(', ')} or host-defined schemas {"id": "urn:…", "attributes": [{"name": "…", "type": "string"}]}`;
+  if (!Array.isArray(value)) throw new SettingsError(shape);
+  const ids = new Set<string>();
+  for (const choice of value as unknown[]) {
+    if (typeof choice === 'string') {
+      if (!BUILT_IN_EXTENSION_NAMES.includes(choice)) throw new SettingsError(`extensions: unknown extension "${choice}"; ${shape}`);
+      continue;
+    }
+    const schema = choice as Partial<Record<string, unknown>> | null;
+    if (!schema || typeof schema !== 'object' || typeof schema.id !== 'string' || !/^urn:[^\s]+$/i.test(schema.id) || !Array.isArray(schema.attributes) || !schema.attributes.length) throw new SettingsError(shape);
+    if (ids.has(schema.id.toLowerCase()) || USER_REGISTRY.schemaByUrn(schema.id) || USER_REGISTRY.splitUrn(schema.id)) throw new SettingsError(`extensions: "${schema.id}" is already declared`);
+    ids.add(schema.id.toLowerCase());
+    for (const a of schema.attributes as Array<Record<string, unknown> | null>) {
+      const valid = a && typeof a.name === 'string' && /^[A-Za-z][\w$-]*$/.test(a.name)
+        && (a.type === undefined || (HOST_ATTRIBUTE_TYPES as readonly unknown[]).includes(a.type))
+        && (a.multiValued === undefined || typeof a.multiValued === 'boolean');
+      if (!valid) throw new SettingsError(`extensions: "${schema.id}" has an invalid attribute; attributes are {"name", "type"?: ${HOST_ATTRIBUTE_TYPES.join('|')}, "multiValued"?}`);
+    }
+  }
+  return value as ExtensionChoice[];
 }
 
 export function parseStoredSettings(json: string): ConnectorSettings {

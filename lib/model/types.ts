@@ -1,4 +1,5 @@
 import type { Filter } from './filter.js';
+import type { ExtensionChoice } from './schemas/extension-sets.js';
 import type { ResolvedAttribute } from './schemas/registry.js';
 
 export const WEB_ROLES = ['ReadOnly', 'User', 'Admin', 'EnterpriseAdmin'] as const;
@@ -41,6 +42,12 @@ export interface ConnectorSettings {
    * Systam matches by email, Staffbase by externalId; off ('none') by default.
    */
   matchOnCreate: MatchOnCreate;
+  /**
+   * The User extensions the connector accepts and shows in /Schemas and /ResourceTypes: names of
+   * built-in ones (enterprise, folders, metadata, primaryWorkspace) or host-defined schemas as
+   * data. Attributes of any other extension get 400, unless allowExtensionPassthrough.
+   */
+  extensions: ExtensionChoice[];
 }
 
 export const MATCH_ON_CREATE = ['none', 'email', 'externalId'] as const;

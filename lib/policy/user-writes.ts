@@ -1,5 +1,5 @@
 import { PolicyRefusal } from '../model/errors.js';
-import { USER_REGISTRY } from '../model/schemas/registry.js';
+import { userRegistryFor } from '../model/schemas/extension-sets.js';
 import { documentRules } from '../model/settings.js';
 import type { Connector, LoginMethod, ResourceDocument, StoredUser, UserWrite, WebRole } from '../model/types.js';
 import { normalizeResource } from '../model/validate/normalize.js';
@@ -51,7 +51,7 @@ export class UserWrites {
    * externalId is linked and updated instead: Entra then manages the account the host made.
    */
   async create(connector: Connector, body: unknown, context: AuditContext, options: CreateOptions = {}): Promise<StoredUser> {
-    const document = normalizeResource(USER_REGISTRY, body, { mode: 'create', ...documentRules(connector.settings) });
+    const document = normalizeResource(userRegistryFor(connector.settings), body, { mode: 'create', ...documentRules(connector.settings) });
     const passwordHash = options.password ? await hashPassword(options.password) : undefined;
     return this.audit.change(context, async (tx) => {
       const match = await this.linkCandidate(tx, connector, document);
@@ -95,7 +95,7 @@ export class UserWrites {
 
   /** PUT: the body replaces the document. */
   replace(connector: Connector, id: string, body: unknown, context: AuditContext, options: WriteOptions = {}): Promise<StoredUser> {
-    const document = normalizeResource(USER_REGISTRY, body, { mode: 'replace', ...documentRules(connector.settings) });
+    const document = normalizeResource(userRegistryFor(connector.settings), body, { mode: 'replace', ...documentRules(connector.settings) });
     return this.update(connector, id, 'user.replace', () => document, context, options);
   }
 
