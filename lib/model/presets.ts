@@ -20,6 +20,7 @@ export const PRESETS: Record<string, Preset> = {
     settings: {
       // Disabled or removed in Entra = deleted in Systam; no soft delete.
       deleteMode: 'delete',
+      onDeactivate: 'delete',
       matchOnCreate: 'email',
       extensions: ['primaryWorkspace'],
       requiredAttributes: ['emails'],
@@ -31,6 +32,8 @@ export const PRESETS: Record<string, Preset> = {
     platform: 'Staffbase',
     settings: {
       matchOnCreate: 'externalId',
+      // The guide's mapping sends the UPN as externalId (matching precedence 1) and no userName.
+      userNameFallback: 'externalId',
       // department and manager
       extensions: ['enterprise'],
       createOnlyAttributes: ['locale'],
@@ -55,6 +58,8 @@ export const PRESETS: Record<string, Preset> = {
     platform: 'the modelled platform',
     settings: {
       groupsEnabled: true,
+      // "Deactivating the user … will deactivate the user on our platform."
+      deleteMode: 'deactivate',
       extensions: ['enterprise', 'folders', 'metadata'],
       requiredAttributes: ['name.givenName', 'name.familyName', 'emails'],
       allowedValues: { userType: ['Premium', 'Standard'] },

@@ -9,6 +9,8 @@ export const DEFAULT_SETTINGS: ConnectorSettings = {
   acceptPassword: false,
   roleMap: Object.fromEntries(WEB_ROLES.map((r) => [r, r])) as Record<string, WebRole>,
   deleteMode: 'delete',
+  onDeactivate: 'keep',
+  userNameFallback: 'none',
   ssoMatchClaims: ['preferred_username', 'upn'],
   ssoJitProvisioning: false,
   requiredAttributes: [],
@@ -41,6 +43,14 @@ export function mergeSettings(current: ConnectorSettings, patch: unknown): Conne
       case 'deleteMode':
         if (value !== 'delete' && value !== 'deactivate') throw new SettingsError('deleteMode must be "delete" or "deactivate"');
         next.deleteMode = value;
+        break;
+      case 'onDeactivate':
+        if (value !== 'keep' && value !== 'delete') throw new SettingsError('onDeactivate must be "keep" or "delete"');
+        next.onDeactivate = value;
+        break;
+      case 'userNameFallback':
+        if (value !== 'none' && value !== 'externalId' && value !== 'email') throw new SettingsError('userNameFallback must be "none", "externalId" or "email"');
+        next.userNameFallback = value;
         break;
       case 'matchOnCreate':
         if (!(MATCH_ON_CREATE as readonly unknown[]).includes(value)) throw new SettingsError(`matchOnCreate must be one of ${MATCH_ON_CREATE.join(', ')}`);
@@ -130,9 +140,11 @@ export class SettingsError extends Error {
 export interface DocumentRules {
   allowExtensionPassthrough: boolean;
   acceptPassword: boolean;
+  userNameFallback?: ConnectorSettings['userNameFallback'];
 }
 
 export const documentRules = (settings: ConnectorSettings): DocumentRules => ({
   allowExtensionPassthrough: settings.allowExtensionPassthrough,
   acceptPassword: settings.acceptPassword,
+  userNameFallback: settings.userNameFallback,
 });

@@ -24,6 +24,13 @@ export interface ConnectorSettings {
   roleMap: Record<string, WebRole>;
   /** What DELETE does: remove the row, or only deactivate it (seed 001 supports both). */
   deleteMode: 'delete' | 'deactivate';
+  /** What `active: false` (Entra's disable) does: keep the user inactive, or delete it (Systam has no soft delete). */
+  onDeactivate: 'keep' | 'delete';
+  /**
+   * Where a create or replace without userName takes it from: Staffbase's mapping sends the
+   * UPN as externalId and no userName. 'none' refuses such a body (userName is required).
+   */
+  userNameFallback: 'none' | 'externalId' | 'email';
   /** Claims tried, in order, to match a sign-in to a user's userName when `oid` finds none. */
   ssoMatchClaims: Array<'preferred_username' | 'upn' | 'email'>;
   /** Create an unknown user at first sign-in (off by default). */

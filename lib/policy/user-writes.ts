@@ -2,7 +2,7 @@ import { PolicyRefusal } from '../model/errors.js';
 import { userRegistryFor } from '../model/schemas/extension-sets.js';
 import { documentRules } from '../model/settings.js';
 import type { Connector, LoginMethod, ResourceDocument, StoredUser, UserWrite, WebRole } from '../model/types.js';
-import { normalizeResource } from '../model/validate/normalize.js';
+import { normalizeResource, primaryEmail } from '../model/validate/normalize.js';
 import { StoreError } from '../store/errors.js';
 import type { IdentityStore } from '../store/index.js';
 import type { ReadOptions } from '../store/users.js';
@@ -109,6 +109,11 @@ export class UserWrites {
       const next = change(current);
       if (!next) return { value: current, record: userRecord(current, operation, { changed: [] }) };
       const { write, unmappedRoles } = await this.decide(connector, next, current.document);
+      if (connector.settings.onDeactivate === 'delete' && current.active && write.document.active === false) {
+        // Systam: disabling in Entra deletes the account; re-enabling later creates a new one.
+        await tx.users.delete(connector.id, id);
+        return { value: { ...current, active: false, document: write.document }, record: userRecord(current, 'user.delete', { userName: current.userName, onDeactivate: 'delete' }) };
+      }
       const user = await tx.users.write(current, write, options.read);
       return { value: user, record: userRecord(user, operation, { changed: changedAttributes(current.document, write.document), ...unmapped(unmappedRoles) }) };
     });
@@ -170,12 +175,6 @@ export class UserWrites {
 const userRecord = (user: StoredUser, operation: string, detail: Record<string, unknown>) => ({
   connectorId: user.connectorId, operation, resourceType: 'User', resourceId: user.id, detail,
 });
-
-function primaryEmail(document: ResourceDocument): string | undefined {
-  const emails = Array.isArray(document.emails) ? (document.emails as Array<{ value?: unknown; primary?: unknown }>) : [];
-  const chosen = emails.find((e) => e.primary === true) ?? emails[0];
-  return typeof chosen?.value === 'string' ? chosen.value : undefined;
-}
 
 /** An app-role value the role map does not know gives no web role; the log says so. */
 const unmapped = (values: string[]) => (values.length ? { unmappedRoles: values } : {});

@@ -44,7 +44,7 @@ export interface ScimHarness {
 export const SCIM = '/identity/scim/v2';
 
 /** A host app with the connector mounted at /identity over a fresh prefixed schema, a connector and a token. */
-export async function startScimHarness(db: TestDatabase, options: { settings?: unknown; rateLimitPerMinute?: number; expressModule?: typeof express } = {}): Promise<ScimHarness> {
+export async function startScimHarness(db: TestDatabase, options: { settings?: unknown; preset?: string; rateLimitPerMinute?: number; expressModule?: typeof express } = {}): Promise<ScimHarness> {
   const knex = testKnex(db);
   const logs = new LogCapture();
   const identity = await createIdentityConnector({
@@ -52,7 +52,7 @@ export async function startScimHarness(db: TestDatabase, options: { settings?: u
     tablePrefix: uniquePrefix(), logger: logs.logger, rateLimitPerMinute: options.rateLimitPerMinute,
   });
   await identity.migrate();
-  const connector = await identity.store.connectors.create({ organizationId: 'org-1', name: 'Entra', settings: options.settings });
+  const connector = await identity.store.connectors.create({ organizationId: 'org-1', name: 'Entra', preset: options.preset, settings: options.settings });
   const { token } = await identity.store.tokens.create(connector.id);
   const app = (options.expressModule ?? express)();
   app.use('/identity', identity.router);
