@@ -9,6 +9,7 @@ import { PRESET_NAMES } from '../model/presets.js';
 import { SettingsError } from '../model/settings.js';
 import { databaseUrl, tablePrefix } from './environment.js';
 import { serve } from './serve.js';
+import { exportEntraCsv } from './export-entra.js';
 import { setOidc } from './set-oidc.js';
 
 export const USAGE = `Usage: identity-connector <command> [options]
@@ -23,6 +24,7 @@ Commands:
   token create --connector ID [--label TEXT] [--expires-days N]   prints the token once
   token list [--connector ID] [--json]
   token revoke ID
+  users export-entra (--connector ID | --org ORG)  users not from Entra, as Entra's bulk-create CSV (with one-time passwords)
   serve [--port N]                                serve the connector alone (SCIM, SSO, admin)
 
 Environment: DATABASE_URL (mysql://user:pass@host:3306/db or sqlite:PATH; default sqlite:./data/identity.sqlite),
@@ -156,6 +158,14 @@ async function dispatch(store: IdentityStore, command: string, sub: string | und
       if (positionals.length !== 1) throw new UsageError('token revoke takes one token id');
       const token = await store.tokens.revoke(positionals[0]);
       io.out(`revoked token ${token.id}`);
+      return 0;
+    }
+    case 'users export-entra': {
+      const { values } = args(argv, { connector: { type: 'string' }, org: { type: 'string' } });
+      if (Boolean(values.connector) === Boolean(values.org)) throw new UsageError('users export-entra takes --connector ID or --org ORG');
+      const { csv, count } = await exportEntraCsv(store, values.connector ? { connectorId: String(values.connector) } : { organizationId: String(values.org) });
+      io.err(`${count} users; the file holds one-time initial passwords: import it in Entra (Users → Bulk operations → Bulk create), then delete it`);
+      io.out(csv.trimEnd());
       return 0;
     }
     default:

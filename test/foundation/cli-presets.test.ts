@@ -4,8 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { runCli } from '../../lib/cli/commands.js';
 import { PRESETS } from '../../lib/model/presets.js';
+import { IdentityEvents } from '../../lib/model/events.js';
+import { connectKnex } from '../../lib/store/connect.js';
+import { IdentityStore } from '../../lib/store/index.js';
+import { DEFAULT_TABLE_PREFIX } from '../../lib/store/tables.js';
 
-describe('identity-connector CLI: connector create --preset', () => {
+describe('identity-connector CLI: connector create --preset, users export-entra', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idc-cli-preset-'));
   const saved = { ...process.env };
   before(async () => {
@@ -28,6 +32,26 @@ describe('identity-connector CLI: connector create --preset', () => {
     const [connector] = JSON.parse((await run('connector', 'list', '--json')).out);
     expect(connector.profile).to.equal('staffbase');
     expect(connector.settings).to.deep.include({ ...PRESETS.staffbase.settings, deleteMode: 'deactivate' });
+  });
+
+  it('users export-entra writes the Entra bulk-create CSV of the users not from Entra', async () => {
+    const [connector] = JSON.parse((await run('connector', 'list', '--json')).out);
+    const knex = connectKnex(String(process.env.DATABASE_URL));
+    try {
+      const store = new IdentityStore(knex, DEFAULT_TABLE_PREFIX, new IdentityEvents());
+      await store.users.create(connector.id, { document: { userName: 'local@acme.test', active: true }, loginMethod: 'builtin' });
+      await store.users.create(connector.id, { document: { userName: 'entra@acme.test', externalId: 'oid-9', active: true }, loginMethod: 'sso' });
+    } finally {
+      await knex.destroy();
+    }
+    const result = await run('users', 'export-entra', '--org', 'acme');
+    expect(result.code).to.equal(0);
+    const lines = result.out.split('\n');
+    expect(lines[0]).to.equal('version:v1.0');
+    expect(lines[1]).to.match(/^Name \[displayName\] Required,User name \[userPrincipalName\] Required,/);
+    expect(lines.slice(2).map((l) => l.split(',')[1])).to.deep.equal(['local@acme.test']);
+    expect(result.err).to.match(/^1 users; the file holds one-time initial passwords/);
+    expect((await run('users', 'export-entra')).code).to.equal(2);
   });
 
   it('refuses an unknown preset, naming the known ones', async () => {
