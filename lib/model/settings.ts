@@ -19,7 +19,12 @@ export const DEFAULT_SETTINGS: ConnectorSettings = {
   userNameImmutable: false,
   matchOnCreate: 'none',
   extensions: BUILT_IN_EXTENSION_NAMES,
+  scimEndpoint: null,
+  resourceKind: null,
 };
+
+/** Path segments the connector's own routes take: no connector endpoint may shadow them. */
+const RESERVED_ENDPOINTS = ['scim', 'sso', 'admin'];
 
 const MATCH_CLAIMS = ['preferred_username', 'upn', 'email'] as const;
 
@@ -55,6 +60,16 @@ export function mergeSettings(current: ConnectorSettings, patch: unknown): Conne
       case 'matchOnCreate':
         if (!(MATCH_ON_CREATE as readonly unknown[]).includes(value)) throw new SettingsError(`matchOnCreate must be one of ${MATCH_ON_CREATE.join(', ')}`);
         next.matchOnCreate = value as MatchOnCreate;
+        break;
+      case 'scimEndpoint':
+        if (value !== null && (typeof value !== 'string' || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(value) || RESERVED_ENDPOINTS.includes(value))) {
+          throw new SettingsError(`scimEndpoint must be null or one lower-case path segment such as "advisors" (not ${RESERVED_ENDPOINTS.join(', ')})`);
+        }
+        next.scimEndpoint = value;
+        break;
+      case 'resourceKind':
+        if (value !== null && (typeof value !== 'string' || !value.trim() || value.length > 64)) throw new SettingsError('resourceKind must be null or a label of at most 64 characters');
+        next.resourceKind = value;
         break;
       case 'extensions':
         next.extensions = extensionChoices(value);

@@ -55,6 +55,13 @@ export interface ConnectorSettings {
    * data. Attributes of any other extension get 400, unless allowExtensionPassthrough.
    */
   extensions: ExtensionChoice[];
+  /**
+   * &Money BookMe: the connector is served at its own URL, `{mountPath}/{scimEndpoint}/scim`
+   * (e.g. `advisors`), and only there; null serves it at the shared `{mountPath}/scim/v2`.
+   */
+  scimEndpoint: string | null;
+  /** The kind of resource this connector's users are (e.g. advisor, room), recorded on each user it creates. */
+  resourceKind: string | null;
 }
 
 export const MATCH_ON_CREATE = ['none', 'email', 'externalId'] as const;
@@ -103,6 +110,8 @@ export interface StoredUser {
   loginMethod: LoginMethod;
   webRole: WebRole | null;
   protected: boolean;
+  /** The connector's resourceKind when it created the user (&Money BookMe: advisor, room). */
+  resourceKind: string | null;
   version: number;
   document: ResourceDocument;
   createdAt: Date;
@@ -120,6 +129,8 @@ export interface UserWrite {
   /** A password hash (never the password). Undefined keeps the current one on replace. */
   passwordHash?: string | null;
   protected?: boolean;
+  /** Set on creation only. */
+  resourceKind?: string | null;
 }
 
 export interface StoredGroup {

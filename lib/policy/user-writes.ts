@@ -59,7 +59,7 @@ export class UserWrites {
       const { write, unmappedRoles } = await this.decide(connector, document);
       if (passwordHash) write.passwordHash = passwordHash;
       const loginMethod = options.loginMethod ?? defaultLoginMethod(connector);
-      const user = await tx.users.create(connector.id, { ...write, loginMethod, protected: options.protected }, options.read);
+      const user = await tx.users.create(connector.id, { ...write, loginMethod, protected: options.protected, resourceKind: connector.settings.resourceKind }, options.read);
       return { value: user, record: userRecord(user, 'user.create', { userName: user.userName, loginMethod, webRole: user.webRole, ...unmapped(unmappedRoles) }) };
     });
   }

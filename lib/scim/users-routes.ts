@@ -18,13 +18,15 @@ function projectionOf(req: Request): Projection {
   return { attributes: parseAttributeList(req.query.attributes), excludedAttributes: parseAttributeList(req.query.excludedAttributes) };
 }
 
-export function usersRouter(runtime: Runtime, at: Locations): Router {
+export function usersRouter(runtime: Runtime, locations: (req: Request) => Locations): Router {
   const { store, options, users } = runtime;
   const router = Router();
   // The schemas of the connector the token belongs to: its declared extensions only.
   const registryOf = (req: Request) => userRegistryFor(principal(req).connector.settings);
-  const send = (req: Request, res: Response, status: number, user: StoredUser, projection: Projection) =>
+  const send = (req: Request, res: Response, status: number, user: StoredUser, projection: Projection) => {
+    const at = locations(req);
     sendScim(res, status, project(serializeUser(user, at), registryOf(req), projection), { ETag: etagOf(user.version), Location: `${at.scimBase}/Users/${user.id}` });
+  };
 
   const list = async (req: Request, res: Response, source: Record<string, unknown>) => {
     const { connector } = principal(req);
@@ -32,7 +34,7 @@ export function usersRouter(runtime: Runtime, at: Locations): Router {
     const request = parseListRequest(source, registry, options.maxPageSize);
     const withGroups = wantsAttribute(registry, request.projection, 'groups');
     const result = await store.users.list(connector.id, request.query, { withGroups });
-    sendScim(res, 200, listResponse(request, result, (u) => project(serializeUser(u, at), registry, request.projection)));
+    sendScim(res, 200, listResponse(request, result, (u) => project(serializeUser(u, locations(req)), registry, request.projection)));
   };
 
   router.get('/', asyncRoute((req, res) => list(req, res, req.query as Record<string, unknown>)));

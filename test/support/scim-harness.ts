@@ -57,16 +57,18 @@ export async function startScimHarness(db: TestDatabase, options: { settings?: u
   const app = (options.expressModule ?? express)();
   app.use('/identity', identity.router);
   const http = supertest(app);
+  // A connector with its own endpoint (settings.scimEndpoint) is served only there.
+  const base = connector.settings.scimEndpoint ? `/identity/${connector.settings.scimEndpoint}/scim` : SCIM;
   const auth = (t: supertest.Test) => t.set('Authorization', `Bearer ${token}`).set('Accept', 'application/scim+json');
   const withBody = (t: supertest.Test, body: unknown) => (body === undefined ? t : t.set('Content-Type', 'application/scim+json').send(JSON.stringify(body)));
   return {
     knex, identity, connector, token, logs, app, http,
     scim: {
-      get: (path) => auth(http.get(SCIM + path)),
-      post: (path, body) => withBody(auth(http.post(SCIM + path)), body),
-      put: (path, body) => withBody(auth(http.put(SCIM + path)), body),
-      patch: (path, body) => withBody(auth(http.patch(SCIM + path)), body),
-      delete: (path) => auth(http.delete(SCIM + path)),
+      get: (path) => auth(http.get(base + path)),
+      post: (path, body) => withBody(auth(http.post(base + path)), body),
+      put: (path, body) => withBody(auth(http.put(base + path)), body),
+      patch: (path, body) => withBody(auth(http.patch(base + path)), body),
+      delete: (path) => auth(http.delete(base + path)),
     },
     async close() {
       await identity.store.rollbackAll();
