@@ -4,7 +4,7 @@ import { defaultLogger, requestLogger } from './runtime/log.js';
 import { mountPathCheck, schemaCheck } from './web/mount-checks.js';
 import { resolveOptions, type IdentityConnectorOptions, type ResolvedOptions } from './runtime/options.js';
 import { createRuntime } from './web/runtime.js';
-import { createScimRouter, scimBaseUrl } from './scim/router.js';
+import { atScimEndpoint, createScimRouter, scimBaseUrl } from './scim/router.js';
 import { IdentityStore } from './store/index.js';
 import type { WebRole } from './model/types.js';
 import { requireWebRole } from './web/require-web-role.js';
@@ -58,6 +58,8 @@ export async function createIdentityConnector(options: IdentityConnectorOptions)
   router.use('/scim', scim);
   router.use('/sso', createSsoRouter(runtime));
   router.use('/admin', createAdminRouter(runtime));
+  // A connector's own endpoint (settings.scimEndpoint), after the fixed paths: same router.
+  router.use('/:endpoint/scim', atScimEndpoint, scim);
 
   return {
     router,

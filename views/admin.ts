@@ -171,6 +171,7 @@ function usersSection(m: AdminPageModel): SafeHtml {
 <p class="hint">${users.items.length ? `Users ${users.startIndex}–${last} of ${users.totalResults}.` : ''}
   ${users.startIndex > 1 ? html`<a href="${link(Math.max(1, users.startIndex - users.count))}">Previous</a>` : ''}
   ${last < users.totalResults ? html`<a href="${link(last + 1)}">Next</a>` : ''}</p>
+<p class="hint"><a href="${base}/api/connectors/${encodeURIComponent(connector.id)}/entra-bulk-create.csv" download>Export users not from Entra (Entra bulk-create CSV)</a>: import it under Users → Bulk operations → Bulk create. It holds one-time initial passwords; delete it afterwards.</p>
 </div>`, true);
 }
 

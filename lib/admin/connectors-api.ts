@@ -19,7 +19,7 @@ export async function describeConnector(runtime: Runtime, c: Connector): Promise
   const live = await runtime.store.tokens.listLive(c.id);
   return {
     id: c.id, organizationId: c.organizationId, name: c.name,
-    scimUrl: scimBaseUrl(runtime), redirectUri: redirectUri(runtime.options),
+    scimUrl: scimBaseUrl(runtime, c.settings.scimEndpoint), redirectUri: redirectUri(runtime.options),
     // Spelled out rather than spread, so a field added to the stored OIDC settings is not exposed by accident.
     oidc: { issuer: c.oidc.issuer, clientId: c.oidc.clientId, tenantId: c.oidc.tenantId, hasClientSecret: c.oidc.hasClientSecret },
     settings: c.settings, defaultGroupId: c.defaultGroupId, liveTokenCount: live.length,

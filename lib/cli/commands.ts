@@ -7,6 +7,8 @@ import { isLoginMethod } from '../model/types.js';
 import { openDatabase, type Database } from './database.js';
 import { DEFAULT_DATABASE_URL, packageVersion, tablePrefix } from './environment.js';
 import { setLoginMethod } from './set-login-method.js';
+import { exportEntraCsv } from './export-entra.js';
+import { PRESET_NAMES } from '../model/presets.js';
 
 /** Where the CLI writes; tests capture it, and give stdin as a string. */
 export interface Io { out: (line: string) => void; err: (line: string) => void; stdin?: () => Promise<string> }
@@ -40,13 +42,14 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'connector create': {
-    usage: 'connector create --org ORG --name NAME [--settings JSON]',
-    summary: 'add a connector (one per Entra tenant or resource kind)',
-    options: { org: { type: 'string' }, name: { type: 'string' }, settings: { type: 'string' } },
+    usage: 'connector create --org ORG --name NAME [--preset NAME] [--settings JSON]',
+    summary: `add a connector (one per Entra tenant or resource kind); presets: ${PRESET_NAMES.join(', ')}`,
+    options: { org: { type: 'string' }, name: { type: 'string' }, preset: { type: 'string' }, settings: { type: 'string' } },
     async run({ store, values, io }) {
       const connector = await store.connectors.create({
         organizationId: required(values, 'org'),
         name: required(values, 'name'),
+        preset: values.preset === undefined ? undefined : String(values.preset),
         settings: values.settings ? parseJson(String(values.settings), '--settings') : undefined,
       });
       io.out(`created connector ${connector.id} (organization ${connector.organizationId}, name ${connector.name})`);
@@ -132,6 +135,17 @@ const COMMANDS: Record<string, Command> = {
       if (positionals.length !== 1) throw new UsageError('token revoke takes one token id');
       const token = await store.tokens.revoke(positionals[0]);
       io.out(`revoked token ${token.id}`);
+    },
+  },
+  'users export-entra': {
+    usage: 'users export-entra (--connector ID | --org ORG)',
+    summary: 'users not from Entra, as Entra\'s bulk-create CSV (with one-time initial passwords)',
+    options: { connector: { type: 'string' }, org: { type: 'string' } },
+    async run({ store, values, io }) {
+      if (Boolean(values.connector) === Boolean(values.org)) throw new UsageError('users export-entra takes --connector ID or --org ORG');
+      const { csv, count } = await exportEntraCsv(store, values.connector ? { connectorId: String(values.connector) } : { organizationId: String(values.org) });
+      io.err(`${count} users; the file holds one-time initial passwords: import it in Entra (Users → Bulk operations → Bulk create), then delete it`);
+      io.out(csv.trimEnd());
     },
   },
   'user set-login-method': {

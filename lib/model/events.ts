@@ -11,6 +11,8 @@ export interface LoginEvent {
 /** What the host can listen to; payloads are the stored records after the change. */
 export interface IdentityEventMap {
   'user.created': [StoredUser];
+  /** A create matched an existing user (matchOnCreate) and linked it: the user after the update. */
+  'user.linked': [{ user: StoredUser; matchedBy: 'email' | 'externalId' }];
   'user.updated': [StoredUser];
   'user.deactivated': [StoredUser];
   'user.deleted': [{ id: string; connectorId: string }];

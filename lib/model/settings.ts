@@ -1,5 +1,6 @@
+import { BUILT_IN_EXTENSION_NAMES, HOST_ATTRIBUTE_TYPES, type ExtensionChoice } from './schemas/extension-sets.js';
 import { USER_REGISTRY } from './schemas/registry.js';
-import { isWebRole, WEB_ROLES, type ConnectorSettings, type WebRole } from './types.js';
+import { isWebRole, MATCH_ON_CREATE, WEB_ROLES, type ConnectorSettings, type MatchOnCreate, type WebRole } from './types.js';
 
 export const DEFAULT_SETTINGS: ConnectorSettings = {
   groupsEnabled: true,
@@ -8,13 +9,22 @@ export const DEFAULT_SETTINGS: ConnectorSettings = {
   acceptPassword: false,
   roleMap: Object.fromEntries(WEB_ROLES.map((r) => [r, r])) as Record<string, WebRole>,
   deleteMode: 'delete',
+  onDeactivate: 'keep',
+  userNameFallback: 'none',
   ssoMatchClaims: ['preferred_username', 'upn'],
   ssoJitProvisioning: false,
   requiredAttributes: [],
   allowedValues: {},
   createOnlyAttributes: [],
   userNameImmutable: false,
+  matchOnCreate: 'none',
+  extensions: BUILT_IN_EXTENSION_NAMES,
+  scimEndpoint: null,
+  resourceKind: null,
 };
+
+/** Path segments the connector's own routes take: no connector endpoint may shadow them. */
+const RESERVED_ENDPOINTS = ['scim', 'sso', 'admin'];
 
 const MATCH_CLAIMS = ['preferred_username', 'upn', 'email'] as const;
 
@@ -38,6 +48,31 @@ export function mergeSettings(current: ConnectorSettings, patch: unknown): Conne
       case 'deleteMode':
         if (value !== 'delete' && value !== 'deactivate') throw new SettingsError('deleteMode must be "delete" or "deactivate"');
         next.deleteMode = value;
+        break;
+      case 'onDeactivate':
+        if (value !== 'keep' && value !== 'delete') throw new SettingsError('onDeactivate must be "keep" or "delete"');
+        next.onDeactivate = value;
+        break;
+      case 'userNameFallback':
+        if (value !== 'none' && value !== 'externalId' && value !== 'email') throw new SettingsError('userNameFallback must be "none", "externalId" or "email"');
+        next.userNameFallback = value;
+        break;
+      case 'matchOnCreate':
+        if (!(MATCH_ON_CREATE as readonly unknown[]).includes(value)) throw new SettingsError(`matchOnCreate must be one of ${MATCH_ON_CREATE.join(', ')}`);
+        next.matchOnCreate = value as MatchOnCreate;
+        break;
+      case 'scimEndpoint':
+        if (value !== null && (typeof value !== 'string' || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(value) || RESERVED_ENDPOINTS.includes(value))) {
+          throw new SettingsError(`scimEndpoint must be null or one lower-case path segment such as "advisors" (not ${RESERVED_ENDPOINTS.join(', ')})`);
+        }
+        next.scimEndpoint = value;
+        break;
+      case 'resourceKind':
+        if (value !== null && (typeof value !== 'string' || !value.trim() || value.length > 64)) throw new SettingsError('resourceKind must be null or a label of at most 64 characters');
+        next.resourceKind = value;
+        break;
+      case 'extensions':
+        next.extensions = extensionChoices(value);
         break;
       case 'roleMap': {
         if (!value || typeof value !== 'object' || Array.isArray(value)) throw new SettingsError('roleMap must map Entra app-role values to web roles');
@@ -84,6 +119,29 @@ function attributePaths(setting: string, value: unknown): string[] {
   return value as string[];
 }
 
+function extensionChoices(value: unknown): ExtensionChoice[] {
+  const shape = `extensions must be a list of ${BUILT_IN_EXTENSION_NAMES.join(', ')} or host-defined schemas {"id": "urn:…", "attributes": [{"name": "…", "type": "string"}]}`;
+  if (!Array.isArray(value)) throw new SettingsError(shape);
+  const ids = new Set<string>();
+  for (const choice of value as unknown[]) {
+    if (typeof choice === 'string') {
+      if (!BUILT_IN_EXTENSION_NAMES.includes(choice)) throw new SettingsError(`extensions: unknown extension "${choice}"; ${shape}`);
+      continue;
+    }
+    const schema = choice as Partial<Record<string, unknown>> | null;
+    if (!schema || typeof schema !== 'object' || typeof schema.id !== 'string' || !/^urn:[^\s]+$/i.test(schema.id) || !Array.isArray(schema.attributes) || !schema.attributes.length) throw new SettingsError(shape);
+    if (ids.has(schema.id.toLowerCase()) || USER_REGISTRY.schemaByUrn(schema.id) || USER_REGISTRY.splitUrn(schema.id)) throw new SettingsError(`extensions: "${schema.id}" is already declared`);
+    ids.add(schema.id.toLowerCase());
+    for (const a of schema.attributes as Array<Record<string, unknown> | null>) {
+      const valid = a && typeof a.name === 'string' && /^[A-Za-z][\w$-]*$/.test(a.name)
+        && (a.type === undefined || (HOST_ATTRIBUTE_TYPES as readonly unknown[]).includes(a.type))
+        && (a.multiValued === undefined || typeof a.multiValued === 'boolean');
+      if (!valid) throw new SettingsError(`extensions: "${schema.id}" has an invalid attribute; attributes are {"name", "type"?: ${HOST_ATTRIBUTE_TYPES.join('|')}, "multiValued"?}`);
+    }
+  }
+  return value as ExtensionChoice[];
+}
+
 export function parseStoredSettings(json: string): ConnectorSettings {
   const stored = JSON.parse(json || '{}') as Partial<ConnectorSettings>;
   return { ...DEFAULT_SETTINGS, ...stored, roleMap: { ...(stored.roleMap ?? DEFAULT_SETTINGS.roleMap) }, allowedValues: { ...(stored.allowedValues ?? {}) } };
@@ -97,9 +155,11 @@ export class SettingsError extends Error {
 export interface DocumentRules {
   allowExtensionPassthrough: boolean;
   acceptPassword: boolean;
+  userNameFallback?: ConnectorSettings['userNameFallback'];
 }
 
 export const documentRules = (settings: ConnectorSettings): DocumentRules => ({
   allowExtensionPassthrough: settings.allowExtensionPassthrough,
   acceptPassword: settings.acceptPassword,
+  userNameFallback: settings.userNameFallback,
 });

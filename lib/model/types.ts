@@ -1,4 +1,5 @@
 import type { Filter } from './filter.js';
+import type { ExtensionChoice } from './schemas/extension-sets.js';
 import type { ResolvedAttribute } from './schemas/registry.js';
 
 export const WEB_ROLES = ['ReadOnly', 'User', 'Admin', 'EnterpriseAdmin'] as const;
@@ -19,10 +20,17 @@ export interface ConnectorSettings {
   allowExtensionPassthrough: boolean;
   /** Whether SCIM `password` is accepted (stored as a scrypt hash) or ignored. */
   acceptPassword: boolean;
-  /** Entra app-role value → web access role. Values not listed are refused with 400. */
+  /** Entra app-role value → web access role. Values not listed are stored but give no web role (audited). */
   roleMap: Record<string, WebRole>;
   /** What DELETE does: remove the row, or only deactivate it (Staffbase supports both). */
   deleteMode: 'delete' | 'deactivate';
+  /** What `active: false` (Entra's disable) does: keep the user inactive, or delete it (Systam has no soft delete). */
+  onDeactivate: 'keep' | 'delete';
+  /**
+   * Where a create or replace without userName takes it from: Staffbase's mapping sends the
+   * UPN as externalId and no userName. 'none' refuses such a body (userName is required).
+   */
+  userNameFallback: 'none' | 'externalId' | 'email';
   /** Claims tried, in order, to match a sign-in to a user's userName when `oid` finds none. */
   ssoMatchClaims: Array<'preferred_username' | 'upn' | 'email'>;
   /** Create an unknown user at first sign-in (off by default). */
@@ -35,7 +43,29 @@ export interface ConnectorSettings {
   createOnlyAttributes: string[];
   /** userName never changes after insert (IFS Ultimo). */
   userNameImmutable: boolean;
+  /**
+   * What a SCIM POST (or SSO just-in-time creation) first looks for among the connector's users,
+   * including ones the host created itself: a match is linked and updated instead of answering 409.
+   * Systam matches by email, Staffbase by externalId; off ('none') by default.
+   */
+  matchOnCreate: MatchOnCreate;
+  /**
+   * The User extensions the connector accepts and shows in /Schemas and /ResourceTypes: names of
+   * built-in ones (enterprise, folders, metadata, primaryWorkspace) or host-defined schemas as
+   * data. Attributes of any other extension get 400, unless allowExtensionPassthrough.
+   */
+  extensions: ExtensionChoice[];
+  /**
+   * &Money BookMe: the connector is served at its own URL, `{mountPath}/{scimEndpoint}/scim`
+   * (e.g. `advisors`), and only there; null serves it at the shared `{mountPath}/scim/v2`.
+   */
+  scimEndpoint: string | null;
+  /** The kind of resource this connector's users are (e.g. advisor, room), recorded on each user it creates. */
+  resourceKind: string | null;
 }
+
+export const MATCH_ON_CREATE = ['none', 'email', 'externalId'] as const;
+export type MatchOnCreate = (typeof MATCH_ON_CREATE)[number];
 
 export interface OidcSettings {
   issuer: string | null;
@@ -80,6 +110,8 @@ export interface StoredUser {
   loginMethod: LoginMethod;
   webRole: WebRole | null;
   protected: boolean;
+  /** The connector's resourceKind when it created the user (&Money BookMe: advisor, room). */
+  resourceKind: string | null;
   version: number;
   document: ResourceDocument;
   createdAt: Date;
@@ -97,6 +129,8 @@ export interface UserWrite {
   /** A password hash (never the password). Undefined keeps the current one on replace. */
   passwordHash?: string | null;
   protected?: boolean;
+  /** Set on creation only. */
+  resourceKind?: string | null;
 }
 
 export interface StoredGroup {

@@ -1,8 +1,8 @@
 import { PolicyRefusal } from '../model/errors.js';
-import { USER_REGISTRY } from '../model/schemas/registry.js';
+import { userRegistryFor } from '../model/schemas/extension-sets.js';
 import { documentRules } from '../model/settings.js';
 import type { Connector, LoginMethod, ResourceDocument, StoredUser, UserWrite, WebRole } from '../model/types.js';
-import { normalizeResource } from '../model/validate/normalize.js';
+import { normalizeResource, primaryEmail } from '../model/validate/normalize.js';
 import { StoreError } from '../store/errors.js';
 import type { IdentityStore } from '../store/index.js';
 import type { ReadOptions } from '../store/users.js';
@@ -45,21 +45,57 @@ export interface AccessChange {
 export class UserWrites {
   constructor(private readonly audit: AuditWriter) {}
 
-  /** Creates a user from a client's resource body (or an internally built one). */
+  /**
+   * Creates a user from a client's resource body (or an internally built one). Where the
+   * connector says so (matchOnCreate), an existing user of the connector with the same email or
+   * externalId is linked and updated instead: Entra then manages the account the host made.
+   */
   async create(connector: Connector, body: unknown, context: AuditContext, options: CreateOptions = {}): Promise<StoredUser> {
-    const document = normalizeResource(USER_REGISTRY, body, { mode: 'create', ...documentRules(connector.settings) });
-    const { write, unmappedRoles } = await this.decide(connector, document);
-    if (options.password) write.passwordHash = await hashPassword(options.password);
-    const loginMethod = options.loginMethod ?? defaultLoginMethod(connector);
+    const document = normalizeResource(userRegistryFor(connector.settings), body, { mode: 'create', ...documentRules(connector.settings) });
+    const passwordHash = options.password ? await hashPassword(options.password) : undefined;
     return this.audit.change(context, async (tx) => {
-      const user = await tx.users.create(connector.id, { ...write, loginMethod, protected: options.protected }, options.read);
+      const match = await this.linkCandidate(tx, connector, document);
+      if (match) return this.link(tx, connector, match, document, passwordHash, options);
+      const { write, unmappedRoles } = await this.decide(connector, document);
+      if (passwordHash) write.passwordHash = passwordHash;
+      const loginMethod = options.loginMethod ?? defaultLoginMethod(connector);
+      const user = await tx.users.create(connector.id, { ...write, loginMethod, protected: options.protected, resourceKind: connector.settings.resourceKind }, options.read);
       return { value: user, record: userRecord(user, 'user.create', { userName: user.userName, loginMethod, webRole: user.webRole, ...unmapped(unmappedRoles) }) };
     });
   }
 
+  /**
+   * The user a create links to, locked: one user of the connector with the document's email
+   * (primary first) or externalId that no other Entra object claims. Several matches are a
+   * conflict: linking one at random could hand an account to the wrong person.
+   */
+  private async linkCandidate(tx: IdentityStore, connector: Connector, document: ResourceDocument): Promise<{ user: StoredUser; by: 'email' | 'externalId' } | undefined> {
+    const by = connector.settings.matchOnCreate;
+    if (by === 'none') return undefined;
+    const key = by === 'email' ? primaryEmail(document) : typeof document.externalId === 'string' ? document.externalId : undefined;
+    if (!key) return undefined;
+    const found = by === 'email' ? await tx.users.findByEmail(connector.id, key) : await tx.users.findByExternalId(connector.id, key);
+    if (found.length > 1) throw new StoreError('conflict', `several users of this connector match ${by} "${key}"; link one by hand`, { attribute: by });
+    const [candidate] = found;
+    if (!candidate || (candidate.externalId !== null && candidate.externalId !== document.externalId)) return undefined;
+    const user = await tx.users.lock(connector.id, candidate.id);
+    if (!user) return undefined;
+    if (user.protected) throw new PolicyRefusal('protected', `user ${user.id} is protected by the platform and cannot be changed through provisioning`);
+    return { user, by };
+  }
+
+  /** The matched user takes the document as a PUT would; its login method stays the one the host chose. */
+  private async link(tx: IdentityStore, connector: Connector, match: { user: StoredUser; by: 'email' | 'externalId' }, document: ResourceDocument, passwordHash: string | undefined, options: CreateOptions) {
+    const { write, unmappedRoles } = await this.decide(connector, document, match.user.document);
+    if (passwordHash) write.passwordHash = passwordHash;
+    const user = await tx.users.write(match.user, write, options.read);
+    tx.users.announceLink(user, match.by);
+    return { value: user, record: userRecord(user, 'user.link', { matchedBy: match.by, userName: user.userName, changed: changedAttributes(match.user.document, write.document), ...unmapped(unmappedRoles) }) };
+  }
+
   /** PUT: the body replaces the document. */
   replace(connector: Connector, id: string, body: unknown, context: AuditContext, options: WriteOptions = {}): Promise<StoredUser> {
-    const document = normalizeResource(USER_REGISTRY, body, { mode: 'replace', ...documentRules(connector.settings) });
+    const document = normalizeResource(userRegistryFor(connector.settings), body, { mode: 'replace', ...documentRules(connector.settings) });
     return this.update(connector, id, 'user.replace', () => document, context, options);
   }
 
@@ -73,6 +109,11 @@ export class UserWrites {
       const next = change(current);
       if (!next) return { value: current, record: userRecord(current, operation, { changed: [] }) };
       const { write, unmappedRoles } = await this.decide(connector, next, current.document);
+      if (connector.settings.onDeactivate === 'delete' && current.active && write.document.active === false) {
+        // Systam: disabling in Entra deletes the account; re-enabling later creates a new one.
+        await tx.users.delete(connector.id, id);
+        return { value: { ...current, active: false, document: write.document }, record: userRecord(current, 'user.delete', { userName: current.userName, onDeactivate: 'delete' }) };
+      }
       const user = await tx.users.write(current, write, options.read);
       return { value: user, record: userRecord(user, operation, { changed: changedAttributes(current.document, write.document), ...unmapped(unmappedRoles) }) };
     });

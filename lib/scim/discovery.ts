@@ -1,7 +1,8 @@
 import type { Connector } from '../model/types.js';
 import type { ResolvedOptions } from '../runtime/options.js';
 import { ScimError } from './errors.js';
-import { ALL_SCHEMAS, RESOURCE_TYPES } from '../model/schemas/definitions.js';
+import { GROUP_SCHEMA, RESOURCE_TYPES } from '../model/schemas/definitions.js';
+import { userRegistryFor } from '../model/schemas/extension-sets.js';
 import { URN } from '../model/schemas/urns.js';
 import type { SchemaDef } from '../model/schemas/types.js';
 import { DEFAULT_PAGE_SIZE } from './list-params.js';
@@ -39,8 +40,10 @@ export function serviceProviderConfig(connector: Connector, options: ResolvedOpt
   };
 }
 
+/** Core User, exactly the connector's declared extensions, and Group when groups are on. */
 function visibleSchemas(connector: Connector): SchemaDef[] {
-  return ALL_SCHEMAS.filter((s) => connector.settings.groupsEnabled || s.id !== URN.group);
+  const users = userRegistryFor(connector.settings);
+  return [users.core, ...users.extensions, ...(connector.settings.groupsEnabled ? [GROUP_SCHEMA] : [])];
 }
 
 function schemaResource(schema: SchemaDef, scimBase: string) {
@@ -80,7 +83,9 @@ export function schemaById(connector: Connector, id: string, scimBase: string) {
 }
 
 function visibleTypes(connector: Connector) {
-  return RESOURCE_TYPES.filter((t) => connector.settings.groupsEnabled || t.id !== 'Group');
+  const declared = userRegistryFor(connector.settings).extensions.map((s) => ({ schema: s.id, required: false }));
+  return RESOURCE_TYPES.filter((t) => connector.settings.groupsEnabled || t.id !== 'Group')
+    .map((t) => (t.id === 'User' ? { ...t, schemaExtensions: declared } : t));
 }
 
 export function resourceTypesList(connector: Connector, scimBase: string) {

@@ -62,7 +62,7 @@ function prefixFilter(filter: Filter, prefix: string): Filter {
   }
 }
 
-export function groupsRouter(runtime: Runtime, at: Locations): Router {
+export function groupsRouter(runtime: Runtime, locations: (req: Request) => Locations): Router {
   const { store, options, audit } = runtime;
   const router = Router();
 
@@ -73,9 +73,9 @@ export function groupsRouter(runtime: Runtime, at: Locations): Router {
   });
 
   const render = (req: Request, group: StoredGroup, projection: Projection) =>
-    project(serializeGroup(group, at, principal(req).connector.settings.groupDisplayNamePrefix), registry, projection);
+    project(serializeGroup(group, locations(req), principal(req).connector.settings.groupDisplayNamePrefix), registry, projection);
   const send = (req: Request, res: Response, status: number, group: StoredGroup, projection: Projection) =>
-    sendScim(res, status, render(req, group, projection), { ETag: etagOf(group.version), Location: `${at.scimBase}/Groups/${group.id}` });
+    sendScim(res, status, render(req, group, projection), { ETag: etagOf(group.version), Location: `${locations(req).scimBase}/Groups/${group.id}` });
 
   const list = async (req: Request, res: Response, source: Record<string, unknown>) => {
     const { connector } = principal(req);

@@ -9,29 +9,32 @@ import { parseListRequest } from './list-params.js';
 import { listResponse } from './list-response.js';
 import { applyPatch } from './patch/apply.js';
 import { parseAttributeList, project, wantsAttribute, type Projection } from './projection.js';
-import { USER_REGISTRY } from '../model/schemas/registry.js';
+import { userRegistryFor } from '../model/schemas/extension-sets.js';
 import { serializeUser, type Locations } from './serialize.js';
 import { documentRules } from '../model/settings.js';
 import { attempt, scimAuditContext } from './audit-trail.js';
-
-const registry = USER_REGISTRY;
 
 function projectionOf(req: Request): Projection {
   return { attributes: parseAttributeList(req.query.attributes), excludedAttributes: parseAttributeList(req.query.excludedAttributes) };
 }
 
-export function usersRouter(runtime: Runtime, at: Locations): Router {
+export function usersRouter(runtime: Runtime, locations: (req: Request) => Locations): Router {
   const { store, options, users } = runtime;
   const router = Router();
-  const send = (res: Response, status: number, user: StoredUser, projection: Projection) =>
-    sendScim(res, status, project(serializeUser(user, at), registry, projection), { ETag: etagOf(user.version), Location: `${at.scimBase}/Users/${user.id}` });
+  // The schemas of the connector the token belongs to: its declared extensions only.
+  const registryOf = (req: Request) => userRegistryFor(principal(req).connector.settings);
+  const send = (req: Request, res: Response, status: number, user: StoredUser, projection: Projection) => {
+    const at = locations(req);
+    sendScim(res, status, project(serializeUser(user, at), registryOf(req), projection), { ETag: etagOf(user.version), Location: `${at.scimBase}/Users/${user.id}` });
+  };
 
   const list = async (req: Request, res: Response, source: Record<string, unknown>) => {
     const { connector } = principal(req);
+    const registry = registryOf(req);
     const request = parseListRequest(source, registry, options.maxPageSize);
     const withGroups = wantsAttribute(registry, request.projection, 'groups');
     const result = await store.users.list(connector.id, request.query, { withGroups });
-    sendScim(res, 200, listResponse(request, result, (u) => project(serializeUser(u, at), registry, request.projection)));
+    sendScim(res, 200, listResponse(request, result, (u) => project(serializeUser(u, locations(req)), registry, request.projection)));
   };
 
   router.get('/', asyncRoute((req, res) => list(req, res, req.query as Record<string, unknown>)));
@@ -40,35 +43,39 @@ export function usersRouter(runtime: Runtime, at: Locations): Router {
   router.post('/', asyncRoute(async (req, res) => {
     attempt(res, 'user.create', 'User');
     const { connector } = principal(req);
+    const registry = registryOf(req);
     const projection = projectionOf(req);
     // A new user's only possible group is the connector's default group.
     const withGroups = connector.defaultGroupId !== null && wantsAttribute(registry, projection, 'groups');
     const user = await users.create(connector, req.body, scimAuditContext(req, 201), { read: { withGroups } });
-    send(res, 201, user, projection);
+    send(req, res, 201, user, projection);
   }));
 
   router.get('/:id', asyncRoute(async (req, res) => {
     const { connector } = principal(req);
+    const registry = registryOf(req);
     const projection = projectionOf(req);
     const user = await store.users.get(connector.id, String(req.params.id), { withGroups: wantsAttribute(registry, projection, 'groups') });
     if (!user) throw notFound(`user ${req.params.id} not found`);
     if (notModified(req, user.version)) return sendScim(res, 304, undefined, { ETag: etagOf(user.version) });
-    send(res, 200, user, projection);
+    send(req, res, 200, user, projection);
   }));
 
   router.put('/:id', asyncRoute(async (req, res) => {
     const id = String(req.params.id);
     attempt(res, 'user.replace', 'User', id);
     const { connector } = principal(req);
+    const registry = registryOf(req);
     const projection = projectionOf(req);
     const user = await users.replace(connector, id, req.body, scimAuditContext(req, 200), { expectedVersion: ifMatchVersion(req), read: { withGroups: wantsAttribute(registry, projection, 'groups') } });
-    send(res, 200, user, projection);
+    send(req, res, 200, user, projection);
   }));
 
   router.patch('/:id', asyncRoute(async (req, res) => {
     const id = String(req.params.id);
     attempt(res, 'user.patch', 'User', id);
     const { connector } = principal(req);
+    const registry = registryOf(req);
     const projection = projectionOf(req);
     const respondWithBody = Boolean(projection.attributes || projection.excludedAttributes);
     const readOptions = { withGroups: respondWithBody && wantsAttribute(registry, projection, 'groups') };
@@ -79,7 +86,7 @@ export function usersRouter(runtime: Runtime, at: Locations): Router {
     const user = await users.update(connector, id, 'user.patch', patch, scimAuditContext(req, respondWithBody ? 200 : 204), { expectedVersion: ifMatchVersion(req), read: readOptions });
     // RFC 7644 §3.5.2: 204 unless the client asked for attributes; Entra accepts both.
     if (respondWithBody) {
-      send(res, 200, user, projection);
+      send(req, res, 200, user, projection);
     } else {
       sendScim(res, 204, undefined, { ETag: etagOf(user.version) });
     }

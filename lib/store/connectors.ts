@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { EventBuffer } from '../model/events.js';
 import { isUniqueViolation, toDate, type StoreContext } from './context.js';
 import { StoreError } from './errors.js';
-import { DEFAULT_SETTINGS, mergeSettings, parseStoredSettings } from '../model/settings.js';
+import { PRESET_NAMES, presetNamed } from '../model/presets.js';
+import { DEFAULT_SETTINGS, mergeSettings, parseStoredSettings, SettingsError } from '../model/settings.js';
 import type { Connector } from '../model/types.js';
 
 type Row = Record<string, unknown>;
@@ -33,13 +34,20 @@ export class ConnectorStore {
   private get db() { return this.ctx.db; }
   private get t() { return this.ctx.tables; }
 
-  async create(input: { organizationId: string; name: string; profile?: string; settings?: unknown }): Promise<Connector> {
-    const settings = input.settings === undefined ? DEFAULT_SETTINGS : mergeSettings(DEFAULT_SETTINGS, input.settings);
+  /**
+   * `preset` names a settings bundle of model/presets.ts (recorded as the connector's profile);
+   * `settings` then apply over it.
+   */
+  async create(input: { organizationId: string; name: string; profile?: string; preset?: string; settings?: unknown }): Promise<Connector> {
+    const preset = input.preset === undefined ? undefined : presetNamed(input.preset);
+    if (input.preset !== undefined && !preset) throw new SettingsError(`unknown preset "${input.preset}"; presets: ${PRESET_NAMES.join(', ')}`);
+    const base = preset ? mergeSettings(DEFAULT_SETTINGS, preset.settings) : DEFAULT_SETTINGS;
+    const settings = input.settings === undefined ? base : mergeSettings(base, input.settings);
     const id = randomUUID();
     const now = Date.now();
     try {
       await this.db(this.t.connectors).insert({
-        id, organization_id: input.organizationId, name: input.name, profile: input.profile ?? 'entra',
+        id, organization_id: input.organizationId, name: input.name, profile: input.profile ?? input.preset ?? 'entra',
         settings: JSON.stringify(settings), created_at: now, updated_at: now,
       });
     } catch (error) {

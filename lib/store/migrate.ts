@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { identitySchemaMigration } from './migrations/20261123000000_identity_schema.js';
+import { userResourceKindMigration } from './migrations/20261201000000_user_resource_kind.js';
 import { tableNames } from './tables.js';
 
 type MigrationFactory = (prefix: string) => { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
@@ -22,7 +23,11 @@ const MIGRATIONS: readonly MigrationEntry[] = [
     formerNames: ['20261123000000_identity_schema.ts', '20261123000000_identity_schema.js'],
     factory: identitySchemaMigration,
   },
+  { name: '20261201000000_user_resource_kind', formerNames: [], factory: userResourceKindMigration },
 ];
+
+/** The names the migrations table records, in order. */
+export const migrationNames = (): string[] => MIGRATIONS.map((m) => m.name);
 
 class PrefixedMigrationSource implements Knex.MigrationSource<MigrationEntry> {
   constructor(private readonly prefix: string) {}

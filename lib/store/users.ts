@@ -16,7 +16,7 @@ export interface ReadOptions {
   forUpdate?: boolean;
 }
 
-const SUMMARY_COLUMNS = ['id', 'connector_id', 'user_name', 'external_id', 'active', 'display_name', 'login_method', 'web_role', 'protected', 'version', 'document', 'created_at', 'updated_at'];
+const SUMMARY_COLUMNS = ['id', 'connector_id', 'user_name', 'external_id', 'active', 'display_name', 'login_method', 'web_role', 'protected', 'resource_kind', 'version', 'document', 'created_at', 'updated_at'];
 
 /** `document` may be passed when the caller holds it already parsed. */
 function fromRow(row: Row, document?: ResourceDocument): StoredUser {
@@ -30,6 +30,7 @@ function fromRow(row: Row, document?: ResourceDocument): StoredUser {
     loginMethod: row.login_method as LoginMethod,
     webRole: (row.web_role as WebRole | null) ?? null,
     protected: toBool(row.protected),
+    resourceKind: (row.resource_kind as string | null) ?? null,
     version: Number(row.version),
     document: document ?? JSON.parse(String(row.document)),
     createdAt: toDate(row.created_at),
@@ -60,6 +61,7 @@ export class UserStore {
       login_method: input.loginMethod,
       web_role: input.webRole ?? null,
       protected: input.protected ?? false,
+      resource_kind: input.resourceKind ?? null,
       password_hash: input.passwordHash ?? null,
       version: 1,
       document: JSON.stringify(input.document),
@@ -141,7 +143,7 @@ export class UserStore {
   private toRow(u: StoredUser): Row {
     return {
       id: u.id, connector_id: u.connectorId, user_name: u.userName, external_id: u.externalId, active: u.active, display_name: u.displayName,
-      login_method: u.loginMethod, web_role: u.webRole, protected: u.protected, version: u.version, created_at: u.createdAt.getTime(), updated_at: u.updatedAt.getTime(),
+      login_method: u.loginMethod, web_role: u.webRole, protected: u.protected, resource_kind: u.resourceKind, version: u.version, created_at: u.createdAt.getTime(), updated_at: u.updatedAt.getTime(),
     };
   }
 
@@ -176,6 +178,23 @@ export class UserStore {
   async findByExternalId(connectorId: string, externalId: string, limit = 2): Promise<StoredUser[]> {
     const rows = await this.db(this.t.users).select(SUMMARY_COLUMNS).where({ connector_id: connectorId, external_id: externalId }).limit(limit);
     return rows.map((r: Row) => fromRow(r));
+  }
+
+  /**
+   * Users of the connector holding this email as an `emails` value or as their userName (the
+   * host's own users often have no emails): candidates a create may link to.
+   */
+  async findByEmail(connectorId: string, email: string, limit = 2): Promise<StoredUser[]> {
+    const key = normalizeKey(email);
+    const withEmail = this.db(this.t.userValues).select('user_id').where({ connector_id: connectorId, attribute: 'emails', value_key: key });
+    const rows = await this.db(this.t.users).select(SUMMARY_COLUMNS).where('connector_id', connectorId)
+      .andWhere((q) => { q.whereIn('id', withEmail).orWhere('user_name_key', key); }).limit(limit);
+    return rows.map((r: Row) => fromRow(r));
+  }
+
+  /** Raises `user.linked` (after commit) for a user a create matched and linked. */
+  announceLink(user: StoredUser, matchedBy: 'email' | 'externalId'): void {
+    this.events.emit('user.linked', { user, matchedBy });
   }
 
   /** Users across connectors whose userName is this (home-realm discovery by email). */

@@ -44,7 +44,7 @@ export interface ScimHarness {
 export const SCIM = '/identity/scim/v2';
 
 /** A host app with the connector mounted at /identity over a fresh prefixed schema, a connector and a token. */
-export async function startScimHarness(db: TestDatabase, options: { settings?: unknown; rateLimitPerMinute?: number; expressModule?: typeof express } = {}): Promise<ScimHarness> {
+export async function startScimHarness(db: TestDatabase, options: { settings?: unknown; preset?: string; rateLimitPerMinute?: number; expressModule?: typeof express } = {}): Promise<ScimHarness> {
   const knex = testKnex(db);
   const logs = new LogCapture();
   const identity = await createIdentityConnector({
@@ -52,21 +52,23 @@ export async function startScimHarness(db: TestDatabase, options: { settings?: u
     tablePrefix: uniquePrefix(), logger: logs.logger, rateLimitPerMinute: options.rateLimitPerMinute,
   });
   await identity.migrate();
-  const connector = await identity.store.connectors.create({ organizationId: 'org-1', name: 'Entra', settings: options.settings });
+  const connector = await identity.store.connectors.create({ organizationId: 'org-1', name: 'Entra', preset: options.preset, settings: options.settings });
   const { token } = await identity.store.tokens.create(connector.id);
   const app = (options.expressModule ?? express)();
   app.use('/identity', identity.router);
   const http = supertest(app);
+  // A connector with its own endpoint (settings.scimEndpoint) is served only there.
+  const base = connector.settings.scimEndpoint ? `/identity/${connector.settings.scimEndpoint}/scim` : SCIM;
   const auth = (t: supertest.Test) => t.set('Authorization', `Bearer ${token}`).set('Accept', 'application/scim+json');
   const withBody = (t: supertest.Test, body: unknown) => (body === undefined ? t : t.set('Content-Type', 'application/scim+json').send(JSON.stringify(body)));
   return {
     knex, identity, connector, token, logs, app, http,
     scim: {
-      get: (path) => auth(http.get(SCIM + path)),
-      post: (path, body) => withBody(auth(http.post(SCIM + path)), body),
-      put: (path, body) => withBody(auth(http.put(SCIM + path)), body),
-      patch: (path, body) => withBody(auth(http.patch(SCIM + path)), body),
-      delete: (path) => auth(http.delete(SCIM + path)),
+      get: (path) => auth(http.get(base + path)),
+      post: (path, body) => withBody(auth(http.post(base + path)), body),
+      put: (path, body) => withBody(auth(http.put(base + path)), body),
+      patch: (path, body) => withBody(auth(http.patch(base + path)), body),
+      delete: (path) => auth(http.delete(base + path)),
     },
     async close() {
       await identity.store.rollbackAll();

@@ -29,9 +29,10 @@ export class SchemaRegistry {
   readonly core: SchemaDef;
   readonly extensions: SchemaDef[];
 
-  constructor(readonly kind: ResourceKind) {
+  /** `extensions`: the User extensions a connector declares (all built-in ones when not given). */
+  constructor(readonly kind: ResourceKind, extensions?: SchemaDef[]) {
     this.core = kind === 'User' ? USER_SCHEMA : GROUP_SCHEMA;
-    this.extensions = kind === 'User' ? USER_EXTENSIONS : [];
+    this.extensions = kind === 'User' ? extensions ?? USER_EXTENSIONS : [];
   }
 
   get schemaIds(): string[] {

@@ -24,6 +24,7 @@ export function normalizeResource(registry: SchemaRegistry, body: unknown, optio
   if (!isObject(body)) throw new InvalidInput('invalidSyntax', 'The request body must be a JSON object');
   const attributes: ResourceDocument = {};
   for (const [key, value] of Object.entries(body)) placeAttribute(registry, attributes, key, value, options);
+  if (registry.kind === 'User' && attributes.userName === undefined) fillUserName(attributes, options.userNameFallback);
   const document = { schemas: schemasPresent(registry, attributes), ...attributes };
   validateDocument(registry, document);
   assertSinglePrimary(registry, document);
@@ -74,6 +75,18 @@ function schemasPresent(registry: SchemaRegistry, attributes: ResourceDocument):
   const declared = registry.extensions.filter((schema) => isObject(attributes[schema.id])).map((schema) => schema.id);
   const passedThrough = Object.keys(attributes).filter((key) => /^urn:/i.test(key) && !registry.splitUrn(key) && isObject(attributes[key]));
   return [registry.core.id, ...declared, ...passedThrough];
+}
+
+function fillUserName(document: ResourceDocument, from: NormalizeOptions['userNameFallback']): void {
+  const value = from === 'externalId' ? document.externalId : from === 'email' ? primaryEmail(document) : undefined;
+  if (typeof value === 'string' && value !== '') document.userName = value;
+}
+
+/** The primary email's value, else the first one's. */
+export function primaryEmail(document: ResourceDocument): string | undefined {
+  const emails = Array.isArray(document.emails) ? (document.emails as Array<{ value?: unknown; primary?: unknown }>) : [];
+  const chosen = emails.find((e) => e.primary === true) ?? emails[0];
+  return typeof chosen?.value === 'string' ? chosen.value : undefined;
 }
 
 /** RFC 7643 §2.4: the primary value "true" MUST appear no more than once. */

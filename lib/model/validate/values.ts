@@ -34,7 +34,8 @@ export function normalizeValue(def: AttributeDef, value: unknown, open = false):
   return def.multiValued ? normalizeList(def, value) : normalizeElement(def, value, open);
 }
 
-function normalizeList(def: AttributeDef, value: unknown): unknown {
+function normalizeList(def: AttributeDef, raw: unknown): unknown {
+  const value = def.type === 'complex' ? jsonInString(raw) : raw;
   if (value === null || value === undefined) return undefined;
   const items = Array.isArray(value)
     ? value
@@ -58,8 +59,19 @@ export function normalizeElement(def: AttributeDef, value: unknown, open = false
   return value;
 }
 
-function normalizeComplex(def: AttributeDef, value: unknown): unknown {
+function normalizeComplex(def: AttributeDef, raw: unknown): unknown {
   const subAttributes = def.subAttributes ?? [];
+  const value = jsonInString(raw);
+  if (isObject(value) && typeof value.value === 'string') {
+    // SingleAppRoleAssignment / AppRoleAssignmentsComplex without Entra's feature flag: each item
+    // is `{"value": "{\"id\":\"06b0…\",\"value\":\"User\",\"displayName\":\"User\"}"}`.
+    const inner = jsonInString(value.value);
+    if (isObject(inner)) {
+      const { value: _json, ...outer } = value;
+      const { displayName, ...assignment } = inner;
+      return normalizeComplex(def, { ...(displayName === undefined ? {} : { display: displayName }), ...assignment, ...outer });
+    }
+  }
   if (!isObject(value)) {
     // `value` is the default sub-attribute: Entra sends `manager` as a bare id string.
     const canHoldBareValue = typeof value === 'string' && findByName(subAttributes, 'value');
@@ -74,4 +86,19 @@ function normalizeComplex(def: AttributeDef, value: unknown): unknown {
     if (normalized !== undefined) result[sub.name] = normalized;
   }
   return Object.keys(result).length ? result : undefined;
+}
+
+/**
+ * Entra without its SCIM-compliance feature flag sends complex values as JSON inside a string,
+ * e.g. roles as `"[{\"primary\":true,\"value\":\"Admin\"}]"`. Such a string is read as the
+ * JSON it holds; any other value is returned as it is.
+ */
+function jsonInString(value: unknown): unknown {
+  if (typeof value !== 'string' || !/^\s*[[{]/.test(value)) return value;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return typeof parsed === 'object' && parsed !== null ? parsed : value;
+  } catch {
+    return value;
+  }
 }

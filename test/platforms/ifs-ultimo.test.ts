@@ -1,0 +1,69 @@
+import { expect } from 'chai';
+import { describeEachDatabase } from '../support/databases.js';
+import { startScimHarness, type ScimHarness } from '../support/scim-harness.js';
+import { ACTIVE, ENTERPRISE, advertisedSchemas, disable, patch, provision } from './entra-cycle.js';
+
+/** The guide's attribute mappings, as Entra sends them. */
+function employee(upn: string, extra: Record<string, unknown> = {}) {
+  return {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', ENTERPRISE],
+    userName: upn,
+    active: ACTIVE,
+    displayName: 'Sam de Vries',
+    title: 'Maintenance engineer',
+    emails: [{ type: 'work', value: upn, primary: true }],
+    name: { givenName: 'Sam', familyName: 'de Vries' },
+    phoneNumbers: [{ type: 'work', value: '+31 20 123 4567', primary: true }, { type: 'mobile', value: '+31 6 12345678' }],
+    [ENTERPRISE]: { employeeNumber: 'E-1042', department: 'Maintenance', organization: 'Rotterdam' },
+    ...extra,
+  };
+}
+
+describeEachDatabase('IFS Ultimo, from the "ifs-ultimo" preset', (db) => {
+  let h: ScimHarness;
+  let defaultGroupId: string;
+  before(async () => {
+    h = await startScimHarness(db, { preset: 'ifs-ultimo' });
+    // "New users are added to a default group which can be set in the application."
+    defaultGroupId = (await h.identity.store.groups.create(h.connector.id, { displayName: 'Ultimo users' })).group.id;
+    await h.identity.store.connectors.setDefaultGroup(h.connector.id, defaultGroupId);
+  });
+  after(async () => { await h.close(); });
+
+  it('creates a user with profession, phones, employee code, department and company; it joins the default group', async () => {
+    const created = await provision(h, { attribute: 'userName', value: 'sam@contoso.com' }, employee('sam@contoso.com'));
+    expect(created).to.deep.include({ userName: 'sam@contoso.com', displayName: 'Sam de Vries', title: 'Maintenance engineer', active: true });
+    expect(created[ENTERPRISE]).to.deep.equal({ employeeNumber: 'E-1042', department: 'Maintenance', organization: 'Rotterdam' });
+    expect(created.phoneNumbers.map((p: { type: string }) => p.type)).to.deep.equal(['work', 'mobile']);
+    const stored = await h.identity.store.users.get(h.connector.id, created.id, { withGroups: true });
+    expect(stored?.groups?.map((g) => g.id)).to.deep.equal([defaultGroupId]);
+  });
+
+  it('never changes userName after insert, while other attributes update', async () => {
+    const user = await provision(h, { attribute: 'userName', value: 'noor@contoso.com' }, employee('noor@contoso.com'));
+    await patch(h, user.id, { op: 'Replace', path: 'userName', value: 'noor.renamed@contoso.com' }, { op: 'Replace', path: `${ENTERPRISE}:department`, value: 'Facilities' }).expect(204);
+    const after = (await h.scim.get(`/Users/${user.id}`).expect(200)).body;
+    expect(after.userName).to.equal('noor@contoso.com');
+    expect(after[ENTERPRISE].department).to.equal('Facilities');
+  });
+
+  it('active toggles activation', async () => {
+    const user = await provision(h, { attribute: 'userName', value: 'tim@contoso.com' }, employee('tim@contoso.com'));
+    await disable(h, user.id).expect(204);
+    expect((await h.identity.store.users.get(h.connector.id, user.id))?.active).to.equal(false);
+    await patch(h, user.id, { op: 'Replace', path: 'active', value: 'True' }).expect(204);
+    expect((await h.identity.store.users.get(h.connector.id, user.id))?.active).to.equal(true);
+  });
+
+  it('deletes a user', async () => {
+    const user = await provision(h, { attribute: 'userName', value: 'ria@contoso.com' }, employee('ria@contoso.com'));
+    await h.scim.delete(`/Users/${user.id}`).expect(204);
+    await h.scim.get(`/Users/${user.id}`).expect(404);
+  });
+
+  it('refuses groups cleanly with a SCIM error, and does not advertise them', async () => {
+    const res = await h.scim.post('/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Team' }).expect(403);
+    expect(res.body.schemas).to.deep.equal(['urn:ietf:params:scim:api:messages:2.0:Error']);
+    expect(await advertisedSchemas(h)).to.deep.equal(['urn:ietf:params:scim:schemas:core:2.0:User', ENTERPRISE]);
+  });
+});

@@ -1,0 +1,94 @@
+import { expect } from 'chai';
+import { describeEachDatabase } from '../support/databases.js';
+import { entraUser, startScimHarness, type ScimHarness } from '../support/scim-harness.js';
+
+const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+const METADATA = 'urn:ietf:params:scim:schemas:extension:2.0:Metadata';
+const FOLDERS = 'urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName';
+const SYSTAM = 'urn:ietf:params:scim:schemas:extension:systam:2.0:User';
+const ULTIMO = 'urn:acme:ultimo:2.0:User';
+
+describeEachDatabase('Extension sets per connector', (db) => {
+  describe('a connector declaring the enterprise extension and a host-defined one', () => {
+    let h: ScimHarness;
+    before(async () => {
+      h = await startScimHarness(db, { settings: { extensions: ['enterprise', { id: ULTIMO, name: 'UltimoUser', attributes: [{ name: 'site' }, { name: 'badges', multiValued: true }] }] } });
+    });
+    after(async () => { await h.close(); });
+
+    it('/Schemas shows exactly core User, the declared extensions and Group', async () => {
+      const ids = (await h.scim.get('/Schemas').expect(200)).body.Resources.map((s: { id: string }) => s.id);
+      expect(ids).to.deep.equal(['urn:ietf:params:scim:schemas:core:2.0:User', ENTERPRISE, ULTIMO, 'urn:ietf:params:scim:schemas:core:2.0:Group']);
+      const ultimo = (await h.scim.get(`/Schemas/${ULTIMO}`).expect(200)).body;
+      expect(ultimo.attributes.map((a: { name: string; multiValued: boolean }) => [a.name, a.multiValued])).to.deep.equal([['site', false], ['badges', true]]);
+      await h.scim.get(`/Schemas/${METADATA}`).expect(404);
+    });
+
+    it('/ResourceTypes/User lists exactly the declared extensions', async () => {
+      const user = (await h.scim.get('/ResourceTypes/User').expect(200)).body;
+      expect(user.schemaExtensions).to.deep.equal([{ schema: ENTERPRISE, required: false }, { schema: ULTIMO, required: false }]);
+    });
+
+    it('a host-defined attribute is stored, returned and filterable', async () => {
+      const created = (await h.scim.post('/Users', entraUser('site@contoso.com', { [`${ULTIMO}:site`]: 'Delft', [ENTERPRISE]: { department: 'Ops' } })).expect(201)).body;
+      expect(created[ULTIMO]).to.deep.equal({ site: 'Delft' });
+      expect(created.schemas).to.include(ULTIMO);
+      const found = (await h.scim.get(`/Users?filter=${encodeURIComponent(`${ULTIMO}:site eq "delft"`)}`).expect(200)).body;
+      expect(found.Resources.map((u: { id: string }) => u.id)).to.deep.equal([created.id]);
+    });
+
+    for (const [name, urn, extra] of [
+      ['Metadata', METADATA, { [`${METADATA}:costCode`]: 'X1' }],
+      ['folders', FOLDERS, { [FOLDERS]: { folders: ['A'] } }],
+      ['primaryWorkspace', SYSTAM, { [`${SYSTAM}:primaryWorkspace`]: 'HQ' }],
+    ] as const) {
+      it(`an undeclared extension (${name}) in a POST is 400 invalidValue`, async () => {
+        const res = await h.scim.post('/Users', entraUser(`${name.toLowerCase()}@contoso.com`, extra)).expect(400);
+        expect(res.body.scimType).to.equal('invalidValue');
+        expect(res.body.detail).to.contain(urn);
+      });
+    }
+
+    it('a PATCH naming an undeclared extension\'s attribute is 400 invalidPath', async () => {
+      const user = (await h.scim.post('/Users', entraUser('patch@contoso.com')).expect(201)).body;
+      const res = await h.scim.patch(`/Users/${user.id}`, { schemas: [PATCH], Operations: [{ op: 'Add', path: `${SYSTAM}:primaryWorkspace`, value: 'HQ' }] }).expect(400);
+      expect(res.body.scimType).to.equal('invalidPath');
+    });
+  });
+
+  describe('with passthrough on', () => {
+    let h: ScimHarness;
+    before(async () => { h = await startScimHarness(db, { settings: { extensions: [], allowExtensionPassthrough: true } }); });
+    after(async () => { await h.close(); });
+
+    it('an undeclared extension is stored as sent, and discovery still shows none', async () => {
+      const created = (await h.scim.post('/Users', entraUser('kept@contoso.com', { [ENTERPRISE]: { department: 'Ops' } })).expect(201)).body;
+      expect((await h.identity.store.users.get(h.connector.id, created.id))?.document[ENTERPRISE]).to.deep.equal({ department: 'Ops' });
+      expect((await h.scim.get('/ResourceTypes/User').expect(200)).body.schemaExtensions).to.deep.equal([]);
+    });
+  });
+
+  describe('the setting', () => {
+    let h: ScimHarness;
+    before(async () => { h = await startScimHarness(db); });
+    after(async () => { await h.close(); });
+
+    it('defaults to every built-in extension', async () => {
+      expect(h.connector.settings.extensions).to.deep.equal(['enterprise', 'folders', 'metadata', 'primaryWorkspace']);
+    });
+
+    for (const [name, value, message] of [
+      ['an unknown built-in name', ['site'], /unknown extension "site"/],
+      ['a host schema without a URN id', [{ id: 'ultimo', attributes: [{ name: 'site' }] }], /host-defined schemas/],
+      ['a host schema redeclaring a built-in URN', [{ id: ENTERPRISE, attributes: [{ name: 'site' }] }], /already declared/],
+      ['an attribute of an unsupported type', [{ id: ULTIMO, attributes: [{ name: 'site', type: 'complex' }] }], /invalid attribute/],
+    ] as const) {
+      it(`refuses ${name}`, async () => {
+        let error: Error | undefined;
+        try { await h.identity.store.connectors.updateSettings(h.connector.id, { extensions: value }); } catch (e) { error = e as Error; }
+        expect(error?.message).to.match(message);
+      });
+    }
+  });
+});
