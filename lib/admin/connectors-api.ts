@@ -7,11 +7,11 @@ import { SchemaRegistry } from '../model/schemas/registry.js';
 import { configureOidc, OidcSettingsError, redirectUri, type OidcSettingsInput } from '../sso/configure.js';
 import { isStoreError } from '../store/errors.js';
 import type { Connector } from '../model/types.js';
-import type { AdminConnector, AdminGroup } from '../model/admin-wire.js';
+import { iso, type AdminConnector, type AdminGroup } from '../model/admin-wire.js';
 import { asyncRoute } from '../web/http.js';
 import { sendJsonError } from './guard.js';
 import { adminContext } from './audit-context.js';
-import { connectorRoute, optionalInt } from './requests.js';
+import { connectorRoute, connectorsInScope, optionalInt } from './requests.js';
 
 const MAX_FILTER_LENGTH = 256;
 
@@ -22,7 +22,7 @@ export async function describeConnector(runtime: Runtime, c: Connector): Promise
     scimUrl: scimBaseUrl(runtime), redirectUri: redirectUri(runtime.options),
     // Spelled out rather than spread, so a field added to the stored OIDC settings is not exposed by accident.
     oidc: { issuer: c.oidc.issuer, clientId: c.oidc.clientId, tenantId: c.oidc.tenantId, hasClientSecret: c.oidc.hasClientSecret },
-    settings: c.settings, defaultGroupId: c.defaultGroupId, liveTokenCount: live.length,
+    settings: c.settings, defaultGroupId: c.defaultGroupId, ssoVerifiedAt: iso(c.ssoVerifiedAt), liveTokenCount: live.length,
   };
 }
 
@@ -52,10 +52,10 @@ function oidcInput(body: Record<string, unknown>): OidcSettingsInput {
  *   GET /api/connectors/:id/groups?filter=text&count=100
  */
 export function registerConnectorRoutes(api: Router, runtime: Runtime): void {
-  const { store, options } = runtime;
+  const { options } = runtime;
 
-  api.get('/connectors', asyncRoute(async (_req, res) => {
-    const connectors = await store.connectors.list();
+  api.get('/connectors', asyncRoute(async (req, res) => {
+    const connectors = await connectorsInScope(runtime, req);
     res.json({ connectors: await Promise.all(connectors.map((c) => describeConnector(runtime, c))) });
   }));
 

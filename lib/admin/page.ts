@@ -5,11 +5,12 @@ import type { Connector } from '../model/types.js';
 import { asyncRoute } from '../web/http.js';
 import { adminPage, noConnectorsPage, type AdminPageModel } from '../../views/admin.js';
 import { PAGE_HEADERS } from '../../views/layout.js';
+import { signInUrl } from '../web/sign-in-url.js';
 import { noticePage } from '../../views/sso.js';
 import { auditJson } from './audit-api.js';
-import { isAdmin } from './authorize.js';
+import { adminScope } from './authorize.js';
 import { describeConnector, listGroups } from './connectors-api.js';
-import { optionalInt } from './requests.js';
+import { connectorsInScope, optionalInt } from './requests.js';
 import { listTokens } from './tokens-api.js';
 import { searchFilter } from './users-api.js';
 
@@ -70,17 +71,19 @@ async function loadModel(runtime: Runtime, req: Request, connector: Connector, c
  * makes goes through the JSON API (and so through its CSRF check).
  */
 export function registerAdminPages(router: Router, runtime: Runtime): void {
-  const { store, options } = runtime;
+  const { options } = runtime;
 
   const render = asyncRoute(async (req, res) => {
-    if (!(await isAdmin(runtime, req))) {
+    const scope = await adminScope(runtime, req);
+    if (!scope) {
       return sendNotice(res, 403, {
         title: 'Administrators only',
         message: 'This page is for the platform\'s administrators. Sign in with an administrator account to open it.',
-        link: options.passwordLoginPath ? { href: options.passwordLoginPath, text: 'Sign in' } : undefined,
+        link: { href: signInUrl(options, req), text: 'Sign in' },
       });
     }
-    const connectors = await store.connectors.list();
+    req.identityAdminScope = scope;
+    const connectors = await connectorsInScope(runtime, req);
     const wanted = req.params.id === undefined ? connectors[0] : connectors.find((c) => c.id === req.params.id);
     const nonce = randomBytes(18).toString('base64');
     if (!connectors.length) return res.status(200).set(pageHeaders(nonce)).type('html').send(noConnectorsPage(nonce));

@@ -8,6 +8,7 @@ import type { AdminUserSummary } from '../model/admin-wire.js';
 import { asyncRoute } from '../web/http.js';
 import { adminContext } from './audit-context.js';
 import { sendJsonError } from './guard.js';
+import { scopedConnector } from './requests.js';
 
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_SEARCH_LENGTH = 256;
@@ -44,7 +45,7 @@ export function registerUserRoutes(api: Router, runtime: Runtime): void {
   api.get('/users', asyncRoute(async (req: Request, res: Response) => {
     const connectorId = typeof req.query.connector === 'string' ? req.query.connector : '';
     if (!connectorId) return sendJsonError(res, 400, 'invalid_request', 'connector is required');
-    if (!(await store.connectors.get(connectorId))) return sendJsonError(res, 404, 'not_found', `connector ${connectorId} not found`);
+    if (!(await scopedConnector(runtime, req, connectorId))) return sendJsonError(res, 404, 'not_found', `connector ${connectorId} not found`);
     const startIndex = positiveInt(req.query.startIndex, 1);
     const count = positiveInt(req.query.count, Math.min(DEFAULT_PAGE_SIZE, options.maxPageSize));
     if (startIndex === undefined || startIndex < 1) return sendJsonError(res, 400, 'invalid_request', 'startIndex must be an integer ≥ 1');
@@ -67,7 +68,7 @@ export function registerUserRoutes(api: Router, runtime: Runtime): void {
     if (!connectorId) return sendJsonError(res, 400, 'invalid_request', 'connectorId is required');
     if (!isLoginMethod(body.loginMethod)) return sendJsonError(res, 400, 'invalid_request', 'loginMethod must be "sso" or "builtin"');
     const loginMethod = body.loginMethod;
-    const connector = await store.connectors.get(connectorId);
+    const connector = await scopedConnector(runtime, req, connectorId);
     const user = connector ? await store.users.get(connectorId, userId) : undefined;
     if (!connector || !user) return sendJsonError(res, 404, 'not_found', `user ${userId} not found in connector ${connectorId}`);
 

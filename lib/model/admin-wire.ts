@@ -12,6 +12,13 @@ export type Wire<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extend
 
 export const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
+/**
+ * Which organizations an admin administers, as the host's authorizeAdmin answers it: platform
+ * staff get all of them, an organization's own admins a list of organization ids. Everything
+ * outside the scope is invisible to them: lists leave it out, and by id it answers 404.
+ */
+export type AdminScope = { organizations: 'all' } | { organizations: string[] };
+
 /** A connector as admins see it: whether a client secret is stored, never the secret. */
 export interface AdminConnector {
   id: string;
@@ -24,6 +31,8 @@ export interface AdminConnector {
   oidc: { issuer: string | null; clientId: string | null; tenantId: string | null; hasClientSecret: boolean };
   settings: ConnectorSettings;
   defaultGroupId: string | null;
+  /** When a sign-in through Entra first completed since OIDC was set; until then nobody can be switched to SSO. */
+  ssoVerifiedAt: string | null;
   liveTokenCount: number;
 }
 

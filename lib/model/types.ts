@@ -52,6 +52,8 @@ export interface Connector {
   oidc: OidcSettings;
   settings: ConnectorSettings;
   defaultGroupId: string | null;
+  /** When an OpenID Connect sign-in through this connector last completed; null: never since OIDC was set. */
+  ssoVerifiedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
