@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { identitySchemaMigration } from '../../migrations/20261123000000_identity_schema.js';
-import { ssoVerifiedMigration } from '../../migrations/20261201005000_sso_verified.js';
+import { signInLookupsMigration } from '../../migrations/20261201005000_sign_in_lookups.js';
 import { tableNames } from './tables.js';
 
 type MigrationFactory = (prefix: string) => { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
@@ -8,7 +8,7 @@ type MigrationFactory = (prefix: string) => { up(knex: Knex): Promise<void>; dow
 /** Ordered list of the package's migrations; names match the files in migrations/. */
 const MIGRATIONS: ReadonlyArray<readonly [string, MigrationFactory]> = [
   ['20261123000000_identity_schema.ts', identitySchemaMigration],
-  ['20261201005000_sso_verified.ts', ssoVerifiedMigration],
+  ['20261201005000_sign_in_lookups.ts', signInLookupsMigration],
 ];
 
 class PrefixedMigrationSource implements Knex.MigrationSource<string> {

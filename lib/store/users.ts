@@ -184,6 +184,19 @@ export class UserStore {
     return rows.map((r: Row) => fromRow(r));
   }
 
+  /**
+   * Users across connectors that this sign-in identifier names: their userName or any of their
+   * emails, in any letter case (both compared on the normalised *_key columns, in SQL).
+   */
+  async findAllByIdentifier(identifier: string, limit = 10): Promise<StoredUser[]> {
+    const key = normalizeKey(identifier);
+    const byEmail = this.db(this.t.userValues).select('user_id').where({ attribute: 'emails', value_key: key });
+    const rows = await this.db(this.t.users).select(SUMMARY_COLUMNS)
+      .where('user_name_key', key).orWhereIn('id', byEmail)
+      .orderBy('created_at').limit(limit);
+    return rows.map((r: Row) => fromRow(r));
+  }
+
   async passwordHash(connectorId: string, id: string): Promise<string | null> {
     const row = await this.db(this.t.users).select('password_hash').where({ id, connector_id: connectorId }).first();
     return (row?.password_hash as string | null) ?? null;

@@ -107,7 +107,8 @@ export async function startSsoHarness(db: TestDatabase, overrides: Partial<Ident
     logger,
     allowInsecureIssuer: true,
     passwordLoginPath: '/login',
-    authorizeAdmin: (req) => req.get('x-test-admin') === 'yes',
+    // x-test-org: an organization's admin (that organization only); x-test-admin: platform staff.
+    authorizeAdmin: (req) => (req.get('x-test-org') ? { organizations: [String(req.get('x-test-org'))] } : req.get('x-test-admin') === 'yes'),
     // The signed-in host user, or (for the admin API tests) whoever the x-test-user header names.
     currentUser: (req) => session(req).user ?? (req.get('x-test-user') ? { connectorId: 'host', userId: String(req.get('x-test-user')) } : undefined),
     signIn: (req, _res, user) => { session(req).user = { connectorId: user.connectorId, userId: user.id, userName: user.userName }; },
