@@ -27,6 +27,11 @@ export interface ConnectorSettings {
   ssoMatchClaims: Array<'preferred_username' | 'upn' | 'email'>;
   /** Create an unknown user at first sign-in (off by default). */
   ssoJitProvisioning: boolean;
+  /**
+   * How users provisioned from now on sign in: `auto` (Entra SSO once OpenID Connect is set,
+   * else built-in), or always `sso` / `builtin`. Existing users keep theirs (bulk switch in admin).
+   */
+  newUserLoginMethod: 'auto' | LoginMethod;
   /** User attributes that must be present (seed 002: name.givenName, name.familyName; seed 000: emails). */
   requiredAttributes: string[];
   /** Accepted values per attribute path (seed 000: emails.type work/other; seed 002: userType Premium/Standard). */

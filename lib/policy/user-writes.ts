@@ -7,7 +7,6 @@ import { StoreError } from '../store/errors.js';
 import type { IdentityStore } from '../store/index.js';
 import type { ReadOptions } from '../store/users.js';
 import { changedAttributes, type AuditContext, type AuditWriter } from './audit.js';
-import { defaultLoginMethod } from './default-login-method.js';
 import { hashPassword } from './password.js';
 import { decideWebRole } from './roles.js';
 import { applyUserPolicy } from './user-policy.js';
@@ -50,7 +49,7 @@ export class UserWrites {
     const document = normalizeResource(USER_REGISTRY, body, { mode: 'create', ...documentRules(connector.settings) });
     const { write, unmappedRoles } = await this.decide(connector, document);
     if (options.password) write.passwordHash = await hashPassword(options.password);
-    const loginMethod = options.loginMethod ?? defaultLoginMethod(connector);
+    const loginMethod = options.loginMethod ?? newUserLoginMethod(connector);
     return this.audit.change(context, async (tx) => {
       const user = await tx.users.create(connector.id, { ...write, loginMethod, protected: options.protected }, options.read);
       return { value: user, record: userRecord(user, 'user.create', { userName: user.userName, loginMethod, webRole: user.webRole, ...unmapped(unmappedRoles) }) };
@@ -129,6 +128,16 @@ export class UserWrites {
     if (typeof password === 'string' && password !== '') write.passwordHash = await hashPassword(password);
     return { write, unmappedRoles: roles.unmapped };
   }
+}
+
+/**
+ * The login method of a user created without one named (SCIM, the host): the connector's
+ * newUserLoginMethod; `auto` is Entra SSO when the connector has OpenID Connect, else built-in.
+ */
+function newUserLoginMethod(connector: Pick<Connector, 'oidc' | 'settings'>): LoginMethod {
+  const setting = connector.settings.newUserLoginMethod;
+  if (setting !== 'auto') return setting;
+  return connector.oidc.issuer && connector.oidc.clientId ? 'sso' : 'builtin';
 }
 
 const userRecord = (user: StoredUser, operation: string, detail: Record<string, unknown>) => ({

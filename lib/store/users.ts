@@ -244,6 +244,13 @@ export class UserStore {
     return found;
   }
 
+  /** Ids of the connector's users (of `among`, when given) whose login method is not `method`: a bulk switch's targets. */
+  async idsNotSigningInWith(connectorId: string, method: LoginMethod, among?: string[]): Promise<string[]> {
+    const q = this.db(this.t.users).select('id').where('connector_id', connectorId).whereNot('login_method', method).orderBy('created_at');
+    if (among) q.whereIn('id', among);
+    return (await q).map((r: Row) => String(r.id));
+  }
+
   async count(connectorId: string): Promise<number> {
     const row = await this.db(this.t.users).where('connector_id', connectorId).count({ n: '*' }).first();
     return Number(row?.n ?? 0);

@@ -34,6 +34,7 @@ const ROUTES: Record<string, { kind: 'by-id' | 'list' | 'no-data'; call: (aim: A
   'POST /api/connectors/:id/tokens': { kind: 'by-id', call: (a) => ({ method: 'POST', path: `${API}/connectors/${a.connector}/tokens`, body: { label: 42 } }) },
   'DELETE /api/connectors/:id/tokens/:tokenId': { kind: 'by-id', call: (a) => ({ method: 'DELETE', path: `${API}/connectors/${a.connector}/tokens/${a.token}` }) },
   'GET /api/connectors/:id/audit': { kind: 'by-id', call: (a) => ({ method: 'GET', path: `${API}/connectors/${a.connector}/audit` }) },
+  'POST /api/connectors/:id/login-method': { kind: 'by-id', call: (a) => ({ method: 'POST', path: `${API}/connectors/${a.connector}/login-method`, body: { loginMethod: 'builtin', userIds: [a.user] } }) },
   'GET /api/users': { kind: 'by-id', call: (a) => ({ method: 'GET', path: `${API}/users?connector=${a.connector}` }) },
   'PUT /api/users/:id/login-method': { kind: 'by-id', call: (a) => ({ method: 'PUT', path: `${API}/users/${a.user}/login-method`, body: { connectorId: a.connector, loginMethod: 'builtin' } }) },
   'GET /': { kind: 'list', call: () => ({ method: 'GET', path: `${PAGES}/` }) },
