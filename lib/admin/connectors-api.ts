@@ -26,13 +26,14 @@ export async function describeConnector(runtime: Runtime, c: Connector): Promise
   };
 }
 
-/** Groups by displayName for the default-group picker; `text` narrows to names containing it. */
+/** Groups by displayName with their member counts (the groups list and the default-group picker); `text` narrows to names containing it. */
 export async function listGroups(runtime: Runtime, connectorId: string, text: string, count: number): Promise<{ totalResults: number; groups: AdminGroup[] }> {
   const registry = new SchemaRegistry('Group');
   const displayName = { raw: 'displayName', resolved: registry.resolve('displayName') };
   const filter: Filter | undefined = text ? { kind: 'compare', op: 'co', path: displayName, value: text } : undefined;
   const page = await runtime.store.groups.list(connectorId, { filter, sortBy: displayName.resolved, sortOrder: 'ascending', startIndex: 1, count });
-  return { totalResults: page.totalResults, groups: page.items.map((g) => ({ id: g.id, displayName: g.displayName })) };
+  const counts = await runtime.store.groups.memberCounts(page.items.map((g) => g.id));
+  return { totalResults: page.totalResults, groups: page.items.map((g) => ({ id: g.id, displayName: g.displayName, memberCount: counts.get(g.id) ?? 0 })) };
 }
 
 /** Only the fields configureOidc takes: anything else in the body is not passed on. */

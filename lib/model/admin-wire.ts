@@ -36,7 +36,7 @@ export interface AdminConnector {
   liveTokenCount: number;
 }
 
-export interface AdminGroup { id: string; displayName: string }
+export interface AdminGroup { id: string; displayName: string; memberCount: number }
 
 export interface AdminUserSummary {
   id: string;
@@ -55,5 +55,8 @@ export interface AdminUserSummary {
  */
 export type AdminToken = Omit<Wire<ScimToken>, 'connectorId'> & { live: boolean };
 
-/** An event of the provisioning log; the connector is the one in the URL. */
-export type AdminAuditEvent = Omit<Wire<AuditEvent>, 'connectorId'>;
+/**
+ * An event of the provisioning log; the connector is the one in the URL. Group entries name the
+ * members added and removed (userNames; the id of a user deleted since).
+ */
+export type AdminAuditEvent = Omit<Wire<AuditEvent>, 'connectorId'> & { membersAdded: string[]; membersRemoved: string[] };

@@ -162,6 +162,18 @@ export interface AuditEvent {
   status: number | null;
   scimType: string | null;
   detail: string | null;
+  /** The user's userName or the group's displayName, read with the entry; null once it is deleted. */
+  resourceName: string | null;
 }
 
-export type AuditInput = Omit<AuditEvent, 'id' | 'at'> & { at?: Date };
+export type AuditInput = Omit<AuditEvent, 'id' | 'at' | 'resourceName'> & { at?: Date };
+
+/** Which entries of the provisioning log to read: newest first, before an entry id (keyset paging). */
+export interface AuditQuery {
+  limit?: number;
+  beforeId?: number;
+  operation?: string;
+  outcome?: 'success' | 'failure';
+  /** Entries about this user or group. */
+  resourceId?: string;
+}

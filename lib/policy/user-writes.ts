@@ -6,7 +6,7 @@ import { normalizeResource } from '../model/validate/normalize.js';
 import { StoreError } from '../store/errors.js';
 import type { IdentityStore } from '../store/index.js';
 import type { ReadOptions } from '../store/users.js';
-import { changedAttributes, type AuditContext, type AuditWriter } from './audit.js';
+import { changedAttributes, changedValues, type AuditContext, type AuditWriter } from './audit.js';
 import { hashPassword } from './password.js';
 import { decideWebRole } from './roles.js';
 import { applyUserPolicy } from './user-policy.js';
@@ -73,7 +73,8 @@ export class UserWrites {
       if (!next) return { value: current, record: userRecord(current, operation, { changed: [] }) };
       const { write, unmappedRoles } = await this.decide(connector, next, current.document);
       const user = await tx.users.write(current, write, options.read);
-      return { value: user, record: userRecord(user, operation, { changed: changedAttributes(current.document, write.document), ...unmapped(unmappedRoles) }) };
+      const values = changedValues(current.document, write.document);
+      return { value: user, record: userRecord(user, operation, { changed: changedAttributes(current.document, write.document), ...(Object.keys(values).length ? { values } : {}), ...unmapped(unmappedRoles) }) };
     });
   }
 

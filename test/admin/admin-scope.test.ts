@@ -39,6 +39,7 @@ const ROUTES: Record<string, { kind: 'by-id' | 'list' | 'no-data'; call: (aim: A
   'PUT /api/users/:id/login-method': { kind: 'by-id', call: (a) => ({ method: 'PUT', path: `${API}/users/${a.user}/login-method`, body: { connectorId: a.connector, loginMethod: 'builtin' } }) },
   'GET /': { kind: 'list', call: () => ({ method: 'GET', path: `${PAGES}/` }) },
   'GET /connectors/:id': { kind: 'by-id', call: (a) => ({ method: 'GET', path: `${PAGES}/connectors/${a.connector}` }) },
+  'GET /connectors/:id/users/:userId': { kind: 'by-id', call: (a) => ({ method: 'GET', path: `${PAGES}/connectors/${a.connector}/users/${a.user}` }) },
 };
 
 /** "METHOD path" of every route the admin router registers (pages, and the API under /api). */
