@@ -13,6 +13,7 @@ import { Writable } from 'node:stream';
 import type { ClientMetadata } from 'oidc-provider';
 import winston from 'winston';
 import { createAdminRouter } from '../../lib/admin/router.js';
+import { createScimRouter } from '../../lib/scim/router.js';
 import { IdentityEvents, type LoginEvent } from '../../lib/model/events.js';
 import { resolveOptions, type IdentityConnectorOptions } from '../../lib/runtime/options.js';
 import { createRuntime, type Runtime } from '../../lib/web/runtime.js';
@@ -142,6 +143,8 @@ export async function startSsoHarness(db: TestDatabase, overrides: Partial<Ident
   app.use(sessions.middleware());
   app.use(`${MOUNT}/sso`, createSsoRouter(runtime));
   app.use(`${MOUNT}/admin`, createAdminRouter(runtime));
+  // For tests whose admin pages show what Entra's SCIM requests did.
+  app.use(`${MOUNT}/scim/v2`, createScimRouter(runtime));
   // The host's own pages.
   app.get('/', (req, res) => {
     const user = session(req).user;
