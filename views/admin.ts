@@ -232,7 +232,7 @@ function describe(e: AdminAuditEvent): SafeHtml[] {
       parts.push(html`<span><code>${key}</code> ${typeof value === 'string' ? value : JSON.stringify(value)}</span>`);
     }
   }
-  if (typeof detail.by === 'string') parts.push(html`<span class="muted">by ${detail.by}</span>`);
+  if (e.by) parts.push(html`<span class="muted">by ${e.by}</span>`);
   return parts;
 }
 

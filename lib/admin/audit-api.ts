@@ -19,6 +19,13 @@ function memberIds(e: AuditEvent): { added: string[]; removed: string[] } {
   return { added: ids(detail.added), removed: ids(detail.removed) };
 }
 
+/** The admin behind an admin change (audit-context.ts puts their user id in the detail as `by`). */
+function adminOf(e: AuditEvent): string | null {
+  if (!e.detail?.startsWith('{')) return null;
+  const by = (JSON.parse(e.detail) as { by?: unknown }).by;
+  return typeof by === 'string' ? by : null;
+}
+
 /**
  * A page of the log as admins read it: each entry with its user's or group's name, and group
  * entries with the names of the members added and removed (a deleted user shows its id).
@@ -26,13 +33,16 @@ function memberIds(e: AuditEvent): { added: string[]; removed: string[] } {
 export async function readLog(runtime: Runtime, connector: Connector, query: AuditQuery): Promise<AdminAuditEvent[]> {
   const events = await runtime.store.audit.list(connector.id, query);
   const members = events.map(memberIds);
-  const ids = [...new Set(members.flatMap((m) => [...m.added, ...m.removed]))];
+  const admins = events.map(adminOf);
+  // One read for every user the page names: members, and admins who are users of this connector.
+  const ids = [...new Set([...members.flatMap((m) => [...m.added, ...m.removed]), ...admins.filter((a): a is string => a !== null)])];
   const names = new Map((await runtime.store.users.getMany(connector.id, ids)).map((u) => [u.id, u.userName]));
   const named = (list: string[]) => list.map((id) => names.get(id) ?? id);
   return events.map((e, i) => ({
     id: e.id, at: e.at.toISOString(), requestId: e.requestId, actor: e.actor, operation: e.operation,
     resourceType: e.resourceType, resourceId: e.resourceId, resourceName: e.resourceName, outcome: e.outcome, status: e.status, scimType: e.scimType, detail: e.detail,
     membersAdded: named(members[i].added), membersRemoved: named(members[i].removed),
+    by: admins[i] === null ? null : names.get(admins[i]!) ?? admins[i],
   }));
 }
 

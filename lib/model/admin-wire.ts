@@ -59,4 +59,9 @@ export type AdminToken = Omit<Wire<ScimToken>, 'connectorId'> & { live: boolean 
  * An event of the provisioning log; the connector is the one in the URL. Group entries name the
  * members added and removed (userNames; the id of a user deleted since).
  */
-export type AdminAuditEvent = Omit<Wire<AuditEvent>, 'connectorId'> & { membersAdded: string[]; membersRemoved: string[] };
+export type AdminAuditEvent = Omit<Wire<AuditEvent>, 'connectorId'> & {
+  membersAdded: string[];
+  membersRemoved: string[];
+  /** The admin who made the change: their userName when they are a user of this connector, else the id the host named. */
+  by: string | null;
+};

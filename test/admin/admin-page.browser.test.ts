@@ -191,6 +191,8 @@ describe('The admin page in a real browser (demo host)', () => {
       const rows = page.locator('#log tbody tr');
       expect(await rows.count()).to.be.greaterThan(0);
       expect(await page.locator('#log').getByText('loginMethod “sso” → “builtin”').count()).to.equal(1);
+      // The admin who made the change, by name.
+      expect(await page.locator('#log').getByText(`by ${ADMIN}`).count()).to.equal(1);
       await shot(page, '06-log-filtered');
 
       await page.locator('#log').getByRole('link', { name: 'sso.person@demo.local' }).first().click();
