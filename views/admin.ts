@@ -15,6 +15,8 @@ export interface AdminPageModel {
   nonce: string;
   connectors: Array<{ id: string; organizationId: string; name: string }>;
   connector: AdminConnector;
+  /** Starts a sign-in through this connector's Entra and comes back here: how an admin shows SSO works. */
+  ssoTestUrl: string;
   tokens: AdminToken[];
   groups: { filter: string; totalResults: number; groups: AdminGroup[] };
   users: { filter: string; startIndex: number; count: number; totalResults: number; items: PageUser[] };
@@ -34,6 +36,8 @@ const LOGIN_METHOD_TEXT = {
   sso: { name: 'Entra SSO', switchTo: 'builtin', action: 'Switch to built-in login' },
   builtin: { name: 'Built-in login', switchTo: 'sso', action: 'Switch to Entra SSO' },
 } as const;
+
+const NEW_USER_METHOD_TEXT = { auto: 'Entra SSO once sign-in is configured, else built-in login', sso: 'Entra SSO', builtin: 'Built-in login' } as const;
 
 /** ISO time to the minute, in UTC, inside <time> so assistive tech and scripts get the exact value. */
 const when = (iso: string | null, none = '—') => (iso ? html`<time datetime="${iso}">${iso.slice(0, 16).replace('T', ' ')} UTC</time>` : none);
@@ -99,7 +103,8 @@ function tokensSection(m: AdminPageModel): SafeHtml {
 <div id="new-token" class="new-token" hidden>${copyField('new-token-value', 'New token', '', 'Shown only once: paste it into Entra\'s Secret Token field now.')}</div>`, true);
 }
 
-function oidcSection(c: AdminConnector): SafeHtml {
+function oidcSection(m: AdminPageModel): SafeHtml {
+  const c = m.connector;
   const { oidc } = c;
   const configured = Boolean(oidc.issuer && oidc.clientId);
   return section('oidc', 'Single sign-on (OpenID Connect)', html`
@@ -107,7 +112,11 @@ function oidcSection(c: AdminConnector): SafeHtml {
 <p class="hint">${configured ? html`<span class="badge live">Configured</span> Issuer <code>${oidc.issuer}</code>` : html`<span class="badge expired">Not configured</span> Users can only use the built-in login.`}</p>
 ${configured ? html`<p class="hint" id="sso-verified">${c.ssoVerifiedAt
     ? html`<span class="badge live">Working</span> First sign-in through Entra completed ${when(c.ssoVerifiedAt)}.`
-    : html`<span class="badge expired">Not yet shown to work</span> Sign in once with Microsoft (any account of this organization) before switching users to Entra SSO.`}</p>` : ''}
+    : html`<span class="badge expired">Not yet shown to work</span> Sign in once with Microsoft (any account of this organization) before switching users to Entra SSO. <a href="${m.ssoTestUrl}">Sign in with Microsoft now</a> (you come back here; if that account may sign in, you are then signed in as it).`}</p>` : ''}
+<form method="post" class="row" data-api-method="PUT" data-api-path="/connectors/${c.id}/settings" data-refresh="oidc settings log" data-success="Saved: applies to users provisioned from now on.">
+  ${field('new-user-login-method', 'New users sign in with', html`<select id="new-user-login-method" name="newUserLoginMethod">${(['auto', 'sso', 'builtin'] as const).map((v) => html`<option value="${v}"${c.settings.newUserLoginMethod === v ? html` selected` : ''}>${NEW_USER_METHOD_TEXT[v]}</option>`)}</select>`)}
+  <button type="submit" class="secondary">Save for new users</button>
+</form>
 <form method="post" data-api-method="PUT" data-api-path="/connectors/${c.id}/oidc" data-refresh="oidc log" data-success="Sign-in settings saved.">
   ${field('oidc-tenant', 'Directory (tenant) ID', html`<input id="oidc-tenant" name="tenantId" type="text" value="${oidc.tenantId ?? ''}" autocomplete="off" spellcheck="false" aria-describedby="oidc-tenant-hint">`, 'A GUID from the app registration\'s Overview. Enough on its own for Entra.')}
   ${field('oidc-issuer', 'Issuer (optional)', html`<input id="oidc-issuer" name="issuer" type="url" value="${oidc.issuer ?? ''}" autocomplete="off" spellcheck="false" aria-describedby="oidc-issuer-hint">`, 'Derived from the tenant ID when empty.')}
@@ -281,7 +290,7 @@ export function adminPage(m: AdminPageModel): string {
 ${connectSection(c)}
 ${defaultGroupSection(m)}
 ${tokensSection(m)}
-${oidcSection(c)}
+${oidcSection(m)}
 ${settingsSection(c)}
 ${groupsSection(m)}
 ${usersSection(m)}

@@ -54,6 +54,7 @@ async function loadModel(runtime: Runtime, req: Request, connector: Connector, c
     nonce,
     connectors: connectors.map((c) => ({ id: c.id, organizationId: c.organizationId, name: c.name })),
     connector: await describeConnector(runtime, connector),
+    ssoTestUrl: `${options.mountPath}/sso/login?${new URLSearchParams({ connector: connector.id, returnTo: `${options.mountPath}/admin/connectors/${connector.id}` })}`,
     tokens: await listTokens(store, connector.id),
     groups: { filter: groupsFilter, ...groups },
     users: {

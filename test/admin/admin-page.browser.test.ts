@@ -166,6 +166,12 @@ describe('The admin page in a real browser (demo host)', () => {
       }
       await shot(page, '05-bulk-switched');
 
+      // How users provisioned from now on sign in: a connector setting, two clicks.
+      await page.getByLabel('New users sign in with').selectOption('builtin');
+      await page.getByRole('button', { name: 'Save for new users' }).click();
+      await page.getByText('Saved: applies to users provisioned from now on.').waitFor();
+      expect((await demo!.identity.store.connectors.get(demo!.connector.id))!.settings.newUserLoginMethod).to.equal('builtin');
+
       // The demo connector has no OpenID Connect: nobody can be switched to SSO, the admin included.
       await page.getByRole('button', { name: 'Switch to Entra SSO', description: ADMIN, exact: true }).click();
       await page.getByText('configure OpenID Connect for this connector before switching users to SSO').waitFor();
