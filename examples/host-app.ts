@@ -14,6 +14,7 @@ import { databaseUrl, secretKey, tablePrefix, truthy } from '../lib/cli/environm
 import { stopGracefully } from '../lib/cli/shutdown.js';
 import { verifyPassword } from '../lib/policy/password.js';
 import { escapeHtml } from '../views/html.js';
+import { safeReturnTo } from '../lib/sso/return-to.js';
 import type { Connector } from '../lib/model/types.js';
 
 declare module 'express-session' {
@@ -38,11 +39,16 @@ export async function createDemoApp(env: NodeJS.ProcessEnv = process.env): Promi
     tablePrefix: env.IDENTITY_TABLE_PREFIX || tablePrefix(),
     allowInsecureIssuer: truthy(env.IDENTITY_ALLOW_INSECURE_ISSUER),
     passwordLoginPath: '/login',
+    // The demo's own built-in admin is platform staff (every organization); a customer's user
+    // with the Admin or EnterpriseAdmin web role administers their own organization only.
     authorizeAdmin: async (req) => {
       const who = (req as Request).session?.user;
       if (!who) return false;
       const user = await identity.store.users.get(who.connectorId, who.userId);
-      return Boolean(user?.active && (user.webRole === 'Admin' || user.webRole === 'EnterpriseAdmin'));
+      if (!user?.active || !(user.webRole === 'Admin' || user.webRole === 'EnterpriseAdmin')) return false;
+      if (user.userName === DEMO_ADMIN && user.loginMethod === 'builtin') return { organizations: 'all' };
+      const own = await identity.store.connectors.get(user.connectorId);
+      return own ? { organizations: [own.organizationId] } : false;
     },
     currentUser: (req) => (req as Request).session?.user,
     signIn: async (req, _res, user) => { (req as Request).session.user = { connectorId: user.connectorId, userId: user.id, userName: user.userName }; },
@@ -76,13 +82,19 @@ export async function createDemoApp(env: NodeJS.ProcessEnv = process.env): Promi
     res.type('html').send(page('Password sign-in', `<form method="post" action="/login">
       <label>Email <input name="email" type="email" autocomplete="username" value="${escapeHtml(req.query.email ?? '')}" required></label>
       <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
+      <input type="hidden" name="returnTo" value="${escapeHtml(safeReturnTo(req.query.returnTo))}">
       <button type="submit">Sign in</button></form>`));
   });
 
-  app.post('/login', identity.requireLoginMethod('builtin'), async (req, res, next) => {
+  app.post('/login', async (req, res, next) => {
     try {
       const email = String(req.body.email ?? '');
       const user = await identity.store.users.findByUserName(connector.id, email);
+      // The login-method check on the account this login resolved: an Entra user never gets in here.
+      if (user && !(await identity.checkLoginMethod({ connectorId: user.connectorId, userId: user.id }, 'builtin')).allowed) {
+        res.status(403).type('html').send(page('Sign in with Microsoft Entra ID', '<p role="alert">This account signs in with Microsoft Entra ID.</p><p><a href="/identity/sso/signin">Sign in with Microsoft</a></p>'));
+        return;
+      }
       const ok = user && user.active && await verifyPassword(String(req.body.password ?? ''), await identity.store.users.passwordHash(connector.id, user.id));
       if (!user || !ok) {
         res.status(401).type('html').send(page('Password sign-in', '<p role="alert">Wrong email or password.</p><p><a href="/login">Try again</a></p>'));
@@ -91,7 +103,7 @@ export async function createDemoApp(env: NodeJS.ProcessEnv = process.env): Promi
       req.session.regenerate((error) => {
         if (error) return next(error);
         req.session.user = { connectorId: user.connectorId, userId: user.id, userName: user.userName };
-        res.redirect(303, '/');
+        res.redirect(303, safeReturnTo(req.body.returnTo));
       });
     } catch (error) { next(error); }
   });

@@ -9,7 +9,7 @@ import { IdentityStore } from './store/index.js';
 import type { WebRole } from './model/types.js';
 import { requireWebRole } from './web/require-web-role.js';
 import { createSsoRouter } from './sso/routes.js';
-import { requireLoginMethod } from './sso/login-method.js';
+import { checkLoginMethod, requireLoginMethod, type LoginMethodCheck, type LoginMethodTarget } from './sso/login-method.js';
 import { configureOidc, redirectUri, type OidcSettingsInput, type OidcConfigured } from './sso/configure.js';
 import type { UserWrites } from './policy/user-writes.js';
 import { createAdminRouter } from './admin/router.js';
@@ -33,8 +33,14 @@ export interface IdentityConnector {
   migrate(): Promise<string[]>;
   /** Middleware: the signed-in user needs at least this web access role. */
   requireWebRole(minimum: WebRole): ReturnType<ReturnType<typeof requireWebRole>>;
-  /** Middleware for the host's login routes: e.g. an SSO user is refused on the password route. */
-  requireLoginMethod(method: LoginMethod): ReturnType<ReturnType<typeof requireLoginMethod>>;
+  /**
+   * The login-method check the host's login calls once it knows the account it is about to sign
+   * in (by `{ connectorId, userId }`, or by the identifier typed: userName or any email, any
+   * letter case). Sign in only when `allowed`, and only one of `allowedUsers` when it names any.
+   */
+  checkLoginMethod(target: LoginMethodTarget, method: LoginMethod): Promise<LoginMethodCheck>;
+  /** Middleware for the host's login routes (a convenience over checkLoginMethod): e.g. an SSO user is refused on the password route. */
+  requireLoginMethod(method: LoginMethod, options?: { fields?: string[] }): ReturnType<ReturnType<typeof requireLoginMethod>>;
   /** Sets a connector's OpenID Connect settings; the client secret is stored encrypted. */
   configureOidc(connectorId: string, input: OidcSettingsInput): Promise<OidcConfigured>;
   /** The redirect URI to register in Entra (Authentication → Web). */
@@ -71,6 +77,7 @@ export async function createIdentityConnector(options: IdentityConnectorOptions)
     migrate: () => store.migrate(),
     requireWebRole: requireWebRole(runtime),
     requireLoginMethod: requireLoginMethod(runtime),
+    checkLoginMethod: checkLoginMethod(runtime),
     configureOidc: (connectorId, input) => configureOidc(runtime, connectorId, input),
     redirectUri: redirectUri(resolved),
     async close() {
@@ -81,6 +88,9 @@ export async function createIdentityConnector(options: IdentityConnectorOptions)
 
 export type { UserWrites, CreateOptions, AccessChange, WriteOptions } from './policy/user-writes.js';
 export type { AuditContext } from './policy/audit.js';
+export type { LoginMethodCheck, LoginMethodTarget } from './sso/login-method.js';
+export type { AdminScope } from './model/admin-wire.js';
+export type { AdminAuthorization } from './runtime/options.js';
 export type { IdentityConnectorOptions } from './runtime/options.js';
 export type { IdentityEventMap, IdentityEventName, LoginEvent } from './model/events.js';
 export { IdentityStore, StoreError, isStoreError } from './store/index.js';

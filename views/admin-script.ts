@@ -40,6 +40,8 @@ export const ADMIN_SCRIPT = new SafeHtml(`
       if (data && data.error === 'csrf') csrf = null; // expired or rotated: fetch a new one next time
       const error = new Error((data && data.message) || 'The request failed (HTTP ' + response.status + ').');
       error.field = data && data.field;
+      error.code = data && data.error;
+      error.data = data;
       throw error;
     }
     return data;
@@ -132,6 +134,19 @@ export const ADMIN_SCRIPT = new SafeHtml(`
     });
   });
 
+  // The server asks (409 confirmation_required) when a change needs the admin's yes: their own
+  // row, or a bulk switch (whose message names the count). Asked once; undefined when declined.
+  async function confirmed(send, agree) {
+    try {
+      return await send();
+    } catch (error) {
+      if (error.code !== 'confirmation_required') throw error;
+      if (!confirm(error.message)) return undefined;
+      agree(error.data);
+      return send();
+    }
+  }
+
   const actions = {
     async copy(button, region) {
       const input = document.getElementById(button.dataset.target);
@@ -148,7 +163,9 @@ export const ADMIN_SCRIPT = new SafeHtml(`
     },
     async 'login-method'(button, region) {
       const userId = button.dataset.userId;
-      const user = await call('PUT', '/users/' + encodeURIComponent(userId) + '/login-method', { connectorId, loginMethod: button.dataset.loginMethod });
+      const body = { connectorId, loginMethod: button.dataset.loginMethod };
+      const user = await confirmed(() => call('PUT', '/users/' + encodeURIComponent(userId) + '/login-method', body), () => { body.confirm = true; });
+      if (!user) return say(region, 'Nothing changed.', true);
       await refresh(['users', 'log']);
       // The row was re-rendered: put focus back on its button so keyboard users keep their place.
       const row = document.querySelector('tr[data-user-id="' + CSS.escape(userId) + '"]');
@@ -156,6 +173,15 @@ export const ADMIN_SCRIPT = new SafeHtml(`
       if (again) again.focus();
       const method = row ? row.querySelector('[data-cell="login-method"]').textContent : user.loginMethod;
       say(region, user.userName + ' now signs in with ' + method + '.', true);
+    },
+    async 'bulk-login-method'(button, region) {
+      const selected = [...document.querySelectorAll('input[data-select-user]:checked')].map((box) => box.value);
+      const body = { loginMethod: button.dataset.loginMethod };
+      if (selected.length) body.userIds = selected;
+      const result = await confirmed(() => call('POST', '/connectors/' + encodeURIComponent(connectorId) + '/login-method', body), (asked) => { body.confirmCount = asked.count; });
+      if (!result) return say(region, 'Nothing changed.', true);
+      await refresh(['users', 'log']);
+      say(region, result.switched + ' user' + (result.switched === 1 ? '' : 's') + ' switched.', true);
     },
   };
 

@@ -15,16 +15,29 @@ export interface AdminPageModel {
   nonce: string;
   connectors: Array<{ id: string; organizationId: string; name: string }>;
   connector: AdminConnector;
+  /** Starts a sign-in through this connector's Entra and comes back here: how an admin shows SSO works. */
+  ssoTestUrl: string;
   tokens: AdminToken[];
   groups: { filter: string; totalResults: number; groups: AdminGroup[] };
   users: { filter: string; startIndex: number; count: number; totalResults: number; items: PageUser[] };
-  log: AdminAuditEvent[];
+  log: {
+    filter: { outcome: string; operation: string; user: string };
+    /** Whether this is an older page (a "Newest entries" button then leads back). */
+    paged: boolean;
+    events: AdminAuditEvent[];
+    nextBeforeId: number | null;
+  };
 }
+
+/** The operations the log filter offers (what the connector writes). */
+const LOG_OPERATIONS = ['user.create', 'user.replace', 'user.patch', 'user.delete', 'user.login-method', 'group.create', 'group.replace', 'group.patch', 'group.delete', 'login', 'token.create', 'token.revoke', 'connector.settings', 'connector.oidc', 'connector.default-group'];
 
 const LOGIN_METHOD_TEXT = {
   sso: { name: 'Entra SSO', switchTo: 'builtin', action: 'Switch to built-in login' },
   builtin: { name: 'Built-in login', switchTo: 'sso', action: 'Switch to Entra SSO' },
 } as const;
+
+const NEW_USER_METHOD_TEXT = { auto: 'Entra SSO once sign-in is configured, else built-in login', sso: 'Entra SSO', builtin: 'Built-in login' } as const;
 
 /** ISO time to the minute, in UTC, inside <time> so assistive tech and scripts get the exact value. */
 const when = (iso: string | null, none = '—') => (iso ? html`<time datetime="${iso}">${iso.slice(0, 16).replace('T', ' ')} UTC</time>` : none);
@@ -90,12 +103,20 @@ function tokensSection(m: AdminPageModel): SafeHtml {
 <div id="new-token" class="new-token" hidden>${copyField('new-token-value', 'New token', '', 'Shown only once: paste it into Entra\'s Secret Token field now.')}</div>`, true);
 }
 
-function oidcSection(c: AdminConnector): SafeHtml {
+function oidcSection(m: AdminPageModel): SafeHtml {
+  const c = m.connector;
   const { oidc } = c;
   const configured = Boolean(oidc.issuer && oidc.clientId);
   return section('oidc', 'Single sign-on (OpenID Connect)', html`
 <div id="oidc">
 <p class="hint">${configured ? html`<span class="badge live">Configured</span> Issuer <code>${oidc.issuer}</code>` : html`<span class="badge expired">Not configured</span> Users can only use the built-in login.`}</p>
+${configured ? html`<p class="hint" id="sso-verified">${c.ssoVerifiedAt
+    ? html`<span class="badge live">Working</span> First sign-in through Entra completed ${when(c.ssoVerifiedAt)}.`
+    : html`<span class="badge expired">Not yet shown to work</span> Sign in once with Microsoft (any account of this organization) before switching users to Entra SSO. <a href="${m.ssoTestUrl}">Sign in with Microsoft now</a> (you come back here; if that account may sign in, you are then signed in as it).`}</p>` : ''}
+<form method="post" class="row" data-api-method="PUT" data-api-path="/connectors/${c.id}/settings" data-refresh="oidc settings log" data-success="Saved: applies to users provisioned from now on.">
+  ${field('new-user-login-method', 'New users sign in with', html`<select id="new-user-login-method" name="newUserLoginMethod">${(['auto', 'sso', 'builtin'] as const).map((v) => html`<option value="${v}"${c.settings.newUserLoginMethod === v ? html` selected` : ''}>${NEW_USER_METHOD_TEXT[v]}</option>`)}</select>`)}
+  <button type="submit" class="secondary">Save for new users</button>
+</form>
 <form method="post" data-api-method="PUT" data-api-path="/connectors/${c.id}/oidc" data-refresh="oidc log" data-success="Sign-in settings saved.">
   ${field('oidc-tenant', 'Directory (tenant) ID', html`<input id="oidc-tenant" name="tenantId" type="text" value="${oidc.tenantId ?? ''}" autocomplete="off" spellcheck="false" aria-describedby="oidc-tenant-hint">`, 'A GUID from the app registration\'s Overview. Enough on its own for Entra.')}
   ${field('oidc-issuer', 'Issuer (optional)', html`<input id="oidc-issuer" name="issuer" type="url" value="${oidc.issuer ?? ''}" autocomplete="off" spellcheck="false" aria-describedby="oidc-issuer-hint">`, 'Derived from the tenant ID when empty.')}
@@ -128,6 +149,17 @@ ${groups.filter || groups.totalResults > shown ? html`
 </div>`);
 }
 
+function groupsSection(m: AdminPageModel): SafeHtml {
+  const { groups, connector: c } = m;
+  return section('groups', 'Groups', html`
+<div id="groups" class="table-wrap"><table>
+  <thead><tr><th scope="col">Group</th><th scope="col">Members</th></tr></thead>
+  <tbody>${groups.groups.length ? groups.groups.map((g) => html`<tr><th scope="row">${g.displayName}${g.id === c.defaultGroupId ? html` <span class="badge live">Default</span>` : ''}</th><td>${g.memberCount}</td></tr>`)
+    : html`<tr><td colspan="2" class="empty">${groups.filter ? 'No group matches.' : 'No groups yet: Entra provisions them.'}</td></tr>`}</tbody>
+</table>
+<p class="hint">${groups.groups.length} of ${groups.totalResults} groups${groups.filter ? html` whose name contains “${groups.filter}”` : ''}.</p></div>`);
+}
+
 function settingsSection(c: AdminConnector): SafeHtml {
   const roles = Object.entries(c.settings.roleMap);
   return section('settings', 'Role mapping and settings', html`
@@ -144,10 +176,11 @@ function settingsSection(c: AdminConnector): SafeHtml {
 </div>`);
 }
 
-function userRow(u: PageUser): SafeHtml {
+function userRow(u: PageUser, page: string): SafeHtml {
   const method = LOGIN_METHOD_TEXT[u.loginMethod];
   return html`<tr data-user-id="${u.id}">
-  <th scope="row" id="user-${u.id}">${u.userName}</th><td>${u.displayName ?? '—'}</td><td>${u.active ? 'Yes' : 'No'}</td>
+  <td><input type="checkbox" data-select-user value="${u.id}" aria-label="Select ${u.userName}"></td>
+  <th scope="row" id="user-${u.id}"><a href="${page}/users/${encodeURIComponent(u.id)}">${u.userName}</a></th><td>${u.displayName ?? '—'}</td><td>${u.active ? 'Yes' : 'No'}</td>
   <td>${u.webRole ?? 'App login only'}</td><td data-cell="login-method">${method.name}</td>
   <td><button type="button" class="secondary" data-action="login-method" data-user-id="${u.id}" data-login-method="${method.switchTo}" aria-describedby="user-${u.id}">${method.action}</button></td>
 </tr>`;
@@ -165,30 +198,80 @@ function usersSection(m: AdminPageModel): SafeHtml {
 </form>
 <div id="users" class="table-wrap">
 <table>
-  <thead><tr><th scope="col">User name</th><th scope="col">Display name</th><th scope="col">Active</th><th scope="col">Web role</th><th scope="col">Login method</th><th scope="col"><span class="visually-hidden">Change login method</span></th></tr></thead>
-  <tbody>${users.items.length ? users.items.map(userRow) : html`<tr><td colspan="6" class="empty">${users.filter ? 'No user matches.' : 'No users yet: Entra provisions them.'}</td></tr>`}</tbody>
+  <thead><tr><th scope="col"><span class="visually-hidden">Select</span></th><th scope="col">User name</th><th scope="col">Display name</th><th scope="col">Active</th><th scope="col">Web role</th><th scope="col">Login method</th><th scope="col"><span class="visually-hidden">Change login method</span></th></tr></thead>
+  <tbody>${users.items.length ? users.items.map((u) => userRow(u, page)) : html`<tr><td colspan="7" class="empty">${users.filter ? 'No user matches.' : 'No users yet: Entra provisions them.'}</td></tr>`}</tbody>
 </table>
 <p class="hint">${users.items.length ? `Users ${users.startIndex}–${last} of ${users.totalResults}.` : ''}
   ${users.startIndex > 1 ? html`<a href="${link(Math.max(1, users.startIndex - users.count))}">Previous</a>` : ''}
   ${last < users.totalResults ? html`<a href="${link(last + 1)}">Next</a>` : ''}</p>
 <p class="hint"><a href="${base}/api/connectors/${encodeURIComponent(connector.id)}/entra-bulk-create.csv" download>Export users not from Entra (Entra bulk-create CSV)</a>: import it under Users → Bulk operations → Bulk create. It holds one-time initial passwords; delete it afterwards.</p>
-</div>`, true);
+</div>
+<div class="row" role="group" aria-label="Switch login method in bulk">
+  <button type="button" class="secondary" data-action="bulk-login-method" data-login-method="sso">Switch selected (or all) to Entra SSO</button>
+  <button type="button" class="secondary" data-action="bulk-login-method" data-login-method="builtin">Switch selected (or all) to built-in login</button>
+</div>
+<p class="hint">With no row selected, these switch every user of this connector; you confirm the number first.</p>`, true);
+}
+
+type Shown = string | number | boolean | null;
+const shownValue = (v: Shown) => (v === null ? '(none)' : typeof v === 'string' ? `“${v}”` : String(v));
+
+/**
+ * What an entry's detail says, in words: the attributes changed (old → new where the log holds
+ * them), access changes, members added and removed by name, a refusal's reason.
+ */
+function describe(e: AdminAuditEvent): SafeHtml[] {
+  const parts: SafeHtml[] = [];
+  if (e.membersAdded.length) parts.push(html`<span>Added ${e.membersAdded.join(', ')}</span>`);
+  if (e.membersRemoved.length) parts.push(html`<span>Removed ${e.membersRemoved.join(', ')}</span>`);
+  if (!e.detail) return parts;
+  if (!e.detail.startsWith('{')) return [...parts, html`<span>${e.detail}</span>`];
+  const detail = JSON.parse(e.detail) as Record<string, unknown>;
+  const values = (detail.values ?? {}) as Record<string, { from: Shown; to: Shown }>;
+  for (const [key, value] of Object.entries(detail)) {
+    if (['values', 'added', 'removed', 'by'].includes(key)) continue;
+    if (key === 'changed' && Array.isArray(value)) {
+      const changed = value.map(String);
+      if (changed.length) parts.push(html`<span>Changed ${changed.map((name, i) => html`${i ? ', ' : ''}<code>${name}</code>${values[name] ? ` ${shownValue(values[name].from)} → ${shownValue(values[name].to)}` : ''}`)}</span>`);
+    } else if (value && typeof value === 'object' && 'to' in value) {
+      const change = value as { from: Shown; to: Shown };
+      parts.push(html`<span><code>${key}</code> ${shownValue(change.from)} → ${shownValue(change.to)}</span>`);
+    } else if (key === 'membersAdded' || key === 'membersRemoved') {
+      if (value) parts.push(html`<span>${key === 'membersAdded' ? 'Members added' : 'Members removed'}: ${String(value)}</span>`);
+    } else {
+      parts.push(html`<span><code>${key}</code> ${typeof value === 'string' ? value : JSON.stringify(value)}</span>`);
+    }
+  }
+  if (e.by) parts.push(html`<span class="muted">by ${e.by}</span>`);
+  return parts;
 }
 
 function logSection(m: AdminPageModel): SafeHtml {
-  const { log } = m;
+  const { log, base, connector } = m;
+  const page = `${base}/connectors/${encodeURIComponent(connector.id)}`;
+  const kept = (extra: Record<string, string>) => Object.entries({ ...Object.fromEntries(Object.entries(log.filter).filter(([, v]) => v)), ...extra })
+    .map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`);
   return section('log', 'Provisioning log', html`
+<form method="get" action="${page}#log-title" class="row" role="search" aria-label="Filter the log">
+  ${field('log-outcome', 'Outcome', html`<select id="log-outcome" name="outcome"><option value="">Any</option>${['success', 'failure'].map((o) => html`<option${o === log.filter.outcome ? html` selected` : ''}>${o}</option>`)}</select>`)}
+  ${field('log-operation', 'Operation', html`<select id="log-operation" name="operation"><option value="">Any</option>${LOG_OPERATIONS.map((o) => html`<option${o === log.filter.operation ? html` selected` : ''}>${o}</option>`)}</select>`)}
+  ${field('log-user', 'User (user name)', html`<input id="log-user" name="user" type="search" value="${log.filter.user}">`)}
+  <button type="submit" class="secondary">Filter</button>
+</form>
 <div id="log" class="table-wrap">
 <table>
-  <thead><tr><th scope="col">Time</th><th scope="col">Actor</th><th scope="col">Operation</th><th scope="col">Resource</th><th scope="col">Outcome</th><th scope="col">Detail</th></tr></thead>
-  <tbody>${log.length ? log.map((e) => html`<tr>
+  <thead><tr><th scope="col">Time</th><th scope="col">Actor</th><th scope="col">Operation</th><th scope="col">Who / what</th><th scope="col">Outcome</th><th scope="col">What happened</th></tr></thead>
+  <tbody>${log.events.length ? log.events.map((e) => html`<tr>
     <td>${when(e.at)}</td><td>${e.actor}</td><td><code class="nowrap">${e.operation}</code></td>
-    <td>${e.resourceType ?? ''} <code class="id">${e.resourceId ?? ''}</code></td>
+    <td>${e.resourceType === 'User' && e.resourceName ? html`<a href="${page}/users/${encodeURIComponent(e.resourceId ?? '')}">${e.resourceName}</a>` : e.resourceName ?? html`${e.resourceType ?? ''} <code class="id">${e.resourceId ?? ''}</code>`}</td>
     <td><span class="badge ${e.outcome === 'success' ? 'live' : 'revoked'}">${e.outcome}</span> ${e.status ?? ''} ${e.scimType ?? ''}</td>
-    <td class="detail">${e.detail ?? ''}</td>
-  </tr>`) : html`<tr><td colspan="6" class="empty">Nothing yet.</td></tr>`}</tbody>
+    <td class="detail">${describe(e).map((part, i) => html`${i ? html`<br>` : ''}${part}`)}</td>
+  </tr>`) : html`<tr><td colspan="6" class="empty">${log.filter.outcome || log.filter.operation || log.filter.user ? 'No entry matches.' : 'Nothing yet.'}</td></tr>`}</tbody>
 </table>
-<p class="hint">The latest ${log.length} entries; older ones: <code>GET ${m.base}/api/connectors/${m.connector.id}/audit?beforeId=${log.length ? log[log.length - 1].id : ''}</code></p>
+<div class="row">
+  ${log.paged ? html`<form method="get" action="${page}#log-title">${kept({})}<button type="submit" class="secondary">Newest entries</button></form>` : ''}
+  ${log.nextBeforeId ? html`<form method="get" action="${page}#log-title">${kept({ beforeId: String(log.nextBeforeId) })}<button type="submit" class="secondary">Older entries</button></form>` : ''}
+</div>
 </div>`, true);
 }
 
@@ -208,10 +291,52 @@ export function adminPage(m: AdminPageModel): string {
 ${connectSection(c)}
 ${defaultGroupSection(m)}
 ${tokensSection(m)}
-${oidcSection(c)}
+${oidcSection(m)}
 ${settingsSection(c)}
+${groupsSection(m)}
 ${usersSection(m)}
 ${logSection(m)}
+</div>
+</main>`);
+}
+
+/** One user: what Entra sent (SCIM attributes), the groups, access, and the user's own log entries. */
+export interface AdminUserPageModel {
+  base: string;
+  nonce: string;
+  connector: { id: string; organizationId: string; name: string };
+  user: PageUser & { externalId: string | null; groups: Array<{ id: string; displayName: string }>; document: Record<string, unknown>; createdAt: string; updatedAt: string };
+  log: AdminAuditEvent[];
+}
+
+export function adminUserPage(m: AdminUserPageModel): string {
+  const { user: u, connector: c } = m;
+  const page = `${m.base}/connectors/${encodeURIComponent(c.id)}`;
+  const attributes = Object.entries(u.document).filter(([key]) => key !== 'schemas');
+  return shell(`${u.userName} · Identity admin`, m.nonce, html`
+<header class="top"><p class="product">Identity connector · Admin</p><nav aria-label="Breadcrumb"><a href="${page}">${c.organizationId} · ${c.name}</a></nav></header>
+<main id="admin" data-api="${m.base}/api" data-connector="${c.id}">
+<h1>${u.userName} <span class="muted">${u.displayName ?? ''}</span></h1>
+<div class="grid">
+${section('access', 'Access', html`<dl>
+  <dt>Active</dt><dd>${u.active ? 'Yes' : 'No'}</dd>
+  <dt>Login method</dt><dd>${LOGIN_METHOD_TEXT[u.loginMethod].name}</dd>
+  <dt>Web role</dt><dd>${u.webRole ?? 'App login only'}</dd>
+  <dt>External id</dt><dd><code>${u.externalId ?? '—'}</code></dd>
+  <dt>Created / updated</dt><dd>${when(u.createdAt)} / ${when(u.updatedAt)}</dd>
+</dl>`)}
+${section('user-groups', 'Groups', u.groups.length ? html`<ul>${u.groups.map((g) => html`<li>${g.displayName}</li>`)}</ul>` : html`<p class="empty">In no group.</p>`)}
+${section('attributes', 'SCIM attributes', html`<div class="table-wrap"><table class="compact">
+  <thead><tr><th scope="col">Attribute</th><th scope="col">Value</th></tr></thead>
+  <tbody>${attributes.map(([key, value]) => html`<tr><th scope="row"><code>${key}</code></th><td class="detail">${typeof value === 'string' ? value : JSON.stringify(value)}</td></tr>`)}</tbody>
+</table></div>`, true)}
+${section('history', 'History', html`<div class="table-wrap"><table>
+  <thead><tr><th scope="col">Time</th><th scope="col">Actor</th><th scope="col">Operation</th><th scope="col">Outcome</th><th scope="col">What happened</th></tr></thead>
+  <tbody>${m.log.length ? m.log.map((e) => html`<tr><td>${when(e.at)}</td><td>${e.actor}</td><td><code class="nowrap">${e.operation}</code></td>
+    <td><span class="badge ${e.outcome === 'success' ? 'live' : 'revoked'}">${e.outcome}</span> ${e.status ?? ''}</td>
+    <td class="detail">${describe(e).map((part, i) => html`${i ? html`<br>` : ''}${part}`)}</td></tr>`) : html`<tr><td colspan="5" class="empty">Nothing yet.</td></tr>`}</tbody>
+</table>
+<p class="hint"><a href="${page}?${new URLSearchParams({ user: u.userName })}#log-title">All of this user's entries in the provisioning log</a></p></div>`, true)}
 </div>
 </main>`);
 }

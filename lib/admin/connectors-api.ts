@@ -7,11 +7,11 @@ import { SchemaRegistry } from '../model/schemas/registry.js';
 import { configureOidc, OidcSettingsError, redirectUri, type OidcSettingsInput } from '../sso/configure.js';
 import { isStoreError } from '../store/errors.js';
 import type { Connector } from '../model/types.js';
-import type { AdminConnector, AdminGroup } from '../model/admin-wire.js';
+import { iso, type AdminConnector, type AdminGroup } from '../model/admin-wire.js';
 import { asyncRoute } from '../web/http.js';
 import { sendJsonError } from './guard.js';
 import { adminContext } from './audit-context.js';
-import { connectorRoute, optionalInt } from './requests.js';
+import { connectorRoute, connectorsInScope, optionalInt } from './requests.js';
 
 const MAX_FILTER_LENGTH = 256;
 
@@ -22,17 +22,18 @@ export async function describeConnector(runtime: Runtime, c: Connector): Promise
     scimUrl: scimBaseUrl(runtime, c.settings.scimEndpoint), redirectUri: redirectUri(runtime.options),
     // Spelled out rather than spread, so a field added to the stored OIDC settings is not exposed by accident.
     oidc: { issuer: c.oidc.issuer, clientId: c.oidc.clientId, tenantId: c.oidc.tenantId, hasClientSecret: c.oidc.hasClientSecret },
-    settings: c.settings, defaultGroupId: c.defaultGroupId, liveTokenCount: live.length,
+    settings: c.settings, defaultGroupId: c.defaultGroupId, ssoVerifiedAt: iso(c.ssoVerifiedAt), liveTokenCount: live.length,
   };
 }
 
-/** Groups by displayName for the default-group picker; `text` narrows to names containing it. */
+/** Groups by displayName with their member counts (the groups list and the default-group picker); `text` narrows to names containing it. */
 export async function listGroups(runtime: Runtime, connectorId: string, text: string, count: number): Promise<{ totalResults: number; groups: AdminGroup[] }> {
   const registry = new SchemaRegistry('Group');
   const displayName = { raw: 'displayName', resolved: registry.resolve('displayName') };
   const filter: Filter | undefined = text ? { kind: 'compare', op: 'co', path: displayName, value: text } : undefined;
   const page = await runtime.store.groups.list(connectorId, { filter, sortBy: displayName.resolved, sortOrder: 'ascending', startIndex: 1, count });
-  return { totalResults: page.totalResults, groups: page.items.map((g) => ({ id: g.id, displayName: g.displayName })) };
+  const counts = await runtime.store.groups.memberCounts(page.items.map((g) => g.id));
+  return { totalResults: page.totalResults, groups: page.items.map((g) => ({ id: g.id, displayName: g.displayName, memberCount: counts.get(g.id) ?? 0 })) };
 }
 
 /** Only the fields configureOidc takes: anything else in the body is not passed on. */
@@ -52,10 +53,10 @@ function oidcInput(body: Record<string, unknown>): OidcSettingsInput {
  *   GET /api/connectors/:id/groups?filter=text&count=100
  */
 export function registerConnectorRoutes(api: Router, runtime: Runtime): void {
-  const { store, options } = runtime;
+  const { options } = runtime;
 
-  api.get('/connectors', asyncRoute(async (_req, res) => {
-    const connectors = await store.connectors.list();
+  api.get('/connectors', asyncRoute(async (req, res) => {
+    const connectors = await connectorsInScope(runtime, req);
     res.json({ connectors: await Promise.all(connectors.map((c) => describeConnector(runtime, c))) });
   }));
 

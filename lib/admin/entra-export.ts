@@ -7,6 +7,7 @@ import type { IdentityStore } from '../store/index.js';
 import type { Runtime } from '../web/runtime.js';
 import { asyncRoute } from '../web/http.js';
 import { sendJsonError } from './guard.js';
+import { inScope } from './authorize.js';
 import { connectorRoute } from './requests.js';
 
 const PAGE = 500;
@@ -46,7 +47,9 @@ export function registerEntraExportRoutes(api: Router, runtime: Runtime): void {
     sendCsv(res, `entra-bulk-create-${connector.name}.csv`.replace(/[^\w.-]+/g, '-'), await usersToImportIntoEntra(runtime.store, [connector]));
   }));
   api.get('/organizations/:org/entra-bulk-create.csv', asyncRoute(async (req: Request, res: Response) => {
-    const connectors = await runtime.store.connectors.list({ organizationId: String(req.params.org) });
+    // Another organization is answered exactly like one without connectors.
+    const org = String(req.params.org);
+    const connectors = inScope(req.identityAdminScope, org) ? await runtime.store.connectors.list({ organizationId: org }) : [];
     if (!connectors.length) return sendJsonError(res, 404, 'not_found', `organization ${req.params.org} has no connectors`);
     sendCsv(res, `entra-bulk-create-${req.params.org}.csv`.replace(/[^\w.-]+/g, '-'), await usersToImportIntoEntra(runtime.store, connectors));
   }));

@@ -1,4 +1,4 @@
-import { isAdmin } from './authorize.js';
+import { adminScope } from './authorize.js';
 import { asyncRoute } from '../web/http.js';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
@@ -15,10 +15,15 @@ export function sendJsonError(res: Response, status: number, error: string, mess
   res.status(status).json({ error, message });
 }
 
-/** Only the host's platform admins (options.authorizeAdmin) reach the admin API; 403 JSON otherwise. */
+/**
+ * Only admins (options.authorizeAdmin) reach the admin API; 403 JSON otherwise. Their scope rides
+ * on the request for the routes to filter by (requests.ts scopedConnector, connectorsInScope).
+ */
 export function requireAdmin(runtime: Runtime): RequestHandler {
   return asyncRoute(async (req, res, next) => {
-    if (!(await isAdmin(runtime, req))) return sendJsonError(res, 403, 'forbidden', 'platform administrators only');
+    const scope = await adminScope(runtime, req);
+    if (!scope) return sendJsonError(res, 403, 'forbidden', 'platform administrators only');
+    req.identityAdminScope = scope;
     next();
   });
 }

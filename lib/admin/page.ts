@@ -3,13 +3,14 @@ import type { Request, Response, Router } from 'express';
 import type { Runtime } from '../web/runtime.js';
 import type { Connector } from '../model/types.js';
 import { asyncRoute } from '../web/http.js';
-import { adminPage, noConnectorsPage, type AdminPageModel } from '../../views/admin.js';
+import { adminPage, adminUserPage, noConnectorsPage, type AdminPageModel } from '../../views/admin.js';
 import { PAGE_HEADERS } from '../../views/layout.js';
+import { signInUrl } from '../web/sign-in-url.js';
 import { noticePage } from '../../views/sso.js';
-import { auditJson } from './audit-api.js';
-import { isAdmin } from './authorize.js';
+import { logQuery, readLog } from './audit-api.js';
+import { adminScope } from './authorize.js';
 import { describeConnector, listGroups } from './connectors-api.js';
-import { optionalInt } from './requests.js';
+import { connectorsInScope, optionalInt } from './requests.js';
 import { listTokens } from './tokens-api.js';
 import { searchFilter } from './users-api.js';
 
@@ -46,49 +47,86 @@ async function loadModel(runtime: Runtime, req: Request, connector: Connector, c
   // The current default group stays selectable even when the picker shows only some groups.
   if (connector.defaultGroupId && !groups.groups.some((g) => g.id === connector.defaultGroupId)) {
     const current = await store.groups.get(connector.id, connector.defaultGroupId);
-    if (current) groups.groups.unshift({ id: current.id, displayName: current.displayName });
+    if (current) groups.groups.unshift({ id: current.id, displayName: current.displayName, memberCount: (await store.groups.memberCounts([current.id])).get(current.id) ?? 0 });
   }
   return {
     base: `${options.mountPath}/admin`,
     nonce,
     connectors: connectors.map((c) => ({ id: c.id, organizationId: c.organizationId, name: c.name })),
     connector: await describeConnector(runtime, connector),
+    ssoTestUrl: `${options.mountPath}/sso/login?${new URLSearchParams({ connector: connector.id, returnTo: `${options.mountPath}/admin/connectors/${connector.id}` })}`,
     tokens: await listTokens(store, connector.id),
     groups: { filter: groupsFilter, ...groups },
     users: {
       filter: usersFilter, startIndex, count, totalResults: users.totalResults,
       items: users.items,
     },
-    log: (await store.audit.list(connector.id, { limit: LOG_ENTRIES })).map(auditJson),
+    log: await logModel(runtime, req, connector),
+  };
+}
+
+/** The log section: the filter from the query string (the same one the audit API reads), a page of entries. */
+async function logModel(runtime: Runtime, req: Request, connector: Connector): Promise<AdminPageModel['log']> {
+  const parsed = await logQuery(runtime, connector, req.query, LOG_ENTRIES);
+  // A malformed filter in a hand-edited URL shows the newest entries rather than an error page.
+  const query = typeof parsed === 'string' ? { limit: LOG_ENTRIES } : parsed;
+  const events = await readLog(runtime, connector, query);
+  return {
+    filter: { outcome: text(req.query.outcome), operation: text(req.query.operation), user: text(req.query.user) },
+    paged: query.beforeId !== undefined,
+    events,
+    nextBeforeId: events.length === LOG_ENTRIES ? events[events.length - 1].id : null,
   };
 }
 
 /**
  *   GET {mountPath}/admin                   the first connector's page (most hosts have one per organization)
  *   GET {mountPath}/admin/connectors/:id    a given connector's page
+ *   GET {mountPath}/admin/connectors/:id/users/:userId   one user: attributes, groups, history
  * Server-rendered, behind options.authorizeAdmin with an HTML refusal; every change the page
  * makes goes through the JSON API (and so through its CSRF check).
  */
 export function registerAdminPages(router: Router, runtime: Runtime): void {
-  const { store, options } = runtime;
+  const { options, store } = runtime;
+  const notFound = (res: Response, title: string, message: string) => sendNotice(res, 404, { title, message, link: { href: `${options.mountPath}/admin`, text: 'All connectors' } });
 
-  const render = asyncRoute(async (req, res) => {
-    if (!(await isAdmin(runtime, req))) {
+  /**
+   * The pages' guard: the admin's scope (an HTML refusal with a Sign in link that comes back
+   * here otherwise), then the connector named in the URL, looked up within the scope only.
+   */
+  const page = (show: (req: Request, res: Response, connector: Connector, connectors: Connector[], nonce: string) => Promise<unknown>) => asyncRoute(async (req, res) => {
+    const scope = await adminScope(runtime, req);
+    if (!scope) {
       return sendNotice(res, 403, {
         title: 'Administrators only',
         message: 'This page is for the platform\'s administrators. Sign in with an administrator account to open it.',
-        link: options.passwordLoginPath ? { href: options.passwordLoginPath, text: 'Sign in' } : undefined,
+        link: { href: signInUrl(options, req), text: 'Sign in' },
       });
     }
-    const connectors = await store.connectors.list();
+    req.identityAdminScope = scope;
+    const connectors = await connectorsInScope(runtime, req);
     const wanted = req.params.id === undefined ? connectors[0] : connectors.find((c) => c.id === req.params.id);
     const nonce = randomBytes(18).toString('base64');
     if (!connectors.length) return res.status(200).set(pageHeaders(nonce)).type('html').send(noConnectorsPage(nonce));
-    if (!wanted) return sendNotice(res, 404, { title: 'No such connector', message: 'This connector does not exist (any more).', link: { href: `${options.mountPath}/admin`, text: 'All connectors' } });
+    if (!wanted) return notFound(res, 'No such connector', 'This connector does not exist (any more).');
     req.identityConnectorId = wanted.id;
-    res.status(200).set(pageHeaders(nonce)).type('html').send(adminPage(await loadModel(runtime, req, wanted, connectors, nonce)));
+    return show(req, res, wanted, connectors, nonce);
   });
 
-  router.get('/', render);
-  router.get('/connectors/:id', render);
+  const connectorPage = page(async (req, res, connector, connectors, nonce) => {
+    res.status(200).set(pageHeaders(nonce)).type('html').send(adminPage(await loadModel(runtime, req, connector, connectors, nonce)));
+  });
+  router.get('/', connectorPage);
+  router.get('/connectors/:id', connectorPage);
+
+  router.get('/connectors/:id/users/:userId', page(async (req, res, connector, _connectors, nonce) => {
+    const user = await store.users.get(connector.id, String(req.params.userId), { withGroups: true });
+    if (!user) return notFound(res, 'No such user', 'This user does not exist in this connector (any more).');
+    res.status(200).set(pageHeaders(nonce)).type('html').send(adminUserPage({
+      base: `${options.mountPath}/admin`, nonce,
+      connector: { id: connector.id, organizationId: connector.organizationId, name: connector.name },
+      user: { ...user, groups: user.groups ?? [], createdAt: user.createdAt.toISOString(), updatedAt: user.updatedAt.toISOString() },
+      log: await readLog(runtime, connector, { limit: LOG_ENTRIES, resourceId: user.id }),
+    }));
+  }));
 }

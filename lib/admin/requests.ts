@@ -3,16 +3,35 @@ import type { Runtime } from '../web/runtime.js';
 import type { Connector } from '../model/types.js';
 import { asyncRoute } from '../web/http.js';
 import { sendJsonError } from './guard.js';
+import { inScope } from './authorize.js';
 
 /**
- * A route under `/connectors/:id`: loads the connector first, so every handler can rely on it
- * and an unknown id answers the same 404 everywhere. It also names the connector on the
- * request log line (requestLogger reads identityConnectorId).
+ * The connector with this id if the request's admin scope includes its organization. Another
+ * organization's connector is answered exactly like one that does not exist, so ids cannot be
+ * probed across organizations.
+ */
+export async function scopedConnector(runtime: Runtime, req: Request, id: string): Promise<Connector | undefined> {
+  const connector = id ? await runtime.store.connectors.get(id) : undefined;
+  return connector && inScope(req.identityAdminScope, connector.organizationId) ? connector : undefined;
+}
+
+/** The connectors this admin may see, oldest first (the filter is SQL). */
+export function connectorsInScope(runtime: Runtime, req: Request): Promise<Connector[]> {
+  const scope = req.identityAdminScope;
+  if (!scope) return Promise.resolve([]);
+  return runtime.store.connectors.list(scope.organizations === 'all' ? {} : { organizationIds: scope.organizations });
+}
+
+/**
+ * A route under `/connectors/:id`: loads the connector first (inside the admin's scope), so
+ * every handler can rely on it and an unknown or out-of-scope id answers the same 404
+ * everywhere. It also names the connector on the request log line (requestLogger reads
+ * identityConnectorId).
  */
 export function connectorRoute(runtime: Runtime, handler: (req: Request, res: Response, connector: Connector) => Promise<unknown>): RequestHandler {
   return asyncRoute(async (req, res) => {
     const id = String(req.params.id);
-    const connector = await runtime.store.connectors.get(id);
+    const connector = await scopedConnector(runtime, req, id);
     if (!connector) return sendJsonError(res, 404, 'not_found', `connector ${id} not found`);
     req.identityConnectorId = connector.id;
     return handler(req, res, connector);

@@ -15,11 +15,12 @@ export type AdminRoutes = (api: Router, runtime: Runtime) => void;
 const BODY_LIMIT = '100kb';
 
 /**
- * `{mountPath}/admin`: the connector settings page (page.ts) and, under /api, the JSON API for
- * platform admins: users, connectors (settings, OIDC, default group, groups), tokens and the
- * provisioning log. Every API route registered here is behind options.authorizeAdmin and the
- * CSRF check (see guard.ts); more endpoint groups plug in through `extraRoutes` without
- * touching the guard.
+ * `{mountPath}/admin`: the connector and user pages (page.ts) and, under /api, the JSON API for
+ * admins: users, connectors (settings, OIDC, default group, groups, bulk login method), tokens
+ * and the provisioning log. Every API route registered here is behind options.authorizeAdmin
+ * and the CSRF check (see guard.ts), and reads the admin's organization scope from the request
+ * (requests.ts scopedConnector / connectorRoute): test/admin/admin-scope.test.ts fails for a
+ * route it does not list. More endpoint groups plug in through `extraRoutes`.
  */
 export function createAdminRouter(runtime: Runtime, extraRoutes: AdminRoutes[] = []): Router {
   const csrf = csrfProtection(runtime);

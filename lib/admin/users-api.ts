@@ -3,13 +3,17 @@ import type { Runtime } from '../web/runtime.js';
 import type { Filter } from '../model/filter.js';
 import { SchemaRegistry } from '../model/schemas/registry.js';
 import { isStoreError } from '../store/errors.js';
-import { isLoginMethod, type StoredUser } from '../model/types.js';
+import { isLoginMethod, type Connector, type LoginMethod, type StoredUser } from '../model/types.js';
 import type { AdminUserSummary } from '../model/admin-wire.js';
 import { asyncRoute } from '../web/http.js';
 import { adminContext } from './audit-context.js';
 import { sendJsonError } from './guard.js';
+import { connectorRoute, scopedConnector } from './requests.js';
 
 const DEFAULT_PAGE_SIZE = 50;
+/** Largest explicit selection of a bulk login-method switch (the page selects at most a page). */
+const MAX_SELECTION = 1000;
+const METHOD_NAMES: Record<LoginMethod, string> = { sso: 'Entra SSO', builtin: 'built-in login' };
 const MAX_SEARCH_LENGTH = 256;
 
 const summary = (u: StoredUser): AdminUserSummary => ({
@@ -36,7 +40,9 @@ function positiveInt(value: unknown, fallback: number): number | undefined {
 
 /**
  *   GET /api/users?connector=ID&filter=text&startIndex=1&count=50
- *   PUT /api/users/:id/login-method   { "connectorId": "…", "loginMethod": "sso" | "builtin" }
+ *   PUT  /api/users/:id/login-method            { "connectorId", "loginMethod": "sso" | "builtin", "confirm"?: true (own row) }
+ *   POST /api/connectors/:id/login-method       { "loginMethod", "userIds"?: [...], "confirmCount": n }
+ * The bulk switch answers 409 { count } until confirmCount names the number of users it changes.
  */
 export function registerUserRoutes(api: Router, runtime: Runtime): void {
   const { store, options, logger } = runtime;
@@ -44,7 +50,7 @@ export function registerUserRoutes(api: Router, runtime: Runtime): void {
   api.get('/users', asyncRoute(async (req: Request, res: Response) => {
     const connectorId = typeof req.query.connector === 'string' ? req.query.connector : '';
     if (!connectorId) return sendJsonError(res, 400, 'invalid_request', 'connector is required');
-    if (!(await store.connectors.get(connectorId))) return sendJsonError(res, 404, 'not_found', `connector ${connectorId} not found`);
+    if (!(await scopedConnector(runtime, req, connectorId))) return sendJsonError(res, 404, 'not_found', `connector ${connectorId} not found`);
     const startIndex = positiveInt(req.query.startIndex, 1);
     const count = positiveInt(req.query.count, Math.min(DEFAULT_PAGE_SIZE, options.maxPageSize));
     if (startIndex === undefined || startIndex < 1) return sendJsonError(res, 400, 'invalid_request', 'startIndex must be an integer ≥ 1');
@@ -67,16 +73,16 @@ export function registerUserRoutes(api: Router, runtime: Runtime): void {
     if (!connectorId) return sendJsonError(res, 400, 'invalid_request', 'connectorId is required');
     if (!isLoginMethod(body.loginMethod)) return sendJsonError(res, 400, 'invalid_request', 'loginMethod must be "sso" or "builtin"');
     const loginMethod = body.loginMethod;
-    const connector = await store.connectors.get(connectorId);
+    const connector = await scopedConnector(runtime, req, connectorId);
     const user = connector ? await store.users.get(connectorId, userId) : undefined;
     if (!connector || !user) return sendJsonError(res, 404, 'not_found', `user ${userId} not found in connector ${connectorId}`);
 
     const context = await adminContext(runtime, req, 200);
-
-    // Switching someone to SSO on a connector without it would lock them out.
-    if (loginMethod === 'sso' && !(connector.oidc.issuer && connector.oidc.clientId)) {
-      await runtime.audit.refusal({ ...context, status: 409 }, { connectorId, operation: 'user.login-method', resourceType: 'User', resourceId: userId, status: 409, detail: { from: user.loginMethod, to: loginMethod, reason: 'sso_not_configured' } });
-      return sendJsonError(res, 409, 'sso_not_configured', 'configure OpenID Connect for this connector before switching users to SSO');
+    if (await refuseSwitch(req, res, connector, loginMethod, { from: user.loginMethod, resourceId: userId })) return;
+    // The admin's own row: one click must not change how they themselves sign in.
+    const me = options.currentUser ? await options.currentUser(req) : undefined;
+    if (me && me.connectorId === connectorId && me.userId === userId && user.loginMethod !== loginMethod && body.confirm !== true) {
+      return res.status(409).json({ error: 'confirmation_required', message: `This is your own account: after this you sign in with ${METHOD_NAMES[loginMethod]}. Continue?` });
     }
     let updated: StoredUser;
     try {
@@ -88,4 +94,43 @@ export function registerUserRoutes(api: Router, runtime: Runtime): void {
     logger.info('login method changed', { connectorId, userId, from: user.loginMethod, to: loginMethod, requestId: req.identityRequestId });
     res.json(summary(updated));
   }));
+
+  api.post('/connectors/:id/login-method', connectorRoute(runtime, async (req, res, connector) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    if (!isLoginMethod(body.loginMethod)) return sendJsonError(res, 400, 'invalid_request', 'loginMethod must be "sso" or "builtin"');
+    const loginMethod = body.loginMethod;
+    const among = body.userIds;
+    if (among !== undefined && !(Array.isArray(among) && among.length > 0 && among.length <= MAX_SELECTION && among.every((id) => typeof id === 'string'))) {
+      return sendJsonError(res, 400, 'invalid_request', `userIds must be a list of 1 to ${MAX_SELECTION} user ids, or absent for all of the connector's users`);
+    }
+    if (await refuseSwitch(req, res, connector, loginMethod, { resourceId: connector.id, resourceType: 'Connector' })) return;
+    const ids = await store.users.idsNotSigningInWith(connector.id, loginMethod, among as string[] | undefined);
+    // The admin confirms the number the server computed, so what they agreed to is what happens.
+    if (body.confirmCount !== ids.length) {
+      return res.status(409).json({ error: 'confirmation_required', count: ids.length, message: `Switch ${ids.length} user${ids.length === 1 ? '' : 's'} to ${METHOD_NAMES[loginMethod]}?` });
+    }
+    const context = await adminContext(runtime, req, 200);
+    // One audited write per user, through the one user-write path.
+    for (const id of ids) await runtime.users.setAccess(connector, id, { loginMethod }, context, 'user.login-method');
+    logger.info('login method switched in bulk', { connectorId: connector.id, to: loginMethod, count: ids.length, requestId: req.identityRequestId });
+    res.json({ switched: ids.length, loginMethod });
+  }));
+
+  /**
+   * Switching to SSO needs a connector whose SSO is configured and has completed a sign-in at
+   * least once (connectors.ssoVerifiedAt): otherwise the switch could lock users (and the admin)
+   * out behind a connection that never worked. Answers the refusal (audited) and says so.
+   */
+  async function refuseSwitch(req: Request, res: Response, connector: Connector, loginMethod: LoginMethod, record: { from?: LoginMethod; resourceId: string; resourceType?: string }): Promise<boolean> {
+    if (loginMethod !== 'sso') return false;
+    const configured = Boolean(connector.oidc.issuer && connector.oidc.clientId);
+    if (configured && connector.ssoVerifiedAt) return false;
+    const reason = configured ? 'sso_unverified' : 'sso_not_configured';
+    const context = await adminContext(runtime, req, 409);
+    await runtime.audit.refusal(context, { connectorId: connector.id, operation: 'user.login-method', resourceType: record.resourceType ?? 'User', resourceId: record.resourceId, status: 409, detail: { ...(record.from ? { from: record.from } : {}), to: loginMethod, reason } });
+    sendJsonError(res, 409, reason, configured
+      ? 'nobody has signed in through Entra with this connector yet: sign in once with "Sign in with Microsoft" (any account of this organization) to show SSO works, then switch users to it'
+      : 'configure OpenID Connect for this connector before switching users to SSO');
+    return true;
+  }
 }

@@ -12,6 +12,13 @@ export type Wire<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extend
 
 export const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
+/**
+ * Which organizations an admin administers, as the host's authorizeAdmin answers it: platform
+ * staff get all of them, an organization's own admins a list of organization ids. Everything
+ * outside the scope is invisible to them: lists leave it out, and by id it answers 404.
+ */
+export type AdminScope = { organizations: 'all' } | { organizations: string[] };
+
 /** A connector as admins see it: whether a client secret is stored, never the secret. */
 export interface AdminConnector {
   id: string;
@@ -24,10 +31,12 @@ export interface AdminConnector {
   oidc: { issuer: string | null; clientId: string | null; tenantId: string | null; hasClientSecret: boolean };
   settings: ConnectorSettings;
   defaultGroupId: string | null;
+  /** When a sign-in through Entra first completed since OIDC was set; until then nobody can be switched to SSO. */
+  ssoVerifiedAt: string | null;
   liveTokenCount: number;
 }
 
-export interface AdminGroup { id: string; displayName: string }
+export interface AdminGroup { id: string; displayName: string; memberCount: number }
 
 export interface AdminUserSummary {
   id: string;
@@ -46,5 +55,13 @@ export interface AdminUserSummary {
  */
 export type AdminToken = Omit<Wire<ScimToken>, 'connectorId'> & { live: boolean };
 
-/** An event of the provisioning log; the connector is the one in the URL. */
-export type AdminAuditEvent = Omit<Wire<AuditEvent>, 'connectorId'>;
+/**
+ * An event of the provisioning log; the connector is the one in the URL. Group entries name the
+ * members added and removed (userNames; the id of a user deleted since).
+ */
+export type AdminAuditEvent = Omit<Wire<AuditEvent>, 'connectorId'> & {
+  membersAdded: string[];
+  membersRemoved: string[];
+  /** The admin who made the change: their userName when they are a user of this connector, else the id the host named. */
+  by: string | null;
+};

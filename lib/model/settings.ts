@@ -13,6 +13,7 @@ export const DEFAULT_SETTINGS: ConnectorSettings = {
   userNameFallback: 'none',
   ssoMatchClaims: ['preferred_username', 'upn'],
   ssoJitProvisioning: false,
+  newUserLoginMethod: 'auto',
   requiredAttributes: [],
   allowedValues: {},
   createOnlyAttributes: [],
@@ -44,6 +45,10 @@ export function mergeSettings(current: ConnectorSettings, patch: unknown): Conne
       case 'groupDisplayNamePrefix':
         if (typeof value !== 'string' || value.length > 32) throw new SettingsError('groupDisplayNamePrefix must be a string of at most 32 characters');
         next.groupDisplayNamePrefix = value;
+        break;
+      case 'newUserLoginMethod':
+        if (value !== 'auto' && value !== 'sso' && value !== 'builtin') throw new SettingsError('newUserLoginMethod must be "auto", "sso" or "builtin"');
+        next.newUserLoginMethod = value;
         break;
       case 'deleteMode':
         if (value !== 'delete' && value !== 'deactivate') throw new SettingsError('deleteMode must be "delete" or "deactivate"');

@@ -35,6 +35,11 @@ export interface ConnectorSettings {
   ssoMatchClaims: Array<'preferred_username' | 'upn' | 'email'>;
   /** Create an unknown user at first sign-in (off by default). */
   ssoJitProvisioning: boolean;
+  /**
+   * How users provisioned from now on sign in: `auto` (Entra SSO once OpenID Connect is set,
+   * else built-in), or always `sso` / `builtin`. Existing users keep theirs (bulk switch in admin).
+   */
+  newUserLoginMethod: 'auto' | LoginMethod;
   /** User attributes that must be present (the modelled platform: name.givenName, name.familyName; Systam: emails). */
   requiredAttributes: string[];
   /** Accepted values per attribute path (Systam: emails.type work/other; the modelled platform: userType Premium/Standard). */
@@ -82,6 +87,8 @@ export interface Connector {
   oidc: OidcSettings;
   settings: ConnectorSettings;
   defaultGroupId: string | null;
+  /** When an OpenID Connect sign-in through this connector last completed; null: never since OIDC was set. */
+  ssoVerifiedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -189,6 +196,18 @@ export interface AuditEvent {
   status: number | null;
   scimType: string | null;
   detail: string | null;
+  /** The user's userName or the group's displayName, read with the entry; null once it is deleted. */
+  resourceName: string | null;
 }
 
-export type AuditInput = Omit<AuditEvent, 'id' | 'at'> & { at?: Date };
+export type AuditInput = Omit<AuditEvent, 'id' | 'at' | 'resourceName'> & { at?: Date };
+
+/** Which entries of the provisioning log to read: newest first, before an entry id (keyset paging). */
+export interface AuditQuery {
+  limit?: number;
+  beforeId?: number;
+  operation?: string;
+  outcome?: 'success' | 'failure';
+  /** Entries about this user or group. */
+  resourceId?: string;
+}

@@ -29,6 +29,26 @@ export function changedAttributes(before: Record<string, unknown>, after: Record
   return [...keys].filter((k) => k !== 'schemas' && JSON.stringify(before[k]) !== JSON.stringify(after[k])).sort();
 }
 
+/** Attributes whose old and new values the log may show: single-valued, never a secret. */
+const SECRET_ATTRIBUTES = new Set(['password']);
+type Scalar = string | number | boolean | null;
+const isScalar = (v: unknown): v is Scalar | undefined => v === undefined || v === null || ['string', 'number', 'boolean'].includes(typeof v);
+
+/**
+ * Old → new of the changed top-level attributes that hold one plain value (active, userName,
+ * displayName, title…): what the admin needs to read "Alice was deactivated". Multi-valued and
+ * complex attributes (emails, name) and secrets are named by changedAttributes only.
+ */
+export function changedValues(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, { from: Scalar; to: Scalar }> {
+  const shown: Record<string, { from: Scalar; to: Scalar }> = {};
+  for (const key of changedAttributes(before, after)) {
+    const [from, to] = [before[key], after[key]];
+    if (SECRET_ATTRIBUTES.has(key) || !isScalar(from) || !isScalar(to)) continue;
+    shown[key] = { from: from ?? null, to: to ?? null };
+  }
+  return shown;
+}
+
 function detailText(d: AuditRecord['detail'], by: string | null | undefined): string | null {
   if (typeof d === 'string') return d;
   if (by === undefined) return d ? JSON.stringify(d) : null;

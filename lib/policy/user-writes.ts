@@ -6,8 +6,7 @@ import { normalizeResource, primaryEmail } from '../model/validate/normalize.js'
 import { StoreError } from '../store/errors.js';
 import type { IdentityStore } from '../store/index.js';
 import type { ReadOptions } from '../store/users.js';
-import { changedAttributes, type AuditContext, type AuditWriter } from './audit.js';
-import { defaultLoginMethod } from './default-login-method.js';
+import { changedAttributes, changedValues, type AuditContext, type AuditWriter } from './audit.js';
 import { hashPassword } from './password.js';
 import { decideWebRole } from './roles.js';
 import { applyUserPolicy } from './user-policy.js';
@@ -58,7 +57,7 @@ export class UserWrites {
       if (match) return this.link(tx, connector, match, document, passwordHash, options);
       const { write, unmappedRoles } = await this.decide(connector, document);
       if (passwordHash) write.passwordHash = passwordHash;
-      const loginMethod = options.loginMethod ?? defaultLoginMethod(connector);
+      const loginMethod = options.loginMethod ?? newUserLoginMethod(connector);
       const user = await tx.users.create(connector.id, { ...write, loginMethod, protected: options.protected, resourceKind: connector.settings.resourceKind }, options.read);
       return { value: user, record: userRecord(user, 'user.create', { userName: user.userName, loginMethod, webRole: user.webRole, ...unmapped(unmappedRoles) }) };
     });
@@ -115,7 +114,8 @@ export class UserWrites {
         return { value: { ...current, active: false, document: write.document }, record: userRecord(current, 'user.delete', { userName: current.userName, onDeactivate: 'delete' }) };
       }
       const user = await tx.users.write(current, write, options.read);
-      return { value: user, record: userRecord(user, operation, { changed: changedAttributes(current.document, write.document), ...unmapped(unmappedRoles) }) };
+      const values = changedValues(current.document, write.document);
+      return { value: user, record: userRecord(user, operation, { changed: changedAttributes(current.document, write.document), ...(Object.keys(values).length ? { values } : {}), ...unmapped(unmappedRoles) }) };
     });
   }
 
@@ -170,6 +170,16 @@ export class UserWrites {
     if (typeof password === 'string' && password !== '') write.passwordHash = await hashPassword(password);
     return { write, unmappedRoles: roles.unmapped };
   }
+}
+
+/**
+ * The login method of a user created without one named (SCIM, the host): the connector's
+ * newUserLoginMethod; `auto` is Entra SSO when the connector has OpenID Connect, else built-in.
+ */
+function newUserLoginMethod(connector: Pick<Connector, 'oidc' | 'settings'>): LoginMethod {
+  const setting = connector.settings.newUserLoginMethod;
+  if (setting !== 'auto') return setting;
+  return connector.oidc.issuer && connector.oidc.clientId ? 'sso' : 'builtin';
 }
 
 const userRecord = (user: StoredUser, operation: string, detail: Record<string, unknown>) => ({

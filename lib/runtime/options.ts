@@ -4,6 +4,10 @@ import type { Logger } from 'winston';
 import { closest, distance } from 'fastest-levenshtein';
 import { DEFAULT_TABLE_PREFIX, isValidTablePrefix } from '../store/tables.js';
 import type { StoredUser } from '../model/types.js';
+import type { AdminScope } from '../model/admin-wire.js';
+
+/** What authorizeAdmin answers: `true` means every organization (kept from when it was a yes/no). */
+export type AdminAuthorization = boolean | AdminScope;
 
 export interface IdentityConnectorOptions {
   /** The host's Knex instance (mysql2 or better-sqlite3). */
@@ -21,8 +25,12 @@ export interface IdentityConnectorOptions {
   logger?: Logger;
   /** Prefix of every table the connector creates (default idc_). */
   tablePrefix?: string;
-  /** Who may use /admin: the host decides (e.g. its own platform-admin flag). */
-  authorizeAdmin?: (req: Request) => boolean | Promise<boolean>;
+  /**
+   * Who may use /admin, and over which organizations: the host decides. `{ organizations: 'all' }`
+   * (or `true`) for platform staff, `{ organizations: ['org-1'] }` for an organization's admins,
+   * `false` (or an empty list) for everyone else.
+   */
+  authorizeAdmin?: (req: Request) => AdminAuthorization | Promise<AdminAuthorization>;
   /** Establishes the host session for a user who signed in through Entra. */
   signIn?: (req: Request, res: Response, user: StoredUser) => void | Promise<void>;
   /** Ends the host session. */
@@ -49,7 +57,7 @@ export interface ResolvedOptions extends Required<Omit<IdentityConnectorOptions,
   /** The first encrypts and signs; all decrypt and verify. */
   secretKey: string[];
   logger: Logger;
-  authorizeAdmin: (req: Request) => boolean | Promise<boolean>;
+  authorizeAdmin: (req: Request) => AdminAuthorization | Promise<AdminAuthorization>;
   signIn?: IdentityConnectorOptions['signIn'];
   signOut?: IdentityConnectorOptions['signOut'];
   currentUser?: IdentityConnectorOptions['currentUser'];

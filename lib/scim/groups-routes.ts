@@ -44,8 +44,12 @@ const groupRecord = (group: { id: string; connectorId: string; displayName: stri
 });
 
 /** What a membership outcome says in the log: how many were added and removed. */
+/** Members named in a log entry (the admin page shows their names); the counts are always whole. */
+const MEMBERS_NAMED = 20;
 const membershipDetail = (outcome: MembershipOutcome) => ({
   membersAdded: outcome.added.length, membersRemoved: outcome.removed === 'all' ? 'all' : outcome.removed.length,
+  ...(outcome.added.length ? { added: outcome.added.slice(0, MEMBERS_NAMED) } : {}),
+  ...(outcome.removed !== 'all' && outcome.removed.length ? { removed: outcome.removed.slice(0, MEMBERS_NAMED) } : {}),
 });
 
 /** Entra looks groups up by its own displayName: the connector's prefix is added to the filter too. */

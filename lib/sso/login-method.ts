@@ -8,51 +8,96 @@ import { sendPage } from './http.js';
 declare module 'express-serve-static-core' {
   interface Locals {
     /**
-     * Set by requireLoginMethod when the identifier matched users: those allowed on this route.
-     * When one address is a user of several organizations with different login methods, the
-     * host's own login must only accept these.
+     * Set by requireLoginMethod when the submitted identifiers matched users: those allowed on
+     * this route. When one address is a user of several organizations with different login
+     * methods, the host's own login must sign in only one of these.
      */
     identityAllowedUsers?: StoredUser[];
   }
 }
 
 const MAX_IDENTIFIER_LENGTH = 320;
+/** The form fields a login form names the account by; a host adds its own with `fields`. */
+const IDENTIFIER_FIELDS = ['email', 'username', 'login'];
 // Parsers skip a body that was already parsed, so running them after the host's is harmless.
 const parsers = [express.urlencoded({ extended: false, limit: '16kb' }), express.json({ limit: '16kb' })];
+
+/** The account the host is about to sign in: by id, or by what the person typed (userName or any email). */
+export type LoginMethodTarget = { connectorId: string; userId: string } | string;
+
+export interface LoginMethodCheck {
+  /** False when the target names users here and none of them signs in this way: refuse the sign-in. */
+  allowed: boolean;
+  /** The users it names that sign in this way: the host must sign in one of these, no other. */
+  allowedUsers: StoredUser[];
+  /** The users it names that sign in the other way (refused, audited as `login` failures). */
+  refusedUsers: StoredUser[];
+}
+
+/**
+ * Whether the account(s) a sign-in names may sign in with this method: what the host calls once
+ * it knows who is signing in (the primary check; requireLoginMethod is a convenience over it).
+ * An identifier is matched against userName and every email of every user, in any letter case.
+ * One that names nobody here is allowed with no users: the host's own accounts stay the host's,
+ * and its login answers them as it answers any wrong password (no account-existence oracle).
+ */
+export function checkLoginMethod(runtime: Runtime) {
+  return async (target: LoginMethodTarget, method: LoginMethod, requestId?: string): Promise<LoginMethodCheck> => {
+    const users = await named(runtime, target);
+    const allowedUsers = users.filter((u) => u.loginMethod === method);
+    const refusedUsers = users.filter((u) => u.loginMethod !== method);
+    const allowed = users.length === 0 || allowedUsers.length > 0;
+    if (!allowed) {
+      runtime.logger.info('login refused: wrong login method', { required: method, userIds: users.map((u) => u.id), requestId });
+      const reason = method === 'builtin' ? 'sso_login_method' : 'builtin_login_method';
+      for (const user of users) {
+        runtime.events.emit('login.failed', { connectorId: user.connectorId, userId: user.id, reason, requestId });
+        await runtime.audit.refusal({ actor: 'login-method', requestId: requestId ?? null, status: 403 }, { connectorId: user.connectorId, operation: 'login', resourceType: 'User', resourceId: user.id, detail: reason });
+      }
+    }
+    return { allowed, allowedUsers, refusedUsers };
+  };
+}
+
+async function named(runtime: Runtime, target: LoginMethodTarget): Promise<StoredUser[]> {
+  if (typeof target !== 'string') {
+    const user = await runtime.store.users.get(target.connectorId, target.userId);
+    return user ? [user] : [];
+  }
+  const identifier = target.trim();
+  if (!identifier || identifier.length > MAX_IDENTIFIER_LENGTH) return [];
+  return runtime.store.users.findAllByIdentifier(identifier);
+}
 
 /**
  * Guards a host login route so that users sign in only with their login method: on the host's
  * password route (`requireLoginMethod('builtin')`) a user whose login method is `sso` is refused
  * with a 403 that sends them to Microsoft Entra ID, even if a password exists for them.
  *
- * The user is identified by the form's `email` or `username` field. Unknown identifiers pass
- * through untouched, so the host's own login answers them as it answers any wrong password
- * (this middleware must not become an account-existence oracle for addresses it does not know).
+ * Every identifier field present is checked (`email`, `username`, `login`, and the host's own
+ * `fields`): whichever one the host's login then reads, a refused account cannot slip through
+ * another field. When accounts are allowed, res.locals.identityAllowedUsers lists them and the
+ * host must sign in only one of those. Prefer calling checkLoginMethod in the login handler
+ * itself, with the account the host actually resolved.
  */
 export function requireLoginMethod(runtime: Runtime) {
-  return (method: LoginMethod): RequestHandler => {
-    const check = async (req: Request, res: Response, next: NextFunction) => {
+  const check = checkLoginMethod(runtime);
+  return (method: LoginMethod, options: { fields?: string[] } = {}): RequestHandler => {
+    const fields = [...new Set([...IDENTIFIER_FIELDS, ...(options.fields ?? [])])];
+    const guard = async (req: Request, res: Response, next: NextFunction) => {
       const body = (req.body ?? {}) as Record<string, unknown>;
-      const raw = typeof body.email === 'string' && body.email.trim() ? body.email : body.username;
-      const identifier = typeof raw === 'string' ? raw.trim() : '';
-      if (!identifier || identifier.length > MAX_IDENTIFIER_LENGTH) return next();
-      const users = await runtime.store.users.findAllByUserName(identifier);
-      if (users.length === 0) return next();
-      const allowed = users.filter((u) => u.loginMethod === method);
-      if (allowed.length > 0) {
-        res.locals.identityAllowedUsers = allowed;
-        return next();
+      const identifiers = [...new Set(fields.map((f) => body[f]).filter((v): v is string => typeof v === 'string' && v.trim() !== ''))];
+      const allowedUsers = new Map<string, StoredUser>();
+      for (const identifier of identifiers) {
+        const result = await check(identifier, method, req.identityRequestId);
+        if (!result.allowed) return refuse(req, res, method, runtime.options.mountPath);
+        for (const user of result.allowedUsers) allowedUsers.set(user.id, user);
       }
-      runtime.logger.info('login refused: wrong login method', { required: method, userIds: users.map((u) => u.id), requestId: req.identityRequestId });
-      const reason = method === 'builtin' ? 'sso_login_method' : 'builtin_login_method';
-      for (const user of users) {
-        runtime.events.emit('login.failed', { connectorId: user.connectorId, userId: user.id, reason, requestId: req.identityRequestId });
-        await runtime.audit.refusal({ actor: 'login-method', requestId: req.identityRequestId ?? null, status: 403 }, { connectorId: user.connectorId, operation: 'login', resourceType: 'User', resourceId: user.id, detail: reason });
-      }
-      return refuse(req, res, method, runtime.options.mountPath);
+      if (allowedUsers.size > 0) res.locals.identityAllowedUsers = [...allowedUsers.values()];
+      return next();
     };
     return (req, res, next) => {
-      const run = () => { check(req, res, next).catch(next); };
+      const run = () => { guard(req, res, next).catch(next); };
       if (req.body !== undefined) return run();
       // The host may mount this before its own body parser.
       parsers[0](req, res, (error?: unknown) => {

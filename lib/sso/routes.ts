@@ -61,15 +61,11 @@ export function createSsoRouter(runtime: Runtime): Router {
         message: 'This address is used by several organizations here. Use the sign-in link your organization gave you.',
       }));
     }
-    if (users.some((u) => u.loginMethod === 'builtin')) {
-      if (options.passwordLoginPath) return res.redirect(303, `${options.passwordLoginPath}?${new URLSearchParams({ email })}`);
-      return sendPage(res, 200, noticePage({ title: 'Sign in with your password', message: 'This account signs in with a password. Use this site\'s password sign-in page.' }));
-    }
-    return sendPage(res, 200, noticePage({
-      title: 'Single sign-on is not available',
-      message: 'We could not start single sign-on for this address. If your organization signs in with Microsoft, ask your administrator to give you access; otherwise sign in with your password.',
-      link: options.passwordLoginPath ? { href: options.passwordLoginPath, text: 'Sign in with a password' } : undefined,
-    }));
+    // A built-in account and an address nobody here knows get the same answer, so this form
+    // cannot be used to find out which addresses have accounts: the password page (whose own
+    // answer to an unknown address is "wrong email or password").
+    if (options.passwordLoginPath) return res.redirect(303, `${options.passwordLoginPath}?${new URLSearchParams({ email, returnTo })}`);
+    return sendPage(res, 200, noticePage({ title: 'Sign in with your password', message: 'Sign in with your password on this site\'s password sign-in page.' }));
   }));
 
   router.get('/login', asyncRoute(async (req, res) => {
@@ -105,6 +101,9 @@ export function createSsoRouter(runtime: Runtime): Router {
 
     const completed = await relyingParty.complete(connector, transaction, query);
     if (!completed.ok) return refuseLogin(req, res, connector.id, completed.refusal);
+    // Entra's ID token verified: the connection works, whatever this account's own outcome is.
+    // Admins may switch users to SSO from now on (admin/login-method.ts).
+    if (!connector.ssoVerifiedAt) await store.connectors.markSsoVerified(connector.id);
 
     // A just-in-time user is created through the user-write path, audited there as `user.create`.
     const match = await matchAccount(runtime, connector, completed.value, { actor: 'sso', requestId: req.identityRequestId ?? null, status: 302 });

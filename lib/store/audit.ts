@@ -1,5 +1,5 @@
 import { toDate, type StoreContext } from './context.js';
-import type { AuditEvent, AuditInput } from '../model/types.js';
+import type { AuditEvent, AuditInput, AuditQuery } from '../model/types.js';
 
 type Row = Record<string, unknown>;
 const DETAIL_LIMIT = 2000;
@@ -18,6 +18,7 @@ function fromRow(row: Row): AuditEvent {
     status: row.status === null ? null : Number(row.status),
     scimType: (row.scim_type as string | null) ?? null,
     detail: (row.detail as string | null) ?? null,
+    resourceName: (row.user_name as string | null) ?? (row.group_name as string | null) ?? null,
   };
 }
 
@@ -41,11 +42,22 @@ export class AuditStore {
     });
   }
 
-  async list(connectorId: string | null, options: { limit?: number; beforeId?: number; operation?: string } = {}): Promise<AuditEvent[]> {
-    const q = this.ctx.db(this.ctx.tables.auditEvents).orderBy('id', 'desc').limit(Math.min(options.limit ?? 100, 1000));
-    if (connectorId) q.where('connector_id', connectorId);
-    if (options.beforeId) q.where('id', '<', options.beforeId);
-    if (options.operation) q.where('operation', options.operation);
+  /**
+   * Newest first, filtered in SQL. Each entry carries the current name of its user or group
+   * (one left join each on the primary key), so the log reads "Alice", not an id.
+   */
+  async list(connectorId: string | null, options: AuditQuery = {}): Promise<AuditEvent[]> {
+    const { auditEvents, users, groups } = this.ctx.tables;
+    const q = this.ctx.db(`${auditEvents} as a`)
+      .leftJoin(`${users} as u`, function joinUser() { this.on('u.id', 'a.resource_id').andOnVal('a.resource_type', '=', 'User'); })
+      .leftJoin(`${groups} as g`, function joinGroup() { this.on('g.id', 'a.resource_id').andOnVal('a.resource_type', '=', 'Group'); })
+      .select('a.*', 'u.user_name', 'g.display_name as group_name')
+      .orderBy('a.id', 'desc').limit(Math.min(options.limit ?? 100, 1000));
+    if (connectorId) q.where('a.connector_id', connectorId);
+    if (options.beforeId) q.where('a.id', '<', options.beforeId);
+    if (options.operation) q.where('a.operation', options.operation);
+    if (options.outcome) q.where('a.outcome', options.outcome);
+    if (options.resourceId) q.where('a.resource_id', options.resourceId);
     return (await q).map(fromRow);
   }
 }

@@ -22,6 +22,7 @@ function fromRow(row: Row): Connector {
     },
     settings: parseStoredSettings(String(row.settings)),
     defaultGroupId: (row.default_group_id as string | null) ?? null,
+    ssoVerifiedAt: row.sso_verified_at == null ? null : toDate(row.sso_verified_at),
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
   };
@@ -68,9 +69,10 @@ export class ConnectorStore {
     return connector;
   }
 
-  async list(filter: { organizationId?: string } = {}): Promise<Connector[]> {
+  async list(filter: { organizationId?: string; organizationIds?: string[] } = {}): Promise<Connector[]> {
     const q = this.db(this.t.connectors).orderBy('created_at');
     if (filter.organizationId) q.where('organization_id', filter.organizationId);
+    if (filter.organizationIds) q.whereIn('organization_id', filter.organizationIds);
     return (await q).map(fromRow);
   }
 
@@ -97,10 +99,16 @@ export class ConnectorStore {
 
   async setOidc(id: string, oidc: OidcWrite): Promise<Connector> {
     await this.require(id);
-    const update: Row = { oidc_issuer: oidc.issuer, oidc_client_id: oidc.clientId, entra_tenant_id: oidc.tenantId, updated_at: Date.now() };
+    // New settings have not been shown to work yet.
+    const update: Row = { oidc_issuer: oidc.issuer, oidc_client_id: oidc.clientId, entra_tenant_id: oidc.tenantId, sso_verified_at: null, updated_at: Date.now() };
     if (oidc.clientSecretEncrypted !== undefined) update.oidc_client_secret_enc = oidc.clientSecretEncrypted;
     await this.db(this.t.connectors).where({ id }).update(update);
     return this.changed(id);
+  }
+
+  /** Records that an OpenID Connect round trip through this connector completed (first time only counts). */
+  async markSsoVerified(id: string, at = new Date()): Promise<void> {
+    await this.db(this.t.connectors).where({ id }).whereNull('sso_verified_at').update({ sso_verified_at: at.getTime() });
   }
 
   /** The encrypted client secret; only the SSO module decrypts it. */

@@ -150,6 +150,15 @@ export class GroupStore {
   }
 
   /** Validates every id first (nothing is inserted if one is unknown), then inserts, ignoring duplicates. */
+  /** How many members each of these groups has (one grouped count; a group without members is 0). */
+  async memberCounts(groupIds: string[]): Promise<Map<string, number>> {
+    const counts = new Map(groupIds.map((id) => [id, 0]));
+    if (!groupIds.length) return counts;
+    const rows = await this.db(this.t.groupMembers).select('group_id').count({ n: '*' }).whereIn('group_id', groupIds).groupBy('group_id');
+    for (const r of rows as Array<{ group_id: string; n: number | string }>) counts.set(String(r.group_id), Number(r.n));
+    return counts;
+  }
+
   private async addMembers(connectorId: string, groupId: string, members: MemberInput[], now: number): Promise<string[]> {
     if (!members.length) return [];
     const unique = new Map<string, MemberInput>();

@@ -203,6 +203,19 @@ export class UserStore {
     return rows.map((r: Row) => fromRow(r));
   }
 
+  /**
+   * Users across connectors that this sign-in identifier names: their userName or any of their
+   * emails, in any letter case (both compared on the normalised *_key columns, in SQL).
+   */
+  async findAllByIdentifier(identifier: string, limit = 10): Promise<StoredUser[]> {
+    const key = normalizeKey(identifier);
+    const byEmail = this.db(this.t.userValues).select('user_id').where({ attribute: 'emails', value_key: key });
+    const rows = await this.db(this.t.users).select(SUMMARY_COLUMNS)
+      .where('user_name_key', key).orWhereIn('id', byEmail)
+      .orderBy('created_at').limit(limit);
+    return rows.map((r: Row) => fromRow(r));
+  }
+
   async passwordHash(connectorId: string, id: string): Promise<string | null> {
     const row = await this.db(this.t.users).select('password_hash').where({ id, connector_id: connectorId }).first();
     return (row?.password_hash as string | null) ?? null;
@@ -248,6 +261,13 @@ export class UserStore {
       for (const r of rows) found.add(String(r.id));
     }
     return found;
+  }
+
+  /** Ids of the connector's users (of `among`, when given) whose login method is not `method`: a bulk switch's targets. */
+  async idsNotSigningInWith(connectorId: string, method: LoginMethod, among?: string[]): Promise<string[]> {
+    const q = this.db(this.t.users).select('id').where('connector_id', connectorId).whereNot('login_method', method).orderBy('created_at');
+    if (among) q.whereIn('id', among);
+    return (await q).map((r: Row) => String(r.id));
   }
 
   async count(connectorId: string): Promise<number> {

@@ -3,6 +3,8 @@ import { roleAtLeast } from '../policy/roles.js';
 import type { Runtime } from './runtime.js';
 import { isWebRole, WEB_ROLES, type WebRole } from '../model/types.js';
 import { refuse } from './refuse.js';
+import { prefersHtml } from './http.js';
+import { signInUrl } from './sign-in-url.js';
 
 /**
  * Guards a host route by web access role: ReadOnly < User < Admin < EnterpriseAdmin; a user
@@ -15,7 +17,11 @@ export function requireWebRole(runtime: Runtime) {
     const currentUser = runtime.options.currentUser;
     return (req: Request, res: Response, next: NextFunction) => {
       Promise.resolve(currentUser(req)).then(async (who) => {
-        if (!who) return refuse(req, res, 401, 'Sign-in required', 'Sign in to open this page.');
+        if (!who) {
+          // A browser asking for a page goes to sign in and comes back; programs get the 401.
+          if (req.method === 'GET' && prefersHtml(req)) return res.redirect(303, signInUrl(runtime.options, req));
+          return refuse(req, res, 401, 'Sign-in required', 'Sign in to open this page.');
+        }
         const user = await runtime.store.users.get(who.connectorId, who.userId);
         if (!user || !user.active) return refuse(req, res, 401, 'Sign-in required', 'Your account is not active.');
         if (!roleAtLeast(user.webRole, minimum)) {

@@ -10,7 +10,12 @@ const API = '/identity/admin/api';
 
 describeEachDatabase('Admin JSON API', (db) => {
   let h: SsoHarness;
-  before(async () => { h = await startSsoHarness(db); });
+  before(async () => {
+    h = await startSsoHarness(db);
+    // Switching users to SSO needs the connector's SSO to have worked once: a real sign-in.
+    const first = await h.person();
+    await h.signIn(new TestBrowser(), h.url(`/identity/sso/login?connector=${h.connector.id}`), first.login);
+  });
   after(async () => { await h?.close(); });
 
   /** An admin's browser: authorized by the host, holding a CSRF token. */

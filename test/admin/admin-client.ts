@@ -1,5 +1,5 @@
 /**
- * An admin's HTTP client for the admin API tests: authorized by the harness host (x-test-admin),
+ * An admin's HTTP client for the admin API tests: authorized by the harness host (x-test-admin or x-test-org),
  * signed in as `user` (x-test-user), holding a CSRF token it sends on every write. It keeps the
  * text of every response so a test can check that no secret ever left the server.
  */
@@ -18,9 +18,10 @@ export interface AdminClient {
   responses: string[];
 }
 
-export async function adminClient(h: SsoHarness, user = 'admin-1'): Promise<AdminClient> {
+/** `organization`: an admin of that organization only (the harness's authorizeAdmin scope); else platform staff. */
+export async function adminClient(h: SsoHarness, user = 'admin-1', organization?: string): Promise<AdminClient> {
   const agent = request.agent(h.appOrigin);
-  const as = (test: request.Test) => test.set('x-test-admin', 'yes').set('x-test-user', user);
+  const as = (test: request.Test) => (organization ? test.set('x-test-org', organization) : test.set('x-test-admin', 'yes')).set('x-test-user', user);
   const csrf = await as(agent.get(`${API}/csrf`));
   expect(csrf.status).to.equal(200);
   const token = csrf.body.token as string;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,15 @@ import { launchChromiumOrSkip } from './chromium.js';
 
 const ADMIN = 'admin@demo.local';
 const ADMIN_PASSWORD = 'demo-admin-password-for-the-browser-test';
-const SCREENSHOT = '/tmp/admin-page.png';
+const ORG_ADMIN = 'org.admin@demo.local';
+const ORG_ADMIN_PASSWORD = 'org-admin-password-for-the-browser-test';
+/** Screenshots of every page the tests visit, kept for people to look at (ignored by git). */
+const ARTIFACTS = path.resolve('test-artifacts/admin');
+
+async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
 
 describe('The admin page in a real browser (demo host)', () => {
   let browser: Browser | undefined;
@@ -20,6 +28,7 @@ describe('The admin page in a real browser (demo host)', () => {
   let origin: string;
   let dir: string | undefined;
   let ssoUser: StoredUser;
+  let otherConnectorId: string;
 
   before(async function () {
     this.timeout(60_000);
@@ -40,7 +49,23 @@ describe('The admin page in a real browser (demo host)', () => {
     ssoUser = await demo.identity.users.create(demo.connector, {
       userName: 'sso.person@demo.local', displayName: 'SSO <Person>', emails: [{ type: 'work', value: 'sso.person@demo.local', primary: true }], active: true, roles: [{ value: 'User', primary: true }],
     }, { actor: 'test' }, { loginMethod: 'sso' });
+    // A customer's admin (Admin web role in demo-org), and another organization on the same platform.
+    await demo.identity.users.create(demo.connector, {
+      userName: ORG_ADMIN, displayName: 'Org Admin', emails: [{ type: 'work', value: ORG_ADMIN, primary: true }], active: true, roles: [{ value: 'Admin', primary: true }],
+    }, { actor: 'test' }, { loginMethod: 'builtin', password: ORG_ADMIN_PASSWORD });
+    const other = await demo.identity.store.connectors.create({ organizationId: 'other-org', name: 'Rooms' });
+    otherConnectorId = other.id;
+    for (const name of ['bulk.one', 'bulk.two']) {
+      await demo.identity.users.create(demo.connector, { userName: `${name}@demo.local`, active: true }, { actor: 'test' }, { loginMethod: 'sso' });
+    }
   });
+
+  /** Signs in through the password page the way a person does. */
+  async function passwordSignIn(page: Page, email: string, password: string): Promise<void> {
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
 
   after(async () => {
     await browser?.close();
@@ -69,14 +94,19 @@ describe('The admin page in a real browser (demo host)', () => {
     try {
       const refused = await page.goto(`${origin}/identity/admin`);
       expect(refused!.status(), 'not signed in').to.equal(403);
+      await shot(page, '01-admin-refused');
 
-      await page.goto(`${origin}/login`);
-      await page.getByLabel('Email').fill(ADMIN);
-      await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.waitForURL(`${origin}/`);
+      // Sign in → home-realm discovery → the password page → back on the admin page.
+      await page.getByRole('link', { name: 'Sign in' }).click();
+      await page.getByLabel('Work email').fill(ADMIN);
+      await shot(page, '02-sign-in');
+      await page.getByRole('button', { name: 'Continue' }).click();
+      expect(await page.getByLabel('Email').inputValue()).to.equal(ADMIN);
+      await shot(page, '03-password-page');
+      await passwordSignIn(page, ADMIN, ADMIN_PASSWORD);
+      await page.waitForURL(`${origin}/identity/admin`);
 
-      const response = await page.goto(`${origin}/identity/admin`);
+      const response = await page.reload();
       expect(response!.status()).to.equal(200);
       expect(response!.headers()['content-security-policy']).to.match(/script-src 'nonce-[^']+'/);
       expect(await page.getByRole('textbox', { name: 'SCIM Tenant URL' }).inputValue()).to.equal(`${origin}/identity/scim/v2`);
@@ -103,13 +133,102 @@ describe('The admin page in a real browser (demo host)', () => {
       expect(await demo!.identity.store.tokens.verify(token)).to.include({ connectorId: demo!.connector.id, label: 'rotation' });
       await page.getByText('Token created. Copy it now: it is not shown again.').waitFor();
       expect(await page.locator('#tokens tbody tr').count()).to.equal(2);
-      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+      await shot(page, '04-admin-page');
 
       // Shown once: a fresh render of the page no longer holds it.
       await page.reload();
       expect(await page.content()).to.not.include(token);
       expect(await page.locator('#new-token').isHidden()).to.equal(true);
       expect(errors, 'script errors or CSP violations').to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('switches users in bulk after a confirmation naming the count, and refuses SSO while it never worked', async function () {
+    this.timeout(60_000);
+    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const errors = watchForErrors(page);
+    try {
+      await page.goto(`${origin}/login?returnTo=/identity/admin`);
+      await passwordSignIn(page, ADMIN, ADMIN_PASSWORD);
+      await page.waitForURL(`${origin}/identity/admin`);
+      const dialogs: string[] = [];
+      page.on('dialog', (dialog) => { dialogs.push(dialog.message()); void dialog.accept(); });
+
+      for (const name of ['bulk.one', 'bulk.two']) await page.getByRole('checkbox', { name: `Select ${name}@demo.local` }).check();
+      await page.getByRole('button', { name: 'Switch selected (or all) to built-in login' }).click();
+      await page.getByText('2 users switched.').waitFor();
+      expect(dialogs).to.deep.equal(['Switch 2 users to built-in login?']);
+      for (const name of ['bulk.one', 'bulk.two']) {
+        expect((await demo!.identity.store.users.findByUserName(demo!.connector.id, `${name}@demo.local`))!.loginMethod).to.equal('builtin');
+      }
+      await shot(page, '05-bulk-switched');
+
+      // How users provisioned from now on sign in: a connector setting, two clicks.
+      await page.getByLabel('New users sign in with').selectOption('builtin');
+      await page.getByRole('button', { name: 'Save for new users' }).click();
+      await page.getByText('Saved: applies to users provisioned from now on.').waitFor();
+      expect((await demo!.identity.store.connectors.get(demo!.connector.id))!.settings.newUserLoginMethod).to.equal('builtin');
+
+      // The demo connector has no OpenID Connect: nobody can be switched to SSO, the admin included.
+      await page.getByRole('button', { name: 'Switch to Entra SSO', description: ADMIN, exact: true }).click();
+      await page.getByText('configure OpenID Connect for this connector before switching users to SSO').waitFor();
+      expect((await demo!.identity.store.users.findByUserName(demo!.connector.id, ADMIN))!.loginMethod).to.equal('builtin');
+      expect(errors.filter((e) => !e.startsWith('409 ')), 'script errors or CSP violations').to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows the log in words, filtered by user, and a user\'s page with attributes, groups and history', async function () {
+    this.timeout(60_000);
+    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const errors = watchForErrors(page);
+    try {
+      await page.goto(`${origin}/login?returnTo=/identity/admin`);
+      await passwordSignIn(page, ADMIN, ADMIN_PASSWORD);
+      await page.waitForURL(`${origin}/identity/admin`);
+      await page.getByLabel('User (user name)').fill('sso.person@demo.local');
+      await page.getByRole('button', { name: 'Filter' }).click();
+      await page.waitForURL(/user=sso\.person/);
+      const rows = page.locator('#log tbody tr');
+      expect(await rows.count()).to.be.greaterThan(0);
+      expect(await page.locator('#log').getByText('loginMethod “sso” → “builtin”').count()).to.equal(1);
+      // The admin who made the change, by name.
+      expect(await page.locator('#log').getByText(`by ${ADMIN}`).count()).to.equal(1);
+      await shot(page, '06-log-filtered');
+
+      await page.locator('#log').getByRole('link', { name: 'sso.person@demo.local' }).first().click();
+      await page.getByRole('heading', { name: /sso\.person@demo\.local/ }).waitFor();
+      expect(await page.getByRole('heading', { name: 'SCIM attributes' }).count()).to.equal(1);
+      expect(await page.locator('#history-title').count()).to.equal(1);
+      await shot(page, '07-user-page');
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('gives a customer\'s Admin their own organization only; another organization\'s page is 404', async function () {
+    this.timeout(60_000);
+    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    try {
+      // A page that needs sign-in sends the browser to sign in and back.
+      await page.goto(`${origin}/reports`);
+      expect(new URL(page.url()).searchParams.get('returnTo')).to.equal('/reports');
+      await page.goto(`${origin}/login?returnTo=/identity/admin`);
+      await passwordSignIn(page, ORG_ADMIN, ORG_ADMIN_PASSWORD);
+      await page.waitForURL(`${origin}/identity/admin`);
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).to.include('demo-org');
+      expect(await page.content()).to.not.include('other-org').and.not.include(otherConnectorId);
+      await shot(page, '08-org-admin');
+      const other = await page.goto(`${origin}/identity/admin/connectors/${otherConnectorId}`);
+      expect(other!.status()).to.equal(404);
+      await shot(page, '09-other-org-404');
     } finally {
       await context.close();
     }

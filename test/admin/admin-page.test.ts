@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { describeEachDatabase } from '../support/databases.js';
+import { TestBrowser } from '../sso/fixtures/browser.js';
 import { MOUNT, startSsoHarness, type SsoHarness } from '../sso/harness.js';
 
 const PAGE = `${MOUNT}/admin`;
@@ -19,8 +20,10 @@ describeEachDatabase('Admin page (HTML)', (db) => {
       const response = await request(h.appOrigin).get(path).set('Accept', 'text/html');
       expect(response.status, path).to.equal(403);
       expect(response.type).to.equal('text/html');
-      expect(response.text).to.include('Administrators only').and.include('href="/login"');
-      expect(response.text).to.not.include(h.connector.id);
+      // Sign in goes through home-realm discovery and comes back to the page asked for.
+      expect(response.text).to.include('Administrators only').and.include(`href="${MOUNT}/sso/signin?returnTo=${encodeURIComponent(path)}"`);
+      // Only the path the browser asked for (in returnTo) names the connector.
+      expect(response.text.replace(encodeURIComponent(path), '')).to.not.include(h.connector.id);
     }
   });
 
@@ -61,5 +64,16 @@ describeEachDatabase('Admin page (HTML)', (db) => {
     const response = await asAdmin(`${PAGE}/connectors/nope`);
     expect(response.status).to.equal(404);
     expect(response.text).to.include('No such connector');
+  });
+
+  it('says whether SSO has worked yet, with a Sign in with Microsoft link that proves it and comes back', async () => {
+    const before = await asAdmin(`${PAGE}/connectors/${h.connector.id}`);
+    expect(before.text).to.include('Not yet shown to work');
+    const href = /<a href="([^"]+)">Sign in with Microsoft now<\/a>/.exec(before.text)![1].replaceAll('&amp;', '&');
+    const someone = await h.person();
+    const page = await h.signIn(new TestBrowser(), h.url(href), someone.login);
+    expect(page.url).to.equal(h.url(`${PAGE}/connectors/${h.connector.id}`));
+    const after = await asAdmin(`${PAGE}/connectors/${h.connector.id}`);
+    expect(after.text).to.include('<span class="badge live">Working</span>').and.not.include('Sign in with Microsoft now');
   });
 });

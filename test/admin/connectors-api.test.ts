@@ -164,17 +164,19 @@ describeEachDatabase('Admin JSON API: connectors, tokens, provisioning log', (db
     const group = (connectorId: string, displayName: string) =>
       h.store.groups.create(connectorId, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName }).then((r) => r.group);
 
-    it('lists groups by name for the picker, narrowed by filter (case-insensitive)', async () => {
+    it('lists groups by name with member counts, narrowed by filter (case-insensitive)', async () => {
       const c = await freshConnector();
       const [staff, admins] = [await group(c.id, 'Staff'), await group(c.id, 'Admins')];
       await group(c.id, 'Contractors');
+      const member = await h.provision({ connectorId: c.id, userName: `member.${c.id.slice(0, 6)}@contoso.example` });
+      await h.store.groups.update(c.id, admins.id, { membership: [{ op: 'add', members: [{ value: member.id }] }] });
       const all = await admin.get(`/connectors/${c.id}/groups`);
       expect(all.status).to.equal(200);
       expect(all.body.totalResults).to.equal(3);
       expect(all.body.groups.map((g: { displayName: string }) => g.displayName)).to.deep.equal(['Admins', 'Contractors', 'Staff']);
-      expect(all.body.groups[0]).to.deep.equal({ id: admins.id, displayName: 'Admins' });
+      expect(all.body.groups[0]).to.deep.equal({ id: admins.id, displayName: 'Admins', memberCount: 1 });
       const found = await admin.get(`/connectors/${c.id}/groups?filter=STAF`);
-      expect(found.body.groups).to.deep.equal([{ id: staff.id, displayName: 'Staff' }]);
+      expect(found.body.groups).to.deep.equal([{ id: staff.id, displayName: 'Staff', memberCount: 0 }]);
       expect((await admin.get(`/connectors/${c.id}/groups?count=0`)).status).to.equal(400);
     });
 

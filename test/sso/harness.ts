@@ -13,6 +13,7 @@ import { Writable } from 'node:stream';
 import type { ClientMetadata } from 'oidc-provider';
 import winston from 'winston';
 import { createAdminRouter } from '../../lib/admin/router.js';
+import { createScimRouter } from '../../lib/scim/router.js';
 import { IdentityEvents, type LoginEvent } from '../../lib/model/events.js';
 import { resolveOptions, type IdentityConnectorOptions } from '../../lib/runtime/options.js';
 import { createRuntime, type Runtime } from '../../lib/web/runtime.js';
@@ -107,7 +108,8 @@ export async function startSsoHarness(db: TestDatabase, overrides: Partial<Ident
     logger,
     allowInsecureIssuer: true,
     passwordLoginPath: '/login',
-    authorizeAdmin: (req) => req.get('x-test-admin') === 'yes',
+    // x-test-org: an organization's admin (that organization only); x-test-admin: platform staff.
+    authorizeAdmin: (req) => (req.get('x-test-org') ? { organizations: [String(req.get('x-test-org'))] } : req.get('x-test-admin') === 'yes'),
     // The signed-in host user, or (for the admin API tests) whoever the x-test-user header names.
     currentUser: (req) => session(req).user ?? (req.get('x-test-user') ? { connectorId: 'host', userId: String(req.get('x-test-user')) } : undefined),
     signIn: (req, _res, user) => { session(req).user = { connectorId: user.connectorId, userId: user.id, userName: user.userName }; },
@@ -141,6 +143,8 @@ export async function startSsoHarness(db: TestDatabase, overrides: Partial<Ident
   app.use(sessions.middleware());
   app.use(`${MOUNT}/sso`, createSsoRouter(runtime));
   app.use(`${MOUNT}/admin`, createAdminRouter(runtime));
+  // For tests whose admin pages show what Entra's SCIM requests did.
+  app.use(`${MOUNT}/scim/v2`, createScimRouter(runtime));
   // The host's own pages.
   app.get('/', (req, res) => {
     const user = session(req).user;

@@ -44,4 +44,9 @@ describeEachDatabase('requireWebRole: the host\'s routes by web access role', (d
     expect(none.body.message).to.match(/app login only/);
     expect((await agent.get('/reports').set('Accept', 'application/json')).status).to.equal(401);
   });
+  it('sends an anonymous browser to sign in with returnTo, so it comes back to the page', async () => {
+    const page = await agent.get('/reports?tab=q3').set('Accept', 'text/html');
+    expect(page.status).to.equal(303);
+    expect(page.headers.location).to.equal(`/identity/sso/signin?${new URLSearchParams({ returnTo: '/reports?tab=q3' })}`);
+  });
 });

@@ -1,0 +1,25 @@
+import type { Knex } from 'knex';
+import { tableNames } from '../tables.js';
+
+/**
+ * Sign-in lookups across connectors by email (requireLoginMethod, checkLoginMethod): the
+ * existing value index leads with connector_id, so an index on (attribute, value_key).
+ *
+ * When a connector's OpenID Connect round trip last completed (an ID token from Entra verified).
+ * Switching users to SSO is refused until it has, so an admin cannot lock people out behind a
+ * connection that was never shown to work; changing the OIDC settings clears it.
+ */
+export function signInLookupsMigration(prefix: string): { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> } {
+  const t = tableNames(prefix);
+  return {
+    async up(knex) {
+      await knex.schema.alterTable(t.connectors, (table) => { table.bigInteger('sso_verified_at').nullable(); });
+      await knex.schema.alterTable(t.userValues, (table) => { table.index(['attribute', 'value_key'], `${t.userValues}_identifier_ix`); });
+    },
+    async down(knex) {
+      await knex.schema.alterTable(t.userValues, (table) => { table.dropIndex(['attribute', 'value_key'], `${t.userValues}_identifier_ix`); });
+      await knex.schema.alterTable(t.connectors, (table) => { table.dropColumn('sso_verified_at'); });
+    },
+  };
+}
+
