@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { bin, compile, installDependencies, makeHost, npx, pack, ROOT, start, type ExpressMajor, type Host, type HostKind, type Packed } from './hosts.js';
+import { migrationNames } from '../../lib/store/migrate.js';
 
 /**
  * The package as a host installs it: packed, installed into fresh ESM (strict TypeScript) and
@@ -133,7 +134,7 @@ async function scenario(host: Host, db: Database, order: 'migrate-first' | 'knex
   if (order === 'knex-first') {
     const migrated = await knexCli();
     expect(migrated.code, migrated.stderr).to.equal(0);
-    expect(migrated.stdout).to.match(/Batch 1 run: 1 migrations/);
+    expect(migrated.stdout).to.include(`Batch 1 run: ${migrationNames().length} migrations`);
   }
   const app = await start(host, env);
   try {
