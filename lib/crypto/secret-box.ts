@@ -3,18 +3,21 @@ import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, ti
 const VERSION = 'v1';
 
 /**
- * AES-256-GCM for secrets at rest (OIDC client secrets) and HMAC-SHA256 for signed cookies,
- * with separate keys derived from the host's secretKey by HKDF so that one never serves both.
+ * AES-256-GCM for secrets at rest (OIDC client secrets) and HMAC-SHA256 for signed cookies and
+ * SCIM paging cursors, with separate keys derived from the host's secretKey by HKDF so that no
+ * key serves two purposes (a cookie signature never makes a valid cursor).
  * Ciphertext format: v1.<iv>.<tag>.<data>, base64url parts.
  */
 export class SecretBox {
   private readonly encryptionKey: Buffer;
   private readonly signingKey: Buffer;
+  private readonly cursorKey: Buffer;
 
   constructor(secretKey: string) {
     const ikm = Buffer.from(secretKey, 'utf8');
     this.encryptionKey = Buffer.from(hkdfSync('sha256', ikm, 'identity-connector', 'secret-at-rest', 32));
     this.signingKey = Buffer.from(hkdfSync('sha256', ikm, 'identity-connector', 'cookie-signing', 32));
+    this.cursorKey = Buffer.from(hkdfSync('sha256', ikm, 'identity-connector', 'scim-cursor', 32));
   }
 
   encrypt(plain: string): string {
@@ -33,16 +36,33 @@ export class SecretBox {
   }
 
   sign(payload: string): string {
-    return `${payload}.${createHmac('sha256', this.signingKey).update(payload).digest('base64url')}`;
+    return signWith(this.signingKey, payload);
   }
 
   /** The payload when the signature is valid, compared in constant time; otherwise undefined. */
   unsign(signed: string): string | undefined {
-    const dot = signed.lastIndexOf('.');
-    if (dot <= 0) return undefined;
-    const payload = signed.slice(0, dot);
-    const given = Buffer.from(signed.slice(dot + 1), 'base64url');
-    const expected = createHmac('sha256', this.signingKey).update(payload).digest();
-    return given.length === expected.length && timingSafeEqual(given, expected) ? payload : undefined;
+    return unsignWith(this.signingKey, signed);
   }
+
+  /** RFC 9865 cursors handed to SCIM clients: a client can only return one this server issued. */
+  signCursor(cursor: string): string {
+    return signWith(this.cursorKey, cursor);
+  }
+
+  unsignCursor(signed: string): string | undefined {
+    return unsignWith(this.cursorKey, signed);
+  }
+}
+
+function signWith(key: Buffer, payload: string): string {
+  return `${payload}.${createHmac('sha256', key).update(payload).digest('base64url')}`;
+}
+
+function unsignWith(key: Buffer, signed: string): string | undefined {
+  const dot = signed.lastIndexOf('.');
+  if (dot <= 0) return undefined;
+  const payload = signed.slice(0, dot);
+  const given = Buffer.from(signed.slice(dot + 1), 'base64url');
+  const expected = createHmac('sha256', key).update(payload).digest();
+  return given.length === expected.length && timingSafeEqual(given, expected) ? payload : undefined;
 }

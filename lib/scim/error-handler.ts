@@ -16,6 +16,7 @@ export function toScimError(error: unknown): ScimError {
       case 'version_mismatch': return new ScimError(412, `${error.message}; read it again and retry with its ETag`);
       case 'invalid_reference': return new ScimError(400, error.message, 'invalidValue');
       case 'invalid_query': return new ScimError(400, error.message, (error.detail.scimType as ScimType | undefined) ?? 'invalidValue');
+      case 'too_long': return new ScimError(400, error.message, 'invalidValue');
       case 'invalid_configuration': return new ScimError(500, `connector misconfigured: ${error.message}`);
     }
   }
@@ -26,6 +27,12 @@ export function toScimError(error: unknown): ScimError {
   if (e?.type === 'entity.parse.failed') return new ScimError(400, 'request body is not valid JSON', 'invalidSyntax');
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return new ScimError(415, 'request body encoding is not supported; send UTF-8 JSON');
   if (e?.name === 'AuthenticationError' || e?.status === 401) return new ScimError(401, 'authentication required: send a valid SCIM bearer token in the Authorization header');
+  // Express cannot decode a percent-encoded path segment (`/Users/%FF`).
+  if (error instanceof URIError) return new ScimError(400, 'the request path is not valid percent-encoded UTF-8', 'invalidSyntax');
+  // Other client errors raised below us (Express: undecodable path parameters; body-parser:
+  // corrupt gzip/deflate/br, aborted bodies) keep their 4xx.
+  const status = e?.status ?? e?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) return new ScimError(status, 'the request could not be read', status === 400 ? 'invalidSyntax' : undefined);
   return new ScimError(500, 'internal server error');
 }
 

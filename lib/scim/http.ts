@@ -1,17 +1,28 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { invalidSyntax } from './errors.js';
+import { invalidSyntax, ScimError } from './errors.js';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 const MAX_JSON_DEPTH = 32;
 
-/** JSON bodies sent as application/json or application/scim+json, size-limited, depth-limited. */
+const JSON_TYPES = ['application/json', 'application/scim+json', 'application/*+json'];
+
+/**
+ * JSON bodies sent as application/json or application/scim+json, size-limited, depth-limited.
+ * Any other body is refused, even one the host's own parsers already read: a form-encoded
+ * `PUT /Groups/{id}` must not become an empty group.
+ */
 export function scimBodyParser(limitBytes: number): RequestHandler[] {
-  const parse = express.json({ limit: limitBytes, type: ['application/json', 'application/scim+json', 'application/*+json'], strict: false });
+  const jsonOnly = (req: Request, _res: Response, next: NextFunction) => {
+    // req.is: null without a body, false for a body of another type.
+    if (req.is(JSON_TYPES) === false) return next(new ScimError(415, 'request bodies must be JSON (Content-Type: application/scim+json)'));
+    next();
+  };
+  const parse = express.json({ limit: limitBytes, type: JSON_TYPES, strict: false });
   const depth = (req: Request, _res: Response, next: NextFunction) => {
     if (req.body !== undefined && depthOf(req.body, 0) > MAX_JSON_DEPTH) return next(invalidSyntax(`request body nests deeper than ${MAX_JSON_DEPTH} levels`));
     next();
   };
-  return [parse as RequestHandler, depth];
+  return [jsonOnly, parse as RequestHandler, depth];
 }
 
 function depthOf(value: unknown, level: number): number {

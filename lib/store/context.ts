@@ -23,6 +23,11 @@ export function isUniqueViolation(error: unknown): boolean {
   return e?.code === 'ER_DUP_ENTRY' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
+/** MariaDB in strict mode refuses a value wider than its column (SQLite does not enforce widths). */
+export function isDataTooLong(error: unknown): boolean {
+  return (error as { code?: string })?.code === 'ER_DATA_TOO_LONG';
+}
+
 export function isForeignKeyViolation(error: unknown): boolean {
   const e = error as { code?: string };
   return e?.code === 'ER_NO_REFERENCED_ROW_2' || e?.code === 'ER_NO_REFERENCED_ROW' || e?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
