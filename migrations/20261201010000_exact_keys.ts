@@ -25,13 +25,22 @@ export function exactKeysMigration(prefix: string): { up(knex: Knex): Promise<vo
   ];
   const alter = async (knex: Knex, width: number, collation: string) => {
     if (!isMysql(knex)) return;
-    for (const [table, column, nullable] of columns) {
-      await knex.raw(`ALTER TABLE ?? MODIFY ?? VARCHAR(${width}) CHARACTER SET utf8mb4 COLLATE ${collation} ${nullable ? 'NULL' : 'NOT NULL'}`, [table, column]);
+    // A collation change copies the table, which InnoDB refuses for a referenced table with rows
+    // unless foreign key checks are off for this session; no key value changes.
+    await knex.raw('SET SESSION foreign_key_checks = 0');
+    try {
+      for (const [table, column, nullable] of columns) {
+        await knex.raw(`ALTER TABLE ?? MODIFY ?? VARCHAR(${width}) CHARACTER SET utf8mb4 COLLATE ${collation} ${nullable ? 'NULL' : 'NOT NULL'}`, [table, column]);
+      }
+    } finally {
+      await knex.raw('SET SESSION foreign_key_checks = 1');
     }
   };
   return {
     up: (knex) => alter(knex, KEY_LENGTH, 'utf8mb4_nopad_bin'),
-    down: (knex) => alter(knex, 255, 'utf8mb4_bin'),
+    // Kept on rollback: under PAD SPACE, keys stored since could collide ("x@y" and "x@y "), and
+    // narrower columns would cut them. The first migration's down drops the tables anyway.
+    async down() {},
   };
 }
 
