@@ -37,6 +37,8 @@ export interface IdentityConnectorOptions {
   allowInsecureIssuer?: boolean;
   /** How long an OIDC discovery document is cached per connector (default 1 hour). */
   discoveryTtlMs?: number;
+  /** A SCIM request still waiting on the database after this long answers 503 with Retry-After (default 5 s). */
+  databaseTimeoutMs?: number;
 }
 
 export interface ResolvedOptions extends Required<Omit<IdentityConnectorOptions, 'logger' | 'authorizeAdmin' | 'signIn' | 'signOut' | 'currentUser' | 'passwordLoginPath'>> {
@@ -82,7 +84,7 @@ export function resolveOptions(options: IdentityConnectorOptions, defaultLogger:
   for (const name of ['authorizeAdmin', 'signIn', 'signOut', 'currentUser'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw new OptionsError(`options.${name} must be a function`);
   }
-  const positive = (name: 'maxBodyBytes' | 'maxPageSize' | 'rateLimitPerMinute' | 'discoveryTtlMs', fallback: number) => {
+  const positive = (name: 'maxBodyBytes' | 'maxPageSize' | 'rateLimitPerMinute' | 'discoveryTtlMs' | 'databaseTimeoutMs', fallback: number) => {
     const value = options[name] ?? fallback;
     if (!Number.isInteger(value) || value <= 0) throw new OptionsError(`options.${name} must be a positive integer`);
     return value;
@@ -107,5 +109,6 @@ export function resolveOptions(options: IdentityConnectorOptions, defaultLogger:
     rateLimitPerMinute: positive('rateLimitPerMinute', 1200),
     allowInsecureIssuer: options.allowInsecureIssuer ?? false,
     discoveryTtlMs: positive('discoveryTtlMs', 60 * 60 * 1000),
+    databaseTimeoutMs: positive('databaseTimeoutMs', 5000),
   };
 }

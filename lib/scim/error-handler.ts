@@ -2,13 +2,14 @@ import { errorFields } from '../runtime/log.js';
 import type { ErrorRequestHandler, Request } from 'express';
 import type { Logger } from 'winston';
 import { InvalidInput, PolicyRefusal } from '../model/errors.js';
-import { StoreError } from '../store/errors.js';
+import { isDatabaseUnavailable, StoreError } from '../store/errors.js';
 import { ScimError, type ScimType } from './errors.js';
 import { SCIM_CONTENT_TYPE } from './http.js';
 
 /** Every failure as a SCIM error value: status, scimType and a detail safe to show a client. */
-export function toScimError(error: unknown): ScimError {
+export function toScimError(error: unknown, retryAfterSeconds = 5): ScimError {
   if (error instanceof ScimError) return error;
+  if (isDatabaseUnavailable(error)) return storeUnavailable(retryAfterSeconds);
   if (error instanceof StoreError) {
     switch (error.code) {
       case 'not_found': return new ScimError(404, error.message);
@@ -36,10 +37,26 @@ export function toScimError(error: unknown): ScimError {
   return new ScimError(500, 'internal server error');
 }
 
-export function scimErrorHandler(logger: Logger): ErrorRequestHandler {
+/** 503: the client retries after the delay (Entra does); no write was made. */
+export const storeUnavailable = (retryAfterSeconds: number) =>
+  new ScimError(503, 'the identity store is unavailable; retry after the Retry-After delay', undefined, retryAfterSeconds);
+
+/** While the database is away every request fails alike: one log line per interval says how many. */
+const UNAVAILABLE_LOG_INTERVAL_MS = 10_000;
+
+export function scimErrorHandler(logger: Logger, retryAfterSeconds: number): ErrorRequestHandler {
+  let unavailable = { loggedAt: 0, since: 0 };
   return (error, req, res, _next) => {
-    const scimError = toScimError(error);
-    if (scimError.status >= 500) {
+    // The database deadline may have answered already; the route's late outcome is dropped.
+    if (res.headersSent) return;
+    const scimError = toScimError(error, retryAfterSeconds);
+    if (scimError.status === 503) {
+      unavailable.since += 1;
+      if (Date.now() - unavailable.loggedAt >= UNAVAILABLE_LOG_INTERVAL_MS) {
+        logger.error('scim requests answered 503: the identity store is unavailable', { requests: unavailable.since, ...errorFields(error) });
+        unavailable = { loggedAt: Date.now(), since: 0 };
+      }
+    } else if (scimError.status >= 500) {
       // The cause goes to the log (never to the client), tagged with the request id.
       logger.error('scim request failed', { requestId: req.identityRequestId, connectorId: req.identityConnectorId ?? null, ...errorFields(error) });
     } else if (scimError.status === 401) {
@@ -47,6 +64,7 @@ export function scimErrorHandler(logger: Logger): ErrorRequestHandler {
     }
     res.locals.scimError = scimError;
     if (scimError.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="SCIM"');
+    if (scimError.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(scimError.retryAfterSeconds));
     res.status(scimError.status).type(SCIM_CONTENT_TYPE).send(JSON.stringify(scimError.toBody()));
   };
 }

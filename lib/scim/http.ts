@@ -51,6 +51,8 @@ function shapeRefusal(value: unknown, level: number): ScimError | undefined {
 }
 
 export function sendScim(res: Response, status: number, body?: unknown, headers: Record<string, string> = {}): void {
+  // Already answered 503 by the database deadline (router.ts).
+  if (res.headersSent) return;
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   if (body === undefined) {
     res.status(status).end();

@@ -1,10 +1,10 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { principal, scimBearerAuth } from '../auth/bearer.js';
 import type { Runtime } from '../web/runtime.js';
 import { auditTrail } from './audit-trail.js';
 import { resourceTypeById, resourceTypesList, schemaById, schemasList, serviceProviderConfig } from './discovery.js';
-import { scimErrorHandler } from './error-handler.js';
+import { scimErrorHandler, storeUnavailable } from './error-handler.js';
 import { ScimError, notFound } from './errors.js';
 import { groupsRouter } from './groups-routes.js';
 import { asyncRoute } from '../web/http.js';
@@ -21,7 +21,10 @@ export function createScimRouter(runtime: Runtime): Router {
   const { options, logger } = runtime;
   const at: Locations = { scimBase: scimBaseUrl(runtime) };
   const router = Router();
+  const retryAfterSeconds = Math.ceil(options.databaseTimeoutMs / 1000);
+  const errorHandler = scimErrorHandler(logger, retryAfterSeconds);
 
+  router.use(databaseDeadline(options.databaseTimeoutMs, errorHandler));
   router.use(auditTrail(runtime));
   router.use(...scimBearerAuth(runtime));
   router.use(rateLimit({
@@ -31,6 +34,9 @@ export function createScimRouter(runtime: Runtime): Router {
     legacyHeaders: false,
     keyGenerator: (req: Request) => `token:${principal(req).token.id}`,
     handler: (_req, _res, next) => next(new ScimError(429, `more than ${options.rateLimitPerMinute} requests a minute for this token; retry after the Retry-After delay`)),
+    // A 503 (the database was away) is not the client's doing: it does not spend the budget.
+    skipFailedRequests: true,
+    requestWasSuccessful: (_req: Request, res: Response) => res.statusCode !== 503,
   }));
   router.use(...scimBodyParser(options.maxBodyBytes));
 
@@ -43,6 +49,21 @@ export function createScimRouter(runtime: Runtime): Router {
   router.use('/Groups', groupsRouter(runtime, at));
   router.all('/Bulk', (_req: Request, _res: Response, next) => next(new ScimError(501, 'bulk operations are not supported (see /ServiceProviderConfig)')));
   router.use((req: Request, _res: Response, next) => next(notFound(`no SCIM endpoint at ${req.method} ${req.path}`)));
-  router.use(scimErrorHandler(logger));
+  router.use(errorHandler);
   return router;
+}
+
+/**
+ * A request still unanswered after `timeoutMs` is waiting on a lost or frozen database (no
+ * statement timeout can fire on a server that does not answer): it gets 503 with Retry-After
+ * instead of hanging. What the route does later is dropped (see sendScim, scimErrorHandler).
+ */
+function databaseDeadline(timeoutMs: number, errorHandler: ErrorRequestHandler) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const timer = setTimeout(() => errorHandler(storeUnavailable(Math.ceil(timeoutMs / 1000)), req, res, next), timeoutMs);
+    const clear = () => clearTimeout(timer);
+    res.on('finish', clear);
+    res.on('close', clear);
+    next();
+  };
 }
