@@ -1,5 +1,5 @@
 import { errorFields } from '../runtime/log.js';
-import type { ErrorRequestHandler, Request } from 'express';
+import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'winston';
 import { InvalidInput, PolicyRefusal } from '../model/errors.js';
 import { isDatabaseUnavailable, StoreError } from '../store/errors.js';
@@ -59,8 +59,6 @@ export function scimErrorHandler(logger: Logger, retryAfterSeconds: number): Err
     } else if (scimError.status >= 500) {
       // The cause goes to the log (never to the client), tagged with the request id.
       logger.error('scim request failed', { requestId: req.identityRequestId, connectorId: req.identityConnectorId ?? null, ...errorFields(error) });
-    } else if (scimError.status === 401) {
-      logger.warn('scim authentication failed', { requestId: req.identityRequestId, ip: req.ip, path: pathOf(req) });
     }
     res.locals.scimError = scimError;
     if (scimError.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="SCIM"');
@@ -68,6 +66,4 @@ export function scimErrorHandler(logger: Logger, retryAfterSeconds: number): Err
     res.status(scimError.status).type(SCIM_CONTENT_TYPE).send(JSON.stringify(scimError.toBody()));
   };
 }
-
-const pathOf = (req: Request) => (req.originalUrl ?? req.url).split('?')[0];
 

@@ -6,6 +6,7 @@ import { auditTrail } from './audit-trail.js';
 import { resourceTypeById, resourceTypesList, schemaById, schemasList, serviceProviderConfig } from './discovery.js';
 import { scimErrorHandler, storeUnavailable } from './error-handler.js';
 import { ScimError, notFound } from './errors.js';
+import { FailedAuthentication } from './failed-authentication.js';
 import { groupsRouter } from './groups-routes.js';
 import { asyncRoute } from '../web/http.js';
 import { scimBodyParser, sendScim } from './http.js';
@@ -16,8 +17,11 @@ export function scimBaseUrl(runtime: Runtime): string {
   return `${runtime.options.baseUrl}${runtime.options.mountPath}/scim/v2`;
 }
 
+/** The router, and `close` to write what it holds in memory (the failed-authentication aggregate). */
+export type ScimRouter = Router & { close(): Promise<void> };
+
 /** The SCIM 2.0 service provider: authentication, limits, discovery, Users, Groups, errors. */
-export function createScimRouter(runtime: Runtime): Router {
+export function createScimRouter(runtime: Runtime): ScimRouter {
   const { options, logger } = runtime;
   const at: Locations = { scimBase: scimBaseUrl(runtime) };
   const router = Router();
@@ -26,7 +30,8 @@ export function createScimRouter(runtime: Runtime): Router {
 
   router.use(databaseDeadline(options.databaseTimeoutMs, errorHandler));
   router.use(auditTrail(runtime));
-  router.use(...scimBearerAuth(runtime));
+  const failedAuthentication = new FailedAuthentication(runtime);
+  router.use(...scimBearerAuth(runtime), failedAuthentication.middleware);
   router.use(rateLimit({
     windowMs: 60_000,
     limit: options.rateLimitPerMinute,
@@ -50,7 +55,7 @@ export function createScimRouter(runtime: Runtime): Router {
   router.all('/Bulk', (_req: Request, _res: Response, next) => next(new ScimError(501, 'bulk operations are not supported (see /ServiceProviderConfig)')));
   router.use((req: Request, _res: Response, next) => next(notFound(`no SCIM endpoint at ${req.method} ${req.path}`)));
   router.use(errorHandler);
-  return router;
+  return Object.assign(router, { close: () => failedAuthentication.flush() });
 }
 
 /**
