@@ -28,7 +28,7 @@ export function createScimRouter(runtime: Runtime): ScimRouter {
   const retryAfterSeconds = Math.ceil(options.databaseTimeoutMs / 1000);
   const errorHandler = scimErrorHandler(logger, retryAfterSeconds);
 
-  router.use(databaseDeadline(options.databaseTimeoutMs, errorHandler));
+  router.use(noStore, databaseDeadline(options.databaseTimeoutMs, errorHandler));
   router.use(auditTrail(runtime));
   const failedAuthentication = new FailedAuthentication(runtime);
   router.use(...scimBearerAuth(runtime), failedAuthentication.middleware);
@@ -56,6 +56,12 @@ export function createScimRouter(runtime: Runtime): ScimRouter {
   router.use((req: Request, _res: Response, next) => next(notFound(`no SCIM endpoint at ${req.method} ${req.path}`)));
   router.use(errorHandler);
   return Object.assign(router, { close: () => failedAuthentication.flush() });
+}
+
+/** SCIM answers carry personal data and tokens' results: no cache, shared or private, may keep them. */
+function noStore(_req: Request, res: Response, next: NextFunction) {
+  res.setHeader('Cache-Control', 'no-store');
+  next();
 }
 
 /**

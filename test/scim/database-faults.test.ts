@@ -12,6 +12,7 @@ import { entraUser, startScimHarness, type ScimHarness } from '../support/scim-h
 const MARIADBD = '/usr/sbin/mariadbd';
 const INSTALL_DB = '/usr/bin/mariadb-install-db';
 const DEADLINE_MS = 1000;
+const RATE_LIMIT = 5000;
 
 /** A MariaDB server of the test's own (datadir under /tmp, own port): killed, frozen and restarted at will. */
 class PrivateMariaDb {
@@ -87,6 +88,7 @@ describe('SCIM while the database is lost, frozen and restarted (a private maria
   let db: PrivateMariaDb;
   let h: ScimHarness;
   const figures: Record<string, unknown> = {};
+  const everyOutcome: Outcome[] = [];
 
   before(async () => {
     db = new PrivateMariaDb(33_000 + (process.pid % 1000));
@@ -95,8 +97,7 @@ describe('SCIM while the database is lost, frozen and restarted (a private maria
     const admin = knexFactory({ client: 'mysql2', connection: { host: '127.0.0.1', port: db.port, user: 'root', password: '' } });
     await admin.raw('CREATE DATABASE faults');
     await admin.destroy();
-    // A rate limit below the outage's request count: were 503s counted, recovery would meet 429s.
-    h = await startScimHarness({ name: 'mariadb', url: db.url }, { databaseTimeoutMs: DEADLINE_MS, rateLimitPerMinute: 150 });
+    h = await startScimHarness({ name: 'mariadb', url: db.url }, { databaseTimeoutMs: DEADLINE_MS, rateLimitPerMinute: RATE_LIMIT });
   });
   after(async () => {
     console.log('      database outage figures:', figures);
@@ -128,6 +129,7 @@ describe('SCIM while the database is lost, frozen and restarted (a private maria
   for (const kind of ['kill', 'freeze'] as const) {
     it(`${kind === 'kill' ? 'killed (SIGKILL) and restarted' : 'frozen (SIGSTOP) and resumed'}: 503 with Retry-After within the bound, never a 500 or a 429, no acknowledged write lost`, async () => {
       const { outcomes, start, back } = await outage(kind);
+      everyOutcome.push(...outcomes);
       const statuses = [...new Set(outcomes.map((o) => o.status))].sort();
       expect(statuses.every((s) => s === 201 || s === 503), `statuses ${statuses}`).to.equal(true);
       const unavailable = outcomes.filter((o) => o.status === 503);
@@ -140,6 +142,19 @@ describe('SCIM while the database is lost, frozen and restarted (a private maria
       figures[kind] = { requests: outcomes.length, acknowledged, answered503: unavailable.length, msToFirst503: first503, lost };
     });
   }
+
+  it('does not spend the token\'s rate-limit budget on 503s', async () => {
+    const res = await h.scim.get('/Users?count=1').expect(200);
+    // draft-7 header: `limit=5000, remaining=N, reset=S`; the window may have restarted, so "at most".
+    const remaining = Number(/remaining=(\d+)/.exec(String(res.headers.ratelimit))?.[1]);
+    const spent = RATE_LIMIT - remaining;
+    const answered = everyOutcome.filter((o) => o.status !== 503).length;
+    const unavailable = everyOutcome.length - answered;
+    expect(unavailable).to.be.above(20);
+    // Counted, the 503s would have spent answered + unavailable (requests racing the kill may add a few).
+    expect(spent).to.be.below(answered + unavailable / 2);
+    figures.rateLimitSpent = { spent, answeredNon503: answered, answered503: unavailable };
+  });
 
   it('logs the unavailable state a few lines at a time, not a line per request', () => {
     const lines = h.logs.lines.filter((l) => l.includes('identity store is unavailable'));

@@ -178,6 +178,12 @@ describeEachDatabase('SCIM under hostile input', (db) => {
       expect(after.body.members.map((m: { value: string }) => m.value)).to.deep.equal([user.body.id]);
     });
 
+    it('marks every SCIM answer, success or error, Cache-Control: no-store', async () => {
+      for (const res of [await h.scim.get('/Users'), await h.scim.get('/Users/%FF'), await h.http.get(`${SCIM}/Users`)]) {
+        expect(res.headers['cache-control'], String(res.status)).to.equal('no-store');
+      }
+    });
+
     it('takes the bearer token from the Authorization header only (RFC 6750 §2.2–2.3)', async () => {
       const query = await h.http.get(`${SCIM}/Users?access_token=${encodeURIComponent(h.token)}`);
       expectScimError(query, 401);
