@@ -37,7 +37,11 @@ export function toScimError(error: unknown, retryAfterSeconds = 5): ScimError {
   return new ScimError(500, 'internal server error');
 }
 
-/** 503: the client retries after the delay (Entra does); no write was made. */
+/**
+ * 503: the client retries after the delay (Entra does). A write cut off by the database deadline
+ * may still commit once the database answers; the retry then finds it (PUT and PATCH are
+ * idempotent, a repeated POST meets 409 and Entra matches the existing user).
+ */
 export const storeUnavailable = (retryAfterSeconds: number) =>
   new ScimError(503, 'the identity store is unavailable; retry after the Retry-After delay', undefined, retryAfterSeconds);
 
