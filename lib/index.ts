@@ -81,6 +81,7 @@ export async function createIdentityConnector(options: IdentityConnectorOptions)
     configureOidc: (connectorId, input) => configureOidc(runtime, connectorId, input),
     redirectUri: redirectUri(resolved),
     async close() {
+      await scim.close();
       events.removeAllListeners();
     },
   };

@@ -43,7 +43,17 @@ export function scimBearerAuth(runtime: Runtime): RequestHandler[] {
     req.identityConnectorId = req.scim?.connector.id;
     next();
   };
-  return [passport.initialize() as RequestHandler, authenticate, markConnector];
+  return [headerOnly, passport.initialize() as RequestHandler, authenticate, markConnector];
+}
+
+/**
+ * RFC 6750 §2.2–2.3 advise against tokens in form bodies and URLs (they end up in logs and
+ * caches); passport-http-bearer reads both, so such requests are refused before it runs.
+ */
+function headerOnly(req: Request, _res: Response, next: NextFunction): void {
+  const inBody = typeof req.body === 'object' && req.body !== null && 'access_token' in req.body;
+  if (inBody || 'access_token' in (req.query ?? {})) return next(Object.assign(new Error('bearer token outside the Authorization header'), { status: 401 }));
+  next();
 }
 
 export function principal(req: Request): ScimPrincipal {

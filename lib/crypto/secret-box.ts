@@ -2,22 +2,21 @@ import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, ti
 
 const VERSION = 'v1';
 
-interface Keys { encryption: Buffer; signing: Buffer }
+interface Keys { encryption: Buffer; signing: Buffer; cursor: Buffer }
 
 function deriveKeys(secretKey: string): Keys {
   const ikm = Buffer.from(secretKey, 'utf8');
-  return {
-    encryption: Buffer.from(hkdfSync('sha256', ikm, 'identity-connector', 'secret-at-rest', 32)),
-    signing: Buffer.from(hkdfSync('sha256', ikm, 'identity-connector', 'cookie-signing', 32)),
-  };
+  const derive = (purpose: string) => Buffer.from(hkdfSync('sha256', ikm, 'identity-connector', purpose, 32));
+  return { encryption: derive('secret-at-rest'), signing: derive('cookie-signing'), cursor: derive('scim-cursor') };
 }
 
 /**
- * AES-256-GCM for secrets at rest (OIDC client secrets) and HMAC-SHA256 for signed cookies,
- * with separate keys derived from the host's secretKey by HKDF so that one never serves both.
+ * AES-256-GCM for secrets at rest (OIDC client secrets), HMAC-SHA256 for signed cookies and for
+ * SCIM paging cursors, with separate keys derived from the host's secretKey by HKDF so that no
+ * key serves two purposes (a cookie signature never makes a valid cursor).
  * Ciphertext format: v1.<iv>.<tag>.<data>, base64url parts.
  * Given several secretKeys (a rotation), the first encrypts and signs and every one decrypts and
- * verifies, so secrets and cookies made under the previous key keep working.
+ * verifies, so secrets, cookies and cursors made under the previous key keep working.
  */
 export class SecretBox {
   private readonly keys: Keys[];
@@ -51,19 +50,36 @@ export class SecretBox {
   }
 
   sign(payload: string): string {
-    return `${payload}.${createHmac('sha256', this.keys[0].signing).update(payload).digest('base64url')}`;
+    return signWith(this.keys[0].signing, payload);
   }
 
   /** The payload when the signature is valid under any key, compared in constant time; otherwise undefined. */
   unsign(signed: string): string | undefined {
-    const dot = signed.lastIndexOf('.');
-    if (dot <= 0) return undefined;
-    const payload = signed.slice(0, dot);
-    const given = Buffer.from(signed.slice(dot + 1), 'base64url');
-    const valid = this.keys.some(({ signing }) => {
-      const expected = createHmac('sha256', signing).update(payload).digest();
-      return given.length === expected.length && timingSafeEqual(given, expected);
-    });
-    return valid ? payload : undefined;
+    return unsignWith(this.keys.map((k) => k.signing), signed);
   }
+
+  /** RFC 9865 cursors handed to SCIM clients: a client can only return one this server issued. */
+  signCursor(cursor: string): string {
+    return signWith(this.keys[0].cursor, cursor);
+  }
+
+  unsignCursor(signed: string): string | undefined {
+    return unsignWith(this.keys.map((k) => k.cursor), signed);
+  }
+}
+
+function signWith(key: Buffer, payload: string): string {
+  return `${payload}.${createHmac('sha256', key).update(payload).digest('base64url')}`;
+}
+
+function unsignWith(keys: Buffer[], signed: string): string | undefined {
+  const dot = signed.lastIndexOf('.');
+  if (dot <= 0) return undefined;
+  const payload = signed.slice(0, dot);
+  const given = Buffer.from(signed.slice(dot + 1), 'base64url');
+  const valid = keys.some((key) => {
+    const expected = createHmac('sha256', key).update(payload).digest();
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  });
+  return valid ? payload : undefined;
 }

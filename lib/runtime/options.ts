@@ -51,6 +51,8 @@ export interface IdentityConnectorOptions {
   allowInsecureBaseUrl?: boolean;
   /** How long an OIDC discovery document is cached per connector (default 1 hour). */
   discoveryTtlMs?: number;
+  /** A SCIM request still waiting on the database after this long answers 503 with Retry-After (default 5 s). */
+  databaseTimeoutMs?: number;
 }
 
 export interface ResolvedOptions extends Required<Omit<IdentityConnectorOptions, 'secretKey' | 'logger' | 'authorizeAdmin' | 'signIn' | 'signOut' | 'currentUser' | 'passwordLoginPath'>> {
@@ -75,7 +77,7 @@ export class OptionsError extends Error {
 const OPTION_NAMES: Record<keyof IdentityConnectorOptions, true> = {
   knex: true, baseUrl: true, mountPath: true, secretKey: true, logger: true, tablePrefix: true, authorizeAdmin: true,
   signIn: true, signOut: true, currentUser: true, passwordLoginPath: true, maxBodyBytes: true, maxPageSize: true,
-  rateLimitPerMinute: true, allowInsecureIssuer: true, allowInsecureBaseUrl: true, discoveryTtlMs: true,
+  rateLimitPerMinute: true, allowInsecureIssuer: true, allowInsecureBaseUrl: true, discoveryTtlMs: true, databaseTimeoutMs: true,
 };
 
 /** A misspelt option would otherwise be ignored and its default silently used. */
@@ -128,7 +130,7 @@ export function resolveOptions(options: IdentityConnectorOptions, defaultLogger:
   for (const name of ['authorizeAdmin', 'signIn', 'signOut', 'currentUser'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw new OptionsError(`options.${name} must be a function`);
   }
-  const positive = (name: 'maxBodyBytes' | 'maxPageSize' | 'rateLimitPerMinute' | 'discoveryTtlMs', fallback: number) => {
+  const positive = (name: 'maxBodyBytes' | 'maxPageSize' | 'rateLimitPerMinute' | 'discoveryTtlMs' | 'databaseTimeoutMs', fallback: number) => {
     const value = options[name] ?? fallback;
     if (!Number.isInteger(value) || value <= 0) throw new OptionsError(`options.${name} must be a positive integer`);
     return value;
@@ -154,5 +156,6 @@ export function resolveOptions(options: IdentityConnectorOptions, defaultLogger:
     allowInsecureIssuer: options.allowInsecureIssuer ?? false,
     allowInsecureBaseUrl: options.allowInsecureBaseUrl ?? false,
     discoveryTtlMs: positive('discoveryTtlMs', 60 * 60 * 1000),
+    databaseTimeoutMs: positive('databaseTimeoutMs', 5000),
   };
 }

@@ -23,7 +23,8 @@ export function scimAuditContext(req: Request, status: number): AuditContext {
 export function auditTrail(runtime: Runtime) {
   return (req: Request, res: Response, next: NextFunction) => {
     res.on('finish', () => {
-      if (res.statusCode < 400) return;
+      // 503: the store is away, so is its log. Failed authentication is audited per window (failed-authentication.ts).
+      if (res.statusCode < 400 || res.statusCode === 503 || res.locals.authenticationAggregated) return;
       const entry = res.locals.attempt as AttemptedOperation | undefined;
       const error = res.locals.scimError as ScimError | undefined;
       void runtime.audit.refusal(scimAuditContext(req, res.statusCode), {

@@ -1,14 +1,15 @@
 import { errorFields } from '../runtime/log.js';
-import type { ErrorRequestHandler, Request } from 'express';
+import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'winston';
 import { InvalidInput, PolicyRefusal } from '../model/errors.js';
-import { StoreError } from '../store/errors.js';
+import { isDatabaseUnavailable, StoreError } from '../store/errors.js';
 import { ScimError, type ScimType } from './errors.js';
 import { SCIM_CONTENT_TYPE } from './http.js';
 
 /** Every failure as a SCIM error value: status, scimType and a detail safe to show a client. */
-export function toScimError(error: unknown): ScimError {
+export function toScimError(error: unknown, retryAfterSeconds = 5): ScimError {
   if (error instanceof ScimError) return error;
+  if (isDatabaseUnavailable(error)) return storeUnavailable(retryAfterSeconds);
   if (error instanceof StoreError) {
     switch (error.code) {
       case 'not_found': return new ScimError(404, error.message);
@@ -16,6 +17,7 @@ export function toScimError(error: unknown): ScimError {
       case 'version_mismatch': return new ScimError(412, `${error.message}; read it again and retry with its ETag`);
       case 'invalid_reference': return new ScimError(400, error.message, 'invalidValue');
       case 'invalid_query': return new ScimError(400, error.message, (error.detail.scimType as ScimType | undefined) ?? 'invalidValue');
+      case 'too_long': return new ScimError(400, error.message, 'invalidValue');
       case 'invalid_configuration': return new ScimError(500, `connector misconfigured: ${error.message}`);
     }
   }
@@ -26,23 +28,46 @@ export function toScimError(error: unknown): ScimError {
   if (e?.type === 'entity.parse.failed') return new ScimError(400, 'request body is not valid JSON', 'invalidSyntax');
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return new ScimError(415, 'request body encoding is not supported; send UTF-8 JSON');
   if (e?.name === 'AuthenticationError' || e?.status === 401) return new ScimError(401, 'authentication required: send a valid SCIM bearer token in the Authorization header');
+  // Express cannot decode a percent-encoded path segment (`/Users/%FF`).
+  if (error instanceof URIError) return new ScimError(400, 'the request path is not valid percent-encoded UTF-8', 'invalidSyntax');
+  // Other client errors raised below us (Express: undecodable path parameters; body-parser:
+  // corrupt gzip/deflate/br, aborted bodies) keep their 4xx.
+  const status = e?.status ?? e?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) return new ScimError(status, 'the request could not be read', status === 400 ? 'invalidSyntax' : undefined);
   return new ScimError(500, 'internal server error');
 }
 
-export function scimErrorHandler(logger: Logger): ErrorRequestHandler {
+/**
+ * 503: the client retries after the delay (Entra does). A write cut off by the database deadline
+ * may still commit once the database answers; the retry then finds it (PUT and PATCH are
+ * idempotent, a repeated POST meets 409 and Entra matches the existing user).
+ */
+export const storeUnavailable = (retryAfterSeconds: number) =>
+  new ScimError(503, 'the identity store is unavailable; retry after the Retry-After delay', undefined, retryAfterSeconds);
+
+/** While the database is away every request fails alike: one log line per interval says how many. */
+const UNAVAILABLE_LOG_INTERVAL_MS = 10_000;
+
+export function scimErrorHandler(logger: Logger, retryAfterSeconds: number): ErrorRequestHandler {
+  let unavailable = { loggedAt: 0, since: 0 };
   return (error, req, res, _next) => {
-    const scimError = toScimError(error);
-    if (scimError.status >= 500) {
+    // The database deadline may have answered already; the route's late outcome is dropped.
+    if (res.headersSent) return;
+    const scimError = toScimError(error, retryAfterSeconds);
+    if (scimError.status === 503) {
+      unavailable.since += 1;
+      if (Date.now() - unavailable.loggedAt >= UNAVAILABLE_LOG_INTERVAL_MS) {
+        logger.error('scim requests answered 503: the identity store is unavailable', { requests: unavailable.since, ...errorFields(error) });
+        unavailable = { loggedAt: Date.now(), since: 0 };
+      }
+    } else if (scimError.status >= 500) {
       // The cause goes to the log (never to the client), tagged with the request id.
       logger.error('scim request failed', { requestId: req.identityRequestId, connectorId: req.identityConnectorId ?? null, ...errorFields(error) });
-    } else if (scimError.status === 401) {
-      logger.warn('scim authentication failed', { requestId: req.identityRequestId, ip: req.ip, path: pathOf(req) });
     }
     res.locals.scimError = scimError;
     if (scimError.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="SCIM"');
+    if (scimError.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(scimError.retryAfterSeconds));
     res.status(scimError.status).type(SCIM_CONTENT_TYPE).send(JSON.stringify(scimError.toBody()));
   };
 }
-
-const pathOf = (req: Request) => (req.originalUrl ?? req.url).split('?')[0];
 

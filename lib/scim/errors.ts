@@ -11,7 +11,8 @@ export type ScimType =
  * carry SQL, stack traces or secrets.
  */
 export class ScimError extends Error {
-  constructor(readonly status: number, readonly detail: string, readonly scimType?: ScimType) {
+  /** `retryAfterSeconds` becomes a Retry-After header (503 while the database is away). */
+  constructor(readonly status: number, readonly detail: string, readonly scimType?: ScimType, readonly retryAfterSeconds?: number) {
     super(detail);
     this.name = 'ScimError';
   }

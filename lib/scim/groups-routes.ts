@@ -83,12 +83,12 @@ export function groupsRouter(runtime: Runtime, locations: (req: Request) => Loca
 
   const list = async (req: Request, res: Response, source: Record<string, unknown>) => {
     const { connector } = principal(req);
-    const request = parseListRequest(source, registry, options.maxPageSize);
+    const request = parseListRequest(source, registry, options.maxPageSize, runtime.secrets);
     if (request.query.filter && connector.settings.groupDisplayNamePrefix) request.query.filter = prefixFilter(request.query.filter, connector.settings.groupDisplayNamePrefix);
     // Entra sends excludedAttributes=members: then no membership row is read at all.
     const withMembers = wantsAttribute(registry, request.projection, 'members');
     const result = await store.groups.list(connector.id, request.query, { withMembers });
-    sendScim(res, 200, listResponse(request, result, (g) => render(req, g, request.projection)));
+    sendScim(res, 200, listResponse(request, result, (g) => render(req, g, request.projection), runtime.secrets));
   };
 
   router.get('/', asyncRoute((req, res) => list(req, res, req.query as Record<string, unknown>)));

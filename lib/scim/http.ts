@@ -1,30 +1,58 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { invalidSyntax } from './errors.js';
+import { MAX_OBJECT_KEYS } from '../model/limits.js';
+import { badRequest, invalidSyntax, ScimError } from './errors.js';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 const MAX_JSON_DEPTH = 32;
 
-/** JSON bodies sent as application/json or application/scim+json, size-limited, depth-limited. */
+const JSON_TYPES = ['application/json', 'application/scim+json', 'application/*+json'];
+
+/**
+ * JSON bodies sent as application/json or application/scim+json, size-limited, depth-limited.
+ * Any other body is refused, even one the host's own parsers already read: a form-encoded
+ * `PUT /Groups/{id}` must not become an empty group.
+ */
 export function scimBodyParser(limitBytes: number): RequestHandler[] {
-  const parse = express.json({ limit: limitBytes, type: ['application/json', 'application/scim+json', 'application/*+json'], strict: false });
-  const depth = (req: Request, _res: Response, next: NextFunction) => {
-    if (req.body !== undefined && depthOf(req.body, 0) > MAX_JSON_DEPTH) return next(invalidSyntax(`request body nests deeper than ${MAX_JSON_DEPTH} levels`));
+  const jsonOnly = (req: Request, _res: Response, next: NextFunction) => {
+    // req.is: null without a body, false for a body of another type.
+    if (req.is(JSON_TYPES) === false) return next(new ScimError(415, 'request bodies must be JSON (Content-Type: application/scim+json)'));
     next();
   };
-  return [parse as RequestHandler, depth];
+  const parse = express.json({ limit: limitBytes, type: JSON_TYPES, strict: false });
+  const shape = (req: Request, _res: Response, next: NextFunction) => {
+    const refusal = req.body === undefined ? undefined : shapeRefusal(req.body, 0);
+    next(refusal);
+  };
+  return [jsonOnly, parse as RequestHandler, shape];
 }
 
-function depthOf(value: unknown, level: number): number {
-  if (level > MAX_JSON_DEPTH || value === null || typeof value !== 'object') return level;
-  let max = level;
-  for (const child of Object.values(value as object)) {
-    max = Math.max(max, depthOf(child, level + 1));
-    if (max > MAX_JSON_DEPTH) break;
+/**
+ * Refuses, before any route reads it, a body nested deeper than MAX_JSON_DEPTH or holding an
+ * object of more than MAX_OBJECT_KEYS keys. Keys are counted with for…in and an early stop:
+ * listing all keys of a 75,000-key object alone costs tens of ms.
+ */
+function shapeRefusal(value: unknown, level: number): ScimError | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  if (level >= MAX_JSON_DEPTH) return invalidSyntax(`request body nests deeper than ${MAX_JSON_DEPTH} levels`);
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const refusal = shapeRefusal(item, level + 1);
+      if (refusal) return refusal;
+    }
+    return undefined;
   }
-  return max;
+  let keys = 0;
+  for (const key in value) {
+    if (++keys > MAX_OBJECT_KEYS) return badRequest('tooMany', `an object in the request body has more than ${MAX_OBJECT_KEYS} attributes`);
+    const refusal = shapeRefusal((value as Record<string, unknown>)[key], level + 1);
+    if (refusal) return refusal;
+  }
+  return undefined;
 }
 
 export function sendScim(res: Response, status: number, body?: unknown, headers: Record<string, string> = {}): void {
+  // Already answered 503 by the database deadline (router.ts).
+  if (res.headersSent) return;
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   if (body === undefined) {
     res.status(status).end();

@@ -4,6 +4,7 @@ import { parseFilter } from './filter/parse.js';
 import { resolveFilter } from './filter/resolve.js';
 import { parseAttributeList, type Projection } from './projection.js';
 import type { SchemaRegistry } from '../model/schemas/registry.js';
+import type { SecretBox } from '../crypto/secret-box.js';
 
 export interface ListRequest { query: ListQuery; projection: Projection; cursorPaging: boolean }
 
@@ -13,7 +14,7 @@ export const DEFAULT_PAGE_SIZE = 100;
  * The list parameters of RFC 7644 §3.4.2 (GET query) and §3.4.3 (POST /.search body), plus
  * RFC 9865 cursors: `cursor` present (even empty) selects keyset paging.
  */
-export function parseListRequest(source: Record<string, unknown>, registry: SchemaRegistry, maxPageSize: number): ListRequest {
+export function parseListRequest(source: Record<string, unknown>, registry: SchemaRegistry, maxPageSize: number, secrets: SecretBox): ListRequest {
   const get = (name: string): unknown => {
     const key = Object.keys(source).find((k) => k.toLowerCase() === name.toLowerCase());
     const value = key === undefined ? undefined : source[key];
@@ -33,7 +34,8 @@ export function parseListRequest(source: Record<string, unknown>, registry: Sche
   if (cursorPaging) {
     if (typeof cursor !== 'string') throw badRequest('invalidCursor', 'cursor must be a string');
     if (get('startIndex') !== undefined) throw invalidValue('use either cursor or startIndex, not both');
-    query.cursor = cursor === '' ? null : cursor;
+    query.cursor = cursor === '' ? null : secrets.unsignCursor(cursor);
+    if (query.cursor === undefined) throw badRequest('invalidCursor', 'cursor is not one this server issued');
   } else {
     query.startIndex = Math.max(1, integer(get('startIndex'), 'startIndex') ?? 1);
   }
@@ -58,9 +60,15 @@ export function parseListRequest(source: Record<string, unknown>, registry: Sche
   };
 }
 
+/**
+ * startIndex and count: decimal integers (JSON numbers in a search body) up to 2^53; larger ones
+ * would reach SQL as `1e+21` or overflow OFFSET. A startIndex beyond the results is an empty page.
+ */
 function integer(value: unknown, name: string): number | undefined {
   if (value === undefined || value === '') return undefined;
-  const n = typeof value === 'number' ? value : Number(String(value).trim());
-  if (!Number.isFinite(n) || !Number.isInteger(n)) throw invalidValue(`${name} must be an integer`);
+  const text = typeof value === 'number' ? undefined : String(value).trim();
+  if (text !== undefined && !/^[+-]?\d{1,16}$/.test(text)) throw invalidValue(`${name} must be a decimal integer`);
+  const n = typeof value === 'number' ? value : Number(text);
+  if (!Number.isSafeInteger(n)) throw invalidValue(`${name} must be an integer between ${Number.MIN_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}`);
   return n;
 }

@@ -1,11 +1,12 @@
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router, type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { principal, scimBearerAuth } from '../auth/bearer.js';
 import type { Runtime } from '../web/runtime.js';
 import { auditTrail } from './audit-trail.js';
 import { resourceTypeById, resourceTypesList, schemaById, schemasList, serviceProviderConfig } from './discovery.js';
-import { scimErrorHandler } from './error-handler.js';
+import { scimErrorHandler, storeUnavailable } from './error-handler.js';
 import { ScimError, notFound } from './errors.js';
+import { FailedAuthentication } from './failed-authentication.js';
 import { groupsRouter } from './groups-routes.js';
 import { asyncRoute } from '../web/http.js';
 import { scimBodyParser, sendScim } from './http.js';
@@ -43,17 +44,24 @@ function requireOwnEndpoint(req: Request, _res: Response, next: NextFunction): v
   next();
 }
 
+/** The router, and `close` to write what it holds in memory (the failed-authentication aggregate). */
+export type ScimRouter = Router & { close(): Promise<void> };
+
 /**
  * The SCIM 2.0 service provider: authentication, limits, discovery, Users, Groups, errors. One
  * instance serves the shared endpoint and every connector's own endpoint.
  */
-export function createScimRouter(runtime: Runtime): Router {
+export function createScimRouter(runtime: Runtime): ScimRouter {
   const { options, logger } = runtime;
   const locations = (req: Request): Locations => ({ scimBase: scimBaseUrl(runtime, req.scimEndpoint ?? null) });
   const router = Router();
+  const retryAfterSeconds = Math.ceil(options.databaseTimeoutMs / 1000);
+  const errorHandler = scimErrorHandler(logger, retryAfterSeconds);
 
+  router.use(noStore, databaseDeadline(options.databaseTimeoutMs, errorHandler));
   router.use(auditTrail(runtime));
-  router.use(...scimBearerAuth(runtime), requireOwnEndpoint);
+  const failedAuthentication = new FailedAuthentication(runtime);
+  router.use(...scimBearerAuth(runtime), failedAuthentication.middleware, requireOwnEndpoint);
   router.use(rateLimit({
     windowMs: 60_000,
     limit: options.rateLimitPerMinute,
@@ -61,6 +69,9 @@ export function createScimRouter(runtime: Runtime): Router {
     legacyHeaders: false,
     keyGenerator: (req: Request) => `token:${principal(req).token.id}`,
     handler: (_req, _res, next) => next(new ScimError(429, `more than ${options.rateLimitPerMinute} requests a minute for this token; retry after the Retry-After delay`)),
+    // A 503 (the database was away) is not the client's doing: it does not spend the budget.
+    skipFailedRequests: true,
+    requestWasSuccessful: (_req: Request, res: Response) => res.statusCode !== 503,
   }));
   router.use(...scimBodyParser(options.maxBodyBytes));
 
@@ -74,6 +85,27 @@ export function createScimRouter(runtime: Runtime): Router {
   router.use('/Groups', groupsRouter(runtime, locations));
   router.all('/Bulk', (_req: Request, _res: Response, next) => next(new ScimError(501, 'bulk operations are not supported (see /ServiceProviderConfig)')));
   router.use((req: Request, _res: Response, next) => next(notFound(`no SCIM endpoint at ${req.method} ${req.path}`)));
-  router.use(scimErrorHandler(logger));
-  return router;
+  router.use(errorHandler);
+  return Object.assign(router, { close: () => failedAuthentication.flush() });
+}
+
+/** SCIM answers carry personal data and tokens' results: no cache, shared or private, may keep them. */
+function noStore(_req: Request, res: Response, next: NextFunction) {
+  res.setHeader('Cache-Control', 'no-store');
+  next();
+}
+
+/**
+ * A request still unanswered after `timeoutMs` is waiting on a lost or frozen database (no
+ * statement timeout can fire on a server that does not answer): it gets 503 with Retry-After
+ * instead of hanging. What the route does later is dropped (see sendScim, scimErrorHandler).
+ */
+function databaseDeadline(timeoutMs: number, errorHandler: ErrorRequestHandler) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const timer = setTimeout(() => errorHandler(storeUnavailable(Math.ceil(timeoutMs / 1000)), req, res, next), timeoutMs);
+    const clear = () => clearTimeout(timer);
+    res.on('finish', clear);
+    res.on('close', clear);
+    next();
+  };
 }

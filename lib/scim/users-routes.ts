@@ -31,10 +31,10 @@ export function usersRouter(runtime: Runtime, locations: (req: Request) => Locat
   const list = async (req: Request, res: Response, source: Record<string, unknown>) => {
     const { connector } = principal(req);
     const registry = registryOf(req);
-    const request = parseListRequest(source, registry, options.maxPageSize);
+    const request = parseListRequest(source, registry, options.maxPageSize, runtime.secrets);
     const withGroups = wantsAttribute(registry, request.projection, 'groups');
     const result = await store.users.list(connector.id, request.query, { withGroups });
-    sendScim(res, 200, listResponse(request, result, (u) => project(serializeUser(u, locations(req)), registry, request.projection)));
+    sendScim(res, 200, listResponse(request, result, (u) => project(serializeUser(u, locations(req)), registry, request.projection), runtime.secrets));
   };
 
   router.get('/', asyncRoute((req, res) => list(req, res, req.query as Record<string, unknown>)));

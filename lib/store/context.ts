@@ -23,6 +23,11 @@ export function isUniqueViolation(error: unknown): boolean {
   return e?.code === 'ER_DUP_ENTRY' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
+/** MariaDB in strict mode refuses a value wider than its column (SQLite does not enforce widths). */
+export function isDataTooLong(error: unknown): boolean {
+  return (error as { code?: string })?.code === 'ER_DATA_TOO_LONG';
+}
+
 export const toDate = (ms: unknown): Date => new Date(Number(ms));
 export const toDateOrNull = (ms: unknown): Date | null => (ms === null || ms === undefined ? null : new Date(Number(ms)));
 export const toBool = (v: unknown): boolean => v === true || v === 1 || v === '1';

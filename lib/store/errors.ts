@@ -2,7 +2,7 @@
  * Store failures as values. The store never knows HTTP; the protocol layers map these
  * (scim/error-handler.ts toScimError, sso refusals) to status codes.
  */
-export type StoreErrorCode = 'not_found' | 'conflict' | 'version_mismatch' | 'invalid_reference' | 'invalid_configuration' | 'invalid_query';
+export type StoreErrorCode = 'not_found' | 'conflict' | 'version_mismatch' | 'invalid_reference' | 'invalid_configuration' | 'invalid_query' | 'too_long';
 
 export class StoreError extends Error {
   constructor(readonly code: StoreErrorCode, message: string, readonly detail: Record<string, unknown> = {}) {
@@ -13,3 +13,18 @@ export class StoreError extends Error {
 
 export const isStoreError = (e: unknown, code?: StoreErrorCode): e is StoreError =>
   e instanceof StoreError && (code === undefined || e.code === code);
+
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN', 'ER_LOCK_WAIT_TIMEOUT', 'ER_STATEMENT_TIMEOUT', 'SQLITE_BUSY',
+]);
+
+/**
+ * The database is away, overloaded or frozen (connection refused or lost, no pooled connection in
+ * time, lock waits), as opposed to a query this request got wrong: the client should retry later.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const e = error as { code?: string; name?: string; fatal?: boolean } | undefined;
+  // mysql2 marks connection-level failures `fatal` ("Can't add new command when connection is in closed state" has no code).
+  return e?.name === 'KnexTimeoutError' || UNAVAILABLE_CODES.has(String(e?.code)) || e?.fatal === true;
+}

@@ -12,7 +12,7 @@ import { StoreError } from './errors.js';
 import type { AttrPath, CompareOperator, Filter } from '../model/filter.js';
 import type { ResolvedAttribute, ResourceKind } from '../model/schemas/registry.js';
 import type { StoreContext } from './context.js';
-import { normalizeKey } from './keys.js';
+import { isResourceId, KEY_LENGTH, normalizeKey } from './keys.js';
 import { VALUE_ATTRIBUTES } from './project-user.js';
 
 type Where = Knex.QueryBuilder;
@@ -30,9 +30,10 @@ type ValuePath = Extract<Filter, { kind: 'valuePath' }>;
 /**
  * How a stored expression compares with a filter value: `key` columns already hold
  * normalizeKey(value); `lower` ones are lowered in SQL; `epoch` holds milliseconds; `version`
- * holds the integer behind a `W/"n"` ETag.
+ * holds the integer behind a `W/"n"` ETag; `id` columns compare exactly, and only ever equal a
+ * well-formed id (MariaDB's PAD SPACE would let `<id> ` equal `<id>`).
  */
-type Mode = 'key' | 'lower' | 'exact' | 'epoch' | 'bool' | 'version';
+type Mode = 'key' | 'lower' | 'exact' | 'id' | 'epoch' | 'bool' | 'version';
 interface Column { sql: string; bindings: string[]; mode: Mode; notNull?: boolean }
 /** A value the store does not keep because it is the same for every row (meta.resourceType). */
 interface Constant { constant: string }
@@ -46,12 +47,12 @@ interface RowSource {
   column(subAttribute: string): Operand | undefined;
 }
 
-const TEXT_MODES = new Set<Mode>(['key', 'lower', 'exact']);
+const TEXT_MODES = new Set<Mode>(['key', 'lower', 'exact', 'id']);
 const SQL_OPERATORS = { eq: '=', gt: '>', ge: '>=', lt: '<', le: '<=' } as const;
 
 type ColumnSpec = [column: string, mode: Mode, notNull?: true];
 const COMMON_COLUMNS: Record<string, ColumnSpec> = {
-  id: ['id', 'exact', true],
+  id: ['id', 'id', true],
   externalId: ['external_id', 'exact'],
   'meta.created': ['created_at', 'epoch', true],
   'meta.lastModified': ['updated_at', 'epoch', true],
@@ -212,7 +213,7 @@ function rowSource(env: Env, attribute: string): RowSource | undefined {
     const m = `${alias}_gm`;
     const g = `${alias}_g`;
     return source({
-      value: column(`${m}.group_id`, 'exact', true),
+      value: column(`${m}.group_id`, 'id', true),
       display: column(`${g}.display_name_key`, 'key', true),
       type: { constant: 'direct' },
     }, () => db(`${tables.groupMembers} as ${m}`).select(`${m}.user_id`)
@@ -222,7 +223,7 @@ function rowSource(env: Env, attribute: string): RowSource | undefined {
     const m = `${alias}_gm`;
     const u = `${alias}_u`;
     return source({
-      value: column(`${m}.user_id`, 'exact', true),
+      value: column(`${m}.user_id`, 'id', true),
       display: column(`${m}.display`, 'lower'),
       type: { constant: 'User' },
     }, () => db(`${tables.groupMembers} as ${m}`).select(`${m}.group_id`)
@@ -260,7 +261,9 @@ function operandLeaf(operand: Operand | undefined, leaf: Leaf, resolved: Resolve
       ? (w) => w.whereRaw(`(${sql} IS NOT NULL AND ${sql} <> '')`, [...bindings, ...bindings])
       : (w) => w.whereRaw(`${sql} IS NOT NULL`, bindings);
   }
-  const param = parameter(mode, leaf.value);
+  if (text && String(leaf.value).includes('\u0000')) throw invalidFilter('filter values may not contain NUL characters');
+  if (mode === 'key' && normalizeKey(String(leaf.value), Infinity).length > KEY_LENGTH) throw invalidFilter(`filter values are compared up to ${KEY_LENGTH} characters; this one is longer`);
+  const param = leaf.op === 'eq' && mode === 'id' && !isResourceId(String(leaf.value)) ? undefined : parameter(mode, leaf.value);
   if (param === undefined) return (w) => w.whereRaw('1 = 0');
   const lhs = mode === 'lower' ? `LOWER(${sql})` : sql;
   let predicate: string;
@@ -285,6 +288,7 @@ function parameter(mode: Mode, value: string | number | boolean): string | numbe
     case 'lower':
       return normalizeKey(String(value));
     case 'exact':
+    case 'id':
       return String(value);
     case 'bool':
       return value === true ? 1 : 0;

@@ -1,10 +1,10 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { EventBuffer } from '../model/events.js';
 import type { Atomic } from './atomic.js';
-import { chunks, isUniqueViolation, toDate, type StoreContext } from './context.js';
+import { chunks, isDataTooLong, isUniqueViolation, toDate, type StoreContext } from './context.js';
 import { StoreError } from './errors.js';
 import { applyFilter, sortExpression } from './filter-sql.js';
-import { normalizeKey } from './keys.js';
+import { isResourceId, normalizeKey } from './keys.js';
 import { creationOrder, fetchPage, totalOf, type Ordering } from './paging.js';
 import type { GroupMember, ListQuery, ListResult, MemberInput, MembershipChange, ResourceDocument, StoredGroup } from '../model/types.js';
 import type { UserStore } from './users.js';
@@ -108,6 +108,7 @@ export class GroupStore {
 
   async delete(connectorId: string, id: string): Promise<boolean> {
     if (this.atomic.outside) return this.atomic.run((s) => s.groups.delete(connectorId, id));
+    if (!isResourceId(id)) return false;
     // Clear it as a default group first, so no connector points at a deleted group.
     await this.db(this.t.connectors).where({ id: connectorId, default_group_id: id }).update({ default_group_id: null, updated_at: Date.now() });
     const deleted = (await this.db(this.t.groups).where({ id, connector_id: connectorId }).delete()) > 0;
@@ -117,6 +118,7 @@ export class GroupStore {
 
   /** `forUpdate` locks the row until the transaction ends (read-modify-write such as PATCH). */
   async get(connectorId: string, id: string, options: { withMembers?: boolean; forUpdate?: boolean } = {}): Promise<StoredGroup | undefined> {
+    if (!isResourceId(id)) return undefined;
     const query = this.db(this.t.groups).select(COLUMNS).where({ id, connector_id: connectorId });
     if (options.forUpdate && this.ctx.dialect === 'mysql') query.forUpdate();
     const row = await query.first();
@@ -179,7 +181,7 @@ export class GroupStore {
   }
 
   private async removeMembers(groupId: string, userIds: string[]): Promise<string[]> {
-    const ids = [...new Set(userIds)];
+    const ids = [...new Set(userIds)].filter(isResourceId);
     for (const chunk of chunks(ids)) {
       await this.db(this.t.groupMembers).where('group_id', groupId).whereIn('user_id', chunk).delete();
     }
@@ -205,6 +207,7 @@ export class GroupStore {
   }
 
   private async lockVersion(connectorId: string, id: string): Promise<number> {
+    if (!isResourceId(id)) throw new StoreError('not_found', `group ${id} not found`);
     const q = this.db(this.t.groups).select('version').where({ id, connector_id: connectorId });
     if (this.ctx.dialect === 'mysql') q.forUpdate();
     const row = await q.first();
@@ -214,6 +217,7 @@ export class GroupStore {
 
   private translate(error: unknown, displayName: string): unknown {
     if (isUniqueViolation(error)) return new StoreError('conflict', `a group named "${displayName}" already exists`, { attribute: 'displayName' });
+    if (isDataTooLong(error)) return new StoreError('too_long', 'a value of the group is longer than the store keeps');
     return error;
   }
 }

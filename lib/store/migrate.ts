@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { identitySchemaMigration } from './migrations/20261123000000_identity_schema.js';
 import { userResourceKindMigration } from './migrations/20261201000000_user_resource_kind.js';
 import { signInLookupsMigration } from './migrations/20261201005000_sign_in_lookups.js';
+import { exactKeysMigration } from './migrations/20261201010000_exact_keys.js';
 import { tableNames } from './tables.js';
 
 type MigrationFactory = (prefix: string) => { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
@@ -26,6 +27,7 @@ const MIGRATIONS: readonly MigrationEntry[] = [
   },
   { name: '20261201000000_user_resource_kind', formerNames: [], factory: userResourceKindMigration },
   { name: '20261201005000_sign_in_lookups', formerNames: [], factory: signInLookupsMigration },
+  { name: '20261201010000_exact_keys', formerNames: [], factory: exactKeysMigration },
 ];
 
 /** The names the migrations table records, in order. */

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { StoreError } from './errors.js';
+import { isResourceId } from './keys.js';
 import type { ListQuery } from '../model/types.js';
 
 /**
@@ -12,14 +13,20 @@ export function encodeCursor(state: CursorState): string {
   return Buffer.from(JSON.stringify([state.dir === 'next' ? 'n' : 'p', state.key, state.id])).toString('base64url');
 }
 
+/** Strict: exactly `[dir, key, id]` with a scalar key and a well-formed id, or invalidCursor. */
 export function decodeCursor(cursor: string): CursorState {
+  let decoded: unknown;
   try {
-    const [dir, key, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string | number | null, string];
-    if ((dir !== 'n' && dir !== 'p') || typeof id !== 'string') throw new Error('shape');
-    return { dir: dir === 'n' ? 'next' : 'prev', key, id };
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
+    decoded = undefined;
+  }
+  const [dir, key, id] = Array.isArray(decoded) && decoded.length === 3 ? decoded : [];
+  const scalarKey = key === null || typeof key === 'string' || (typeof key === 'number' && Number.isFinite(key));
+  if ((dir !== 'n' && dir !== 'p') || !scalarKey || typeof id !== 'string' || !isResourceId(id)) {
     throw new StoreError('invalid_query', 'cursor is not one this server issued', { scimType: 'invalidCursor' });
   }
+  return { dir: dir === 'n' ? 'next' : 'prev', key: key as CursorState['key'], id };
 }
 
 /**

@@ -1,10 +1,10 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { EventBuffer } from '../model/events.js';
 import type { Atomic } from './atomic.js';
-import { chunks, isUniqueViolation, toBool, toDate, type StoreContext } from './context.js';
+import { chunks, isDataTooLong, isUniqueViolation, toBool, toDate, type StoreContext } from './context.js';
 import { StoreError } from './errors.js';
 import { applyFilter, sortExpression } from './filter-sql.js';
-import { normalizeKey } from './keys.js';
+import { isResourceId, normalizeKey } from './keys.js';
 import { creationOrder, fetchPage, totalOf, type Ordering } from './paging.js';
 import { projectUser, type UserProjection } from './project-user.js';
 import type { GroupRef, ListQuery, ListResult, LoginMethod, ResourceDocument, StoredUser, UserWrite, WebRole } from '../model/types.js';
@@ -148,6 +148,7 @@ export class UserStore {
   }
 
   async delete(connectorId: string, id: string): Promise<boolean> {
+    if (!isResourceId(id)) return false;
     // Child rows and memberships go with it (ON DELETE CASCADE), in the same statement.
     const count = await this.db(this.t.users).where({ id, connector_id: connectorId }).delete();
     if (count > 0) this.events.emit('user.deleted', { id, connectorId });
@@ -160,6 +161,7 @@ export class UserStore {
   }
 
   async get(connectorId: string, id: string, options: ReadOptions = {}): Promise<StoredUser | undefined> {
+    if (!isResourceId(id)) return undefined;
     const query = this.db(this.t.users).select(SUMMARY_COLUMNS).where({ id, connector_id: connectorId });
     if (options.forUpdate && this.ctx.dialect === 'mysql') query.forUpdate();
     const row = await query.first();
@@ -217,6 +219,7 @@ export class UserStore {
   }
 
   async passwordHash(connectorId: string, id: string): Promise<string | null> {
+    if (!isResourceId(id)) return null;
     const row = await this.db(this.t.users).select('password_hash').where({ id, connector_id: connectorId }).first();
     return (row?.password_hash as string | null) ?? null;
   }
@@ -256,7 +259,7 @@ export class UserStore {
   /** Which of these ids are users of the connector (member validation, one query a chunk). */
   async existingIds(connectorId: string, ids: string[]): Promise<Set<string>> {
     const found = new Set<string>();
-    for (const chunk of chunks([...new Set(ids)])) {
+    for (const chunk of chunks([...new Set(ids)].filter(isResourceId))) {
       const rows = await this.db(this.t.users).select('id').where('connector_id', connectorId).whereIn('id', chunk);
       for (const r of rows) found.add(String(r.id));
     }
@@ -295,14 +298,16 @@ export class UserStore {
   private async insertProjectionRows(userId: string, connectorId: string, p: UserProjection): Promise<void> {
     const withIds = <T extends object>(rows: T[]) => rows.map((r) => ({ ...r, user_id: userId, connector_id: connectorId }));
     const inserts: Array<Promise<unknown>> = [];
-    if (p.values.length) inserts.push(this.db(this.t.userValues).insert(withIds(p.values)));
-    if (p.addresses.length) inserts.push(this.db(this.t.userAddresses).insert(withIds(p.addresses)));
+    // SQLite builds a multi-row insert as a compound SELECT, limited to 500 terms.
+    for (const chunk of chunks(p.values, 200)) inserts.push(this.db(this.t.userValues).insert(withIds(chunk)));
+    for (const chunk of chunks(p.addresses, 200)) inserts.push(this.db(this.t.userAddresses).insert(withIds(chunk)));
     for (const chunk of chunks(p.extensions, 200)) inserts.push(this.db(this.t.userExtensions).insert(withIds(chunk)));
     await Promise.all(inserts);
   }
 
   private translate(error: unknown, document: Record<string, unknown>): unknown {
     if (isUniqueViolation(error)) return new StoreError('conflict', `userName "${String(document.userName)}" is already taken`, { attribute: 'userName' });
+    if (isDataTooLong(error)) return new StoreError('too_long', 'a value of the user is longer than the store keeps');
     return error;
   }
 }

@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject, type SchemaObject, type ValidateFunction } from 'ajv';
 import formatsModule from 'ajv-formats';
 import { invalidInput } from '../errors.js';
+import { MAX_IDENTIFIER_LENGTH } from '../limits.js';
 import { COMMON_ATTRIBUTES } from '../schemas/definitions.js';
 import type { SchemaRegistry } from '../schemas/registry.js';
 import type { AttributeDef, AttributeType, SchemaDef } from '../schemas/types.js';
@@ -49,9 +50,13 @@ function attributeSchema(def: AttributeDef): SchemaObject {
   const subAttributes = def.subAttributes ?? [];
   const one: SchemaObject = def.type === 'complex'
     ? { type: 'object', properties: propertiesOf(subAttributes), ...requiredOf(subAttributes), additionalProperties: false }
+    : isIdentifier(def) ? { ...SCALARS[def.type], maxLength: MAX_IDENTIFIER_LENGTH }
     : SCALARS[def.type];
   return def.multiValued ? { type: 'array', items: one } : one;
 }
+
+/** Attributes clients look resources up by (userName, group displayName, externalId): their key columns hold them whole. */
+const isIdentifier = (def: AttributeDef) => def.type === 'string' && (def.uniqueness !== 'none' || def.name === 'externalId');
 
 function propertiesOf(defs: AttributeDef[]): Record<string, SchemaObject> {
   return Object.fromEntries(defs.filter((def) => def.mutability !== 'readOnly').map((def) => [def.name, attributeSchema(def)]));
@@ -87,6 +92,8 @@ function describe(error: ErrorObject): string {
       return `${attributePath(`${error.instancePath}/${error.params.missingProperty}`)} is required`;
     case 'type':
       return `Attribute '${path}' must be ${TYPE_NAMES[error.params.type] ?? error.params.type}`;
+    case 'maxLength':
+      return `Attribute '${path}' is longer than ${error.params.limit} characters`;
     case 'format':
       return `Attribute '${path}' must be an RFC 3339 date-time`;
     case 'additionalProperties':

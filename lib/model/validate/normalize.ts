@@ -3,7 +3,8 @@ import { leaf, type ResolvedAttribute, type SchemaRegistry } from '../schemas/re
 import type { DocumentRules } from '../settings.js';
 import type { ResourceDocument } from '../types.js';
 import { validateDocument } from './ajv-schema.js';
-import { childObject, isObject, isOpenValue, keyIn, normalizeValue } from './values.js';
+import { MAX_OBJECT_KEYS } from '../limits.js';
+import { isObject, isOpenValue, KeyIndex, normalizeValue, tooManyKeys } from './values.js';
 
 /**
  * `allowExtensionPassthrough`: keep attributes of undeclared extension URNs as sent (else 400
@@ -22,8 +23,11 @@ export interface NormalizeOptions extends DocumentRules {
  */
 export function normalizeResource(registry: SchemaRegistry, body: unknown, options: NormalizeOptions): ResourceDocument {
   if (!isObject(body)) throw new InvalidInput('invalidSyntax', 'The request body must be a JSON object');
+  const entries = Object.entries(body);
+  if (entries.length > MAX_OBJECT_KEYS) throw tooManyKeys('request body');
   const attributes: ResourceDocument = {};
-  for (const [key, value] of Object.entries(body)) placeAttribute(registry, attributes, key, value, options);
+  const keys = new KeyIndex();
+  for (const [key, value] of entries) placeAttribute(registry, attributes, key, value, options, keys);
   if (registry.kind === 'User' && attributes.userName === undefined) fillUserName(attributes, options.userNameFallback);
   const document = { schemas: schemasPresent(registry, attributes), ...attributes };
   validateDocument(registry, document);
@@ -31,34 +35,36 @@ export function normalizeResource(registry: SchemaRegistry, body: unknown, optio
   return document;
 }
 
-function placeAttribute(registry: SchemaRegistry, document: ResourceDocument, key: string, value: unknown, options: NormalizeOptions): void {
+function placeAttribute(registry: SchemaRegistry, document: ResourceDocument, key: string, value: unknown, options: NormalizeOptions, keys: KeyIndex): void {
   // `schemas` is recomputed from the attributes present.
   if (key.toLowerCase() === 'schemas') return;
-  if (!/^urn:/i.test(key)) return placeResolved(document, registry.resolveIn(registry.core, key), value, options);
+  if (!/^urn:/i.test(key)) return placeResolved(document, registry.resolveIn(registry.core, key), value, options, keys);
 
   const schema = registry.schemaByUrn(key);
   if (schema) {
     // `"urn:…:enterprise:2.0:User": {"department": "x"}`
     if (value === null || value === undefined) return;
     if (!isObject(value)) throw invalidInput(`'${schema.id}' must be an object of attributes`);
-    for (const [name, inner] of Object.entries(value)) placeResolved(document, registry.resolveIn(schema, name), inner, options);
+    const inner = Object.entries(value);
+    if (inner.length > MAX_OBJECT_KEYS) throw tooManyKeys(schema.id);
+    for (const [name, attribute] of inner) placeResolved(document, registry.resolveIn(schema, name), attribute, options, keys);
     return;
   }
   // `"urn:…:enterprise:2.0:User:department": "x"`
-  if (registry.splitUrn(key)) return placeResolved(document, registry.resolve(key), value, options);
+  if (registry.splitUrn(key)) return placeResolved(document, registry.resolve(key), value, options, keys);
 
   if (!options.allowExtensionPassthrough) throw invalidInput(`Attribute '${key}' belongs to an undeclared schema extension`);
   document[key] = value;
 }
 
 /** Stores a value at its canonical place; unknown (undefined) and non-writable attributes are dropped. */
-function placeResolved(document: ResourceDocument, resolved: ResolvedAttribute | undefined, value: unknown, options: NormalizeOptions): void {
+function placeResolved(document: ResourceDocument, resolved: ResolvedAttribute | undefined, value: unknown, options: NormalizeOptions, keys: KeyIndex): void {
   if (!resolved || !isClientWritable(resolved, options)) return;
   const normalized = normalizeValue(leaf(resolved), value, isOpenValue(resolved));
   if (normalized === undefined) return;
-  const container = resolved.extension ? childObject(document, resolved.schema.id) : document;
-  const target = resolved.subAttribute ? childObject(container, resolved.attribute.name) : container;
-  target[keyIn(target, leaf(resolved).name)] = normalized;
+  const container = resolved.extension ? keys.childObject(document, resolved.schema.id) : document;
+  const target = resolved.subAttribute ? keys.childObject(container, resolved.attribute.name) : container;
+  target[keys.keyIn(target, leaf(resolved).name)] = normalized;
 }
 
 /**

@@ -1,18 +1,48 @@
 import { findByName, type ResolvedAttribute } from '../schemas/registry.js';
 import type { AttributeDef } from '../schemas/types.js';
+import { InvalidInput } from '../errors.js';
+import { MAX_MULTI_VALUES, MAX_OBJECT_KEYS } from '../limits.js';
 
 export const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The key of `object` spelling `name` in any case (RFC 7643 §2.1), else `name` itself. */
 export function keyIn(object: Record<string, unknown>, name: string): string {
+  if (Object.hasOwn(object, name)) return name;
   const wanted = name.toLowerCase();
-  return Object.keys(object).find((key) => key.toLowerCase() === wanted) ?? name;
+  // Lengths first: most keys differ in length, and lower-casing every key made this the cost of a request.
+  return Object.keys(object).find((key) => key.length === name.length && key.toLowerCase() === wanted) ?? name;
+}
+
+/**
+ * keyIn over many writes into the same objects (a body with hundreds of Metadata keys): each
+ * object's keys are indexed once, so placing n attributes costs O(n), not O(n²). Valid while
+ * every key is added through it, as normalisation does.
+ */
+export class KeyIndex {
+  private readonly indexes = new WeakMap<object, Map<string, string>>();
+
+  keyIn(object: Record<string, unknown>, name: string): string {
+    let index = this.indexes.get(object);
+    if (!index) {
+      index = new Map();
+      for (const key of Object.keys(object)) if (!index.has(key.toLowerCase())) index.set(key.toLowerCase(), key);
+      this.indexes.set(object, index);
+    }
+    const wanted = name.toLowerCase();
+    const existing = index.get(wanted);
+    if (existing !== undefined) return existing;
+    index.set(wanted, name);
+    return name;
+  }
+
+  childObject(container: Record<string, unknown>, name: string): Record<string, unknown> {
+    return childObject(container, name, this.keyIn(container, name));
+  }
 }
 
 /** The object held at `name` in `container`, created when missing so that writes can merge into it. */
-export function childObject(container: Record<string, unknown>, name: string): Record<string, unknown> {
-  const key = keyIn(container, name);
+export function childObject(container: Record<string, unknown>, name: string, key = keyIn(container, name)): Record<string, unknown> {
   const existing = container[key];
   if (isObject(existing)) return existing;
   const created: Record<string, unknown> = {};
@@ -37,15 +67,19 @@ export function normalizeValue(def: AttributeDef, value: unknown, open = false):
 function normalizeList(def: AttributeDef, raw: unknown): unknown {
   const value = def.type === 'complex' ? jsonInString(raw) : raw;
   if (value === null || value === undefined) return undefined;
+  if (Array.isArray(value) && value.length > MAX_MULTI_VALUES) throw tooManyValues(def);
   const items = Array.isArray(value)
     ? value
     // The CustomExtension `folders` arrives from Entra as "Folder 1, Folder 2".
     : typeof value === 'string' && def.type === 'string' ? value.split(',').map((part) => part.trim())
     // A single value for a multi-valued attribute is a list of one.
     : [value];
+  if (items.length > MAX_MULTI_VALUES) throw tooManyValues(def);
   const list = items.map((item) => normalizeElement(def, item)).filter((item) => item !== undefined);
   return list.length ? list : undefined;
 }
+
+const tooManyValues = (def: AttributeDef) => new InvalidInput('tooMany', `Attribute '${def.name}' has more than ${MAX_MULTI_VALUES} values`);
 
 /** One value of the attribute: the attribute itself when single-valued, one element when multi-valued. */
 export function normalizeElement(def: AttributeDef, value: unknown, open = false): unknown {
@@ -78,7 +112,9 @@ function normalizeComplex(def: AttributeDef, raw: unknown): unknown {
     return canHoldBareValue ? normalizeComplex(def, { value }) : value;
   }
   const result: Record<string, unknown> = {};
-  for (const [key, raw] of Object.entries(value)) {
+  const entries = Object.entries(value);
+  if (entries.length > MAX_OBJECT_KEYS) throw tooManyKeys(def.name);
+  for (const [key, raw] of entries) {
     const sub = findByName(subAttributes, key);
     // Unknown sub-attributes are ignored like unknown attributes; readOnly ones are the server's to set.
     if (!sub || sub.mutability === 'readOnly') continue;
@@ -102,3 +138,5 @@ function jsonInString(value: unknown): unknown {
     return value;
   }
 }
+
+export const tooManyKeys = (where: string) => new InvalidInput('tooMany', `'${where}' has more than ${MAX_OBJECT_KEYS} attributes`);

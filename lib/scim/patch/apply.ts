@@ -1,11 +1,12 @@
 import { isDeepStrictEqual } from 'node:util';
-import { invalidPath, invalidValue, mutability, noTarget } from '../errors.js';
+import { badRequest, invalidPath, invalidValue, mutability, noTarget } from '../errors.js';
 import type { DocumentRules } from '../../model/settings.js';
 import type { SchemaRegistry } from '../../model/schemas/registry.js';
 import type { SchemaDef } from '../../model/schemas/types.js';
 import type { MembershipChange, ResourceDocument } from '../../model/types.js';
 import { normalizeResource } from '../../model/validate/normalize.js';
 import { isObject, keyIn } from '../../model/validate/values.js';
+import { MAX_MULTI_VALUES, MAX_OBJECT_KEYS } from '../../model/limits.js';
 import { applyToAttribute } from './attribute-ops.js';
 import { membershipChange } from './members.js';
 import { resolveTarget, type PatchTarget } from './paths.js';
@@ -27,6 +28,8 @@ interface Working {
   document: ResourceDocument;
   membership: MembershipChange[];
   options: PatchOptions;
+  /** Keys of path-less operation values so far (see entriesOf). */
+  valueKeys: number;
 }
 
 /**
@@ -42,8 +45,10 @@ type Origin = 'path' | 'valueKey';
  */
 export function applyPatch(registry: SchemaRegistry, document: ResourceDocument, body: unknown, options: PatchOptions): PatchResult {
   const operations = readOperations(body);
-  const working: Working = { registry, document: structuredClone(document), membership: [], options };
+  const working: Working = { registry, document: structuredClone(document), membership: [], options, valueKeys: 0 };
   for (const operation of operations) applyOperation(working, operation);
+  const members = working.membership.reduce((n, change) => n + ('members' in change ? change.members.length : 'userIds' in change ? change.userIds.length : 0), 0);
+  if (members > MAX_MULTI_VALUES) throw badRequest('tooMany', `A PATCH request may name at most ${MAX_MULTI_VALUES} members`);
   const result = normalizeResource(registry, working.document, { ...options, mode: 'replace' });
   const changed = !isDeepStrictEqual(withoutSchemas(result), withoutSchemas(document));
   return { document: result, membership: working.membership, changed };
@@ -53,7 +58,7 @@ function applyOperation(working: Working, { op, path, value }: PatchOperation): 
   if (path !== undefined) return applyAt(working, op, path, value, 'path');
   if (op === 'remove') throw noTarget('A remove operation needs a path');
   if (!isObject(value)) throw invalidValue(`An '${op}' operation without a path needs an object of attributes as its value`);
-  for (const [key, inner] of Object.entries(value)) applyAt(working, op, key, inner, 'valueKey');
+  for (const [key, inner] of entriesOf(working, value)) applyAt(working, op, key, inner, 'valueKey');
 }
 
 function applyAt(working: Working, op: PatchOpName, path: string, value: unknown, origin: Origin): void {
@@ -91,7 +96,7 @@ function applyToSchema(working: Working, op: PatchOpName, schema: SchemaDef, val
     return;
   }
   if (!isObject(value)) throw invalidValue(`The value of '${schema.id}' must be an object of attributes`);
-  for (const [name, inner] of Object.entries(value)) applyAt(working, op, `${schema.id}:${name}`, inner, 'valueKey');
+  for (const [name, inner] of entriesOf(working, value)) applyAt(working, op, `${schema.id}:${name}`, inner, 'valueKey');
 }
 
 /** Kept as an opaque value when passthrough is allowed; never interpreted. */
@@ -101,6 +106,14 @@ function applyToUndeclaredExtension(working: Working, op: PatchOpName, path: str
   const key = keyIn(working.document, path);
   if (op === 'remove' || value === null) delete working.document[key];
   else working.document[key] = value;
+}
+
+/** Attributes given as object keys, counted over the whole request: each costs a key lookup in the document. */
+function entriesOf(working: Working, value: Record<string, unknown>): Array<[string, unknown]> {
+  const entries = Object.entries(value);
+  working.valueKeys += entries.length;
+  if (working.valueKeys > MAX_OBJECT_KEYS) throw badRequest('tooMany', `A PATCH request may set at most ${MAX_OBJECT_KEYS} attributes through operation values`);
+  return entries;
 }
 
 const isGroupMembers = (registry: SchemaRegistry, target: PatchTarget) =>

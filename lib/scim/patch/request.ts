@@ -1,4 +1,5 @@
-import { invalidPath, invalidSyntax, invalidValue } from '../errors.js';
+import { badRequest, invalidPath, invalidSyntax, invalidValue } from '../errors.js';
+import { MAX_PATCH_OPERATIONS } from '../../model/limits.js';
 import { URN } from '../../model/schemas/urns.js';
 import { isObject, keyIn } from '../../model/validate/values.js';
 
@@ -28,6 +29,7 @@ export function readOperations(body: unknown): PatchOperation[] {
   const operations = member(body, 'Operations');
   if (!Array.isArray(operations)) throw invalidSyntax(`A PATCH body needs an 'Operations' array`);
   if (operations.length === 0) throw invalidValue(`'Operations' must contain at least one operation`);
+  if (operations.length > MAX_PATCH_OPERATIONS) throw badRequest('tooMany', `A PATCH request may hold at most ${MAX_PATCH_OPERATIONS} operations`);
   return operations.map(readOperation);
 }
 

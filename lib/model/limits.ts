@@ -1,0 +1,23 @@
+/**
+ * Bounds on what one request may ask of the process. Each is far above anything Entra or the
+ * platforms send, and low enough that the work a request can cause stays a few milliseconds of
+ * event loop: a refusal names the bound.
+ */
+
+/** Width of the normalised key columns (userName, displayName, value keys); see migrations. */
+export const KEY_LENGTH = 320;
+
+/** userName, externalId and group displayName: Entra allows up to 256 characters. */
+export const MAX_IDENTIFIER_LENGTH = 256;
+
+/** Values of one multi-valued attribute (emails, members, …) in one request. */
+export const MAX_MULTI_VALUES = 1000;
+
+/** Keys of one object: a body's attributes, an extension's attributes (Metadata keys). */
+export const MAX_OBJECT_KEYS = 1000;
+
+/** Names in `attributes` / `excludedAttributes`. */
+export const MAX_ATTRIBUTE_NAMES = 200;
+
+/** Operations in one PATCH request. */
+export const MAX_PATCH_OPERATIONS = 1000;
