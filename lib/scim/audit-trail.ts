@@ -1,7 +1,7 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { ErrorRequestHandler, Request, Response } from 'express';
 import type { AuditContext } from '../policy/audit.js';
 import type { Runtime } from '../web/runtime.js';
-import type { ScimError } from './errors.js';
+import { toScimError } from './error-handler.js';
 
 /** What a route is attempting, for the log of a refusal: set before the route can fail. */
 export interface AttemptedOperation { operation: string; resourceType: string; resourceId?: string }
@@ -17,25 +17,23 @@ export function scimAuditContext(req: Request, status: number): AuditContext {
 
 /**
  * The provisioning log's failures: a successful change records itself in its own transaction
- * (policy/audit.ts); every failed request is recorded here, after the response, so a rolled-back
- * transaction still leaves its error.
+ * (policy/audit.ts); a failed request is recorded here, after its transaction rolled back and
+ * before the error is answered, so a client that reads the log after the answer finds it.
+ * Not recorded: 503 (the store is away, and its log with it) and failed authentication, which
+ * failed-authentication.ts audits per window.
  */
-export function auditTrail(runtime: Runtime) {
-  return (req: Request, res: Response, next: NextFunction) => {
-    res.on('finish', () => {
-      // 503: the store is away, so is its log. Failed authentication is audited per window (failed-authentication.ts).
-      if (res.statusCode < 400 || res.statusCode === 503 || res.locals.authenticationAggregated) return;
-      const entry = res.locals.attempt as AttemptedOperation | undefined;
-      const error = res.locals.scimError as ScimError | undefined;
-      void runtime.audit.refusal(scimAuditContext(req, res.statusCode), {
-        connectorId: req.scim?.connector.id ?? null,
-        operation: entry?.operation ?? `${req.method} ${req.path}`.slice(0, 64),
-        resourceType: entry?.resourceType ?? null,
-        resourceId: entry?.resourceId ?? null,
-        scimType: error?.scimType ?? null,
-        detail: error?.detail ?? null,
-      });
-    });
-    next();
+export function auditFailures(runtime: Runtime): ErrorRequestHandler {
+  return (error, req, res, next) => {
+    const failure = toScimError(error);
+    if (res.headersSent || failure.status === 503 || res.locals.authenticationAggregated) return next(error);
+    const entry = res.locals.attempt as AttemptedOperation | undefined;
+    runtime.audit.refusal(scimAuditContext(req, failure.status), {
+      connectorId: req.scim?.connector.id ?? null,
+      operation: entry?.operation ?? `${req.method} ${req.path}`.slice(0, 64),
+      resourceType: entry?.resourceType ?? null,
+      resourceId: entry?.resourceId ?? null,
+      scimType: failure.scimType ?? null,
+      detail: failure.detail,
+    }).then(() => next(error), next);
   };
 }

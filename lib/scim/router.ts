@@ -2,7 +2,7 @@ import { Router, type ErrorRequestHandler, type NextFunction, type Request, type
 import { rateLimit } from 'express-rate-limit';
 import { principal, scimBearerAuth } from '../auth/bearer.js';
 import type { Runtime } from '../web/runtime.js';
-import { auditTrail } from './audit-trail.js';
+import { auditFailures } from './audit-trail.js';
 import { resourceTypeById, resourceTypesList, schemaById, schemasList, serviceProviderConfig } from './discovery.js';
 import { scimErrorHandler, storeUnavailable } from './error-handler.js';
 import { ScimError, notFound } from './errors.js';
@@ -59,7 +59,6 @@ export function createScimRouter(runtime: Runtime): ScimRouter {
   const errorHandler = scimErrorHandler(logger, retryAfterSeconds);
 
   router.use(noStore, databaseDeadline(options.databaseTimeoutMs, errorHandler));
-  router.use(auditTrail(runtime));
   const failedAuthentication = new FailedAuthentication(runtime);
   router.use(...scimBearerAuth(runtime), failedAuthentication.middleware, requireOwnEndpoint);
   router.use(rateLimit({
@@ -85,7 +84,7 @@ export function createScimRouter(runtime: Runtime): ScimRouter {
   router.use('/Groups', groupsRouter(runtime, locations));
   router.all('/Bulk', (_req: Request, _res: Response, next) => next(new ScimError(501, 'bulk operations are not supported (see /ServiceProviderConfig)')));
   router.use((req: Request, _res: Response, next) => next(notFound(`no SCIM endpoint at ${req.method} ${req.path}`)));
-  router.use(errorHandler);
+  router.use(auditFailures(runtime), errorHandler);
   return Object.assign(router, { close: () => failedAuthentication.flush() });
 }
 
