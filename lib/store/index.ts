@@ -5,6 +5,7 @@ import { AuditStore } from './audit.js';
 import { ConnectorStore } from './connectors.js';
 import { dialectOf, type StoreContext } from './context.js';
 import { GroupStore } from './groups.js';
+import { Prepared } from './prepared.js';
 import { migrateLatest, migrateRollbackAll } from './migrate.js';
 import { tableNames, type TableNames } from './tables.js';
 import { TokenStore } from './tokens.js';
@@ -27,7 +28,8 @@ export class IdentityStore {
 
   constructor(readonly knex: Knex, readonly tablePrefix: string, readonly events: IdentityEvents, private readonly trx?: Knex.Transaction) {
     const tables: TableNames = tableNames(tablePrefix);
-    const ctx: StoreContext = { db: trx ?? knex, tables, dialect: dialectOf(knex) };
+    const dialect = dialectOf(knex);
+    const ctx: StoreContext = { db: trx ?? knex, tables, dialect, prepared: new Prepared(trx ?? knex, dialect) };
     this.buffer = new EventBuffer(events, Boolean(trx));
     const atomic: Atomic = { outside: !trx, run: (fn) => this.transaction(fn) };
     this.connectors = new ConnectorStore(ctx, this.buffer);
