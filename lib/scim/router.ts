@@ -1,5 +1,4 @@
 import { Router, type Request, type Response } from 'express';
-import { rateLimit } from 'express-rate-limit';
 import { principal, scimBearerAuth } from '../auth/bearer.js';
 import type { Runtime } from '../web/runtime.js';
 import { auditTrail } from './audit-trail.js';
@@ -10,6 +9,7 @@ import { groupsRouter } from './groups-routes.js';
 import { asyncRoute } from '../web/http.js';
 import { scimBodyParser, sendScim } from './http.js';
 import type { Locations } from './serialize.js';
+import { tokenRateLimit } from './rate-limit.js';
 import { usersRouter } from './users-routes.js';
 
 export function scimBaseUrl(runtime: Runtime): string {
@@ -23,15 +23,8 @@ export function createScimRouter(runtime: Runtime): Router {
   const router = Router();
 
   router.use(auditTrail(runtime));
-  router.use(...scimBearerAuth(runtime));
-  router.use(rateLimit({
-    windowMs: 60_000,
-    limit: options.rateLimitPerMinute,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    keyGenerator: (req: Request) => `token:${principal(req).token.id}`,
-    handler: (_req, _res, next) => next(new ScimError(429, `more than ${options.rateLimitPerMinute} requests a minute for this token; retry after the Retry-After delay`)),
-  }));
+  router.use(scimBearerAuth(runtime));
+  router.use(tokenRateLimit(options.rateLimitPerMinute));
   router.use(...scimBodyParser(options.maxBodyBytes));
 
   router.get('/ServiceProviderConfig', asyncRoute(async (req, res) => sendScim(res, 200, serviceProviderConfig(principal(req).connector, options, at.scimBase))));
