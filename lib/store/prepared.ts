@@ -27,14 +27,14 @@ export class Prepared {
   /** Rows of a SELECT. */
   all(sql: string, params: Param[]): Promise<Row[]> {
     return this.on((conn) => (this.dialect === 'sqlite'
-      ? (conn as SqliteConnection).prepare(sql).all(params.map(sqliteValue))
+      ? (conn as SqliteConnection).prepare(sql).all(params.map(bindable))
       : execute(conn as MysqlConnection, sql, params) as Promise<Row[]>));
   }
 
   /** Rows changed by an INSERT, UPDATE or DELETE. */
   async run(sql: string, params: Param[]): Promise<number> {
     return this.on(async (conn) => {
-      if (this.dialect === 'sqlite') return (conn as SqliteConnection).prepare(sql).run(params.map(sqliteValue)).changes;
+      if (this.dialect === 'sqlite') return (conn as SqliteConnection).prepare(sql).run(params.map(bindable)).changes;
       const result = await execute(conn as MysqlConnection, sql, params) as { affectedRows: number };
       return result.affectedRows;
     });
@@ -52,11 +52,11 @@ export class Prepared {
   }
 }
 
-/** better-sqlite3 binds no booleans: stored as 0/1, as Knex stores them. */
-const sqliteValue = (v: Param) => (typeof v === 'boolean' ? Number(v) : v);
+/** Neither driver binds booleans (stored as 0/1, as Knex stores them) or undefined (NULL). */
+const bindable = (v: Param | undefined) => (typeof v === 'boolean' ? Number(v) : v ?? null);
 
 function execute(conn: MysqlConnection, sql: string, params: Param[]): Promise<unknown> {
-  return new Promise((resolve, reject) => conn.execute(sql, params.map((v) => (typeof v === 'boolean' ? Number(v) : v)), (error, result) => (error ? reject(error) : resolve(result))));
+  return new Promise((resolve, reject) => conn.execute(sql, params.map(bindable), (error, result) => (error ? reject(error) : resolve(result))));
 }
 
 /** `(?, ?, …), (?, ?, …)` for a multi-row INSERT of `rows` rows of `width` values. */
