@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { identitySchemaMigration } from '../../migrations/20261123000000_identity_schema.js';
+import { dropUnusedAuditIndexMigration } from '../../migrations/20261201020000_drop_unused_audit_index.js';
 import { tableNames } from './tables.js';
 
 type MigrationFactory = (prefix: string) => { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
@@ -7,6 +8,7 @@ type MigrationFactory = (prefix: string) => { up(knex: Knex): Promise<void>; dow
 /** Ordered list of the package's migrations; names match the files in migrations/. */
 const MIGRATIONS: ReadonlyArray<readonly [string, MigrationFactory]> = [
   ['20261123000000_identity_schema.ts', identitySchemaMigration],
+  ['20261201020000_drop_unused_audit_index.ts', dropUnusedAuditIndexMigration],
 ];
 
 class PrefixedMigrationSource implements Knex.MigrationSource<string> {
