@@ -9,6 +9,7 @@ import { Prepared } from './prepared.js';
 import { migrateLatest, migrateRollbackAll } from './migrate.js';
 import { tableNames, type TableNames } from './tables.js';
 import { TokenStore } from './tokens.js';
+import { UserTotals } from './user-totals.js';
 import { UserStore } from './users.js';
 
 export * from '../model/types.js';
@@ -26,7 +27,8 @@ export class IdentityStore {
   readonly audit: AuditStore;
   private readonly buffer: EventBuffer;
 
-  constructor(readonly knex: Knex, readonly tablePrefix: string, readonly events: IdentityEvents, private readonly trx?: Knex.Transaction) {
+  /** `totals` is the root store's, shared by its transactions. */
+  constructor(readonly knex: Knex, readonly tablePrefix: string, readonly events: IdentityEvents, private readonly trx?: Knex.Transaction, private readonly totals = new UserTotals(events)) {
     const tables: TableNames = tableNames(tablePrefix);
     const dialect = dialectOf(knex);
     const ctx: StoreContext = { db: trx ?? knex, tables, dialect, prepared: new Prepared(trx ?? knex, dialect) };
@@ -34,7 +36,7 @@ export class IdentityStore {
     const atomic: Atomic = { outside: !trx, run: (fn) => this.transaction(fn) };
     this.connectors = new ConnectorStore(ctx, this.buffer);
     this.tokens = new TokenStore(ctx, this.buffer, atomic);
-    this.users = new UserStore(ctx, this.buffer, atomic);
+    this.users = new UserStore(ctx, this.buffer, atomic, totals);
     this.groups = new GroupStore(ctx, this.users, this.buffer, atomic);
     this.audit = new AuditStore(ctx);
   }
@@ -46,7 +48,7 @@ export class IdentityStore {
     if (this.trx) return fn(this);
     let tx: IdentityStore | undefined;
     const result = await this.knex.transaction(async (trx) => {
-      tx = new IdentityStore(this.knex, this.tablePrefix, this.events, trx);
+      tx = new IdentityStore(this.knex, this.tablePrefix, this.events, trx, this.totals);
       return fn(tx);
     });
     tx?.buffer.flush();

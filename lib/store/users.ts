@@ -8,6 +8,7 @@ import { normalizeKey } from './keys.js';
 import { creationOrder, fetchPage, totalOf, type Ordering } from './paging.js';
 import { valueGroups, type Param } from './prepared.js';
 import { projectUser, type UserProjection } from './project-user.js';
+import type { UserTotals } from './user-totals.js';
 import type { GroupRef, ListQuery, ListResult, LoginMethod, ResourceDocument, StoredUser, UserWrite, WebRole } from '../model/types.js';
 
 type Row = Record<string, unknown>;
@@ -45,7 +46,7 @@ function fromRow(row: Row, document?: ResourceDocument): StoredUser {
 
 /** Users: the SCIM document plus its search projection, always written together. */
 export class UserStore {
-  constructor(private readonly ctx: StoreContext, private readonly events: EventBuffer, private readonly atomic: Atomic) {}
+  constructor(private readonly ctx: StoreContext, private readonly events: EventBuffer, private readonly atomic: Atomic, private readonly totals: UserTotals) {}
 
   private get db() { return this.ctx.db; }
   private get t() { return this.ctx.tables; }
@@ -246,7 +247,10 @@ export class UserStore {
     const items = page.rows[0]?.document !== undefined
       ? await this.withGroups(page.rows.map((r) => fromRow(r)), options)
       : await this.getMany(connectorId, ids, options);
-    return { totalResults: await totalOf(page, base), items, nextCursor: page.nextCursor, previousCursor: page.previousCursor };
+    // Inside a transaction the cached total may not see the transaction's own writes.
+    const cached = !query.filter && !page.complete && this.atomic.outside;
+    const totalResults = cached ? await this.totals.get(connectorId, () => totalOf(page, base)) : await totalOf(page, base);
+    return { totalResults, items, nextCursor: page.nextCursor, previousCursor: page.previousCursor };
   }
 
   /** Fetches documents by id in the given order (the deferred half of a page query). */
