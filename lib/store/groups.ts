@@ -169,6 +169,7 @@ export class GroupStore {
       await this.sql.run(
         `${insert} INTO ${this.t.groupMembers} (group_id, user_id, display, created_at) VALUES ${valueGroups(chunk.length, 4)}${conflict}`,
         chunk.flatMap((userId) => [groupId, userId, unique.get(userId)?.display?.slice(0, 255) ?? null, now]),
+        'varying',
       );
     }
     return ids;
@@ -177,7 +178,7 @@ export class GroupStore {
   private async removeMembers(groupId: string, userIds: string[]): Promise<string[]> {
     const ids = [...new Set(userIds)];
     for (const chunk of chunks(ids)) {
-      await this.sql.run(`DELETE FROM ${this.t.groupMembers} WHERE group_id = ? AND user_id IN (${chunk.map(() => '?').join(', ')})`, [groupId, ...chunk]);
+      await this.sql.run(`DELETE FROM ${this.t.groupMembers} WHERE group_id = ? AND user_id IN (${chunk.map(() => '?').join(', ')})`, [groupId, ...chunk], 'varying');
     }
     return ids;
   }
@@ -188,6 +189,7 @@ export class GroupStore {
       const rows = await this.sql.all(
         `SELECT m.group_id, m.user_id, m.display, u.display_name FROM ${this.t.groupMembers} m JOIN ${this.t.users} u ON u.id = m.user_id WHERE m.group_id IN (${chunk.map(() => '?').join(', ')}) ORDER BY m.user_id`,
         chunk,
+        'varying',
       );
       for (const r of rows) {
         const list = out.get(String(r.group_id)) ?? [];

@@ -6,9 +6,19 @@ export type Param = string | number | boolean | null;
 
 interface SqliteStatement { reader: boolean; all(params: unknown[]): Row[]; run(params: unknown[]): { changes: number } }
 interface SqliteConnection { prepare(sql: string): SqliteStatement }
+type MysqlCallback = (error: Error | null, result: unknown) => void;
 interface MysqlConnection {
-  execute(sql: string, params: unknown[], callback: (error: Error | null, result: unknown) => void): void;
+  execute(sql: string, params: unknown[], callback: MysqlCallback): void;
+  query(sql: string, params: unknown[], callback: MysqlCallback): void;
 }
+
+/**
+ * `varying`: the text depends on a list's length (IN lists, multi-row VALUES). On MySQL such a
+ * statement is sent as text with the values escaped by mysql2, not prepared: every length would
+ * otherwise hold a prepared statement on the server, and MariaDB caps them for the whole server
+ * (max_prepared_stmt_count).
+ */
+export type Shape = 'fixed' | 'varying';
 
 /**
  * The hot paths' SQL (lookup before create, create, PATCH, DELETE, membership changes) as
@@ -25,17 +35,17 @@ export class Prepared {
   constructor(private readonly db: Knex | Knex.Transaction, private readonly dialect: Dialect) {}
 
   /** Rows of a SELECT. */
-  all(sql: string, params: Param[]): Promise<Row[]> {
+  all(sql: string, params: Param[], shape: Shape = 'fixed'): Promise<Row[]> {
     return this.on((conn) => (this.dialect === 'sqlite'
       ? (conn as SqliteConnection).prepare(sql).all(params.map(bindable))
-      : execute(conn as MysqlConnection, sql, params) as Promise<Row[]>));
+      : mysql(conn as MysqlConnection, sql, params, shape) as Promise<Row[]>));
   }
 
   /** Rows changed by an INSERT, UPDATE or DELETE. */
-  async run(sql: string, params: Param[]): Promise<number> {
+  async run(sql: string, params: Param[], shape: Shape = 'fixed'): Promise<number> {
     return this.on(async (conn) => {
       if (this.dialect === 'sqlite') return (conn as SqliteConnection).prepare(sql).run(params.map(bindable)).changes;
-      const result = await execute(conn as MysqlConnection, sql, params) as { affectedRows: number };
+      const result = await mysql(conn as MysqlConnection, sql, params, shape) as { affectedRows: number };
       return result.affectedRows;
     });
   }
@@ -55,8 +65,12 @@ export class Prepared {
 /** Neither driver binds booleans (stored as 0/1, as Knex stores them) or undefined (NULL). */
 const bindable = (v: Param | undefined) => (typeof v === 'boolean' ? Number(v) : v ?? null);
 
-function execute(conn: MysqlConnection, sql: string, params: Param[]): Promise<unknown> {
-  return new Promise((resolve, reject) => conn.execute(sql, params.map(bindable), (error, result) => (error ? reject(error) : resolve(result))));
+function mysql(conn: MysqlConnection, sql: string, params: Param[], shape: Shape): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const done: MysqlCallback = (error, result) => (error ? reject(error) : resolve(result));
+    if (shape === 'fixed') conn.execute(sql, params.map(bindable), done);
+    else conn.query(sql, params.map(bindable), done);
+  });
 }
 
 /** `(?, ?, …), (?, ?, …)` for a multi-row INSERT of `rows` rows of `width` values. */

@@ -200,7 +200,8 @@ export class UserStore {
   /** In creation order, as a list page. */
   private async byExternalId(connectorId: string, externalId: string, limit: number): Promise<StoredUser[]> {
     if (!Number.isSafeInteger(limit) || limit < 0) throw new Error(`limit must be a non-negative integer (got ${limit})`);
-    // The limit is written into the text: MySQL refuses some parameter types for LIMIT in prepared statements.
+    // The limit is written into the text (MySQL refuses some parameter types for LIMIT in prepared
+    // statements); page sizes are capped, so the texts are few.
     const rows = await this.sql.all(`SELECT ${SUMMARY} FROM ${this.t.users} WHERE connector_id = ? AND external_id = ? ORDER BY created_at, id LIMIT ${limit}`, [connectorId, externalId]);
     return rows.map((r) => fromRow(r));
   }
@@ -273,7 +274,7 @@ export class UserStore {
   async existingIds(connectorId: string, ids: string[]): Promise<Set<string>> {
     const found = new Set<string>();
     for (const chunk of chunks([...new Set(ids)])) {
-      const rows = await this.sql.all(`SELECT id FROM ${this.t.users} WHERE connector_id = ? AND id IN (${chunk.map(() => '?').join(', ')})`, [connectorId, ...chunk]);
+      const rows = await this.sql.all(`SELECT id FROM ${this.t.users} WHERE connector_id = ? AND id IN (${chunk.map(() => '?').join(', ')})`, [connectorId, ...chunk], 'varying');
       for (const r of rows) found.add(String(r.id));
     }
     return found;
@@ -290,6 +291,7 @@ export class UserStore {
       const rows = await this.sql.all(
         `SELECT m.user_id, g.id, g.display_name FROM ${this.t.groupMembers} m JOIN ${this.t.groups} g ON g.id = m.group_id WHERE m.user_id IN (${chunk.map(() => '?').join(', ')}) ORDER BY g.display_name_key`,
         chunk,
+        'varying',
       );
       for (const r of rows) {
         const list = out.get(String(r.user_id)) ?? [];
@@ -306,7 +308,7 @@ export class UserStore {
       if (!rows.length) return;
       const params: Param[] = [];
       for (const r of rows) for (const c of columns) params.push(c === 'user_id' ? userId : c === 'connector_id' ? connectorId : (r as Row)[c] as Param);
-      await this.sql.run(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${valueGroups(rows.length, columns.length)}`, params);
+      await this.sql.run(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${valueGroups(rows.length, columns.length)}`, params, 'varying');
     };
     await insert(this.t.userValues, VALUE_COLUMNS, p.values);
     await insert(this.t.userAddresses, ADDRESS_COLUMNS, p.addresses);
