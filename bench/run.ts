@@ -48,11 +48,11 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
  * minute by default): 200 tokens carry up to 4,000 requests/s. Each token's first use in a
  * minute also updates its last_used_at row, so the pool is not made larger than needed.
  */
-const TOKEN_POOL = 200;
+export const TOKEN_POOL = 200;
 
 interface Databases { scimUrl: string; rawUrl: string; where: string; drop(): Promise<void> }
 
-async function createDatabases(db: Db, stamp: string, mysqlUrl: string): Promise<Databases> {
+export async function createDatabases(db: Db, stamp: string, mysqlUrl: string): Promise<Databases> {
   if (db === 'sqlite') {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `idc-bench-${stamp}-`));
     return {
@@ -93,7 +93,7 @@ function revision(): string {
   }
 }
 
-async function tokenPool(databaseUrl: string, bootstrap: string, count: number): Promise<string[]> {
+export async function tokenPool(databaseUrl: string, bootstrap: string, count: number): Promise<string[]> {
   const knex = connectKnex(databaseUrl);
   try {
     const t = tableNames(DEFAULT_TABLE_PREFIX);
@@ -232,13 +232,27 @@ async function main(): Promise<void> {
     options: {
       users: { type: 'string' }, groups: { type: 'string' }, concurrency: { type: 'string' }, db: { type: 'string' },
       keep: { type: 'boolean' }, out: { type: 'string' }, profile: { type: 'boolean' }, help: { type: 'boolean' },
+      peers: { type: 'boolean' }, rounds: { type: 'string' },
     },
   });
   if (values.help) {
-    process.stdout.write('npm run bench -- [--users N=10000] [--groups G=100] [--concurrency C=8] [--db sqlite|mysql] [--keep] [--out DIR] [--profile]\n  BENCH_MYSQL_URL (default mysql://root:@127.0.0.1:3306) for --db mysql\n');
+    process.stdout.write('npm run bench -- [--users N=10000] [--groups G=100] [--concurrency C=8] [--db sqlite|mysql] [--keep] [--out DIR] [--profile]\n'
+      + 'npm run bench -- --peers [--users N=5000] [--rounds R=3] [--concurrency C=8] [--db sqlite|mysql] [--out DIR]: side by side with SCIMMY and Better Auth\n'
+      + '  BENCH_MYSQL_URL (default mysql://root:@127.0.0.1:3306) for --db mysql\n');
     return;
   }
   const int = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  if (values.peers) {
+    const { renderPeers, runPeers } = await import('./peers.js');
+    const result = await runPeers({ users: int(values.users), rounds: int(values.rounds), concurrency: int(values.concurrency), db: values.db as Db | undefined, log: (line) => process.stderr.write(line + '\n') });
+    const out = path.resolve(values.out ?? path.join(ROOT, 'bench', 'results'));
+    fs.mkdirSync(out, { recursive: true });
+    const file = path.join(out, `peers-${result.startedAt.replace(/:/g, '-')}.json`);
+    fs.writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+    process.stderr.write(`[peers] results: ${file}\n`);
+    process.stdout.write(renderPeers(result) + '\n');
+    return;
+  }
   const result = await runBench({
     users: int(values.users), groups: int(values.groups), concurrency: int(values.concurrency), db: values.db as Db | undefined,
     keep: values.keep, out: values.out, profile: values.profile, log: (line) => process.stderr.write(line + '\n'),

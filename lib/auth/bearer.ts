@@ -1,6 +1,4 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { Passport } from 'passport';
-import { Strategy as BearerStrategy } from 'passport-http-bearer';
 import type { Runtime } from '../web/runtime.js';
 import { hashToken } from '../store/tokens.js';
 import { PrincipalCache } from './principal-cache.js';
@@ -14,46 +12,57 @@ declare module 'express-serve-static-core' {
   }
 }
 
-/**
- * SCIM bearer authentication on a private Passport instance: the host's passport singleton,
- * its strategies and its sessions are never touched. Failures reach the SCIM error handler
- * (401 with a SCIM body and `WWW-Authenticate: Bearer`); the token itself is never logged.
- */
-export function scimBearerAuth(runtime: Runtime): RequestHandler[] {
-  const passport = new Passport();
-  const cache = new PrincipalCache(runtime.events);
-  passport.use('scim-bearer', new BearerStrategy(async (token, done) => {
-    try {
-      const hash = hashToken(token);
-      const cached = cache.get(hash);
-      if (cached) return done(null, cached as never);
-      const record = await runtime.store.tokens.verify(token);
-      if (!record) return done(null, false, { message: 'invalid_token', scope: [] } as never);
-      const connector = await runtime.store.connectors.get(record.connectorId);
-      if (!connector) return done(null, false);
-      const principal: ScimPrincipal = { token: record, connector };
-      cache.set(hash, principal);
-      return done(null, principal as never);
-    } catch (error) {
-      return done(error as Error);
-    }
-  }));
-  const authenticate = passport.authenticate('scim-bearer', { session: false, failWithError: true, assignProperty: 'scim' }) as RequestHandler;
-  const markConnector = (req: Request, _res: Response, next: NextFunction) => {
-    req.identityConnectorId = req.scim?.connector.id;
-    next();
-  };
-  return [headerOnly, passport.initialize() as RequestHandler, authenticate, markConnector];
+/** What the SCIM error handler answers 401 to (with `WWW-Authenticate: Bearer`); never carries the token. */
+export class AuthenticationError extends Error {
+  override name = 'AuthenticationError';
+  readonly status = 401;
 }
 
 /**
- * RFC 6750 §2.2–2.3 advise against tokens in form bodies and URLs (they end up in logs and
- * caches); passport-http-bearer reads both, so such requests are refused before it runs.
+ * The token of an `Authorization: Bearer <token>` header (scheme case-insensitive). RFC 6750
+ * §2.2–2.3 advise against tokens in form bodies and URLs (they end up in logs and caches): a
+ * request that carries `access_token` there is refused, even with a valid header. Answers
+ * undefined when there is no usable token.
  */
-function headerOnly(req: Request, _res: Response, next: NextFunction): void {
-  const inBody = typeof req.body === 'object' && req.body !== null && 'access_token' in req.body;
-  if (inBody || 'access_token' in (req.query ?? {})) return next(Object.assign(new Error('bearer token outside the Authorization header'), { status: 401 }));
-  next();
+export function bearerToken(req: Request): string | undefined {
+  // Express 5 parses the query string on every read of req.query: the URL is enough to know.
+  if (req.url.includes('access_token=')) return undefined;
+  if (typeof req.body === 'object' && req.body !== null && 'access_token' in req.body) return undefined;
+  const parts = req.headers.authorization?.split(' ');
+  if (!parts || parts.length !== 2 || !/^Bearer$/i.test(parts[0])) return undefined;
+  return parts[1] || undefined;
+}
+
+/**
+ * SCIM bearer authentication, parsed on the route itself: the host's passport, its strategies
+ * and its sessions are never touched, and a request costs one header split and (within the
+ * cache's few seconds) one hash and one Map lookup. Failures reach the SCIM error handler (401
+ * with a SCIM body and `WWW-Authenticate: Bearer`); the token itself is never logged.
+ */
+export function scimBearerAuth(runtime: Runtime): RequestHandler {
+  const cache = new PrincipalCache(runtime.events);
+  const verify = async (token: string): Promise<ScimPrincipal | undefined> => {
+    const hash = hashToken(token);
+    const cached = cache.get(hash);
+    if (cached) return cached;
+    const record = await runtime.store.tokens.verify(token);
+    if (!record) return undefined;
+    const connector = await runtime.store.connectors.get(record.connectorId);
+    if (!connector) return undefined;
+    const principal: ScimPrincipal = { token: record, connector };
+    cache.set(hash, principal);
+    return principal;
+  };
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const token = bearerToken(req);
+    if (!token) return next(new AuthenticationError('no bearer token'));
+    verify(token).then((found) => {
+      if (!found) return next(new AuthenticationError('invalid_token'));
+      req.scim = found;
+      req.identityConnectorId = found.connector.id;
+      next();
+    }, next);
+  };
 }
 
 export function principal(req: Request): ScimPrincipal {

@@ -58,7 +58,9 @@ export function sendScim(res: Response, status: number, body?: unknown, headers:
     res.status(status).end();
     return;
   }
-  res.status(status).type(SCIM_CONTENT_TYPE).send(JSON.stringify(body));
+  // Serialised once and written as is: res.send would hash the body again for an ETag of its own.
+  res.status(status).setHeader('Content-Type', SCIM_CONTENT_TYPE);
+  res.end(JSON.stringify(body));
 }
 
 export const etagOf = (version: number): string => `W/"${version}"`;

@@ -1,5 +1,4 @@
 import { Router, type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
-import { rateLimit } from 'express-rate-limit';
 import { principal, scimBearerAuth } from '../auth/bearer.js';
 import type { Runtime } from '../web/runtime.js';
 import { auditFailures } from './audit-trail.js';
@@ -11,6 +10,7 @@ import { groupsRouter } from './groups-routes.js';
 import { asyncRoute } from '../web/http.js';
 import { scimBodyParser, sendScim } from './http.js';
 import type { Locations } from './serialize.js';
+import { tokenRateLimit } from './rate-limit.js';
 import { usersRouter } from './users-routes.js';
 
 declare module 'express-serve-static-core' {
@@ -60,18 +60,8 @@ export function createScimRouter(runtime: Runtime): ScimRouter {
 
   router.use(noStore, databaseDeadline(options.databaseTimeoutMs, errorHandler));
   const failedAuthentication = new FailedAuthentication(runtime);
-  router.use(...scimBearerAuth(runtime), failedAuthentication.middleware, requireOwnEndpoint);
-  router.use(rateLimit({
-    windowMs: 60_000,
-    limit: options.rateLimitPerMinute,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    keyGenerator: (req: Request) => `token:${principal(req).token.id}`,
-    handler: (_req, _res, next) => next(new ScimError(429, `more than ${options.rateLimitPerMinute} requests a minute for this token; retry after the Retry-After delay`)),
-    // A 503 (the database was away) is not the client's doing: it does not spend the budget.
-    skipFailedRequests: true,
-    requestWasSuccessful: (_req: Request, res: Response) => res.statusCode !== 503,
-  }));
+  router.use(scimBearerAuth(runtime), failedAuthentication.middleware, requireOwnEndpoint);
+  router.use(tokenRateLimit(options.rateLimitPerMinute));
   router.use(...scimBodyParser(options.maxBodyBytes));
 
   const base = (req: Request) => locations(req).scimBase;

@@ -1,4 +1,5 @@
 import { toDate, type StoreContext } from './context.js';
+import { valueGroups } from './prepared.js';
 import type { AuditEvent, AuditInput, AuditQuery } from '../model/types.js';
 
 type Row = Record<string, unknown>;
@@ -26,20 +27,24 @@ function fromRow(row: Row): AuditEvent {
 export class AuditStore {
   constructor(private readonly ctx: StoreContext) {}
 
+  /** Every change writes one: a prepared statement (prepared.ts), on the change's transaction. */
   async record(event: AuditInput): Promise<void> {
-    await this.ctx.db(this.ctx.tables.auditEvents).insert({
-      connector_id: event.connectorId,
-      at: (event.at ?? new Date()).getTime(),
-      request_id: event.requestId?.slice(0, 64) ?? null,
-      actor: event.actor.slice(0, 191),
-      operation: event.operation.slice(0, 64),
-      resource_type: event.resourceType,
-      resource_id: event.resourceId?.slice(0, 36) ?? null,
-      outcome: event.outcome,
-      status: event.status,
-      scim_type: event.scimType,
-      detail: event.detail?.slice(0, DETAIL_LIMIT) ?? null,
-    });
+    await this.ctx.prepared.run(
+      `INSERT INTO ${this.ctx.tables.auditEvents} (connector_id, at, request_id, actor, operation, resource_type, resource_id, outcome, status, scim_type, detail) VALUES ${valueGroups(1, 11)}`,
+      [
+        event.connectorId,
+        (event.at ?? new Date()).getTime(),
+        event.requestId?.slice(0, 64) ?? null,
+        event.actor.slice(0, 191),
+        event.operation.slice(0, 64),
+        event.resourceType,
+        event.resourceId?.slice(0, 36) ?? null,
+        event.outcome,
+        event.status,
+        event.scimType,
+        event.detail?.slice(0, DETAIL_LIMIT) ?? null,
+      ],
+    );
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { Prepared } from './prepared.js';
 import type { TableNames } from './tables.js';
 
 export type Dialect = 'mysql' | 'sqlite';
@@ -8,6 +9,8 @@ export interface StoreContext {
   db: Knex | Knex.Transaction;
   tables: TableNames;
   dialect: Dialect;
+  /** The same connection (or transaction) for the hot paths' prepared statements. */
+  prepared: Prepared;
 }
 
 export function dialectOf(knex: Knex): Dialect {

@@ -6,6 +6,7 @@ import { StoreError } from './errors.js';
 import { applyFilter, sortExpression } from './filter-sql.js';
 import { isResourceId, normalizeKey } from './keys.js';
 import { creationOrder, fetchPage, totalOf, type Ordering } from './paging.js';
+import { valueGroups, type Param } from './prepared.js';
 import type { GroupMember, ListQuery, ListResult, MemberInput, MembershipChange, ResourceDocument, StoredGroup } from '../model/types.js';
 import type { UserStore } from './users.js';
 
@@ -33,6 +34,7 @@ export class GroupStore {
 
   private get db() { return this.ctx.db; }
   private get t() { return this.ctx.tables; }
+  private get sql() { return this.ctx.prepared; }
 
   async create(connectorId: string, document: ResourceDocument, members: MemberInput[] = []): Promise<{ group: StoredGroup; outcome: MembershipOutcome }> {
     if (this.atomic.outside) return this.atomic.run((s) => s.groups.create(connectorId, document, members));
@@ -83,8 +85,10 @@ export class GroupStore {
         document: JSON.stringify(change.document),
       });
     }
+    const columns = Object.keys(update);
     try {
-      await this.db(this.t.groups).where({ id, connector_id: connectorId }).update(update);
+      // The column list is this method's own, never a request's.
+      await this.sql.run(`UPDATE ${this.t.groups} SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ? AND connector_id = ?`, [...columns.map((c) => update[c] as Param), id, connectorId]);
     } catch (error) {
       throw this.translate(error, String(change.document?.displayName));
     }
@@ -93,7 +97,7 @@ export class GroupStore {
       if (step.op === 'add') outcome.added.push(...await this.addMembers(connectorId, id, step.members, now));
       else if (step.op === 'remove') outcome.removed = mergeRemoved(outcome.removed, await this.removeMembers(id, step.userIds));
       else {
-        await this.db(this.t.groupMembers).where({ group_id: id }).delete();
+        await this.sql.run(`DELETE FROM ${this.t.groupMembers} WHERE group_id = ?`, [id]);
         outcome.removed = 'all';
         if (step.op === 'replace') outcome.added.push(...await this.addMembers(connectorId, id, step.members, now));
       }
@@ -119,9 +123,8 @@ export class GroupStore {
   /** `forUpdate` locks the row until the transaction ends (read-modify-write such as PATCH). */
   async get(connectorId: string, id: string, options: { withMembers?: boolean; forUpdate?: boolean } = {}): Promise<StoredGroup | undefined> {
     if (!isResourceId(id)) return undefined;
-    const query = this.db(this.t.groups).select(COLUMNS).where({ id, connector_id: connectorId });
-    if (options.forUpdate && this.ctx.dialect === 'mysql') query.forUpdate();
-    const row = await query.first();
+    const lock = options.forUpdate && this.ctx.dialect === 'mysql' ? ' FOR UPDATE' : '';
+    const [row] = await this.sql.all(`SELECT ${COLUMNS.join(', ')} FROM ${this.t.groups} WHERE id = ? AND connector_id = ?${lock}`, [id, connectorId]);
     if (!row) return undefined;
     const group = fromRow(row);
     if (options.withMembers) group.members = (await this.membersOf([id])).get(id) ?? [];
@@ -171,11 +174,14 @@ export class GroupStore {
     if (missing.length) {
       throw new StoreError('invalid_reference', `member ${missing.slice(0, 5).map((m) => `"${m}"`).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''} is not a user of this connector`, { missing });
     }
+    // Members already in the group stay as they are.
+    const [insert, conflict] = this.ctx.dialect === 'mysql' ? ['INSERT IGNORE', ''] : ['INSERT', ' ON CONFLICT (group_id, user_id) DO NOTHING'];
     for (const chunk of chunks(ids)) {
-      await this.db(this.t.groupMembers)
-        .insert(chunk.map((userId) => ({ group_id: groupId, user_id: userId, display: unique.get(userId)?.display?.slice(0, 255) ?? null, created_at: now })))
-        .onConflict(['group_id', 'user_id'])
-        .ignore();
+      await this.sql.run(
+        `${insert} INTO ${this.t.groupMembers} (group_id, user_id, display, created_at) VALUES ${valueGroups(chunk.length, 4)}${conflict}`,
+        chunk.flatMap((userId) => [groupId, userId, unique.get(userId)?.display?.slice(0, 255) ?? null, now]),
+        'varying',
+      );
     }
     return ids;
   }
@@ -183,7 +189,7 @@ export class GroupStore {
   private async removeMembers(groupId: string, userIds: string[]): Promise<string[]> {
     const ids = [...new Set(userIds)].filter(isResourceId);
     for (const chunk of chunks(ids)) {
-      await this.db(this.t.groupMembers).where('group_id', groupId).whereIn('user_id', chunk).delete();
+      await this.sql.run(`DELETE FROM ${this.t.groupMembers} WHERE group_id = ? AND user_id IN (${chunk.map(() => '?').join(', ')})`, [groupId, ...chunk], 'varying');
     }
     return ids;
   }
@@ -191,11 +197,11 @@ export class GroupStore {
   private async membersOf(groupIds: string[]): Promise<Map<string, GroupMember[]>> {
     const out = new Map<string, GroupMember[]>();
     for (const chunk of chunks(groupIds)) {
-      const rows = await this.db(`${this.t.groupMembers} as m`)
-        .join(`${this.t.users} as u`, 'u.id', 'm.user_id')
-        .select('m.group_id', 'm.user_id', 'm.display', 'u.display_name')
-        .whereIn('m.group_id', chunk)
-        .orderBy('m.user_id');
+      const rows = await this.sql.all(
+        `SELECT m.group_id, m.user_id, m.display, u.display_name FROM ${this.t.groupMembers} m JOIN ${this.t.users} u ON u.id = m.user_id WHERE m.group_id IN (${chunk.map(() => '?').join(', ')}) ORDER BY m.user_id`,
+        chunk,
+        'varying',
+      );
       for (const r of rows) {
         const list = out.get(String(r.group_id)) ?? [];
         // A display sent by the client is kept; otherwise the user's own displayName.
@@ -208,9 +214,8 @@ export class GroupStore {
 
   private async lockVersion(connectorId: string, id: string): Promise<number> {
     if (!isResourceId(id)) throw new StoreError('not_found', `group ${id} not found`);
-    const q = this.db(this.t.groups).select('version').where({ id, connector_id: connectorId });
-    if (this.ctx.dialect === 'mysql') q.forUpdate();
-    const row = await q.first();
+    const lock = this.ctx.dialect === 'mysql' ? ' FOR UPDATE' : '';
+    const [row] = await this.sql.all(`SELECT version FROM ${this.t.groups} WHERE id = ? AND connector_id = ?${lock}`, [id, connectorId]);
     if (!row) throw new StoreError('not_found', `group ${id} not found`);
     return Number(row.version);
   }

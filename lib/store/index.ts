@@ -5,9 +5,11 @@ import { AuditStore } from './audit.js';
 import { ConnectorStore } from './connectors.js';
 import { dialectOf, type StoreContext } from './context.js';
 import { GroupStore } from './groups.js';
+import { Prepared } from './prepared.js';
 import { migrateLatest, migrateRollbackAll } from './migrate.js';
 import { tableNames, type TableNames } from './tables.js';
 import { TokenStore } from './tokens.js';
+import { UserTotals } from './user-totals.js';
 import { UserStore } from './users.js';
 
 export * from '../model/types.js';
@@ -25,14 +27,16 @@ export class IdentityStore {
   readonly audit: AuditStore;
   private readonly buffer: EventBuffer;
 
-  constructor(readonly knex: Knex, readonly tablePrefix: string, readonly events: IdentityEvents, private readonly trx?: Knex.Transaction) {
+  /** `totals` is the root store's, shared by its transactions. */
+  constructor(readonly knex: Knex, readonly tablePrefix: string, readonly events: IdentityEvents, private readonly trx?: Knex.Transaction, private readonly totals = new UserTotals(events)) {
     const tables: TableNames = tableNames(tablePrefix);
-    const ctx: StoreContext = { db: trx ?? knex, tables, dialect: dialectOf(knex) };
+    const dialect = dialectOf(knex);
+    const ctx: StoreContext = { db: trx ?? knex, tables, dialect, prepared: new Prepared(trx ?? knex, dialect) };
     this.buffer = new EventBuffer(events, Boolean(trx));
     const atomic: Atomic = { outside: !trx, run: (fn) => this.transaction(fn) };
     this.connectors = new ConnectorStore(ctx, this.buffer);
     this.tokens = new TokenStore(ctx, this.buffer, atomic);
-    this.users = new UserStore(ctx, this.buffer, atomic);
+    this.users = new UserStore(ctx, this.buffer, atomic, totals);
     this.groups = new GroupStore(ctx, this.users, this.buffer, atomic);
     this.audit = new AuditStore(ctx);
   }
@@ -43,7 +47,7 @@ export class IdentityStore {
     if (this.trx) return fn(this);
     let tx: IdentityStore | undefined;
     const result = await this.knex.transaction(async (trx) => {
-      tx = new IdentityStore(this.knex, this.tablePrefix, this.events, trx);
+      tx = new IdentityStore(this.knex, this.tablePrefix, this.events, trx, this.totals);
       return fn(tx);
     });
     tx?.buffer.flush();

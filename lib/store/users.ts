@@ -4,9 +4,11 @@ import type { Atomic } from './atomic.js';
 import { chunks, isDataTooLong, isUniqueViolation, toBool, toDate, type StoreContext } from './context.js';
 import { StoreError } from './errors.js';
 import { applyFilter, sortExpression } from './filter-sql.js';
-import { isResourceId, normalizeKey } from './keys.js';
+import { isResourceId, KEY_LENGTH, normalizeKey } from './keys.js';
 import { creationOrder, fetchPage, totalOf, type Ordering } from './paging.js';
+import { valueGroups, type Param } from './prepared.js';
 import { projectUser, type UserProjection } from './project-user.js';
+import type { UserTotals } from './user-totals.js';
 import type { GroupRef, ListQuery, ListResult, LoginMethod, ResourceDocument, StoredUser, UserWrite, WebRole } from '../model/types.js';
 
 type Row = Record<string, unknown>;
@@ -17,6 +19,11 @@ export interface ReadOptions {
 }
 
 const SUMMARY_COLUMNS = ['id', 'connector_id', 'user_name', 'external_id', 'active', 'display_name', 'login_method', 'web_role', 'protected', 'resource_kind', 'version', 'document', 'created_at', 'updated_at'];
+const SUMMARY = SUMMARY_COLUMNS.join(', ');
+const USER_COLUMNS = ['id', 'connector_id', 'external_id', 'user_name', 'user_name_key', 'active', 'given_name', 'family_name', 'display_name', 'display_name_key', 'title', 'user_type', 'locale', 'preferred_language', 'login_method', 'web_role', 'protected', 'resource_kind', 'password_hash', 'version', 'document', 'created_at', 'updated_at'];
+const VALUE_COLUMNS = ['user_id', 'connector_id', 'attribute', 'position', 'value', 'value_key', 'type', 'display', 'is_primary'];
+const ADDRESS_COLUMNS = ['user_id', 'connector_id', 'position', 'type', 'formatted', 'street_address', 'locality', 'region', 'postal_code', 'country', 'is_primary'];
+const EXTENSION_COLUMNS = ['user_id', 'connector_id', 'schema_urn', 'attr_path', 'position', 'value', 'value_key'];
 
 /** `document` may be passed when the caller holds it already parsed. */
 function fromRow(row: Row, document?: ResourceDocument): StoredUser {
@@ -40,10 +47,11 @@ function fromRow(row: Row, document?: ResourceDocument): StoredUser {
 
 /** Users: the SCIM document plus its search projection, always written together. */
 export class UserStore {
-  constructor(private readonly ctx: StoreContext, private readonly events: EventBuffer, private readonly atomic: Atomic) {}
+  constructor(private readonly ctx: StoreContext, private readonly events: EventBuffer, private readonly atomic: Atomic, private readonly totals: UserTotals) {}
 
   private get db() { return this.ctx.db; }
   private get t() { return this.ctx.tables; }
+  private get sql() { return this.ctx.prepared; }
 
   /**
    * Creates a user; it joins the connector's default group in the same statement batch.
@@ -69,13 +77,13 @@ export class UserStore {
       updated_at: now,
     };
     try {
-      await this.db(this.t.users).insert(row);
+      await this.sql.run(`INSERT INTO ${this.t.users} (${USER_COLUMNS.join(', ')}) VALUES ${valueGroups(1, USER_COLUMNS.length)}`, USER_COLUMNS.map((c) => row[c] as Param));
     } catch (error) {
       throw this.translate(error, input.document);
     }
     await this.insertProjectionRows(id, connectorId, projection);
     // The default group, if the connector names one: set-based, no read round trip.
-    await this.db.raw(
+    await this.sql.run(
       `INSERT INTO ${this.t.groupMembers} (group_id, user_id, created_at) SELECT c.default_group_id, ?, ? FROM ${this.t.connectors} c WHERE c.id = ? AND c.default_group_id IS NOT NULL`,
       [id, now, connectorId],
     );
@@ -101,7 +109,7 @@ export class UserStore {
       updated_at: Date.now(),
     };
     await this.updateRow(current, update, input.document);
-    await Promise.all([this.t.userValues, this.t.userAddresses, this.t.userExtensions].map((table) => this.db(table).where({ user_id: current.id }).delete()));
+    await this.deleteProjectionRows(current.id, current.connectorId);
     await this.insertProjectionRows(current.id, current.connectorId, projection);
     return this.changed(current, update, input.document, options);
   }
@@ -124,8 +132,13 @@ export class UserStore {
 
   private async updateRow(current: StoredUser, update: Row, document: ResourceDocument): Promise<void> {
     let count: number;
+    const columns = Object.keys(update);
     try {
-      count = await this.db(this.t.users).where({ id: current.id, connector_id: current.connectorId, version: current.version }).update(update);
+      // The column list comes from this module (projection and access columns), never from a request.
+      count = await this.sql.run(
+        `UPDATE ${this.t.users} SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ? AND connector_id = ? AND version = ?`,
+        [...columns.map((c) => update[c] as Param), current.id, current.connectorId, current.version],
+      );
     } catch (error) {
       throw this.translate(error, document);
     }
@@ -147,10 +160,16 @@ export class UserStore {
     };
   }
 
+  /**
+   * Child rows go first, one statement per table, so that the user row's delete finds nothing
+   * left for ON DELETE CASCADE to walk.
+   */
   async delete(connectorId: string, id: string): Promise<boolean> {
     if (!isResourceId(id)) return false;
-    // Child rows and memberships go with it (ON DELETE CASCADE), in the same statement.
-    const count = await this.db(this.t.users).where({ id, connector_id: connectorId }).delete();
+    if (this.atomic.outside) return this.atomic.run((s) => s.users.delete(connectorId, id));
+    await this.deleteProjectionRows(id, connectorId);
+    await this.sql.run(`DELETE FROM ${this.t.groupMembers} WHERE user_id IN (SELECT id FROM ${this.t.users} WHERE id = ? AND connector_id = ?)`, [id, connectorId]);
+    const count = await this.sql.run(`DELETE FROM ${this.t.users} WHERE id = ? AND connector_id = ?`, [id, connectorId]);
     if (count > 0) this.events.emit('user.deleted', { id, connectorId });
     return count > 0;
   }
@@ -162,24 +181,51 @@ export class UserStore {
 
   async get(connectorId: string, id: string, options: ReadOptions = {}): Promise<StoredUser | undefined> {
     if (!isResourceId(id)) return undefined;
-    const query = this.db(this.t.users).select(SUMMARY_COLUMNS).where({ id, connector_id: connectorId });
-    if (options.forUpdate && this.ctx.dialect === 'mysql') query.forUpdate();
-    const row = await query.first();
+    const lock = options.forUpdate && this.ctx.dialect === 'mysql' ? ' FOR UPDATE' : '';
+    const [row] = await this.sql.all(`SELECT ${SUMMARY} FROM ${this.t.users} WHERE id = ? AND connector_id = ?${lock}`, [id, connectorId]);
     if (!row) return undefined;
-    const user = fromRow(row);
-    if (options.withGroups) user.groups = (await this.groupsOf([user.id])).get(user.id) ?? [];
-    return user;
+    return (await this.withGroups([fromRow(row)], options))[0];
   }
 
   async findByUserName(connectorId: string, userName: string): Promise<StoredUser | undefined> {
-    const row = await this.db(this.t.users).select(SUMMARY_COLUMNS).where({ connector_id: connectorId, user_name_key: normalizeKey(userName) }).first();
-    return row ? fromRow(row) : undefined;
+    return (await this.byUserName(connectorId, userName))[0];
   }
 
   /** externalId is not unique (RFC 7643): callers that need one match must refuse several. */
   async findByExternalId(connectorId: string, externalId: string, limit = 2): Promise<StoredUser[]> {
-    const rows = await this.db(this.t.users).select(SUMMARY_COLUMNS).where({ connector_id: connectorId, external_id: externalId }).limit(limit);
-    return rows.map((r: Row) => fromRow(r));
+    return this.byExternalId(connectorId, externalId, limit);
+  }
+
+  private async byUserName(connectorId: string, userName: string): Promise<StoredUser[]> {
+    const rows = await this.sql.all(`SELECT ${SUMMARY} FROM ${this.t.users} WHERE connector_id = ? AND user_name_key = ?`, [connectorId, normalizeKey(userName)]);
+    return rows.map((r) => fromRow(r));
+  }
+
+  /** In creation order, as a list page. */
+  private async byExternalId(connectorId: string, externalId: string, limit: number): Promise<StoredUser[]> {
+    if (!Number.isSafeInteger(limit) || limit < 0) throw new Error(`limit must be a non-negative integer (got ${limit})`);
+    // The limit is written into the text (MySQL refuses some parameter types for LIMIT in prepared
+    // statements); page sizes are capped, so the texts are few.
+    const rows = await this.sql.all(`SELECT ${SUMMARY} FROM ${this.t.users} WHERE connector_id = ? AND external_id = ? ORDER BY created_at, id LIMIT ${limit}`, [connectorId, externalId]);
+    return rows.map((r) => fromRow(r));
+  }
+
+  /**
+   * Entra's lookup before every create (`userName eq "…"` or `externalId eq "…"`, first page,
+   * no sort) answered by one prepared statement; undefined when the query is any other shape,
+   * or when more users match than fit on the page (the general path then counts them).
+   */
+  private async lookup(connectorId: string, query: ListQuery): Promise<StoredUser[] | undefined> {
+    const f = query.filter;
+    if (f?.kind !== 'compare' || f.op !== 'eq' || typeof f.value !== 'string' || query.sortBy || query.cursor !== undefined || (query.startIndex ?? 1) > 1 || query.count < 1) return undefined;
+    const path = f.path.resolved;
+    if (!path || path.extension || path.subAttribute) return undefined;
+    // Values the filter compiler refuses (NUL, longer than the key columns) take its path and its error.
+    if (f.value.includes('\u0000') || normalizeKey(f.value, Infinity).length > KEY_LENGTH) return undefined;
+    if (path.canonicalPath === 'userName') return this.byUserName(connectorId, f.value);
+    if (path.canonicalPath !== 'externalId') return undefined;
+    const users = await this.byExternalId(connectorId, f.value, query.count + 1);
+    return users.length > query.count ? undefined : users;
   }
 
   /**
@@ -225,6 +271,8 @@ export class UserStore {
   }
 
   async list(connectorId: string, query: ListQuery, options: ReadOptions = {}): Promise<ListResult<StoredUser>> {
+    const found = await this.lookup(connectorId, query);
+    if (found) return { totalResults: found.length, items: await this.withGroups(found, options) };
     const base = () => {
       const qb = this.db(`${this.t.users} as u`).where('u.connector_id', connectorId);
       if (query.filter) applyFilter(qb, query.filter, 'User', this.ctx, 'u', connectorId);
@@ -237,7 +285,10 @@ export class UserStore {
     const items = page.rows[0]?.document !== undefined
       ? await this.withGroups(page.rows.map((r) => fromRow(r)), options)
       : await this.getMany(connectorId, ids, options);
-    return { totalResults: await totalOf(page, base), items, nextCursor: page.nextCursor, previousCursor: page.previousCursor };
+    // Inside a transaction the cached total may not see the transaction's own writes.
+    const cached = !query.filter && !page.complete && this.atomic.outside;
+    const totalResults = cached ? await this.totals.get(connectorId, () => totalOf(page, base)) : await totalOf(page, base);
+    return { totalResults, items, nextCursor: page.nextCursor, previousCursor: page.previousCursor };
   }
 
   /** Fetches documents by id in the given order (the deferred half of a page query). */
@@ -260,7 +311,7 @@ export class UserStore {
   async existingIds(connectorId: string, ids: string[]): Promise<Set<string>> {
     const found = new Set<string>();
     for (const chunk of chunks([...new Set(ids)].filter(isResourceId))) {
-      const rows = await this.db(this.t.users).select('id').where('connector_id', connectorId).whereIn('id', chunk);
+      const rows = await this.sql.all(`SELECT id FROM ${this.t.users} WHERE connector_id = ? AND id IN (${chunk.map(() => '?').join(', ')})`, [connectorId, ...chunk], 'varying');
       for (const r of rows) found.add(String(r.id));
     }
     return found;
@@ -281,11 +332,11 @@ export class UserStore {
   private async groupsOf(userIds: string[]): Promise<Map<string, GroupRef[]>> {
     const out = new Map<string, GroupRef[]>();
     for (const chunk of chunks(userIds)) {
-      const rows = await this.db(`${this.t.groupMembers} as m`)
-        .join(`${this.t.groups} as g`, 'g.id', 'm.group_id')
-        .select('m.user_id', 'g.id', 'g.display_name')
-        .whereIn('m.user_id', chunk)
-        .orderBy('g.display_name_key');
+      const rows = await this.sql.all(
+        `SELECT m.user_id, g.id, g.display_name FROM ${this.t.groupMembers} m JOIN ${this.t.groups} g ON g.id = m.group_id WHERE m.user_id IN (${chunk.map(() => '?').join(', ')}) ORDER BY g.display_name_key`,
+        chunk,
+        'varying',
+      );
       for (const r of rows) {
         const list = out.get(String(r.user_id)) ?? [];
         list.push({ id: String(r.id), displayName: String(r.display_name) });
@@ -295,14 +346,24 @@ export class UserStore {
     return out;
   }
 
+  /** One multi-row INSERT per child table (extensions in chunks well under MySQL's placeholder limit). */
   private async insertProjectionRows(userId: string, connectorId: string, p: UserProjection): Promise<void> {
-    const withIds = <T extends object>(rows: T[]) => rows.map((r) => ({ ...r, user_id: userId, connector_id: connectorId }));
-    const inserts: Array<Promise<unknown>> = [];
-    // SQLite builds a multi-row insert as a compound SELECT, limited to 500 terms.
-    for (const chunk of chunks(p.values, 200)) inserts.push(this.db(this.t.userValues).insert(withIds(chunk)));
-    for (const chunk of chunks(p.addresses, 200)) inserts.push(this.db(this.t.userAddresses).insert(withIds(chunk)));
-    for (const chunk of chunks(p.extensions, 200)) inserts.push(this.db(this.t.userExtensions).insert(withIds(chunk)));
-    await Promise.all(inserts);
+    const insert = async (table: string, columns: string[], rows: object[]) => {
+      if (!rows.length) return;
+      const params: Param[] = [];
+      for (const r of rows) for (const c of columns) params.push(c === 'user_id' ? userId : c === 'connector_id' ? connectorId : (r as Row)[c] as Param);
+      await this.sql.run(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${valueGroups(rows.length, columns.length)}`, params, 'varying');
+    };
+    // SQLite caps a statement's terms: multi-row inserts go 200 rows at a time.
+    for (const chunk of chunks(p.values, 200)) await insert(this.t.userValues, VALUE_COLUMNS, chunk);
+    for (const chunk of chunks(p.addresses, 200)) await insert(this.t.userAddresses, ADDRESS_COLUMNS, chunk);
+    for (const chunk of chunks(p.extensions, 200)) await insert(this.t.userExtensions, EXTENSION_COLUMNS, chunk);
+  }
+
+  private async deleteProjectionRows(userId: string, connectorId: string): Promise<void> {
+    for (const table of [this.t.userValues, this.t.userAddresses, this.t.userExtensions]) {
+      await this.sql.run(`DELETE FROM ${table} WHERE user_id = ? AND connector_id = ?`, [userId, connectorId]);
+    }
   }
 
   private translate(error: unknown, document: Record<string, unknown>): unknown {

@@ -33,6 +33,14 @@ describeEachDatabase('SCIM bearer authentication', (db) => {
     });
   }
 
+  it('reads the token from the Authorization header only, any case of "Bearer"; a token in the URL is refused (RFC 6750 §2.3: it ends up in logs)', async () => {
+    expect((await spc().set('Authorization', `bearer ${h.token}`)).status).to.equal(200);
+    expect((await h.http.get(`${SCIM}/ServiceProviderConfig?access_token=${h.token}`)).status).to.equal(401);
+    const both = await h.http.get(`${SCIM}/ServiceProviderConfig?access_token=${h.token}`).set('Authorization', `Bearer ${h.token}`);
+    expect(both.status).to.equal(401);
+    expect((await spc().set('Authorization', `Bearer ${h.token} extra`)).status).to.equal(401);
+  });
+
   it('refuses a revoked token and an expired one', async () => {
     const revoked = await h.identity.store.tokens.create(h.connector.id, { label: 'to revoke' });
     await h.identity.store.tokens.revoke(revoked.record.id);
@@ -98,6 +106,14 @@ describeEachDatabase('SCIM bearer authentication', (db) => {
       expect(statuses).to.deep.equal([200, 200, 200, 429]);
       const res = await limited.scim.get('/ServiceProviderConfig');
       expect(res.body).to.include({ status: '429' });
+      expect(res.headers['ratelimit-policy']).to.equal('3;w=60');
+      expect(res.headers.ratelimit).to.match(/^limit=3, remaining=0, reset=\d+$/);
+      expect(Number(res.headers['retry-after'])).to.be.within(1, 60);
+      // Another token of the same connector has a budget of its own.
+      const { token } = await limited.identity.store.tokens.create(limited.connector.id);
+      const other = await limited.http.get(`${SCIM}/ServiceProviderConfig`).set('Authorization', `Bearer ${token}`);
+      expect(other.status).to.equal(200);
+      expect(other.headers.ratelimit).to.match(/^limit=3, remaining=2, /);
     } finally {
       await limited.close();
     }

@@ -19,6 +19,15 @@ describeEachDatabase('SCIM lists: filter, paging, sorting, search', (db) => {
     const all = (await h.scim.get('/Users?count=100')).body.Resources.map((u: { id: string }) => u.id);
     expect(page.Resources.map((u: { id: string }) => u.id)).to.deep.equal(all.slice(2, 4));
   });
+  it('totalResults of a page follows every create and delete at once', async () => {
+    const total = async () => (await h.scim.get('/Users?count=2')).body.totalResults as number;
+    const before = await total();
+    expect(await total()).to.equal(before);
+    const id = (await h.scim.post('/Users', entraUser('counted@contoso.com')).expect(201)).body.id;
+    expect(await total()).to.equal(before + 1);
+    await h.scim.delete(`/Users/${id}`).expect(204);
+    expect(await total()).to.equal(before);
+  });
   it('count is capped at the maximum page size; count=0 returns only totalResults', async () => {
     expect((await h.scim.get('/Users?count=100000')).body.itemsPerPage).to.equal(7);
     const zero = (await h.scim.get('/Users?count=0')).body;

@@ -111,6 +111,25 @@ describeEachDatabase('SCIM Users', (db) => {
       const res = await h.scim.get('/Users?filter=' + encodeURIComponent('externalId eq "shared"'));
       expect(res.body.totalResults).to.equal(2);
     });
+    it('an externalId lookup with more matches than the page holds still counts them all', async () => {
+      const res = await h.scim.get('/Users?count=1&filter=' + encodeURIComponent('externalId eq "shared"'));
+      expect(res.body).to.include({ totalResults: 2, itemsPerPage: 1 });
+      expect(res.body.Resources[0].userName).to.equal('ext1@contoso.com');
+    });
+    it('DELETE leaves none of the user\'s value, address, extension or membership rows', async () => {
+      const user = (await h.scim.post('/Users', entraUser('leaving@contoso.com', {
+        emails: [{ type: 'work', value: 'leaving@contoso.com', primary: true }],
+        addresses: [{ type: 'work', locality: 'Redmond' }],
+        'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: 'Sales' },
+      }))).body;
+      const group = (await h.scim.post('/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Leavers', members: [{ value: user.id }] })).body;
+      const t = h.identity.store.tables;
+      const rows = async () => Promise.all([t.userValues, t.userAddresses, t.userExtensions, t.groupMembers].map(async (table) => (await h.knex(table).where({ user_id: user.id })).length));
+      expect((await rows()).every((n) => n > 0)).to.equal(true);
+      expect((await h.scim.delete(`/Users/${user.id}`)).status).to.equal(204);
+      expect(await rows()).to.deep.equal([0, 0, 0, 0]);
+      expect((await h.scim.get(`/Groups/${group.id}`)).body.members ?? []).to.deep.equal([]);
+    });
     it('a renaming PUT onto a taken userName answers 409 and changes nothing', async () => {
       const carol = (await h.scim.post('/Users', entraUser('carol@contoso.com'))).body;
       expectScimError(await h.scim.put(`/Users/${carol.id}`, entraUser('bob@contoso.com')), 409, 'uniqueness');

@@ -12,6 +12,7 @@ import { applyFilter, sortExpression } from '../../lib/store/filter-sql.js';
 import { normalizeKey } from '../../lib/store/keys.js';
 import { migrateLatest, migrateRollbackAll } from '../../lib/store/migrate.js';
 import { projectUser } from '../../lib/store/project-user.js';
+import { Prepared } from '../../lib/store/prepared.js';
 import { tableNames } from '../../lib/store/tables.js';
 import type { ResourceDocument } from '../../lib/model/types.js';
 
@@ -71,7 +72,7 @@ for (const database of DATABASES) {
 
     before(async () => {
       knex = connectKnex(database.url);
-      ctx = { db: knex, tables: t, dialect: dialectOf(knex) };
+      ctx = { db: knex, tables: t, dialect: dialectOf(knex), prepared: new Prepared(knex, dialectOf(knex)) };
       await migrateLatest(knex, prefix);
       const now = Date.now();
       for (const [id, name] of [[connectorId, 'main'], [otherConnectorId, 'other']]) {

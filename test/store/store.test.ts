@@ -4,6 +4,7 @@ import { IdentityStore, isStoreError } from '../../lib/store/index.js';
 import { migrationNames } from '../../lib/store/migrate.js';
 import { describeEachDatabase, testKnex, uniquePrefix } from '../support/databases.js';
 
+
 describeEachDatabase('Identity store', (db) => {
   const knex = testKnex(db);
   const events = new IdentityEvents();

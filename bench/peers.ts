@@ -1,0 +1,336 @@
+/**
+ * `npm run bench -- --peers [--users N --rounds R --db sqlite|mysql]`: this product against
+ * SCIMMY + scimmy-routers (SQLite, one JSON row per user) and Better Auth's SCIM plugin
+ * (SQLite), on the same Entra workload, in the same run. Each round starts every server fresh
+ * on an empty database, in a rotated order (round r starts with server r), so that load from
+ * the rest of the machine falls on all of them alike; the table shows medians over the rounds.
+ * CPU per request is each server's own (user + system from /proc/PID/stat); with --db mysql,
+ * MariaDB's CPU is shown beside this product's.
+ *
+ * The peers are installed on demand into bench/peers/ (its own package.json and node_modules),
+ * never into the product's dependencies. A request a peer refuses is counted, and its first
+ * answer shown, not skipped.
+ */
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { freePort, readCpuMs, startHost } from './child.js';
+import { ScimHttpTarget } from './http-driver.js';
+import type { Db } from './report.js';
+import { createDatabases, tokenPool, TOKEN_POOL } from './run.js';
+import { deactivatePatch, guid, updatePatch, userDocument, type UserDocument } from './scenario.js';
+import { Recorder, runPool, seededRandom, shuffle } from './stats.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const PEERS_DIR = path.join(ROOT, 'bench', 'peers');
+
+export interface PeersOptions {
+  users?: number;
+  concurrency?: number;
+  rounds?: number;
+  db?: Db;
+  mysqlUrl?: string;
+  seed?: number;
+  log?: (line: string) => void;
+}
+
+/** A server under test, started fresh for one round. */
+interface Running { pid: number; scimUrl: string; tokens: string[]; stop(): Promise<void> }
+interface Server { name: string; start(): Promise<Running> }
+
+export const PHASES = {
+  initial: 'initial cycle (GET filter + POST)',
+  byUserName: 'lookup userName eq',
+  byExternalId: 'lookup externalId eq',
+  update: 'PATCH path-less Replace',
+  deactivate: 'PATCH active "False" (Entra\'s string boolean)',
+  firstPage: 'list first page (100)',
+  lastPage: 'list last page (100)',
+  delete: 'DELETE',
+} as const;
+
+export interface PhaseMeasure { requests: number; rps: number; p99Ms: number; cpuMsPerRequest: number; dbCpuMsPerRequest?: number; errors: number; firstError?: string }
+export type RoundResult = Record<string, PhaseMeasure>;
+
+/** Installs the peers into bench/peers/node_modules unless they are there already. */
+function ensurePeersInstalled(log: (line: string) => void): void {
+  const installed = ['scimmy', 'scimmy-routers', 'better-auth', '@better-auth/scim'].every((p) => fs.existsSync(path.join(PEERS_DIR, 'node_modules', p, 'package.json')));
+  if (installed) return;
+  log('[peers] installing the peers into bench/peers/ (npm install, once)');
+  execFileSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: PEERS_DIR, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+/** A peer server script from bench/peers/, as a child process that prints "listening". */
+function peerServer(name: string, script: string, scimPath: string): Server {
+  return {
+    name,
+    async start() {
+      const port = await freePort();
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idc-peer-'));
+      const token = `peer_${randomBytes(24).toString('base64url')}`;
+      const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), DATABASE: path.join(dir, 'peer.sqlite'), TOKEN: token, NODE_ENV: 'production' };
+      delete env.NODE_OPTIONS;
+      const child = spawn(process.execPath, [script], { cwd: PEERS_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${name} did not start within 60 s:\n${output.slice(-2000)}`)), 60_000);
+        const onData = (chunk: Buffer) => {
+          output += chunk.toString('utf8');
+          if (/listening/.test(output)) { clearTimeout(timer); resolve(); }
+        };
+        child.stdout!.on('data', onData);
+        child.stderr!.on('data', onData);
+        child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${name} exited (code ${code}) before listening:\n${output.slice(-2000)}`)); });
+      });
+      return {
+        pid: child.pid!,
+        scimUrl: `http://127.0.0.1:${port}${scimPath}`,
+        tokens: [token],
+        stop: async () => {
+          if (child.exitCode === null) {
+            const exited = new Promise((resolve) => child.once('exit', resolve));
+            child.kill('SIGTERM');
+            const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+            await exited;
+            clearTimeout(timer);
+          }
+          fs.rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  };
+}
+
+function ourServer(db: Db, mysqlUrl: string): Server {
+  return {
+    name: 'identity-connector',
+    async start() {
+      const stamp = `${Date.now()}${randomBytes(2).toString('hex')}`;
+      const dbs = await createDatabases(db, stamp, mysqlUrl);
+      const token = `bench_${randomBytes(24).toString('base64url')}`;
+      const host = await startHost({ root: ROOT, databaseUrl: dbs.scimUrl, token, secretKey: randomBytes(36).toString('base64url') });
+      // The product rate-limits per token (1,200 a minute): the load is spread over a pool.
+      const tokens = await tokenPool(dbs.scimUrl, token, TOKEN_POOL);
+      return { pid: host.pid, scimUrl: host.scimUrl, tokens, stop: async () => { await host.stop(); await dbs.drop(); } };
+    },
+  };
+}
+
+/** The MariaDB server's pid on this machine (its CPU is read beside ours), if it runs here. */
+function databasePid(): number | undefined {
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const comm = fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
+      if (comm === 'mariadbd' || comm === 'mysqld') return Number(entry);
+    } catch { /* gone */ }
+  }
+  return undefined;
+}
+
+const LOOKUPS = 500;
+const PAGES = 50;
+/** A read phase stops starting requests after this long: a peer that scans every row would take minutes. */
+const READ_BUDGET_MS = 20_000;
+
+/**
+ * What a stricter server may refuse in Entra's user, taken out: roles (Entra's type
+ * "WindowsAzureActiveDirectoryRole" is not a canonical value) and the strings "True"/"False"
+ * Entra sends for booleans.
+ */
+function plainer(doc: UserDocument): UserDocument {
+  const { roles: _roles, ...rest } = doc;
+  return withRealBooleans(rest as UserDocument);
+}
+
+function withRealBooleans<T>(value: T): T {
+  if (value === 'True' || value === 'False') return (value === 'True') as T;
+  if (Array.isArray(value)) return value.map(withRealBooleans) as T;
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withRealBooleans(v)])) as T;
+  return value;
+}
+
+/** Entra's workload against one fresh server. */
+async function workload(target: ScimHttpTarget, pid: number, o: Required<Pick<PeersOptions, 'users' | 'concurrency' | 'seed'>>, dbPid?: number): Promise<RoundResult> {
+  const rec = new Recorder(1);
+  const result: RoundResult = {};
+  const random = seededRandom(o.seed);
+  const firstErrors = new Map<string, string>();
+  const time = async <T>(phase: string, fn: () => Promise<T>): Promise<T | undefined> => {
+    const before = rec.errors(phase);
+    const value = await rec.time(phase, fn);
+    if (rec.errors(phase) > before && !firstErrors.has(phase)) firstErrors.set(phase, (rec.errorSamples.pop() ?? 'error').slice(phase.length + 2));
+    rec.errorSamples.length = 0;
+    return value;
+  };
+  let deadline = Infinity;
+  const within = () => performance.now() < deadline;
+  const measure = async (phase: string, body: () => Promise<void>, budgetMs = Infinity) => {
+    deadline = performance.now() + budgetMs;
+    const cpuBefore = readCpuMs(pid);
+    const dbBefore = dbPid ? readCpuMs(dbPid) : 0;
+    const started = performance.now();
+    await body();
+    const elapsed = performance.now() - started;
+    const row = rec.result(phase, [phase], elapsed);
+    const perRequest = (ms: number) => (row.requests ? Math.round((ms / row.requests) * 100) / 100 : 0);
+    result[phase] = {
+      requests: row.requests, rps: row.rps, p99Ms: row.p99Ms, errors: row.errors, firstError: firstErrors.get(phase),
+      cpuMsPerRequest: perRequest(readCpuMs(pid) - cpuBefore),
+      ...(dbPid ? { dbCpuMsPerRequest: perRequest(readCpuMs(dbPid) - dbBefore) } : {}),
+    };
+  };
+
+  const everyone = Array.from({ length: o.users }, (_, i) => i);
+  const ids: Array<string | undefined> = new Array(o.users);
+  // Counted as one request each: the GET filter and the POST. A refused POST is counted, then
+  // sent again in a plainer shape (and counted again), so that the later phases have users.
+  await measure(PHASES.initial, () => runPool(everyone, o.concurrency, async (i) => {
+    const doc = userDocument(i, o.seed);
+    const found = await time(PHASES.initial, () => target.findByUserName(doc.userName));
+    if (found !== null) return;
+    ids[i] = await time(PHASES.initial, () => target.createUser(doc)) ?? await time(PHASES.initial, () => target.createUser(plainer(doc)));
+  }));
+  const created = shuffle(everyone.filter((i) => ids[i]), random);
+  const sample = () => shuffle([...created], random).slice(0, Math.min(LOOKUPS, created.length));
+  await measure(PHASES.byUserName, () => runPool(sample(), o.concurrency, async (i) => {
+    if (within()) await time(PHASES.byUserName, () => target.findByUserName(userDocument(i, o.seed).userName));
+  }), READ_BUDGET_MS);
+  await measure(PHASES.byExternalId, () => runPool(sample(), o.concurrency, async (i) => {
+    if (within()) await time(PHASES.byExternalId, () => target.findByExternalId(guid(o.seed, 'user', i)));
+  }), READ_BUDGET_MS);
+  const changing = Math.min(1000, Math.ceil(created.length / 5));
+  const updated = created.slice(0, changing);
+  await measure(PHASES.update, () => runPool(updated, o.concurrency, async (i) => {
+    await time(PHASES.update, () => target.patchUser(ids[i]!, updatePatch(i, o.seed).patch));
+  }));
+  const deactivated = created.slice(changing, changing + Math.ceil(changing / 5));
+  await measure(PHASES.deactivate, () => runPool(deactivated, o.concurrency, async (i) => {
+    await time(PHASES.deactivate, () => target.patchUser(ids[i]!, deactivatePatch(i, o.seed).patch));
+  }));
+  const total = await target.countUsers();
+  const pages = Array.from({ length: PAGES }, (_, k) => k);
+  await measure(PHASES.firstPage, () => runPool(pages, o.concurrency, async () => {
+    if (within()) await time(PHASES.firstPage, () => target.listUsers(1, 100));
+  }), READ_BUDGET_MS);
+  await measure(PHASES.lastPage, () => runPool(pages, o.concurrency, async () => {
+    if (within()) await time(PHASES.lastPage, () => target.listUsers(Math.max(1, total - 99), 100));
+  }), READ_BUDGET_MS);
+  const deleted = created.slice(changing + deactivated.length, changing + deactivated.length + changing);
+  await measure(PHASES.delete, () => runPool(deleted, o.concurrency, async (i) => { await time(PHASES.delete, () => target.deleteUser(ids[i]!)); }));
+  return result;
+}
+
+export interface PeersResult {
+  db: Db;
+  users: number;
+  concurrency: number;
+  rounds: number;
+  startedAt: string;
+  load: { cpus: number; before: number; after: number };
+  servers: string[];
+  /** Per server, one result per round. */
+  runs: Record<string, RoundResult[]>;
+  /** Servers that could not be installed or started, and why. */
+  unavailable: Record<string, string>;
+}
+
+export async function runPeers(options: PeersOptions = {}): Promise<PeersResult> {
+  const o = {
+    users: options.users ?? 5_000,
+    concurrency: options.concurrency ?? 8,
+    rounds: options.rounds ?? 3,
+    db: options.db ?? 'sqlite',
+    mysqlUrl: options.mysqlUrl ?? process.env.BENCH_MYSQL_URL ?? 'mysql://root:@127.0.0.1:3306',
+    seed: options.seed ?? 6,
+    log: options.log ?? (() => {}),
+  };
+  const unavailable: Record<string, string> = {};
+  const servers: Server[] = [ourServer(o.db, o.mysqlUrl)];
+  try {
+    ensurePeersInstalled(o.log);
+    servers.push(peerServer('SCIMMY SQLite', 'scimmy-server.mjs', '/scim/v2'), peerServer('Better Auth', 'better-auth-server.mjs', '/api/auth/scim/v2'));
+  } catch (error) {
+    unavailable['SCIMMY SQLite, Better Auth'] = `npm install in bench/peers failed: ${(error as Error).message}`;
+  }
+  const dbPid = o.db === 'mysql' ? databasePid() : undefined;
+  const started = new Date();
+  const loadBefore = os.loadavg()[0];
+  const runs: Record<string, RoundResult[]> = Object.fromEntries(servers.map((s) => [s.name, []]));
+  for (let round = 0; round < o.rounds; round++) {
+    const order = servers.map((_, k) => servers[(k + round) % servers.length]);
+    for (const server of order) {
+      if (unavailable[server.name]) continue;
+      o.log(`[peers] round ${round + 1}/${o.rounds}: ${server.name}`);
+      let running: Running;
+      try {
+        running = await server.start();
+      } catch (error) {
+        unavailable[server.name] = (error as Error).message;
+        o.log(`[peers] ${server.name} could not start: ${(error as Error).message}`);
+        continue;
+      }
+      const target = new ScimHttpTarget(running.scimUrl, running.tokens, o.concurrency);
+      try {
+        runs[server.name].push(await workload(target, running.pid, o, server === servers[0] ? dbPid : undefined));
+      } finally {
+        await target.close();
+        await running.stop();
+      }
+    }
+  }
+  return {
+    db: o.db, users: o.users, concurrency: o.concurrency, rounds: o.rounds, startedAt: started.toISOString(),
+    load: { cpus: os.cpus().length, before: Math.round(loadBefore * 100) / 100, after: Math.round(os.loadavg()[0] * 100) / 100 },
+    servers: servers.map((s) => s.name).filter((name) => runs[name].length), runs, unavailable,
+  };
+}
+
+export function median(values: number[]): number {
+  if (!values.length) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** The side-by-side table: medians over the rounds, ratios against this product. */
+export function renderPeers(r: PeersResult): string {
+  const [ours, ...peers] = r.servers;
+  const med = (server: string, phase: string, field: 'rps' | 'cpuMsPerRequest' | 'dbCpuMsPerRequest' | 'p99Ms') => median(r.runs[server].map((run) => run[phase]?.[field] ?? 0));
+  const withDb = r.db === 'mysql';
+  const head = [
+    'phase', `ours req/s`, ...peers.map((p) => `${p} req/s`), ...peers.map((p) => `ours ÷ ${p}`),
+    'ours CPU-ms/req', ...(withDb ? ['MariaDB CPU-ms/req'] : []), ...peers.map((p) => `${p} CPU-ms/req`), 'ours p99 ms', 'refused / failed',
+  ];
+  const lines = [
+    `### Peers on ${r.db === 'mysql' ? 'MariaDB (ours; the peers on SQLite)' : 'SQLite'}: ${fmt(r.users)} users, concurrency ${r.concurrency}, ${r.rounds} interleaved rounds (medians)`,
+    '',
+    `Started ${r.startedAt}. Load average ${r.load.before} → ${r.load.after} on ${r.load.cpus} CPUs (other work on the machine lowers req/s; CPU-ms/req is far less sensitive to it).`,
+    '',
+    `| ${head.join(' | ')} |`,
+    `| ${head.map((_, k) => (k === 0 ? '---' : '--:')).join(' | ')} |`,
+  ];
+  for (const phase of Object.values(PHASES)) {
+    const oursRps = med(ours, phase, 'rps');
+    const failures = r.servers.map((s) => {
+      const errors = median(r.runs[s].map((run) => run[phase]?.errors ?? 0));
+      const first = r.runs[s].map((run) => run[phase]?.firstError).find(Boolean);
+      return errors ? `${s}: ${fmt(errors)} of ${fmt(median(r.runs[s].map((run) => run[phase]?.requests ?? 0)))} (${first?.replace(/\|/g, '\\|').slice(0, 160)})` : '';
+    }).filter(Boolean);
+    lines.push(`| ${[
+      phase, fmt(oursRps), ...peers.map((p) => fmt(med(p, phase, 'rps'))),
+      ...peers.map((p) => { const rps = med(p, phase, 'rps'); return rps ? `${fmt(oursRps / rps, 2)}×` : '–'; }),
+      fmt(med(ours, phase, 'cpuMsPerRequest'), 2), ...(withDb ? [fmt(med(ours, phase, 'dbCpuMsPerRequest'), 2)] : []),
+      ...peers.map((p) => fmt(med(p, phase, 'cpuMsPerRequest'), 2)), fmt(med(ours, phase, 'p99Ms'), 1), failures.join('; ') || '–',
+    ].join(' | ')} |`);
+  }
+  lines.push('', `Initial cycle: each user is one GET filter and one POST, both counted; a POST refused for Entra's shape is counted under "refused / failed" (first answer shown) and sent again without roles and with real booleans (also counted), so that later phases have users. Any refused request counts in req/s. Read phases stop starting requests after ${READ_BUDGET_MS / 1000} s (requests = those served).`);
+  if (withDb) lines.push('MariaDB CPU-ms/req is the whole mariadbd process while ours ran: other engineers\' tests on the same server add to it.');
+  for (const [name, why] of Object.entries(r.unavailable)) lines.push('', `**${name} not measured:** ${why.split('\n')[0]}`);
+  return lines.join('\n');
+}
