@@ -86,12 +86,20 @@ describe('The admin page in a real browser (demo host)', () => {
     return errors;
   }
 
-  it('signs in as the built-in admin, switches a user to built-in login and creates a token shown once', async function () {
-    this.timeout(60_000);
+  /** A fresh browser context for one test: the page and the errors it collects; closed afterwards. */
+  async function inPage(run: (page: Page, errors: string[]) => Promise<void>): Promise<void> {
     const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
-    const errors = watchForErrors(page);
     try {
+      await run(page, watchForErrors(page));
+    } finally {
+      await context.close();
+    }
+  }
+
+  it('signs in as the built-in admin, switches a user to built-in login and creates a token shown once', async function () {
+    this.timeout(60_000);
+    await inPage(async (page, errors) => {
       const refused = await page.goto(`${origin}/identity/admin`);
       expect(refused!.status(), 'not signed in').to.equal(403);
       await shot(page, '01-admin-refused');
@@ -140,17 +148,12 @@ describe('The admin page in a real browser (demo host)', () => {
       expect(await page.content()).to.not.include(token);
       expect(await page.locator('#new-token').isHidden()).to.equal(true);
       expect(errors, 'script errors or CSP violations').to.deep.equal([]);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('switches users in bulk after a confirmation naming the count, and refuses SSO while it never worked', async function () {
     this.timeout(60_000);
-    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    const errors = watchForErrors(page);
-    try {
+    await inPage(async (page, errors) => {
       await page.goto(`${origin}/login?returnTo=/identity/admin`);
       await passwordSignIn(page, ADMIN, ADMIN_PASSWORD);
       await page.waitForURL(`${origin}/identity/admin`);
@@ -177,17 +180,12 @@ describe('The admin page in a real browser (demo host)', () => {
       await page.getByText('configure OpenID Connect for this connector before switching users to SSO').waitFor();
       expect((await demo!.identity.store.users.findByUserName(demo!.connector.id, ADMIN))!.loginMethod).to.equal('builtin');
       expect(errors.filter((e) => !e.startsWith('409 ')), 'script errors or CSP violations').to.deep.equal([]);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('shows the log in words, filtered by user, and a user\'s page with attributes, groups and history', async function () {
     this.timeout(60_000);
-    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    const errors = watchForErrors(page);
-    try {
+    await inPage(async (page, errors) => {
       await page.goto(`${origin}/login?returnTo=/identity/admin`);
       await passwordSignIn(page, ADMIN, ADMIN_PASSWORD);
       await page.waitForURL(`${origin}/identity/admin`);
@@ -207,16 +205,12 @@ describe('The admin page in a real browser (demo host)', () => {
       expect(await page.locator('#history-title').count()).to.equal(1);
       await shot(page, '07-user-page');
       expect(errors).to.deep.equal([]);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('gives a customer\'s Admin their own organization only; another organization\'s page is 404', async function () {
     this.timeout(60_000);
-    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    try {
+    await inPage(async (page) => {
       // A page that needs sign-in sends the browser to sign in and back.
       await page.goto(`${origin}/reports`);
       expect(new URL(page.url()).searchParams.get('returnTo')).to.equal('/reports');
@@ -229,8 +223,6 @@ describe('The admin page in a real browser (demo host)', () => {
       const other = await page.goto(`${origin}/identity/admin/connectors/${otherConnectorId}`);
       expect(other!.status()).to.equal(404);
       await shot(page, '09-other-org-404');
-    } finally {
-      await context.close();
-    }
+    });
   });
 });
