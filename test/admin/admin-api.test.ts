@@ -3,15 +3,15 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import type { Connector } from '../../lib/model/types.js';
 import { describeEachDatabase } from '../support/databases.js';
-import { TestBrowser } from '../sso/fixtures/browser.js';
-import { startSsoHarness, type SsoHarness } from '../sso/harness.js';
+import { TestBrowser } from '../support/fixtures/browser.js';
+import { startHostHarness, type HostHarness } from '../support/host-harness.js';
 
 const API = '/identity/admin/api';
 
 describeEachDatabase('Admin JSON API', (db) => {
-  let h: SsoHarness;
+  let h: HostHarness;
   before(async () => {
-    h = await startSsoHarness(db);
+    h = await startHostHarness(db);
     // Switching users to SSO needs the connector's SSO to have worked once: a real sign-in.
     const first = await h.person();
     await h.signIn(new TestBrowser(), h.url(`/identity/sso/login?connector=${h.connector.id}`), first.login);

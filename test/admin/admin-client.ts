@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import request from 'supertest';
-import type { SsoHarness } from '../sso/harness.js';
+import type { HostHarness } from '../support/host-harness.js';
 
 export const API = '/identity/admin/api';
 
@@ -19,7 +19,7 @@ export interface AdminClient {
 }
 
 /** `organization`: an admin of that organization only (the harness's authorizeAdmin scope); else platform staff. */
-export async function adminClient(h: SsoHarness, user = 'admin-1', organization?: string): Promise<AdminClient> {
+export async function adminClient(h: HostHarness, user = 'admin-1', organization?: string): Promise<AdminClient> {
   const agent = request.agent(h.appOrigin);
   const as = (test: request.Test) => (organization ? test.set('x-test-org', organization) : test.set('x-test-admin', 'yes')).set('x-test-user', user);
   const csrf = await as(agent.get(`${API}/csrf`));

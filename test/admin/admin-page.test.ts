@@ -1,16 +1,16 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { describeEachDatabase } from '../support/databases.js';
-import { TestBrowser } from '../sso/fixtures/browser.js';
-import { MOUNT, startSsoHarness, type SsoHarness } from '../sso/harness.js';
+import { TestBrowser } from '../support/fixtures/browser.js';
+import { MOUNT, startHostHarness, type HostHarness } from '../support/host-harness.js';
 
 const PAGE = `${MOUNT}/admin`;
 const EVIL = '<img src=x onerror="alert(1)">';
 
 /** The server-rendered page without a browser: who sees it, its headers, and that it escapes. The browser test drives it. */
 describeEachDatabase('Admin page (HTML)', (db) => {
-  let h: SsoHarness;
-  before(async () => { h = await startSsoHarness(db); });
+  let h: HostHarness;
+  before(async () => { h = await startHostHarness(db); });
   after(async () => { await h?.close(); });
 
   const asAdmin = (path: string) => request(h.appOrigin).get(path).set('x-test-admin', 'yes').set('Accept', 'text/html');

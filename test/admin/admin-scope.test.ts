@@ -6,7 +6,7 @@ import request from 'supertest';
 import { createAdminRouter } from '../../lib/admin/router.js';
 import type { Connector } from '../../lib/model/types.js';
 import { describeEachDatabase } from '../support/databases.js';
-import { MOUNT, startSsoHarness, type SsoHarness } from '../sso/harness.js';
+import { MOUNT, startHostHarness, type HostHarness } from '../support/host-harness.js';
 import { adminClient, API, type AdminClient } from './admin-client.js';
 
 const PAGES = `${MOUNT}/admin`;
@@ -65,7 +65,7 @@ function registeredRoutes(router: Router): string[] {
 }
 
 describeEachDatabase('Admin scope: an organization\'s admin sees only that organization', (db) => {
-  let h: SsoHarness;
+  let h: HostHarness;
   let own: Aim;
   let other: Aim;
   let otherConnector: Connector;
@@ -79,7 +79,7 @@ describeEachDatabase('Admin scope: an organization\'s admin sees only that organ
   }
 
   before(async () => {
-    h = await startSsoHarness(db);
+    h = await startHostHarness(db);
     otherConnector = await h.store.connectors.create({ organizationId: 'org-fabrikam', name: 'Fabrikam Entra' });
     own = await records(h.connector);
     other = await records(otherConnector);

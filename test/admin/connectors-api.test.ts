@@ -3,17 +3,17 @@ import { createHash, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import type { Connector } from '../../lib/model/types.js';
 import { describeEachDatabase } from '../support/databases.js';
-import { MOUNT, RP_CLIENT_SECRET, startSsoHarness, type SsoHarness } from '../sso/harness.js';
+import { MOUNT, RP_CLIENT_SECRET, startHostHarness, type HostHarness } from '../support/host-harness.js';
 import { adminClient, API, type AdminClient } from './admin-client.js';
 
 const TENANT_ID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const NEW_SECRET = 'N3w~client.secret-9f2c4e6a8b0d1f3e5a7c';
 
 describeEachDatabase('Admin JSON API: connectors, tokens, provisioning log', (db) => {
-  let h: SsoHarness;
+  let h: HostHarness;
   let admin: AdminClient;
   before(async () => {
-    h = await startSsoHarness(db);
+    h = await startHostHarness(db);
     admin = await adminClient(h);
   });
   after(async () => { await h?.close(); });

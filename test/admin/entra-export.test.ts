@@ -3,7 +3,7 @@ import { parse } from 'csv-parse/sync';
 import request from 'supertest';
 import { ENTRA_BULK_CREATE_COLUMNS, ENTRA_BULK_CREATE_VERSION } from '../../lib/model/entra-bulk-csv.js';
 import { describeEachDatabase } from '../support/databases.js';
-import { startSsoHarness, type SsoHarness } from '../sso/harness.js';
+import { startHostHarness, type HostHarness } from '../support/host-harness.js';
 
 const API = '/identity/admin/api';
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -16,9 +16,9 @@ function readBulkCreate(text: string): Array<Record<string, string>> {
 }
 
 describeEachDatabase('Export to Entra bulk create (the modelled platform)', (db) => {
-  let h: SsoHarness;
+  let h: HostHarness;
   before(async () => {
-    h = await startSsoHarness(db);
+    h = await startHostHarness(db);
     const host = { actor: 'host' };
     await h.runtime.users.create(h.connector, {
       userName: 'rosa@contoso.com', displayName: 'Rosa Parks', title: 'Planner', active: true, name: { givenName: 'Rosa', familyName: 'Parks' },

@@ -1,14 +1,14 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { describeEachDatabase } from '../support/databases.js';
-import { TestBrowser } from '../sso/fixtures/browser.js';
-import { startSsoHarness, type SsoHarness } from '../sso/harness.js';
+import { TestBrowser } from '../support/fixtures/browser.js';
+import { startHostHarness, type HostHarness } from '../support/host-harness.js';
 import { adminClient } from './admin-client.js';
 
 /** Switching login methods without locking anyone out: SSO must have worked, own row and bulk confirmed. */
 describeEachDatabase('Login-method switches that cannot lock anyone out', (db) => {
-  let h: SsoHarness;
-  before(async () => { h = await startSsoHarness(db); });
+  let h: HostHarness;
+  before(async () => { h = await startHostHarness(db); });
   after(async () => { await h?.close(); });
 
   const signInOnce = async () => {

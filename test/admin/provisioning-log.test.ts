@@ -3,12 +3,12 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import type { AdminAuditEvent } from '../../lib/model/admin-wire.js';
 import { describeEachDatabase } from '../support/databases.js';
-import { MOUNT, startSsoHarness, type SsoHarness } from '../sso/harness.js';
+import { MOUNT, startHostHarness, type HostHarness } from '../support/host-harness.js';
 import { adminClient, type AdminClient } from './admin-client.js';
 
 /** The log answers "what happened to whom" after real SCIM requests, as Entra sends them. */
 describeEachDatabase('Provisioning log: what happened to whom', (db) => {
-  let h: SsoHarness;
+  let h: HostHarness;
   let admin: AdminClient;
   let token: string;
   let alice: { id: string; userName: string };
@@ -19,7 +19,7 @@ describeEachDatabase('Provisioning log: what happened to whom', (db) => {
   const log = async (query = '') => (await admin.get(`/connectors/${h.connector.id}/audit?${query}`)).body.events as AdminAuditEvent[];
 
   before(async () => {
-    h = await startSsoHarness(db);
+    h = await startHostHarness(db);
     admin = await adminClient(h);
     token = (await h.store.tokens.create(h.connector.id, { label: 'entra' })).token;
     const userName = `alice.${randomUUID().slice(0, 6)}@contoso.example`;

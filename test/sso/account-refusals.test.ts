@@ -1,13 +1,13 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { describeEachDatabase } from '../support/databases.js';
-import { TestBrowser } from './fixtures/browser.js';
-import { MOUNT, startSsoHarness, type SsoHarness } from './harness.js';
+import { TestBrowser } from '../support/fixtures/browser.js';
+import { MOUNT, startHostHarness, type HostHarness } from '../support/host-harness.js';
 import { expectRefused } from './refusal-helpers.js';
 
 describeEachDatabase('Refusing an Entra account that may not sign in', (db) => {
-  let h: SsoHarness;
-  before(async () => { h = await startSsoHarness(db); });
+  let h: HostHarness;
+  before(async () => { h = await startHostHarness(db); });
   after(async () => { await h?.close(); });
 
   const loginUrl = () => h.url(`${MOUNT}/sso/login?connector=${h.connector.id}`);

@@ -2,13 +2,13 @@ import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { describeEachDatabase } from '../support/databases.js';
-import { MOUNT, startSsoHarness, type SsoHarness } from './harness.js';
+import { MOUNT, startHostHarness, type HostHarness } from '../support/host-harness.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 describeEachDatabase('Signing in from the sign-in page in a real browser', (db) => {
-  let h: SsoHarness;
+  let h: HostHarness;
   let browser: Browser | undefined;
 
   before(async function () {
@@ -17,7 +17,7 @@ describeEachDatabase('Signing in from the sign-in page in a real browser', (db) 
       console.warn(`    (skipped: ${CHROMIUM} is missing; install it with \`apt-get install -y chromium\`. In CI (CI=true) this test runs and fails instead.)`);
       this.skip();
     }
-    h = await startSsoHarness(db);
+    h = await startHostHarness(db);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   });
   after(async () => {

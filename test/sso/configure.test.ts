@@ -3,16 +3,16 @@ import { configureOidc, OidcSettingsError, redirectUri } from '../../lib/sso/con
 import { discoveryCacheFor } from '../../lib/sso/discovery-cache.js';
 import type { Connector } from '../../lib/model/types.js';
 import { describeEachDatabase } from '../support/databases.js';
-import { TestBrowser } from './fixtures/browser.js';
-import { locationOf, MOUNT, RP_CLIENT_ID, RP_CLIENT_SECRET, startSsoHarness, TENANT, type SsoHarness } from './harness.js';
+import { TestBrowser } from '../support/fixtures/browser.js';
+import { locationOf, MOUNT, RP_CLIENT_ID, RP_CLIENT_SECRET, startHostHarness, TENANT, type HostHarness } from '../support/host-harness.js';
 
 const GUID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const SECRET = 'Xy7~entra-client-secret-value.0123456789';
 
 describeEachDatabase('Configuring a connector\'s OpenID Connect settings (configureOidc)', (db) => {
-  let h: SsoHarness;
+  let h: HostHarness;
   let connector: Connector;
-  before(async () => { h = await startSsoHarness(db); });
+  before(async () => { h = await startHostHarness(db); });
   beforeEach(async () => { connector = await h.store.connectors.create({ organizationId: 'org-config', name: `c-${Math.random().toString(36).slice(2)}` }); });
   after(async () => { await h?.close(); });
 
@@ -112,9 +112,9 @@ describeEachDatabase('Configuring a connector\'s OpenID Connect settings (config
 });
 
 describeEachDatabase('Caching OIDC discovery per connector', (db) => {
-  let h: SsoHarness;
+  let h: HostHarness;
   const TTL = 300;
-  before(async () => { h = await startSsoHarness(db, { discoveryTtlMs: TTL }); });
+  before(async () => { h = await startHostHarness(db, { discoveryTtlMs: TTL }); });
   after(async () => { await h?.close(); });
   beforeEach(() => { discoveryCacheFor(h.runtime).invalidate(); h.provider.failDiscovery = false; });
 
@@ -166,8 +166,8 @@ describeEachDatabase('Caching OIDC discovery per connector', (db) => {
 });
 
 describeEachDatabase('Telling a misconfigured connector apart from a failed sign-in', (db) => {
-  let h: SsoHarness;
-  before(async () => { h = await startSsoHarness(db); });
+  let h: HostHarness;
+  before(async () => { h = await startHostHarness(db); });
   after(async () => { await h?.close(); });
   afterEach(async () => {
     await configureOidc(h.runtime, h.connector.id, { issuer: h.provider.issuer, tenantId: TENANT, clientId: RP_CLIENT_ID, clientSecret: RP_CLIENT_SECRET });

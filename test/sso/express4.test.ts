@@ -3,12 +3,12 @@ import type express from 'express';
 import express4 from 'express4';
 import request from 'supertest';
 import { describeEachDatabase } from '../support/databases.js';
-import { TestBrowser } from './fixtures/browser.js';
-import { MOUNT, startSsoHarness, type SsoHarness } from './harness.js';
+import { TestBrowser } from '../support/fixtures/browser.js';
+import { MOUNT, startHostHarness, type HostHarness } from '../support/host-harness.js';
 
 describeEachDatabase('Mounting the SSO and admin routers in an Express 4 host', (db) => {
-  let h: SsoHarness;
-  before(async () => { h = await startSsoHarness(db, {}, { expressModule: express4 as unknown as typeof express }); });
+  let h: HostHarness;
+  before(async () => { h = await startHostHarness(db, {}, { expressModule: express4 as unknown as typeof express }); });
   after(async () => { await h?.close(); });
 
   it('signs in from the email form to the host page', async () => {

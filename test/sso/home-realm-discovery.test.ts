@@ -4,12 +4,12 @@ import request from 'supertest';
 import express from 'express';
 import { createSsoRouter } from '../../lib/sso/routes.js';
 import { describeEachDatabase } from '../support/databases.js';
-import { TestBrowser } from './fixtures/browser.js';
-import { locationOf, MOUNT, startSsoHarness, type SsoHarness } from './harness.js';
+import { TestBrowser } from '../support/fixtures/browser.js';
+import { locationOf, MOUNT, startHostHarness, type HostHarness } from '../support/host-harness.js';
 
 describeEachDatabase('Home-realm discovery on the sign-in page', (db) => {
-  let h: SsoHarness;
-  before(async () => { h = await startSsoHarness(db); });
+  let h: HostHarness;
+  before(async () => { h = await startHostHarness(db); });
   after(async () => { await h?.close(); });
 
   const signInPage = () => h.url(`${MOUNT}/sso/signin`);

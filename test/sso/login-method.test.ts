@@ -5,11 +5,11 @@ import express from 'express';
 import { checkLoginMethod, requireLoginMethod } from '../../lib/sso/login-method.js';
 import type { StoredUser } from '../../lib/model/types.js';
 import { describeEachDatabase } from '../support/databases.js';
-import { startSsoHarness, type SsoHarness } from './harness.js';
+import { startHostHarness, type HostHarness } from '../support/host-harness.js';
 
 describeEachDatabase('Enforcing the login method on the host\'s password route (requireLoginMethod)', (db) => {
-  let h: SsoHarness;
-  before(async () => { h = await startSsoHarness(db); });
+  let h: HostHarness;
+  before(async () => { h = await startHostHarness(db); });
   after(async () => { await h?.close(); });
 
   const login = () => request(h.appOrigin).post('/login');

@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import { describeEachDatabase } from '../support/databases.js';
-import { TestBrowser } from './fixtures/browser.js';
-import { locationOf, MOUNT, startSsoHarness, type SsoHarness } from './harness.js';
+import { TestBrowser } from '../support/fixtures/browser.js';
+import { locationOf, MOUNT, startHostHarness, type HostHarness } from '../support/host-harness.js';
 
 describeEachDatabase('Signing out (/sso/logout)', (db) => {
-  let h: SsoHarness;
-  before(async () => { h = await startSsoHarness(db); });
+  let h: HostHarness;
+  before(async () => { h = await startHostHarness(db); });
   after(async () => { await h?.close(); });
 
   async function signedInBrowser(): Promise<TestBrowser> {

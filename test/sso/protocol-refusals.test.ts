@@ -2,16 +2,16 @@ import { expect } from 'chai';
 import type { Request } from 'express';
 import { TransactionCookie } from '../../lib/sso/transaction-cookie.js';
 import { describeEachDatabase } from '../support/databases.js';
-import { TestBrowser } from './fixtures/browser.js';
-import { obtainIdToken } from './fixtures/obtain-id-token.js';
-import { COOKIE as SESSION_COOKIE } from './fixtures/sessions.js';
-import { generateSigningJwks, startTestProvider, type TestProvider } from './fixtures/oidc-provider.js';
-import { startShiftedClockProvider } from './fixtures/shifted-clock-provider.js';
-import { locationOf, MOUNT, OTHER_CLIENT_ID, OTHER_CLIENT_SECRET, OTHER_TENANT, RP_CLIENT_ID, RP_CLIENT_SECRET, startSsoHarness, type Person, type SsoHarness } from './harness.js';
+import { TestBrowser } from '../support/fixtures/browser.js';
+import { obtainIdToken } from '../support/fixtures/obtain-id-token.js';
+import { COOKIE as SESSION_COOKIE } from '../support/fixtures/sessions.js';
+import { generateSigningJwks, startTestProvider, type TestProvider } from '../support/fixtures/oidc-provider.js';
+import { startShiftedClockProvider } from '../support/fixtures/shifted-clock-provider.js';
+import { locationOf, MOUNT, OTHER_CLIENT_ID, OTHER_CLIENT_SECRET, OTHER_TENANT, RP_CLIENT_ID, RP_CLIENT_SECRET, startHostHarness, type Person, type HostHarness } from '../support/host-harness.js';
 import { expectRefused } from './refusal-helpers.js';
 
 describeEachDatabase('Refusing a sign-in that fails the protocol checks', (db) => {
-  let h: SsoHarness;
+  let h: HostHarness;
   let alice: Person;
   /** Same signing keys as the connector's provider, but another issuer identifier. */
   let otherIssuer: TestProvider;
@@ -24,7 +24,7 @@ describeEachDatabase('Refusing a sign-in that fails the protocol checks', (db) =
 
   before(async function () {
     this.timeout(60_000);
-    h = await startSsoHarness(db);
+    h = await startHostHarness(db);
     alice = await h.person();
     otherIssuer = await startTestProvider({ jwks: h.provider.jwks, clients: h.clients, accounts: h.accounts });
     impostor = await startTestProvider({ issuer: h.provider.issuer, jwks: generateSigningJwks(String(h.provider.jwks.keys[0].kid)), clients: h.clients, accounts: h.accounts });

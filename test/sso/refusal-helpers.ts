@@ -1,15 +1,15 @@
 import { expect } from 'chai';
 import type { LoginRefusalReason } from '../../lib/sso/refusals.js';
 import { REFUSAL_TEXT } from '../../lib/sso/refusals.js';
-import type { Page, TestBrowser } from './fixtures/browser.js';
-import { COOKIE as SESSION_COOKIE } from './fixtures/sessions.js';
-import type { SsoHarness } from './harness.js';
+import type { Page, TestBrowser } from '../support/fixtures/browser.js';
+import { COOKIE as SESSION_COOKIE } from '../support/fixtures/sessions.js';
+import type { HostHarness } from '../support/host-harness.js';
 
 /**
  * A refused sign-in: a clear HTML page with the status for the reason, a `login.failed` event,
  * an audit entry (actor sso, operation login, outcome failure, detail = reason) and nobody signed in.
  */
-export async function expectRefused(h: SsoHarness, browser: TestBrowser, page: Page, reason: LoginRefusalReason): Promise<void> {
+export async function expectRefused(h: HostHarness, browser: TestBrowser, page: Page, reason: LoginRefusalReason): Promise<void> {
   const status = REFUSAL_TEXT[reason].status;
   expect(page.status, `status of ${page.url}\n${page.body.slice(0, 400)}`).to.equal(status);
   expect(page.headers.get('content-type')).to.match(/^text\/html/);

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { safeReturnTo } from '../../lib/sso/return-to.js';
 import { describeEachDatabase } from '../support/databases.js';
-import { TestBrowser } from './fixtures/browser.js';
-import { locationOf, MOUNT, startSsoHarness, type SsoHarness } from './harness.js';
+import { TestBrowser } from '../support/fixtures/browser.js';
+import { locationOf, MOUNT, startHostHarness, type HostHarness } from '../support/host-harness.js';
 
 const OFF_SITE = [
   '//evil.example',
@@ -47,8 +47,8 @@ describe('Choosing where to go after sign-in (returnTo)', () => {
 });
 
 describeEachDatabase('Redirecting after sign-in', (db) => {
-  let h: SsoHarness;
-  before(async () => { h = await startSsoHarness(db); });
+  let h: HostHarness;
+  before(async () => { h = await startHostHarness(db); });
   after(async () => { await h?.close(); });
 
   for (const returnTo of ['//evil.example', 'https://evil.example', '/\\evil']) {

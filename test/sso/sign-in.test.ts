@@ -7,13 +7,13 @@ import type { Runtime } from '../../lib/web/runtime.js';
 import { createSsoRouter } from '../../lib/sso/routes.js';
 import { IdentityStore } from '../../lib/store/index.js';
 import { describeEachDatabase } from '../support/databases.js';
-import { TestBrowser } from './fixtures/browser.js';
-import { COOKIE as SESSION_COOKIE, TestSessions } from './fixtures/sessions.js';
-import { locationOf, MOUNT, RP_CLIENT_SECRET, SECRET_KEY, startSsoHarness, type SsoHarness } from './harness.js';
+import { TestBrowser } from '../support/fixtures/browser.js';
+import { COOKIE as SESSION_COOKIE, TestSessions } from '../support/fixtures/sessions.js';
+import { locationOf, MOUNT, RP_CLIENT_SECRET, SECRET_KEY, startHostHarness, type HostHarness } from '../support/host-harness.js';
 
 describeEachDatabase('Signing in through Entra ID', (db) => {
-  let h: SsoHarness;
-  before(async () => { h = await startSsoHarness(db); });
+  let h: HostHarness;
+  before(async () => { h = await startHostHarness(db); });
   after(async () => { await h?.close(); });
 
   describe('the authorization request', () => {

@@ -1,8 +1,8 @@
 /**
- * A host app for the SSO and admin tests: a real Express 5 app on a real port that mounts only
- * the SSO and admin routers, a Runtime built by hand (store on the test database, events,
- * SecretBox, resolved options), and an oidc-provider playing Entra ID, with one connector
- * configured against it through configureOidc.
+ * The host app the SSO and admin suites share: a real Express 5 app on a real port with
+ * sessions, the SSO, admin and SCIM routers over one Runtime (createRuntime on the test
+ * database), and an oidc-provider playing Entra ID (fixtures/), with one connector configured
+ * against it through configureOidc.
  */
 import express from 'express';
 import type { Knex } from 'knex';
@@ -23,7 +23,7 @@ import { createSsoRouter } from '../../lib/sso/routes.js';
 import { IdentityStore } from '../../lib/store/index.js';
 import type { Connector, LoginMethod, StoredUser, WebRole } from '../../lib/model/types.js';
 import { escapeHtml } from '../../views/html.js';
-import { testKnex, uniquePrefix, type TestDatabase } from '../support/databases.js';
+import { testKnex, uniquePrefix, type TestDatabase } from './databases.js';
 import { TestBrowser, type Page } from './fixtures/browser.js';
 import { startTestProvider, type AccountClaims, type TestProvider } from './fixtures/oidc-provider.js';
 import { session, TestSessions } from './fixtures/sessions.js';
@@ -39,7 +39,7 @@ export const SECRET_KEY = 'test-secret-key-that-is-long-enough-0123456789';
 
 export interface Person { login: string; claims: AccountClaims; user?: StoredUser }
 
-export interface SsoHarness {
+export interface HostHarness {
   db: TestDatabase;
   knex: Knex;
   runtime: Runtime;
@@ -80,7 +80,7 @@ export interface HarnessSetup {
   expressModule?: typeof express;
 }
 
-export async function startSsoHarness(db: TestDatabase, overrides: Partial<IdentityConnectorOptions> = {}, setup: HarnessSetup = {}): Promise<SsoHarness> {
+export async function startHostHarness(db: TestDatabase, overrides: Partial<IdentityConnectorOptions> = {}, setup: HarnessSetup = {}): Promise<HostHarness> {
   const hostExpress = setup.expressModule ?? express;
   // The app's port is part of the redirect URI, so listen first and plug the app in afterwards.
   let app: express.Express | undefined;
@@ -175,7 +175,7 @@ export async function startSsoHarness(db: TestDatabase, overrides: Partial<Ident
   });
 
   let counter = 0;
-  const harness: SsoHarness = {
+  const harness: HostHarness = {
     db, knex, runtime, store, sessions, provider, clients, accounts, connector, appOrigin, callbackUrl, logs, loginEvents,
     url: (path) => `${appOrigin}${path}`,
     async person(o = {}) {
