@@ -83,7 +83,9 @@ export interface MigrateOptions {
  */
 export async function migrateLatest(knex: Knex, prefix: string, options: MigrateOptions = {}): Promise<string[]> {
   const waitMs = options.waitMs ?? 120_000;
-  if (dialectOf(knex) !== 'mysql') return retryWhileBusy(() => applyLatest(knex, prefix), waitMs);
+  // The named lock pins one connection while the run needs another: a one-connection pool retries instead.
+  const pooled = (knex.client.config.pool?.max ?? 2) >= 2;
+  if (dialectOf(knex) !== 'mysql' || !pooled) return retryWhileBusy(() => applyLatest(knex, prefix), waitMs);
   const connection = await knex.client.acquireConnection();
   const name = tableNames(prefix).migrations;
   try {
