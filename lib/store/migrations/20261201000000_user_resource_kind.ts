@@ -9,6 +9,8 @@ export function userResourceKindMigration(prefix: string): { up(knex: Knex): Pro
   const t = tableNames(prefix);
   return {
     async up(knex) {
+      // MariaDB commits DDL one statement at a time: a run killed after this step runs it again.
+      if (await knex.schema.hasColumn(t.users, 'resource_kind')) return;
       await knex.schema.alterTable(t.users, (table) => { table.string('resource_kind', 64).nullable(); });
     },
     async down(knex) {

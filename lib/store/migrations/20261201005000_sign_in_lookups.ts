@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { dialectOf } from '../context.js';
 import { tableNames } from '../tables.js';
 
 /**
@@ -13,8 +14,13 @@ export function signInLookupsMigration(prefix: string): { up(knex: Knex): Promis
   const t = tableNames(prefix);
   return {
     async up(knex) {
-      await knex.schema.alterTable(t.connectors, (table) => { table.bigInteger('sso_verified_at').nullable(); });
-      await knex.schema.alterTable(t.userValues, (table) => { table.index(['attribute', 'value_key'], `${t.userValues}_identifier_ix`); });
+      // MariaDB commits DDL one statement at a time: a run killed between them runs again, so each is guarded.
+      if (!(await knex.schema.hasColumn(t.connectors, 'sso_verified_at'))) {
+        await knex.schema.alterTable(t.connectors, (table) => { table.bigInteger('sso_verified_at').nullable(); });
+      }
+      if (!(await hasIndex(knex, t.userValues, `${t.userValues}_identifier_ix`))) {
+        await knex.schema.alterTable(t.userValues, (table) => { table.index(['attribute', 'value_key'], `${t.userValues}_identifier_ix`); });
+      }
     },
     async down(knex) {
       await knex.schema.alterTable(t.userValues, (table) => { table.dropIndex(['attribute', 'value_key'], `${t.userValues}_identifier_ix`); });
@@ -23,3 +29,11 @@ export function signInLookupsMigration(prefix: string): { up(knex: Knex): Promis
   };
 }
 
+
+async function hasIndex(knex: Knex, table: string, index: string): Promise<boolean> {
+  if (dialectOf(knex) === 'mysql') {
+    const [rows] = await knex.raw('SHOW INDEX FROM ?? WHERE Key_name = ?', [table, index]);
+    return rows.length > 0;
+  }
+  return (await knex('sqlite_master').where({ type: 'index', name: index }).first()) !== undefined;
+}
