@@ -1,17 +1,14 @@
 import { expect } from 'chai';
 import express from 'express';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import supertest from 'supertest';
 import { createIdentityConnector } from '../../lib/index.js';
 import { connectKnex } from '../../lib/store/connect.js';
 import { LogCapture, SCIM, SECRET_KEY, startScimHarness, type ScimHarness } from '../support/scim-harness.js';
-import type { TestDatabase } from '../support/databases.js';
+import { tempSqliteUrl, type TestDatabase } from '../support/databases.js';
 
 /** Two instances need one database both reach: a SQLite file (not :memory:) or MariaDB. */
 const SHARED: TestDatabase[] = [
-  { name: 'sqlite', url: `sqlite:${path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'idc-revoke-')), 'identity.sqlite')}` },
+  { name: 'sqlite', url: tempSqliteUrl('revoke') },
   ...(process.env.TEST_MYSQL_URL ? [{ name: 'mariadb' as const, url: process.env.TEST_MYSQL_URL }] : []),
 ];
 

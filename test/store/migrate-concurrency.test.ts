@@ -1,15 +1,12 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Knex } from 'knex';
 import { connectKnex } from '../../lib/store/connect.js';
 import { dialectOf } from '../../lib/store/context.js';
 import { isMigrated, migrateLatest, migrateRollbackAll, migrationNames } from '../../lib/store/migrate.js';
 import { tableNames } from '../../lib/store/tables.js';
-import { uniquePrefix } from '../support/databases.js';
+import { tempSqliteUrl, uniquePrefix } from '../support/databases.js';
 
 const CHILD = fileURLToPath(new URL('./migrating-child.ts', import.meta.url));
 
@@ -48,7 +45,7 @@ async function schemaOf(knex: Knex, prefix: string): Promise<Record<string, { co
 }
 
 const DATABASES = [
-  { name: 'SQLite file', url: () => `sqlite:${path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'idc-migrate-')), 'identity.sqlite')}` },
+  { name: 'SQLite file', url: () => tempSqliteUrl('migrate') },
   ...(process.env.TEST_MYSQL_URL ? [{ name: 'MariaDB', url: () => process.env.TEST_MYSQL_URL! }] : []),
 ];
 

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Knex } from 'knex';
 import { connectKnex } from '../../lib/store/connect.js';
 
@@ -25,4 +28,11 @@ export function testKnex(db: TestDatabase): Knex {
 /** Declares `describe(title [db])` once per test database. */
 export function describeEachDatabase(title: string, body: (db: TestDatabase) => void): void {
   for (const db of testDatabases()) describe(`${title} [${db.name}]`, () => body(db));
+}
+
+/** A SQLite file in a fresh temporary folder (for tests that need two connections to one database), removed when the test process exits. */
+export function tempSqliteUrl(label: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `idc-${label}-`));
+  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return `sqlite:${path.join(dir, 'identity.sqlite')}`;
 }
