@@ -26,10 +26,11 @@ export function toScimError(error: unknown, retryAfterSeconds = 5): ScimError {
     switch (error.code) {
       case 'protected': return new ScimError(403, error.message);
       // The mass-deprovisioning guard answers 503, not 4xx: what Entra sends here is a real
-      // deactivation or deletion, and a 4xx would fail that item for good (and count toward
-      // quarantining the whole job, stopping creates too). A 503 is retried by Entra's escrow,
-      // so once an admin confirms and resumes, the held deprovisioning completes by itself; if
-      // they do not, Entra keeps retrying and its provisioning logs show why.
+      // deactivation or deletion (and 4xx to Entra's real requests is against our rule): a 4xx
+      // fails the item for good and counts toward quarantining the job, which would stop creates
+      // too. A 503 is retried by Entra's escrow, so once an admin confirms and resumes, the held
+      // deprovisioning completes by itself; until then Entra's provisioning logs show the detail.
+      // If the pause lasts, Entra may still quarantine the job: for a guard that is acceptable.
       case 'paused': return new ScimError(503, error.message, undefined, PAUSED_RETRY_AFTER_SECONDS);
       case 'rule': return new ScimError(400, error.message, 'invalidValue');
     }
