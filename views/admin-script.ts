@@ -161,6 +161,12 @@ export const ADMIN_SCRIPT = new SafeHtml(`
       await refresh(['tokens', 'log']);
       say(region, 'Token ' + name + ' revoked.', true);
     },
+    async 'resume-deprovisioning'(button, region) {
+      if (!confirm("Resume deprovisioning? Entra's held deactivations and deletions then go through.")) return;
+      await call('POST', '/connectors/' + encodeURIComponent(connectorId) + '/deprovisioning/resume');
+      await refresh(['deprovisioning', 'log']);
+      say(region, 'Deprovisioning resumed.', true);
+    },
     async 'login-method'(button, region) {
       const userId = button.dataset.userId;
       const body = { connectorId, loginMethod: button.dataset.loginMethod };

@@ -30,7 +30,7 @@ export interface AdminPageModel {
 }
 
 /** The operations the log filter offers (what the connector writes). */
-const LOG_OPERATIONS = ['user.create', 'user.replace', 'user.patch', 'user.delete', 'user.login-method', 'group.create', 'group.replace', 'group.patch', 'group.delete', 'login', 'token.create', 'token.revoke', 'connector.settings', 'connector.oidc', 'connector.default-group'];
+const LOG_OPERATIONS = ['user.create', 'user.replace', 'user.patch', 'user.delete', 'user.login-method', 'group.create', 'group.replace', 'group.patch', 'group.delete', 'login', 'token.create', 'token.revoke', 'connector.settings', 'connector.oidc', 'connector.default-group', 'connector.deprovisioning-paused', 'connector.deprovisioning-resumed'];
 
 const LOGIN_METHOD_TEXT = {
   sso: { name: 'Entra SSO', switchTo: 'builtin', action: 'Switch to built-in login' },
@@ -275,6 +275,20 @@ function logSection(m: AdminPageModel): SafeHtml {
 </div>`, true);
 }
 
+/** The mass-deprovisioning guard: its threshold, and while it holds the connector, the admin's Resume. */
+function deprovisioningSection(c: AdminConnector): SafeHtml {
+  const guard = c.settings.deprovisionGuard;
+  return section('deprovisioning', 'Deprovisioning guard', html`
+<div id="deprovisioning">
+${c.deprovisioningPausedAt ? html`
+<p class="hint"><span class="badge revoked">Paused</span> Since ${when(c.deprovisioningPausedAt)} Entra's deactivations and deletions are refused (Entra retries them): more users were deprovisioned than the guard allows. Check Entra's assignments and scoping, then resume.</p>
+<button type="button" class="danger" data-action="resume-deprovisioning">Resume deprovisioning</button>`
+    : html`<p class="hint"><span class="badge live">Running</span> ${guard
+      ? `Pauses when more than ${guard.minimumUsers} users (or ${guard.percent}% of them, if more) are deactivated or deleted within ${guard.windowMinutes} minutes.`
+      : 'The guard is off (settings: deprovisionGuard).'}</p>`}
+</div>`);
+}
+
 function connectorNav(m: AdminPageModel): SafeHtml | '' {
   if (m.connectors.length < 2) return '';
   return html`<nav aria-label="Connectors"><ul>${m.connectors.map((c) => html`<li><a href="${m.base}/connectors/${encodeURIComponent(c.id)}"${c.id === m.connector.id ? html` aria-current="page"` : ''}>${c.organizationId} · ${c.name}</a></li>`)}</ul></nav>`;
@@ -289,6 +303,7 @@ export function adminPage(m: AdminPageModel): string {
 <h1>${c.name} <span class="muted">organization ${c.organizationId}</span></h1>
 <div class="grid">
 ${connectSection(c)}
+${deprovisioningSection(c)}
 ${defaultGroupSection(m)}
 ${tokensSection(m)}
 ${oidcSection(m)}

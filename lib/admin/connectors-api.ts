@@ -22,7 +22,8 @@ export async function describeConnector(runtime: Runtime, c: Connector): Promise
     scimUrl: scimBaseUrl(runtime, c.settings.scimEndpoint), redirectUri: redirectUri(runtime.options),
     // Spelled out rather than spread, so a field added to the stored OIDC settings is not exposed by accident.
     oidc: { issuer: c.oidc.issuer, clientId: c.oidc.clientId, tenantId: c.oidc.tenantId, hasClientSecret: c.oidc.hasClientSecret },
-    settings: c.settings, defaultGroupId: c.defaultGroupId, ssoVerifiedAt: iso(c.ssoVerifiedAt), liveTokenCount: live.length,
+    settings: c.settings, defaultGroupId: c.defaultGroupId, ssoVerifiedAt: iso(c.ssoVerifiedAt),
+    deprovisioningPausedAt: iso(c.deprovisioningPausedAt), liveTokenCount: live.length,
   };
 }
 
@@ -51,6 +52,7 @@ function oidcInput(body: Record<string, unknown>): OidcSettingsInput {
  *   PUT /api/connectors/:id/oidc              { "tenantId"|"issuer", "clientId", "clientSecret"? }
  *   PUT /api/connectors/:id/default-group     { "groupId": "…" | null }
  *   GET /api/connectors/:id/groups?filter=text&count=100
+ *   POST /api/connectors/:id/deprovisioning/resume   (an admin confirms the deprovisioning the guard paused)
  */
 export function registerConnectorRoutes(api: Router, runtime: Runtime): void {
   const { options } = runtime;
@@ -108,6 +110,15 @@ export function registerConnectorRoutes(api: Router, runtime: Runtime): void {
       if (isStoreError(error, 'invalid_reference')) return sendJsonError(res, 400, 'invalid_request', error.message);
       throw error;
     }
+    res.json(await describeConnector(runtime, updated));
+  }));
+
+  api.post('/connectors/:id/deprovisioning/resume', connectorRoute(runtime, async (req, res, connector) => {
+    if (!connector.deprovisioningPausedAt) return sendJsonError(res, 409, 'not_paused', 'deprovisioning of this connector is not paused');
+    const updated = await runtime.audit.change(await adminContext(runtime, req, 200), async (tx) => ({
+      value: await tx.connectors.resumeDeprovisioning(connector.id),
+      record: { connectorId: connector.id, operation: 'connector.deprovisioning-resumed', resourceType: 'Connector', resourceId: connector.id, detail: { pausedAt: iso(connector.deprovisioningPausedAt) } },
+    }));
     res.json(await describeConnector(runtime, updated));
   }));
 

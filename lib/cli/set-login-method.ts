@@ -14,7 +14,8 @@ export async function setLoginMethod(store: IdentityStore, connectorId: string, 
   const connector = await store.connectors.require(connectorId);
   const user = (await store.users.get(connectorId, userRef)) ?? (await store.users.findByUserName(connectorId, userRef));
   if (!user) throw new Error(`no user with id or userName ${JSON.stringify(userRef)} in connector ${connectorId}`);
-  const audit = new AuditWriter(store, defaultLogger());
+  const logger = defaultLogger();
+  const audit = new AuditWriter(store, logger);
   const context = { actor: 'cli' };
   // Switching someone to SSO on a connector without it would lock them out.
   if (method === 'sso' && !(connector.oidc.issuer && connector.oidc.clientId)) {
@@ -22,6 +23,6 @@ export async function setLoginMethod(store: IdentityStore, connectorId: string, 
     throw new Error(`connector ${connectorId} has no OpenID Connect settings, so ${user.userName} could not sign in with sso: run \`connector set-oidc\` first`);
   }
   const from = user.loginMethod;
-  const updated = from === method ? user : await new UserWrites(audit).setAccess(connector, user.id, { loginMethod: method }, context, 'user.login-method');
+  const updated = from === method ? user : await new UserWrites(audit, logger).setAccess(connector, user.id, { loginMethod: method }, context, 'user.login-method');
   return { user: updated, from };
 }

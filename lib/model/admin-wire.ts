@@ -33,6 +33,8 @@ export interface AdminConnector {
   defaultGroupId: string | null;
   /** When a sign-in through Entra first completed since OIDC was set; until then nobody can be switched to SSO. */
   ssoVerifiedAt: string | null;
+  /** When the mass-deprovisioning guard paused deactivations and deletions; null: not paused. */
+  deprovisioningPausedAt: string | null;
   liveTokenCount: number;
 }
 

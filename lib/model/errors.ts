@@ -21,9 +21,10 @@ export const invalidInput = (message: string) => new InvalidInput('invalidValue'
 
 /**
  * A write the connector's rules refuse: `protected` (a platform-protected user, e.g. an
- * Organization Owner), `rule` (required attributes, allowed values, role mapping).
+ * Organization Owner), `rule` (required attributes, allowed values, role mapping), `paused` (a
+ * deactivation or deletion while the mass-deprovisioning guard holds the connector).
  */
-export type PolicyRefusalCode = 'protected' | 'rule';
+export type PolicyRefusalCode = 'protected' | 'rule' | 'paused';
 
 export class PolicyRefusal extends Error {
   constructor(readonly code: PolicyRefusalCode, message: string) {

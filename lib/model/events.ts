@@ -23,6 +23,8 @@ export interface IdentityEventMap {
   'membership.removed': [{ groupId: string; connectorId: string; userIds: string[] | 'all' }];
   'connector.updated': [Connector];
   'connector.deleted': [{ id: string }];
+  /** The mass-deprovisioning guard paused the connector: once per pause, after it is stored. */
+  'connector.deprovisioning-paused': [{ connectorId: string; pausedAt: Date; deprovisioned: number; threshold: number; windowMinutes: number }];
   'token.revoked': [ScimToken];
   'login.succeeded': [LoginEvent];
   'login.failed': [LoginEvent];

@@ -1,6 +1,6 @@
 import { BUILT_IN_EXTENSION_NAMES, HOST_ATTRIBUTE_TYPES, type ExtensionChoice } from './schemas/extension-sets.js';
 import { USER_REGISTRY } from './schemas/registry.js';
-import { isWebRole, MATCH_ON_CREATE, WEB_ROLES, type ConnectorSettings, type MatchOnCreate, type WebRole } from './types.js';
+import { isWebRole, MATCH_ON_CREATE, WEB_ROLES, type ConnectorSettings, type DeprovisionGuard, type MatchOnCreate, type WebRole } from './types.js';
 
 export const DEFAULT_SETTINGS: ConnectorSettings = {
   groupsEnabled: true,
@@ -22,6 +22,8 @@ export const DEFAULT_SETTINGS: ConnectorSettings = {
   extensions: BUILT_IN_EXTENSION_NAMES,
   scimEndpoint: null,
   resourceKind: null,
+  // An hour's window; 50 users is more than a test connector or a leaver batch removes at once.
+  deprovisionGuard: { percent: 20, windowMinutes: 60, minimumUsers: 50 },
 };
 
 /** Path segments the connector's own routes take: no connector endpoint may shadow them. */
@@ -76,6 +78,9 @@ export function mergeSettings(current: ConnectorSettings, patch: unknown): Conne
         if (value !== null && (typeof value !== 'string' || !value.trim() || value.length > 64)) throw new SettingsError('resourceKind must be null or a label of at most 64 characters');
         next.resourceKind = value;
         break;
+      case 'deprovisionGuard':
+        next.deprovisionGuard = deprovisionGuard(current.deprovisionGuard, value);
+        break;
       case 'extensions':
         next.extensions = extensionChoices(value);
         break;
@@ -112,6 +117,23 @@ export function mergeSettings(current: ConnectorSettings, patch: unknown): Conne
       default:
         throw new SettingsError(`unknown setting "${key}"`);
     }
+  }
+  return next;
+}
+
+/** Limits of each guard field: [least, most] whole numbers. */
+const GUARD_LIMITS: Record<keyof DeprovisionGuard, [number, number]> = { percent: [1, 100], windowMinutes: [1, 10_080], minimumUsers: [1, 1_000_000] };
+
+/** `false`, or fields merged over the current guard (the default one when it was off). */
+function deprovisionGuard(current: DeprovisionGuard | false, value: unknown): DeprovisionGuard | false {
+  if (value === false) return false;
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new SettingsError('deprovisionGuard must be false or {"percent", "windowMinutes", "minimumUsers"}');
+  const next = { ...(current || DEFAULT_SETTINGS.deprovisionGuard as DeprovisionGuard) };
+  for (const [field, n] of Object.entries(value as Record<string, unknown>)) {
+    const limits = GUARD_LIMITS[field as keyof DeprovisionGuard] as [number, number] | undefined;
+    if (!limits) throw new SettingsError(`deprovisionGuard: unknown field "${field}"; fields are ${Object.keys(GUARD_LIMITS).join(', ')}`);
+    if (!Number.isInteger(n) || (n as number) < limits[0] || (n as number) > limits[1]) throw new SettingsError(`deprovisionGuard.${field} must be a whole number from ${limits[0]} to ${limits[1]}`);
+    next[field as keyof DeprovisionGuard] = n as number;
   }
   return next;
 }

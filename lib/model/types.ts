@@ -67,6 +67,23 @@ export interface ConnectorSettings {
   scimEndpoint: string | null;
   /** The kind of resource this connector's users are (e.g. advisor, room), recorded on each user it creates. */
   resourceKind: string | null;
+  /**
+   * The mass-deprovisioning guard: when more users than this are deactivated or deleted within
+   * the window, the connector pauses deprovisioning until an admin resumes it (a mis-scoped
+   * assignment in Entra must not disable a whole organization). `false` turns it off.
+   */
+  deprovisionGuard: DeprovisionGuard | false;
+}
+
+/**
+ * A deprovisioning write is refused (and the connector paused) when it would make the count of
+ * deactivations and deletions within `windowMinutes` exceed the larger of `minimumUsers` and
+ * `percent` of the connector's users: the absolute floor keeps small connectors from tripping.
+ */
+export interface DeprovisionGuard {
+  percent: number;
+  windowMinutes: number;
+  minimumUsers: number;
 }
 
 export const MATCH_ON_CREATE = ['none', 'email', 'externalId'] as const;
@@ -89,6 +106,8 @@ export interface Connector {
   defaultGroupId: string | null;
   /** When an OpenID Connect sign-in through this connector last completed; null: never since OIDC was set. */
   ssoVerifiedAt: Date | null;
+  /** When the deprovisioning guard paused this connector's deactivations and deletions; null: not paused. */
+  deprovisioningPausedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }

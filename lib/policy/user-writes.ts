@@ -1,3 +1,4 @@
+import type { Logger } from 'winston';
 import { PolicyRefusal } from '../model/errors.js';
 import { userRegistryFor } from '../model/schemas/extension-sets.js';
 import { documentRules } from '../model/settings.js';
@@ -42,7 +43,7 @@ export interface AccessChange {
  * reads its locked row once, and its audit row commits in the same transaction.
  */
 export class UserWrites {
-  constructor(private readonly audit: AuditWriter) {}
+  constructor(private readonly audit: AuditWriter, private readonly logger: Logger) {}
 
   /**
    * Creates a user from a client's resource body (or an internally built one). Where the
@@ -103,11 +104,12 @@ export class UserWrites {
    * operations; it answers undefined when nothing changes, and then nothing is written).
    */
   update(connector: Connector, id: string, operation: string, change: (current: StoredUser) => ResourceDocument | undefined, context: AuditContext, options: WriteOptions = {}): Promise<StoredUser> {
-    return this.audit.change(context, async (tx) => {
+    return this.guarded(connector, context, () => this.audit.change(context, async (tx) => {
       const current = await this.locked(tx, connector, id, options);
       const next = change(current);
       if (!next) return { value: current, record: userRecord(current, operation, { changed: [] }) };
       const { write, unmappedRoles } = await this.decide(connector, next, current.document);
+      if (current.active && write.document.active === false) await this.checkDeprovisioning(tx, connector);
       if (connector.settings.onDeactivate === 'delete' && current.active && write.document.active === false) {
         // Systam: disabling in Entra deletes the account; re-enabling later creates a new one.
         await tx.users.delete(connector.id, id);
@@ -116,20 +118,50 @@ export class UserWrites {
       const user = await tx.users.write(current, write, options.read);
       const values = changedValues(current.document, write.document);
       return { value: user, record: userRecord(user, operation, { changed: changedAttributes(current.document, write.document), ...(Object.keys(values).length ? { values } : {}), ...unmapped(unmappedRoles) }) };
-    });
+    }));
   }
 
   /** DELETE: removes the user, or deactivates it where the connector's deleteMode says so. */
   delete(connector: Connector, id: string, context: AuditContext, options: WriteOptions = {}): Promise<void> {
-    return this.audit.change(context, async (tx) => {
+    return this.guarded(connector, context, () => this.audit.change(context, async (tx) => {
       const current = await this.locked(tx, connector, id, options);
+      await this.checkDeprovisioning(tx, connector);
       if (connector.settings.deleteMode === 'deactivate') {
         await tx.users.write(current, { document: { ...current.document, active: false } });
         return { value: undefined, record: userRecord(current, 'user.delete', { deleteMode: 'deactivate' }) };
       }
       await tx.users.delete(connector.id, id);
       return { value: undefined, record: userRecord(current, 'user.delete', { userName: current.userName }) };
-    });
+    }));
+  }
+
+  /**
+   * The mass-deprovisioning guard, inside a deactivation's or deletion's transaction: refused
+   * while the connector is paused; the write that would take the window's count over the
+   * threshold is refused too, and (after its rollback, in `guarded`) pauses the connector.
+   */
+  private async checkDeprovisioning(tx: IdentityStore, connector: Connector): Promise<void> {
+    const guard = connector.settings.deprovisionGuard;
+    if (!guard) return;
+    const load = await tx.connectors.deprovisioningLoad(connector.id, Date.now() - guard.windowMinutes * 60_000);
+    if (load.paused) throw new PolicyRefusal('paused', PAUSED_MESSAGE);
+    const threshold = Math.max(guard.minimumUsers, Math.floor((load.users * guard.percent) / 100));
+    if (load.recent + 1 > threshold) throw new GuardTripped({ deprovisioned: load.recent + 1, threshold, windowMinutes: guard.windowMinutes });
+  }
+
+  /** Runs a deprovisioning write; when it tripped the guard, pauses the connector (audited, logged) and refuses. */
+  private async guarded<T>(connector: Connector, context: AuditContext, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (!(error instanceof GuardTripped)) throw error;
+      await this.audit.change(context, async (tx) => ({
+        value: await tx.connectors.pauseDeprovisioning(connector.id, error.trip),
+        record: { connectorId: connector.id, operation: 'connector.deprovisioning-paused', resourceType: 'Connector', resourceId: connector.id, detail: error.trip },
+      }));
+      this.logger.warn('mass-deprovisioning guard paused the connector: deactivations and deletions wait for an admin to resume them', { connectorId: connector.id, requestId: context.requestId ?? undefined, ...error.trip });
+      throw error;
+    }
   }
 
   /**
@@ -180,6 +212,13 @@ function newUserLoginMethod(connector: Pick<Connector, 'oidc' | 'settings'>): Lo
   const setting = connector.settings.newUserLoginMethod;
   if (setting !== 'auto') return setting;
   return connector.oidc.issuer && connector.oidc.clientId ? 'sso' : 'builtin';
+}
+
+const PAUSED_MESSAGE = 'deprovisioning is paused: this connector deactivated or deleted more users than its deprovisionGuard allows within the window; an admin must confirm and resume it';
+
+/** The write that crossed the threshold: refused like any write while paused, and it pauses the connector. */
+class GuardTripped extends PolicyRefusal {
+  constructor(readonly trip: { deprovisioned: number; threshold: number; windowMinutes: number }) { super('paused', PAUSED_MESSAGE); }
 }
 
 const userRecord = (user: StoredUser, operation: string, detail: Record<string, unknown>) => ({

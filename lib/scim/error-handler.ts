@@ -22,7 +22,19 @@ export function toScimError(error: unknown, retryAfterSeconds = 5): ScimError {
     }
   }
   if (error instanceof InvalidInput) return new ScimError(400, error.message, error.reason);
-  if (error instanceof PolicyRefusal) return error.code === 'protected' ? new ScimError(403, error.message) : new ScimError(400, error.message, 'invalidValue');
+  if (error instanceof PolicyRefusal) {
+    switch (error.code) {
+      case 'protected': return new ScimError(403, error.message);
+      // The mass-deprovisioning guard answers 503, not 4xx: what Entra sends here is a real
+      // deactivation or deletion (and 4xx to Entra's real requests is against our rule): a 4xx
+      // fails the item for good and counts toward quarantining the job, which would stop creates
+      // too. A 503 is retried by Entra's escrow, so once an admin confirms and resumes, the held
+      // deprovisioning completes by itself; until then Entra's provisioning logs show the detail.
+      // If the pause lasts, Entra may still quarantine the job: for a guard that is acceptable.
+      case 'paused': return new ScimError(503, error.message, undefined, PAUSED_RETRY_AFTER_SECONDS);
+      case 'rule': return new ScimError(400, error.message, 'invalidValue');
+    }
+  }
   const e = error as { type?: string; status?: number; statusCode?: number; name?: string };
   if (e?.type === 'entity.too.large') return new ScimError(413, 'request body is larger than this server accepts');
   if (e?.type === 'entity.parse.failed') return new ScimError(400, 'request body is not valid JSON', 'invalidSyntax');
@@ -36,6 +48,9 @@ export function toScimError(error: unknown, retryAfterSeconds = 5): ScimError {
   if (typeof status === 'number' && status >= 400 && status < 500) return new ScimError(status, 'the request could not be read', status === 400 ? 'invalidSyntax' : undefined);
   return new ScimError(500, 'internal server error');
 }
+
+/** A pause waits for a person: Entra need not retry it every few seconds. */
+const PAUSED_RETRY_AFTER_SECONDS = 600;
 
 /**
  * 503: the client retries after the delay (Entra does). A write cut off by the database deadline
@@ -54,7 +69,9 @@ export function scimErrorHandler(logger: Logger, retryAfterSeconds: number): Err
     // The database deadline may have answered already; the route's late outcome is dropped.
     if (res.headersSent) return;
     const scimError = toScimError(error, retryAfterSeconds);
-    if (scimError.status === 503) {
+    if (error instanceof PolicyRefusal) {
+      // A paused connector's 503 is a decision, logged once when the guard paused it.
+    } else if (scimError.status === 503) {
       unavailable.since += 1;
       if (Date.now() - unavailable.loggedAt >= UNAVAILABLE_LOG_INTERVAL_MS) {
         logger.error('scim requests answered 503: the identity store is unavailable', { requests: unavailable.since, ...errorFields(error) });

@@ -23,6 +23,7 @@ function fromRow(row: Row): Connector {
     settings: parseStoredSettings(String(row.settings)),
     defaultGroupId: (row.default_group_id as string | null) ?? null,
     ssoVerifiedAt: row.sso_verified_at == null ? null : toDate(row.sso_verified_at),
+    deprovisioningPausedAt: row.deprovisioning_paused_at == null ? null : toDate(row.deprovisioning_paused_at),
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
   };
@@ -125,6 +126,44 @@ export class ConnectorStore {
       if (!group) throw new StoreError('invalid_reference', `default group ${groupId} is not a group of connector ${id}`);
     }
     await this.db(this.t.connectors).where({ id }).update({ default_group_id: groupId, updated_at: Date.now() });
+    return this.changed(id);
+  }
+
+  /**
+   * What the mass-deprovisioning guard decides on, read in the deprovisioning write's
+   * transaction: whether the connector is paused, the connector's users, and the deactivations
+   * and deletions the provisioning log holds since `since` or the last resume, whichever is later
+   * (a deactivation is the audit row whose values show active going from true to false; the
+   * (connector_id, at) index bounds the scan to the window). On MariaDB the connector row stays
+   * locked until the write commits, so concurrent deprovisioning writes count one after another.
+   */
+  async deprovisioningLoad(id: string, since: number): Promise<{ paused: boolean; recent: number; users: number }> {
+    const q = this.db(this.t.connectors).select('deprovisioning_paused_at', 'deprovisioning_resumed_at').where({ id });
+    if (this.ctx.dialect === 'mysql') q.forUpdate();
+    const row = await q.first();
+    if (!row) throw new StoreError('not_found', `connector ${id} not found`);
+    const from = Math.max(since, Number(row.deprovisioning_resumed_at ?? 0));
+    const [recent, users] = await Promise.all([
+      this.db(this.t.auditEvents).where('connector_id', id).where('at', '>=', from).where('outcome', 'success')
+        .where((w) => { void w.where('operation', 'user.delete').orWhere('detail', 'like', '%"active":{"from":true,"to":false}%'); })
+        .count({ n: '*' }).first(),
+      this.db(this.t.users).where('connector_id', id).count({ n: '*' }).first(),
+    ]);
+    return { paused: row.deprovisioning_paused_at != null, recent: Number(recent?.n ?? 0), users: Number(users?.n ?? 0) };
+  }
+
+  /** Pauses deprovisioning; the event fires only for the write that paused it (not when it already was). */
+  async pauseDeprovisioning(id: string, trip: { deprovisioned: number; threshold: number; windowMinutes: number }): Promise<void> {
+    const pausedAt = new Date();
+    const count = await this.db(this.t.connectors).where({ id }).whereNull('deprovisioning_paused_at').update({ deprovisioning_paused_at: pausedAt.getTime() });
+    if (count === 0) return;
+    this.events.emit('connector.deprovisioning-paused', { connectorId: id, pausedAt, ...trip });
+    await this.changed(id);
+  }
+
+  /** An admin confirmed the deprovisioning: it continues, and the guard's window starts afresh. */
+  async resumeDeprovisioning(id: string): Promise<Connector> {
+    await this.db(this.t.connectors).where({ id }).update({ deprovisioning_paused_at: null, deprovisioning_resumed_at: Date.now() });
     return this.changed(id);
   }
 

@@ -3,6 +3,7 @@ import { identitySchemaMigration } from './migrations/20261123000000_identity_sc
 import { userResourceKindMigration } from './migrations/20261201000000_user_resource_kind.js';
 import { signInLookupsMigration } from './migrations/20261201005000_sign_in_lookups.js';
 import { exactKeysMigration } from './migrations/20261201010000_exact_keys.js';
+import { deprovisioningGuardMigration } from './migrations/20261201030000_deprovisioning_guard.js';
 import { dialectOf } from './context.js';
 import { tableNames } from './tables.js';
 
@@ -29,6 +30,7 @@ const MIGRATIONS: readonly MigrationEntry[] = [
   { name: '20261201000000_user_resource_kind', formerNames: [], factory: userResourceKindMigration },
   { name: '20261201005000_sign_in_lookups', formerNames: [], factory: signInLookupsMigration },
   { name: '20261201010000_exact_keys', formerNames: [], factory: exactKeysMigration },
+  { name: '20261201030000_deprovisioning_guard', formerNames: [], factory: deprovisioningGuardMigration },
 ];
 
 /** The names the migrations table records, in order. */

@@ -22,5 +22,5 @@ export interface Runtime {
 /** The one place a Runtime is assembled (the connector and the CLI both use it). */
 export function createRuntime(store: IdentityStore, options: ResolvedOptions): Runtime {
   const audit = new AuditWriter(store, options.logger);
-  return { store, options, events: store.events, secrets: new SecretBox(options.secretKey), logger: options.logger, audit, users: new UserWrites(audit) };
+  return { store, options, events: store.events, secrets: new SecretBox(options.secretKey), logger: options.logger, audit, users: new UserWrites(audit, options.logger) };
 }

@@ -208,6 +208,37 @@ describe('The admin page in a real browser (demo host)', () => {
     });
   });
 
+  it('shows a connector the mass-deprovisioning guard paused, and resumes it after the admin confirms', async function () {
+    this.timeout(60_000);
+    const guarded = await demo!.identity.store.connectors.updateSettings(demo!.connector.id, { deprovisionGuard: { minimumUsers: 1 } });
+    const leavers = [];
+    for (const name of ['leaver.one', 'leaver.two']) leavers.push(await demo!.identity.users.create(guarded, { userName: `${name}@demo.local`, active: true }, { actor: 'test' }));
+    await demo!.identity.users.delete(guarded, leavers[0]!.id, { actor: 'test' });
+    const refused = await demo!.identity.users.delete(guarded, leavers[1]!.id, { actor: 'test' }).then(() => 'deleted', (error: Error) => error.message);
+    expect(refused).to.match(/deprovisioning is paused/);
+    try {
+      await inPage(async (page, errors) => {
+        await page.goto(`${origin}/login?returnTo=/identity/admin`);
+        await passwordSignIn(page, ADMIN, ADMIN_PASSWORD);
+        await page.waitForURL(`${origin}/identity/admin`);
+        const dialogs: string[] = [];
+        page.on('dialog', (dialog) => { dialogs.push(dialog.message()); void dialog.accept(); });
+        const guard = page.locator('#deprovisioning');
+        expect(await guard.getByText('Paused').count()).to.equal(1);
+        await shot(page, '10-deprovisioning-paused');
+        await page.getByRole('button', { name: 'Resume deprovisioning' }).click();
+        await page.getByText('Deprovisioning resumed.').waitFor();
+        expect(dialogs).to.deep.equal(["Resume deprovisioning? Entra's held deactivations and deletions then go through."]);
+        expect(await guard.getByText('Running').count()).to.equal(1);
+        expect((await demo!.identity.store.connectors.get(guarded.id))!.deprovisioningPausedAt).to.equal(null);
+        expect(await page.locator('#log tbody').getByText('connector.deprovisioning-resumed').count()).to.be.greaterThan(0);
+        expect(errors).to.deep.equal([]);
+      });
+    } finally {
+      await demo!.identity.store.connectors.updateSettings(guarded.id, { deprovisionGuard: { minimumUsers: 50 } });
+    }
+  });
+
   it('gives a customer\'s Admin their own organization only; another organization\'s page is 404', async function () {
     this.timeout(60_000);
     await inPage(async (page) => {
