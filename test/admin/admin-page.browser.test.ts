@@ -67,6 +67,13 @@ describe('The admin page in a real browser (demo host)', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
   }
 
+  /** Signs in with a password from the login page and lands on the admin page, as an admin would. */
+  async function openAdminPage(page: Page, email: string, password: string): Promise<void> {
+    await page.goto(`${origin}/login?returnTo=/identity/admin`);
+    await passwordSignIn(page, email, password);
+    await page.waitForURL(`${origin}/identity/admin`);
+  }
+
   after(async () => {
     await browser?.close();
     if (server) await new Promise<void>((resolve) => { server!.closeAllConnections(); server!.close(() => resolve()); });
@@ -154,9 +161,7 @@ describe('The admin page in a real browser (demo host)', () => {
   it('switches users in bulk after a confirmation naming the count, and refuses SSO while it never worked', async function () {
     this.timeout(60_000);
     await inPage(async (page, errors) => {
-      await page.goto(`${origin}/login?returnTo=/identity/admin`);
-      await passwordSignIn(page, ADMIN, ADMIN_PASSWORD);
-      await page.waitForURL(`${origin}/identity/admin`);
+      await openAdminPage(page, ADMIN, ADMIN_PASSWORD);
       const dialogs: string[] = [];
       page.on('dialog', (dialog) => { dialogs.push(dialog.message()); void dialog.accept(); });
 
@@ -186,9 +191,7 @@ describe('The admin page in a real browser (demo host)', () => {
   it('shows the log in words, filtered by user, and a user\'s page with attributes, groups and history', async function () {
     this.timeout(60_000);
     await inPage(async (page, errors) => {
-      await page.goto(`${origin}/login?returnTo=/identity/admin`);
-      await passwordSignIn(page, ADMIN, ADMIN_PASSWORD);
-      await page.waitForURL(`${origin}/identity/admin`);
+      await openAdminPage(page, ADMIN, ADMIN_PASSWORD);
       await page.getByLabel('User (user name)').fill('sso.person@demo.local');
       await page.getByRole('button', { name: 'Filter' }).click();
       await page.waitForURL(/user=sso\.person/);
@@ -218,9 +221,7 @@ describe('The admin page in a real browser (demo host)', () => {
     expect(refused).to.match(/deprovisioning is paused/);
     try {
       await inPage(async (page, errors) => {
-        await page.goto(`${origin}/login?returnTo=/identity/admin`);
-        await passwordSignIn(page, ADMIN, ADMIN_PASSWORD);
-        await page.waitForURL(`${origin}/identity/admin`);
+        await openAdminPage(page, ADMIN, ADMIN_PASSWORD);
         const dialogs: string[] = [];
         page.on('dialog', (dialog) => { dialogs.push(dialog.message()); void dialog.accept(); });
         const guard = page.locator('#deprovisioning');
@@ -245,9 +246,7 @@ describe('The admin page in a real browser (demo host)', () => {
       // A page that needs sign-in sends the browser to sign in and back.
       await page.goto(`${origin}/reports`);
       expect(new URL(page.url()).searchParams.get('returnTo')).to.equal('/reports');
-      await page.goto(`${origin}/login?returnTo=/identity/admin`);
-      await passwordSignIn(page, ORG_ADMIN, ORG_ADMIN_PASSWORD);
-      await page.waitForURL(`${origin}/identity/admin`);
+      await openAdminPage(page, ORG_ADMIN, ORG_ADMIN_PASSWORD);
       expect(await page.getByRole('heading', { level: 1 }).textContent()).to.include('demo-org');
       expect(await page.content()).to.not.include('other-org').and.not.include(otherConnectorId);
       await shot(page, '08-org-admin');
