@@ -6,6 +6,7 @@ import { isStoreError } from '../store/errors.js';
 import { isLoginMethod, type Connector, type LoginMethod, type StoredUser } from '../model/types.js';
 import type { AdminUserSummary } from '../model/admin-wire.js';
 import { asyncRoute } from '../web/http.js';
+import { ssoSwitchRefusal } from '../policy/sso-readiness.js';
 import { adminContext } from './audit-context.js';
 import { sendJsonError } from './guard.js';
 import { connectorRoute, scopedConnector } from './requests.js';
@@ -122,13 +123,11 @@ export function registerUserRoutes(api: Router, runtime: Runtime): void {
    * out behind a connection that never worked. Answers the refusal (audited) and says so.
    */
   async function refuseSwitch(req: Request, res: Response, connector: Connector, loginMethod: LoginMethod, record: { from?: LoginMethod; resourceId: string; resourceType?: string }): Promise<boolean> {
-    if (loginMethod !== 'sso') return false;
-    const configured = Boolean(connector.oidc.issuer && connector.oidc.clientId);
-    if (configured && connector.ssoVerifiedAt) return false;
-    const reason = configured ? 'sso_unverified' : 'sso_not_configured';
+    const reason = loginMethod === 'sso' ? ssoSwitchRefusal(connector) : undefined;
+    if (!reason) return false;
     const context = await adminContext(runtime, req, 409);
     await runtime.audit.refusal(context, { connectorId: connector.id, operation: 'user.login-method', resourceType: record.resourceType ?? 'User', resourceId: record.resourceId, status: 409, detail: { ...(record.from ? { from: record.from } : {}), to: loginMethod, reason } });
-    sendJsonError(res, 409, reason, configured
+    sendJsonError(res, 409, reason, reason === 'sso_unverified'
       ? 'nobody has signed in through Entra with this connector yet: sign in once with "Sign in with Microsoft" (any account of this organization) to show SSO works, then switch users to it'
       : 'configure OpenID Connect for this connector before switching users to SSO');
     return true;

@@ -1,5 +1,6 @@
 import type { LoginMethod, StoredUser } from '../model/types.js';
 import { AuditWriter } from '../policy/audit.js';
+import { hasOidc } from '../policy/sso-readiness.js';
 import { UserWrites } from '../policy/user-writes.js';
 import { defaultLogger } from '../runtime/log.js';
 import type { IdentityStore } from '../store/index.js';
@@ -18,7 +19,7 @@ export async function setLoginMethod(store: IdentityStore, connectorId: string, 
   const audit = new AuditWriter(store, logger);
   const context = { actor: 'cli' };
   // Switching someone to SSO on a connector without it would lock them out.
-  if (method === 'sso' && !(connector.oidc.issuer && connector.oidc.clientId)) {
+  if (method === 'sso' && !hasOidc(connector)) {
     await audit.refusal(context, { connectorId, operation: 'user.login-method', resourceType: 'User', resourceId: user.id, detail: { loginMethod: { from: user.loginMethod, to: method }, reason: 'sso_not_configured' } });
     throw new Error(`connector ${connectorId} has no OpenID Connect settings, so ${user.userName} could not sign in with sso: run \`connector set-oidc\` first`);
   }

@@ -39,9 +39,9 @@ const isScalar = (v: unknown): v is Scalar | undefined => v === undefined || v =
  * displayName, title…): what the admin needs to read "Alice was deactivated". Multi-valued and
  * complex attributes (emails, name) and secrets are named by changedAttributes only.
  */
-export function changedValues(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, { from: Scalar; to: Scalar }> {
+export function changedValues(before: Record<string, unknown>, after: Record<string, unknown>, changed = changedAttributes(before, after)): Record<string, { from: Scalar; to: Scalar }> {
   const shown: Record<string, { from: Scalar; to: Scalar }> = {};
-  for (const key of changedAttributes(before, after)) {
+  for (const key of changed) {
     const [from, to] = [before[key], after[key]];
     if (SECRET_ATTRIBUTES.has(key) || !isScalar(from) || !isScalar(to)) continue;
     shown[key] = { from: from ?? null, to: to ?? null };

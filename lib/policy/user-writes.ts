@@ -10,6 +10,7 @@ import type { ReadOptions } from '../store/users.js';
 import { changedAttributes, changedValues, type AuditContext, type AuditWriter } from './audit.js';
 import { hashPassword } from './password.js';
 import { decideWebRole } from './roles.js';
+import { hasOidc } from './sso-readiness.js';
 import { applyUserPolicy } from './user-policy.js';
 
 /** How a write may proceed: If-Match's version, and what the answer needs read back. */
@@ -80,7 +81,7 @@ export class UserWrites {
     if (!candidate || (candidate.externalId !== null && candidate.externalId !== document.externalId)) return undefined;
     const user = await tx.users.lock(connector.id, candidate.id);
     if (!user) return undefined;
-    if (user.protected) throw new PolicyRefusal('protected', `user ${user.id} is protected by the platform and cannot be changed through provisioning`);
+    refuseProtected(user);
     return { user, by };
   }
 
@@ -109,15 +110,17 @@ export class UserWrites {
       const next = change(current);
       if (!next) return { value: current, record: userRecord(current, operation, { changed: [] }) };
       const { write, unmappedRoles } = await this.decide(connector, next, current.document);
-      if (current.active && write.document.active === false) await this.checkDeprovisioning(tx, connector);
-      if (connector.settings.onDeactivate === 'delete' && current.active && write.document.active === false) {
+      const deactivating = current.active && write.document.active === false;
+      if (deactivating) await this.checkDeprovisioning(tx, connector);
+      if (deactivating && connector.settings.onDeactivate === 'delete') {
         // Systam: disabling in Entra deletes the account; re-enabling later creates a new one.
         await tx.users.delete(connector.id, id);
         return { value: { ...current, active: false, document: write.document }, record: userRecord(current, 'user.delete', { userName: current.userName, onDeactivate: 'delete' }) };
       }
       const user = await tx.users.write(current, write, options.read);
-      const values = changedValues(current.document, write.document);
-      return { value: user, record: userRecord(user, operation, { changed: changedAttributes(current.document, write.document), ...(Object.keys(values).length ? { values } : {}), ...unmapped(unmappedRoles) }) };
+      const changed = changedAttributes(current.document, write.document);
+      const values = changedValues(current.document, write.document, changed);
+      return { value: user, record: userRecord(user, operation, { changed, ...(Object.keys(values).length ? { values } : {}), ...unmapped(unmappedRoles) }) };
     }));
   }
 
@@ -185,8 +188,7 @@ export class UserWrites {
   private async locked(tx: IdentityStore, connector: Connector, id: string, options: WriteOptions): Promise<StoredUser> {
     const current = await tx.users.lock(connector.id, id, options.read);
     if (!current) throw new StoreError('not_found', `user ${id} not found`);
-    // Systam: protected users (Organization Owners) are the platform's, not Entra's.
-    if (current.protected) throw new PolicyRefusal('protected', `user ${id} is protected by the platform and cannot be changed through provisioning`);
+    refuseProtected(current);
     if (options.expectedVersion !== undefined && options.expectedVersion !== current.version) {
       throw new StoreError('version_mismatch', `user ${id} changed since version ${options.expectedVersion}`, { current: current.version });
     }
@@ -211,7 +213,12 @@ export class UserWrites {
 function newUserLoginMethod(connector: Pick<Connector, 'oidc' | 'settings'>): LoginMethod {
   const setting = connector.settings.newUserLoginMethod;
   if (setting !== 'auto') return setting;
-  return connector.oidc.issuer && connector.oidc.clientId ? 'sso' : 'builtin';
+  return hasOidc(connector) ? 'sso' : 'builtin';
+}
+
+/** Systam: protected users (Organization Owners) are the platform's, not Entra's. */
+function refuseProtected(user: StoredUser): void {
+  if (user.protected) throw new PolicyRefusal('protected', `user ${user.id} is protected by the platform and cannot be changed through provisioning`);
 }
 
 const PAUSED_MESSAGE = 'deprovisioning is paused: this connector deactivated or deleted more users than its deprovisionGuard allows within the window; an admin must confirm and resume it';

@@ -191,18 +191,16 @@ export class UserStore {
     return (await this.byUserName(connectorId, userName))[0];
   }
 
-  /** externalId is not unique (RFC 7643): callers that need one match must refuse several. */
-  async findByExternalId(connectorId: string, externalId: string, limit = 2): Promise<StoredUser[]> {
-    return this.byExternalId(connectorId, externalId, limit);
-  }
-
   private async byUserName(connectorId: string, userName: string): Promise<StoredUser[]> {
     const rows = await this.sql.all(`SELECT ${SUMMARY} FROM ${this.t.users} WHERE connector_id = ? AND user_name_key = ?`, [connectorId, normalizeKey(userName)]);
     return rows.map((r) => fromRow(r));
   }
 
-  /** In creation order, as a list page. */
-  private async byExternalId(connectorId: string, externalId: string, limit: number): Promise<StoredUser[]> {
+  /**
+   * In creation order, as a list page. externalId is not unique (RFC 7643): callers that need one
+   * match must refuse several.
+   */
+  async findByExternalId(connectorId: string, externalId: string, limit = 2): Promise<StoredUser[]> {
     if (!Number.isSafeInteger(limit) || limit < 0) throw new Error(`limit must be a non-negative integer (got ${limit})`);
     // The limit is written into the text (MySQL refuses some parameter types for LIMIT in prepared
     // statements); page sizes are capped, so the texts are few.
@@ -224,7 +222,7 @@ export class UserStore {
     if (f.value.includes('\u0000') || normalizeKey(f.value, Infinity).length > KEY_LENGTH) return undefined;
     if (path.canonicalPath === 'userName') return this.byUserName(connectorId, f.value);
     if (path.canonicalPath !== 'externalId') return undefined;
-    const users = await this.byExternalId(connectorId, f.value, query.count + 1);
+    const users = await this.findByExternalId(connectorId, f.value, query.count + 1);
     return users.length > query.count ? undefined : users;
   }
 
