@@ -68,6 +68,12 @@ export function usersRouter(runtime: Runtime, locations: (req: Request) => Locat
     const registry = registryOf(req);
     const projection = projectionOf(req);
     const user = await users.replace(connector, id, req.body, scimAuditContext(req, 200), { expectedVersion: ifMatchVersion(req), read: { withGroups: wantsAttribute(registry, projection, 'groups') } });
+    // `active: false` on a connector with `onDeactivate: "delete"` deleted the user. RFC 7644 §3.5.1
+    // asks a PUT for 200 and the resource, but there is no resource left: a body would give a
+    // location that answers 404 and an ETag of a version never stored. HTTP lets a successful PUT
+    // answer 204 (RFC 9110 §9.3.4), a success Entra never counts against the app; its next GET
+    // answers 404 and a later re-assignment creates the user again (POST).
+    if (!user) return sendScim(res, 204);
     send(req, res, 200, user, projection);
   }));
 
@@ -84,6 +90,8 @@ export function usersRouter(runtime: Runtime, locations: (req: Request) => Locat
       return result.changed ? result.document : undefined;
     };
     const user = await users.update(connector, id, 'user.patch', patch, scimAuditContext(req, respondWithBody ? 200 : 204), { expectedVersion: ifMatchVersion(req), read: readOptions });
+    // Deleted by `onDeactivate: "delete"`: 204 even when attributes were asked for (see PUT).
+    if (!user) return sendScim(res, 204);
     // RFC 7644 §3.5.2: 204 unless the client asked for attributes; Entra accepts both.
     if (respondWithBody) {
       send(req, res, 200, user, projection);
