@@ -14,6 +14,9 @@ import { serializeUser, type Locations } from './serialize.js';
 import { documentRules } from '../model/settings.js';
 import { attempt, scimAuditContext } from './audit-trail.js';
 
+/** Whether the token's connector keeps (and so returns) attributes of undeclared extensions. */
+const passthroughOf = (req: Request): boolean => principal(req).connector.settings.allowExtensionPassthrough;
+
 function projectionOf(req: Request): Projection {
   return { attributes: parseAttributeList(req.query.attributes), excludedAttributes: parseAttributeList(req.query.excludedAttributes) };
 }
@@ -25,7 +28,7 @@ export function usersRouter(runtime: Runtime, locations: (req: Request) => Locat
   const registryOf = (req: Request) => userRegistryFor(principal(req).connector.settings);
   const send = (req: Request, res: Response, status: number, user: StoredUser, projection: Projection) => {
     const at = locations(req);
-    sendScim(res, status, project(serializeUser(user, at), registryOf(req), projection), { ETag: etagOf(user.version), Location: `${at.scimBase}/Users/${user.id}` });
+    sendScim(res, status, project(serializeUser(user, at), registryOf(req), projection, passthroughOf(req)), { ETag: etagOf(user.version), Location: `${at.scimBase}/Users/${user.id}` });
   };
 
   const list = async (req: Request, res: Response, source: Record<string, unknown>) => {
@@ -34,7 +37,7 @@ export function usersRouter(runtime: Runtime, locations: (req: Request) => Locat
     const request = parseListRequest(source, registry, options.maxPageSize, runtime.secrets);
     const withGroups = wantsAttribute(registry, request.projection, 'groups');
     const result = await store.users.list(connector.id, request.query, { withGroups });
-    sendScim(res, 200, listResponse(request, result, (u) => project(serializeUser(u, locations(req)), registry, request.projection), runtime.secrets));
+    sendScim(res, 200, listResponse(request, result, (u) => project(serializeUser(u, locations(req)), registry, request.projection, passthroughOf(req)), runtime.secrets));
   };
 
   router.get('/', asyncRoute((req, res) => list(req, res, req.query as Record<string, unknown>)));
