@@ -125,6 +125,10 @@ export const ADMIN_SCRIPT = new SafeHtml(`
           form.reset();
           showToken(result);
         }
+        if (form.dataset.openConnector !== undefined) {
+          location.assign(root.dataset.pages + '/connectors/' + encodeURIComponent(result.id));
+          return;
+        }
         await refresh((form.dataset.refresh || '').split(' ').filter(Boolean));
         say(region, form.dataset.success || 'Saved.', true);
       } catch (error) {

@@ -240,6 +240,30 @@ describe('The admin page in a real browser (demo host)', () => {
     }
   });
 
+  it('lets a customer\'s Admin create a connector from a preset in their organization, and opens it', async function () {
+    this.timeout(60_000);
+    await inPage(async (page, errors) => {
+      await openAdminPage(page, ORG_ADMIN, ORG_ADMIN_PASSWORD);
+      const form = page.locator('#new-connector-title').locator('..');
+      // Only their own organization is offered.
+      expect(await form.getByLabel('Organization').locator('option').allTextContents()).to.deep.equal(['demo-org']);
+      await form.getByLabel('Name').fill('Staffbase intranet');
+      await form.getByLabel('Preset').selectOption('staffbase');
+      await shot(page, '11-new-connector');
+      await form.getByRole('button', { name: 'Create connector' }).click();
+      await page.waitForURL(/\/identity\/admin\/connectors\/[0-9a-f-]{36}$/);
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).to.include('Staffbase intranet');
+      const id = page.url().split('/').pop()!;
+      const created = (await demo!.identity.store.connectors.get(id))!;
+      expect(created).to.include({ organizationId: 'demo-org', name: 'Staffbase intranet', profile: 'staffbase' });
+      expect(created.settings).to.include({ groupDisplayNamePrefix: '[SCIM] ', matchOnCreate: 'externalId' });
+      // The page shows the preset's settings and the new connector's own SCIM URL.
+      expect(await page.getByLabel('Settings (JSON)').inputValue()).to.include('"groupDisplayNamePrefix": "[SCIM] "');
+      await shot(page, '12-connector-from-preset');
+      expect(errors, 'script errors or CSP violations').to.deep.equal([]);
+    });
+  });
+
   it('gives a customer\'s Admin their own organization only; another organization\'s page is 404', async function () {
     this.timeout(60_000);
     await inPage(async (page) => {

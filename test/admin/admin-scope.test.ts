@@ -25,6 +25,8 @@ type Answer = { status: number; error?: string };
 const ROUTES: Record<string, { kind: 'by-id' | 'list' | 'no-data'; call: (aim: Aim) => Call }> = {
   'GET /api/csrf': { kind: 'no-data', call: () => ({ method: 'GET', path: `${API}/csrf` }) },
   'GET /api/connectors': { kind: 'list', call: () => ({ method: 'GET', path: `${API}/connectors` }) },
+  // Creating names an organization: one outside the scope answers like one nobody administers.
+  'POST /api/connectors': { kind: 'by-id', call: (a) => ({ method: 'POST', path: `${API}/connectors`, body: { organizationId: a.organization, name: `Created ${randomUUID().slice(0, 8)}`, preset: 'staffbase' } }) },
   'GET /api/connectors/:id': { kind: 'by-id', call: (a) => ({ method: 'GET', path: `${API}/connectors/${a.connector}` }) },
   'PUT /api/connectors/:id/settings': { kind: 'by-id', call: (a) => ({ method: 'PUT', path: `${API}/connectors/${a.connector}/settings`, body: { deleteMode: 'nonsense' } }) },
   'PUT /api/connectors/:id/oidc': { kind: 'by-id', call: (a) => ({ method: 'PUT', path: `${API}/connectors/${a.connector}/oidc`, body: { clientId: '' } }) },
