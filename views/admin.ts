@@ -209,6 +209,15 @@ function usersSection(m: AdminPageModel): SafeHtml {
   ${last < users.totalResults ? html`<a href="${link(last + 1)}">Next</a>` : ''}</p>
 <p class="hint"><a href="${base}/api/connectors/${encodeURIComponent(connector.id)}/entra-bulk-create.csv" download>Export users not from Entra (Entra bulk-create CSV)</a>: import it under Users → Bulk operations → Bulk create. It holds one-time initial passwords; delete it afterwards.</p>
 </div>
+<div class="row" role="group" aria-label="Push to Entra">
+  <button type="button" class="secondary" data-action="entra-push" aria-describedby="entra-push-hint">Push users to Entra</button>
+</div>
+<p class="hint" id="entra-push-hint">Creates the users Entra does not have yet in Entra through Microsoft Graph, as this connector's sign-in application (it needs the User.ReadWrite.All application permission), and links them. Each gets a one-time password, shown below only once.</p>
+<div id="entra-push-result" class="table-wrap" hidden><table>
+  <caption>Push to Entra</caption>
+  <thead><tr><th scope="col">User name</th><th scope="col">Outcome</th><th scope="col">Entra object / reason / error</th><th scope="col">Initial password</th></tr></thead>
+  <tbody></tbody>
+</table></div>
 <div class="row" role="group" aria-label="Switch login method in bulk">
   <button type="button" class="secondary" data-action="bulk-login-method" data-login-method="sso">Switch selected (or all) to Entra SSO</button>
   <button type="button" class="secondary" data-action="bulk-login-method" data-login-method="builtin">Switch selected (or all) to built-in login</button>

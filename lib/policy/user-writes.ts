@@ -170,6 +170,24 @@ export class UserWrites {
   }
 
   /**
+   * Records the Entra object a push to Entra created for this user (Graph `POST /users`) as its
+   * externalId, so that Entra's provisioning and SSO (`oid`) find the same account and a second
+   * push skips it. Only the link changes: the rest of the document is the platform's, already
+   * decided. A user linked to another object meanwhile is a conflict, never overwritten.
+   */
+  linkToEntraObject(connector: Connector, id: string, objectId: string, context: AuditContext): Promise<StoredUser> {
+    return this.audit.change(context, async (tx) => {
+      const current = await tx.users.lock(connector.id, id);
+      if (!current) throw new StoreError('not_found', `user ${id} not found`);
+      if (current.externalId !== null && current.externalId !== objectId) {
+        throw new StoreError('conflict', `user ${id} is already linked to Entra object ${current.externalId}`, { attribute: 'externalId' });
+      }
+      const user = await tx.users.write(current, { document: { ...current.document, externalId: objectId } });
+      return { value: user, record: userRecord(user, 'user.entra-push', { userName: user.userName, externalId: { from: current.externalId, to: objectId } }) };
+    });
+  }
+
+  /**
    * Changes the platform's columns. Protected users are protected from provisioning, not from
    * the platform's own admins, so this path does not refuse them.
    */
