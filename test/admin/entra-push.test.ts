@@ -3,6 +3,8 @@ import request from 'supertest';
 import { runCli } from '../../lib/cli/commands.js';
 import type { EntraPushReport, EntraPushResult } from '../../lib/admin/entra-push.js';
 import type { Connector } from '../../lib/model/types.js';
+import { DEFAULT_SETTINGS, mergeSettings } from '../../lib/model/settings.js';
+import { retryAfterMs } from '../../lib/admin/graph-client.js';
 import { describeEachDatabase, tempSqliteUrl } from '../support/databases.js';
 import { startFakeGraph, type FakeGraph } from '../support/fixtures/fake-graph.js';
 import { RP_CLIENT_ID, RP_CLIENT_SECRET, SECRET_KEY, startHostHarness, TENANT, type HostHarness } from '../support/host-harness.js';
@@ -14,6 +16,34 @@ const PUSH_SECRET = 'push-app-secret-7c1e9a3b5d';
 const UNGRANTED = 'sso-only-app';
 
 const byName = (report: EntraPushReport) => Object.fromEntries(report.results.map((r) => [r.userName, r])) as Record<string, EntraPushResult>;
+
+describe('The entraPush setting', () => {
+  it('defaults to Entra\'s global cloud and merges fields over the current ones', () => {
+    expect(DEFAULT_SETTINGS.entraPush).to.deep.equal({ graphBaseUrl: 'https://graph.microsoft.com/v1.0', tokenUrl: 'https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token', concurrency: 4, maxRetries: 3 });
+    const merged = mergeSettings(DEFAULT_SETTINGS, { entraPush: { graphBaseUrl: 'https://graph.microsoft.us/v1.0/', concurrency: 8 } }).entraPush;
+    expect(merged).to.deep.equal({ ...DEFAULT_SETTINGS.entraPush, graphBaseUrl: 'https://graph.microsoft.us/v1.0', concurrency: 8 });
+  });
+
+  for (const [value, message] of [
+    [true, 'entraPush must be {"graphBaseUrl", "tokenUrl", "concurrency", "maxRetries"}'],
+    [{ graphBaseUrl: 'ftp://graph' }, 'entraPush.graphBaseUrl must be an http(s) URL without query, e.g. https://graph.microsoft.com/v1.0'],
+    [{ tokenUrl: 'not a url' }, 'entraPush.tokenUrl must be an http(s) URL without query, e.g. https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token'],
+    [{ concurrency: 0 }, 'entraPush.concurrency must be a whole number from 1 to 16'],
+    [{ maxRetries: 11 }, 'entraPush.maxRetries must be a whole number from 0 to 10'],
+    [{ batch: 1 }, 'entraPush: unknown field "batch"; fields are graphBaseUrl, tokenUrl, concurrency, maxRetries'],
+  ] as const) {
+    it(`refuses ${JSON.stringify(value)}`, () => {
+      expect(() => mergeSettings(DEFAULT_SETTINGS, { entraPush: value })).to.throw(message);
+    });
+  }
+
+  it('reads Retry-After as seconds or an HTTP date', () => {
+    expect(retryAfterMs('7')).to.equal(7000);
+    expect(retryAfterMs(new Date(Date.UTC(2026, 0, 1, 0, 0, 30)).toUTCString(), Date.UTC(2026, 0, 1))).to.equal(30_000);
+    expect(retryAfterMs(null)).to.equal(undefined);
+    expect(retryAfterMs('soon')).to.equal(undefined);
+  });
+});
 
 describeEachDatabase('Push to Entra through Microsoft Graph (a local fake Graph)', (db) => {
   let h: HostHarness;
