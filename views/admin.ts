@@ -33,7 +33,7 @@ export interface AdminPageModel {
 }
 
 /** The operations the log filter offers (what the connector writes). */
-const LOG_OPERATIONS = ['user.create', 'user.replace', 'user.patch', 'user.delete', 'user.login-method', 'group.create', 'group.replace', 'group.patch', 'group.delete', 'login', 'token.create', 'token.revoke', 'connector.create', 'connector.settings', 'connector.oidc', 'connector.default-group', 'connector.deprovisioning-paused', 'connector.deprovisioning-resumed'];
+const LOG_OPERATIONS = ['user.create', 'user.replace', 'user.patch', 'user.delete', 'user.login-method', 'user.entra-push', 'group.create', 'group.replace', 'group.patch', 'group.delete', 'login', 'token.create', 'token.revoke', 'connector.create', 'connector.settings', 'connector.oidc', 'connector.default-group', 'connector.deprovisioning-paused', 'connector.deprovisioning-resumed'];
 
 const LOGIN_METHOD_TEXT = {
   sso: { name: 'Entra SSO', switchTo: 'builtin', action: 'Switch to built-in login' },
