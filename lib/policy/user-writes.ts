@@ -117,7 +117,9 @@ export class UserWrites {
       if (deactivating && connector.settings.onDeactivate === 'delete') {
         // Systam: disabling in Entra deletes the account; re-enabling later creates a new one.
         await tx.users.delete(connector.id, id);
-        return { value: null, record: userRecord(current, 'user.delete', { userName: current.userName, onDeactivate: 'delete' }) };
+        // Nothing is left to answer with: HTTP callers answer 204 (not the 200 a PUT announced).
+        const status = context.status == null ? undefined : 204;
+        return { value: null, record: { ...userRecord(current, 'user.delete', { userName: current.userName, onDeactivate: 'delete' }), status } };
       }
       const user = await tx.users.write(current, write, options.read);
       const changed = changedAttributes(current.document, write.document);

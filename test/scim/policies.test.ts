@@ -63,6 +63,8 @@ describeEachDatabase('Per-connector user policies', (db) => {
       expect(res.text).to.equal('');
       expect(res.headers.location).to.equal(undefined);
       await h.scim.get(`/Users/${user.id}`).expect(404);
+      const [logged] = await h.identity.store.audit.list(h.connector.id, { operation: 'user.delete', limit: 1 });
+      expect(logged).to.include({ resourceId: user.id, status: 204, outcome: 'success' });
       // Entra's next query finds nothing, and a re-assignment creates a new user.
       expect((await h.scim.get('/Users?filter=userName eq "put.gone@contoso.com"').expect(200)).body.totalResults).to.equal(0);
       expect((await h.scim.post('/Users', entraUser('put.gone@contoso.com')).expect(201)).body.id).to.not.equal(user.id);
