@@ -125,6 +125,10 @@ export const ADMIN_SCRIPT = new SafeHtml(`
           form.reset();
           showToken(result);
         }
+        if (form.dataset.openConnector !== undefined) {
+          location.assign(root.dataset.pages + '/connectors/' + encodeURIComponent(result.id));
+          return;
+        }
         await refresh((form.dataset.refresh || '').split(' ').filter(Boolean));
         say(region, form.dataset.success || 'Saved.', true);
       } catch (error) {
@@ -179,6 +183,24 @@ export const ADMIN_SCRIPT = new SafeHtml(`
       if (again) again.focus();
       const method = row ? row.querySelector('[data-cell="login-method"]').textContent : user.loginMethod;
       say(region, user.userName + ' now signs in with ' + method + '.', true);
+    },
+    async 'entra-push'(button, region) {
+      if (!confirm('Create the users Entra does not have yet in Entra, and link them?')) return;
+      say(region, 'Pushing users to Entra…', true);
+      const report = await call('POST', '/connectors/' + encodeURIComponent(connectorId) + '/entra-push', {});
+      const box = document.getElementById('entra-push-result');
+      const body = box.querySelector('tbody');
+      body.replaceChildren();
+      for (const r of report.results) {
+        const detail = r.outcome === 'created' ? r.entraId
+          : r.outcome === 'skipped' ? (r.reason === 'protected' ? 'protected by the platform' : 'already linked to ' + r.externalId)
+          : r.status + ' ' + r.code + (r.detailCode ? '/' + r.detailCode : '') + ': ' + r.message;
+        const row = body.insertRow();
+        for (const text of [r.userName, r.outcome, detail, r.initialPassword || '']) row.insertCell().textContent = text;
+      }
+      box.hidden = false;
+      await refresh(['users', 'log']);
+      say(region, report.created + ' created, ' + report.skipped + ' skipped, ' + report.failed + ' failed.' + (report.aborted ? ' Stopped: ' + report.aborted.message : ''), !report.failed && !report.aborted);
     },
     async 'bulk-login-method'(button, region) {
       const selected = [...document.querySelectorAll('input[data-select-user]:checked')].map((box) => box.value);

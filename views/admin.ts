@@ -1,5 +1,6 @@
 import { documentShell } from './layout.js';
-import type { AdminAuditEvent, AdminConnector, AdminGroup, AdminToken, AdminUserSummary } from '../lib/model/admin-wire.js';
+import type { AdminAuditEvent, AdminConnector, AdminGroup, AdminScope, AdminToken, AdminUserSummary } from '../lib/model/admin-wire.js';
+import { PRESETS } from '../lib/model/presets.js';
 import { ADMIN_SCRIPT } from './admin-script.js';
 import { ADMIN_STYLE } from './admin-style.js';
 import { html, type SafeHtml } from './html.js';
@@ -14,6 +15,8 @@ export interface AdminPageModel {
   /** Per-response CSP nonce for the inline style and script. */
   nonce: string;
   connectors: Array<{ id: string; organizationId: string; name: string }>;
+  /** The organizations this admin may create connectors in. */
+  organizations: AdminScope['organizations'];
   connector: AdminConnector;
   /** Starts a sign-in through this connector's Entra and comes back here: how an admin shows SSO works. */
   ssoTestUrl: string;
@@ -30,7 +33,7 @@ export interface AdminPageModel {
 }
 
 /** The operations the log filter offers (what the connector writes). */
-const LOG_OPERATIONS = ['user.create', 'user.replace', 'user.patch', 'user.delete', 'user.login-method', 'group.create', 'group.replace', 'group.patch', 'group.delete', 'login', 'token.create', 'token.revoke', 'connector.settings', 'connector.oidc', 'connector.default-group', 'connector.deprovisioning-paused', 'connector.deprovisioning-resumed'];
+const LOG_OPERATIONS = ['user.create', 'user.replace', 'user.patch', 'user.delete', 'user.login-method', 'user.entra-push', 'group.create', 'group.replace', 'group.patch', 'group.delete', 'login', 'token.create', 'token.revoke', 'connector.create', 'connector.settings', 'connector.oidc', 'connector.default-group', 'connector.deprovisioning-paused', 'connector.deprovisioning-resumed'];
 
 const LOGIN_METHOD_TEXT = {
   sso: { name: 'Entra SSO', switchTo: 'builtin', action: 'Switch to built-in login' },
@@ -206,6 +209,15 @@ function usersSection(m: AdminPageModel): SafeHtml {
   ${last < users.totalResults ? html`<a href="${link(last + 1)}">Next</a>` : ''}</p>
 <p class="hint"><a href="${base}/api/connectors/${encodeURIComponent(connector.id)}/entra-bulk-create.csv" download>Export users not from Entra (Entra bulk-create CSV)</a>: import it under Users → Bulk operations → Bulk create. It holds one-time initial passwords; delete it afterwards.</p>
 </div>
+<div class="row" role="group" aria-label="Push to Entra">
+  <button type="button" class="secondary" data-action="entra-push" aria-describedby="entra-push-hint">Push users to Entra</button>
+</div>
+<p class="hint" id="entra-push-hint">Creates the users Entra does not have yet in Entra through Microsoft Graph, as this connector's sign-in application (it needs the User.ReadWrite.All application permission), and links them. Each gets a one-time password, shown below only once.</p>
+<div id="entra-push-result" class="table-wrap" hidden><table>
+  <caption>Push to Entra</caption>
+  <thead><tr><th scope="col">User name</th><th scope="col">Outcome</th><th scope="col">Entra object / reason / error</th><th scope="col">Initial password</th></tr></thead>
+  <tbody></tbody>
+</table></div>
 <div class="row" role="group" aria-label="Switch login method in bulk">
   <button type="button" class="secondary" data-action="bulk-login-method" data-login-method="sso">Switch selected (or all) to Entra SSO</button>
   <button type="button" class="secondary" data-action="bulk-login-method" data-login-method="builtin">Switch selected (or all) to built-in login</button>
@@ -289,6 +301,24 @@ ${c.deprovisioningPausedAt ? html`
 </div>`);
 }
 
+/**
+ * A new connector from a preset (one per platform guide): platform staff name any organization,
+ * an organization's admins pick one of theirs. The page then opens the new connector.
+ */
+function newConnectorSection(organizations: AdminScope['organizations']): SafeHtml {
+  const single = Array.isArray(organizations) && organizations.length === 1;
+  return section('new-connector', 'New connector', html`
+<p class="hint">One connector per Entra tenant (or per resource kind). A preset sets what a platform guide describes; change any setting afterwards.</p>
+<form method="post" class="row" data-api-method="POST" data-api-path="/connectors" data-open-connector data-success="Connector created.">
+  ${organizations === 'all'
+    ? field('new-connector-org', 'Organization', html`<input id="new-connector-org" name="organizationId" type="text" required maxlength="191" autocomplete="off" spellcheck="false">`)
+    : field('new-connector-org', 'Organization', html`<select id="new-connector-org" name="organizationId"${single ? html` aria-readonly="true"` : ''}>${organizations.map((o) => html`<option value="${o}">${o}</option>`)}</select>`)}
+  ${field('new-connector-name', 'Name', html`<input id="new-connector-name" name="name" type="text" required maxlength="191" autocomplete="off" placeholder="Entra ID">`)}
+  ${field('new-connector-preset', 'Preset', html`<select id="new-connector-preset" name="preset"><option value="">None (default settings)</option>${Object.entries(PRESETS).map(([name, p]) => html`<option value="${name}">${p.platform} (${name})</option>`)}</select>`)}
+  <button type="submit">Create connector</button>
+</form>`);
+}
+
 function connectorNav(m: AdminPageModel): SafeHtml | '' {
   if (m.connectors.length < 2) return '';
   return html`<nav aria-label="Connectors"><ul>${m.connectors.map((c) => html`<li><a href="${m.base}/connectors/${encodeURIComponent(c.id)}"${c.id === m.connector.id ? html` aria-current="page"` : ''}>${c.organizationId} · ${c.name}</a></li>`)}</ul></nav>`;
@@ -299,7 +329,7 @@ export function adminPage(m: AdminPageModel): string {
   const c = m.connector;
   return shell(`${c.name} · Identity admin`, m.nonce, html`
 <header class="top"><p class="product">Identity connector · Admin</p>${connectorNav(m)}</header>
-<main id="admin" data-api="${m.base}/api" data-connector="${c.id}">
+<main id="admin" data-api="${m.base}/api" data-pages="${m.base}" data-connector="${c.id}">
 <h1>${c.name} <span class="muted">organization ${c.organizationId}</span></h1>
 <div class="grid">
 ${connectSection(c)}
@@ -311,6 +341,7 @@ ${settingsSection(c)}
 ${groupsSection(m)}
 ${usersSection(m)}
 ${logSection(m)}
+${newConnectorSection(m.organizations)}
 </div>
 </main>`);
 }
@@ -356,8 +387,9 @@ ${section('history', 'History', html`<div class="table-wrap"><table>
 </main>`);
 }
 
-/** No connector exists yet: say how to create one. */
-export function noConnectorsPage(nonce: string): string {
-  return shell('Identity admin', nonce, html`<main id="admin"><h1>No connectors yet</h1>
-<p>Create one with <code>identity-connector connector create --org ORG --name "Entra ID"</code> or <code>store.connectors.create()</code>, then reload.</p></main>`);
+/** No connector exists yet (in this admin's organizations): create one here, or say how elsewhere. */
+export function noConnectorsPage(m: { base: string; nonce: string; organizations: AdminScope['organizations'] }): string {
+  return shell('Identity admin', m.nonce, html`<main id="admin" data-api="${m.base}/api" data-pages="${m.base}"><h1>No connectors yet</h1>
+<p>Create one below, with <code>identity-connector connector create --org ORG --name "Entra ID" --preset NAME</code> or with <code>store.connectors.create()</code>.</p>
+<div class="grid">${newConnectorSection(m.organizations)}</div></main>`);
 }

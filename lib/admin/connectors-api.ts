@@ -12,6 +12,7 @@ import { asyncRoute } from '../web/http.js';
 import { sendJsonError } from './guard.js';
 import { adminContext } from './audit-context.js';
 import { connectorRoute, connectorsInScope, optionalInt } from './requests.js';
+import { inScope } from './authorize.js';
 
 const MAX_FILTER_LENGTH = 256;
 
@@ -46,8 +47,46 @@ function oidcInput(body: Record<string, unknown>): OidcSettingsInput {
   return input as unknown as OidcSettingsInput;
 }
 
+const MAX_NAME_LENGTH = 191;
+
+/** A required one-line text field of the body (organization id, connector name), trimmed; undefined when missing or malformed. */
+function textField(body: Record<string, unknown>, key: string): string | undefined {
+  const value = typeof body[key] === 'string' ? (body[key] as string).trim() : '';
+  return value && value.length <= MAX_NAME_LENGTH && !/[\u0000-\u001f\u007f]/.test(value) ? value : undefined;
+}
+
+/**
+ * `POST /api/connectors`: a connector in an organization this admin administers, from a preset
+ * (model/presets.ts) and/or settings, audited as `connector.create`. An organization outside
+ * the scope answers 404, exactly like one nobody administers.
+ */
+async function createConnector(runtime: Runtime, req: Request, res: Response): Promise<void> {
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  const organizationId = textField(body, 'organizationId');
+  if (!organizationId) return void res.status(400).json({ error: 'invalid_request', field: 'organizationId', message: `organizationId must be the organization's id (at most ${MAX_NAME_LENGTH} characters)` });
+  if (!inScope(req.identityAdminScope, organizationId)) return sendJsonError(res, 404, 'not_found', `organization ${organizationId} not found`);
+  const name = textField(body, 'name');
+  if (!name) return void res.status(400).json({ error: 'invalid_request', field: 'name', message: `name must be a connector name of at most ${MAX_NAME_LENGTH} characters, e.g. "Entra ID"` });
+  if (body.preset !== undefined && body.preset !== null && body.preset !== '' && typeof body.preset !== 'string') return void res.status(400).json({ error: 'invalid_request', field: 'preset', message: 'preset must be the name of a preset' });
+  const preset = typeof body.preset === 'string' && body.preset !== '' ? body.preset : undefined;
+  let created: Connector;
+  try {
+    created = await runtime.audit.change(await adminContext(runtime, req, 201), async (tx) => {
+      const connector = await tx.connectors.create({ organizationId, name, preset, settings: body.settings ?? undefined });
+      return { value: connector, record: { connectorId: connector.id, operation: 'connector.create', resourceType: 'Connector', resourceId: connector.id, detail: { organizationId, name, preset: preset ?? null } } };
+    });
+  } catch (error) {
+    if (error instanceof SettingsError) return void res.status(400).json({ error: 'invalid_settings', field: preset && /preset/.test(error.message) ? 'preset' : 'settings', message: error.message });
+    if (isStoreError(error, 'conflict')) return void res.status(409).json({ error: 'conflict', field: 'name', message: error.message });
+    throw error;
+  }
+  runtime.logger.info('connector created by an admin', { connectorId: created.id, organizationId, preset: preset ?? null, requestId: req.identityRequestId });
+  res.status(201).location(`${runtime.options.mountPath}/admin/api/connectors/${created.id}`).json(await describeConnector(runtime, created));
+}
+
 /**
  *   GET /api/connectors                       GET /api/connectors/:id
+ *   POST /api/connectors                      { "organizationId", "name", "preset"?, "settings"? }
  *   PUT /api/connectors/:id/settings          { …partial settings }
  *   PUT /api/connectors/:id/oidc              { "tenantId"|"issuer", "clientId", "clientSecret"? }
  *   PUT /api/connectors/:id/default-group     { "groupId": "…" | null }
@@ -61,6 +100,8 @@ export function registerConnectorRoutes(api: Router, runtime: Runtime): void {
     const connectors = await connectorsInScope(runtime, req);
     res.json({ connectors: await Promise.all(connectors.map((c) => describeConnector(runtime, c))) });
   }));
+
+  api.post('/connectors', asyncRoute((req, res) => createConnector(runtime, req, res)));
 
   api.get('/connectors/:id', connectorRoute(runtime, async (_req, res, connector) => {
     res.json(await describeConnector(runtime, connector));

@@ -53,6 +53,7 @@ async function loadModel(runtime: Runtime, req: Request, connector: Connector, c
     base: `${options.mountPath}/admin`,
     nonce,
     connectors: connectors.map((c) => ({ id: c.id, organizationId: c.organizationId, name: c.name })),
+    organizations: req.identityAdminScope?.organizations ?? [],
     connector: await describeConnector(runtime, connector),
     ssoTestUrl: `${options.mountPath}/sso/login?${new URLSearchParams({ connector: connector.id, returnTo: `${options.mountPath}/admin/connectors/${connector.id}` })}`,
     tokens: await listTokens(store, connector.id),
@@ -107,7 +108,7 @@ export function registerAdminPages(router: Router, runtime: Runtime): void {
     const connectors = await connectorsInScope(runtime, req);
     const wanted = req.params.id === undefined ? connectors[0] : connectors.find((c) => c.id === req.params.id);
     const nonce = randomBytes(18).toString('base64');
-    if (!connectors.length) return res.status(200).set(pageHeaders(nonce)).type('html').send(noConnectorsPage(nonce));
+    if (!connectors.length) return res.status(200).set(pageHeaders(nonce)).type('html').send(noConnectorsPage({ base: `${options.mountPath}/admin`, nonce, organizations: scope.organizations }));
     if (!wanted) return notFound(res, 'No such connector', 'This connector does not exist (any more).');
     req.identityConnectorId = wanted.id;
     return show(req, res, wanted, connectors, nonce);

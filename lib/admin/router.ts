@@ -5,6 +5,7 @@ import { csrfProtection, requireAdmin, sendJsonError } from './guard.js';
 import { registerAuditRoutes } from './audit-api.js';
 import { registerConnectorRoutes } from './connectors-api.js';
 import { registerEntraExportRoutes } from './entra-export.js';
+import { registerEntraPushRoutes } from './entra-push.js';
 import { registerAdminPages } from './page.js';
 import { registerTokenRoutes } from './tokens-api.js';
 import { registerUserRoutes } from './users-api.js';
@@ -34,6 +35,7 @@ export function createAdminRouter(runtime: Runtime, extraRoutes: AdminRoutes[] =
   registerTokenRoutes(api, runtime);
   registerAuditRoutes(api, runtime);
   registerEntraExportRoutes(api, runtime);
+  registerEntraPushRoutes(api, runtime);
   for (const register of extraRoutes) register(api, runtime);
   api.use((_req: Request, res: Response) => sendJsonError(res, 404, 'not_found', 'no such admin endpoint'));
   api.use((error: unknown, req: Request, res: Response, next: NextFunction) => {

@@ -148,6 +148,29 @@ const COMMANDS: Record<string, Command> = {
       io.out(csv.trimEnd());
     },
   },
+  'users push-entra': {
+    usage: 'users push-entra --connector ID [--tenant-id T --client-id X [--client-secret-stdin]] [--json]',
+    summary: `create the connector's users that Entra does not have in Entra (Microsoft Graph POST /users) and link them; as the connector's OpenID Connect application, or the one named (its secret from stdin or ${CLIENT_SECRET_ENV})`,
+    options: { connector: { type: 'string' }, 'tenant-id': { type: 'string' }, 'client-id': { type: 'string' }, 'client-secret-stdin': { type: 'boolean' }, 'client-secret': { type: 'string' }, json: { type: 'boolean' } },
+    async run({ store, values, io }) {
+      if (values['client-secret'] !== undefined) throw new UsageError(`a secret on the command line lands in shell history and in ps: pipe it with --client-secret-stdin or set ${CLIENT_SECRET_ENV}`);
+      const connectorId = required(values, 'connector');
+      const clientId = values['client-id'] as string | undefined;
+      let clientSecret: string | undefined;
+      if (clientId) {
+        clientSecret = values['client-secret-stdin'] ? (await (io.stdin ?? readStdin)()).trim() : process.env[CLIENT_SECRET_ENV];
+        if (!clientSecret) throw new UsageError(`--client-id needs its secret: pipe it with --client-secret-stdin or set ${CLIENT_SECRET_ENV}`);
+      }
+      // Loaded here: it brings openid-client and the admin layer, which the other commands do not need.
+      const { pushToEntra, describePushResult } = await import('./push-entra.js');
+      const report = await pushToEntra(store, connectorId, { tenantId: values['tenant-id'] as string | undefined, clientId, clientSecret });
+      if (values.json) io.out(JSON.stringify(report, null, 2));
+      else for (const result of report.results) io.out(describePushResult(result));
+      io.err(`${report.created} created, ${report.skipped} skipped, ${report.failed} failed${report.created ? '; the initial passwords are shown only now: hand them over, Entra asks for a new one at first sign-in' : ''}`);
+      if (report.aborted) throw new Error(`the push stopped (${report.aborted.notTried} users not tried): ${report.aborted.message}`);
+      if (report.failed) throw new Error(`${report.failed} users were not created in Entra (see above)`);
+    },
+  },
   'user set-login-method': {
     usage: 'user set-login-method --connector ID --user ID|USERNAME sso|builtin',
     summary: 'recovery: set how a user signs in (e.g. back to builtin when SSO is broken); written to the provisioning log',

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { stringify } from 'csv-stringify/sync';
-import { URN } from './schemas/urns.js';
+import { entraUserProperties } from './entra-user.js';
 import type { StoredUser } from './types.js';
 
 /**
@@ -16,16 +16,6 @@ export const ENTRA_BULK_CREATE_COLUMNS = [
   'Office phone [telephoneNumber]', 'Mobile phone [mobile]',
 ] as const;
 
-type Doc = Record<string, unknown>;
-const object = (v: unknown): Doc => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Doc) : {});
-const list = (v: unknown): Doc[] => (Array.isArray(v) ? v.map(object) : []);
-const text = (v: unknown): string => (typeof v === 'string' ? v : '');
-
-/** The value of the given type, else the primary one, else the first. */
-function pick(values: Doc[], type: string): Doc {
-  return values.find((v) => v.type === type) ?? values.find((v) => v.primary === true) ?? values[0] ?? {};
-}
-
 /**
  * A one-time password for the required column: Entra asks the user to change it at first sign-in.
  * 16 random bytes in base64url (upper, lower, digits) plus a symbol meet Entra's complexity rule.
@@ -35,18 +25,12 @@ export function initialPassword(): string {
 }
 
 function row(user: StoredUser, password: string): string[] {
-  const d = user.document;
-  const name = object(d.name);
-  const phones = list(d.phoneNumbers);
-  const address = pick(list(d.addresses), 'work');
-  const enterprise = object(d[URN.enterprise]);
-  const displayName = user.displayName ?? ([text(name.givenName), text(name.familyName)].filter(Boolean).join(' ') || user.userName);
-  const phone = (type: string) => text(phones.find((p) => p.type === type)?.value);
+  const p = entraUserProperties(user);
   return [
-    displayName, user.userName, password, user.active ? 'No' : 'Yes',
-    text(name.givenName), text(name.familyName), text(d.title), text(enterprise.department), '',
-    text(address.streetAddress), text(address.region), text(address.country), text(address.formatted),
-    text(address.locality), text(address.postalCode), phone('work'), phone('mobile'),
+    p.displayName, p.userPrincipalName, password, p.accountEnabled ? 'No' : 'Yes',
+    p.givenName, p.surname, p.jobTitle, p.department, '',
+    p.streetAddress, p.state, p.country, p.officeLocation,
+    p.city, p.postalCode, p.businessPhone, p.mobilePhone,
   ];
 }
 

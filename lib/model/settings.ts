@@ -1,6 +1,6 @@
 import { BUILT_IN_EXTENSION_NAMES, HOST_ATTRIBUTE_TYPES, type ExtensionChoice } from './schemas/extension-sets.js';
 import { USER_REGISTRY } from './schemas/registry.js';
-import { isWebRole, MATCH_ON_CREATE, WEB_ROLES, type ConnectorSettings, type DeprovisionGuard, type MatchOnCreate, type WebRole } from './types.js';
+import { isWebRole, MATCH_ON_CREATE, WEB_ROLES, type ConnectorSettings, type DeprovisionGuard, type EntraPushSettings, type MatchOnCreate, type WebRole } from './types.js';
 
 export const DEFAULT_SETTINGS: ConnectorSettings = {
   groupsEnabled: true,
@@ -24,6 +24,12 @@ export const DEFAULT_SETTINGS: ConnectorSettings = {
   resourceKind: null,
   // An hour's window; 50 users is more than a test connector or a leaver batch removes at once.
   deprovisionGuard: { percent: 20, windowMinutes: 60, minimumUsers: 50 },
+  entraPush: {
+    graphBaseUrl: 'https://graph.microsoft.com/v1.0',
+    tokenUrl: 'https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token',
+    concurrency: 4,
+    maxRetries: 3,
+  },
 };
 
 /** Path segments the connector's own routes take: no connector endpoint may shadow them. */
@@ -80,6 +86,9 @@ export function mergeSettings(current: ConnectorSettings, patch: unknown): Conne
         break;
       case 'deprovisionGuard':
         next.deprovisionGuard = deprovisionGuard(current.deprovisionGuard, value);
+        break;
+      case 'entraPush':
+        next.entraPush = entraPush(current.entraPush, value);
         break;
       case 'extensions':
         next.extensions = extensionChoices(value);
@@ -138,6 +147,27 @@ function deprovisionGuard(current: DeprovisionGuard | false, value: unknown): De
   return next;
 }
 
+/** Fields merged over the current ones: two http(s) URLs and two small whole numbers. */
+function entraPush(current: EntraPushSettings, value: unknown): EntraPushSettings {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new SettingsError('entraPush must be {"graphBaseUrl", "tokenUrl", "concurrency", "maxRetries"}');
+  const next = { ...current };
+  for (const [field, v] of Object.entries(value as Record<string, unknown>)) {
+    if (field === 'graphBaseUrl' || field === 'tokenUrl') {
+      let url: URL | undefined;
+      try { url = typeof v === 'string' ? new URL(v) : undefined; } catch { url = undefined; }
+      if (!url || !/^https?:$/.test(url.protocol) || url.search || url.hash) throw new SettingsError(`entraPush.${field} must be an http(s) URL without query, e.g. ${DEFAULT_SETTINGS.entraPush[field]}`);
+      next[field] = (v as string).replace(/\/+$/, '');
+    } else if (field === 'concurrency' || field === 'maxRetries') {
+      const [least, most] = field === 'concurrency' ? [1, 16] : [0, 10];
+      if (!Number.isInteger(v) || (v as number) < least || (v as number) > most) throw new SettingsError(`entraPush.${field} must be a whole number from ${least} to ${most}`);
+      next[field] = v as number;
+    } else {
+      throw new SettingsError(`entraPush: unknown field "${field}"; fields are graphBaseUrl, tokenUrl, concurrency, maxRetries`);
+    }
+  }
+  return next;
+}
+
 function attributePaths(setting: string, value: unknown): string[] {
   if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new SettingsError(`${setting} must be a list of user attribute paths`);
   for (const path of value as string[]) {
@@ -171,7 +201,7 @@ function extensionChoices(value: unknown): ExtensionChoice[] {
 
 export function parseStoredSettings(json: string): ConnectorSettings {
   const stored = JSON.parse(json || '{}') as Partial<ConnectorSettings>;
-  return { ...DEFAULT_SETTINGS, ...stored, roleMap: { ...(stored.roleMap ?? DEFAULT_SETTINGS.roleMap) }, allowedValues: { ...(stored.allowedValues ?? {}) } };
+  return { ...DEFAULT_SETTINGS, ...stored, entraPush: { ...DEFAULT_SETTINGS.entraPush, ...stored.entraPush }, roleMap: { ...(stored.roleMap ?? DEFAULT_SETTINGS.roleMap) }, allowedValues: { ...(stored.allowedValues ?? {}) } };
 }
 
 export class SettingsError extends Error {

@@ -73,6 +73,23 @@ export interface ConnectorSettings {
    * assignment in Entra must not disable a whole organization). `false` turns it off.
    */
   deprovisionGuard: DeprovisionGuard | false;
+  /** Where and how the push to Entra (Microsoft Graph `POST /users`) goes. */
+  entraPush: EntraPushSettings;
+}
+
+/**
+ * The push of platform users into Entra through Microsoft Graph. The defaults are Entra's global
+ * cloud; a national cloud (or a test server) changes both URLs.
+ */
+export interface EntraPushSettings {
+  /** Microsoft Graph's base URL; users are created at `{graphBaseUrl}/users`. The token's scope is its origin + `/.default`. */
+  graphBaseUrl: string;
+  /** The token endpoint of the client credentials grant; `{tenant}` is replaced by the tenant id. */
+  tokenUrl: string;
+  /** Users created at once (Graph throttles a tenant's writes). */
+  concurrency: number;
+  /** How often one user's request is retried after 429 or 503 (waiting Retry-After) or a network failure. */
+  maxRetries: number;
 }
 
 /**

@@ -94,8 +94,8 @@ export class UserWrites {
     return { value: user, record: userRecord(user, 'user.link', { matchedBy: match.by, userName: user.userName, changed: changedAttributes(match.user.document, write.document), ...unmapped(unmappedRoles) }) };
   }
 
-  /** PUT: the body replaces the document. */
-  replace(connector: Connector, id: string, body: unknown, context: AuditContext, options: WriteOptions = {}): Promise<StoredUser> {
+  /** PUT: the body replaces the document. Null when it deleted the user (see `update`). */
+  replace(connector: Connector, id: string, body: unknown, context: AuditContext, options: WriteOptions = {}): Promise<StoredUser | null> {
     const document = normalizeResource(userRegistryFor(connector.settings), body, { mode: 'replace', ...documentRules(connector.settings) });
     return this.update(connector, id, 'user.replace', () => document, context, options);
   }
@@ -103,9 +103,11 @@ export class UserWrites {
   /**
    * A change computed from the locked current document (PATCH: the SCIM engine applies the
    * operations; it answers undefined when nothing changes, and then nothing is written).
+   * Null when the change deactivated the user on a connector whose `onDeactivate` is `delete`:
+   * the user no longer exists, so there is no state to answer with.
    */
-  update(connector: Connector, id: string, operation: string, change: (current: StoredUser) => ResourceDocument | undefined, context: AuditContext, options: WriteOptions = {}): Promise<StoredUser> {
-    return this.guarded(connector, context, () => this.audit.change(context, async (tx) => {
+  update(connector: Connector, id: string, operation: string, change: (current: StoredUser) => ResourceDocument | undefined, context: AuditContext, options: WriteOptions = {}): Promise<StoredUser | null> {
+    return this.guarded(connector, context, () => this.audit.change<StoredUser | null>(context, async (tx) => {
       const current = await this.locked(tx, connector, id, options);
       const next = change(current);
       if (!next) return { value: current, record: userRecord(current, operation, { changed: [] }) };
@@ -115,7 +117,9 @@ export class UserWrites {
       if (deactivating && connector.settings.onDeactivate === 'delete') {
         // Systam: disabling in Entra deletes the account; re-enabling later creates a new one.
         await tx.users.delete(connector.id, id);
-        return { value: { ...current, active: false, document: write.document }, record: userRecord(current, 'user.delete', { userName: current.userName, onDeactivate: 'delete' }) };
+        // Nothing is left to answer with: HTTP callers answer 204 (not the 200 a PUT announced).
+        const status = context.status == null ? undefined : 204;
+        return { value: null, record: { ...userRecord(current, 'user.delete', { userName: current.userName, onDeactivate: 'delete' }), status } };
       }
       const user = await tx.users.write(current, write, options.read);
       const changed = changedAttributes(current.document, write.document);
@@ -165,6 +169,24 @@ export class UserWrites {
       this.logger.warn('mass-deprovisioning guard paused the connector: deactivations and deletions wait for an admin to resume them', { connectorId: connector.id, requestId: context.requestId ?? undefined, ...error.trip });
       throw error;
     }
+  }
+
+  /**
+   * Records the Entra object a push to Entra created for this user (Graph `POST /users`) as its
+   * externalId, so that Entra's provisioning and SSO (`oid`) find the same account and a second
+   * push skips it. Only the link changes: the rest of the document is the platform's, already
+   * decided. A user linked to another object meanwhile is a conflict, never overwritten.
+   */
+  linkToEntraObject(connector: Connector, id: string, objectId: string, context: AuditContext): Promise<StoredUser> {
+    return this.audit.change(context, async (tx) => {
+      const current = await tx.users.lock(connector.id, id);
+      if (!current) throw new StoreError('not_found', `user ${id} not found`);
+      if (current.externalId !== null && current.externalId !== objectId) {
+        throw new StoreError('conflict', `user ${id} is already linked to Entra object ${current.externalId}`, { attribute: 'externalId' });
+      }
+      const user = await tx.users.write(current, { document: { ...current.document, externalId: objectId } });
+      return { value: user, record: userRecord(user, 'user.entra-push', { userName: user.userName, externalId: { from: current.externalId, to: objectId } }) };
+    });
   }
 
   /**

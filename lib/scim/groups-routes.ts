@@ -76,8 +76,10 @@ export function groupsRouter(runtime: Runtime, locations: (req: Request) => Loca
     next();
   });
 
-  const render = (req: Request, group: StoredGroup, projection: Projection) =>
-    project(serializeGroup(group, locations(req), principal(req).connector.settings.groupDisplayNamePrefix), registry, projection);
+  const render = (req: Request, group: StoredGroup, projection: Projection) => {
+    const { settings } = principal(req).connector;
+    return project(serializeGroup(group, locations(req), settings.groupDisplayNamePrefix), registry, projection, settings.allowExtensionPassthrough);
+  };
   const send = (req: Request, res: Response, status: number, group: StoredGroup, projection: Projection) =>
     sendScim(res, status, render(req, group, projection), { ETag: etagOf(group.version), Location: `${locations(req).scimBase}/Groups/${group.id}` });
 

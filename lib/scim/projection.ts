@@ -47,7 +47,12 @@ export function wantsAttribute(registry: SchemaRegistry, projection: Projection,
   return true;
 }
 
-export function project(resource: Record<string, unknown>, registry: SchemaRegistry, projection: Projection): Record<string, unknown> {
+/**
+ * `passthrough`: the connector keeps attributes of undeclared extensions
+ * (`allowExtensionPassthrough`); they are returned like any `returned: default` attribute.
+ * Without it, stored data of an extension the connector no longer declares stays hidden.
+ */
+export function project(resource: Record<string, unknown>, registry: SchemaRegistry, projection: Projection, passthrough = false): Record<string, unknown> {
   const wanted = projection.attributes?.map((a) => resolvedPath(registry, a));
   const excluded = projection.excludedAttributes?.map((a) => resolvedPath(registry, a));
   const out: Record<string, unknown> = {};
@@ -60,11 +65,27 @@ export function project(resource: Record<string, unknown>, registry: SchemaRegis
       continue;
     }
     const resolved = registry.resolve(key);
-    if (!resolved) continue;
+    if (!resolved) {
+      if (passthrough && /^urn:/i.test(key)) {
+        const kept = projectUndeclared(key, value, wanted, excluded);
+        if (kept !== undefined) out[key] = kept;
+      }
+      continue;
+    }
     const kept = keep(resolved.attribute, resolved.canonicalPath.toLowerCase(), value, wanted, excluded);
     if (kept !== undefined) out[key] = kept;
   }
   return out;
+}
+
+/** An undeclared extension (its attributes nested by serialize.ts) or a lone value under a URN: open, every name `returned: default`. */
+function projectUndeclared(key: string, value: unknown, wanted: string[] | undefined, excluded: string[] | undefined): unknown {
+  if (!wanted && excluded?.includes(key.toLowerCase())) return undefined;
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    const inner = projectObject(value as Record<string, unknown>, [], `${key.toLowerCase()}:`, wanted, excluded, true);
+    return Object.keys(inner).length ? inner : undefined;
+  }
+  return keep({ name: key, returned: 'default' } as unknown as AttributeDef, key.toLowerCase(), value, wanted, excluded);
 }
 
 function projectObject(obj: Record<string, unknown>, defs: AttributeDef[], prefix: string, wanted: string[] | undefined, excluded: string[] | undefined, open: boolean): Record<string, unknown> {

@@ -13,7 +13,32 @@ function schemasOf(core: string, document: Record<string, unknown>): string[] {
 
 function withoutSchemas(document: Record<string, unknown>): Record<string, unknown> {
   const { schemas: _schemas, password: _password, ...rest } = document;
-  return rest;
+  return nestUndeclared(rest);
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => Boolean(v) && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Attributes of undeclared extensions (kept by `allowExtensionPassthrough`) are stored as sent:
+ * nested under their schema URN, or flat as `urn:…:User:attribute` (Entra sends both). A
+ * resource shows them nested, as RFC 7644 §3.10 shapes extension attributes: a flat name's
+ * schema is everything before its last colon. Declared extensions are always stored nested.
+ */
+function nestUndeclared(body: Record<string, unknown>): Record<string, unknown> {
+  const flat = Object.keys(body).filter((k) => /^urn:/i.test(k) && !isPlainObject(body[k]) && k.lastIndexOf(':') > 4);
+  if (!flat.length) return body;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (flat.includes(key)) continue;
+    out[key] = isPlainObject(value) && /^urn:/i.test(key) ? { ...value } : value;
+  }
+  for (const key of flat) {
+    const cut = key.lastIndexOf(':');
+    const schema = key.slice(0, cut);
+    const container = isPlainObject(out[schema]) ? out[schema] : (out[schema] = {});
+    (container as Record<string, unknown>)[key.slice(cut + 1)] = body[key];
+  }
+  return out;
 }
 
 export function serializeUser(user: StoredUser, at: Locations): ScimResource {

@@ -14,6 +14,9 @@ import { serializeUser, type Locations } from './serialize.js';
 import { documentRules } from '../model/settings.js';
 import { attempt, scimAuditContext } from './audit-trail.js';
 
+/** Whether the token's connector keeps (and so returns) attributes of undeclared extensions. */
+const passthroughOf = (req: Request): boolean => principal(req).connector.settings.allowExtensionPassthrough;
+
 function projectionOf(req: Request): Projection {
   return { attributes: parseAttributeList(req.query.attributes), excludedAttributes: parseAttributeList(req.query.excludedAttributes) };
 }
@@ -25,7 +28,7 @@ export function usersRouter(runtime: Runtime, locations: (req: Request) => Locat
   const registryOf = (req: Request) => userRegistryFor(principal(req).connector.settings);
   const send = (req: Request, res: Response, status: number, user: StoredUser, projection: Projection) => {
     const at = locations(req);
-    sendScim(res, status, project(serializeUser(user, at), registryOf(req), projection), { ETag: etagOf(user.version), Location: `${at.scimBase}/Users/${user.id}` });
+    sendScim(res, status, project(serializeUser(user, at), registryOf(req), projection, passthroughOf(req)), { ETag: etagOf(user.version), Location: `${at.scimBase}/Users/${user.id}` });
   };
 
   const list = async (req: Request, res: Response, source: Record<string, unknown>) => {
@@ -34,7 +37,7 @@ export function usersRouter(runtime: Runtime, locations: (req: Request) => Locat
     const request = parseListRequest(source, registry, options.maxPageSize, runtime.secrets);
     const withGroups = wantsAttribute(registry, request.projection, 'groups');
     const result = await store.users.list(connector.id, request.query, { withGroups });
-    sendScim(res, 200, listResponse(request, result, (u) => project(serializeUser(u, locations(req)), registry, request.projection), runtime.secrets));
+    sendScim(res, 200, listResponse(request, result, (u) => project(serializeUser(u, locations(req)), registry, request.projection, passthroughOf(req)), runtime.secrets));
   };
 
   router.get('/', asyncRoute((req, res) => list(req, res, req.query as Record<string, unknown>)));
@@ -68,6 +71,12 @@ export function usersRouter(runtime: Runtime, locations: (req: Request) => Locat
     const registry = registryOf(req);
     const projection = projectionOf(req);
     const user = await users.replace(connector, id, req.body, scimAuditContext(req, 200), { expectedVersion: ifMatchVersion(req), read: { withGroups: wantsAttribute(registry, projection, 'groups') } });
+    // `active: false` on a connector with `onDeactivate: "delete"` deleted the user. RFC 7644 §3.5.1
+    // asks a PUT for 200 and the resource, but there is no resource left: a body would give a
+    // location that answers 404 and an ETag of a version never stored. HTTP lets a successful PUT
+    // answer 204 (RFC 9110 §9.3.4), a success Entra never counts against the app; its next GET
+    // answers 404 and a later re-assignment creates the user again (POST).
+    if (!user) return sendScim(res, 204);
     send(req, res, 200, user, projection);
   }));
 
@@ -84,6 +93,8 @@ export function usersRouter(runtime: Runtime, locations: (req: Request) => Locat
       return result.changed ? result.document : undefined;
     };
     const user = await users.update(connector, id, 'user.patch', patch, scimAuditContext(req, respondWithBody ? 200 : 204), { expectedVersion: ifMatchVersion(req), read: readOptions });
+    // Deleted by `onDeactivate: "delete"`: 204 even when attributes were asked for (see PUT).
+    if (!user) return sendScim(res, 204);
     // RFC 7644 §3.5.2: 204 unless the client asked for attributes; Entra accepts both.
     if (respondWithBody) {
       send(req, res, 200, user, projection);

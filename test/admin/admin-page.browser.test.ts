@@ -8,10 +8,13 @@ import type { Browser, Page } from 'playwright-core';
 import { createDemoApp, type DemoApp } from '../../examples/host-app.js';
 import type { StoredUser } from '../../lib/model/types.js';
 import { launchChromiumOrSkip } from './chromium.js';
+import { SecretBox } from '../../lib/crypto/secret-box.js';
+import { startFakeGraph } from '../support/fixtures/fake-graph.js';
 
 const ADMIN = 'admin@demo.local';
 const ADMIN_PASSWORD = 'demo-admin-password-for-the-browser-test';
 const ORG_ADMIN = 'org.admin@demo.local';
+const SECRET_KEY = 'admin-page-browser-test-secret-key-0123456789';
 const ORG_ADMIN_PASSWORD = 'org-admin-password-for-the-browser-test';
 /** Screenshots of every page the tests visit, kept for people to look at (ignored by git). */
 const ARTIFACTS = path.resolve('test-artifacts/admin');
@@ -42,8 +45,10 @@ describe('The admin page in a real browser (demo host)', () => {
     demo = await createDemoApp({
       BASE_URL: origin,
       DATABASE_URL: `sqlite:${path.join(dir, 'identity.sqlite')}`,
-      IDENTITY_SECRET_KEY: 'admin-page-browser-test-secret-key-0123456789',
+      IDENTITY_SECRET_KEY: SECRET_KEY,
       DEMO_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      // The push test's fake Graph listens on http://127.0.0.1.
+      IDENTITY_ALLOW_INSECURE_ISSUER: 'true',
     });
     app = demo.app;
     ssoUser = await demo.identity.users.create(demo.connector, {
@@ -237,6 +242,64 @@ describe('The admin page in a real browser (demo host)', () => {
       });
     } finally {
       await demo!.identity.store.connectors.updateSettings(guarded.id, { deprovisionGuard: { minimumUsers: 50 } });
+    }
+  });
+
+  it('lets a customer\'s Admin create a connector from a preset in their organization, and opens it', async function () {
+    this.timeout(60_000);
+    await inPage(async (page, errors) => {
+      await openAdminPage(page, ORG_ADMIN, ORG_ADMIN_PASSWORD);
+      const form = page.locator('#new-connector-title').locator('..');
+      // Only their own organization is offered.
+      expect(await form.getByLabel('Organization').locator('option').allTextContents()).to.deep.equal(['demo-org']);
+      await form.getByLabel('Name').fill('Staffbase intranet');
+      await form.getByLabel('Preset').selectOption('staffbase');
+      await shot(page, '11-new-connector');
+      await form.getByRole('button', { name: 'Create connector' }).click();
+      await page.waitForURL(/\/identity\/admin\/connectors\/[0-9a-f-]{36}$/);
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).to.include('Staffbase intranet');
+      const id = page.url().split('/').pop()!;
+      const created = (await demo!.identity.store.connectors.get(id))!;
+      expect(created).to.include({ organizationId: 'demo-org', name: 'Staffbase intranet', profile: 'staffbase' });
+      expect(created.settings).to.include({ groupDisplayNamePrefix: '[SCIM] ', matchOnCreate: 'externalId' });
+      // The page shows the preset's settings and the new connector's own SCIM URL.
+      expect(await page.getByLabel('Settings (JSON)').inputValue()).to.include('"groupDisplayNamePrefix": "[SCIM] "');
+      await shot(page, '12-connector-from-preset');
+      expect(errors, 'script errors or CSP violations').to.deep.equal([]);
+    });
+  });
+
+  it('pushes users to Entra (a local fake Graph) and shows the per-user result, the one-time password included', async function () {
+    this.timeout(60_000);
+    const tenant = '3f1c2a9e-7b4d-4c8e-9a01-5d6e7f8a9b0c';
+    const graph = await startFakeGraph({ tenant, clients: { 'push-app': { secret: 'push-app-secret', mayCreateUsers: true } }, existing: ['taken@demo.local'] });
+    try {
+      const store = demo!.identity.store;
+      const created = await store.connectors.create({ organizationId: 'demo-org', name: 'Pushed to Entra', settings: { entraPush: { graphBaseUrl: graph.graphBaseUrl, tokenUrl: graph.tokenUrl } } });
+      const pushing = await store.connectors.setOidc(created.id, { issuer: `https://login.microsoftonline.com/${tenant}/v2.0`, clientId: 'push-app', tenantId: tenant, clientSecretEncrypted: new SecretBox(SECRET_KEY).encrypt('push-app-secret') });
+      const newcomer = await demo!.identity.users.create(pushing, { userName: 'newcomer@demo.local', displayName: 'New Comer', active: true }, { actor: 'test' }, { loginMethod: 'builtin' });
+      await demo!.identity.users.create(pushing, { userName: 'taken@demo.local', active: true }, { actor: 'test' }, { loginMethod: 'builtin' });
+      await inPage(async (page, errors) => {
+        await openAdminPage(page, ADMIN, ADMIN_PASSWORD);
+        await page.goto(`${origin}/identity/admin/connectors/${pushing.id}`);
+        const dialogs: string[] = [];
+        page.on('dialog', (dialog) => { dialogs.push(dialog.message()); void dialog.accept(); });
+        await page.getByRole('button', { name: 'Push users to Entra' }).click();
+        await page.getByText('1 created, 0 skipped, 1 failed.').waitFor();
+        expect(dialogs).to.deep.equal(['Create the users Entra does not have yet in Entra, and link them?']);
+        const table = page.getByRole('table', { name: 'Push to Entra' });
+        const linked = (await store.users.get(pushing.id, newcomer.id))!.externalId!;
+        expect(graph.users.has(linked)).to.equal(true);
+        const cells = await table.getByRole('row', { name: /newcomer@demo\.local/ }).getByRole('cell').allTextContents();
+        expect(cells.slice(0, 3)).to.deep.equal(['newcomer@demo.local', 'created', linked]);
+        expect(cells[3]).to.match(/^[A-Za-z0-9_-]{22}!$/);
+        expect(await table.getByRole('row', { name: /taken@demo\.local/ }).getByRole('cell').nth(2).textContent())
+          .to.equal('400 Request_BadRequest/ObjectConflict: Another object with the same value for property userPrincipalName already exists.');
+        await shot(page, '13-entra-push');
+        expect(errors, 'script errors or CSP violations').to.deep.equal([]);
+      });
+    } finally {
+      await graph.close();
     }
   });
 

@@ -25,6 +25,8 @@ type Answer = { status: number; error?: string };
 const ROUTES: Record<string, { kind: 'by-id' | 'list' | 'no-data'; call: (aim: Aim) => Call }> = {
   'GET /api/csrf': { kind: 'no-data', call: () => ({ method: 'GET', path: `${API}/csrf` }) },
   'GET /api/connectors': { kind: 'list', call: () => ({ method: 'GET', path: `${API}/connectors` }) },
+  // Creating names an organization: one outside the scope answers like one nobody administers.
+  'POST /api/connectors': { kind: 'by-id', call: (a) => ({ method: 'POST', path: `${API}/connectors`, body: { organizationId: a.organization, name: `Created ${randomUUID().slice(0, 8)}`, preset: 'staffbase' } }) },
   'GET /api/connectors/:id': { kind: 'by-id', call: (a) => ({ method: 'GET', path: `${API}/connectors/${a.connector}` }) },
   'PUT /api/connectors/:id/settings': { kind: 'by-id', call: (a) => ({ method: 'PUT', path: `${API}/connectors/${a.connector}/settings`, body: { deleteMode: 'nonsense' } }) },
   'PUT /api/connectors/:id/oidc': { kind: 'by-id', call: (a) => ({ method: 'PUT', path: `${API}/connectors/${a.connector}/oidc`, body: { clientId: '' } }) },
@@ -35,6 +37,8 @@ const ROUTES: Record<string, { kind: 'by-id' | 'list' | 'no-data'; call: (aim: A
   'POST /api/connectors/:id/tokens': { kind: 'by-id', call: (a) => ({ method: 'POST', path: `${API}/connectors/${a.connector}/tokens`, body: { label: 42 } }) },
   'DELETE /api/connectors/:id/tokens/:tokenId': { kind: 'by-id', call: (a) => ({ method: 'DELETE', path: `${API}/connectors/${a.connector}/tokens/${a.token}` }) },
   'GET /api/connectors/:id/entra-bulk-create.csv': { kind: 'by-id', call: (a) => ({ method: 'GET', path: `${API}/connectors/${a.connector}/entra-bulk-create.csv` }) },
+  // Inside the scope the body (a client id without its secret) answers 400 before any call to Entra.
+  'POST /api/connectors/:id/entra-push': { kind: 'by-id', call: (a) => ({ method: 'POST', path: `${API}/connectors/${a.connector}/entra-push`, body: { clientId: 'only-an-id' } }) },
   'GET /api/organizations/:org/entra-bulk-create.csv': { kind: 'by-id', call: (a) => ({ method: 'GET', path: `${API}/organizations/${a.organization}/entra-bulk-create.csv` }) },
   'GET /api/connectors/:id/audit': { kind: 'by-id', call: (a) => ({ method: 'GET', path: `${API}/connectors/${a.connector}/audit` }) },
   'POST /api/connectors/:id/login-method': { kind: 'by-id', call: (a) => ({ method: 'POST', path: `${API}/connectors/${a.connector}/login-method`, body: { loginMethod: 'builtin', userIds: [a.user] } }) },

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { createHash, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import type { Connector } from '../../lib/model/types.js';
+import { PRESETS } from '../../lib/model/presets.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { MOUNT, RP_CLIENT_SECRET, startHostHarness, type HostHarness } from '../support/host-harness.js';
 import { adminClient, API, type AdminClient } from './admin-client.js';
@@ -82,6 +83,51 @@ describeEachDatabase('Admin JSON API: connectors, tokens, provisioning log', (db
       const one = await admin.get(`/connectors/${h.connector.id}`);
       expect(one.status).to.equal(200);
       expect(one.body).to.deep.equal(listed);
+    });
+  });
+
+  describe('POST /connectors (from a preset)', () => {
+    it('creates a connector with the preset\'s settings (and settings over them), audited, and answers it', async () => {
+      const response = await admin.post('/connectors', { organizationId: 'org-new', name: 'Staffbase', preset: 'staffbase', settings: { deleteMode: 'deactivate' } });
+      expect(response.status).to.equal(201);
+      expect(response.headers.location).to.equal(`${API}/connectors/${response.body.id}`);
+      expect(response.body).to.include({ organizationId: 'org-new', name: 'Staffbase', liveTokenCount: 0 });
+      expect(response.body.settings).to.deep.include({ ...PRESETS.staffbase.settings, deleteMode: 'deactivate' });
+      const stored = await h.store.connectors.get(response.body.id);
+      expect(stored).to.include({ profile: 'staffbase', organizationId: 'org-new' });
+      const entry = await lastAudit(response.body.id, 'connector.create');
+      expect(entry).to.include({ actor: 'admin', outcome: 'success', status: 201 });
+      expect(JSON.parse(entry.detail!)).to.deep.include({ organizationId: 'org-new', name: 'Staffbase', preset: 'staffbase' });
+    });
+
+    it('refuses an unknown preset, bad settings, a missing name and a duplicate name, creating nothing', async () => {
+      const before = (await h.store.connectors.list({ organizationId: 'org-refused' })).length;
+      const unknown = await admin.post('/connectors', { organizationId: 'org-refused', name: 'X', preset: 'nope' });
+      expect(unknown.status).to.equal(400);
+      expect(unknown.body).to.include({ error: 'invalid_settings', field: 'preset' });
+      expect(unknown.body.message).to.match(/unknown preset "nope"; presets: systam, staffbase/);
+      expect((await admin.post('/connectors', { organizationId: 'org-refused', name: 'X', settings: { deleteMode: 'sometimes' } })).body).to.include({ error: 'invalid_settings', field: 'settings' });
+      expect((await admin.post('/connectors', { organizationId: 'org-refused', name: '  ' })).body).to.include({ error: 'invalid_request', field: 'name' });
+      expect((await admin.post('/connectors', { name: 'X' })).body).to.include({ error: 'invalid_request', field: 'organizationId' });
+      expect((await h.store.connectors.list({ organizationId: 'org-refused' })).length).to.equal(before);
+      await admin.post('/connectors', { organizationId: 'org-refused', name: 'Twice' }).then((r) => expect(r.status).to.equal(201));
+      const twice = await admin.post('/connectors', { organizationId: 'org-refused', name: 'Twice' });
+      expect(twice.status).to.equal(409);
+      expect(twice.body).to.include({ error: 'conflict', field: 'name' });
+    });
+
+    it('an organization\'s admin creates only in their own organization; another answers 404', async () => {
+      const orgAdmin = await adminClient(h, 'org-admin-1', 'org-mine');
+      expect((await orgAdmin.post('/connectors', { organizationId: 'org-mine', name: 'Mine', preset: 'systam' })).status).to.equal(201);
+      const other = await orgAdmin.post('/connectors', { organizationId: 'org-theirs', name: 'Theirs' });
+      expect(other.status).to.equal(404);
+      expect(await h.store.connectors.list({ organizationId: 'org-theirs' })).to.deep.equal([]);
+    });
+
+    it('needs the CSRF token like every write', async () => {
+      const response = await request(h.appOrigin).post(`${API}/connectors`).set('x-test-admin', 'yes').send({ organizationId: 'org-csrf', name: 'X' });
+      expect(response.status).to.equal(403);
+      expect(response.body.error).to.equal('csrf');
     });
   });
 

@@ -67,6 +67,41 @@ describeEachDatabase('Extension sets per connector', (db) => {
       expect((await h.identity.store.users.get(h.connector.id, created.id))?.document[ENTERPRISE]).to.deep.equal({ department: 'Ops' });
       expect((await h.scim.get('/ResourceTypes/User').expect(200)).body.schemaExtensions).to.deep.equal([]);
     });
+
+    it('returns what it keeps: nested under the schema URN (a flat name too), listed in schemas, in GET, lists and after PATCH', async () => {
+      const CUSTOM = 'urn:example:custom:2.0:User';
+      const created = (await h.scim.post('/Users', entraUser('returned@contoso.com', { [ENTERPRISE]: { department: 'Ops' }, [`${CUSTOM}:colour`]: 'blue' })).expect(201)).body;
+      expect(created[ENTERPRISE]).to.deep.equal({ department: 'Ops' });
+      expect(created[CUSTOM]).to.deep.equal({ colour: 'blue' });
+      expect(created.schemas).to.include.members([ENTERPRISE, CUSTOM]);
+      expect(created).to.not.have.property(`${CUSTOM}:colour`);
+      const got = (await h.scim.get(`/Users/${created.id}`).expect(200)).body;
+      expect(got[ENTERPRISE]).to.deep.equal({ department: 'Ops' });
+      await h.scim.patch(`/Users/${created.id}`, { schemas: [PATCH], Operations: [{ op: 'Add', path: `${CUSTOM}:size`, value: 'L' }] }).expect(204);
+      const listed = (await h.scim.get(`/Users?filter=${encodeURIComponent('userName eq "returned@contoso.com"')}`).expect(200)).body.Resources[0];
+      expect(listed[CUSTOM]).to.deep.equal({ colour: 'blue', size: 'L' });
+      // attributes / excludedAttributes apply to them like to any attribute returned by default.
+      const only = (await h.scim.get(`/Users/${created.id}?attributes=${CUSTOM}:size`).expect(200)).body;
+      expect(only[CUSTOM]).to.deep.equal({ size: 'L' });
+      expect(only).to.not.have.property(ENTERPRISE);
+      const without = (await h.scim.get(`/Users/${created.id}?excludedAttributes=${ENTERPRISE}`).expect(200)).body;
+      expect(without).to.not.have.property(ENTERPRISE);
+      expect(without[CUSTOM]).to.deep.equal({ colour: 'blue', size: 'L' });
+    });
+  });
+
+  describe('an extension dropped from the declared set, with passthrough off', () => {
+    let h: ScimHarness;
+    before(async () => { h = await startScimHarness(db, { settings: { extensions: ['enterprise'] } }); });
+    after(async () => { await h.close(); });
+
+    it('its stored attributes are not returned (discovery no longer describes them)', async () => {
+      const created = (await h.scim.post('/Users', entraUser('dropped@contoso.com', { [ENTERPRISE]: { department: 'Ops' } })).expect(201)).body;
+      await h.identity.store.connectors.updateSettings(h.connector.id, { extensions: [] });
+      const got = (await h.scim.get(`/Users/${created.id}`).expect(200)).body;
+      expect(got).to.not.have.property(ENTERPRISE);
+      expect((await h.identity.store.users.get(h.connector.id, created.id))?.document[ENTERPRISE]).to.deep.equal({ department: 'Ops' });
+    });
   });
 
   describe('the setting', () => {

@@ -40,6 +40,43 @@ describeEachDatabase('Per-connector user policies', (db) => {
     });
   });
 
+  describe('onDeactivate "delete" (Systam: disabling deletes)', () => {
+    let h: ScimHarness;
+    before(async () => { h = await startScimHarness(db, { settings: { onDeactivate: 'delete' } }); });
+    after(async () => { await h.close(); });
+
+    it('a PATCH active=false answers 204 without a body or ETag, even with attributes asked for; the user is gone', async () => {
+      for (const query of ['', '?attributes=userName']) {
+        const user = (await h.scim.post('/Users', entraUser(`gone${query.length}@contoso.com`)).expect(201)).body;
+        const res = await h.scim.patch(`/Users/${user.id}${query}`, { schemas: [PATCH], Operations: [{ op: 'Replace', path: 'active', value: 'False' }] });
+        expect(res.status, query).to.equal(204);
+        expect(res.text).to.equal('');
+        expect(res.headers.etag).to.equal(undefined);
+        await h.scim.get(`/Users/${user.id}`).expect(404);
+      }
+    });
+
+    it('a PUT with active=false answers 204, never 200 with a body for a user that no longer exists', async () => {
+      const user = (await h.scim.post('/Users', entraUser('put.gone@contoso.com')).expect(201)).body;
+      const res = await h.scim.put(`/Users/${user.id}`, entraUser('put.gone@contoso.com', { active: false }));
+      expect(res.status).to.equal(204);
+      expect(res.text).to.equal('');
+      expect(res.headers.location).to.equal(undefined);
+      await h.scim.get(`/Users/${user.id}`).expect(404);
+      const [logged] = await h.identity.store.audit.list(h.connector.id, { operation: 'user.delete', limit: 1 });
+      expect(logged).to.include({ resourceId: user.id, status: 204, outcome: 'success' });
+      // Entra's next query finds nothing, and a re-assignment creates a new user.
+      expect((await h.scim.get('/Users?filter=userName eq "put.gone@contoso.com"').expect(200)).body.totalResults).to.equal(0);
+      expect((await h.scim.post('/Users', entraUser('put.gone@contoso.com')).expect(201)).body.id).to.not.equal(user.id);
+    });
+
+    it('a PUT or PATCH that keeps the user active still answers 200 with the resource', async () => {
+      const user = (await h.scim.post('/Users', entraUser('stays@contoso.com')).expect(201)).body;
+      const res = await h.scim.put(`/Users/${user.id}`, entraUser('stays@contoso.com', { displayName: 'Stays' })).expect(200);
+      expect(res.body).to.include({ id: user.id, displayName: 'Stays', active: true });
+    });
+  });
+
   describe('attribute rules from the platform guides', () => {
     let h: ScimHarness;
     before(async () => {
