@@ -1,5 +1,5 @@
 import { documentShell } from './layout.js';
-import type { AdminAuditEvent, AdminConnector, AdminGroup, AdminToken, AdminUserSummary } from '../lib/model/admin-wire.js';
+import type { AdminAuditEvent, AdminConnector, AdminGroup, AdminToken, AdminUserSummary, AdminWorkspace } from '../lib/model/admin-wire.js';
 import { ADMIN_SCRIPT } from './admin-script.js';
 import { ADMIN_STYLE } from './admin-style.js';
 import { html, type SafeHtml } from './html.js';
@@ -19,6 +19,8 @@ export interface AdminPageModel {
   ssoTestUrl: string;
   tokens: AdminToken[];
   groups: { filter: string; totalResults: number; groups: AdminGroup[] };
+  /** The organization's workspaces (Systam), with this connector's users in each. */
+  workspaces: AdminWorkspace[];
   users: { filter: string; startIndex: number; count: number; totalResults: number; items: PageUser[] };
   log: {
     filter: { outcome: string; operation: string; user: string };
@@ -30,7 +32,7 @@ export interface AdminPageModel {
 }
 
 /** The operations the log filter offers (what the connector writes). */
-const LOG_OPERATIONS = ['user.create', 'user.replace', 'user.patch', 'user.delete', 'user.login-method', 'group.create', 'group.replace', 'group.patch', 'group.delete', 'login', 'token.create', 'token.revoke', 'connector.settings', 'connector.oidc', 'connector.default-group', 'connector.deprovisioning-paused', 'connector.deprovisioning-resumed'];
+const LOG_OPERATIONS = ['user.create', 'user.replace', 'user.patch', 'user.delete', 'user.login-method', 'group.create', 'group.replace', 'group.patch', 'group.delete', 'login', 'token.create', 'token.revoke', 'connector.settings', 'connector.oidc', 'connector.default-group', 'connector.deprovisioning-paused', 'connector.deprovisioning-resumed', 'workspace.register', 'workspace.remove', 'workspace.resync'];
 
 const LOGIN_METHOD_TEXT = {
   sso: { name: 'Entra SSO', switchTo: 'builtin', action: 'Switch to built-in login' },
@@ -158,6 +160,29 @@ function groupsSection(m: AdminPageModel): SafeHtml {
     : html`<tr><td colspan="2" class="empty">${groups.filter ? 'No group matches.' : 'No groups yet: Entra provisions them.'}</td></tr>`}</tbody>
 </table>
 <p class="hint">${groups.groups.length} of ${groups.totalResults} groups${groups.filter ? html` whose name contains “${groups.filter}”` : ''}.</p></div>`);
+}
+
+/** The organization's workspaces: the host's own, registered here or by the host; the connector's mapping (settings) points users at them. */
+function workspacesSection(m: AdminPageModel): SafeHtml {
+  const { connector: c, workspaces } = m;
+  const mapping = c.settings.workspaces;
+  return section('workspaces', 'Workspaces', html`
+<div id="workspaces">
+<p class="hint">${mapping
+    ? `Every user gets a primary workspace: the ${mapping.attribute ? 'attribute value first, then ' : ''}groups in the order of settings.workspaces, then the fallback (${mapping.fallback ?? 'the first workspace below'}). Users are synced to ${mapping.sync === 'all' ? 'every workspace that maps' : 'their primary workspace only'}.`
+    : 'This connector records no workspaces (settings: workspaces is false). The workspaces belong to the organization: its other connectors may map to them.'}</p>
+<div class="table-wrap"><table>
+  <thead><tr><th scope="col">Workspace id</th><th scope="col">Name</th><th scope="col">Users</th><th scope="col">Primary for</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+  <tbody>${workspaces.length ? workspaces.map((w) => html`<tr><th scope="row"><code>${w.id}</code></th><td>${w.name}</td><td>${w.users}</td><td>${w.primaryUsers}</td>
+    <td><button type="button" class="danger" data-action="remove-workspace" data-workspace-id="${w.id}" aria-label="Remove workspace ${w.id}">Remove</button></td></tr>`)
+    : html`<tr><td colspan="5" class="empty">No workspaces yet: add the ones users are synced to.</td></tr>`}</tbody>
+</table></div>
+<form method="post" class="row" data-api-method="POST" data-api-path="/connectors/${c.id}/workspaces" data-refresh="workspaces log" data-success="Workspace saved.">
+  ${field('workspace-id', 'Workspace id', html`<input id="workspace-id" name="id" type="text" maxlength="191" required autocomplete="off" spellcheck="false">`)}
+  ${field('workspace-name', 'Name (optional)', html`<input id="workspace-name" name="name" type="text" maxlength="255" autocomplete="off">`)}
+  <button type="submit">Add workspace</button>
+</form>
+</div>`);
 }
 
 function settingsSection(c: AdminConnector): SafeHtml {
@@ -308,6 +333,7 @@ ${defaultGroupSection(m)}
 ${tokensSection(m)}
 ${oidcSection(m)}
 ${settingsSection(c)}
+${workspacesSection(m)}
 ${groupsSection(m)}
 ${usersSection(m)}
 ${logSection(m)}

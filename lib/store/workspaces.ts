@@ -65,6 +65,15 @@ export class WorkspaceStore {
     return row ? fromRow(row) : undefined;
   }
 
+  /** How many of the connector's users are in each workspace, and for how many it is the primary one (one grouped count). */
+  async counts(connectorId: string): Promise<Map<string, { users: number; primary: number }>> {
+    const rows = await this.sql.all(
+      `SELECT workspace_id, COUNT(*) AS users, SUM(CASE WHEN is_primary THEN 1 ELSE 0 END) AS prim FROM ${this.t.userWorkspaces} WHERE connector_id = ? GROUP BY workspace_id`,
+      [connectorId],
+    );
+    return new Map(rows.map((r) => [String(r.workspace_id), { users: Number(r.users), primary: Number(r.prim ?? 0) }]));
+  }
+
   /** Deletes the workspace; its users' rows are the caller's to re-decide (then `forget` drops what is left). */
   async remove(organizationId: string, id: string): Promise<boolean> {
     return (await this.db(this.t.workspaces).where({ organization_id: organizationId, workspace_id: id }).delete()) > 0;
