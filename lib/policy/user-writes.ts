@@ -41,7 +41,8 @@ export interface AccessChange {
  * admin changes and the host's own code — so each decision is made once, here:
  * normalisation against the schemas, the connector's rules (required attributes, allowed
  * values, create-only attributes, immutable userName, protected users), the login-method default,
- * the web role from roles and password hashing. The store then takes decided values. A write
+ * the web role from roles, password hashing and the user's workspaces (workspaces.ts). The store
+ * then takes decided values. A write
  * reads its locked row once, and its audit row commits in the same transaction.
  */
 export class UserWrites {

@@ -165,6 +165,20 @@ describeEachDatabase('Primary workspace: decided on every user write and members
     expect(JSON.parse(row.detail!)).to.deep.include({ workspace: 'hki', workspaces: { usersChanged: 1, users: [u.id] } });
   });
 
+  it('a changed mapping moves nobody by itself (as the guide says) until the user\'s next write or a resync', async () => {
+    const c = await systam({ fallback: 'main' }, ['main', 'hki']);
+    const [a, b] = [await create(c, 'a@x.fi', 'Helsinki'), await create(c, 'b@x.fi', 'Helsinki')];
+    const remapped = await h.identity.store.connectors.updateSettings(c.id, { workspaces: { values: { Helsinki: 'hki' }, sync: 'all' } });
+    expect((await of(c, a.id)).primary).to.equal('main');
+    await h.identity.users.update(remapped, a.id, 'user.patch', (current) => ({ ...current.document, displayName: 'A' }), HOST);
+    expect(await of(c, a.id)).to.deep.equal({ primary: 'hki', workspaces: ['hki'] });
+    expect((await of(c, b.id)).primary).to.equal('main');
+    expect(await h.identity.workspaces.resync(remapped)).to.equal(1);
+    expect(await of(c, b.id)).to.deep.equal({ primary: 'hki', workspaces: ['hki'] });
+    const [row] = await h.identity.store.audit.list(c.id, { operation: 'workspace.resync' });
+    expect(JSON.parse(row.detail!)).to.deep.include({ usersChanged: 1, workspaces: { usersChanged: 1, users: [b.id] } });
+  });
+
   it('a connector without a workspace mapping records none', async () => {
     const u = await h.identity.users.create(h.connector, host('plain@x.fi'), HOST);
     expect(await h.identity.workspaces.forUser(h.connector.id, u.id)).to.deep.equal({ primary: null, workspaces: [] });
