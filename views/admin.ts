@@ -347,6 +347,8 @@ export interface AdminUserPageModel {
   nonce: string;
   connector: { id: string; organizationId: string; name: string };
   user: PageUser & { externalId: string | null; groups: Array<{ id: string; displayName: string }>; document: Record<string, unknown>; createdAt: string; updatedAt: string };
+  /** The user's workspaces as decided (Systam); the connector's page lists the organization's. */
+  workspaces: { primary: string | null; workspaces: string[] };
   log: AdminAuditEvent[];
 }
 
@@ -364,6 +366,7 @@ ${section('access', 'Access', html`<dl>
   <dt>Login method</dt><dd>${LOGIN_METHOD_TEXT[u.loginMethod].name}</dd>
   <dt>Web role</dt><dd>${u.webRole ?? 'App login only'}</dd>
   <dt>External id</dt><dd><code>${u.externalId ?? '—'}</code></dd>
+  <dt>Workspaces</dt><dd>${m.workspaces.primary ? html`<code>${m.workspaces.primary}</code> (primary)${m.workspaces.workspaces.filter((w) => w !== m.workspaces.primary).map((w) => html`, <code>${w}</code>`)}` : '—'}</dd>
   <dt>Created / updated</dt><dd>${when(u.createdAt)} / ${when(u.updatedAt)}</dd>
 </dl>`)}
 ${section('user-groups', 'Groups', u.groups.length ? html`<ul>${u.groups.map((g) => html`<li>${g.displayName}</li>`)}</ul>` : html`<p class="empty">In no group.</p>`)}

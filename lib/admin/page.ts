@@ -128,6 +128,7 @@ export function registerAdminPages(router: Router, runtime: Runtime): void {
       base: `${options.mountPath}/admin`, nonce,
       connector: { id: connector.id, organizationId: connector.organizationId, name: connector.name },
       user: { ...user, groups: user.groups ?? [], createdAt: user.createdAt.toISOString(), updatedAt: user.updatedAt.toISOString() },
+      workspaces: await store.workspaces.forUser(connector.id, user.id),
       log: await readLog(runtime, connector, { limit: LOG_ENTRIES, resourceId: user.id }),
     }));
   }));

@@ -86,15 +86,17 @@ export class WorkspacePolicy {
     const mapping = connector.settings.workspaces;
     if (!mapping || !userIds.length) return [];
     const changes: WorkspaceChange[] = [];
-    const fallback = await tx.workspaces.fallback(connector.organizationId, mapping.fallback);
+    // Read once, and only when some user has no candidate.
+    let fallback: string | null | undefined;
     for (const chunk of chunks([...new Set(userIds)])) {
       const current = known ?? await tx.workspaces.current(connector.id, chunk);
       const users = chunk.filter((id) => current.has(id));
       const byUser = new Map<string, Candidate[]>();
       for (const c of await tx.workspaces.candidates(connector.id, planOf(connector.organizationId, mapping), users)) byUser.set(c.userId, [...(byUser.get(c.userId) ?? []), c]);
+      if (fallback === undefined && users.some((id) => !byUser.has(id))) fallback = await tx.workspaces.fallback(connector.organizationId, mapping.fallback);
       for (const id of users) {
         const before = current.get(id)!;
-        const after = decideWorkspaces(byUser.get(id) ?? [], fallback, mapping.sync);
+        const after = decideWorkspaces(byUser.get(id) ?? [], fallback ?? null, mapping.sync);
         if (!same(before, after)) changes.push({ userId: id, before, after });
       }
     }

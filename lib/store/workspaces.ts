@@ -210,13 +210,15 @@ export class WorkspaceStore {
   }
 
   /**
-   * Writes the changed users' decided workspaces (their rows replaced: one DELETE and one
-   * multi-row INSERT a chunk) and raises `user.workspaces-changed` for each, after commit.
+   * Writes the changed users' decided workspaces (their rows replaced: one DELETE and a
+   * multi-row INSERT per 200 rows, a chunk of 500 users) and raises `user.workspaces-changed` for each, after commit.
    */
   async apply(connectorId: string, changes: WorkspaceChange[]): Promise<void> {
     const now = Date.now();
     for (const chunk of chunks(changes)) {
-      await this.sql.run(`DELETE FROM ${this.t.userWorkspaces} WHERE connector_id = ? AND user_id IN (${chunk.map(() => '?').join(', ')})`, [connectorId, ...chunk.map((c) => c.userId)], 'varying');
+      // Users with no rows yet (a new user) need no DELETE.
+      const recorded = chunk.filter((c) => c.before.workspaces.length).map((c) => c.userId);
+      if (recorded.length) await this.sql.run(`DELETE FROM ${this.t.userWorkspaces} WHERE connector_id = ? AND user_id IN (${recorded.map(() => '?').join(', ')})`, [connectorId, ...recorded], 'varying');
       const rows: Param[][] = chunk.flatMap((c) => c.after.workspaces.map((w) => [c.userId, connectorId, w, w === c.after.primary, now]));
       // SQLite caps a statement's terms: multi-row inserts go 200 rows at a time.
       for (const part of chunks(rows, 200)) {

@@ -37,6 +37,10 @@ describeEachDatabase('Admin API: the organization\'s workspaces (Systam)', (db) 
     expect(removed.status).to.equal(200);
     expect(await h.store.workspaces.forUser(connector.id, user.id)).to.deep.equal({ primary: 'main', workspaces: ['main'] });
     expect((await admin.delete(`/connectors/${connector.id}/workspaces/hki`)).status).to.equal(404);
+    // The user's page says where the user is.
+    const page = await request(h.appOrigin).get(`/identity/admin/connectors/${connector.id}/users/${user.id}`).set('x-test-org', 'org-systam').set('Accept', 'text/html');
+    expect(page.status).to.equal(200);
+    expect(page.text).to.include('<dt>Workspaces</dt><dd><code>main</code> (primary)</dd>');
     const log = await h.store.audit.list(connector.id, { limit: 10 });
     const ops = log.filter((e) => e.operation.startsWith('workspace.')).map((e) => [e.operation, e.actor, JSON.parse(e.detail!).by]);
     expect(ops).to.deep.equal([['workspace.remove', 'admin', 'admin-1'], ['workspace.register', 'admin', 'admin-1'], ['workspace.register', 'admin', 'admin-1'], ['workspace.register', 'admin', 'admin-1']]);
