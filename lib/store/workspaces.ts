@@ -36,7 +36,7 @@ function fromRow(row: Row): Workspace {
 
 /**
  * Workspaces the host registers per organization, and which of them each user is in. The
- * decision (policy/workspaces.ts) reads candidates for a set of users in one statement a chunk
+ * decision (policy/workspaces.ts) reads candidates for a set of users in two statements a chunk
  * and writes the changed users' rows in one DELETE and one multi-row INSERT a chunk.
  */
 export class WorkspaceStore {
@@ -111,13 +111,14 @@ export class WorkspaceStore {
 
   /**
    * The recorded workspaces of those of these ids that are users of the connector (ids of anyone
-   * else are left out, so a decision never writes rows for them): one statement a chunk.
+   * else are left out, so a decision never writes rows for them): one statement a chunk. Locks the
+   * users' rows on MariaDB, so that two decisions for one user run one after the other.
    */
   async current(connectorId: string, userIds: string[]): Promise<Map<string, UserWorkspaces>> {
     const out = new Map<string, UserWorkspaces>();
     for (const chunk of chunks([...new Set(userIds)].filter(isResourceId))) {
       const rows = await this.sql.all(
-        `SELECT u.id, uw.workspace_id, uw.is_primary FROM ${this.t.users} u LEFT JOIN ${this.t.userWorkspaces} uw ON uw.user_id = u.id WHERE u.connector_id = ? AND u.id IN (${chunk.map(() => '?').join(', ')}) ORDER BY u.id, uw.workspace_id`,
+        `SELECT u.id, uw.workspace_id, uw.is_primary FROM ${this.t.users} u LEFT JOIN ${this.t.userWorkspaces} uw ON uw.user_id = u.id WHERE u.connector_id = ? AND u.id IN (${chunk.map(() => '?').join(', ')}) ORDER BY u.id, uw.workspace_id${this.ctx.dialect === 'mysql' ? ' FOR UPDATE' : ''}`,
         [connectorId, ...chunk],
         'varying',
       );
@@ -135,42 +136,49 @@ export class WorkspaceStore {
   }
 
   /**
-   * The registered workspaces these users map to, each with its best rank: the attribute's value
-   * (through `values`, or as a workspace id) and the mapped groups they are members of. One
-   * statement a chunk of users; none when the plan maps nothing.
+   * The registered workspaces these users map to, each with the rank of the rule that mapped it:
+   * the attribute's value (through `values`, or as a workspace id) and the mapped groups they are
+   * members of. One statement for each kind a chunk of users; none when the plan maps nothing.
+   * On MariaDB they are locking reads, like `current`: they see what a concurrent membership
+   * change committed while this transaction waited, not its snapshot, so the last decision made
+   * for a user is made from the latest memberships.
    */
   async candidates(connectorId: string, plan: CandidatePlan, userIds: string[]): Promise<Candidate[]> {
     const out: Candidate[] = [];
-    if (!plan.attribute && !plan.groups.length) return out;
+    const registered = `JOIN ${this.t.workspaces} w ON w.organization_id = ? AND w.workspace_id =`;
     for (const chunk of chunks(userIds)) {
-      const parts: string[] = [];
-      const params: Param[] = [];
       const ids = chunk.map(() => '?').join(', ');
+      const queries: Array<[string, Param[]]> = [];
       if (plan.attribute) {
-        const mapped = plan.values.length;
-        parts.push(`SELECT e.user_id AS user_id, ${mapped ? 'COALESCE(m.w, e.value)' : 'e.value'} AS workspace_id, 0 AS rnk FROM ${this.t.userExtensions} e`
+        const mapped = plan.values.length > 0;
+        const workspace = mapped ? 'COALESCE(m.w, e.value)' : 'e.value';
+        queries.push([
+          `SELECT e.user_id, w.workspace_id, 0 AS rnk FROM ${this.t.userExtensions} e`
           + (mapped ? ` LEFT JOIN (${derived(plan.values.length, ['k', 'w'])}) m ON m.k = e.value_key` : '')
-          + ` WHERE e.connector_id = ? AND e.schema_urn = ? AND e.attr_path = ? AND e.position = 0 AND e.user_id IN (${ids})`);
-        for (const [value, workspace] of plan.values) params.push(normalizeKey(value), workspace);
-        params.push(connectorId, plan.attribute.schemaUrn, plan.attribute.attrPath, ...chunk);
+          + ` ${registered} ${workspace}`
+          + ` WHERE e.connector_id = ? AND e.schema_urn = ? AND e.attr_path = ? AND e.position = 0 AND e.user_id IN (${ids})${this.lock}`,
+          [...plan.values.flatMap(([value, w]) => [normalizeKey(value), w]), plan.organizationId, connectorId, plan.attribute.schemaUrn, plan.attribute.attrPath, ...chunk],
+        ]);
       }
       if (plan.groups.length) {
-        parts.push(`SELECT gm.user_id AS user_id, m.w AS workspace_id, m.r AS rnk FROM ${this.t.groupMembers} gm JOIN ${this.t.groups} g ON g.id = gm.group_id`
+        queries.push([
+          `SELECT gm.user_id, w.workspace_id, m.r AS rnk FROM ${this.t.groupMembers} gm JOIN ${this.t.groups} g ON g.id = gm.group_id`
           + ` JOIN (${derived(plan.groups.length, ['k', 'w', 'r'])}) m ON (m.k = g.id OR m.k = g.external_id)`
-          + ` WHERE g.connector_id = ? AND gm.user_id IN (${ids})`);
-        plan.groups.forEach(([group, workspace], i) => params.push(group, workspace, i + 1));
-        params.push(connectorId, ...chunk);
+          + ` ${registered} m.w`
+          + ` WHERE g.connector_id = ? AND gm.user_id IN (${ids})${this.lock}`,
+          [...plan.groups.flatMap(([group, w], i) => [group, w, i + 1]), plan.organizationId, connectorId, ...chunk],
+        ]);
       }
-      params.push(plan.organizationId);
-      const rows = await this.sql.all(
-        `SELECT c.user_id, c.workspace_id, MIN(c.rnk) AS rnk FROM (${parts.join(' UNION ALL ')}) c`
-        + ` JOIN ${this.t.workspaces} w ON w.workspace_id = c.workspace_id AND w.organization_id = ? GROUP BY c.user_id, c.workspace_id`,
-        params,
-        'varying',
-      );
-      for (const r of rows) out.push({ userId: String(r.user_id), workspaceId: String(r.workspace_id), rank: Number(r.rnk) });
+      for (const [sql, params] of queries) {
+        for (const r of await this.sql.all(sql, params, 'varying')) out.push({ userId: String(r.user_id), workspaceId: String(r.workspace_id), rank: Number(r.rnk) });
+      }
     }
     return out;
+  }
+
+  /** A locking read on MariaDB (SQLite runs one writer at a time). */
+  private get lock(): string {
+    return this.ctx.dialect === 'mysql' ? ' LOCK IN SHARE MODE' : '';
   }
 
   /** Users of the connector with no workspace recorded (a workspace registered now may place them). */

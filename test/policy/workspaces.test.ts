@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import type { Connector } from '../../lib/model/types.js';
 import { decideWorkspaces } from '../../lib/policy/workspaces.js';
+import { createRuntime } from '../../lib/web/runtime.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { startScimHarness, type ScimHarness } from '../support/scim-harness.js';
 
@@ -179,6 +180,31 @@ describeEachDatabase('Primary workspace: decided on every user write and members
     expect(JSON.parse(row.detail!)).to.deep.include({ usersChanged: 1, workspaces: { usersChanged: 1, users: [b.id] } });
   });
 
+  it('two concurrent membership changes for one user: the later decision sees the earlier one\'s commit (MariaDB locking reads)', async function () {
+    if (db.name !== 'mariadb') this.skip();
+    const [g1, g2] = [randomUUID(), randomUUID()];
+    const c = await systam({ attribute: null, groups: { [g1]: 'hki', [g2]: 'tre' }, fallback: 'main' }, ['main', 'hki', 'tre']);
+    const u = await create(c, 'a@x.fi');
+    const [first, second] = [await group(c, g1, []), await group(c, g2, [u.id])];
+    expect((await of(c, u.id)).primary).to.equal('tre');
+    const { workspaces } = createRuntime(h.identity.store, h.identity.options);
+    const change = (groupId: string, membership: Array<{ op: 'add'; members: Array<{ value: string }> } | { op: 'remove'; userIds: string[] }>, hold?: Promise<void>) => h.identity.store.transaction(async (tx) => {
+      const before = await tx.groups.get(c.id, groupId, { forUpdate: true });
+      await workspaces.groupWrite(tx, c, before, false, () => tx.groups.update(c.id, groupId, { membership }));
+      await hold;
+    });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => { release = resolve; });
+    // A adds the user to the first group and holds its transaction open; B, started meanwhile, removes them from the second.
+    const a = change(first.id, [{ op: 'add', members: [{ value: u.id }] }], held);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const b = change(second.id, [{ op: 'remove', userIds: [u.id] }]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    release();
+    await Promise.all([a, b]);
+    expect(await of(c, u.id), 'B decided from A\'s committed membership, not its snapshot').to.deep.equal({ primary: 'hki', workspaces: ['hki'] });
+  });
+
   it('a connector without a workspace mapping records none', async () => {
     const u = await h.identity.users.create(h.connector, host('plain@x.fi'), HOST);
     expect(await h.identity.workspaces.forUser(h.connector.id, u.id)).to.deep.equal({ primary: null, workspaces: [] });
@@ -233,7 +259,7 @@ describeEachDatabase('Primary workspace: decided on every user write and members
     const withMapping = await count(mapped.id);
     console.log(`      PATCH adding 1,000 members: unmapped group ${without.statements} statements (${without.ms.toFixed(0)} ms), mapped group ${withMapping.statements} statements (${withMapping.ms.toFixed(0)} ms)`);
     expect((await of(c, ids[999])).primary).to.equal('hki');
-    // Per 500 users: one read of the current rows, one of the candidates, one DELETE and an INSERT per 200 rows (every member maps: no fallback read).
-    expect(withMapping.statements - without.statements).to.be.at.most(12);
+    // Per 500 users: one read of the current rows, two of the candidates (attribute, groups), one DELETE and an INSERT per 200 rows (every member maps: no fallback read).
+    expect(withMapping.statements - without.statements).to.be.at.most(14);
   });
 });
