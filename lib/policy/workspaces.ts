@@ -108,13 +108,15 @@ export class WorkspacePolicy {
    * A group write (create, replace, PATCH) inside the caller's transaction. When the group maps to
    * a workspace, the users whose membership changed are re-decided: the added and removed ones,
    * or, when the whole membership was replaced, everyone who was a member before (read only
-   * then). `replacesMembers`: the change may remove all members (PUT, `remove members`).
+   * then). `change.replacesMembers`: the change may remove all members (PUT, `remove members`);
+   * `change.userIds`: the users it names, locked first so decisions cannot deadlock.
    */
-  async groupWrite<R extends { group: StoredGroup; outcome: MembershipOutcome }>(tx: IdentityStore, connector: Connector, before: StoredGroup | undefined, replacesMembers: boolean, write: () => Promise<R>): Promise<R & { workspaces: WorkspaceChange[] }> {
+  async groupWrite<R extends { group: StoredGroup; outcome: MembershipOutcome }>(tx: IdentityStore, connector: Connector, before: StoredGroup | undefined, change: { replacesMembers: boolean; userIds: string[] }, write: () => Promise<R>): Promise<R & { workspaces: WorkspaceChange[] }> {
     const mapping = connector.settings.workspaces;
     if (!mapping) return { ...await write(), workspaces: [] };
     const was = before ? groupWorkspace(mapping, before) : undefined;
-    const membersBefore = before && was !== undefined && replacesMembers ? await tx.groups.memberIds(before.id) : [];
+    const membersBefore = before && was !== undefined && change.replacesMembers ? await tx.groups.memberIds(before.id) : [];
+    if (was !== undefined) await tx.workspaces.lockUsers(connector.id, [...change.userIds, ...membersBefore]);
     const result = await write();
     const now = groupWorkspace(mapping, result.group);
     if (was === undefined && now === undefined) return { ...result, workspaces: [] };

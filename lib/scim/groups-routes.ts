@@ -102,7 +102,7 @@ export function groupsRouter(runtime: Runtime, locations: (req: Request) => Loca
     const { document, members } = splitMembers(normalized, connector.settings);
     const group = await audit.change(scimAuditContext(req, 201), async (tx) => {
       // A group mapped to a workspace (Systam) re-decides its members' workspaces in this transaction.
-      const { group, outcome, workspaces: moved } = await workspaces.groupWrite(tx, connector, undefined, false, () => tx.groups.create(connector.id, document, members));
+      const { group, outcome, workspaces: moved } = await workspaces.groupWrite(tx, connector, undefined, { replacesMembers: false, userIds: [] }, () => tx.groups.create(connector.id, document, members));
       return { value: group, record: groupRecord(group, 'group.create', { ...membershipDetail(outcome), ...workspaceUsersDetail(moved) }) };
     });
     send(req, res, 201, group, projectionOf(req));
@@ -126,7 +126,7 @@ export function groupsRouter(runtime: Runtime, locations: (req: Request) => Loca
     const projection = projectionOf(req);
     const group = await audit.change(scimAuditContext(req, 200), async (tx) => {
       const before = connector.settings.workspaces ? await tx.groups.get(connector.id, id, { forUpdate: true }) : undefined;
-      const { group, outcome, workspaces: moved } = await workspaces.groupWrite(tx, connector, before, true,
+      const { group, outcome, workspaces: moved } = await workspaces.groupWrite(tx, connector, before, { replacesMembers: true, userIds: members.map((m) => m.value) },
         () => tx.groups.update(connector.id, id, { document, membership: [{ op: 'replace', members }], expectedVersion: ifMatchVersion(req) }, { withMembers: wantsAttribute(registry, projection, 'members') }));
       return { value: group, record: groupRecord(group, 'group.replace', { ...membershipDetail(outcome), ...workspaceUsersDetail(moved) }) };
     });
@@ -149,7 +149,8 @@ export function groupsRouter(runtime: Runtime, locations: (req: Request) => Loca
       if (!result.changed && !result.membership.length) return { value: current, record: groupRecord(current, 'group.patch', { changed: [] }) };
       const document = result.changed ? stored(result.document, connector.settings) : undefined;
       const replacesMembers = result.membership.some((step) => step.op === 'removeAll' || step.op === 'replace');
-      const { group, outcome, workspaces: moved } = await workspaces.groupWrite(tx, connector, current, replacesMembers,
+      const userIds = result.membership.flatMap((step) => (step.op === 'remove' ? step.userIds : step.op === 'removeAll' ? [] : step.members.map((m) => m.value)));
+      const { group, outcome, workspaces: moved } = await workspaces.groupWrite(tx, connector, current, { replacesMembers, userIds },
         () => tx.groups.update(connector.id, id, { document, membership: result.membership, expectedVersion: current.version }, readOptions));
       return { value: group, record: groupRecord(group, 'group.patch', { changed: document ? changedAttributes(current.document, document) : [], ...membershipDetail(outcome), ...workspaceUsersDetail(moved) }) };
     });

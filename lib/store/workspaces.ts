@@ -176,6 +176,18 @@ export class WorkspaceStore {
     return out;
   }
 
+  /**
+   * Locks these users' rows on MariaDB before a membership change touches them, so that every
+   * decision takes the user row before the membership rows and two of them cannot deadlock
+   * (SQLite runs one writer at a time: nothing to do, no statement).
+   */
+  async lockUsers(connectorId: string, userIds: string[]): Promise<void> {
+    if (this.ctx.dialect !== 'mysql') return;
+    for (const chunk of chunks([...new Set(userIds)].filter(isResourceId).sort())) {
+      await this.sql.all(`SELECT id FROM ${this.t.users} WHERE connector_id = ? AND id IN (${chunk.map(() => '?').join(', ')}) ORDER BY id FOR UPDATE`, [connectorId, ...chunk], 'varying');
+    }
+  }
+
   /** A locking read on MariaDB (SQLite runs one writer at a time). */
   private get lock(): string {
     return this.ctx.dialect === 'mysql' ? ' LOCK IN SHARE MODE' : '';

@@ -43,8 +43,11 @@ describeEachDatabase('Primary workspace: decided on every user write and members
   });
   const create = (c: Connector, userName: string, workspace?: string) => h.identity.users.create(c, host(userName, workspace), HOST);
   /** SCIM requests as Entra sends them, with a token of this connector. */
+  const tokens = new Map<string, string>();
   async function scim(c: Connector) {
-    const { token } = await h.identity.store.tokens.create(c.id);
+    // One token per connector (two may be live at once).
+    const token = tokens.get(c.id) ?? (await h.identity.store.tokens.create(c.id)).token;
+    tokens.set(c.id, token);
     const send = (method: 'post' | 'patch' | 'put' | 'delete', path: string, body?: unknown) => {
       const test = h.http[method](`/identity/scim/v2${path}`).set('Authorization', `Bearer ${token}`).set('Content-Type', 'application/scim+json');
       return body === undefined ? test : test.send(JSON.stringify(body));
@@ -190,7 +193,7 @@ describeEachDatabase('Primary workspace: decided on every user write and members
     const { workspaces } = createRuntime(h.identity.store, h.identity.options);
     const change = (groupId: string, membership: Array<{ op: 'add'; members: Array<{ value: string }> } | { op: 'remove'; userIds: string[] }>, hold?: Promise<void>) => h.identity.store.transaction(async (tx) => {
       const before = await tx.groups.get(c.id, groupId, { forUpdate: true });
-      await workspaces.groupWrite(tx, c, before, false, () => tx.groups.update(c.id, groupId, { membership }));
+      await workspaces.groupWrite(tx, c, before, { replacesMembers: false, userIds: membership.flatMap((m) => (m.op === 'add' ? m.members.map((x) => x.value) : m.userIds)) }, () => tx.groups.update(c.id, groupId, { membership }));
       await hold;
     });
     let release!: () => void;
@@ -203,6 +206,29 @@ describeEachDatabase('Primary workspace: decided on every user write and members
     release();
     await Promise.all([a, b]);
     expect(await of(c, u.id), 'B decided from A\'s committed membership, not its snapshot').to.deep.equal({ primary: 'hki', workspaces: ['hki'] });
+  });
+
+  it('concurrent PATCHes moving the same users between two mapped groups all succeed, and leave nothing a resync would change', async function () {
+    this.timeout(60_000);
+    const [g1, g2] = [randomUUID(), randomUUID()];
+    const c = await systam({ attribute: null, groups: { [g1]: 'hki', [g2]: 'tre' }, fallback: 'main' }, ['main', 'hki', 'tre']);
+    const users: string[] = [];
+    for (let i = 0; i < 20; i++) users.push((await create(c, `mover${i}@x.fi`)).id);
+    const [first, second] = [await group(c, g1, []), await group(c, g2, [])];
+    const { send } = await scim(c);
+    const members = (op: 'Add' | 'Remove', ids: string[]) => ({ schemas: [PATCH], Operations: [{ op, path: 'members', value: ids.map((value) => ({ value })) }] });
+    const statuses: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      const [to, from] = round % 2 ? [second, first] : [first, second];
+      const answers = await Promise.all([
+        send('patch', `/Groups/${to.id}`, members('Add', users)),
+        send('patch', `/Groups/${from.id}`, members('Remove', users)),
+        send('patch', `/Groups/${from.id}`, members('Add', users.slice(0, 5))),
+      ]);
+      statuses.push(...answers.map((a) => a.status));
+    }
+    expect(statuses.filter((s) => s !== 204), 'every PATCH succeeded').to.deep.equal([]);
+    expect(await h.identity.workspaces.resync(c), 'users whose recorded workspaces differ from their memberships').to.equal(0);
   });
 
   it('a connector without a workspace mapping records none', async () => {
