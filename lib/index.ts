@@ -5,7 +5,7 @@ import { mountPathCheck, schemaCheck } from './web/mount-checks.js';
 import { resolveOptions, type IdentityConnectorOptions, type ResolvedOptions } from './runtime/options.js';
 import { createRuntime } from './web/runtime.js';
 import { atScimEndpoint, createScimRouter, scimBaseUrl } from './scim/router.js';
-import { IdentityStore } from './store/index.js';
+import { IdentityStore, isStoreError } from './store/index.js';
 import type { WebRole } from './model/types.js';
 import { requireWebRole } from './web/require-web-role.js';
 import { createSsoRouter } from './sso/routes.js';
@@ -13,7 +13,8 @@ import { checkLoginMethod, requireLoginMethod, type LoginMethodCheck, type Login
 import { configureOidc, redirectUri, type OidcSettingsInput, type OidcConfigured } from './sso/configure.js';
 import type { UserWrites } from './policy/user-writes.js';
 import { createAdminRouter } from './admin/router.js';
-import type { LoginMethod } from './model/types.js';
+import type { Connector, LoginMethod, UserWorkspaces, Workspace } from './model/types.js';
+import type { AuditContext } from './policy/audit.js';
 
 export interface IdentityConnector {
   /** Mount at options.mountPath: /scim/v2, /sso, /admin live under it. */
@@ -25,6 +26,12 @@ export interface IdentityConnector {
    * in the same transaction.
    */
   users: UserWrites;
+  /**
+   * Systam's workspaces: the host registers its organizations' workspaces here (or admins do on
+   * the admin page); connectors map users to them (settings.workspaces). Registering and removing
+   * re-decide the users concerned and are audited; `user.workspaces-changed` follows each change.
+   */
+  workspaces: IdentityWorkspaces;
   events: IdentityEvents;
   options: ResolvedOptions;
   /** The SCIM base URL Entra's "Tenant URL" field takes. */
@@ -49,6 +56,21 @@ export interface IdentityConnector {
   close(): Promise<void>;
 }
 
+export interface IdentityWorkspaces {
+  /** Registers a workspace of the organization under the host's own id, or renames it. */
+  register(organizationId: string, workspace: { id: string; name?: string }, context?: AuditContext): Promise<Workspace>;
+  /** The organization's workspaces, oldest first (the first is the fallback of last resort). */
+  list(organizationId: string): Promise<Workspace[]>;
+  /** Removes a workspace; its users move to what their mapping decides next. False when it did not exist. */
+  remove(organizationId: string, id: string, context?: AuditContext): Promise<boolean>;
+  /** The user's workspaces: the primary one and the whole set. */
+  forUser(connectorId: string, userId: string): Promise<UserWorkspaces>;
+  /** Re-decides every user of the connector (a changed mapping applies to each user at their next write otherwise); answers how many changed. */
+  resync(connector: Connector, context?: AuditContext): Promise<number>;
+}
+
+const HOST: AuditContext = { actor: 'host' };
+
 export async function createIdentityConnector(options: IdentityConnectorOptions): Promise<IdentityConnector> {
   const resolved = resolveOptions(options, defaultLogger);
   const events = new IdentityEvents();
@@ -71,6 +93,16 @@ export async function createIdentityConnector(options: IdentityConnectorOptions)
     router,
     store,
     users: runtime.users,
+    workspaces: {
+      register: (organizationId, workspace, context = HOST) => runtime.workspaces.register(organizationId, workspace, context),
+      list: (organizationId) => store.workspaces.list(organizationId),
+      remove: (organizationId, id, context = HOST) => runtime.workspaces.remove(organizationId, id, context).catch((error) => {
+        if (isStoreError(error, 'not_found')) return false;
+        throw error;
+      }),
+      forUser: (connectorId, userId) => store.workspaces.forUser(connectorId, userId),
+      resync: (connector, context = HOST) => runtime.workspaces.resync(connector, context),
+    },
     events,
     options: resolved,
     scimUrl: scimBaseUrl(runtime),

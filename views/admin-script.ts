@@ -165,6 +165,13 @@ export const ADMIN_SCRIPT = new SafeHtml(`
       await refresh(['tokens', 'log']);
       say(region, 'Token ' + name + ' revoked.', true);
     },
+    async 'remove-workspace'(button, region) {
+      const id = button.dataset.workspaceId;
+      if (!confirm('Remove workspace ' + id + '? Its users move to the workspace their mapping decides next.')) return;
+      await call('DELETE', '/connectors/' + encodeURIComponent(connectorId) + '/workspaces/' + encodeURIComponent(id));
+      await refresh(['workspaces', 'log']);
+      say(region, 'Workspace ' + id + ' removed.', true);
+    },
     async 'resume-deprovisioning'(button, region) {
       if (!confirm("Resume deprovisioning? Entra's held deactivations and deletions then go through.")) return;
       await call('POST', '/connectors/' + encodeURIComponent(connectorId) + '/deprovisioning/resume');

@@ -1,5 +1,5 @@
 import { documentShell } from './layout.js';
-import type { AdminAuditEvent, AdminConnector, AdminGroup, AdminScope, AdminToken, AdminUserSummary } from '../lib/model/admin-wire.js';
+import type { AdminAuditEvent, AdminConnector, AdminGroup, AdminScope, AdminToken, AdminUserSummary, AdminWorkspace } from '../lib/model/admin-wire.js';
 import { PRESETS } from '../lib/model/presets.js';
 import { ADMIN_SCRIPT } from './admin-script.js';
 import { ADMIN_STYLE } from './admin-style.js';
@@ -22,6 +22,8 @@ export interface AdminPageModel {
   ssoTestUrl: string;
   tokens: AdminToken[];
   groups: { filter: string; totalResults: number; groups: AdminGroup[] };
+  /** The organization's workspaces (Systam), with this connector's users in each. */
+  workspaces: AdminWorkspace[];
   users: { filter: string; startIndex: number; count: number; totalResults: number; items: PageUser[] };
   log: {
     filter: { outcome: string; operation: string; user: string };
@@ -33,7 +35,7 @@ export interface AdminPageModel {
 }
 
 /** The operations the log filter offers (what the connector writes). */
-const LOG_OPERATIONS = ['user.create', 'user.replace', 'user.patch', 'user.delete', 'user.login-method', 'user.entra-push', 'group.create', 'group.replace', 'group.patch', 'group.delete', 'login', 'token.create', 'token.revoke', 'connector.create', 'connector.settings', 'connector.oidc', 'connector.default-group', 'connector.deprovisioning-paused', 'connector.deprovisioning-resumed'];
+const LOG_OPERATIONS = ['user.create', 'user.replace', 'user.patch', 'user.delete', 'user.login-method', 'user.entra-push', 'group.create', 'group.replace', 'group.patch', 'group.delete', 'login', 'token.create', 'token.revoke', 'connector.create', 'connector.settings', 'connector.oidc', 'connector.default-group', 'connector.deprovisioning-paused', 'connector.deprovisioning-resumed', 'workspace.register', 'workspace.remove', 'workspace.resync'];
 
 const LOGIN_METHOD_TEXT = {
   sso: { name: 'Entra SSO', switchTo: 'builtin', action: 'Switch to built-in login' },
@@ -161,6 +163,29 @@ function groupsSection(m: AdminPageModel): SafeHtml {
     : html`<tr><td colspan="2" class="empty">${groups.filter ? 'No group matches.' : 'No groups yet: Entra provisions them.'}</td></tr>`}</tbody>
 </table>
 <p class="hint">${groups.groups.length} of ${groups.totalResults} groups${groups.filter ? html` whose name contains “${groups.filter}”` : ''}.</p></div>`);
+}
+
+/** The organization's workspaces: the host's own, registered here or by the host; the connector's mapping (settings) points users at them. */
+function workspacesSection(m: AdminPageModel): SafeHtml {
+  const { connector: c, workspaces } = m;
+  const mapping = c.settings.workspaces;
+  return section('workspaces', 'Workspaces', html`
+<div id="workspaces">
+<p class="hint">${mapping
+    ? `Every user gets a primary workspace: the ${mapping.attribute ? 'attribute value first, then ' : ''}groups in the order of settings.workspaces, then the fallback (${mapping.fallback ?? 'the first workspace below'}). Users are synced to ${mapping.sync === 'all' ? 'every workspace that maps' : 'their primary workspace only'}.`
+    : 'This connector records no workspaces (settings: workspaces is false). The workspaces belong to the organization: its other connectors may map to them.'}</p>
+<div class="table-wrap"><table>
+  <thead><tr><th scope="col">Workspace id</th><th scope="col">Name</th><th scope="col">Users</th><th scope="col">Primary for</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+  <tbody>${workspaces.length ? workspaces.map((w) => html`<tr><th scope="row"><code>${w.id}</code></th><td>${w.name}</td><td>${w.users}</td><td>${w.primaryUsers}</td>
+    <td><button type="button" class="danger" data-action="remove-workspace" data-workspace-id="${w.id}" aria-label="Remove workspace ${w.id}">Remove</button></td></tr>`)
+    : html`<tr><td colspan="5" class="empty">No workspaces yet: add the ones users are synced to.</td></tr>`}</tbody>
+</table></div>
+<form method="post" class="row" data-api-method="POST" data-api-path="/connectors/${c.id}/workspaces" data-refresh="workspaces log" data-success="Workspace saved.">
+  ${field('workspace-id', 'Workspace id', html`<input id="workspace-id" name="id" type="text" maxlength="191" required autocomplete="off" spellcheck="false">`)}
+  ${field('workspace-name', 'Name (optional)', html`<input id="workspace-name" name="name" type="text" maxlength="255" autocomplete="off">`)}
+  <button type="submit">Add workspace</button>
+</form>
+</div>`);
 }
 
 function settingsSection(c: AdminConnector): SafeHtml {
@@ -338,6 +363,7 @@ ${defaultGroupSection(m)}
 ${tokensSection(m)}
 ${oidcSection(m)}
 ${settingsSection(c)}
+${workspacesSection(m)}
 ${groupsSection(m)}
 ${usersSection(m)}
 ${logSection(m)}
@@ -352,6 +378,8 @@ export interface AdminUserPageModel {
   nonce: string;
   connector: { id: string; organizationId: string; name: string };
   user: PageUser & { externalId: string | null; groups: Array<{ id: string; displayName: string }>; document: Record<string, unknown>; createdAt: string; updatedAt: string };
+  /** The user's workspaces as decided (Systam); the connector's page lists the organization's. */
+  workspaces: { primary: string | null; workspaces: string[] };
   log: AdminAuditEvent[];
 }
 
@@ -369,6 +397,7 @@ ${section('access', 'Access', html`<dl>
   <dt>Login method</dt><dd>${LOGIN_METHOD_TEXT[u.loginMethod].name}</dd>
   <dt>Web role</dt><dd>${u.webRole ?? 'App login only'}</dd>
   <dt>External id</dt><dd><code>${u.externalId ?? '—'}</code></dd>
+  <dt>Workspaces</dt><dd>${m.workspaces.primary ? html`<code>${m.workspaces.primary}</code> (primary)${m.workspaces.workspaces.filter((w) => w !== m.workspaces.primary).map((w) => html`, <code>${w}</code>`)}` : '—'}</dd>
   <dt>Created / updated</dt><dd>${when(u.createdAt)} / ${when(u.updatedAt)}</dd>
 </dl>`)}
 ${section('user-groups', 'Groups', u.groups.length ? html`<ul>${u.groups.map((g) => html`<li>${g.displayName}</li>`)}</ul>` : html`<p class="empty">In no group.</p>`)}

@@ -13,6 +13,7 @@ import { describeConnector, listGroups } from './connectors-api.js';
 import { connectorsInScope, optionalInt } from './requests.js';
 import { listTokens } from './tokens-api.js';
 import { searchFilter } from './users-api.js';
+import { listWorkspaces } from './workspaces-api.js';
 
 const USERS_PER_PAGE = 50;
 const GROUPS_IN_PICKER = 200;
@@ -58,6 +59,7 @@ async function loadModel(runtime: Runtime, req: Request, connector: Connector, c
     ssoTestUrl: `${options.mountPath}/sso/login?${new URLSearchParams({ connector: connector.id, returnTo: `${options.mountPath}/admin/connectors/${connector.id}` })}`,
     tokens: await listTokens(store, connector.id),
     groups: { filter: groupsFilter, ...groups },
+    workspaces: await listWorkspaces(runtime, connector),
     users: {
       filter: usersFilter, startIndex, count, totalResults: users.totalResults,
       items: users.items,
@@ -127,6 +129,7 @@ export function registerAdminPages(router: Router, runtime: Runtime): void {
       base: `${options.mountPath}/admin`, nonce,
       connector: { id: connector.id, organizationId: connector.organizationId, name: connector.name },
       user: { ...user, groups: user.groups ?? [], createdAt: user.createdAt.toISOString(), updatedAt: user.updatedAt.toISOString() },
+      workspaces: await store.workspaces.forUser(connector.id, user.id),
       log: await readLog(runtime, connector, { limit: LOG_ENTRIES, resourceId: user.id }),
     }));
   }));

@@ -9,6 +9,7 @@ import { registerEntraPushRoutes } from './entra-push.js';
 import { registerAdminPages } from './page.js';
 import { registerTokenRoutes } from './tokens-api.js';
 import { registerUserRoutes } from './users-api.js';
+import { registerWorkspaceRoutes } from './workspaces-api.js';
 
 /** Adds endpoints to the admin JSON API; they run behind the admin guard and CSRF protection. */
 export type AdminRoutes = (api: Router, runtime: Runtime) => void;
@@ -17,8 +18,8 @@ const BODY_LIMIT = '100kb';
 
 /**
  * `{mountPath}/admin`: the connector and user pages (page.ts) and, under /api, the JSON API for
- * admins: users, connectors (settings, OIDC, default group, groups, bulk login method), tokens
- * and the provisioning log. Every API route registered here is behind options.authorizeAdmin
+ * admins: users, connectors (settings, OIDC, default group, groups, bulk login method), tokens,
+ * the organization's workspaces and the provisioning log. Every API route registered here is behind options.authorizeAdmin
  * and the CSRF check (see guard.ts), and reads the admin's organization scope from the request
  * (requests.ts scopedConnector / connectorRoute): test/admin/admin-scope.test.ts fails for a
  * route it does not list. More endpoint groups plug in through `extraRoutes`.
@@ -36,6 +37,7 @@ export function createAdminRouter(runtime: Runtime, extraRoutes: AdminRoutes[] =
   registerAuditRoutes(api, runtime);
   registerEntraExportRoutes(api, runtime);
   registerEntraPushRoutes(api, runtime);
+  registerWorkspaceRoutes(api, runtime);
   for (const register of extraRoutes) register(api, runtime);
   api.use((_req: Request, res: Response) => sendJsonError(res, 404, 'not_found', 'no such admin endpoint'));
   api.use((error: unknown, req: Request, res: Response, next: NextFunction) => {

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Connector, ScimToken, StoredGroup, StoredUser } from './types.js';
+import type { Connector, ScimToken, StoredGroup, StoredUser, UserWorkspaces } from './types.js';
 
 export interface LoginEvent {
   connectorId: string | null;
@@ -21,6 +21,8 @@ export interface IdentityEventMap {
   'group.deleted': [{ id: string; connectorId: string }];
   'membership.added': [{ groupId: string; connectorId: string; userIds: string[] }];
   'membership.removed': [{ groupId: string; connectorId: string; userIds: string[] | 'all' }];
+  /** A user's primary workspace or workspace set changed (a user write, a membership change, a workspace registered or removed). */
+  'user.workspaces-changed': [{ connectorId: string; userId: string; before: UserWorkspaces; after: UserWorkspaces }];
   'connector.updated': [Connector];
   'connector.deleted': [{ id: string }];
   /** The mass-deprovisioning guard paused the connector: once per pause, after it is stored. */

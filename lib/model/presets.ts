@@ -25,8 +25,13 @@ export const PRESETS: Record<string, Preset> = {
       extensions: ['primaryWorkspace'],
       requiredAttributes: ['emails'],
       allowedValues: { 'emails.type': ['work', 'other'], 'phoneNumbers.type': ['work', 'other'] },
+      // Step 6: the primaryWorkspace attribute first, then groups, then the fallback; the mappings name the host's workspaces.
+      workspaces: { attribute: 'urn:ietf:params:scim:schemas:extension:systam:2.0:User:primaryWorkspace', values: {}, groups: {}, fallback: null, sync: 'primary' },
     },
-    hostSteps: ['mark Organization Owners protected (403 to Entra)'],
+    hostSteps: [
+      'mark Organization Owners protected (403 to Entra)',
+      'register the organization\'s workspaces (identity.workspaces.register) and map attribute values and groups to them (settings.workspaces)',
+    ],
   },
   staffbase: {
     platform: 'Staffbase',

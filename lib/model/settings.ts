@@ -1,6 +1,7 @@
 import { BUILT_IN_EXTENSION_NAMES, HOST_ATTRIBUTE_TYPES, type ExtensionChoice } from './schemas/extension-sets.js';
 import { USER_REGISTRY } from './schemas/registry.js';
-import { isWebRole, MATCH_ON_CREATE, WEB_ROLES, type ConnectorSettings, type DeprovisionGuard, type EntraPushSettings, type MatchOnCreate, type WebRole } from './types.js';
+import { URN } from './schemas/urns.js';
+import { isWebRole, MATCH_ON_CREATE, WEB_ROLES, type ConnectorSettings, type DeprovisionGuard, type EntraPushSettings, type MatchOnCreate, type WebRole, type WorkspaceMapping } from './types.js';
 
 export const DEFAULT_SETTINGS: ConnectorSettings = {
   groupsEnabled: true,
@@ -30,7 +31,18 @@ export const DEFAULT_SETTINGS: ConnectorSettings = {
     concurrency: 4,
     maxRetries: 3,
   },
+  workspaces: false,
 };
+
+/** A workspace mapping's defaults: Systam's extension attribute, nothing mapped yet, the primary workspace only. */
+export const DEFAULT_WORKSPACE_MAPPING: WorkspaceMapping = {
+  attribute: `${URN.systam}:primaryWorkspace`, values: {}, groups: {}, fallback: null, sync: 'primary',
+};
+
+/** Entries `values` or `groups` may list: a decision binds them as a derived table (SQLite caps a compound SELECT at 500 terms). */
+export const MAX_WORKSPACE_MAPPINGS = 400;
+/** The width of the workspace id columns. */
+export const WORKSPACE_ID_LENGTH = 191;
 
 /** Path segments the connector's own routes take: no connector endpoint may shadow them. */
 const RESERVED_ENDPOINTS = ['scim', 'sso', 'admin'];
@@ -92,6 +104,9 @@ export function mergeSettings(current: ConnectorSettings, patch: unknown): Conne
         break;
       case 'extensions':
         next.extensions = extensionChoices(value);
+        break;
+      case 'workspaces':
+        next.workspaces = workspaceMapping(current.workspaces, value);
         break;
       case 'roleMap': {
         if (!value || typeof value !== 'object' || Array.isArray(value)) throw new SettingsError('roleMap must map Entra app-role values to web roles');
@@ -163,6 +178,52 @@ function entraPush(current: EntraPushSettings, value: unknown): EntraPushSetting
       next[field] = v as number;
     } else {
       throw new SettingsError(`entraPush: unknown field "${field}"; fields are graphBaseUrl, tokenUrl, concurrency, maxRetries`);
+    }
+  }
+  return next;
+}
+
+/** A workspace id: 1–191 characters without surrounding spaces (MariaDB's PAD SPACE would make "a " equal "a"). */
+export const isWorkspaceId = (v: unknown): v is string => typeof v === 'string' && v !== '' && v.trim() === v && v.length <= WORKSPACE_ID_LENGTH;
+
+/** `false`, or fields merged over the current mapping (the default one when it was off); `values` and `groups` are replaced whole. */
+function workspaceMapping(current: WorkspaceMapping | false, value: unknown): WorkspaceMapping | false {
+  if (value === false) return false;
+  const shape = 'workspaces must be false or {"attribute", "values", "groups", "fallback", "sync"}';
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new SettingsError(shape);
+  const next: WorkspaceMapping = { ...(current || DEFAULT_WORKSPACE_MAPPING) };
+  for (const [field, v] of Object.entries(value as Record<string, unknown>)) {
+    switch (field) {
+      case 'attribute': {
+        if (v === null) { next.attribute = null; break; }
+        const resolved = typeof v === 'string' ? USER_REGISTRY.resolve(v) : undefined;
+        // The decision reads the attribute's stored rows (user_extensions): one plain value of an extension.
+        if (!resolved?.extension || resolved.subAttribute || resolved.attribute.multiValued || resolved.attribute.type === 'complex') {
+          throw new SettingsError('workspaces.attribute must be null or a single-valued extension attribute such as "urn:ietf:params:scim:schemas:extension:systam:2.0:User:primaryWorkspace"');
+        }
+        next.attribute = resolved.canonicalPath;
+        break;
+      }
+      case 'values': case 'groups': {
+        if (!v || typeof v !== 'object' || Array.isArray(v)) throw new SettingsError(`workspaces.${field} must map ${field === 'values' ? 'attribute values' : 'group ids'} to workspace ids`);
+        const entries = Object.entries(v as Record<string, unknown>);
+        if (entries.length > MAX_WORKSPACE_MAPPINGS) throw new SettingsError(`workspaces.${field} may list at most ${MAX_WORKSPACE_MAPPINGS} entries`);
+        for (const [from, to] of entries) {
+          if (!from.trim() || from.length > 255 || !isWorkspaceId(to)) throw new SettingsError(`workspaces.${field}["${from.slice(0, 40)}"] must name a workspace id (1–${WORKSPACE_ID_LENGTH} characters, no surrounding spaces)`);
+        }
+        next[field] = { ...(v as Record<string, string>) };
+        break;
+      }
+      case 'fallback':
+        if (v !== null && !isWorkspaceId(v)) throw new SettingsError(`workspaces.fallback must be null or a workspace id (1–${WORKSPACE_ID_LENGTH} characters, no surrounding spaces)`);
+        next.fallback = v as string | null;
+        break;
+      case 'sync':
+        if (v !== 'primary' && v !== 'all') throw new SettingsError('workspaces.sync must be "primary" or "all"');
+        next.sync = v;
+        break;
+      default:
+        throw new SettingsError(`workspaces: unknown field "${field}"; ${shape}`);
     }
   }
   return next;

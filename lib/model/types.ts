@@ -75,6 +75,12 @@ export interface ConnectorSettings {
   deprovisionGuard: DeprovisionGuard | false;
   /** Where and how the push to Entra (Microsoft Graph `POST /users`) goes. */
   entraPush: EntraPushSettings;
+  /**
+   * Systam's primary workspace: how a user's workspaces among the organization's registered ones
+   * are decided on every user write and membership change (policy/workspaces.ts). `false`: the
+   * connector records no workspaces.
+   */
+  workspaces: WorkspaceMapping | false;
 }
 
 /**
@@ -90,6 +96,44 @@ export interface EntraPushSettings {
   concurrency: number;
   /** How often one user's request is retried after 429 or 503 (waiting Retry-After) or a network failure. */
   maxRetries: number;
+}
+
+/**
+ * Which registered workspaces a user is in. The primary one is decided in this order: the
+ * attribute's value, then the first listed group the user is a member of, then the fallback.
+ * Every user of the connector has a primary workspace as soon as the organization has one.
+ */
+export interface WorkspaceMapping {
+  /**
+   * The extension attribute whose value names the workspace (default: Systam's
+   * `urn:…:systam:2.0:User:primaryWorkspace`; Entra maps a constant or any source attribute to
+   * it). null: groups and the fallback only.
+   */
+  attribute: string | null;
+  /** Attribute value (in any letter case) → workspace id. A value not listed that is a registered workspace id names that workspace. */
+  values: Record<string, string>;
+  /** Provisioned group (Entra's object id, the group's externalId, or its id here) → workspace id; the first listed group wins the primary. */
+  groups: Record<string, string>;
+  /** The workspace of a user nothing maps; null (or not registered): the organization's first registered workspace (ties within a millisecond: the lowest id). */
+  fallback: string | null;
+  /** `primary`: the user is in the primary workspace only; `all`: in every workspace that maps (attribute and groups), the primary flagged. */
+  sync: 'primary' | 'all';
+}
+
+/** A workspace the host registered for an organization (`identity.workspaces.register`). */
+export interface Workspace {
+  organizationId: string;
+  /** The host's own id for it: what mappings name. */
+  id: string;
+  name: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A user's workspaces as recorded: the primary one (null: the organization has none registered) and the whole set, sorted. */
+export interface UserWorkspaces {
+  primary: string | null;
+  workspaces: string[];
 }
 
 /**

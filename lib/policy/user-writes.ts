@@ -12,6 +12,7 @@ import { hashPassword } from './password.js';
 import { decideWebRole } from './roles.js';
 import { hasOidc } from './sso-readiness.js';
 import { applyUserPolicy } from './user-policy.js';
+import { userWorkspacesDetail, WorkspacePolicy } from './workspaces.js';
 
 /** How a write may proceed: If-Match's version, and what the answer needs read back. */
 export interface WriteOptions {
@@ -40,11 +41,13 @@ export interface AccessChange {
  * admin changes and the host's own code — so each decision is made once, here:
  * normalisation against the schemas, the connector's rules (required attributes, allowed
  * values, create-only attributes, immutable userName, protected users), the login-method default,
- * the web role from roles and password hashing. The store then takes decided values. A write
+ * the web role from roles, password hashing and the user's workspaces (workspaces.ts). The store
+ * then takes decided values. A write
  * reads its locked row once, and its audit row commits in the same transaction.
  */
 export class UserWrites {
-  constructor(private readonly audit: AuditWriter, private readonly logger: Logger) {}
+  /** `workspaces`: the primary-workspace decision every write re-makes in its transaction (Systam). */
+  constructor(private readonly audit: AuditWriter, private readonly logger: Logger, private readonly workspaces = new WorkspacePolicy(audit)) {}
 
   /**
    * Creates a user from a client's resource body (or an internally built one). Where the
@@ -61,7 +64,9 @@ export class UserWrites {
       if (passwordHash) write.passwordHash = passwordHash;
       const loginMethod = options.loginMethod ?? newUserLoginMethod(connector);
       const user = await tx.users.create(connector.id, { ...write, loginMethod, protected: options.protected, resourceKind: connector.settings.resourceKind }, options.read);
-      return { value: user, record: userRecord(user, 'user.create', { userName: user.userName, loginMethod, webRole: user.webRole, ...unmapped(unmappedRoles) }) };
+      // A new user has no workspace recorded: nothing to read.
+      const workspaces = await this.workspaces.redecide(tx, connector, [user.id], new Map([[user.id, { primary: null, workspaces: [] }]]));
+      return { value: user, record: userRecord(user, 'user.create', { userName: user.userName, loginMethod, webRole: user.webRole, ...unmapped(unmappedRoles), ...userWorkspacesDetail(workspaces) }) };
     });
   }
 
@@ -91,7 +96,8 @@ export class UserWrites {
     if (passwordHash) write.passwordHash = passwordHash;
     const user = await tx.users.write(match.user, write, options.read);
     tx.users.announceLink(user, match.by);
-    return { value: user, record: userRecord(user, 'user.link', { matchedBy: match.by, userName: user.userName, changed: changedAttributes(match.user.document, write.document), ...unmapped(unmappedRoles) }) };
+    const workspaces = await this.workspaces.redecide(tx, connector, [user.id]);
+    return { value: user, record: userRecord(user, 'user.link', { matchedBy: match.by, userName: user.userName, changed: changedAttributes(match.user.document, write.document), ...unmapped(unmappedRoles), ...userWorkspacesDetail(workspaces) }) };
   }
 
   /** PUT: the body replaces the document. Null when it deleted the user (see `update`). */
@@ -122,9 +128,10 @@ export class UserWrites {
         return { value: null, record: { ...userRecord(current, 'user.delete', { userName: current.userName, onDeactivate: 'delete' }), status } };
       }
       const user = await tx.users.write(current, write, options.read);
+      const workspaces = await this.workspaces.redecide(tx, connector, [user.id]);
       const changed = changedAttributes(current.document, write.document);
       const values = changedValues(current.document, write.document, changed);
-      return { value: user, record: userRecord(user, operation, { changed, ...(Object.keys(values).length ? { values } : {}), ...unmapped(unmappedRoles) }) };
+      return { value: user, record: userRecord(user, operation, { changed, ...(Object.keys(values).length ? { values } : {}), ...unmapped(unmappedRoles), ...userWorkspacesDetail(workspaces) }) };
     }));
   }
 

@@ -17,6 +17,7 @@ import { documentRules } from '../model/settings.js';
 import type { MembershipOutcome } from '../store/groups.js';
 import { attempt, scimAuditContext } from './audit-trail.js';
 import { changedAttributes } from '../policy/audit.js';
+import { workspaceUsersDetail } from '../policy/workspaces.js';
 
 const registry = GROUP_REGISTRY;
 
@@ -67,7 +68,7 @@ function prefixFilter(filter: Filter, prefix: string): Filter {
 }
 
 export function groupsRouter(runtime: Runtime, locations: (req: Request) => Locations): Router {
-  const { store, options, audit } = runtime;
+  const { store, options, audit, workspaces } = runtime;
   const router = Router();
 
   // IFS Ultimo provisions users only: every /Groups call is refused clearly.
@@ -102,8 +103,9 @@ export function groupsRouter(runtime: Runtime, locations: (req: Request) => Loca
     const normalized = normalizeResource(registry, req.body, { mode: 'create', ...documentRules(connector.settings) });
     const { document, members } = splitMembers(normalized, connector.settings);
     const group = await audit.change(scimAuditContext(req, 201), async (tx) => {
-      const { group, outcome } = await tx.groups.create(connector.id, document, members);
-      return { value: group, record: groupRecord(group, 'group.create', membershipDetail(outcome)) };
+      // A group mapped to a workspace (Systam) re-decides its members' workspaces in this transaction.
+      const { group, outcome, workspaces: moved } = await workspaces.groupWrite(tx, connector, undefined, { replacesMembers: false, userIds: [] }, () => tx.groups.create(connector.id, document, members));
+      return { value: group, record: groupRecord(group, 'group.create', { ...membershipDetail(outcome), ...workspaceUsersDetail(moved) }) };
     });
     send(req, res, 201, group, projectionOf(req));
   }));
@@ -125,8 +127,10 @@ export function groupsRouter(runtime: Runtime, locations: (req: Request) => Loca
     const { document, members } = splitMembers(normalized, connector.settings);
     const projection = projectionOf(req);
     const group = await audit.change(scimAuditContext(req, 200), async (tx) => {
-      const { group, outcome } = await tx.groups.update(connector.id, id, { document, membership: [{ op: 'replace', members }], expectedVersion: ifMatchVersion(req) }, { withMembers: wantsAttribute(registry, projection, 'members') });
-      return { value: group, record: groupRecord(group, 'group.replace', membershipDetail(outcome)) };
+      const before = connector.settings.workspaces ? await tx.groups.get(connector.id, id, { forUpdate: true }) : undefined;
+      const { group, outcome, workspaces: moved } = await workspaces.groupWrite(tx, connector, before, { replacesMembers: true, userIds: members.map((m) => m.value) },
+        () => tx.groups.update(connector.id, id, { document, membership: [{ op: 'replace', members }], expectedVersion: ifMatchVersion(req) }, { withMembers: wantsAttribute(registry, projection, 'members') }));
+      return { value: group, record: groupRecord(group, 'group.replace', { ...membershipDetail(outcome), ...workspaceUsersDetail(moved) }) };
     });
     send(req, res, 200, group, projection);
   }));
@@ -146,8 +150,11 @@ export function groupsRouter(runtime: Runtime, locations: (req: Request) => Loca
       const result = applyPatch(registry, current.document, req.body, documentRules(connector.settings));
       if (!result.changed && !result.membership.length) return { value: current, record: groupRecord(current, 'group.patch', { changed: [] }) };
       const document = result.changed ? stored(result.document, connector.settings) : undefined;
-      const { group, outcome } = await tx.groups.update(connector.id, id, { document, membership: result.membership, expectedVersion: current.version }, readOptions);
-      return { value: group, record: groupRecord(group, 'group.patch', { changed: document ? changedAttributes(current.document, document) : [], ...membershipDetail(outcome) }) };
+      const replacesMembers = result.membership.some((step) => step.op === 'removeAll' || step.op === 'replace');
+      const userIds = result.membership.flatMap((step) => (step.op === 'remove' ? step.userIds : step.op === 'removeAll' ? [] : step.members.map((m) => m.value)));
+      const { group, outcome, workspaces: moved } = await workspaces.groupWrite(tx, connector, current, { replacesMembers, userIds },
+        () => tx.groups.update(connector.id, id, { document, membership: result.membership, expectedVersion: current.version }, readOptions));
+      return { value: group, record: groupRecord(group, 'group.patch', { changed: document ? changedAttributes(current.document, document) : [], ...membershipDetail(outcome), ...workspaceUsersDetail(moved) }) };
     });
     if (respondWithBody) send(req, res, 200, group, projection);
     else sendScim(res, 204, undefined, { ETag: etagOf(group.version) });
@@ -159,8 +166,9 @@ export function groupsRouter(runtime: Runtime, locations: (req: Request) => Loca
     const { connector } = principal(req);
     await audit.change(scimAuditContext(req, 204), async (tx) => {
       const current = await tx.groups.get(connector.id, id, { forUpdate: true });
-      if (!current || !(await tx.groups.delete(connector.id, id))) throw notFound(`group ${id} not found`);
-      return { value: undefined, record: groupRecord(current, 'group.delete', {}) };
+      const result = current && await workspaces.groupDelete(tx, connector, current);
+      if (!current || !result?.deleted) throw notFound(`group ${id} not found`);
+      return { value: undefined, record: groupRecord(current, 'group.delete', workspaceUsersDetail(result.workspaces)) };
     });
     sendScim(res, 204);
   }));

@@ -154,6 +154,11 @@ export class GroupStore {
     return { totalResults: await totalOf(page, base), items, nextCursor: page.nextCursor, previousCursor: page.previousCursor };
   }
 
+  /** The ids of a group's members (who a change to a mapped group's whole membership touches). */
+  async memberIds(groupId: string): Promise<string[]> {
+    return (await this.sql.all(`SELECT user_id FROM ${this.t.groupMembers} WHERE group_id = ?`, [groupId])).map((r) => String(r.user_id));
+  }
+
   /** Validates every id first (nothing is inserted if one is unknown), then inserts, ignoring duplicates. */
   /** How many members each of these groups has (one grouped count; a group without members is 0). */
   async memberCounts(groupIds: string[]): Promise<Map<string, number>> {

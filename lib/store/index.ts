@@ -11,6 +11,7 @@ import { tableNames, type TableNames } from './tables.js';
 import { TokenStore } from './tokens.js';
 import { UserTotals } from './user-totals.js';
 import { UserStore } from './users.js';
+import { WorkspaceStore } from './workspaces.js';
 
 export * from '../model/types.js';
 export { StoreError, isStoreError } from './errors.js';
@@ -25,6 +26,7 @@ export class IdentityStore {
   readonly users: UserStore;
   readonly groups: GroupStore;
   readonly audit: AuditStore;
+  readonly workspaces: WorkspaceStore;
   private readonly buffer: EventBuffer;
 
   /** `totals` is the root store's, shared by its transactions. */
@@ -39,6 +41,7 @@ export class IdentityStore {
     this.users = new UserStore(ctx, this.buffer, atomic, totals);
     this.groups = new GroupStore(ctx, this.users, this.buffer, atomic);
     this.audit = new AuditStore(ctx);
+    this.workspaces = new WorkspaceStore(ctx, this.buffer);
   }
 
   get tables(): TableNames { return tableNames(this.tablePrefix); }

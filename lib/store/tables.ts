@@ -9,6 +9,8 @@ export interface TableNames {
   groups: string;
   groupMembers: string;
   auditEvents: string;
+  workspaces: string;
+  userWorkspaces: string;
   migrations: string;
   migrationsLock: string;
 }
@@ -33,6 +35,8 @@ export function tableNames(prefix: string): TableNames {
     groups: `${prefix}groups`,
     groupMembers: `${prefix}group_members`,
     auditEvents: `${prefix}audit_events`,
+    workspaces: `${prefix}workspaces`,
+    userWorkspaces: `${prefix}user_workspaces`,
     migrations: `${prefix}knex_migrations`,
     migrationsLock: `${prefix}knex_migrations_lock`,
   };

@@ -3,6 +3,7 @@ import { SecretBox } from '../crypto/secret-box.js';
 import type { IdentityEvents } from '../model/events.js';
 import { AuditWriter } from '../policy/audit.js';
 import { UserWrites } from '../policy/user-writes.js';
+import { WorkspacePolicy } from '../policy/workspaces.js';
 import type { ResolvedOptions } from '../runtime/options.js';
 import type { IdentityStore } from '../store/index.js';
 
@@ -17,10 +18,13 @@ export interface Runtime {
   audit: AuditWriter;
   /** The one path of every user write. */
   users: UserWrites;
+  /** Systam's primary workspace: group writes and the host's workspace registrations re-decide through it. */
+  workspaces: WorkspacePolicy;
 }
 
 /** The one place a Runtime is assembled (the connector and the CLI both use it). */
 export function createRuntime(store: IdentityStore, options: ResolvedOptions): Runtime {
   const audit = new AuditWriter(store, options.logger);
-  return { store, options, events: store.events, secrets: new SecretBox(options.secretKey), logger: options.logger, audit, users: new UserWrites(audit, options.logger) };
+  const workspaces = new WorkspacePolicy(audit);
+  return { store, options, events: store.events, secrets: new SecretBox(options.secretKey), logger: options.logger, audit, users: new UserWrites(audit, options.logger, workspaces), workspaces };
 }

@@ -303,6 +303,31 @@ describe('The admin page in a real browser (demo host)', () => {
     }
   });
 
+  it('adds a workspace of the organization, sees it in the table and the log, and removes it after confirming', async function () {
+    this.timeout(60_000);
+    await inPage(async (page, errors) => {
+      await openAdminPage(page, ADMIN, ADMIN_PASSWORD);
+      const dialogs: string[] = [];
+      page.on('dialog', (dialog) => { dialogs.push(dialog.message()); void dialog.accept(); });
+      const card = () => page.locator('#workspaces');
+      expect(await card().getByText('No workspaces yet').count()).to.equal(1);
+      await page.getByLabel('Workspace id').fill('helsinki');
+      await page.getByLabel('Name (optional)').fill('Helsinki <office>');
+      await page.getByRole('button', { name: 'Add workspace' }).click();
+      await page.getByText('Workspace saved.').waitFor();
+      const row = card().getByRole('row', { name: /helsinki/ });
+      expect(await row.getByRole('cell', { name: 'Helsinki <office>' }).count(), 'the name is text, not markup').to.equal(1);
+      expect((await demo!.identity.workspaces.list(demo!.connector.organizationId)).map((w) => [w.id, w.name])).to.deep.equal([['helsinki', 'Helsinki <office>']]);
+      expect(await page.locator('#log tbody').getByText('workspace.register').count()).to.be.greaterThan(0);
+      await shot(page, '11-workspace-added');
+      await row.getByRole('button', { name: 'Remove workspace helsinki' }).click();
+      await page.getByText('Workspace helsinki removed.').waitFor();
+      expect(dialogs).to.deep.equal(['Remove workspace helsinki? Its users move to the workspace their mapping decides next.']);
+      expect(await demo!.identity.workspaces.list(demo!.connector.organizationId)).to.deep.equal([]);
+      expect(errors).to.deep.equal([]);
+    });
+  });
+
   it('gives a customer\'s Admin their own organization only; another organization\'s page is 404', async function () {
     this.timeout(60_000);
     await inPage(async (page) => {

@@ -12,7 +12,7 @@ import { adminClient, API, type AdminClient } from './admin-client.js';
 const PAGES = `${MOUNT}/admin`;
 
 /** The ids a request aims at: one organization's connector and its records, or ids nobody has. */
-interface Aim { organization: string; connector: string; user: string; group: string; token: string }
+interface Aim { organization: string; connector: string; user: string; group: string; token: string; workspace: string }
 interface Call { method: 'GET' | 'PUT' | 'POST' | 'DELETE'; path: string; body?: object }
 type Answer = { status: number; error?: string };
 
@@ -42,6 +42,9 @@ const ROUTES: Record<string, { kind: 'by-id' | 'list' | 'no-data'; call: (aim: A
   'GET /api/organizations/:org/entra-bulk-create.csv': { kind: 'by-id', call: (a) => ({ method: 'GET', path: `${API}/organizations/${a.organization}/entra-bulk-create.csv` }) },
   'GET /api/connectors/:id/audit': { kind: 'by-id', call: (a) => ({ method: 'GET', path: `${API}/connectors/${a.connector}/audit` }) },
   'POST /api/connectors/:id/login-method': { kind: 'by-id', call: (a) => ({ method: 'POST', path: `${API}/connectors/${a.connector}/login-method`, body: { loginMethod: 'builtin', userIds: [a.user] } }) },
+  'GET /api/connectors/:id/workspaces': { kind: 'by-id', call: (a) => ({ method: 'GET', path: `${API}/connectors/${a.connector}/workspaces` }) },
+  'POST /api/connectors/:id/workspaces': { kind: 'by-id', call: (a) => ({ method: 'POST', path: `${API}/connectors/${a.connector}/workspaces`, body: { id: 42 } }) },
+  'DELETE /api/connectors/:id/workspaces/:workspaceId': { kind: 'by-id', call: (a) => ({ method: 'DELETE', path: `${API}/connectors/${a.connector}/workspaces/${encodeURIComponent(a.workspace)}` }) },
   'GET /api/users': { kind: 'by-id', call: (a) => ({ method: 'GET', path: `${API}/users?connector=${a.connector}` }) },
   'PUT /api/users/:id/login-method': { kind: 'by-id', call: (a) => ({ method: 'PUT', path: `${API}/users/${a.user}/login-method`, body: { connectorId: a.connector, loginMethod: 'builtin' } }) },
   'GET /': { kind: 'list', call: () => ({ method: 'GET', path: `${PAGES}/` }) },
@@ -80,7 +83,8 @@ describeEachDatabase('Admin scope: an organization\'s admin sees only that organ
     const user = await h.provision({ connectorId: connector.id, userName: `scoped.${randomUUID().slice(0, 6)}@${connector.organizationId}.example` });
     const { group } = await h.store.groups.create(connector.id, { displayName: `Team ${connector.organizationId}` }, [{ value: user.id }]);
     const { record: token } = await h.store.tokens.create(connector.id, { label: `token of ${connector.organizationId}` });
-    return { organization: connector.organizationId, connector: connector.id, user: user.id, group: group.id, token: token.id };
+    const workspace = await h.runtime.workspaces.register(connector.organizationId, { id: `office-${connector.organizationId}` }, { actor: 'test' });
+    return { organization: connector.organizationId, connector: connector.id, user: user.id, group: group.id, token: token.id, workspace: workspace.id };
   }
 
   before(async () => {
@@ -106,7 +110,7 @@ describeEachDatabase('Admin scope: an organization\'s admin sees only that organ
   for (const [route, { kind, call }] of Object.entries(ROUTES)) {
     if (kind === 'by-id') {
       it(`${route}: another organization's ids answer exactly as ids nobody has; its own are reached`, async () => {
-        const nowhere: Aim = { organization: `org-${randomUUID()}`, connector: randomUUID(), user: randomUUID(), group: randomUUID(), token: randomUUID() };
+        const nowhere: Aim = { organization: `org-${randomUUID()}`, connector: randomUUID(), user: randomUUID(), group: randomUUID(), token: randomUUID(), workspace: `office-${randomUUID()}` };
         const strip = ({ status, error }: Answer) => ({ status, error });
         const absent = strip(await send(call(nowhere)));
         expect(absent.status).to.be.within(400, 404);

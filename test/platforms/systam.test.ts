@@ -4,6 +4,20 @@ import { startScimHarness, type ScimHarness } from '../support/scim-harness.js';
 import { ACTIVE, advertisedSchemas, disable, patch, provision } from './entra-cycle.js';
 
 const WORKSPACE = 'urn:ietf:params:scim:schemas:extension:systam:2.0:User';
+const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+/** Entra object ids of two groups in scope (6.2: "save the group IDs"). */
+const TAMPERE_GROUP = '5d1c0e52-8b4a-4f0e-9d3c-1a2b3c4d5e6f';
+const VISITORS_GROUP = '9e8d7c6b-5a49-4382-9171-605f4e3d2c1b';
+
+/**
+ * Step 6 as Studio configures it: the constant "systam" (6.1) and attribute values (6.3) mapped to
+ * workspaces, provisioned groups mapped by their Entra id (6.2), attribute first, then group.
+ */
+const WORKSPACES = {
+  values: { systam: 'ws-main', Helsinki: 'ws-hki' },
+  groups: { [TAMPERE_GROUP]: 'ws-tre', [VISITORS_GROUP]: 'ws-lobby' },
+  fallback: 'ws-main',
+};
 
 /** The guide's "Example mapping configuration", as Entra sends it, plus 6.1's constant primary workspace. */
 function host(upn: string, mail: string, extra: Record<string, unknown> = {}) {
@@ -22,7 +36,12 @@ function host(upn: string, mail: string, extra: Record<string, unknown> = {}) {
 
 describeEachDatabase('Systam Studio, from the "systam" preset', (db) => {
   let h: ScimHarness;
-  before(async () => { h = await startScimHarness(db, { preset: 'systam' }); });
+  before(async () => {
+    h = await startScimHarness(db, { preset: 'systam', settings: { workspaces: WORKSPACES } });
+    for (const [id, name] of [['ws-main', 'Main office'], ['ws-hki', 'Helsinki'], ['ws-tre', 'Tampere'], ['ws-lobby', 'Lobby']]) {
+      await h.identity.workspaces.register(h.connector.organizationId, { id, name });
+    }
+  });
   after(async () => { await h.close(); });
 
   it('creates a host from the attribute-mapping table: work email primary, work phone primary, primary workspace', async () => {
@@ -62,6 +81,8 @@ describeEachDatabase('Systam Studio, from the "systam" preset', (db) => {
     expect(after.emails[0]).to.deep.include({ type: 'work', value: 'aino.korhonen@contoso.fi' });
     expect(after.phoneNumbers[0]).to.deep.include({ type: 'work', value: '+358 50 765 4321' });
     expect(after[WORKSPACE]).to.deep.equal({ primaryWorkspace: 'helsinki' });
+    // "Helsinki" is mapped (in any letter case): the host moved to that workspace.
+    expect(await h.identity.workspaces.forUser(h.connector.id, user.id)).to.deep.equal({ primary: 'ws-hki', workspaces: ['ws-hki'] });
   });
 
   it('disabling in Entra deletes the user permanently; adding them back creates a new user', async () => {
@@ -85,6 +106,38 @@ describeEachDatabase('Systam Studio, from the "systam" preset', (db) => {
     await disable(h, owner.id).expect(403);
     await h.scim.delete(`/Users/${owner.id}`).expect(403);
     expect((await h.scim.get(`/Users/${owner.id}`).expect(200)).body.name.givenName).to.equal('Liisa');
+  });
+
+  it('6.1: the constant "systam" maps every host to its workspace; the SCIM User shows the value Entra sent', async () => {
+    const user = await provision(h, { attribute: 'userName', value: 'ville@contoso.onmicrosoft.com' }, host('ville@contoso.onmicrosoft.com', 'ville@contoso.fi'));
+    expect(await h.identity.workspaces.forUser(h.connector.id, user.id)).to.deep.equal({ primary: 'ws-main', workspaces: ['ws-main'] });
+    // What Entra reads back is what it sent: a resolved id would make it PATCH every cycle.
+    expect(user[WORKSPACE]).to.deep.equal({ primaryWorkspace: 'systam' });
+  });
+
+  it('6.2 and 6.3: the attribute wins over the group; a host without a mapped attribute value takes the group; membership changes move them', async () => {
+    const fromAttribute = await provision(h, { attribute: 'userName', value: 'helmi@contoso.onmicrosoft.com' }, host('helmi@contoso.onmicrosoft.com', 'helmi@contoso.fi', { [WORKSPACE]: { primaryWorkspace: 'Helsinki' } }));
+    const fromGroup = await provision(h, { attribute: 'userName', value: 'tuomas@contoso.onmicrosoft.com' }, host('tuomas@contoso.onmicrosoft.com', 'tuomas@contoso.fi', { [WORKSPACE]: { primaryWorkspace: 'Oulu' } }));
+    // Entra provisions the group, then adds members by PATCH.
+    const query = await h.scim.get(`/Groups?filter=${encodeURIComponent('displayName eq "Tampere office"')}&excludedAttributes=members`).expect(200);
+    expect(query.body.totalResults).to.equal(0);
+    const group = (await h.scim.post('/Groups', { schemas: [GROUP], displayName: 'Tampere office', externalId: TAMPERE_GROUP }).expect(201)).body;
+    await h.scim.patch(`/Groups/${group.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'Add', path: 'members', value: [{ value: fromAttribute.id }, { value: fromGroup.id }] }] }).expect(204);
+    const workspaces = (id: string) => h.identity.workspaces.forUser(h.connector.id, id);
+    expect(await workspaces(fromAttribute.id), 'attribute first').to.deep.equal({ primary: 'ws-hki', workspaces: ['ws-hki'] });
+    expect(await workspaces(fromGroup.id), 'then group').to.deep.equal({ primary: 'ws-tre', workspaces: ['ws-tre'] });
+    await h.scim.patch(`/Groups/${group.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'Remove', path: 'members', value: [{ value: fromGroup.id }] }] }).expect(204);
+    expect(await workspaces(fromGroup.id), 'then the fallback').to.deep.equal({ primary: 'ws-main', workspaces: ['ws-main'] });
+  });
+
+  it('"All workspaces": hosts are synced to every workspace that maps, and still have one primary', async () => {
+    const all = await h.identity.store.connectors.create({ organizationId: h.connector.organizationId, name: 'Systam (all workspaces)', preset: 'systam', settings: { workspaces: { ...WORKSPACES, sync: 'all' } } });
+    const user = await h.identity.users.create(all, host('aada@contoso.onmicrosoft.com', 'aada@contoso.fi', { [WORKSPACE]: { primaryWorkspace: 'Helsinki' } }), { actor: 'test' });
+    const { token } = await h.identity.store.tokens.create(all.id);
+    const group = await h.http.post('/identity/scim/v2/Groups').set('Authorization', `Bearer ${token}`).set('Content-Type', 'application/scim+json')
+      .send(JSON.stringify({ schemas: [GROUP], displayName: 'Visitors desk', externalId: VISITORS_GROUP, members: [{ value: user.id }] })).expect(201);
+    expect(group.body.id).to.be.a('string');
+    expect(await h.identity.workspaces.forUser(all.id, user.id)).to.deep.equal({ primary: 'ws-hki', workspaces: ['ws-hki', 'ws-lobby'] });
   });
 
   it('advertises the primaryWorkspace extension and no other', async () => {
