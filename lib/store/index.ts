@@ -7,6 +7,7 @@ import { dialectOf, type StoreContext } from './context.js';
 import { GroupStore } from './groups.js';
 import { Prepared } from './prepared.js';
 import { migrateLatest, migrateRollbackAll } from './migrate.js';
+import { RateCounterStore } from './rate-counters.js';
 import { tableNames, type TableNames } from './tables.js';
 import { TokenStore } from './tokens.js';
 import { UserTotals } from './user-totals.js';
@@ -25,6 +26,8 @@ export class IdentityStore {
   readonly users: UserStore;
   readonly groups: GroupStore;
   readonly audit: AuditStore;
+  /** The rate limits' counters shared through this database (the default `rateLimitStore`). */
+  readonly counters: RateCounterStore;
   private readonly buffer: EventBuffer;
 
   /** `totals` is the root store's, shared by its transactions. */
@@ -39,6 +42,7 @@ export class IdentityStore {
     this.users = new UserStore(ctx, this.buffer, atomic, totals);
     this.groups = new GroupStore(ctx, this.users, this.buffer, atomic);
     this.audit = new AuditStore(ctx);
+    this.counters = new RateCounterStore(ctx);
   }
 
   get tables(): TableNames { return tableNames(this.tablePrefix); }
