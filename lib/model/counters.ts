@@ -24,7 +24,7 @@ export interface CounterStore {
  * rate-limit-memcached, …) implement, so a host passes one of those as `rateLimitStore`.
  */
 export interface RateLimitStore {
-  init?(options: { windowMs: number }): void;
+  init?(options: { windowMs: number }): void | Promise<void>;
   increment(key: string): Promise<{ totalHits: number; resetTime: Date | undefined }>;
   decrement(key: string): Promise<void>;
 }

@@ -36,13 +36,25 @@ export class MemoryCounterStore implements CounterStore {
  */
 export class ExternalCounterStore implements CounterStore {
   readonly batched = false;
+  private ready?: Promise<void>;
 
-  constructor(private readonly store: RateLimitStore, private readonly windowMs: number) {
-    store.init?.({ windowMs });
+  constructor(private readonly store: RateLimitStore, private readonly windowMs: number) {}
+
+  /**
+   * rate-limit-redis loads its scripts in `init` and keeps a failed load for good: a store that
+   * was unreachable at start-up is initialised again at the next call, not left failing.
+   */
+  private initialised(): Promise<void> {
+    this.ready ??= Promise.resolve(this.store.init?.({ windowMs: this.windowMs })).catch((error: unknown) => {
+      this.ready = undefined;
+      throw error;
+    });
+    return this.ready;
   }
 
   async increment(key: string, hits: number, windowMs: number): Promise<CounterWindow> {
     this.sameWindow(windowMs);
+    await this.initialised();
     let answer = await this.store.increment(key);
     for (let i = 1; i < hits; i += 1) answer = await this.store.increment(key);
     return { count: answer.totalHits, resetAt: answer.resetTime?.getTime() ?? Date.now() + this.windowMs };
@@ -50,6 +62,7 @@ export class ExternalCounterStore implements CounterStore {
 
   async decrement(key: string, hits: number, windowMs: number): Promise<void> {
     this.sameWindow(windowMs);
+    await this.initialised();
     for (let i = 0; i < hits; i += 1) await this.store.decrement(key);
   }
 

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { RATE_LIMIT_WINDOW_MS } from '../model/limits.js';
-import { SharedLimit, type Admission } from '../runtime/shared-limit.js';
+import { SharedLimit } from '../runtime/shared-limit.js';
 import type { Runtime } from '../web/runtime.js';
 import { toScimError } from './error-handler.js';
 import { ScimError } from './errors.js';
@@ -56,15 +56,13 @@ export class FailedAuthentication {
     res.locals.authenticationAggregated = true;
     const address = req.ip ?? 'unknown';
     this.connectorAt(req.scimEndpoint).then(async (connectorId) => {
-      const decided = await Promise.all([
-        this.overall.take(''),
-        this.perAddress.take(address),
-        connectorId === null ? undefined : this.perConnector.take(connectorId),
-      ]);
-      const refusals = decided.filter((a): a is Admission => a !== undefined && !a.allowed);
-      this.record(connectorId, address, refusals.length > 0);
-      if (refusals.length === 0) return next(error);
-      const retryAfter = Math.max(1, Math.ceil((Math.max(...refusals.map((a) => a.resetAt)) - Date.now()) / 1000));
+      // Widest first, and no further count once one refuses: past a limit a flood costs no writes.
+      let refusal = await this.overall.take('');
+      if (refusal.allowed && connectorId !== null) refusal = await this.perConnector.take(connectorId);
+      if (refusal.allowed) refusal = await this.perAddress.take(address);
+      this.record(connectorId, address, !refusal.allowed);
+      if (refusal.allowed) return next(error);
+      const retryAfter = Math.max(1, Math.ceil((refusal.resetAt - Date.now()) / 1000));
       next(new ScimError(429, 'too many failed authentication attempts; retry after the Retry-After delay', undefined, retryAfter));
     }).catch(next);
   };
