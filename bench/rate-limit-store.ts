@@ -67,7 +67,14 @@ async function serve(root: string, db: string, store: string): Promise<void> {
     }
     console.log(`ready ${port} ${token}`);
   });
-  process.once('SIGTERM', () => { server.close(); void identity.close().then(() => knex.destroy()).then(() => process.exit(0)); });
+  // The bench's tables go with it (MariaDB: the database is shared with other runs).
+  process.once('SIGTERM', () => { server.close(); void identity.close().then(() => identity.store.rollbackAll()).then(() => knex.destroy()).then(() => process.exit(0)); });
+}
+
+/** The child's user + system CPU time (/proc/PID/stat, clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 async function drive(root: string, db: string, store: string, seconds: number, concurrency: number) {
@@ -88,16 +95,18 @@ async function drive(root: string, db: string, store: string, seconds: number, c
   for (let i = 0; i < 200; i += 1) await get(i); // warm-up
   const stats = async () => ((await (await fetch(`http://127.0.0.1:${port}/stats`)).json()) as { statements: number }).statements;
   const before = await stats();
+  const cpuBefore = cpuMs(child.pid!);
   const latencies: number[] = [];
   const end = Date.now() + seconds * 1000;
   let n = 0;
   await Promise.all(Array.from({ length: concurrency }, async () => { while (Date.now() < end) latencies.push(await get(n++)); }));
   const statements = (await stats()) - before;
+  const cpu = cpuMs(child.pid!) - cpuBefore;
   await pool.close();
   child.kill('SIGTERM');
   await new Promise((resolve) => child.once('exit', resolve));
   latencies.sort((a, b) => a - b);
-  return { store, requests: latencies.length, rps: Math.round(latencies.length / seconds), p50Ms: +latencies[Math.floor(latencies.length / 2)].toFixed(2), p99Ms: +latencies[Math.floor(latencies.length * 0.99)].toFixed(2), counterStatementsPerRequest: +(statements / latencies.length).toFixed(4) };
+  return { store, requests: latencies.length, rps: Math.round(latencies.length / seconds), p50Ms: +latencies[Math.floor(latencies.length / 2)].toFixed(2), p99Ms: +latencies[Math.floor(latencies.length * 0.99)].toFixed(2), counterStatementsPerRequest: +(statements / latencies.length).toFixed(4), cpuMsPerRequest: +(cpu / latencies.length).toFixed(3) };
 }
 
 const { values } = parseArgs({ options: { serve: { type: 'boolean' }, root: { type: 'string' }, db: { type: 'string' }, store: { type: 'string' }, seconds: { type: 'string', default: '5' }, concurrency: { type: 'string', default: '8' }, mysql: { type: 'string' }, before: { type: 'string' }, rounds: { type: 'string', default: '3' } } });
@@ -119,7 +128,7 @@ if (values.serve) {
       for (const [label, root, store] of configs) runs.set(label, [...(runs.get(label) ?? []), await drive(root, url(), store, Number(values.seconds), Number(values.concurrency))]);
     }
     console.log(`${name}: median of ${values.rounds} rounds of ${values.seconds} s, ${values.concurrency} connections`);
-    console.table([...runs].map(([label, r]) => ({ store: label, rps: median(r.map((x) => x.rps)), p50Ms: median(r.map((x) => x.p50Ms)), p99Ms: median(r.map((x) => x.p99Ms)), counterStatementsPerRequest: median(r.map((x) => x.counterStatementsPerRequest)), rpsEachRound: r.map((x) => x.rps).join(' ') })));
+    console.table([...runs].map(([label, r]) => ({ store: label, rps: median(r.map((x) => x.rps)), p50Ms: median(r.map((x) => x.p50Ms)), p99Ms: median(r.map((x) => x.p99Ms)), counterStatementsPerRequest: median(r.map((x) => x.counterStatementsPerRequest)), cpuMsPerRequest: median(r.map((x) => x.cpuMsPerRequest)), rpsEachRound: r.map((x) => x.rps).join(' ') })));
   }
   fs.rmSync(dir, { recursive: true, force: true });
 }

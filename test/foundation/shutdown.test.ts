@@ -145,11 +145,12 @@ describe('Graceful shutdown of a library host with keep-alive clients', function
         try {
           expect(await knex(`${prefix}users`).where({ user_name: 'inflight@contoso.com' }).count({ n: '*' }).first().then((r) => Number(r?.n))).to.equal(1);
         } finally {
-          await new IdentityStore(knex, prefix, new IdentityEvents()).rollbackAll();
           await knex.destroy();
         }
       } finally {
         if (child.exitCode === null) child.kill('SIGKILL');
+        const knex = connectKnex(databaseUrl);
+        await new IdentityStore(knex, prefix, new IdentityEvents()).rollbackAll().finally(() => knex.destroy());
       }
     });
   }
