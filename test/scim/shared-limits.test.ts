@@ -146,6 +146,27 @@ describe('Rate limits shared by two instances', function () {
     });
   });
 
+  it('database store far from the limit: hits are sent in batches, not a write per request, and identity.close() sends the rest', async () => {
+    await freshMinute();
+    // limit 6,400: batches of 100 while under 4,800.
+    const two = await twoInstances(tempSqliteUrl('batched'), 6400, () => undefined);
+    try {
+      const stored = () => two.a.knex(`${two.tablePrefix}rate_counters`).sum({ n: 'hits' }).first().then((r) => Number(r?.n ?? 0));
+      const answers = await spread(two, 10, 2);
+      expect(answers.every((a) => a.status === 200)).to.equal(true);
+      // Each instance asked the store once (its first hit); the other hits wait in memory for a
+      // batch of 100 or the flush a second later (10 requests take well under a second).
+      const before = await stored();
+      expect(before).to.equal(2);
+      await two.a.identity.close();
+      await two.b.identity.close();
+      expect(await stored()).to.equal(10);
+      figures.batched = { requests: 10, storedBeforeClose: before, storedAfterClose: 10 };
+    } finally {
+      await two.close();
+    }
+  });
+
   it('memory store (an opt-in for one instance): each instance holds its own budget, which is why it is not the default', async () => {
     const two = await twoInstances(tempSqliteUrl('memory-limits'), 20, () => 'memory');
     try {
