@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/rate-limit-store.ts [--seconds 5] [--concurrency 8] [--mysql URL] [--before DIR]`
+ * `npx tsx bench/rate-limit-store.ts [--seconds 5] [--rounds 3] [--concurrency 8] [--mysql URL] [--before DIR] [--stores a,b]`
  *
  * What the shared rate-limit store costs on the SCIM lookup path (GET /Users?filter=userName eq
  * …): one host process per configuration, driven over keep-alive HTTP from this one, req/s and
@@ -109,7 +109,7 @@ async function drive(root: string, db: string, store: string, seconds: number, c
   return { store, requests: latencies.length, rps: Math.round(latencies.length / seconds), p50Ms: +latencies[Math.floor(latencies.length / 2)].toFixed(2), p99Ms: +latencies[Math.floor(latencies.length * 0.99)].toFixed(2), counterStatementsPerRequest: +(statements / latencies.length).toFixed(4), cpuMsPerRequest: +(cpu / latencies.length).toFixed(3) };
 }
 
-const { values } = parseArgs({ options: { serve: { type: 'boolean' }, root: { type: 'string' }, db: { type: 'string' }, store: { type: 'string' }, seconds: { type: 'string', default: '5' }, concurrency: { type: 'string', default: '8' }, mysql: { type: 'string' }, before: { type: 'string' }, rounds: { type: 'string', default: '3' } } });
+const { values } = parseArgs({ options: { serve: { type: 'boolean' }, root: { type: 'string' }, db: { type: 'string' }, store: { type: 'string' }, seconds: { type: 'string', default: '5' }, concurrency: { type: 'string', default: '8' }, mysql: { type: 'string' }, before: { type: 'string' }, rounds: { type: 'string', default: '3' }, stores: { type: 'string' } } });
 if (values.serve) {
   await serve(values.root!, values.db!, values.store!);
 } else {
@@ -120,7 +120,7 @@ if (values.serve) {
   for (const [name, url] of dbs) {
     const configs: Array<[string, string, string]> = [
       ...(values.before ? [['before (Map in the process)', values.before, 'before'] as [string, string, string]] : []),
-      ...['memory', 'database', 'database-per-request', 'redis'].map((store) => [store, ROOT, store] as [string, string, string]),
+      ...(values.stores ?? 'memory,database,database-per-request,redis').split(',').map((store) => [store, ROOT, store] as [string, string, string]),
     ];
     const runs = new Map<string, Array<Awaited<ReturnType<typeof drive>>>>();
     // Rounds interleave the configurations, so that the machine's other load spreads over all of them.
