@@ -125,7 +125,7 @@ describe('Rate limits shared by two instances', function () {
         this.skip();
       }
     });
-    after(async () => { for (const c of clients) await c.quit(); });
+    after(async () => { for (const c of clients) if (c.isOpen) await c.quit(); });
 
     it(`${LIMIT + 60} requests split over both instances, each with its own Redis client: exactly ${LIMIT}, then 429 with Retry-After`, async () => {
       const prefix = `idc-test:${process.pid}:${Date.now()}:`;
@@ -140,6 +140,31 @@ describe('Rate limits shared by two instances', function () {
         const answers = await spread(two, LIMIT + 60, 4);
         expectExactly(answers, LIMIT);
         figures.redis = { admitted: answers.filter((a) => a.status === 200).length, refused429: answers.filter((a) => a.status === 429).length, medianMs: median(answers.map((a) => a.ms)) };
+      } finally {
+        await two.close();
+      }
+    });
+
+    it('Redis not reachable at start-up: requests pass uncounted (one log line), then once it answers the store loads its scripts again and limits apply', async () => {
+      const prefix = `idc-test:${process.pid}:${Date.now()}:late:`;
+      const late: Array<ReturnType<typeof createClient>> = [];
+      const redisStore = () => {
+        const client = createClient({ url: REDIS_URL });
+        late.push(client);
+        clients.push(client);
+        return new RedisStore({ sendCommand: (...args: string[]) => client.sendCommand(args), prefix });
+      };
+      const two = await twoInstances(tempSqliteUrl('redis-late'), 10, redisStore);
+      try {
+        // The clients are not connected yet: every command fails at once.
+        const during = await spread(two, 20, 2);
+        expect(during.map((a) => a.status)).to.deep.equal(Array(20).fill(200));
+        for (const i of [two.a, two.b]) expect(i.logs.lines.filter((l) => l.includes('rate-limit store unavailable'))).to.have.length(1);
+        for (const client of late) await client.connect();
+        await sleep(1100);
+        const after = await spread(two, 14, 2);
+        expect(after.filter((a) => a.status === 200)).to.have.length(10);
+        expect(after.slice(10).every((a) => a.status === 429)).to.equal(true);
       } finally {
         await two.close();
       }
