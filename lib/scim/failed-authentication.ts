@@ -26,7 +26,7 @@ interface Aggregate { total: number; refused: number; byAddress: Map<string, num
  * Failed bearer attempts: counted per client address, per connector and overall in the shared
  * counter store (so every instance spends one budget), answered 429 with Retry-After over a
  * limit, and logged and audited once per window per connector as an aggregate (one row however
- * many attempts). A wrong token names no connector; the endpoint does: at a connector's own
+ * many attempts; each instance writes the aggregate of the attempts it answered). A wrong token names no connector; the endpoint does: at a connector's own
  * endpoint (`{mountPath}/{scimEndpoint}/scim`) failures count against that connector, at the
  * shared `/scim/v2` only per address and overall. Only failures are counted and refused: a
  * request with a valid token never reaches this, so valid tokens are never slowed.
