@@ -52,7 +52,11 @@ export interface IdentityConnector {
   configureOidc(connectorId: string, input: OidcSettingsInput): Promise<OidcConfigured>;
   /** The redirect URI to register in Entra (Authentication → Web). */
   redirectUri: string;
-  /** Stops background work; the host's Knex stays the host's to destroy. */
+  /**
+   * Writes what the connector holds in memory (rate-limit hits counted locally, the failed-
+   * authentication aggregates) and stops its background work. Call it after the HTTP server has
+   * closed and before destroying Knex, which stays the host's (see `stopGracefully`).
+   */
   close(): Promise<void>;
 }
 
@@ -129,4 +133,6 @@ export type { IdentityEventMap, IdentityEventName, LoginEvent } from './model/ev
 export { IdentityStore, StoreError, isStoreError } from './store/index.js';
 export type * from './model/types.js';
 export { knexConfigFromUrl, connectKnex } from './store/connect.js';
+export { stopGracefully, SHUTDOWN_GRACE_MS } from './web/shutdown.js';
+export type { RateLimitStore } from './model/counters.js';
 export { identitySchemaMigration } from './store/migrations/20261123000000_identity_schema.js';

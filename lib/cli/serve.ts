@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { createIdentityConnector } from '../index.js';
 import { connectKnex, redactUrl } from '../store/connect.js';
 import { databaseUrl, secretKey, tablePrefix, truthy } from './environment.js';
-import { stopGracefully } from './shutdown.js';
+import { stopGracefully } from '../web/shutdown.js';
 
 /** The connector on its own: SCIM, SSO and admin under MOUNT_PATH (default /identity). */
 export async function serve(options: { port?: number; io: { out: (l: string) => void } }): Promise<void> {

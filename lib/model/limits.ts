@@ -21,3 +21,6 @@ export const MAX_ATTRIBUTE_NAMES = 200;
 
 /** Operations in one PATCH request. */
 export const MAX_PATCH_OPERATIONS = 1000;
+
+/** The rate limits' window: the per-token budget and failed bearer attempts are counted per minute. */
+export const RATE_LIMIT_WINDOW_MS = 60_000;

@@ -5,6 +5,7 @@ import { closest, distance } from 'fastest-levenshtein';
 import { DEFAULT_TABLE_PREFIX, isValidTablePrefix } from '../store/tables.js';
 import type { StoredUser } from '../model/types.js';
 import type { AdminScope } from '../model/admin-wire.js';
+import type { RateLimitStore } from '../model/counters.js';
 
 /** What authorizeAdmin answers: `true` means every organization (kept from when it was a yes/no). */
 export type AdminAuthorization = boolean | AdminScope;
@@ -45,6 +46,13 @@ export interface IdentityConnectorOptions {
   maxPageSize?: number;
   /** SCIM requests per minute per token (default 1200); over it → 429. */
   rateLimitPerMinute?: number;
+  /**
+   * Where the rate limits count (per-token budget, failed bearer attempts), so that every
+   * instance shares one budget: `'database'` (default: the host's database, hits sent in
+   * batches), `'memory'` (one process only: each instance would get its own budget), or an
+   * express-rate-limit store such as rate-limit-redis's `RedisStore` for high traffic.
+   */
+  rateLimitStore?: 'database' | 'memory' | RateLimitStore;
   /** Allow http:// OIDC issuers: for local testing only; logged loudly. */
   allowInsecureIssuer?: boolean;
   /** Allow an http:// baseUrl that is not this machine (localhost, 127.0.0.0/8, ::1): cookies and tokens would travel in clear. */
@@ -55,7 +63,7 @@ export interface IdentityConnectorOptions {
   databaseTimeoutMs?: number;
 }
 
-export interface ResolvedOptions extends Required<Omit<IdentityConnectorOptions, 'secretKey' | 'logger' | 'authorizeAdmin' | 'signIn' | 'signOut' | 'currentUser' | 'passwordLoginPath'>> {
+export interface ResolvedOptions extends Required<Omit<IdentityConnectorOptions, 'rateLimitStore' | 'secretKey' | 'logger' | 'authorizeAdmin' | 'signIn' | 'signOut' | 'currentUser' | 'passwordLoginPath'>> {
   /** The first encrypts and signs; all decrypt and verify. */
   secretKey: string[];
   logger: Logger;
@@ -64,6 +72,7 @@ export interface ResolvedOptions extends Required<Omit<IdentityConnectorOptions,
   signOut?: IdentityConnectorOptions['signOut'];
   currentUser?: IdentityConnectorOptions['currentUser'];
   passwordLoginPath: string | null;
+  rateLimitStore: 'database' | 'memory' | RateLimitStore;
 }
 
 export class OptionsError extends Error {
@@ -77,7 +86,7 @@ export class OptionsError extends Error {
 const OPTION_NAMES: Record<keyof IdentityConnectorOptions, true> = {
   knex: true, baseUrl: true, mountPath: true, secretKey: true, logger: true, tablePrefix: true, authorizeAdmin: true,
   signIn: true, signOut: true, currentUser: true, passwordLoginPath: true, maxBodyBytes: true, maxPageSize: true,
-  rateLimitPerMinute: true, allowInsecureIssuer: true, allowInsecureBaseUrl: true, discoveryTtlMs: true, databaseTimeoutMs: true,
+  rateLimitPerMinute: true, rateLimitStore: true, allowInsecureIssuer: true, allowInsecureBaseUrl: true, discoveryTtlMs: true, databaseTimeoutMs: true,
 };
 
 /** A misspelt option would otherwise be ignored and its default silently used. */
@@ -99,6 +108,14 @@ function secretKeys(secretKey: unknown): string[] {
     throw new OptionsError('options.secretKey must be a string of at least 32 characters (e.g. `openssl rand -base64 48`), or a list of them to rotate (the first is used for new secrets); it encrypts OIDC client secrets');
   }
   return keys;
+}
+
+function rateLimitStore(store: unknown): ResolvedOptions['rateLimitStore'] {
+  if (store === undefined) return 'database';
+  if (store === 'database' || store === 'memory') return store;
+  const candidate = store as Partial<RateLimitStore> | null;
+  if (typeof candidate === 'object' && candidate !== null && typeof candidate.increment === 'function' && typeof candidate.decrement === 'function') return candidate as RateLimitStore;
+  throw new OptionsError(`options.rateLimitStore must be "database" (default), "memory" (one instance only), or an express-rate-limit store with increment and decrement, e.g. new RedisStore({ sendCommand }) from rate-limit-redis (got ${typeof store === 'string' ? JSON.stringify(store) : typeof store})`);
 }
 
 /** Validates options up front, so a misconfiguration fails at start-up with a fix in the message. */
@@ -153,6 +170,7 @@ export function resolveOptions(options: IdentityConnectorOptions, defaultLogger:
     maxBodyBytes: positive('maxBodyBytes', 1024 * 1024),
     maxPageSize: positive('maxPageSize', 200),
     rateLimitPerMinute: positive('rateLimitPerMinute', 1200),
+    rateLimitStore: rateLimitStore(options.rateLimitStore),
     allowInsecureIssuer: options.allowInsecureIssuer ?? false,
     allowInsecureBaseUrl: options.allowInsecureBaseUrl ?? false,
     discoveryTtlMs: positive('discoveryTtlMs', 60 * 60 * 1000),

@@ -1,4 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
+import { RATE_LIMIT_WINDOW_MS } from '../model/limits.js';
+import { SharedLimit } from '../runtime/shared-limit.js';
 import type { Runtime } from '../web/runtime.js';
 import { toScimError } from './error-handler.js';
 import { ScimError } from './errors.js';
@@ -6,64 +8,108 @@ import { ScimError } from './errors.js';
 export interface FailedAuthenticationLimits {
   /** Failed attempts one client address may make per window before it gets 429 (default 30). */
   perAddress: number;
+  /** Failed attempts at one connector's own endpoint (settings.scimEndpoint) per window, from all addresses (default 100). */
+  perConnector: number;
   /** Failed attempts all addresses together may make per window (default 300): a spread-out guess still meets a limit. */
   overall: number;
-  windowMs: number;
 }
 
-const DEFAULTS: FailedAuthenticationLimits = { perAddress: 30, overall: 300, windowMs: 60_000 };
+const DEFAULTS: FailedAuthenticationLimits = { perAddress: 30, perConnector: 100, overall: 300 };
 const TOP_ADDRESSES = 10;
+/** How long the connector an endpoint names is remembered (failures only look it up). */
+const ENDPOINT_TTL_MS = 60_000;
+const MAX_ENDPOINTS = 1000;
+
+interface Aggregate { total: number; refused: number; byAddress: Map<string, number> }
 
 /**
- * Failed bearer attempts: counted per client address and overall in fixed windows, answered
- * 429 with Retry-After over a limit, and logged and audited once per window as an aggregate (one
- * row however many attempts). Only failures are counted and only failures are refused: a request
- * with a valid token never reaches this, so valid tokens are never slowed. A wrong token names
- * no connector, so the overall budget stands for the per-connector one.
+ * Failed bearer attempts: counted per client address, per connector and overall in the shared
+ * counter store (so every instance spends one budget), answered 429 with Retry-After over a
+ * limit, and logged and audited once per window per connector as an aggregate (one row however
+ * many attempts; each instance writes the aggregate of the attempts it answered). A wrong token names no connector; the endpoint does: at a connector's own
+ * endpoint (`{mountPath}/{scimEndpoint}/scim`) failures count against that connector, at the
+ * shared `/scim/v2` only per address and overall. Only failures are counted and refused: a
+ * request with a valid token never reaches this, so valid tokens are never slowed.
  */
 export class FailedAuthentication {
   private readonly limits: FailedAuthenticationLimits;
-  private window = { start: 0, total: 0, refused: 0, byAddress: new Map<string, number>() };
+  private readonly perAddress: SharedLimit;
+  private readonly perConnector: SharedLimit;
+  private readonly overall: SharedLimit;
+  private windowStart = 0;
+  /** This instance's attempts in the current window, per connector id ('' for none known). */
+  private aggregates = new Map<string, Aggregate>();
+  private readonly endpoints = new Map<string, { connectorId: string | null; until: number }>();
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly runtime: Runtime, limits: Partial<FailedAuthenticationLimits> = {}) {
+  constructor(private readonly runtime: Runtime, limits: Partial<FailedAuthenticationLimits> = {}, private readonly windowMs = RATE_LIMIT_WINDOW_MS) {
     this.limits = { ...DEFAULTS, ...limits };
+    const limit = (name: string, max: number) => new SharedLimit(runtime.counters, runtime.counterHealth, `auth-failed:${name}:`, max, windowMs);
+    this.perAddress = limit('address', this.limits.perAddress);
+    this.perConnector = limit('connector', this.limits.perConnector);
+    this.overall = limit('all', this.limits.overall);
   }
 
   /** Error middleware right after authentication. */
   readonly middleware = (error: unknown, req: Request, res: Response, next: NextFunction): void => {
     if (toScimError(error).status !== 401) return next(error);
     res.locals.authenticationAggregated = true;
-    const now = Date.now();
-    if (now - this.window.start >= this.limits.windowMs) {
-      void this.flush();
-      this.window = { start: now, total: 0, refused: 0, byAddress: new Map() };
-      this.timer = setTimeout(() => void this.flush(), this.limits.windowMs);
-      this.timer.unref();
-    }
     const address = req.ip ?? 'unknown';
-    const fromAddress = (this.window.byAddress.get(address) ?? 0) + 1;
-    this.window.byAddress.set(address, fromAddress);
-    this.window.total += 1;
-    if (fromAddress > this.limits.perAddress || this.window.total > this.limits.overall) {
-      this.window.refused += 1;
-      const retryAfter = Math.max(1, Math.ceil((this.window.start + this.limits.windowMs - now) / 1000));
-      return next(new ScimError(429, 'too many failed authentication attempts; retry after the Retry-After delay', undefined, retryAfter));
-    }
-    next(error);
+    this.connectorAt(req.scimEndpoint).then(async (connectorId) => {
+      // Widest first, and no further count once one refuses: past a limit a flood costs no writes.
+      let refusal = await this.overall.take('');
+      if (refusal.allowed && connectorId !== null) refusal = await this.perConnector.take(connectorId);
+      if (refusal.allowed) refusal = await this.perAddress.take(address);
+      this.record(connectorId, address, !refusal.allowed);
+      if (refusal.allowed) return next(error);
+      const retryAfter = Math.max(1, Math.ceil((refusal.resetAt - Date.now()) / 1000));
+      next(new ScimError(429, 'too many failed authentication attempts; retry after the Retry-After delay', undefined, retryAfter));
+    }).catch(next);
   };
 
-  /** Writes the current window's aggregate (one audit row, one log line), if it saw failures. */
+  /** Writes the current window's aggregates (one audit row and one log line per connector), if it saw failures. */
   async flush(): Promise<void> {
     clearTimeout(this.timer);
-    const { start, total, refused, byAddress } = this.window;
-    if (total === 0) return;
-    this.window = { start, total: 0, refused: 0, byAddress: new Map() };
-    const top = [...byAddress].sort((a, b) => b[1] - a[1]).slice(0, TOP_ADDRESSES).map(([address, attempts]) => ({ address, attempts }));
-    const detail = { attempts: total, refused429: refused, addresses: byAddress.size, top, windowStart: new Date(start).toISOString() };
-    this.runtime.logger.warn('scim authentication failures', detail);
-    await this.runtime.audit.event({ actor: 'anonymous', requestId: null, status: 401 }, {
-      connectorId: null, operation: 'scim.authentication_failed', resourceType: null, resourceId: null, detail,
-    }, 'failure');
+    const aggregates = this.aggregates;
+    const windowStart = new Date(this.windowStart).toISOString();
+    this.aggregates = new Map();
+    await Promise.all([this.perAddress.flush(), this.perConnector.flush(), this.overall.flush()]);
+    for (const [connectorId, { total, refused, byAddress }] of aggregates) {
+      const top = [...byAddress].sort((a, b) => b[1] - a[1]).slice(0, TOP_ADDRESSES).map(([address, attempts]) => ({ address, attempts }));
+      const detail = { attempts: total, refused429: refused, addresses: byAddress.size, top, windowStart };
+      this.runtime.logger.warn('scim authentication failures', { connectorId: connectorId || null, ...detail });
+      await this.runtime.audit.event({ actor: 'anonymous', requestId: null, status: 401 }, {
+        connectorId: connectorId || null, operation: 'scim.authentication_failed', resourceType: null, resourceId: null, detail,
+      }, 'failure');
+    }
+  }
+
+  private record(connectorId: string | null, address: string, refused: boolean): void {
+    const now = Date.now();
+    if (now - this.windowStart >= this.windowMs) {
+      void this.flush();
+      this.windowStart = now;
+      this.timer = setTimeout(() => void this.flush(), this.windowMs);
+      this.timer.unref();
+    }
+    const key = connectorId ?? '';
+    let aggregate = this.aggregates.get(key);
+    if (!aggregate) this.aggregates.set(key, aggregate = { total: 0, refused: 0, byAddress: new Map() });
+    aggregate.total += 1;
+    if (refused) aggregate.refused += 1;
+    aggregate.byAddress.set(address, (aggregate.byAddress.get(address) ?? 0) + 1);
+  }
+
+  /** The connector served at a connector's own endpoint segment (none at the shared endpoint, or for a segment no connector has). */
+  private async connectorAt(endpoint: string | undefined): Promise<string | null> {
+    if (endpoint === undefined) return null;
+    const now = Date.now();
+    const cached = this.endpoints.get(endpoint);
+    if (cached && cached.until > now) return cached.connectorId;
+    const connectors = await this.runtime.store.connectors.list();
+    const connectorId = connectors.find((c) => c.settings.scimEndpoint === endpoint)?.id ?? null;
+    if (this.endpoints.size >= MAX_ENDPOINTS) this.endpoints.clear();
+    this.endpoints.set(endpoint, { connectorId, until: now + ENDPOINT_TTL_MS });
+    return connectorId;
   }
 }

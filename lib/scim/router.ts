@@ -11,6 +11,8 @@ import { asyncRoute } from '../web/http.js';
 import { scimBodyParser, sendScim } from './http.js';
 import type { Locations } from './serialize.js';
 import { tokenRateLimit } from './rate-limit.js';
+import { SharedLimit } from '../runtime/shared-limit.js';
+import { RATE_LIMIT_WINDOW_MS } from '../model/limits.js';
 import { usersRouter } from './users-routes.js';
 
 declare module 'express-serve-static-core' {
@@ -44,7 +46,7 @@ function requireOwnEndpoint(req: Request, _res: Response, next: NextFunction): v
   next();
 }
 
-/** The router, and `close` to write what it holds in memory (the failed-authentication aggregate). */
+/** The router, and `close` to write what it holds in memory (hits counted locally, the failed-authentication aggregates). */
 export type ScimRouter = Router & { close(): Promise<void> };
 
 /**
@@ -61,7 +63,8 @@ export function createScimRouter(runtime: Runtime): ScimRouter {
   router.use(noStore, databaseDeadline(options.databaseTimeoutMs, errorHandler));
   const failedAuthentication = new FailedAuthentication(runtime);
   router.use(scimBearerAuth(runtime), failedAuthentication.middleware, requireOwnEndpoint);
-  router.use(tokenRateLimit(options.rateLimitPerMinute));
+  const perToken = new SharedLimit(runtime.counters, runtime.counterHealth, 'token:', options.rateLimitPerMinute, RATE_LIMIT_WINDOW_MS);
+  router.use(tokenRateLimit(perToken));
   router.use(...scimBodyParser(options.maxBodyBytes));
 
   const base = (req: Request) => locations(req).scimBase;
@@ -75,7 +78,7 @@ export function createScimRouter(runtime: Runtime): ScimRouter {
   router.all('/Bulk', (_req: Request, _res: Response, next) => next(new ScimError(501, 'bulk operations are not supported (see /ServiceProviderConfig)')));
   router.use((req: Request, _res: Response, next) => next(notFound(`no SCIM endpoint at ${req.method} ${req.path}`)));
   router.use(auditFailures(runtime), errorHandler);
-  return Object.assign(router, { close: () => failedAuthentication.flush() });
+  return Object.assign(router, { close: async () => { await Promise.all([perToken.flush(), failedAuthentication.flush()]); } });
 }
 
 /** SCIM answers carry personal data and tokens' results: no cache, shared or private, may keep them. */

@@ -7,6 +7,7 @@ import { dialectOf, type StoreContext } from './context.js';
 import { GroupStore } from './groups.js';
 import { Prepared } from './prepared.js';
 import { migrateLatest, migrateRollbackAll } from './migrate.js';
+import { RateCounterStore } from './rate-counters.js';
 import { tableNames, type TableNames } from './tables.js';
 import { TokenStore } from './tokens.js';
 import { UserTotals } from './user-totals.js';
@@ -27,6 +28,8 @@ export class IdentityStore {
   readonly groups: GroupStore;
   readonly audit: AuditStore;
   readonly workspaces: WorkspaceStore;
+  /** The rate limits' counters shared through this database (the default `rateLimitStore`). */
+  readonly counters: RateCounterStore;
   private readonly buffer: EventBuffer;
 
   /** `totals` is the root store's, shared by its transactions. */
@@ -42,6 +45,7 @@ export class IdentityStore {
     this.groups = new GroupStore(ctx, this.users, this.buffer, atomic);
     this.audit = new AuditStore(ctx);
     this.workspaces = new WorkspaceStore(ctx, this.buffer);
+    this.counters = new RateCounterStore(ctx);
   }
 
   get tables(): TableNames { return tableNames(this.tablePrefix); }

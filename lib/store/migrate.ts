@@ -5,6 +5,7 @@ import { signInLookupsMigration } from './migrations/20261201005000_sign_in_look
 import { exactKeysMigration } from './migrations/20261201010000_exact_keys.js';
 import { deprovisioningGuardMigration } from './migrations/20261201030000_deprovisioning_guard.js';
 import { workspacesMigration } from './migrations/20261201040000_workspaces.js';
+import { rateCountersMigration } from './migrations/20261201050000_rate_counters.js';
 import { dialectOf } from './context.js';
 import { tableNames } from './tables.js';
 
@@ -33,6 +34,7 @@ const MIGRATIONS: readonly MigrationEntry[] = [
   { name: '20261201010000_exact_keys', formerNames: [], factory: exactKeysMigration },
   { name: '20261201030000_deprovisioning_guard', formerNames: [], factory: deprovisioningGuardMigration },
   { name: '20261201040000_workspaces', formerNames: [], factory: workspacesMigration },
+  { name: '20261201050000_rate_counters', formerNames: [], factory: rateCountersMigration },
 ];
 
 /** The names the migrations table records, in order. */

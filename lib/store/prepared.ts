@@ -50,6 +50,14 @@ export class Prepared {
     });
   }
 
+  /** MySQL only: rows changed and the OK packet's insert id (which `LAST_INSERT_ID(expr)` in the statement sets). */
+  async runForId(sql: string, params: Param[]): Promise<{ changes: number; insertId: number }> {
+    return this.on(async (conn) => {
+      const result = await mysql(conn as MysqlConnection, sql, params, 'fixed') as { affectedRows: number; insertId: number };
+      return { changes: result.affectedRows, insertId: Number(result.insertId) };
+    });
+  }
+
   private async on<T>(fn: (conn: unknown) => T | Promise<T>): Promise<T> {
     // A transaction's client hands out the transaction's connection and releases nothing.
     const client = this.db.client as { acquireConnection(): Promise<unknown>; releaseConnection(conn: unknown): Promise<unknown> };

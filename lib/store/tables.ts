@@ -11,6 +11,7 @@ export interface TableNames {
   auditEvents: string;
   workspaces: string;
   userWorkspaces: string;
+  rateCounters: string;
   migrations: string;
   migrationsLock: string;
 }
@@ -37,6 +38,7 @@ export function tableNames(prefix: string): TableNames {
     auditEvents: `${prefix}audit_events`,
     workspaces: `${prefix}workspaces`,
     userWorkspaces: `${prefix}user_workspaces`,
+    rateCounters: `${prefix}rate_counters`,
     migrations: `${prefix}knex_migrations`,
     migrationsLock: `${prefix}knex_migrations_lock`,
   };

@@ -28,6 +28,8 @@ describe('createIdentityConnector options', () => {
     ['a bad tablePrefix', { tablePrefix: 'x-y' }, /tablePrefix/],
     ['a non-function hook', { signIn: 'yes' }, /options\.signIn must be a function/],
     ['a zero page size', { maxPageSize: 0 }, /maxPageSize must be a positive integer/],
+    ['a rate-limit store named but not built in', { rateLimitStore: 'redis' }, /rateLimitStore must be "database".*"memory".*RedisStore.*got "redis"/],
+    ['a rate-limit store without increment and decrement', { rateLimitStore: { get() {} } }, /rateLimitStore must be .*express-rate-limit store with increment and decrement/],
   ];
   for (const [name, change, message] of cases) {
     it(`fails fast on ${name}, saying what to fix`, async () => {

@@ -4,7 +4,8 @@ import type { Server } from 'node:http';
 export const SHUTDOWN_GRACE_MS = 5000;
 
 /**
- * On SIGTERM or SIGINT: stop accepting connections, let in-flight requests finish, close idle
+ * For a host's server as for `serve` and the demo: `stopGracefully(server, async () => {
+ * await identity.close(); await knex.destroy(); }, console.log)`. On SIGTERM or SIGINT: stop accepting connections, let in-flight requests finish, close idle
  * keep-alive sockets at once (a browser's or load balancer's would otherwise hold the process
  * until their timeout), cut what remains after the grace period, then release the pool.
  */

@@ -1,0 +1,30 @@
+/** A counter's fixed window after a change: the hits counted in it so far, and when it ends (epoch ms). */
+export interface CounterWindow { count: number; resetAt: number }
+
+/**
+ * Hit counters in fixed windows, shared by every instance that uses the same store: the rate
+ * limits' memory (per-token budget, failed bearer attempts). Implementations: the database
+ * (default), memory (one process), and any express-rate-limit store such as rate-limit-redis.
+ */
+export interface CounterStore {
+  /** Adds `hits` to the key's current window (opening one of `windowMs` if none is open) and answers its total and end. */
+  increment(key: string, hits: number, windowMs: number): Promise<CounterWindow>;
+  /** Takes `hits` back from the key's current window (answers that were not the client's doing: 503). */
+  decrement(key: string, hits: number, windowMs: number): Promise<void>;
+  /**
+   * Whether a round trip per request is too dear for the hot path: the limiter then counts
+   * locally while the budget is far from spent and sends hits in batches (the database), or
+   * asks the store on every request (memory, Redis).
+   */
+  readonly batched: boolean;
+}
+
+/**
+ * express-rate-limit's `Store`, the part the connector uses: what rate-limit-redis (and
+ * rate-limit-memcached, …) implement, so a host passes one of those as `rateLimitStore`.
+ */
+export interface RateLimitStore {
+  init?(options: { windowMs: number }): void | Promise<void>;
+  increment(key: string): Promise<{ totalHits: number; resetTime: Date | undefined }>;
+  decrement(key: string): Promise<void>;
+}

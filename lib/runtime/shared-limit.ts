@@ -1,0 +1,186 @@
+import type { Logger } from 'winston';
+import type { CounterStore, CounterWindow } from '../model/counters.js';
+
+/** What a limit decided for one hit. */
+export interface Admission {
+  allowed: boolean;
+  /** Hits in the window with this one, as far as this instance knows. */
+  count: number;
+  /** When the window ends (epoch ms). */
+  resetAt: number;
+  /** Whether the hit was counted (not while the store is unavailable): only a counted hit is given back. */
+  counted: boolean;
+}
+
+/** How long a store call may take before the hit passes uncounted. */
+const STORE_DEADLINE_MS = 1000;
+/** After a failure the store is left alone this long: requests pass at once instead of each waiting on it. */
+const RETRY_AFTER_FAILURE_MS = 1000;
+/** Hits counted locally reach the store at least this often. */
+const FLUSH_MS = 1000;
+
+/**
+ * The counter store as the limits see it. A store that fails or hangs must not fail requests:
+ * hits then pass uncounted (fail open), the store is asked again a second later, and the change
+ * of state is logged once each way, not once per request.
+ */
+export class CounterHealth {
+  private downUntil = 0;
+  private down = false;
+
+  constructor(private readonly logger: Logger) {}
+
+  available(now: number): boolean { return now >= this.downUntil; }
+
+  failed(error: unknown): void {
+    this.downUntil = Date.now() + RETRY_AFTER_FAILURE_MS;
+    if (this.down) return;
+    this.down = true;
+    this.logger.error('rate-limit store unavailable: requests pass unlimited until it answers again', { error: (error as Error)?.message ?? String(error) });
+  }
+
+  answered(): void {
+    if (!this.down) return;
+    this.down = false;
+    this.logger.warn('rate-limit store answers again: limits apply');
+  }
+
+  /** The store's answer, or a rejection once the deadline has passed. */
+  within<T>(call: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${STORE_DEADLINE_MS} ms`)), STORE_DEADLINE_MS);
+    });
+    return Promise.race([call, deadline]).finally(() => clearTimeout(timer));
+  }
+}
+
+interface KeyState {
+  resetAt: number;
+  /** The store's total, as last answered. */
+  known: number;
+  /** Hits admitted here and not yet sent. */
+  pending: number;
+  /** Hits sent and not yet answered. */
+  inflight: number;
+}
+
+/**
+ * One limit (`limit` hits per `windowMs` per key) over a shared counter store, exact across
+ * instances at the limit without a write per request:
+ *
+ * - a key's first hit in a window asks the store (it learns what other instances counted);
+ * - while this instance's estimate is in the first three quarters of the budget, hits are
+ *   admitted here and sent in batches of limit/64 (and at least once a second), for stores that
+ *   ask for it (`batched`: the database);
+ * - in the last quarter every hit asks the store, whose atomic increment decides: the limit is
+ *   held exactly as long as the hits other instances hold unsent (each fewer than limit/64)
+ *   add up to less than a quarter of it, i.e. with up to 16 instances at full speed on one key;
+ * - once the store's total reaches the limit, hits are refused here until the window ends.
+ *
+ * Memory: one small record per key used in the current window. Per hit: a Map lookup, and a
+ * store call only as above.
+ */
+export class SharedLimit {
+  private readonly keys = new Map<string, KeyState>();
+  private readonly batch: number;
+  private readonly reserve: number;
+  private flushTimer?: NodeJS.Timeout;
+  private sweepAt = 0;
+
+  constructor(private readonly counters: CounterStore, private readonly health: CounterHealth, private readonly name: string, readonly limit: number, readonly windowMs: number) {
+    this.batch = counters.batched ? Math.floor(limit / 64) : 0;
+    this.reserve = Math.ceil(limit / 4);
+  }
+
+  /** Counts a hit on `key`: at once when it can be decided here, else after the store's answer. */
+  take(key: string, now = Date.now()): Admission | Promise<Admission> {
+    if (!this.health.available(now)) return { allowed: true, count: 0, resetAt: now + this.windowMs, counted: false };
+    if (now >= this.sweepAt) this.sweep(now);
+    let s = this.keys.get(key);
+    if (s && s.resetAt <= now) {
+      this.keys.delete(key);
+      s = undefined;
+    }
+    if (s) {
+      const estimate = s.known + s.inflight + s.pending;
+      if (s.known >= this.limit) return { allowed: false, count: estimate + 1, resetAt: s.resetAt, counted: false };
+      if (this.batch >= 2 && estimate < this.limit - this.reserve) {
+        s.pending += 1;
+        if (s.pending >= this.batch) this.send(key, s);
+        else this.flushSoon();
+        return { allowed: true, count: estimate + 1, resetAt: s.resetAt, counted: true };
+      }
+    }
+    return this.ask(key, s, now);
+  }
+
+  /** Gives a counted hit back (its answer was a 503: the database, not the client). */
+  giveBack(key: string, admission: Admission): void {
+    if (!admission.counted) return;
+    const s = this.keys.get(key);
+    if (s && s.resetAt === admission.resetAt && s.pending > 0) {
+      s.pending -= 1;
+      return;
+    }
+    this.health.within(this.counters.decrement(this.name + key, 1, this.windowMs)).then(() => {
+      if (s) s.known = Math.max(0, s.known - 1);
+    }, (error: unknown) => this.health.failed(error));
+  }
+
+  /** Sends every hit counted here and not yet sent (at close). */
+  async flush(): Promise<void> {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    await Promise.all([...this.keys].map(([key, s]) => this.send(key, s)));
+  }
+
+  private ask(key: string, s: KeyState | undefined, now: number): Promise<Admission> {
+    const hits = (s?.pending ?? 0) + 1;
+    if (s) {
+      s.pending = 0;
+      s.inflight += hits;
+    }
+    return this.health.within(this.counters.increment(this.name + key, hits, this.windowMs)).then((w) => {
+      this.settle(key, s, hits, w);
+      return { allowed: w.count <= this.limit, count: w.count, resetAt: w.resetAt, counted: true };
+    }, (error: unknown) => {
+      if (s) s.inflight -= hits;
+      this.health.failed(error);
+      return { allowed: true, count: 0, resetAt: now + this.windowMs, counted: false };
+    });
+  }
+
+  private send(key: string, s: KeyState): Promise<void> {
+    const hits = s.pending;
+    if (hits <= 0) return Promise.resolve();
+    s.pending = 0;
+    s.inflight += hits;
+    return this.health.within(this.counters.increment(this.name + key, hits, this.windowMs)).then((w) => this.settle(key, s, hits, w), (error: unknown) => {
+      s.inflight -= hits;
+      this.health.failed(error);
+    });
+  }
+
+  /** Records the store's answer: the total is the newest known for that window. */
+  private settle(key: string, sent: KeyState | undefined, hits: number, w: CounterWindow): void {
+    this.health.answered();
+    if (sent) sent.inflight -= hits;
+    const s = this.keys.get(key);
+    // Redis windows start at a key's first hit, so its reset times differ by milliseconds between answers.
+    if (s && Math.abs(s.resetAt - w.resetAt) < this.windowMs / 2) s.known = Math.max(s.known, w.count);
+    else if (w.resetAt > Date.now()) this.keys.set(key, { resetAt: w.resetAt, known: w.count, pending: 0, inflight: 0 });
+  }
+
+  private flushSoon(): void {
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => void this.flush(), FLUSH_MS);
+    this.flushTimer.unref();
+  }
+
+  /** Once a window: memory stays bounded by the keys used in the current one. */
+  private sweep(now: number): void {
+    for (const [key, s] of this.keys) if (s.resetAt <= now && s.pending === 0) this.keys.delete(key);
+    this.sweepAt = now + this.windowMs;
+  }
+}

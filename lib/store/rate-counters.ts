@@ -1,0 +1,49 @@
+import type { CounterStore, CounterWindow } from '../model/counters.js';
+import type { StoreContext } from './context.js';
+
+/**
+ * The rate limits' shared counters on the host's database, the default store: one row per key
+ * and fixed window (windows aligned on the clock, so every instance agrees on them without
+ * asking), added to by one atomic upsert that also answers the new total — `ON CONFLICT DO
+ * UPDATE … RETURNING` on SQLite, `ON DUPLICATE KEY UPDATE hits = LAST_INSERT_ID(…)` on
+ * MariaDB/MySQL (the OK packet carries the total; no second statement, no transaction). Rows of
+ * ended windows are deleted by the first instance that opens a window after them, at most once
+ * a window per process: one indexed DELETE.
+ */
+export class RateCounterStore implements CounterStore {
+  readonly batched = true;
+  private sweptWindow = 0;
+
+  constructor(private readonly ctx: StoreContext) {}
+
+  async increment(key: string, hits: number, windowMs: number, now = Date.now()): Promise<CounterWindow> {
+    const { tables, prepared, dialect } = this.ctx;
+    const start = Math.floor(now / windowMs) * windowMs;
+    const resetAt = start + windowMs;
+    const params = [key, start, hits, resetAt];
+    let count: number;
+    if (dialect === 'sqlite') {
+      const rows = await prepared.all(`INSERT INTO ${tables.rateCounters} (counter_key, window_start, hits, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (counter_key, window_start) DO UPDATE SET hits = hits + excluded.hits RETURNING hits`, params);
+      count = Number(rows[0].hits);
+    } else {
+      const result = await prepared.runForId(`INSERT INTO ${tables.rateCounters} (counter_key, window_start, hits, expires_at) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE hits = LAST_INSERT_ID(hits + VALUES(hits))`, params);
+      // 1 row affected: inserted, the total is what we sent; 2: updated, LAST_INSERT_ID holds it.
+      count = result.changes === 1 ? hits : result.insertId;
+    }
+    if (start > this.sweptWindow) {
+      this.sweptWindow = start;
+      void this.sweep(start).catch(() => undefined);
+    }
+    return { count, resetAt };
+  }
+
+  async decrement(key: string, hits: number, windowMs: number, now = Date.now()): Promise<void> {
+    const start = Math.floor(now / windowMs) * windowMs;
+    await this.ctx.prepared.run(`UPDATE ${this.ctx.tables.rateCounters} SET hits = CASE WHEN hits > ? THEN hits - ? ELSE 0 END WHERE counter_key = ? AND window_start = ?`, [hits, hits, key, start]);
+  }
+
+  /** Removes windows that ended before `now`. */
+  async sweep(now = Date.now()): Promise<number> {
+    return this.ctx.prepared.run(`DELETE FROM ${this.ctx.tables.rateCounters} WHERE expires_at <= ?`, [now]);
+  }
+}
