@@ -17,6 +17,9 @@ export const isStoreError = (e: unknown, code?: StoreErrorCode): e is StoreError
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT',
   'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN', 'ER_LOCK_WAIT_TIMEOUT', 'ER_STATEMENT_TIMEOUT', 'SQLITE_BUSY',
+  // A deadlock victim's whole transaction was rolled back by the server, so a retry is safe and
+  // usually succeeds; Entra retries a 503, while a 500 would count toward quarantine.
+  'ER_LOCK_DEADLOCK',
 ]);
 
 /**
