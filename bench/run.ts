@@ -232,16 +232,22 @@ async function main(): Promise<void> {
     options: {
       users: { type: 'string' }, groups: { type: 'string' }, concurrency: { type: 'string' }, db: { type: 'string' },
       keep: { type: 'boolean' }, out: { type: 'string' }, profile: { type: 'boolean' }, help: { type: 'boolean' },
-      peers: { type: 'boolean' }, rounds: { type: 'string' },
+      peers: { type: 'boolean' }, rounds: { type: 'string' }, 'write-cost': { type: 'boolean' },
     },
   });
   if (values.help) {
     process.stdout.write('npm run bench -- [--users N=10000] [--groups G=100] [--concurrency C=8] [--db sqlite|mysql] [--keep] [--out DIR] [--profile]\n'
       + 'npm run bench -- --peers [--users N=5000] [--rounds R=3] [--concurrency C=8] [--db sqlite|mysql] [--out DIR]: side by side with SCIMMY and Better Auth\n'
+      + 'npm run bench -- --write-cost [--db sqlite|mysql]: statements per request, rows, index trees and entries (and SQLite WAL pages) per create, counted\n'
       + '  BENCH_MYSQL_URL (default mysql://root:@127.0.0.1:3306) for --db mysql\n');
     return;
   }
   const int = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  if (values['write-cost']) {
+    const { measureWriteCost, renderWriteCost } = await import('./write-cost.js');
+    process.stdout.write(renderWriteCost(await measureWriteCost((values.db as Db | undefined) ?? 'sqlite')) + '\n');
+    return;
+  }
   if (values.peers) {
     const { renderPeers, runPeers } = await import('./peers.js');
     const result = await runPeers({ users: int(values.users), rounds: int(values.rounds), concurrency: int(values.concurrency), db: values.db as Db | undefined, log: (line) => process.stderr.write(line + '\n') });

@@ -114,7 +114,7 @@ export class UserWrites {
       if (deactivating) await this.checkDeprovisioning(tx, connector);
       if (deactivating && connector.settings.onDeactivate === 'delete') {
         // Systam: disabling in Entra deletes the account; re-enabling later creates a new one.
-        await tx.users.delete(connector.id, id);
+        await tx.users.remove(current);
         return { value: { ...current, active: false, document: write.document }, record: userRecord(current, 'user.delete', { userName: current.userName, onDeactivate: 'delete' }) };
       }
       const user = await tx.users.write(current, write, options.read);
@@ -133,7 +133,7 @@ export class UserWrites {
         await tx.users.write(current, { document: { ...current.document, active: false } });
         return { value: undefined, record: userRecord(current, 'user.delete', { deleteMode: 'deactivate' }) };
       }
-      await tx.users.delete(connector.id, id);
+      await tx.users.remove(current);
       return { value: undefined, record: userRecord(current, 'user.delete', { userName: current.userName }) };
     }));
   }

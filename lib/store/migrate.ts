@@ -4,6 +4,7 @@ import { userResourceKindMigration } from './migrations/20261201000000_user_reso
 import { signInLookupsMigration } from './migrations/20261201005000_sign_in_lookups.js';
 import { exactKeysMigration } from './migrations/20261201010000_exact_keys.js';
 import { deprovisioningGuardMigration } from './migrations/20261201030000_deprovisioning_guard.js';
+import { extensionRowsMultiValuedMigration } from './migrations/20261201040000_extension_rows_multivalued.js';
 import { dialectOf } from './context.js';
 import { tableNames } from './tables.js';
 
@@ -31,6 +32,7 @@ const MIGRATIONS: readonly MigrationEntry[] = [
   { name: '20261201005000_sign_in_lookups', formerNames: [], factory: signInLookupsMigration },
   { name: '20261201010000_exact_keys', formerNames: [], factory: exactKeysMigration },
   { name: '20261201030000_deprovisioning_guard', formerNames: [], factory: deprovisioningGuardMigration },
+  { name: '20261201040000_extension_rows_multivalued', formerNames: [], factory: extensionRowsMultiValuedMigration },
 ];
 
 /** The names the migrations table records, in order. */

@@ -3,6 +3,15 @@ import { IdentityEvents } from '../../lib/model/events.js';
 import { IdentityStore, isStoreError } from '../../lib/store/index.js';
 import { migrationNames } from '../../lib/store/migrate.js';
 import { describeEachDatabase, testKnex, uniquePrefix } from '../support/databases.js';
+import { extensionRowsMultiValuedMigration } from '../../lib/store/migrations/20261201040000_extension_rows_multivalued.js';
+import { URN } from '../../lib/model/schemas/urns.js';
+import { registryFor } from '../../lib/model/schemas/registry.js';
+import { parseFilter } from '../../lib/scim/filter/parse.js';
+import { resolveFilter } from '../../lib/scim/filter/resolve.js';
+
+const ENTERPRISE = URN.enterprise;
+const METADATA = URN.metadata;
+const FOLDERS = URN.customExtension;
 
 
 describeEachDatabase('Identity store', (db) => {
@@ -86,8 +95,26 @@ describeEachDatabase('Identity store', (db) => {
       const values = await knex(t.userValues).where('user_id', user.id).orderBy(['attribute', 'position']);
       expect(values.map((v) => [v.attribute, v.value_key, v.type])).to.deep.equal([['emails', 'rows@x.com', 'work'], ['emails', 'home@x.com', 'home'], ['phoneNumbers', '+1', 'work']]);
       expect((await knex(t.userAddresses).where('user_id', user.id)).map((a) => a.locality)).to.deep.equal(['Springfield']);
+      // Only the multi-valued extension attribute has rows; Metadata's costCode is read from the document.
       const ext = await knex(t.userExtensions).where('user_id', user.id).orderBy(['attr_path', 'position']);
-      expect(ext.map((e) => `${e.attr_path}=${e.value}`)).to.deep.equal(['costCode=17', 'folders=A', 'folders=B']);
+      expect(ext.map((e) => `${e.attr_path}=${e.value}`)).to.deep.equal(['folders=A', 'folders=B']);
+    });
+    it('finds users by single-valued extension attributes from the document, by multi-valued ones from rows', async () => {
+      const user = await create('ext@x.com', {
+        [ENTERPRISE]: { department: 'Forensics', employeeNumber: '4711', manager: { value: 'boss-1' } },
+        [METADATA]: { costCode: 'CC-9' },
+        [FOLDERS]: { folders: ['Alpha', 'Beta'] },
+      });
+      await create('other-ext@x.com', { [ENTERPRISE]: { department: 'Sales' } });
+      const found = async (filter: string) => (await store.users.list(connectorId, { filter: resolveFilter(parseFilter(filter), registryFor('User')), count: 10 })).items.map((u) => u.userName);
+      expect(await found(`${ENTERPRISE}:department eq "FORENSICS"`)).to.deep.equal(['ext@x.com']);
+      expect(await found(`${ENTERPRISE}:employeeNumber sw "47"`)).to.deep.equal(['ext@x.com']);
+      expect(await found(`${ENTERPRISE}:manager eq "BOSS-1"`)).to.deep.equal(['ext@x.com']);
+      expect(await found(`${ENTERPRISE}:manager pr and userName sw "ext"`)).to.deep.equal(['ext@x.com']);
+      expect(await found(`${METADATA}:costCode eq "cc-9"`)).to.deep.equal(['ext@x.com']);
+      expect(await found(`${FOLDERS}:folders eq "beta"`)).to.deep.equal(['ext@x.com']);
+      expect(await found(`not (${ENTERPRISE}:department eq "sales") and userName sw "ext"`)).to.deep.equal(['ext@x.com']);
+      expect((await knex(store.tables.userExtensions).where('user_id', user.id)).length).to.equal(2);
     });
     it('write rewrites the rows and bumps the version; a write over a stale read is refused', async () => {
       const user = await create('v@x.com', { emails: [{ value: 'old@x.com' }] });
@@ -98,6 +125,34 @@ describeEachDatabase('Identity store', (db) => {
       let error: unknown;
       try { await store.users.write(user, { document: { userName: 'v@x.com' } }); } catch (e) { error = e; }
       expect(isStoreError(error, 'version_mismatch')).to.equal(true);
+    });
+    it('write leaves the child rows that did not change where they are, and rewrites those that did', async () => {
+      const doc = { userName: 'keep@x.com', displayName: 'Keep', emails: [{ value: 'keep@x.com', type: 'work' }], addresses: [{ type: 'work', locality: 'Oslo' }], [FOLDERS]: { folders: ['A'] } };
+      const user = await create('keep@x.com', doc);
+      const t = store.tables;
+      const rowIds = async () => Promise.all([t.userValues, t.userAddresses, t.userExtensions].map(async (table) => (await knex(table).where('user_id', user.id).orderBy('id')).map((r) => Number(r.id))));
+      const before = await rowIds();
+      const renamed = await store.users.write(user, { document: { ...doc, displayName: 'Kept', [ENTERPRISE]: { department: 'New' } } });
+      expect(await rowIds()).to.deep.equal(before);
+      await store.users.write(renamed, { document: { ...doc, emails: [{ value: 'moved@x.com', type: 'work' }] } });
+      const after = await rowIds();
+      expect(after[0]).to.have.length(1);
+      expect(after[0][0]).to.be.greaterThan(before[0][0]);
+      expect(after.slice(1)).to.deep.equal(before.slice(1));
+      expect((await knex(t.userValues).where('user_id', user.id)).map((v) => v.value)).to.deep.equal(['moved@x.com']);
+    });
+    it('remove deletes the user with its rows and memberships at the version read, and refuses a stale read', async () => {
+      const user = await create('gone@x.com', { emails: [{ value: 'gone@x.com' }], [FOLDERS]: { folders: ['A'] } });
+      await store.groups.create(connectorId, { displayName: 'removal' }, [{ value: user.id }]);
+      const changed = await store.users.write(user, { document: { userName: 'gone@x.com', emails: [{ value: 'gone@x.com' }], [FOLDERS]: { folders: ['A'] }, displayName: 'Gone' } });
+      let error: unknown;
+      try { await store.users.remove(user); } catch (e) { error = e; }
+      expect(isStoreError(error, 'version_mismatch')).to.equal(true);
+      expect(await store.users.get(connectorId, user.id)).not.to.equal(undefined);
+      await store.users.remove(changed);
+      expect(await store.users.get(connectorId, user.id)).to.equal(undefined);
+      const t = store.tables;
+      for (const table of [t.userValues, t.userExtensions, t.groupMembers]) expect(await knex(table).where('user_id', user.id), table).to.deep.equal([]);
     });
   });
 
@@ -115,5 +170,20 @@ describeEachDatabase('Identity store', (db) => {
       expect(await own.migrate()).to.deep.equal(SHIPPED);
       await own.rollbackAll();
     });
+    it('the extension-rows migration keeps rows for multi-valued extension attributes only, and runs again to the same rows', async () => {
+      const user = await create('migrated@x.com', { [METADATA]: { costCode: '17' }, [FOLDERS]: { folders: ['A', 'B'] } });
+      const t = store.tables;
+      // Rows as the projection before the migration wrote them: one per attribute value.
+      await knex(t.userExtensions).insert({ user_id: user.id, connector_id: connectorId, schema_urn: METADATA, attr_path: 'costCode', position: 0, value: '17', value_key: '17' });
+      const rows = async () => (await knex(t.userExtensions).where('user_id', user.id).orderBy(['attr_path', 'position'])).map((e) => `${e.attr_path}=${e.value}`);
+      expect(await rows()).to.deep.equal(['costCode=17', 'folders=A', 'folders=B']);
+      const migration = extensionRowsMultiValuedMigration(prefixOf(store));
+      await knex.transaction((trx) => migration.up(trx));
+      expect(await rows()).to.deep.equal(['folders=A', 'folders=B']);
+      await knex.transaction((trx) => migration.up(trx));
+      expect(await rows()).to.deep.equal(['folders=A', 'folders=B']);
+    });
   });
 });
+
+const prefixOf = (store: IdentityStore) => store.tables.users.slice(0, -'users'.length);
