@@ -146,9 +146,10 @@ export class UserWrites {
   private async checkDeprovisioning(tx: IdentityStore, connector: Connector): Promise<void> {
     const guard = connector.settings.deprovisionGuard;
     if (!guard) return;
-    const load = await tx.connectors.deprovisioningLoad(connector.id, Date.now() - guard.windowMinutes * 60_000);
+    // Below minimumUsers deprovisionings the threshold cannot be crossed: the users are not counted then.
+    const load = await tx.connectors.deprovisioningLoad(connector.id, Date.now() - guard.windowMinutes * 60_000, guard.minimumUsers);
     if (load.paused) throw new PolicyRefusal('paused', PAUSED_MESSAGE);
-    const threshold = Math.max(guard.minimumUsers, Math.floor((load.users * guard.percent) / 100));
+    const threshold = Math.max(guard.minimumUsers, Math.floor(((load.users ?? 0) * guard.percent) / 100));
     if (load.recent + 1 > threshold) throw new GuardTripped({ deprovisioned: load.recent + 1, threshold, windowMinutes: guard.windowMinutes });
   }
 

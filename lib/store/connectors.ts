@@ -35,6 +35,7 @@ export class ConnectorStore {
   constructor(private readonly ctx: StoreContext, private readonly events: EventBuffer) {}
   private get db() { return this.ctx.db; }
   private get t() { return this.ctx.tables; }
+  private get sql() { return this.ctx.prepared; }
 
   /**
    * `preset` names a settings bundle of model/presets.ts (recorded as the connector's profile);
@@ -136,20 +137,24 @@ export class ConnectorStore {
    * (a deactivation is the audit row whose values show active going from true to false; the
    * (connector_id, at) index bounds the scan to the window). On MariaDB the connector row stays
    * locked until the write commits, so concurrent deprovisioning writes count one after another.
+   * The users are counted only when `recent` is at least `usersNeededFrom` (undefined otherwise).
    */
-  async deprovisioningLoad(id: string, since: number): Promise<{ paused: boolean; recent: number; users: number }> {
-    const q = this.db(this.t.connectors).select('deprovisioning_paused_at', 'deprovisioning_resumed_at').where({ id });
-    if (this.ctx.dialect === 'mysql') q.forUpdate();
-    const row = await q.first();
+  async deprovisioningLoad(id: string, since: number, usersNeededFrom = 0): Promise<{ paused: boolean; recent: number; users: number | undefined }> {
+    // Prepared statements: this runs in every deletion and deactivation (prepared.ts).
+    const { connectors, auditEvents, users } = this.t;
+    const lock = this.ctx.dialect === 'mysql' ? ' FOR UPDATE' : '';
+    const [row] = await this.sql.all(`SELECT deprovisioning_paused_at, deprovisioning_resumed_at FROM ${connectors} WHERE id = ?${lock}`, [id]);
     if (!row) throw new StoreError('not_found', `connector ${id} not found`);
     const from = Math.max(since, Number(row.deprovisioning_resumed_at ?? 0));
-    const [recent, users] = await Promise.all([
-      this.db(this.t.auditEvents).where('connector_id', id).where('at', '>=', from).where('outcome', 'success')
-        .where((w) => { void w.where('operation', 'user.delete').orWhere('detail', 'like', '%"active":{"from":true,"to":false}%'); })
-        .count({ n: '*' }).first(),
-      this.db(this.t.users).where('connector_id', id).count({ n: '*' }).first(),
-    ]);
-    return { paused: row.deprovisioning_paused_at != null, recent: Number(recent?.n ?? 0), users: Number(users?.n ?? 0) };
+    const [recent] = await this.sql.all(
+      `SELECT COUNT(*) AS n FROM ${auditEvents} WHERE connector_id = ? AND at >= ? AND outcome = 'success' AND (operation = 'user.delete' OR detail LIKE ?)`,
+      [id, from, '%"active":{"from":true,"to":false}%'],
+    );
+    const n = Number(recent?.n ?? 0);
+    // Counting the connector's users walks all of them (O(users) per deletion): only done once
+    // the window holds enough deprovisionings for the count to matter to the caller.
+    const count = n >= usersNeededFrom ? (await this.sql.all(`SELECT COUNT(*) AS n FROM ${users} WHERE connector_id = ?`, [id]))[0] : undefined;
+    return { paused: row.deprovisioning_paused_at != null, recent: n, users: count === undefined ? undefined : Number(count.n) };
   }
 
   /** Pauses deprovisioning; the event fires only for the write that paused it (not when it already was). */
