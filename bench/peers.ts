@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { freePort, readCpuMs, startHost } from './child.js';
+import { databasePid, freePort, readCpuMs, startHost } from './child.js';
 import { ScimHttpTarget } from './http-driver.js';
 import type { Db } from './report.js';
 import { createDatabases, tokenPool, TOKEN_POOL } from './run.js';
@@ -117,18 +117,6 @@ function ourServer(db: Db, mysqlUrl: string): Server {
       return { pid: host.pid, scimUrl: host.scimUrl, tokens, stop: async () => { await host.stop(); await dbs.drop(); } };
     },
   };
-}
-
-/** The MariaDB server's pid on this machine (its CPU is read beside ours), if it runs here. */
-function databasePid(): number | undefined {
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const comm = fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
-      if (comm === 'mariadbd' || comm === 'mysqld') return Number(entry);
-    } catch { /* gone */ }
-  }
-  return undefined;
 }
 
 const LOOKUPS = 500;

@@ -17,7 +17,7 @@ import mysql from 'mysql2/promise';
 import { connectKnex } from '../lib/store/connect.js';
 import { DEFAULT_TABLE_PREFIX, tableNames } from '../lib/store/tables.js';
 import { hashToken } from '../lib/store/tokens.js';
-import { MemorySampler, readCpuMs, startHost } from './child.js';
+import { databasePid, MemorySampler, readCpuMs, startHost } from './child.js';
 import { ScimHttpTarget } from './http-driver.js';
 import { summarizeProfile, type ProfileWindow } from './profile.js';
 import { preloadUsers } from './preload.js';
@@ -143,6 +143,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
   try {
     // The SCIM side: the demo host as a child process.
     const token = `bench_${randomBytes(24).toString('base64url')}`;
+    const dbPid = o.db === 'mysql' ? databasePid() : undefined;
     const host = await startHost({ root: ROOT, databaseUrl: dbs.scimUrl, token, secretKey: randomBytes(36).toString('base64url'), profileDir });
     o.log(`[bench] demo host pid ${host.pid} at ${host.scimUrl}`);
     let scim: ScenarioRun;
@@ -169,6 +170,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       scim = await runScenario(target, scenario, {
         onPhase: (group) => { sampler!.setPhase(group); o.log(`[bench] SCIM: ${group}`); },
         cpuMs: () => readCpuMs(host.pid),
+        ...(dbPid ? { dbCpuMs: () => readCpuMs(dbPid) } : {}),
         onWindow: (name, edge) => {
           if (edge === 'start') windows.push({ name, startUs: nowUs(), endUs: Infinity });
           else windows[windows.length - 1].endUs = nowUs();
@@ -214,6 +216,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       rssByPhaseMb: sampler.peakRssByPhaseMb,
       phaseGroups: Object.fromEntries(scim.rows.map((row) => [row.name, row.group])),
       cpuMsPerRequest: { scim: perRequest(scim.rows), raw: perRequest(baselineRun.rows) },
+      ...(dbPid ? { dbCpuMsPerRequest: perRequest(scim.rows.map((row) => ({ ...row, cpuMs: row.dbCpuMs ?? 0 }))) } : {}),
       baselineErrors: baselineRun.rows.reduce((n, row) => n + row.errors, 0),
       errorSamples: [...scim.errorSamples, ...baselineRun.errorSamples.map((s) => `raw ${s}`)],
       childLogLines: host.logLines.slice(0, 20),
