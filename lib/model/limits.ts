@@ -21,3 +21,6 @@ export const MAX_ATTRIBUTE_NAMES = 200;
 
 /** Operations in one PATCH request. */
 export const MAX_PATCH_OPERATIONS = 1000;
+
+/** The longest window the mass-deprovisioning guard may count over (deprovisionGuard.windowMinutes): 7 days. */
+export const MAX_DEPROVISION_WINDOW_MINUTES = 10_080;

@@ -111,7 +111,7 @@ export class UserWrites {
       if (!next) return { value: current, record: userRecord(current, operation, { changed: [] }) };
       const { write, unmappedRoles } = await this.decide(connector, next, current.document);
       const deactivating = current.active && write.document.active === false;
-      if (deactivating) await this.checkDeprovisioning(tx, connector);
+      if (deactivating) await this.checkDeprovisioning(tx, connector, current.id);
       if (deactivating && connector.settings.onDeactivate === 'delete') {
         // Systam: disabling in Entra deletes the account; re-enabling later creates a new one.
         await tx.users.remove(current);
@@ -128,7 +128,7 @@ export class UserWrites {
   delete(connector: Connector, id: string, context: AuditContext, options: WriteOptions = {}): Promise<void> {
     return this.guarded(connector, context, () => this.audit.change(context, async (tx) => {
       const current = await this.locked(tx, connector, id, options);
-      await this.checkDeprovisioning(tx, connector);
+      await this.checkDeprovisioning(tx, connector, current.id);
       if (connector.settings.deleteMode === 'deactivate') {
         await tx.users.write(current, { document: { ...current.document, active: false } });
         return { value: undefined, record: userRecord(current, 'user.delete', { deleteMode: 'deactivate' }) };
@@ -143,7 +143,7 @@ export class UserWrites {
    * while the connector is paused; the write that would take the window's count over the
    * threshold is refused too, and (after its rollback, in `guarded`) pauses the connector.
    */
-  private async checkDeprovisioning(tx: IdentityStore, connector: Connector): Promise<void> {
+  private async checkDeprovisioning(tx: IdentityStore, connector: Connector, userId: string): Promise<void> {
     const guard = connector.settings.deprovisionGuard;
     if (!guard) return;
     // Below minimumUsers deprovisionings the threshold cannot be crossed: the users are not counted then.
@@ -151,6 +151,7 @@ export class UserWrites {
     if (load.paused) throw new PolicyRefusal('paused', PAUSED_MESSAGE);
     const threshold = Math.max(guard.minimumUsers, Math.floor(((load.users ?? 0) * guard.percent) / 100));
     if (load.recent + 1 > threshold) throw new GuardTripped({ deprovisioned: load.recent + 1, threshold, windowMinutes: guard.windowMinutes });
+    await tx.connectors.recordDeprovisioning(connector.id, userId);
   }
 
   /** Runs a deprovisioning write; when it tripped the guard, pauses the connector (audited, logged) and refuses. */

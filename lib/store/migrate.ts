@@ -5,6 +5,7 @@ import { signInLookupsMigration } from './migrations/20261201005000_sign_in_look
 import { exactKeysMigration } from './migrations/20261201010000_exact_keys.js';
 import { deprovisioningGuardMigration } from './migrations/20261201030000_deprovisioning_guard.js';
 import { extensionRowsMultiValuedMigration } from './migrations/20261201040000_extension_rows_multivalued.js';
+import { deprovisioningsMigration } from './migrations/20261201041000_deprovisionings.js';
 import { dialectOf } from './context.js';
 import { tableNames } from './tables.js';
 
@@ -33,6 +34,7 @@ const MIGRATIONS: readonly MigrationEntry[] = [
   { name: '20261201010000_exact_keys', formerNames: [], factory: exactKeysMigration },
   { name: '20261201030000_deprovisioning_guard', formerNames: [], factory: deprovisioningGuardMigration },
   { name: '20261201040000_extension_rows_multivalued', formerNames: [], factory: extensionRowsMultiValuedMigration },
+  { name: '20261201041000_deprovisionings', formerNames: [], factory: deprovisioningsMigration },
 ];
 
 /** The names the migrations table records, in order. */

@@ -9,6 +9,7 @@ export interface TableNames {
   groups: string;
   groupMembers: string;
   auditEvents: string;
+  deprovisionings: string;
   migrations: string;
   migrationsLock: string;
 }
@@ -33,6 +34,7 @@ export function tableNames(prefix: string): TableNames {
     groups: `${prefix}groups`,
     groupMembers: `${prefix}group_members`,
     auditEvents: `${prefix}audit_events`,
+    deprovisionings: `${prefix}deprovisionings`,
     migrations: `${prefix}knex_migrations`,
     migrationsLock: `${prefix}knex_migrations_lock`,
   };

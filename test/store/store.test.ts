@@ -3,7 +3,9 @@ import { IdentityEvents } from '../../lib/model/events.js';
 import { IdentityStore, isStoreError } from '../../lib/store/index.js';
 import { migrationNames } from '../../lib/store/migrate.js';
 import { describeEachDatabase, testKnex, uniquePrefix } from '../support/databases.js';
+import { randomUUID } from 'node:crypto';
 import { extensionRowsMultiValuedMigration } from '../../lib/store/migrations/20261201040000_extension_rows_multivalued.js';
+import { deprovisioningsMigration } from '../../lib/store/migrations/20261201041000_deprovisionings.js';
 import { URN } from '../../lib/model/schemas/urns.js';
 import { registryFor } from '../../lib/model/schemas/registry.js';
 import { parseFilter } from '../../lib/scim/filter/parse.js';
@@ -182,6 +184,25 @@ describeEachDatabase('Identity store', (db) => {
       expect(await rows()).to.deep.equal(['folders=A', 'folders=B']);
       await knex.transaction((trx) => migration.up(trx));
       expect(await rows()).to.deep.equal(['folders=A', 'folders=B']);
+    });
+    it('the deprovisionings migration copies the window\'s deletions and deactivations from the log, once', async () => {
+      const t = store.tables;
+      const at = Date.now() - 60_000;
+      const row = (operation: string, resourceId: string, detail: unknown) => ({ connector_id: connectorId, at, actor: 'test', operation, resource_type: 'User', resource_id: resourceId, outcome: 'success', detail: JSON.stringify(detail) });
+      const [deleted, deactivated, renamed] = [randomUUID(), randomUUID(), randomUUID()];
+      await knex(t.auditEvents).insert([
+        row('user.delete', deleted, { userName: 'a@x.com' }),
+        row('user.update', deactivated, { changed: ['active'], values: { active: { from: true, to: false } } }),
+        row('user.update', renamed, { changed: ['displayName'] }),
+        { ...row('user.delete', randomUUID(), {}), at: Date.now() - 8 * 24 * 3_600_000 }, // older than the longest window
+      ]);
+      const migration = deprovisioningsMigration(prefixOf(store));
+      const copied = async () => (await knex(t.deprovisionings).where('connector_id', connectorId).whereIn('user_id', [deleted, deactivated, renamed]).orderBy('user_id')).map((r) => r.user_id);
+      await knex.transaction((trx) => migration.up(trx));
+      expect(await copied()).to.deep.equal([deleted, deactivated].sort());
+      await knex.transaction((trx) => migration.up(trx));
+      expect(await copied()).to.deep.equal([deleted, deactivated].sort());
+      expect((await store.connectors.deprovisioningLoad(connectorId, at - 1)).recent).to.be.at.least(2);
     });
   });
 });
