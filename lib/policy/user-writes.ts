@@ -146,11 +146,17 @@ export class UserWrites {
   private async checkDeprovisioning(tx: IdentityStore, connector: Connector, userId: string): Promise<void> {
     const guard = connector.settings.deprovisionGuard;
     if (!guard) return;
-    // Below minimumUsers deprovisionings the threshold cannot be crossed: the users are not counted then.
-    const load = await tx.connectors.deprovisioningLoad(connector.id, Date.now() - guard.windowMinutes * 60_000, guard.minimumUsers);
+    const load = await tx.connectors.deprovisioningLoad(connector.id, Date.now() - guard.windowMinutes * 60_000);
     if (load.paused) throw new PolicyRefusal('paused', PAUSED_MESSAGE);
-    const threshold = Math.max(guard.minimumUsers, Math.floor(((load.users ?? 0) * guard.percent) / 100));
-    if (load.recent + 1 > threshold) throw new GuardTripped({ deprovisioned: load.recent + 1, threshold, windowMinutes: guard.windowMinutes });
+    const count = load.recent + 1;
+    if (count > guard.minimumUsers) {
+      // The threshold is the larger of minimumUsers and percent of the users; it is below `count`
+      // only if the users are fewer than `enough`, so they are counted up to there, not all.
+      const enough = Math.ceil((count * 100) / guard.percent);
+      const users = await tx.users.countUpTo(connector.id, enough);
+      const threshold = Math.max(guard.minimumUsers, Math.floor((users * guard.percent) / 100));
+      if (count > threshold) throw new GuardTripped({ deprovisioned: count, threshold, windowMinutes: guard.windowMinutes });
+    }
     await tx.connectors.recordDeprovisioning(connector.id, userId);
   }
 

@@ -135,21 +135,18 @@ export class ConnectorStore {
    * What the mass-deprovisioning guard decides on, read in the deprovisioning write's
    * transaction: whether the connector is paused, and the deactivations and deletions it admitted
    * since `since` or the last resume, whichever is later (an index range of the deprovisionings
-   * table); the connector's users only when that count is at least `usersNeededFrom` (counting
-   * them walks all of them). On MariaDB the connector row stays locked until the write commits,
-   * so concurrent deprovisioning writes count one after another. Prepared statements: this runs
-   * in every deletion and deactivation (prepared.ts).
+   * table). On MariaDB the connector row stays locked until the write commits, so concurrent
+   * deprovisioning writes count one after another. Prepared statements: this runs in every
+   * deletion and deactivation (prepared.ts).
    */
-  async deprovisioningLoad(id: string, since: number, usersNeededFrom = 0): Promise<{ paused: boolean; recent: number; users: number | undefined }> {
-    const { connectors, deprovisionings, users } = this.t;
+  async deprovisioningLoad(id: string, since: number): Promise<{ paused: boolean; recent: number }> {
+    const { connectors, deprovisionings } = this.t;
     const lock = this.ctx.dialect === 'mysql' ? ' FOR UPDATE' : '';
     const [row] = await this.sql.all(`SELECT deprovisioning_paused_at, deprovisioning_resumed_at FROM ${connectors} WHERE id = ?${lock}`, [id]);
     if (!row) throw new StoreError('not_found', `connector ${id} not found`);
     const from = Math.max(since, Number(row.deprovisioning_resumed_at ?? 0));
     const [recent] = await this.sql.all(`SELECT COUNT(*) AS n FROM ${deprovisionings} WHERE connector_id = ? AND at >= ?`, [id, from]);
-    const n = Number(recent?.n ?? 0);
-    const count = n >= usersNeededFrom ? (await this.sql.all(`SELECT COUNT(*) AS n FROM ${users} WHERE connector_id = ?`, [id]))[0] : undefined;
-    return { paused: row.deprovisioning_paused_at != null, recent: n, users: count === undefined ? undefined : Number(count.n) };
+    return { paused: row.deprovisioning_paused_at != null, recent: Number(recent?.n ?? 0) };
   }
 
   /**

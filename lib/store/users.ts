@@ -352,6 +352,17 @@ export class UserStore {
     return (await q).map((r: Row) => String(r.id));
   }
 
+  /**
+   * The connector's users, counted up to `cap` (the answer is `cap` when there are at least that
+   * many): the index walk stops there, where a full count walks every user.
+   */
+  async countUpTo(connectorId: string, cap: number): Promise<number> {
+    if (!Number.isSafeInteger(cap) || cap < 0) throw new Error(`cap must be a non-negative integer (got ${cap})`);
+    // The cap is written into the text, as findByExternalId's limit; it takes few values in a window.
+    const [row] = await this.sql.all(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${this.t.users} WHERE connector_id = ? LIMIT ${cap}) capped`, [connectorId], 'varying');
+    return Number(row?.n ?? 0);
+  }
+
   async count(connectorId: string): Promise<number> {
     const row = await this.db(this.t.users).where('connector_id', connectorId).count({ n: '*' }).first();
     return Number(row?.n ?? 0);

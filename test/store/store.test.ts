@@ -143,6 +143,12 @@ describeEachDatabase('Identity store', (db) => {
       expect(after.slice(1)).to.deep.equal(before.slice(1));
       expect((await knex(t.userValues).where('user_id', user.id)).map((v) => v.value)).to.deep.equal(['moved@x.com']);
     });
+    it('countUpTo counts the connector\'s users up to the cap', async () => {
+      const all = await store.users.count(connectorId);
+      expect(all).to.be.above(3);
+      expect(await store.users.countUpTo(connectorId, 3)).to.equal(3);
+      expect(await store.users.countUpTo(connectorId, all + 10)).to.equal(all);
+    });
     it('remove deletes the user with its rows and memberships at the version read, and refuses a stale read', async () => {
       const user = await create('gone@x.com', { emails: [{ value: 'gone@x.com' }], [FOLDERS]: { folders: ['A'] } });
       await store.groups.create(connectorId, { displayName: 'removal' }, [{ value: user.id }]);
