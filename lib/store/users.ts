@@ -308,14 +308,18 @@ export class UserStore {
     };
     const sortExpr = query.sortBy ? sortExpression('User', query.sortBy, 'u') : undefined;
     const ordering: Ordering = sortExpr ? { expr: sortExpr, nullable: true } : creationOrder('u');
-    const page = await fetchPage(this.db, base(), ordering, 'u.id', SUMMARY_COLUMNS.map((c) => `u.${c}`), query);
+    // Inside a transaction the cached total may not see the transaction's own writes.
+    const cacheable = !query.filter && this.atomic.outside;
+    const countAll = async () => Number((await base().count({ n: '*' }).first())?.n ?? 0);
+    // A deep index page needs the total anyway; known first, it lets the page be read from the far end.
+    const deep = query.cursor === undefined && (query.startIndex ?? 1) > 1;
+    const known = cacheable && deep ? await this.totals.get(connectorId, countAll) : undefined;
+    const page = await fetchPage(this.db, base(), ordering, 'u.id', SUMMARY_COLUMNS.map((c) => `u.${c}`), query, known);
     const ids = page.rows.map((r) => String(r.id));
     const items = page.rows[0]?.document !== undefined
       ? await this.withGroups(page.rows.map((r) => fromRow(r)), options)
       : await this.getMany(connectorId, ids, options);
-    // Inside a transaction the cached total may not see the transaction's own writes.
-    const cached = !query.filter && !page.complete && this.atomic.outside;
-    const totalResults = cached ? await this.totals.get(connectorId, () => totalOf(page, base)) : await totalOf(page, base);
+    const totalResults = known ?? (cacheable && !page.complete ? await this.totals.get(connectorId, () => totalOf(page, base)) : await totalOf(page, base));
     return { totalResults, items, nextCursor: page.nextCursor, previousCursor: page.previousCursor };
   }
 

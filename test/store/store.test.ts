@@ -143,6 +143,21 @@ describeEachDatabase('Identity store', (db) => {
       expect(after.slice(1)).to.deep.equal(before.slice(1));
       expect((await knex(t.userValues).where('user_id', user.id)).map((v) => v.value)).to.deep.equal(['moved@x.com']);
     });
+    it('index pages in the back half, read from the far end, equal the same slice of the whole list in every order', async () => {
+      const own = (await store.connectors.create({ organizationId: 'org', name: 'paging-from-the-end' })).id;
+      for (const name of ['e', 'b', 'g', 'a', 'f', 'c', 'd']) await store.users.create(own, { document: { userName: `${name}@x.com` }, loginMethod: 'builtin' });
+      const userName = resolveFilter(parseFilter('userName pr'), registryFor('User'));
+      const sortBy = (userName as { path: { resolved: NonNullable<unknown> } }).path.resolved as never;
+      for (const order of [{}, { sortBy, sortOrder: 'descending' as const }, { sortBy, sortOrder: 'ascending' as const }]) {
+        const whole = (await store.users.list(own, { count: 100, ...order })).items.map((u) => u.userName);
+        expect(whole).to.have.length(7);
+        for (let startIndex = 1; startIndex <= 9; startIndex++) {
+          const page = await store.users.list(own, { count: 3, startIndex, ...order });
+          expect(page.items.map((u) => u.userName), `startIndex ${startIndex} ${JSON.stringify(order.sortOrder)}`).to.deep.equal(whole.slice(startIndex - 1, startIndex + 2));
+          expect(page.totalResults).to.equal(7);
+        }
+      }
+    });
     it('countUpTo counts the connector\'s users up to the cap', async () => {
       const all = await store.users.count(connectorId);
       expect(all).to.be.above(3);
