@@ -36,7 +36,7 @@ export function extensionRowsMultiValuedMigration(prefix: string): { up(knex: Kn
         after = ids[ids.length - 1];
       }
     },
-    // The rows it removed are not needed by the code before it either for anything but filters on
+    // Not restored: code before this migration would miss the removed rows only in filters on
     // single-valued extension attributes; the first migration's down drops the table anyway.
     async down() {},
   };
