@@ -146,3 +146,15 @@ export class MemorySampler {
     return Math.round((readMemory(this.pid)?.hwmMb ?? 0) * 10) / 10;
   }
 }
+
+/** The MariaDB server's pid on this machine (its CPU is read beside ours), if it runs here. */
+export function databasePid(): number | undefined {
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const comm = fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
+      if (comm === 'mariadbd' || comm === 'mysqld') return Number(entry);
+    } catch { /* gone */ }
+  }
+  return undefined;
+}

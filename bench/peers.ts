@@ -17,7 +17,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { freePort, readCpuMs, startHost } from './child.js';
+import { connectKnex } from '../lib/store/connect.js';
+import { DEFAULT_TABLE_PREFIX, tableNames } from '../lib/store/tables.js';
+import { databasePid, freePort, readCpuMs, startHost } from './child.js';
 import { ScimHttpTarget } from './http-driver.js';
 import type { Db } from './report.js';
 import { createDatabases, tokenPool, TOKEN_POOL } from './run.js';
@@ -114,21 +116,10 @@ function ourServer(db: Db, mysqlUrl: string): Server {
       const host = await startHost({ root: ROOT, databaseUrl: dbs.scimUrl, token, secretKey: randomBytes(36).toString('base64url') });
       // The product rate-limits per token (1,200 a minute): the load is spread over a pool.
       const tokens = await tokenPool(dbs.scimUrl, token, TOKEN_POOL);
+      await allowMassDeprovisioning(dbs.scimUrl);
       return { pid: host.pid, scimUrl: host.scimUrl, tokens, stop: async () => { await host.stop(); await dbs.drop(); } };
     },
   };
-}
-
-/** The MariaDB server's pid on this machine (its CPU is read beside ours), if it runs here. */
-function databasePid(): number | undefined {
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const comm = fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
-      if (comm === 'mariadbd' || comm === 'mysqld') return Number(entry);
-    } catch { /* gone */ }
-  }
-  return undefined;
 }
 
 const LOOKUPS = 500;
@@ -151,6 +142,26 @@ function withRealBooleans<T>(value: T): T {
   if (Array.isArray(value)) return value.map(withRealBooleans) as T;
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withRealBooleans(v)])) as T;
   return value;
+}
+
+/**
+ * The workload deactivates and deletes 1,200 of 5,000 users within minutes: exactly what the
+ * product's mass-deprovisioning guard stops (20 % by default) with 503s. The demo connector's
+ * guard is raised to 100 % so that it still counts every deletion (its cost is measured) but lets
+ * them through, as an admin who expects the change would set it.
+ */
+async function allowMassDeprovisioning(databaseUrl: string): Promise<void> {
+  const knex = connectKnex(databaseUrl);
+  try {
+    const t = tableNames(DEFAULT_TABLE_PREFIX);
+    const row = await knex(t.connectors).select('id', 'settings').where({ organization_id: 'demo-org', name: 'Entra ID' }).first();
+    const settings = { ...JSON.parse(row.settings), deprovisionGuard: { percent: 100, windowMinutes: 60, minimumUsers: 50 } };
+    await knex(t.connectors).where({ id: row.id }).update({ settings: JSON.stringify(settings) });
+  } finally {
+    await knex.destroy();
+  }
+  // The host's verified-token cache keeps the connector's settings 800 ms.
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
 }
 
 /** Entra's workload against one fresh server. */

@@ -11,6 +11,7 @@ import { normalizeKey } from '../lib/store/keys.js';
 import { migrateLatest } from '../lib/store/migrate.js';
 import { projectUser, type UserProjection } from '../lib/store/project-user.js';
 import { tableNames, type TableNames } from '../lib/store/tables.js';
+import { preloadUsers } from './preload.js';
 import type { PatchBody, Target, UserDocument } from './scenario.js';
 
 export const RAW_PREFIX = 'raw_';
@@ -30,6 +31,11 @@ export class RawKnexTarget implements Target {
   }
 
   close(): Promise<void> { return this.knex.destroy(); }
+
+  /** Users written before the timed phases, as on the SCIM side (preload.ts). */
+  preload(from: number, count: number, seed: number): Promise<void> {
+    return preloadUsers(this.knex, this.t, this.connectorId, from, count, seed);
+  }
 
   private async first(query: Knex.QueryBuilder): Promise<string | null> {
     const row = await query.first();

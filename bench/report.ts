@@ -34,6 +34,8 @@ export interface BenchResult {
    * other work on the machine.
    */
   cpuMsPerRequest: { scim: Record<string, number>; raw: Record<string, number> };
+  /** MariaDB only: mariadbd's CPU per SCIM request (the whole server: other clients' work adds to it). */
+  dbCpuMsPerRequest?: Record<string, number>;
   baselineErrors: number;
   errorSamples: string[];
   childLogLines: string[];
@@ -64,14 +66,15 @@ export function markdownTable(r: BenchResult): string {
     '',
     `Code ${r.revision}, started ${r.startedAt}, ${num(r.durationSeconds, 0)} s. Reads ran with ${num(r.storedUsersAtReads, 0)} users stored. Child peak RSS (VmHWM): **${num(r.peakRssMb)} MB**. Load average ${num(r.load.before, 2)} → ${num(r.load.after, 2)} on ${r.load.cpus} CPUs.`,
     '',
-    '| phase | requests | req/s | p50 ms | p95 ms | p99 ms | errors | child CPU ms/req | raw req/s | raw CPU ms/req | SCIM/raw × | child RSS max MB |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| phase | requests | req/s | p50 ms | p95 ms | p99 ms | errors | child CPU ms/req |${r.dbCpuMsPerRequest ? ' mariadbd CPU ms/req |' : ''} raw req/s | raw CPU ms/req | SCIM/raw × | child RSS max MB |`,
+    `| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |${r.dbCpuMsPerRequest ? ' ---: |' : ''} ---: | ---: | ---: | ---: |`,
   ];
   for (const p of r.phases) {
     const raw = r.baseline.find((b) => b.name === p.name)?.rps;
     const label = SUB_ROWS.has(p.name) ? `&nbsp;&nbsp;· ${p.name}` : COMBINED[p.name] ? `**${p.name}**` : p.name;
     const cpu = (side: 'scim' | 'raw') => (SUB_ROWS.has(p.name) ? '″' : num(r.cpuMsPerRequest[side][p.name], 2));
-    lines.push(`| ${label} | ${num(p.requests, 0)} | ${num(p.rps)} | ${num(p.p50Ms, 2)} | ${num(p.p95Ms, 2)} | ${num(p.p99Ms, 2)} | ${p.errors} | ${cpu('scim')} | ${num(raw)} | ${cpu('raw')} | ${num(r.ratios[p.name], 2)} | ${num(r.rssByPhaseMb[r.phaseGroups[p.name]])} |`);
+    const dbCpu = r.dbCpuMsPerRequest ? ` ${SUB_ROWS.has(p.name) ? '″' : num(r.dbCpuMsPerRequest[p.name], 2)} |` : '';
+    lines.push(`| ${label} | ${num(p.requests, 0)} | ${num(p.rps)} | ${num(p.p50Ms, 2)} | ${num(p.p95Ms, 2)} | ${num(p.p99Ms, 2)} | ${p.errors} | ${cpu('scim')} |${dbCpu} ${num(raw)} | ${cpu('raw')} | ${num(r.ratios[p.name], 2)} | ${num(r.rssByPhaseMb[r.phaseGroups[p.name]])} |`);
   }
   lines.push('', 'req/s of a row inside a cycle = that request type served per second of the whole (interleaved) cycle (″ = CPU of the whole cycle, above). SCIM/raw × = raw req/s ÷ SCIM req/s. CPU ms/req: the child\'s CPU (SCIM) or the bench process\'s (raw) per request; neither includes MariaDB\'s own CPU.');
   return lines.join('\n');

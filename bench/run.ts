@@ -17,9 +17,10 @@ import mysql from 'mysql2/promise';
 import { connectKnex } from '../lib/store/connect.js';
 import { DEFAULT_TABLE_PREFIX, tableNames } from '../lib/store/tables.js';
 import { hashToken } from '../lib/store/tokens.js';
-import { MemorySampler, readCpuMs, startHost } from './child.js';
+import { databasePid, MemorySampler, readCpuMs, startHost } from './child.js';
 import { ScimHttpTarget } from './http-driver.js';
 import { summarizeProfile, type ProfileWindow } from './profile.js';
+import { preloadUsers } from './preload.js';
 import { RawKnexTarget } from './raw-baseline.js';
 import { checkTargets, markdownTable, markdownTargets, ratiosOf, type BenchResult, type Db } from './report.js';
 import { runScenario, type ScenarioRun } from './scenario.js';
@@ -37,6 +38,8 @@ export interface BenchOptions {
   out?: string;
   /** Write a CPU profile of the child and print its hot spots. */
   profile?: boolean;
+  /** Users written straight into both databases before the timed phases (preload.ts). */
+  preload?: number;
   seed?: number;
   /** Progress lines; the CLI sends them to stderr. */
   log?: (line: string) => void;
@@ -63,7 +66,9 @@ export async function createDatabases(db: Db, stamp: string, mysqlUrl: string): 
     };
   }
   const server = mysqlUrl.replace(/\/+$/, '');
-  const names = [`idc_bench_${stamp}`, `idc_bench_${stamp}_raw`];
+  // BENCH_DB_PREFIX: where several people share one server, each names their own databases.
+  const prefix = process.env.BENCH_DB_PREFIX ?? 'idc_bench';
+  const names = [`${prefix}_${stamp}`, `${prefix}_${stamp}_raw`];
   const admin = async <T>(fn: (c: mysql.Connection) => Promise<T>) => {
     const connection = await mysql.createConnection({ uri: server });
     try { return await fn(connection); } finally { await connection.end(); }
@@ -118,12 +123,13 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     keep: options.keep ?? false,
     out: path.resolve(options.out ?? path.join(ROOT, 'bench', 'results')),
     profile: options.profile ?? false,
+    preload: options.preload ?? 0,
     seed: options.seed ?? 6,
     log: options.log ?? (() => {}),
   };
   if (o.db !== 'sqlite' && o.db !== 'mysql') throw new Error(`--db must be sqlite or mysql (got ${String(o.db)})`);
-  for (const name of ['users', 'groups', 'concurrency'] as const) {
-    if (!Number.isInteger(o[name]) || o[name] < (name === 'groups' ? 0 : 1)) throw new Error(`--${name} must be a positive integer`);
+  for (const name of ['users', 'groups', 'concurrency', 'preload'] as const) {
+    if (!Number.isInteger(o[name]) || o[name] < (name === 'groups' || name === 'preload' ? 0 : 1)) throw new Error(`--${name} must be a positive integer`);
   }
   const started = new Date();
   const loadBefore = os.loadavg()[0];
@@ -137,6 +143,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
   try {
     // The SCIM side: the demo host as a child process.
     const token = `bench_${randomBytes(24).toString('base64url')}`;
+    const dbPid = o.db === 'mysql' ? databasePid() : undefined;
     const host = await startHost({ root: ROOT, databaseUrl: dbs.scimUrl, token, secretKey: randomBytes(36).toString('base64url'), profileDir });
     o.log(`[bench] demo host pid ${host.pid} at ${host.scimUrl}`);
     let scim: ScenarioRun;
@@ -146,11 +153,24 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     const nowUs = () => Number(process.hrtime.bigint() / 1000n); // CLOCK_MONOTONIC, as V8 profile timestamps
     let target: ScimHttpTarget | undefined;
     try {
+      if (o.preload) {
+        const knex = connectKnex(dbs.scimUrl);
+        try {
+          const t = tableNames(DEFAULT_TABLE_PREFIX);
+          const connector = await knex(t.connectors).select('id').where({ organization_id: 'demo-org', name: 'Entra ID' }).first();
+          const started = performance.now();
+          await preloadUsers(knex, t, connector.id, o.users, o.preload, o.seed, o.log);
+          o.log(`[bench] preloaded ${o.preload} users in ${Math.round(performance.now() - started)} ms`);
+        } finally {
+          await knex.destroy();
+        }
+      }
       target = new ScimHttpTarget(host.scimUrl, await tokenPool(dbs.scimUrl, token, TOKEN_POOL), o.concurrency);
       sampler = new MemorySampler(host.pid);
       scim = await runScenario(target, scenario, {
         onPhase: (group) => { sampler!.setPhase(group); o.log(`[bench] SCIM: ${group}`); },
         cpuMs: () => readCpuMs(host.pid),
+        ...(dbPid ? { dbCpuMs: () => readCpuMs(dbPid) } : {}),
         onWindow: (name, edge) => {
           if (edge === 'start') windows.push({ name, startUs: nowUs(), endUs: Infinity });
           else windows[windows.length - 1].endUs = nowUs();
@@ -167,6 +187,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     const raw = await RawKnexTarget.open(dbs.rawUrl);
     let baselineRun: ScenarioRun;
     try {
+      if (o.preload) await raw.preload(o.users, o.preload, o.seed);
       baselineRun = await runScenario(raw, scenario, {
         onPhase: (group) => o.log(`[bench] raw Knex: ${group}`),
         cpuMs: () => { const { user, system } = process.cpuUsage(); return (user + system) / 1000; },
@@ -195,6 +216,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       rssByPhaseMb: sampler.peakRssByPhaseMb,
       phaseGroups: Object.fromEntries(scim.rows.map((row) => [row.name, row.group])),
       cpuMsPerRequest: { scim: perRequest(scim.rows), raw: perRequest(baselineRun.rows) },
+      ...(dbPid ? { dbCpuMsPerRequest: perRequest(scim.rows.map((row) => ({ ...row, cpuMs: row.dbCpuMs ?? 0 }))) } : {}),
       baselineErrors: baselineRun.rows.reduce((n, row) => n + row.errors, 0),
       errorSamples: [...scim.errorSamples, ...baselineRun.errorSamples.map((s) => `raw ${s}`)],
       childLogLines: host.logLines.slice(0, 20),
@@ -232,16 +254,23 @@ async function main(): Promise<void> {
     options: {
       users: { type: 'string' }, groups: { type: 'string' }, concurrency: { type: 'string' }, db: { type: 'string' },
       keep: { type: 'boolean' }, out: { type: 'string' }, profile: { type: 'boolean' }, help: { type: 'boolean' },
-      peers: { type: 'boolean' }, rounds: { type: 'string' },
+      peers: { type: 'boolean' }, rounds: { type: 'string' }, 'write-cost': { type: 'boolean' }, preload: { type: 'string' },
     },
   });
   if (values.help) {
-    process.stdout.write('npm run bench -- [--users N=10000] [--groups G=100] [--concurrency C=8] [--db sqlite|mysql] [--keep] [--out DIR] [--profile]\n'
+    process.stdout.write('npm run bench -- [--users N=10000] [--groups G=100] [--concurrency C=8] [--db sqlite|mysql] [--keep] [--out DIR] [--profile] [--preload N]\n'
+      + '  --preload N: N more users written straight into both databases first (e.g. --users 5000 --preload 95000 reads at 100,000 users)\n'
       + 'npm run bench -- --peers [--users N=5000] [--rounds R=3] [--concurrency C=8] [--db sqlite|mysql] [--out DIR]: side by side with SCIMMY and Better Auth\n'
-      + '  BENCH_MYSQL_URL (default mysql://root:@127.0.0.1:3306) for --db mysql\n');
+      + 'npm run bench -- --write-cost [--db sqlite|mysql]: statements per request, rows, index trees and entries (and SQLite WAL pages) per create, counted\n'
+      + '  BENCH_MYSQL_URL (default mysql://root:@127.0.0.1:3306) for --db mysql; BENCH_DB_PREFIX names its databases (default idc_bench)\n');
     return;
   }
   const int = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  if (values['write-cost']) {
+    const { measureWriteCost, renderWriteCost } = await import('./write-cost.js');
+    process.stdout.write(renderWriteCost(await measureWriteCost((values.db as Db | undefined) ?? 'sqlite')) + '\n');
+    return;
+  }
   if (values.peers) {
     const { renderPeers, runPeers } = await import('./peers.js');
     const result = await runPeers({ users: int(values.users), rounds: int(values.rounds), concurrency: int(values.concurrency), db: values.db as Db | undefined, log: (line) => process.stderr.write(line + '\n') });
@@ -255,7 +284,7 @@ async function main(): Promise<void> {
   }
   const result = await runBench({
     users: int(values.users), groups: int(values.groups), concurrency: int(values.concurrency), db: values.db as Db | undefined,
-    keep: values.keep, out: values.out, profile: values.profile, log: (line) => process.stderr.write(line + '\n'),
+    keep: values.keep, out: values.out, profile: values.profile, preload: int(values.preload), log: (line) => process.stderr.write(line + '\n'),
   });
   process.stdout.write(renderReport(result) + '\n');
   const failed = result.phases.some((p) => p.errors > 0) || result.baselineErrors > 0;

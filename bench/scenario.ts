@@ -58,11 +58,13 @@ export interface ScenarioOptions { users: number; groups: number; concurrency: n
  * `group` names the top-level phase a row belongs to (memory is sampled per top-level phase);
  * `cpuMs` is the CPU time the measured process spent while the row's requests ran.
  */
-export type ScenarioRow = PhaseResult & { group: string; cpuMs: number };
+export type ScenarioRow = PhaseResult & { group: string; cpuMs: number; dbCpuMs?: number };
 export interface ScenarioHooks {
   onPhase?(group: string): void;
   /** CPU time consumed so far by whatever serves the requests (the child, or this process). */
   cpuMs?(): number;
+  /** CPU time consumed so far by the database server (MariaDB's mariadbd), when it runs here. */
+  dbCpuMs?(): number;
   /** A timed window (one row, or one interleaved cycle) starts or ends: for splitting a CPU profile. */
   onWindow?(name: string, edge: 'start' | 'end'): void;
 }
@@ -175,12 +177,14 @@ export async function runScenario(target: Target, o: ScenarioOptions, hooks: Sce
     hooks.onWindow?.(window, 'start');
     const started = performance.now();
     const cpuBefore = cpu();
+    const dbBefore = hooks.dbCpuMs?.();
     await body();
     const elapsed = performance.now() - started;
     const cpuMs = cpu() - cpuBefore;
+    const db = dbBefore === undefined ? {} : { dbCpuMs: hooks.dbCpuMs!() - dbBefore };
     hooks.onWindow?.(window, 'end');
-    if (combined) rows.push({ ...rec.result(combined, ops, elapsed), group, cpuMs });
-    for (const op of ops) rows.push({ ...rec.result(op, [op], elapsed), group, cpuMs });
+    if (combined) rows.push({ ...rec.result(combined, ops, elapsed), group, cpuMs, ...db });
+    for (const op of ops) rows.push({ ...rec.result(op, [op], elapsed), group, cpuMs, ...db });
   };
 
   // 1. Initial cycle: per user, look it up by userName, then create it.

@@ -24,3 +24,5 @@ export const MAX_PATCH_OPERATIONS = 1000;
 
 /** The rate limits' window: the per-token budget and failed bearer attempts are counted per minute. */
 export const RATE_LIMIT_WINDOW_MS = 60_000;
+/** The longest window the mass-deprovisioning guard may count over (deprovisionGuard.windowMinutes): 7 days. */
+export const MAX_DEPROVISION_WINDOW_MINUTES = 10_080;

@@ -2,6 +2,7 @@ import { BUILT_IN_EXTENSION_NAMES, HOST_ATTRIBUTE_TYPES, type ExtensionChoice } 
 import { USER_REGISTRY } from './schemas/registry.js';
 import { URN } from './schemas/urns.js';
 import { isWebRole, MATCH_ON_CREATE, WEB_ROLES, type ConnectorSettings, type DeprovisionGuard, type EntraPushSettings, type MatchOnCreate, type WebRole, type WorkspaceMapping } from './types.js';
+import { MAX_DEPROVISION_WINDOW_MINUTES } from './limits.js';
 
 export const DEFAULT_SETTINGS: ConnectorSettings = {
   groupsEnabled: true,
@@ -146,7 +147,7 @@ export function mergeSettings(current: ConnectorSettings, patch: unknown): Conne
 }
 
 /** Limits of each guard field: [least, most] whole numbers. */
-const GUARD_LIMITS: Record<keyof DeprovisionGuard, [number, number]> = { percent: [1, 100], windowMinutes: [1, 10_080], minimumUsers: [1, 1_000_000] };
+const GUARD_LIMITS: Record<keyof DeprovisionGuard, [number, number]> = { percent: [1, 100], windowMinutes: [1, MAX_DEPROVISION_WINDOW_MINUTES], minimumUsers: [1, 1_000_000] };
 
 /** `false`, or fields merged over the current guard (the default one when it was off). */
 function deprovisionGuard(current: DeprovisionGuard | false, value: unknown): DeprovisionGuard | false {

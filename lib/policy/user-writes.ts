@@ -119,10 +119,10 @@ export class UserWrites {
       if (!next) return { value: current, record: userRecord(current, operation, { changed: [] }) };
       const { write, unmappedRoles } = await this.decide(connector, next, current.document);
       const deactivating = current.active && write.document.active === false;
-      if (deactivating) await this.checkDeprovisioning(tx, connector);
+      if (deactivating) await this.checkDeprovisioning(tx, connector, current.id);
       if (deactivating && connector.settings.onDeactivate === 'delete') {
         // Systam: disabling in Entra deletes the account; re-enabling later creates a new one.
-        await tx.users.delete(connector.id, id);
+        await tx.users.remove(current);
         // Nothing is left to answer with: HTTP callers answer 204 (not the 200 a PUT announced).
         const status = context.status == null ? undefined : 204;
         return { value: null, record: { ...userRecord(current, 'user.delete', { userName: current.userName, onDeactivate: 'delete' }), status } };
@@ -139,12 +139,12 @@ export class UserWrites {
   delete(connector: Connector, id: string, context: AuditContext, options: WriteOptions = {}): Promise<void> {
     return this.guarded(connector, context, () => this.audit.change(context, async (tx) => {
       const current = await this.locked(tx, connector, id, options);
-      await this.checkDeprovisioning(tx, connector);
+      await this.checkDeprovisioning(tx, connector, current.id);
       if (connector.settings.deleteMode === 'deactivate') {
         await tx.users.write(current, { document: { ...current.document, active: false } });
         return { value: undefined, record: userRecord(current, 'user.delete', { deleteMode: 'deactivate' }) };
       }
-      await tx.users.delete(connector.id, id);
+      await tx.users.remove(current);
       return { value: undefined, record: userRecord(current, 'user.delete', { userName: current.userName }) };
     }));
   }
@@ -154,13 +154,21 @@ export class UserWrites {
    * while the connector is paused; the write that would take the window's count over the
    * threshold is refused too, and (after its rollback, in `guarded`) pauses the connector.
    */
-  private async checkDeprovisioning(tx: IdentityStore, connector: Connector): Promise<void> {
+  private async checkDeprovisioning(tx: IdentityStore, connector: Connector, userId: string): Promise<void> {
     const guard = connector.settings.deprovisionGuard;
     if (!guard) return;
     const load = await tx.connectors.deprovisioningLoad(connector.id, Date.now() - guard.windowMinutes * 60_000);
     if (load.paused) throw new PolicyRefusal('paused', PAUSED_MESSAGE);
-    const threshold = Math.max(guard.minimumUsers, Math.floor((load.users * guard.percent) / 100));
-    if (load.recent + 1 > threshold) throw new GuardTripped({ deprovisioned: load.recent + 1, threshold, windowMinutes: guard.windowMinutes });
+    const count = load.recent + 1;
+    if (count > guard.minimumUsers) {
+      // The threshold is the larger of minimumUsers and percent of the users; it is below `count`
+      // only if the users are fewer than `enough`, so they are counted up to there, not all.
+      const enough = Math.ceil((count * 100) / guard.percent);
+      const users = await tx.users.countUpTo(connector.id, enough);
+      const threshold = Math.max(guard.minimumUsers, Math.floor((users * guard.percent) / 100));
+      if (count > threshold) throw new GuardTripped({ deprovisioned: count, threshold, windowMinutes: guard.windowMinutes });
+    }
+    await tx.connectors.recordDeprovisioning(connector.id, userId);
   }
 
   /** Runs a deprovisioning write; when it tripped the guard, pauses the connector (audited, logged) and refuses. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EventBuffer } from '../model/events.js';
 import { isUniqueViolation, toDate, type StoreContext } from './context.js';
 import { StoreError } from './errors.js';
+import { MAX_DEPROVISION_WINDOW_MINUTES } from '../model/limits.js';
 import { PRESET_NAMES, presetNamed } from '../model/presets.js';
 import { DEFAULT_SETTINGS, mergeSettings, parseStoredSettings, SettingsError } from '../model/settings.js';
 import type { Connector } from '../model/types.js';
@@ -35,6 +36,7 @@ export class ConnectorStore {
   constructor(private readonly ctx: StoreContext, private readonly events: EventBuffer) {}
   private get db() { return this.ctx.db; }
   private get t() { return this.ctx.tables; }
+  private get sql() { return this.ctx.prepared; }
 
   /**
    * `preset` names a settings bundle of model/presets.ts (recorded as the connector's profile);
@@ -131,25 +133,30 @@ export class ConnectorStore {
 
   /**
    * What the mass-deprovisioning guard decides on, read in the deprovisioning write's
-   * transaction: whether the connector is paused, the connector's users, and the deactivations
-   * and deletions the provisioning log holds since `since` or the last resume, whichever is later
-   * (a deactivation is the audit row whose values show active going from true to false; the
-   * (connector_id, at) index bounds the scan to the window). On MariaDB the connector row stays
-   * locked until the write commits, so concurrent deprovisioning writes count one after another.
+   * transaction: whether the connector is paused, and the deactivations and deletions it admitted
+   * since `since` or the last resume, whichever is later (an index range of the deprovisionings
+   * table). On MariaDB the connector row stays locked until the write commits, so concurrent
+   * deprovisioning writes count one after another. Prepared statements: this runs in every
+   * deletion and deactivation (prepared.ts).
    */
-  async deprovisioningLoad(id: string, since: number): Promise<{ paused: boolean; recent: number; users: number }> {
-    const q = this.db(this.t.connectors).select('deprovisioning_paused_at', 'deprovisioning_resumed_at').where({ id });
-    if (this.ctx.dialect === 'mysql') q.forUpdate();
-    const row = await q.first();
+  async deprovisioningLoad(id: string, since: number): Promise<{ paused: boolean; recent: number }> {
+    const { connectors, deprovisionings } = this.t;
+    const lock = this.ctx.dialect === 'mysql' ? ' FOR UPDATE' : '';
+    const [row] = await this.sql.all(`SELECT deprovisioning_paused_at, deprovisioning_resumed_at FROM ${connectors} WHERE id = ?${lock}`, [id]);
     if (!row) throw new StoreError('not_found', `connector ${id} not found`);
     const from = Math.max(since, Number(row.deprovisioning_resumed_at ?? 0));
-    const [recent, users] = await Promise.all([
-      this.db(this.t.auditEvents).where('connector_id', id).where('at', '>=', from).where('outcome', 'success')
-        .where((w) => { void w.where('operation', 'user.delete').orWhere('detail', 'like', '%"active":{"from":true,"to":false}%'); })
-        .count({ n: '*' }).first(),
-      this.db(this.t.users).where('connector_id', id).count({ n: '*' }).first(),
-    ]);
-    return { paused: row.deprovisioning_paused_at != null, recent: Number(recent?.n ?? 0), users: Number(users?.n ?? 0) };
+    const [recent] = await this.sql.all(`SELECT COUNT(*) AS n FROM ${deprovisionings} WHERE connector_id = ? AND at >= ?`, [id, from]);
+    return { paused: row.deprovisioning_paused_at != null, recent: Number(recent?.n ?? 0) };
+  }
+
+  /**
+   * Counts a deactivation or deletion the guard admitted, in that write's transaction (it goes
+   * if the write rolls back). Rows older than the longest window are dropped as it goes.
+   */
+  async recordDeprovisioning(id: string, userId: string): Promise<void> {
+    const now = Date.now();
+    await this.sql.run(`INSERT INTO ${this.t.deprovisionings} (connector_id, at, user_id) VALUES (?, ?, ?)`, [id, now, userId]);
+    await this.sql.run(`DELETE FROM ${this.t.deprovisionings} WHERE connector_id = ? AND at < ?`, [id, now - MAX_DEPROVISION_WINDOW_MINUTES * 60_000]);
   }
 
   /** Pauses deprovisioning; the event fires only for the write that paused it (not when it already was). */
@@ -168,6 +175,8 @@ export class ConnectorStore {
   }
 
   async delete(id: string): Promise<boolean> {
+    // The guard's counts hang off no foreign key (they outlive nothing but the window).
+    await this.db(this.t.deprovisionings).where({ connector_id: id }).delete();
     const deleted = (await this.db(this.t.connectors).where({ id }).delete()) > 0;
     if (deleted) this.events.emit('connector.deleted', { id });
     return deleted;

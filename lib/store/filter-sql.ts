@@ -168,11 +168,16 @@ function mainOperand(env: Env, resolved: ResolvedAttribute): Operand | undefined
   if (resolved.canonicalPath === 'meta.resourceType') return { constant: env.kind };
   if (resolved.attribute.name === 'meta') return undefined;
   // Attributes without a column are read from the stored document, whose keys are canonical.
-  const documentPath = `$.${resolved.canonicalPath}`;
   const mode: Mode = (resolved.subAttribute ?? resolved.attribute).caseExact ? 'exact' : 'lower';
+  return documentValue(env, `$.${resolved.canonicalPath}`, mode);
+}
+
+/** A value of the stored document as text (MySQL's JSON_UNQUOTE; SQLite's json_extract gives the scalar). */
+function documentValue(env: Env, jsonPath: string, mode: Mode): Column {
+  const document = `${env.alias}.document`;
   return env.ctx.dialect === 'mysql'
-    ? { sql: 'JSON_UNQUOTE(JSON_EXTRACT(??, ?))', bindings: [`${env.alias}.document`, documentPath], mode }
-    : { sql: 'json_extract(??, ?)', bindings: [`${env.alias}.document`, documentPath], mode };
+    ? { sql: 'JSON_UNQUOTE(JSON_EXTRACT(??, ?))', bindings: [document, jsonPath], mode }
+    : { sql: 'json_extract(??, ?)', bindings: [document, jsonPath], mode };
 }
 
 function column(name: string, mode: Mode, notNull?: boolean): Column {
@@ -232,8 +237,38 @@ function rowSource(env: Env, attribute: string): RowSource | undefined {
   return undefined;
 }
 
-/** Extension values are rows keyed by schema URN and `attr` / `attr.sub` (see project-user.ts). */
+/**
+ * A single-valued extension attribute is read from the stored document (it has no rows: see
+ * project-user.ts); a bare complex one (`manager pr`) is present when any sub-attribute is.
+ * Values compare as the text a row would have held, case-insensitively, as they always have.
+ */
 function extensionLeaf(env: Env, resolved: ResolvedAttribute, leaf: Leaf): Emit {
+  const { attribute, subAttribute } = resolved;
+  if (attribute.multiValued) return extensionRowsLeaf(env, resolved, leaf);
+  const leaves = subAttribute ? [subAttribute] : attribute.type === 'complex' ? attribute.subAttributes ?? [] : [attribute];
+  const emits = leaves.map((def) => {
+    const names = [resolved.schema.id, attribute.name, ...(def === attribute ? [] : [def.name])];
+    return operandLeaf(extensionText(env, names, def.type === 'boolean'), leaf, resolved);
+  });
+  return emits.length === 1 ? emits[0] : (w) => w.where((group) => emits.forEach((emit) => group.orWhere(emit)));
+}
+
+/** `$."urn…"."attr"."sub"` as text: booleans as "true"/"false" and numbers as digits, as str() wrote them into rows. */
+function extensionText(env: Env, names: string[], boolean: boolean): Column {
+  // Metadata keys come from the filter as written (the parser admits only name characters); a
+  // quote or backslash could not be put in a JSON path the same way on both databases.
+  if (names.some((n) => /["\\]/.test(n))) throw invalidFilter('extension attribute names in filters cannot contain quotes or backslashes');
+  const path = `$${names.map((n) => `."${n}"`).join('')}`;
+  const value = documentValue(env, path, 'lower');
+  if (env.ctx.dialect === 'mysql') return value; // JSON_UNQUOTE already gives true/false and digits
+  const document = `${env.alias}.document`;
+  return boolean
+    ? { sql: "(CASE json_type(??, ?) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' END)", bindings: [document, path], mode: 'lower' }
+    : { sql: `CAST(${value.sql} AS TEXT)`, bindings: value.bindings, mode: 'lower' };
+}
+
+/** Multi-valued extension attributes keep one row per value, keyed by schema URN and `attr` / `attr.sub`. */
+function extensionRowsLeaf(env: Env, resolved: ResolvedAttribute, leaf: Leaf): Emit {
   const { ctx: { db, tables }, alias, connectorId } = env;
   const x = `${alias}_x`;
   const { attribute, subAttribute } = resolved;

@@ -6,6 +6,8 @@ import { exactKeysMigration } from './migrations/20261201010000_exact_keys.js';
 import { deprovisioningGuardMigration } from './migrations/20261201030000_deprovisioning_guard.js';
 import { workspacesMigration } from './migrations/20261201040000_workspaces.js';
 import { rateCountersMigration } from './migrations/20261201050000_rate_counters.js';
+import { extensionRowsMultiValuedMigration } from './migrations/20261201060000_extension_rows_multivalued.js';
+import { deprovisioningsMigration } from './migrations/20261201061000_deprovisionings.js';
 import { dialectOf } from './context.js';
 import { tableNames } from './tables.js';
 
@@ -35,6 +37,8 @@ const MIGRATIONS: readonly MigrationEntry[] = [
   { name: '20261201030000_deprovisioning_guard', formerNames: [], factory: deprovisioningGuardMigration },
   { name: '20261201040000_workspaces', formerNames: [], factory: workspacesMigration },
   { name: '20261201050000_rate_counters', formerNames: [], factory: rateCountersMigration },
+  { name: '20261201060000_extension_rows_multivalued', formerNames: [], factory: extensionRowsMultiValuedMigration },
+  { name: '20261201061000_deprovisionings', formerNames: [], factory: deprovisioningsMigration },
 ];
 
 /** The names the migrations table records, in order. */

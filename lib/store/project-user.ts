@@ -80,16 +80,20 @@ export function projectUser(doc: ResourceDocument): UserProjection {
     };
   });
 
+  // Only multi-valued extension attributes (arrays) get rows: "any value matches" needs them. A
+  // single-valued one (enterprise department, manager, Metadata keys, primaryWorkspace) is
+  // filtered straight from the document (filter-sql.ts), so it costs a create no row and no
+  // index entries.
   const extensions: ExtensionRow[] = [];
   for (const [urn, body] of Object.entries(doc)) {
     if (!urn.startsWith('urn:') || urn === URN.user) continue;
     for (const [attrName, attrValue] of Object.entries(record(body))) {
+      if (!Array.isArray(attrValue)) continue;
       const push = (attr_path: string, position: number, raw: unknown) => {
         const value = str(raw);
         extensions.push({ schema_urn: urn.slice(0, 191), attr_path: attr_path.slice(0, 191), position, value, value_key: key(value) });
       };
-      const entries = Array.isArray(attrValue) ? attrValue : [attrValue];
-      entries.forEach((entry, position) => {
+      attrValue.forEach((entry, position) => {
         if (entry && typeof entry === 'object' && !Array.isArray(entry)) {
           for (const [sub, subValue] of Object.entries(entry)) push(`${attrName}.${sub}`, position, subValue);
         } else {

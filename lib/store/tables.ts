@@ -12,6 +12,7 @@ export interface TableNames {
   workspaces: string;
   userWorkspaces: string;
   rateCounters: string;
+  deprovisionings: string;
   migrations: string;
   migrationsLock: string;
 }
@@ -39,6 +40,7 @@ export function tableNames(prefix: string): TableNames {
     workspaces: `${prefix}workspaces`,
     userWorkspaces: `${prefix}user_workspaces`,
     rateCounters: `${prefix}rate_counters`,
+    deprovisionings: `${prefix}deprovisionings`,
     migrations: `${prefix}knex_migrations`,
     migrationsLock: `${prefix}knex_migrations_lock`,
   };

@@ -25,6 +25,11 @@ const VALUE_COLUMNS = ['user_id', 'connector_id', 'attribute', 'position', 'valu
 const ADDRESS_COLUMNS = ['user_id', 'connector_id', 'position', 'type', 'formatted', 'street_address', 'locality', 'region', 'postal_code', 'country', 'is_primary'];
 const EXTENSION_COLUMNS = ['user_id', 'connector_id', 'schema_urn', 'attr_path', 'position', 'value', 'value_key'];
 
+/** The projection's child tables (user_values, user_addresses, user_extensions). */
+const CHILD_PARTS = ['values', 'addresses', 'extensions'] as const;
+type ChildPart = (typeof CHILD_PARTS)[number];
+const sameRows = (a: object[], b: object[]) => a.length === b.length && JSON.stringify(a) === JSON.stringify(b);
+
 /** `document` may be passed when the caller holds it already parsed. */
 function fromRow(row: Row, document?: ResourceDocument): StoredUser {
   return {
@@ -109,8 +114,15 @@ export class UserStore {
       updated_at: Date.now(),
     };
     await this.updateRow(current, update, input.document);
-    await this.deleteProjectionRows(current.id, current.connectorId);
-    await this.insertProjectionRows(current.id, current.connectorId, projection);
+    // Only the child tables whose rows differ are rewritten: Entra's usual PATCH (names, title,
+    // department, active) touches none of them. The rows always equal the projection of the
+    // stored document (written together, in one transaction), so the old ones need no read.
+    const before = projectUser(current.document);
+    for (const part of CHILD_PARTS) {
+      if (sameRows(before[part], projection[part])) continue;
+      if (before[part].length) await this.deleteChildRows(part, current.id, current.connectorId);
+      await this.insertChildRows(part, current.id, current.connectorId, projection[part]);
+    }
     return this.changed(current, update, input.document, options);
   }
 
@@ -167,11 +179,29 @@ export class UserStore {
   async delete(connectorId: string, id: string): Promise<boolean> {
     if (!isResourceId(id)) return false;
     if (this.atomic.outside) return this.atomic.run((s) => s.users.delete(connectorId, id));
-    await this.deleteProjectionRows(id, connectorId);
+    for (const part of CHILD_PARTS) await this.deleteChildRows(part, id, connectorId);
     await this.sql.run(`DELETE FROM ${this.t.groupMembers} WHERE user_id IN (SELECT id FROM ${this.t.users} WHERE id = ? AND connector_id = ?)`, [id, connectorId]);
     const count = await this.sql.run(`DELETE FROM ${this.t.users} WHERE id = ? AND connector_id = ?`, [id, connectorId]);
     if (count > 0) this.events.emit('user.deleted', { id, connectorId });
     return count > 0;
+  }
+
+  /**
+   * Deletes `current`, the row this transaction read (with `lock`), at its version: the same
+   * guard as write(), so a change that slipped in answers version_mismatch instead of being lost
+   * silently. Child tables the stored document projects no rows into are not visited (for
+   * Entra's user: no extension rows); group memberships are not in the document and always are.
+   */
+  async remove(current: StoredUser): Promise<void> {
+    if (this.atomic.outside) return this.atomic.run((s) => s.users.remove(current));
+    const { id, connectorId } = current;
+    const rows = projectUser(current.document);
+    for (const part of CHILD_PARTS) if (rows[part].length) await this.deleteChildRows(part, id, connectorId);
+    // The row was read in this connector: its id alone names its memberships.
+    await this.sql.run(`DELETE FROM ${this.t.groupMembers} WHERE user_id = ?`, [id]);
+    const count = await this.sql.run(`DELETE FROM ${this.t.users} WHERE id = ? AND connector_id = ? AND version = ?`, [id, connectorId, current.version]);
+    if (count === 0) throw new StoreError('version_mismatch', 'the user changed since that version was read', { current: current.version });
+    this.events.emit('user.deleted', { id, connectorId });
   }
 
   /** Reads the user a write applies to and locks it until the transaction ends (MySQL; SQLite writers are serial). */
@@ -278,14 +308,18 @@ export class UserStore {
     };
     const sortExpr = query.sortBy ? sortExpression('User', query.sortBy, 'u') : undefined;
     const ordering: Ordering = sortExpr ? { expr: sortExpr, nullable: true } : creationOrder('u');
-    const page = await fetchPage(this.db, base(), ordering, 'u.id', SUMMARY_COLUMNS.map((c) => `u.${c}`), query);
+    // Inside a transaction the cached total may not see the transaction's own writes.
+    const cacheable = !query.filter && this.atomic.outside;
+    const countAll = async () => Number((await base().count({ n: '*' }).first())?.n ?? 0);
+    // A deep index page needs the total anyway; known first, it lets the page be read from the far end.
+    const deep = query.cursor === undefined && (query.startIndex ?? 1) > 1;
+    const known = cacheable && deep ? await this.totals.get(connectorId, countAll) : undefined;
+    const page = await fetchPage(this.db, base(), ordering, 'u.id', SUMMARY_COLUMNS.map((c) => `u.${c}`), query, known);
     const ids = page.rows.map((r) => String(r.id));
     const items = page.rows[0]?.document !== undefined
       ? await this.withGroups(page.rows.map((r) => fromRow(r)), options)
       : await this.getMany(connectorId, ids, options);
-    // Inside a transaction the cached total may not see the transaction's own writes.
-    const cached = !query.filter && !page.complete && this.atomic.outside;
-    const totalResults = cached ? await this.totals.get(connectorId, () => totalOf(page, base)) : await totalOf(page, base);
+    const totalResults = known ?? (cacheable && !page.complete ? await this.totals.get(connectorId, () => totalOf(page, base)) : await totalOf(page, base));
     return { totalResults, items, nextCursor: page.nextCursor, previousCursor: page.previousCursor };
   }
 
@@ -322,6 +356,17 @@ export class UserStore {
     return (await q).map((r: Row) => String(r.id));
   }
 
+  /**
+   * The connector's users, counted up to `cap` (the answer is `cap` when there are at least that
+   * many): the index walk stops there, where a full count walks every user.
+   */
+  async countUpTo(connectorId: string, cap: number): Promise<number> {
+    if (!Number.isSafeInteger(cap) || cap < 0) throw new Error(`cap must be a non-negative integer (got ${cap})`);
+    // The cap is written into the text, as findByExternalId's limit; it takes few values in a window.
+    const [row] = await this.sql.all(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${this.t.users} WHERE connector_id = ? LIMIT ${cap}) capped`, [connectorId], 'varying');
+    return Number(row?.n ?? 0);
+  }
+
   async count(connectorId: string): Promise<number> {
     const row = await this.db(this.t.users).where('connector_id', connectorId).count({ n: '*' }).first();
     return Number(row?.n ?? 0);
@@ -344,23 +389,29 @@ export class UserStore {
     return out;
   }
 
-  /** One multi-row INSERT per child table (extensions in chunks well under MySQL's placeholder limit). */
+  /** One multi-row INSERT per child table (SQLite caps a statement's terms: 200 rows at a time). */
   private async insertProjectionRows(userId: string, connectorId: string, p: UserProjection): Promise<void> {
-    const insert = async (table: string, columns: string[], rows: object[]) => {
-      if (!rows.length) return;
-      const params: Param[] = [];
-      for (const r of rows) for (const c of columns) params.push(c === 'user_id' ? userId : c === 'connector_id' ? connectorId : (r as Row)[c] as Param);
-      await this.sql.run(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${valueGroups(rows.length, columns.length)}`, params, 'varying');
-    };
-    // SQLite caps a statement's terms: multi-row inserts go 200 rows at a time.
-    for (const chunk of chunks(p.values, 200)) await insert(this.t.userValues, VALUE_COLUMNS, chunk);
-    for (const chunk of chunks(p.addresses, 200)) await insert(this.t.userAddresses, ADDRESS_COLUMNS, chunk);
-    for (const chunk of chunks(p.extensions, 200)) await insert(this.t.userExtensions, EXTENSION_COLUMNS, chunk);
+    for (const part of CHILD_PARTS) await this.insertChildRows(part, userId, connectorId, p[part]);
   }
 
-  private async deleteProjectionRows(userId: string, connectorId: string): Promise<void> {
-    for (const table of [this.t.userValues, this.t.userAddresses, this.t.userExtensions]) {
-      await this.sql.run(`DELETE FROM ${table} WHERE user_id = ? AND connector_id = ?`, [userId, connectorId]);
+  private async insertChildRows(part: ChildPart, userId: string, connectorId: string, rows: object[]): Promise<void> {
+    const { table, columns } = this.child(part);
+    for (const chunk of chunks(rows, 200)) {
+      const params: Param[] = [];
+      for (const r of chunk) for (const c of columns) params.push(c === 'user_id' ? userId : c === 'connector_id' ? connectorId : (r as Row)[c] as Param);
+      await this.sql.run(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${valueGroups(chunk.length, columns.length)}`, params, 'varying');
+    }
+  }
+
+  private async deleteChildRows(part: ChildPart, userId: string, connectorId: string): Promise<void> {
+    await this.sql.run(`DELETE FROM ${this.child(part).table} WHERE user_id = ? AND connector_id = ?`, [userId, connectorId]);
+  }
+
+  private child(part: ChildPart): { table: string; columns: string[] } {
+    switch (part) {
+      case 'values': return { table: this.t.userValues, columns: VALUE_COLUMNS };
+      case 'addresses': return { table: this.t.userAddresses, columns: ADDRESS_COLUMNS };
+      case 'extensions': return { table: this.t.userExtensions, columns: EXTENSION_COLUMNS };
     }
   }
 

@@ -150,14 +150,17 @@ export class WorkspaceStore {
       const ids = chunk.map(() => '?').join(', ');
       const queries: Array<[string, Param[]]> = [];
       if (plan.attribute) {
+        // A single-valued extension attribute has no rows (project-user.ts): read it from the stored
+        // document of each of these users, matched to `values` in any letter case.
         const mapped = plan.values.length > 0;
         const workspace = mapped ? 'COALESCE(m.w, e.value)' : 'e.value';
         queries.push([
-          `SELECT e.user_id, w.workspace_id, 0 AS rnk FROM ${this.t.userExtensions} e`
-          + (mapped ? ` LEFT JOIN (${derived(plan.values.length, ['k', 'w'])}) m ON m.k = e.value_key` : '')
+          `SELECT e.user_id, w.workspace_id, 0 AS rnk FROM (SELECT u.id AS user_id, ${this.attributeText('u')} AS value FROM ${this.t.users} u`
+          + ` WHERE u.connector_id = ? AND u.id IN (${ids})) e`
+          + (mapped ? ` LEFT JOIN (${derived(plan.values.length, ['k', 'w'])}) m ON m.k = LOWER(e.value)` : '')
           + ` ${registered} ${workspace}`
-          + ` WHERE e.connector_id = ? AND e.schema_urn = ? AND e.attr_path = ? AND e.position = 0 AND e.user_id IN (${ids})${this.lock}`,
-          [...plan.values.flatMap(([value, w]) => [normalizeKey(value), w]), plan.organizationId, connectorId, plan.attribute.schemaUrn, plan.attribute.attrPath, ...chunk],
+          + ` WHERE e.value IS NOT NULL${this.lock}`,
+          [attributePath(plan.attribute), connectorId, ...chunk, ...plan.values.flatMap(([value, w]) => [normalizeKey(value), w]), plan.organizationId],
         ]);
       }
       if (plan.groups.length) {
@@ -188,6 +191,11 @@ export class WorkspaceStore {
     }
   }
 
+  /** The mapped attribute's value in a user's stored document as text; one `?` for its JSON path. */
+  private attributeText(alias: string): string {
+    return this.ctx.dialect === 'mysql' ? `JSON_UNQUOTE(JSON_EXTRACT(${alias}.document, ?))` : `CAST(json_extract(${alias}.document, ?) AS TEXT)`;
+  }
+
   /** A locking read on MariaDB (SQLite runs one writer at a time). */
   private get lock(): string {
     return this.ctx.dialect === 'mysql' ? ' LOCK IN SHARE MODE' : '';
@@ -211,8 +219,11 @@ export class WorkspaceStore {
     const values = [workspaceId, ...plan.values.filter(([, w]) => w === workspaceId).map(([v]) => v)].map((v) => normalizeKey(v));
     if (plan.attribute) {
       for (const chunk of chunks(values)) {
-        const rows = await this.db(this.t.userExtensions).select('user_id').where({ connector_id: connectorId, schema_urn: plan.attribute.schemaUrn, attr_path: plan.attribute.attrPath, position: 0 }).whereIn('value_key', chunk);
-        for (const r of rows as Row[]) ids.add(String(r.user_id));
+        const rows = await this.sql.all(
+          `SELECT u.id FROM ${this.t.users} u WHERE u.connector_id = ? AND LOWER(${this.attributeText('u')}) IN (${chunk.map(() => '?').join(', ')})`,
+          [connectorId, attributePath(plan.attribute), ...chunk], 'varying',
+        );
+        for (const r of rows) ids.add(String(r.id));
       }
     }
     const groups = plan.groups.filter(([, w]) => w === workspaceId).map(([g]) => g);
@@ -254,4 +265,9 @@ function derived(rows: number, columns: string[]): string {
   const first = `SELECT ${columns.map((c) => `? AS ${c}`).join(', ')}`;
   const rest = Array.from({ length: rows - 1 }, () => `SELECT ${columns.map(() => '?').join(', ')}`);
   return [first, ...rest].join(' UNION ALL ');
+}
+
+/** `$."urn…"."attr"`: the attribute's place in the stored document (URNs hold dots and colons, so each name is quoted). */
+function attributePath(attribute: { schemaUrn: string; attrPath: string }): string {
+  return `$."${attribute.schemaUrn}"${attribute.attrPath.split('.').map((name) => `."${name}"`).join('')}`;
 }

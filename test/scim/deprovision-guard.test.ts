@@ -85,6 +85,17 @@ describeEachDatabase('Mass-deprovisioning guard', (db) => {
     expect(logged).to.have.length(1);
   });
 
+  it('above minimumUsers the percentage of the connector\'s users is the threshold', async () => {
+    // 10 users (deactivations keep them): 30% is 3 (minimumUsers 1), so the fourth crosses it.
+    const entra = await entraConnector({ deprovisionGuard: { percent: 30, windowMinutes: 60, minimumUsers: 1 } });
+    const events = pausedEvents(entra.connector);
+    const ids = await entra.users(10);
+    for (const id of ids.slice(0, 3)) expect((await entra.patch(`/Users/${id}`, deactivate)).status).to.equal(204);
+    expect((await entra.patch(`/Users/${ids[3]}`, deactivate)).status).to.equal(503);
+    expect(events).to.have.length(1);
+    expect(events[0]).to.include({ deprovisioned: 4, threshold: 3 });
+  });
+
   it('while paused, creates and other updates continue', async () => {
     const entra = await entraConnector({ deprovisionGuard: { percent: 1, windowMinutes: 60, minimumUsers: 1 } });
     const [a, b] = await entra.users(2);

@@ -121,6 +121,8 @@ describeEachDatabase('SCIM Users', (db) => {
         emails: [{ type: 'work', value: 'leaving@contoso.com', primary: true }],
         addresses: [{ type: 'work', locality: 'Redmond' }],
         'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: 'Sales' },
+        // Multi-valued: extension rows (single-valued extension attributes have none).
+        'urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName': { folders: ['Inbox', 'Archive'] },
       }))).body;
       const group = (await h.scim.post('/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Leavers', members: [{ value: user.id }] })).body;
       const t = h.identity.store.tables;

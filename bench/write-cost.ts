@@ -1,0 +1,164 @@
+/**
+ * `npm run bench -- --write-cost [--db sqlite|mysql]`: what one request of each of Entra's kinds
+ * costs the database, counted rather than timed (steady on a loaded machine):
+ * - statements per request (BEGIN and COMMIT included), counted on the driver connections;
+ * - rows written per create in each table, and the index trees and index entries they make
+ *   (SQLite: the table's b-tree plus each index; InnoDB: the clustered index plus each secondary);
+ * - on SQLite, WAL frames (pages) appended per create: each written tree costs at least one.
+ * The demo host runs in this process on a fresh database; requests go over a real socket.
+ */
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
+import { Pool } from 'undici';
+import { createDemoApp } from '../examples/host-app.js';
+import { tableNames, DEFAULT_TABLE_PREFIX } from '../lib/store/tables.js';
+import { createDatabases } from './run.js';
+import type { Db } from './report.js';
+import { deactivatePatch, updatePatch, userDocument } from './scenario.js';
+
+export interface WriteCost {
+  db: Db;
+  statementsPerRequest: Record<string, number>;
+  /** Per create: rows added to each table, with that table's trees (table + indexes). */
+  rowsPerCreate: Record<string, { rows: number; trees: number }>;
+  treesPerCreate: number;
+  indexEntriesPerCreate: number;
+  walPagesPerCreate?: number;
+  statementSample: Record<string, string[]>;
+}
+
+type Conn = Record<string, unknown>;
+
+/** Counts every statement sent on the pool's connections, Knex's and the prepared ones alike. */
+function countStatements(knex: Knex): { start(): void; stop(): string[] } {
+  let log: string[] | undefined;
+  const wrapped = new WeakSet<object>();
+  const wrap = (conn: Conn) => {
+    if (!conn || wrapped.has(conn)) return;
+    wrapped.add(conn);
+    for (const method of ['prepare', 'query', 'execute']) {
+      const original = conn[method];
+      if (typeof original !== 'function') continue;
+      conn[method] = (...args: unknown[]) => {
+        const first = args[0] as string | { sql?: string };
+        log?.push(String(typeof first === 'string' ? first : first?.sql).replace(/\s+/g, ' ').slice(0, 90));
+        return (original as (...a: unknown[]) => unknown).apply(conn, args);
+      };
+    }
+  };
+  const pool = (knex.client as { pool: { on(event: string, fn: (id: number, resource: Conn) => void): void; free: Array<{ resource: Conn }>; used: Array<{ resource: Conn }> } }).pool;
+  pool.on('createSuccess', (_id, resource) => wrap(resource));
+  for (const { resource } of [...pool.free, ...pool.used]) wrap(resource);
+  return { start: () => { log = []; }, stop: () => { const out = log ?? []; log = undefined; return out; } };
+}
+
+async function treesPerTable(knex: Knex, db: Db, tables: string[]): Promise<Record<string, number>> {
+  const trees: Record<string, number> = {};
+  for (const table of tables) {
+    if (db === 'sqlite') {
+      const rows = await knex('sqlite_master').where({ type: 'index', tbl_name: table }).count({ n: '*' });
+      trees[table] = 1 + Number(rows[0].n);
+    } else {
+      const [rows] = await knex.raw('SELECT COUNT(DISTINCT index_name) AS n FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ?', [table]);
+      trees[table] = Number(rows[0].n);
+    }
+  }
+  return trees;
+}
+
+export async function measureWriteCost(db: Db, mysqlUrl = process.env.BENCH_MYSQL_URL ?? 'mysql://root:@127.0.0.1:3306'): Promise<WriteCost> {
+  const dbs = await createDatabases(db, `wc${Date.now()}${randomBytes(2).toString('hex')}`, mysqlUrl);
+  const token = `bench_${randomBytes(24).toString('base64url')}`;
+  const demo = await createDemoApp({ ...process.env, DATABASE_URL: dbs.scimUrl, SCIM_BOOTSTRAP_TOKEN: token, IDENTITY_SECRET_KEY: randomBytes(36).toString('base64url'), LOG_LEVEL: 'warn', IDENTITY_TABLE_PREFIX: '' });
+  const server = demo.app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const pool = new Pool(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { connections: 1 });
+  const knex = demo.identity.store.knex as Knex;
+  const counter = countStatements(knex);
+  const t = tableNames(DEFAULT_TABLE_PREFIX);
+  const call = async (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown) => {
+    const res = await pool.request({ method, path: `/identity/scim/v2${path}`, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.body.text();
+    if (res.statusCode >= 300) throw new Error(`${method} ${path} → ${res.statusCode} ${text.slice(0, 300)}`);
+    return text ? JSON.parse(text) : undefined;
+  };
+  const walFile = db === 'sqlite' ? `${dbs.scimUrl.slice('sqlite:'.length)}-wal` : undefined;
+  const walSize = () => (walFile && fs.existsSync(walFile) ? fs.statSync(walFile).size : 0);
+  // 2N deprovisionings stay under the demo connector's guard (50 users at least).
+  const N = 20;
+  try {
+    // Warm up (statement caches, token cache), then measure users 100…100+N.
+    for (let i = 0; i < 5; i++) await call('POST', '/Users', userDocument(i, 6));
+    const userTables = [t.users, t.userValues, t.userAddresses, t.userExtensions, t.groupMembers, t.auditEvents];
+    const count = async () => Object.fromEntries(await Promise.all(userTables.map(async (table) => [table, Number((await knex(table).count({ n: '*' }))[0].n)] as const)));
+    const trees = await treesPerTable(knex, db, userTables);
+    const samples: Record<string, string[]> = {};
+    const perRequest: Record<string, number> = {};
+    const measure = async (name: string, fn: (i: number) => Promise<unknown>) => {
+      let statements = 0;
+      for (let i = 0; i < N; i++) {
+        counter.start();
+        await fn(100 + i);
+        const log = counter.stop();
+        statements += log.length;
+        samples[name] ??= log;
+      }
+      perRequest[name] = Math.round((statements / N) * 100) / 100;
+    };
+    const ids: string[] = [];
+    await measure('lookup before create (GET userName eq)', (i) => call('GET', `/Users?filter=${encodeURIComponent(`userName eq "${userDocument(i, 6).userName}"`)}`));
+    const before = await count();
+    const walBefore = walSize();
+    await measure('create (POST /Users)', async (i) => { ids[i] = (await call('POST', '/Users', userDocument(i, 6))).id; });
+    const walAfter = walSize();
+    const after = await count();
+    await measure('PATCH path-less Replace', (i) => call('PATCH', `/Users/${ids[i]}`, updatePatch(i, 6).patch));
+    await measure('PATCH active "False"', (i) => call('PATCH', `/Users/${ids[i]}`, deactivatePatch(i, 6).patch));
+    await measure('DELETE', (i) => call('DELETE', `/Users/${ids[i]}`));
+    const rowsPerCreate: WriteCost['rowsPerCreate'] = {};
+    let treesPerCreate = 0;
+    let entries = 0;
+    for (const table of userTables) {
+      const rows = (after[table] - before[table]) / N;
+      rowsPerCreate[table] = { rows, trees: trees[table] };
+      if (rows > 0) treesPerCreate += trees[table];
+      entries += rows * trees[table];
+    }
+    return {
+      db,
+      statementsPerRequest: perRequest,
+      rowsPerCreate,
+      treesPerCreate,
+      indexEntriesPerCreate: Math.round(entries * 100) / 100,
+      ...(walFile && walAfter >= walBefore ? { walPagesPerCreate: Math.round(((walAfter - walBefore) / (4096 + 24) / N) * 10) / 10 } : {}),
+      statementSample: samples,
+    };
+  } finally {
+    await pool.close();
+    await new Promise((resolve) => server.close(resolve));
+    await demo.close();
+    await dbs.drop();
+  }
+}
+
+export function renderWriteCost(c: WriteCost): string {
+  const lines = [
+    `### Write cost on ${c.db === 'sqlite' ? 'SQLite' : 'MariaDB'} (counted, per request)`,
+    '',
+    '| request | statements |',
+    '| --- | --: |',
+    ...Object.entries(c.statementsPerRequest).map(([name, n]) => `| ${name} | ${n} |`),
+    '',
+    `A create writes ${c.treesPerCreate} trees and ${c.indexEntriesPerCreate} entries (rows × trees)${c.walPagesPerCreate !== undefined ? `, and appends ${c.walPagesPerCreate} WAL pages` : ''}:`,
+    '',
+    '| table | rows per create | trees (table + indexes) |',
+    '| --- | --: | --: |',
+    ...Object.entries(c.rowsPerCreate).map(([table, r]) => `| ${table} | ${r.rows} | ${r.trees} |`),
+    '',
+    'Statements of one request of each kind:',
+    ...Object.entries(c.statementSample).flatMap(([name, log]) => [`- ${name}:`, ...log.map((s) => `  - \`${s}\``)]),
+  ];
+  return lines.join('\n');
+}
