@@ -1,5 +1,6 @@
 import type { Logger } from 'winston';
 import type { CounterStore, CounterWindow } from '../model/counters.js';
+import { errorFields } from './log.js';
 
 /** What a limit decided for one hit. */
 export interface Admission {
@@ -36,7 +37,7 @@ export class CounterHealth {
     this.downUntil = Date.now() + RETRY_AFTER_FAILURE_MS;
     if (this.down) return;
     this.down = true;
-    this.logger.error('rate-limit store unavailable: requests pass unlimited until it answers again', { error: (error as Error)?.message ?? String(error) });
+    this.logger.error('rate-limit store unavailable: requests pass unlimited until it answers again', errorFields(error)); // name, code and frames: a database's message can hold SQL
   }
 
   answered(): void {
