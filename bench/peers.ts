@@ -24,6 +24,7 @@ import { ScimHttpTarget } from './http-driver.js';
 import type { Db } from './report.js';
 import { createDatabases, tokenPool, TOKEN_POOL } from './run.js';
 import { deactivatePatch, guid, updatePatch, userDocument, type UserDocument } from './scenario.js';
+import { preloadUsers } from './preload.js';
 import { Recorder, runPool, seededRandom, shuffle } from './stats.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -36,12 +37,18 @@ export interface PeersOptions {
   db?: Db;
   mysqlUrl?: string;
   seed?: number;
+  /** Users stored before the timed phases, each server seeding its own storage directly (the bench only). */
+  preload?: number;
+  /** A phase stops starting requests after this long (reads; writes get WRITE_BUDGET_FACTOR times it). */
+  budgetMs?: number;
   log?: (line: string) => void;
 }
 
 /** A server under test, started fresh for one round. */
 interface Running { pid: number; scimUrl: string; tokens: string[]; stop(): Promise<void> }
-interface Server { name: string; start(): Promise<Running> }
+interface Server { name: string; start(preload: Preload | undefined): Promise<Running> }
+/** The preloaded users: Entra's users numbered from `from`, as JSON lines a peer reads at start. */
+interface Preload { from: number; count: number; seed: number; file: string }
 
 export const PHASES = {
   initial: 'initial cycle (GET filter + POST)',
@@ -54,7 +61,11 @@ export const PHASES = {
   delete: 'DELETE',
 } as const;
 
-export interface PhaseMeasure { requests: number; rps: number; p99Ms: number; cpuMsPerRequest: number; dbCpuMsPerRequest?: number; errors: number; firstError?: string }
+export interface PhaseMeasure {
+  requests: number; rps: number; p99Ms: number; cpuMsPerRequest: number; dbCpuMsPerRequest?: number; errors: number; firstError?: string;
+  /** Set when the time budget ended the phase before every planned item was served; items are requests, or users in the initial cycle (a GET and a POST or two each). */
+  budget?: { served: number; planned: number; budgetMs: number; serial: boolean };
+}
 export type RoundResult = Record<string, PhaseMeasure>;
 
 /** Installs the peers into bench/peers/node_modules unless they are there already. */
@@ -69,16 +80,18 @@ function ensurePeersInstalled(log: (line: string) => void): void {
 function peerServer(name: string, script: string, scimPath: string): Server {
   return {
     name,
-    async start() {
+    async start(preload) {
       const port = await freePort();
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idc-peer-'));
       const token = `peer_${randomBytes(24).toString('base64url')}`;
-      const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), DATABASE: path.join(dir, 'peer.sqlite'), TOKEN: token, NODE_ENV: 'production' };
+      const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), DATABASE: path.join(dir, 'peer.sqlite'), TOKEN: token, NODE_ENV: 'production', ...(preload ? { PRELOAD_FILE: preload.file } : {}) };
       delete env.NODE_OPTIONS;
       const child = spawn(process.execPath, [script], { cwd: PEERS_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
+      // Seeding 100,000 users takes the peer tens of seconds before it listens.
+      const startMs = 60_000 + (preload?.count ?? 0) * 2;
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${name} did not start within 60 s:\n${output.slice(-2000)}`)), 60_000);
+        const timer = setTimeout(() => reject(new Error(`${name} did not start within ${startMs / 1000} s:\n${output.slice(-2000)}`)), startMs);
         const onData = (chunk: Buffer) => {
           output += chunk.toString('utf8');
           if (/listening/.test(output)) { clearTimeout(timer); resolve(); }
@@ -109,7 +122,7 @@ function peerServer(name: string, script: string, scimPath: string): Server {
 function ourServer(db: Db, mysqlUrl: string): Server {
   return {
     name: 'identity-connector',
-    async start() {
+    async start(preload) {
       const stamp = `${Date.now()}${randomBytes(2).toString('hex')}`;
       const dbs = await createDatabases(db, stamp, mysqlUrl);
       const token = `bench_${randomBytes(24).toString('base64url')}`;
@@ -117,15 +130,58 @@ function ourServer(db: Db, mysqlUrl: string): Server {
       // The product rate-limits per token (1,200 a minute): the load is spread over a pool.
       const tokens = await tokenPool(dbs.scimUrl, token, TOKEN_POOL);
       await allowMassDeprovisioning(dbs.scimUrl);
+      if (preload) await preloadOurs(dbs.scimUrl, preload);
       return { pid: host.pid, scimUrl: host.scimUrl, tokens, stop: async () => { await host.stop(); await dbs.drop(); } };
     },
   };
 }
 
+/** Our preload: the same direct-SQL seeding as `npm run bench -- --preload` (preload.ts). */
+async function preloadOurs(databaseUrl: string, p: Preload): Promise<void> {
+  const knex = connectKnex(databaseUrl);
+  try {
+    const t = tableNames(DEFAULT_TABLE_PREFIX);
+    const connector = await knex(t.connectors).select('id').where({ organization_id: 'demo-org', name: 'Entra ID' }).first();
+    await preloadUsers(knex, t, connector.id, p.from, p.count, p.seed);
+  } finally {
+    await knex.destroy();
+  }
+}
+
+/**
+ * The peers' preload: Entra's users as JSON lines (in the shape a peer accepts), which each peer
+ * script writes straight into its own tables before it listens (bench/peers/*.mjs).
+ */
+function writePreloadFile(dir: string, from: number, count: number, seed: number): string {
+  const file = path.join(dir, 'preload.jsonl');
+  const fd = fs.openSync(file, 'w');
+  try {
+    for (let i = from; i < from + count; i += 1000) {
+      const lines: string[] = [];
+      for (let k = i; k < Math.min(i + 1000, from + count); k++) lines.push(JSON.stringify(plainer(userDocument(k, seed))));
+      fs.writeSync(fd, lines.join('\n') + '\n');
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return file;
+}
+
 const LOOKUPS = 500;
 const PAGES = 50;
-/** A read phase stops starting requests after this long: a peer that scans every row would take minutes. */
-const READ_BUDGET_MS = 20_000;
+/**
+ * A read phase stops starting requests after this long: a peer that scans every row takes
+ * seconds per request at 100,000 users. Write phases get WRITE_BUDGET_FACTOR times it.
+ */
+const BUDGET_MS = 30_000;
+const WRITE_BUDGET_FACTOR = 6;
+/**
+ * A read phase first sends one request alone; when it took longer than this share of the
+ * budget, the rest are sent one at a time (a peer that blocks its event loop serves them one at
+ * a time anyway), so that at most one request is in flight when the budget ends instead of a
+ * queue of `concurrency` requests that would each take as long.
+ */
+const SLOW_SHARE = 1 / 20;
 
 /**
  * What a stricter server may refuse in Entra's user, taken out: roles (Entra's type
@@ -165,7 +221,7 @@ async function allowMassDeprovisioning(databaseUrl: string): Promise<void> {
 }
 
 /** Entra's workload against one fresh server. */
-async function workload(target: ScimHttpTarget, pid: number, o: Required<Pick<PeersOptions, 'users' | 'concurrency' | 'seed'>>, dbPid?: number): Promise<RoundResult> {
+async function workload(target: ScimHttpTarget, pid: number, o: Required<Pick<PeersOptions, 'users' | 'concurrency' | 'seed' | 'budgetMs'>>, dbPid?: number): Promise<RoundResult> {
   const rec = new Recorder(1);
   const result: RoundResult = {};
   const random = seededRandom(o.seed);
@@ -179,12 +235,27 @@ async function workload(target: ScimHttpTarget, pid: number, o: Required<Pick<Pe
   };
   let deadline = Infinity;
   const within = () => performance.now() < deadline;
-  const measure = async (phase: string, body: () => Promise<void>, budgetMs = Infinity) => {
+  /**
+   * One phase over `items`: stops starting requests once `budgetMs` has passed. With `sampled`
+   * (reads), one request goes first alone, and if it alone took more than SLOW_SHARE of the
+   * budget the rest go one at a time.
+   */
+  const measure = async <T>(phase: string, items: readonly T[], request: (item: T) => Promise<unknown>, budgetMs: number, sampled = false, timesItself = false) => {
+    let served = 0;
+    const timed = async (item: T) => { await (timesItself ? request(item) : time(phase, () => request(item))); served++; };
     deadline = performance.now() + budgetMs;
     const cpuBefore = readCpuMs(pid);
     const dbBefore = dbPid ? readCpuMs(dbPid) : 0;
     const started = performance.now();
-    await body();
+    let rest = items;
+    let serial = false;
+    if (sampled && items.length) {
+      const probeStarted = performance.now();
+      await timed(items[0]);
+      serial = performance.now() - probeStarted > budgetMs * SLOW_SHARE;
+      rest = items.slice(1);
+    }
+    await runPool(rest, serial ? 1 : o.concurrency, async (item) => { if (within()) await timed(item); });
     const elapsed = performance.now() - started;
     const row = rec.result(phase, [phase], elapsed);
     const perRequest = (ms: number) => (row.requests ? Math.round((ms / row.requests) * 100) / 100 : 0);
@@ -192,52 +263,45 @@ async function workload(target: ScimHttpTarget, pid: number, o: Required<Pick<Pe
       requests: row.requests, rps: row.rps, p99Ms: row.p99Ms, errors: row.errors, firstError: firstErrors.get(phase),
       cpuMsPerRequest: perRequest(readCpuMs(pid) - cpuBefore),
       ...(dbPid ? { dbCpuMsPerRequest: perRequest(readCpuMs(dbPid) - dbBefore) } : {}),
+      ...(served < items.length ? { budget: { served, planned: items.length, budgetMs, serial } } : {}),
     };
   };
+  const writeBudget = o.budgetMs * WRITE_BUDGET_FACTOR;
 
   const everyone = Array.from({ length: o.users }, (_, i) => i);
   const ids: Array<string | undefined> = new Array(o.users);
   // Counted as one request each: the GET filter and the POST. A refused POST is counted, then
   // sent again in a plainer shape (and counted again), so that the later phases have users.
-  await measure(PHASES.initial, () => runPool(everyone, o.concurrency, async (i) => {
+  // (The budget counts users, not requests: "planned" is the users.)
+  await measure(PHASES.initial, everyone, async (i) => {
     const doc = userDocument(i, o.seed);
     const found = await time(PHASES.initial, () => target.findByUserName(doc.userName));
     if (found !== null) return;
     ids[i] = await time(PHASES.initial, () => target.createUser(doc)) ?? await time(PHASES.initial, () => target.createUser(plainer(doc)));
-  }));
+  }, writeBudget, false, true);
   const created = shuffle(everyone.filter((i) => ids[i]), random);
   const sample = () => shuffle([...created], random).slice(0, Math.min(LOOKUPS, created.length));
-  await measure(PHASES.byUserName, () => runPool(sample(), o.concurrency, async (i) => {
-    if (within()) await time(PHASES.byUserName, () => target.findByUserName(userDocument(i, o.seed).userName));
-  }), READ_BUDGET_MS);
-  await measure(PHASES.byExternalId, () => runPool(sample(), o.concurrency, async (i) => {
-    if (within()) await time(PHASES.byExternalId, () => target.findByExternalId(guid(o.seed, 'user', i)));
-  }), READ_BUDGET_MS);
+  await measure(PHASES.byUserName, sample(), (i) => target.findByUserName(userDocument(i, o.seed).userName), o.budgetMs, true);
+  await measure(PHASES.byExternalId, sample(), (i) => target.findByExternalId(guid(o.seed, 'user', i)), o.budgetMs, true);
   const changing = Math.min(1000, Math.ceil(created.length / 5));
   const updated = created.slice(0, changing);
-  await measure(PHASES.update, () => runPool(updated, o.concurrency, async (i) => {
-    await time(PHASES.update, () => target.patchUser(ids[i]!, updatePatch(i, o.seed).patch));
-  }));
+  await measure(PHASES.update, updated, (i) => target.patchUser(ids[i]!, updatePatch(i, o.seed).patch), writeBudget);
   const deactivated = created.slice(changing, changing + Math.ceil(changing / 5));
-  await measure(PHASES.deactivate, () => runPool(deactivated, o.concurrency, async (i) => {
-    await time(PHASES.deactivate, () => target.patchUser(ids[i]!, deactivatePatch(i, o.seed).patch));
-  }));
+  await measure(PHASES.deactivate, deactivated, (i) => target.patchUser(ids[i]!, deactivatePatch(i, o.seed).patch), writeBudget);
   const total = await target.countUsers();
   const pages = Array.from({ length: PAGES }, (_, k) => k);
-  await measure(PHASES.firstPage, () => runPool(pages, o.concurrency, async () => {
-    if (within()) await time(PHASES.firstPage, () => target.listUsers(1, 100));
-  }), READ_BUDGET_MS);
-  await measure(PHASES.lastPage, () => runPool(pages, o.concurrency, async () => {
-    if (within()) await time(PHASES.lastPage, () => target.listUsers(Math.max(1, total - 99), 100));
-  }), READ_BUDGET_MS);
+  await measure(PHASES.firstPage, pages, () => target.listUsers(1, 100), o.budgetMs, true);
+  await measure(PHASES.lastPage, pages, () => target.listUsers(Math.max(1, total - 99), 100), o.budgetMs, true);
   const deleted = created.slice(changing + deactivated.length, changing + deactivated.length + changing);
-  await measure(PHASES.delete, () => runPool(deleted, o.concurrency, async (i) => { await time(PHASES.delete, () => target.deleteUser(ids[i]!)); }));
+  await measure(PHASES.delete, deleted, (i) => target.deleteUser(ids[i]!), writeBudget);
   return result;
 }
 
 export interface PeersResult {
   db: Db;
   users: number;
+  preload: number;
+  budgetMs: number;
   concurrency: number;
   rounds: number;
   startedAt: string;
@@ -257,6 +321,8 @@ export async function runPeers(options: PeersOptions = {}): Promise<PeersResult>
     db: options.db ?? 'sqlite',
     mysqlUrl: options.mysqlUrl ?? process.env.BENCH_MYSQL_URL ?? 'mysql://root:@127.0.0.1:3306',
     seed: options.seed ?? 6,
+    preload: options.preload ?? 0,
+    budgetMs: options.budgetMs ?? BUDGET_MS,
     log: options.log ?? (() => {}),
   };
   const unavailable: Record<string, string> = {};
@@ -271,30 +337,38 @@ export async function runPeers(options: PeersOptions = {}): Promise<PeersResult>
   const started = new Date();
   const loadBefore = os.loadavg()[0];
   const runs: Record<string, RoundResult[]> = Object.fromEntries(servers.map((s) => [s.name, []]));
-  for (let round = 0; round < o.rounds; round++) {
-    const order = servers.map((_, k) => servers[(k + round) % servers.length]);
-    for (const server of order) {
-      if (unavailable[server.name]) continue;
-      o.log(`[peers] round ${round + 1}/${o.rounds}: ${server.name}`);
-      let running: Running;
-      try {
-        running = await server.start();
-      } catch (error) {
-        unavailable[server.name] = (error as Error).message;
-        o.log(`[peers] ${server.name} could not start: ${(error as Error).message}`);
-        continue;
-      }
-      const target = new ScimHttpTarget(running.scimUrl, running.tokens, o.concurrency);
-      try {
-        runs[server.name].push(await workload(target, running.pid, o, server === servers[0] ? dbPid : undefined));
-      } finally {
-        await target.close();
-        await running.stop();
+  const preloadDir = o.preload ? fs.mkdtempSync(path.join(os.tmpdir(), 'idc-peers-preload-')) : undefined;
+  const preload = preloadDir ? { from: o.users, count: o.preload, seed: o.seed, file: writePreloadFile(preloadDir, o.users, o.preload, o.seed) } : undefined;
+  try {
+    for (let round = 0; round < o.rounds; round++) {
+      const order = servers.map((_, k) => servers[(k + round) % servers.length]);
+      for (const server of order) {
+        if (unavailable[server.name]) continue;
+        o.log(`[peers] round ${round + 1}/${o.rounds}: ${server.name}`);
+        let running: Running;
+        try {
+          const starting = performance.now();
+          running = await server.start(preload);
+          if (preload) o.log(`[peers] ${server.name} started with ${preload.count} preloaded users in ${Math.round(performance.now() - starting)} ms`);
+        } catch (error) {
+          unavailable[server.name] = (error as Error).message;
+          o.log(`[peers] ${server.name} could not start: ${(error as Error).message}`);
+          continue;
+        }
+        const target = new ScimHttpTarget(running.scimUrl, running.tokens, o.concurrency);
+        try {
+          runs[server.name].push(await workload(target, running.pid, o, server === servers[0] ? dbPid : undefined));
+        } finally {
+          await target.close();
+          await running.stop();
+        }
       }
     }
+  } finally {
+    if (preloadDir) fs.rmSync(preloadDir, { recursive: true, force: true });
   }
   return {
-    db: o.db, users: o.users, concurrency: o.concurrency, rounds: o.rounds, startedAt: started.toISOString(),
+    db: o.db, users: o.users, preload: o.preload, budgetMs: o.budgetMs, concurrency: o.concurrency, rounds: o.rounds, startedAt: started.toISOString(),
     load: { cpus: os.cpus().length, before: Math.round(loadBefore * 100) / 100, after: Math.round(os.loadavg()[0] * 100) / 100 },
     servers: servers.map((s) => s.name).filter((name) => runs[name].length), runs, unavailable,
   };
@@ -316,16 +390,23 @@ export function renderPeers(r: PeersResult): string {
   const withDb = r.db === 'mysql';
   const head = [
     'phase', `ours req/s`, ...peers.map((p) => `${p} req/s`), ...peers.map((p) => `ours ÷ ${p}`),
-    'ours CPU-ms/req', ...(withDb ? ['MariaDB CPU-ms/req'] : []), ...peers.map((p) => `${p} CPU-ms/req`), 'ours p99 ms', 'refused / failed',
+    'ours CPU-ms/req', ...(withDb ? ['MariaDB CPU-ms/req'] : []), ...peers.map((p) => `${p} CPU-ms/req`), 'ours p99 ms', 'refused / failed', 'cut by the time budget',
   ];
   const lines = [
-    `### Peers on ${r.db === 'mysql' ? 'MariaDB (ours; the peers on SQLite)' : 'SQLite'}: ${fmt(r.users)} users, concurrency ${r.concurrency}, ${r.rounds} interleaved rounds (medians)`,
+    `### Peers on ${r.db === 'mysql' ? 'MariaDB (ours; the peers on SQLite)' : 'SQLite'}: ${fmt(r.users + (r.preload ?? 0))} users${r.preload ? ` (${fmt(r.preload)} preloaded, ${fmt(r.users)} through SCIM)` : ''}, concurrency ${r.concurrency}, ${r.rounds} interleaved rounds (medians)`,
     '',
     `Started ${r.startedAt}. Load average ${r.load.before} → ${r.load.after} on ${r.load.cpus} CPUs (other work on the machine lowers req/s; CPU-ms/req is far less sensitive to it).`,
     '',
     `| ${head.join(' | ')} |`,
     `| ${head.map((_, k) => (k === 0 ? '---' : '--:')).join(' | ')} |`,
   ];
+  /** "SCIMMY SQLite: n=3 of 50 in 30 s budget (one at a time)", per round when a phase was cut. */
+  const budgetCuts = (phase: string) => r.servers.flatMap((s) => {
+    const cut = r.runs[s].map((run) => run[phase]).filter((m) => m?.budget);
+    if (!cut.length) return [];
+    const b = cut[0]!.budget!;
+    return [`${s}: n=${cut.map((m) => fmt(m!.budget!.served)).join('/')} of ${fmt(b.planned)}${phase === PHASES.initial ? ' users' : ''} in ${fmt(b.budgetMs / 1000)} s budget${b.serial ? ' (one at a time: the first took over 1/20 of it)' : ''}`];
+  });
   for (const phase of Object.values(PHASES)) {
     const oursRps = med(ours, phase, 'rps');
     const failures = r.servers.map((s) => {
@@ -338,9 +419,10 @@ export function renderPeers(r: PeersResult): string {
       ...peers.map((p) => { const rps = med(p, phase, 'rps'); return rps ? `${fmt(oursRps / rps, 2)}×` : '–'; }),
       fmt(med(ours, phase, 'cpuMsPerRequest'), 2), ...(withDb ? [fmt(med(ours, phase, 'dbCpuMsPerRequest'), 2)] : []),
       ...peers.map((p) => fmt(med(p, phase, 'cpuMsPerRequest'), 2)), fmt(med(ours, phase, 'p99Ms'), 1), failures.join('; ') || '–',
+      budgetCuts(phase).join('; ') || '–',
     ].join(' | ')} |`);
   }
-  lines.push('', `Initial cycle: each user is one GET filter and one POST, both counted; a POST refused for Entra's shape is counted under "refused / failed" (first answer shown) and sent again without roles and with real booleans (also counted), so that later phases have users. Any refused request counts in req/s. Read phases stop starting requests after ${READ_BUDGET_MS / 1000} s (requests = those served).`);
+  lines.push('', `Initial cycle: each user is one GET filter and one POST, both counted; a POST refused for Entra's shape is counted under "refused / failed" (first answer shown) and sent again without roles and with real booleans (also counted), so that later phases have users. Any refused request counts in req/s. Each phase stops starting requests after its time budget (reads ${fmt(r.budgetMs / 1000)} s, writes ${fmt(r.budgetMs * WRITE_BUDGET_FACTOR / 1000)} s; req/s = those served ÷ time). A read phase sends its first request alone and, if that took over 1/20 of the budget, the rest one at a time.${r.preload ? ` Preloaded users are written straight into each server's own tables before it listens (ours: bench/preload.ts; the peers: PRELOAD_FILE in their scripts; the peers' hashed lookup keys for them are random, so only the SCIM-created users are looked up).` : ''}`);
   if (withDb) lines.push('MariaDB CPU-ms/req is the whole mariadbd process while ours ran: other engineers\' tests on the same server add to it.');
   for (const [name, why] of Object.entries(r.unavailable)) lines.push('', `**${name} not measured:** ${why.split('\n')[0]}`);
   return lines.join('\n');

@@ -1,9 +1,12 @@
 /**
  * SCIMMY 1.3 + scimmy-routers as their documentation shows them, backed by SQLite: one JSON
  * row per user (and per group), userName and externalId kept as columns, userName indexed.
- * Run by `npm run bench -- --peers`: env PORT, DATABASE (a file), TOKEN; prints "listening".
+ * Run by `npm run bench -- --peers`: env PORT, DATABASE (a file), TOKEN, optional PRELOAD_FILE
+ * (JSON lines of users written straight into the table before listening); prints "listening".
  */
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import readline from 'node:readline';
 import express from 'express';
 import SCIMMY from 'scimmy';
 import SCIMMYRouters from 'scimmy-routers';
@@ -27,6 +30,23 @@ const q = {
   updateGroup: db.prepare('UPDATE groups SET doc = ? WHERE id = ?'),
   deleteGroup: db.prepare('DELETE FROM groups WHERE id = ?'),
 };
+if (process.env.PRELOAD_FILE) {
+  // The bench's preload: the rows ingress would write, in transactions of 1,000.
+  const created = new Date(Date.now() - 86_400_000).toISOString();
+  const insertMany = db.transaction((docs) => {
+    for (const user of docs) {
+      const doc = { ...user, id: randomUUID(), meta: { resourceType: 'User', created, lastModified: created } };
+      q.insertUser.run(doc.id, doc.userName, doc.externalId ?? null, JSON.stringify(doc));
+    }
+  });
+  let batch = [];
+  for await (const line of readline.createInterface({ input: fs.createReadStream(process.env.PRELOAD_FILE) })) {
+    if (!line) continue;
+    batch.push(JSON.parse(line));
+    if (batch.length === 1000) { insertMany(batch); batch = []; }
+  }
+  insertMany(batch);
+}
 const parse = (row) => (row ? JSON.parse(row.doc) : undefined);
 const notFound = (id) => new SCIMMY.Types.Error(404, null, `Resource ${id} not found`);
 

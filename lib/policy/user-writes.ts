@@ -2,7 +2,7 @@ import type { Logger } from 'winston';
 import { PolicyRefusal } from '../model/errors.js';
 import { userRegistryFor } from '../model/schemas/extension-sets.js';
 import { documentRules } from '../model/settings.js';
-import type { Connector, LoginMethod, ResourceDocument, StoredUser, UserWrite, WebRole } from '../model/types.js';
+import type { Connector, DeprovisionGuard, LoginMethod, ResourceDocument, StoredUser, UserWrite, WebRole } from '../model/types.js';
 import { normalizeResource, primaryEmail } from '../model/validate/normalize.js';
 import { StoreError } from '../store/errors.js';
 import type { IdentityStore } from '../store/index.js';
@@ -153,22 +153,25 @@ export class UserWrites {
    * The mass-deprovisioning guard, inside a deactivation's or deletion's transaction: refused
    * while the connector is paused; the write that would take the window's count over the
    * threshold is refused too, and (after its rollback, in `guarded`) pauses the connector.
+   * The count is read without locks first: when it is more than IN_FLIGHT_MARGIN below the
+   * threshold, the deprovisioning writes it cannot see (in flight, not yet committed) cannot take
+   * it over, so the write goes on without waiting for anyone. Near the threshold it is read
+   * again, locked (the store's `locked` load), and compared exactly.
    */
   private async checkDeprovisioning(tx: IdentityStore, connector: Connector, userId: string): Promise<void> {
     const guard = connector.settings.deprovisionGuard;
     if (!guard) return;
-    const load = await tx.connectors.deprovisioningLoad(connector.id, Date.now() - guard.windowMinutes * 60_000);
+    const since = Date.now() - guard.windowMinutes * 60_000;
+    let load = await tx.connectors.deprovisioningLoad(connector.id, since);
     if (load.paused) throw new PolicyRefusal('paused', PAUSED_MESSAGE);
-    const count = load.recent + 1;
-    if (count > guard.minimumUsers) {
-      // The threshold is the larger of minimumUsers and percent of the users; it is below `count`
-      // only if the users are fewer than `enough`, so they are counted up to there, not all.
-      const enough = Math.ceil((count * 100) / guard.percent);
-      const users = await tx.users.countUpTo(connector.id, enough);
-      const threshold = Math.max(guard.minimumUsers, Math.floor((users * guard.percent) / 100));
-      if (count > threshold) throw new GuardTripped({ deprovisioned: count, threshold, windowMinutes: guard.windowMinutes });
+    if ((await withinThreshold(tx, connector.id, guard, load.recent + 1 + IN_FLIGHT_MARGIN)) !== true) {
+      load = await tx.connectors.deprovisioningLoad(connector.id, since, true);
+      if (load.paused) throw new PolicyRefusal('paused', PAUSED_MESSAGE);
+      const count = load.recent + 1;
+      const threshold = await withinThreshold(tx, connector.id, guard, count);
+      if (threshold !== true) throw new GuardTripped({ deprovisioned: count, threshold, windowMinutes: guard.windowMinutes });
     }
-    await tx.connectors.recordDeprovisioning(connector.id, userId);
+    await tx.connectors.recordDeprovisioning(connector.id, userId, load.oldest);
   }
 
   /** Runs a deprovisioning write; when it tripped the guard, pauses the connector (audited, logged) and refuses. */
@@ -256,6 +259,27 @@ function newUserLoginMethod(connector: Pick<Connector, 'oidc' | 'settings'>): Lo
 /** Systam: protected users (Organization Owners) are the platform's, not Entra's. */
 function refuseProtected(user: StoredUser): void {
   if (user.protected) throw new PolicyRefusal('protected', `user ${user.id} is protected by the platform and cannot be changed through provisioning`);
+}
+
+/**
+ * Deprovisioning writes of one connector that may be in flight at once (across instances)
+ * without the guard's count locking: more than that many, all deciding within this margin of the
+ * threshold, could overshoot it by the excess. Each instance runs at most its pool's connections
+ * (10 on MariaDB) of transactions at once; Entra sends a handful of requests at a time.
+ */
+const IN_FLIGHT_MARGIN = 64;
+
+/**
+ * True when `count` deprovisionings are within the guard's threshold (the larger of
+ * minimumUsers and percent of the connector's users); otherwise the threshold. The users are
+ * counted only up to the number that decides it, not all.
+ */
+async function withinThreshold(tx: IdentityStore, connectorId: string, guard: DeprovisionGuard, count: number): Promise<true | number> {
+  if (count <= guard.minimumUsers) return true;
+  const enough = Math.ceil((count * 100) / guard.percent);
+  const users = await tx.users.countUpTo(connectorId, enough);
+  const threshold = Math.max(guard.minimumUsers, Math.floor((users * guard.percent) / 100));
+  return count <= threshold ? true : threshold;
 }
 
 const PAUSED_MESSAGE = 'deprovisioning is paused: this connector deactivated or deleted more users than its deprovisionGuard allows within the window; an admin must confirm and resume it';

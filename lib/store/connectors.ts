@@ -133,30 +133,40 @@ export class ConnectorStore {
 
   /**
    * What the mass-deprovisioning guard decides on, read in the deprovisioning write's
-   * transaction: whether the connector is paused, and the deactivations and deletions it admitted
+   * transaction: whether the connector is paused, the deactivations and deletions it admitted
    * since `since` or the last resume, whichever is later (an index range of the deprovisionings
-   * table). On MariaDB the connector row stays locked until the write commits, so concurrent
-   * deprovisioning writes count one after another. Prepared statements: this runs in every
-   * deletion and deactivation (prepared.ts).
+   * table), and the oldest one kept. Plain reads lock nothing: far from the threshold,
+   * concurrent deprovisioning writes do not wait for each other's commits. `locked` (near the
+   * threshold, on MariaDB) locks the connector row until the write commits, so such writes count
+   * one after another, and counts with a locking read, which sees every committed row (not the
+   * transaction's snapshot) and waits for those being inserted. SQLite writes one transaction at
+   * a time: its reads are exact either way. Prepared statements: this runs in every deletion and
+   * deactivation (prepared.ts).
    */
-  async deprovisioningLoad(id: string, since: number): Promise<{ paused: boolean; recent: number }> {
+  async deprovisioningLoad(id: string, since: number, locked = false): Promise<{ paused: boolean; recent: number; oldest: number | null }> {
     const { connectors, deprovisionings } = this.t;
-    const lock = this.ctx.dialect === 'mysql' ? ' FOR UPDATE' : '';
-    const [row] = await this.sql.all(`SELECT deprovisioning_paused_at, deprovisioning_resumed_at FROM ${connectors} WHERE id = ?${lock}`, [id]);
+    const lock = locked && this.ctx.dialect === 'mysql';
+    const [row] = await this.sql.all(`SELECT deprovisioning_paused_at, deprovisioning_resumed_at FROM ${connectors} WHERE id = ?${lock ? ' FOR UPDATE' : ''}`, [id]);
     if (!row) throw new StoreError('not_found', `connector ${id} not found`);
     const from = Math.max(since, Number(row.deprovisioning_resumed_at ?? 0));
-    const [recent] = await this.sql.all(`SELECT COUNT(*) AS n FROM ${deprovisionings} WHERE connector_id = ? AND at >= ?`, [id, from]);
-    return { paused: row.deprovisioning_paused_at != null, recent: Number(recent?.n ?? 0) };
+    const [recent] = await this.sql.all(`SELECT COUNT(*) AS n, (SELECT MIN(at) FROM ${deprovisionings} WHERE connector_id = ?) AS oldest FROM ${deprovisionings} WHERE connector_id = ? AND at >= ?${lock ? ' LOCK IN SHARE MODE' : ''}`, [id, id, from]);
+    return { paused: row.deprovisioning_paused_at != null, recent: Number(recent?.n ?? 0), oldest: recent?.oldest == null ? null : Number(recent.oldest) };
   }
 
   /**
    * Counts a deactivation or deletion the guard admitted, in that write's transaction (it goes
-   * if the write rolls back). Rows older than the longest window are dropped as it goes.
+   * if the write rolls back). `oldest` (from the load): rows older than the longest window are
+   * dropped only when some are more than an hour past it, about once an hour, because that
+   * range delete locks the front of the connector's range until commit (on MariaDB), which
+   * would make concurrent deprovisioning writes wait for each other again.
    */
-  async recordDeprovisioning(id: string, userId: string): Promise<void> {
+  async recordDeprovisioning(id: string, userId: string, oldest: number | null): Promise<void> {
     const now = Date.now();
     await this.sql.run(`INSERT INTO ${this.t.deprovisionings} (connector_id, at, user_id) VALUES (?, ?, ?)`, [id, now, userId]);
-    await this.sql.run(`DELETE FROM ${this.t.deprovisionings} WHERE connector_id = ? AND at < ?`, [id, now - MAX_DEPROVISION_WINDOW_MINUTES * 60_000]);
+    const expired = now - MAX_DEPROVISION_WINDOW_MINUTES * 60_000;
+    if (oldest !== null && oldest < expired - 3_600_000) {
+      await this.sql.run(`DELETE FROM ${this.t.deprovisionings} WHERE connector_id = ? AND at < ?`, [id, expired]);
+    }
   }
 
   /** Pauses deprovisioning; the event fires only for the write that paused it (not when it already was). */

@@ -96,6 +96,22 @@ describeEachDatabase('Mass-deprovisioning guard', (db) => {
     expect(events[0]).to.include({ deprovisioned: 4, threshold: 3 });
   });
 
+  it('concurrent deletions stop exactly at the threshold: the first ones pass unlocked, those near it count one after another', async () => {
+    // minimumUsers 70 is the threshold (1 % of 90 is less); 70 is past the policy's in-flight
+    // margin (64), so the first deletions take the unlocked path and the rest the locked one.
+    const entra = await entraConnector({ deprovisionGuard: { percent: 1, windowMinutes: 60, minimumUsers: 70 } });
+    const events = pausedEvents(entra.connector);
+    const ids = await entra.users(90);
+    const answers = await Promise.all(ids.map((id) => entra.delete(`/Users/${id}`)));
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((s) => s === 204)).to.have.length(70);
+    expect(statuses.filter((s) => s === 503)).to.have.length(20);
+    for (const refused of answers.filter((a) => a.status === 503)) expect(refused.body.detail).to.match(/deprovisioning is paused/);
+    expect((await entra.get('/Users?count=0')).body.totalResults).to.equal(20);
+    expect(events).to.have.length(1);
+    expect(events[0]).to.include({ deprovisioned: 71, threshold: 70 });
+  });
+
   it('while paused, creates and other updates continue', async () => {
     const entra = await entraConnector({ deprovisionGuard: { percent: 1, windowMinutes: 60, minimumUsers: 1 } });
     const [a, b] = await entra.users(2);
