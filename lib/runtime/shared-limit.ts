@@ -96,7 +96,7 @@ export class SharedLimit {
 
   /** Counts a hit on `key`: at once when it can be decided here, else after the store's answer. */
   take(key: string, now = Date.now()): Admission | Promise<Admission> {
-    if (!this.health.available(now)) return { allowed: true, count: 0, resetAt: now + this.windowMs, counted: false };
+    if (!this.health.available(now)) return this.uncounted(now);
     if (now >= this.sweepAt) this.sweep(now);
     let s = this.keys.get(key);
     if (s && s.resetAt <= now) {
@@ -136,31 +136,40 @@ export class SharedLimit {
     await Promise.all([...this.keys].map(([key, s]) => this.send(key, s)));
   }
 
-  private ask(key: string, s: KeyState | undefined, now: number): Promise<Admission> {
-    const hits = (s?.pending ?? 0) + 1;
+  private async ask(key: string, s: KeyState | undefined, now: number): Promise<Admission> {
+    const w = await this.post(key, s, 1);
+    return w ? { allowed: w.count <= this.limit, count: w.count, resetAt: w.resetAt, counted: true } : this.uncounted(now);
+  }
+
+  private async send(key: string, s: KeyState): Promise<void> {
+    if (s.pending > 0) await this.post(key, s, 0);
+  }
+
+  /**
+   * Sends the key's unsent hits and `extra` new ones to the store, and records its answer;
+   * undefined when the store failed or did not answer in time (those hits pass uncounted).
+   */
+  private async post(key: string, s: KeyState | undefined, extra: number): Promise<CounterWindow | undefined> {
+    const hits = (s?.pending ?? 0) + extra;
     if (s) {
       s.pending = 0;
       s.inflight += hits;
     }
-    return this.health.within(this.counters.increment(this.name + key, hits, this.windowMs)).then((w) => {
-      this.settle(key, s, hits, w);
-      return { allowed: w.count <= this.limit, count: w.count, resetAt: w.resetAt, counted: true };
-    }, (error: unknown) => {
+    let w: CounterWindow;
+    try {
+      w = await this.health.within(this.counters.increment(this.name + key, hits, this.windowMs));
+    } catch (error) {
       if (s) s.inflight -= hits;
       this.health.failed(error);
-      return { allowed: true, count: 0, resetAt: now + this.windowMs, counted: false };
-    });
+      return undefined;
+    }
+    this.settle(key, s, hits, w);
+    return w;
   }
 
-  private send(key: string, s: KeyState): Promise<void> {
-    const hits = s.pending;
-    if (hits <= 0) return Promise.resolve();
-    s.pending = 0;
-    s.inflight += hits;
-    return this.health.within(this.counters.increment(this.name + key, hits, this.windowMs)).then((w) => this.settle(key, s, hits, w), (error: unknown) => {
-      s.inflight -= hits;
-      this.health.failed(error);
-    });
+  /** A hit admitted without counting: the store is unavailable (fail open). */
+  private uncounted(now: number): Admission {
+    return { allowed: true, count: 0, resetAt: now + this.windowMs, counted: false };
   }
 
   /** Records the store's answer: the total is the newest known for that window. */

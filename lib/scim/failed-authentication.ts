@@ -16,9 +16,8 @@ export interface FailedAuthenticationLimits {
 
 const DEFAULTS: FailedAuthenticationLimits = { perAddress: 30, perConnector: 100, overall: 300 };
 const TOP_ADDRESSES = 10;
-/** How long the connector an endpoint names is remembered (failures only look it up). */
+/** How long the connectors' endpoints are remembered (failures only look them up). */
 const ENDPOINT_TTL_MS = 60_000;
-const MAX_ENDPOINTS = 1000;
 
 interface Aggregate { total: number; refused: number; byAddress: Map<string, number> }
 
@@ -39,7 +38,8 @@ export class FailedAuthentication {
   private windowStart = 0;
   /** This instance's attempts in the current window, per connector id ('' for none known). */
   private aggregates = new Map<string, Aggregate>();
-  private readonly endpoints = new Map<string, { connectorId: string | null; until: number }>();
+  /** Endpoint segment → connector id, read at most once per ENDPOINT_TTL_MS. */
+  private endpoints?: { byEndpoint: Map<string, string>; until: number };
   private timer?: NodeJS.Timeout;
 
   constructor(private readonly runtime: Runtime, limits: Partial<FailedAuthenticationLimits> = {}, private readonly windowMs = RATE_LIMIT_WINDOW_MS) {
@@ -100,16 +100,19 @@ export class FailedAuthentication {
     aggregate.byAddress.set(address, (aggregate.byAddress.get(address) ?? 0) + 1);
   }
 
-  /** The connector served at a connector's own endpoint segment (none at the shared endpoint, or for a segment no connector has). */
+  /**
+   * The connector served at a connector's own endpoint segment (none at the shared endpoint, or
+   * for a segment no connector has). One read of the connectors per ENDPOINT_TTL_MS, whatever the
+   * segments: failed requests at made-up endpoints cannot each cost a read of the table.
+   */
   private async connectorAt(endpoint: string | undefined): Promise<string | null> {
     if (endpoint === undefined) return null;
     const now = Date.now();
-    const cached = this.endpoints.get(endpoint);
-    if (cached && cached.until > now) return cached.connectorId;
-    const connectors = await this.runtime.store.connectors.list();
-    const connectorId = connectors.find((c) => c.settings.scimEndpoint === endpoint)?.id ?? null;
-    if (this.endpoints.size >= MAX_ENDPOINTS) this.endpoints.clear();
-    this.endpoints.set(endpoint, { connectorId, until: now + ENDPOINT_TTL_MS });
-    return connectorId;
+    if (!this.endpoints || this.endpoints.until <= now) {
+      const byEndpoint = new Map<string, string>();
+      for (const c of await this.runtime.store.connectors.list()) if (c.settings.scimEndpoint && !byEndpoint.has(c.settings.scimEndpoint)) byEndpoint.set(c.settings.scimEndpoint, c.id);
+      this.endpoints = { byEndpoint, until: now + ENDPOINT_TTL_MS };
+    }
+    return this.endpoints.byEndpoint.get(endpoint) ?? null;
   }
 }
