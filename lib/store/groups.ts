@@ -159,7 +159,6 @@ export class GroupStore {
     return (await this.sql.all(`SELECT user_id FROM ${this.t.groupMembers} WHERE group_id = ?`, [groupId])).map((r) => String(r.user_id));
   }
 
-  /** Validates every id first (nothing is inserted if one is unknown), then inserts, ignoring duplicates. */
   /** How many members each of these groups has (one grouped count; a group without members is 0). */
   async memberCounts(groupIds: string[]): Promise<Map<string, number>> {
     const counts = new Map(groupIds.map((id) => [id, 0]));
@@ -169,6 +168,7 @@ export class GroupStore {
     return counts;
   }
 
+  /** Validates every id first (nothing is inserted if one is unknown), then inserts, ignoring duplicates. */
   private async addMembers(connectorId: string, groupId: string, members: MemberInput[], now: number): Promise<string[]> {
     if (!members.length) return [];
     const unique = new Map<string, MemberInput>();
