@@ -1,4 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { continueWhenSettled } from '../web/http.js';
 import type { Runtime } from '../web/runtime.js';
 import { hashToken } from '../store/tokens.js';
 import { PrincipalCache } from './principal-cache.js';
@@ -53,15 +54,15 @@ export function scimBearerAuth(runtime: Runtime): RequestHandler {
     cache.set(hash, principal);
     return principal;
   };
-  return (req: Request, _res: Response, next: NextFunction) => {
+  return (req: Request, res: Response, next: NextFunction) => {
     const token = bearerToken(req);
     if (!token) return next(new AuthenticationError('no bearer token'));
-    verify(token).then((found) => {
+    continueWhenSettled(verify(token), res, next, (found) => {
       if (!found) return next(new AuthenticationError('invalid_token'));
       req.scim = found;
       req.identityConnectorId = found.connector.id;
       next();
-    }, next);
+    });
   };
 }
 

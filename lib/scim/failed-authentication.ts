@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { RATE_LIMIT_WINDOW_MS } from '../model/limits.js';
 import { SharedLimit } from '../runtime/shared-limit.js';
+import { continueWhenSettled } from '../web/http.js';
 import type { Runtime } from '../web/runtime.js';
 import { toScimError } from './error-handler.js';
 import { ScimError } from './errors.js';
@@ -54,18 +55,25 @@ export class FailedAuthentication {
   readonly middleware = (error: unknown, req: Request, res: Response, next: NextFunction): void => {
     if (toScimError(error).status !== 401) return next(error);
     res.locals.authenticationAggregated = true;
-    const address = req.ip ?? 'unknown';
-    this.connectorAt(req.scimEndpoint).then(async (connectorId) => {
-      // Widest first, and no further count once one refuses: past a limit a flood costs no writes.
-      let refusal = await this.overall.take('');
-      if (refusal.allowed && connectorId !== null) refusal = await this.perConnector.take(connectorId);
-      if (refusal.allowed) refusal = await this.perAddress.take(address);
-      this.record(connectorId, address, !refusal.allowed);
-      if (refusal.allowed) return next(error);
-      const retryAfter = Math.max(1, Math.ceil((refusal.resetAt - Date.now()) / 1000));
-      next(new ScimError(429, 'too many failed authentication attempts; retry after the Retry-After delay', undefined, retryAfter));
-    }).catch(next);
+    continueWhenSettled(this.refusal(req), res, next, (refusal) => {
+      if (!refusal) return next(error);
+      next(refusal);
+    });
   };
+
+  /** Counts a failed attempt against every limit it falls under: the 429 to answer once one is spent. */
+  private async refusal(req: Request): Promise<ScimError | undefined> {
+    const address = req.ip ?? 'unknown';
+    const connectorId = await this.connectorAt(req.scimEndpoint);
+    // Widest first, and no further count once one refuses: past a limit a flood costs no writes.
+    let refusal = await this.overall.take('');
+    if (refusal.allowed && connectorId !== null) refusal = await this.perConnector.take(connectorId);
+    if (refusal.allowed) refusal = await this.perAddress.take(address);
+    this.record(connectorId, address, !refusal.allowed);
+    if (refusal.allowed) return undefined;
+    const retryAfter = Math.max(1, Math.ceil((refusal.resetAt - Date.now()) / 1000));
+    return new ScimError(429, 'too many failed authentication attempts; retry after the Retry-After delay', undefined, retryAfter);
+  }
 
   /** Writes the current window's aggregates (one audit row and one log line per connector), if it saw failures. */
   async flush(): Promise<void> {

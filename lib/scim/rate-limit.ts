@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { principal } from '../auth/bearer.js';
 import type { Admission, SharedLimit } from '../runtime/shared-limit.js';
+import { continueWhenSettled } from '../web/http.js';
 import { ScimError } from './errors.js';
 
 /**
@@ -25,7 +26,8 @@ export function tokenRateLimit(limit: SharedLimit): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const key = principal(req).token.id;
     const decided = limit.take(key);
-    if (decided instanceof Promise) void decided.then((a) => answer(key, a, res, next));
+    // A decision that waited on the counter store may settle after the deadline's 503.
+    if (decided instanceof Promise) continueWhenSettled(decided, res, next, (a) => answer(key, a, res, next));
     else answer(key, decided, res, next);
   };
 }

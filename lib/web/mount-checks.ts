@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import type { Logger } from 'winston';
 import type { ResolvedOptions } from '../runtime/options.js';
 import { isMigrated } from '../store/migrate.js';
+import { continueWhenSettled } from './http.js';
 import type { IdentityStore } from '../store/index.js';
 
 /**
@@ -31,7 +32,7 @@ export function schemaCheck(store: IdentityStore, logger: Logger): RequestHandle
   let logged = false;
   return (_req, res, next) => {
     if (migrated) return next();
-    isMigrated(store.knex, store.tablePrefix).then((yes) => {
+    continueWhenSettled(isMigrated(store.knex, store.tablePrefix), res, next, (yes) => {
       if (yes) {
         migrated = true;
         return next();
@@ -39,6 +40,6 @@ export function schemaCheck(store: IdentityStore, logger: Logger): RequestHandle
       if (!logged) logger.error(NOT_MIGRATED);
       logged = true;
       res.status(503).type('text/plain').send(NOT_MIGRATED);
-    }, next);
+    });
   };
 }

@@ -224,3 +224,34 @@ describe('Rate limits shared by two instances', function () {
     }
   });
 });
+
+describe('A rate-limit decision that settles after the database deadline has answered', () => {
+  it('is dropped: the 503 stands, the process sees no unhandled rejection and no second answer (ERR_HTTP_HEADERS_SENT)', async () => {
+    const faults: unknown[] = [];
+    const onFault = (error: unknown) => faults.push(error);
+    process.on('unhandledRejection', onFault);
+    process.on('uncaughtException', onFault);
+    // An express-rate-limit store that answers only after the deadline (a frozen Redis or database).
+    const slow = { increment: () => sleep(400).then(() => ({ totalHits: 1, resetTime: new Date(Date.now() + 60_000) })), decrement: async () => {} };
+    const knex = connectKnex('sqlite::memory:');
+    const logs = new LogCapture();
+    const identity = await createIdentityConnector({ knex, baseUrl: 'http://127.0.0.1', mountPath: '/identity', secretKey: SECRET_KEY, logger: logs.logger, rateLimitStore: slow, databaseTimeoutMs: 100 });
+    try {
+      await identity.migrate();
+      const connector = await identity.store.connectors.create({ organizationId: 'org-1', name: 'Entra' });
+      const { token } = await identity.store.tokens.create(connector.id);
+      const app = express();
+      app.use('/identity', identity.router);
+      const answers = await Promise.all(Array.from({ length: 5 }, () => supertest(app).get(`${SCIM}/Users?count=1`).set('Authorization', `Bearer ${token}`)));
+      expect(answers.map((a) => a.status)).to.deep.equal(Array(5).fill(503));
+      expect(answers.every((a) => a.headers['retry-after'] === '1')).to.equal(true);
+      await sleep(600); // the store's answers arrive now, after the 503s
+      expect(faults).to.deep.equal([]);
+    } finally {
+      process.off('unhandledRejection', onFault);
+      process.off('uncaughtException', onFault);
+      await identity.close();
+      await knex.destroy();
+    }
+  });
+});
