@@ -134,5 +134,6 @@ export { IdentityStore, StoreError, isStoreError } from './store/index.js';
 export type * from './model/types.js';
 export { knexConfigFromUrl, connectKnex } from './store/connect.js';
 export { stopGracefully, SHUTDOWN_GRACE_MS } from './web/shutdown.js';
+export { safeReturnTo } from './sso/return-to.js';
 export type { RateLimitStore } from './model/counters.js';
 export { identitySchemaMigration } from './store/migrations/20261123000000_identity_schema.js';
