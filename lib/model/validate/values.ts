@@ -126,7 +126,7 @@ function normalizeComplex(def: AttributeDef, raw: unknown): unknown {
     return canHoldBareValue ? normalizeComplex(def, { value }) : value;
   }
   const result: Record<string, unknown> = {};
-  const entries = Object.entries(value);
+  const entries = Object.entries(appRoleShape(value, subAttributes));
   if (entries.length > MAX_OBJECT_KEYS) throw tooManyKeys(def.name);
   for (const [key, raw] of entries) {
     const sub = findByName(subAttributes, key);
@@ -136,6 +136,17 @@ function normalizeComplex(def: AttributeDef, raw: unknown): unknown {
     if (normalized !== undefined) result[sub.name] = normalized;
   }
   return Object.keys(result).length ? result : undefined;
+}
+
+/**
+ * Entra's app-role assignment (`{"id", "value", "displayName"}`, in a JSON string without its
+ * feature flag) names the display `displayName`: kept as `display`, whether the whole list or each
+ * item came as a string, so that a later Remove of the same entry finds it.
+ */
+function appRoleShape(value: Record<string, unknown>, subAttributes: AttributeDef[]): Record<string, unknown> {
+  if (value.displayName === undefined || keyIn(value, 'display') in value || !findByName(subAttributes, 'display')) return value;
+  const { displayName, ...rest } = value;
+  return { display: displayName, ...rest };
 }
 
 /**
