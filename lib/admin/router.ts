@@ -5,8 +5,11 @@ import { csrfProtection, requireAdmin, sendJsonError } from './guard.js';
 import { registerAuditRoutes } from './audit-api.js';
 import { registerConnectorRoutes } from './connectors-api.js';
 import { registerEntraExportRoutes } from './entra-export.js';
+import { registerEntraMappingRoutes } from './entra-mapping-api.js';
 import { registerEntraPushRoutes } from './entra-push.js';
+import { registerGroupRoutes } from './groups-api.js';
 import { registerAdminPages } from './page.js';
+import { registerProtectionRoutes } from './protection-api.js';
 import { registerTokenRoutes } from './tokens-api.js';
 import { registerUserRoutes } from './users-api.js';
 import { registerWorkspaceRoutes } from './workspaces-api.js';
@@ -38,6 +41,9 @@ export function createAdminRouter(runtime: Runtime, extraRoutes: AdminRoutes[] =
   registerEntraExportRoutes(api, runtime);
   registerEntraPushRoutes(api, runtime);
   registerWorkspaceRoutes(api, runtime);
+  registerEntraMappingRoutes(api, runtime);
+  registerProtectionRoutes(api, runtime);
+  registerGroupRoutes(api, runtime);
   for (const register of extraRoutes) register(api, runtime);
   api.use((_req: Request, res: Response) => sendJsonError(res, 404, 'not_found', 'no such admin endpoint'));
   api.use((error: unknown, req: Request, res: Response, next: NextFunction) => {

@@ -17,9 +17,10 @@ const MAX_SELECTION = 1000;
 const METHOD_NAMES: Record<LoginMethod, string> = { sso: 'Entra SSO', builtin: 'built-in login' };
 const MAX_SEARCH_LENGTH = 256;
 
-const summary = (u: StoredUser): AdminUserSummary => ({
+/** A user as the admin API lists it. */
+export const userSummary = (u: StoredUser): AdminUserSummary => ({
   id: u.id, connectorId: u.connectorId, userName: u.userName, displayName: u.displayName, externalId: u.externalId,
-  active: u.active, loginMethod: u.loginMethod, webRole: u.webRole,
+  active: u.active, loginMethod: u.loginMethod, webRole: u.webRole, protected: u.protected,
 });
 
 /**
@@ -64,7 +65,7 @@ export function registerUserRoutes(api: Router, runtime: Runtime): void {
       count: Math.min(count, options.maxPageSize),
     });
     res.setHeader('Cache-Control', 'no-store');
-    res.json({ totalResults: page.totalResults, startIndex, itemsPerPage: page.items.length, users: page.items.map(summary) });
+    res.json({ totalResults: page.totalResults, startIndex, itemsPerPage: page.items.length, users: page.items.map(userSummary) });
   }));
 
   api.put('/users/:id/login-method', asyncRoute(async (req: Request, res: Response) => {
@@ -93,7 +94,7 @@ export function registerUserRoutes(api: Router, runtime: Runtime): void {
       throw error;
     }
     logger.info('login method changed', { connectorId, userId, from: user.loginMethod, to: loginMethod, requestId: req.identityRequestId });
-    res.json(summary(updated));
+    res.json(userSummary(updated));
   }));
 
   api.post('/connectors/:id/login-method', connectorRoute(runtime, async (req, res, connector) => {
