@@ -145,6 +145,8 @@ export const PRESETS: Record<string, Preset> = {
       deleteMode: 'deactivate',
       extensions: ['enterprise', 'folders', 'metadata'],
       requiredAttributes: ['name.givenName', 'name.familyName', 'emails'],
+      // "Email (this must be unique per user since it is used as our username)".
+      uniqueEmail: true,
       allowedValues: { userType: ['Premium', 'Standard'] },
       roleMap: { ReadOnly: 'ReadOnly', User: 'User', Admin: 'Admin', EnterpriseAdmin: 'EnterpriseAdmin' },
     },

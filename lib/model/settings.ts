@@ -22,6 +22,7 @@ export const DEFAULT_SETTINGS: ConnectorSettings = {
   primaryByType: {},
   createOnlyAttributes: [],
   userNameImmutable: false,
+  uniqueEmail: false,
   matchOnCreate: 'none',
   extensions: BUILT_IN_EXTENSION_NAMES,
   scimEndpoint: null,
@@ -61,7 +62,7 @@ export function mergeSettings(current: ConnectorSettings, patch: unknown): Conne
   const next: ConnectorSettings = { ...current, roleMap: { ...current.roleMap }, ssoMatchClaims: [...current.ssoMatchClaims] };
   for (const [key, value] of Object.entries(patch as Record<string, unknown>)) {
     switch (key) {
-      case 'groupsEnabled': case 'allowExtensionPassthrough': case 'acceptPassword': case 'ssoJitProvisioning': case 'userNameImmutable':
+      case 'groupsEnabled': case 'allowExtensionPassthrough': case 'acceptPassword': case 'ssoJitProvisioning': case 'userNameImmutable': case 'uniqueEmail':
         if (typeof value !== 'boolean') throw new SettingsError(`${key} must be true or false`);
         next[key] = value;
         break;

@@ -61,6 +61,14 @@ export interface ConnectorSettings {
   /** userName never changes after insert (IFS Ultimo). */
   userNameImmutable: boolean;
   /**
+   * A user's primary email belongs to no other user of the connector: a create, PUT or PATCH that
+   * would give a second user the same address (in any letter case) answers 409 `uniqueness`. The
+   * modelled platform: "this must be unique per user since it is used as our username". Enforced
+   * by a unique key, so concurrent writes cannot both win; users written before it was turned on
+   * count from their next write.
+   */
+  uniqueEmail: boolean;
+  /**
    * What a SCIM POST (or SSO just-in-time creation) first looks for among the connector's users,
    * including ones the host created itself: a match is linked and updated instead of answering 409.
    * Systam matches by email, Staffbase by externalId; off ('none') by default.
@@ -214,6 +222,12 @@ export interface StoredUser {
   protected: boolean;
   /** The connector's resourceKind when it created the user (&Money BookMe: advisor, room). */
   resourceKind: string | null;
+  /**
+   * The Entra object id (`oid`) of the account that signs in as this user, lower case: from a
+   * GUID externalId, or learnt at the first verified sign-in in the connector's tenant. Entra's
+   * default mapping sends externalId = mailNickname, so externalId alone cannot be it.
+   */
+  entraObjectId: string | null;
   version: number;
   document: ResourceDocument;
   createdAt: Date;
@@ -233,6 +247,10 @@ export interface UserWrite {
   protected?: boolean;
   /** Set on creation only. */
   resourceKind?: string | null;
+  /** The Entra object id this user signs in as (see StoredUser); undefined keeps the current one. */
+  entraObjectId?: string | null;
+  /** The normalised email that must be unique among the connector's users (`uniqueEmail`), or null. Undefined keeps it. */
+  emailKey?: string | null;
 }
 
 export interface StoredGroup {
