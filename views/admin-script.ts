@@ -161,7 +161,13 @@ export const ADMIN_SCRIPT = new SafeHtml(`
       const input = button.dataset.target ? document.getElementById(button.dataset.target) : null;
       const text = input ? input.value : button.dataset.text;
       if (input) input.select();
-      try { await navigator.clipboard.writeText(text); } catch (e) { if (input) document.execCommand('copy'); else throw new Error('Copy failed: select the name and copy it by hand.'); }
+      try { await navigator.clipboard.writeText(text); } catch (e) {
+        // No clipboard permission: the selection's copy, through a scratch field for a bare text.
+        const scratch = input || Object.assign(document.createElement('textarea'), { value: text, readOnly: true });
+        if (!input) { document.body.append(scratch); scratch.select(); }
+        document.execCommand('copy');
+        if (!input) scratch.remove();
+      }
       say(region, 'Copied ' + text + ' to the clipboard.', true);
     },
     async protect(button, region) {
