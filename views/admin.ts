@@ -27,6 +27,8 @@ export interface AdminPageModel {
   workspaces: AdminWorkspace[];
   /** What Entra's mapping editor needs, generated from the connector's schemas (model/entra-mapping-sheet.ts). */
   mappingSheet: MappingRow[];
+  /** What the connector's preset leaves to the admin (its guide's steps on this page), if it came from one. */
+  adminSteps: string[];
   users: { filter: string; startIndex: number; count: number; totalResults: number; items: PageUser[] };
   log: {
     filter: { outcome: string; operation: string; user: string };
@@ -99,7 +101,8 @@ function mappingSection(m: AdminPageModel): SafeHtml {
     <td>${r.type}</td><td>${yes(r.multiValued)}</td><td>${yes(r.custom)}</td><td>${r.required}</td><td>${r.source ?? html`<span class="muted">your choice</span>`}</td><td>${r.notes.join('; ')}</td>
   </tr>`) : html`<tr><td colspan="7" class="empty">Entra's default mapping is all this connector needs.</td></tr>`}</tbody>
 </table></div>
-<p class="hint"><a href="${m.base}/api/connectors/${encodeURIComponent(m.connector.id)}/entra-mapping.txt" download>Download the mapping sheet (text)</a></p>`, true);
+<p class="hint"><a href="${m.base}/api/connectors/${encodeURIComponent(m.connector.id)}/entra-mapping.txt" download>Download the mapping sheet (text)</a></p>
+${m.adminSteps.length ? html`<p class="hint">This platform's guide also asks, on this page:</p><ul class="hint">${m.adminSteps.map((step) => html`<li>${step}</li>`)}</ul>` : ''}`, true);
 }
 
 function tokenRows(tokens: AdminToken[]): SafeHtml {
