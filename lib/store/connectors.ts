@@ -137,19 +137,19 @@ export class ConnectorStore {
    * since `since` or the last resume, whichever is later (an index range of the deprovisionings
    * table), and the oldest one kept. Plain reads lock nothing: far from the threshold,
    * concurrent deprovisioning writes do not wait for each other's commits. `locked` (near the
-   * threshold, on MariaDB) locks the connector row until the write commits, so such writes count
-   * one after another, and counts with a locking read, which sees every committed row (not the
-   * transaction's snapshot) and waits for those being inserted. SQLite writes one transaction at
+   * threshold, on MariaDB and PostgreSQL) locks the connector row until the write commits, so such
+   * writes count one after another, and counts with a read that sees every committed row (not
+   * the transaction's snapshot; dialect.ts countAfterLock) and waits for those being inserted. SQLite writes one transaction at
    * a time: its reads are exact either way. Prepared statements: this runs in every deletion and
    * deactivation (prepared.ts).
    */
   async deprovisioningLoad(id: string, since: number, locked = false): Promise<{ paused: boolean; recent: number; oldest: number | null }> {
     const { connectors, deprovisionings } = this.t;
-    const lock = locked && this.ctx.dialect === 'mysql';
-    const [row] = await this.sql.all(`SELECT deprovisioning_paused_at, deprovisioning_resumed_at FROM ${connectors} WHERE id = ?${lock ? ' FOR UPDATE' : ''}`, [id]);
+    const { forUpdate, countAfterLock } = this.ctx.idioms;
+    const [row] = await this.sql.all(`SELECT deprovisioning_paused_at, deprovisioning_resumed_at FROM ${connectors} WHERE id = ?${locked ? forUpdate : ''}`, [id]);
     if (!row) throw new StoreError('not_found', `connector ${id} not found`);
     const from = Math.max(since, Number(row.deprovisioning_resumed_at ?? 0));
-    const [recent] = await this.sql.all(`SELECT COUNT(*) AS n, (SELECT MIN(at) FROM ${deprovisionings} WHERE connector_id = ?) AS oldest FROM ${deprovisionings} WHERE connector_id = ? AND at >= ?${lock ? ' LOCK IN SHARE MODE' : ''}`, [id, id, from]);
+    const [recent] = await this.sql.all(`SELECT COUNT(*) AS n, (SELECT MIN(at) FROM ${deprovisionings} WHERE connector_id = ?) AS oldest FROM ${deprovisionings} WHERE connector_id = ? AND at >= ?${locked ? countAfterLock : ''}`, [id, id, from]);
     return { paused: row.deprovisioning_paused_at != null, recent: Number(recent?.n ?? 0), oldest: recent?.oldest == null ? null : Number(recent.oldest) };
   }
 
