@@ -18,6 +18,11 @@ export function testDatabases(): TestDatabase[] {
   return list;
 }
 
+/** Databases two instances (or processes) can share: a SQLite file instead of :memory:, then the servers. */
+export function sharedTestDatabases(label: string): TestDatabase[] {
+  return [{ name: 'sqlite', url: tempSqliteUrl(label) }, ...testDatabases().filter((db) => db.name !== 'sqlite')];
+}
+
 let counter = 0;
 /** A table prefix no other suite (or earlier crashed run) uses. */
 export function uniquePrefix(): string {
