@@ -19,7 +19,7 @@ import { withPrefix } from '../policy/groups.js';
 const registry = GROUP_REGISTRY;
 
 function projectionOf(req: Request): Projection {
-  return { attributes: parseAttributeList(req.query.attributes), excludedAttributes: parseAttributeList(req.query.excludedAttributes) };
+  return { attributes: parseAttributeList(req.query.attributes), excludedAttributes: parseAttributeList(req.query.excludedAttributes, 'excludedAttributes') };
 }
 
 /** Entra looks groups up by its own displayName: the connector's prefix is added to the filter too. */
