@@ -25,6 +25,8 @@ export interface AdminPageModel {
   /** The organization's workspaces (Systam), with this connector's users in each. */
   workspaces: AdminWorkspace[];
   users: { filter: string; startIndex: number; count: number; totalResults: number; items: PageUser[] };
+  /** Web role Admin (scope.manages 'users'): only users, their login methods and the log are shown. */
+  usersOnly: boolean;
   log: {
     filter: { outcome: string; operation: string; user: string };
     /** Whether this is an older page (a "Newest entries" button then leads back). */
@@ -357,7 +359,8 @@ export function adminPage(m: AdminPageModel): string {
 <main id="admin" data-api="${m.base}/api" data-pages="${m.base}" data-connector="${c.id}">
 <h1>${c.name} <span class="muted">organization ${c.organizationId}</span></h1>
 <div class="grid">
-${connectSection(c)}
+${m.usersOnly ? html`${usersSection(m)}
+${logSection(m)}` : html`${connectSection(c)}
 ${deprovisioningSection(c)}
 ${defaultGroupSection(m)}
 ${tokensSection(m)}
@@ -367,7 +370,7 @@ ${workspacesSection(m)}
 ${groupsSection(m)}
 ${usersSection(m)}
 ${logSection(m)}
-${newConnectorSection(m.organizations)}
+${newConnectorSection(m.organizations)}`}
 </div>
 </main>`);
 }

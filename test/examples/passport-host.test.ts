@@ -96,6 +96,57 @@ describeEachDatabase('The passport example host (examples/passport-host.ts)', (d
     expect((await browser.follow(`${origin}/me`)).status).to.equal(401);
   });
 
+  describe('admin access from the web role (the default authorizeAdmin)', () => {
+    const enterpriseAdmin = { email: `eve.${randomUUID().slice(0, 6)}@contoso.example`, oid: randomUUID() };
+    const admin = { email: `ada.${randomUUID().slice(0, 6)}@contoso.example`, password: 'another long password 42' };
+    let otherOrg: Connector;
+    before(async () => {
+      const { identity } = host;
+      await identity.users.create(connector, { userName: enterpriseAdmin.email, externalId: enterpriseAdmin.oid, active: true, roles: [{ value: 'EnterpriseAdmin', primary: true }] }, { actor: 'host' }, { loginMethod: 'sso' });
+      accounts.set(enterpriseAdmin.email, { oid: enterpriseAdmin.oid, tid: TENANT, preferred_username: enterpriseAdmin.email, email: enterpriseAdmin.email, name: 'Eve' });
+      await identity.users.create(connector, { userName: admin.email, active: true, roles: [{ value: 'Admin', primary: true }] }, { actor: 'host' }, { loginMethod: 'builtin', password: admin.password });
+      otherOrg = await identity.store.connectors.create({ organizationId: 'org-fabrikam', name: 'Fabrikam Entra' });
+      await identity.users.create(otherOrg, { userName: 'someone@fabrikam.example', active: true }, { actor: 'host' });
+    });
+    const api = (browser: TestBrowser, path: string, method: 'GET' | 'POST' = 'GET') => browser.follow(`${origin}/identity/admin/api${path}`, { method, headers: { accept: 'application/json' } });
+
+    it('lets an Entra EnterpriseAdmin signed in through SSO administer their own organization only: connectors, tokens, OIDC, users', async () => {
+      const browser = new TestBrowser();
+      expect((await ssoSignIn(browser, enterpriseAdmin.email)).status).to.equal(200);
+      const page = await browser.follow(`${origin}/identity/admin`);
+      expect(page.status).to.equal(200);
+      for (const section of ['SCIM tokens', 'Single sign-on (OpenID Connect)', 'Users', 'Provisioning log']) expect(page.body).to.include(section);
+      const { connectors } = JSON.parse((await api(browser, '/connectors')).body) as { connectors: Array<{ organizationId: string }> };
+      expect(connectors.map((c) => c.organizationId)).to.deep.equal(['org-contoso']);
+      expect((await api(browser, `/connectors/${connector.id}/tokens`)).status).to.equal(200);
+      expect((await api(browser, `/connectors/${otherOrg.id}`)).status).to.equal(404);
+      expect((await browser.follow(`${origin}/identity/admin/connectors/${otherOrg.id}`)).status).to.equal(404);
+    });
+
+    it('lets an Admin administer users, login methods and the log of their organization, and refuses connectors, tokens and OIDC (page and API)', async () => {
+      const browser = new TestBrowser();
+      expect((await passwordSignIn(browser, admin.email, admin.password)).status).to.equal(200);
+      const page = await browser.follow(`${origin}/identity/admin`);
+      expect(page.status).to.equal(200);
+      expect(page.body).to.include('Provisioning log');
+      for (const hidden of ['SCIM tokens', 'Single sign-on (OpenID Connect)', 'Role mapping and settings', 'New connector']) expect(page.body).to.not.include(hidden);
+      const users = JSON.parse((await api(browser, `/users?connector=${connector.id}`)).body);
+      expect(JSON.stringify(users)).to.include(sso.email).and.not.include('fabrikam');
+      expect((await api(browser, `/connectors/${connector.id}/audit`)).status).to.equal(200);
+      expect((await api(browser, `/connectors/${connector.id}/tokens`)).status).to.equal(403);
+      expect((await api(browser, `/connectors/${connector.id}/tokens`, 'POST')).status).to.equal(403);
+      expect((await api(browser, `/connectors/${otherOrg.id}/audit`)).status).to.equal(404);
+    });
+
+    it('refuses a signed-in User, and nobody signed in', async () => {
+      const browser = new TestBrowser();
+      await passwordSignIn(browser, builtin.email, builtin.password);
+      expect((await browser.follow(`${origin}/identity/admin`)).status).to.equal(403);
+      expect((await api(browser, '/connectors')).status).to.equal(403);
+      expect((await api(new TestBrowser(), '/connectors')).status).to.equal(403);
+    });
+  });
+
   it('answers SCIM outside sessions and passport: a bearer token, no session cookie set', async () => {
     const { token } = await host.identity.store.tokens.create(connector.id);
     const res = await fetch(`${origin}/identity/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${sso.email}"`)}`, { headers: { authorization: `Bearer ${token}` } });
