@@ -61,7 +61,7 @@ describeEachDatabase('SCIM bearer authentication', (db) => {
     expect(res.body.totalResults).to.equal(0);
   });
 
-  it('authenticates on a private passport: a host\'s own passport, its bearer strategy and its req.login stay as they were', async () => {
+  it('authenticates with passport-http-bearer outside any passport: a host\'s own passport, its bearer strategy and its req.login stay as they were', async () => {
     const hostPassport = new passport.Passport();
     hostPassport.use(new BearerStrategy((token, done) => done(null, token === 'host-api-token' ? { api: 'client' } : false)));
     const app = express();
