@@ -14,6 +14,9 @@ import { Strategy as LocalStrategy } from 'passport-local';
 import { createIdentityConnector, type IdentityConnector, type IdentityConnectorOptions } from '../lib/index.js';
 import { verifyPassword } from '../lib/policy/password.js';
 
+/** /identity/scim/v2 and a connector's own /identity/{endpoint}/scim. */
+const SCIM_PATHS = /^\/identity\/(?:[^/]+\/)?scim(?:\/|$)/;
+
 export interface PassportHostOptions {
   knex: Knex;
   baseUrl: string;
@@ -53,7 +56,7 @@ export async function createPassportHost(o: PassportHostOptions): Promise<Passpo
   const passportSession = hostPassport.session();
   // SCIM first and outside sessions: no session lookup, no passport deserialization per Entra call.
   const outsideScim = (handler: express.RequestHandler) => (req: Request, res: Response, next: NextFunction) =>
-    (req.path.startsWith('/identity/scim') ? next() : handler(req, res, next));
+    (SCIM_PATHS.test(req.path) ? next() : handler(req, res, next));
   app.use(outsideScim(sessions), outsideScim(passportSession));
   app.use('/identity', identity.router);
 
