@@ -42,6 +42,7 @@ const text = (value: unknown) => (typeof value === 'string' ? value.trim().slice
 
 async function loadModel(runtime: Runtime, req: Request, connector: Connector, connectors: Connector[], nonce: string): Promise<AdminPageModel> {
   const { store, options } = runtime;
+  const usersOnly = req.identityAdminScope?.manages === 'users';
   const usersFilter = text(req.query.q);
   const groupsFilter = text(req.query.groups);
   const startIndex = optionalInt(req.query.start, { min: 1, max: Number.MAX_SAFE_INTEGER }, 1) ?? 1;
@@ -60,7 +61,7 @@ async function loadModel(runtime: Runtime, req: Request, connector: Connector, c
     organizations: req.identityAdminScope?.organizations ?? [],
     connector: await describeConnector(runtime, connector),
     ssoTestUrl: `${options.mountPath}/sso/login?${new URLSearchParams({ connector: connector.id, returnTo: `${options.mountPath}/admin/connectors/${connector.id}` })}`,
-    tokens: await listTokens(store, connector.id),
+    tokens: usersOnly ? [] : await listTokens(store, connector.id),
     groups: { filter: groupsFilter, ...groups },
     workspaces: await listWorkspaces(runtime, connector),
     mappingSheet: entraMappingSheet(connector),
@@ -69,6 +70,7 @@ async function loadModel(runtime: Runtime, req: Request, connector: Connector, c
       filter: usersFilter, startIndex, count, totalResults: users.totalResults,
       items: users.items,
     },
+    usersOnly,
     log: await logModel(runtime, req, connector),
   };
 }

@@ -13,10 +13,9 @@ import { signInUrlFor } from './sign-in-url.js';
 export function requireWebRole(runtime: Runtime) {
   return (minimum: WebRole): RequestHandler => {
     if (!isWebRole(minimum)) throw new Error(`requireWebRole: "${String(minimum)}" is not one of ${WEB_ROLES.join(', ')}`);
-    if (!runtime.options.currentUser) throw new Error('requireWebRole needs options.currentUser(req) to tell which user is signed in');
-    const currentUser = runtime.options.currentUser;
     return (req: Request, res: Response, next: NextFunction) => {
-      Promise.resolve(currentUser(req)).then(async (who) => {
+      // Read per request: identity.passport() may set currentUser after this guard was made.
+      Promise.resolve(runtime.options.currentUser?.(req)).then(async (who) => {
         if (!who) {
           // A browser asking for a page goes to sign in and comes back; programs get the 401.
           if (req.method === 'GET' && prefersHtml(req)) return res.redirect(303, signInUrlFor(runtime.options, req));
