@@ -1,7 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { continueWhenSettled } from '../web/http.js';
 import type { Runtime } from '../web/runtime.js';
-import { hashToken } from '../store/tokens.js';
+import { hashToken, LAST_USED_GRANULARITY_MS } from '../store/tokens.js';
 import { PrincipalCache } from './principal-cache.js';
 import type { Connector, ScimToken } from '../model/types.js';
 
@@ -36,22 +36,24 @@ export function bearerToken(req: Request): string | undefined {
 
 /**
  * SCIM bearer authentication, parsed on the route itself: the host's passport, its strategies
- * and its sessions are never touched, and a request costs one header split and (within the
- * cache's 800 ms) one hash and one Map lookup. Failures reach the SCIM error handler (401
+ * and its sessions are never touched, and a request costs one header split, one hash and one
+ * Map lookup (the cache keeps a token a minute, checked against other instances' changes
+ * every 800 ms, auth/principal-cache.ts). Failures reach the SCIM error handler (401
  * with a SCIM body and `WWW-Authenticate: Bearer`); the token itself is never logged.
  */
 export function scimBearerAuth(runtime: Runtime): RequestHandler {
-  const cache = new PrincipalCache(runtime.events);
+  const cache = new PrincipalCache(runtime.events, { fingerprint: () => runtime.store.tokens.credentialsFingerprint(), ttlMs: LAST_USED_GRANULARITY_MS });
   const verify = async (token: string): Promise<ScimPrincipal | undefined> => {
     const hash = hashToken(token);
-    const cached = cache.get(hash);
+    const cached = await cache.get(hash);
     if (cached) return cached;
+    const readAt = Date.now();
     const record = await runtime.store.tokens.verify(token);
     if (!record) return undefined;
     const connector = await runtime.store.connectors.get(record.connectorId);
     if (!connector) return undefined;
     const principal: ScimPrincipal = { token: record, connector };
-    cache.set(hash, principal);
+    cache.set(hash, principal, readAt);
     return principal;
   };
   return (req: Request, res: Response, next: NextFunction) => {
