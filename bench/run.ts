@@ -255,7 +255,7 @@ async function main(): Promise<void> {
       users: { type: 'string' }, groups: { type: 'string' }, concurrency: { type: 'string' }, db: { type: 'string' },
       keep: { type: 'boolean' }, out: { type: 'string' }, profile: { type: 'boolean' }, help: { type: 'boolean' },
       peers: { type: 'boolean' }, rounds: { type: 'string' }, 'write-cost': { type: 'boolean' }, preload: { type: 'string' }, budget: { type: 'string' },
-      before: { type: 'string' }, 'ours-only': { type: 'boolean' }, skip: { type: 'string', multiple: true },
+      before: { type: 'string' }, 'ours-only': { type: 'boolean' }, skip: { type: 'string', multiple: true }, tenants: { type: 'string' },
     },
   });
   if (values.help) {
@@ -264,11 +264,18 @@ async function main(): Promise<void> {
       + 'npm run bench -- --peers [--users N=5000] [--preload N] [--budget S=30] [--rounds R=3] [--concurrency C=8] [--db sqlite|mysql] [--out DIR]: side by side with SCIMMY and Better Auth\n'
       + '  --peers --before DIR: another checkout of this product (node_modules linked) measured in the same rounds; --ours-only: no peers; --skip NAME: leave a peer out\n'
       + '  --peers --preload N: each server seeds N more users into its own tables first; --budget S: seconds a read phase may take (writes 6×)\n'
+      + 'npm run bench -- --tenants N [--db sqlite|mysql]: lookups over N organizations (a connector and token each) against one token, statements per lookup counted\n'
       + 'npm run bench -- --write-cost [--db sqlite|mysql]: statements per request, rows, index trees and entries (and SQLite WAL pages) per create, counted\n'
       + '  BENCH_MYSQL_URL (default mysql://root:@127.0.0.1:3306) for --db mysql; BENCH_DB_PREFIX names its databases (default idc_bench)\n');
     return;
   }
   const int = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  if (values.tenants) {
+    const { measureTenants, renderTenants } = await import('./tenants.js');
+    const db = (values.db as Db | undefined) ?? 'sqlite';
+    process.stdout.write(renderTenants(db, await measureTenants(db, Number(values.tenants))) + '\n');
+    return;
+  }
   if (values['write-cost']) {
     const { measureWriteCost, renderWriteCost } = await import('./write-cost.js');
     process.stdout.write(renderWriteCost(await measureWriteCost((values.db as Db | undefined) ?? 'sqlite')) + '\n');
