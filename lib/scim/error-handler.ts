@@ -90,7 +90,6 @@ export function scimErrorHandler(logger: Logger, retryAfterSeconds: number): Err
 
 /** Answers with a SCIM error body (RFC 7644 §3.12), its WWW-Authenticate or Retry-After header. */
 export function sendScimError(res: Response, scimError: ScimError): void {
-  res.locals.scimError = scimError;
   if (scimError.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="SCIM"');
   if (scimError.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(scimError.retryAfterSeconds));
   res.status(scimError.status).type(SCIM_CONTENT_TYPE).send(JSON.stringify(scimError.toBody()));
