@@ -1,5 +1,7 @@
+import { InvalidInput } from './errors.js';
 import { BUILT_IN_EXTENSION_NAMES, HOST_ATTRIBUTE_TYPES, type ExtensionChoice } from './schemas/extension-sets.js';
 import { USER_REGISTRY } from './schemas/registry.js';
+import { isResourceLevelName, RESOURCE_LEVEL_NAMES } from './schemas/definitions.js';
 import { resolveSettingPath, resolveTypedAttribute } from './schemas/typed-path.js';
 import { URN } from './schemas/urns.js';
 import { isWebRole, MATCH_ON_CREATE, WEB_ROLES, type ConnectorSettings, type RequiredAttribute, type DeprovisionGuard, type EntraPushSettings, type MatchOnCreate, type WebRole, type WorkspaceMapping } from './types.js';
@@ -300,6 +302,7 @@ function extensionChoices(value: unknown): ExtensionChoice[] {
         && (a.type === undefined || (HOST_ATTRIBUTE_TYPES as readonly unknown[]).includes(a.type))
         && (a.multiValued === undefined || typeof a.multiValued === 'boolean');
       if (!valid) throw new SettingsError(`extensions: "${schema.id}" has an invalid attribute; attributes are {"name", "type"?: ${HOST_ATTRIBUTE_TYPES.join('|')}, "multiValued"?}`);
+      if (isResourceLevelName(a.name as string)) throw new SettingsError(`extensions: "${schema.id}" names an attribute "${a.name as string}", a SCIM resource-level name (${RESOURCE_LEVEL_NAMES.join(', ')})`);
     }
   }
   return value as ExtensionChoice[];
@@ -310,8 +313,9 @@ export function parseStoredSettings(json: string): ConnectorSettings {
   return { ...DEFAULT_SETTINGS, ...stored, entraPush: { ...DEFAULT_SETTINGS.entraPush, ...stored.entraPush }, roleMap: { ...(stored.roleMap ?? DEFAULT_SETTINGS.roleMap) }, allowedValues: { ...(stored.allowedValues ?? {}) }, primaryByType: { ...(stored.primaryByType ?? {}) } };
 }
 
-export class SettingsError extends Error {
-  constructor(message: string) { super(message); this.name = 'SettingsError'; }
+/** A connector setting that does not validate: 400 `invalid_settings`, its message names the setting. */
+export class SettingsError extends InvalidInput {
+  constructor(message: string, field = 'settings') { super('invalidValue', message, { code: 'invalid_settings', field }); }
 }
 
 /** What a connector's settings say about resource documents: the options of normalisation and PATCH. */
