@@ -35,7 +35,7 @@ export interface AdminPageModel {
 }
 
 /** The operations the log filter offers (what the connector writes). */
-const LOG_OPERATIONS = ['user.create', 'user.replace', 'user.patch', 'user.delete', 'user.login-method', 'user.entra-push', 'group.create', 'group.replace', 'group.patch', 'group.delete', 'login', 'token.create', 'token.revoke', 'connector.create', 'connector.settings', 'connector.oidc', 'connector.default-group', 'connector.deprovisioning-paused', 'connector.deprovisioning-resumed', 'workspace.register', 'workspace.remove', 'workspace.resync'];
+const LOG_OPERATIONS = ['user.create', 'user.replace', 'user.patch', 'user.delete', 'user.login-method', 'user.entra-push', 'group.create', 'group.replace', 'group.patch', 'group.delete', 'login', 'token.create', 'token.revoke', 'connector.create', 'connector.settings', 'connector.oidc', 'connector.tenant', 'user.sso-link', 'connector.default-group', 'connector.deprovisioning-paused', 'connector.deprovisioning-resumed', 'workspace.register', 'workspace.remove', 'workspace.resync'];
 
 const LOGIN_METHOD_TEXT = {
   sso: { name: 'Entra SSO', switchTo: 'builtin', action: 'Switch to built-in login' },
@@ -77,7 +77,17 @@ ${body}
 function connectSection(c: AdminConnector): SafeHtml {
   return section('connect', 'Connect Microsoft Entra ID', html`
 ${copyField('scim-url', 'SCIM Tenant URL', c.scimUrl, 'Enterprise application → Provisioning → Tenant URL.')}
-${copyField('redirect-uri', 'Redirect URI', c.redirectUri, 'App registration → Authentication → Web → Redirect URIs (exactly this).')}`);
+${copyField('redirect-uri', 'Redirect URI', c.redirectUri, 'App registration → Authentication → Web → Redirect URIs (exactly this).')}
+${tenantForm(c)}`);
+}
+
+/** The Entra tenant id on its own (Systam: "You can also enter your organization's Tenant ID"), with or without sign-in. */
+function tenantForm(c: AdminConnector): SafeHtml {
+  return html`<form method="post" class="row" id="tenant" data-api-method="PUT" data-api-path="/connectors/${c.id}/tenant" data-refresh="tenant oidc log" data-success="Tenant ID saved.">
+  ${field('entra-tenant', 'Entra tenant ID (optional)', html`<input id="entra-tenant" name="tenantId" type="text" value="${c.oidc.tenantId ?? ''}" autocomplete="off" spellcheck="false" aria-describedby="entra-tenant-hint">`,
+    'The Directory (tenant) ID, a GUID. Helps troubleshooting; once set, only accounts of this tenant can sign in. Empty clears it.')}
+  <button type="submit" class="secondary">Save tenant ID</button>
+</form>`;
 }
 
 function tokenRows(tokens: AdminToken[]): SafeHtml {

@@ -4,7 +4,7 @@ import type { Runtime } from '../web/runtime.js';
 import type { Filter } from '../model/filter.js';
 import { scimBaseUrl } from '../scim/router.js';
 import { SchemaRegistry } from '../model/schemas/registry.js';
-import { configureOidc, OidcSettingsError, redirectUri, type OidcSettingsInput } from '../sso/configure.js';
+import { configureOidc, OidcSettingsError, redirectUri, setEntraTenant, type OidcSettingsInput } from '../sso/configure.js';
 import { isStoreError } from '../store/errors.js';
 import type { Connector } from '../model/types.js';
 import { iso, type AdminConnector, type AdminGroup } from '../model/admin-wire.js';
@@ -36,6 +36,15 @@ export async function listGroups(runtime: Runtime, connectorId: string, text: st
   const page = await runtime.store.groups.list(connectorId, { filter, sortBy: displayName.resolved, sortOrder: 'ascending', startIndex: 1, count });
   const counts = await runtime.store.groups.memberCounts(page.items.map((g) => g.id));
   return { totalResults: page.totalResults, groups: page.items.map((g) => ({ id: g.id, displayName: g.displayName, memberCount: counts.get(g.id) ?? 0 })) };
+}
+
+/** An invalid sign-in setting as a 400 naming the field (404 for the connector); anything else is rethrown. */
+function sendOidcSettingsError(res: Response, error: unknown): void {
+  if (!(error instanceof OidcSettingsError)) throw error;
+  if (error.field === 'connector') return sendJsonError(res, 404, 'not_found', error.message);
+  // Most messages already start with the field's name; the others get it in front.
+  const message = error.message.startsWith(error.field) ? error.message : `${error.field}: ${error.message}`;
+  res.status(400).json({ error: 'invalid_oidc_settings', field: error.field, message });
 }
 
 /** Only the fields configureOidc takes: anything else in the body is not passed on. */
@@ -89,6 +98,7 @@ async function createConnector(runtime: Runtime, req: Request, res: Response): P
  *   POST /api/connectors                      { "organizationId", "name", "preset"?, "settings"? }
  *   PUT /api/connectors/:id/settings          { …partial settings }
  *   PUT /api/connectors/:id/oidc              { "tenantId"|"issuer", "clientId", "clientSecret"? }
+ *   PUT /api/connectors/:id/tenant            { "tenantId": "GUID" | null }   (alone, with or without OIDC)
  *   PUT /api/connectors/:id/default-group     { "groupId": "…" | null }
  *   GET /api/connectors/:id/groups?filter=text&count=100
  *   POST /api/connectors/:id/deprovisioning/resume   (an admin confirms the deprovisioning the guard paused)
@@ -128,11 +138,17 @@ export function registerConnectorRoutes(api: Router, runtime: Runtime): void {
       const { connector: updated } = await configureOidc(runtime, connector.id, oidcInput(body), await adminContext(runtime, req, 200));
       res.json(await describeConnector(runtime, updated));
     } catch (error) {
-      if (!(error instanceof OidcSettingsError)) throw error;
-      if (error.field === 'connector') return sendJsonError(res, 404, 'not_found', error.message);
-      // Most messages already start with the field's name; the others get it in front.
-      const message = error.message.startsWith(error.field) ? error.message : `${error.field}: ${error.message}`;
-      res.status(400).json({ error: 'invalid_oidc_settings', field: error.field, message });
+      sendOidcSettingsError(res, error);
+    }
+  }));
+
+  api.put('/connectors/:id/tenant', connectorRoute(runtime, async (req, res, connector) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    try {
+      const updated = await setEntraTenant(runtime, connector.id, body.tenantId, await adminContext(runtime, req, 200));
+      res.json(await describeConnector(runtime, updated));
+    } catch (error) {
+      sendOidcSettingsError(res, error);
     }
   }));
 
