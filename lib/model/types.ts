@@ -40,10 +40,22 @@ export interface ConnectorSettings {
    * else built-in), or always `sso` / `builtin`. Existing users keep theirs (bulk switch in admin).
    */
   newUserLoginMethod: 'auto' | LoginMethod;
-  /** User attributes that must be present (the modelled platform: name.givenName, name.familyName; Systam: emails). */
-  requiredAttributes: string[];
+  /**
+   * User attributes that must be present (the modelled platform: name.givenName, name.familyName).
+   * A path may name one type's values (`emails[type eq "work"].value`, Systam's "a work-type email
+   * address is required"), and an entry `{ path, ifSent }` is required only when the attribute
+   * `ifSent` is sent at all (Systam: "a work-type phone number is required if phone numbers are mapped").
+   */
+  requiredAttributes: RequiredAttribute[];
   /** Accepted values per attribute path (Systam: emails.type work/other; the modelled platform: userType Premium/Standard). */
   allowedValues: Record<string, string[]>;
+  /**
+   * Multi-valued attribute → the type whose value is the primary one (Systam: "the work email is
+   * always the user's primary email", the work phone the primary number). Among several values of
+   * that type, the one the client marked primary wins (IFS Ultimo), else the first; with no value
+   * of that type the client's own primary stays. What SCIM answers and the host reads carry it.
+   */
+  primaryByType: Record<string, string>;
   /** Attributes set on creation and kept afterwards (Staffbase: locale). */
   createOnlyAttributes: string[];
   /** userName never changes after insert (IFS Ultimo). */
@@ -154,6 +166,9 @@ export interface DeprovisionGuard {
   windowMinutes: number;
   minimumUsers: number;
 }
+
+/** A required attribute path, or one required only when another attribute is sent at all. */
+export type RequiredAttribute = string | { path: string; ifSent: string };
 
 export const MATCH_ON_CREATE = ['none', 'email', 'externalId'] as const;
 export type MatchOnCreate = (typeof MATCH_ON_CREATE)[number];

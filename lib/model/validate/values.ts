@@ -75,8 +75,22 @@ function normalizeList(def: AttributeDef, raw: unknown): unknown {
     // A single value for a multi-valued attribute is a list of one.
     : [value];
   if (items.length > MAX_MULTI_VALUES) throw tooManyValues(def);
-  const list = items.map((item) => normalizeElement(def, item)).filter((item) => item !== undefined);
+  const plain = def.type === 'complex' ? items : items.map((item) => unwrapItem(def, item));
+  const list = plain.map((item) => normalizeElement(def, item)).filter((item) => item !== undefined);
   return list.length ? list : undefined;
+}
+
+/**
+ * One item of a multi-valued attribute of plain values (the CustomExtension `folders`): Entra wraps
+ * such items as it wraps roles and members, `{"value": "x"}`, so that form is read as `"x"` in
+ * every operation. Any other object cannot be a plain value and is refused here, naming the attribute,
+ * so that a remove never compares it (it used to fail there with a TypeError).
+ */
+function unwrapItem(def: AttributeDef, item: unknown): unknown {
+  if (!isObject(item)) return item;
+  const key = keyIn(item, 'value');
+  if (Object.hasOwn(item, key)) return item[key];
+  throw new InvalidInput('invalidValue', `Attribute '${def.name}' holds ${def.type} values: give each as a value or as {"value": …}`);
 }
 
 const tooManyValues = (def: AttributeDef) => new InvalidInput('tooMany', `Attribute '${def.name}' has more than ${MAX_MULTI_VALUES} values`);
