@@ -78,7 +78,15 @@ function connectSection(c: AdminConnector): SafeHtml {
   return section('connect', 'Connect Microsoft Entra ID', html`
 ${copyField('scim-url', 'SCIM Tenant URL', c.scimUrl, 'Enterprise application → Provisioning → Tenant URL.')}
 ${copyField('redirect-uri', 'Redirect URI', c.redirectUri, 'App registration → Authentication → Web → Redirect URIs (exactly this).')}
+${appRedirectFields(c)}
 ${tenantForm(c)}`);
+}
+
+/** The guide's "Mobile and desktop applications" platform: the apps' redirect URIs, as the host configured them. */
+function appRedirectFields(c: AdminConnector): SafeHtml {
+  if (!c.appRedirectUris.length) return html`<p class="hint" id="app-redirect-none">Mobile and desktop sign-in is not set up on this site (the host's <code>appRedirectUris</code>).</p>`;
+  return html`${c.appRedirectUris.map((uri, i) => copyField(`app-redirect-uri-${i}`, 'Mobile and desktop applications redirect URI', uri,
+    'App registration → Authentication → Add a platform → Mobile and desktop applications → Custom redirect URIs.'))}`;
 }
 
 /** The Entra tenant id on its own (Systam: "You can also enter your organization's Tenant ID"), with or without sign-in. */

@@ -20,7 +20,7 @@ export async function describeConnector(runtime: Runtime, c: Connector): Promise
   const live = await runtime.store.tokens.listLive(c.id);
   return {
     id: c.id, organizationId: c.organizationId, name: c.name,
-    scimUrl: scimBaseUrl(runtime, c.settings.scimEndpoint), redirectUri: redirectUri(runtime.options),
+    scimUrl: scimBaseUrl(runtime, c.settings.scimEndpoint), redirectUri: redirectUri(runtime.options), appRedirectUris: [...runtime.options.appRedirectUris],
     // Spelled out rather than spread, so a field added to the stored OIDC settings is not exposed by accident.
     oidc: { issuer: c.oidc.issuer, clientId: c.oidc.clientId, tenantId: c.oidc.tenantId, hasClientSecret: c.oidc.hasClientSecret },
     settings: c.settings, defaultGroupId: c.defaultGroupId, ssoVerifiedAt: iso(c.ssoVerifiedAt),

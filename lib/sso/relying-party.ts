@@ -4,7 +4,7 @@ import type { Connector } from '../model/types.js';
 import { redirectUri } from './configure.js';
 import { ClientSecretUnreadableError, discoveryCacheFor, InsecureIssuerError, type DiscoveryCache } from './discovery-cache.js';
 import { refuse, type LoginRefusal } from './refusals.js';
-import { TRANSACTION_TTL_MS, type LoginTransaction } from './transaction-cookie.js';
+import { TRANSACTION_TTL_MS, type AppRequest, type LoginTransaction } from './transaction-cookie.js';
 
 /** `profile` brings `oid`, `tid`, `name` and `preferred_username`; `email` the optional email claim. */
 const SCOPE = 'openid profile email';
@@ -34,7 +34,7 @@ export class RelyingParty {
     this.discovery = discoveryCacheFor(runtime);
   }
 
-  async start(connector: Connector, request: { returnTo: string; loginHint?: string }): Promise<Outcome<StartedLogin>> {
+  async start(connector: Connector, request: { returnTo: string; loginHint?: string; app?: AppRequest }): Promise<Outcome<StartedLogin>> {
     const configured = await this.configuration(connector);
     if (!configured.ok) return configured;
     const state = oidc.randomState();
@@ -53,7 +53,7 @@ export class RelyingParty {
     if (request.loginHint) parameters.login_hint = request.loginHint;
     return success({
       authorizationUrl: oidc.buildAuthorizationUrl(configured.value, parameters),
-      transaction: { connectorId: connector.id, state, nonce, codeVerifier, returnTo: request.returnTo, expiresAt: Date.now() + TRANSACTION_TTL_MS },
+      transaction: { connectorId: connector.id, state, nonce, codeVerifier, returnTo: request.returnTo, expiresAt: Date.now() + TRANSACTION_TTL_MS, app: request.app },
     });
   }
 

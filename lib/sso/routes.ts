@@ -10,7 +10,8 @@ import { rawQuery, sendPage } from './http.js';
 import { REFUSAL_TEXT, refuse, type LoginRefusal } from './refusals.js';
 import { RelyingParty } from './relying-party.js';
 import { safeReturnTo } from './return-to.js';
-import { TransactionCookie } from './transaction-cookie.js';
+import { TransactionCookie, type AppRequest } from './transaction-cookie.js';
+import { handOverToApp, readAppRequest, redeemAppCode } from './app-sign-in.js';
 
 const MAX_EMAIL_LENGTH = 320;
 
@@ -21,6 +22,8 @@ const MAX_EMAIL_LENGTH = 320;
  *   GET  /login         starts the flow for ?connector=ID (&returnTo, &login_hint)
  *   GET  /callback      the redirect URI registered in Entra
  *   GET|POST /logout    host sign-out, then Entra's end-session endpoint
+ *   GET  /app/login     a mobile or desktop app's sign-in in the system browser (RFC 8252, app-sign-in.ts)
+ *   POST /app/token     the app redeems its one-time code with its PKCE verifier; options.signInApp answers
  */
 export function createSsoRouter(runtime: Runtime): Router {
   const { options, store, events, logger } = runtime;
@@ -76,7 +79,37 @@ export function createSsoRouter(runtime: Runtime): Router {
     return startLogin(req, res, connector, { returnTo: safeReturnTo(req.query.returnTo), loginHint }, 302);
   }));
 
-  async function startLogin(req: Request, res: Response, connector: Connector, request: { returnTo: string; loginHint?: string }, status: 302 | 303) {
+  // Mobile and desktop apps (RFC 8252, app-sign-in.ts): the system browser signs in here, the app redeems a one-time code.
+  router.get('/app/login', asyncRoute(async (req, res) => {
+    const connectorId = typeof req.query.connector === 'string' ? req.query.connector : '';
+    const connector = connectorId && connectorId.length <= 64 ? await store.connectors.get(connectorId) : undefined;
+    if (!connector) return showRefusal(req, res, refuse('connector_unknown'));
+    const read = readAppRequest(options, req.query as Record<string, unknown>);
+    if (!read.ok) return sendPage(res, 400, noticePage({ title: 'The app\'s sign-in request is invalid', message: read.message }));
+    const loginHint = typeof req.query.login_hint === 'string' && req.query.login_hint.length <= MAX_EMAIL_LENGTH ? req.query.login_hint : undefined;
+    return startLogin(req, res, connector, { returnTo: '/', loginHint, app: read.app }, 302);
+  }));
+
+  router.post('/app/token', form, express.json({ limit: '8kb' }), asyncRoute(async (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    const redeemed = await redeemAppCode(store, (req.body ?? {}) as Record<string, unknown>);
+    if (!redeemed.ok && redeemed.error === 'access_denied') {
+      const { refusal } = redeemed;
+      logger.warn('sso app sign-in refused', { connectorId: redeemed.connectorId, reason: refusal.reason, userId: refusal.userId, requestId: req.identityRequestId });
+      events.emit('login.failed', { connectorId: redeemed.connectorId, userId: refusal.userId ?? null, reason: refusal.reason, requestId: req.identityRequestId });
+      await audit(req, redeemed.connectorId, refusal.userId ?? null, 'login', 'failure', 403, refusal.reason);
+      return res.status(403).json({ error: 'access_denied', error_description: REFUSAL_TEXT[refusal.reason].message, reason: refusal.reason });
+    }
+    if (!redeemed.ok) return res.status(400).json({ error: redeemed.error, error_description: redeemed.description });
+    if (!options.signInApp) throw new Error('identity-connector: options.signInApp is required for sign-in of the apps');
+    const session = await options.signInApp(req, redeemed.user);
+    events.emit('login.succeeded', { connectorId: redeemed.connectorId, userId: redeemed.user.id, requestId: req.identityRequestId });
+    await audit(req, redeemed.connectorId, redeemed.user.id, 'login', 'success', 200, `matched by ${redeemed.matchedBy} (app)`);
+    logger.info('sso app sign-in succeeded', { connectorId: redeemed.connectorId, userId: redeemed.user.id, requestId: req.identityRequestId });
+    res.status(200).json(session);
+  }));
+
+  async function startLogin(req: Request, res: Response, connector: Connector, request: { returnTo: string; loginHint?: string; app?: AppRequest }, status: 302 | 303) {
     const started = await relyingParty.start(connector, request);
     if (!started.ok) {
       // Nobody authenticated yet: logged for operators, not audited as a sign-in attempt.
@@ -109,8 +142,13 @@ export function createSsoRouter(runtime: Runtime): Router {
     const match = await matchAccount(runtime, connector, completed.value, { actor: 'sso', requestId: req.identityRequestId ?? null, status: 302 });
     if (!match.ok) return refuseLogin(req, res, connector.id, match.refusal);
 
-    const denied = accessRefusal(match.user);
+    const denied = accessRefusal(match.user, transaction.app ? 'app' : 'web');
     if (denied) return refuseLogin(req, res, connector.id, denied);
+    if (transaction.app) {
+      // The app's session is issued when it redeems the code (`/app/token`), with its PKCE verifier.
+      logger.info('sso app sign-in code issued', { connectorId: connector.id, userId: match.user.id, matchedBy: match.matchedBy, requestId: req.identityRequestId });
+      return res.redirect(302, await handOverToApp(store, connector.id, match.user, match.matchedBy, transaction.app));
+    }
 
     await signIn(req, res, match.user);
     connectorCookie.write(res, connector.id);
