@@ -2,10 +2,11 @@ import { configureOidc, setEntraTenant, type OidcSettingsInput } from '../sso/co
 import type { IdentityStore } from '../store/index.js';
 import type { Connector } from '../model/types.js';
 import { cliRuntime } from './cli-runtime.js';
+import { CLI_ACTOR } from './cli-policies.js';
 
 /** `connector set-oidc`: the same validation and encryption as the admin API. */
 export async function setOidc(store: IdentityStore, connectorId: string, input: OidcSettingsInput): Promise<Connector> {
-  const { connector } = await configureOidc(cliRuntime(store, 'it encrypts the client secret'), connectorId, input, { actor: 'cli' });
+  const { connector } = await configureOidc(cliRuntime(store, 'it encrypts the client secret'), connectorId, input, CLI_ACTOR);
   return connector;
 }
 

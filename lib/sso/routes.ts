@@ -12,6 +12,11 @@ import { RelyingParty } from './relying-party.js';
 import { safeReturnTo } from './return-to.js';
 import { TransactionCookie, type AppRequest } from './transaction-cookie.js';
 import { handOverToApp, readAppRequest, redeemAppCode } from './app-sign-in.js';
+import { discoverRealm } from '../policy/sign-in.js';
+import type { AuditContext } from '../policy/audit.js';
+
+/** Who a sign-in is audited as, and the status it answers with. */
+const ssoContext = (req: Request, status: number): AuditContext => ({ actor: 'sso', requestId: req.identityRequestId ?? null, status });
 
 const MAX_EMAIL_LENGTH = 320;
 
@@ -26,7 +31,7 @@ const MAX_EMAIL_LENGTH = 320;
  *   POST /app/token     the app redeems its one-time code with its PKCE verifier; options.signInApp answers
  */
 export function createSsoRouter(runtime: Runtime): Router {
-  const { options, store, events, logger } = runtime;
+  const { options, store, logger } = runtime;
   if (options.allowInsecureIssuer) {
     logger.warn('INSECURE: allowInsecureIssuer is on: http:// OIDC issuers are accepted and ID tokens may travel unencrypted. Use it for local testing only.');
   }
@@ -51,13 +56,9 @@ export function createSsoRouter(runtime: Runtime): Router {
     if (!email || email.length > MAX_EMAIL_LENGTH || !email.includes('@')) {
       return sendPage(res, 400, signInPage({ action: signInUrl(req), returnTo, email }));
     }
-    const users = await store.users.findAllByUserName(email);
-    const ssoConnectors = [...new Set(users.filter((u) => u.loginMethod === 'sso').map((u) => u.connectorId))];
-    if (ssoConnectors.length === 1) {
-      const connector = await store.connectors.get(ssoConnectors[0]);
-      if (connector) return startLogin(req, res, connector, { returnTo, loginHint: email }, 303);
-    }
-    if (ssoConnectors.length > 1) {
+    const realm = await discoverRealm(store, email);
+    if (realm.kind === 'sso') return startLogin(req, res, realm.connector, { returnTo, loginHint: email }, 303);
+    if (realm.kind === 'several') {
       // Naming the organizations would tell anyone who types the address where it has accounts.
       return sendPage(res, 200, noticePage({
         title: 'Choose your organization',
@@ -93,19 +94,18 @@ export function createSsoRouter(runtime: Runtime): Router {
   router.post('/app/token', form, express.json({ limit: '8kb' }), asyncRoute(async (req, res) => {
     res.set('Cache-Control', 'no-store');
     const redeemed = await redeemAppCode(store, (req.body ?? {}) as Record<string, unknown>);
-    if (!redeemed.ok && redeemed.error === 'access_denied') {
-      const { refusal } = redeemed;
+    if (!redeemed.ok && redeemed.error !== 'access_denied') return res.status(400).json({ error: redeemed.error, error_description: redeemed.description });
+    const connector = await store.connectors.get(redeemed.connectorId);
+    if (!redeemed.ok || !connector) {
+      const refusal = redeemed.ok ? refuse('connector_unknown') : redeemed.refusal;
       logger.warn('sso app sign-in refused', { connectorId: redeemed.connectorId, reason: refusal.reason, userId: refusal.userId, requestId: req.identityRequestId });
-      events.emit('login.failed', { connectorId: redeemed.connectorId, userId: refusal.userId ?? null, reason: refusal.reason, requestId: req.identityRequestId });
-      await audit(req, redeemed.connectorId, refusal.userId ?? null, 'login', 'failure', 403, refusal.reason);
+      await runtime.signIns.refused(connector ?? null, { reason: refusal.reason, userId: refusal.userId, status: 403 }, ssoContext(req, 403));
       return res.status(403).json({ error: 'access_denied', error_description: REFUSAL_TEXT[refusal.reason].message, reason: refusal.reason });
     }
-    if (!redeemed.ok) return res.status(400).json({ error: redeemed.error, error_description: redeemed.description });
     if (!options.signInApp) throw new Error('identity-connector: options.signInApp is required for sign-in of the apps');
     const session = await options.signInApp(req, redeemed.user);
-    events.emit('login.succeeded', { connectorId: redeemed.connectorId, userId: redeemed.user.id, requestId: req.identityRequestId });
-    await audit(req, redeemed.connectorId, redeemed.user.id, 'login', 'success', 200, `matched by ${redeemed.matchedBy} (app)`);
-    logger.info('sso app sign-in succeeded', { connectorId: redeemed.connectorId, userId: redeemed.user.id, requestId: req.identityRequestId });
+    await runtime.signIns.succeeded(connector, redeemed.user, `${redeemed.matchedBy} (app)`, ssoContext(req, 200));
+    logger.info('sso app sign-in succeeded', { connectorId: connector.id, userId: redeemed.user.id, requestId: req.identityRequestId });
     res.status(200).json(session);
   }));
 
@@ -133,17 +133,15 @@ export function createSsoRouter(runtime: Runtime): Router {
     req.identityConnectorId = connector.id;
 
     const completed = await relyingParty.complete(connector, transaction, query);
-    if (!completed.ok) return refuseLogin(req, res, connector.id, completed.refusal);
-    // Entra's ID token verified: the connection works, whatever this account's own outcome is.
-    // Admins may switch users to SSO from now on (admin/login-method.ts).
-    if (!connector.ssoVerifiedAt) await store.connectors.markSsoVerified(connector.id);
+    if (!completed.ok) return refuseLogin(req, res, connector, completed.refusal);
+    // Entra's ID token verified from here on: a refusal marks the connector SSO-verified (policy/sign-in.ts).
 
     // A just-in-time user is created through the user-write path, audited there as `user.create`.
     const match = await matchAccount(runtime, connector, completed.value, { actor: 'sso', requestId: req.identityRequestId ?? null, status: 302 });
-    if (!match.ok) return refuseLogin(req, res, connector.id, match.refusal);
+    if (!match.ok) return refuseLogin(req, res, connector, match.refusal, true);
 
     const denied = accessRefusal(match.user, transaction.app ? 'app' : 'web');
-    if (denied) return refuseLogin(req, res, connector.id, denied);
+    if (denied) return refuseLogin(req, res, connector, denied, true);
     if (transaction.app) {
       // The app's session is issued when it redeems the code (`/app/token`), with its PKCE verifier.
       logger.info('sso app sign-in code issued', { connectorId: connector.id, userId: match.user.id, matchedBy: match.matchedBy, requestId: req.identityRequestId });
@@ -152,8 +150,7 @@ export function createSsoRouter(runtime: Runtime): Router {
 
     await signIn(req, res, match.user);
     connectorCookie.write(res, connector.id);
-    events.emit('login.succeeded', { connectorId: connector.id, userId: match.user.id, requestId: req.identityRequestId });
-    await audit(req, connector.id, match.user.id, 'login', 'success', 302, `matched by ${match.matchedBy}`);
+    await runtime.signIns.succeeded(connector, match.user, match.matchedBy, ssoContext(req, 302));
     logger.info('sso login succeeded', { connectorId: connector.id, userId: match.user.id, matchedBy: match.matchedBy, requestId: req.identityRequestId });
     res.redirect(302, safeReturnTo(transaction.returnTo));
   }));
@@ -180,11 +177,11 @@ export function createSsoRouter(runtime: Runtime): Router {
   router.get('/logout', logout);
   router.post('/logout', form, logout);
 
-  async function refuseLogin(req: Request, res: Response, connectorId: string | null, refusal: LoginRefusal) {
-    const text = REFUSAL_TEXT[refusal.reason];
-    logger.warn('sso login refused', { connectorId, reason: refusal.reason, detail: refusal.detail, userId: refusal.userId, requestId: req.identityRequestId });
-    events.emit('login.failed', { connectorId, userId: refusal.userId ?? null, reason: refusal.reason, requestId: req.identityRequestId });
-    await audit(req, connectorId, refusal.userId ?? null, 'login', 'failure', text.status, refusal.reason);
+  /** `tokenVerified`: Entra's ID token was verified, so the refusal is about the account (policy/sign-in.ts). */
+  async function refuseLogin(req: Request, res: Response, connector: Connector | null, refusal: LoginRefusal, tokenVerified = false) {
+    const { status } = REFUSAL_TEXT[refusal.reason];
+    logger.warn('sso login refused', { connectorId: connector?.id ?? null, reason: refusal.reason, detail: refusal.detail, userId: refusal.userId, requestId: req.identityRequestId });
+    await runtime.signIns.refused(connector, { reason: refusal.reason, userId: refusal.userId, status }, ssoContext(req, status), tokenVerified);
     showRefusal(req, res, refusal);
   }
 
@@ -197,9 +194,6 @@ export function createSsoRouter(runtime: Runtime): Router {
     sendPage(res, text.status, noticePage({ title: text.title, message: text.message, code: refusal.reason, link }));
   }
 
-  async function audit(req: Request, connectorId: string | null, userId: string | null, operation: string, outcome: 'success' | 'failure', status: number, detail: string) {
-    await runtime.audit.event({ actor: 'sso', requestId: req.identityRequestId ?? null, status }, { connectorId, operation, resourceType: userId ? 'User' : null, resourceId: userId, detail }, outcome);
-  }
 
 
   router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
