@@ -23,8 +23,12 @@ export function appRedirectUriProblem(uri: string): string | undefined {
   }
   if (url.hash) return 'must not have a fragment';
   if (url.protocol === 'https:') return url.username || url.password ? 'must not carry credentials' : undefined;
-  if (url.protocol === 'http:') return LOOPBACK_HOSTS.includes(url.hostname) ? undefined : 'may use http only on the loopback interface (127.0.0.1 or [::1])';
-  return PRIVATE_SCHEME.test(url.protocol) ? undefined : 'must be https, loopback http, or a reverse-domain private-use scheme such as com.example.app:/callback';
+  if (url.protocol === 'http:') {
+    if (LOOPBACK_HOSTS.includes(url.hostname)) return undefined;
+    return 'may use http only on the loopback interface (127.0.0.1 or [::1])';
+  }
+  if (PRIVATE_SCHEME.test(url.protocol)) return undefined;
+  return 'must be https, loopback http, or a reverse-domain private-use scheme such as com.example.app:/callback';
 }
 
 /**

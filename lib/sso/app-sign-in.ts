@@ -27,29 +27,46 @@ const CODE_VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
 const CODE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 const MAX_STATE_LENGTH = 512;
 
+/** The app's request as the connector keeps it, or what the page tells the person when it is refused. */
 export type AppRequestRead = { ok: true; app: AppRequest } | { ok: false; message: string };
 
-/** The app's sign-in request (query of `/app/login`), or why it cannot be served. Never redirects anywhere unregistered. */
-export function readAppRequest(options: Pick<ResolvedOptions, 'appRedirectUris' | 'signInApp'>, query: Record<string, unknown>): AppRequestRead {
-  if (!options.signInApp || options.appRedirectUris.length === 0) return { ok: false, message: 'Sign-in for the mobile and desktop apps is not set up on this site.' };
+/**
+ * The app's sign-in request (query of `/app/login`), or why it cannot be served. Never redirects
+ * anywhere unregistered.
+ */
+export function readAppRequest(
+  options: Pick<ResolvedOptions, 'appRedirectUris' | 'signInApp'>,
+  query: Record<string, unknown>,
+): AppRequestRead {
+  if (!options.signInApp || options.appRedirectUris.length === 0) {
+    return { ok: false, message: 'Sign-in for the mobile and desktop apps is not set up on this site.' };
+  }
   const { redirect_uri: redirectUri, code_challenge: codeChallenge, code_challenge_method: method, state = '' } = query;
   if (typeof redirectUri !== 'string' || !isRegisteredAppRedirect(options.appRedirectUris, redirectUri)) {
-    return { ok: false, message: 'The app asked to return to an address that is not registered for this site\'s apps.' };
+    return { ok: false, message: 'The app asked to return to an address not registered for this site\'s apps.' };
   }
   if (method !== 'S256' || typeof codeChallenge !== 'string' || !CODE_CHALLENGE.test(codeChallenge)) {
     return { ok: false, message: 'The app\'s request lacks a PKCE code challenge (S256).' };
   }
-  if (typeof state !== 'string' || state.length > MAX_STATE_LENGTH) return { ok: false, message: 'The app\'s state is not valid.' };
+  if (typeof state !== 'string' || state.length > MAX_STATE_LENGTH) {
+    return { ok: false, message: 'The app\'s state is not valid.' };
+  }
   return { ok: true, app: { redirectUri, codeChallenge, state } };
 }
 
 const hashOf = (code: string) => createHash('sha256').update(code).digest('hex');
 
-/** Issues the one-time code for a user the callback matched and admitted; answers the app's redirect URI to send the browser to. */
-export async function handOverToApp(store: IdentityStore, connectorId: string, user: StoredUser, matchedBy: string, app: AppRequest): Promise<string> {
+/**
+ * Issues the one-time code for a user the callback matched and admitted; answers the app's
+ * redirect URI to send the browser to.
+ */
+export async function handOverToApp(
+  store: IdentityStore, connectorId: string, user: StoredUser, matchedBy: string, app: AppRequest,
+): Promise<string> {
   const code = randomBytes(32).toString('base64url');
   await store.appSignInCodes.issue({
-    codeHash: hashOf(code), connectorId, userId: user.id, redirectUri: app.redirectUri, codeChallenge: app.codeChallenge, matchedBy, expiresAt: Date.now() + APP_CODE_TTL_MS,
+    codeHash: hashOf(code), connectorId, userId: user.id, redirectUri: app.redirectUri,
+    codeChallenge: app.codeChallenge, matchedBy, expiresAt: Date.now() + APP_CODE_TTL_MS,
   });
   const target = new URL(app.redirectUri);
   target.searchParams.set('code', code);
@@ -57,7 +74,7 @@ export async function handOverToApp(store: IdentityStore, connectorId: string, u
   return target.href;
 }
 
-/** A redemption's outcome: the user and how it was matched, or an OAuth error (RFC 6749 §5.2) or an access refusal. */
+/** A redemption's outcome: the user and how it was matched, an OAuth error (RFC 6749 §5.2) or an access refusal. */
 export type AppRedemption =
   | { ok: true; user: StoredUser; connectorId: string; matchedBy: string }
   | { ok: false; error: 'invalid_request' | 'invalid_grant'; description: string }
@@ -71,14 +88,18 @@ export type AppRedemption =
  */
 export async function redeemAppCode(store: IdentityStore, body: Record<string, unknown>): Promise<AppRedemption> {
   const { code, code_verifier: verifier, redirect_uri: redirectUri } = body;
-  if (typeof code !== 'string' || typeof verifier !== 'string' || typeof redirectUri !== 'string' || code.length > 128) {
+  const strings = typeof code === 'string' && typeof verifier === 'string' && typeof redirectUri === 'string';
+  if (!strings || code.length > 128) {
     return { ok: false, error: 'invalid_request', description: 'code, code_verifier and redirect_uri are required' };
   }
   // Taken out first: a wrong verifier spends the code, so it cannot be guessed at.
   const issued = await store.appSignInCodes.consume(hashOf(code));
-  if (!issued) return { ok: false, error: 'invalid_grant', description: 'the code is unknown, expired or already used' };
-  if (issued.redirectUri !== redirectUri) return { ok: false, error: 'invalid_grant', description: 'redirect_uri differs from the sign-in request' };
-  if (!CODE_VERIFIER.test(verifier) || !sameText(await oidc.calculatePKCECodeChallenge(verifier), issued.codeChallenge)) {
+  if (!issued) return { ok: false, error: 'invalid_grant', description: 'the code is unknown, expired or used' };
+  if (issued.redirectUri !== redirectUri) {
+    return { ok: false, error: 'invalid_grant', description: 'redirect_uri differs from the sign-in request' };
+  }
+  const challenge = CODE_VERIFIER.test(verifier) ? await oidc.calculatePKCECodeChallenge(verifier) : '';
+  if (!sameText(challenge, issued.codeChallenge)) {
     return { ok: false, error: 'invalid_grant', description: 'code_verifier does not match the code challenge' };
   }
   const user = await store.users.get(issued.connectorId, issued.userId);

@@ -41,8 +41,13 @@ export class AppSignInCodeStore {
     const deleted = await this.ctx.db(this.table).where({ code_hash: codeHash }).delete();
     if (deleted !== 1 || Number(row.expires_at) <= now) return undefined;
     return {
-      codeHash, connectorId: String(row.connector_id), userId: String(row.user_id), redirectUri: String(row.redirect_uri),
-      codeChallenge: String(row.code_challenge), matchedBy: String(row.matched_by), expiresAt: Number(row.expires_at),
+      codeHash,
+      connectorId: String(row.connector_id),
+      userId: String(row.user_id),
+      redirectUri: String(row.redirect_uri),
+      codeChallenge: String(row.code_challenge),
+      matchedBy: String(row.matched_by),
+      expiresAt: Number(row.expires_at),
     };
   }
 }

@@ -13,11 +13,15 @@ import { tableNames } from '../tables.js';
  *   (the modelled platform: "this must be unique per user since it is used as our username").
  *   A unique key makes concurrent writes of the same email safe; NULLs (setting off) never collide.
  */
-export function userSignInKeysMigration(prefix: string): { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> } {
+export function userSignInKeysMigration(prefix: string): {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+} {
   const t = tableNames(prefix);
   return {
     async up(knex) {
-      // MariaDB commits DDL one statement at a time: a run killed between them runs again, so each is guarded.
+      // MariaDB commits DDL one statement at a time: a run killed between them runs again, so
+      // each is guarded.
       if (!(await knex.schema.hasColumn(t.users, 'entra_object_id'))) {
         await knex.schema.alterTable(t.users, (table) => {
           table.string('entra_object_id', 36).nullable();
@@ -31,7 +35,8 @@ export function userSignInKeysMigration(prefix: string): { up(knex: Knex): Promi
         });
         if (dialectOf(knex) === 'mysql') {
           // Exact, as the other key columns (20261201010000_exact_keys): no PAD SPACE, so "a@b " is not "a@b".
-          await knex.raw(`ALTER TABLE ?? MODIFY ?? VARCHAR(${KEY_LENGTH}) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin NULL`, [t.users, 'email_key']);
+          const column = `VARCHAR(${KEY_LENGTH}) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin NULL`;
+          await knex.raw(`ALTER TABLE ?? MODIFY ?? ${column}`, [t.users, 'email_key']);
         }
       }
     },
@@ -40,7 +45,10 @@ export function userSignInKeysMigration(prefix: string): { up(knex: Knex): Promi
         table.dropUnique(['connector_id', 'email_key'], `${t.users}_email_uq`);
         table.dropIndex(['connector_id', 'entra_object_id'], `${t.users}_entra_object_ix`);
       });
-      await knex.schema.alterTable(t.users, (table) => { table.dropColumn('email_key'); table.dropColumn('entra_object_id'); });
+      await knex.schema.alterTable(t.users, (table) => {
+        table.dropColumn('email_key');
+        table.dropColumn('entra_object_id');
+      });
     },
   };
 }

@@ -7,7 +7,10 @@ import { tableNames } from '../tables.js';
  * system browser, the app gets a code it redeems once, with its PKCE verifier, at
  * `{mountPath}/sso/app/token`. Only the code's SHA-256 is stored; any instance can redeem it.
  */
-export function appSignInCodesMigration(prefix: string): { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> } {
+export function appSignInCodesMigration(prefix: string): {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+} {
   const t = tableNames(prefix);
   return {
     async up(knex) {
