@@ -12,7 +12,7 @@ import type { WebRole } from './model/types.js';
 import { requireWebRole } from './web/require-web-role.js';
 import { createSsoRouter } from './sso/routes.js';
 import { checkLoginMethod, requireLoginMethod, type LoginMethodCheck, type LoginMethodTarget } from './sso/login-method.js';
-import { configureOidc, redirectUri, type OidcSettingsInput, type OidcConfigured } from './sso/configure.js';
+import { configureOidc, redirectUri, setEntraTenant, type OidcSettingsInput, type OidcConfigured } from './sso/configure.js';
 import type { UserWrites } from './policy/user-writes.js';
 import type { GroupWrites } from './policy/groups.js';
 import { createAdminRouter } from './admin/router.js';
@@ -63,6 +63,11 @@ export interface IdentityConnector {
   requireLoginMethod(method: LoginMethod, options?: { fields?: string[] }): ReturnType<ReturnType<typeof requireLoginMethod>>;
   /** Sets a connector's OpenID Connect settings; the client secret is stored encrypted. */
   configureOidc(connectorId: string, input: OidcSettingsInput): Promise<OidcConfigured>;
+  /**
+   * Stores a connector's Entra tenant id (Directory (tenant) ID) alone, with or without OpenID
+   * Connect; null clears it. Once set, every sign-in token's `tid` must be this tenant.
+   */
+  setEntraTenant(connectorId: string, tenantId: string | null): Promise<Connector>;
   /** The redirect URI to register in Entra (Authentication → Web). */
   redirectUri: string;
   /**
@@ -152,6 +157,7 @@ export async function createIdentityConnector(options: IdentityConnectorOptions)
     requireLoginMethod: requireLoginMethod(runtime),
     checkLoginMethod: checkLoginMethod(runtime),
     configureOidc: (connectorId, input) => configureOidc(runtime, connectorId, input),
+    setEntraTenant: (connectorId, tenantId) => setEntraTenant(runtime, connectorId, tenantId),
     redirectUri: redirectUri(resolved),
     currentUser: (req) => currentUser(store, resolved, req),
     passport(passport) {

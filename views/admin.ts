@@ -42,7 +42,7 @@ export interface AdminPageModel {
 }
 
 /** The operations the log filter offers (what the connector writes). */
-const LOG_OPERATIONS = ['user.create', 'user.replace', 'user.patch', 'user.delete', 'user.login-method', 'user.protection', 'user.entra-push', 'group.create', 'group.rename', 'group.replace', 'group.patch', 'group.delete', 'login', 'token.create', 'token.revoke', 'connector.create', 'connector.settings', 'connector.oidc', 'connector.default-group', 'connector.deprovisioning-paused', 'connector.deprovisioning-resumed', 'workspace.register', 'workspace.remove', 'workspace.resync'];
+const LOG_OPERATIONS = ['user.create', 'user.replace', 'user.patch', 'user.delete', 'user.login-method', 'user.protection', 'user.entra-push', 'group.create', 'group.rename', 'group.replace', 'group.patch', 'group.delete', 'login', 'token.create', 'token.revoke', 'connector.create', 'connector.settings', 'connector.oidc', 'connector.tenant', 'user.sso-link', 'connector.default-group', 'connector.deprovisioning-paused', 'connector.deprovisioning-resumed', 'workspace.register', 'workspace.remove', 'workspace.resync'];
 
 const LOGIN_METHOD_TEXT = {
   sso: { name: 'Entra SSO', switchTo: 'builtin', action: 'Switch to built-in login' },
@@ -84,7 +84,25 @@ ${body}
 function connectSection(c: AdminConnector): SafeHtml {
   return section('connect', 'Connect Microsoft Entra ID', html`
 ${copyField('scim-url', 'SCIM Tenant URL', c.scimUrl, 'Enterprise application → Provisioning → Tenant URL.')}
-${copyField('redirect-uri', 'Redirect URI', c.redirectUri, 'App registration → Authentication → Web → Redirect URIs (exactly this).')}`);
+${copyField('redirect-uri', 'Redirect URI', c.redirectUri, 'App registration → Authentication → Web → Redirect URIs (exactly this).')}
+${appRedirectFields(c)}
+${tenantForm(c)}`);
+}
+
+/** The guide's "Mobile and desktop applications" platform: the apps' redirect URIs, as the host configured them. */
+function appRedirectFields(c: AdminConnector): SafeHtml {
+  if (!c.appRedirectUris.length) return html`<p class="hint" id="app-redirect-none">Mobile and desktop sign-in is not set up on this site (the host's <code>appRedirectUris</code>).</p>`;
+  return html`${c.appRedirectUris.map((uri, i) => copyField(`app-redirect-uri-${i}`, 'Mobile and desktop applications redirect URI', uri,
+    'App registration → Authentication → Add a platform → Mobile and desktop applications → Custom redirect URIs.'))}`;
+}
+
+/** The Entra tenant id on its own (Systam: "You can also enter your organization's Tenant ID"), with or without sign-in. */
+function tenantForm(c: AdminConnector): SafeHtml {
+  return html`<form method="post" class="row" id="tenant" data-api-method="PUT" data-api-path="/connectors/${c.id}/tenant" data-refresh="tenant oidc log" data-success="Tenant ID saved.">
+  ${field('entra-tenant', 'Entra tenant ID (optional)', html`<input id="entra-tenant" name="tenantId" type="text" value="${c.oidc.tenantId ?? ''}" autocomplete="off" spellcheck="false" aria-describedby="entra-tenant-hint">`,
+    'The Directory (tenant) ID, a GUID. Helps troubleshooting; once set, only accounts of this tenant can sign in. Empty clears it.')}
+  <button type="submit" class="secondary">Save tenant ID</button>
+</form>`;
 }
 
 /**

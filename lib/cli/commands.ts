@@ -90,6 +90,17 @@ const COMMANDS: Record<string, Command> = {
       io.out(JSON.stringify(connector.settings, null, 2));
     },
   },
+  'connector set-tenant': {
+    usage: 'connector set-tenant --connector ID (--tenant-id T | --clear)',
+    summary: 'store the Entra tenant id (with or without sign-in); once set, sign-in tokens must come from that tenant',
+    options: { connector: { type: 'string' }, 'tenant-id': { type: 'string' }, clear: { type: 'boolean' } },
+    async run({ store, values, io }) {
+      if (!values['tenant-id'] === !values.clear) throw new UsageError('give --tenant-id T or --clear');
+      const { setTenant } = await import('./set-oidc.js');
+      const connector = await setTenant(store, required(values, 'connector'), values.clear ? null : values['tenant-id'] as string);
+      io.out(`connector ${connector.id}: Entra tenant id ${connector.oidc.tenantId ?? '(none)'}`);
+    },
+  },
   'connector set-oidc': {
     usage: 'connector set-oidc --connector ID (--issuer URL | --tenant-id T) --client-id X [--client-secret-stdin]',
     summary: `configure Entra sign-in; the client secret comes from stdin or ${CLIENT_SECRET_ENV} and is stored encrypted`,

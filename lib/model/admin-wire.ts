@@ -35,6 +35,8 @@ export interface AdminConnector {
   scimUrl: string;
   /** What to register in Entra under Authentication → Web → Redirect URIs. */
   redirectUri: string;
+  /** What to register in Entra under Authentication → Mobile and desktop applications: the platform's apps' redirect URIs. */
+  appRedirectUris: string[];
   oidc: { issuer: string | null; clientId: string | null; tenantId: string | null; hasClientSecret: boolean };
   settings: ConnectorSettings;
   defaultGroupId: string | null;

@@ -1,3 +1,4 @@
+import { appRedirectUriProblem } from '../model/app-redirect-uris.js';
 import { RATE_LIMIT_WINDOW_MS } from '../model/limits.js';
 import type { Knex } from 'knex';
 import type { Request, Response } from 'express';
@@ -41,6 +42,19 @@ export interface IdentityConnectorOptions {
   currentUser?: (req: Request) => { connectorId: string; userId: string } | null | undefined | Promise<{ connectorId: string; userId: string } | null | undefined>;
   /** The host's password page, where home-realm discovery sends `builtin` users. */
   passwordLoginPath?: string;
+  /**
+   * The platform's mobile and desktop apps (RFC 8252): the redirect URIs they receive a sign-in
+   * at — a private-use scheme (`com.example.app:/oauth2redirect`), a claimed https URL, or a
+   * loopback `http://127.0.0.1/callback` (any port, RFC 8252 §7.3). Shown on the admin page as
+   * the guide's "Mobile and desktop applications" redirect URI. Empty: app sign-in is off.
+   */
+  appRedirectUris?: string[];
+  /**
+   * Issues the app's own session for a user who signed in through Entra in the system browser and
+   * redeemed the one-time code at `{mountPath}/sso/app/token`: answer what the app receives (e.g.
+   * `{ access_token, expires_in }`), as `signIn` establishes a browser session.
+   */
+  signInApp?: (req: Request, user: StoredUser) => Record<string, unknown> | Promise<Record<string, unknown>>;
   /** Largest SCIM request body in bytes (default 1 MB). */
   maxBodyBytes?: number;
   /** Largest page a list returns (default 200). */
@@ -70,7 +84,7 @@ export interface IdentityConnectorOptions {
   rateLimitWindowMs?: number;
 }
 
-export interface ResolvedOptions extends Required<Omit<IdentityConnectorOptions, 'rateLimitStore' | 'secretKey' | 'logger' | 'authorizeAdmin' | 'signIn' | 'signOut' | 'currentUser' | 'passwordLoginPath'>> {
+export interface ResolvedOptions extends Required<Omit<IdentityConnectorOptions, 'rateLimitStore' | 'secretKey' | 'logger' | 'authorizeAdmin' | 'signIn' | 'signOut' | 'currentUser' | 'passwordLoginPath' | 'signInApp'>> {
   /** The first encrypts and signs; all decrypt and verify. */
   secretKey: string[];
   logger: Logger;
@@ -78,6 +92,7 @@ export interface ResolvedOptions extends Required<Omit<IdentityConnectorOptions,
   signIn?: IdentityConnectorOptions['signIn'];
   signOut?: IdentityConnectorOptions['signOut'];
   currentUser?: IdentityConnectorOptions['currentUser'];
+  signInApp?: IdentityConnectorOptions['signInApp'];
   passwordLoginPath: string | null;
   rateLimitStore: 'database' | 'memory' | RateLimitStore;
 }
@@ -92,7 +107,7 @@ export class OptionsError extends Error {
 /** Every option name, checked against the interface both ways by the compiler. */
 const OPTION_NAMES: Record<keyof IdentityConnectorOptions, true> = {
   knex: true, baseUrl: true, mountPath: true, secretKey: true, logger: true, tablePrefix: true, authorizeAdmin: true,
-  signIn: true, signOut: true, currentUser: true, passwordLoginPath: true, maxBodyBytes: true, maxPageSize: true,
+  signIn: true, signOut: true, currentUser: true, passwordLoginPath: true, appRedirectUris: true, signInApp: true, maxBodyBytes: true, maxPageSize: true,
   rateLimitPerMinute: true, rateLimitStore: true, allowInsecureIssuer: true, allowInsecureBaseUrl: true, discoveryTtlMs: true, databaseTimeoutMs: true,
   rateLimitWindowMs: true,
 };
@@ -116,6 +131,16 @@ function secretKeys(secretKey: unknown): string[] {
     throw new OptionsError('options.secretKey must be a string of at least 32 characters (e.g. `openssl rand -base64 48`), or a list of them to rotate (the first is used for new secrets); it encrypts OIDC client secrets');
   }
   return keys;
+}
+
+function appRedirectUris(uris: unknown): string[] {
+  if (uris === undefined) return [];
+  if (!Array.isArray(uris) || !uris.every((u) => typeof u === 'string')) throw new OptionsError('options.appRedirectUris must be a list of redirect URIs');
+  for (const uri of uris as string[]) {
+    const problem = appRedirectUriProblem(uri);
+    if (problem) throw new OptionsError(`options.appRedirectUris: "${uri}" ${problem} (RFC 8252)`);
+  }
+  return [...uris] as string[];
 }
 
 function rateLimitStore(store: unknown): ResolvedOptions['rateLimitStore'] {
@@ -152,7 +177,7 @@ export function resolveOptions(options: IdentityConnectorOptions, defaultLogger:
   const keys = secretKeys(options.secretKey);
   const tablePrefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX;
   if (!isValidTablePrefix(tablePrefix)) throw new OptionsError(`options.tablePrefix "${tablePrefix}" must be up to 16 letters, digits or underscores, starting with a letter`);
-  for (const name of ['authorizeAdmin', 'signIn', 'signOut', 'currentUser'] as const) {
+  for (const name of ['authorizeAdmin', 'signIn', 'signOut', 'currentUser', 'signInApp'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw new OptionsError(`options.${name} must be a function`);
   }
   const positive = (name: 'maxBodyBytes' | 'maxPageSize' | 'rateLimitPerMinute' | 'discoveryTtlMs' | 'databaseTimeoutMs' | 'rateLimitWindowMs', fallback: number) => {
@@ -175,6 +200,8 @@ export function resolveOptions(options: IdentityConnectorOptions, defaultLogger:
     signOut: options.signOut,
     currentUser: options.currentUser,
     passwordLoginPath: options.passwordLoginPath ?? null,
+    appRedirectUris: appRedirectUris(options.appRedirectUris),
+    signInApp: options.signInApp,
     maxBodyBytes: positive('maxBodyBytes', 1024 * 1024),
     maxPageSize: positive('maxPageSize', 200),
     rateLimitPerMinute: positive('rateLimitPerMinute', 1200),

@@ -9,6 +9,7 @@ import { completeSignIn } from './steps/callback.js';
 import { discoverHomeRealm, showSignInPage } from './steps/discovery.js';
 import { signOut } from './steps/logout.js';
 import { startFromLink } from './steps/start.js';
+import { redeemForApp, startFromApp } from './steps/app.js';
 
 /**
  * Browser routes under `{mountPath}/sso`, one named step each (sso/steps/):
@@ -17,6 +18,8 @@ import { startFromLink } from './steps/start.js';
  *   GET  /login         starts the flow for ?connector=ID (&returnTo, &login_hint)   start.ts
  *   GET  /callback      the redirect URI registered in Entra                  callback.ts
  *   GET|POST /logout    host sign-out, then Entra's end-session endpoint      logout.ts
+ *   GET  /app/login     a mobile or desktop app's sign-in (RFC 8252)          app.ts
+ *   POST /app/token     the app redeems its one-time code (PKCE)              app.ts
  */
 export function createSsoRouter(runtime: Runtime): Router {
   const { options, logger } = runtime;
@@ -34,6 +37,8 @@ export function createSsoRouter(runtime: Runtime): Router {
   router.get('/callback', asyncRoute((req, res) => completeSignIn(flow, req, res)));
   router.get('/logout', asyncRoute((req, res) => signOut(flow, req, res)));
   router.post('/logout', form, asyncRoute((req, res) => signOut(flow, req, res)));
+  router.get('/app/login', asyncRoute((req, res) => startFromApp(flow, req, res)));
+  router.post('/app/token', form, express.json({ limit: '8kb' }), asyncRoute((req, res) => redeemForApp(flow, req, res)));
   router.use(failurePage(runtime));
   return router;
 }

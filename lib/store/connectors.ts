@@ -109,6 +109,18 @@ export class ConnectorStore {
     return this.changed(id);
   }
 
+  /**
+   * Stores the Entra tenant id alone (null clears it), with or without OpenID Connect. A changed
+   * tenant changes which sign-ins pass the `tid` check: the connection must be shown to work again.
+   */
+  async setTenant(id: string, tenantId: string | null): Promise<Connector> {
+    const current = await this.require(id);
+    const update: Row = { entra_tenant_id: tenantId, updated_at: Date.now() };
+    if (current.oidc.tenantId !== tenantId) update.sso_verified_at = null;
+    await this.db(this.t.connectors).where({ id }).update(update);
+    return this.changed(id);
+  }
+
   /** Records that an OpenID Connect round trip through this connector completed (first time only counts). */
   async markSsoVerified(id: string, at = new Date()): Promise<void> {
     await this.db(this.t.connectors).where({ id }).whereNull('sso_verified_at').update({ sso_verified_at: at.getTime() });

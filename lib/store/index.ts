@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { EventBuffer, IdentityEvents, type IdentityEventMap, type IdentityEventName } from '../model/events.js';
 import type { Atomic } from './atomic.js';
+import { AppSignInCodeStore } from './app-sign-in-codes.js';
 import { AuditStore } from './audit.js';
 import { ConnectorStore } from './connectors.js';
 import type { StoreContext } from './context.js';
@@ -31,6 +32,8 @@ export class IdentityStore {
   readonly workspaces: WorkspaceStore;
   /** The rate limits' counters shared through this database (the default `rateLimitStore`). */
   readonly counters: RateCounterStore;
+  /** One-time codes of mobile and desktop sign-in. */
+  readonly appSignInCodes: AppSignInCodeStore;
   private readonly buffer: EventBuffer;
 
   /** `totals` is the root store's, shared by its transactions. */
@@ -47,6 +50,7 @@ export class IdentityStore {
     this.audit = new AuditStore(ctx);
     this.workspaces = new WorkspaceStore(ctx, this.buffer);
     this.counters = new RateCounterStore(ctx);
+    this.appSignInCodes = new AppSignInCodeStore(ctx);
   }
 
   get tables(): TableNames { return tableNames(this.tablePrefix); }

@@ -9,6 +9,7 @@ import { rateCountersMigration } from './migrations/20261201050000_rate_counters
 import { extensionRowsMultiValuedMigration } from './migrations/20261201060000_extension_rows_multivalued.js';
 import { deprovisioningsMigration } from './migrations/20261201061000_deprovisionings.js';
 import { userSignInKeysMigration } from './migrations/20261207120000_user_sign_in_keys.js';
+import { appSignInCodesMigration } from './migrations/20261207121000_app_sign_in_codes.js';
 import { dialectOf, type Dialect } from './dialect.js';
 import { tableNames } from './tables.js';
 
@@ -41,6 +42,7 @@ const MIGRATIONS: readonly MigrationEntry[] = [
   { name: '20261201060000_extension_rows_multivalued', formerNames: [], factory: extensionRowsMultiValuedMigration },
   { name: '20261201061000_deprovisionings', formerNames: [], factory: deprovisioningsMigration },
   { name: '20261207120000_user_sign_in_keys', formerNames: [], factory: userSignInKeysMigration },
+  { name: '20261207121000_app_sign_in_codes', formerNames: [], factory: appSignInCodesMigration },
 ];
 
 /** The names the migrations table records, in order. */

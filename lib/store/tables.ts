@@ -13,6 +13,7 @@ export interface TableNames {
   userWorkspaces: string;
   rateCounters: string;
   deprovisionings: string;
+  appSignInCodes: string;
   migrations: string;
   migrationsLock: string;
 }
@@ -41,6 +42,7 @@ export function tableNames(prefix: string): TableNames {
     userWorkspaces: `${prefix}user_workspaces`,
     rateCounters: `${prefix}rate_counters`,
     deprovisionings: `${prefix}deprovisionings`,
+    appSignInCodes: `${prefix}app_sign_in_codes`,
     migrations: `${prefix}knex_migrations`,
     migrationsLock: `${prefix}knex_migrations_lock`,
   };

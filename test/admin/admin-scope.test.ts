@@ -30,6 +30,7 @@ const ROUTES: Record<string, { kind: 'by-id' | 'list' | 'no-data'; call: (aim: A
   'GET /api/connectors/:id': { kind: 'by-id', call: (a) => ({ method: 'GET', path: `${API}/connectors/${a.connector}` }) },
   'PUT /api/connectors/:id/settings': { kind: 'by-id', call: (a) => ({ method: 'PUT', path: `${API}/connectors/${a.connector}/settings`, body: { deleteMode: 'nonsense' } }) },
   'PUT /api/connectors/:id/oidc': { kind: 'by-id', call: (a) => ({ method: 'PUT', path: `${API}/connectors/${a.connector}/oidc`, body: { clientId: '' } }) },
+  'PUT /api/connectors/:id/tenant': { kind: 'by-id', call: (a) => ({ method: 'PUT', path: `${API}/connectors/${a.connector}/tenant`, body: { tenantId: 'not-a-guid' } }) },
   'PUT /api/connectors/:id/default-group': { kind: 'by-id', call: (a) => ({ method: 'PUT', path: `${API}/connectors/${a.connector}/default-group`, body: { groupId: a.group } }) },
   'POST /api/connectors/:id/deprovisioning/resume': { kind: 'by-id', call: (a) => ({ method: 'POST', path: `${API}/connectors/${a.connector}/deprovisioning/resume` }) },
   'GET /api/connectors/:id/groups': { kind: 'by-id', call: (a) => ({ method: 'GET', path: `${API}/connectors/${a.connector}/groups` }) },

@@ -5,6 +5,7 @@ import { rawQuery } from '../http.js';
 import { refuse } from '../refusals.js';
 import { safeReturnTo } from '../return-to.js';
 import { establishSession } from './session.js';
+import { handOverToApp } from '../app-sign-in.js';
 
 /**
  * `GET /callback`, the redirect URI registered in Entra, as its named steps: the transaction
@@ -32,8 +33,13 @@ export async function completeSignIn(flow: SsoFlow, req: Request, res: Response)
   // A just-in-time user is created through the user-write path, audited there as `user.create`.
   const match = await matchAccount(runtime, connector, completed.value, ssoContext(req, 302));
   if (!match.ok) return refuseSignIn(flow, req, res, connector, match.refusal, true);
-  const denied = accessRefusal(match.user);
+  const denied = accessRefusal(match.user, transaction.app ? 'app' : 'web');
   if (denied) return refuseSignIn(flow, req, res, connector, denied, true);
+  if (transaction.app) {
+    // The app's session is issued when it redeems the code (`/app/token`, steps/app.ts), with its PKCE verifier.
+    runtime.logger.info('sso app sign-in code issued', { connectorId: connector.id, userId: match.user.id, matchedBy: match.matchedBy, requestId: req.identityRequestId });
+    return res.redirect(302, await handOverToApp(runtime.store, connector.id, match.user, match.matchedBy, transaction.app));
+  }
 
   await establishSession(runtime.options, req, res, match.user);
   connectorCookie.write(res, connector.id);

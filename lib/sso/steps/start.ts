@@ -3,12 +3,13 @@ import type { Connector } from '../../model/types.js';
 import { MAX_EMAIL_LENGTH, showRefusal, type SsoFlow } from '../flow.js';
 import { refuse } from '../refusals.js';
 import { safeReturnTo } from '../return-to.js';
+import type { AppRequest } from '../transaction-cookie.js';
 
 /** The longest connector id a query may name (ids are UUIDs). */
 const MAX_CONNECTOR_ID_LENGTH = 64;
 
 /** Start: the transaction cookie (state, nonce, PKCE) and the redirect to Entra's authorization endpoint. */
-export async function startSignIn(flow: SsoFlow, req: Request, res: Response, connector: Connector, request: { returnTo: string; loginHint?: string }, status: 302 | 303): Promise<void> {
+export async function startSignIn(flow: SsoFlow, req: Request, res: Response, connector: Connector, request: { returnTo: string; loginHint?: string; app?: AppRequest }, status: 302 | 303): Promise<void> {
   const started = await flow.relyingParty.start(connector, request);
   if (!started.ok) {
     // Nobody authenticated yet: logged for operators, not audited as a sign-in attempt.
