@@ -184,13 +184,17 @@ export class ConnectorStore {
     }
   }
 
-  /** Pauses deprovisioning; the event fires only for the write that paused it (not when it already was). */
-  async pauseDeprovisioning(id: string, trip: { deprovisioned: number; threshold: number; windowMinutes: number }): Promise<void> {
+  /**
+   * Pauses deprovisioning. True only for the write whose UPDATE changed the row (affected rows = 1);
+   * the event fires for that write alone, not when the connector already was paused.
+   */
+  async pauseDeprovisioning(id: string, trip: { deprovisioned: number; threshold: number; windowMinutes: number }): Promise<boolean> {
     const pausedAt = new Date();
     const count = await this.db(this.t.connectors).where({ id }).whereNull('deprovisioning_paused_at').update({ deprovisioning_paused_at: pausedAt.getTime() });
-    if (count === 0) return;
+    if (count !== 1) return false;
     this.events.emit('connector.deprovisioning-paused', { connectorId: id, pausedAt, ...trip });
     await this.changed(id);
+    return true;
   }
 
   /** An admin confirmed the deprovisioning: it continues, and the guard's window starts afresh. */

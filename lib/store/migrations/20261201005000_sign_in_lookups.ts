@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { dialectOf } from '../dialect.js';
 import { tableNames } from '../tables.js';
+import { dropColumns } from '../drop-columns.js';
 
 /**
  * Sign-in lookups across connectors by email (requireLoginMethod, checkLoginMethod): the
@@ -24,7 +25,7 @@ export function signInLookupsMigration(prefix: string): { up(knex: Knex): Promis
     },
     async down(knex) {
       await knex.schema.alterTable(t.userValues, (table) => { table.dropIndex(['attribute', 'value_key'], `${t.userValues}_identifier_ix`); });
-      await knex.schema.alterTable(t.connectors, (table) => { table.dropColumn('sso_verified_at'); });
+      await dropColumns(knex, t.connectors, ['sso_verified_at']);
     },
   };
 }

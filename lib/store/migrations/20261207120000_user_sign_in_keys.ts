@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { KEY_LENGTH } from '../../model/limits.js';
 import { dialectOf } from '../dialect.js';
 import { tableNames } from '../tables.js';
+import { dropColumns } from '../drop-columns.js';
 
 /**
  * Two keys of a user that SCIM's document does not carry on its own:
@@ -43,7 +44,7 @@ export function userSignInKeysMigration(prefix: string): { up(knex: Knex): Promi
         table.dropUnique(['connector_id', 'email_key'], `${t.users}_email_uq`);
         table.dropIndex(['connector_id', 'entra_object_id'], `${t.users}_entra_object_ix`);
       });
-      await knex.schema.alterTable(t.users, (table) => { table.dropColumn('email_key'); table.dropColumn('entra_object_id'); });
+      await dropColumns(knex, t.users, ['email_key', 'entra_object_id']);
     },
   };
 }
