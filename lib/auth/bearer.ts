@@ -2,7 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Strategy as BearerStrategy } from 'passport-http-bearer';
 import { continueWhenSettled } from '../web/http.js';
 import type { Runtime } from '../web/runtime.js';
-import { hashToken } from '../store/tokens.js';
+import { hashToken, LAST_USED_GRANULARITY_MS } from '../store/tokens.js';
 import { PrincipalCache } from './principal-cache.js';
 import type { Connector, ScimToken } from '../model/types.js';
 
@@ -46,24 +46,26 @@ interface StrategyActions {
  * `new Passport().authenticate()`: that middleware writes `req.login`, `req._sessionManager`,
  * … onto every request (the host's own, on a host that uses passport) and allocated enough
  * closures per request to cost 80–100 µs of CPU (measured, 41 % of it garbage collection) on a
- * lookup that costs about 1 ms. The principal comes from
- * the cache for 800 ms (one hash and one Map lookup), else from the store. Failures (no token,
+ * lookup that costs about 1 ms. The principal comes from the cache (a token is kept a minute,
+ * checked against other instances' changes every 800 ms, auth/principal-cache.ts), else from
+ * the store. Failures (no token,
  * a malformed header, an unknown or revoked token) reach the SCIM error handler as 401 (SCIM
  * body, `WWW-Authenticate` with RFC 6750's error, counted by failed-authentication.ts); the
  * token itself is never logged.
  */
 export function scimBearerAuth(runtime: Runtime): RequestHandler {
-  const cache = new PrincipalCache(runtime.events);
+  const cache = new PrincipalCache(runtime.events, { fingerprint: () => runtime.store.tokens.credentialsFingerprint(), ttlMs: LAST_USED_GRANULARITY_MS });
   const resolve = async (token: string): Promise<ScimPrincipal | undefined> => {
     const hash = hashToken(token);
-    const cached = cache.get(hash);
+    const cached = await cache.get(hash);
     if (cached) return cached;
+    const readAt = Date.now();
     const record = await runtime.store.tokens.verify(token);
     if (!record) return undefined;
     const connector = await runtime.store.connectors.get(record.connectorId);
     if (!connector) return undefined;
     const principal: ScimPrincipal = { token: record, connector };
-    cache.set(hash, principal);
+    cache.set(hash, principal, readAt);
     return principal;
   };
   const strategy = new BearerStrategy({ realm: 'SCIM', passReqToCallback: true }, (req: Request, token: string, done: (error: unknown, user?: ScimPrincipal | false) => void) => {
