@@ -6,7 +6,7 @@ import { valueGroups } from './prepared.js';
  * The rate limits' shared counters on the host's database, the default store: one row per key
  * and fixed window (windows aligned on the clock, so every instance agrees on them without
  * asking), added to by one atomic upsert that also answers the new total — `ON CONFLICT DO
- * UPDATE … RETURNING` on SQLite, `ON DUPLICATE KEY UPDATE hits = LAST_INSERT_ID(…)` on
+ * UPDATE … RETURNING` on SQLite and PostgreSQL, `ON DUPLICATE KEY UPDATE hits = LAST_INSERT_ID(…)` on
  * MariaDB/MySQL (the OK packet carries the total; no second statement, no transaction). Rows of
  * ended windows are deleted by the first instance that opens a window after them, at most once
  * a window per process: one indexed DELETE.
@@ -23,8 +23,9 @@ export class RateCounterStore implements CounterStore {
     const resetAt = start + windowMs;
     const params = [key, start, hits, resetAt];
     let count: number;
-    if (dialect === 'sqlite') {
-      const rows = await prepared.all(`INSERT INTO ${tables.rateCounters} (counter_key, window_start, hits, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (counter_key, window_start) DO UPDATE SET hits = hits + excluded.hits RETURNING hits`, params);
+    if (dialect !== 'mysql') {
+      // The target's column qualified: PostgreSQL finds a bare `hits` ambiguous beside `excluded`.
+      const rows = await prepared.all(`INSERT INTO ${tables.rateCounters} AS c (counter_key, window_start, hits, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (counter_key, window_start) DO UPDATE SET hits = c.hits + excluded.hits RETURNING hits`, params);
       count = Number(rows[0].hits);
     } else {
       const result = await prepared.runForId(`INSERT INTO ${tables.rateCounters} (counter_key, window_start, hits, expires_at) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE hits = LAST_INSERT_ID(hits + VALUES(hits))`, params);
@@ -39,7 +40,7 @@ export class RateCounterStore implements CounterStore {
   }
 
   /**
-   * One multi-row upsert per chunk of keys (each key once): on SQLite it answers the totals
+   * One multi-row upsert per chunk of keys (each key once): on SQLite and PostgreSQL it answers the totals
    * (`RETURNING`); on MariaDB/MySQL, where LAST_INSERT_ID carries one total only, a second
    * statement reads them, which still sees every committed hit of other instances.
    */
@@ -50,12 +51,13 @@ export class RateCounterStore implements CounterStore {
     const totals = new Map<string, number>();
     for (const chunk of chunks(entries, 200)) {
       const params = chunk.flatMap((e) => [e.key, start, e.hits, resetAt]);
-      const insert = `INSERT INTO ${tables.rateCounters} (counter_key, window_start, hits, expires_at) VALUES ${valueGroups(chunk.length, 4)}`;
-      if (dialect === 'sqlite') {
-        const rows = await prepared.all(`${insert} ON CONFLICT (counter_key, window_start) DO UPDATE SET hits = hits + excluded.hits RETURNING counter_key, hits`, params, 'varying');
+      const values = `(counter_key, window_start, hits, expires_at) VALUES ${valueGroups(chunk.length, 4)}`;
+      if (dialect !== 'mysql') {
+        // The alias: PostgreSQL finds `hits` ambiguous beside excluded.hits (as in increment).
+        const rows = await prepared.all(`INSERT INTO ${tables.rateCounters} AS c ${values} ON CONFLICT (counter_key, window_start) DO UPDATE SET hits = c.hits + excluded.hits RETURNING counter_key, hits`, params, 'varying');
         for (const row of rows) totals.set(String(row.counter_key), Number(row.hits));
       } else {
-        await prepared.run(`${insert} ON DUPLICATE KEY UPDATE hits = hits + VALUES(hits)`, params, 'varying');
+        await prepared.run(`INSERT INTO ${tables.rateCounters} ${values} ON DUPLICATE KEY UPDATE hits = hits + VALUES(hits)`, params, 'varying');
         const rows = await prepared.all(`SELECT counter_key, hits FROM ${tables.rateCounters} WHERE window_start = ? AND counter_key IN (${chunk.map(() => '?').join(', ')})`, [start, ...chunk.map((e) => e.key)], 'varying');
         for (const row of rows) totals.set(String(row.counter_key), Number(row.hits));
       }
