@@ -193,7 +193,7 @@ describe('Rate limits shared by two instances', function () {
     }
   });
 
-  for (const [name, url] of [['SQLite', tempSqliteUrl('many-keys')], ['MariaDB', process.env.TEST_MYSQL_URL]] as const) {
+  for (const [name, url] of [['SQLite', tempSqliteUrl('many-keys')], ['MariaDB', process.env.TEST_MYSQL_URL], ['PostgreSQL', process.env.TEST_PG_URL]] as const) {
     it(`database store on ${name}: the unsent hits of many tokens reach the store together, each token's total exact`, async function () {
       if (!url) this.skip();
       await freshMinute();
