@@ -46,9 +46,9 @@ interface StrategyActions {
  * `new Passport().authenticate()`: that middleware writes `req.login`, `req._sessionManager`,
  * … onto every request (the host's own, on a host that uses passport) and allocated enough
  * closures per request to cost 80–100 µs of CPU (measured, 41 % of it garbage collection) on a
- * lookup that costs about 1 ms. The principal comes from
- * the cache (one hash and one Map lookup; a token is kept a minute, checked against other
- * instances' changes every 800 ms, auth/principal-cache.ts), else from the store. Failures (no token,
+ * lookup that costs about 1 ms. The principal comes from the cache (a token is kept a minute,
+ * checked against other instances' changes every 800 ms, auth/principal-cache.ts), else from
+ * the store. Failures (no token,
  * a malformed header, an unknown or revoked token) reach the SCIM error handler as 401 (SCIM
  * body, `WWW-Authenticate` with RFC 6750's error, counted by failed-authentication.ts); the
  * token itself is never logged.
