@@ -1,5 +1,6 @@
 import type { CounterStore, CounterWindow } from '../model/counters.js';
-import type { StoreContext } from './context.js';
+import { chunks, type StoreContext } from './context.js';
+import { valueGroups } from './prepared.js';
 
 /**
  * The rate limits' shared counters on the host's database, the default store: one row per key
@@ -36,6 +37,36 @@ export class RateCounterStore implements CounterStore {
       void this.sweep(start).catch(() => undefined);
     }
     return { count, resetAt };
+  }
+
+  /**
+   * One multi-row upsert per chunk of keys (each key once): on SQLite and PostgreSQL it answers the totals
+   * (`RETURNING`); on MariaDB/MySQL, where LAST_INSERT_ID carries one total only, a second
+   * statement reads them, which still sees every committed hit of other instances.
+   */
+  async incrementMany(entries: Array<{ key: string; hits: number }>, windowMs: number, now = Date.now()): Promise<CounterWindow[]> {
+    const { tables, prepared, dialect } = this.ctx;
+    const start = Math.floor(now / windowMs) * windowMs;
+    const resetAt = start + windowMs;
+    const totals = new Map<string, number>();
+    for (const chunk of chunks(entries, 200)) {
+      const params = chunk.flatMap((e) => [e.key, start, e.hits, resetAt]);
+      const values = `(counter_key, window_start, hits, expires_at) VALUES ${valueGroups(chunk.length, 4)}`;
+      if (dialect !== 'mysql') {
+        // The alias: PostgreSQL finds `hits` ambiguous beside excluded.hits (as in increment).
+        const rows = await prepared.all(`INSERT INTO ${tables.rateCounters} AS c ${values} ON CONFLICT (counter_key, window_start) DO UPDATE SET hits = c.hits + excluded.hits RETURNING counter_key, hits`, params, 'varying');
+        for (const row of rows) totals.set(String(row.counter_key), Number(row.hits));
+      } else {
+        await prepared.run(`INSERT INTO ${tables.rateCounters} ${values} ON DUPLICATE KEY UPDATE hits = hits + VALUES(hits)`, params, 'varying');
+        const rows = await prepared.all(`SELECT counter_key, hits FROM ${tables.rateCounters} WHERE window_start = ? AND counter_key IN (${chunk.map(() => '?').join(', ')})`, [start, ...chunk.map((e) => e.key)], 'varying');
+        for (const row of rows) totals.set(String(row.counter_key), Number(row.hits));
+      }
+    }
+    if (start > this.sweptWindow) {
+      this.sweptWindow = start;
+      void this.sweep(start).catch(() => undefined);
+    }
+    return entries.map((e) => ({ count: totals.get(e.key) ?? e.hits, resetAt }));
   }
 
   async decrement(key: string, hits: number, windowMs: number, now = Date.now()): Promise<void> {
