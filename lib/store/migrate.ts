@@ -9,6 +9,7 @@ import { rateCountersMigration } from './migrations/20261201050000_rate_counters
 import { extensionRowsMultiValuedMigration } from './migrations/20261201060000_extension_rows_multivalued.js';
 import { deprovisioningsMigration } from './migrations/20261201061000_deprovisionings.js';
 import { dialectOf } from './context.js';
+import { isGaleraNode, MigrationLease } from './migration-lease.js';
 import { tableNames } from './tables.js';
 
 type MigrationFactory = (prefix: string) => { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
@@ -88,6 +89,9 @@ export interface MigrateOptions {
  * guard each step so that a half-applied one runs again cleanly. Only a raw `knex migrate`
  * through the shipped knexfile skips the named lock: run that one alone.
  *
+ * Galera (multi-primary): a named lock holds on one node only, so the run holds a lease row
+ * instead, certified cluster-wide (migration-lease.ts); a killed holder's lease runs out.
+ *
  * SQLite: a migration run is one transaction (a killed one leaves nothing, lock row included);
  * concurrent runs on one file meet Knex's lock or a busy database, and retry with backoff.
  */
@@ -96,6 +100,7 @@ export async function migrateLatest(knex: Knex, prefix: string, options: Migrate
   // The named lock pins one connection while the run needs another: a one-connection pool retries instead.
   const pooled = (knex.client.config.pool?.max ?? 2) >= 2;
   if (dialectOf(knex) !== 'mysql' || !pooled) return retryWhileBusy(() => applyLatest(knex, prefix), waitMs);
+  if (await isGaleraNode(knex)) return migrateUnderLease(knex, prefix, waitMs);
   const connection = await knex.client.acquireConnection();
   const name = tableNames(prefix).migrations;
   try {
@@ -109,6 +114,20 @@ export async function migrateLatest(knex: Knex, prefix: string, options: Migrate
     }
   } finally {
     await knex.client.releaseConnection(connection);
+  }
+}
+
+async function migrateUnderLease(knex: Knex, prefix: string, waitMs: number): Promise<string[]> {
+  const t = tableNames(prefix);
+  const lease = new MigrationLease(knex, t.migrationLease, t.migrations);
+  await lease.acquire(waitMs);
+  try {
+    await freeStaleLock(knex, prefix);
+    const applied = await applyLatest(knex, prefix);
+    if (lease.wasLost) throw new Error(`The migration lease ${t.migrations} ran out while migrating (a frozen migrator or a lost node): check the migrations table before restarting`);
+    return applied;
+  } finally {
+    await lease.release();
   }
 }
 
@@ -145,6 +164,7 @@ export async function migrateRollbackAll(knex: Knex, prefix: string): Promise<st
   const t = tableNames(prefix);
   await knex.schema.dropTableIfExists(t.migrations);
   await knex.schema.dropTableIfExists(t.migrationsLock);
+  await knex.schema.dropTableIfExists(t.migrationLease);
   return reverted as string[];
 }
 

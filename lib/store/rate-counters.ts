@@ -1,5 +1,7 @@
 import type { CounterStore, CounterWindow } from '../model/counters.js';
+import type { IdentityEvents } from '../model/events.js';
 import type { StoreContext } from './context.js';
+import { retryConflicts } from './retry.js';
 
 /**
  * The rate limits' shared counters on the host's database, the default store: one row per key
@@ -14,7 +16,7 @@ export class RateCounterStore implements CounterStore {
   readonly batched = true;
   private sweptWindow = 0;
 
-  constructor(private readonly ctx: StoreContext) {}
+  constructor(private readonly ctx: StoreContext, private readonly events: IdentityEvents) {}
 
   async increment(key: string, hits: number, windowMs: number, now = Date.now()): Promise<CounterWindow> {
     const { tables, prepared, dialect } = this.ctx;
@@ -26,7 +28,10 @@ export class RateCounterStore implements CounterStore {
       const rows = await prepared.all(`INSERT INTO ${tables.rateCounters} (counter_key, window_start, hits, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (counter_key, window_start) DO UPDATE SET hits = hits + excluded.hits RETURNING hits`, params);
       count = Number(rows[0].hits);
     } else {
-      const result = await prepared.runForId(`INSERT INTO ${tables.rateCounters} (counter_key, window_start, hits, expires_at) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE hits = LAST_INSERT_ID(hits + VALUES(hits))`, params);
+      // Two Galera nodes adding to one row at once: one fails certification and is rolled back
+      // whole, so it adds again rather than letting the hits pass uncounted (limits fail open
+      // only for a store that does not answer).
+      const result = await retryConflicts(this.events, () => prepared.runForId(`INSERT INTO ${tables.rateCounters} (counter_key, window_start, hits, expires_at) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE hits = LAST_INSERT_ID(hits + VALUES(hits))`, params));
       // 1 row affected: inserted, the total is what we sent; 2: updated, LAST_INSERT_ID holds it.
       count = result.changes === 1 ? hits : result.insertId;
     }
@@ -39,7 +44,7 @@ export class RateCounterStore implements CounterStore {
 
   async decrement(key: string, hits: number, windowMs: number, now = Date.now()): Promise<void> {
     const start = Math.floor(now / windowMs) * windowMs;
-    await this.ctx.prepared.run(`UPDATE ${this.ctx.tables.rateCounters} SET hits = CASE WHEN hits > ? THEN hits - ? ELSE 0 END WHERE counter_key = ? AND window_start = ?`, [hits, hits, key, start]);
+    await retryConflicts(this.events, () => this.ctx.prepared.run(`UPDATE ${this.ctx.tables.rateCounters} SET hits = CASE WHEN hits > ? THEN hits - ? ELSE 0 END WHERE counter_key = ? AND window_start = ?`, [hits, hits, key, start]));
   }
 
   /** Removes windows that ended before `now`. */

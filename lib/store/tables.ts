@@ -15,6 +15,8 @@ export interface TableNames {
   deprovisionings: string;
   migrations: string;
   migrationsLock: string;
+  /** The cluster-wide migration lease (Galera), see migration-lease.ts. */
+  migrationLease: string;
 }
 
 const PREFIX_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,15}$|^$/;
@@ -43,6 +45,7 @@ export function tableNames(prefix: string): TableNames {
     deprovisionings: `${prefix}deprovisionings`,
     migrations: `${prefix}knex_migrations`,
     migrationsLock: `${prefix}knex_migrations_lock`,
+    migrationLease: `${prefix}migration_lease`,
   };
 }
 

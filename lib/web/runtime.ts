@@ -33,10 +33,19 @@ export interface Runtime {
 export function createRuntime(store: IdentityStore, options: ResolvedOptions): Runtime {
   const audit = new AuditWriter(store, options.logger);
   const workspaces = new WorkspacePolicy(audit);
+  logConflicts(store.events, options.logger);
   return {
     store, options, events: store.events, secrets: new SecretBox(options.secretKey), logger: options.logger, audit, users: new UserWrites(audit, options.logger, workspaces), workspaces,
     counters: counterStore(store, options), counterHealth: new CounterHealth(options.logger),
   };
+}
+
+/** Lost races retried inside the connector (debug), and those whose retries were spent (warn: the client got a 503). */
+function logConflicts(events: IdentityEvents, logger: Logger): void {
+  events.on('database.conflict', ({ attempt, retried, code }) => {
+    if (retried) logger.debug('database conflict: retrying the write', { attempt, code });
+    else logger.warn('database conflict: retries spent, answering 503', { attempts: attempt, code });
+  });
 }
 
 function counterStore(store: IdentityStore, options: ResolvedOptions): CounterStore {
