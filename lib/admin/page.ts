@@ -14,6 +14,8 @@ import { connectorsInScope, optionalInt } from './requests.js';
 import { listTokens } from './tokens-api.js';
 import { searchFilter } from './users-api.js';
 import { listWorkspaces } from './workspaces-api.js';
+import { entraMappingSheet } from '../model/entra-mapping-sheet.js';
+import { presetNamed } from '../model/presets.js';
 
 const USERS_PER_PAGE = 50;
 const GROUPS_IN_PICKER = 200;
@@ -60,6 +62,8 @@ async function loadModel(runtime: Runtime, req: Request, connector: Connector, c
     tokens: await listTokens(store, connector.id),
     groups: { filter: groupsFilter, ...groups },
     workspaces: await listWorkspaces(runtime, connector),
+    mappingSheet: entraMappingSheet(connector),
+    adminSteps: presetNamed(connector.profile)?.adminSteps ?? [],
     users: {
       filter: usersFilter, startIndex, count, totalResults: users.totalResults,
       items: users.items,

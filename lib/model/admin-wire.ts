@@ -52,6 +52,8 @@ export interface AdminUserSummary {
   active: boolean;
   loginMethod: StoredUser['loginMethod'];
   webRole: StoredUser['webRole'];
+  /** Protected by the platform (Systam's Organization Owners): Entra's updates and deletes answer 403. */
+  protected: boolean;
 }
 
 /**

@@ -2,7 +2,7 @@ import { USER_REGISTRY } from '../model/schemas/registry.js';
 import { isWorkspaceId } from '../model/settings.js';
 import type { Connector, StoredGroup, UserWorkspaces, Workspace, WorkspaceMapping } from '../model/types.js';
 import { chunks } from '../store/context.js';
-import { StoreError } from '../store/errors.js';
+import { InvalidInput, NotFound } from '../model/errors.js';
 import type { MembershipOutcome } from '../store/groups.js';
 import type { IdentityStore } from '../store/index.js';
 import type { Candidate, CandidatePlan, WorkspaceChange } from '../store/workspaces.js';
@@ -27,15 +27,22 @@ function planOf(organizationId: string, mapping: WorkspaceMapping): CandidatePla
 /**
  * The decision for one user from the candidates the store found (registered workspaces only):
  * the lowest rank is primary (the attribute is rank 0, then groups in the order listed; ties by
- * id), else the fallback. `all` keeps every candidate; `primary` only the primary.
+ * id), else the fallback. `all` keeps every candidate. `primary` maintains the primary only:
+ * the former primary is left when it changes, while the user's other workspaces (from a time the
+ * connector synced to all) stay — Systam: "If you later change the setting to Primary
+ * workspaces, hosts are not removed automatically from other workspaces."
  */
-export function decideWorkspaces(candidates: Candidate[], fallback: string | null, sync: WorkspaceMapping['sync']): UserWorkspaces {
+export function decideWorkspaces(candidates: Candidate[], fallback: string | null, sync: WorkspaceMapping['sync'],
+  before: UserWorkspaces = NONE): UserWorkspaces {
   const ordered = [...candidates].sort((a, b) => a.rank - b.rank || (a.workspaceId < b.workspaceId ? -1 : a.workspaceId > b.workspaceId ? 1 : 0));
   const primary = ordered[0]?.workspaceId ?? fallback;
-  if (primary === null) return { primary: null, workspaces: [] };
-  const set = new Set(sync === 'all' ? [primary, ...ordered.map((c) => c.workspaceId)] : [primary]);
+  const kept = sync === 'primary' ? before.workspaces.filter((w) => w !== before.primary) : [];
+  if (primary === null) return { primary: null, workspaces: [...kept].sort() };
+  const set = new Set(sync === 'all' ? [primary, ...ordered.map((c) => c.workspaceId)] : [primary, ...kept]);
   return { primary, workspaces: [...set].sort() };
 }
+
+const NONE: UserWorkspaces = { primary: null, workspaces: [] };
 
 const same = (a: UserWorkspaces, b: UserWorkspaces) => a.primary === b.primary && a.workspaces.join('\n') === b.workspaces.join('\n');
 
@@ -96,7 +103,7 @@ export class WorkspacePolicy {
       if (fallback === undefined && users.some((id) => !byUser.has(id))) fallback = await tx.workspaces.fallback(connector.organizationId, mapping.fallback);
       for (const id of users) {
         const before = current.get(id)!;
-        const after = decideWorkspaces(byUser.get(id) ?? [], fallback ?? null, mapping.sync);
+        const after = decideWorkspaces(byUser.get(id) ?? [], fallback ?? null, mapping.sync, before);
         if (!same(before, after)) changes.push({ userId: id, before, after });
       }
     }
@@ -141,9 +148,9 @@ export class WorkspacePolicy {
    * One audit row per connector of the organization, in the same transaction.
    */
   async register(organizationId: string, input: { id: string; name?: string | null }, context: AuditContext): Promise<Workspace> {
-    if (!isWorkspaceId(input.id)) throw new StoreError('invalid_reference', 'a workspace id is 1–191 characters without surrounding spaces');
+    if (!isWorkspaceId(input.id)) throw new InvalidInput('invalidValue', 'a workspace id is 1–191 characters without surrounding spaces', { field: 'id' });
     const name = (input.name ?? '').trim() || input.id;
-    if (name.length > 255) throw new StoreError('too_long', 'a workspace name is at most 255 characters');
+    if (name.length > 255) throw new InvalidInput('invalidValue', 'a workspace name is at most 255 characters', { field: 'name' });
     return this.organizationChange(organizationId, context, 'workspace.register', input.id, async (tx, connectors) => {
       const { workspace, created } = await tx.workspaces.register(organizationId, input.id, name);
       const changes = new Map<string, WorkspaceChange[]>();
@@ -163,7 +170,7 @@ export class WorkspacePolicy {
   async remove(organizationId: string, id: string, context: AuditContext): Promise<boolean> {
     return this.organizationChange(organizationId, context, 'workspace.remove', id, async (tx, connectors) => {
       const users = await tx.workspaces.usersIn(organizationId, id);
-      if (!(await tx.workspaces.remove(organizationId, id))) throw new StoreError('not_found', `workspace ${id} not found`);
+      if (!(await tx.workspaces.remove(organizationId, id))) throw new NotFound(`workspace ${id} not found`);
       const changes = new Map<string, WorkspaceChange[]>();
       for (const connector of connectors) changes.set(connector.id, await this.redecide(tx, connector, users.get(connector.id) ?? []));
       await tx.workspaces.forget(organizationId, id);

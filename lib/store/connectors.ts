@@ -44,7 +44,7 @@ export class ConnectorStore {
    */
   async create(input: { organizationId: string; name: string; profile?: string; preset?: string; settings?: unknown }): Promise<Connector> {
     const preset = input.preset === undefined ? undefined : presetNamed(input.preset);
-    if (input.preset !== undefined && !preset) throw new SettingsError(`unknown preset "${input.preset}"; presets: ${PRESET_NAMES.join(', ')}`);
+    if (input.preset !== undefined && !preset) throw new SettingsError(`unknown preset "${input.preset}"; presets: ${PRESET_NAMES.join(', ')}`, 'preset');
     const base = preset ? mergeSettings(DEFAULT_SETTINGS, preset.settings) : DEFAULT_SETTINGS;
     const settings = input.settings === undefined ? base : mergeSettings(base, input.settings);
     const id = randomUUID();
@@ -55,7 +55,7 @@ export class ConnectorStore {
         settings: JSON.stringify(settings), created_at: now, updated_at: now,
       });
     } catch (error) {
-      if (isUniqueViolation(error)) throw new StoreError('conflict', `organization "${input.organizationId}" already has a connector named "${input.name}"`);
+      if (isUniqueViolation(error)) throw new StoreError('conflict', `organization "${input.organizationId}" already has a connector named "${input.name}"`, { attribute: 'name' });
       throw error;
     }
     return (await this.get(id))!;
@@ -137,20 +137,35 @@ export class ConnectorStore {
    * since `since` or the last resume, whichever is later (an index range of the deprovisionings
    * table), and the oldest one kept. Plain reads lock nothing: far from the threshold,
    * concurrent deprovisioning writes do not wait for each other's commits. `locked` (near the
-   * threshold, on MariaDB) locks the connector row until the write commits, so such writes count
-   * one after another, and counts with a locking read, which sees every committed row (not the
-   * transaction's snapshot) and waits for those being inserted. SQLite writes one transaction at
-   * a time: its reads are exact either way. Prepared statements: this runs in every deletion and
-   * deactivation (prepared.ts).
+   * threshold, on MariaDB and PostgreSQL) locks the connector row until the write commits, so such
+   * writes count one after another, and counts with a read that sees every committed row (not
+   * the transaction's snapshot; dialect.ts countAfterLock) and waits for those being inserted.
+   * SQLite writes one transaction at a time: its reads are exact either way. Prepared statements: this runs in every deletion and
+   * deactivation (prepared.ts). Unlocked, it is one statement (the window's start, the later of
+   * `since` and the resume, is chosen in SQL); locked, two, because a locking read does not lock
+   * what its subqueries read.
    */
   async deprovisioningLoad(id: string, since: number, locked = false): Promise<{ paused: boolean; recent: number; oldest: number | null }> {
     const { connectors, deprovisionings } = this.t;
-    const lock = locked && this.ctx.dialect === 'mysql';
-    const [row] = await this.sql.all(`SELECT deprovisioning_paused_at, deprovisioning_resumed_at FROM ${connectors} WHERE id = ?${lock ? ' FOR UPDATE' : ''}`, [id]);
+    const oldest = `(SELECT MIN(at) FROM ${deprovisionings} WHERE connector_id = ?) AS oldest`;
+    let row: Record<string, unknown> | undefined;
+    const { rowLocks, forUpdate, countAfterLock } = this.ctx.idioms;
+    if (locked && rowLocks) {
+      [row] = await this.sql.all(`SELECT deprovisioning_paused_at, deprovisioning_resumed_at FROM ${connectors} WHERE id = ?${forUpdate}`, [id]);
+      if (row) {
+        const from = Math.max(since, Number(row.deprovisioning_resumed_at ?? 0));
+        const [recent] = await this.sql.all(`SELECT COUNT(*) AS n, ${oldest} FROM ${deprovisionings} WHERE connector_id = ? AND at >= ?${countAfterLock}`, [id, id, from]);
+        row = { ...row, ...recent };
+      }
+    } else {
+      const from = `CASE WHEN c.deprovisioning_resumed_at > ? THEN c.deprovisioning_resumed_at ELSE ? END`;
+      [row] = await this.sql.all(
+        `SELECT c.deprovisioning_paused_at, (SELECT COUNT(*) FROM ${deprovisionings} d WHERE d.connector_id = c.id AND d.at >= ${from}) AS n, ${oldest} FROM ${connectors} c WHERE c.id = ?`,
+        [since, since, id, id],
+      );
+    }
     if (!row) throw new StoreError('not_found', `connector ${id} not found`);
-    const from = Math.max(since, Number(row.deprovisioning_resumed_at ?? 0));
-    const [recent] = await this.sql.all(`SELECT COUNT(*) AS n, (SELECT MIN(at) FROM ${deprovisionings} WHERE connector_id = ?) AS oldest FROM ${deprovisionings} WHERE connector_id = ? AND at >= ?${lock ? ' LOCK IN SHARE MODE' : ''}`, [id, id, from]);
-    return { paused: row.deprovisioning_paused_at != null, recent: Number(recent?.n ?? 0), oldest: recent?.oldest == null ? null : Number(recent.oldest) };
+    return { paused: row.deprovisioning_paused_at != null, recent: Number(row.n ?? 0), oldest: row.oldest == null ? null : Number(row.oldest) };
   }
 
   /**
@@ -169,13 +184,17 @@ export class ConnectorStore {
     }
   }
 
-  /** Pauses deprovisioning; the event fires only for the write that paused it (not when it already was). */
-  async pauseDeprovisioning(id: string, trip: { deprovisioned: number; threshold: number; windowMinutes: number }): Promise<void> {
+  /**
+   * Pauses deprovisioning. True only for the write whose UPDATE changed the row (affected rows = 1);
+   * the event fires for that write alone, not when the connector already was paused.
+   */
+  async pauseDeprovisioning(id: string, trip: { deprovisioned: number; threshold: number; windowMinutes: number }): Promise<boolean> {
     const pausedAt = new Date();
     const count = await this.db(this.t.connectors).where({ id }).whereNull('deprovisioning_paused_at').update({ deprovisioning_paused_at: pausedAt.getTime() });
-    if (count === 0) return;
+    if (count !== 1) return false;
     this.events.emit('connector.deprovisioning-paused', { connectorId: id, pausedAt, ...trip });
     await this.changed(id);
+    return true;
   }
 
   /** An admin confirmed the deprovisioning: it continues, and the guard's window starts afresh. */

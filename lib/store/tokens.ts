@@ -42,7 +42,7 @@ export class TokenStore {
     if (this.atomic.outside) return this.atomic.run((s) => s.tokens.create(connectorId, options));
     // Lock the connector so that two concurrent creations cannot both pass the live-token check.
     const lock = this.db(this.t.connectors).select('id').where({ id: connectorId });
-    if (this.ctx.dialect === 'mysql') lock.forUpdate();
+    if (this.ctx.idioms.rowLocks) lock.forUpdate();
     if (!(await lock.first())) throw new StoreError('not_found', `connector ${connectorId} not found`);
     const live = await this.listLive(connectorId);
     if (live.length >= MAX_LIVE_TOKENS) {

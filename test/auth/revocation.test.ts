@@ -4,13 +4,10 @@ import supertest from 'supertest';
 import { createIdentityConnector } from '../../lib/index.js';
 import { connectKnex } from '../../lib/store/connect.js';
 import { LogCapture, SCIM, SECRET_KEY, startScimHarness, type ScimHarness } from '../support/scim-harness.js';
-import { tempSqliteUrl, type TestDatabase } from '../support/databases.js';
+import { sharedTestDatabases } from '../support/databases.js';
 
-/** Two instances need one database both reach: a SQLite file (not :memory:) or MariaDB. */
-const SHARED: TestDatabase[] = [
-  { name: 'sqlite', url: tempSqliteUrl('revoke') },
-  ...(process.env.TEST_MYSQL_URL ? [{ name: 'mariadb' as const, url: process.env.TEST_MYSQL_URL }] : []),
-];
+/** Two instances need one database both reach: a SQLite file (not :memory:), MariaDB or PostgreSQL. */
+const SHARED = sharedTestDatabases('revoke');
 
 for (const db of SHARED) {
   describe(`Token revocation across instances [${db.name}]`, () => {

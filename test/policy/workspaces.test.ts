@@ -21,6 +21,14 @@ describe('decideWorkspaces (the rule, without a database)', () => {
   it('sync "all" keeps every mapped workspace, the primary among them; the fallback only when nothing maps', () => {
     expect(decideWorkspaces([c('z', 2), c('attr', 0), c('a', 1)], 'fb', 'all')).to.deep.equal({ primary: 'attr', workspaces: ['a', 'attr', 'z'] });
   });
+  it('sync "primary" maintains the primary only: the former primary is left, other workspaces stay (Systam\'s switch back)', () => {
+    const before = { primary: 'a', workspaces: ['a', 'lobby'] };
+    expect(decideWorkspaces([c('a', 0)], 'fb', 'primary', before)).to.deep.equal(before);
+    expect(decideWorkspaces([c('b', 0)], 'fb', 'primary', before)).to.deep.equal({ primary: 'b', workspaces: ['b', 'lobby'] });
+    expect(decideWorkspaces([], null, 'primary', before)).to.deep.equal({ primary: null, workspaces: ['lobby'] });
+    // "all" is decided from the mapping alone.
+    expect(decideWorkspaces([c('b', 0)], 'fb', 'all', before)).to.deep.equal({ primary: 'b', workspaces: ['b'] });
+  });
 });
 
 describeEachDatabase('Primary workspace: decided on every user write and membership change', (db) => {
@@ -183,8 +191,8 @@ describeEachDatabase('Primary workspace: decided on every user write and members
     expect(JSON.parse(row.detail!)).to.deep.include({ usersChanged: 1, workspaces: { usersChanged: 1, users: [b.id] } });
   });
 
-  it('two concurrent membership changes for one user: the later decision sees the earlier one\'s commit (MariaDB locking reads)', async function () {
-    if (db.name !== 'mariadb') this.skip();
+  it('two concurrent membership changes for one user: the later decision sees the earlier one\'s commit (row locks on MariaDB and PostgreSQL)', async function () {
+    if (db.name === 'sqlite') this.skip();
     const [g1, g2] = [randomUUID(), randomUUID()];
     const c = await systam({ attribute: null, groups: { [g1]: 'hki', [g2]: 'tre' }, fallback: 'main' }, ['main', 'hki', 'tre']);
     const u = await create(c, 'a@x.fi');
