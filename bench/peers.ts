@@ -52,6 +52,8 @@ export interface PeersOptions {
   beforeRoot?: string;
   /** Only this product (and `beforeRoot`): no peers, for quick before/after loops. */
   oursOnly?: boolean;
+  /** Peers left out by name (e.g. "Better Auth"), to fit a run into a shorter time. */
+  skip?: string[];
   log?: (line: string) => void;
 }
 
@@ -344,7 +346,8 @@ export async function runPeers(options: PeersOptions = {}): Promise<PeersResult>
   if (options.beforeRoot) servers.push(ourServer(o.db, o.mysqlUrl, path.resolve(options.beforeRoot), `before (${revisionOf(options.beforeRoot)})`));
   if (!options.oursOnly) try {
     ensurePeersInstalled(o.log);
-    servers.push(peerServer('SCIMMY SQLite', 'scimmy-server.mjs', '/scim/v2'), peerServer('Better Auth', 'better-auth-server.mjs', '/api/auth/scim/v2'));
+    const peers = [peerServer('SCIMMY SQLite', 'scimmy-server.mjs', '/scim/v2'), peerServer('Better Auth', 'better-auth-server.mjs', '/api/auth/scim/v2')];
+    servers.push(...peers.filter((p) => !options.skip?.includes(p.name)));
   } catch (error) {
     unavailable['SCIMMY SQLite, Better Auth'] = `npm install in bench/peers failed: ${(error as Error).message}`;
   }

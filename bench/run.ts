@@ -273,7 +273,7 @@ async function main(): Promise<void> {
       users: { type: 'string' }, groups: { type: 'string' }, concurrency: { type: 'string' }, db: { type: 'string' },
       keep: { type: 'boolean' }, out: { type: 'string' }, profile: { type: 'boolean' }, help: { type: 'boolean' },
       peers: { type: 'boolean' }, rounds: { type: 'string' }, 'write-cost': { type: 'boolean' }, preload: { type: 'string' }, budget: { type: 'string' },
-      before: { type: 'string' }, 'ours-only': { type: 'boolean' },
+      before: { type: 'string' }, 'ours-only': { type: 'boolean' }, skip: { type: 'string', multiple: true }, tenants: { type: 'string' },
     },
   });
   if (values.help) {
@@ -281,14 +281,21 @@ async function main(): Promise<void> {
       + '  --preload N: N more users written straight into both databases first (e.g. --users 5000 --preload 95000 reads at 100,000 users)\n'
       + 'npm run bench -- --peers [--users N=5000] [--preload N] [--budget S=30] [--rounds R=3] [--concurrency C=8] [--db sqlite|mysql|postgres[,…]] [--out DIR]: side by side with SCIMMY and Better Auth\n'
       + '  --peers --db mysql,postgres,sqlite: ours on each database in the same rounds, the first as "ours", the others beside it\n'
-      + '  --peers --before DIR: another checkout of this product (node_modules linked) measured in the same rounds; --ours-only: no peers\n'
+      + '  --peers --before DIR: another checkout of this product (node_modules linked) measured in the same rounds; --ours-only: no peers; --skip NAME: leave a peer out\n'
       + '  --peers --preload N: each server seeds N more users into its own tables first; --budget S: seconds a read phase may take (writes 6×)\n'
+      + 'npm run bench -- --tenants N [--db sqlite|mysql]: lookups over N organizations (a connector and token each) against one token, statements per lookup counted\n'
       + 'npm run bench -- --write-cost [--db sqlite|mysql]: statements per request, rows, index trees and entries (and SQLite WAL pages) per create, counted\n'
       + '  BENCH_MYSQL_URL (default mysql://root:@127.0.0.1:3306) for --db mysql; BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432)\n'
       + '  for --db postgres; BENCH_DB_PREFIX names its databases (default idc_bench)\n');
     return;
   }
   const int = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  if (values.tenants) {
+    const { measureTenants, renderTenants } = await import('./tenants.js');
+    const db = (values.db as Db | undefined) ?? 'sqlite';
+    process.stdout.write(renderTenants(db, await measureTenants(db, Number(values.tenants))) + '\n');
+    return;
+  }
   if (values['write-cost']) {
     const { measureWriteCost, renderWriteCost } = await import('./write-cost.js');
     process.stdout.write(renderWriteCost(await measureWriteCost((values.db as Db | undefined) ?? 'sqlite')) + '\n');
@@ -296,7 +303,7 @@ async function main(): Promise<void> {
   }
   if (values.peers) {
     const { renderPeers, runPeers } = await import('./peers.js');
-    const result = await runPeers({ users: int(values.users), preload: int(values.preload), budgetMs: values.budget === undefined ? undefined : Number(values.budget) * 1000, rounds: int(values.rounds), concurrency: int(values.concurrency), db: values.db?.split(',')[0] as Db | undefined, moreDbs: values.db?.split(',').slice(1) as Db[] | undefined, beforeRoot: values.before, oursOnly: values['ours-only'], log: (line) => process.stderr.write(line + '\n') });
+    const result = await runPeers({ users: int(values.users), preload: int(values.preload), budgetMs: values.budget === undefined ? undefined : Number(values.budget) * 1000, rounds: int(values.rounds), concurrency: int(values.concurrency), db: values.db?.split(',')[0] as Db | undefined, moreDbs: values.db?.split(',').slice(1) as Db[] | undefined, beforeRoot: values.before, oursOnly: values['ours-only'], skip: values.skip, log: (line) => process.stderr.write(line + '\n') });
     const out = path.resolve(values.out ?? path.join(ROOT, 'bench', 'results'));
     fs.mkdirSync(out, { recursive: true });
     const file = path.join(out, `peers-${result.startedAt.replace(/:/g, '-')}.json`);

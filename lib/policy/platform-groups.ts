@@ -2,7 +2,7 @@ import { URN } from '../model/schemas/urns.js';
 import { GROUP_REGISTRY } from '../model/schemas/registry.js';
 import type { Connector, StoredGroup } from '../model/types.js';
 import { normalizeResource } from '../model/validate/normalize.js';
-import { StoreError } from '../store/errors.js';
+import { NotFound } from '../model/errors.js';
 import type { AuditContext, AuditWriter } from './audit.js';
 import { workspaceUsersDetail, type WorkspacePolicy } from './workspaces.js';
 
@@ -31,7 +31,7 @@ export class PlatformGroups {
     const { displayName: name } = groupDocument(displayName);
     return this.audit.change(context, async (tx) => {
       const current = await tx.groups.get(connector.id, id, { forUpdate: true });
-      if (!current) throw new StoreError('not_found', `group ${id} not found`);
+      if (!current) throw new NotFound(`group ${id} not found`);
       const { group } = await tx.groups.update(connector.id, id, { document: { ...current.document, displayName: name }, expectedVersion: current.version });
       return { value: group, record: groupRecord(group, 'group.rename', { displayName: { from: current.displayName, to: group.displayName } }) };
     });
@@ -41,7 +41,7 @@ export class PlatformGroups {
   delete(connector: Connector, id: string, context: AuditContext): Promise<void> {
     return this.audit.change(context, async (tx) => {
       const current = await tx.groups.get(connector.id, id, { forUpdate: true });
-      if (!current) throw new StoreError('not_found', `group ${id} not found`);
+      if (!current) throw new NotFound(`group ${id} not found`);
       const { workspaces } = await this.workspaces.groupDelete(tx, connector, current);
       return { value: undefined, record: groupRecord(current, 'group.delete', { displayName: current.displayName, ...workspaceUsersDetail(workspaces) }) };
     });

@@ -45,5 +45,21 @@ for (const db of SHARED) {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     });
+
+    it('a connector deleted through instance A is refused by instance B within 1 s, though B keeps tokens a minute', async () => {
+      expect((await b.get()).status).to.equal(200);
+      await new Promise((resolve) => setTimeout(resolve, 900)); // past B's check period: B trusts its entry again
+      expect((await b.get()).status).to.equal(200);
+      await a.identity.store.connectors.delete(a.connector.id);
+      const deletedAt = Date.now();
+      for (;;) {
+        const sentAt = Date.now();
+        const res = await b.get();
+        if (res.status === 401) break;
+        expect(res.status).to.equal(200);
+        expect(sentAt - deletedAt, 'still accepted 1 s after the connector was deleted').to.be.below(1_000);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    });
   });
 }
