@@ -30,6 +30,12 @@ export interface IdentityEventMap {
   'token.revoked': [ScimToken];
   'login.succeeded': [LoginEvent];
   'login.failed': [LoginEvent];
+  /**
+   * A write lost a race and was rolled back whole (a deadlock, a Galera certification failure, a
+   * PostgreSQL serialization failure): `retried` when it runs again, false once the retries are
+   * spent and the client gets a 503. Raised at once, not after a commit.
+   */
+  'database.conflict': [{ attempt: number; retried: boolean; code: string }];
 }
 
 export type IdentityEventName = keyof IdentityEventMap;

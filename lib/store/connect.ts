@@ -51,7 +51,7 @@ export function knexConfigFromUrl(url: string, baseDirectory = process.cwd()): K
         supportBigNumbers: true,
         bigNumberStrings: false,
       },
-      pool: { min: 0, max: 10 },
+      pool: { min: 0, max: 10, afterCreate: readOwnWritesOnGalera },
     };
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
@@ -59,6 +59,24 @@ export function knexConfigFromUrl(url: string, baseDirectory = process.cwd()): K
     return { client: 'pg', connection: { connectionString: url }, pool: { min: 0, max: 10 } };
   }
   throw new Error(`DATABASE_URL "${redactUrl(url)}" is not supported: use mysql://user:password@host:3306/database, postgres://user:password@host:5432/database or sqlite:PATH`);
+}
+
+interface MysqlConnection {
+  query(sql: string, done: (err: Error | null, rows?: Array<{ Value?: string }>) => void): void;
+}
+
+/**
+ * On a Galera node, reads wait until the node has applied every write the cluster committed
+ * before them (`wsrep_sync_wait = 1`): without it a user created through one instance can be
+ * missing, for a moment, when read through another instance on another node. Asked once per
+ * pooled connection; elsewhere (one MariaDB or MySQL server) nothing is set.
+ */
+function readOwnWritesOnGalera(conn: MysqlConnection, done: (err: Error | null, conn: unknown) => void): void {
+  conn.query("SHOW VARIABLES LIKE 'wsrep_on'", (err, rows) => {
+    if (err) return done(err, conn);
+    if (String(rows?.[0]?.Value ?? '').toUpperCase() !== 'ON') return done(null, conn);
+    conn.query('SET SESSION wsrep_sync_wait = 1', (setErr) => done(setErr, conn));
+  });
 }
 
 /** Knex loads the driver only at the first query, with a message that hides which URL needed it. */

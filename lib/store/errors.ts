@@ -37,3 +37,14 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   // mysql2 marks connection-level failures `fatal` ("Can't add new command when connection is in closed state" has no code).
   return e?.name === 'KnexTimeoutError' || UNAVAILABLE_CODES.has(String(e?.code)) || e?.fatal === true || isPgConnectionLost(error);
 }
+
+/**
+ * A write that lost a race and was rolled back whole, so running it again is safe: a MariaDB/MySQL
+ * deadlock victim, and Galera's certification failure (a transaction whose rows another node
+ * committed first; MariaDB reports it as the same deadlock error, on the statement or the
+ * commit), and PostgreSQL's serialization failure and deadlock.
+ */
+export function isRetryableConflict(error: unknown): boolean {
+  const e = error as { code?: string; errno?: number } | undefined;
+  return e?.code === 'ER_LOCK_DEADLOCK' || e?.errno === 1213 || e?.code === '40001' || e?.code === '40P01';
+}

@@ -10,6 +10,7 @@ import { GroupStore } from './groups.js';
 import { Prepared } from './prepared.js';
 import { migrateLatest, migrateRollbackAll } from './migrate.js';
 import { RateCounterStore } from './rate-counters.js';
+import { retryConflicts } from './retry.js';
 import { tableNames, type TableNames } from './tables.js';
 import { TokenStore } from './tokens.js';
 import { UserTotals } from './user-totals.js';
@@ -49,7 +50,7 @@ export class IdentityStore {
     this.groups = new GroupStore(ctx, this.users, this.buffer, atomic);
     this.audit = new AuditStore(ctx);
     this.workspaces = new WorkspaceStore(ctx, this.buffer);
-    this.counters = new RateCounterStore(ctx);
+    this.counters = new RateCounterStore(ctx, events);
     this.appSignInCodes = new AppSignInCodeStore(ctx);
   }
 
@@ -60,13 +61,17 @@ export class IdentityStore {
 
   async transaction<T>(fn: (tx: IdentityStore) => Promise<T>): Promise<T> {
     if (this.trx) return fn(this);
-    let tx: IdentityStore | undefined;
-    const result = await this.knex.transaction(async (trx) => {
-      tx = new IdentityStore(this.knex, this.tablePrefix, this.events, trx, this.totals);
-      return fn(tx);
+    // A lost race (deadlock, certification failure) rolled back everything `fn` wrote and the
+    // events it raised are still held: running it again on a new transaction is safe.
+    return retryConflicts(this.events, async () => {
+      let tx: IdentityStore | undefined;
+      const result = await this.knex.transaction(async (trx) => {
+        tx = new IdentityStore(this.knex, this.tablePrefix, this.events, trx, this.totals);
+        return fn(tx);
+      });
+      tx?.buffer.flush();
+      return result;
     });
-    tx?.buffer.flush();
-    return result;
   }
 
   migrate(): Promise<string[]> { return migrateLatest(this.knex, this.tablePrefix); }

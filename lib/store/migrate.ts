@@ -11,6 +11,7 @@ import { deprovisioningsMigration } from './migrations/20261201061000_deprovisio
 import { userSignInKeysMigration } from './migrations/20261207120000_user_sign_in_keys.js';
 import { appSignInCodesMigration } from './migrations/20261207121000_app_sign_in_codes.js';
 import { dialectOf, type Dialect } from './dialect.js';
+import { isGaleraNode, MigrationLease } from './migration-lease.js';
 import { tableNames } from './tables.js';
 
 type MigrationFactory = (prefix: string) => { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
@@ -92,6 +93,9 @@ export interface MigrateOptions {
  * guard each step so that a half-applied one runs again cleanly. Only a raw `knex migrate`
  * through the shipped knexfile skips the named lock: run that one alone.
  *
+ * Galera (multi-primary): a named lock holds on one node only, so the run holds a lease row
+ * instead, certified cluster-wide (migration-lease.ts); a killed holder's lease runs out.
+ *
  * PostgreSQL: the same with a session-level advisory lock (pg_advisory_lock on a hash of the
  * migrations table's name, waited for under lock_timeout), which the server also frees when the
  * session ends. Its DDL is transactional, so Knex runs the whole batch in one transaction: a
@@ -106,6 +110,7 @@ export async function migrateLatest(knex: Knex, prefix: string, options: Migrate
   const pooled = (knex.client.config.pool?.max ?? 2) >= 2;
   const dialect = dialectOf(knex);
   if (dialect === 'sqlite' || !pooled) return retryWhileBusy(() => applyLatest(knex, prefix), waitMs);
+  if (dialect === 'mysql' && (await isGaleraNode(knex))) return migrateUnderLease(knex, prefix, waitMs);
   const connection = await knex.client.acquireConnection();
   const name = tableNames(prefix).migrations;
   const lock = SESSION_LOCKS[dialect];
@@ -121,6 +126,20 @@ export async function migrateLatest(knex: Knex, prefix: string, options: Migrate
     }
   } finally {
     await knex.client.releaseConnection(connection);
+  }
+}
+
+async function migrateUnderLease(knex: Knex, prefix: string, waitMs: number): Promise<string[]> {
+  const t = tableNames(prefix);
+  const lease = new MigrationLease(knex, t.migrationLease, t.migrations);
+  await lease.acquire(waitMs);
+  try {
+    await freeStaleLock(knex, prefix);
+    const applied = await applyLatest(knex, prefix);
+    if (lease.wasLost) throw new Error(`The migration lease ${t.migrations} ran out while migrating (a frozen migrator or a lost node): check the migrations table before restarting`);
+    return applied;
+  } finally {
+    await lease.release();
   }
 }
 
@@ -194,6 +213,7 @@ export async function migrateRollbackAll(knex: Knex, prefix: string): Promise<st
   const t = tableNames(prefix);
   await knex.schema.dropTableIfExists(t.migrations);
   await knex.schema.dropTableIfExists(t.migrationsLock);
+  await knex.schema.dropTableIfExists(t.migrationLease);
   return reverted as string[];
 }
 

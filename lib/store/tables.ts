@@ -16,6 +16,8 @@ export interface TableNames {
   appSignInCodes: string;
   migrations: string;
   migrationsLock: string;
+  /** The cluster-wide migration lease (Galera), see migration-lease.ts. */
+  migrationLease: string;
 }
 
 const PREFIX_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,15}$|^$/;
@@ -45,6 +47,7 @@ export function tableNames(prefix: string): TableNames {
     appSignInCodes: `${prefix}app_sign_in_codes`,
     migrations: `${prefix}knex_migrations`,
     migrationsLock: `${prefix}knex_migrations_lock`,
+    migrationLease: `${prefix}migration_lease`,
   };
 }
 

@@ -35,10 +35,19 @@ export function createRuntime(store: IdentityStore, options: ResolvedOptions): R
     encrypt: (plain) => secrets.encrypt(plain), allowInsecureIssuer: options.allowInsecureIssuer, logger: options.logger,
     changed: (connectorId) => discovery.invalidate(connectorId),
   });
+  logConflicts(store.events, options.logger);
   return {
     ...policies, store, options, events: store.events, secrets, logger: options.logger, oidc, discovery,
     counters: counterStore(store, options), counterHealth: new CounterHealth(options.logger),
   };
+}
+
+/** Lost races retried inside the connector (debug), and those whose retries were spent (warn: the client got a 503). */
+function logConflicts(events: IdentityEvents, logger: Logger): void {
+  events.on('database.conflict', ({ attempt, retried, code }) => {
+    if (retried) logger.debug('database conflict: retrying the write', { attempt, code });
+    else logger.warn('database conflict: retries spent, answering 503', { attempts: attempt, code });
+  });
 }
 
 function counterStore(store: IdentityStore, options: ResolvedOptions): CounterStore {
