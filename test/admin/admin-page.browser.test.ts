@@ -352,7 +352,7 @@ describe('The admin page in a real browser (demo host)', () => {
       await page.locator('#groups').getByRole('row', { name: /Site crew <north>/ }).getByRole('button', { name: 'Delete' }).click();
       await page.getByText('Group Site crew <north> deleted.').waitFor();
       expect(dialogs).to.deep.equal(['New name for group Site crew:', 'Delete group Site crew <north>? Its members stay users; they only leave the group.']);
-      expect(await page.locator('#log tbody').getByText('group.rename').count()).to.be.greaterThan(0);
+      expect(await page.locator('#log tbody').getByText('group.patch').count()).to.be.greaterThan(0);
 
       const sheet = page.locator('#entra-mapping');
       await sheet.getByRole('button', { name: 'Copy userName' }).click();
