@@ -221,6 +221,17 @@ const COMMANDS: Record<string, Command> = {
       io.out(`renamed group ${group.id} to ${group.displayName}`);
     },
   },
+  'connector default-group': {
+    usage: 'connector default-group --connector ID (--group ID | --none)',
+    summary: 'choose the group new users join (IFS Ultimo: "a default group which can be set in the application"), or none; written to the provisioning log',
+    options: { connector: { type: 'string' }, group: { type: 'string' }, none: { type: 'boolean' } },
+    async run({ store, policies, values, io }) {
+      if (Boolean(values.group) === Boolean(values.none)) throw new UsageError('connector default-group takes --group ID or --none');
+      const connector = await store.connectors.require(required(values, 'connector'));
+      const updated = await policies().connectors.setDefaultGroup(connector, values.none ? null : String(values.group), CLI_ACTOR);
+      io.out(`connector ${updated.id}: default group ${updated.defaultGroupId ?? 'none'}`);
+    },
+  },
   'group delete': {
     usage: 'group delete --connector ID --group ID',
     summary: 'delete a group of the connector (its members stay users); written to the provisioning log',
