@@ -30,6 +30,8 @@ export interface AdminPageModel {
   /** What the connector's preset leaves to the admin (its guide's steps on this page), if it came from one. */
   adminSteps: string[];
   users: { filter: string; startIndex: number; count: number; totalResults: number; items: PageUser[] };
+  /** Web role Admin (scope.manages 'users'): only users, their login methods and the log are shown. */
+  usersOnly: boolean;
   log: {
     filter: { outcome: string; operation: string; user: string };
     /** Whether this is an older page (a "Newest entries" button then leads back). */
@@ -403,7 +405,8 @@ export function adminPage(m: AdminPageModel): string {
 <main id="admin" data-api="${m.base}/api" data-pages="${m.base}" data-connector="${c.id}">
 <h1>${c.name} <span class="muted">organization ${c.organizationId}</span></h1>
 <div class="grid">
-${connectSection(c)}
+${m.usersOnly ? html`${usersSection(m)}
+${logSection(m)}` : html`${connectSection(c)}
 ${mappingSection(m)}
 ${deprovisioningSection(c)}
 ${defaultGroupSection(m)}
@@ -414,7 +417,7 @@ ${workspacesSection(m)}
 ${groupsSection(m)}
 ${usersSection(m)}
 ${logSection(m)}
-${newConnectorSection(m.organizations)}
+${newConnectorSection(m.organizations)}`}
 </div>
 </main>`);
 }

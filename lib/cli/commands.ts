@@ -271,7 +271,7 @@ Commands:
 ${[...Object.values(COMMANDS).map((c) => [c.usage, c.summary]), [SERVE_USAGE, 'serve SCIM, SSO and the admin page alone (MOUNT_PATH, default /identity)']]
     .map(([usage, summary]) => `  ${usage}\n      ${summary}`).join('\n')}
 
-Environment: DATABASE_URL (mysql://user:pass@host:3306/db or sqlite:PATH; default ${DEFAULT_DATABASE_URL}),
+Environment: DATABASE_URL (mysql://user:pass@host:3306/db, postgres://user:pass@host:5432/db or sqlite:PATH; default ${DEFAULT_DATABASE_URL}),
 IDENTITY_TABLE_PREFIX (default ${DEFAULT_TABLE_PREFIX}), IDENTITY_SECRET_KEY or IDENTITY_SECRET_KEY_FILE, ${CLIENT_SECRET_ENV}, BASE_URL, PORT, LOG_LEVEL.`;
 
 function args(argv: string[], options: ParseArgsConfig['options']): { values: Values; positionals: string[] } {

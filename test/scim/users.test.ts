@@ -202,6 +202,18 @@ describeEachDatabase('SCIM Users', (db) => {
       for (let i = 0; i < 40; i++) deep = { a: deep };
       expectScimError(await h.scim.post('/Users', { ...entraUser('deep@contoso.com'), 'urn:ietf:params:scim:schemas:extension:2.0:Metadata': deep }), 400);
     });
+    it('a Metadata key named like a resource-level name (schemas, id, meta, externalId) is refused, not stored', async () => {
+      const METADATA = 'urn:ietf:params:scim:schemas:extension:2.0:Metadata';
+      const user = (await h.scim.post('/Users', { ...entraUser('reserved@contoso.com'), [METADATA]: { badge: '1' } })).body;
+      const patch = (operation: unknown) => h.scim.patch(`/Users/${user.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [operation] });
+      for (const key of ['schemas', 'id', 'Meta', 'externalId']) {
+        expectScimError(await h.scim.post('/Users', { ...entraUser(`r.${key}@contoso.com`), [METADATA]: { [key]: 'x' } }), 400, 'invalidValue');
+        expectScimError(await h.scim.post('/Users', { ...entraUser(`s.${key}@contoso.com`), [`${METADATA}:${key}`]: 'x' }), 400, 'invalidValue');
+        expectScimError(await patch({ op: 'add', path: `${METADATA}:${key}`, value: 'x' }), 400, 'invalidValue');
+        expectScimError(await patch({ op: 'add', value: { [METADATA]: { [key]: 'x' } } }), 400, 'invalidValue');
+      }
+      expect((await h.scim.get(`/Users/${user.id}`)).body[METADATA]).to.deep.equal({ badge: '1' });
+    });
     it('a malformed filter answers 400 invalidFilter saying where', async () => {
       const res = await h.scim.get('/Users?filter=' + encodeURIComponent('userName eq "a" and ('));
       expectScimError(res, 400, 'invalidFilter');
