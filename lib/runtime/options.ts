@@ -1,3 +1,4 @@
+import { RATE_LIMIT_WINDOW_MS } from '../model/limits.js';
 import type { Knex } from 'knex';
 import type { Request, Response } from 'express';
 import type { Logger } from 'winston';
@@ -61,6 +62,12 @@ export interface IdentityConnectorOptions {
   discoveryTtlMs?: number;
   /** A SCIM request still waiting on the database after this long answers 503 with Retry-After (default 5 s). */
   databaseTimeoutMs?: number;
+  /**
+   * The window the rate limits count over (default 60 s): `rateLimitPerMinute` requests per token
+   * and the failed-bearer-attempt limits are budgets per window. Shorter only for tests that must
+   * see windows turn over (e.g. during a database freeze).
+   */
+  rateLimitWindowMs?: number;
 }
 
 export interface ResolvedOptions extends Required<Omit<IdentityConnectorOptions, 'rateLimitStore' | 'secretKey' | 'logger' | 'authorizeAdmin' | 'signIn' | 'signOut' | 'currentUser' | 'passwordLoginPath'>> {
@@ -87,6 +94,7 @@ const OPTION_NAMES: Record<keyof IdentityConnectorOptions, true> = {
   knex: true, baseUrl: true, mountPath: true, secretKey: true, logger: true, tablePrefix: true, authorizeAdmin: true,
   signIn: true, signOut: true, currentUser: true, passwordLoginPath: true, maxBodyBytes: true, maxPageSize: true,
   rateLimitPerMinute: true, rateLimitStore: true, allowInsecureIssuer: true, allowInsecureBaseUrl: true, discoveryTtlMs: true, databaseTimeoutMs: true,
+  rateLimitWindowMs: true,
 };
 
 /** A misspelt option would otherwise be ignored and its default silently used. */
@@ -147,7 +155,7 @@ export function resolveOptions(options: IdentityConnectorOptions, defaultLogger:
   for (const name of ['authorizeAdmin', 'signIn', 'signOut', 'currentUser'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw new OptionsError(`options.${name} must be a function`);
   }
-  const positive = (name: 'maxBodyBytes' | 'maxPageSize' | 'rateLimitPerMinute' | 'discoveryTtlMs' | 'databaseTimeoutMs', fallback: number) => {
+  const positive = (name: 'maxBodyBytes' | 'maxPageSize' | 'rateLimitPerMinute' | 'discoveryTtlMs' | 'databaseTimeoutMs' | 'rateLimitWindowMs', fallback: number) => {
     const value = options[name] ?? fallback;
     if (!Number.isInteger(value) || value <= 0) throw new OptionsError(`options.${name} must be a positive integer`);
     return value;
@@ -175,5 +183,6 @@ export function resolveOptions(options: IdentityConnectorOptions, defaultLogger:
     allowInsecureBaseUrl: options.allowInsecureBaseUrl ?? false,
     discoveryTtlMs: positive('discoveryTtlMs', 60 * 60 * 1000),
     databaseTimeoutMs: positive('databaseTimeoutMs', 5000),
+    rateLimitWindowMs: positive('rateLimitWindowMs', RATE_LIMIT_WINDOW_MS),
   };
 }

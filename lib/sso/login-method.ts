@@ -54,10 +54,7 @@ export function checkLoginMethod(runtime: Runtime) {
     if (!allowed) {
       runtime.logger.info('login refused: wrong login method', { required: method, userIds: users.map((u) => u.id), requestId });
       const reason = method === 'builtin' ? 'sso_login_method' : 'builtin_login_method';
-      for (const user of users) {
-        runtime.events.emit('login.failed', { connectorId: user.connectorId, userId: user.id, reason, requestId });
-        await runtime.audit.refusal({ actor: 'login-method', requestId: requestId ?? null, status: 403 }, { connectorId: user.connectorId, operation: 'login', resourceType: 'User', resourceId: user.id, detail: reason });
-      }
+      for (const user of users) await runtime.signIns.refusedForMethod(user, reason, requestId);
     }
     return { allowed, allowedUsers, refusedUsers };
   };

@@ -6,7 +6,6 @@ import { createPolicies, type Policies } from '../policy/policies.js';
 import type { ResolvedOptions } from '../runtime/options.js';
 import type { IdentityStore } from '../store/index.js';
 import type { CounterStore } from '../model/counters.js';
-import { RATE_LIMIT_WINDOW_MS } from '../model/limits.js';
 import { ExternalCounterStore, MemoryCounterStore } from '../runtime/counter-stores.js';
 import { CounterHealth } from '../runtime/shared-limit.js';
 import { DiscoveryCache } from '../runtime/oidc-discovery.js';
@@ -46,5 +45,5 @@ function counterStore(store: IdentityStore, options: ResolvedOptions): CounterSt
   const chosen = options.rateLimitStore;
   if (chosen === 'database') return store.counters;
   if (chosen === 'memory') return new MemoryCounterStore();
-  return new ExternalCounterStore(chosen, RATE_LIMIT_WINDOW_MS);
+  return new ExternalCounterStore(chosen, options.rateLimitWindowMs);
 }
