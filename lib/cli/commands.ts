@@ -9,7 +9,7 @@ import { openDatabase, type Database } from './database.js';
 import { DEFAULT_DATABASE_URL, packageVersion, tablePrefix } from './environment.js';
 import { setLoginMethod } from './set-login-method.js';
 import { setProtected } from './set-protected.js';
-import { groupCommand } from './groups.js';
+import { renameGroup, platformGroupBody } from '../policy/groups.js';
 import { entraMappingSheet, mappingSheetText } from '../model/entra-mapping-sheet.js';
 import { exportEntraCsv } from './export-entra.js';
 import { PRESET_NAMES } from '../model/presets.js';
@@ -216,27 +216,41 @@ const COMMANDS: Record<string, Command> = {
     usage: 'group create --connector ID --name NAME',
     summary: 'create one of the platform\'s own groups (e.g. IFS Ultimo\'s default group, when Entra\'s groups are refused); written to the provisioning log',
     options: { connector: { type: 'string' }, name: { type: 'string' } },
-    async run({ store, values, io }) {
-      const { group } = await groupCommand(store, required(values, 'connector'), { create: required(values, 'name') });
-      io.out(`created group ${group!.id} (${group!.displayName})`);
+    async run({ store, policies, values, io }) {
+      const connector = await store.connectors.require(required(values, 'connector'));
+      const group = await policies().groups.create(connector, platformGroupBody(required(values, 'name')), CLI_ACTOR);
+      io.out(`created group ${group.id} (${group.displayName})`);
     },
   },
   'group rename': {
     usage: 'group rename --connector ID --group ID --name NAME',
     summary: 'rename a group of the connector; written to the provisioning log',
     options: { connector: { type: 'string' }, group: { type: 'string' }, name: { type: 'string' } },
-    async run({ store, values, io }) {
-      const { group } = await groupCommand(store, required(values, 'connector'), { rename: required(values, 'group'), to: required(values, 'name') });
-      io.out(`renamed group ${group!.id} to ${group!.displayName}`);
+    async run({ store, policies, values, io }) {
+      const connector = await store.connectors.require(required(values, 'connector'));
+      const group = await policies().groups.patch(connector, required(values, 'group'), renameGroup(required(values, 'name')), CLI_ACTOR);
+      io.out(`renamed group ${group.id} to ${group.displayName}`);
+    },
+  },
+  'connector default-group': {
+    usage: 'connector default-group --connector ID (--group ID | --none)',
+    summary: 'choose the group new users join (IFS Ultimo: "a default group which can be set in the application"), or none; written to the provisioning log',
+    options: { connector: { type: 'string' }, group: { type: 'string' }, none: { type: 'boolean' } },
+    async run({ store, policies, values, io }) {
+      if (Boolean(values.group) === Boolean(values.none)) throw new UsageError('connector default-group takes --group ID or --none');
+      const connector = await store.connectors.require(required(values, 'connector'));
+      const updated = await policies().connectors.setDefaultGroup(connector, values.none ? null : String(values.group), CLI_ACTOR);
+      io.out(`connector ${updated.id}: default group ${updated.defaultGroupId ?? 'none'}`);
     },
   },
   'group delete': {
     usage: 'group delete --connector ID --group ID',
     summary: 'delete a group of the connector (its members stay users); written to the provisioning log',
     options: { connector: { type: 'string' }, group: { type: 'string' } },
-    async run({ store, values, io }) {
+    async run({ store, policies, values, io }) {
+      const connector = await store.connectors.require(required(values, 'connector'));
       const id = required(values, 'group');
-      await groupCommand(store, required(values, 'connector'), { delete: id });
+      await policies().groups.delete(connector, id, CLI_ACTOR);
       io.out(`deleted group ${id}`);
     },
   },
@@ -252,9 +266,9 @@ function protection(value: boolean): Command {
       ? 'mark a user protected (e.g. an Organization Owner): Entra\'s updates and deletes of it answer 403; written to the provisioning log'
       : 'unmark a protected user: Entra manages it again; written to the provisioning log',
     options: { connector: { type: 'string' }, user: { type: 'string' } },
-    async run({ store, values, positionals, io }) {
+    async run({ store, policies, values, positionals, io }) {
       if (positionals.length) throw new UsageError(`user ${value ? 'protect' : 'unprotect'} takes no positional arguments`);
-      const { user, from } = await setProtected(store, required(values, 'connector'), required(values, 'user'), value);
+      const { user, from } = await setProtected(store, policies(), required(values, 'connector'), required(values, 'user'), value);
       io.out(from === value ? `user ${user.userName} (${user.id}) is already ${value ? 'protected' : 'unprotected'}` : `user ${user.userName} (${user.id}): ${value ? 'protected' : 'no longer protected'}`);
     },
   };

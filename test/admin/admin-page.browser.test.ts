@@ -187,7 +187,7 @@ describe('The admin page in a real browser (demo host)', () => {
 
       // The demo connector has no OpenID Connect: nobody can be switched to SSO, the admin included.
       await page.getByRole('button', { name: 'Switch to Entra SSO', description: ADMIN, exact: true }).click();
-      await page.getByText('configure OpenID Connect for this connector before switching users to SSO').waitFor();
+      await page.getByText(/has no OpenID Connect settings .*: configure them before switching users to SSO/).waitFor();
       expect((await demo!.identity.store.users.findByUserName(demo!.connector.id, ADMIN))!.loginMethod).to.equal('builtin');
       expect(errors.filter((e) => !e.startsWith('409 ')), 'script errors or CSP violations').to.deep.equal([]);
     });
@@ -352,7 +352,7 @@ describe('The admin page in a real browser (demo host)', () => {
       await page.locator('#groups').getByRole('row', { name: /Site crew <north>/ }).getByRole('button', { name: 'Delete' }).click();
       await page.getByText('Group Site crew <north> deleted.').waitFor();
       expect(dialogs).to.deep.equal(['New name for group Site crew:', 'Delete group Site crew <north>? Its members stay users; they only leave the group.']);
-      expect(await page.locator('#log tbody').getByText('group.rename').count()).to.be.greaterThan(0);
+      expect(await page.locator('#log tbody').getByText('group.patch').count()).to.be.greaterThan(0);
 
       const sheet = page.locator('#entra-mapping');
       await sheet.getByRole('button', { name: 'Copy userName' }).click();

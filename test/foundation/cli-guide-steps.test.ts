@@ -34,7 +34,9 @@ describeEachDatabase('CLI: the platform guides\' admin steps', (db) => {
     return { code, out: out.join('\n'), err: err.join('\n') };
   }
   const created = (text: string) => /created connector (\S+)/.exec(text)![1];
-  const cliLog = async (connectorId: string) => (await store.audit.list(connectorId, { limit: 20 })).filter((e) => e.actor === 'cli');
+  /** The connector's log entries the CLI wrote about users and groups (connector create is audited too). */
+  const cliLog = async (connectorId: string) => (await store.audit.list(connectorId, { limit: 20 }))
+    .filter((e) => e.actor === 'cli' && (e.resourceType === 'User' || e.resourceType === 'Group'));
 
   it('user protect and user unprotect mark an Organization Owner (by userName), audited', async () => {
     const connectorId = created((await run('connector', 'create', '--org', 'systam-org', '--name', 'Systam', '--preset', 'systam')).out);
@@ -60,9 +62,13 @@ describeEachDatabase('CLI: the platform guides\' admin steps', (db) => {
     expect((await run('group', 'create', '--connector', connectorId, '--name', 'Ultimo users')).code).to.equal(1);
     expect((await run('group', 'rename', '--connector', connectorId, '--group', groupId, '--name', 'All employees')).out).to.equal(`renamed group ${groupId} to All employees`);
     expect((await store.groups.get(connectorId, groupId))?.displayName).to.equal('All employees');
+    // "New users are added to a default group which can be set in the application."
+    expect((await run('connector', 'default-group', '--connector', connectorId, '--group', groupId)).out).to.equal(`connector ${connectorId}: default group ${groupId}`);
+    expect((await store.connectors.require(connectorId)).defaultGroupId).to.equal(groupId);
+    expect((await run('connector', 'default-group', '--connector', connectorId)).code).to.equal(2);
     expect((await run('group', 'delete', '--connector', connectorId, '--group', groupId)).code).to.equal(0);
     expect(await store.groups.get(connectorId, groupId)).to.equal(undefined);
-    expect((await cliLog(connectorId)).map((e) => e.operation)).to.deep.equal(['group.delete', 'group.rename', 'group.create']);
+    expect((await cliLog(connectorId)).map((e) => e.operation)).to.deep.equal(['group.delete', 'group.patch', 'group.create']);
     expect((await run('group', 'create', '--connector', connectorId)).code).to.equal(2);
   });
 

@@ -85,7 +85,7 @@ describeEachDatabase('IFS Ultimo, from the "ifs-ultimo" preset', (db) => {
     await admin.delete(`/connectors/${h.connector.id}/groups/${group.id}`).expect(204);
     await admin.delete(`/connectors/${h.connector.id}/groups/${group.id}`).expect(404);
     const log = (await admin.get(`/connectors/${h.connector.id}/audit`).expect(200)).body.events.filter((e: { resourceId: string }) => e.resourceId === group.id);
-    expect(log.map((e: { operation: string; actor: string }) => `${e.actor} ${e.operation}`)).to.include.members(['admin group.create', 'admin group.rename', 'admin group.delete']);
+    expect(log.map((e: { operation: string; actor: string }) => `${e.actor} ${e.operation}`)).to.include.members(['admin group.create', 'admin group.patch', 'admin group.delete']);
   });
 
   it('"User\'s site can be updated": the preset keeps it at an exact target attribute the mapping sheet names', async () => {
