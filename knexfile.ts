@@ -26,7 +26,7 @@ function hostDirectory(): string {
 /** Knex CLI calls a knexfile's default function; it renames rows 0.1.0 recorded, as `identity.migrate()` does. */
 export default async function knexfile(): Promise<Knex.Config> {
   const url = process.env.DATABASE_URL;
-  if (!url) throw new Error('identity-connector knexfile: set DATABASE_URL (mysql://user:password@host:3306/database or sqlite:PATH)');
+  if (!url) throw new Error('identity-connector knexfile: set DATABASE_URL (mysql://user:password@host:3306/database, postgres://user:password@host:5432/database or sqlite:PATH)');
   const prefix = process.env.IDENTITY_TABLE_PREFIX || DEFAULT_TABLE_PREFIX;
   const config: Knex.Config = { ...knexConfigFromUrl(url, hostDirectory()), migrations: migrationConfig(prefix) };
   const knex = knexFactory(config);

@@ -16,6 +16,10 @@ import { configureOidc, redirectUri, type OidcSettingsInput, type OidcConfigured
 import type { UserWrites } from './policy/user-writes.js';
 import type { GroupWrites } from './policy/groups.js';
 import { createAdminRouter } from './admin/router.js';
+import { adminFromWebRole } from './admin/authorize.js';
+import { currentUser, passportSignIn, sessionSignIn, type CurrentUser, type PassportLike } from './web/signed-in.js';
+import type { AdminAuthorization } from './runtime/options.js';
+import type { Request } from 'express';
 import type { Connector, LoginMethod, UserWorkspaces, Workspace } from './model/types.js';
 import type { AuditContext } from './policy/audit.js';
 
@@ -62,6 +66,24 @@ export interface IdentityConnector {
   /** The redirect URI to register in Entra (Authentication → Web). */
   redirectUri: string;
   /**
+   * The signed-in user (web role, login method, organization), read from the store on each call;
+   * null when nobody is signed in or the account was deactivated or deleted since.
+   */
+  currentUser(req: Request): Promise<CurrentUser | null>;
+  /**
+   * For passport hosts: registers serializeUser/deserializeUser on the host's passport (the
+   * session keeps `{ connectorId, userId }`; `req.user` becomes the CurrentUser; other users are
+   * passed on to the host's own serializers) and makes the connector sign in with `req.login`,
+   * sign out with `req.logout` and read `req.user`. Call it once, before the server listens;
+   * refused when the host passed its own signIn, signOut or currentUser.
+   */
+  passport(passport: PassportLike): void;
+  /**
+   * authorizeAdmin by web role (the default when the host passes none): EnterpriseAdmin
+   * administers all of their own organization, Admin its users, login methods and log.
+   */
+  adminFromWebRole(req: Request): Promise<AdminAuthorization>;
+  /**
    * Writes what the connector holds in memory (rate-limit hits counted locally, the failed-
    * authentication aggregates) and stops its background work. Call it after the HTTP server has
    * closed and before destroying Knex, which stays the host's (see `stopGracefully`).
@@ -90,6 +112,11 @@ export async function createIdentityConnector(options: IdentityConnectorOptions)
   events.listenerFailed = (event, error) => resolved.logger.error('an identity event listener failed', { event, ...errorFields(error) });
   const store = new IdentityStore(resolved.knex, resolved.tablePrefix, events);
   const runtime = createRuntime(store, resolved);
+  // Without the host's own, the signed-in user is kept in express-session (req.session.identity).
+  const ownSignIn = Boolean(resolved.signIn || resolved.signOut || resolved.currentUser);
+  if (!ownSignIn) Object.assign(resolved, sessionSignIn);
+  const byWebRole = adminFromWebRole(runtime);
+  if (!options.authorizeAdmin) resolved.authorizeAdmin = byWebRole;
 
   const router = Router();
   router.use(requestLogger(resolved.logger));
@@ -127,6 +154,12 @@ export async function createIdentityConnector(options: IdentityConnectorOptions)
     checkLoginMethod: checkLoginMethod(runtime),
     configureOidc: (connectorId, input) => configureOidc(runtime, connectorId, input),
     redirectUri: redirectUri(resolved),
+    currentUser: (req) => currentUser(store, resolved, req),
+    passport(passport) {
+      if (ownSignIn) throw new Error('identity-connector: identity.passport() replaces signIn, signOut and currentUser; pass none of them in the options');
+      Object.assign(resolved, passportSignIn(store, passport));
+    },
+    adminFromWebRole: byWebRole,
     async close() {
       await scim.close();
       events.removeAllListeners();
@@ -138,6 +171,7 @@ export type { UserWrites, CreateOptions, AccessChange, WriteOptions } from './po
 export type { AuditContext } from './policy/audit.js';
 export type { LoginMethodCheck, LoginMethodTarget } from './sso/login-method.js';
 export type { AdminScope } from './model/admin-wire.js';
+export type { CurrentUser, SignedInKey, PassportLike } from './web/signed-in.js';
 export type { AdminAuthorization } from './runtime/options.js';
 export type { IdentityConnectorOptions } from './runtime/options.js';
 export type { IdentityEventMap, IdentityEventName, LoginEvent } from './model/events.js';

@@ -8,6 +8,9 @@ import { ssoConfigured } from '../policy/login-method.js';
 import { openDatabase, type Database } from './database.js';
 import { DEFAULT_DATABASE_URL, packageVersion, tablePrefix } from './environment.js';
 import { setLoginMethod } from './set-login-method.js';
+import { setProtected } from './set-protected.js';
+import { groupCommand } from './groups.js';
+import { entraMappingSheet, mappingSheetText } from '../model/entra-mapping-sheet.js';
 import { exportEntraCsv } from './export-entra.js';
 import { PRESET_NAMES } from '../model/presets.js';
 import type { Policies } from '../policy/policies.js';
@@ -109,6 +112,15 @@ const COMMANDS: Record<string, Command> = {
       io.out(`connector ${connector.id}: OpenID Connect issuer ${connector.oidc.issuer}, client ${connector.oidc.clientId}, client secret stored encrypted`);
     },
   },
+  'connector entra-mapping': {
+    usage: 'connector entra-mapping --connector ID [--json]',
+    summary: 'the exact target attributes Entra\'s mapping editor needs (custom ones with their type, required ones, the guide\'s suggested sources), as tab-separated text',
+    options: { connector: { type: 'string' }, json: { type: 'boolean' } },
+    async run({ store, values, io }) {
+      const rows = entraMappingSheet(await store.connectors.require(required(values, 'connector')));
+      io.out(values.json ? JSON.stringify(rows, null, 2) : mappingSheetText(rows).trimEnd());
+    },
+  },
   'token create': {
     usage: 'token create --connector ID [--label TEXT] [--expires-days N]',
     summary: 'issue a SCIM token for Entra\'s Secret Token field (printed once, on stdout)',
@@ -189,7 +201,53 @@ const COMMANDS: Record<string, Command> = {
       io.out(from === method ? `user ${user.userName} (${user.id}) already signs in with ${method}` : `user ${user.userName} (${user.id}): login method ${from} → ${method}`);
     },
   },
+  'group create': {
+    usage: 'group create --connector ID --name NAME',
+    summary: 'create one of the platform\'s own groups (e.g. IFS Ultimo\'s default group, when Entra\'s groups are refused); written to the provisioning log',
+    options: { connector: { type: 'string' }, name: { type: 'string' } },
+    async run({ store, values, io }) {
+      const { group } = await groupCommand(store, required(values, 'connector'), { create: required(values, 'name') });
+      io.out(`created group ${group!.id} (${group!.displayName})`);
+    },
+  },
+  'group rename': {
+    usage: 'group rename --connector ID --group ID --name NAME',
+    summary: 'rename a group of the connector; written to the provisioning log',
+    options: { connector: { type: 'string' }, group: { type: 'string' }, name: { type: 'string' } },
+    async run({ store, values, io }) {
+      const { group } = await groupCommand(store, required(values, 'connector'), { rename: required(values, 'group'), to: required(values, 'name') });
+      io.out(`renamed group ${group!.id} to ${group!.displayName}`);
+    },
+  },
+  'group delete': {
+    usage: 'group delete --connector ID --group ID',
+    summary: 'delete a group of the connector (its members stay users); written to the provisioning log',
+    options: { connector: { type: 'string' }, group: { type: 'string' } },
+    async run({ store, values, io }) {
+      const id = required(values, 'group');
+      await groupCommand(store, required(values, 'connector'), { delete: id });
+      io.out(`deleted group ${id}`);
+    },
+  },
+  'user protect': protection(true),
+  'user unprotect': protection(false),
 };
+
+/** `user protect` and `user unprotect`: one command body, the value it sets. */
+function protection(value: boolean): Command {
+  return {
+    usage: `user ${value ? 'protect' : 'unprotect'} --connector ID --user ID|USERNAME`,
+    summary: value
+      ? 'mark a user protected (e.g. an Organization Owner): Entra\'s updates and deletes of it answer 403; written to the provisioning log'
+      : 'unmark a protected user: Entra manages it again; written to the provisioning log',
+    options: { connector: { type: 'string' }, user: { type: 'string' } },
+    async run({ store, values, positionals, io }) {
+      if (positionals.length) throw new UsageError(`user ${value ? 'protect' : 'unprotect'} takes no positional arguments`);
+      const { user, from } = await setProtected(store, required(values, 'connector'), required(values, 'user'), value);
+      io.out(from === value ? `user ${user.userName} (${user.id}) is already ${value ? 'protected' : 'unprotected'}` : `user ${user.userName} (${user.id}): ${value ? 'protected' : 'no longer protected'}`);
+    },
+  };
+}
 
 const SERVE_USAGE = 'serve [--port N]';
 
@@ -199,7 +257,7 @@ Commands:
 ${[...Object.values(COMMANDS).map((c) => [c.usage, c.summary]), [SERVE_USAGE, 'serve SCIM, SSO and the admin page alone (MOUNT_PATH, default /identity)']]
     .map(([usage, summary]) => `  ${usage}\n      ${summary}`).join('\n')}
 
-Environment: DATABASE_URL (mysql://user:pass@host:3306/db or sqlite:PATH; default ${DEFAULT_DATABASE_URL}),
+Environment: DATABASE_URL (mysql://user:pass@host:3306/db, postgres://user:pass@host:5432/db or sqlite:PATH; default ${DEFAULT_DATABASE_URL}),
 IDENTITY_TABLE_PREFIX (default ${DEFAULT_TABLE_PREFIX}), IDENTITY_SECRET_KEY or IDENTITY_SECRET_KEY_FILE, ${CLIENT_SECRET_ENV}, BASE_URL, PORT, LOG_LEVEL.`;
 
 function args(argv: string[], options: ParseArgsConfig['options']): { values: Values; positionals: string[] } {

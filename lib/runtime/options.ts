@@ -12,7 +12,7 @@ import type { RateLimitStore } from '../model/counters.js';
 export type AdminAuthorization = boolean | AdminScope;
 
 export interface IdentityConnectorOptions {
-  /** The host's Knex instance (mysql2 or better-sqlite3). */
+  /** The host's Knex instance (mysql2, pg or better-sqlite3). */
   knex: Knex;
   /** Public origin, e.g. https://app.example.com: SCIM locations and the redirect URI derive from it. */
   baseUrl: string;

@@ -1,5 +1,5 @@
 import { entraObjectIdOf } from '../model/entra-ids.js';
-import { Conflict, InvalidInput, PolicyRefusal, IdentityConnectorError } from '../model/errors.js';
+import { Conflict, IdentityConnectorError, InvalidInput, PolicyRefusal } from '../model/errors.js';
 import type { Connector, ConnectorSettings, StoredUser } from '../model/types.js';
 import type { AuditContext } from '../policy/audit.js';
 import type { UserWrites } from '../policy/user-writes.js';

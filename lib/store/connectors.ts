@@ -137,10 +137,10 @@ export class ConnectorStore {
    * since `since` or the last resume, whichever is later (an index range of the deprovisionings
    * table), and the oldest one kept. Plain reads lock nothing: far from the threshold,
    * concurrent deprovisioning writes do not wait for each other's commits. `locked` (near the
-   * threshold, on MariaDB) locks the connector row until the write commits, so such writes count
-   * one after another, and counts with a locking read, which sees every committed row (not the
-   * transaction's snapshot) and waits for those being inserted. SQLite writes one transaction at
-   * a time: its reads are exact either way. Prepared statements: this runs in every deletion and
+   * threshold, on MariaDB and PostgreSQL) locks the connector row until the write commits, so such
+   * writes count one after another, and counts with a read that sees every committed row (not
+   * the transaction's snapshot; dialect.ts countAfterLock) and waits for those being inserted.
+   * SQLite writes one transaction at a time: its reads are exact either way. Prepared statements: this runs in every deletion and
    * deactivation (prepared.ts). Unlocked, it is one statement (the window's start, the later of
    * `since` and the resume, is chosen in SQL); locked, two, because a locking read does not lock
    * what its subqueries read.
@@ -149,11 +149,12 @@ export class ConnectorStore {
     const { connectors, deprovisionings } = this.t;
     const oldest = `(SELECT MIN(at) FROM ${deprovisionings} WHERE connector_id = ?) AS oldest`;
     let row: Record<string, unknown> | undefined;
-    if (locked && this.ctx.dialect === 'mysql') {
-      [row] = await this.sql.all(`SELECT deprovisioning_paused_at, deprovisioning_resumed_at FROM ${connectors} WHERE id = ? FOR UPDATE`, [id]);
+    const { rowLocks, forUpdate, countAfterLock } = this.ctx.idioms;
+    if (locked && rowLocks) {
+      [row] = await this.sql.all(`SELECT deprovisioning_paused_at, deprovisioning_resumed_at FROM ${connectors} WHERE id = ?${forUpdate}`, [id]);
       if (row) {
         const from = Math.max(since, Number(row.deprovisioning_resumed_at ?? 0));
-        const [recent] = await this.sql.all(`SELECT COUNT(*) AS n, ${oldest} FROM ${deprovisionings} WHERE connector_id = ? AND at >= ? LOCK IN SHARE MODE`, [id, id, from]);
+        const [recent] = await this.sql.all(`SELECT COUNT(*) AS n, ${oldest} FROM ${deprovisionings} WHERE connector_id = ? AND at >= ?${countAfterLock}`, [id, id, from]);
         row = { ...row, ...recent };
       }
     } else {

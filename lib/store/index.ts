@@ -3,7 +3,8 @@ import { EventBuffer, IdentityEvents, type IdentityEventMap, type IdentityEventN
 import type { Atomic } from './atomic.js';
 import { AuditStore } from './audit.js';
 import { ConnectorStore } from './connectors.js';
-import { dialectOf, type StoreContext } from './context.js';
+import type { StoreContext } from './context.js';
+import { dialectOf, idiomsOf } from './dialect.js';
 import { GroupStore } from './groups.js';
 import { Prepared } from './prepared.js';
 import { migrateLatest, migrateRollbackAll } from './migrate.js';
@@ -36,7 +37,7 @@ export class IdentityStore {
   constructor(readonly knex: Knex, readonly tablePrefix: string, readonly events: IdentityEvents, private readonly trx?: Knex.Transaction, private readonly totals = new UserTotals(events)) {
     const tables: TableNames = tableNames(tablePrefix);
     const dialect = dialectOf(knex);
-    const ctx: StoreContext = { db: trx ?? knex, tables, dialect, prepared: new Prepared(trx ?? knex, dialect) };
+    const ctx: StoreContext = { db: trx ?? knex, tables, dialect, idioms: idiomsOf(dialect), prepared: new Prepared(trx ?? knex, dialect) };
     this.buffer = new EventBuffer(events, Boolean(trx));
     const atomic: Atomic = { outside: !trx, run: (fn) => this.transaction(fn) };
     this.connectors = new ConnectorStore(ctx, this.buffer);

@@ -5,7 +5,7 @@ import type { StoreContext } from './context.js';
  * The rate limits' shared counters on the host's database, the default store: one row per key
  * and fixed window (windows aligned on the clock, so every instance agrees on them without
  * asking), added to by one atomic upsert that also answers the new total — `ON CONFLICT DO
- * UPDATE … RETURNING` on SQLite, `ON DUPLICATE KEY UPDATE hits = LAST_INSERT_ID(…)` on
+ * UPDATE … RETURNING` on SQLite and PostgreSQL, `ON DUPLICATE KEY UPDATE hits = LAST_INSERT_ID(…)` on
  * MariaDB/MySQL (the OK packet carries the total; no second statement, no transaction). Rows of
  * ended windows are deleted by the first instance that opens a window after them, at most once
  * a window per process: one indexed DELETE.
@@ -22,8 +22,9 @@ export class RateCounterStore implements CounterStore {
     const resetAt = start + windowMs;
     const params = [key, start, hits, resetAt];
     let count: number;
-    if (dialect === 'sqlite') {
-      const rows = await prepared.all(`INSERT INTO ${tables.rateCounters} (counter_key, window_start, hits, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (counter_key, window_start) DO UPDATE SET hits = hits + excluded.hits RETURNING hits`, params);
+    if (dialect !== 'mysql') {
+      // The target's column qualified: PostgreSQL finds a bare `hits` ambiguous beside `excluded`.
+      const rows = await prepared.all(`INSERT INTO ${tables.rateCounters} AS c (counter_key, window_start, hits, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (counter_key, window_start) DO UPDATE SET hits = c.hits + excluded.hits RETURNING hits`, params);
       count = Number(rows[0].hits);
     } else {
       const result = await prepared.runForId(`INSERT INTO ${tables.rateCounters} (counter_key, window_start, hits, expires_at) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE hits = LAST_INSERT_ID(hits + VALUES(hits))`, params);

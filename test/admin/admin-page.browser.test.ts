@@ -328,6 +328,39 @@ describe('The admin page in a real browser (demo host)', () => {
     });
   });
 
+  it('protects a user, makes a group of the platform\'s own and renames it, and copies a target from the Entra mapping sheet', async function () {
+    this.timeout(60_000);
+    await inPage(async (page, errors) => {
+      await openAdminPage(page, ADMIN, ADMIN_PASSWORD);
+      const dialogs: string[] = [];
+      page.on('dialog', (dialog) => { dialogs.push(dialog.message()); void (dialog.type() === 'prompt' ? dialog.accept('Site crew <north>') : dialog.accept()); });
+      const user = (await demo!.identity.store.users.findByUserName(demo!.connector.id, 'bulk.one@demo.local'))!;
+      const row = page.locator('#users').getByRole('row', { name: /bulk\.one@demo\.local/ });
+      await row.getByRole('button', { name: 'Protect' }).click();
+      await page.getByText('bulk.one@demo.local is protected').waitFor();
+      expect((await demo!.identity.store.users.get(demo!.connector.id, user.id))?.protected).to.equal(true);
+      await page.locator('#users').getByRole('row', { name: /bulk\.one@demo\.local/ }).getByRole('button', { name: 'Unprotect' }).click();
+      await page.getByText('bulk.one@demo.local is no longer protected.').waitFor();
+
+      await page.getByLabel('New group').fill('Site crew');
+      await page.getByRole('button', { name: 'Create group' }).click();
+      await page.getByText('Group created').waitFor();
+      expect(await page.getByLabel('Group for new users').locator('option', { hasText: 'Site crew' }).count(), 'the default-group picker offers it').to.equal(1);
+      await page.locator('#groups').getByRole('row', { name: /Site crew/ }).getByRole('button', { name: 'Rename' }).click();
+      await page.getByText('Group renamed to Site crew <north>.').waitFor();
+      await shot(page, '12-own-group');
+      await page.locator('#groups').getByRole('row', { name: /Site crew <north>/ }).getByRole('button', { name: 'Delete' }).click();
+      await page.getByText('Group Site crew <north> deleted.').waitFor();
+      expect(dialogs).to.deep.equal(['New name for group Site crew:', 'Delete group Site crew <north>? Its members stay users; they only leave the group.']);
+      expect(await page.locator('#log tbody').getByText('group.rename').count()).to.be.greaterThan(0);
+
+      const sheet = page.locator('#entra-mapping');
+      await sheet.getByRole('button', { name: 'Copy userName' }).click();
+      await page.getByText('Copied userName to the clipboard.').waitFor();
+      expect(errors).to.deep.equal([]);
+    });
+  });
+
   it('gives a customer\'s Admin their own organization only; another organization\'s page is 404', async function () {
     this.timeout(60_000);
     await inPage(async (page) => {

@@ -86,6 +86,7 @@ describe('Rate limits shared by two instances', function () {
   const databases: Array<[string, string | undefined]> = [
     ['one SQLite file', tempSqliteUrl('shared-limits')],
     ['MariaDB', process.env.TEST_MYSQL_URL],
+    ['PostgreSQL', process.env.TEST_PG_URL],
   ];
   const figures: Record<string, unknown> = {};
   after(() => console.log('      shared rate-limit figures:', figures));
@@ -93,7 +94,7 @@ describe('Rate limits shared by two instances', function () {
   for (const [name, url] of databases) {
     describe(`database store (default) on ${name}`, () => {
       if (!url) {
-        it.skip('(skipped: TEST_MYSQL_URL is not set)');
+        it.skip(`(skipped: ${name === 'MariaDB' ? 'TEST_MYSQL_URL' : 'TEST_PG_URL'} is not set)`);
         return;
       }
       it(`${LIMIT + 60} requests split over both instances: exactly ${LIMIT} answered, then 429 with Retry-After`, async () => {

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { KEY_LENGTH } from '../../model/limits.js';
-import { dialectOf } from '../context.js';
+import { dialectOf } from '../dialect.js';
 import { tableNames } from '../tables.js';
 import { dropColumns } from '../drop-columns.js';
 
@@ -33,6 +33,9 @@ export function userSignInKeysMigration(prefix: string): { up(knex: Knex): Promi
         if (dialectOf(knex) === 'mysql') {
           // Exact, as the other key columns (20261201010000_exact_keys): no PAD SPACE, so "a@b " is not "a@b".
           await knex.raw(`ALTER TABLE ?? MODIFY ?? VARCHAR(${KEY_LENGTH}) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin NULL`, [t.users, 'email_key']);
+        } else if (dialectOf(knex) === 'postgres') {
+          // Byte order, as the other key columns (20261201010000_exact_keys).
+          await knex.raw(`ALTER TABLE ?? ALTER COLUMN ?? TYPE varchar(${KEY_LENGTH}) COLLATE "C"`, [t.users, 'email_key']);
         }
       }
     },
