@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { IdentityEvents } from './model/events.js';
-import { defaultLogger, requestLogger } from './runtime/log.js';
+import { defaultLogger, errorFields, requestLogger } from './runtime/log.js';
 import { mountPathCheck, schemaCheck } from './web/mount-checks.js';
 import { resolveOptions, type IdentityConnectorOptions, type ResolvedOptions } from './runtime/options.js';
 import { createRuntime } from './web/runtime.js';
@@ -114,6 +114,7 @@ const HOST: AuditContext = { actor: 'host' };
 export async function createIdentityConnector(options: IdentityConnectorOptions): Promise<IdentityConnector> {
   const resolved = resolveOptions(options, defaultLogger);
   const events = new IdentityEvents();
+  events.listenerFailed = (event, error) => resolved.logger.error('an identity event listener failed', { event, ...errorFields(error) });
   const store = new IdentityStore(resolved.knex, resolved.tablePrefix, events);
   const runtime = createRuntime(store, resolved);
   // Without the host's own, the signed-in user is kept in express-session (req.session.identity).

@@ -14,7 +14,7 @@ interface Answer { status: number; at: number; userName: string }
 
 /** The host as a child process; resolves once it listens, with its SCIM token. */
 function startHost(url: string, port: number): Promise<{ child: ChildProcess; token: string; output: () => string }> {
-  const child = spawn(path.resolve('node_modules/.bin/tsx'), [path.resolve('test/support/fault-host.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('test/support/fault-host.ts')], {
     env: { ...process.env, DATABASE_URL: url, PORT: String(port), DEADLINE_MS: String(DEADLINE_MS), WINDOW_MS: String(WINDOW_MS) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
