@@ -8,6 +8,8 @@ import type { Request } from 'express';
 import type { ResolvedOptions } from '../runtime/options.js';
 import type { IdentityStore } from '../store/index.js';
 import type { LoginMethod, StoredUser, WebRole } from '../model/types.js';
+// The augmentation below needs the module in the program: the build lists only Node's types.
+import type {} from 'express-session';
 
 /** What a session keeps of the signed-in user: the row's key, nothing that could go stale. */
 export interface SignedInKey { connectorId: string; userId: string }
