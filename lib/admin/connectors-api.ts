@@ -51,7 +51,7 @@ const MAX_NAME_LENGTH = 191;
 
 /** A required one-line text field of the body (organization id, connector name), trimmed; undefined when missing or malformed. */
 function textField(body: Record<string, unknown>, key: string): string | undefined {
-  const value = typeof body[key] === 'string' ? (body[key] as string).trim() : '';
+  const value = typeof body[key] === 'string' ? body[key].trim() : '';
   return value && value.length <= MAX_NAME_LENGTH && !/[\u0000-\u001f\u007f]/.test(value) ? value : undefined;
 }
 

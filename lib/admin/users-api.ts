@@ -105,7 +105,7 @@ export function registerUserRoutes(api: Router, runtime: Runtime): void {
       return sendJsonError(res, 400, 'invalid_request', `userIds must be a list of 1 to ${MAX_SELECTION} user ids, or absent for all of the connector's users`);
     }
     if (await refuseSwitch(req, res, connector, loginMethod, { resourceId: connector.id, resourceType: 'Connector' })) return;
-    const ids = await store.users.idsNotSigningInWith(connector.id, loginMethod, among as string[] | undefined);
+    const ids = await store.users.idsNotSigningInWith(connector.id, loginMethod, among);
     // The admin confirms the number the server computed, so what they agreed to is what happens.
     if (body.confirmCount !== ids.length) {
       return res.status(409).json({ error: 'confirmation_required', count: ids.length, message: `Switch ${ids.length} user${ids.length === 1 ? '' : 's'} to ${METHOD_NAMES[loginMethod]}?` });

@@ -103,18 +103,23 @@ function refuseUnknownOptions(options: object): void {
 const LOCAL_HOST = /^(localhost|.+\.localhost|127(\.\d{1,3}){3}|\[::1\])$/;
 
 function secretKeys(secretKey: unknown): string[] {
-  const keys = typeof secretKey === 'string' ? [secretKey] : Array.isArray(secretKey) ? [...secretKey] : [];
-  if (keys.length === 0 || keys.some((key) => typeof key !== 'string' || key.length < 32)) {
+  const keys: unknown[] = typeof secretKey === 'string' ? [secretKey] : Array.isArray(secretKey) ? [...(secretKey as unknown[])] : [];
+  if (keys.length === 0 || !keys.every((key): key is string => typeof key === 'string' && key.length >= 32)) {
     throw new OptionsError('options.secretKey must be a string of at least 32 characters (e.g. `openssl rand -base64 48`), or a list of them to rotate (the first is used for new secrets); it encrypts OIDC client secrets');
   }
   return keys;
 }
 
+/** An express-rate-limit store: what the limits call is increment and decrement. */
+function isRateLimitStore(store: unknown): store is RateLimitStore {
+  const candidate = store as Partial<RateLimitStore> | null;
+  return typeof candidate === 'object' && candidate !== null && typeof candidate.increment === 'function' && typeof candidate.decrement === 'function';
+}
+
 function rateLimitStore(store: unknown): ResolvedOptions['rateLimitStore'] {
   if (store === undefined) return 'database';
   if (store === 'database' || store === 'memory') return store;
-  const candidate = store as Partial<RateLimitStore> | null;
-  if (typeof candidate === 'object' && candidate !== null && typeof candidate.increment === 'function' && typeof candidate.decrement === 'function') return candidate as RateLimitStore;
+  if (isRateLimitStore(store)) return store;
   throw new OptionsError(`options.rateLimitStore must be "database" (default), "memory" (one instance only), or an express-rate-limit store with increment and decrement, e.g. new RedisStore({ sendCommand }) from rate-limit-redis (got ${typeof store === 'string' ? JSON.stringify(store) : typeof store})`);
 }
 
@@ -123,7 +128,7 @@ export function resolveOptions(options: IdentityConnectorOptions, defaultLogger:
   if (!options || typeof options !== 'object') throw new OptionsError('createIdentityConnector(options) needs an options object');
   refuseUnknownOptions(options);
   const { knex } = options;
-  if (typeof knex !== 'function' || typeof (knex as Knex).transaction !== 'function') {
+  if (typeof knex !== 'function' || typeof knex.transaction !== 'function') {
     throw new OptionsError('options.knex must be a Knex instance, e.g. knex({ client: "mysql2", connection: process.env.DATABASE_URL })');
   }
   let base: URL;

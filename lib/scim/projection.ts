@@ -16,7 +16,11 @@ export interface Projection { attributes?: string[]; excludedAttributes?: string
  */
 export function parseAttributeList(value: unknown): string[] | undefined {
   if (value === undefined || value === null || value === '') return undefined;
-  const items = Array.isArray(value) ? value.map(String) : String(value).split(',');
+  // A list (search body) of names, or one comma-separated string (query); any other shape is refused, not ignored.
+  const items = Array.isArray(value) && value.every((item) => typeof item === 'string') ? value
+    : typeof value === 'string' ? value.split(',')
+    : undefined;
+  if (!items) throw badRequest('invalidValue', 'attributes and excludedAttributes must be a list of attribute names');
   if (items.length > MAX_ATTRIBUTE_NAMES) throw badRequest('tooMany', `at most ${MAX_ATTRIBUTE_NAMES} attribute names may be listed`);
   const cleaned = items.map((item) => withoutFilters(item).trim()).filter(Boolean);
   return cleaned.length ? cleaned : undefined;

@@ -125,7 +125,7 @@ export function createSsoRouter(runtime: Runtime): Router {
     if (!options.signIn) throw new Error('identity-connector: options.signIn is required for sign-in through Entra');
     const session = (req as Request & { session?: { regenerate?: (done: (error?: unknown) => void) => void } }).session;
     if (typeof session?.regenerate === 'function') {
-      await new Promise<void>((resolve, reject) => session.regenerate!((error?: unknown) => (error ? reject(error) : resolve())));
+      await new Promise<void>((resolve, reject) => session.regenerate((error?: unknown) => (error ? reject(error instanceof Error ? error : new Error('the session could not be regenerated')) : resolve())));
     }
     await options.signIn(req, res, user);
   }

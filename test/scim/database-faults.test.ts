@@ -131,7 +131,7 @@ describe('SCIM while the database is lost, frozen and restarted (a private maria
       const { outcomes, start, back } = await outage(kind);
       everyOutcome.push(...outcomes);
       const statuses = [...new Set(outcomes.map((o) => o.status))].sort();
-      expect(statuses.every((s) => s === 201 || s === 503), `statuses ${statuses}`).to.equal(true);
+      expect(statuses.every((s) => s === 201 || s === 503), `statuses ${statuses.join(', ')}`).to.equal(true);
       const unavailable = outcomes.filter((o) => o.status === 503);
       expect(unavailable.length).to.be.above(0);
       expect(unavailable.every((o) => o.retryAfter === String(DEADLINE_MS / 1000) && o.scimBody)).to.equal(true);
