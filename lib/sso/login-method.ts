@@ -2,6 +2,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import { noticePage } from '../../views/sso.js';
 import type { Runtime } from '../web/runtime.js';
 import type { LoginMethod, StoredUser } from '../model/types.js';
+import { KEY_LENGTH } from '../model/limits.js';
 import { prefersHtml } from '../web/http.js';
 import { sendPage } from './http.js';
 
@@ -16,7 +17,6 @@ declare module 'express-serve-static-core' {
   }
 }
 
-const MAX_IDENTIFIER_LENGTH = 320;
 /** The form fields a login form names the account by; a host adds its own with `fields`. */
 const IDENTIFIER_FIELDS = ['email', 'username', 'login'];
 // Parsers skip a body that was already parsed, so running them after the host's is harmless.
@@ -65,7 +65,8 @@ async function named(runtime: Runtime, target: LoginMethodTarget): Promise<Store
     return user ? [user] : [];
   }
   const identifier = target.trim();
-  if (!identifier || identifier.length > MAX_IDENTIFIER_LENGTH) return [];
+  // Longer than the key columns hold: no userName or email can match it.
+  if (!identifier || identifier.length > KEY_LENGTH) return [];
   return runtime.store.users.findAllByIdentifier(identifier);
 }
 
