@@ -2,10 +2,11 @@ import type { Knex } from 'knex';
 import type { Request, Response } from 'express';
 import type { Logger } from 'winston';
 import { closest, distance } from 'fastest-levenshtein';
-import { DEFAULT_TABLE_PREFIX, isValidTablePrefix } from '../store/tables.js';
+import { isValidTablePrefix } from '../store/tables.js';
 import type { StoredUser } from '../model/types.js';
 import type { AdminScope } from '../model/admin-wire.js';
 import type { RateLimitStore } from '../model/counters.js';
+import { OPTION_DEFAULTS } from './defaults.js';
 
 /** What authorizeAdmin answers: `true` means every organization (kept from when it was a yes/no). */
 export type AdminAuthorization = boolean | AdminScope;
@@ -82,12 +83,8 @@ export class OptionsError extends Error {
   }
 }
 
-/** Every option name, checked against the interface both ways by the compiler. */
-const OPTION_NAMES: Record<keyof IdentityConnectorOptions, true> = {
-  knex: true, baseUrl: true, mountPath: true, secretKey: true, logger: true, tablePrefix: true, authorizeAdmin: true,
-  signIn: true, signOut: true, currentUser: true, passwordLoginPath: true, maxBodyBytes: true, maxPageSize: true,
-  rateLimitPerMinute: true, rateLimitStore: true, allowInsecureIssuer: true, allowInsecureBaseUrl: true, discoveryTtlMs: true, databaseTimeoutMs: true,
-};
+/** Every option name: OPTION_DEFAULTS is checked against the interface both ways by the compiler. */
+const OPTION_NAMES: Record<keyof IdentityConnectorOptions, unknown> = OPTION_DEFAULTS;
 
 /** A misspelt option would otherwise be ignored and its default silently used. */
 function refuseUnknownOptions(options: object): void {
@@ -117,7 +114,7 @@ function isRateLimitStore(store: unknown): store is RateLimitStore {
 }
 
 function rateLimitStore(store: unknown): ResolvedOptions['rateLimitStore'] {
-  if (store === undefined) return 'database';
+  if (store === undefined) return OPTION_DEFAULTS.rateLimitStore.value;
   if (store === 'database' || store === 'memory') return store;
   if (isRateLimitStore(store)) return store;
   throw new OptionsError(`options.rateLimitStore must be "database" (default), "memory" (one instance only), or an express-rate-limit store with increment and decrement, e.g. new RedisStore({ sendCommand }) from rate-limit-redis (got ${typeof store === 'string' ? JSON.stringify(store) : typeof store})`);
@@ -147,13 +144,13 @@ export function resolveOptions(options: IdentityConnectorOptions, defaultLogger:
     throw new OptionsError(`options.mountPath is required: the path where you mount identity.router, starting with "/" and not ending with one, e.g. "/identity" (got ${JSON.stringify(mountPath)})`);
   }
   const keys = secretKeys(options.secretKey);
-  const tablePrefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX;
+  const tablePrefix = options.tablePrefix ?? OPTION_DEFAULTS.tablePrefix.value;
   if (!isValidTablePrefix(tablePrefix)) throw new OptionsError(`options.tablePrefix "${tablePrefix}" must be up to 16 letters, digits or underscores, starting with a letter`);
   for (const name of ['authorizeAdmin', 'signIn', 'signOut', 'currentUser'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw new OptionsError(`options.${name} must be a function`);
   }
-  const positive = (name: 'maxBodyBytes' | 'maxPageSize' | 'rateLimitPerMinute' | 'discoveryTtlMs' | 'databaseTimeoutMs', fallback: number) => {
-    const value = options[name] ?? fallback;
+  const positive = (name: 'maxBodyBytes' | 'maxPageSize' | 'rateLimitPerMinute' | 'discoveryTtlMs' | 'databaseTimeoutMs') => {
+    const value = options[name] ?? OPTION_DEFAULTS[name].value;
     if (!Number.isInteger(value) || value <= 0) throw new OptionsError(`options.${name} must be a positive integer`);
     return value;
   };
@@ -171,14 +168,14 @@ export function resolveOptions(options: IdentityConnectorOptions, defaultLogger:
     signIn: options.signIn,
     signOut: options.signOut,
     currentUser: options.currentUser,
-    passwordLoginPath: options.passwordLoginPath ?? null,
-    maxBodyBytes: positive('maxBodyBytes', 1024 * 1024),
-    maxPageSize: positive('maxPageSize', 200),
-    rateLimitPerMinute: positive('rateLimitPerMinute', 1200),
+    passwordLoginPath: options.passwordLoginPath ?? OPTION_DEFAULTS.passwordLoginPath.value,
+    maxBodyBytes: positive('maxBodyBytes'),
+    maxPageSize: positive('maxPageSize'),
+    rateLimitPerMinute: positive('rateLimitPerMinute'),
     rateLimitStore: rateLimitStore(options.rateLimitStore),
-    allowInsecureIssuer: options.allowInsecureIssuer ?? false,
-    allowInsecureBaseUrl: options.allowInsecureBaseUrl ?? false,
-    discoveryTtlMs: positive('discoveryTtlMs', 60 * 60 * 1000),
-    databaseTimeoutMs: positive('databaseTimeoutMs', 5000),
+    allowInsecureIssuer: options.allowInsecureIssuer ?? OPTION_DEFAULTS.allowInsecureIssuer.value,
+    allowInsecureBaseUrl: options.allowInsecureBaseUrl ?? OPTION_DEFAULTS.allowInsecureBaseUrl.value,
+    discoveryTtlMs: positive('discoveryTtlMs'),
+    databaseTimeoutMs: positive('databaseTimeoutMs'),
   };
 }
