@@ -41,12 +41,20 @@ export interface PeersOptions {
   preload?: number;
   /** A phase stops starting requests after this long (reads; writes get WRITE_BUDGET_FACTOR times it). */
   budgetMs?: number;
+  /**
+   * Another checkout of this product (e.g. main, with node_modules linked) measured as a server of
+   * its own in the same interleaved rounds: "before" beside "ours" (the working tree).
+   */
+  beforeRoot?: string;
+  /** Only this product (and `beforeRoot`): no peers, for quick before/after loops. */
+  oursOnly?: boolean;
   log?: (line: string) => void;
 }
 
 /** A server under test, started fresh for one round. */
 interface Running { pid: number; scimUrl: string; tokens: string[]; stop(): Promise<void> }
-interface Server { name: string; start(preload: Preload | undefined): Promise<Running> }
+/** `ours`: this product (the working tree or `beforeRoot`), whose database's CPU is read too. */
+interface Server { name: string; ours?: boolean; start(preload: Preload | undefined): Promise<Running> }
 /** The preloaded users: Entra's users numbered from `from`, as JSON lines a peer reads at start. */
 interface Preload { from: number; count: number; seed: number; file: string }
 
@@ -119,14 +127,15 @@ function peerServer(name: string, script: string, scimPath: string): Server {
   };
 }
 
-function ourServer(db: Db, mysqlUrl: string): Server {
+function ourServer(db: Db, mysqlUrl: string, root = ROOT, name = 'identity-connector'): Server {
   return {
-    name: 'identity-connector',
+    name,
+    ours: true,
     async start(preload) {
       const stamp = `${Date.now()}${randomBytes(2).toString('hex')}`;
       const dbs = await createDatabases(db, stamp, mysqlUrl);
       const token = `bench_${randomBytes(24).toString('base64url')}`;
-      const host = await startHost({ root: ROOT, databaseUrl: dbs.scimUrl, token, secretKey: randomBytes(36).toString('base64url') });
+      const host = await startHost({ root, databaseUrl: dbs.scimUrl, token, secretKey: randomBytes(36).toString('base64url') });
       // The product rate-limits per token (1,200 a minute): the load is spread over a pool.
       const tokens = await tokenPool(dbs.scimUrl, token, TOKEN_POOL);
       await allowMassDeprovisioning(dbs.scimUrl);
@@ -327,7 +336,8 @@ export async function runPeers(options: PeersOptions = {}): Promise<PeersResult>
   };
   const unavailable: Record<string, string> = {};
   const servers: Server[] = [ourServer(o.db, o.mysqlUrl)];
-  try {
+  if (options.beforeRoot) servers.push(ourServer(o.db, o.mysqlUrl, path.resolve(options.beforeRoot), `before (${revisionOf(options.beforeRoot)})`));
+  if (!options.oursOnly) try {
     ensurePeersInstalled(o.log);
     servers.push(peerServer('SCIMMY SQLite', 'scimmy-server.mjs', '/scim/v2'), peerServer('Better Auth', 'better-auth-server.mjs', '/api/auth/scim/v2'));
   } catch (error) {
@@ -357,7 +367,7 @@ export async function runPeers(options: PeersOptions = {}): Promise<PeersResult>
         }
         const target = new ScimHttpTarget(running.scimUrl, running.tokens, o.concurrency);
         try {
-          runs[server.name].push(await workload(target, running.pid, o, server === servers[0] ? dbPid : undefined));
+          runs[server.name].push(await workload(target, running.pid, o, server.ours ? dbPid : undefined));
         } finally {
           await target.close();
           await running.stop();
@@ -372,6 +382,15 @@ export async function runPeers(options: PeersOptions = {}): Promise<PeersResult>
     load: { cpus: os.cpus().length, before: Math.round(loadBefore * 100) / 100, after: Math.round(os.loadavg()[0] * 100) / 100 },
     servers: servers.map((s) => s.name).filter((name) => runs[name].length), runs, unavailable,
   };
+}
+
+/** The commit a checkout is at (a `git archive` copy has none: its directory name then). */
+function revisionOf(root: string): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return path.basename(path.resolve(root));
+  }
 }
 
 export function median(values: number[]): number {
@@ -390,7 +409,7 @@ export function renderPeers(r: PeersResult): string {
   const withDb = r.db === 'mysql';
   const head = [
     'phase', `ours req/s`, ...peers.map((p) => `${p} req/s`), ...peers.map((p) => `ours ÷ ${p}`),
-    'ours CPU-ms/req', ...(withDb ? ['MariaDB CPU-ms/req'] : []), ...peers.map((p) => `${p} CPU-ms/req`), 'ours p99 ms', 'refused / failed', 'cut by the time budget',
+    'ours CPU-ms/req', ...(withDb ? ['MariaDB CPU-ms/req'] : []), ...peers.map((p) => `${p} CPU-ms/req`), 'ours p99 ms', ...peers.map((p) => `${p} p99 ms`), 'refused / failed', 'cut by the time budget',
   ];
   const lines = [
     `### Peers on ${r.db === 'mysql' ? 'MariaDB (ours; the peers on SQLite)' : 'SQLite'}: ${fmt(r.users + (r.preload ?? 0))} users${r.preload ? ` (${fmt(r.preload)} preloaded, ${fmt(r.users)} through SCIM)` : ''}, concurrency ${r.concurrency}, ${r.rounds} interleaved rounds (medians)`,
@@ -418,7 +437,9 @@ export function renderPeers(r: PeersResult): string {
       phase, fmt(oursRps), ...peers.map((p) => fmt(med(p, phase, 'rps'))),
       ...peers.map((p) => { const rps = med(p, phase, 'rps'); return rps ? `${fmt(oursRps / rps, 2)}×` : '–'; }),
       fmt(med(ours, phase, 'cpuMsPerRequest'), 2), ...(withDb ? [fmt(med(ours, phase, 'dbCpuMsPerRequest'), 2)] : []),
-      ...peers.map((p) => fmt(med(p, phase, 'cpuMsPerRequest'), 2)), fmt(med(ours, phase, 'p99Ms'), 1), failures.join('; ') || '–',
+      // A "before" checkout of this product shows its database's CPU after a "+".
+      ...peers.map((p) => fmt(med(p, phase, 'cpuMsPerRequest'), 2) + (withDb && r.runs[p].some((run) => run[phase]?.dbCpuMsPerRequest !== undefined) ? ` + ${fmt(med(p, phase, 'dbCpuMsPerRequest'), 2)}` : '')),
+      fmt(med(ours, phase, 'p99Ms'), 1), ...peers.map((p) => fmt(med(p, phase, 'p99Ms'), 1)), failures.join('; ') || '–',
       budgetCuts(phase).join('; ') || '–',
     ].join(' | ')} |`);
   }

@@ -255,12 +255,14 @@ async function main(): Promise<void> {
       users: { type: 'string' }, groups: { type: 'string' }, concurrency: { type: 'string' }, db: { type: 'string' },
       keep: { type: 'boolean' }, out: { type: 'string' }, profile: { type: 'boolean' }, help: { type: 'boolean' },
       peers: { type: 'boolean' }, rounds: { type: 'string' }, 'write-cost': { type: 'boolean' }, preload: { type: 'string' }, budget: { type: 'string' },
+      before: { type: 'string' }, 'ours-only': { type: 'boolean' },
     },
   });
   if (values.help) {
     process.stdout.write('npm run bench -- [--users N=10000] [--groups G=100] [--concurrency C=8] [--db sqlite|mysql] [--keep] [--out DIR] [--profile] [--preload N]\n'
       + '  --preload N: N more users written straight into both databases first (e.g. --users 5000 --preload 95000 reads at 100,000 users)\n'
       + 'npm run bench -- --peers [--users N=5000] [--preload N] [--budget S=30] [--rounds R=3] [--concurrency C=8] [--db sqlite|mysql] [--out DIR]: side by side with SCIMMY and Better Auth\n'
+      + '  --peers --before DIR: another checkout of this product (node_modules linked) measured in the same rounds; --ours-only: no peers\n'
       + '  --peers --preload N: each server seeds N more users into its own tables first; --budget S: seconds a read phase may take (writes 6×)\n'
       + 'npm run bench -- --write-cost [--db sqlite|mysql]: statements per request, rows, index trees and entries (and SQLite WAL pages) per create, counted\n'
       + '  BENCH_MYSQL_URL (default mysql://root:@127.0.0.1:3306) for --db mysql; BENCH_DB_PREFIX names its databases (default idc_bench)\n');
@@ -274,7 +276,7 @@ async function main(): Promise<void> {
   }
   if (values.peers) {
     const { renderPeers, runPeers } = await import('./peers.js');
-    const result = await runPeers({ users: int(values.users), preload: int(values.preload), budgetMs: values.budget === undefined ? undefined : Number(values.budget) * 1000, rounds: int(values.rounds), concurrency: int(values.concurrency), db: values.db as Db | undefined, log: (line) => process.stderr.write(line + '\n') });
+    const result = await runPeers({ users: int(values.users), preload: int(values.preload), budgetMs: values.budget === undefined ? undefined : Number(values.budget) * 1000, rounds: int(values.rounds), concurrency: int(values.concurrency), db: values.db as Db | undefined, beforeRoot: values.before, oursOnly: values['ours-only'], log: (line) => process.stderr.write(line + '\n') });
     const out = path.resolve(values.out ?? path.join(ROOT, 'bench', 'results'));
     fs.mkdirSync(out, { recursive: true });
     const file = path.join(out, `peers-${result.startedAt.replace(/:/g, '-')}.json`);

@@ -26,6 +26,8 @@ export interface WriteCost {
   treesPerCreate: number;
   indexEntriesPerCreate: number;
   walPagesPerCreate?: number;
+  /** WAL frames a DELETE appends (SQLite), its guard's deprovisioning row and audit row included. */
+  walPagesPerDelete?: number;
   statementSample: Record<string, string[]>;
 }
 
@@ -116,7 +118,9 @@ export async function measureWriteCost(db: Db, mysqlUrl = process.env.BENCH_MYSQ
     const after = await count();
     await measure('PATCH path-less Replace', (i) => call('PATCH', `/Users/${ids[i]}`, updatePatch(i, 6).patch));
     await measure('PATCH active "False"', (i) => call('PATCH', `/Users/${ids[i]}`, deactivatePatch(i, 6).patch));
+    const walBeforeDelete = walSize();
     await measure('DELETE', (i) => call('DELETE', `/Users/${ids[i]}`));
+    const walAfterDelete = walSize();
     const rowsPerCreate: WriteCost['rowsPerCreate'] = {};
     let treesPerCreate = 0;
     let entries = 0;
@@ -132,7 +136,8 @@ export async function measureWriteCost(db: Db, mysqlUrl = process.env.BENCH_MYSQ
       rowsPerCreate,
       treesPerCreate,
       indexEntriesPerCreate: Math.round(entries * 100) / 100,
-      ...(walFile && walAfter >= walBefore ? { walPagesPerCreate: Math.round(((walAfter - walBefore) / (4096 + 24) / N) * 10) / 10 } : {}),
+      ...(walFile && walAfter >= walBefore ? { walPagesPerCreate: walPages(walAfter - walBefore, N) } : {}),
+      ...(walFile && walAfterDelete >= walBeforeDelete ? { walPagesPerDelete: walPages(walAfterDelete - walBeforeDelete, N) } : {}),
       statementSample: samples,
     };
   } finally {
@@ -143,6 +148,9 @@ export async function measureWriteCost(db: Db, mysqlUrl = process.env.BENCH_MYSQ
   }
 }
 
+/** WAL frames (a page and its 24-byte header) per request, from the WAL file's growth over `n` requests. */
+const walPages = (bytes: number, n: number) => Math.round((bytes / (4096 + 24) / n) * 10) / 10;
+
 export function renderWriteCost(c: WriteCost): string {
   const lines = [
     `### Write cost on ${c.db === 'sqlite' ? 'SQLite' : 'MariaDB'} (counted, per request)`,
@@ -151,7 +159,7 @@ export function renderWriteCost(c: WriteCost): string {
     '| --- | --: |',
     ...Object.entries(c.statementsPerRequest).map(([name, n]) => `| ${name} | ${n} |`),
     '',
-    `A create writes ${c.treesPerCreate} trees and ${c.indexEntriesPerCreate} entries (rows × trees)${c.walPagesPerCreate !== undefined ? `, and appends ${c.walPagesPerCreate} WAL pages` : ''}:`,
+    `A create writes ${c.treesPerCreate} trees and ${c.indexEntriesPerCreate} entries (rows × trees)${c.walPagesPerCreate !== undefined ? `, and appends ${c.walPagesPerCreate} WAL pages` : ''}${c.walPagesPerDelete !== undefined ? `; a DELETE appends ${c.walPagesPerDelete}` : ''}:`,
     '',
     '| table | rows per create | trees (table + indexes) |',
     '| --- | --: | --: |',

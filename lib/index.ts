@@ -5,6 +5,7 @@ import { mountPathCheck, schemaCheck } from './web/mount-checks.js';
 import { resolveOptions, type IdentityConnectorOptions, type ResolvedOptions } from './runtime/options.js';
 import { createRuntime } from './web/runtime.js';
 import { atScimEndpoint, createScimRouter, scimBaseUrl } from './scim/router.js';
+import { answerScimNotMigrated } from './scim/error-handler.js';
 import { IdentityStore, isStoreError } from './store/index.js';
 import type { WebRole } from './model/types.js';
 import { requireWebRole } from './web/require-web-role.js';
@@ -83,7 +84,7 @@ export async function createIdentityConnector(options: IdentityConnectorOptions)
 
   const router = Router();
   router.use(requestLogger(resolved.logger));
-  router.use(mountPathCheck(resolved), schemaCheck(store, resolved.logger));
+  router.use(mountPathCheck(resolved), schemaCheck(store, resolved.logger, answerScimNotMigrated));
   // One instance at both paths: one token cache and one rate-limit budget per token, not two.
   const scim = createScimRouter(runtime);
   router.use('/scim/v2', scim);
@@ -134,5 +135,6 @@ export { IdentityStore, StoreError, isStoreError } from './store/index.js';
 export type * from './model/types.js';
 export { knexConfigFromUrl, connectKnex } from './store/connect.js';
 export { stopGracefully, SHUTDOWN_GRACE_MS } from './web/shutdown.js';
+export { safeReturnTo } from './sso/return-to.js';
 export type { RateLimitStore } from './model/counters.js';
 export { identitySchemaMigration } from './store/migrations/20261123000000_identity_schema.js';

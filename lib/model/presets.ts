@@ -1,18 +1,38 @@
+import type { HostExtension } from './schemas/extension-sets.js';
 import type { ConnectorSettings } from './types.js';
 
 /**
  * Named settings bundles, one per platform guide the product serves (README, "guides"): a
  * connector created from a preset behaves as that guide describes. Configuration, not code —
- * a preset is only settings; what the host must still do (a default group, protected users,
- * OIDC) is said in `hostSteps`.
+ * a preset is settings, the guide's attribute mapping (what the Entra mapping sheet suggests,
+ * model/entra-mapping-sheet.ts) and what an admin still sets on the admin page or with the CLI.
  */
 export interface Preset {
   /** The platform as the README names it. */
   platform: string;
   settings: Partial<ConnectorSettings>;
-  /** What a preset cannot set, because it names the host's own data. */
-  hostSteps: string[];
+  /**
+   * The guide's attribute mapping, in its order: Entra's target attribute → the source the guide
+   * suggests (null: the guide names the target but leaves the source to the admin).
+   */
+  mapping: Array<[target: string, source: string | null]>;
+  /** What a preset cannot set because it names the organization's own data: done on the admin page (or CLI). */
+  adminSteps: string[];
 }
+
+/** Entra's expression for `active` that every guide uses. */
+const ACTIVE_FROM_SOFT_DELETE = 'Switch([IsSoftDeleted], , "False", "True", "True", "False")';
+
+/**
+ * IFS Ultimo's `site`: "There is no default Microsoft Entra ID property mapped for this." The
+ * preset gives it a home, an extension attribute Entra's attribute list takes by this exact name.
+ */
+export const ULTIMO_EXTENSION: HostExtension = {
+  id: 'urn:ietf:params:scim:schemas:extension:ultimo:2.0:User',
+  name: 'UltimoUser',
+  description: 'IFS Ultimo: the site a user belongs to.',
+  attributes: [{ name: 'site', type: 'string', description: 'The user\'s site in Ultimo.' }],
+};
 
 export const PRESETS: Record<string, Preset> = {
   systam: {
@@ -23,14 +43,29 @@ export const PRESETS: Record<string, Preset> = {
       onDeactivate: 'delete',
       matchOnCreate: 'email',
       extensions: ['primaryWorkspace'],
-      requiredAttributes: ['emails'],
+      // "A work-type email address is required"; "a work-type phone number is required if phone numbers are mapped".
+      requiredAttributes: ['emails[type eq "work"].value', { path: 'phoneNumbers[type eq "work"].value', ifSent: 'phoneNumbers' }],
       allowedValues: { 'emails.type': ['work', 'other'], 'phoneNumbers.type': ['work', 'other'] },
+      // "The work email address is always the user's primary email", the work phone the primary number.
+      primaryByType: { emails: 'work', phoneNumbers: 'work' },
       // Step 6: the primaryWorkspace attribute first, then groups, then the fallback; the mappings name the host's workspaces.
       workspaces: { attribute: 'urn:ietf:params:scim:schemas:extension:systam:2.0:User:primaryWorkspace', values: {}, groups: {}, fallback: null, sync: 'primary' },
     },
-    hostSteps: [
-      'mark Organization Owners protected (403 to Entra)',
-      'register the organization\'s workspaces (identity.workspaces.register) and map attribute values and groups to them (settings.workspaces)',
+    mapping: [
+      ['userName', 'userPrincipalName'],
+      ['active', ACTIVE_FROM_SOFT_DELETE],
+      ['name.givenName', 'givenName'],
+      ['name.familyName', 'surname'],
+      ['emails[type eq "work"].value', 'Coalesce(mail, userPrincipalName)'],
+      ['emails[type eq "other"].value', 'first([otherMails])'],
+      ['phoneNumbers[type eq "work"].value', 'mobile'],
+      ['phoneNumbers[type eq "other"].value', 'telephoneNumber'],
+      ['preferredLanguage', 'preferredLanguage'],
+      ['urn:ietf:params:scim:schemas:extension:systam:2.0:User:primaryWorkspace', 'a Constant such as "systam" (6.1), or department, officeLocation or an extension attribute (6.3)'],
+    ],
+    adminSteps: [
+      'mark Organization Owners protected (users page: Protect; 403 to Entra)',
+      'add the organization\'s workspaces (Workspaces section) and map attribute values and groups to them (settings.workspaces: values, groups, fallback, sync)',
     ],
   },
   staffbase: {
@@ -46,18 +81,61 @@ export const PRESETS: Record<string, Preset> = {
       groupDisplayNamePrefix: '[SCIM] ',
       deleteMode: 'delete',
     },
-    hostSteps: [],
+    mapping: [
+      ['externalId', 'userPrincipalName'],
+      ['active', ACTIVE_FROM_SOFT_DELETE],
+      ['title', 'jobTitle'],
+      ['emails[type eq "work"].value', 'mail'],
+      ['name.givenName', 'givenName'],
+      ['name.familyName', 'surname'],
+      ['addresses[type eq "work"].locality', 'city'],
+      ['phoneNumbers[type eq "mobile"].value', 'mobile'],
+      ['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department', 'department'],
+      ['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager', 'manager'],
+      ['locale', 'preferredLanguage'],
+    ],
+    adminSteps: [],
   },
   'ifs-ultimo': {
     platform: 'IFS Ultimo',
-    // employeeNumber, department, organization
-    settings: { groupsEnabled: false, userNameImmutable: true, extensions: ['enterprise'] },
-    hostSteps: ['choose the default group new users join'],
+    settings: {
+      groupsEnabled: false,
+      userNameImmutable: true,
+      // employeeNumber, department, organization; site in Ultimo's own extension.
+      extensions: ['enterprise', ULTIMO_EXTENSION],
+      // "Only the preferred (primary = true) email of type work is stored"; phones: the primary work one wins.
+      primaryByType: { emails: 'work', phoneNumbers: 'work' },
+    },
+    mapping: [
+      ['userName', 'userPrincipalName'],
+      ['active', ACTIVE_FROM_SOFT_DELETE],
+      ['displayName', 'displayName'],
+      ['title', 'jobTitle'],
+      ['emails[type eq "work"].value', null],
+      ['name.givenName', 'givenName'],
+      ['name.familyName', 'surname'],
+      ['phoneNumbers[type eq "work"].value', null],
+      ['phoneNumbers[type eq "mobile"].value', null],
+      ['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber', null],
+      ['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department', null],
+      ['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization', 'the office location (physicalDeliveryOfficeName)'],
+      [`${ULTIMO_EXTENSION.id}:site`, null],
+    ],
+    adminSteps: ['create the default group new users join and choose it (Default group section)'],
   },
   'andmoney-bookme': {
     platform: '&Money BookMe',
     settings: { groupsEnabled: false, extensions: [] },
-    hostSteps: ['create one connector per resource kind (advisors, rooms), each with its own token'],
+    mapping: [
+      ['active', ACTIVE_FROM_SOFT_DELETE],
+      ['userName', 'userPrincipalName'],
+      ['displayName', 'displayName'],
+      ['name.givenName', 'givenName (advisors only)'],
+      ['name.familyName', 'surname (advisors only)'],
+      ['addresses[type eq "work"].formatted', 'physicalDeliveryOfficeName'],
+      ['externalId', 'objectId'],
+    ],
+    adminSteps: ['create one connector per resource kind (advisors, rooms), each with its own endpoint (settings.scimEndpoint, resourceKind) and token'],
   },
   'modelled-platform': {
     platform: 'the modelled platform',
@@ -67,10 +145,22 @@ export const PRESETS: Record<string, Preset> = {
       deleteMode: 'deactivate',
       extensions: ['enterprise', 'folders', 'metadata'],
       requiredAttributes: ['name.givenName', 'name.familyName', 'emails'],
+      // "Email (this must be unique per user since it is used as our username)".
+      uniqueEmail: true,
       allowedValues: { userType: ['Premium', 'Standard'] },
       roleMap: { ReadOnly: 'ReadOnly', User: 'User', Admin: 'Admin', EnterpriseAdmin: 'EnterpriseAdmin' },
     },
-    hostSteps: ['configure OpenID Connect (client id, tenant, client secret)'],
+    mapping: [
+      ['userName', null],
+      ['name.givenName', null],
+      ['name.familyName', null],
+      ['emails[type eq "work"].value', null],
+      ['userType', 'Company name (any attribute), default value Premium or Standard'],
+      ['urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:folders', 'Expression Split([SourceAttribute], ",")'],
+      ['urn:ietf:params:scim:schemas:extension:2.0:Metadata:{MetadataKey}', 'any attribute (Direct)'],
+      ['roles', null],
+    ],
+    adminSteps: ['configure OpenID Connect (client id, tenant, client secret) in the Single sign-on section'],
   },
 };
 

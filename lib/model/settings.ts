@@ -1,7 +1,8 @@
 import { BUILT_IN_EXTENSION_NAMES, HOST_ATTRIBUTE_TYPES, type ExtensionChoice } from './schemas/extension-sets.js';
 import { USER_REGISTRY } from './schemas/registry.js';
+import { resolveSettingPath, resolveTypedAttribute } from './schemas/typed-path.js';
 import { URN } from './schemas/urns.js';
-import { ENUM_SETTINGS, isWebRole, SSO_MATCH_CLAIMS, WEB_ROLES, type ConnectorSettings, type DeprovisionGuard, type EntraPushSettings, type EnumSetting, type EnumSettingValue, type WebRole, type WorkspaceMapping } from './types.js';
+import { ENUM_SETTINGS, isWebRole, SSO_MATCH_CLAIMS, WEB_ROLES, type ConnectorSettings, type DeprovisionGuard, type EntraPushSettings, type EnumSetting, type EnumSettingValue, type RequiredAttribute, type WebRole, type WorkspaceMapping } from './types.js';
 import { MAX_DEPROVISION_WINDOW_MINUTES } from './limits.js';
 
 // An hour's window; 50 users is more than a test connector or a leaver batch removes at once.
@@ -21,8 +22,10 @@ export const DEFAULT_SETTINGS: ConnectorSettings = {
   newUserLoginMethod: 'auto',
   requiredAttributes: [],
   allowedValues: {},
+  primaryByType: {},
   createOnlyAttributes: [],
   userNameImmutable: false,
+  uniqueEmail: false,
   matchOnCreate: 'none',
   extensions: BUILT_IN_EXTENSION_NAMES,
   scimEndpoint: null,
@@ -59,7 +62,7 @@ export function mergeSettings(current: ConnectorSettings, patch: unknown): Conne
   const next: ConnectorSettings = { ...current, roleMap: { ...current.roleMap }, ssoMatchClaims: [...current.ssoMatchClaims] };
   for (const [key, value] of Object.entries(patch as Record<string, unknown>)) {
     switch (key) {
-      case 'groupsEnabled': case 'allowExtensionPassthrough': case 'acceptPassword': case 'ssoJitProvisioning': case 'userNameImmutable':
+      case 'groupsEnabled': case 'allowExtensionPassthrough': case 'acceptPassword': case 'ssoJitProvisioning': case 'userNameImmutable': case 'uniqueEmail':
         if (typeof value !== 'boolean') throw new SettingsError(`${key} must be true or false`);
         next[key] = value;
         break;
@@ -108,8 +111,14 @@ export function mergeSettings(current: ConnectorSettings, patch: unknown): Conne
         }
         next.ssoMatchClaims = value as ConnectorSettings['ssoMatchClaims'];
         break;
-      case 'requiredAttributes': case 'createOnlyAttributes':
+      case 'requiredAttributes':
+        next.requiredAttributes = requiredAttributes(value);
+        break;
+      case 'createOnlyAttributes':
         next[key] = attributePaths(key, value);
+        break;
+      case 'primaryByType':
+        next.primaryByType = primaryByType(value);
         break;
       case 'allowedValues': {
         if (!value || typeof value !== 'object' || Array.isArray(value)) throw new SettingsError('allowedValues must map attribute paths to lists of values, e.g. {"emails.type": ["work", "other"]}');
@@ -231,6 +240,41 @@ function attributePaths(setting: string, value: unknown): string[] {
   return value;
 }
 
+const REQUIRED_SHAPE = 'requiredAttributes must be a list of user attribute paths (e.g. "name.givenName", '
+  + '"emails[type eq \\"work\\"].value") or {"path": "…", "ifSent": "phoneNumbers"} (required when that attribute is sent at all)';
+
+/** Plain or typed paths (`emails[type eq "work"].value`), or `{ path, ifSent }`: required only when `ifSent` is sent. */
+function requiredAttributes(value: unknown): RequiredAttribute[] {
+  if (!Array.isArray(value)) throw new SettingsError(REQUIRED_SHAPE);
+  const known = (path: unknown) => typeof path === 'string' && resolveSettingPath(path) !== undefined;
+  return value.map((entry: unknown) => {
+    if (typeof entry === 'string') {
+      if (!known(entry)) throw new SettingsError(`requiredAttributes: "${entry}" is not an attribute of the User schema or its extensions`);
+      return entry;
+    }
+    const { path, ifSent, ...rest } = (entry && typeof entry === 'object' ? entry : {}) as Record<string, unknown>;
+    if (typeof path !== 'string' || typeof ifSent !== 'string' || Object.keys(rest).length) throw new SettingsError(REQUIRED_SHAPE);
+    for (const p of [path, ifSent]) {
+      if (!known(p)) throw new SettingsError(`requiredAttributes: "${p}" is not an attribute of the User schema or its extensions`);
+    }
+    return { path, ifSent };
+  });
+}
+
+/** Multi-valued attribute (with type and primary) → the type whose value becomes primary. */
+function primaryByType(value: unknown): Record<string, string> {
+  const shape = 'primaryByType must map multi-valued attributes to a type, e.g. {"emails": "work", "phoneNumbers": "work"}';
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new SettingsError(shape);
+  const map: Record<string, string> = {};
+  for (const [path, type] of Object.entries(value as Record<string, unknown>)) {
+    const resolved = resolveTypedAttribute(path);
+    if (!resolved) throw new SettingsError(`primaryByType: "${path}" is not a multi-valued attribute with type and primary (emails, phoneNumbers, addresses, …)`);
+    if (typeof type !== 'string' || !type.trim() || type.length > 64) throw new SettingsError(`primaryByType["${path}"] must be a type such as "work"`);
+    map[resolved.canonicalPath] = type;
+  }
+  return map;
+}
+
 function extensionChoices(value: unknown): ExtensionChoice[] {
   const shape = `extensions must be a list of ${BUILT_IN_EXTENSION_NAMES.join(', ')} or host-defined schemas {"id": "urn:…", "attributes": [{"name": "…", "type": "string"}]}`;
   if (!Array.isArray(value)) throw new SettingsError(shape);
@@ -256,7 +300,7 @@ function extensionChoices(value: unknown): ExtensionChoice[] {
 
 export function parseStoredSettings(json: string): ConnectorSettings {
   const stored = JSON.parse(json || '{}') as Partial<ConnectorSettings>;
-  return { ...DEFAULT_SETTINGS, ...stored, entraPush: { ...DEFAULT_SETTINGS.entraPush, ...stored.entraPush }, roleMap: { ...(stored.roleMap ?? DEFAULT_SETTINGS.roleMap) }, allowedValues: { ...(stored.allowedValues ?? {}) } };
+  return { ...DEFAULT_SETTINGS, ...stored, entraPush: { ...DEFAULT_SETTINGS.entraPush, ...stored.entraPush }, roleMap: { ...(stored.roleMap ?? DEFAULT_SETTINGS.roleMap) }, allowedValues: { ...(stored.allowedValues ?? {}) }, primaryByType: { ...(stored.primaryByType ?? {}) } };
 }
 
 export class SettingsError extends Error {

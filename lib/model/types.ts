@@ -61,14 +61,34 @@ export interface ConnectorSettings {
    * else built-in), or always `sso` / `builtin`. Existing users keep theirs (bulk switch in admin).
    */
   newUserLoginMethod: EnumSettingValue<'newUserLoginMethod'>;
-  /** User attributes that must be present (the modelled platform: name.givenName, name.familyName; Systam: emails). */
-  requiredAttributes: string[];
+  /**
+   * User attributes that must be present (the modelled platform: name.givenName, name.familyName).
+   * A path may name one type's values (`emails[type eq "work"].value`, Systam's "a work-type email
+   * address is required"), and an entry `{ path, ifSent }` is required only when the attribute
+   * `ifSent` is sent at all (Systam: "a work-type phone number is required if phone numbers are mapped").
+   */
+  requiredAttributes: RequiredAttribute[];
   /** Accepted values per attribute path (Systam: emails.type work/other; the modelled platform: userType Premium/Standard). */
   allowedValues: Record<string, string[]>;
+  /**
+   * Multi-valued attribute → the type whose value is the primary one (Systam: "the work email is
+   * always the user's primary email", the work phone the primary number). Among several values of
+   * that type, the one the client marked primary wins (IFS Ultimo), else the first; with no value
+   * of that type the client's own primary stays. What SCIM answers and the host reads carry it.
+   */
+  primaryByType: Record<string, string>;
   /** Attributes set on creation and kept afterwards (Staffbase: locale). */
   createOnlyAttributes: string[];
   /** userName never changes after insert (IFS Ultimo). */
   userNameImmutable: boolean;
+  /**
+   * A user's primary email belongs to no other user of the connector: a create, PUT or PATCH that
+   * would give a second user the same address (in any letter case) answers 409 `uniqueness`. The
+   * modelled platform: "this must be unique per user since it is used as our username". Enforced
+   * by a unique key, so concurrent writes cannot both win; users written before it was turned on
+   * count from their next write.
+   */
+  uniqueEmail: boolean;
   /**
    * What a SCIM POST (or SSO just-in-time creation) first looks for among the connector's users,
    * including ones the host created itself: a match is linked and updated instead of answering 409.
@@ -168,6 +188,9 @@ export interface DeprovisionGuard {
   minimumUsers: number;
 }
 
+/** A required attribute path, or one required only when another attribute is sent at all. */
+export type RequiredAttribute = string | { path: string; ifSent: string };
+
 /** What a create first looks for among existing users (`matchOnCreate`). */
 export const MATCH_ON_CREATE = ENUM_SETTINGS.matchOnCreate;
 /** One of {@link MATCH_ON_CREATE}. */
@@ -222,6 +245,12 @@ export interface StoredUser {
   protected: boolean;
   /** The connector's resourceKind when it created the user (&Money BookMe: advisor, room). */
   resourceKind: string | null;
+  /**
+   * The Entra object id (`oid`) of the account that signs in as this user, lower case: from a
+   * GUID externalId, or learnt at the first verified sign-in in the connector's tenant. Entra's
+   * default mapping sends externalId = mailNickname, so externalId alone cannot be it.
+   */
+  entraObjectId: string | null;
   version: number;
   document: ResourceDocument;
   createdAt: Date;
@@ -241,6 +270,10 @@ export interface UserWrite {
   protected?: boolean;
   /** Set on creation only. */
   resourceKind?: string | null;
+  /** The Entra object id this user signs in as (see StoredUser); undefined keeps the current one. */
+  entraObjectId?: string | null;
+  /** The normalised email that must be unique among the connector's users (`uniqueEmail`), or null. Undefined keeps it. */
+  emailKey?: string | null;
 }
 
 export interface StoredGroup {

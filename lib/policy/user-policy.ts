@@ -1,6 +1,7 @@
 import { PolicyRefusal } from '../model/errors.js';
 import { USER_REGISTRY, type ResolvedAttribute } from '../model/schemas/registry.js';
-import type { ConnectorSettings, ResourceDocument } from '../model/types.js';
+import { resolveSettingPath } from '../model/schemas/typed-path.js';
+import type { ConnectorSettings, RequiredAttribute, ResourceDocument } from '../model/types.js';
 
 /**
  * The platform guides' per-connector rules for user documents, applied after validation and before the
@@ -8,7 +9,8 @@ import type { ConnectorSettings, ResourceDocument } from '../model/types.js';
  * `type` (or any string attribute) may take, what is kept from creation on, and whether
  * userName may change after insert.
  */
-export type UserPolicySettings = Pick<ConnectorSettings, 'requiredAttributes' | 'allowedValues' | 'createOnlyAttributes' | 'userNameImmutable'>;
+export type UserPolicySettings = Pick<ConnectorSettings,
+  'requiredAttributes' | 'allowedValues' | 'createOnlyAttributes' | 'userNameImmutable' | 'primaryByType'>;
 
 interface Location { container: (doc: ResourceDocument) => Record<string, unknown> | undefined; key: string; sub?: string; multiValued: boolean }
 
@@ -28,16 +30,36 @@ function locationOf(r: ResolvedAttribute): Location {
   };
 }
 
-/** Every value at a path: one for a single-valued attribute, one per element for a multi-valued one. */
+/**
+ * Every value at a path: one for a single-valued attribute, one per element for a multi-valued
+ * one; a typed path (`emails[type eq "work"].value`) keeps the elements of that type only.
+ */
 function valuesAt(doc: ResourceDocument, path: string): unknown[] {
-  const at = locate(path);
+  const setting = resolveSettingPath(path);
+  if (!setting) throw new Error(`unknown user attribute "${path}"`);
+  const at = locationOf(setting.resolved);
   const top = at.container(doc)?.[at.key];
   if (top === undefined || top === null) return [];
-  const items = Array.isArray(top) ? top : [top];
+  let items: unknown[] = Array.isArray(top) ? top : [top];
+  if (setting.type !== undefined) items = items.filter((item) => sameType(item, setting.type!));
   return at.sub ? items.map((item) => (item as Record<string, unknown> | null)?.[at.sub!]).filter((v) => v !== undefined && v !== null) : items;
 }
 
+const sameType = (item: unknown, type: string) => {
+  const value = (item as Record<string, unknown> | null)?.type;
+  return typeof value === 'string' && value.toLowerCase() === type.toLowerCase();
+};
+
 const present = (v: unknown) => v !== '' && !(Array.isArray(v) && v.length === 0);
+
+/** Whether a requirement holds: the path has a value, or (the conditional form) its `ifSent` attribute was not sent. */
+function meets(doc: ResourceDocument, requirement: RequiredAttribute): boolean {
+  if (typeof requirement !== 'string' && !valuesAt(doc, requirement.ifSent).some(present)) return true;
+  return valuesAt(doc, typeof requirement === 'string' ? requirement : requirement.path).some(present);
+}
+
+/** The refusal's words: the path, and for the conditional form when it applies. */
+const requirementText = (r: RequiredAttribute) => (typeof r === 'string' ? r : `${r.path} (when ${r.ifSent} is sent)`);
 
 export function applyUserPolicy(settings: UserPolicySettings, document: ResourceDocument, previous?: ResourceDocument): ResourceDocument {
   const doc = structuredClone(document);
@@ -47,8 +69,8 @@ export function applyUserPolicy(settings: UserPolicySettings, document: Resource
     // Staffbase: e.g. locale is applied only on creation; later values are the platform's.
     for (const path of settings.createOnlyAttributes) copyAttribute(previous, doc, path);
   }
-  for (const path of settings.requiredAttributes) {
-    if (!valuesAt(doc, path).some(present)) throw new PolicyRefusal('rule', `${path} is required by this connector`);
+  for (const requirement of settings.requiredAttributes) {
+    if (!meets(doc, requirement)) throw new PolicyRefusal('rule', `${requirementText(requirement)} is required by this connector`);
   }
   for (const [path, allowed] of Object.entries(settings.allowedValues)) {
     const wanted = new Set(allowed.map((a) => a.toLowerCase()));
@@ -58,7 +80,25 @@ export function applyUserPolicy(settings: UserPolicySettings, document: Resource
       }
     }
   }
+  for (const [path, type] of Object.entries(settings.primaryByType)) markPrimary(doc, path, type);
   return doc;
+}
+
+/**
+ * `primaryByType`: the value of this type becomes the primary one. Among several of the type the
+ * one the client marked primary wins, else the first; without a value of the type, nothing moves.
+ */
+function markPrimary(doc: ResourceDocument, path: string, type: string): void {
+  const at = locate(path);
+  const values = at.container(doc)?.[at.key];
+  if (!Array.isArray(values)) return;
+  const ofType = values.filter((v) => sameType(v, type)) as Array<Record<string, unknown>>;
+  const chosen = ofType.find((v) => v.primary === true) ?? ofType[0];
+  if (!chosen) return;
+  for (const value of values as Array<Record<string, unknown>>) {
+    if (value === chosen) value.primary = true;
+    else delete value.primary;
+  }
 }
 
 function copyAttribute(from: ResourceDocument, to: ResourceDocument, path: string): void {

@@ -1,10 +1,12 @@
 import type { Logger } from 'winston';
+import { entraObjectIdOf } from '../model/entra-ids.js';
 import { PolicyRefusal } from '../model/errors.js';
 import { userRegistryFor } from '../model/schemas/extension-sets.js';
 import { documentRules } from '../model/settings.js';
 import type { Connector, DeprovisionGuard, LoginMethod, ResourceDocument, StoredUser, UserWrite, WebRole } from '../model/types.js';
 import { normalizeResource, primaryEmail } from '../model/validate/normalize.js';
 import { StoreError } from '../store/errors.js';
+import { normalizeKey } from '../store/keys.js';
 import type { IdentityStore } from '../store/index.js';
 import type { ReadOptions } from '../store/users.js';
 import { changedAttributes, changedValues, type AuditContext, type AuditWriter } from './audit.js';
@@ -202,8 +204,28 @@ export class UserWrites {
       if (current.externalId !== null && current.externalId !== objectId) {
         throw new StoreError('conflict', `user ${id} is already linked to Entra object ${current.externalId}`, { attribute: 'externalId' });
       }
-      const user = await tx.users.write(current, { document: { ...current.document, externalId: objectId } });
+      const user = await tx.users.write(current, { document: { ...current.document, externalId: objectId }, entraObjectId: entraObjectIdOf(objectId) });
       return { value: user, record: userRecord(user, 'user.entra-push', { userName: user.userName, externalId: { from: current.externalId, to: objectId } }) };
+    });
+  }
+
+  /**
+   * Records the Entra account (`oid`) a verified sign-in in the connector's tenant matched this
+   * user by name, so that later sign-ins find it by `oid` whatever externalId provisioning sends
+   * (Entra's default: mailNickname). Only the column changes, not the SCIM document. A user
+   * linked to another account meanwhile is a conflict, never overwritten.
+   */
+  learnEntraObjectId(connector: Connector, id: string, objectId: string, context: AuditContext): Promise<StoredUser> {
+    return this.audit.change(context, async (tx) => {
+      const current = await tx.users.lock(connector.id, id);
+      if (!current) throw new StoreError('not_found', `user ${id} not found`);
+      const oid = objectId.toLowerCase();
+      if (current.entraObjectId === oid) return { value: current, record: userRecord(current, 'user.sso-link', { changed: [] }) };
+      if (current.entraObjectId !== null) {
+        throw new StoreError('conflict', `user ${id} signs in as Entra object ${current.entraObjectId}`, { attribute: 'entraObjectId' });
+      }
+      const user = await tx.users.setAccess(current, { entraObjectId: oid });
+      return { value: user, record: userRecord(user, 'user.sso-link', { userName: user.userName, entraObjectId: oid }) };
     });
   }
 
@@ -239,11 +261,20 @@ export class UserWrites {
   private async decide(connector: Connector, document: ResourceDocument, previous?: ResourceDocument): Promise<{ write: UserWrite; unmappedRoles: string[] }> {
     const { password, ...rest } = applyUserPolicy(connector.settings, document, previous);
     const roles = decideWebRole(rest.roles, connector.settings);
-    const write: UserWrite = { document: rest, webRole: roles.webRole };
+    const write: UserWrite = { document: rest, webRole: roles.webRole, emailKey: uniqueEmailKey(connector, rest) };
+    // A GUID externalId is the Entra object id (objectId → externalId); any other keeps the one learnt at sign-in.
+    const objectId = entraObjectIdOf(rest.externalId);
+    if (objectId) write.entraObjectId = objectId;
     // normalizeResource kept `password` only if the connector accepts it.
     if (typeof password === 'string' && password !== '') write.passwordHash = await hashPassword(password);
     return { write, unmappedRoles: roles.unmapped };
   }
+}
+
+/** The key `uniqueEmail` holds unique: the primary email, normalised as userName is; null when the setting is off. */
+function uniqueEmailKey(connector: Connector, document: ResourceDocument): string | null {
+  const email = connector.settings.uniqueEmail ? primaryEmail(document) : undefined;
+  return email ? normalizeKey(email) : null;
 }
 
 /**

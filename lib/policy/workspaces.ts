@@ -27,15 +27,22 @@ function planOf(organizationId: string, mapping: WorkspaceMapping): CandidatePla
 /**
  * The decision for one user from the candidates the store found (registered workspaces only):
  * the lowest rank is primary (the attribute is rank 0, then groups in the order listed; ties by
- * id), else the fallback. `all` keeps every candidate; `primary` only the primary.
+ * id), else the fallback. `all` keeps every candidate. `primary` maintains the primary only:
+ * the former primary is left when it changes, while the user's other workspaces (from a time the
+ * connector synced to all) stay — Systam: "If you later change the setting to Primary
+ * workspaces, hosts are not removed automatically from other workspaces."
  */
-export function decideWorkspaces(candidates: Candidate[], fallback: string | null, sync: WorkspaceMapping['sync']): UserWorkspaces {
+export function decideWorkspaces(candidates: Candidate[], fallback: string | null, sync: WorkspaceMapping['sync'],
+  before: UserWorkspaces = NONE): UserWorkspaces {
   const ordered = [...candidates].sort((a, b) => a.rank - b.rank || (a.workspaceId < b.workspaceId ? -1 : a.workspaceId > b.workspaceId ? 1 : 0));
   const primary = ordered[0]?.workspaceId ?? fallback;
-  if (primary === null) return { primary: null, workspaces: [] };
-  const set = new Set(sync === 'all' ? [primary, ...ordered.map((c) => c.workspaceId)] : [primary]);
+  const kept = sync === 'primary' ? before.workspaces.filter((w) => w !== before.primary) : [];
+  if (primary === null) return { primary: null, workspaces: [...kept].sort() };
+  const set = new Set(sync === 'all' ? [primary, ...ordered.map((c) => c.workspaceId)] : [primary, ...kept]);
   return { primary, workspaces: [...set].sort() };
 }
+
+const NONE: UserWorkspaces = { primary: null, workspaces: [] };
 
 const same = (a: UserWorkspaces, b: UserWorkspaces) => a.primary === b.primary && a.workspaces.join('\n') === b.workspaces.join('\n');
 
@@ -96,7 +103,7 @@ export class WorkspacePolicy {
       if (fallback === undefined && users.some((id) => !byUser.has(id))) fallback = await tx.workspaces.fallback(connector.organizationId, mapping.fallback);
       for (const id of users) {
         const before = current.get(id)!;
-        const after = decideWorkspaces(byUser.get(id) ?? [], fallback ?? null, mapping.sync);
+        const after = decideWorkspaces(byUser.get(id) ?? [], fallback ?? null, mapping.sync, before);
         if (!same(before, after)) changes.push({ userId: id, before, after });
       }
     }

@@ -1,5 +1,5 @@
 import { errorFields } from '../runtime/log.js';
-import type { ErrorRequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, Response } from 'express';
 import type { Logger } from 'winston';
 import { InvalidInput, PolicyRefusal } from '../model/errors.js';
 import { isDatabaseUnavailable, StoreError } from '../store/errors.js';
@@ -81,10 +81,30 @@ export function scimErrorHandler(logger: Logger, retryAfterSeconds: number): Err
       // The cause goes to the log (never to the client), tagged with the request id.
       logger.error('scim request failed', { requestId: req.identityRequestId, connectorId: req.identityConnectorId ?? null, ...errorFields(error) });
     }
-    res.locals.scimError = scimError;
-    if (scimError.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="SCIM"');
-    if (scimError.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(scimError.retryAfterSeconds));
-    res.status(scimError.status).type(SCIM_CONTENT_TYPE).send(JSON.stringify(scimError.toBody()));
+    sendScimError(res, scimError);
   };
+}
+
+/** Answers with a SCIM error body (RFC 7644 §3.12), its WWW-Authenticate or Retry-After header. */
+export function sendScimError(res: Response, scimError: ScimError): void {
+  res.locals.scimError = scimError;
+  if (scimError.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="SCIM"');
+  if (scimError.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(scimError.retryAfterSeconds));
+  res.status(scimError.status).type(SCIM_CONTENT_TYPE).send(JSON.stringify(scimError.toBody()));
+}
+
+/** A migration at start-up takes seconds; Entra waits this long before it asks again. */
+const NOT_MIGRATED_RETRY_AFTER_SECONDS = 30;
+/** The SCIM paths identity.router mounts the SCIM router at: /scim, /scim/v2 and /{endpoint}/scim. */
+const SCIM_PATH = /^\/(?:[^/]+\/)?scim(?:\/|$)/i;
+
+/**
+ * The not-migrated 503 on a SCIM path, as a SCIM error body with Retry-After (for the web layer's
+ * schema check, which answers other paths in plain text). False when the path is not SCIM's.
+ */
+export function answerScimNotMigrated(req: Request, res: Response, detail: string): boolean {
+  if (!SCIM_PATH.test(req.path)) return false;
+  sendScimError(res, new ScimError(503, detail, undefined, NOT_MIGRATED_RETRY_AFTER_SECONDS));
+  return true;
 }
 

@@ -22,7 +22,7 @@ import { workspaceUsersDetail } from '../policy/workspaces.js';
 const registry = GROUP_REGISTRY;
 
 function projectionOf(req: Request): Projection {
-  return { attributes: parseAttributeList(req.query.attributes), excludedAttributes: parseAttributeList(req.query.excludedAttributes) };
+  return { attributes: parseAttributeList(req.query.attributes), excludedAttributes: parseAttributeList(req.query.excludedAttributes, 'excludedAttributes') };
 }
 
 /** A group document as stored: its displayName carries the connector's prefix (Staffbase: `[SCIM] `). */

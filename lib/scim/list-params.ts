@@ -57,7 +57,7 @@ export function parseListRequest(source: Record<string, unknown>, registry: Sche
   return {
     query,
     cursorPaging,
-    projection: { attributes: parseAttributeList(get('attributes')), excludedAttributes: parseAttributeList(get('excludedAttributes')) },
+    projection: { attributes: parseAttributeList(get('attributes')), excludedAttributes: parseAttributeList(get('excludedAttributes'), 'excludedAttributes') },
   };
 }
 

@@ -1,7 +1,7 @@
 import { findByName, type SchemaRegistry } from '../model/schemas/registry.js';
 import type { AttributeDef } from '../model/schemas/types.js';
 import { MAX_ATTRIBUTE_NAMES } from '../model/limits.js';
-import { badRequest } from './errors.js';
+import { badRequest, invalidValue } from './errors.js';
 
 /**
  * RFC 7644 §3.9 attribute projection, driven by each attribute's `returned` characteristic:
@@ -14,13 +14,15 @@ export interface Projection { attributes?: string[]; excludedAttributes?: string
  * Parses `a,b.c,urn:…:User:department` (query) or a list (search body). Filters inside `[…]` are
  * tolerated and ignored. One pass over the text: no backtracking regex sees client input.
  */
-export function parseAttributeList(value: unknown): string[] | undefined {
+export function parseAttributeList(value: unknown, parameter = 'attributes'): string[] | undefined {
   if (value === undefined || value === null || value === '') return undefined;
-  // A list (search body) of names, or one comma-separated string (query); any other shape is refused, not ignored.
-  const items = Array.isArray(value) && value.every((item) => typeof item === 'string') ? value
-    : typeof value === 'string' ? value.split(',')
-    : undefined;
-  if (!items) throw badRequest('invalidValue', 'attributes and excludedAttributes must be a list of attribute names');
+  // A string ("a,b"), or a list of them (a JSON array in .search, a repeated query parameter);
+  // anything else (an object, a number) is refused rather than read as "[object Object]" and ignored.
+  const list = Array.isArray(value) ? value : [value];
+  if (!list.every((item) => typeof item === 'string')) {
+    throw invalidValue(`${parameter} must be a comma-separated string or an array of strings`);
+  }
+  const items = list.flatMap((item) => item.split(','));
   if (items.length > MAX_ATTRIBUTE_NAMES) throw badRequest('tooMany', `at most ${MAX_ATTRIBUTE_NAMES} attribute names may be listed`);
   const cleaned = items.map((item) => withoutFilters(item).trim()).filter(Boolean);
   return cleaned.length ? cleaned : undefined;

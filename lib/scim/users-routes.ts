@@ -18,7 +18,7 @@ import { attempt, scimAuditContext } from './audit-trail.js';
 const passthroughOf = (req: Request): boolean => principal(req).connector.settings.allowExtensionPassthrough;
 
 function projectionOf(req: Request): Projection {
-  return { attributes: parseAttributeList(req.query.attributes), excludedAttributes: parseAttributeList(req.query.excludedAttributes) };
+  return { attributes: parseAttributeList(req.query.attributes), excludedAttributes: parseAttributeList(req.query.excludedAttributes, 'excludedAttributes') };
 }
 
 export function usersRouter(runtime: Runtime, locations: (req: Request) => Locations): Router {

@@ -1,3 +1,4 @@
+import { entraObjectIdOf } from '../model/entra-ids.js';
 import { InvalidInput, PolicyRefusal } from '../model/errors.js';
 import type { Connector, ConnectorSettings, StoredUser } from '../model/types.js';
 import type { AuditContext } from '../policy/audit.js';
@@ -9,8 +10,11 @@ import type { IdTokenClaims } from './relying-party.js';
 
 export type MatchClaim = ConnectorSettings['ssoMatchClaims'][number];
 
+/** How a sign-in found its user: by the Entra object id, or by a claim against userName. */
+export type AccountMatchedBy = 'oid' | MatchClaim;
+
 export type AccountMatch =
-  | { ok: true; user: StoredUser; matchedBy: 'oid' | MatchClaim; created: boolean }
+  | { ok: true; user: StoredUser; matchedBy: AccountMatchedBy; created: boolean }
   | { ok: false; refusal: LoginRefusal };
 
 const CORE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -18,13 +22,17 @@ const CORE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 /**
  * Finds the provisioned user an Entra account signs in as.
  *
- * 1. `oid` = externalId. `oid` is the account's immutable object id in its tenant, and Entra's
- *    SCIM provisioning sends it as externalId by default, so this is the match to trust. More
- *    than one user with that externalId is a provisioning error: refuse rather than guess.
+ * 1. `oid` = the user's Entra object id: recorded from a GUID externalId (the objectId →
+ *    externalId mapping) or learnt at an earlier sign-in. `oid` is the account's immutable id in
+ *    its tenant, so this is the match to trust. Several users with it is a provisioning error:
+ *    refuse rather than guess. Users written before the column existed are found by externalId.
  * 2. Otherwise the connector's `ssoMatchClaims`, in order, against userName (case-insensitive,
- *    as userName is). A user whose externalId is set to another `oid` is someone else's account
- *    with a recycled name: refused. `email` counts only when Entra says it is verified, because a
- *    tenant admin can set any unverified address on an account ("nOAuth").
+ *    as userName is). Entra's default mapping sends externalId = mailNickname, which names no
+ *    account: it is no link. A user already tied to another `oid` (learnt, or a GUID externalId)
+ *    is someone else's account with a recycled name: refused. `email` counts only when Entra says
+ *    it is verified, because a tenant admin can set any unverified address on an account ("nOAuth").
+ *    When the connector's tenant was checked (`tid`), the match is learnt (`user.sso-link`), so
+ *    the next sign-in is by `oid` and a renamed account keeps its user.
  * 3. Nobody: created when the connector allows just-in-time provisioning, else refused.
  */
 export async function matchAccount(runtime: Pick<Runtime, 'store' | 'users'>, connector: Connector, claims: IdTokenClaims, context: AuditContext): Promise<AccountMatch> {
@@ -32,23 +40,41 @@ export async function matchAccount(runtime: Pick<Runtime, 'store' | 'users'>, co
   const oid = typeof claims.oid === 'string' && claims.oid ? claims.oid : undefined;
   if (!oid) return { ok: false, refusal: refuse('missing_claims', { detail: 'oid' }) };
 
-  const byOid = await store.users.findByExternalId(connector.id, oid, 2);
-  if (byOid.length > 1) return { ok: false, refusal: refuse('ambiguous_user', { detail: 'several users share this externalId' }) };
-  if (byOid.length === 1) return { ok: true, user: byOid[0], matchedBy: 'oid', created: false };
+  const byObjectId = await store.users.findByEntraObjectId(connector.id, oid.toLowerCase());
+  const byOid = byObjectId.length ? byObjectId : await store.users.findByExternalId(connector.id, oid, 2);
+  if (byOid.length > 1) return { ok: false, refusal: refuse('ambiguous_user', { detail: 'several users share this Entra object id' }) };
+  if (byOid.length === 1) return learnt(runtime, connector, byOid[0], oid, 'oid', context);
 
   for (const claim of connector.settings.ssoMatchClaims) {
     const userName = usableClaim(claims, claim);
     if (!userName) continue;
     const user = await store.users.findByUserName(connector.id, userName);
     if (!user) continue;
-    if (user.externalId && user.externalId !== oid) {
+    const linkedTo = user.entraObjectId ?? entraObjectIdOf(user.externalId);
+    if (linkedTo && linkedTo !== oid.toLowerCase()) {
       return { ok: false, refusal: refuse('external_id_mismatch', { userId: user.id, detail: `matched by ${claim}` }) };
     }
-    return { ok: true, user, matchedBy: claim, created: false };
+    return learnt(runtime, connector, user, oid, claim, context);
   }
 
   if (!connector.settings.ssoJitProvisioning) return { ok: false, refusal: refuse('no_such_user') };
   return createJustInTime(runtime.users, connector, claims, oid, context);
+}
+
+/**
+ * The match, with its `oid` recorded on the user when it is not yet and the connector's tenant
+ * vouched for the token (relying-party.ts checked `tid`): without a tenant id an `oid` could come
+ * from any directory the issuer serves, so it is used for this sign-in but not kept.
+ */
+async function learnt(runtime: Pick<Runtime, 'users'>, connector: Connector, user: StoredUser, oid: string, matchedBy: AccountMatchedBy, context: AuditContext): Promise<AccountMatch> {
+  if (user.entraObjectId !== null || !connector.oidc.tenantId) return { ok: true, user, matchedBy, created: false };
+  try {
+    return { ok: true, user: await runtime.users.learnEntraObjectId(connector, user.id, oid, context), matchedBy, created: false };
+  } catch (error) {
+    // Another sign-in tied the user to another account in the meantime.
+    if (isStoreError(error, 'conflict')) return { ok: false, refusal: refuse('external_id_mismatch', { userId: user.id, detail: 'linked meanwhile' }) };
+    throw error;
+  }
 }
 
 /** The claim's value when it may identify the account; undefined otherwise. */

@@ -1,3 +1,5 @@
+import { isEntraGuid } from '../model/entra-ids.js';
+
 /**
  * What we know about Microsoft Entra ID's URLs. Tenants are GUIDs in tokens (`tid`), but an
  * authority URL may name a tenant by domain or by one of the multi-tenant aliases, which accept
@@ -6,9 +8,7 @@
 export const ENTRA_ORIGIN = 'https://login.microsoftonline.com';
 export const MULTI_TENANT_ALIASES = ['common', 'organizations', 'consumers'] as const;
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export const isTenantGuid = (value: string): boolean => GUID.test(value);
+export const isTenantGuid = (value: string): boolean => isEntraGuid(value);
 
 /** The v2.0 issuer of a tenant (v1 tokens have another issuer, sts.windows.net, and other claims). */
 export const entraIssuerFor = (tenant: string): string => `${ENTRA_ORIGIN}/${tenant}/v2.0`;

@@ -18,7 +18,7 @@ declare module 'express-serve-static-core' {
 }
 
 /** The form fields a login form names the account by; a host adds its own with `fields`. */
-const IDENTIFIER_FIELDS = ['email', 'username', 'login'];
+const IDENTIFIER_FIELDS = ['email', 'username', 'userName', 'login'];
 // Parsers skip a body that was already parsed, so running them after the host's is harmless.
 const parsers = [express.urlencoded({ extended: false, limit: '16kb' }), express.json({ limit: '16kb' })];
 
@@ -43,6 +43,11 @@ export interface LoginMethodCheck {
  */
 export function checkLoginMethod(runtime: Runtime) {
   return async (target: LoginMethodTarget, method: LoginMethod, requestId?: string): Promise<LoginMethodCheck> => {
+    // A host that hands over req.body.email unchecked may pass an array or an object: never "nobody here".
+    if (!isTarget(target)) {
+      runtime.logger.info('login refused: the account is not named by a string', { required: method, requestId });
+      return { allowed: false, allowedUsers: [], refusedUsers: [] };
+    }
     const users = await named(runtime, target);
     const allowedUsers = users.filter((u) => u.loginMethod === method);
     const refusedUsers = users.filter((u) => u.loginMethod !== method);
@@ -57,6 +62,13 @@ export function checkLoginMethod(runtime: Runtime) {
     }
     return { allowed, allowedUsers, refusedUsers };
   };
+}
+
+function isTarget(target: unknown): target is LoginMethodTarget {
+  if (typeof target === 'string') return true;
+  if (typeof target !== 'object' || target === null || Array.isArray(target)) return false;
+  const ids = target as Record<string, unknown>;
+  return typeof ids.connectorId === 'string' && typeof ids.userId === 'string';
 }
 
 async function named(runtime: Runtime, target: LoginMethodTarget): Promise<StoredUser[]> {
@@ -75,9 +87,11 @@ async function named(runtime: Runtime, target: LoginMethodTarget): Promise<Store
  * password route (`requireLoginMethod('builtin')`) a user whose login method is `sso` is refused
  * with a 403 that sends them to Microsoft Entra ID, even if a password exists for them.
  *
- * Every identifier field present is checked (`email`, `username`, `login`, and the host's own
- * `fields`): whichever one the host's login then reads, a refused account cannot slip through
- * another field. When accounts are allowed, res.locals.identityAllowedUsers lists them and the
+ * Every identifier field present is checked (`email`, `username`, `userName`, `login`, and the
+ * host's own `fields`): whichever one the host's login then reads, a refused account cannot slip
+ * through another field. A field present with anything but one string (an array, e.g. a form field
+ * given twice, an object, a number, null) is refused with a 400, so after the guard each of those
+ * fields is either absent or a single string. When accounts are allowed, res.locals.identityAllowedUsers lists them and the
  * host must sign in only one of those. Prefer calling checkLoginMethod in the login handler
  * itself, with the account the host actually resolved.
  */
@@ -87,6 +101,10 @@ export function requireLoginMethod(runtime: Runtime) {
     const fields = [...new Set([...IDENTIFIER_FIELDS, ...(options.fields ?? [])])];
     const guard = async (req: Request, res: Response, next: NextFunction) => {
       const body = (req.body ?? {}) as Record<string, unknown>;
+      // An array (a field repeated in a form, or JSON), an object or a number is refused, not skipped:
+      // the host's handler may read String(req.body.email) and find an account this guard never checked.
+      const malformed = fields.find((f) => body[f] !== undefined && typeof body[f] !== 'string');
+      if (malformed) return refuseMalformed(req, res, malformed);
       const identifiers = [...new Set(fields.map((f) => body[f]).filter((v): v is string => typeof v === 'string' && v.trim() !== ''))];
       const allowedUsers = new Map<string, StoredUser>();
       for (const identifier of identifiers) {
@@ -107,6 +125,15 @@ export function requireLoginMethod(runtime: Runtime) {
       });
     };
   };
+}
+
+function refuseMalformed(req: Request, res: Response, field: string): void {
+  const message = `The field "${field}" must be given once, as text.`;
+  if (prefersHtml(req)) {
+    sendPage(res, 400, noticePage({ title: 'Sign-in form not understood', message }));
+    return;
+  }
+  res.status(400).json({ error: 'invalid_request', message });
 }
 
 function refuse(req: Request, res: Response, required: LoginMethod, mountPath: string): void {

@@ -141,16 +141,30 @@ export class ConnectorStore {
    * one after another, and counts with a locking read, which sees every committed row (not the
    * transaction's snapshot) and waits for those being inserted. SQLite writes one transaction at
    * a time: its reads are exact either way. Prepared statements: this runs in every deletion and
-   * deactivation (prepared.ts).
+   * deactivation (prepared.ts). Unlocked, it is one statement (the window's start, the later of
+   * `since` and the resume, is chosen in SQL); locked, two, because a locking read does not lock
+   * what its subqueries read.
    */
   async deprovisioningLoad(id: string, since: number, locked = false): Promise<{ paused: boolean; recent: number; oldest: number | null }> {
     const { connectors, deprovisionings } = this.t;
-    const lock = locked && this.ctx.dialect === 'mysql';
-    const [row] = await this.sql.all(`SELECT deprovisioning_paused_at, deprovisioning_resumed_at FROM ${connectors} WHERE id = ?${lock ? ' FOR UPDATE' : ''}`, [id]);
+    const oldest = `(SELECT MIN(at) FROM ${deprovisionings} WHERE connector_id = ?) AS oldest`;
+    let row: Record<string, unknown> | undefined;
+    if (locked && this.ctx.dialect === 'mysql') {
+      [row] = await this.sql.all(`SELECT deprovisioning_paused_at, deprovisioning_resumed_at FROM ${connectors} WHERE id = ? FOR UPDATE`, [id]);
+      if (row) {
+        const from = Math.max(since, Number(row.deprovisioning_resumed_at ?? 0));
+        const [recent] = await this.sql.all(`SELECT COUNT(*) AS n, ${oldest} FROM ${deprovisionings} WHERE connector_id = ? AND at >= ? LOCK IN SHARE MODE`, [id, id, from]);
+        row = { ...row, ...recent };
+      }
+    } else {
+      const from = `CASE WHEN c.deprovisioning_resumed_at > ? THEN c.deprovisioning_resumed_at ELSE ? END`;
+      [row] = await this.sql.all(
+        `SELECT c.deprovisioning_paused_at, (SELECT COUNT(*) FROM ${deprovisionings} d WHERE d.connector_id = c.id AND d.at >= ${from}) AS n, ${oldest} FROM ${connectors} c WHERE c.id = ?`,
+        [since, since, id, id],
+      );
+    }
     if (!row) throw new StoreError('not_found', `connector ${id} not found`);
-    const from = Math.max(since, Number(row.deprovisioning_resumed_at ?? 0));
-    const [recent] = await this.sql.all(`SELECT COUNT(*) AS n, (SELECT MIN(at) FROM ${deprovisionings} WHERE connector_id = ?) AS oldest FROM ${deprovisionings} WHERE connector_id = ? AND at >= ?${lock ? ' LOCK IN SHARE MODE' : ''}`, [id, id, from]);
-    return { paused: row.deprovisioning_paused_at != null, recent: Number(recent?.n ?? 0), oldest: recent?.oldest == null ? null : Number(recent.oldest) };
+    return { paused: row.deprovisioning_paused_at != null, recent: Number(row.n ?? 0), oldest: row.oldest == null ? null : Number(row.oldest) };
   }
 
   /**

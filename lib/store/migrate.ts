@@ -8,6 +8,7 @@ import { workspacesMigration } from './migrations/20261201040000_workspaces.js';
 import { rateCountersMigration } from './migrations/20261201050000_rate_counters.js';
 import { extensionRowsMultiValuedMigration } from './migrations/20261201060000_extension_rows_multivalued.js';
 import { deprovisioningsMigration } from './migrations/20261201061000_deprovisionings.js';
+import { userSignInKeysMigration } from './migrations/20261207120000_user_sign_in_keys.js';
 import { dialectOf } from './context.js';
 import { tableNames } from './tables.js';
 
@@ -39,6 +40,7 @@ const MIGRATIONS: readonly MigrationEntry[] = [
   { name: '20261201050000_rate_counters', formerNames: [], factory: rateCountersMigration },
   { name: '20261201060000_extension_rows_multivalued', formerNames: [], factory: extensionRowsMultiValuedMigration },
   { name: '20261201061000_deprovisionings', formerNames: [], factory: deprovisioningsMigration },
+  { name: '20261207120000_user_sign_in_keys', formerNames: [], factory: userSignInKeysMigration },
 ];
 
 /** The names the migrations table records, in order. */

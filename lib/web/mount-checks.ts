@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'winston';
 import type { ResolvedOptions } from '../runtime/options.js';
 import { isMigrated } from '../store/migrate.js';
@@ -26,11 +26,17 @@ export function mountPathCheck(options: ResolvedOptions): RequestHandler {
 
 const NOT_MIGRATED = 'identity-connector: the identity tables do not exist in this database yet; run `await identity.migrate()` at start-up (or the Knex CLI with the shipped knexfile)';
 
-/** Until the tables exist, requests get a 503 that names the fix, rather than "no such table". */
-export function schemaCheck(store: IdentityStore, logger: Logger): RequestHandler {
+/** A protocol's own answer to the not-migrated 503 (SCIM's error body); false leaves it to the plain-text one. */
+export type NotMigratedAnswer = (req: Request, res: Response, detail: string) => boolean;
+
+/**
+ * Until the tables exist, requests get a 503 that names the fix, rather than "no such table":
+ * in the protocol's own shape when `answer` takes the path (a SCIM body with Retry-After), else plain text.
+ */
+export function schemaCheck(store: IdentityStore, logger: Logger, answer: NotMigratedAnswer = () => false): RequestHandler {
   let migrated = false;
   let logged = false;
-  return (_req, res, next) => {
+  return (req, res, next) => {
     if (migrated) return next();
     continueWhenSettled(isMigrated(store.knex, store.tablePrefix), res, next, (yes) => {
       if (yes) {
@@ -39,7 +45,7 @@ export function schemaCheck(store: IdentityStore, logger: Logger): RequestHandle
       }
       if (!logged) logger.error(NOT_MIGRATED);
       logged = true;
-      res.status(503).type('text/plain').send(NOT_MIGRATED);
+      if (!answer(req, res, NOT_MIGRATED)) res.status(503).type('text/plain').send(NOT_MIGRATED);
     });
   };
 }

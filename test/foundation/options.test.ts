@@ -69,6 +69,20 @@ describe('createIdentityConnector options', () => {
       await identity.store.rollbackAll();
     });
 
+    it('before identity.migrate(), SCIM paths answer the 503 as a SCIM error body with Retry-After', async () => {
+      const { identity, http } = await identityAt('/identity');
+      for (const path of ['/identity/scim/v2/Users', '/identity/scim/Groups', '/identity/contoso/scim/v2/Users?filter=x']) {
+        const early = await http.get(path).set('Authorization', 'Bearer x');
+        expect(early.status, path).to.equal(503);
+        expect(early.headers['content-type'], path).to.match(/^application\/scim\+json/);
+        expect(early.headers['retry-after'], path).to.match(/^[1-9]\d*$/);
+        expect(JSON.parse(early.text), path).to.deep.include({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '503' });
+        expect(JSON.parse(early.text).detail).to.include('identity.migrate()');
+      }
+      await identity.migrate();
+      await identity.store.rollbackAll();
+    });
+
     it('under another path than mountPath, log one warning naming both paths', async () => {
       const { identity, logs, http } = await identityAt('/auth');
       await identity.migrate();

@@ -2,6 +2,10 @@ import { expect } from 'chai';
 import { describeEachDatabase } from '../support/databases.js';
 import { startScimHarness, type ScimHarness } from '../support/scim-harness.js';
 import { ACTIVE, ENTERPRISE, advertisedSchemas, disable, patch, provision } from './entra-cycle.js';
+import { entraMappingSheet } from '../../lib/model/entra-mapping-sheet.js';
+
+/** Where the preset keeps `site` ("There is no default Microsoft Entra ID property mapped for this"). */
+const ULTIMO = 'urn:ietf:params:scim:schemas:extension:ultimo:2.0:User';
 
 /** The guide's attribute mappings, as Entra sends them. */
 function employee(upn: string, extra: Record<string, unknown> = {}) {
@@ -64,6 +68,32 @@ describeEachDatabase('IFS Ultimo, from the "ifs-ultimo" preset', (db) => {
   it('refuses groups cleanly with a SCIM error, and does not advertise them', async () => {
     const res = await h.scim.post('/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Team' }).expect(403);
     expect(res.body.schemas).to.deep.equal(['urn:ietf:params:scim:api:messages:2.0:Error']);
-    expect(await advertisedSchemas(h)).to.deep.equal(['urn:ietf:params:scim:schemas:core:2.0:User', ENTERPRISE]);
+    expect(await advertisedSchemas(h)).to.deep.equal(['urn:ietf:params:scim:schemas:core:2.0:User', ENTERPRISE, ULTIMO]);
+  });
+
+  it('"User\'s site can be updated": the preset keeps it at an exact target attribute the mapping sheet names', async () => {
+    const row = entraMappingSheet(h.connector).find((r) => r.target === `${ULTIMO}:site`);
+    expect(row).to.deep.include({ type: 'String', custom: true, multiValued: false, source: null });
+    const user = await provision(h, { attribute: 'userName', value: 'site@contoso.com' }, employee('site@contoso.com', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', ENTERPRISE, ULTIMO], [ULTIMO]: { site: 'Rotterdam plant' } }));
+    expect(user[ULTIMO]).to.deep.equal({ site: 'Rotterdam plant' });
+    await patch(h, user.id, { op: 'Replace', path: `${ULTIMO}:site`, value: 'Delft plant' }).expect(204);
+    expect((await h.scim.get(`/Users/${user.id}`).expect(200)).body[ULTIMO]).to.deep.equal({ site: 'Delft plant' });
+  });
+
+  it('phones: "the one with primary = true" of the work type is selected, the only one when there is one; the work email is primary', async () => {
+    const two = await provision(h, { attribute: 'userName', value: 'two.phones@contoso.com' }, employee('two.phones@contoso.com', {
+      phoneNumbers: [{ type: 'mobile', value: '+31 6 1' }, { type: 'work', value: '+31 20 1' }, { type: 'work', value: '+31 20 2', primary: true }],
+      emails: [{ type: 'other', value: 'private@home.nl', primary: true }, { type: 'work', value: 'two.phones@contoso.com' }],
+    }));
+    const primaryOf = (values: Array<{ primary?: boolean; value: string }>) => values.filter((v) => v.primary).map((v) => v.value);
+    expect(primaryOf(two.phoneNumbers)).to.deep.equal(['+31 20 2']);
+    expect(primaryOf(two.emails)).to.deep.equal(['two.phones@contoso.com']);
+    const one = await provision(h, { attribute: 'userName', value: 'one.phone@contoso.com' }, employee('one.phone@contoso.com', {
+      phoneNumbers: [{ type: 'mobile', value: '+31 6 2' }, { type: 'work', value: '+31 20 3' }],
+    }));
+    expect(primaryOf(one.phoneNumbers)).to.deep.equal(['+31 20 3']);
+    // The host reads the same: the stored document carries the primary.
+    const stored = await h.identity.store.users.get(h.connector.id, one.id);
+    expect(primaryOf(stored!.document.phoneNumbers as Array<{ value: string }>)).to.deep.equal(['+31 20 3']);
   });
 });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { describeEachDatabase } from '../support/databases.js';
 import { startScimHarness, type ScimHarness } from '../support/scim-harness.js';
-import { ACTIVE, advertisedSchemas, disable, patch, provision } from './entra-cycle.js';
+import { ACTIVE, PATCH_OP, advertisedSchemas, disable, patch, provision } from './entra-cycle.js';
 
 const WORKSPACE = 'urn:ietf:params:scim:schemas:extension:systam:2.0:User';
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
@@ -67,6 +67,43 @@ describeEachDatabase('Systam Studio, from the "systam" preset', (db) => {
       const res = await h.scim.post('/Users', body).expect(400);
       expect(res.body.schemas).to.deep.equal(['urn:ietf:params:scim:api:messages:2.0:Error']);
     }
+  });
+
+  it('"A work-type email address is required": without one, provisioning fails for that user with an error naming it', async () => {
+    const res = await h.scim.post('/Users', host('noworkmail@contoso.onmicrosoft.com', 'x@contoso.fi', { emails: [{ type: 'other', value: 'x@home.fi' }] })).expect(400);
+    expect(res.body).to.deep.include({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '400', scimType: 'invalidValue' });
+    expect(res.body.detail).to.equal('emails[type eq "work"].value is required by this connector');
+    expect((await h.scim.get(`/Users?filter=${encodeURIComponent('userName eq "noworkmail@contoso.onmicrosoft.com"')}`).expect(200)).body.totalResults).to.equal(0);
+  });
+
+  it('"A work-type phone number is required if phone numbers are mapped"; with phone numbers unmapped, none is needed', async () => {
+    const otherOnly = host('nowork@contoso.onmicrosoft.com', 'nowork@contoso.fi', { phoneNumbers: [{ type: 'other', value: '+358 9 123 456' }] });
+    const res = await h.scim.post('/Users', otherOnly).expect(400);
+    expect(res.body.detail).to.equal('phoneNumbers[type eq "work"].value (when phoneNumbers is sent) is required by this connector');
+    const unmapped = await provision(h, { attribute: 'userName', value: 'nophone@contoso.onmicrosoft.com' }, host('nophone@contoso.onmicrosoft.com', 'nophone@contoso.fi', { phoneNumbers: undefined }));
+    expect(unmapped.phoneNumbers).to.equal(undefined);
+    // A PATCH that leaves phone numbers without a work one fails the same way, and changes nothing.
+    const user = await provision(h, { attribute: 'userName', value: 'phone@contoso.onmicrosoft.com' }, host('phone@contoso.onmicrosoft.com', 'phone@contoso.fi'));
+    await patch(h, user.id, { op: 'Remove', path: 'phoneNumbers[type eq "work"]' }).expect(400);
+    expect((await h.scim.get(`/Users/${user.id}`).expect(200)).body.phoneNumbers).to.have.length(2);
+  });
+
+  it('"The work email address is always the user\'s primary email", the work phone the primary number: in SCIM and for the host', async () => {
+    const body = host('primary@contoso.onmicrosoft.com', 'primary@contoso.fi', {
+      emails: [{ type: 'other', value: 'primary@home.fi', primary: true }, { type: 'work', value: 'primary@contoso.fi' }],
+      phoneNumbers: [{ type: 'other', value: '+358 9 1', primary: true }, { type: 'work', value: '+358 40 1' }],
+    });
+    const created = await provision(h, { attribute: 'userName', value: 'primary@contoso.onmicrosoft.com' }, body);
+    const primaryOf = (values: Array<{ primary?: boolean; value: string }>) => values.filter((v) => v.primary).map((v) => v.value);
+    expect(primaryOf(created.emails)).to.deep.equal(['primary@contoso.fi']);
+    expect(primaryOf(created.phoneNumbers)).to.deep.equal(['+358 40 1']);
+    // A later PATCH of the other email keeps the work one primary.
+    await patch(h, created.id, { op: 'Replace', path: 'emails[type eq "other"].value', value: 'p2@home.fi' }).expect(204);
+    const stored = await h.identity.store.users.get(h.connector.id, created.id);
+    expect(primaryOf(stored!.document.emails as Array<{ value: string }>)).to.deep.equal(['primary@contoso.fi']);
+    // The host's own writes take the same rule.
+    const hostMade = await h.identity.users.create(h.connector, { userName: 'desk', emails: [{ type: 'other', value: 'desk@home.fi', primary: true }, { type: 'work', value: 'desk@contoso.fi' }] }, { actor: 'host' });
+    expect(primaryOf(hostMade.document.emails as Array<{ value: string }>)).to.deep.equal(['desk@contoso.fi']);
   });
 
   it('updates name, email, phone and primary workspace by PATCH', async () => {
@@ -138,6 +175,24 @@ describeEachDatabase('Systam Studio, from the "systam" preset', (db) => {
       .send(JSON.stringify({ schemas: [GROUP], displayName: 'Visitors desk', externalId: VISITORS_GROUP, members: [{ value: user.id }] })).expect(201);
     expect(group.body.id).to.be.a('string');
     expect(await h.identity.workspaces.forUser(all.id, user.id)).to.deep.equal({ primary: 'ws-hki', workspaces: ['ws-hki', 'ws-lobby'] });
+  });
+
+  it('"If you later change the setting to Primary workspaces, hosts are not removed automatically from other workspaces"', async () => {
+    const all = await h.identity.store.connectors.create({ organizationId: h.connector.organizationId, name: 'Systam (switched)', preset: 'systam', settings: { workspaces: { ...WORKSPACES, sync: 'all' } } });
+    const user = await h.identity.users.create(all, host('kaisa@contoso.onmicrosoft.com', 'kaisa@contoso.fi', { [WORKSPACE]: { primaryWorkspace: 'Helsinki' } }), { actor: 'test' });
+    const { token } = await h.identity.store.tokens.create(all.id);
+    const entra = (method: 'post' | 'patch', path: string, body: unknown) => h.http[method](`/identity/scim/v2${path}`).set('Authorization', `Bearer ${token}`)
+      .set('Content-Type', 'application/scim+json').send(JSON.stringify(body));
+    await entra('post', '/Groups', { schemas: [GROUP], displayName: 'Lobby desk', externalId: VISITORS_GROUP, members: [{ value: user.id }] }).expect(201);
+    expect(await h.identity.workspaces.forUser(all.id, user.id)).to.deep.equal({ primary: 'ws-hki', workspaces: ['ws-hki', 'ws-lobby'] });
+    const switched = await h.identity.store.connectors.updateSettings(all.id, { workspaces: { sync: 'primary' } });
+    // Entra's next update, a re-sync of the connector: the other workspace stays.
+    await entra('patch', `/Users/${user.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'Replace', path: 'name.familyName', value: 'Mäkinen' }] }).expect(204);
+    expect(await h.identity.workspaces.resync(switched)).to.equal(0);
+    expect(await h.identity.workspaces.forUser(all.id, user.id)).to.deep.equal({ primary: 'ws-hki', workspaces: ['ws-hki', 'ws-lobby'] });
+    // Only the primary is maintained: a new primary replaces the old one; the other workspace is still left alone.
+    await entra('patch', `/Users/${user.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'Replace', path: `${WORKSPACE}:primaryWorkspace`, value: 'systam' }] }).expect(204);
+    expect(await h.identity.workspaces.forUser(all.id, user.id)).to.deep.equal({ primary: 'ws-main', workspaces: ['ws-lobby', 'ws-main'] });
   });
 
   it('advertises the primaryWorkspace extension and no other', async () => {

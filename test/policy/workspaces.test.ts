@@ -21,6 +21,14 @@ describe('decideWorkspaces (the rule, without a database)', () => {
   it('sync "all" keeps every mapped workspace, the primary among them; the fallback only when nothing maps', () => {
     expect(decideWorkspaces([c('z', 2), c('attr', 0), c('a', 1)], 'fb', 'all')).to.deep.equal({ primary: 'attr', workspaces: ['a', 'attr', 'z'] });
   });
+  it('sync "primary" maintains the primary only: the former primary is left, other workspaces stay (Systam\'s switch back)', () => {
+    const before = { primary: 'a', workspaces: ['a', 'lobby'] };
+    expect(decideWorkspaces([c('a', 0)], 'fb', 'primary', before)).to.deep.equal(before);
+    expect(decideWorkspaces([c('b', 0)], 'fb', 'primary', before)).to.deep.equal({ primary: 'b', workspaces: ['b', 'lobby'] });
+    expect(decideWorkspaces([], null, 'primary', before)).to.deep.equal({ primary: null, workspaces: ['lobby'] });
+    // "all" is decided from the mapping alone.
+    expect(decideWorkspaces([c('b', 0)], 'fb', 'all', before)).to.deep.equal({ primary: 'b', workspaces: ['b'] });
+  });
 });
 
 describeEachDatabase('Primary workspace: decided on every user write and membership change', (db) => {

@@ -130,4 +130,49 @@ describeEachDatabase('App roles in every shape Entra sends', (db) => {
       });
     });
   });
+
+  /**
+   * The modelled platform (002): "If you wish to assign web portal access, then you must specify one
+   * of the following Role values". Entra without its feature flag replaces the whole list as one
+   * JSON string of `{id, value, displayName}` entries, and later removes an assignment with that
+   * same entry as a JSON string: the role goes, and the web role is recomputed.
+   */
+  describe('a role that arrived in the whole list as one JSON string is removed by Entra\'s Remove of that entry', () => {
+    const admin = { id: '06b07648-ecfe-589f-9d2f-6325724a46ee', value: 'Admin', displayName: 'Admin' };
+    const readOnly = { id: '7a1b2c3d-ecfe-589f-9d2f-6325724a46ee', value: 'ReadOnly', displayName: 'ReadOnly' };
+    const patchOps = (id: string, ...operations: unknown[]) => h.scim.patch(`/Users/${id}`, { schemas: [PATCH], Operations: operations }).expect(204);
+
+    it('keeps what Entra sent (the displayName as display), and the Remove leaves no role: app login only', async () => {
+      const user = (await h.scim.post('/Users', entraUser('json.list@contoso.com')).expect(201)).body;
+      await patchOps(user.id, { op: 'Replace', path: 'roles', value: JSON.stringify([admin]) });
+      expect((await h.scim.get(`/Users/${user.id}`).expect(200)).body.roles).to.deep.equal([{ display: 'Admin', value: 'Admin' }]);
+      expect(await webRole(user.id)).to.equal('Admin');
+      await patchOps(user.id, { op: 'Remove', path: 'roles', value: [{ value: JSON.stringify(admin) }] });
+      expect((await h.scim.get(`/Users/${user.id}`).expect(200)).body.roles).to.equal(undefined);
+      expect(await webRole(user.id)).to.equal(null);
+    });
+
+    it('removes only that entry: the web role falls to the role left', async () => {
+      const user = (await h.scim.post('/Users', entraUser('json.two@contoso.com')).expect(201)).body;
+      await patchOps(user.id, { op: 'Replace', path: 'roles', value: JSON.stringify([readOnly, admin]) });
+      expect(await webRole(user.id)).to.equal('Admin');
+      await patchOps(user.id, { op: 'Remove', path: 'roles', value: JSON.stringify(admin) });
+      expect((await h.scim.get(`/Users/${user.id}`).expect(200)).body.roles).to.deep.equal([{ display: 'ReadOnly', value: 'ReadOnly' }]);
+      expect(await webRole(user.id)).to.equal('ReadOnly');
+    });
+
+    it('matches on value a role stored with its value alone (before the display was kept)', async () => {
+      const user = (await h.scim.post('/Users', entraUser('value.only@contoso.com', { roles: [{ value: 'Admin' }] })).expect(201)).body;
+      expect(await webRole(user.id)).to.equal('Admin');
+      await patchOps(user.id, { op: 'Remove', path: 'roles', value: [{ value: JSON.stringify(admin) }] });
+      expect(await webRole(user.id)).to.equal(null);
+    });
+
+    it('a Remove naming another role leaves this one', async () => {
+      const user = (await h.scim.post('/Users', entraUser('other.role@contoso.com')).expect(201)).body;
+      await patchOps(user.id, { op: 'Replace', path: 'roles', value: JSON.stringify([admin]) });
+      await patchOps(user.id, { op: 'Remove', path: 'roles', value: [{ value: JSON.stringify(readOnly) }] });
+      expect(await webRole(user.id)).to.equal('Admin');
+    });
+  });
 });

@@ -70,6 +70,19 @@ describeEachDatabase('SCIM lists: filter, paging, sorting, search', (db) => {
     expect(res.body.Resources.map((u: Record<string, unknown>) => Object.keys(u).sort().join(','))).to.deep.equal(['id,schemas,userName', 'id,schemas,userName']);
     expect(res.body.Resources.map((u: { userName: string }) => u.userName)).to.deep.equal(['alice@contoso.com', 'bob@contoso.com']);
   });
+  it('attributes or excludedAttributes of the wrong type in .search or a query answer 400 invalidValue naming it', async () => {
+    for (const parameter of ['attributes', 'excludedAttributes']) {
+      for (const value of [{ userName: true }, 42, true, ['userName', { a: 1 }], [['userName']]]) {
+        const res = await h.scim.post('/Users/.search', { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], [parameter]: value });
+        expect(res.status, `${parameter}: ${JSON.stringify(value)}`).to.equal(400);
+        expect(res.body).to.include({ scimType: 'invalidValue' });
+        expect(res.body.detail).to.include(parameter);
+      }
+    }
+    const repeated = await h.scim.get('/Users?attributes=userName&attributes=displayName&count=1');
+    expect(repeated.status).to.equal(200);
+    expect(Object.keys(repeated.body.Resources[0]).sort()).to.deep.equal(['displayName', 'id', 'schemas', 'userName']);
+  });
   it('Microsoft validator dialect: + for spaces, capitalised attribute names, unquoted values', async () => {
     const res = await h.http.get('/identity/scim/v2/Users/?filter=UserName+sw+al').set('Authorization', `Bearer ${h.token}`);
     expect(res.status).to.equal(200);

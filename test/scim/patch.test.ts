@@ -207,6 +207,40 @@ describe('applyPatch', () => {
       });
     }
 
+    describe('multi-valued string items wrapped as objects ([{"value": "x"}], as Entra wraps roles and members)', () => {
+      const FOLDERS = `${URN.customExtension}:folders`;
+      const WITH_FOLDERS: ResourceDocument = Object.freeze({ ...ADA, [URN.customExtension]: { folders: ['A', 'B'] } });
+      const folders = (operations: unknown[]) => (patchUser(operations, {}, WITH_FOLDERS).document[URN.customExtension] as any)?.folders;
+      // Every path form that names folders: the full path, a path-less value under the extension, a path-less URN key.
+      const forms: Array<{ form: string; op: (op: string, value: unknown) => unknown }> = [
+        { form: 'full path', op: (op, value) => ({ op, path: FOLDERS, value }) },
+        { form: 'path-less value under the extension', op: (op, value) => ({ op, value: { [URN.customExtension]: { folders: value } } }) },
+        { form: 'path-less value keyed by the full path', op: (op, value) => ({ op, value: { [FOLDERS]: value } }) },
+        { form: 'the extension as path', op: (op, value) => ({ op, path: URN.customExtension, value: { folders: value } }) },
+      ];
+      for (const { form, op } of forms) {
+        it(`Add appends wrapped items (${form})`, () => {
+          expect(folders([op('Add', [{ value: 'C' }, { value: 'A' }])])).to.deep.equal(['A', 'B', 'C']);
+        });
+        it(`Replace sets wrapped items (${form})`, () => {
+          expect(folders([op('Replace', [{ value: 'X' }, 'Y'])])).to.deep.equal(['X', 'Y']);
+        });
+      }
+      it('Remove takes out wrapped items, in any case', () => {
+        expect(folders([{ op: 'Remove', path: FOLDERS, value: [{ value: 'a' }] }])).to.deep.equal(['B']);
+        expect(folders([{ op: 'Remove', path: FOLDERS, value: { value: 'B' } }])).to.deep.equal(['A']);
+      });
+      it('Remove of a wrapped or plain value that is not there is a no-op (RFC 7644 §3.5.2.2)', () => {
+        const result = patchUser([{ op: 'Remove', path: FOLDERS, value: [{ value: 'nope' }] }, { op: 'Remove', path: FOLDERS, value: 'gone' }], {}, WITH_FOLDERS);
+        expect(result.changed).to.equal(false);
+        expect((result.document[URN.customExtension] as any).folders).to.deep.equal(['A', 'B']);
+      });
+      it('an object that is not a wrapped item is refused with a 400, in add and remove', () => {
+        expectBadRequest(() => patchUser([{ op: 'Add', path: FOLDERS, value: [{ name: 'A' }] }], {}, WITH_FOLDERS), 'invalidValue', /folders/);
+        expectBadRequest(() => patchUser([{ op: 'Remove', path: FOLDERS, value: [{ name: 'A' }] }], {}, WITH_FOLDERS), 'invalidValue', /folders/);
+      });
+    });
+
     it('accepts a body without schemas (lenient) and reports changed false when nothing changed', () => {
       const result = applyPatch(USER_REGISTRY, ADA, { Operations: [{ op: 'replace', path: 'userName', value: 'ada' }, { op: 'remove', path: 'emails[type eq "work"]' }] }, OPTIONS);
       expect(result.changed).to.equal(false);

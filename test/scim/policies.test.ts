@@ -117,6 +117,29 @@ describeEachDatabase('Per-connector user policies', (db) => {
       try { await h.identity.store.connectors.updateSettings(h.connector.id, { requiredAttributes: ['shoeSize'] }); } catch (e) { error = e as Error; }
       expect(error?.message).to.match(/"shoeSize" is not an attribute/);
     });
+    it('typed and conditional requirements and primaryByType are checked when saved', async () => {
+      const refusals: Array<[Record<string, unknown>, RegExp]> = [
+        [{ requiredAttributes: ['title[type eq "work"]'] }, /"title\[type eq "work"\]" is not an attribute/],
+        [{ requiredAttributes: ['emails[type eq "work"].shoe'] }, /is not an attribute/],
+        [{ requiredAttributes: [{ path: 'emails[type eq "work"].value' }] }, /\{"path": "…", "ifSent": "phoneNumbers"\}/],
+        [{ requiredAttributes: [{ path: 'phoneNumbers[type eq "work"].value', ifSent: 'faxes' }] }, /"faxes" is not an attribute/],
+        [{ primaryByType: { title: 'work' } }, /primaryByType: "title" is not a multi-valued attribute/],
+        [{ primaryByType: { emails: '' } }, /primaryByType\["emails"\] must be a type/],
+      ];
+      for (const [settings, message] of refusals) {
+        let error: Error | undefined;
+        try { await h.identity.store.connectors.updateSettings(h.connector.id, settings); } catch (e) { error = e as Error; }
+        expect(error?.message, JSON.stringify(settings)).to.match(message);
+      }
+      const saved = await h.identity.store.connectors.updateSettings(h.connector.id, {
+        requiredAttributes: ['EMAILS[type eq "Work"].value', { path: 'phoneNumbers[type eq "work"].value', ifSent: 'phoneNumbers' }],
+        primaryByType: { PhoneNumbers: 'work' },
+      });
+      expect(saved.settings.primaryByType).to.deep.equal({ phoneNumbers: 'work' });
+      // The type compares in any letter case, as Entra's filter does.
+      expect((await h.scim.post('/Users', entraUser('typed@contoso.com', { emails: [{ type: 'work', value: 'typed@contoso.com' }] }))).status).to.equal(201);
+      await h.identity.store.connectors.updateSettings(h.connector.id, { requiredAttributes: ['name.givenName', 'name.familyName', 'emails'], primaryByType: {} });
+    });
   });
 
   describe('web access roles from Entra app roles', () => {

@@ -103,6 +103,33 @@ describeEachDatabase('Enforcing the login method on the host\'s password route (
     });
   });
 
+  describe('identity fields that are not strings (read strictly)', () => {
+    for (const field of ['email', 'username', 'userName', 'login']) {
+      it(`refuses ${field} as an array or an object in JSON with a 400, never passing it through`, async () => {
+        const alice = await h.person();
+        for (const value of [[alice.login], { value: alice.login }, [alice.login, 'other@contoso.example'], 42, true, null]) {
+          const response = await login().set('Accept', 'application/json').send({ [field]: value, password: 'guess' });
+          expect(response.status, JSON.stringify(value)).to.equal(400);
+          expect(response.body).to.deep.include({ error: 'invalid_request' });
+          expect(response.body.message).to.include(field);
+        }
+      });
+
+      it(`refuses ${field} given twice in a form with a 400`, async () => {
+        const alice = await h.person();
+        const form = `${field}=${encodeURIComponent(alice.login)}&${field}=${encodeURIComponent(alice.login)}&password=guess`;
+        const response = await login().set('Accept', 'text/html').type('form').send(form);
+        expect(response.status).to.equal(400);
+        expect(response.type).to.equal('text/html');
+      });
+    }
+
+    it('refuses userName naming an sso user as any other identifier field', async () => {
+      const alice = await h.person();
+      expect((await login().type('form').send({ userName: alice.login, password: 'guess' })).status).to.equal(403);
+    });
+  });
+
   describe('checkLoginMethod (the API the host calls with the account it resolved)', () => {
     it('answers by id: refused for an sso user on builtin, allowed for builtin, and audits the refusal', async () => {
       const alice = await h.person();
@@ -122,6 +149,16 @@ describeEachDatabase('Enforcing the login method on the host\'s password route (
       const check = checkLoginMethod(h.runtime);
       expect((await check(alice.login.toUpperCase(), 'builtin')).allowed).to.equal(false);
       expect(await check(`nobody.${randomUUID().slice(0, 6)}@contoso.example`, 'builtin')).to.deep.equal({ allowed: true, allowedUsers: [], refusedUsers: [] });
+    });
+
+    it('refuses a target that is neither an identifier string nor string ids (an array, an object, a number)', async () => {
+      const alice = await h.person();
+      const check = checkLoginMethod(h.runtime);
+      const malformed = [[alice.login], { value: alice.login }, 42, null, { connectorId: h.connector.id, userId: [alice.user!.id] }];
+      for (const target of malformed) {
+        const result = await check(target as never, 'builtin');
+        expect(result, JSON.stringify(target)).to.deep.equal({ allowed: false, allowedUsers: [], refusedUsers: [] });
+      }
     });
   });
 });

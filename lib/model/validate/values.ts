@@ -75,8 +75,22 @@ function normalizeList(def: AttributeDef, raw: unknown): unknown {
     // A single value for a multi-valued attribute is a list of one.
     : [value];
   if (items.length > MAX_MULTI_VALUES) throw tooManyValues(def);
-  const list = items.map((item) => normalizeElement(def, item)).filter((item) => item !== undefined);
+  const plain = def.type === 'complex' ? items : items.map((item) => unwrapItem(def, item));
+  const list = plain.map((item) => normalizeElement(def, item)).filter((item) => item !== undefined);
   return list.length ? list : undefined;
+}
+
+/**
+ * One item of a multi-valued attribute of plain values (the CustomExtension `folders`): Entra wraps
+ * such items as it wraps roles and members, `{"value": "x"}`, so that form is read as `"x"` in
+ * every operation. Any other object cannot be a plain value and is refused here, naming the attribute,
+ * so that a remove never compares it (it used to fail there with a TypeError).
+ */
+function unwrapItem(def: AttributeDef, item: unknown): unknown {
+  if (!isObject(item)) return item;
+  const key = keyIn(item, 'value');
+  if (Object.hasOwn(item, key)) return item[key];
+  throw new InvalidInput('invalidValue', `Attribute '${def.name}' holds ${def.type} values: give each as a value or as {"value": …}`);
 }
 
 const tooManyValues = (def: AttributeDef) => new InvalidInput('tooMany', `Attribute '${def.name}' has more than ${MAX_MULTI_VALUES} values`);
@@ -112,7 +126,7 @@ function normalizeComplex(def: AttributeDef, raw: unknown): unknown {
     return canHoldBareValue ? normalizeComplex(def, { value }) : value;
   }
   const result: Record<string, unknown> = {};
-  const entries = Object.entries(value);
+  const entries = Object.entries(appRoleShape(value, subAttributes));
   if (entries.length > MAX_OBJECT_KEYS) throw tooManyKeys(def.name);
   for (const [key, raw] of entries) {
     const sub = findByName(subAttributes, key);
@@ -122,6 +136,17 @@ function normalizeComplex(def: AttributeDef, raw: unknown): unknown {
     if (normalized !== undefined) result[sub.name] = normalized;
   }
   return Object.keys(result).length ? result : undefined;
+}
+
+/**
+ * Entra's app-role assignment (`{"id", "value", "displayName"}`, in a JSON string without its
+ * feature flag) names the display `displayName`: kept as `display`, whether the whole list or each
+ * item came as a string, so that a later Remove of the same entry finds it.
+ */
+function appRoleShape(value: Record<string, unknown>, subAttributes: AttributeDef[]): Record<string, unknown> {
+  if (value.displayName === undefined || keyIn(value, 'display') in value || !findByName(subAttributes, 'display')) return value;
+  const { displayName, ...rest } = value;
+  return { display: displayName, ...rest };
 }
 
 /**

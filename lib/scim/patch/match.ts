@@ -71,11 +71,16 @@ export function elementFromFilter(filter: Filter): Record<string, unknown> | und
 
 /**
  * Whether an element matches a normalised example value (a remove of `roles` with the value
- * `[{"value": "x"}]`): every sub-attribute of the example compares equal.
+ * `[{"value": "x"}]`): every sub-attribute of the example compares equal. A sub-attribute the
+ * stored element lacks does not count against it, `value` excepted: a role stored as
+ * `{"value": "Admin"}` (before its display was kept) is the one Entra's Remove of
+ * `{"id", "value": "Admin", "displayName": "Admin"}` means, since its value is all that identifies it.
  */
 export function matchesExample(element: unknown, example: unknown, attribute: AttributeDef): boolean {
   if (!isObject(example)) return compare('eq', element, example as FilterValue, attribute);
+  if (!isObject(element)) return false;
   // Normalised examples carry declared sub-attributes only.
-  return Object.entries(example).every(([name, expected]) =>
-    compare('eq', isObject(element) ? element[name] : undefined, expected as FilterValue, findByName(attribute.subAttributes!, name)!));
+  const compared = Object.entries(example).filter(([name]) => element[name] !== undefined || name === 'value');
+  return compared.length > 0 && compared.every(([name, expected]) =>
+    compare('eq', element[name], expected as FilterValue, findByName(attribute.subAttributes!, name)!));
 }
