@@ -6,13 +6,15 @@ import { resolveOptions, type IdentityConnectorOptions, type ResolvedOptions } f
 import { createRuntime } from './web/runtime.js';
 import { atScimEndpoint, createScimRouter, scimBaseUrl } from './scim/router.js';
 import { answerScimNotMigrated } from './scim/error-handler.js';
-import { IdentityStore, isStoreError } from './store/index.js';
+import { IdentityStore } from './store/index.js';
+import { NotFound } from './model/errors.js';
 import type { WebRole } from './model/types.js';
 import { requireWebRole } from './web/require-web-role.js';
 import { createSsoRouter } from './sso/routes.js';
 import { checkLoginMethod, requireLoginMethod, type LoginMethodCheck, type LoginMethodTarget } from './sso/login-method.js';
 import { configureOidc, redirectUri, type OidcSettingsInput, type OidcConfigured } from './sso/configure.js';
 import type { UserWrites } from './policy/user-writes.js';
+import type { GroupWrites } from './policy/groups.js';
 import { createAdminRouter } from './admin/router.js';
 import type { Connector, LoginMethod, UserWorkspaces, Workspace } from './model/types.js';
 import type { AuditContext } from './policy/audit.js';
@@ -27,6 +29,12 @@ export interface IdentityConnector {
    * in the same transaction.
    */
   users: UserWrites;
+  /**
+   * Every group and membership write the host makes, through the same path as SCIM's /Groups: the
+   * connector's name prefix, If-Match versions, workspace re-decisions and the audit row in the
+   * change's transaction.
+   */
+  groups: GroupWrites;
   /**
    * Systam's workspaces: the host registers its organizations' workspaces here (or admins do on
    * the admin page); connectors map users to them (settings.workspaces). Registering and removing
@@ -98,11 +106,12 @@ export async function createIdentityConnector(options: IdentityConnectorOptions)
     router,
     store,
     users: runtime.users,
+    groups: runtime.groups,
     workspaces: {
       register: (organizationId, workspace, context = HOST) => runtime.workspaces.register(organizationId, workspace, context),
       list: (organizationId) => store.workspaces.list(organizationId),
       remove: (organizationId, id, context = HOST) => runtime.workspaces.remove(organizationId, id, context).catch((error) => {
-        if (isStoreError(error, 'not_found')) return false;
+        if (error instanceof NotFound) return false;
         throw error;
       }),
       forUser: (connectorId, userId) => store.workspaces.forUser(connectorId, userId),
@@ -132,6 +141,13 @@ export type { AdminAuthorization } from './runtime/options.js';
 export type { IdentityConnectorOptions } from './runtime/options.js';
 export type { IdentityEventMap, IdentityEventName, LoginEvent } from './model/events.js';
 export { IdentityStore, StoreError, isStoreError } from './store/index.js';
+export {
+  IdentityConnectorError, InvalidInput, PolicyRefusal, NotFound, Conflict, PreconditionFailed, Unavailable,
+  type ErrorDetails, type InvalidReason, type PolicyRefusalCode,
+} from './model/errors.js';
+export { SettingsError } from './model/settings.js';
+export { OidcSettingsError } from './policy/oidc.js';
+export type { GroupWrites, GroupChange, GroupWriteOptions } from './policy/groups.js';
 export type * from './model/types.js';
 export { knexConfigFromUrl, connectKnex } from './store/connect.js';
 export { stopGracefully, SHUTDOWN_GRACE_MS } from './web/shutdown.js';

@@ -3,8 +3,9 @@ import { graphCreateUserBody } from '../model/entra-user.js';
 import { initialPassword } from '../model/entra-bulk-csv.js';
 import type { Connector, StoredUser } from '../model/types.js';
 import type { AuditContext } from '../policy/audit.js';
-import { parseEntraAuthority } from '../sso/entra.js';
-import { isStoreError } from '../store/errors.js';
+import { parseEntraAuthority } from '../model/entra-authority.js';
+import { Conflict, NotFound } from '../model/errors.js';
+import { entraSkipReason } from '../policy/entra-candidates.js';
 import type { Runtime } from '../web/runtime.js';
 import { adminContext } from './audit-context.js';
 import { EntraPushError, GraphClient, type GraphCreateResult } from './graph-client.js';
@@ -58,7 +59,14 @@ async function credentialsFor(runtime: Runtime, connector: Connector, given: Ent
   return { tenant, clientId, clientSecret };
 }
 
-/** Every user of the connector, paged in SQL, oldest first. */
+/** Why a user is not pushed: the one decision of policy/entra-candidates.ts, with who it is. */
+function skipReason(user: StoredUser): Extract<EntraPushResult, { outcome: 'skipped' }> | undefined {
+  const reason = entraSkipReason(user);
+  if (!reason) return undefined;
+  return { userId: user.id, userName: user.userName, outcome: 'skipped', reason, ...(user.externalId !== null ? { externalId: user.externalId } : {}) };
+}
+
+/** Every user of the connector, paged in SQL, oldest first: the skipped ones are reported too. */
 async function allUsers(runtime: Runtime, connector: Connector): Promise<StoredUser[]> {
   const users: StoredUser[] = [];
   let cursor: string | null | undefined = null;
@@ -68,14 +76,6 @@ async function allUsers(runtime: Runtime, connector: Connector): Promise<StoredU
     cursor = page.nextCursor;
   } while (cursor);
   return users;
-}
-
-/** Why a user is not pushed: Entra already has it (externalId = its object id), or it is the platform's own (protected). */
-function skipReason(user: StoredUser): Extract<EntraPushResult, { outcome: 'skipped' }> | undefined {
-  const who = { userId: user.id, userName: user.userName };
-  if (user.externalId !== null) return { ...who, outcome: 'skipped', reason: 'already-linked', externalId: user.externalId };
-  if (user.protected) return { ...who, outcome: 'skipped', reason: 'protected' };
-  return undefined;
 }
 
 /**
@@ -110,7 +110,7 @@ export async function pushUsersToEntra(runtime: Runtime, connector: Connector, g
       await runtime.users.linkToEntraObject(connector, user.id, answer.id, context);
     } catch (error) {
       // Created in Entra, but the user changed or went meanwhile: say so, with the object to clean up.
-      if (!isStoreError(error, 'conflict') && !isStoreError(error, 'not_found')) throw error;
+      if (!(error instanceof Conflict || error instanceof NotFound)) throw error;
       return { ...who, outcome: 'failed', status: 0, code: 'not_linked', message: `created in Entra as ${answer.id}, but not linked: ${error.message}` };
     }
     return { ...who, outcome: 'created', entraId: answer.id, initialPassword: password };

@@ -1,8 +1,8 @@
-import { errorFields } from '../runtime/log.js';
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import express, { type Request, type Response, type Router } from 'express';
 import type { Runtime } from '../web/runtime.js';
 import { csrfProtection, requireAdmin, sendJsonError } from './guard.js';
 import { registerAuditRoutes } from './audit-api.js';
+import { adminErrorHandler } from './errors.js';
 import { registerConnectorRoutes } from './connectors-api.js';
 import { registerEntraExportRoutes } from './entra-export.js';
 import { registerEntraPushRoutes } from './entra-push.js';
@@ -40,16 +40,7 @@ export function createAdminRouter(runtime: Runtime, extraRoutes: AdminRoutes[] =
   registerWorkspaceRoutes(api, runtime);
   for (const register of extraRoutes) register(api, runtime);
   api.use((_req: Request, res: Response) => sendJsonError(res, 404, 'not_found', 'no such admin endpoint'));
-  api.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
-    if (res.headersSent) return next(error);
-    const status = (error as { status?: unknown }).status;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      // Body parser errors: malformed JSON (400), too large (413).
-      return sendJsonError(res, status, status === 413 ? 'payload_too_large' : 'invalid_request', status === 413 ? `body larger than ${BODY_LIMIT}` : 'malformed JSON body');
-    }
-    runtime.logger.error('admin api failed', { method: req.method, path: req.path, ...errorFields(error), requestId: req.identityRequestId });
-    sendJsonError(res, 500, 'internal_error', 'the request failed; see the server log');
-  });
+  api.use(adminErrorHandler(runtime, BODY_LIMIT));
 
   const router = express.Router();
   router.use((_req, res, next) => {

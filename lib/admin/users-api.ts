@@ -2,11 +2,9 @@ import type { Request, Response, Router } from 'express';
 import type { Runtime } from '../web/runtime.js';
 import type { Filter } from '../model/filter.js';
 import { SchemaRegistry } from '../model/schemas/registry.js';
-import { isStoreError } from '../store/errors.js';
-import { isLoginMethod, type Connector, type LoginMethod, type StoredUser } from '../model/types.js';
+import { isLoginMethod, type LoginMethod, type StoredUser } from '../model/types.js';
 import type { AdminUserSummary } from '../model/admin-wire.js';
 import { asyncRoute } from '../web/http.js';
-import { ssoSwitchRefusal } from '../policy/sso-readiness.js';
 import { adminContext } from './audit-context.js';
 import { sendJsonError } from './guard.js';
 import { connectorRoute, scopedConnector } from './requests.js';
@@ -77,21 +75,14 @@ export function registerUserRoutes(api: Router, runtime: Runtime): void {
     const connector = await scopedConnector(runtime, req, connectorId);
     const user = connector ? await store.users.get(connectorId, userId) : undefined;
     if (!connector || !user) return sendJsonError(res, 404, 'not_found', `user ${userId} not found in connector ${connectorId}`);
-
-    const context = await adminContext(runtime, req, 200);
-    if (await refuseSwitch(req, res, connector, loginMethod, { from: user.loginMethod, resourceId: userId })) return;
+    // The switch decision comes first: a refused switch needs no confirmation.
+    await runtime.loginMethods.refuseLockout(connector, loginMethod, await adminContext(runtime, req, 409), user);
     // The admin's own row: one click must not change how they themselves sign in.
     const me = options.currentUser ? await options.currentUser(req) : undefined;
     if (me && me.connectorId === connectorId && me.userId === userId && user.loginMethod !== loginMethod && body.confirm !== true) {
       return res.status(409).json({ error: 'confirmation_required', message: `This is your own account: after this you sign in with ${METHOD_NAMES[loginMethod]}. Continue?` });
     }
-    let updated: StoredUser;
-    try {
-      updated = user.loginMethod === loginMethod ? user : await runtime.users.setAccess(connector, userId, { loginMethod }, context, 'user.login-method');
-    } catch (error) {
-      if (isStoreError(error, 'not_found')) return sendJsonError(res, 404, 'not_found', `user ${userId} not found`);
-      throw error;
-    }
+    const { user: updated } = await runtime.loginMethods.set(connector, user, loginMethod, await adminContext(runtime, req, 200));
     logger.info('login method changed', { connectorId, userId, from: user.loginMethod, to: loginMethod, requestId: req.identityRequestId });
     res.json(summary(updated));
   }));
@@ -104,32 +95,14 @@ export function registerUserRoutes(api: Router, runtime: Runtime): void {
     if (among !== undefined && !(Array.isArray(among) && among.length > 0 && among.length <= MAX_SELECTION && among.every((id) => typeof id === 'string'))) {
       return sendJsonError(res, 400, 'invalid_request', `userIds must be a list of 1 to ${MAX_SELECTION} user ids, or absent for all of the connector's users`);
     }
-    if (await refuseSwitch(req, res, connector, loginMethod, { resourceId: connector.id, resourceType: 'Connector' })) return;
-    const ids = await store.users.idsNotSigningInWith(connector.id, loginMethod, among);
+    const ids = await runtime.loginMethods.pending(connector, loginMethod, await adminContext(runtime, req, 409), among as string[] | undefined);
     // The admin confirms the number the server computed, so what they agreed to is what happens.
     if (body.confirmCount !== ids.length) {
       return res.status(409).json({ error: 'confirmation_required', count: ids.length, message: `Switch ${ids.length} user${ids.length === 1 ? '' : 's'} to ${METHOD_NAMES[loginMethod]}?` });
     }
-    const context = await adminContext(runtime, req, 200);
     // One audited write per user, through the one user-write path.
-    for (const id of ids) await runtime.users.setAccess(connector, id, { loginMethod }, context, 'user.login-method');
-    logger.info('login method switched in bulk', { connectorId: connector.id, to: loginMethod, count: ids.length, requestId: req.identityRequestId });
-    res.json({ switched: ids.length, loginMethod });
+    const switched = await runtime.loginMethods.setMany(connector, ids, loginMethod, await adminContext(runtime, req, 200));
+    logger.info('login method switched in bulk', { connectorId: connector.id, to: loginMethod, count: switched, requestId: req.identityRequestId });
+    res.json({ switched, loginMethod });
   }));
-
-  /**
-   * Switching to SSO needs a connector whose SSO is configured and has completed a sign-in at
-   * least once (connectors.ssoVerifiedAt): otherwise the switch could lock users (and the admin)
-   * out behind a connection that never worked. Answers the refusal (audited) and says so.
-   */
-  async function refuseSwitch(req: Request, res: Response, connector: Connector, loginMethod: LoginMethod, record: { from?: LoginMethod; resourceId: string; resourceType?: string }): Promise<boolean> {
-    const reason = loginMethod === 'sso' ? ssoSwitchRefusal(connector) : undefined;
-    if (!reason) return false;
-    const context = await adminContext(runtime, req, 409);
-    await runtime.audit.refusal(context, { connectorId: connector.id, operation: 'user.login-method', resourceType: record.resourceType ?? 'User', resourceId: record.resourceId, status: 409, detail: { ...(record.from ? { from: record.from } : {}), to: loginMethod, reason } });
-    sendJsonError(res, 409, reason, reason === 'sso_unverified'
-      ? 'nobody has signed in through Entra with this connector yet: sign in once with "Sign in with Microsoft" (any account of this organization) to show SSO works, then switch users to it'
-      : 'configure OpenID Connect for this connector before switching users to SSO');
-    return true;
-  }
 }

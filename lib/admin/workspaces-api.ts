@@ -1,7 +1,6 @@
 import type { Router } from 'express';
 import type { AdminWorkspace } from '../model/admin-wire.js';
 import type { Connector } from '../model/types.js';
-import { isStoreError } from '../store/errors.js';
 import type { Runtime } from '../web/runtime.js';
 import { adminContext } from './audit-context.js';
 import { sendJsonError } from './guard.js';
@@ -32,24 +31,14 @@ export function registerWorkspaceRoutes(api: Router, runtime: Runtime): void {
       return sendJsonError(res, 400, 'invalid_request', 'send {"id": "the workspace id your platform uses", "name"?: "its name"}');
     }
     const existed = await runtime.store.workspaces.get(connector.organizationId, body.id);
-    try {
-      const workspace = await runtime.workspaces.register(connector.organizationId, { id: body.id, name: body.name }, await adminContext(runtime, req, existed ? 200 : 201));
-      const shown = (await listWorkspaces(runtime, connector)).find((w) => w.id === workspace.id);
-      res.status(existed ? 200 : 201).json(shown);
-    } catch (error) {
-      if (isStoreError(error, 'invalid_reference') || isStoreError(error, 'too_long')) return res.status(400).json({ error: 'invalid_request', field: isStoreError(error, 'too_long') ? 'name' : 'id', message: error.message });
-      throw error;
-    }
+    const workspace = await runtime.workspaces.register(connector.organizationId, { id: body.id, name: body.name as string | undefined }, await adminContext(runtime, req, existed ? 200 : 201));
+    const shown = (await listWorkspaces(runtime, connector)).find((w) => w.id === workspace.id);
+    res.status(existed ? 200 : 201).json(shown);
   }));
 
   api.delete('/connectors/:id/workspaces/:workspaceId', connectorRoute(runtime, async (req, res, connector) => {
     const id = String(req.params.workspaceId);
-    try {
-      await runtime.workspaces.remove(connector.organizationId, id, await adminContext(runtime, req, 200));
-    } catch (error) {
-      if (isStoreError(error, 'not_found')) return sendJsonError(res, 404, 'not_found', `workspace ${id} not found`);
-      throw error;
-    }
+    await runtime.workspaces.remove(connector.organizationId, id, await adminContext(runtime, req, 200));
     res.json({ removed: id });
   }));
 }

@@ -4,12 +4,15 @@ import { IdentityStore } from '../store/index.js';
 import { IdentityEvents } from '../model/events.js';
 import { DEFAULT_TABLE_PREFIX } from '../store/tables.js';
 import { isLoginMethod } from '../model/types.js';
+import { ssoConfigured } from '../policy/login-method.js';
 import { openDatabase, type Database } from './database.js';
 import { ENVIRONMENT_VARIABLES, readEnvironment } from '../runtime/environment.js';
 import { packageVersion } from './version.js';
 import { setLoginMethod } from './set-login-method.js';
 import { exportEntraCsv } from './export-entra.js';
 import { PRESET_NAMES } from '../model/presets.js';
+import type { Policies } from '../policy/policies.js';
+import { CLI_ACTOR, cliPolicies } from './cli-policies.js';
 
 /** Where the CLI writes; tests capture it, and give stdin as a string. */
 export interface Io { out: (line: string) => void; err: (line: string) => void; stdin?: () => Promise<string> }
@@ -19,7 +22,15 @@ const consoleIo: Io = { out: (l) => process.stdout.write(l + '\n'), err: (l) => 
 class UsageError extends Error {}
 
 type Values = Record<string, string | boolean | undefined>;
-interface Context { store: IdentityStore; values: Values; positionals: string[]; io: Io; database: Database }
+interface Context {
+  store: IdentityStore;
+  /** The policy modules every write goes through (audited as `cli`); built on first use. */
+  policies: () => Policies;
+  values: Values;
+  positionals: string[];
+  io: Io;
+  database: Database;
+}
 
 interface Command {
   usage: string;
@@ -46,13 +57,13 @@ const COMMANDS: Record<string, Command> = {
     usage: 'connector create --org ORG --name NAME [--preset NAME] [--settings JSON]',
     summary: `add a connector (one per Entra tenant or resource kind); presets: ${PRESET_NAMES.join(', ')}`,
     options: { org: { type: 'string' }, name: { type: 'string' }, preset: { type: 'string' }, settings: { type: 'string' } },
-    async run({ store, values, io }) {
-      const connector = await store.connectors.create({
+    async run({ policies, values, io }) {
+      const connector = await policies().connectors.create({
         organizationId: required(values, 'org'),
         name: required(values, 'name'),
         preset: values.preset === undefined ? undefined : String(values.preset),
         settings: values.settings ? parseJson(String(values.settings), '--settings') : undefined,
-      });
+      }, CLI_ACTOR);
       io.out(`created connector ${connector.id} (organization ${connector.organizationId}, name ${connector.name})`);
     },
   },
@@ -64,18 +75,16 @@ const COMMANDS: Record<string, Command> = {
       const connectors = await store.connectors.list();
       if (values.json) io.out(JSON.stringify(connectors, null, 2));
       else if (!connectors.length) io.out('no connectors: create one with `connector create --org ORG --name NAME`');
-      else for (const c of connectors) io.out(`${c.id}  org=${c.organizationId}  name=${c.name}  sso=${c.oidc.issuer ? 'configured' : 'off'}  groups=${c.settings.groupsEnabled ? 'on' : 'off'}`);
+      else for (const c of connectors) io.out(`${c.id}  org=${c.organizationId}  name=${c.name}  sso=${ssoConfigured(c) ? 'configured' : 'off'}  groups=${c.settings.groupsEnabled ? 'on' : 'off'}`);
     },
   },
   'connector settings': {
     usage: 'connector settings --connector ID [--set JSON]',
     summary: 'print a connector\'s settings, or change some (groupsEnabled, roleMap, …) and print the result',
     options: { connector: { type: 'string' }, set: { type: 'string' } },
-    async run({ store, values, io }) {
-      const id = required(values, 'connector');
-      const connector = values.set === undefined
-        ? await store.connectors.require(id)
-        : await store.connectors.updateSettings(id, parseJson(String(values.set), '--set'));
+    async run({ store, policies, values, io }) {
+      const current = await store.connectors.require(required(values, 'connector'));
+      const connector = values.set === undefined ? current : await policies().connectors.updateSettings(current, parseJson(String(values.set), '--set'), CLI_ACTOR);
       io.out(JSON.stringify(connector.settings, null, 2));
     },
   },
@@ -105,15 +114,12 @@ const COMMANDS: Record<string, Command> = {
     usage: 'token create --connector ID [--label TEXT] [--expires-days N]',
     summary: 'issue a SCIM token for Entra\'s Secret Token field (printed once, on stdout)',
     options: { connector: { type: 'string' }, label: { type: 'string' }, 'expires-days': { type: 'string' } },
-    async run({ store, values, io }) {
+    async run({ store, policies, values, io }) {
       const connectorId = required(values, 'connector');
-      await store.connectors.require(connectorId);
-      const days = values['expires-days'] === undefined ? undefined : Number(values['expires-days']);
-      if (days !== undefined && !(Number.isInteger(days) && days > 0)) throw new UsageError('--expires-days must be a positive whole number');
-      const { token, record } = await store.tokens.create(connectorId, {
-        label: values.label as string | undefined,
-        expiresAt: days ? new Date(Date.now() + days * 86_400_000) : null,
-      });
+      const connector = await store.connectors.require(connectorId);
+      const days = values['expires-days'] === undefined ? null : Number(values['expires-days']);
+      if (days !== null && !(Number.isInteger(days) && days > 0)) throw new UsageError('--expires-days must be a positive whole number');
+      const { token, record } = await policies().tokens.create(connector, { label: values.label as string | undefined, expiresInDays: days }, CLI_ACTOR);
       io.err(`token ${record.id} for connector ${connectorId}${record.expiresAt ? `, expires ${record.expiresAt.toISOString()}` : ''}. It is shown once; store it in Entra's Secret Token field now:`);
       io.out(token);
     },
@@ -132,9 +138,9 @@ const COMMANDS: Record<string, Command> = {
   'token revoke': {
     usage: 'token revoke ID',
     summary: 'revoke a token at once',
-    async run({ store, positionals, io }) {
+    async run({ policies, positionals, io }) {
       if (positionals.length !== 1) throw new UsageError('token revoke takes one token id');
-      const token = await store.tokens.revoke(positionals[0]);
+      const token = await policies().tokens.revoke(positionals[0], undefined, CLI_ACTOR);
       io.out(`revoked token ${token.id}`);
     },
   },
@@ -173,13 +179,14 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'user set-login-method': {
-    usage: 'user set-login-method --connector ID --user ID|USERNAME sso|builtin',
-    summary: 'recovery: set how a user signs in (e.g. back to builtin when SSO is broken); written to the provisioning log',
-    options: { connector: { type: 'string' }, user: { type: 'string' } },
-    async run({ store, values, positionals, io }) {
+    usage: 'user set-login-method --connector ID --user ID|USERNAME [--force] sso|builtin',
+    summary: 'recovery: set how a user signs in (e.g. back to builtin when SSO is broken); written to the provisioning log. '
+      + 'Switching to sso needs a completed sign-in through Entra first, as on the admin page; --force skips that (and the log says so)',
+    options: { connector: { type: 'string' }, user: { type: 'string' }, force: { type: 'boolean' } },
+    async run({ store, policies, values, positionals, io }) {
       const [method] = positionals;
       if (positionals.length !== 1 || !isLoginMethod(method)) throw new UsageError('give the login method: sso or builtin');
-      const { user, from } = await setLoginMethod(store, required(values, 'connector'), required(values, 'user'), method);
+      const { user, from } = await setLoginMethod(store, policies(), required(values, 'connector'), required(values, 'user'), method, values.force === true);
       io.out(from === method ? `user ${user.userName} (${user.id}) already signs in with ${method}` : `user ${user.userName} (${user.id}): login method ${from} → ${method}`);
     },
   },
@@ -259,7 +266,9 @@ export async function runCli(argv: string[], io: Io = consoleIo): Promise<number
     const { values, positionals } = args(argv.slice(name.split(' ').length), command.options ?? {});
     if (values.help) { io.out(helpFor(command)); return 0; }
     return await withStore(command.needsTables ?? true, io, async (store, database) => {
-      await command.run({ store, values, positionals, io, database });
+      let built: Policies | undefined;
+      const policies = () => (built ??= cliPolicies(store));
+      await command.run({ store, policies, values, positionals, io, database });
       return 0;
     });
   } catch (error) {

@@ -2,9 +2,10 @@ import { configureOidc, type OidcSettingsInput } from '../sso/configure.js';
 import type { IdentityStore } from '../store/index.js';
 import type { Connector } from '../model/types.js';
 import { cliRuntime } from './cli-runtime.js';
+import { CLI_ACTOR } from './cli-policies.js';
 
 /** `connector set-oidc`: the same validation and encryption as the admin API. */
 export async function setOidc(store: IdentityStore, connectorId: string, input: OidcSettingsInput): Promise<Connector> {
-  const { connector } = await configureOidc(cliRuntime(store, 'it encrypts the client secret'), connectorId, input, { actor: 'cli' });
+  const { connector } = await configureOidc(cliRuntime(store, 'it encrypts the client secret'), connectorId, input, CLI_ACTOR);
   return connector;
 }

@@ -1,3 +1,4 @@
+import { InvalidInput } from './errors.js';
 import { BUILT_IN_EXTENSION_NAMES, HOST_ATTRIBUTE_TYPES, type ExtensionChoice } from './schemas/extension-sets.js';
 import { USER_REGISTRY } from './schemas/registry.js';
 import { resolveSettingPath, resolveTypedAttribute } from './schemas/typed-path.js';
@@ -303,8 +304,9 @@ export function parseStoredSettings(json: string): ConnectorSettings {
   return { ...DEFAULT_SETTINGS, ...stored, entraPush: { ...DEFAULT_SETTINGS.entraPush, ...stored.entraPush }, roleMap: { ...(stored.roleMap ?? DEFAULT_SETTINGS.roleMap) }, allowedValues: { ...(stored.allowedValues ?? {}) }, primaryByType: { ...(stored.primaryByType ?? {}) } };
 }
 
-export class SettingsError extends Error {
-  constructor(message: string) { super(message); this.name = 'SettingsError'; }
+/** A connector setting that does not validate: 400 `invalid_settings`, its message names the setting. */
+export class SettingsError extends InvalidInput {
+  constructor(message: string, field = 'settings') { super('invalidValue', message, { code: 'invalid_settings', field }); }
 }
 
 /** What a connector's settings say about resource documents: the options of normalisation and PATCH. */

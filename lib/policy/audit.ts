@@ -21,6 +21,8 @@ export interface AuditRecord {
   detail?: Record<string, unknown> | string | null;
   scimType?: string | null;
   status?: number | null;
+  /** A refusal recorded with the change it still commits (a sign-in refused after Entra verified it). Default: success. */
+  outcome?: 'success' | 'failure';
 }
 
 /** Top-level attributes (and extension URNs) whose value differs: names only, values may be personal. */
@@ -65,7 +67,7 @@ function detailText(d: AuditRecord['detail'], by: string | null | undefined): st
  * - an event that changes nothing (a sign-in) is recorded the same way (`event`).
  */
 export class AuditWriter {
-  constructor(private readonly store: IdentityStore, private readonly logger: Logger) {}
+  constructor(readonly store: IdentityStore, private readonly logger: Logger) {}
 
   /** Runs `fn` in a transaction (or the caller's) and records its success in it. */
   change<T>(context: AuditContext, fn: (tx: IdentityStore) => Promise<{ value: T; record: AuditRecord }>): Promise<T> {
@@ -78,7 +80,7 @@ export class AuditWriter {
 
   /** Records a success on the caller's transaction. */
   async inside(tx: IdentityStore, context: AuditContext, record: AuditRecord): Promise<void> {
-    await tx.audit.record(this.row(context, record, 'success'));
+    await tx.audit.record(this.row(context, record, record.outcome ?? 'success'));
   }
 
   /** Records a refusal or failure; never throws. */

@@ -1,18 +1,17 @@
 import type { Logger } from 'winston';
 import { entraObjectIdOf } from '../model/entra-ids.js';
-import { PolicyRefusal } from '../model/errors.js';
+import { Conflict, NotFound, PolicyRefusal, PreconditionFailed } from '../model/errors.js';
 import { userRegistryFor } from '../model/schemas/extension-sets.js';
 import { documentRules } from '../model/settings.js';
 import type { Connector, DeprovisionGuard, LoginMethod, ResourceDocument, StoredUser, UserWrite, WebRole } from '../model/types.js';
 import { normalizeResource, primaryEmail } from '../model/validate/normalize.js';
-import { StoreError } from '../store/errors.js';
 import { normalizeKey } from '../store/keys.js';
 import type { IdentityStore } from '../store/index.js';
 import type { ReadOptions } from '../store/users.js';
 import { changedAttributes, changedValues, type AuditContext, type AuditWriter } from './audit.js';
 import { hashPassword } from './password.js';
 import { decideWebRole } from './roles.js';
-import { hasOidc } from './sso-readiness.js';
+import { newUserLoginMethod } from './login-method.js';
 import { applyUserPolicy } from './user-policy.js';
 import { userWorkspacesDetail, WorkspacePolicy } from './workspaces.js';
 
@@ -83,7 +82,7 @@ export class UserWrites {
     const key = by === 'email' ? primaryEmail(document) : typeof document.externalId === 'string' ? document.externalId : undefined;
     if (!key) return undefined;
     const found = by === 'email' ? await tx.users.findByEmail(connector.id, key) : await tx.users.findByExternalId(connector.id, key);
-    if (found.length > 1) throw new StoreError('conflict', `several users of this connector match ${by} "${key}"; link one by hand`, { attribute: by });
+    if (found.length > 1) throw new Conflict(`several users of this connector match ${by} "${key}"; link one by hand`, { field: by });
     const [candidate] = found;
     if (!candidate || (candidate.externalId !== null && candidate.externalId !== document.externalId)) return undefined;
     const user = await tx.users.lock(connector.id, candidate.id);
@@ -200,9 +199,9 @@ export class UserWrites {
   linkToEntraObject(connector: Connector, id: string, objectId: string, context: AuditContext): Promise<StoredUser> {
     return this.audit.change(context, async (tx) => {
       const current = await tx.users.lock(connector.id, id);
-      if (!current) throw new StoreError('not_found', `user ${id} not found`);
+      if (!current) throw new NotFound(`user ${id} not found`);
       if (current.externalId !== null && current.externalId !== objectId) {
-        throw new StoreError('conflict', `user ${id} is already linked to Entra object ${current.externalId}`, { attribute: 'externalId' });
+        throw new Conflict(`user ${id} is already linked to Entra object ${current.externalId}`, { field: 'externalId' });
       }
       const user = await tx.users.write(current, { document: { ...current.document, externalId: objectId }, entraObjectId: entraObjectIdOf(objectId) });
       return { value: user, record: userRecord(user, 'user.entra-push', { userName: user.userName, externalId: { from: current.externalId, to: objectId } }) };
@@ -218,11 +217,11 @@ export class UserWrites {
   learnEntraObjectId(connector: Connector, id: string, objectId: string, context: AuditContext): Promise<StoredUser> {
     return this.audit.change(context, async (tx) => {
       const current = await tx.users.lock(connector.id, id);
-      if (!current) throw new StoreError('not_found', `user ${id} not found`);
+      if (!current) throw new NotFound(`user ${id} not found`);
       const oid = objectId.toLowerCase();
       if (current.entraObjectId === oid) return { value: current, record: userRecord(current, 'user.sso-link', { changed: [] }) };
       if (current.entraObjectId !== null) {
-        throw new StoreError('conflict', `user ${id} signs in as Entra object ${current.entraObjectId}`, { attribute: 'entraObjectId' });
+        throw new Conflict(`user ${id} signs in as Entra object ${current.entraObjectId}`, { field: 'entraObjectId' });
       }
       const user = await tx.users.setAccess(current, { entraObjectId: oid });
       return { value: user, record: userRecord(user, 'user.sso-link', { userName: user.userName, entraObjectId: oid }) };
@@ -233,26 +232,26 @@ export class UserWrites {
    * Changes the platform's columns. Protected users are protected from provisioning, not from
    * the platform's own admins, so this path does not refuse them.
    */
-  setAccess(connector: Connector, id: string, change: AccessChange, context: AuditContext, operation = 'user.access'): Promise<StoredUser> {
+  setAccess(connector: Connector, id: string, change: AccessChange, context: AuditContext, operation = 'user.access', note?: Record<string, unknown>): Promise<StoredUser> {
     return this.audit.change(context, async (tx) => {
       const current = await tx.users.lock(connector.id, id);
-      if (!current) throw new StoreError('not_found', `user ${id} not found`);
+      if (!current) throw new NotFound(`user ${id} not found`);
       const { password, ...columns } = change;
       const write: Omit<UserWrite, 'document'> = { ...columns };
       if (password !== undefined) write.passwordHash = password === null ? null : await hashPassword(password);
       const user = await tx.users.setAccess(current, write);
       const shown = Object.fromEntries(Object.entries(columns).map(([k, v]) => [k, { from: current[k as keyof typeof columns], to: v }]));
-      return { value: user, record: userRecord(user, operation, { ...shown, ...(password !== undefined ? { password: 'changed' } : {}) }) };
+      return { value: user, record: userRecord(user, operation, { ...shown, ...(password !== undefined ? { password: 'changed' } : {}), ...note }) };
     });
   }
 
   /** The row a write applies to, locked, at the version If-Match names; protected users are refused. */
   private async locked(tx: IdentityStore, connector: Connector, id: string, options: WriteOptions): Promise<StoredUser> {
     const current = await tx.users.lock(connector.id, id, options.read);
-    if (!current) throw new StoreError('not_found', `user ${id} not found`);
+    if (!current) throw new NotFound(`user ${id} not found`);
     refuseProtected(current);
     if (options.expectedVersion !== undefined && options.expectedVersion !== current.version) {
-      throw new StoreError('version_mismatch', `user ${id} changed since version ${options.expectedVersion}`, { current: current.version });
+      throw new PreconditionFailed(`user ${id} changed since version ${options.expectedVersion}; read it again and retry with its ETag`, current.version);
     }
     return current;
   }
@@ -275,16 +274,6 @@ export class UserWrites {
 function uniqueEmailKey(connector: Connector, document: ResourceDocument): string | null {
   const email = connector.settings.uniqueEmail ? primaryEmail(document) : undefined;
   return email ? normalizeKey(email) : null;
-}
-
-/**
- * The login method of a user created without one named (SCIM, the host): the connector's
- * newUserLoginMethod; `auto` is Entra SSO when the connector has OpenID Connect, else built-in.
- */
-function newUserLoginMethod(connector: Pick<Connector, 'oidc' | 'settings'>): LoginMethod {
-  const setting = connector.settings.newUserLoginMethod;
-  if (setting !== 'auto') return setting;
-  return hasOidc(connector) ? 'sso' : 'builtin';
 }
 
 /** Systam: protected users (Organization Owners) are the platform's, not Entra's. */

@@ -2,7 +2,7 @@ import { USER_REGISTRY } from '../model/schemas/registry.js';
 import { isWorkspaceId } from '../model/settings.js';
 import type { Connector, StoredGroup, UserWorkspaces, Workspace, WorkspaceMapping } from '../model/types.js';
 import { chunks } from '../store/context.js';
-import { StoreError } from '../store/errors.js';
+import { InvalidInput, NotFound } from '../model/errors.js';
 import type { MembershipOutcome } from '../store/groups.js';
 import type { IdentityStore } from '../store/index.js';
 import type { Candidate, CandidatePlan, WorkspaceChange } from '../store/workspaces.js';
@@ -148,9 +148,9 @@ export class WorkspacePolicy {
    * One audit row per connector of the organization, in the same transaction.
    */
   async register(organizationId: string, input: { id: string; name?: string | null }, context: AuditContext): Promise<Workspace> {
-    if (!isWorkspaceId(input.id)) throw new StoreError('invalid_reference', 'a workspace id is 1–191 characters without surrounding spaces');
+    if (!isWorkspaceId(input.id)) throw new InvalidInput('invalidValue', 'a workspace id is 1–191 characters without surrounding spaces', { field: 'id' });
     const name = (input.name ?? '').trim() || input.id;
-    if (name.length > 255) throw new StoreError('too_long', 'a workspace name is at most 255 characters');
+    if (name.length > 255) throw new InvalidInput('invalidValue', 'a workspace name is at most 255 characters', { field: 'name' });
     return this.organizationChange(organizationId, context, 'workspace.register', input.id, async (tx, connectors) => {
       const { workspace, created } = await tx.workspaces.register(organizationId, input.id, name);
       const changes = new Map<string, WorkspaceChange[]>();
@@ -170,7 +170,7 @@ export class WorkspacePolicy {
   async remove(organizationId: string, id: string, context: AuditContext): Promise<boolean> {
     return this.organizationChange(organizationId, context, 'workspace.remove', id, async (tx, connectors) => {
       const users = await tx.workspaces.usersIn(organizationId, id);
-      if (!(await tx.workspaces.remove(organizationId, id))) throw new StoreError('not_found', `workspace ${id} not found`);
+      if (!(await tx.workspaces.remove(organizationId, id))) throw new NotFound(`workspace ${id} not found`);
       const changes = new Map<string, WorkspaceChange[]>();
       for (const connector of connectors) changes.set(connector.id, await this.redecide(tx, connector, users.get(connector.id) ?? []));
       await tx.workspaces.forget(organizationId, id);

@@ -1,7 +1,7 @@
 import { errorFields } from '../runtime/log.js';
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import type { Logger } from 'winston';
-import { InvalidInput, PolicyRefusal } from '../model/errors.js';
+import { IdentityConnectorError, InvalidInput, PolicyRefusal, Unavailable } from '../model/errors.js';
 import { isDatabaseUnavailable, StoreError } from '../store/errors.js';
 import { ScimError, type ScimType } from './errors.js';
 import { SCIM_CONTENT_TYPE } from './http.js';
@@ -10,31 +10,7 @@ import { SCIM_CONTENT_TYPE } from './http.js';
 export function toScimError(error: unknown, retryAfterSeconds = 5): ScimError {
   if (error instanceof ScimError) return error;
   if (isDatabaseUnavailable(error)) return storeUnavailable(retryAfterSeconds);
-  if (error instanceof StoreError) {
-    switch (error.code) {
-      case 'not_found': return new ScimError(404, error.message);
-      case 'conflict': return new ScimError(409, error.message, 'uniqueness');
-      case 'version_mismatch': return new ScimError(412, `${error.message}; read it again and retry with its ETag`);
-      case 'invalid_reference': return new ScimError(400, error.message, 'invalidValue');
-      case 'invalid_query': return new ScimError(400, error.message, (error.detail.scimType as ScimType | undefined) ?? 'invalidValue');
-      case 'too_long': return new ScimError(400, error.message, 'invalidValue');
-      case 'invalid_configuration': return new ScimError(500, `connector misconfigured: ${error.message}`);
-    }
-  }
-  if (error instanceof InvalidInput) return new ScimError(400, error.message, error.reason);
-  if (error instanceof PolicyRefusal) {
-    switch (error.code) {
-      case 'protected': return new ScimError(403, error.message);
-      // The mass-deprovisioning guard answers 503, not 4xx: what Entra sends here is a real
-      // deactivation or deletion (and 4xx to Entra's real requests is against our rule): a 4xx
-      // fails the item for good and counts toward quarantining the job, which would stop creates
-      // too. A 503 is retried by Entra's escrow, so once an admin confirms and resumes, the held
-      // deprovisioning completes by itself; until then Entra's provisioning logs show the detail.
-      // If the pause lasts, Entra may still quarantine the job: for a guard that is acceptable.
-      case 'paused': return new ScimError(503, error.message, undefined, PAUSED_RETRY_AFTER_SECONDS);
-      case 'rule': return new ScimError(400, error.message, 'invalidValue');
-    }
-  }
+  if (error instanceof IdentityConnectorError) return fromFamily(error, retryAfterSeconds);
   const e = error as { type?: string; status?: number; statusCode?: number; name?: string };
   if (e?.type === 'entity.too.large') return new ScimError(413, 'request body is larger than this server accepts');
   if (e?.type === 'entity.parse.failed') return new ScimError(400, 'request body is not valid JSON', 'invalidSyntax');
@@ -47,6 +23,33 @@ export function toScimError(error: unknown, retryAfterSeconds = 5): ScimError {
   const status = e?.status ?? e?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) return new ScimError(status, 'the request could not be read', status === 400 ? 'invalidSyntax' : undefined);
   return new ScimError(500, 'internal server error');
+}
+
+/**
+ * The connector's error family in SCIM's words: the error's own status, RFC 7644's scimType
+ * where one fits, and a generic detail where the message is the operator's (`expose: false`).
+ */
+function fromFamily(error: IdentityConnectorError, retryAfterSeconds: number): ScimError {
+  if (error instanceof Unavailable) return storeUnavailable(error.retryAfterSeconds ?? retryAfterSeconds);
+  // The mass-deprovisioning guard answers 503, not 4xx: what Entra sends here is a real
+  // deactivation or deletion (and 4xx to Entra's real requests is against our rule): a 4xx
+  // fails the item for good and counts toward quarantining the job, which would stop creates
+  // too. A 503 is retried by Entra's escrow, so once an admin confirms and resumes, the held
+  // deprovisioning completes by itself; until then Entra's provisioning logs show the detail.
+  // If the pause lasts, Entra may still quarantine the job: for a guard that is acceptable.
+  if (error instanceof PolicyRefusal && error.code === 'paused') return new ScimError(503, error.message, undefined, PAUSED_RETRY_AFTER_SECONDS);
+  if (error instanceof StoreError && error.code === 'version_mismatch') return new ScimError(412, `${error.message}; read it again and retry with its ETag`);
+  if (error instanceof StoreError && error.code === 'invalid_configuration') return new ScimError(500, `connector misconfigured: ${error.message}`);
+  if (!error.expose) return new ScimError(error.status, 'internal server error');
+  return new ScimError(error.status, error.message, scimTypeOf(error));
+}
+
+/** RFC 7644 §3.12's scimType of a family error, where one fits (400s and uniqueness). */
+function scimTypeOf(error: IdentityConnectorError): ScimType | undefined {
+  if (error instanceof InvalidInput) return error.reason;
+  if (error instanceof StoreError && error.code === 'invalid_query') return (error.detail.scimType as ScimType | undefined) ?? 'invalidValue';
+  if (error.status === 409) return 'uniqueness';
+  return error.status === 400 ? 'invalidValue' : undefined;
 }
 
 /** A pause waits for a person: Entra need not retry it every few seconds. */
@@ -87,7 +90,6 @@ export function scimErrorHandler(logger: Logger, retryAfterSeconds: number): Err
 
 /** Answers with a SCIM error body (RFC 7644 §3.12), its WWW-Authenticate or Retry-After header. */
 export function sendScimError(res: Response, scimError: ScimError): void {
-  res.locals.scimError = scimError;
   if (scimError.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="SCIM"');
   if (scimError.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(scimError.retryAfterSeconds));
   res.status(scimError.status).type(SCIM_CONTENT_TYPE).send(JSON.stringify(scimError.toBody()));

@@ -81,6 +81,3 @@ export function stripPrefix(name: string, prefix: string): string {
   return prefix && name.startsWith(prefix) ? name.slice(prefix.length) : name;
 }
 
-export function withPrefix(name: string, prefix: string): string {
-  return prefix && !name.startsWith(prefix) ? prefix + name : name;
-}

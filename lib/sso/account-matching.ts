@@ -1,9 +1,8 @@
 import { entraObjectIdOf } from '../model/entra-ids.js';
-import { InvalidInput, PolicyRefusal } from '../model/errors.js';
+import { Conflict, InvalidInput, PolicyRefusal, IdentityConnectorError } from '../model/errors.js';
 import type { Connector, ConnectorSettings, StoredUser } from '../model/types.js';
 import type { AuditContext } from '../policy/audit.js';
 import type { UserWrites } from '../policy/user-writes.js';
-import { isStoreError } from '../store/errors.js';
 import type { Runtime } from '../web/runtime.js';
 import { refuse, type LoginRefusal } from './refusals.js';
 import type { IdTokenClaims } from './relying-party.js';
@@ -72,7 +71,7 @@ async function learnt(runtime: Pick<Runtime, 'users'>, connector: Connector, use
     return { ok: true, user: await runtime.users.learnEntraObjectId(connector, user.id, oid, context), matchedBy, created: false };
   } catch (error) {
     // Another sign-in tied the user to another account in the meantime.
-    if (isStoreError(error, 'conflict')) return { ok: false, refusal: refuse('external_id_mismatch', { userId: user.id, detail: 'linked meanwhile' }) };
+    if (error instanceof Conflict) return { ok: false, refusal: refuse('external_id_mismatch', { userId: user.id, detail: 'linked meanwhile' }) };
     throw error;
   }
 }
@@ -111,7 +110,7 @@ async function createJustInTime(users: UserWrites, connector: Connector, claims:
     const user = await users.create(connector, document, context, { loginMethod: 'sso' });
     return { ok: true, user, matchedBy: claim, created: true };
   } catch (error) {
-    if (isStoreError(error, 'conflict')) return { ok: false, refusal: refuse('jit_conflict') };
+    if (error instanceof IdentityConnectorError && error.status === 409) return { ok: false, refusal: refuse('jit_conflict') };
     if (error instanceof PolicyRefusal || error instanceof InvalidInput) return { ok: false, refusal: refuse('jit_refused', { detail: error.message }) };
     throw error;
   }

@@ -2,7 +2,8 @@ import * as oidc from 'openid-client';
 import type { Runtime } from '../web/runtime.js';
 import type { Connector } from '../model/types.js';
 import { redirectUri } from './configure.js';
-import { ClientSecretUnreadableError, discoveryCacheFor, InsecureIssuerError, type DiscoveryCache } from './discovery-cache.js';
+import { ssoConfigured } from '../policy/login-method.js';
+import { ClientSecretUnreadableError, InsecureIssuerError, type DiscoveryCache } from '../runtime/oidc-discovery.js';
 import { refuse, type LoginRefusal } from './refusals.js';
 import { TRANSACTION_TTL_MS, type LoginTransaction } from './transaction-cookie.js';
 
@@ -31,7 +32,7 @@ export class RelyingParty {
   private readonly discovery: DiscoveryCache;
 
   constructor(private readonly runtime: Runtime) {
-    this.discovery = discoveryCacheFor(runtime);
+    this.discovery = runtime.discovery;
   }
 
   async start(connector: Connector, request: { returnTo: string; loginHint?: string }): Promise<Outcome<StartedLogin>> {
@@ -91,8 +92,7 @@ export class RelyingParty {
   }
 
   private async configuration(connector: Connector): Promise<Outcome<oidc.Configuration>> {
-    const { issuer, clientId, hasClientSecret } = connector.oidc;
-    if (!issuer || !clientId || !hasClientSecret) return failure(refuse('sso_not_configured'));
+    if (!ssoConfigured(connector)) return failure(refuse('sso_not_configured'));
     try {
       return success(await this.discovery.get(connector));
     } catch (error) {

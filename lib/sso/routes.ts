@@ -11,6 +11,11 @@ import { REFUSAL_TEXT, refuse, type LoginRefusal } from './refusals.js';
 import { RelyingParty } from './relying-party.js';
 import { safeReturnTo } from './return-to.js';
 import { TransactionCookie } from './transaction-cookie.js';
+import { discoverRealm } from '../policy/sign-in.js';
+import type { AuditContext } from '../policy/audit.js';
+
+/** Who a sign-in is audited as, and the status it answers with. */
+const ssoContext = (req: Request, status: number): AuditContext => ({ actor: 'sso', requestId: req.identityRequestId ?? null, status });
 
 const MAX_EMAIL_LENGTH = 320;
 
@@ -23,7 +28,7 @@ const MAX_EMAIL_LENGTH = 320;
  *   GET|POST /logout    host sign-out, then Entra's end-session endpoint
  */
 export function createSsoRouter(runtime: Runtime): Router {
-  const { options, store, events, logger } = runtime;
+  const { options, store, logger } = runtime;
   if (options.allowInsecureIssuer) {
     logger.warn('INSECURE: allowInsecureIssuer is on: http:// OIDC issuers are accepted and ID tokens may travel unencrypted. Use it for local testing only.');
   }
@@ -48,13 +53,9 @@ export function createSsoRouter(runtime: Runtime): Router {
     if (!email || email.length > MAX_EMAIL_LENGTH || !email.includes('@')) {
       return sendPage(res, 400, signInPage({ action: signInUrl(req), returnTo, email }));
     }
-    const users = await store.users.findAllByUserName(email);
-    const ssoConnectors = [...new Set(users.filter((u) => u.loginMethod === 'sso').map((u) => u.connectorId))];
-    if (ssoConnectors.length === 1) {
-      const connector = await store.connectors.get(ssoConnectors[0]);
-      if (connector) return startLogin(req, res, connector, { returnTo, loginHint: email }, 303);
-    }
-    if (ssoConnectors.length > 1) {
+    const realm = await discoverRealm(store, email);
+    if (realm.kind === 'sso') return startLogin(req, res, realm.connector, { returnTo, loginHint: email }, 303);
+    if (realm.kind === 'several') {
       // Naming the organizations would tell anyone who types the address where it has accounts.
       return sendPage(res, 200, noticePage({
         title: 'Choose your organization',
@@ -100,22 +101,19 @@ export function createSsoRouter(runtime: Runtime): Router {
     req.identityConnectorId = connector.id;
 
     const completed = await relyingParty.complete(connector, transaction, query);
-    if (!completed.ok) return refuseLogin(req, res, connector.id, completed.refusal);
-    // Entra's ID token verified: the connection works, whatever this account's own outcome is.
-    // Admins may switch users to SSO from now on (admin/login-method.ts).
-    if (!connector.ssoVerifiedAt) await store.connectors.markSsoVerified(connector.id);
+    if (!completed.ok) return refuseLogin(req, res, connector, completed.refusal);
+    // Entra's ID token verified from here on: a refusal marks the connector SSO-verified (policy/sign-in.ts).
 
     // A just-in-time user is created through the user-write path, audited there as `user.create`.
     const match = await matchAccount(runtime, connector, completed.value, { actor: 'sso', requestId: req.identityRequestId ?? null, status: 302 });
-    if (!match.ok) return refuseLogin(req, res, connector.id, match.refusal);
+    if (!match.ok) return refuseLogin(req, res, connector, match.refusal, true);
 
     const denied = accessRefusal(match.user);
-    if (denied) return refuseLogin(req, res, connector.id, denied);
+    if (denied) return refuseLogin(req, res, connector, denied, true);
 
     await signIn(req, res, match.user);
     connectorCookie.write(res, connector.id);
-    events.emit('login.succeeded', { connectorId: connector.id, userId: match.user.id, requestId: req.identityRequestId });
-    await audit(req, connector.id, match.user.id, 'login', 'success', 302, `matched by ${match.matchedBy}`);
+    await runtime.signIns.succeeded(connector, match.user, match.matchedBy, ssoContext(req, 302));
     logger.info('sso login succeeded', { connectorId: connector.id, userId: match.user.id, matchedBy: match.matchedBy, requestId: req.identityRequestId });
     res.redirect(302, safeReturnTo(transaction.returnTo));
   }));
@@ -142,11 +140,11 @@ export function createSsoRouter(runtime: Runtime): Router {
   router.get('/logout', logout);
   router.post('/logout', form, logout);
 
-  async function refuseLogin(req: Request, res: Response, connectorId: string | null, refusal: LoginRefusal) {
-    const text = REFUSAL_TEXT[refusal.reason];
-    logger.warn('sso login refused', { connectorId, reason: refusal.reason, detail: refusal.detail, userId: refusal.userId, requestId: req.identityRequestId });
-    events.emit('login.failed', { connectorId, userId: refusal.userId ?? null, reason: refusal.reason, requestId: req.identityRequestId });
-    await audit(req, connectorId, refusal.userId ?? null, 'login', 'failure', text.status, refusal.reason);
+  /** `tokenVerified`: Entra's ID token was verified, so the refusal is about the account (policy/sign-in.ts). */
+  async function refuseLogin(req: Request, res: Response, connector: Connector | null, refusal: LoginRefusal, tokenVerified = false) {
+    const { status } = REFUSAL_TEXT[refusal.reason];
+    logger.warn('sso login refused', { connectorId: connector?.id ?? null, reason: refusal.reason, detail: refusal.detail, userId: refusal.userId, requestId: req.identityRequestId });
+    await runtime.signIns.refused(connector, { reason: refusal.reason, userId: refusal.userId, status }, ssoContext(req, status), tokenVerified);
     showRefusal(req, res, refusal);
   }
 
@@ -159,9 +157,6 @@ export function createSsoRouter(runtime: Runtime): Router {
     sendPage(res, text.status, noticePage({ title: text.title, message: text.message, code: refusal.reason, link }));
   }
 
-  async function audit(req: Request, connectorId: string | null, userId: string | null, operation: string, outcome: 'success' | 'failure', status: number, detail: string) {
-    await runtime.audit.event({ actor: 'sso', requestId: req.identityRequestId ?? null, status }, { connectorId, operation, resourceType: userId ? 'User' : null, resourceId: userId, detail }, outcome);
-  }
 
 
   router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {

@@ -44,7 +44,7 @@ export class ConnectorStore {
    */
   async create(input: { organizationId: string; name: string; profile?: string; preset?: string; settings?: unknown }): Promise<Connector> {
     const preset = input.preset === undefined ? undefined : presetNamed(input.preset);
-    if (input.preset !== undefined && !preset) throw new SettingsError(`unknown preset "${input.preset}"; presets: ${PRESET_NAMES.join(', ')}`);
+    if (input.preset !== undefined && !preset) throw new SettingsError(`unknown preset "${input.preset}"; presets: ${PRESET_NAMES.join(', ')}`, 'preset');
     const base = preset ? mergeSettings(DEFAULT_SETTINGS, preset.settings) : DEFAULT_SETTINGS;
     const settings = input.settings === undefined ? base : mergeSettings(base, input.settings);
     const id = randomUUID();
@@ -55,7 +55,7 @@ export class ConnectorStore {
         settings: JSON.stringify(settings), created_at: now, updated_at: now,
       });
     } catch (error) {
-      if (isUniqueViolation(error)) throw new StoreError('conflict', `organization "${input.organizationId}" already has a connector named "${input.name}"`);
+      if (isUniqueViolation(error)) throw new StoreError('conflict', `organization "${input.organizationId}" already has a connector named "${input.name}"`, { attribute: 'name' });
       throw error;
     }
     return (await this.get(id))!;

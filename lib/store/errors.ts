@@ -1,13 +1,24 @@
+import { IdentityConnectorError } from '../model/errors.js';
+
 /**
- * Store failures as values. The store never knows HTTP; the protocol layers map these
- * (scim/error-handler.ts toScimError, sso refusals) to status codes.
+ * Store failures as values, in the connector's one error family (model/errors.ts). The store
+ * never answers HTTP; `status` is what the protocol layers (scim/error-handler.ts toScimError,
+ * the admin API's error handler) answer with.
  */
 export type StoreErrorCode = 'not_found' | 'conflict' | 'version_mismatch' | 'invalid_reference' | 'invalid_configuration' | 'invalid_query' | 'too_long';
 
-export class StoreError extends Error {
-  constructor(readonly code: StoreErrorCode, message: string, readonly detail: Record<string, unknown> = {}) {
-    super(message);
-    this.name = 'StoreError';
+const STORE_STATUS: Record<StoreErrorCode, number> = {
+  not_found: 404, conflict: 409, version_mismatch: 412, invalid_reference: 400, invalid_configuration: 500, invalid_query: 400, too_long: 400,
+};
+
+/** A failure the store detected: a missing row, a taken key, a stale version, a query it cannot run. */
+export class StoreError extends IdentityConnectorError {
+  declare readonly code: StoreErrorCode;
+  readonly status: number;
+  constructor(code: StoreErrorCode, message: string, readonly detail: Record<string, unknown> = {}) {
+    // A misconfigured connector is the operator's to fix: its message names settings, not the client's mistake.
+    super(code, message, { expose: code !== 'invalid_configuration', field: typeof detail.attribute === 'string' ? detail.attribute : undefined });
+    this.status = STORE_STATUS[code];
   }
 }
 

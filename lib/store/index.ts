@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { EventBuffer, IdentityEvents } from '../model/events.js';
+import { EventBuffer, IdentityEvents, type IdentityEventMap, type IdentityEventName } from '../model/events.js';
 import type { Atomic } from './atomic.js';
 import { AuditStore } from './audit.js';
 import { ConnectorStore } from './connectors.js';
@@ -49,6 +49,9 @@ export class IdentityStore {
   }
 
   get tables(): TableNames { return tableNames(this.tablePrefix); }
+
+  /** Raises an event for the host's listeners: after commit inside a transaction, at once outside one. */
+  emit<K extends IdentityEventName>(name: K, ...args: IdentityEventMap[K]): void { this.buffer.emit(name, ...args); }
 
   async transaction<T>(fn: (tx: IdentityStore) => Promise<T>): Promise<T> {
     if (this.trx) return fn(this);

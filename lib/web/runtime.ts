@@ -1,29 +1,27 @@
 import type { Logger } from 'winston';
 import { SecretBox } from '../crypto/secret-box.js';
 import type { IdentityEvents } from '../model/events.js';
-import { AuditWriter } from '../policy/audit.js';
-import { UserWrites } from '../policy/user-writes.js';
-import { WorkspacePolicy } from '../policy/workspaces.js';
+import { OidcSettings } from '../policy/oidc.js';
+import { createPolicies, type Policies } from '../policy/policies.js';
 import type { ResolvedOptions } from '../runtime/options.js';
 import type { IdentityStore } from '../store/index.js';
 import type { CounterStore } from '../model/counters.js';
 import { RATE_LIMIT_WINDOW_MS } from '../model/limits.js';
 import { ExternalCounterStore, MemoryCounterStore } from '../runtime/counter-stores.js';
 import { CounterHealth } from '../runtime/shared-limit.js';
+import { DiscoveryCache } from '../runtime/oidc-discovery.js';
 
-/** What every router, middleware and command of the connector is built from. */
-export interface Runtime {
+/** What every router, middleware and command of the connector is built from: its policy modules among them. */
+export interface Runtime extends Policies {
   store: IdentityStore;
   options: ResolvedOptions;
   events: IdentityEvents;
   secrets: SecretBox;
   logger: Logger;
-  /** The provisioning log's one writer. */
-  audit: AuditWriter;
-  /** The one path of every user write. */
-  users: UserWrites;
-  /** Systam's primary workspace: group writes and the host's workspace registrations re-decide through it. */
-  workspaces: WorkspacePolicy;
+  /** OpenID Connect settings: validated, the secret encrypted, audited. */
+  oidc: OidcSettings;
+  /** OpenID Connect discovery per connector, shared by the sign-in routes and OIDC settings changes. */
+  discovery: DiscoveryCache;
   /** The rate limits' shared counters (options.rateLimitStore) and their fail-open state. */
   counters: CounterStore;
   counterHealth: CounterHealth;
@@ -31,10 +29,15 @@ export interface Runtime {
 
 /** The one place a Runtime is assembled (the connector and the CLI both use it). */
 export function createRuntime(store: IdentityStore, options: ResolvedOptions): Runtime {
-  const audit = new AuditWriter(store, options.logger);
-  const workspaces = new WorkspacePolicy(audit);
+  const policies = createPolicies(store, options.logger);
+  const secrets = new SecretBox(options.secretKey);
+  const discovery = new DiscoveryCache({ store, secrets, options, logger: options.logger });
+  const oidc = new OidcSettings(policies.audit, {
+    encrypt: (plain) => secrets.encrypt(plain), allowInsecureIssuer: options.allowInsecureIssuer, logger: options.logger,
+    changed: (connectorId) => discovery.invalidate(connectorId),
+  });
   return {
-    store, options, events: store.events, secrets: new SecretBox(options.secretKey), logger: options.logger, audit, users: new UserWrites(audit, options.logger, workspaces), workspaces,
+    ...policies, store, options, events: store.events, secrets, logger: options.logger, oidc, discovery,
     counters: counterStore(store, options), counterHealth: new CounterHealth(options.logger),
   };
 }

@@ -156,7 +156,7 @@ describeEachDatabase('Admin JSON API: connectors, tokens, provisioning log', (db
       for (const [body, message] of cases) {
         const response = await admin.put(`/connectors/${c.id}/settings`, body);
         expect(response.status, JSON.stringify(body)).to.equal(400);
-        expect(response.body).to.deep.equal({ error: 'invalid_settings', message });
+        expect(response.body).to.deep.equal({ error: 'invalid_settings', field: 'settings', message });
       }
       expect((await h.store.connectors.get(c.id))!.settings).to.deep.equal(c.settings);
     });

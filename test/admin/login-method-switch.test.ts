@@ -66,7 +66,8 @@ describeEachDatabase('Login-method switches that cannot lock anyone out', (db) =
   it('switches a connector\'s users in bulk only with a confirmation naming the count, one audited write each', async () => {
     await signInOnce();
     const connector = await h.store.connectors.create({ organizationId: `org-${randomUUID().slice(0, 6)}`, name: 'Bulk' });
-    await h.store.connectors.setOidc(connector.id, { ...h.connector.oidc, issuer: h.connector.oidc.issuer!, clientId: h.connector.oidc.clientId! });
+    // Configured means issuer, client id and secret: the one "is SSO configured?" (policy/login-method.ts).
+    await h.store.connectors.setOidc(connector.id, { ...h.connector.oidc, issuer: h.connector.oidc.issuer!, clientId: h.connector.oidc.clientId!, clientSecretEncrypted: h.runtime.secrets.encrypt('secret') });
     await h.store.connectors.markSsoVerified(connector.id);
     const users = await Promise.all([1, 2, 3].map((i) => h.provision({ connectorId: connector.id, userName: `bulk${i}@contoso.example`, loginMethod: 'builtin' })));
     await h.provision({ connectorId: connector.id, userName: 'already@contoso.example', loginMethod: 'sso' });

@@ -83,15 +83,20 @@ describe('identity-connector CLI', () => {
 
     it('sets a user\'s login method by userName or id and writes the provisioning log with actor cli', async () => {
       const user = await store.users.create(connectorId, { document: { userName: 'locked.out@contoso.com' }, loginMethod: 'builtin' });
-      const toSso = await run('user', 'set-login-method', '--connector', connectorId, '--user', 'LOCKED.OUT@contoso.com', 'sso');
+      // As on the admin page: SSO is configured (set-oidc above) but no sign-in through Entra has completed yet.
+      const unverified = await run('user', 'set-login-method', '--connector', connectorId, '--user', 'LOCKED.OUT@contoso.com', 'sso');
+      expect(unverified.code).to.equal(1);
+      expect(unverified.err).to.match(/nobody has signed in through Entra/);
+      const toSso = await run('user', 'set-login-method', '--connector', connectorId, '--user', 'LOCKED.OUT@contoso.com', '--force', 'sso');
       expect(toSso.code, toSso.err).to.equal(0);
       expect(toSso.out).to.match(/login method builtin → sso/);
       expect((await run('user', 'set-login-method', '--connector', connectorId, '--user', user.id, 'builtin')).out).to.match(/sso → builtin/);
       expect((await store.users.get(connectorId, user.id))!.loginMethod).to.equal('builtin');
       const log = await store.audit.list(connectorId, { operation: 'user.login-method' });
-      expect(log.map((e) => [e.actor, e.resourceId, JSON.parse(e.detail!)])).to.deep.include.members([
-        ['cli', user.id, { loginMethod: { from: 'builtin', to: 'sso' } }],
-        ['cli', user.id, { loginMethod: { from: 'sso', to: 'builtin' } }],
+      expect(log.map((e) => [e.actor, e.outcome, e.resourceId, JSON.parse(e.detail!)])).to.deep.include.members([
+        ['cli', 'failure', user.id, { from: 'builtin', to: 'sso', reason: 'sso_unverified' }],
+        ['cli', 'success', user.id, { loginMethod: { from: 'builtin', to: 'sso' }, forced: 'sso_unverified' }],
+        ['cli', 'success', user.id, { loginMethod: { from: 'sso', to: 'builtin' } }],
       ]);
     });
     it('refuses sso on a connector without OpenID Connect, which would lock the user out', async () => {

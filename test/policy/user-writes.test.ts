@@ -54,10 +54,13 @@ describeEachDatabase('The user-write path and its audit rows', (db) => {
   });
 
   describe('decisions made once, for every caller', () => {
-    it('the login method of a new user is builtin, and sso once the connector has SSO configured', async () => {
+    it('the login method of a new user is builtin, and sso once the connector has SSO configured (issuer, client id and secret)', async () => {
       const c = await h.identity.store.connectors.create({ organizationId: 'org-1', name: 'login-default' });
       expect((await h.identity.users.create(c, entraUser('before@contoso.com'), { actor: 'host' })).loginMethod).to.equal('builtin');
-      const withSso = await h.identity.store.connectors.setOidc(c.id, { issuer: 'https://login.microsoftonline.com/t/v2.0', clientId: 'client', tenantId: 't' });
+      // Without its secret no sign-in through Entra can complete: new users would be locked out.
+      const noSecret = await h.identity.store.connectors.setOidc(c.id, { issuer: 'https://login.microsoftonline.com/t/v2.0', clientId: 'client', tenantId: 't' });
+      expect((await h.identity.users.create(noSecret, entraUser('nosecret@contoso.com'), { actor: 'host' })).loginMethod).to.equal('builtin');
+      const withSso = await h.identity.store.connectors.setOidc(c.id, { issuer: 'https://login.microsoftonline.com/t/v2.0', clientId: 'client', tenantId: 't', clientSecretEncrypted: 'sealed' });
       expect((await h.identity.users.create(withSso, entraUser('after@contoso.com'), { actor: 'host' })).loginMethod).to.equal('sso');
     });
 

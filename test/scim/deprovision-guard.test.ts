@@ -172,7 +172,7 @@ describeEachDatabase('Mass-deprovisioning guard', (db) => {
     ] as const) {
       const res = await admin.put(path, { deprovisionGuard: value });
       expect(res.status, JSON.stringify(value)).to.equal(400);
-      expect(res.body).to.deep.equal({ error: 'invalid_settings', message });
+      expect(res.body).to.deep.equal({ error: 'invalid_settings', field: 'settings', message });
     }
     expect((await admin.put(path, { deprovisionGuard: false })).body.settings.deprovisionGuard).to.equal(false);
   });

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
+import { createRuntime } from '../../lib/web/runtime.js';
+import { IdentityConnectorError, NotFound } from '../../lib/model/errors.js';
 import { configureOidc, OidcSettingsError, redirectUri } from '../../lib/sso/configure.js';
-import { discoveryCacheFor } from '../../lib/sso/discovery-cache.js';
 import type { Connector } from '../../lib/model/types.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { TestBrowser } from '../support/fixtures/browser.js';
@@ -60,7 +61,7 @@ describeEachDatabase('Configuring a connector\'s OpenID Connect settings (config
     });
 
     it('refuses an http:// issuer unless allowInsecureIssuer is on', async () => {
-      const strict = { ...h.runtime, options: { ...h.runtime.options, allowInsecureIssuer: false } };
+      const strict = createRuntime(h.store, { ...h.runtime.options, allowInsecureIssuer: false });
       const error = await configureOidc(strict, connector.id, { issuer: 'http://idp.example', clientId: 'a', clientSecret: SECRET }).catch((e: unknown) => e);
       expect(error).to.be.instanceOf(OidcSettingsError);
       expect((error as Error).message).to.match(/https/);
@@ -105,9 +106,9 @@ describeEachDatabase('Configuring a connector\'s OpenID Connect settings (config
     expect(redirectUri({ baseUrl: 'https://app.example.com', mountPath: '' })).to.equal('https://app.example.com/sso/callback');
   });
 
-  it('refuses an unknown connector', async () => {
+  it('refuses an unknown connector as NotFound (404), a member of the error family', async () => {
     const error = await configureOidc(h.runtime, 'no-such-connector', { tenantId: GUID, clientId: 'a', clientSecret: SECRET }).catch((e: unknown) => e);
-    expect(error).to.be.instanceOf(OidcSettingsError).and.have.property('field', 'connector');
+    expect(error).to.be.instanceOf(NotFound).and.instanceOf(IdentityConnectorError).and.include({ status: 404, code: 'not_found' });
   });
 });
 
@@ -116,7 +117,7 @@ describeEachDatabase('Caching OIDC discovery per connector', (db) => {
   const TTL = 300;
   before(async () => { h = await startHostHarness(db, { discoveryTtlMs: TTL }); });
   after(async () => { await h?.close(); });
-  beforeEach(() => { discoveryCacheFor(h.runtime).invalidate(); h.provider.failDiscovery = false; });
+  beforeEach(() => { h.runtime.discovery.invalidate(); h.provider.failDiscovery = false; });
 
   const start = async () => new TestBrowser().request(h.url(`${MOUNT}/sso/login?connector=${h.connector.id}`));
   const connectorNow = async () => (await h.store.connectors.get(h.connector.id))!;
@@ -140,7 +141,7 @@ describeEachDatabase('Caching OIDC discovery per connector', (db) => {
   });
 
   it('notices a change made by another process (the connector row changed) without waiting for the TTL', async () => {
-    const cache = discoveryCacheFor(h.runtime);
+    const cache = h.runtime.discovery;
     const first = await cache.get(await connectorNow());
     await new Promise((resolve) => setTimeout(resolve, 5));
     await h.store.connectors.setOidc(h.connector.id, { issuer: h.provider.issuer, clientId: RP_CLIENT_ID, tenantId: TENANT });

@@ -1,6 +1,17 @@
 import * as oidc from 'openid-client';
-import type { Runtime } from '../web/runtime.js';
+import type { SecretBox } from '../crypto/secret-box.js';
 import type { Connector } from '../model/types.js';
+import type { IdentityStore } from '../store/index.js';
+import type { Logger } from 'winston';
+import type { ResolvedOptions } from './options.js';
+
+/** What discovery reads: the stored client secret, the key that opens it, the options it obeys. */
+export interface DiscoveryDependencies {
+  store: IdentityStore;
+  secrets: SecretBox;
+  options: Pick<ResolvedOptions, 'discoveryTtlMs' | 'allowInsecureIssuer'>;
+  logger: Logger;
+}
 
 /** After a failed refresh, how long a stale configuration is served before trying again. */
 const STALE_RETRY_MS = 60_000;
@@ -37,11 +48,13 @@ interface Entry {
  * sign-in without waiting for the TTL; `invalidate` covers changes made in this process.
  * The Configuration also carries openid-client's JWKS cache, so signing keys are fetched once per
  * TTL too (and again when a token names an unknown `kid`: key rotation).
+ * One cache per Runtime (`runtime.discovery`), so the sign-in routes and an OIDC settings change
+ * made through the same Runtime share it.
  */
 export class DiscoveryCache {
   private readonly entries = new Map<string, Entry>();
 
-  constructor(private readonly runtime: Pick<Runtime, 'store' | 'secrets' | 'options' | 'logger'>) {}
+  constructor(private readonly runtime: DiscoveryDependencies) {}
 
   get(connector: Connector): Promise<oidc.Configuration> {
     const fingerprint = fingerprintOf(connector);
@@ -110,19 +123,4 @@ export class DiscoveryCache {
 function fingerprintOf(connector: Connector): string {
   const { issuer, clientId, tenantId } = connector.oidc;
   return JSON.stringify([issuer, clientId, tenantId, connector.updatedAt.getTime()]);
-}
-
-const caches = new WeakMap<object, DiscoveryCache>();
-
-/**
- * One cache per store, so the router and configureOidc (called by the CLI or the admin API with
- * the same runtime) share it and a settings change invalidates what the router uses.
- */
-export function discoveryCacheFor(runtime: Pick<Runtime, 'store' | 'secrets' | 'options' | 'logger'>): DiscoveryCache {
-  let cache = caches.get(runtime.store);
-  if (!cache) {
-    cache = new DiscoveryCache(runtime);
-    caches.set(runtime.store, cache);
-  }
-  return cache;
 }
