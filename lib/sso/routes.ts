@@ -122,8 +122,9 @@ export function createSsoRouter(runtime: Runtime): Router {
   async function signIn(req: Request, res: Response, user: StoredUser) {
     if (!options.signIn) throw new Error('identity-connector: options.signIn is required for sign-in through Entra');
     const session = (req as Request & { session?: { regenerate?: (done: (error?: unknown) => void) => void } }).session;
-    if (typeof session?.regenerate === 'function') {
-      await new Promise<void>((resolve, reject) => session.regenerate((error?: unknown) => (error ? reject(error instanceof Error ? error : new Error('the session could not be regenerated')) : resolve())));
+    const regenerate = typeof session?.regenerate === 'function' ? session.regenerate.bind(session) : undefined;
+    if (regenerate) {
+      await new Promise<void>((resolve, reject) => regenerate((error?: unknown) => (error ? reject(error instanceof Error ? error : new Error('the session could not be regenerated')) : resolve())));
     }
     await options.signIn(req, res, user);
   }
