@@ -20,7 +20,8 @@ export interface ErrorDetails {
  *
  * @example
  * ```ts
- * import { IdentityConnectorError, NotFound } from 'identity-connector';
+ * import { IdentityConnectorError, type IdentityConnector } from 'identity-connector';
+ * declare const identity: IdentityConnector;
  * try {
  *   await identity.workspaces.register('org-1', { id: '' });
  * } catch (error) {

@@ -68,12 +68,7 @@ export interface Environment {
  * Reads the environment once: the CLI, `serve`, the knexfile and the demo all call this, so a variable has
  * one name, one default and one parse.
  *
- * @example
- * ```ts
- * import { readEnvironment } from './lib/runtime/environment.js';
- * const environment = readEnvironment({ DATABASE_URL: 'sqlite::memory:', PORT: '8080' });
- * console.log(environment.baseUrl); // http://localhost:8080
- * ```
+ * For example, `readEnvironment({ PORT: '8080' }).baseUrl` is `http://localhost:8080`.
  */
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environment {
   const port = Number(env.PORT || ENVIRONMENT_VARIABLES.PORT.default);
