@@ -100,6 +100,17 @@ function secretKey(env: NodeJS.ProcessEnv, create: boolean): string | undefined 
   if (!create) return undefined;
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const key = randomBytes(48).toString('base64url');
-  fs.writeFileSync(file, key + '\n', { mode: 0o600 });
-  return key;
+  // Written whole under another name, then linked into place (link fails if the file exists): processes
+  // started together all end up with the one key that won, never each their own or a half-written one.
+  const written = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  fs.writeFileSync(written, key + '\n', { mode: 0o600 });
+  try {
+    fs.linkSync(written, file);
+    return key;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return fs.readFileSync(file, 'utf8').trim();
+  } finally {
+    fs.rmSync(written, { force: true });
+  }
 }
