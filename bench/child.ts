@@ -106,11 +106,13 @@ export function readMemory(pid: number): { rssMb: number; hwmMb: number } | unde
 const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
 /** CPU time (user + system, all threads) a process has used, in ms, from /proc/<pid>/stat. */
-export function readCpuMs(pid: number): number {
+export function readCpuMs(pid: number, withReapedChildren = false): number {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from #3 (state) on
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND; // #14 utime, #15 stime
+    // #14 utime, #15 stime; #16 cutime, #17 cstime: children waited for
+    const ticks = Number(fields[11]) + Number(fields[12]) + (withReapedChildren ? Number(fields[13]) + Number(fields[14]) : 0);
+    return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
   } catch {
     return 0;
   }
@@ -147,14 +149,36 @@ export class MemorySampler {
   }
 }
 
-/** The MariaDB server's pid on this machine (its CPU is read beside ours), if it runs here. */
-export function databasePid(): number | undefined {
+/** Every process on this machine: pid, command name, parent pid. */
+function processes(): Array<{ pid: number; comm: string; ppid: number }> {
+  const out: Array<{ pid: number; comm: string; ppid: number }> = [];
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const comm = fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
-      if (comm === 'mariadbd' || comm === 'mysqld') return Number(entry);
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      out.push({ pid: Number(entry), comm, ppid: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) });
     } catch { /* gone */ }
   }
-  return undefined;
+  return out;
+}
+
+/**
+ * The CPU time (ms) of the database server on this machine, read beside ours, if it runs here:
+ * MariaDB is one process; PostgreSQL is a postmaster whose backends (one per connection) come
+ * and go, so its reading is the postmaster's own time, the time of the children it has reaped
+ * (cutime, cstime) and that of the live ones.
+ */
+export function databaseCpu(db: 'sqlite' | 'mysql' | 'postgres'): (() => number) | undefined {
+  if (db === 'sqlite') return undefined;
+  const all = processes();
+  if (db === 'mysql') {
+    const server = all.find((p) => p.comm === 'mariadbd' || p.comm === 'mysqld');
+    return server ? () => readCpuMs(server.pid) : undefined;
+  }
+  const byPid = new Map(all.map((p) => [p.pid, p]));
+  const postmaster = all.find((p) => p.comm === 'postgres' && byPid.get(p.ppid)?.comm !== 'postgres');
+  if (!postmaster) return undefined;
+  return () => readCpuMs(postmaster.pid, true)
+    + processes().filter((p) => p.ppid === postmaster.pid).reduce((sum, p) => sum + readCpuMs(p.pid), 0);
 }

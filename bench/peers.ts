@@ -1,11 +1,13 @@
 /**
- * `npm run bench -- --peers [--users N --rounds R --db sqlite|mysql]`: this product against
+ * `npm run bench -- --peers [--users N --rounds R --db sqlite|mysql|postgres[,…]]`: this product against
  * SCIMMY + scimmy-routers (SQLite, one JSON row per user) and Better Auth's SCIM plugin
  * (SQLite), on the same Entra workload, in the same run. Each round starts every server fresh
  * on an empty database, in a rotated order (round r starts with server r), so that load from
  * the rest of the machine falls on all of them alike; the table shows medians over the rounds.
- * CPU per request is each server's own (user + system from /proc/PID/stat); with --db mysql,
- * MariaDB's CPU is shown beside this product's.
+ * CPU per request is each server's own (user + system from /proc/PID/stat); with --db mysql or
+ * postgres, the database server's CPU is shown beside this product's. `--db a,b,…` measures this
+ * product on each of those databases as servers of their own in the same rounds (the first is
+ * "ours", the others columns beside it, as the peers).
  *
  * The peers are installed on demand into bench/peers/ (its own package.json and node_modules),
  * never into the product's dependencies. A request a peer refuses is counted, and its first
@@ -19,9 +21,9 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { connectKnex } from '../lib/store/connect.js';
 import { DEFAULT_TABLE_PREFIX, tableNames } from '../lib/store/tables.js';
-import { databasePid, freePort, readCpuMs, startHost } from './child.js';
+import { databaseCpu, freePort, readCpuMs, startHost } from './child.js';
 import { ScimHttpTarget } from './http-driver.js';
-import type { Db } from './report.js';
+import { DB_LABEL, type Db } from './report.js';
 import { createDatabases, tokenPool, TOKEN_POOL } from './run.js';
 import { deactivatePatch, guid, updatePatch, userDocument, type UserDocument } from './scenario.js';
 import { preloadUsers } from './preload.js';
@@ -35,6 +37,8 @@ export interface PeersOptions {
   concurrency?: number;
   rounds?: number;
   db?: Db;
+  /** More databases this product runs on in the same rounds, each as a server of its own. */
+  moreDbs?: Db[];
   mysqlUrl?: string;
   seed?: number;
   /** Users stored before the timed phases, each server seeding its own storage directly (the bench only). */
@@ -48,13 +52,15 @@ export interface PeersOptions {
   beforeRoot?: string;
   /** Only this product (and `beforeRoot`): no peers, for quick before/after loops. */
   oursOnly?: boolean;
+  /** Peers left out by name (e.g. "Better Auth"), to fit a run into a shorter time. */
+  skip?: string[];
   log?: (line: string) => void;
 }
 
 /** A server under test, started fresh for one round. */
 interface Running { pid: number; scimUrl: string; tokens: string[]; stop(): Promise<void> }
-/** `ours`: this product (the working tree or `beforeRoot`), whose database's CPU is read too. */
-interface Server { name: string; ours?: boolean; start(preload: Preload | undefined): Promise<Running> }
+/** `db`: this product (the working tree or `beforeRoot`) on that database, whose server's CPU is read too. */
+interface Server { name: string; db?: Db; start(preload: Preload | undefined): Promise<Running> }
 /** The preloaded users: Entra's users numbered from `from`, as JSON lines a peer reads at start. */
 interface Preload { from: number; count: number; seed: number; file: string }
 
@@ -130,7 +136,7 @@ function peerServer(name: string, script: string, scimPath: string): Server {
 function ourServer(db: Db, mysqlUrl: string, root = ROOT, name = 'identity-connector'): Server {
   return {
     name,
-    ours: true,
+    db,
     async start(preload) {
       const stamp = `${Date.now()}${randomBytes(2).toString('hex')}`;
       const dbs = await createDatabases(db, stamp, mysqlUrl);
@@ -230,7 +236,7 @@ async function allowMassDeprovisioning(databaseUrl: string): Promise<void> {
 }
 
 /** Entra's workload against one fresh server. */
-async function workload(target: ScimHttpTarget, pid: number, o: Required<Pick<PeersOptions, 'users' | 'concurrency' | 'seed' | 'budgetMs'>>, dbPid?: number): Promise<RoundResult> {
+async function workload(target: ScimHttpTarget, pid: number, o: Required<Pick<PeersOptions, 'users' | 'concurrency' | 'seed' | 'budgetMs'>>, dbCpu?: () => number): Promise<RoundResult> {
   const rec = new Recorder(1);
   const result: RoundResult = {};
   const random = seededRandom(o.seed);
@@ -254,7 +260,7 @@ async function workload(target: ScimHttpTarget, pid: number, o: Required<Pick<Pe
     const timed = async (item: T) => { await (timesItself ? request(item) : time(phase, () => request(item))); served++; };
     deadline = performance.now() + budgetMs;
     const cpuBefore = readCpuMs(pid);
-    const dbBefore = dbPid ? readCpuMs(dbPid) : 0;
+    const dbBefore = dbCpu ? dbCpu() : 0;
     const started = performance.now();
     let rest = items;
     let serial = false;
@@ -271,7 +277,7 @@ async function workload(target: ScimHttpTarget, pid: number, o: Required<Pick<Pe
     result[phase] = {
       requests: row.requests, rps: row.rps, p99Ms: row.p99Ms, errors: row.errors, firstError: firstErrors.get(phase),
       cpuMsPerRequest: perRequest(readCpuMs(pid) - cpuBefore),
-      ...(dbPid ? { dbCpuMsPerRequest: perRequest(readCpuMs(dbPid) - dbBefore) } : {}),
+      ...(dbCpu ? { dbCpuMsPerRequest: perRequest(dbCpu() - dbBefore) } : {}),
       ...(served < items.length ? { budget: { served, planned: items.length, budgetMs, serial } } : {}),
     };
   };
@@ -336,14 +342,15 @@ export async function runPeers(options: PeersOptions = {}): Promise<PeersResult>
   };
   const unavailable: Record<string, string> = {};
   const servers: Server[] = [ourServer(o.db, o.mysqlUrl)];
+  for (const db of options.moreDbs ?? []) servers.push(ourServer(db, o.mysqlUrl, ROOT, `ours on ${DB_LABEL[db]}`));
   if (options.beforeRoot) servers.push(ourServer(o.db, o.mysqlUrl, path.resolve(options.beforeRoot), `before (${revisionOf(options.beforeRoot)})`));
   if (!options.oursOnly) try {
     ensurePeersInstalled(o.log);
-    servers.push(peerServer('SCIMMY SQLite', 'scimmy-server.mjs', '/scim/v2'), peerServer('Better Auth', 'better-auth-server.mjs', '/api/auth/scim/v2'));
+    const peers = [peerServer('SCIMMY SQLite', 'scimmy-server.mjs', '/scim/v2'), peerServer('Better Auth', 'better-auth-server.mjs', '/api/auth/scim/v2')];
+    servers.push(...peers.filter((p) => !options.skip?.includes(p.name)));
   } catch (error) {
     unavailable['SCIMMY SQLite, Better Auth'] = `npm install in bench/peers failed: ${(error as Error).message}`;
   }
-  const dbPid = o.db === 'mysql' ? databasePid() : undefined;
   const started = new Date();
   const loadBefore = os.loadavg()[0];
   const runs: Record<string, RoundResult[]> = Object.fromEntries(servers.map((s) => [s.name, []]));
@@ -367,7 +374,7 @@ export async function runPeers(options: PeersOptions = {}): Promise<PeersResult>
         }
         const target = new ScimHttpTarget(running.scimUrl, running.tokens, o.concurrency);
         try {
-          runs[server.name].push(await workload(target, running.pid, o, server.ours ? dbPid : undefined));
+          runs[server.name].push(await workload(target, running.pid, o, server.db ? databaseCpu(server.db) : undefined));
         } finally {
           await target.close();
           await running.stop();
@@ -406,13 +413,14 @@ const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFracti
 export function renderPeers(r: PeersResult): string {
   const [ours, ...peers] = r.servers;
   const med = (server: string, phase: string, field: 'rps' | 'cpuMsPerRequest' | 'dbCpuMsPerRequest' | 'p99Ms') => median(r.runs[server].map((run) => run[phase]?.[field] ?? 0));
-  const withDb = r.db === 'mysql';
+  const withDb = r.db !== 'sqlite';
+  const anyDb = r.servers.some((s) => r.runs[s].some((run) => Object.values(run).some((m) => m?.dbCpuMsPerRequest !== undefined)));
   const head = [
     'phase', `ours req/s`, ...peers.map((p) => `${p} req/s`), ...peers.map((p) => `ours ÷ ${p}`),
-    'ours CPU-ms/req', ...(withDb ? ['MariaDB CPU-ms/req'] : []), ...peers.map((p) => `${p} CPU-ms/req`), 'ours p99 ms', ...peers.map((p) => `${p} p99 ms`), 'refused / failed', 'cut by the time budget',
+    'ours CPU-ms/req', ...(withDb ? [`${DB_LABEL[r.db]} CPU-ms/req`] : []), ...peers.map((p) => `${p} CPU-ms/req`), 'ours p99 ms', ...peers.map((p) => `${p} p99 ms`), 'refused / failed', 'cut by the time budget',
   ];
   const lines = [
-    `### Peers on ${r.db === 'mysql' ? 'MariaDB (ours; the peers on SQLite)' : 'SQLite'}: ${fmt(r.users + (r.preload ?? 0))} users${r.preload ? ` (${fmt(r.preload)} preloaded, ${fmt(r.users)} through SCIM)` : ''}, concurrency ${r.concurrency}, ${r.rounds} interleaved rounds (medians)`,
+    `### Peers on ${r.db !== 'sqlite' ? `${DB_LABEL[r.db]} (ours; the peers on SQLite)` : 'SQLite'}: ${fmt(r.users + (r.preload ?? 0))} users${r.preload ? ` (${fmt(r.preload)} preloaded, ${fmt(r.users)} through SCIM)` : ''}, concurrency ${r.concurrency}, ${r.rounds} interleaved rounds (medians)`,
     '',
     `Started ${r.startedAt}. Load average ${r.load.before} → ${r.load.after} on ${r.load.cpus} CPUs (other work on the machine lowers req/s; CPU-ms/req is far less sensitive to it).`,
     '',
@@ -437,14 +445,14 @@ export function renderPeers(r: PeersResult): string {
       phase, fmt(oursRps), ...peers.map((p) => fmt(med(p, phase, 'rps'))),
       ...peers.map((p) => { const rps = med(p, phase, 'rps'); return rps ? `${fmt(oursRps / rps, 2)}×` : '–'; }),
       fmt(med(ours, phase, 'cpuMsPerRequest'), 2), ...(withDb ? [fmt(med(ours, phase, 'dbCpuMsPerRequest'), 2)] : []),
-      // A "before" checkout of this product shows its database's CPU after a "+".
-      ...peers.map((p) => fmt(med(p, phase, 'cpuMsPerRequest'), 2) + (withDb && r.runs[p].some((run) => run[phase]?.dbCpuMsPerRequest !== undefined) ? ` + ${fmt(med(p, phase, 'dbCpuMsPerRequest'), 2)}` : '')),
+      // A "before" checkout of this product, or ours on another database, shows that database's CPU after a "+".
+      ...peers.map((p) => fmt(med(p, phase, 'cpuMsPerRequest'), 2) + (r.runs[p].some((run) => run[phase]?.dbCpuMsPerRequest !== undefined) ? ` + ${fmt(med(p, phase, 'dbCpuMsPerRequest'), 2)}` : '')),
       fmt(med(ours, phase, 'p99Ms'), 1), ...peers.map((p) => fmt(med(p, phase, 'p99Ms'), 1)), failures.join('; ') || '–',
       budgetCuts(phase).join('; ') || '–',
     ].join(' | ')} |`);
   }
   lines.push('', `Initial cycle: each user is one GET filter and one POST, both counted; a POST refused for Entra's shape is counted under "refused / failed" (first answer shown) and sent again without roles and with real booleans (also counted), so that later phases have users. Any refused request counts in req/s. Each phase stops starting requests after its time budget (reads ${fmt(r.budgetMs / 1000)} s, writes ${fmt(r.budgetMs * WRITE_BUDGET_FACTOR / 1000)} s; req/s = those served ÷ time). A read phase sends its first request alone and, if that took over 1/20 of the budget, the rest one at a time.${r.preload ? ` Preloaded users are written straight into each server's own tables before it listens (ours: bench/preload.ts; the peers: PRELOAD_FILE in their scripts; the peers' hashed lookup keys for them are random, so only the SCIM-created users are looked up).` : ''}`);
-  if (withDb) lines.push('MariaDB CPU-ms/req is the whole mariadbd process while ours ran: other engineers\' tests on the same server add to it.');
+  if (anyDb) lines.push('A database\'s CPU-ms/req is the whole server while ours ran (mariadbd; PostgreSQL\'s postmaster with every backend): other engineers\' work on the same server adds to it.');
   for (const [name, why] of Object.entries(r.unavailable)) lines.push('', `**${name} not measured:** ${why.split('\n')[0]}`);
   return lines.join('\n');
 }

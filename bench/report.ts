@@ -2,7 +2,10 @@
 import { LOOKUP_ROWS, ROW, WRITE_ROWS } from './scenario.js';
 import type { PhaseResult } from './stats.js';
 
-export type Db = 'sqlite' | 'mysql';
+export type Db = 'sqlite' | 'mysql' | 'postgres';
+
+/** How the report names each database. */
+export const DB_LABEL: Record<Db, string> = { sqlite: 'SQLite', mysql: 'MariaDB', postgres: 'PostgreSQL' };
 
 export interface BenchResult {
   db: Db;

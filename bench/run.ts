@@ -13,11 +13,12 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import knexFactory from 'knex';
 import mysql from 'mysql2/promise';
 import { connectKnex } from '../lib/store/connect.js';
 import { DEFAULT_TABLE_PREFIX, tableNames } from '../lib/store/tables.js';
 import { hashToken } from '../lib/store/tokens.js';
-import { databasePid, MemorySampler, readCpuMs, startHost } from './child.js';
+import { databaseCpu, MemorySampler, readCpuMs, startHost } from './child.js';
 import { ScimHttpTarget } from './http-driver.js';
 import { summarizeProfile, type ProfileWindow } from './profile.js';
 import { preloadUsers } from './preload.js';
@@ -65,10 +66,11 @@ export async function createDatabases(db: Db, stamp: string, mysqlUrl: string): 
       drop: async () => fs.rmSync(dir, { recursive: true, force: true }),
     };
   }
-  const server = mysqlUrl.replace(/\/+$/, '');
   // BENCH_DB_PREFIX: where several people share one server, each names their own databases.
   const prefix = process.env.BENCH_DB_PREFIX ?? 'idc_bench';
   const names = [`${prefix}_${stamp}`, `${prefix}_${stamp}_raw`];
+  if (db === 'postgres') return createPgDatabases(names);
+  const server = mysqlUrl.replace(/\/+$/, '');
   const admin = async <T>(fn: (c: mysql.Connection) => Promise<T>) => {
     const connection = await mysql.createConnection({ uri: server });
     try { return await fn(connection); } finally { await connection.end(); }
@@ -79,6 +81,22 @@ export async function createDatabases(db: Db, stamp: string, mysqlUrl: string): 
     rawUrl: `${server}/${names[1]}`,
     where: names.join(', '),
     drop: () => admin(async (c) => { for (const name of names) await c.query(`DROP DATABASE IF EXISTS \`${name}\``); }),
+  };
+}
+
+/** BENCH_PG_URL: the PostgreSQL server without a database (default postgres://postgres@127.0.0.1:5432). */
+async function createPgDatabases(names: string[]): Promise<Databases> {
+  const server = (process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432').replace(/\/+$/, '');
+  const admin = async (sql: string) => {
+    const knex = knexFactory({ client: 'pg', connection: `${server}/postgres`, pool: { min: 0, max: 1 } });
+    try { for (const name of names) await knex.raw(sql, [name]); } finally { await knex.destroy(); }
+  };
+  await admin('CREATE DATABASE ??');
+  return {
+    scimUrl: `${server}/${names[0]}`,
+    rawUrl: `${server}/${names[1]}`,
+    where: names.join(', '),
+    drop: () => admin('DROP DATABASE IF EXISTS ?? WITH (FORCE)'),
   };
 }
 
@@ -127,7 +145,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     seed: options.seed ?? 6,
     log: options.log ?? (() => {}),
   };
-  if (o.db !== 'sqlite' && o.db !== 'mysql') throw new Error(`--db must be sqlite or mysql (got ${String(o.db)})`);
+  if (!['sqlite', 'mysql', 'postgres'].includes(o.db)) throw new Error(`--db must be sqlite, mysql or postgres (got ${String(o.db)})`);
   for (const name of ['users', 'groups', 'concurrency', 'preload'] as const) {
     if (!Number.isInteger(o[name]) || o[name] < (name === 'groups' || name === 'preload' ? 0 : 1)) throw new Error(`--${name} must be a positive integer`);
   }
@@ -143,7 +161,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
   try {
     // The SCIM side: the demo host as a child process.
     const token = `bench_${randomBytes(24).toString('base64url')}`;
-    const dbPid = o.db === 'mysql' ? databasePid() : undefined;
+    const dbCpu = databaseCpu(o.db);
     const host = await startHost({ root: ROOT, databaseUrl: dbs.scimUrl, token, secretKey: randomBytes(36).toString('base64url'), profileDir });
     o.log(`[bench] demo host pid ${host.pid} at ${host.scimUrl}`);
     let scim: ScenarioRun;
@@ -170,7 +188,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       scim = await runScenario(target, scenario, {
         onPhase: (group) => { sampler!.setPhase(group); o.log(`[bench] SCIM: ${group}`); },
         cpuMs: () => readCpuMs(host.pid),
-        ...(dbPid ? { dbCpuMs: () => readCpuMs(dbPid) } : {}),
+        ...(dbCpu ? { dbCpuMs: dbCpu } : {}),
         onWindow: (name, edge) => {
           if (edge === 'start') windows.push({ name, startUs: nowUs(), endUs: Infinity });
           else windows[windows.length - 1].endUs = nowUs();
@@ -216,7 +234,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       rssByPhaseMb: sampler.peakRssByPhaseMb,
       phaseGroups: Object.fromEntries(scim.rows.map((row) => [row.name, row.group])),
       cpuMsPerRequest: { scim: perRequest(scim.rows), raw: perRequest(baselineRun.rows) },
-      ...(dbPid ? { dbCpuMsPerRequest: perRequest(scim.rows.map((row) => ({ ...row, cpuMs: row.dbCpuMs ?? 0 }))) } : {}),
+      ...(dbCpu ? { dbCpuMsPerRequest: perRequest(scim.rows.map((row) => ({ ...row, cpuMs: row.dbCpuMs ?? 0 }))) } : {}),
       baselineErrors: baselineRun.rows.reduce((n, row) => n + row.errors, 0),
       errorSamples: [...scim.errorSamples, ...baselineRun.errorSamples.map((s) => `raw ${s}`)],
       childLogLines: host.logLines.slice(0, 20),
@@ -255,20 +273,29 @@ async function main(): Promise<void> {
       users: { type: 'string' }, groups: { type: 'string' }, concurrency: { type: 'string' }, db: { type: 'string' },
       keep: { type: 'boolean' }, out: { type: 'string' }, profile: { type: 'boolean' }, help: { type: 'boolean' },
       peers: { type: 'boolean' }, rounds: { type: 'string' }, 'write-cost': { type: 'boolean' }, preload: { type: 'string' }, budget: { type: 'string' },
-      before: { type: 'string' }, 'ours-only': { type: 'boolean' },
+      before: { type: 'string' }, 'ours-only': { type: 'boolean' }, skip: { type: 'string', multiple: true }, tenants: { type: 'string' },
     },
   });
   if (values.help) {
-    process.stdout.write('npm run bench -- [--users N=10000] [--groups G=100] [--concurrency C=8] [--db sqlite|mysql] [--keep] [--out DIR] [--profile] [--preload N]\n'
+    process.stdout.write('npm run bench -- [--users N=10000] [--groups G=100] [--concurrency C=8] [--db sqlite|mysql|postgres] [--keep] [--out DIR] [--profile] [--preload N]\n'
       + '  --preload N: N more users written straight into both databases first (e.g. --users 5000 --preload 95000 reads at 100,000 users)\n'
-      + 'npm run bench -- --peers [--users N=5000] [--preload N] [--budget S=30] [--rounds R=3] [--concurrency C=8] [--db sqlite|mysql] [--out DIR]: side by side with SCIMMY and Better Auth\n'
-      + '  --peers --before DIR: another checkout of this product (node_modules linked) measured in the same rounds; --ours-only: no peers\n'
+      + 'npm run bench -- --peers [--users N=5000] [--preload N] [--budget S=30] [--rounds R=3] [--concurrency C=8] [--db sqlite|mysql|postgres[,…]] [--out DIR]: side by side with SCIMMY and Better Auth\n'
+      + '  --peers --db mysql,postgres,sqlite: ours on each database in the same rounds, the first as "ours", the others beside it\n'
+      + '  --peers --before DIR: another checkout of this product (node_modules linked) measured in the same rounds; --ours-only: no peers; --skip NAME: leave a peer out\n'
       + '  --peers --preload N: each server seeds N more users into its own tables first; --budget S: seconds a read phase may take (writes 6×)\n'
+      + 'npm run bench -- --tenants N [--db sqlite|mysql]: lookups over N organizations (a connector and token each) against one token, statements per lookup counted\n'
       + 'npm run bench -- --write-cost [--db sqlite|mysql]: statements per request, rows, index trees and entries (and SQLite WAL pages) per create, counted\n'
-      + '  BENCH_MYSQL_URL (default mysql://root:@127.0.0.1:3306) for --db mysql; BENCH_DB_PREFIX names its databases (default idc_bench)\n');
+      + '  BENCH_MYSQL_URL (default mysql://root:@127.0.0.1:3306) for --db mysql; BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432)\n'
+      + '  for --db postgres; BENCH_DB_PREFIX names its databases (default idc_bench)\n');
     return;
   }
   const int = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  if (values.tenants) {
+    const { measureTenants, renderTenants } = await import('./tenants.js');
+    const db = (values.db as Db | undefined) ?? 'sqlite';
+    process.stdout.write(renderTenants(db, await measureTenants(db, Number(values.tenants))) + '\n');
+    return;
+  }
   if (values['write-cost']) {
     const { measureWriteCost, renderWriteCost } = await import('./write-cost.js');
     process.stdout.write(renderWriteCost(await measureWriteCost((values.db as Db | undefined) ?? 'sqlite')) + '\n');
@@ -276,7 +303,7 @@ async function main(): Promise<void> {
   }
   if (values.peers) {
     const { renderPeers, runPeers } = await import('./peers.js');
-    const result = await runPeers({ users: int(values.users), preload: int(values.preload), budgetMs: values.budget === undefined ? undefined : Number(values.budget) * 1000, rounds: int(values.rounds), concurrency: int(values.concurrency), db: values.db as Db | undefined, beforeRoot: values.before, oursOnly: values['ours-only'], log: (line) => process.stderr.write(line + '\n') });
+    const result = await runPeers({ users: int(values.users), preload: int(values.preload), budgetMs: values.budget === undefined ? undefined : Number(values.budget) * 1000, rounds: int(values.rounds), concurrency: int(values.concurrency), db: values.db?.split(',')[0] as Db | undefined, moreDbs: values.db?.split(',').slice(1) as Db[] | undefined, beforeRoot: values.before, oursOnly: values['ours-only'], skip: values.skip, log: (line) => process.stderr.write(line + '\n') });
     const out = path.resolve(values.out ?? path.join(ROOT, 'bench', 'results'));
     fs.mkdirSync(out, { recursive: true });
     const file = path.join(out, `peers-${result.startedAt.replace(/:/g, '-')}.json`);

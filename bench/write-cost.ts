@@ -34,7 +34,7 @@ export interface WriteCost {
 type Conn = Record<string, unknown>;
 
 /** Counts every statement sent on the pool's connections, Knex's and the prepared ones alike. */
-function countStatements(knex: Knex): { start(): void; stop(): string[] } {
+export function countStatements(knex: Knex): { start(): void; stop(): string[] } {
   let log: string[] | undefined;
   const wrapped = new WeakSet<object>();
   const wrap = (conn: Conn) => {

@@ -8,7 +8,7 @@ import session from 'express-session';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createIdentityConnector, stopGracefully, type IdentityConnector } from '../lib/index.js';
+import { createIdentityConnector, isStoreError, stopGracefully, type IdentityConnector } from '../lib/index.js';
 import { connectKnex, redactUrl } from '../lib/store/connect.js';
 import { readEnvironment, type Environment } from '../lib/runtime/environment.js';
 import { verifyPassword } from '../lib/policy/password.js';
@@ -126,11 +126,16 @@ export async function createDemoApp(env: NodeJS.ProcessEnv = process.env): Promi
   };
 }
 
-/** The demo organization, its connector, a SCIM token and a built-in admin, created once. */
+/**
+ * The demo organization, its connector, a SCIM token and a built-in admin, created once. Several
+ * processes may start at once on an empty database: a create that loses the race (conflict) reads
+ * what the winner created instead of exiting.
+ */
 async function firstRun(identity: IdentityConnector, environment: Environment): Promise<{ connector: Connector; token: string | null; adminPassword: string | null }> {
   const { store } = identity;
-  const connector = await store.connectors.findByName(DEMO_ORG, DEMO_CONNECTOR)
-    ?? await store.connectors.create({ organizationId: DEMO_ORG, name: DEMO_CONNECTOR });
+  const existing = () => store.connectors.findByName(DEMO_ORG, DEMO_CONNECTOR);
+  const connector = await existing()
+    ?? await unlessCreatedMeanwhile(store.connectors.create({ organizationId: DEMO_ORG, name: DEMO_CONNECTOR }), existing);
   let token: string | null = null;
   const bootstrap = environment.scimBootstrapToken;
   if (bootstrap) {
@@ -141,14 +146,28 @@ async function firstRun(identity: IdentityConnector, environment: Environment): 
   }
   let adminPassword: string | null = null;
   if (!(await store.users.findByUserName(connector.id, DEMO_ADMIN))) {
-    adminPassword = environment.demoAdminPassword || randomBytes(9).toString('base64url');
+    const password = environment.demoAdminPassword || randomBytes(9).toString('base64url');
     // Through the same write path as SCIM: the web role comes from `roles` via the role map.
-    await identity.users.create(connector, {
+    const created = await unlessCreatedMeanwhile(identity.users.create(connector, {
       userName: DEMO_ADMIN, displayName: 'Demo Admin', name: { givenName: 'Demo', familyName: 'Admin' }, emails: [{ type: 'work', value: DEMO_ADMIN, primary: true }], active: true,
       roles: [{ value: 'EnterpriseAdmin', primary: true }],
-    }, { actor: 'host' }, { loginMethod: 'builtin', password: adminPassword });
+    }, { actor: 'host' }, { loginMethod: 'builtin', password }), async () => null);
+    // Shown only by the process whose create won: another one's password was never stored.
+    if (created) adminPassword = password;
   }
   return { connector, token, adminPassword };
+}
+
+/** The created value, or (when another process created it first: a conflict) what `meanwhile` reads. */
+async function unlessCreatedMeanwhile<T, U>(create: Promise<T>, meanwhile: () => Promise<U | undefined>): Promise<T | U> {
+  try {
+    return await create;
+  } catch (error) {
+    if (!isStoreError(error, 'conflict')) throw error;
+    const found = await meanwhile();
+    if (found === undefined) throw error;
+    return found;
+  }
 }
 
 function page(title: string, body: string): string {

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { IdentityEvents } from './model/events.js';
-import { defaultLogger, requestLogger } from './runtime/log.js';
+import { defaultLogger, errorFields, requestLogger } from './runtime/log.js';
 import { mountPathCheck, schemaCheck } from './web/mount-checks.js';
 import { resolveOptions, type IdentityConnectorOptions, type ResolvedOptions } from './runtime/options.js';
 import { createRuntime } from './web/runtime.js';
@@ -12,10 +12,14 @@ import type { WebRole } from './model/types.js';
 import { requireWebRole } from './web/require-web-role.js';
 import { createSsoRouter } from './sso/routes.js';
 import { checkLoginMethod, requireLoginMethod, type LoginMethodCheck, type LoginMethodTarget } from './sso/login-method.js';
-import { configureOidc, redirectUri, type OidcSettingsInput, type OidcConfigured } from './sso/configure.js';
+import { configureOidc, redirectUri, setEntraTenant, type OidcSettingsInput, type OidcConfigured } from './sso/configure.js';
 import type { UserWrites } from './policy/user-writes.js';
 import type { GroupWrites } from './policy/groups.js';
 import { createAdminRouter } from './admin/router.js';
+import { adminFromWebRole } from './admin/authorize.js';
+import { currentUser, passportSignIn, sessionSignIn, type CurrentUser, type PassportLike } from './web/signed-in.js';
+import type { AdminAuthorization } from './runtime/options.js';
+import type { Request } from 'express';
 import type { Connector, LoginMethod, UserWorkspaces, Workspace } from './model/types.js';
 import type { AuditContext } from './policy/audit.js';
 
@@ -59,8 +63,31 @@ export interface IdentityConnector {
   requireLoginMethod(method: LoginMethod, options?: { fields?: string[] }): ReturnType<ReturnType<typeof requireLoginMethod>>;
   /** Sets a connector's OpenID Connect settings; the client secret is stored encrypted. */
   configureOidc(connectorId: string, input: OidcSettingsInput): Promise<OidcConfigured>;
+  /**
+   * Stores a connector's Entra tenant id (Directory (tenant) ID) alone, with or without OpenID
+   * Connect; null clears it. Once set, every sign-in token's `tid` must be this tenant.
+   */
+  setEntraTenant(connectorId: string, tenantId: string | null): Promise<Connector>;
   /** The redirect URI to register in Entra (Authentication → Web). */
   redirectUri: string;
+  /**
+   * The signed-in user (web role, login method, organization), read from the store on each call;
+   * null when nobody is signed in or the account was deactivated or deleted since.
+   */
+  currentUser(req: Request): Promise<CurrentUser | null>;
+  /**
+   * For passport hosts: registers serializeUser/deserializeUser on the host's passport (the
+   * session keeps `{ connectorId, userId }`; `req.user` becomes the CurrentUser; other users are
+   * passed on to the host's own serializers) and makes the connector sign in with `req.login`,
+   * sign out with `req.logout` and read `req.user`. Call it once, before the server listens;
+   * refused when the host passed its own signIn, signOut or currentUser.
+   */
+  passport(passport: PassportLike): void;
+  /**
+   * authorizeAdmin by web role (the default when the host passes none): EnterpriseAdmin
+   * administers all of their own organization, Admin its users, login methods and log.
+   */
+  adminFromWebRole(req: Request): Promise<AdminAuthorization>;
   /**
    * Writes what the connector holds in memory (rate-limit hits counted locally, the failed-
    * authentication aggregates) and stops its background work. Call it after the HTTP server has
@@ -115,8 +142,14 @@ const HOST: AuditContext = { actor: 'host' };
 export async function createIdentityConnector(options: IdentityConnectorOptions): Promise<IdentityConnector> {
   const resolved = resolveOptions(options, defaultLogger);
   const events = new IdentityEvents();
+  events.listenerFailed = (event, error) => resolved.logger.error('an identity event listener failed', { event, ...errorFields(error) });
   const store = new IdentityStore(resolved.knex, resolved.tablePrefix, events);
   const runtime = createRuntime(store, resolved);
+  // Without the host's own, the signed-in user is kept in express-session (req.session.identity).
+  const ownSignIn = Boolean(resolved.signIn || resolved.signOut || resolved.currentUser);
+  if (!ownSignIn) Object.assign(resolved, sessionSignIn);
+  const byWebRole = adminFromWebRole(runtime);
+  if (!options.authorizeAdmin) resolved.authorizeAdmin = byWebRole;
 
   const router = Router();
   router.use(requestLogger(resolved.logger));
@@ -153,7 +186,14 @@ export async function createIdentityConnector(options: IdentityConnectorOptions)
     requireLoginMethod: requireLoginMethod(runtime),
     checkLoginMethod: checkLoginMethod(runtime),
     configureOidc: (connectorId, input) => configureOidc(runtime, connectorId, input),
+    setEntraTenant: (connectorId, tenantId) => setEntraTenant(runtime, connectorId, tenantId),
     redirectUri: redirectUri(resolved),
+    currentUser: (req) => currentUser(store, resolved, req),
+    passport(passport) {
+      if (ownSignIn) throw new Error('identity-connector: identity.passport() replaces signIn, signOut and currentUser; pass none of them in the options');
+      Object.assign(resolved, passportSignIn(store, passport));
+    },
+    adminFromWebRole: byWebRole,
     async close() {
       await scim.close();
       events.removeAllListeners();
@@ -165,6 +205,7 @@ export type { UserWrites, CreateOptions, AccessChange, WriteOptions } from './po
 export type { AuditContext } from './policy/audit.js';
 export type { LoginMethodCheck, LoginMethodTarget } from './sso/login-method.js';
 export type { AdminScope } from './model/admin-wire.js';
+export type { CurrentUser, SignedInKey, PassportLike } from './web/signed-in.js';
 export type { AdminAuthorization } from './runtime/options.js';
 export type { IdentityConnectorOptions } from './runtime/options.js';
 export type { IdentityEventMap, IdentityEventName, LoginEvent } from './model/events.js';

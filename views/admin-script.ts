@@ -85,7 +85,11 @@ export const ADMIN_SCRIPT = new SafeHtml(`
         if (field.dataset.empty === 'null') body[field.name] = null;
         continue;
       }
-      body[field.name] = field.type === 'number' ? Number(field.value) : field.value;
+      // A dotted name sets a nested field: "workspaces.sync" → { workspaces: { sync } }.
+      const path = field.name.split('.');
+      let target = body;
+      for (const key of path.slice(0, -1)) target = target[key] = target[key] || {};
+      target[path[path.length - 1]] = field.type === 'number' ? Number(field.value) : field.value;
     }
     return body;
   }
@@ -153,10 +157,26 @@ export const ADMIN_SCRIPT = new SafeHtml(`
 
   const actions = {
     async copy(button, region) {
-      const input = document.getElementById(button.dataset.target);
-      input.select();
-      try { await navigator.clipboard.writeText(input.value); } catch (e) { document.execCommand('copy'); }
-      say(region, 'Copied to the clipboard.', true);
+      // A field's value (data-target), or a text of its own (data-text: the mapping sheet's names).
+      const input = button.dataset.target ? document.getElementById(button.dataset.target) : null;
+      const text = input ? input.value : button.dataset.text;
+      if (input) input.select();
+      try { await navigator.clipboard.writeText(text); } catch (e) {
+        // No clipboard permission: the selection's copy, through a scratch field for a bare text.
+        const scratch = input || Object.assign(document.createElement('textarea'), { value: text, readOnly: true });
+        if (!input) { document.body.append(scratch); scratch.select(); }
+        document.execCommand('copy');
+        if (!input) scratch.remove();
+      }
+      say(region, 'Copied ' + text + ' to the clipboard.', true);
+    },
+    async protect(button, region) {
+      const userId = button.dataset.userId;
+      const user = await call('PUT', '/users/' + encodeURIComponent(userId) + '/protected', { connectorId, protected: button.dataset.protected === 'true' });
+      await refresh(['users', 'log', 'access-details']);
+      const again = document.querySelector('button[data-action="protect"][data-user-id="' + CSS.escape(userId) + '"]');
+      if (again) again.focus();
+      say(region, user.userName + (user.protected ? " is protected: Entra's updates and deletes of this user answer 403." : ' is no longer protected.'), true);
     },
     async 'revoke-token'(button, region) {
       const name = button.dataset.tokenName;
@@ -171,6 +191,20 @@ export const ADMIN_SCRIPT = new SafeHtml(`
       await call('DELETE', '/connectors/' + encodeURIComponent(connectorId) + '/workspaces/' + encodeURIComponent(id));
       await refresh(['workspaces', 'log']);
       say(region, 'Workspace ' + id + ' removed.', true);
+    },
+    async 'rename-group'(button, region) {
+      const name = prompt('New name for group ' + button.dataset.groupName + ':', button.dataset.groupName);
+      if (name === null || name.trim() === '' || name.trim() === button.dataset.groupName) return;
+      const group = await call('PUT', '/connectors/' + encodeURIComponent(connectorId) + '/groups/' + encodeURIComponent(button.dataset.groupId), { displayName: name.trim() });
+      await refresh(['groups', 'default-group', 'log']);
+      say(region, 'Group renamed to ' + group.displayName + '.', true);
+    },
+    async 'delete-group'(button, region) {
+      const name = button.dataset.groupName;
+      if (!confirm('Delete group ' + name + '? Its members stay users; they only leave the group.')) return;
+      await call('DELETE', '/connectors/' + encodeURIComponent(connectorId) + '/groups/' + encodeURIComponent(button.dataset.groupId));
+      await refresh(['groups', 'default-group', 'log']);
+      say(region, 'Group ' + name + ' deleted.', true);
     },
     async 'resume-deprovisioning'(button, region) {
       if (!confirm("Resume deprovisioning? Entra's held deactivations and deletions then go through.")) return;

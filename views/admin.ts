@@ -1,4 +1,5 @@
 import { documentShell } from './layout.js';
+import type { MappingRow } from '../lib/model/entra-mapping-sheet.js';
 import type { AdminAuditEvent, AdminConnector, AdminGroup, AdminScope, AdminToken, AdminUserSummary, AdminWorkspace } from '../lib/model/admin-wire.js';
 import { PRESETS } from '../lib/model/presets.js';
 import { ADMIN_SCRIPT } from './admin-script.js';
@@ -6,7 +7,7 @@ import { ADMIN_STYLE } from './admin-style.js';
 import { html, type SafeHtml } from './html.js';
 
 /** What a users-table row shows (a StoredUser or an API AdminUserSummary both fit). */
-type PageUser = Pick<AdminUserSummary, 'id' | 'userName' | 'displayName' | 'active' | 'webRole' | 'loginMethod'>;
+type PageUser = Pick<AdminUserSummary, 'id' | 'userName' | 'displayName' | 'active' | 'webRole' | 'loginMethod' | 'protected'>;
 
 /** Everything the connector page shows; the same JSON shapes the admin API answers with. */
 export interface AdminPageModel {
@@ -24,7 +25,13 @@ export interface AdminPageModel {
   groups: { filter: string; totalResults: number; groups: AdminGroup[] };
   /** The organization's workspaces (Systam), with this connector's users in each. */
   workspaces: AdminWorkspace[];
+  /** What Entra's mapping editor needs, generated from the connector's schemas (model/entra-mapping-sheet.ts). */
+  mappingSheet: MappingRow[];
+  /** What the connector's preset leaves to the admin (its guide's steps on this page), if it came from one. */
+  adminSteps: string[];
   users: { filter: string; startIndex: number; count: number; totalResults: number; items: PageUser[] };
+  /** Web role Admin (scope.manages 'users'): only users, their login methods and the log are shown. */
+  usersOnly: boolean;
   log: {
     filter: { outcome: string; operation: string; user: string };
     /** Whether this is an older page (a "Newest entries" button then leads back). */
@@ -35,7 +42,7 @@ export interface AdminPageModel {
 }
 
 /** The operations the log filter offers (what the connector writes). */
-const LOG_OPERATIONS = ['user.create', 'user.replace', 'user.patch', 'user.delete', 'user.login-method', 'user.entra-push', 'group.create', 'group.replace', 'group.patch', 'group.delete', 'login', 'token.create', 'token.revoke', 'connector.create', 'connector.settings', 'connector.oidc', 'connector.default-group', 'connector.deprovisioning-paused', 'connector.deprovisioning-resumed', 'workspace.register', 'workspace.remove', 'workspace.resync'];
+const LOG_OPERATIONS = ['user.create', 'user.replace', 'user.patch', 'user.delete', 'user.login-method', 'user.protection', 'user.entra-push', 'group.create', 'group.rename', 'group.replace', 'group.patch', 'group.delete', 'login', 'token.create', 'token.revoke', 'connector.create', 'connector.settings', 'connector.oidc', 'connector.tenant', 'user.sso-link', 'connector.default-group', 'connector.deprovisioning-paused', 'connector.deprovisioning-resumed', 'workspace.register', 'workspace.remove', 'workspace.resync'];
 
 const LOGIN_METHOD_TEXT = {
   sso: { name: 'Entra SSO', switchTo: 'builtin', action: 'Switch to built-in login' },
@@ -77,7 +84,45 @@ ${body}
 function connectSection(c: AdminConnector): SafeHtml {
   return section('connect', 'Connect Microsoft Entra ID', html`
 ${copyField('scim-url', 'SCIM Tenant URL', c.scimUrl, 'Enterprise application → Provisioning → Tenant URL.')}
-${copyField('redirect-uri', 'Redirect URI', c.redirectUri, 'App registration → Authentication → Web → Redirect URIs (exactly this).')}`);
+${copyField('redirect-uri', 'Redirect URI', c.redirectUri, 'App registration → Authentication → Web → Redirect URIs (exactly this).')}
+${appRedirectFields(c)}
+${tenantForm(c)}`);
+}
+
+/** The guide's "Mobile and desktop applications" platform: the apps' redirect URIs, as the host configured them. */
+function appRedirectFields(c: AdminConnector): SafeHtml {
+  if (!c.appRedirectUris.length) return html`<p class="hint" id="app-redirect-none">Mobile and desktop sign-in is not set up on this site (the host's <code>appRedirectUris</code>).</p>`;
+  return html`${c.appRedirectUris.map((uri, i) => copyField(`app-redirect-uri-${i}`, 'Mobile and desktop applications redirect URI', uri,
+    'App registration → Authentication → Add a platform → Mobile and desktop applications → Custom redirect URIs.'))}`;
+}
+
+/** The Entra tenant id on its own (Systam: "You can also enter your organization's Tenant ID"), with or without sign-in. */
+function tenantForm(c: AdminConnector): SafeHtml {
+  return html`<form method="post" class="row" id="tenant" data-api-method="PUT" data-api-path="/connectors/${c.id}/tenant" data-refresh="tenant oidc log" data-success="Tenant ID saved.">
+  ${field('entra-tenant', 'Entra tenant ID (optional)', html`<input id="entra-tenant" name="tenantId" type="text" value="${c.oidc.tenantId ?? ''}" autocomplete="off" spellcheck="false" aria-describedby="entra-tenant-hint">`,
+    'The Directory (tenant) ID, a GUID. Helps troubleshooting; once set, only accounts of this tenant can sign in. Empty clears it.')}
+  <button type="submit" class="secondary">Save tenant ID</button>
+</form>`;
+}
+
+/**
+ * The Entra mapping sheet: each target attribute exactly as Entra's editor takes it, with a Copy
+ * button, and the whole sheet as text. Custom attributes are added to Entra's attribute list first.
+ */
+function mappingSection(m: AdminPageModel): SafeHtml {
+  const rows = m.mappingSheet;
+  const yes = (b: boolean) => (b ? 'Yes' : 'No');
+  return section('entra-mapping', 'Entra attribute mapping', html`
+<p class="hint">Entra: Provisioning → Mappings → Provision Microsoft Entra ID Users. Attributes marked “add to list” are added first under Show advanced options → Edit attribute list (name and type exactly as below).</p>
+<div id="entra-mapping" class="table-wrap"><table>
+  <thead><tr><th scope="col">Target attribute</th><th scope="col">Type</th><th scope="col">Multi-value</th><th scope="col">Add to list</th><th scope="col">Required</th><th scope="col">Suggested source</th><th scope="col">Notes</th></tr></thead>
+  <tbody>${rows.length ? rows.map((r, i) => html`<tr>
+    <th scope="row"><code id="mapping-${i}">${r.target}</code> <button type="button" class="secondary" data-action="copy" data-text="${r.target}" aria-label="Copy ${r.target}">Copy</button></th>
+    <td>${r.type}</td><td>${yes(r.multiValued)}</td><td>${yes(r.custom)}</td><td>${r.required}</td><td>${r.source ?? html`<span class="muted">your choice</span>`}</td><td>${r.notes.join('; ')}</td>
+  </tr>`) : html`<tr><td colspan="7" class="empty">Entra's default mapping is all this connector needs.</td></tr>`}</tbody>
+</table></div>
+<p class="hint"><a href="${m.base}/api/connectors/${encodeURIComponent(m.connector.id)}/entra-mapping.txt" download>Download the mapping sheet (text)</a></p>
+${m.adminSteps.length ? html`<p class="hint">This platform's guide also asks, on this page:</p><ul class="hint">${m.adminSteps.map((step) => html`<li>${step}</li>`)}</ul>` : ''}`, true);
 }
 
 function tokenRows(tokens: AdminToken[]): SafeHtml {
@@ -156,13 +201,21 @@ ${groups.filter || groups.totalResults > shown ? html`
 
 function groupsSection(m: AdminPageModel): SafeHtml {
   const { groups, connector: c } = m;
+  const none = groups.filter ? 'No group matches.'
+    : c.settings.groupsEnabled ? 'No groups yet: Entra provisions them, or create one below.' : 'No groups yet: this connector refuses groups from Entra; create the platform\'s own below.';
   return section('groups', 'Groups', html`
-<div id="groups" class="table-wrap"><table>
-  <thead><tr><th scope="col">Group</th><th scope="col">Members</th></tr></thead>
-  <tbody>${groups.groups.length ? groups.groups.map((g) => html`<tr><th scope="row">${g.displayName}${g.id === c.defaultGroupId ? html` <span class="badge live">Default</span>` : ''}</th><td>${g.memberCount}</td></tr>`)
-    : html`<tr><td colspan="2" class="empty">${groups.filter ? 'No group matches.' : 'No groups yet: Entra provisions them.'}</td></tr>`}</tbody>
+<div id="groups"><div class="table-wrap"><table>
+  <thead><tr><th scope="col">Group</th><th scope="col">Members</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+  <tbody>${groups.groups.length ? groups.groups.map((g) => html`<tr><th scope="row" id="group-${g.id}">${g.displayName}${g.id === c.defaultGroupId ? html` <span class="badge live">Default</span>` : ''}</th><td>${g.memberCount}</td>
+    <td><button type="button" class="secondary" data-action="rename-group" data-group-id="${g.id}" data-group-name="${g.displayName}" aria-describedby="group-${g.id}">Rename</button>
+    <button type="button" class="danger" data-action="delete-group" data-group-id="${g.id}" data-group-name="${g.displayName}" aria-describedby="group-${g.id}">Delete</button></td></tr>`)
+    : html`<tr><td colspan="3" class="empty">${none}</td></tr>`}</tbody>
 </table>
-<p class="hint">${groups.groups.length} of ${groups.totalResults} groups${groups.filter ? html` whose name contains “${groups.filter}”` : ''}.</p></div>`);
+<p class="hint">${groups.groups.length} of ${groups.totalResults} groups${groups.filter ? html` whose name contains “${groups.filter}”` : ''}.</p></div>
+<form method="post" class="row" data-api-method="POST" data-api-path="/connectors/${c.id}/groups" data-refresh="groups default-group log" data-success="Group created: choose it as the default group above if new users should join it.">
+  ${field('new-group-name', 'New group', html`<input id="new-group-name" name="displayName" type="text" required maxlength="255" autocomplete="off">`)}
+  <button type="submit">Create group</button>
+</form></div>`);
 }
 
 /** The organization's workspaces: the host's own, registered here or by the host; the connector's mapping (settings) points users at them. */
@@ -180,6 +233,11 @@ function workspacesSection(m: AdminPageModel): SafeHtml {
     <td><button type="button" class="danger" data-action="remove-workspace" data-workspace-id="${w.id}" aria-label="Remove workspace ${w.id}">Remove</button></td></tr>`)
     : html`<tr><td colspan="5" class="empty">No workspaces yet: add the ones users are synced to.</td></tr>`}</tbody>
 </table></div>
+${mapping ? html`<form method="post" class="row" data-api-method="PUT" data-api-path="/connectors/${c.id}/settings" data-refresh="workspaces settings log" data-success="Synchronization saved.">
+  ${field('workspace-sync', 'Sync hosts to', html`<select id="workspace-sync" name="workspaces.sync" aria-describedby="workspace-sync-hint">${(['primary', 'all'] as const).map((v) => html`<option value="${v}"${mapping.sync === v ? html` selected` : ''}>${v === 'primary' ? 'Primary workspaces (one workspace only)' : 'All workspaces'}</option>`)}</select>`,
+    'Changing to Primary workspaces does not remove users from their other workspaces: from then on only the primary one is maintained.')}
+  <button type="submit" class="secondary">Save synchronization</button>
+</form>` : ''}
 <form method="post" class="row" data-api-method="POST" data-api-path="/connectors/${c.id}/workspaces" data-refresh="workspaces log" data-success="Workspace saved.">
   ${field('workspace-id', 'Workspace id', html`<input id="workspace-id" name="id" type="text" maxlength="191" required autocomplete="off" spellcheck="false">`)}
   ${field('workspace-name', 'Name (optional)', html`<input id="workspace-name" name="name" type="text" maxlength="255" autocomplete="off">`)}
@@ -211,7 +269,14 @@ function userRow(u: PageUser, page: string): SafeHtml {
   <th scope="row" id="user-${u.id}"><a href="${page}/users/${encodeURIComponent(u.id)}">${u.userName}</a></th><td>${u.displayName ?? '—'}</td><td>${u.active ? 'Yes' : 'No'}</td>
   <td>${u.webRole ?? 'App login only'}</td><td data-cell="login-method">${method.name}</td>
   <td><button type="button" class="secondary" data-action="login-method" data-user-id="${u.id}" data-login-method="${method.switchTo}" aria-describedby="user-${u.id}">${method.action}</button></td>
+  <td data-cell="protected">${u.protected ? html`<span class="badge live">Protected</span>` : 'No'}</td>
+  <td>${protectButton(u)}</td>
 </tr>`;
+}
+
+/** Marks or unmarks a protected user (Systam's Organization Owners: Entra's updates and deletes answer 403). */
+function protectButton(u: Pick<PageUser, 'id' | 'protected'>, describedBy = `user-${u.id}`): SafeHtml {
+  return html`<button type="button" class="secondary" data-action="protect" data-user-id="${u.id}" data-protected="${u.protected ? 'false' : 'true'}" aria-describedby="${describedBy}">${u.protected ? 'Unprotect' : 'Protect'}</button>`;
 }
 
 function usersSection(m: AdminPageModel): SafeHtml {
@@ -226,8 +291,8 @@ function usersSection(m: AdminPageModel): SafeHtml {
 </form>
 <div id="users" class="table-wrap">
 <table>
-  <thead><tr><th scope="col"><span class="visually-hidden">Select</span></th><th scope="col">User name</th><th scope="col">Display name</th><th scope="col">Active</th><th scope="col">Web role</th><th scope="col">Login method</th><th scope="col"><span class="visually-hidden">Change login method</span></th></tr></thead>
-  <tbody>${users.items.length ? users.items.map((u) => userRow(u, page)) : html`<tr><td colspan="7" class="empty">${users.filter ? 'No user matches.' : 'No users yet: Entra provisions them.'}</td></tr>`}</tbody>
+  <thead><tr><th scope="col"><span class="visually-hidden">Select</span></th><th scope="col">User name</th><th scope="col">Display name</th><th scope="col">Active</th><th scope="col">Web role</th><th scope="col">Login method</th><th scope="col"><span class="visually-hidden">Change login method</span></th><th scope="col">Protected</th><th scope="col"><span class="visually-hidden">Change protection</span></th></tr></thead>
+  <tbody>${users.items.length ? users.items.map((u) => userRow(u, page)) : html`<tr><td colspan="9" class="empty">${users.filter ? 'No user matches.' : 'No users yet: Entra provisions them.'}</td></tr>`}</tbody>
 </table>
 <p class="hint">${users.items.length ? `Users ${users.startIndex}–${last} of ${users.totalResults}.` : ''}
   ${users.startIndex > 1 ? html`<a href="${link(Math.max(1, users.startIndex - users.count))}">Previous</a>` : ''}
@@ -247,7 +312,8 @@ function usersSection(m: AdminPageModel): SafeHtml {
   <button type="button" class="secondary" data-action="bulk-login-method" data-login-method="sso">Switch selected (or all) to Entra SSO</button>
   <button type="button" class="secondary" data-action="bulk-login-method" data-login-method="builtin">Switch selected (or all) to built-in login</button>
 </div>
-<p class="hint">With no row selected, these switch every user of this connector; you confirm the number first.</p>`, true);
+<p class="hint">With no row selected, these switch every user of this connector; you confirm the number first.</p>
+<p class="hint">Protected users (such as Organization Owners) are the platform's: Entra's updates and deletes of them answer 403 Forbidden in its provisioning logs.</p>`, true);
 }
 
 type Shown = string | number | boolean | null;
@@ -357,7 +423,9 @@ export function adminPage(m: AdminPageModel): string {
 <main id="admin" data-api="${m.base}/api" data-pages="${m.base}" data-connector="${c.id}">
 <h1>${c.name} <span class="muted">organization ${c.organizationId}</span></h1>
 <div class="grid">
-${connectSection(c)}
+${m.usersOnly ? html`${usersSection(m)}
+${logSection(m)}` : html`${connectSection(c)}
+${mappingSection(m)}
 ${deprovisioningSection(c)}
 ${defaultGroupSection(m)}
 ${tokensSection(m)}
@@ -367,7 +435,7 @@ ${workspacesSection(m)}
 ${groupsSection(m)}
 ${usersSection(m)}
 ${logSection(m)}
-${newConnectorSection(m.organizations)}
+${newConnectorSection(m.organizations)}`}
 </div>
 </main>`);
 }
@@ -392,10 +460,11 @@ export function adminUserPage(m: AdminUserPageModel): string {
 <main id="admin" data-api="${m.base}/api" data-connector="${c.id}">
 <h1>${u.userName} <span class="muted">${u.displayName ?? ''}</span></h1>
 <div class="grid">
-${section('access', 'Access', html`<dl>
+${section('access', 'Access', html`<dl id="access-details">
   <dt>Active</dt><dd>${u.active ? 'Yes' : 'No'}</dd>
   <dt>Login method</dt><dd>${LOGIN_METHOD_TEXT[u.loginMethod].name}</dd>
   <dt>Web role</dt><dd>${u.webRole ?? 'App login only'}</dd>
+  <dt>Protected</dt><dd><span id="protected-state">${u.protected ? 'Yes: Entra\'s updates and deletes answer 403' : 'No'}</span> ${protectButton(u, 'protected-state')}</dd>
   <dt>External id</dt><dd><code>${u.externalId ?? '—'}</code></dd>
   <dt>Workspaces</dt><dd>${m.workspaces.primary ? html`<code>${m.workspaces.primary}</code> (primary)${m.workspaces.workspaces.filter((w) => w !== m.workspaces.primary).map((w) => html`, <code>${w}</code>`)}` : '—'}</dd>
   <dt>Created / updated</dt><dd>${when(u.createdAt)} / ${when(u.updatedAt)}</dd>

@@ -20,7 +20,7 @@ export async function describeConnector(runtime: Runtime, c: Connector): Promise
   const live = await runtime.store.tokens.listLive(c.id);
   return {
     id: c.id, organizationId: c.organizationId, name: c.name,
-    scimUrl: scimBaseUrl(runtime, c.settings.scimEndpoint), redirectUri: redirectUri(runtime.options),
+    scimUrl: scimBaseUrl(runtime, c.settings.scimEndpoint), redirectUri: redirectUri(runtime.options), appRedirectUris: [...runtime.options.appRedirectUris],
     // Spelled out rather than spread, so a field added to the stored OIDC settings is not exposed by accident.
     oidc: { issuer: c.oidc.issuer, clientId: c.oidc.clientId, tenantId: c.oidc.tenantId, hasClientSecret: c.oidc.hasClientSecret },
     settings: c.settings, defaultGroupId: c.defaultGroupId, ssoVerifiedAt: iso(c.ssoVerifiedAt),
@@ -73,6 +73,7 @@ async function createConnector(runtime: Runtime, req: Request, res: Response): P
  *   POST /api/connectors                      { "organizationId", "name", "preset"?, "settings"? }
  *   PUT /api/connectors/:id/settings          { …partial settings }
  *   PUT /api/connectors/:id/oidc              { "tenantId"|"issuer", "clientId", "clientSecret"? }
+ *   PUT /api/connectors/:id/tenant            { "tenantId": "GUID" | null }   (alone, with or without OIDC)
  *   PUT /api/connectors/:id/default-group     { "groupId": "…" | null }
  *   GET /api/connectors/:id/groups?filter=text&count=100
  *   POST /api/connectors/:id/deprovisioning/resume   (an admin confirms the deprovisioning the guard paused)
@@ -99,6 +100,11 @@ export function registerConnectorRoutes(api: Router, runtime: Runtime): void {
   api.put('/connectors/:id/oidc', connectorRoute(runtime, async (req, res, connector) => {
     // The OIDC policy encrypts the secret, audits the change (as actor admin) and logs it without the secret.
     const updated = await runtime.oidc.configure(connector.id, oidcInput((req.body ?? {}) as Record<string, unknown>), await adminContext(runtime, req, 200));
+    res.json(await describeConnector(runtime, updated));
+  }));
+
+  api.put('/connectors/:id/tenant', connectorRoute(runtime, async (req, res, connector) => {
+    const updated = await runtime.oidc.setTenant(connector.id, ((req.body ?? {}) as Record<string, unknown>).tenantId, await adminContext(runtime, req, 200));
     res.json(await describeConnector(runtime, updated));
   }));
 

@@ -1,4 +1,4 @@
-import { adminScope } from './authorize.js';
+import { adminScope, scopeAllows } from './authorize.js';
 import { asyncRoute } from '../web/http.js';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
@@ -23,6 +23,9 @@ export function requireAdmin(runtime: Runtime): RequestHandler {
   return asyncRoute(async (req, res, next) => {
     const scope = await adminScope(runtime, req);
     if (!scope) return sendJsonError(res, 403, 'forbidden', 'platform administrators only');
+    if (!scopeAllows(scope, req.method, req.path)) {
+      return sendJsonError(res, 403, 'forbidden', 'the Admin web role administers users, login methods and the log; connectors, OIDC and tokens need EnterpriseAdmin');
+    }
     req.identityAdminScope = scope;
     next();
   });

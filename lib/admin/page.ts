@@ -5,8 +5,8 @@ import type { Connector } from '../model/types.js';
 import { asyncRoute } from '../web/http.js';
 import { adminPage, adminUserPage, noConnectorsPage, type AdminPageModel } from '../../views/admin.js';
 import { PAGE_HEADERS } from '../../views/layout.js';
-import { signInUrl } from '../web/sign-in-url.js';
-import { noticePage } from '../../views/sso.js';
+import { signInUrlFor } from '../web/sign-in-url.js';
+import { refuse } from '../web/refuse.js';
 import { logQuery, readLog } from './audit-api.js';
 import { adminScope } from './authorize.js';
 import { describeConnector, listGroups } from './connectors-api.js';
@@ -14,6 +14,8 @@ import { connectorsInScope, optionalInt } from './requests.js';
 import { listTokens } from './tokens-api.js';
 import { searchFilter } from './users-api.js';
 import { listWorkspaces } from './workspaces-api.js';
+import { entraMappingSheet } from '../model/entra-mapping-sheet.js';
+import { presetNamed } from '../model/presets.js';
 
 const USERS_PER_PAGE = 50;
 const GROUPS_IN_PICKER = 200;
@@ -31,14 +33,16 @@ function pageHeaders(nonce: string): Record<string, string> {
   };
 }
 
-function sendNotice(res: Response, status: number, notice: Parameters<typeof noticePage>[0]): void {
-  res.status(status).set(PAGE_HEADERS).type('html').send(noticePage(notice));
+/** The admin pages' refusals: always the notice page (web/refuse.ts), the pages are for browsers. */
+function sendNotice(req: Request, res: Response, status: number, notice: { title: string; message: string; link?: { href: string; text: string } }): void {
+  refuse(req, res, { status, ...notice }, { html: true });
 }
 
 const text = (value: unknown) => (typeof value === 'string' ? value.trim().slice(0, MAX_SEARCH_LENGTH) : '');
 
 async function loadModel(runtime: Runtime, req: Request, connector: Connector, connectors: Connector[], nonce: string): Promise<AdminPageModel> {
   const { store, options } = runtime;
+  const usersOnly = req.identityAdminScope?.manages === 'users';
   const usersFilter = text(req.query.q);
   const groupsFilter = text(req.query.groups);
   const startIndex = optionalInt(req.query.start, { min: 1, max: Number.MAX_SAFE_INTEGER }, 1) ?? 1;
@@ -57,13 +61,16 @@ async function loadModel(runtime: Runtime, req: Request, connector: Connector, c
     organizations: req.identityAdminScope?.organizations ?? [],
     connector: await describeConnector(runtime, connector),
     ssoTestUrl: `${options.mountPath}/sso/login?${new URLSearchParams({ connector: connector.id, returnTo: `${options.mountPath}/admin/connectors/${connector.id}` })}`,
-    tokens: await listTokens(store, connector.id),
+    tokens: usersOnly ? [] : await listTokens(store, connector.id),
     groups: { filter: groupsFilter, ...groups },
     workspaces: await listWorkspaces(runtime, connector),
+    mappingSheet: entraMappingSheet(connector),
+    adminSteps: presetNamed(connector.profile)?.adminSteps ?? [],
     users: {
       filter: usersFilter, startIndex, count, totalResults: users.totalResults,
       items: users.items,
     },
+    usersOnly,
     log: await logModel(runtime, req, connector),
   };
 }
@@ -91,7 +98,7 @@ async function logModel(runtime: Runtime, req: Request, connector: Connector): P
  */
 export function registerAdminPages(router: Router, runtime: Runtime): void {
   const { options, store } = runtime;
-  const notFound = (res: Response, title: string, message: string) => sendNotice(res, 404, { title, message, link: { href: `${options.mountPath}/admin`, text: 'All connectors' } });
+  const notFound = (req: Request, res: Response, title: string, message: string) => sendNotice(req, res, 404, { title, message, link: { href: `${options.mountPath}/admin`, text: 'All connectors' } });
 
   /**
    * The pages' guard: the admin's scope (an HTML refusal with a Sign in link that comes back
@@ -100,10 +107,10 @@ export function registerAdminPages(router: Router, runtime: Runtime): void {
   const page = (show: (req: Request, res: Response, connector: Connector, connectors: Connector[], nonce: string) => Promise<unknown>) => asyncRoute(async (req, res) => {
     const scope = await adminScope(runtime, req);
     if (!scope) {
-      return sendNotice(res, 403, {
+      return sendNotice(req, res, 403, {
         title: 'Administrators only',
         message: 'This page is for the platform\'s administrators. Sign in with an administrator account to open it.',
-        link: { href: signInUrl(options, req), text: 'Sign in' },
+        link: { href: signInUrlFor(options, req), text: 'Sign in' },
       });
     }
     req.identityAdminScope = scope;
@@ -111,7 +118,7 @@ export function registerAdminPages(router: Router, runtime: Runtime): void {
     const wanted = req.params.id === undefined ? connectors[0] : connectors.find((c) => c.id === req.params.id);
     const nonce = randomBytes(18).toString('base64');
     if (!connectors.length) return res.status(200).set(pageHeaders(nonce)).type('html').send(noConnectorsPage({ base: `${options.mountPath}/admin`, nonce, organizations: scope.organizations }));
-    if (!wanted) return notFound(res, 'No such connector', 'This connector does not exist (any more).');
+    if (!wanted) return notFound(req, res, 'No such connector', 'This connector does not exist (any more).');
     req.identityConnectorId = wanted.id;
     return show(req, res, wanted, connectors, nonce);
   });
@@ -124,7 +131,7 @@ export function registerAdminPages(router: Router, runtime: Runtime): void {
 
   router.get('/connectors/:id/users/:userId', page(async (req, res, connector, _connectors, nonce) => {
     const user = await store.users.get(connector.id, String(req.params.userId), { withGroups: true });
-    if (!user) return notFound(res, 'No such user', 'This user does not exist in this connector (any more).');
+    if (!user) return notFound(req, res, 'No such user', 'This user does not exist in this connector (any more).');
     res.status(200).set(pageHeaders(nonce)).type('html').send(adminUserPage({
       base: `${options.mountPath}/admin`, nonce,
       connector: { id: connector.id, organizationId: connector.organizationId, name: connector.name },

@@ -15,9 +15,10 @@ const MAX_SELECTION = 1000;
 const METHOD_NAMES: Record<LoginMethod, string> = { sso: 'Entra SSO', builtin: 'built-in login' };
 const MAX_SEARCH_LENGTH = 256;
 
-const summary = (u: StoredUser): AdminUserSummary => ({
+/** A user as the admin API lists it. */
+export const userSummary = (u: StoredUser): AdminUserSummary => ({
   id: u.id, connectorId: u.connectorId, userName: u.userName, displayName: u.displayName, externalId: u.externalId,
-  active: u.active, loginMethod: u.loginMethod, webRole: u.webRole,
+  active: u.active, loginMethod: u.loginMethod, webRole: u.webRole, protected: u.protected,
 });
 
 /**
@@ -62,7 +63,7 @@ export function registerUserRoutes(api: Router, runtime: Runtime): void {
       count: Math.min(count, options.maxPageSize),
     });
     res.setHeader('Cache-Control', 'no-store');
-    res.json({ totalResults: page.totalResults, startIndex, itemsPerPage: page.items.length, users: page.items.map(summary) });
+    res.json({ totalResults: page.totalResults, startIndex, itemsPerPage: page.items.length, users: page.items.map(userSummary) });
   }));
 
   api.put('/users/:id/login-method', asyncRoute(async (req: Request, res: Response) => {
@@ -84,7 +85,7 @@ export function registerUserRoutes(api: Router, runtime: Runtime): void {
     }
     const { user: updated } = await runtime.loginMethods.set(connector, user, loginMethod, await adminContext(runtime, req, 200));
     logger.info('login method changed', { connectorId, userId, from: user.loginMethod, to: loginMethod, requestId: req.identityRequestId });
-    res.json(summary(updated));
+    res.json(userSummary(updated));
   }));
 
   api.post('/connectors/:id/login-method', connectorRoute(runtime, async (req, res, connector) => {

@@ -9,6 +9,9 @@ import { openDatabase, type Database } from './database.js';
 import { ENVIRONMENT_VARIABLES, readEnvironment } from '../runtime/environment.js';
 import { packageVersion } from './version.js';
 import { setLoginMethod } from './set-login-method.js';
+import { setProtected } from './set-protected.js';
+import { renameGroup, platformGroupBody } from '../policy/groups.js';
+import { entraMappingSheet, mappingSheetText } from '../model/entra-mapping-sheet.js';
 import { exportEntraCsv } from './export-entra.js';
 import { PRESET_NAMES } from '../model/presets.js';
 import type { Policies } from '../policy/policies.js';
@@ -88,6 +91,17 @@ const COMMANDS: Record<string, Command> = {
       io.out(JSON.stringify(connector.settings, null, 2));
     },
   },
+  'connector set-tenant': {
+    usage: 'connector set-tenant --connector ID (--tenant-id T | --clear)',
+    summary: 'store the Entra tenant id (with or without sign-in); once set, sign-in tokens must come from that tenant',
+    options: { connector: { type: 'string' }, 'tenant-id': { type: 'string' }, clear: { type: 'boolean' } },
+    async run({ store, values, io }) {
+      if (!values['tenant-id'] === !values.clear) throw new UsageError('give --tenant-id T or --clear');
+      const { setTenant } = await import('./set-oidc.js');
+      const connector = await setTenant(store, required(values, 'connector'), values.clear ? null : values['tenant-id'] as string);
+      io.out(`connector ${connector.id}: Entra tenant id ${connector.oidc.tenantId ?? '(none)'}`);
+    },
+  },
   'connector set-oidc': {
     usage: 'connector set-oidc --connector ID (--issuer URL | --tenant-id T) --client-id X [--client-secret-stdin]',
     summary: `configure Entra sign-in; the client secret comes from stdin or ${CLIENT_SECRET_ENV} and is stored encrypted`,
@@ -108,6 +122,15 @@ const COMMANDS: Record<string, Command> = {
         clientSecret,
       });
       io.out(`connector ${connector.id}: OpenID Connect issuer ${connector.oidc.issuer}, client ${connector.oidc.clientId}, client secret stored encrypted`);
+    },
+  },
+  'connector entra-mapping': {
+    usage: 'connector entra-mapping --connector ID [--json]',
+    summary: 'the exact target attributes Entra\'s mapping editor needs (custom ones with their type, required ones, the guide\'s suggested sources), as tab-separated text',
+    options: { connector: { type: 'string' }, json: { type: 'boolean' } },
+    async run({ store, values, io }) {
+      const rows = entraMappingSheet(await store.connectors.require(required(values, 'connector')));
+      io.out(values.json ? JSON.stringify(rows, null, 2) : mappingSheetText(rows).trimEnd());
     },
   },
   'token create': {
@@ -190,7 +213,67 @@ const COMMANDS: Record<string, Command> = {
       io.out(from === method ? `user ${user.userName} (${user.id}) already signs in with ${method}` : `user ${user.userName} (${user.id}): login method ${from} → ${method}`);
     },
   },
+  'group create': {
+    usage: 'group create --connector ID --name NAME',
+    summary: 'create one of the platform\'s own groups (e.g. IFS Ultimo\'s default group, when Entra\'s groups are refused); written to the provisioning log',
+    options: { connector: { type: 'string' }, name: { type: 'string' } },
+    async run({ store, policies, values, io }) {
+      const connector = await store.connectors.require(required(values, 'connector'));
+      const group = await policies().groups.create(connector, platformGroupBody(required(values, 'name')), CLI_ACTOR);
+      io.out(`created group ${group.id} (${group.displayName})`);
+    },
+  },
+  'group rename': {
+    usage: 'group rename --connector ID --group ID --name NAME',
+    summary: 'rename a group of the connector; written to the provisioning log',
+    options: { connector: { type: 'string' }, group: { type: 'string' }, name: { type: 'string' } },
+    async run({ store, policies, values, io }) {
+      const connector = await store.connectors.require(required(values, 'connector'));
+      const group = await policies().groups.patch(connector, required(values, 'group'), renameGroup(required(values, 'name')), CLI_ACTOR);
+      io.out(`renamed group ${group.id} to ${group.displayName}`);
+    },
+  },
+  'connector default-group': {
+    usage: 'connector default-group --connector ID (--group ID | --none)',
+    summary: 'choose the group new users join (IFS Ultimo: "a default group which can be set in the application"), or none; written to the provisioning log',
+    options: { connector: { type: 'string' }, group: { type: 'string' }, none: { type: 'boolean' } },
+    async run({ store, policies, values, io }) {
+      if (Boolean(values.group) === Boolean(values.none)) throw new UsageError('connector default-group takes --group ID or --none');
+      const connector = await store.connectors.require(required(values, 'connector'));
+      const updated = await policies().connectors.setDefaultGroup(connector, values.none ? null : String(values.group), CLI_ACTOR);
+      io.out(`connector ${updated.id}: default group ${updated.defaultGroupId ?? 'none'}`);
+    },
+  },
+  'group delete': {
+    usage: 'group delete --connector ID --group ID',
+    summary: 'delete a group of the connector (its members stay users); written to the provisioning log',
+    options: { connector: { type: 'string' }, group: { type: 'string' } },
+    async run({ store, policies, values, io }) {
+      const connector = await store.connectors.require(required(values, 'connector'));
+      const id = required(values, 'group');
+      await policies().groups.delete(connector, id, CLI_ACTOR);
+      io.out(`deleted group ${id}`);
+    },
+  },
+  'user protect': protection(true),
+  'user unprotect': protection(false),
 };
+
+/** `user protect` and `user unprotect`: one command body, the value it sets. */
+function protection(value: boolean): Command {
+  return {
+    usage: `user ${value ? 'protect' : 'unprotect'} --connector ID --user ID|USERNAME`,
+    summary: value
+      ? 'mark a user protected (e.g. an Organization Owner): Entra\'s updates and deletes of it answer 403; written to the provisioning log'
+      : 'unmark a protected user: Entra manages it again; written to the provisioning log',
+    options: { connector: { type: 'string' }, user: { type: 'string' } },
+    async run({ store, policies, values, positionals, io }) {
+      if (positionals.length) throw new UsageError(`user ${value ? 'protect' : 'unprotect'} takes no positional arguments`);
+      const { user, from } = await setProtected(store, policies(), required(values, 'connector'), required(values, 'user'), value);
+      io.out(from === value ? `user ${user.userName} (${user.id}) is already ${value ? 'protected' : 'unprotected'}` : `user ${user.userName} (${user.id}): ${value ? 'protected' : 'no longer protected'}`);
+    },
+  };
+}
 
 const SERVE_USAGE = 'serve [--port N]';
 
@@ -200,7 +283,7 @@ Commands:
 ${[...Object.values(COMMANDS).map((c) => [c.usage, c.summary]), [SERVE_USAGE, 'serve SCIM, SSO and the admin page alone (MOUNT_PATH, default /identity)']]
     .map(([usage, summary]) => `  ${usage}\n      ${summary}`).join('\n')}
 
-Environment: DATABASE_URL (mysql://user:pass@host:3306/db or sqlite:PATH; default ${ENVIRONMENT_VARIABLES.DATABASE_URL.default}),
+Environment: DATABASE_URL (mysql://user:pass@host:3306/db, postgres://user:pass@host:5432/db or sqlite:PATH; default ${ENVIRONMENT_VARIABLES.DATABASE_URL.default}),
 IDENTITY_TABLE_PREFIX (default ${DEFAULT_TABLE_PREFIX}), IDENTITY_SECRET_KEY or IDENTITY_SECRET_KEY_FILE, ${CLIENT_SECRET_ENV}, BASE_URL, PORT, LOG_LEVEL.`;
 
 function args(argv: string[], options: ParseArgsConfig['options']): { values: Values; positionals: string[] } {

@@ -17,7 +17,14 @@ export const iso = (d: Date | null): string | null => (d ? d.toISOString() : nul
  * staff get all of them, an organization's own admins a list of organization ids. Everything
  * outside the scope is invisible to them: lists leave it out, and by id it answers 404.
  */
-export type AdminScope = { organizations: 'all' } | { organizations: string[] };
+export type AdminScope = ({ organizations: 'all' } | { organizations: string[] }) & {
+  /**
+   * `'users'`: the organizations' users, their login methods and the provisioning log only (web
+   * role Admin, see adminFromWebRole); connectors' settings, OIDC, tokens, workspaces and Entra
+   * exports stay read-only or hidden. Absent or `'all'`: everything in the organizations.
+   */
+  manages?: 'users' | 'all';
+};
 
 /** A connector as admins see it: whether a client secret is stored, never the secret. */
 export interface AdminConnector {
@@ -28,6 +35,8 @@ export interface AdminConnector {
   scimUrl: string;
   /** What to register in Entra under Authentication → Web → Redirect URIs. */
   redirectUri: string;
+  /** What to register in Entra under Authentication → Mobile and desktop applications: the platform's apps' redirect URIs. */
+  appRedirectUris: string[];
   oidc: { issuer: string | null; clientId: string | null; tenantId: string | null; hasClientSecret: boolean };
   settings: ConnectorSettings;
   defaultGroupId: string | null;
@@ -52,6 +61,8 @@ export interface AdminUserSummary {
   active: boolean;
   loginMethod: StoredUser['loginMethod'];
   webRole: StoredUser['webRole'];
+  /** Protected by the platform (Systam's Organization Owners): Entra's updates and deletes answer 403. */
+  protected: boolean;
 }
 
 /**

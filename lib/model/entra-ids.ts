@@ -10,4 +10,5 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isEntraGuid = (value: unknown): value is string => typeof value === 'string' && GUID.test(value);
 
 /** The object id an externalId is, lower case (as `oid` is compared), or undefined when it is no GUID. */
-export const entraObjectIdOf = (externalId: unknown): string | undefined => (isEntraGuid(externalId) ? externalId.toLowerCase() : undefined);
+export const entraObjectIdOf = (externalId: unknown): string | undefined =>
+  (isEntraGuid(externalId) ? externalId.toLowerCase() : undefined);

@@ -110,6 +110,7 @@ function annotate(row: MappingRow, settings: Connector['settings']): void {
   if (typed && Object.entries(settings.primaryByType).some(([path, type]) => same(path, base) && same(type, typed[2]))) {
     row.notes.push(`becomes the primary ${base === 'emails' ? 'email' : base === 'phoneNumbers' ? 'phone number' : base} value`);
   }
+  if (settings.uniqueEmail && typed && same(base, 'emails')) row.notes.push('unique per user: a second user with this email is refused');
   if (settings.createOnlyAttributes.some((p) => same(p, row.target))) row.notes.push('Apply this mapping: Only during object creation');
   if (same(row.target, settings.matchOnCreate) || (same(row.target, 'externalId') && settings.userNameFallback === 'externalId')) {
     row.notes.push('Matching precedence 1');

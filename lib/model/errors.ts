@@ -110,3 +110,11 @@ export class Unavailable extends IdentityConnectorError {
   readonly status = 503;
   constructor(message: string, readonly retryAfterSeconds?: number) { super('unavailable', message); }
 }
+
+/**
+ * A callback's error as an Error for a promise to reject with: callback APIs (express-session's regenerate,
+ * passport's login/logout) may pass anything; what is not an Error becomes `message`, the original as its cause.
+ */
+export function asError(error: unknown, message: string): Error {
+  return error instanceof Error ? error : new Error(message, { cause: error });
+}

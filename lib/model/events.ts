@@ -30,11 +30,35 @@ export interface IdentityEventMap {
   'token.revoked': [ScimToken];
   'login.succeeded': [LoginEvent];
   'login.failed': [LoginEvent];
+  /**
+   * A write lost a race and was rolled back whole (a deadlock, a Galera certification failure, a
+   * PostgreSQL serialization failure): `retried` when it runs again, false once the retries are
+   * spent and the client gets a 503. Raised at once, not after a commit.
+   */
+  'database.conflict': [{ attempt: number; retried: boolean; code: string }];
 }
 
 export type IdentityEventName = keyof IdentityEventMap;
 
-export class IdentityEvents extends EventEmitter<IdentityEventMap> {}
+/**
+ * The connector's events. A listener is the host's code running inside the connector's request:
+ * what it throws, or an async listener's rejection, goes to `listenerFailed` (the connector logs
+ * it), never back into the write that raised the event (already committed: its answer stands) and
+ * never to the process as an unhandled rejection.
+ */
+export class IdentityEvents extends EventEmitter<IdentityEventMap> {
+  /** Where a failing listener is reported; createIdentityConnector points it at the logger. */
+  listenerFailed: (event: string, error: unknown) => void = () => undefined;
+
+  constructor() {
+    super({ captureRejections: true });
+  }
+
+  /** Node calls this for an async listener's rejection (captureRejections). */
+  override [EventEmitter.captureRejectionSymbol]<K>(error: Error, event: keyof IdentityEventMap | K, ..._args: K extends keyof IdentityEventMap ? IdentityEventMap[K] : never): void {
+    this.listenerFailed(String(event), error);
+  }
+}
 
 /**
  * Events raised inside a transaction are held until it commits, so listeners never see a
@@ -45,7 +69,13 @@ export class EventBuffer {
   constructor(private readonly target: IdentityEvents, private readonly deferred: boolean) {}
 
   emit<K extends IdentityEventName>(name: K, ...args: IdentityEventMap[K]): void {
-    const fire = () => { this.target.emit(name, ...(args as never)); };
+    const fire = () => {
+      try {
+        this.target.emit(name, ...(args as never));
+      } catch (error) {
+        this.target.listenerFailed(name, error);
+      }
+    };
     if (this.deferred) this.pending.push(fire);
     else fire();
   }

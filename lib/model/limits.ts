@@ -10,6 +10,18 @@ export const KEY_LENGTH = 320;
 /** userName, externalId and group displayName: Entra allows up to 256 characters. */
 export const MAX_IDENTIFIER_LENGTH = 256;
 
+/**
+ * Bytes (UTF-8) of one string value of any attribute that is not an identifier: an email, a
+ * display name, an address's `formatted`, a Metadata value. Checked before SQL (ajv, from the
+ * definitions: model/validate/ajv-schema.ts) so that both databases answer alike: the widest
+ * column such a value reaches is TEXT (65,535 bytes on MariaDB), so this leaves room, and it is
+ * far above what Entra sends (its longest string properties are 1,024 characters).
+ */
+export const MAX_VALUE_BYTES = 16_384;
+
+/** Bytes of an identifier (userName, externalId, group displayName): MAX_IDENTIFIER_LENGTH characters of up to 4 bytes. */
+export const MAX_IDENTIFIER_BYTES = MAX_IDENTIFIER_LENGTH * 4;
+
 /** Values of one multi-valued attribute (emails, members, …) in one request. */
 export const MAX_MULTI_VALUES = 1000;
 

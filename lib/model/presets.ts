@@ -64,8 +64,8 @@ export const PRESETS: Record<string, Preset> = {
       ['urn:ietf:params:scim:schemas:extension:systam:2.0:User:primaryWorkspace', 'a Constant such as "systam" (6.1), or department, officeLocation or an extension attribute (6.3)'],
     ],
     adminSteps: [
-      'mark Organization Owners protected (users page: Protect; 403 to Entra)',
-      'add the organization\'s workspaces (Workspaces section) and map attribute values and groups to them (settings.workspaces: values, groups, fallback, sync)',
+      'Users section: Protect each Organization Owner (Entra\'s updates and deletes of them then answer 403)',
+      'Workspaces section: add the organization\'s workspaces and choose Primary or All workspaces; map Step 6\'s values and group IDs to them in settings.workspaces (values, groups, fallback)',
     ],
   },
   staffbase: {
@@ -121,7 +121,7 @@ export const PRESETS: Record<string, Preset> = {
       ['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization', 'the office location (physicalDeliveryOfficeName)'],
       [`${ULTIMO_EXTENSION.id}:site`, null],
     ],
-    adminSteps: ['create the default group new users join and choose it (Default group section)'],
+    adminSteps: ['Groups section: create the group new users join; Default group section: choose it'],
   },
   'andmoney-bookme': {
     platform: '&Money BookMe',
@@ -135,7 +135,7 @@ export const PRESETS: Record<string, Preset> = {
       ['addresses[type eq "work"].formatted', 'physicalDeliveryOfficeName'],
       ['externalId', 'objectId'],
     ],
-    adminSteps: ['create one connector per resource kind (advisors, rooms), each with its own endpoint (settings.scimEndpoint, resourceKind) and token'],
+    adminSteps: ['one connector per resource kind (advisors, rooms): settings scimEndpoint and resourceKind, and a token for each'],
   },
   'modelled-platform': {
     platform: 'the modelled platform',
@@ -160,7 +160,7 @@ export const PRESETS: Record<string, Preset> = {
       ['urn:ietf:params:scim:schemas:extension:2.0:Metadata:{MetadataKey}', 'any attribute (Direct)'],
       ['roles', null],
     ],
-    adminSteps: ['configure OpenID Connect (client id, tenant, client secret) in the Single sign-on section'],
+    adminSteps: ['Single sign-on section: the directory (tenant) ID, application (client) ID and client secret'],
   },
 };
 

@@ -1,6 +1,7 @@
 import { InvalidInput } from './errors.js';
 import { BUILT_IN_EXTENSION_NAMES, HOST_ATTRIBUTE_TYPES, type ExtensionChoice } from './schemas/extension-sets.js';
 import { USER_REGISTRY } from './schemas/registry.js';
+import { isResourceLevelName, RESOURCE_LEVEL_NAMES } from './schemas/definitions.js';
 import { resolveSettingPath, resolveTypedAttribute } from './schemas/typed-path.js';
 import { URN } from './schemas/urns.js';
 import { ENUM_SETTINGS, isWebRole, SSO_MATCH_CLAIMS, WEB_ROLES, type ConnectorSettings, type DeprovisionGuard, type EntraPushSettings, type EnumSetting, type EnumSettingValue, type RequiredAttribute, type WebRole, type WorkspaceMapping } from './types.js';
@@ -294,6 +295,7 @@ function extensionChoices(value: unknown): ExtensionChoice[] {
         && (a.type === undefined || (HOST_ATTRIBUTE_TYPES as readonly unknown[]).includes(a.type))
         && (a.multiValued === undefined || typeof a.multiValued === 'boolean');
       if (!valid) throw new SettingsError(`extensions: "${schema.id}" has an invalid attribute; attributes are {"name", "type"?: ${HOST_ATTRIBUTE_TYPES.join('|')}, "multiValued"?}`);
+      if (isResourceLevelName(a.name as string)) throw new SettingsError(`extensions: "${schema.id}" names an attribute "${a.name as string}", a SCIM resource-level name (${RESOURCE_LEVEL_NAMES.join(', ')})`);
     }
   }
   return value as ExtensionChoice[];

@@ -69,11 +69,14 @@ function detailText(d: AuditRecord['detail'], by: string | null | undefined): st
 export class AuditWriter {
   constructor(readonly store: IdentityStore, private readonly logger: Logger) {}
 
-  /** Runs `fn` in a transaction (or the caller's) and records its success in it. */
-  change<T>(context: AuditContext, fn: (tx: IdentityStore) => Promise<{ value: T; record: AuditRecord }>): Promise<T> {
+  /**
+   * Runs `fn` in a transaction (or the caller's) and records its success in it. A `null` record
+   * says the statement changed nothing (another writer did it first): no row, since nothing happened.
+   */
+  change<T>(context: AuditContext, fn: (tx: IdentityStore) => Promise<{ value: T; record: AuditRecord | null }>): Promise<T> {
     return this.store.transaction(async (tx) => {
       const { value, record } = await fn(tx);
-      await this.inside(tx, context, record);
+      if (record) await this.inside(tx, context, record);
       return value;
     });
   }

@@ -1,4 +1,5 @@
-import { NotFound, PreconditionFailed } from '../model/errors.js';
+import { InvalidInput, NotFound, PreconditionFailed } from '../model/errors.js';
+import { URN } from '../model/schemas/urns.js';
 import { GROUP_REGISTRY } from '../model/schemas/registry.js';
 import { documentRules } from '../model/settings.js';
 import type { Connector, ConnectorSettings, MemberInput, MembershipChange, ResourceDocument, StoredGroup } from '../model/types.js';
@@ -30,6 +31,31 @@ export function withPrefix(name: string, prefix: string): string {
 /** A group document as stored: its displayName carries the connector's prefix. */
 function stored(document: ResourceDocument, settings: ConnectorSettings): ResourceDocument {
   return { ...document, displayName: withPrefix(String(document.displayName), settings.groupDisplayNamePrefix) };
+}
+
+const MAX_GROUP_NAME = 255;
+
+/**
+ * A group name an admin typed (the admin page, API and CLI make the platform's own groups, e.g.
+ * IFS Ultimo's default group while Entra's groups are refused): one line of 1–255 characters.
+ */
+function adminGroupName(displayName: unknown): string {
+  const name = typeof displayName === 'string' ? displayName.trim() : '';
+  if (!name || name.length > MAX_GROUP_NAME || /[\u0000-\u001f\u007f]/.test(name)) {
+    throw new InvalidInput('invalidValue', `displayName must be a group name of 1 to ${MAX_GROUP_NAME} characters`, { field: 'displayName' });
+  }
+  return name;
+}
+
+/** The body `GroupWrites.create` takes for a group an admin names. */
+export function platformGroupBody(displayName: unknown): ResourceDocument {
+  return { schemas: [URN.group], displayName: adminGroupName(displayName) };
+}
+
+/** The change `GroupWrites.patch` takes to rename a group: its members and Entra's link (externalId) stay. */
+export function renameGroup(displayName: unknown): (current: StoredGroup) => GroupChange {
+  const name = adminGroupName(displayName);
+  return (current) => ({ document: { ...current.document, displayName: name }, membership: [] });
 }
 
 /** Members leave the document: they live in group_members, written set-based. */

@@ -34,7 +34,8 @@ export type SsoSwitchRefusal = 'sso_not_configured' | 'sso_unverified';
  */
 export function ssoSwitchRefusal(connector: Pick<Connector, 'id' | 'oidc' | 'ssoVerifiedAt'>): PolicyRefusal | undefined {
   if (!ssoConfigured(connector)) {
-    return new PolicyRefusal('sso_not_configured', `connector ${connector.id} has no OpenID Connect settings (issuer, client id, client secret): configure them before switching users to SSO`);
+    return new PolicyRefusal('sso_not_configured', `connector ${connector.id} has no OpenID Connect settings (issuer, client id, client secret): `
+      + 'configure OpenID Connect for this connector before switching users to SSO');
   }
   if (connector.ssoVerifiedAt) return undefined;
   return new PolicyRefusal('sso_unverified', 'nobody has signed in through Entra with this connector yet: sign in once with "Sign in with Microsoft" '

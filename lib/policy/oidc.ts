@@ -53,7 +53,9 @@ export class OidcSettings {
       throw new OidcSettingsError('clientId', 'clientId must be the Application (client) ID from the app registration');
     }
     const clientSecretEncrypted = this.sealedSecret(connector, input.clientSecret);
-    const { issuer, tenantId } = normaliseIssuer(this.settings, input);
+    // A tenant id stored alone (setTenant) stays, unless the input names one.
+    const given = input.tenantId === undefined || input.tenantId === '' ? connector.oidc.tenantId ?? undefined : input.tenantId;
+    const { issuer, tenantId } = normaliseIssuer(this.settings, { ...input, tenantId: given });
     const clientSecretChanged = clientSecretEncrypted !== undefined;
     const updated = await this.audit.change(context, async (tx) => ({
       value: await tx.connectors.setOidc(connectorId, { issuer, clientId, tenantId, clientSecretEncrypted }),
@@ -61,6 +63,33 @@ export class OidcSettings {
     }));
     this.settings.changed?.(connectorId);
     this.settings.logger.info('oidc settings updated', { connectorId, issuer, clientId, tenantId, clientSecretChanged });
+    return updated;
+  }
+
+  /**
+   * Stores the connector's Entra tenant id on its own, before or without OpenID Connect (Systam:
+   * "You can also enter your organization's Tenant ID if you want"): shown to the admin and, once
+   * set, every sign-in token's `tid` must be it. Null (or "") clears it, unless the OIDC issuer
+   * needs it (a multi-tenant alias or a domain: the id is then the only tenant check). An Entra
+   * issuer that names a tenant fixes it: another one is refused.
+   */
+  async setTenant(connectorId: string, value: unknown, context: AuditContext): Promise<Connector> {
+    const connector = await this.audit.store.connectors.get(connectorId);
+    if (!connector) throw new NotFound(`connector ${connectorId} not found`);
+    const tenantId = tenantIdOf(value);
+    const entra = connector.oidc.issuer ? entraAuthorityOf(connector.oidc.issuer) : undefined;
+    if (entra?.tenantId && tenantId !== entra.tenantId) {
+      throw new OidcSettingsError('tenantId', `the OpenID Connect issuer names tenant ${entra.tenantId}: change the sign-in settings to use another tenant`);
+    }
+    if (entra && !entra.tenantId && !tenantId) {
+      throw new OidcSettingsError('tenantId', `the OpenID Connect issuer names "${entra.tenantSegment}", not a tenant: the tenant id is what keeps accounts of other tenants out, so it cannot be cleared`);
+    }
+    const updated = await this.audit.change(context, async (tx) => ({
+      value: await tx.connectors.setTenant(connectorId, tenantId),
+      record: { connectorId, operation: 'connector.tenant', resourceType: 'Connector', resourceId: connectorId, detail: { tenantId: { from: connector.oidc.tenantId, to: tenantId } } },
+    }));
+    this.settings.changed?.(connectorId);
+    this.settings.logger.info('entra tenant id updated', { connectorId, tenantId });
     return updated;
   }
 
@@ -77,14 +106,26 @@ export class OidcSettings {
   }
 }
 
-function normaliseIssuer(settings: OidcPolicySettings, input: OidcSettingsInput): NormalisedIssuer {
-  let tenantId: string | null = null;
-  if (input.tenantId !== undefined && input.tenantId !== '') {
-    if (typeof input.tenantId !== 'string' || !isTenantGuid(input.tenantId.trim())) {
-      throw new OidcSettingsError('tenantId', 'tenantId must be the Directory (tenant) ID, a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47');
-    }
-    tenantId = input.tenantId.trim().toLowerCase();
+/** A tenant id as given (a GUID, any case, spaces around), lower case; null when none is given. */
+function tenantIdOf(value: unknown): string | null {
+  if (value === undefined || value === null || value === '') return null;
+  if (typeof value !== 'string' || !isTenantGuid(value.trim())) {
+    throw new OidcSettingsError('tenantId', 'tenantId must be the Directory (tenant) ID, a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47');
   }
+  return value.trim().toLowerCase();
+}
+
+/** The Entra authority a stored issuer is; undefined for another provider. */
+function entraAuthorityOf(issuer: string) {
+  try {
+    return parseEntraAuthority(new URL(issuer));
+  } catch {
+    return undefined;
+  }
+}
+
+function normaliseIssuer(settings: OidcPolicySettings, input: OidcSettingsInput): NormalisedIssuer {
+  const tenantId = tenantIdOf(input.tenantId);
 
   if (input.issuer === undefined || input.issuer === '') {
     if (!tenantId) throw new OidcSettingsError('issuer', 'give the issuer URL or the tenant id');

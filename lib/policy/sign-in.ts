@@ -61,6 +61,15 @@ export class SignIns {
     });
   }
 
+  /**
+   * The host's password or SSO login refused a user for their login method (sso/login-method.ts):
+   * `login.failed` and one failure row per user, actor `login-method`; never throws.
+   */
+  async refusedForMethod(user: Pick<StoredUser, 'id' | 'connectorId'>, reason: string, requestId?: string): Promise<void> {
+    this.audit.store.emit('login.failed', { connectorId: user.connectorId, userId: user.id, reason, requestId });
+    await this.audit.refusal({ actor: 'login-method', requestId: requestId ?? null, status: 403 }, loginRecord(user.connectorId, user.id, reason));
+  }
+
   private async verified(tx: IdentityStore, connector: Connector): Promise<void> {
     if (!connector.ssoVerifiedAt) await tx.connectors.markSsoVerified(connector.id);
   }

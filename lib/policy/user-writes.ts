@@ -181,11 +181,13 @@ export class UserWrites {
       return await write();
     } catch (error) {
       if (!(error instanceof GuardTripped)) throw error;
-      await this.audit.change(context, async (tx) => ({
-        value: await tx.connectors.pauseDeprovisioning(connector.id, error.trip),
-        record: { connectorId: connector.id, operation: 'connector.deprovisioning-paused', resourceType: 'Connector', resourceId: connector.id, detail: error.trip },
-      }));
-      this.logger.warn('mass-deprovisioning guard paused the connector: deactivations and deletions wait for an admin to resume them', { connectorId: connector.id, requestId: context.requestId ?? undefined, ...error.trip });
+      // Concurrent writes can all trip the guard; only the one whose UPDATE paused it (1 row) is the pause.
+      const paused = await this.audit.change(context, async (tx) => {
+        const pausedNow = await tx.connectors.pauseDeprovisioning(connector.id, error.trip);
+        const record = { connectorId: connector.id, operation: 'connector.deprovisioning-paused', resourceType: 'Connector', resourceId: connector.id, detail: error.trip };
+        return { value: pausedNow, record: pausedNow ? record : null };
+      });
+      if (paused) this.logger.warn('mass-deprovisioning guard paused the connector: deactivations and deletions wait for an admin to resume them', { connectorId: connector.id, requestId: context.requestId ?? undefined, ...error.trip });
       throw error;
     }
   }

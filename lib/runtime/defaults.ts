@@ -1,4 +1,5 @@
 import { DEFAULT_TABLE_PREFIX } from '../store/tables.js';
+import { RATE_LIMIT_WINDOW_MS } from '../model/limits.js';
 import type { IdentityConnectorOptions } from './options.js';
 
 /**
@@ -33,11 +34,29 @@ export const OPTION_DEFAULTS = {
   ),
   logger: option(undefined, 'console JSON at `LOG_LEVEL`', 'A winston logger; a quiet console JSON logger otherwise.'),
   tablePrefix: option(DEFAULT_TABLE_PREFIX, '`idc_`', 'The prefix of every table the connector creates.'),
-  authorizeAdmin: option(undefined, 'deny all', 'Who may use /admin, and over which organizations.'),
-  signIn: option(undefined, '—', 'Establishes the host session for a user who signed in through Entra.'),
-  signOut: option(undefined, '—', 'Ends the host session.'),
-  currentUser: option(undefined, '—', "The signed-in user's ids, for requireWebRole and requireLoginMethod."),
+  authorizeAdmin: option(
+    undefined,
+    'by web role (`identity.adminFromWebRole`)',
+    'Who may use /admin, and over which organizations.',
+  ),
+  signIn: option(
+    undefined,
+    "express-session's `req.session.identity`",
+    'Establishes the host session for a user who signed in through Entra.',
+  ),
+  signOut: option(undefined, "express-session's `req.session.identity`", 'Ends the host session.'),
+  currentUser: option(
+    undefined,
+    '`req.session.identity`',
+    "The signed-in user's ids, for requireWebRole, the admin page and identity.currentUser.",
+  ),
   passwordLoginPath: option(null, '—', "The host's password page, where home-realm discovery sends builtin users."),
+  appRedirectUris: option(
+    [] as readonly string[],
+    '`[]`',
+    "The apps' redirect URIs (RFC 8252); empty turns app sign-in off.",
+  ),
+  signInApp: option(undefined, '—', "Issues an app's session when it redeems its sign-in code."),
   maxBodyBytes: option(1024 * 1024, '1 MB', 'The largest SCIM request body; larger ones answer 413.'),
   maxPageSize: option(200, '200', 'The largest page a list returns (`count` is capped to it).'),
   rateLimitPerMinute: option(1200, '1200', 'SCIM requests per token per minute; over it, 429 with Retry-After.'),
@@ -46,4 +65,5 @@ export const OPTION_DEFAULTS = {
   allowInsecureBaseUrl: option(false, 'false', 'Accept an http:// baseUrl that is not this machine.'),
   discoveryTtlMs: option(60 * 60 * 1000, '1 h', 'How long an OIDC discovery document is cached per connector.'),
   databaseTimeoutMs: option(5000, '5 s', 'A SCIM request still waiting on the database this long answers 503.'),
+  rateLimitWindowMs: option(RATE_LIMIT_WINDOW_MS, '60 s', 'The window the rate limits count over.'),
 } satisfies Record<keyof IdentityConnectorOptions, OptionDefault<unknown>>;

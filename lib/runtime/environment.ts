@@ -11,7 +11,9 @@ import { DEFAULT_TABLE_PREFIX } from '../store/tables.js';
 export const ENVIRONMENT_VARIABLES = {
   DATABASE_URL: {
     default: 'sqlite:./data/identity.sqlite',
-    description: 'The identity store: `mysql://user:password@host:3306/database` or `sqlite:PATH`.',
+    description:
+      'The identity store: `mysql://user:password@host:3306/database`, `postgres://user:password@host:5432/database`' +
+      ' or `sqlite:PATH`.',
   },
   PORT: { default: '3000', description: 'The port `serve` and the demo listen on.' },
   BASE_URL: {

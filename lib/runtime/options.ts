@@ -1,3 +1,4 @@
+import { appRedirectUriProblem } from '../model/app-redirect-uris.js';
 import type { Knex } from 'knex';
 import type { Request, Response } from 'express';
 import type { Logger } from 'winston';
@@ -12,7 +13,7 @@ import { OPTION_DEFAULTS } from './defaults.js';
 export type AdminAuthorization = boolean | AdminScope;
 
 export interface IdentityConnectorOptions {
-  /** The host's Knex instance (mysql2 or better-sqlite3). */
+  /** The host's Knex instance (mysql2, pg or better-sqlite3). */
   knex: Knex;
   /** Public origin, e.g. https://app.example.com: SCIM locations and the redirect URI derive from it. */
   baseUrl: string;
@@ -41,6 +42,19 @@ export interface IdentityConnectorOptions {
   currentUser?: (req: Request) => { connectorId: string; userId: string } | null | undefined | Promise<{ connectorId: string; userId: string } | null | undefined>;
   /** The host's password page, where home-realm discovery sends `builtin` users. */
   passwordLoginPath?: string;
+  /**
+   * The platform's mobile and desktop apps (RFC 8252): the redirect URIs they receive a sign-in
+   * at — a private-use scheme (`com.example.app:/oauth2redirect`), a claimed https URL, or a
+   * loopback `http://127.0.0.1/callback` (any port, RFC 8252 §7.3). Shown on the admin page as
+   * the guide's "Mobile and desktop applications" redirect URI. Empty: app sign-in is off.
+   */
+  appRedirectUris?: string[];
+  /**
+   * Issues the app's own session for a user who signed in through Entra in the system browser and
+   * redeemed the one-time code at `{mountPath}/sso/app/token`: answer what the app receives (e.g.
+   * `{ access_token, expires_in }`), as `signIn` establishes a browser session.
+   */
+  signInApp?: (req: Request, user: StoredUser) => Record<string, unknown> | Promise<Record<string, unknown>>;
   /** Largest SCIM request body in bytes (default 1 MB). */
   maxBodyBytes?: number;
   /** Largest page a list returns (default 200). */
@@ -62,9 +76,15 @@ export interface IdentityConnectorOptions {
   discoveryTtlMs?: number;
   /** A SCIM request still waiting on the database after this long answers 503 with Retry-After (default 5 s). */
   databaseTimeoutMs?: number;
+  /**
+   * The window the rate limits count over (default 60 s): `rateLimitPerMinute` requests per token
+   * and the failed-bearer-attempt limits are budgets per window. Shorter only for tests that must
+   * see windows turn over (e.g. during a database freeze).
+   */
+  rateLimitWindowMs?: number;
 }
 
-export interface ResolvedOptions extends Required<Omit<IdentityConnectorOptions, 'rateLimitStore' | 'secretKey' | 'logger' | 'authorizeAdmin' | 'signIn' | 'signOut' | 'currentUser' | 'passwordLoginPath'>> {
+export interface ResolvedOptions extends Required<Omit<IdentityConnectorOptions, 'rateLimitStore' | 'secretKey' | 'logger' | 'authorizeAdmin' | 'signIn' | 'signOut' | 'currentUser' | 'passwordLoginPath' | 'signInApp'>> {
   /** The first encrypts and signs; all decrypt and verify. */
   secretKey: string[];
   logger: Logger;
@@ -72,6 +92,7 @@ export interface ResolvedOptions extends Required<Omit<IdentityConnectorOptions,
   signIn?: IdentityConnectorOptions['signIn'];
   signOut?: IdentityConnectorOptions['signOut'];
   currentUser?: IdentityConnectorOptions['currentUser'];
+  signInApp?: IdentityConnectorOptions['signInApp'];
   passwordLoginPath: string | null;
   rateLimitStore: 'database' | 'memory' | RateLimitStore;
 }
@@ -105,6 +126,16 @@ function secretKeys(secretKey: unknown): string[] {
     throw new OptionsError('options.secretKey must be a string of at least 32 characters (e.g. `openssl rand -base64 48`), or a list of them to rotate (the first is used for new secrets); it encrypts OIDC client secrets');
   }
   return keys;
+}
+
+function appRedirectUris(uris: unknown): string[] {
+  if (uris === undefined) return [...OPTION_DEFAULTS.appRedirectUris.value];
+  if (!Array.isArray(uris) || !uris.every((u) => typeof u === 'string')) throw new OptionsError('options.appRedirectUris must be a list of redirect URIs');
+  for (const uri of uris) {
+    const problem = appRedirectUriProblem(uri);
+    if (problem) throw new OptionsError(`options.appRedirectUris: "${uri}" ${problem} (RFC 8252)`);
+  }
+  return [...uris] as string[];
 }
 
 /** An express-rate-limit store: what the limits call is increment and decrement. */
@@ -146,10 +177,10 @@ export function resolveOptions(options: IdentityConnectorOptions, defaultLogger:
   const keys = secretKeys(options.secretKey);
   const tablePrefix = options.tablePrefix ?? OPTION_DEFAULTS.tablePrefix.value;
   if (!isValidTablePrefix(tablePrefix)) throw new OptionsError(`options.tablePrefix "${tablePrefix}" must be up to 16 letters, digits or underscores, starting with a letter`);
-  for (const name of ['authorizeAdmin', 'signIn', 'signOut', 'currentUser'] as const) {
+  for (const name of ['authorizeAdmin', 'signIn', 'signOut', 'currentUser', 'signInApp'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw new OptionsError(`options.${name} must be a function`);
   }
-  const positive = (name: 'maxBodyBytes' | 'maxPageSize' | 'rateLimitPerMinute' | 'discoveryTtlMs' | 'databaseTimeoutMs') => {
+  const positive = (name: 'maxBodyBytes' | 'maxPageSize' | 'rateLimitPerMinute' | 'discoveryTtlMs' | 'databaseTimeoutMs' | 'rateLimitWindowMs') => {
     const value = options[name] ?? OPTION_DEFAULTS[name].value;
     if (!Number.isInteger(value) || value <= 0) throw new OptionsError(`options.${name} must be a positive integer`);
     return value;
@@ -169,6 +200,8 @@ export function resolveOptions(options: IdentityConnectorOptions, defaultLogger:
     signOut: options.signOut,
     currentUser: options.currentUser,
     passwordLoginPath: options.passwordLoginPath ?? OPTION_DEFAULTS.passwordLoginPath.value,
+    appRedirectUris: appRedirectUris(options.appRedirectUris),
+    signInApp: options.signInApp,
     maxBodyBytes: positive('maxBodyBytes'),
     maxPageSize: positive('maxPageSize'),
     rateLimitPerMinute: positive('rateLimitPerMinute'),
@@ -177,5 +210,6 @@ export function resolveOptions(options: IdentityConnectorOptions, defaultLogger:
     allowInsecureBaseUrl: options.allowInsecureBaseUrl ?? OPTION_DEFAULTS.allowInsecureBaseUrl.value,
     discoveryTtlMs: positive('discoveryTtlMs'),
     databaseTimeoutMs: positive('databaseTimeoutMs'),
+    rateLimitWindowMs: positive('rateLimitWindowMs'),
   };
 }

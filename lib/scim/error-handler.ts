@@ -90,7 +90,9 @@ export function scimErrorHandler(logger: Logger, retryAfterSeconds: number): Err
 
 /** Answers with a SCIM error body (RFC 7644 §3.12), its WWW-Authenticate or Retry-After header. */
 export function sendScimError(res: Response, scimError: ScimError): void {
-  if (scimError.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="SCIM"');
+  // passport-http-bearer's challenge names the error (RFC 6750 §3: error="invalid_token"); keep it on a 401 only.
+  if (scimError.status !== 401) res.removeHeader('WWW-Authenticate');
+  else if (!res.hasHeader('WWW-Authenticate')) res.setHeader('WWW-Authenticate', 'Bearer realm="SCIM"');
   if (scimError.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(scimError.retryAfterSeconds));
   res.status(scimError.status).type(SCIM_CONTENT_TYPE).send(JSON.stringify(scimError.toBody()));
 }

@@ -12,7 +12,6 @@ import { scimBodyParser, sendScim } from './http.js';
 import type { Locations } from './serialize.js';
 import { tokenRateLimit } from './rate-limit.js';
 import { SharedLimit } from '../runtime/shared-limit.js';
-import { RATE_LIMIT_WINDOW_MS } from '../model/limits.js';
 import { usersRouter } from './users-routes.js';
 
 declare module 'express-serve-static-core' {
@@ -61,9 +60,9 @@ export function createScimRouter(runtime: Runtime): ScimRouter {
   const errorHandler = scimErrorHandler(logger, retryAfterSeconds);
 
   router.use(noStore, databaseDeadline(options.databaseTimeoutMs, errorHandler));
-  const failedAuthentication = new FailedAuthentication(runtime);
+  const failedAuthentication = new FailedAuthentication(runtime, {}, options.rateLimitWindowMs);
   router.use(scimBearerAuth(runtime), failedAuthentication.middleware, requireOwnEndpoint);
-  const perToken = new SharedLimit(runtime.counters, runtime.counterHealth, 'token:', options.rateLimitPerMinute, RATE_LIMIT_WINDOW_MS);
+  const perToken = new SharedLimit(runtime.counters, runtime.counterHealth, 'token:', options.rateLimitPerMinute, options.rateLimitWindowMs);
   router.use(tokenRateLimit(perToken));
   router.use(...scimBodyParser(options.maxBodyBytes));
 

@@ -40,10 +40,7 @@ export function usersRouter(runtime: Runtime, locations: (req: Request) => Locat
     sendScim(res, 200, listResponse(request, result, (u) => project(serializeUser(u, locations(req)), registry, request.projection, passthroughOf(req)), runtime.secrets));
   };
 
-  router.get('/', asyncRoute((req, res) => list(req, res, req.query as Record<string, unknown>)));
-  router.post('/.search', asyncRoute((req, res) => list(req, res, (req.body ?? {}) as Record<string, unknown>)));
-
-  router.post('/', asyncRoute(async (req, res) => {
+  async function create(req: Request, res: Response) {
     attempt(res, 'user.create', 'User');
     const { connector } = principal(req);
     const registry = registryOf(req);
@@ -52,9 +49,9 @@ export function usersRouter(runtime: Runtime, locations: (req: Request) => Locat
     const withGroups = connector.defaultGroupId !== null && wantsAttribute(registry, projection, 'groups');
     const user = await users.create(connector, req.body, scimAuditContext(req, 201), { read: { withGroups } });
     send(req, res, 201, user, projection);
-  }));
+  }
 
-  router.get('/:id', asyncRoute(async (req, res) => {
+  async function read(req: Request, res: Response) {
     const { connector } = principal(req);
     const registry = registryOf(req);
     const projection = projectionOf(req);
@@ -62,9 +59,9 @@ export function usersRouter(runtime: Runtime, locations: (req: Request) => Locat
     if (!user) throw notFound(`user ${String(req.params.id)} not found`);
     if (notModified(req, user.version)) return sendScim(res, 304, undefined, { ETag: etagOf(user.version) });
     send(req, res, 200, user, projection);
-  }));
+  }
 
-  router.put('/:id', asyncRoute(async (req, res) => {
+  async function replace(req: Request, res: Response) {
     const id = String(req.params.id);
     attempt(res, 'user.replace', 'User', id);
     const { connector } = principal(req);
@@ -78,9 +75,9 @@ export function usersRouter(runtime: Runtime, locations: (req: Request) => Locat
     // answers 404 and a later re-assignment creates the user again (POST).
     if (!user) return sendScim(res, 204);
     send(req, res, 200, user, projection);
-  }));
+  }
 
-  router.patch('/:id', asyncRoute(async (req, res) => {
+  async function patch(req: Request, res: Response) {
     const id = String(req.params.id);
     attempt(res, 'user.patch', 'User', id);
     const { connector } = principal(req);
@@ -101,15 +98,22 @@ export function usersRouter(runtime: Runtime, locations: (req: Request) => Locat
     } else {
       sendScim(res, 204, undefined, { ETag: etagOf(user.version) });
     }
-  }));
+  }
 
-  router.delete('/:id', asyncRoute(async (req, res) => {
+  async function remove(req: Request, res: Response) {
     const id = String(req.params.id);
     attempt(res, 'user.delete', 'User', id);
     const { connector } = principal(req);
     await users.delete(connector, id, scimAuditContext(req, 204), { expectedVersion: ifMatchVersion(req) });
     sendScim(res, 204);
-  }));
+  }
 
+  router.get('/', asyncRoute((req, res) => list(req, res, req.query as Record<string, unknown>)));
+  router.post('/.search', asyncRoute((req, res) => list(req, res, (req.body ?? {}) as Record<string, unknown>)));
+  router.post('/', asyncRoute(create));
+  router.get('/:id', asyncRoute(read));
+  router.put('/:id', asyncRoute(replace));
+  router.patch('/:id', asyncRoute(patch));
+  router.delete('/:id', asyncRoute(remove));
   return router;
 }

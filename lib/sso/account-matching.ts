@@ -1,5 +1,5 @@
 import { entraObjectIdOf } from '../model/entra-ids.js';
-import { Conflict, InvalidInput, PolicyRefusal, IdentityConnectorError } from '../model/errors.js';
+import { Conflict, IdentityConnectorError, InvalidInput, PolicyRefusal } from '../model/errors.js';
 import type { Connector, ConnectorSettings, StoredUser } from '../model/types.js';
 import type { AuditContext } from '../policy/audit.js';
 import type { UserWrites } from '../policy/user-writes.js';
@@ -116,10 +116,14 @@ async function createJustInTime(users: UserWrites, connector: Connector, claims:
   }
 }
 
-/** What a matched user may do through SSO: in this order, so the most actionable reason is shown. */
-export function accessRefusal(user: StoredUser): LoginRefusal | undefined {
+/**
+ * What a matched user may do through SSO: in this order, so the most actionable reason is shown.
+ * The web portal needs a web role; the platform's apps do not (the modelled platform: "users …
+ * will only be granted app login access" until a role gives web access).
+ */
+export function accessRefusal(user: StoredUser, channel: 'web' | 'app' = 'web'): LoginRefusal | undefined {
   if (!user.active) return refuse('user_inactive', { userId: user.id });
   if (user.loginMethod !== 'sso') return refuse('builtin_login_method', { userId: user.id });
-  if (user.webRole === null) return refuse('no_web_role', { userId: user.id });
+  if (channel === 'web' && user.webRole === null) return refuse('no_web_role', { userId: user.id });
   return undefined;
 }

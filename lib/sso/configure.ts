@@ -27,3 +27,12 @@ export async function configureOidc(runtime: Runtime, connectorId: string, input
   const connector = await runtime.oidc.configure(connectorId, input, context);
   return { connector, redirectUri: redirectUri(runtime.options) };
 }
+
+/**
+ * Stores a connector's Entra tenant id alone, with or without OpenID Connect (policy/oidc.ts,
+ * `setTenant`); null or "" clears it. Throws OidcSettingsError naming `tenantId`, NotFound for an
+ * unknown connector.
+ */
+export function setEntraTenant(runtime: Runtime, connectorId: string, tenantId: unknown, context: AuditContext = { actor: 'host' }): Promise<Connector> {
+  return runtime.oidc.setTenant(connectorId, tenantId, context);
+}

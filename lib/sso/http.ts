@@ -1,9 +1,4 @@
-import type { Request, Response } from 'express';
-import { PAGE_HEADERS } from '../../views/layout.js';
-
-export function sendPage(res: Response, status: number, html: string): void {
-  res.status(status).set(PAGE_HEADERS).type('html').send(html);
-}
+import type { Request } from 'express';
 
 /** The raw query string: openid-client must see the authorization response exactly as sent. */
 export function rawQuery(req: Request): URLSearchParams {

@@ -1,10 +1,9 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { noticePage } from '../../views/sso.js';
 import type { Runtime } from '../web/runtime.js';
 import type { LoginMethod, StoredUser } from '../model/types.js';
 import { KEY_LENGTH } from '../model/limits.js';
-import { prefersHtml } from '../web/http.js';
-import { sendPage } from './http.js';
+import { refuse } from '../web/refuse.js';
+import { signInUrl } from '../web/sign-in-url.js';
 
 declare module 'express-serve-static-core' {
   interface Locals {
@@ -55,10 +54,7 @@ export function checkLoginMethod(runtime: Runtime) {
     if (!allowed) {
       runtime.logger.info('login refused: wrong login method', { required: method, userIds: users.map((u) => u.id), requestId });
       const reason = method === 'builtin' ? 'sso_login_method' : 'builtin_login_method';
-      for (const user of users) {
-        runtime.events.emit('login.failed', { connectorId: user.connectorId, userId: user.id, reason, requestId });
-        await runtime.audit.refusal({ actor: 'login-method', requestId: requestId ?? null, status: 403 }, { connectorId: user.connectorId, operation: 'login', resourceType: 'User', resourceId: user.id, detail: reason });
-      }
+      for (const user of users) await runtime.signIns.refusedForMethod(user, reason, requestId);
     }
     return { allowed, allowedUsers, refusedUsers };
   };
@@ -109,7 +105,7 @@ export function requireLoginMethod(runtime: Runtime) {
       const allowedUsers = new Map<string, StoredUser>();
       for (const identifier of identifiers) {
         const result = await check(identifier, method, req.identityRequestId);
-        if (!result.allowed) return refuse(req, res, method, runtime.options.mountPath);
+        if (!result.allowed) return refuseMethod(req, res, method, runtime.options.mountPath);
         for (const user of result.allowedUsers) allowedUsers.set(user.id, user);
       }
       if (allowedUsers.size > 0) res.locals.identityAllowedUsers = [...allowedUsers.values()];
@@ -128,30 +124,18 @@ export function requireLoginMethod(runtime: Runtime) {
 }
 
 function refuseMalformed(req: Request, res: Response, field: string): void {
-  const message = `The field "${field}" must be given once, as text.`;
-  if (prefersHtml(req)) {
-    sendPage(res, 400, noticePage({ title: 'Sign-in form not understood', message }));
-    return;
-  }
-  res.status(400).json({ error: 'invalid_request', message });
+  refuse(req, res, { status: 400, title: 'Sign-in form not understood', message: `The field "${field}" must be given once, as text.`, error: 'invalid_request' });
 }
 
-function refuse(req: Request, res: Response, required: LoginMethod, mountPath: string): void {
-  const ssoUrl = `${mountPath}/sso/signin`;
-  const message = required === 'builtin'
-    ? 'This account signs in with Microsoft Entra ID (single sign-on), not with a password.'
-    : 'This account signs in with a password, not with Microsoft Entra ID.';
-  if (prefersHtml(req)) {
-    sendPage(res, 403, noticePage({
-      title: required === 'builtin' ? 'Sign in with Microsoft Entra ID' : 'Sign in with your password',
-      message,
-      link: required === 'builtin' ? { href: ssoUrl, text: 'Sign in with Microsoft' } : undefined,
-    }));
-    return;
-  }
-  res.status(403).json({
-    error: required === 'builtin' ? 'sso_required' : 'password_required',
-    message,
-    ...(required === 'builtin' ? { signInUrl: ssoUrl } : {}),
+function refuseMethod(req: Request, res: Response, required: LoginMethod, mountPath: string): void {
+  const ssoUrl = signInUrl(mountPath);
+  const sso = required === 'builtin';
+  refuse(req, res, {
+    status: 403,
+    title: sso ? 'Sign in with Microsoft Entra ID' : 'Sign in with your password',
+    message: sso ? 'This account signs in with Microsoft Entra ID (single sign-on), not with a password.' : 'This account signs in with a password, not with Microsoft Entra ID.',
+    error: sso ? 'sso_required' : 'password_required',
+    link: sso ? { href: ssoUrl, text: 'Sign in with Microsoft' } : undefined,
+    json: sso ? { signInUrl: ssoUrl } : undefined,
   });
 }

@@ -5,7 +5,7 @@ import { redirectUri } from './configure.js';
 import { ssoConfigured } from '../policy/login-method.js';
 import { ClientSecretUnreadableError, InsecureIssuerError, type DiscoveryCache } from '../runtime/oidc-discovery.js';
 import { refuse, type LoginRefusal } from './refusals.js';
-import { TRANSACTION_TTL_MS, type LoginTransaction } from './transaction-cookie.js';
+import { TRANSACTION_TTL_MS, type AppRequest, type LoginTransaction } from './transaction-cookie.js';
 
 /** `profile` brings `oid`, `tid`, `name` and `preferred_username`; `email` the optional email claim. */
 const SCOPE = 'openid profile email';
@@ -35,7 +35,7 @@ export class RelyingParty {
     this.discovery = runtime.discovery;
   }
 
-  async start(connector: Connector, request: { returnTo: string; loginHint?: string }): Promise<Outcome<StartedLogin>> {
+  async start(connector: Connector, request: { returnTo: string; loginHint?: string; app?: AppRequest }): Promise<Outcome<StartedLogin>> {
     const configured = await this.configuration(connector);
     if (!configured.ok) return configured;
     const state = oidc.randomState();
@@ -54,7 +54,7 @@ export class RelyingParty {
     if (request.loginHint) parameters.login_hint = request.loginHint;
     return success({
       authorizationUrl: oidc.buildAuthorizationUrl(configured.value, parameters),
-      transaction: { connectorId: connector.id, state, nonce, codeVerifier, returnTo: request.returnTo, expiresAt: Date.now() + TRANSACTION_TTL_MS },
+      transaction: { connectorId: connector.id, state, nonce, codeVerifier, returnTo: request.returnTo, expiresAt: Date.now() + TRANSACTION_TTL_MS, app: request.app },
     });
   }
 

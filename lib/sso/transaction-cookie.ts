@@ -20,6 +20,17 @@ export interface LoginTransaction {
   returnTo: string;
   /** Epoch milliseconds. */
   expiresAt: number;
+  /** Set when a mobile or desktop app started the sign-in (RFC 8252): where and how it gets the result. */
+  app?: AppRequest;
+}
+
+/** What a native app sent when it opened the sign-in in the system browser. */
+export interface AppRequest {
+  redirectUri: string;
+  /** The app's PKCE S256 challenge. */
+  codeChallenge: string;
+  /** The app's own state, returned to it unchanged. */
+  state: string;
 }
 
 export type TransactionLookup =
@@ -44,6 +55,7 @@ export class TransactionCookie {
   write(res: Response, transaction: LoginTransaction): void {
     const payload = Buffer.from(JSON.stringify({
       c: transaction.connectorId, s: transaction.state, n: transaction.nonce, v: transaction.codeVerifier, r: transaction.returnTo, e: transaction.expiresAt,
+      ...(transaction.app ? { a: transaction.app } : {}),
     })).toString('base64url');
     setCookie(res, this.options, this.nameFor(transaction.state), this.secrets.sign(PURPOSE + payload), { path: this.path, maxAgeMs: TRANSACTION_TTL_MS, sameSite: 'lax' });
   }
@@ -76,6 +88,8 @@ export class TransactionCookie {
       returnTo: text(parsed.r, '/'),
       expiresAt: Number(parsed.e ?? 0),
     };
+    // Signed by us: its shape is the one written above.
+    if (parsed.a && typeof parsed.a === 'object') transaction.app = parsed.a as AppRequest;
     if (transaction.state !== state) return { ok: false, reason: 'state_mismatch', cookieName };
     if (!(transaction.expiresAt > now)) return { ok: false, reason: 'transaction_expired', cookieName };
     return { ok: true, transaction, cookieName };

@@ -4,8 +4,10 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 
 /**
- * Knex configuration from a URL: `mysql://user:pass@host:port/db` (mysql2) or `sqlite:PATH`
- * (better-sqlite3, the embedded default), a relative PATH taken from `baseDirectory`. Used by the
+ * Knex configuration from a URL: `mysql://user:pass@host:port/db` (mysql2),
+ * `postgres://user:pass@host:port/db` or `postgresql://…` (pg; query parameters such as
+ * `sslmode` go to pg as written) or `sqlite:PATH` (better-sqlite3, the embedded default), a
+ * relative PATH taken from `baseDirectory`. Used by the
  * CLI, the demo host, the shipped knexfile and the tests; a host normally passes its own Knex
  * instance instead. The driver is an optional peer dependency: a missing one is named.
  */
@@ -49,14 +51,36 @@ export function knexConfigFromUrl(url: string, baseDirectory = process.cwd()): K
         supportBigNumbers: true,
         bigNumberStrings: false,
       },
-      pool: { min: 0, max: 10 },
+      pool: { min: 0, max: 10, afterCreate: readOwnWritesOnGalera },
     };
   }
-  throw new Error(`DATABASE_URL "${redactUrl(url)}" is not supported: use mysql://user:password@host:3306/database or sqlite:PATH`);
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    requireDriver('pg', url);
+    return { client: 'pg', connection: { connectionString: url }, pool: { min: 0, max: 10 } };
+  }
+  throw new Error(`DATABASE_URL "${redactUrl(url)}" is not supported: use mysql://user:password@host:3306/database, postgres://user:password@host:5432/database or sqlite:PATH`);
+}
+
+interface MysqlConnection {
+  query(sql: string, done: (err: Error | null, rows?: Array<{ Value?: string }>) => void): void;
+}
+
+/**
+ * On a Galera node, reads wait until the node has applied every write the cluster committed
+ * before them (`wsrep_sync_wait = 1`): without it a user created through one instance can be
+ * missing, for a moment, when read through another instance on another node. Asked once per
+ * pooled connection; elsewhere (one MariaDB or MySQL server) nothing is set.
+ */
+function readOwnWritesOnGalera(conn: MysqlConnection, done: (err: Error | null, conn: unknown) => void): void {
+  conn.query("SHOW VARIABLES LIKE 'wsrep_on'", (err, rows) => {
+    if (err) return done(err, conn);
+    if (String(rows?.[0]?.Value ?? '').toUpperCase() !== 'ON') return done(null, conn);
+    conn.query('SET SESSION wsrep_sync_wait = 1', (setErr) => done(setErr, conn));
+  });
 }
 
 /** Knex loads the driver only at the first query, with a message that hides which URL needed it. */
-function requireDriver(driver: 'better-sqlite3' | 'mysql2', url: string): void {
+function requireDriver(driver: 'better-sqlite3' | 'mysql2' | 'pg', url: string): void {
   try {
     createRequire(import.meta.url).resolve(driver);
   } catch {

@@ -109,6 +109,18 @@ export class ConnectorStore {
     return this.changed(id);
   }
 
+  /**
+   * Stores the Entra tenant id alone (null clears it), with or without OpenID Connect. A changed
+   * tenant changes which sign-ins pass the `tid` check: the connection must be shown to work again.
+   */
+  async setTenant(id: string, tenantId: string | null): Promise<Connector> {
+    const current = await this.require(id);
+    const update: Row = { entra_tenant_id: tenantId, updated_at: Date.now() };
+    if (current.oidc.tenantId !== tenantId) update.sso_verified_at = null;
+    await this.db(this.t.connectors).where({ id }).update(update);
+    return this.changed(id);
+  }
+
   /** Records that an OpenID Connect round trip through this connector completed (first time only counts). */
   async markSsoVerified(id: string, at = new Date()): Promise<void> {
     await this.db(this.t.connectors).where({ id }).whereNull('sso_verified_at').update({ sso_verified_at: at.getTime() });
@@ -137,10 +149,10 @@ export class ConnectorStore {
    * since `since` or the last resume, whichever is later (an index range of the deprovisionings
    * table), and the oldest one kept. Plain reads lock nothing: far from the threshold,
    * concurrent deprovisioning writes do not wait for each other's commits. `locked` (near the
-   * threshold, on MariaDB) locks the connector row until the write commits, so such writes count
-   * one after another, and counts with a locking read, which sees every committed row (not the
-   * transaction's snapshot) and waits for those being inserted. SQLite writes one transaction at
-   * a time: its reads are exact either way. Prepared statements: this runs in every deletion and
+   * threshold, on MariaDB and PostgreSQL) locks the connector row until the write commits, so such
+   * writes count one after another, and counts with a read that sees every committed row (not
+   * the transaction's snapshot; dialect.ts countAfterLock) and waits for those being inserted.
+   * SQLite writes one transaction at a time: its reads are exact either way. Prepared statements: this runs in every deletion and
    * deactivation (prepared.ts). Unlocked, it is one statement (the window's start, the later of
    * `since` and the resume, is chosen in SQL); locked, two, because a locking read does not lock
    * what its subqueries read.
@@ -149,11 +161,12 @@ export class ConnectorStore {
     const { connectors, deprovisionings } = this.t;
     const oldest = `(SELECT MIN(at) FROM ${deprovisionings} WHERE connector_id = ?) AS oldest`;
     let row: Record<string, unknown> | undefined;
-    if (locked && this.ctx.dialect === 'mysql') {
-      [row] = await this.sql.all(`SELECT deprovisioning_paused_at, deprovisioning_resumed_at FROM ${connectors} WHERE id = ? FOR UPDATE`, [id]);
+    const { rowLocks, forUpdate, countAfterLock } = this.ctx.idioms;
+    if (locked && rowLocks) {
+      [row] = await this.sql.all(`SELECT deprovisioning_paused_at, deprovisioning_resumed_at FROM ${connectors} WHERE id = ?${forUpdate}`, [id]);
       if (row) {
         const from = Math.max(since, Number(row.deprovisioning_resumed_at ?? 0));
-        const [recent] = await this.sql.all(`SELECT COUNT(*) AS n, ${oldest} FROM ${deprovisionings} WHERE connector_id = ? AND at >= ? LOCK IN SHARE MODE`, [id, id, from]);
+        const [recent] = await this.sql.all(`SELECT COUNT(*) AS n, ${oldest} FROM ${deprovisionings} WHERE connector_id = ? AND at >= ?${countAfterLock}`, [id, id, from]);
         row = { ...row, ...recent };
       }
     } else {
@@ -183,13 +196,17 @@ export class ConnectorStore {
     }
   }
 
-  /** Pauses deprovisioning; the event fires only for the write that paused it (not when it already was). */
-  async pauseDeprovisioning(id: string, trip: { deprovisioned: number; threshold: number; windowMinutes: number }): Promise<void> {
+  /**
+   * Pauses deprovisioning. True only for the write whose UPDATE changed the row (affected rows = 1);
+   * the event fires for that write alone, not when the connector already was paused.
+   */
+  async pauseDeprovisioning(id: string, trip: { deprovisioned: number; threshold: number; windowMinutes: number }): Promise<boolean> {
     const pausedAt = new Date();
     const count = await this.db(this.t.connectors).where({ id }).whereNull('deprovisioning_paused_at').update({ deprovisioning_paused_at: pausedAt.getTime() });
-    if (count === 0) return;
+    if (count !== 1) return false;
     this.events.emit('connector.deprovisioning-paused', { connectorId: id, pausedAt, ...trip });
     await this.changed(id);
+    return true;
   }
 
   /** An admin confirmed the deprovisioning: it continues, and the guard's window starts afresh. */

@@ -172,12 +172,9 @@ function mainOperand(env: Env, resolved: ResolvedAttribute): Operand | undefined
   return documentValue(env, `$.${resolved.canonicalPath}`, mode);
 }
 
-/** A value of the stored document as text (MySQL's JSON_UNQUOTE; SQLite's json_extract gives the scalar). */
+/** A value of the stored document (dialect.ts jsonValue). */
 function documentValue(env: Env, jsonPath: string, mode: Mode): Column {
-  const document = `${env.alias}.document`;
-  return env.ctx.dialect === 'mysql'
-    ? { sql: 'JSON_UNQUOTE(JSON_EXTRACT(??, ?))', bindings: [document, jsonPath], mode }
-    : { sql: 'json_extract(??, ?)', bindings: [document, jsonPath], mode };
+  return { sql: env.ctx.idioms.jsonValue('??'), bindings: [`${env.alias}.document`, jsonPath], mode };
 }
 
 function column(name: string, mode: Mode, notNull?: boolean): Column {
@@ -259,12 +256,7 @@ function extensionText(env: Env, names: string[], boolean: boolean): Column {
   // quote or backslash could not be put in a JSON path the same way on both databases.
   if (names.some((n) => /["\\]/.test(n))) throw invalidFilter('extension attribute names in filters cannot contain quotes or backslashes');
   const path = `$${names.map((n) => `."${n}"`).join('')}`;
-  const value = documentValue(env, path, 'lower');
-  if (env.ctx.dialect === 'mysql') return value; // JSON_UNQUOTE already gives true/false and digits
-  const document = `${env.alias}.document`;
-  return boolean
-    ? { sql: "(CASE json_type(??, ?) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' END)", bindings: [document, path], mode: 'lower' }
-    : { sql: `CAST(${value.sql} AS TEXT)`, bindings: value.bindings, mode: 'lower' };
+  return { sql: env.ctx.idioms.jsonText('??', boolean), bindings: [`${env.alias}.document`, path], mode: 'lower' };
 }
 
 /** Multi-valued extension attributes keep one row per value, keyed by schema URN and `attr` / `attr.sub`. */

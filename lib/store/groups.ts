@@ -123,7 +123,7 @@ export class GroupStore {
   /** `forUpdate` locks the row until the transaction ends (read-modify-write such as PATCH). */
   async get(connectorId: string, id: string, options: { withMembers?: boolean; forUpdate?: boolean } = {}): Promise<StoredGroup | undefined> {
     if (!isResourceId(id)) return undefined;
-    const lock = options.forUpdate && this.ctx.dialect === 'mysql' ? ' FOR UPDATE' : '';
+    const lock = options.forUpdate ? this.ctx.idioms.forUpdate : '';
     const [row] = await this.sql.all(`SELECT ${COLUMNS.join(', ')} FROM ${this.t.groups} WHERE id = ? AND connector_id = ?${lock}`, [id, connectorId]);
     if (!row) return undefined;
     const group = fromRow(row);
@@ -180,10 +180,9 @@ export class GroupStore {
       throw new StoreError('invalid_reference', `member ${missing.slice(0, 5).map((m) => `"${m}"`).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''} is not a user of this connector`, { missing });
     }
     // Members already in the group stay as they are.
-    const [insert, conflict] = this.ctx.dialect === 'mysql' ? ['INSERT IGNORE', ''] : ['INSERT', ' ON CONFLICT (group_id, user_id) DO NOTHING'];
     for (const chunk of chunks(ids)) {
       await this.sql.run(
-        `${insert} INTO ${this.t.groupMembers} (group_id, user_id, display, created_at) VALUES ${valueGroups(chunk.length, 4)}${conflict}`,
+        this.ctx.idioms.insertIgnoring(this.t.groupMembers, 'group_id, user_id, display, created_at', valueGroups(chunk.length, 4), 'group_id, user_id'),
         chunk.flatMap((userId) => [groupId, userId, unique.get(userId)?.display?.slice(0, 255) ?? null, now]),
         'varying',
       );
@@ -219,7 +218,7 @@ export class GroupStore {
 
   private async lockVersion(connectorId: string, id: string): Promise<number> {
     if (!isResourceId(id)) throw new StoreError('not_found', `group ${id} not found`);
-    const lock = this.ctx.dialect === 'mysql' ? ' FOR UPDATE' : '';
+    const lock = this.ctx.idioms.forUpdate;
     const [row] = await this.sql.all(`SELECT version FROM ${this.t.groups} WHERE id = ? AND connector_id = ?${lock}`, [id, connectorId]);
     if (!row) throw new StoreError('not_found', `group ${id} not found`);
     return Number(row.version);

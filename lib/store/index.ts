@@ -1,13 +1,16 @@
 import type { Knex } from 'knex';
 import { EventBuffer, IdentityEvents, type IdentityEventMap, type IdentityEventName } from '../model/events.js';
 import type { Atomic } from './atomic.js';
+import { AppSignInCodeStore } from './app-sign-in-codes.js';
 import { AuditStore } from './audit.js';
 import { ConnectorStore } from './connectors.js';
-import { dialectOf, type StoreContext } from './context.js';
+import type { StoreContext } from './context.js';
+import { dialectOf, idiomsOf } from './dialect.js';
 import { GroupStore } from './groups.js';
 import { Prepared } from './prepared.js';
 import { migrateLatest, migrateRollbackAll } from './migrate.js';
 import { RateCounterStore } from './rate-counters.js';
+import { retryConflicts } from './retry.js';
 import { tableNames, type TableNames } from './tables.js';
 import { TokenStore } from './tokens.js';
 import { UserTotals } from './user-totals.js';
@@ -30,13 +33,15 @@ export class IdentityStore {
   readonly workspaces: WorkspaceStore;
   /** The rate limits' counters shared through this database (the default `rateLimitStore`). */
   readonly counters: RateCounterStore;
+  /** One-time codes of mobile and desktop sign-in. */
+  readonly appSignInCodes: AppSignInCodeStore;
   private readonly buffer: EventBuffer;
 
   /** `totals` is the root store's, shared by its transactions. */
   constructor(readonly knex: Knex, readonly tablePrefix: string, readonly events: IdentityEvents, private readonly trx?: Knex.Transaction, private readonly totals = new UserTotals(events)) {
     const tables: TableNames = tableNames(tablePrefix);
     const dialect = dialectOf(knex);
-    const ctx: StoreContext = { db: trx ?? knex, tables, dialect, prepared: new Prepared(trx ?? knex, dialect) };
+    const ctx: StoreContext = { db: trx ?? knex, tables, dialect, idioms: idiomsOf(dialect), prepared: new Prepared(trx ?? knex, dialect) };
     this.buffer = new EventBuffer(events, Boolean(trx));
     const atomic: Atomic = { outside: !trx, run: (fn) => this.transaction(fn) };
     this.connectors = new ConnectorStore(ctx, this.buffer);
@@ -45,7 +50,8 @@ export class IdentityStore {
     this.groups = new GroupStore(ctx, this.users, this.buffer, atomic);
     this.audit = new AuditStore(ctx);
     this.workspaces = new WorkspaceStore(ctx, this.buffer);
-    this.counters = new RateCounterStore(ctx);
+    this.counters = new RateCounterStore(ctx, events);
+    this.appSignInCodes = new AppSignInCodeStore(ctx);
   }
 
   get tables(): TableNames { return tableNames(this.tablePrefix); }
@@ -55,13 +61,17 @@ export class IdentityStore {
 
   async transaction<T>(fn: (tx: IdentityStore) => Promise<T>): Promise<T> {
     if (this.trx) return fn(this);
-    let tx: IdentityStore | undefined;
-    const result = await this.knex.transaction(async (trx) => {
-      tx = new IdentityStore(this.knex, this.tablePrefix, this.events, trx, this.totals);
-      return fn(tx);
+    // A lost race (deadlock, certification failure) rolled back everything `fn` wrote and the
+    // events it raised are still held: running it again on a new transaction is safe.
+    return retryConflicts(this.events, async () => {
+      let tx: IdentityStore | undefined;
+      const result = await this.knex.transaction(async (trx) => {
+        tx = new IdentityStore(this.knex, this.tablePrefix, this.events, trx, this.totals);
+        return fn(tx);
+      });
+      tx?.buffer.flush();
+      return result;
     });
-    tx?.buffer.flush();
-    return result;
   }
 
   migrate(): Promise<string[]> { return migrateLatest(this.knex, this.tablePrefix); }

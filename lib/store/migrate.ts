@@ -9,7 +9,9 @@ import { rateCountersMigration } from './migrations/20261201050000_rate_counters
 import { extensionRowsMultiValuedMigration } from './migrations/20261201060000_extension_rows_multivalued.js';
 import { deprovisioningsMigration } from './migrations/20261201061000_deprovisionings.js';
 import { userSignInKeysMigration } from './migrations/20261207120000_user_sign_in_keys.js';
-import { dialectOf } from './context.js';
+import { appSignInCodesMigration } from './migrations/20261207121000_app_sign_in_codes.js';
+import { dialectOf, type Dialect } from './dialect.js';
+import { isGaleraNode, MigrationLease } from './migration-lease.js';
 import { tableNames } from './tables.js';
 
 type MigrationFactory = (prefix: string) => { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
@@ -41,6 +43,7 @@ const MIGRATIONS: readonly MigrationEntry[] = [
   { name: '20261201060000_extension_rows_multivalued', formerNames: [], factory: extensionRowsMultiValuedMigration },
   { name: '20261201061000_deprovisionings', formerNames: [], factory: deprovisioningsMigration },
   { name: '20261207120000_user_sign_in_keys', formerNames: [], factory: userSignInKeysMigration },
+  { name: '20261207121000_app_sign_in_codes', formerNames: [], factory: appSignInCodesMigration },
 ];
 
 /** The names the migrations table records, in order. */
@@ -90,6 +93,14 @@ export interface MigrateOptions {
  * guard each step so that a half-applied one runs again cleanly. Only a raw `knex migrate`
  * through the shipped knexfile skips the named lock: run that one alone.
  *
+ * Galera (multi-primary): a named lock holds on one node only, so the run holds a lease row
+ * instead, certified cluster-wide (migration-lease.ts); a killed holder's lease runs out.
+ *
+ * PostgreSQL: the same with a session-level advisory lock (pg_advisory_lock on a hash of the
+ * migrations table's name, waited for under lock_timeout), which the server also frees when the
+ * session ends. Its DDL is transactional, so Knex runs the whole batch in one transaction: a
+ * killed run leaves nothing (lock row included) and the next one starts it over.
+ *
  * SQLite: a migration run is one transaction (a killed one leaves nothing, lock row included);
  * concurrent runs on one file meet Knex's lock or a busy database, and retry with backoff.
  */
@@ -97,22 +108,77 @@ export async function migrateLatest(knex: Knex, prefix: string, options: Migrate
   const waitMs = options.waitMs ?? 120_000;
   // The named lock pins one connection while the run needs another: a one-connection pool retries instead.
   const pooled = (knex.client.config.pool?.max ?? 2) >= 2;
-  if (dialectOf(knex) !== 'mysql' || !pooled) return retryWhileBusy(() => applyLatest(knex, prefix), waitMs);
+  const dialect = dialectOf(knex);
+  if (dialect === 'sqlite' || !pooled) return retryWhileBusy(() => applyLatest(knex, prefix), waitMs);
+  if (dialect === 'mysql' && (await isGaleraNode(knex))) return migrateUnderLease(knex, prefix, waitMs);
   const connection = await knex.client.acquireConnection();
   const name = tableNames(prefix).migrations;
+  const lock = SESSION_LOCKS[dialect];
   try {
-    const [rows] = await knex.raw('SELECT GET_LOCK(?, ?) AS got', [name, Math.ceil(waitMs / 1000)]).connection(connection);
-    if (rows[0]?.got !== 1) throw new Error(`Another migrator held the migration lock ${name} for over ${waitMs} ms`);
+    if (!(await lock.take(knex, connection, name, waitMs))) {
+      throw new Error(`Another migrator held the migration lock ${name} for over ${waitMs} ms`);
+    }
     try {
       await freeStaleLock(knex, prefix);
       return await applyLatest(knex, prefix);
     } finally {
-      await knex.raw('SELECT RELEASE_LOCK(?)', [name]).connection(connection);
+      await lock.release(knex, connection, name);
     }
   } finally {
     await knex.client.releaseConnection(connection);
   }
 }
+
+async function migrateUnderLease(knex: Knex, prefix: string, waitMs: number): Promise<string[]> {
+  const t = tableNames(prefix);
+  const lease = new MigrationLease(knex, t.migrationLease, t.migrations);
+  await lease.acquire(waitMs);
+  try {
+    await freeStaleLock(knex, prefix);
+    const applied = await applyLatest(knex, prefix);
+    if (lease.wasLost) throw new Error(`The migration lease ${t.migrations} ran out while migrating (a frozen migrator or a lost node): check the migrations table before restarting`);
+    return applied;
+  } finally {
+    await lease.release();
+  }
+}
+
+/** A lock the server holds for one session (freed when it ends), taken on a pinned connection. */
+interface SessionLock {
+  /** Whether the lock was taken within `waitMs`. */
+  take(knex: Knex, connection: unknown, name: string, waitMs: number): Promise<boolean>;
+  release(knex: Knex, connection: unknown, name: string): Promise<void>;
+}
+
+const SESSION_LOCKS: Record<Exclude<Dialect, 'sqlite'>, SessionLock> = {
+  mysql: {
+    async take(knex, connection, name, waitMs) {
+      const [rows] = await knex.raw('SELECT GET_LOCK(?, ?) AS got', [name, Math.ceil(waitMs / 1000)]).connection(connection);
+      return rows[0]?.got === 1;
+    },
+    async release(knex, connection, name) {
+      await knex.raw('SELECT RELEASE_LOCK(?)', [name]).connection(connection);
+    },
+  },
+  postgres: {
+    async take(knex, connection, name, waitMs) {
+      // lock_timeout bounds the wait on the server; reset before the connection goes back to the pool.
+      await knex.raw(`SET lock_timeout = ${Math.ceil(waitMs)}`).connection(connection);
+      try {
+        await knex.raw('SELECT pg_advisory_lock(hashtextextended(?, 0))', [name]).connection(connection);
+        return true;
+      } catch (error) {
+        if ((error as { code?: string }).code === '55P03') return false;
+        throw error;
+      } finally {
+        await knex.raw('RESET lock_timeout').connection(connection);
+      }
+    },
+    async release(knex, connection, name) {
+      await knex.raw('SELECT pg_advisory_unlock(hashtextextended(?, 0))', [name]).connection(connection);
+    },
+  },
+};
 
 async function applyLatest(knex: Knex, prefix: string): Promise<string[]> {
   await adoptFormerMigrationNames(knex, prefix);
@@ -120,7 +186,7 @@ async function applyLatest(knex: Knex, prefix: string): Promise<string[]> {
   return applied as string[];
 }
 
-/** Called under the named lock only: no live migrator of this package holds Knex's lock then. */
+/** Called under the session lock only: no live migrator of this package holds Knex's lock then. */
 async function freeStaleLock(knex: Knex, prefix: string): Promise<void> {
   const lock = tableNames(prefix).migrationsLock;
   if (await knex.schema.hasTable(lock)) await knex(lock).update({ is_locked: 0 });
@@ -147,6 +213,7 @@ export async function migrateRollbackAll(knex: Knex, prefix: string): Promise<st
   const t = tableNames(prefix);
   await knex.schema.dropTableIfExists(t.migrations);
   await knex.schema.dropTableIfExists(t.migrationsLock);
+  await knex.schema.dropTableIfExists(t.migrationLease);
   return reverted as string[];
 }
 

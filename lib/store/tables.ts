@@ -13,8 +13,11 @@ export interface TableNames {
   userWorkspaces: string;
   rateCounters: string;
   deprovisionings: string;
+  appSignInCodes: string;
   migrations: string;
   migrationsLock: string;
+  /** The cluster-wide migration lease (Galera), see migration-lease.ts. */
+  migrationLease: string;
 }
 
 const PREFIX_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,15}$|^$/;
@@ -41,8 +44,10 @@ export function tableNames(prefix: string): TableNames {
     userWorkspaces: `${prefix}user_workspaces`,
     rateCounters: `${prefix}rate_counters`,
     deprovisionings: `${prefix}deprovisionings`,
+    appSignInCodes: `${prefix}app_sign_in_codes`,
     migrations: `${prefix}knex_migrations`,
     migrationsLock: `${prefix}knex_migrations_lock`,
+    migrationLease: `${prefix}migration_lease`,
   };
 }
 

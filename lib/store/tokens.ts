@@ -9,7 +9,7 @@ import type { ScimToken } from '../model/types.js';
 export const MAX_LIVE_TOKENS = 2;
 const TOKEN_PREFIX = 'idc_';
 /** last_used_at is written at most once a minute per token, not on every request. */
-const LAST_USED_GRANULARITY_MS = 60_000;
+export const LAST_USED_GRANULARITY_MS = 60_000;
 
 type Row = Record<string, unknown>;
 
@@ -42,7 +42,7 @@ export class TokenStore {
     if (this.atomic.outside) return this.atomic.run((s) => s.tokens.create(connectorId, options));
     // Lock the connector so that two concurrent creations cannot both pass the live-token check.
     const lock = this.db(this.t.connectors).select('id').where({ id: connectorId });
-    if (this.ctx.dialect === 'mysql') lock.forUpdate();
+    if (this.ctx.idioms.rowLocks) lock.forUpdate();
     if (!(await lock.first())) throw new StoreError('not_found', `connector ${connectorId} not found`);
     const live = await this.listLive(connectorId);
     if (live.length >= MAX_LIVE_TOKENS) {
@@ -80,6 +80,23 @@ export class TokenStore {
       row.last_used_at = now;
     }
     return fromRow(row);
+  }
+
+  /**
+   * A value that changes whenever any instance creates, revokes or deletes a token, or changes
+   * or deletes a connector (every column a verified principal carries): counts and sums of the
+   * change times, one statement. The verified-token cache (auth/principal-cache.ts) reads it
+   * once a period for all its entries instead of re-reading each token.
+   */
+  async credentialsFingerprint(): Promise<string> {
+    const { scimTokens, connectors } = this.t;
+    const [row] = await this.ctx.prepared.all(
+      `SELECT (SELECT COUNT(*) FROM ${scimTokens}) AS tokens, (SELECT SUM(COALESCE(revoked_at, 0)) FROM ${scimTokens}) AS revoked,`
+      + ` (SELECT COUNT(*) FROM ${connectors}) AS connectors, (SELECT SUM(updated_at) FROM ${connectors}) AS updated,`
+      + ` (SELECT SUM(COALESCE(sso_verified_at, 0) + COALESCE(deprovisioning_paused_at, 0) + COALESCE(deprovisioning_resumed_at, 0)) FROM ${connectors}) AS states`,
+      [],
+    );
+    return [row.tokens, row.revoked, row.connectors, row.updated, row.states].map(String).join(':');
   }
 
   async list(connectorId?: string): Promise<ScimToken[]> {

@@ -214,7 +214,7 @@ export class UserStore {
 
   async get(connectorId: string, id: string, options: ReadOptions = {}): Promise<StoredUser | undefined> {
     if (!isResourceId(id)) return undefined;
-    const lock = options.forUpdate && this.ctx.dialect === 'mysql' ? ' FOR UPDATE' : '';
+    const lock = options.forUpdate ? this.ctx.idioms.forUpdate : '';
     const [row] = await this.sql.all(`SELECT ${SUMMARY} FROM ${this.t.users} WHERE id = ? AND connector_id = ?${lock}`, [id, connectorId]);
     if (!row) return undefined;
     return (await this.withGroups([fromRow(row)], options))[0];

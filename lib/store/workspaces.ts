@@ -118,7 +118,7 @@ export class WorkspaceStore {
     const out = new Map<string, UserWorkspaces>();
     for (const chunk of chunks([...new Set(userIds)].filter(isResourceId))) {
       const rows = await this.sql.all(
-        `SELECT u.id, uw.workspace_id, uw.is_primary FROM ${this.t.users} u LEFT JOIN ${this.t.userWorkspaces} uw ON uw.user_id = u.id WHERE u.connector_id = ? AND u.id IN (${chunk.map(() => '?').join(', ')}) ORDER BY u.id, uw.workspace_id${this.ctx.dialect === 'mysql' ? ' FOR UPDATE' : ''}`,
+        `SELECT u.id, uw.workspace_id, uw.is_primary FROM ${this.t.users} u LEFT JOIN ${this.t.userWorkspaces} uw ON uw.user_id = u.id WHERE u.connector_id = ? AND u.id IN (${chunk.map(() => '?').join(', ')}) ORDER BY u.id, uw.workspace_id${this.ctx.idioms.forUpdateOf('u')}`,
         [connectorId, ...chunk],
         'varying',
       );
@@ -142,7 +142,8 @@ export class WorkspaceStore {
    * members of. One statement for each kind a chunk of users; none when the plan maps nothing.
    * On MariaDB they are locking reads, like `current`: they see what a concurrent membership
    * change committed while this transaction waited, not its snapshot, so the last decision made
-   * for a user is made from the latest memberships.
+   * for a user is made from the latest memberships (PostgreSQL's statements read the latest
+   * commits anyway: dialect.ts countAfterLock).
    */
   async candidates(connectorId: string, plan: CandidatePlan, userIds: string[]): Promise<Candidate[]> {
     const out: Candidate[] = [];
@@ -186,7 +187,7 @@ export class WorkspaceStore {
    * (SQLite runs one writer at a time: nothing to do, no statement).
    */
   async lockUsers(connectorId: string, userIds: string[]): Promise<void> {
-    if (this.ctx.dialect !== 'mysql') return;
+    if (!this.ctx.idioms.rowLocks) return;
     for (const chunk of chunks([...new Set(userIds)].filter(isResourceId).sort())) {
       await this.sql.all(`SELECT id FROM ${this.t.users} WHERE connector_id = ? AND id IN (${chunk.map(() => '?').join(', ')}) ORDER BY id FOR UPDATE`, [connectorId, ...chunk], 'varying');
     }
@@ -194,12 +195,12 @@ export class WorkspaceStore {
 
   /** The mapped attribute's value in a user's stored document as text; one `?` for its JSON path. */
   private attributeText(alias: string): string {
-    return this.ctx.dialect === 'mysql' ? `JSON_UNQUOTE(JSON_EXTRACT(${alias}.document, ?))` : `CAST(json_extract(${alias}.document, ?) AS TEXT)`;
+    return this.ctx.idioms.jsonText(`${alias}.document`, false);
   }
 
-  /** A locking read on MariaDB (SQLite runs one writer at a time). */
+  /** A read that sees the latest commits: locking on MariaDB (SQLite runs one writer at a time). */
   private get lock(): string {
-    return this.ctx.dialect === 'mysql' ? ' LOCK IN SHARE MODE' : '';
+    return this.ctx.idioms.countAfterLock;
   }
 
   /** Users of the connector with no workspace recorded (a workspace registered now may place them). */

@@ -6,7 +6,6 @@ import { createPolicies, type Policies } from '../policy/policies.js';
 import type { ResolvedOptions } from '../runtime/options.js';
 import type { IdentityStore } from '../store/index.js';
 import type { CounterStore } from '../model/counters.js';
-import { RATE_LIMIT_WINDOW_MS } from '../model/limits.js';
 import { ExternalCounterStore, MemoryCounterStore } from '../runtime/counter-stores.js';
 import { CounterHealth } from '../runtime/shared-limit.js';
 import { DiscoveryCache } from '../runtime/oidc-discovery.js';
@@ -36,15 +35,24 @@ export function createRuntime(store: IdentityStore, options: ResolvedOptions): R
     encrypt: (plain) => secrets.encrypt(plain), allowInsecureIssuer: options.allowInsecureIssuer, logger: options.logger,
     changed: (connectorId) => discovery.invalidate(connectorId),
   });
+  logConflicts(store.events, options.logger);
   return {
     ...policies, store, options, events: store.events, secrets, logger: options.logger, oidc, discovery,
     counters: counterStore(store, options), counterHealth: new CounterHealth(options.logger),
   };
 }
 
+/** Lost races retried inside the connector (debug), and those whose retries were spent (warn: the client got a 503). */
+function logConflicts(events: IdentityEvents, logger: Logger): void {
+  events.on('database.conflict', ({ attempt, retried, code }) => {
+    if (retried) logger.debug('database conflict: retrying the write', { attempt, code });
+    else logger.warn('database conflict: retries spent, answering 503', { attempts: attempt, code });
+  });
+}
+
 function counterStore(store: IdentityStore, options: ResolvedOptions): CounterStore {
   const chosen = options.rateLimitStore;
   if (chosen === 'database') return store.counters;
   if (chosen === 'memory') return new MemoryCounterStore();
-  return new ExternalCounterStore(chosen, RATE_LIMIT_WINDOW_MS);
+  return new ExternalCounterStore(chosen, options.rateLimitWindowMs);
 }

@@ -1,11 +1,16 @@
 import type { Request } from 'express';
-import type { ResolvedOptions } from '../runtime/options.js';
 
 /**
- * Where a browser that must sign in is sent: the connector's sign-in page (home-realm discovery
- * picks Entra or the host's password page), carrying the page it asked for as `returnTo`.
- * originalUrl is always a path on this site; the sign-in routes check returnTo again on receipt.
+ * The one builder of the connector's sign-in page URL (home-realm discovery picks Entra or the
+ * host's password page), optionally carrying the page to return to. originalUrl is always a path
+ * on this site; the sign-in routes check returnTo again on receipt.
  */
-export function signInUrl(options: Pick<ResolvedOptions, 'mountPath'>, req: Request): string {
-  return `${options.mountPath}/sso/signin?${new URLSearchParams({ returnTo: req.originalUrl })}`;
+export function signInUrl(mountPath: string, returnTo?: string): string {
+  const page = `${mountPath}/sso/signin`;
+  return returnTo === undefined ? page : `${page}?${new URLSearchParams({ returnTo })}`;
+}
+
+/** Where a browser that must sign in is sent: the sign-in page, returning to the page it asked for. */
+export function signInUrlFor(options: { mountPath: string }, req: Request): string {
+  return signInUrl(options.mountPath, req.originalUrl);
 }

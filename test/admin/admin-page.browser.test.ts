@@ -187,7 +187,7 @@ describe('The admin page in a real browser (demo host)', () => {
 
       // The demo connector has no OpenID Connect: nobody can be switched to SSO, the admin included.
       await page.getByRole('button', { name: 'Switch to Entra SSO', description: ADMIN, exact: true }).click();
-      await page.getByText('configure OpenID Connect for this connector before switching users to SSO').waitFor();
+      await page.getByText(/has no OpenID Connect settings .*: configure them before switching users to SSO/).waitFor();
       expect((await demo!.identity.store.users.findByUserName(demo!.connector.id, ADMIN))!.loginMethod).to.equal('builtin');
       expect(errors.filter((e) => !e.startsWith('409 ')), 'script errors or CSP violations').to.deep.equal([]);
     });
@@ -324,6 +324,39 @@ describe('The admin page in a real browser (demo host)', () => {
       await page.getByText('Workspace helsinki removed.').waitFor();
       expect(dialogs).to.deep.equal(['Remove workspace helsinki? Its users move to the workspace their mapping decides next.']);
       expect(await demo!.identity.workspaces.list(demo!.connector.organizationId)).to.deep.equal([]);
+      expect(errors).to.deep.equal([]);
+    });
+  });
+
+  it('protects a user, makes a group of the platform\'s own and renames it, and copies a target from the Entra mapping sheet', async function () {
+    this.timeout(60_000);
+    await inPage(async (page, errors) => {
+      await openAdminPage(page, ADMIN, ADMIN_PASSWORD);
+      const dialogs: string[] = [];
+      page.on('dialog', (dialog) => { dialogs.push(dialog.message()); void (dialog.type() === 'prompt' ? dialog.accept('Site crew <north>') : dialog.accept()); });
+      const user = (await demo!.identity.store.users.findByUserName(demo!.connector.id, 'bulk.one@demo.local'))!;
+      const row = page.locator('#users').getByRole('row', { name: /bulk\.one@demo\.local/ });
+      await row.getByRole('button', { name: 'Protect' }).click();
+      await page.getByText('bulk.one@demo.local is protected').waitFor();
+      expect((await demo!.identity.store.users.get(demo!.connector.id, user.id))?.protected).to.equal(true);
+      await page.locator('#users').getByRole('row', { name: /bulk\.one@demo\.local/ }).getByRole('button', { name: 'Unprotect' }).click();
+      await page.getByText('bulk.one@demo.local is no longer protected.').waitFor();
+
+      await page.getByLabel('New group').fill('Site crew');
+      await page.getByRole('button', { name: 'Create group' }).click();
+      await page.getByText('Group created').waitFor();
+      expect(await page.getByLabel('Group for new users').locator('option', { hasText: 'Site crew' }).count(), 'the default-group picker offers it').to.equal(1);
+      await page.locator('#groups').getByRole('row', { name: /Site crew/ }).getByRole('button', { name: 'Rename' }).click();
+      await page.getByText('Group renamed to Site crew <north>.').waitFor();
+      await shot(page, '12-own-group');
+      await page.locator('#groups').getByRole('row', { name: /Site crew <north>/ }).getByRole('button', { name: 'Delete' }).click();
+      await page.getByText('Group Site crew <north> deleted.').waitFor();
+      expect(dialogs).to.deep.equal(['New name for group Site crew:', 'Delete group Site crew <north>? Its members stay users; they only leave the group.']);
+      expect(await page.locator('#log tbody').getByText('group.patch').count()).to.be.greaterThan(0);
+
+      const sheet = page.locator('#entra-mapping');
+      await sheet.getByRole('button', { name: 'Copy userName' }).click();
+      await page.getByText('Copied userName to the clipboard.').waitFor();
       expect(errors).to.deep.equal([]);
     });
   });

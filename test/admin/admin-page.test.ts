@@ -54,6 +54,17 @@ describeEachDatabase('Admin page (HTML)', (db) => {
     expect(response.text).to.include('<nav aria-label="Connectors">');
   });
 
+  it('shows the Entra mapping sheet with a Copy button per target, the guide\'s steps on this page, and the sync note (Systam)', async () => {
+    const c = await h.store.connectors.create({ organizationId: 'org-systam', name: 'Systam', preset: 'systam' });
+    const page = (await asAdmin(`${PAGE}/connectors/${c.id}`)).text;
+    const target = 'urn:ietf:params:scim:schemas:extension:systam:2.0:User:primaryWorkspace';
+    expect(page).to.include(`data-action="copy" data-text="${target}" aria-label="Copy ${target}"`);
+    expect(page).to.include('emails[type eq &quot;work&quot;].value').and.include('if phoneNumbers is mapped');
+    expect(page).to.include(`href="${MOUNT}/admin/api/connectors/${c.id}/entra-mapping.txt" download`);
+    expect(page).to.include('Users section: Protect each Organization Owner');
+    expect(page).to.include('Changing to Primary workspaces does not remove users from their other workspaces');
+  });
+
   it('never puts the OIDC client secret (or its encrypted form) in the page', async () => {
     const response = await asAdmin(`${PAGE}/connectors/${h.connector.id}`);
     expect(response.text).to.include('A secret is stored');

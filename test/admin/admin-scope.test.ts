@@ -30,6 +30,7 @@ const ROUTES: Record<string, { kind: 'by-id' | 'list' | 'no-data'; call: (aim: A
   'GET /api/connectors/:id': { kind: 'by-id', call: (a) => ({ method: 'GET', path: `${API}/connectors/${a.connector}` }) },
   'PUT /api/connectors/:id/settings': { kind: 'by-id', call: (a) => ({ method: 'PUT', path: `${API}/connectors/${a.connector}/settings`, body: { deleteMode: 'nonsense' } }) },
   'PUT /api/connectors/:id/oidc': { kind: 'by-id', call: (a) => ({ method: 'PUT', path: `${API}/connectors/${a.connector}/oidc`, body: { clientId: '' } }) },
+  'PUT /api/connectors/:id/tenant': { kind: 'by-id', call: (a) => ({ method: 'PUT', path: `${API}/connectors/${a.connector}/tenant`, body: { tenantId: 'not-a-guid' } }) },
   'PUT /api/connectors/:id/default-group': { kind: 'by-id', call: (a) => ({ method: 'PUT', path: `${API}/connectors/${a.connector}/default-group`, body: { groupId: a.group } }) },
   'POST /api/connectors/:id/deprovisioning/resume': { kind: 'by-id', call: (a) => ({ method: 'POST', path: `${API}/connectors/${a.connector}/deprovisioning/resume` }) },
   'GET /api/connectors/:id/groups': { kind: 'by-id', call: (a) => ({ method: 'GET', path: `${API}/connectors/${a.connector}/groups` }) },
@@ -47,9 +48,17 @@ const ROUTES: Record<string, { kind: 'by-id' | 'list' | 'no-data'; call: (aim: A
   'DELETE /api/connectors/:id/workspaces/:workspaceId': { kind: 'by-id', call: (a) => ({ method: 'DELETE', path: `${API}/connectors/${a.connector}/workspaces/${encodeURIComponent(a.workspace)}` }) },
   'GET /api/users': { kind: 'by-id', call: (a) => ({ method: 'GET', path: `${API}/users?connector=${a.connector}` }) },
   'PUT /api/users/:id/login-method': { kind: 'by-id', call: (a) => ({ method: 'PUT', path: `${API}/users/${a.user}/login-method`, body: { connectorId: a.connector, loginMethod: 'builtin' } }) },
+  'GET /api/connectors/:id/entra-mapping': { kind: 'by-id', call: (a) => ({ method: 'GET', path: `${API}/connectors/${a.connector}/entra-mapping` }) },
+  'GET /api/connectors/:id/entra-mapping.txt': { kind: 'by-id', call: (a) => ({ method: 'GET', path: `${API}/connectors/${a.connector}/entra-mapping.txt` }) },
+  'PUT /api/users/:id/protected': { kind: 'by-id', call: (a) => ({ method: 'PUT', path: `${API}/users/${a.user}/protected`, body: { connectorId: a.connector, protected: false } }) },
+  // Inside the scope a name that is not text answers 400.
+  'POST /api/connectors/:id/groups': { kind: 'by-id', call: (a) => ({ method: 'POST', path: `${API}/connectors/${a.connector}/groups`, body: { displayName: 42 } }) },
+  'PUT /api/connectors/:id/groups/:groupId': { kind: 'by-id', call: (a) => ({ method: 'PUT', path: `${API}/connectors/${a.connector}/groups/${a.group}`, body: { displayName: `Team ${randomUUID().slice(0, 8)}` } }) },
   'GET /': { kind: 'list', call: () => ({ method: 'GET', path: `${PAGES}/` }) },
   'GET /connectors/:id': { kind: 'by-id', call: (a) => ({ method: 'GET', path: `${PAGES}/connectors/${a.connector}` }) },
   'GET /connectors/:id/users/:userId': { kind: 'by-id', call: (a) => ({ method: 'GET', path: `${PAGES}/connectors/${a.connector}/users/${a.user}` }) },
+  // Last: inside the scope it deletes the organization's group.
+  'DELETE /api/connectors/:id/groups/:groupId': { kind: 'by-id', call: (a) => ({ method: 'DELETE', path: `${API}/connectors/${a.connector}/groups/${a.group}` }) },
 };
 
 /** "METHOD path" of every route the admin router registers (pages, and the API under /api). */

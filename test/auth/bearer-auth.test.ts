@@ -1,5 +1,9 @@
 import { expect } from 'chai';
 import express4 from 'express4';
+import express from 'express';
+import passport from 'passport';
+import { Strategy as BearerStrategy } from 'passport-http-bearer';
+import supertest from 'supertest';
 import { describeEachDatabase } from '../support/databases.js';
 import { startScimHarness, SCIM, type ScimHarness } from '../support/scim-harness.js';
 
@@ -55,6 +59,31 @@ describeEachDatabase('SCIM bearer authentication', (db) => {
     await h.scim.post('/Users', { userName: 'only-in-a@contoso.com' });
     const res = await h.http.get(`${SCIM}/Users`).set('Authorization', `Bearer ${token}`);
     expect(res.body.totalResults).to.equal(0);
+  });
+
+  it('authenticates with passport-http-bearer outside any passport: a host\'s own passport, its bearer strategy and its req.login stay as they were', async () => {
+    const hostPassport = new passport.Passport();
+    hostPassport.use(new BearerStrategy((token, done) => done(null, token === 'host-api-token' ? { api: 'client' } : false)));
+    const app = express();
+    app.use(hostPassport.initialize());
+    const managers: unknown[] = [];
+    app.use((req, res, next) => {
+      res.on('finish', () => managers.push((req as unknown as { _sessionManager: unknown })._sessionManager));
+      next();
+    });
+    app.use('/identity', h.identity.router);
+    app.get('/api', hostPassport.authenticate('bearer', { session: false }), (_req, res) => { res.json({ ok: true }); });
+    const http = supertest(app);
+    expect((await http.get(`${SCIM}/ServiceProviderConfig`).set('Authorization', `Bearer ${h.token}`)).status).to.equal(200);
+    const wrong = await http.get(`${SCIM}/ServiceProviderConfig`).set('Authorization', 'Bearer host-api-token');
+    expect(wrong.status).to.equal(401);
+    expect(wrong.body.schemas).to.deep.equal(['urn:ietf:params:scim:api:messages:2.0:Error']);
+    expect(wrong.headers['www-authenticate']).to.equal('Bearer realm="SCIM", error="invalid_token"');
+    // The host's strategy still answers the host's routes, and knows nothing of SCIM tokens.
+    expect((await http.get('/api').set('Authorization', 'Bearer host-api-token')).status).to.equal(200);
+    expect((await http.get('/api').set('Authorization', `Bearer ${h.token}`)).status).to.equal(401);
+    const hostManager = (hostPassport as unknown as { _sm: unknown })._sm;
+    expect(managers.slice(0, 2)).to.deep.equal([hostManager, hostManager]);
   });
 
   it('never writes the token to the log, and logs one structured line per request', async () => {

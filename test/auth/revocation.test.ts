@@ -4,13 +4,10 @@ import supertest from 'supertest';
 import { createIdentityConnector } from '../../lib/index.js';
 import { connectKnex } from '../../lib/store/connect.js';
 import { LogCapture, SCIM, SECRET_KEY, startScimHarness, type ScimHarness } from '../support/scim-harness.js';
-import { tempSqliteUrl, type TestDatabase } from '../support/databases.js';
+import { sharedTestDatabases } from '../support/databases.js';
 
-/** Two instances need one database both reach: a SQLite file (not :memory:) or MariaDB. */
-const SHARED: TestDatabase[] = [
-  { name: 'sqlite', url: tempSqliteUrl('revoke') },
-  ...(process.env.TEST_MYSQL_URL ? [{ name: 'mariadb' as const, url: process.env.TEST_MYSQL_URL }] : []),
-];
+/** Two instances need one database both reach: a SQLite file (not :memory:), MariaDB or PostgreSQL. */
+const SHARED = sharedTestDatabases('revoke');
 
 for (const db of SHARED) {
   describe(`Token revocation across instances [${db.name}]`, () => {
@@ -45,6 +42,22 @@ for (const db of SHARED) {
         }
         expect(res.status).to.equal(200);
         expect(sentAt - revokedAt, 'still accepted 1 s after revocation').to.be.below(1_000);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    });
+
+    it('a connector deleted through instance A is refused by instance B within 1 s, though B keeps tokens a minute', async () => {
+      expect((await b.get()).status).to.equal(200);
+      await new Promise((resolve) => setTimeout(resolve, 900)); // past B's check period: B trusts its entry again
+      expect((await b.get()).status).to.equal(200);
+      await a.identity.store.connectors.delete(a.connector.id);
+      const deletedAt = Date.now();
+      for (;;) {
+        const sentAt = Date.now();
+        const res = await b.get();
+        if (res.status === 401) break;
+        expect(res.status).to.equal(200);
+        expect(sentAt - deletedAt, 'still accepted 1 s after the connector was deleted').to.be.below(1_000);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     });

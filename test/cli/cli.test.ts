@@ -181,6 +181,17 @@ describe('identity-connector CLI', () => {
         expect(result.err).to.match(/^error: cannot use the database at mysql:\/\/root:\*\*\*@127\.0\.0\.1:3306\/\S+: Access denied/);
       });
     }
+    if (process.env.TEST_PG_URL) {
+      it('[postgres] a database that does not exist: one line naming it, password hidden, no stack trace', async () => {
+        const url = new URL(process.env.TEST_PG_URL!);
+        url.password = 'secret-password';
+        url.pathname = '/idc_no_such_database';
+        const result = await withUrl(url.href, 'connector', 'list');
+        expect(result.code).to.equal(1);
+        expect(result.err.split('\n')).to.have.length(1);
+        expect(result.err).to.match(/^error: cannot use the database at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:5432\/idc_no_such_database: .*does not exist/);
+      });
+    }
   });
 
   for (const [name, argv, message] of [

@@ -39,7 +39,7 @@ export async function pack(dir: string): Promise<Packed> {
 export async function installDependencies(dir: string, tarball: string): Promise<string> {
   const deps = path.join(dir, 'deps');
   fs.mkdirSync(deps, { recursive: true });
-  const pinned = ['express', 'express-session', 'knex', 'mysql2', 'better-sqlite3', 'typescript', '@types/node', '@types/express', '@types/express-session'];
+  const pinned = ['express', 'express-session', 'knex', 'mysql2', 'pg', 'better-sqlite3', 'typescript', '@types/node', '@types/express', '@types/express-session'];
   const dependencies: Record<string, string> = {
     'identity-connector': `file:${tarball}`,
     express4: `npm:express@${installedVersion('express4')}`,

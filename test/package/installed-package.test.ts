@@ -10,7 +10,7 @@ import { migrationNames } from '../../lib/store/migrate.js';
  * The package as a host installs it: packed, installed into fresh ESM (strict TypeScript) and
  * CommonJS hosts on Express 4 and 5, whose code is the README's own mount block. Each host
  * migrates by identity.migrate() and by the Knex CLI with the shipped knexfile, in both orders,
- * on SQLite and (with TEST_MYSQL_URL) MariaDB; then provisions a user over SCIM and serves the
+ * on SQLite, (with TEST_MYSQL_URL) MariaDB and (with TEST_PG_URL) PostgreSQL; then provisions a user over SCIM and serves the
  * sign-in and admin pages.
  */
 
@@ -37,7 +37,7 @@ function hostSource(kind: HostKind): string {
   return cjsBlock.replace(/^ *\/\/ … the TypeScript example above.*$/m, body + TEST_ADMIN_ROUTE);
 }
 
-interface Database { name: 'sqlite' | 'mariadb'; url: string; reset(): Promise<void>; drop(): Promise<void> }
+interface Database { name: 'sqlite' | 'mariadb' | 'postgres'; url: string; reset(): Promise<void>; drop(): Promise<void> }
 
 function sqlite(host: Host): Database {
   const remove = async () => {
@@ -62,6 +62,22 @@ function mariadb(host: Host, server: Knex, base: URL): Database {
   };
 }
 
+/** A database of its own per host on the PostgreSQL server of TEST_PG_URL. */
+function postgres(host: Host, server: Knex, base: URL): Database {
+  const name = `${base.pathname.slice(1)}_${host.kind.replace('-', '')}${host.express}`;
+  const url = new URL(base.href);
+  url.pathname = `/${name}`;
+  return {
+    name: 'postgres',
+    url: url.href,
+    async reset() {
+      await server.raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [name]);
+      await server.raw('CREATE DATABASE ??', [name]);
+    },
+    async drop() { await server.raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [name]); },
+  };
+}
+
 const SECRET = 'package-test-secret-key-0123456789abcdefgh';
 
 describe('The packed package in fresh hosts', function () {
@@ -71,6 +87,8 @@ describe('The packed package in fresh hosts', function () {
   let deps: string;
   let server: Knex | undefined;
   const mysqlBase = process.env.TEST_MYSQL_URL ? new URL(process.env.TEST_MYSQL_URL) : undefined;
+  let pgServer: Knex | undefined;
+  const pgBase = process.env.TEST_PG_URL ? new URL(process.env.TEST_PG_URL) : undefined;
 
   before(async () => {
     packed = await pack(work);
@@ -78,9 +96,15 @@ describe('The packed package in fresh hosts', function () {
     if (mysqlBase) {
       server = knexFactory({ client: 'mysql2', connection: { host: mysqlBase.hostname, port: Number(mysqlBase.port || 3306), user: decodeURIComponent(mysqlBase.username), password: decodeURIComponent(mysqlBase.password) }, pool: { min: 0, max: 1 } });
     }
+    if (pgBase) {
+      const maintenance = new URL(pgBase.href);
+      maintenance.pathname = '/postgres';
+      pgServer = knexFactory({ client: 'pg', connection: maintenance.href, pool: { min: 0, max: 1 } });
+    }
   });
   after(async () => {
     await server?.destroy();
+    await pgServer?.destroy();
     fs.rmSync(work, { recursive: true, force: true });
   });
 
@@ -93,9 +117,10 @@ describe('The packed package in fresh hosts', function () {
 
   it('a host without the database driver is told which package to install', async () => {
     const host = makeHost(work, deps, 'cjs', 5, '', 'no-drivers');
-    for (const driver of ['mysql2', 'better-sqlite3']) fs.rmSync(path.join(host.dir, 'node_modules', driver));
+    for (const driver of ['mysql2', 'pg', 'better-sqlite3']) fs.rmSync(path.join(host.dir, 'node_modules', driver));
     const tryUrl = (url: string) => bin(host, 'identity-connector', ['connector', 'list'], { DATABASE_URL: url });
     expect((await tryUrl('mysql://app@127.0.0.1/app')).stderr).to.equal('error: DATABASE_URL "mysql://app@127.0.0.1/app" needs the mysql2 driver, which is not installed: npm install mysql2\n');
+    expect((await tryUrl('postgres://app:secret@127.0.0.1/app')).stderr).to.equal('error: DATABASE_URL "postgres://app:***@127.0.0.1/app" needs the pg driver, which is not installed: npm install pg\n');
     expect((await tryUrl('sqlite:./x.sqlite')).stderr).to.match(/needs the better-sqlite3 driver, which is not installed: npm install better-sqlite3\n$/);
   });
 
@@ -109,11 +134,11 @@ describe('The packed package in fresh hosts', function () {
         if (kind === 'esm-ts') await compile(host);
       });
 
-      for (const dbName of ['sqlite', 'mariadb'] as const) {
+      for (const dbName of ['sqlite', 'mariadb', 'postgres'] as const) {
         for (const order of ['identity.migrate() first, then the Knex CLI', 'the Knex CLI first, then identity.migrate()'] as const) {
           it(`[${dbName}] ${order}; provisions over SCIM, serves sign-in and admin pages`, async function () {
-            if (dbName === 'mariadb' && !server) this.skip();
-            const db = dbName === 'sqlite' ? sqlite(host) : mariadb(host, server!, mysqlBase!);
+            if ((dbName === 'mariadb' && !server) || (dbName === 'postgres' && !pgServer)) this.skip();
+            const db = dbName === 'sqlite' ? sqlite(host) : dbName === 'mariadb' ? mariadb(host, server!, mysqlBase!) : postgres(host, pgServer!, pgBase!);
             await db.reset();
             try {
               await scenario(host, db, order.startsWith('identity.migrate()') ? 'migrate-first' : 'knex-first');

@@ -1,5 +1,5 @@
 /**
- * Starts the demo host on a fresh SQLite database, adds an empty connector, and runs the two peer SCIM suites
+ * Starts the demo host on a fresh SQLite database (or PEER_DATABASE_URL), adds an empty connector, and runs the two peer SCIM suites
  * (../shared/peer-tests: Microsoft's Postman collection, then Okta's SPEC test) with newman.
  * Passes when every failed assertion is a listed deviation (deviations.json) and every
  * listed deviation still fails. Prints a closing "N passed, N failed" line.
@@ -51,7 +51,9 @@ async function main(): Promise<number> {
     return 2;
   }
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'idc-peer-'));
-  const demo = await createDemoApp({ ...process.env, DATABASE_URL: `sqlite:${path.join(work, 'peer.sqlite')}`, IDENTITY_SECRET_KEY: 'peer-suite-secret-key-0123456789abcdef', PORT: '0' });
+  // PEER_DATABASE_URL (e.g. postgres://…/fresh_db) runs the demo on that database instead of a fresh SQLite file.
+  const databaseUrl = process.env.PEER_DATABASE_URL ?? `sqlite:${path.join(work, 'peer.sqlite')}`;
+  const demo = await createDemoApp({ ...process.env, DATABASE_URL: databaseUrl, IDENTITY_SECRET_KEY: 'peer-suite-secret-key-0123456789abcdef', PORT: '0' });
   // Microsoft's suite needs an empty connector: the demo's own holds its built-in admin.
   const connector = await demo.identity.store.connectors.create({ organizationId: 'peer-suites', name: 'peer' });
   const { token } = await demo.identity.store.tokens.create(connector.id, { label: 'peer suites' });

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import supertest from 'supertest';
 import type { ScimHarness } from '../support/scim-harness.js';
 
 export const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -28,4 +29,18 @@ export const disable = (h: ScimHarness, id: string) => patch(h, id, { op: 'Repla
 /** The ids of a /Schemas answer. */
 export async function advertisedSchemas(h: ScimHarness): Promise<string[]> {
   return (await h.scim.get('/Schemas').expect(200)).body.Resources.map((s: { id: string }) => s.id);
+}
+
+/** The admin API as the admin page calls it (a harness started with `admins: true`): CSRF token, then JSON. */
+export async function adminApi(h: ScimHarness) {
+  const agent = supertest.agent(h.app);
+  const api = '/identity/admin/api';
+  const csrf = await agent.get(`${api}/csrf`).set('x-test-admin', 'yes').expect(200);
+  const as = (t: supertest.Test) => t.set('x-test-admin', 'yes').set('X-CSRF-Token', csrf.body.token as string);
+  return {
+    get: (path: string) => as(agent.get(api + path)),
+    post: (path: string, body?: object) => as(agent.post(api + path)).send(body),
+    put: (path: string, body?: object) => as(agent.put(api + path)).send(body),
+    delete: (path: string) => as(agent.delete(api + path)),
+  };
 }

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { describeEachDatabase } from '../support/databases.js';
 import { startScimHarness, type ScimHarness } from '../support/scim-harness.js';
-import { ACTIVE, ENTERPRISE, advertisedSchemas, disable, patch, provision } from './entra-cycle.js';
+import { ACTIVE, ENTERPRISE, adminApi, advertisedSchemas, disable, patch, provision } from './entra-cycle.js';
 import { entraMappingSheet } from '../../lib/model/entra-mapping-sheet.js';
 
 /** Where the preset keeps `site` ("There is no default Microsoft Entra ID property mapped for this"). */
@@ -27,10 +27,11 @@ describeEachDatabase('IFS Ultimo, from the "ifs-ultimo" preset', (db) => {
   let h: ScimHarness;
   let defaultGroupId: string;
   before(async () => {
-    h = await startScimHarness(db, { preset: 'ifs-ultimo' });
-    // "New users are added to a default group which can be set in the application."
-    defaultGroupId = (await h.identity.store.groups.create(h.connector.id, { displayName: 'Ultimo users' })).group.id;
-    await h.identity.store.connectors.setDefaultGroup(h.connector.id, defaultGroupId);
+    h = await startScimHarness(db, { preset: 'ifs-ultimo', admins: true });
+    // "New users are added to a default group which can be set in the application": the admin makes it on the admin page.
+    const admin = await adminApi(h);
+    defaultGroupId = (await admin.post(`/connectors/${h.connector.id}/groups`, { displayName: 'Ultimo users' }).expect(201)).body.id;
+    await admin.put(`/connectors/${h.connector.id}/default-group`, { groupId: defaultGroupId }).expect(200);
   });
   after(async () => { await h.close(); });
 
@@ -71,9 +72,30 @@ describeEachDatabase('IFS Ultimo, from the "ifs-ultimo" preset', (db) => {
     expect(await advertisedSchemas(h)).to.deep.equal(['urn:ietf:params:scim:schemas:core:2.0:User', ENTERPRISE, ULTIMO]);
   });
 
+  it('the application\'s own groups: created, renamed and deleted by an admin, audited; Entra still cannot write them', async () => {
+    const admin = await adminApi(h);
+    const group = (await admin.post(`/connectors/${h.connector.id}/groups`, { displayName: 'Contractors' }).expect(201)).body;
+    expect(group).to.deep.include({ displayName: 'Contractors', memberCount: 0 });
+    await admin.post(`/connectors/${h.connector.id}/groups`, { displayName: 'Contractors' }).expect(409);
+    await admin.post(`/connectors/${h.connector.id}/groups`, { displayName: '  ' }).expect(400);
+    expect((await admin.put(`/connectors/${h.connector.id}/groups/${group.id}`, { displayName: 'External staff' }).expect(200)).body.displayName).to.equal('External staff');
+    const listed = (await admin.get(`/connectors/${h.connector.id}/groups`).expect(200)).body.groups.map((g: { displayName: string }) => g.displayName);
+    expect(listed).to.include.members(['External staff', 'Ultimo users']);
+    await h.scim.patch(`/Groups/${group.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'Replace', path: 'displayName', value: 'Entra' }] }).expect(403);
+    await admin.delete(`/connectors/${h.connector.id}/groups/${group.id}`).expect(204);
+    await admin.delete(`/connectors/${h.connector.id}/groups/${group.id}`).expect(404);
+    const log = (await admin.get(`/connectors/${h.connector.id}/audit`).expect(200)).body.events.filter((e: { resourceId: string }) => e.resourceId === group.id);
+    expect(log.map((e: { operation: string; actor: string }) => `${e.actor} ${e.operation}`)).to.include.members(['admin group.create', 'admin group.patch', 'admin group.delete']);
+  });
+
   it('"User\'s site can be updated": the preset keeps it at an exact target attribute the mapping sheet names', async () => {
     const row = entraMappingSheet(h.connector).find((r) => r.target === `${ULTIMO}:site`);
     expect(row).to.deep.include({ type: 'String', custom: true, multiValued: false, source: null });
+    // The admin page's sheet, and its text export, say the same.
+    const admin = await adminApi(h);
+    expect((await admin.get(`/connectors/${h.connector.id}/entra-mapping`).expect(200)).body.rows).to.deep.include(row);
+    const text = await admin.get(`/connectors/${h.connector.id}/entra-mapping.txt`).expect(200).expect('Content-Type', /text\/plain/);
+    expect(text.text.split('\n')).to.include(`${ULTIMO}:site\tString\tno\tyes\tno\t(your choice)\t`);
     const user = await provision(h, { attribute: 'userName', value: 'site@contoso.com' }, employee('site@contoso.com', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', ENTERPRISE, ULTIMO], [ULTIMO]: { site: 'Rotterdam plant' } }));
     expect(user[ULTIMO]).to.deep.equal({ site: 'Rotterdam plant' });
     await patch(h, user.id, { op: 'Replace', path: `${ULTIMO}:site`, value: 'Delft plant' }).expect(204);

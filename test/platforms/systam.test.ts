@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { describeEachDatabase } from '../support/databases.js';
 import { startScimHarness, type ScimHarness } from '../support/scim-harness.js';
-import { ACTIVE, PATCH_OP, advertisedSchemas, disable, patch, provision } from './entra-cycle.js';
+import { ACTIVE, PATCH_OP, adminApi, advertisedSchemas, disable, patch, provision } from './entra-cycle.js';
 
 const WORKSPACE = 'urn:ietf:params:scim:schemas:extension:systam:2.0:User';
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
@@ -37,7 +37,7 @@ function host(upn: string, mail: string, extra: Record<string, unknown> = {}) {
 describeEachDatabase('Systam Studio, from the "systam" preset', (db) => {
   let h: ScimHarness;
   before(async () => {
-    h = await startScimHarness(db, { preset: 'systam', settings: { workspaces: WORKSPACES } });
+    h = await startScimHarness(db, { preset: 'systam', settings: { workspaces: WORKSPACES }, admins: true });
     for (const [id, name] of [['ws-main', 'Main office'], ['ws-hki', 'Helsinki'], ['ws-tre', 'Tampere'], ['ws-lobby', 'Lobby']]) {
       await h.identity.workspaces.register(h.connector.organizationId, { id, name });
     }
@@ -136,13 +136,23 @@ describeEachDatabase('Systam Studio, from the "systam" preset', (db) => {
     expect(await h.identity.store.users.get(h.connector.id, user.id)).to.equal(undefined);
   });
 
-  it('Organization Owners are protected: updates and deletes answer 403', async () => {
+  it('Organization Owners are protected: an admin marks them on the admin page; updates and deletes then answer 403', async () => {
     const owner = await provision(h, { attribute: 'userName', value: 'owner@contoso.onmicrosoft.com' }, host('owner@contoso.onmicrosoft.com', 'owner@contoso.fi'));
-    await h.identity.users.setAccess(h.connector, owner.id, { protected: true }, { actor: 'host' });
+    const admin = await adminApi(h);
+    const marked = await admin.put(`/users/${owner.id}/protected`, { connectorId: h.connector.id, protected: true }).expect(200);
+    expect(marked.body).to.include({ id: owner.id, protected: true });
     await patch(h, owner.id, { op: 'Replace', path: 'name.givenName', value: 'X' }).expect(403);
     await disable(h, owner.id).expect(403);
     await h.scim.delete(`/Users/${owner.id}`).expect(403);
     expect((await h.scim.get(`/Users/${owner.id}`).expect(200)).body.name.givenName).to.equal('Liisa');
+    // The admin's change is in the provisioning log; unmarked, Entra manages the user again.
+    const log = (await admin.get(`/connectors/${h.connector.id}/audit?operation=user.protection`).expect(200)).body;
+    expect(log.events.map((e: { resourceId: string; actor: string }) => [e.resourceId, e.actor])).to.deep.equal([[owner.id, 'admin']]);
+    await admin.put(`/users/${owner.id}/protected`, { connectorId: h.connector.id, protected: false }).expect(200);
+    await patch(h, owner.id, { op: 'Replace', path: 'name.givenName', value: 'Liisa-Maria' }).expect(204);
+    // The API refuses what is not a yes or no, and another connector's id.
+    await admin.put(`/users/${owner.id}/protected`, { connectorId: h.connector.id, protected: 'yes' }).expect(400);
+    await admin.put(`/users/${owner.id}/protected`, { connectorId: 'no-such-connector', protected: true }).expect(404);
   });
 
   it('6.1: the constant "systam" maps every host to its workspace; the SCIM User shows the value Entra sent', async () => {

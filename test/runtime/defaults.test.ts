@@ -43,7 +43,7 @@ describe('OPTION_DEFAULTS: the one documented defaults object of createIdentityC
       );
       for (const [name, entry] of Object.entries(OPTION_DEFAULTS)) {
         if (entry.value === undefined) continue;
-        expect(resolved[name as keyof ResolvedOptions], name).to.equal(entry.value);
+        expect(resolved[name as keyof ResolvedOptions], name).to.deep.equal(entry.value);
       }
     } finally {
       await knex.destroy();

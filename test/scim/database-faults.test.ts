@@ -1,46 +1,97 @@
 import { expect } from 'chai';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import knexFactory from 'knex';
 import { URN } from '../../lib/model/schemas/urns.js';
 import { entraUser, startScimHarness, type ScimHarness } from '../support/scim-harness.js';
+import { accepts, INSTALL_DB, MARIADBD, PrivateMariaDb, sleep } from '../support/private-mariadb.js';
 
-const MARIADBD = '/usr/sbin/mariadbd';
-const INSTALL_DB = '/usr/bin/mariadb-install-db';
+const PG_BIN = '/usr/lib/postgresql/15/bin';
 const DEADLINE_MS = 1000;
 const RATE_LIMIT = 5000;
 
-/** A MariaDB server of the test's own (datadir under /tmp, own port): killed, frozen and restarted at will. */
-class PrivateMariaDb {
+/** A database server of the test's own (data under /tmp, own port): killed, frozen and restarted at will. */
+interface PrivateServer {
+  readonly name: 'mariadb' | 'postgres';
+  readonly port: number;
+  /** The `faults` database's URL. */
+  readonly url: string;
+  install(): Promise<void>;
+  start(): Promise<void>;
+  /** Creates the `faults` database. */
+  createDatabase(): Promise<void>;
+  signal(signal: NodeJS.Signals): void;
+  kill(): Promise<void>;
+  remove(): Promise<void>;
+}
+
+/**
+ * A PostgreSQL server of the test's own: initdb into a folder under /tmp, `postgres` on its own
+ * port, run as the `postgres` system user (it refuses root). Its backends are child processes
+ * that do the queries, each in a session of its own (they call setsid), so every signal goes to
+ * the postmaster and each of its children: SIGKILL is a crash (the next start recovers from the
+ * WAL), SIGSTOP freezes it all.
+ */
+class PrivatePostgres implements PrivateServer {
+  readonly name = 'postgres';
   private process?: ChildProcess;
-  readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idc-faults-'));
+  readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idc-pg-faults-'));
+  private readonly user = systemUser('postgres');
   constructor(readonly port: number) {}
 
-  get url() { return `mysql://root:@127.0.0.1:${this.port}/faults`; }
+  get url() { return `postgres://postgres@127.0.0.1:${this.port}/faults`; }
 
   async install(): Promise<void> {
-    await promisify(execFile)(INSTALL_DB, ['--no-defaults', `--datadir=${this.dir}/data`, '--auth-root-authentication-method=normal', '--user=root', '--skip-test-db'], { timeout: 60_000 });
+    fs.chownSync(this.dir, this.user.uid, this.user.gid);
+    await promisify(execFile)(`${PG_BIN}/initdb`, ['--pgdata', `${this.dir}/data`, '--username', 'postgres', '--auth', 'trust', '--no-sync'], { timeout: 60_000, ...this.user, cwd: this.dir });
   }
 
   async start(): Promise<void> {
-    this.process = spawn(MARIADBD, ['--no-defaults', `--datadir=${this.dir}/data`, `--port=${this.port}`, '--bind-address=127.0.0.1', `--socket=${this.dir}/sock`, '--user=root', '--skip-log-bin', '--innodb-buffer-pool-size=32M'], { stdio: 'ignore' });
+    this.process = spawn(`${PG_BIN}/postgres`, ['-D', `${this.dir}/data`, '-p', String(this.port), '-k', this.dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'shared_buffers=16MB'], { stdio: 'ignore', cwd: this.dir, ...this.user });
     for (let i = 0; i < 300; i += 1) {
-      if (await accepts(this.port)) return;
+      if (await accepts(this.port) && await this.answers()) return;
       await sleep(100);
     }
-    throw new Error('private mariadbd did not start');
+    throw new Error('private postgres did not start');
   }
 
-  signal(signal: NodeJS.Signals): void { this.process?.kill(signal); }
+  /** Accepting connections is not ready: during crash recovery it refuses sessions. */
+  private async answers(): Promise<boolean> {
+    const probe = knexFactory({ client: 'pg', connection: `postgres://postgres@127.0.0.1:${this.port}/postgres` });
+    try {
+      await probe.raw('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await probe.destroy();
+    }
+  }
+
+  async createDatabase(): Promise<void> {
+    const admin = knexFactory({ client: 'pg', connection: `postgres://postgres@127.0.0.1:${this.port}/postgres` });
+    await admin.raw('CREATE DATABASE faults');
+    await admin.destroy();
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    const postmaster = this.process?.pid;
+    if (!postmaster || this.process!.exitCode !== null) return;
+    // The postmaster first: stopped, it forks no new backend; killed, it restarts none.
+    for (const pid of [postmaster, ...childrenOf(postmaster)]) {
+      try { process.kill(pid, signal); } catch { /* exited meanwhile */ }
+    }
+  }
 
   async kill(): Promise<void> {
     const exited = new Promise((resolve) => this.process?.once('exit', resolve));
     this.signal('SIGKILL');
     await exited;
+    // The backends die with the group; wait until none is left holding the port.
+    for (let i = 0; i < 100 && await accepts(this.port); i += 1) await sleep(50);
   }
 
   async remove(): Promise<void> {
@@ -52,11 +103,28 @@ class PrivateMariaDb {
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const accepts = (port: number) => new Promise<boolean>((resolve) => {
-  const socket = net.connect(port, '127.0.0.1', () => { socket.end(); resolve(true); });
-  socket.on('error', () => resolve(false));
-});
+/** The pids whose parent is `parent` (from /proc). */
+function childrenOf(parent: number): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // pid (comm) state ppid …: comm may hold spaces and parentheses, so read after the last ')'.
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent) pids.push(Number(entry));
+    } catch { /* exited meanwhile */ }
+  }
+  return pids;
+}
+
+/** uid and gid of a system user, for a child process that must not run as root. */
+function systemUser(name: string): { uid: number; gid: number } {
+  const line = fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${name}:`));
+  if (!line) return { uid: -1, gid: -1 };
+  const [, , uid, gid] = line.split(':');
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
 
 interface Outcome { status: number; at: number; userName?: string; retryAfter?: string; scimBody: boolean }
 
@@ -77,32 +145,44 @@ function traffic(h: ScimHarness, workers: number, label: string) {
   return { outcomes, stop: async () => { running = false; await done; } };
 }
 
-// Asked for explicitly (CI sets TEST_FAULTS=1): a plain `npm test` on SQLite starts no MariaDB server.
+// Asked for explicitly (CI sets TEST_FAULTS=1): a plain `npm test` on SQLite starts no private database server.
 const wanted = process.env.TEST_FAULTS === '1';
-const available = wanted && fs.existsSync(MARIADBD) && fs.existsSync(INSTALL_DB);
 
-describe('SCIM while the database is lost, frozen and restarted (a private mariadbd)', function () {
+const SERVERS: Array<{ title: string; binary: string; available: boolean; make(): PrivateServer }> = [
+  {
+    title: 'a private mariadbd',
+    binary: MARIADBD,
+    available: wanted && fs.existsSync(MARIADBD) && fs.existsSync(INSTALL_DB),
+    make: () => new PrivateMariaDb(33_000 + (process.pid % 1000)),
+  },
+  {
+    title: 'a private postgres',
+    binary: `${PG_BIN}/postgres`,
+    available: wanted && fs.existsSync(`${PG_BIN}/postgres`) && systemUser('postgres').uid >= 0,
+    make: () => new PrivatePostgres(34_000 + (process.pid % 1000)),
+  },
+];
+
+for (const server of SERVERS) describe(`SCIM while the database is lost, frozen and restarted (${server.title})`, function () {
   this.timeout(180_000);
-  if (!available) {
-    it.skip(wanted ? `(skipped: ${MARIADBD} is missing)` : '(skipped: set TEST_FAULTS=1 to run the fault tests on a private mariadbd)');
+  if (!server.available) {
+    it.skip(wanted ? `(skipped: ${server.binary} is missing)` : `(skipped: set TEST_FAULTS=1 to run the fault tests on ${server.title})`);
     return;
   }
-  let db: PrivateMariaDb;
+  let db: PrivateServer;
   let h: ScimHarness;
   const figures: Record<string, unknown> = {};
   const everyOutcome: Outcome[] = [];
 
   before(async () => {
-    db = new PrivateMariaDb(33_000 + (process.pid % 1000));
+    db = server.make();
     await db.install();
     await db.start();
-    const admin = knexFactory({ client: 'mysql2', connection: { host: '127.0.0.1', port: db.port, user: 'root', password: '' } });
-    await admin.raw('CREATE DATABASE faults');
-    await admin.destroy();
-    h = await startScimHarness({ name: 'mariadb', url: db.url }, { databaseTimeoutMs: DEADLINE_MS, rateLimitPerMinute: RATE_LIMIT });
+    await db.createDatabase();
+    h = await startScimHarness({ name: db.name, url: db.url }, { databaseTimeoutMs: DEADLINE_MS, rateLimitPerMinute: RATE_LIMIT });
   });
   after(async () => {
-    console.log('      database outage figures:', figures);
+    console.log(`      database outage figures [${server.title}]:`, figures);
     try { await h?.close(); } finally { await db?.remove(); }
   });
 

@@ -110,6 +110,9 @@ describeEachDatabase('Mass-deprovisioning guard', (db) => {
     expect((await entra.get('/Users?count=0')).body.totalResults).to.equal(20);
     expect(events).to.have.length(1);
     expect(events[0]).to.include({ deprovisioned: 71, threshold: 70 });
+    // One pause, one audit row and one log line, however many writes tripped the guard at once.
+    expect(await h.store.audit.list(entra.connector.id, { operation: 'connector.deprovisioning-paused' })).to.have.length(1);
+    expect(h.logs.filter((line) => line.includes('mass-deprovisioning guard paused') && line.includes(entra.connector.id))).to.have.length(1);
   });
 
   it('while paused, creates and other updates continue', async () => {

@@ -118,6 +118,8 @@ describeEachDatabase('Extension sets per connector', (db) => {
       ['a host schema without a URN id', [{ id: 'ultimo', attributes: [{ name: 'site' }] }], /host-defined schemas/],
       ['a host schema redeclaring a built-in URN', [{ id: ENTERPRISE, attributes: [{ name: 'site' }] }], /already declared/],
       ['an attribute of an unsupported type', [{ id: ULTIMO, attributes: [{ name: 'site', type: 'complex' }] }], /invalid attribute/],
+      ['an attribute named like a resource-level name', [{ id: ULTIMO, attributes: [{ name: 'Meta' }] }], /resource-level name/],
+      ['an attribute named schemas', [{ id: ULTIMO, attributes: [{ name: 'site' }, { name: 'schemas' }] }], /resource-level name/],
     ] as const) {
       it(`refuses ${name}`, async () => {
         let error: Error | undefined;

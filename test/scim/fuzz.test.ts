@@ -43,17 +43,27 @@ const queryParam = fc.oneof(
   fc.tuple(fc.string(), fc.string()),
 );
 
+/** Values around the byte limits (16,384 bytes; identifiers 1,024) and the issue's 65,536 characters, in 1- to 4-byte characters. */
+const longText = fc.constantFrom(
+  ...[1_024, 1_025, 16_383, 16_384, 16_385, 65_536].flatMap((bytes) => ['a', 'é', '€', '😀'].map((c) => c.repeat(Math.ceil(bytes / Buffer.byteLength(c))))),
+);
+/** Multi-valued plain items as Entra wraps them, beside plain ones and objects that are not wrapped items. */
+const wrappedItems = fc.array(fc.oneof(fc.string().map((value) => ({ value })), fc.string(), fc.record({ Value: fc.string() }), fc.record({ name: fc.string() }), longText.map((value) => ({ value }))), { maxLength: 4 });
+
 /** A resource body: Entra's shapes with values of every type where they should and should not be. */
 function resourceBody(kind: 'User' | 'Group') {
   const anyValue = fc.oneof(scalar, fc.array(fc.oneof(scalar, fc.dictionary(fc.constantFrom('value', 'type', 'primary', 'display', 'Value'), scalar)), { maxLength: 4 }), fc.dictionary(fc.string(), scalar, { maxKeys: 4 }));
   const user = fc.record({
     schemas: fc.oneof(fc.constant([URN.user]), fc.array(fc.string(), { maxLength: 2 })),
-    userName: fc.oneof(fc.emailAddress(), fc.string(), fc.constant('x'.repeat(300)), scalar),
+    userName: fc.oneof(fc.emailAddress(), fc.string(), fc.constant('x'.repeat(300)), scalar, longText),
     active: fc.oneof(fc.boolean(), fc.constantFrom('True', 'False', 'yes'), scalar),
-    emails: anyValue,
+    displayName: fc.oneof(fc.string(), longText),
+    emails: fc.oneof(anyValue, longText.map((value) => [{ value, type: 'work' }])),
+    addresses: fc.oneof(anyValue, longText.map((formatted) => [{ type: 'work', formatted }])),
+    [URN.customExtension]: fc.record({ folders: fc.oneof(wrappedItems, fc.string()) }),
     name: anyValue,
     [URN.enterprise]: fc.oneof(fc.dictionary(fc.constantFrom('department', 'manager', 'employeeNumber', 'x'), anyValue), scalar),
-    [URN.metadata]: fc.oneof(fc.dictionary(fc.string(), fc.oneof(fc.string(), scalar), { maxKeys: 6 }), scalar),
+    [URN.metadata]: fc.oneof(fc.dictionary(fc.oneof(fc.string(), fc.constantFrom('schemas', 'id', 'meta')), fc.oneof(fc.string(), scalar, longText), { maxKeys: 6 }), scalar),
   }, { requiredKeys: [] });
   const group = fc.record({
     schemas: fc.constant([URN.group]),
@@ -69,8 +79,8 @@ const patchBody = fc.record({
   Operations: fc.oneof(
     fc.array(fc.record({
       op: fc.oneof(fc.constantFrom('add', 'remove', 'replace', 'Add', 'Replace', 'Remove'), fc.string()),
-      path: fc.oneof(attributeNames, fc.string(), fc.constantFrom('members[value eq "x"]', 'emails[type eq "work"]', 'members[value eq')),
-      value: fc.jsonValue({ maxDepth: 3 }),
+      path: fc.oneof(attributeNames, fc.string(), fc.constantFrom('members[value eq "x"]', 'emails[type eq "work"]', 'members[value eq', URN.customExtension, 'addresses', `${URN.metadata}:schemas`)),
+      value: fc.oneof(fc.jsonValue({ maxDepth: 3 }), wrappedItems, longText, wrappedItems.map((folders) => ({ folders })), longText.map((formatted) => [{ formatted }])),
     }, { requiredKeys: ['op'] }), { maxLength: 4 }),
     fc.jsonValue({ maxDepth: 2 }),
   ),
@@ -87,7 +97,7 @@ function requests(ids: { user: string; group: string }): fc.Arbitrary<FuzzReques
   return fc.oneof(
     // Collections: list, search, create.
     fc.tuple(resource, fc.constantFrom<FuzzRequest['method']>('get', 'post', 'put', 'delete'), fc.boolean(), fc.array(queryParam, { maxLength: 4 }), contentType).chain(([kind, method, search, query, type]) =>
-      (method === 'post' ? (search ? fc.dictionary(fc.constantFrom('filter', 'startIndex', 'count', 'attributes', 'cursor', 'sortBy'), fc.oneof(filterText, numberText, fc.jsonValue())).map((b) => JSON.stringify(b)) : bodyFor(kind, method)) : fc.constant(undefined))
+      (method === 'post' ? (search ? fc.dictionary(fc.constantFrom('filter', 'startIndex', 'count', 'attributes', 'excludedAttributes', 'cursor', 'sortBy'), fc.oneof(filterText, numberText, fc.jsonValue(), fc.array(fc.jsonValue(), { maxLength: 3 }))).map((b) => JSON.stringify(b)) : bodyFor(kind, method)) : fc.constant(undefined))
         .map((body): FuzzRequest => ({ method, path: `/${kind}${method === 'post' && search ? '/.search' : ''}`, query, contentType: type, body }))),
     // One resource: read, replace, patch, delete.
     fc.tuple(resource, fc.constantFrom<FuzzRequest['method']>('get', 'put', 'patch', 'delete'), segment, fc.array(queryParam, { maxLength: 2 }), contentType).chain(([kind, method, id, query, type]) =>

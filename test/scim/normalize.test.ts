@@ -1,4 +1,5 @@
 import { expectBadRequest } from '../support/scim-error.js';
+import { MAX_IDENTIFIER_BYTES, MAX_IDENTIFIER_LENGTH, MAX_VALUE_BYTES } from '../../lib/model/limits.js';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { GROUP_REGISTRY, USER_REGISTRY } from '../../lib/model/schemas/registry.js';
@@ -135,8 +136,9 @@ describe('normalizeResource', () => {
       expect(schema.properties.emails.items.properties.primary).to.deep.equal({ type: 'boolean' });
       expect(schema.properties[URN.enterprise].properties.manager.properties).to.have.keys('value', '$ref');
       expect(schema.properties[URN.enterprise].additionalProperties).to.equal(false);
-      expect(schema.properties[URN.metadata].additionalProperties).to.deep.equal({ type: 'string' });
-      expect(schema.properties[URN.customExtension].properties.folders).to.deep.equal({ type: 'array', items: { type: 'string' } });
+      expect(schema.properties[URN.metadata].additionalProperties).to.deep.equal({ type: 'string', maxBytes: MAX_VALUE_BYTES });
+      expect(schema.properties[URN.customExtension].properties.folders).to.deep.equal({ type: 'array', items: { type: 'string', maxBytes: MAX_VALUE_BYTES } });
+      expect(schema.properties.userName).to.deep.equal({ type: 'string', maxLength: MAX_IDENTIFIER_LENGTH, maxBytes: MAX_IDENTIFIER_BYTES });
       expect(ajvSchemaFor(GROUP_REGISTRY).required).to.deep.equal(['displayName']);
     });
   });

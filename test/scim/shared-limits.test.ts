@@ -86,6 +86,7 @@ describe('Rate limits shared by two instances', function () {
   const databases: Array<[string, string | undefined]> = [
     ['one SQLite file', tempSqliteUrl('shared-limits')],
     ['MariaDB', process.env.TEST_MYSQL_URL],
+    ['PostgreSQL', process.env.TEST_PG_URL],
   ];
   const figures: Record<string, unknown> = {};
   after(() => console.log('      shared rate-limit figures:', figures));
@@ -93,7 +94,7 @@ describe('Rate limits shared by two instances', function () {
   for (const [name, url] of databases) {
     describe(`database store (default) on ${name}`, () => {
       if (!url) {
-        it.skip('(skipped: TEST_MYSQL_URL is not set)');
+        it.skip(`(skipped: ${name === 'MariaDB' ? 'TEST_MYSQL_URL' : 'TEST_PG_URL'} is not set)`);
         return;
       }
       it(`${LIMIT + 60} requests split over both instances: exactly ${LIMIT} answered, then 429 with Retry-After`, async () => {
@@ -191,6 +192,32 @@ describe('Rate limits shared by two instances', function () {
       await two.close();
     }
   });
+
+  for (const [name, url] of [['SQLite', tempSqliteUrl('many-keys')], ['MariaDB', process.env.TEST_MYSQL_URL], ['PostgreSQL', process.env.TEST_PG_URL]] as const) {
+    it(`database store on ${name}: the unsent hits of many tokens reach the store together, each token's total exact`, async function () {
+      if (!url) this.skip();
+      await freshMinute();
+      const two = await twoInstances(url, 6400, () => undefined);
+      try {
+        // 40 organizations, a token each: every token's first hit asks the store, its next two wait in memory.
+        const tokens: string[] = [];
+        for (let k = 0; k < 40; k++) {
+          const connector = await two.a.identity.store.connectors.create({ organizationId: `org-many-${k}`, name: 'Entra' });
+          tokens.push((await two.a.identity.store.tokens.create(connector.id)).token);
+        }
+        for (let round = 0; round < 3; round++) {
+          const answers = await Promise.all(tokens.map((token) => two.a.http.get(`${SCIM}/Users?count=1`).set('Authorization', `Bearer ${token}`)));
+          expect(answers.map((a) => a.status)).to.deep.equal(tokens.map(() => 200));
+        }
+        await two.a.identity.close(); // sends what is unsent: one multi-row statement for the 40 keys
+        const rows = await two.a.knex(`${two.tablePrefix}rate_counters`).select('counter_key', 'hits').where('counter_key', 'like', 'token:%');
+        expect(rows).to.have.length(40);
+        expect(rows.map((r) => Number(r.hits))).to.deep.equal(tokens.map(() => 3));
+      } finally {
+        await two.close();
+      }
+    });
+  }
 
   it('memory store (an opt-in for one instance): each instance holds its own budget, which is why it is not the default', async () => {
     const two = await twoInstances(tempSqliteUrl('memory-limits'), 20, () => 'memory');

@@ -202,6 +202,43 @@ describeEachDatabase('SCIM Users', (db) => {
       for (let i = 0; i < 40; i++) deep = { a: deep };
       expectScimError(await h.scim.post('/Users', { ...entraUser('deep@contoso.com'), 'urn:ietf:params:scim:schemas:extension:2.0:Metadata': deep }), 400);
     });
+    it('a Metadata key named like a resource-level name (schemas, id, meta, externalId) is refused, not stored', async () => {
+      const METADATA = 'urn:ietf:params:scim:schemas:extension:2.0:Metadata';
+      const user = (await h.scim.post('/Users', { ...entraUser('reserved@contoso.com'), [METADATA]: { badge: '1' } })).body;
+      const patch = (operation: unknown) => h.scim.patch(`/Users/${user.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [operation] });
+      for (const key of ['schemas', 'id', 'Meta', 'externalId']) {
+        expectScimError(await h.scim.post('/Users', { ...entraUser(`r.${key}@contoso.com`), [METADATA]: { [key]: 'x' } }), 400, 'invalidValue');
+        expectScimError(await h.scim.post('/Users', { ...entraUser(`s.${key}@contoso.com`), [`${METADATA}:${key}`]: 'x' }), 400, 'invalidValue');
+        expectScimError(await patch({ op: 'add', path: `${METADATA}:${key}`, value: 'x' }), 400, 'invalidValue');
+        expectScimError(await patch({ op: 'add', value: { [METADATA]: { [key]: 'x' } } }), 400, 'invalidValue');
+      }
+      expect((await h.scim.get(`/Users/${user.id}`)).body[METADATA]).to.deep.equal({ badge: '1' });
+    });
+    it('a host listener that throws or rejects neither changes the committed answer nor reaches the process', async () => {
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown) => { unhandled.push(reason); };
+      process.on('unhandledRejection', onUnhandled);
+      const throwing = () => { throw new Error('host listener bug'); };
+      const rejecting = async () => { throw new Error('host async listener bug'); };
+      h.identity.events.on('user.created', throwing);
+      // The listener rejects on purpose: what is tested is that the connector catches it (captureRejections).
+      // eslint-disable-next-line @typescript-eslint/no-misused-promises
+      h.identity.events.on('user.updated', rejecting);
+      try {
+        const created = await h.scim.post('/Users', entraUser('listener@contoso.com'));
+        expect(created.status).to.equal(201);
+        const patched = await h.scim.patch(`/Users/${created.body.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: 'x' }] });
+        expect(patched.status).to.be.oneOf([200, 204]);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(unhandled).to.deep.equal([]);
+        expect(h.logs.text()).to.include('an identity event listener failed');
+      } finally {
+        h.identity.events.off('user.created', throwing);
+        // eslint-disable-next-line @typescript-eslint/no-misused-promises
+        h.identity.events.off('user.updated', rejecting);
+        process.off('unhandledRejection', onUnhandled);
+      }
+    });
     it('a malformed filter answers 400 invalidFilter saying where', async () => {
       const res = await h.scim.get('/Users?filter=' + encodeURIComponent('userName eq "a" and ('));
       expectScimError(res, 400, 'invalidFilter');

@@ -8,18 +8,16 @@ import { registryFor } from '../../lib/model/schemas/registry.js';
 import { URN } from '../../lib/model/schemas/urns.js';
 import { connectKnex } from '../../lib/store/connect.js';
 import { dialectOf, type StoreContext } from '../../lib/store/context.js';
+import { idiomsOf } from '../../lib/store/dialect.js';
 import { applyFilter, sortExpression } from '../../lib/store/filter-sql.js';
 import { normalizeKey } from '../../lib/store/keys.js';
 import { migrateLatest, migrateRollbackAll } from '../../lib/store/migrate.js';
 import { projectUser } from '../../lib/store/project-user.js';
 import { Prepared } from '../../lib/store/prepared.js';
 import { tableNames } from '../../lib/store/tables.js';
+import { testDatabases } from '../support/databases.js';
 import type { ResourceDocument } from '../../lib/model/types.js';
 
-const DATABASES = [
-  { name: 'SQLite', url: 'sqlite::memory:' },
-  ...(process.env.TEST_MYSQL_URL ? [{ name: 'MariaDB', url: process.env.TEST_MYSQL_URL }] : []),
-];
 
 const ENTERPRISE = URN.enterprise;
 const METADATA = URN.metadata;
@@ -59,8 +57,8 @@ const USERS: Array<{ doc: ResourceDocument; created: string }> = [
 ];
 const EVERYONE = USERS.map((u) => u.doc.userName as string).sort();
 
-for (const database of DATABASES) {
-  describe(`SCIM filters compiled to SQL (${database.name})`, function () {
+for (const database of testDatabases()) {
+  describe(`SCIM filters compiled to SQL [${database.name}]`, function () {
     const prefix = `t${Date.now() % 1e6}_`;
     const t = tableNames(prefix);
     const connectorId = randomUUID();
@@ -72,7 +70,7 @@ for (const database of DATABASES) {
 
     before(async () => {
       knex = connectKnex(database.url);
-      ctx = { db: knex, tables: t, dialect: dialectOf(knex), prepared: new Prepared(knex, dialectOf(knex)) };
+      ctx = { db: knex, tables: t, dialect: dialectOf(knex), idioms: idiomsOf(dialectOf(knex)), prepared: new Prepared(knex, dialectOf(knex)) };
       await migrateLatest(knex, prefix);
       const now = Date.now();
       for (const [id, name] of [[connectorId, 'main'], [otherConnectorId, 'other']]) {

@@ -27,26 +27,41 @@ function runChild(url: string, prefix: string, stopAt?: string): Promise<ChildRu
 
 /** Every table of a prefix with its columns and index names, the prefix taken out, so two prefixes compare. */
 async function schemaOf(knex: Knex, prefix: string): Promise<Record<string, { columns: string[]; indexes: string[] }>> {
-  const mysql = dialectOf(knex) === 'mysql';
-  const tables: string[] = mysql
-    ? (await knex.raw('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name LIKE ?', [`${prefix}%`]))[0].map((r: { name: string }) => r.name)
-    : (await knex('sqlite_master').where('type', 'table').andWhere('name', 'like', `${prefix}%`).select('name')).map((r: { name: string }) => r.name);
+  const catalog = CATALOGS[dialectOf(knex)];
+  const tables = await catalog.tables(knex, prefix);
   const schema: Record<string, { columns: string[]; indexes: string[] }> = {};
   for (const table of tables.filter((name) => name.startsWith(prefix)).sort()) {
-    const columns = mysql
-      ? (await knex.raw("SELECT CONCAT(column_name, ' ', column_type, ' ', IFNULL(collation_name, '')) AS c FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ?", [table]))[0].map((r: { c: string }) => r.c)
-      : (await knex.raw("SELECT name || ' ' || type AS c FROM pragma_table_info(?)", [table])).map((r: { c: string }) => r.c);
-    const indexes = mysql
-      ? (await knex.raw('SELECT DISTINCT index_name AS i FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ?', [table]))[0].map((r: { i: string }) => r.i)
-      : (await knex.raw('SELECT name AS i FROM pragma_index_list(?)', [table])).map((r: { i: string }) => r.i);
+    const columns = await catalog.columns(knex, table);
+    const indexes = await catalog.indexes(knex, table);
     schema[table.slice(prefix.length)] = { columns: [...columns].sort(), indexes: indexes.map((i: string) => i.replace(prefix, '')).sort() };
   }
   return schema;
 }
 
+type Names = (knex: Knex, name: string) => Promise<string[]>;
+/** Each database's catalog: tables of a prefix, a table's columns (with type and collation) and index names. */
+const CATALOGS: Record<ReturnType<typeof dialectOf>, { tables: Names; columns: Names; indexes: Names }> = {
+  mysql: {
+    tables: async (knex, prefix) => (await knex.raw('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name LIKE ?', [`${prefix}%`]))[0].map((r: { name: string }) => r.name),
+    columns: async (knex, table) => (await knex.raw("SELECT CONCAT(column_name, ' ', column_type, ' ', IFNULL(collation_name, '')) AS c FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ?", [table]))[0].map((r: { c: string }) => r.c),
+    indexes: async (knex, table) => (await knex.raw('SELECT DISTINCT index_name AS i FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ?', [table]))[0].map((r: { i: string }) => r.i),
+  },
+  postgres: {
+    tables: async (knex, prefix) => (await knex.raw('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name LIKE ?', [`${prefix}%`])).rows.map((r: { name: string }) => r.name),
+    columns: async (knex, table) => (await knex.raw("SELECT concat_ws(' ', column_name, data_type, character_maximum_length, collation_name) AS c FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ?", [table])).rows.map((r: { c: string }) => r.c),
+    indexes: async (knex, table) => (await knex.raw('SELECT indexname AS i FROM pg_indexes WHERE schemaname = current_schema() AND tablename = ?', [table])).rows.map((r: { i: string }) => r.i),
+  },
+  sqlite: {
+    tables: async (knex, prefix) => (await knex('sqlite_master').where('type', 'table').andWhere('name', 'like', `${prefix}%`).select('name')).map((r: { name: string }) => r.name),
+    columns: async (knex, table) => (await knex.raw("SELECT name || ' ' || type AS c FROM pragma_table_info(?)", [table])).map((r: { c: string }) => r.c),
+    indexes: async (knex, table) => (await knex.raw('SELECT name AS i FROM pragma_index_list(?)', [table])).map((r: { i: string }) => r.i),
+  },
+};
+
 const DATABASES = [
   { name: 'SQLite file', url: () => tempSqliteUrl('migrate') },
   ...(process.env.TEST_MYSQL_URL ? [{ name: 'MariaDB', url: () => process.env.TEST_MYSQL_URL! }] : []),
+  ...(process.env.TEST_PG_URL ? [{ name: 'PostgreSQL', url: () => process.env.TEST_PG_URL! }] : []),
 ];
 
 for (const db of DATABASES) {

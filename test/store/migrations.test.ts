@@ -42,7 +42,7 @@ describeEachDatabase('Migrations: one list for identity.migrate() and the shippe
     try { return await run(host, config); } finally { await host.destroy(); }
   }
   const cliLatest = () => knexCli(async (host, config) => (await host.migrate.latest(config.migrations))[1] as string[]);
-  const recorded = async () => (await knex(store.tables.migrations).select('name')).map((row: { name: string }) => row.name);
+  const recorded = async () => (await knex(store.tables.migrations).select('name').orderBy('id')).map((row: { name: string }) => row.name);
 
   it('records the migration without a file extension, so the source and the build agree', async () => {
     expect(await store.migrate()).to.deep.equal(SHIPPED);

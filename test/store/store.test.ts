@@ -189,7 +189,8 @@ describeEachDatabase('Identity store', (db) => {
       const prefix = uniquePrefix();
       const own = new IdentityStore(knex, prefix, new IdentityEvents());
       expect(await own.migrate()).to.deep.equal(SHIPPED);
-      for (const table of Object.values(own.tables).filter((n) => !n.includes('knex_migrations'))) {
+      // Bookkeeping tables aside: Knex's two, and the migration lease made on Galera nodes only.
+      for (const table of Object.values(own.tables).filter((n) => !n.includes('knex_migrations') && !n.endsWith('migration_lease'))) {
         expect(await knex.schema.hasTable(table), table).to.equal(true);
       }
       await own.rollbackAll();

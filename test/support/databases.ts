@@ -4,13 +4,23 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import { connectKnex } from '../../lib/store/connect.js';
 
-/** The databases every store-touching suite runs on: SQLite always, MariaDB when TEST_MYSQL_URL is set. */
-export interface TestDatabase { name: 'sqlite' | 'mariadb'; url: string }
+/**
+ * The databases every store-touching suite runs on: SQLite always, MariaDB when TEST_MYSQL_URL
+ * is set, PostgreSQL when TEST_PG_URL is set. Suites share the server databases and keep apart
+ * by table prefix (uniquePrefix).
+ */
+export interface TestDatabase { name: 'sqlite' | 'mariadb' | 'postgres'; url: string }
 
 export function testDatabases(): TestDatabase[] {
   const list: TestDatabase[] = [{ name: 'sqlite', url: 'sqlite::memory:' }];
   if (process.env.TEST_MYSQL_URL) list.push({ name: 'mariadb', url: process.env.TEST_MYSQL_URL });
+  if (process.env.TEST_PG_URL) list.push({ name: 'postgres', url: process.env.TEST_PG_URL });
   return list;
+}
+
+/** Databases two instances (or processes) can share: a SQLite file instead of :memory:, then the servers. */
+export function sharedTestDatabases(label: string): TestDatabase[] {
+  return [{ name: 'sqlite', url: tempSqliteUrl(label) }, ...testDatabases().filter((db) => db.name !== 'sqlite')];
 }
 
 let counter = 0;

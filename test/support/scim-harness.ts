@@ -44,12 +44,14 @@ export interface ScimHarness {
 export const SCIM = '/identity/scim/v2';
 
 /** A host app with the connector mounted at /identity over a fresh prefixed schema, a connector and a token. */
-export async function startScimHarness(db: TestDatabase, options: { settings?: unknown; preset?: string; rateLimitPerMinute?: number; databaseTimeoutMs?: number; expressModule?: typeof express } = {}): Promise<ScimHarness> {
+/** `admins`: the admin page and API answer requests with `x-test-admin: yes` (platform staff). */
+export async function startScimHarness(db: TestDatabase, options: { settings?: unknown; preset?: string; rateLimitPerMinute?: number; databaseTimeoutMs?: number; expressModule?: typeof express; admins?: boolean } = {}): Promise<ScimHarness> {
   const knex = testKnex(db);
   const logs = new LogCapture();
   const identity = await createIdentityConnector({
     knex, baseUrl: 'http://127.0.0.1', mountPath: '/identity', secretKey: SECRET_KEY,
     tablePrefix: uniquePrefix(), logger: logs.logger, rateLimitPerMinute: options.rateLimitPerMinute, databaseTimeoutMs: options.databaseTimeoutMs,
+    ...(options.admins ? { authorizeAdmin: (req: express.Request) => req.get('x-test-admin') === 'yes' } : {}),
   });
   await identity.migrate();
   const connector = await identity.store.connectors.create({ organizationId: 'org-1', name: 'Entra', preset: options.preset, settings: options.settings });

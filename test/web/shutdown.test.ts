@@ -81,16 +81,16 @@ async function started(child: ChildProcess, ready: RegExp): Promise<() => string
 /** A host that mounts the library (README: "Stopping"), with keep-alive clients as Entra's and a load balancer's are. */
 describe('Graceful shutdown of a library host with keep-alive clients', function () {
   this.timeout(40_000);
-  const databases: Array<[string, string | undefined]> = [['SQLite file', undefined], ['MariaDB', process.env.TEST_MYSQL_URL]];
+  const databases: Array<[string, string | undefined]> = [['SQLite file', undefined], ['MariaDB', process.env.TEST_MYSQL_URL], ['PostgreSQL', process.env.TEST_PG_URL]];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idc-keepalive-'));
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  for (const [name, mysqlUrl] of databases) {
+  for (const [name, serverUrl] of databases) {
     it(`[${name}] idle keep-alive sockets close at once, a slow request and a half-sent SCIM POST finish, the Knex pool drains, exit 0 within 10 s`, async function () {
-      if (name === 'MariaDB' && !mysqlUrl) this.skip();
+      if (name !== 'SQLite file' && !serverUrl) this.skip();
       const port = await freePort();
       const prefix = `ka${process.pid.toString(36)}_`;
-      const databaseUrl = mysqlUrl ?? `sqlite:${path.join(dir, `${port}.sqlite`)}`;
+      const databaseUrl = serverUrl ?? `sqlite:${path.join(dir, `${port}.sqlite`)}`;
       const child = spawn(process.execPath, ['--import', TSX, path.join(ROOT, 'test/support/shutdown-host.ts')], {
         cwd: dir,
         env: { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl, TABLE_PREFIX: prefix, LOG_LEVEL: 'warn' },

@@ -15,6 +15,16 @@ export const COMMON_ATTRIBUTES: AttributeDef[] = [
   ], { mutability: 'readOnly' }),
 ];
 
+/**
+ * Names at the resource's own level (RFC 7643 §3: `schemas` and the common attributes). A key of
+ * an open extension (Metadata) or an attribute of a host-defined one may not take one: it would
+ * read back beside, or in place of, the resource's own `id`, `meta` or `schemas`.
+ */
+export const RESOURCE_LEVEL_NAMES: readonly string[] = ['schemas', ...COMMON_ATTRIBUTES.map((a) => a.name)];
+
+/** Whether `name` is one of RESOURCE_LEVEL_NAMES, in any letter case (RFC 7643 §2.1). */
+export const isResourceLevelName = (name: string): boolean => RESOURCE_LEVEL_NAMES.some((n) => n.toLowerCase() === name.toLowerCase());
+
 const reference = (name: string, description: string, referenceTypes: string[], options: Partial<AttributeDef> = {}) =>
   attr(name, 'reference', description, { referenceTypes, ...options });
 

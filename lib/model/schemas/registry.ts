@@ -1,4 +1,5 @@
-import { COMMON_ATTRIBUTES, GROUP_SCHEMA, USER_EXTENSIONS, USER_SCHEMA } from './definitions.js';
+import { COMMON_ATTRIBUTES, GROUP_SCHEMA, isResourceLevelName, USER_EXTENSIONS, USER_SCHEMA } from './definitions.js';
+import { InvalidInput } from '../errors.js';
 import { attr } from './define.js';
 import type { AttributeDef, SchemaDef } from './types.js';
 
@@ -84,7 +85,8 @@ export class SchemaRegistry {
     const extension = schema !== this.core;
     const pool = extension ? schema.attributes : [...COMMON_ATTRIBUTES, ...schema.attributes];
     let attribute = findByName(pool, top);
-    if (!attribute && extension && schema.open && sub === undefined) attribute = OPEN_VALUE(top);
+    // A key named like the resource's own schemas, id or meta is no attribute (see assertOpenKey).
+    if (!attribute && extension && schema.open && sub === undefined && !isResourceLevelName(top)) attribute = OPEN_VALUE(top);
     if (!attribute) return undefined;
     let subAttribute: AttributeDef | undefined;
     if (sub !== undefined) {
@@ -94,6 +96,16 @@ export class SchemaRegistry {
     }
     const local = subAttribute ? `${attribute.name}.${subAttribute.name}` : attribute.name;
     return { schema, extension, attribute, subAttribute, canonicalPath: extension ? `${schema.id}:${local}` : local };
+  }
+}
+
+/**
+ * Refuses a key of an open extension (Metadata) named like a resource-level name (`schemas`, `id`,
+ * `meta`, `externalId`): writes call it where they would otherwise ignore it as unknown.
+ */
+export function assertOpenKey(schema: SchemaDef, name: string): void {
+  if (schema.open && isResourceLevelName(name) && !findByName(schema.attributes, name)) {
+    throw new InvalidInput('invalidValue', `'${name}' is a SCIM resource-level name and cannot be a key of ${schema.name}`);
   }
 }
 

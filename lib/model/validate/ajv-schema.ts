@@ -1,7 +1,7 @@
-import { Ajv, type ErrorObject, type SchemaObject, type ValidateFunction } from 'ajv';
+import { Ajv, type ErrorObject, type SchemaObject, type SchemaValidateFunction, type ValidateFunction } from 'ajv';
 import formatsModule from 'ajv-formats';
 import { invalidInput } from '../errors.js';
-import { MAX_IDENTIFIER_LENGTH } from '../limits.js';
+import { MAX_IDENTIFIER_BYTES, MAX_IDENTIFIER_LENGTH, MAX_VALUE_BYTES } from '../limits.js';
 import { COMMON_ATTRIBUTES } from '../schemas/definitions.js';
 import type { SchemaRegistry } from '../schemas/registry.js';
 import type { AttributeDef, AttributeType, SchemaDef } from '../schemas/types.js';
@@ -42,21 +42,33 @@ function extensionSchema(schema: SchemaDef): SchemaObject {
     type: 'object',
     properties: propertiesOf(schema.attributes),
     ...requiredOf(schema.attributes),
-    additionalProperties: schema.open ? { type: 'string' } : false,
+    additionalProperties: schema.open ? { type: 'string', maxBytes: MAX_VALUE_BYTES } : false,
   };
 }
 
 function attributeSchema(def: AttributeDef): SchemaObject {
   const subAttributes = def.subAttributes ?? [];
+  const bytes = maxBytesOf(def);
   const one: SchemaObject = def.type === 'complex'
     ? { type: 'object', properties: propertiesOf(subAttributes), ...requiredOf(subAttributes), additionalProperties: false }
-    : isIdentifier(def) ? { ...SCALARS[def.type], maxLength: MAX_IDENTIFIER_LENGTH }
-    : SCALARS[def.type];
+    : { ...SCALARS[def.type], ...(isIdentifier(def) ? { maxLength: MAX_IDENTIFIER_LENGTH } : {}), ...(bytes ? { maxBytes: bytes } : {}) };
   return def.multiValued ? { type: 'array', items: one } : one;
 }
 
 /** Attributes clients look resources up by (userName, group displayName, externalId): their key columns hold them whole. */
 const isIdentifier = (def: AttributeDef) => def.type === 'string' && (def.uniqueness !== 'none' || def.name === 'externalId');
+
+const TEXT_TYPES: readonly AttributeType[] = ['string', 'reference', 'binary'];
+
+/**
+ * The most UTF-8 bytes one value of this attribute may have, from its definition: every text
+ * attribute has one (identifiers MAX_IDENTIFIER_BYTES, any other MAX_VALUE_BYTES), so a value no
+ * column can hold is refused as 400 invalidValue naming the attribute before any SQL runs.
+ */
+export function maxBytesOf(def: AttributeDef): number | undefined {
+  if (!TEXT_TYPES.includes(def.type)) return undefined;
+  return isIdentifier(def) ? MAX_IDENTIFIER_BYTES : MAX_VALUE_BYTES;
+}
 
 function propertiesOf(defs: AttributeDef[]): Record<string, SchemaObject> {
   return Object.fromEntries(defs.filter((def) => def.mutability !== 'readOnly').map((def) => [def.name, attributeSchema(def)]));
@@ -71,6 +83,14 @@ function requiredOf(defs: AttributeDef[]): { required?: string[] } {
 const addFormats = formatsModule.default;
 const ajv = new Ajv({ allErrors: false });
 addFormats(ajv, ['date-time']);
+// JSON Schema's maxLength counts characters; the databases' columns count bytes.
+const withinBytes: SchemaValidateFunction = (limit: number, data: string): boolean => {
+  // A character is at most 3 UTF-8 bytes per UTF-16 unit: short strings need no count.
+  if (data.length * 3 <= limit || Buffer.byteLength(data, 'utf8') <= limit) return true;
+  withinBytes.errors = [{ keyword: 'maxBytes', message: `must be at most ${limit} bytes`, params: { limit } }];
+  return false;
+};
+ajv.addKeyword({ keyword: 'maxBytes', type: 'string', schemaType: 'number', errors: true, validate: withinBytes });
 const compiled = new WeakMap<SchemaRegistry, ValidateFunction>();
 
 /** Checks attribute types; throws invalidValue naming the first offending attribute path. */
@@ -96,6 +116,8 @@ function describe(error: ErrorObject): string {
     }
     case 'maxLength':
       return `Attribute '${path}' is longer than ${error.params.limit} characters`;
+    case 'maxBytes':
+      return `Attribute '${path}' is longer than ${error.params.limit} bytes (UTF-8)`;
     case 'format':
       return `Attribute '${path}' must be an RFC 3339 date-time`;
     case 'additionalProperties':

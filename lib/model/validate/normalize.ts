@@ -1,5 +1,5 @@
 import { InvalidInput, invalidInput } from '../errors.js';
-import { leaf, type ResolvedAttribute, type SchemaRegistry } from '../schemas/registry.js';
+import { assertOpenKey, leaf, type ResolvedAttribute, type SchemaRegistry } from '../schemas/registry.js';
 import type { DocumentRules } from '../settings.js';
 import type { ResourceDocument } from '../types.js';
 import { validateDocument } from './ajv-schema.js';
@@ -47,11 +47,18 @@ function placeAttribute(registry: SchemaRegistry, document: ResourceDocument, ke
     if (!isObject(value)) throw invalidInput(`'${schema.id}' must be an object of attributes`);
     const inner = Object.entries(value);
     if (inner.length > MAX_OBJECT_KEYS) throw tooManyKeys(schema.id);
-    for (const [name, attribute] of inner) placeResolved(document, registry.resolveIn(schema, name), attribute, options, keys);
+    for (const [name, attribute] of inner) {
+      assertOpenKey(schema, name);
+      placeResolved(document, registry.resolveIn(schema, name), attribute, options, keys);
+    }
     return;
   }
   // `"urn:…:enterprise:2.0:User:department": "x"`
-  if (registry.splitUrn(key)) return placeResolved(document, registry.resolve(key), value, options, keys);
+  const split = registry.splitUrn(key);
+  if (split) {
+    assertOpenKey(split.schema, split.rest);
+    return placeResolved(document, registry.resolve(key), value, options, keys);
+  }
 
   if (!options.allowExtensionPassthrough) throw invalidInput(`Attribute '${key}' belongs to an undeclared schema extension`);
   document[key] = value;

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { badRequest, invalidPath, invalidValue, mutability, noTarget } from '../errors.js';
 import type { DocumentRules } from '../../model/settings.js';
-import type { SchemaRegistry } from '../../model/schemas/registry.js';
+import { assertOpenKey, type SchemaRegistry } from '../../model/schemas/registry.js';
 import type { SchemaDef } from '../../model/schemas/types.js';
 import type { MembershipChange, ResourceDocument } from '../../model/types.js';
 import { normalizeResource } from '../../model/validate/normalize.js';
@@ -70,6 +70,8 @@ function applyAt(working: Working, op: PatchOpName, path: string, value: unknown
   if (schema) return applyToSchema(working, op, schema, value);
   if (/^urn:/i.test(path) && !registry.splitUrn(path)) return applyToUndeclaredExtension(working, op, path, value, origin);
 
+  const split = registry.splitUrn(path);
+  if (split) assertOpenKey(split.schema, split.rest);
   const target = resolveTarget(registry, path);
   if (!target) {
     if (lenient) return;

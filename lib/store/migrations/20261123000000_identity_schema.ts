@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { dialectOf } from '../dialect.js';
 import { pinSqlitePlannerStats, unpinSqlitePlannerStats } from '../sqlite-planner-stats.js';
 import { tableNames } from '../tables.js';
 
@@ -19,13 +20,14 @@ export function identitySchemaMigration(prefix: string): { up(knex: Knex): Promi
   };
   const names = [t.auditEvents, t.groupMembers, t.groups, t.userExtensions, t.userAddresses, t.userValues, t.users, t.scimTokens, t.connectors];
   const dropAll = async (knex: Knex) => {
-    if (!isMysql(knex)) await unpinSqlitePlannerStats(knex, t);
+    if (isSqlite(knex)) await unpinSqlitePlannerStats(knex, t);
     for (const name of names) await knex.schema.dropTableIfExists(name);
   };
   return {
     async up(knex) {
       // MariaDB commits each CREATE on its own: tables found while this migration is unrecorded
       // are a killed run's half (no connector runs before it is recorded), so start over.
+      // (SQLite and PostgreSQL roll a killed run back whole: they find nothing here.)
       for (const name of names) if (await knex.schema.hasTable(name)) { await dropAll(knex); break; }
       await knex.schema.createTable(t.connectors, (table) => {
         binary(knex, table);
@@ -184,15 +186,13 @@ export function identitySchemaMigration(prefix: string): { up(knex: Knex): Promi
         table.index(['connector_id', 'at'], `${t.auditEvents}_connector_at_ix`);
         table.index(['connector_id', 'resource_id'], `${t.auditEvents}_resource_ix`);
       });
-      if (!isMysql(knex)) await pinSqlitePlannerStats(knex, t);
+      if (isSqlite(knex)) await pinSqlitePlannerStats(knex, t);
     },
 
     down: dropAll,
   };
 }
 
-function isMysql(knex: Knex): boolean {
-  const client = String(knex.client.config.client ?? '');
-  return client === 'mysql' || client === 'mysql2';
-}
+const isMysql = (knex: Knex): boolean => dialectOf(knex) === 'mysql';
+const isSqlite = (knex: Knex): boolean => dialectOf(knex) === 'sqlite';
 

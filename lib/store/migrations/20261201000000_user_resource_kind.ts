@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { tableNames } from '../tables.js';
+import { dropColumns } from '../drop-columns.js';
 
 /**
  * &Money BookMe serves two kinds of resource (advisors, rooms) through two connectors: each user
@@ -14,7 +15,7 @@ export function userResourceKindMigration(prefix: string): { up(knex: Knex): Pro
       await knex.schema.alterTable(t.users, (table) => { table.string('resource_kind', 64).nullable(); });
     },
     async down(knex) {
-      await knex.schema.alterTable(t.users, (table) => { table.dropColumn('resource_kind'); });
+      await dropColumns(knex, t.users, ['resource_kind']);
     },
   };
 }

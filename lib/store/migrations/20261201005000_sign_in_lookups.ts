@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
-import { dialectOf } from '../context.js';
+import { dialectOf } from '../dialect.js';
 import { tableNames } from '../tables.js';
+import { dropColumns } from '../drop-columns.js';
 
 /**
  * Sign-in lookups across connectors by email (requireLoginMethod, checkLoginMethod): the
@@ -24,15 +25,20 @@ export function signInLookupsMigration(prefix: string): { up(knex: Knex): Promis
     },
     async down(knex) {
       await knex.schema.alterTable(t.userValues, (table) => { table.dropIndex(['attribute', 'value_key'], `${t.userValues}_identifier_ix`); });
-      await knex.schema.alterTable(t.connectors, (table) => { table.dropColumn('sso_verified_at'); });
+      await dropColumns(knex, t.connectors, ['sso_verified_at']);
     },
   };
 }
 
 
 async function hasIndex(knex: Knex, table: string, index: string): Promise<boolean> {
-  if (dialectOf(knex) === 'mysql') {
+  const dialect = dialectOf(knex);
+  if (dialect === 'mysql') {
     const [rows] = await knex.raw('SHOW INDEX FROM ?? WHERE Key_name = ?', [table, index]);
+    return rows.length > 0;
+  }
+  if (dialect === 'postgres') {
+    const { rows } = await knex.raw('SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND tablename = ? AND indexname = ?', [table, index]);
     return rows.length > 0;
   }
   return (await knex('sqlite_master').where({ type: 'index', name: index }).first()) !== undefined;

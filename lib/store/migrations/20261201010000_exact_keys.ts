@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { KEY_LENGTH } from '../../model/limits.js';
+import { dialectOf } from '../dialect.js';
 import { tableNames } from '../tables.js';
 
 /**
@@ -9,6 +10,11 @@ import { tableNames } from '../tables.js';
  * a connector's prefix) fits and no key is cut. The `id` primary keys keep their collation
  * (foreign keys pin it); the store compares ids only after checking their UUID shape.
  * SQLite compares exactly and does not enforce widths: nothing to do there.
+ *
+ * PostgreSQL compares exactly under any deterministic collation; the same columns widen and take
+ * the "C" collation, so that they sort byte by byte as on MariaDB and SQLite whatever the
+ * database's default locale, and a `sw` filter's `LIKE 'x%'` can use their B-tree indexes (under
+ * a linguistic collation it cannot).
  */
 export function exactKeysMigration(prefix: string): { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> } {
   const t = tableNames(prefix);
@@ -24,7 +30,12 @@ export function exactKeysMigration(prefix: string): { up(knex: Knex): Promise<vo
     [t.groups, 'external_id', true],
   ];
   const alter = async (knex: Knex, width: number, collation: string) => {
-    if (!isMysql(knex)) return;
+    const dialect = dialectOf(knex);
+    if (dialect === 'postgres') {
+      for (const [table, column] of columns) await knex.raw(`ALTER TABLE ?? ALTER COLUMN ?? TYPE varchar(${width}) COLLATE "C"`, [table, column]);
+      return;
+    }
+    if (dialect !== 'mysql') return;
     // A collation change copies the table, which InnoDB refuses for a referenced table with rows
     // unless foreign key checks are off for this session; no key value changes.
     await knex.raw('SET SESSION foreign_key_checks = 0');
@@ -42,10 +53,5 @@ export function exactKeysMigration(prefix: string): { up(knex: Knex): Promise<vo
     // narrower columns would cut them. The first migration's down drops the tables anyway.
     async down() {},
   };
-}
-
-function isMysql(knex: Knex): boolean {
-  const client = String(knex.client.config.client ?? '');
-  return client === 'mysql' || client === 'mysql2';
 }
 

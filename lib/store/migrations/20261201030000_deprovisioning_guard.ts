@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { tableNames } from '../tables.js';
+import { dropColumns } from '../drop-columns.js';
 
 /**
  * The mass-deprovisioning guard's state on the connector: when it paused deactivations and
@@ -16,7 +17,7 @@ export function deprovisioningGuardMigration(prefix: string): { up(knex: Knex): 
       }
     },
     async down(knex) {
-      await knex.schema.alterTable(t.connectors, (table) => { table.dropColumns('deprovisioning_paused_at', 'deprovisioning_resumed_at'); });
+      await dropColumns(knex, t.connectors, ['deprovisioning_paused_at', 'deprovisioning_resumed_at']);
     },
   };
 }

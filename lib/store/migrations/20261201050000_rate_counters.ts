@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { dialectOf } from '../context.js';
+import { dialectOf } from '../dialect.js';
 import { tableNames } from '../tables.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { MAX_DEPROVISION_WINDOW_MINUTES } from '../../model/limits.js';
-import { dialectOf } from '../context.js';
+import { dialectOf, idiomsOf } from '../dialect.js';
 import { tableNames } from '../tables.js';
 
 /**
@@ -18,13 +18,15 @@ export function deprovisioningsMigration(prefix: string): { up(knex: Knex): Prom
   const t = tableNames(prefix);
   return {
     async up(knex) {
-      const mysql = dialectOf(knex) === 'mysql';
+      const dialect = dialectOf(knex);
       if (!(await knex.schema.hasTable(t.deprovisionings))) {
-        if (mysql) {
+        if (dialect !== 'sqlite') {
           await knex.schema.createTable(t.deprovisionings, (table) => {
-            table.charset('utf8mb4');
-            table.collate('utf8mb4_bin');
-            table.engine('InnoDB');
+            if (dialect === 'mysql') {
+              table.charset('utf8mb4');
+              table.collate('utf8mb4_bin');
+              table.engine('InnoDB');
+            }
             table.string('connector_id', 36).notNullable();
             table.bigInteger('at').notNullable();
             table.string('user_id', 36).notNullable();
@@ -35,10 +37,10 @@ export function deprovisioningsMigration(prefix: string): { up(knex: Knex): Prom
         }
       }
       const since = Date.now() - MAX_DEPROVISION_WINDOW_MINUTES * 60_000;
+      const columns = 'connector_id, at, user_id';
       await knex.raw(
-        `INSERT ${mysql ? 'IGNORE' : 'OR IGNORE'} INTO ?? (connector_id, at, user_id)
-         SELECT connector_id, at, resource_id FROM ?? WHERE at >= ? AND outcome = 'success' AND connector_id IS NOT NULL AND resource_id IS NOT NULL
-           AND (operation = 'user.delete' OR detail LIKE ?)`,
+        idiomsOf(dialect).insertSelectIgnoring('??', columns, `SELECT connector_id, at, resource_id FROM ?? WHERE at >= ? AND outcome = 'success'
+           AND connector_id IS NOT NULL AND resource_id IS NOT NULL AND (operation = 'user.delete' OR detail LIKE ?)`, columns),
         [t.deprovisionings, t.auditEvents, since, '%"active":{"from":true,"to":false}%'],
       );
     },

@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import { KEY_LENGTH } from '../../model/limits.js';
-import { dialectOf } from '../context.js';
+import { dialectOf } from '../dialect.js';
 import { tableNames } from '../tables.js';
+import { dropColumns } from '../drop-columns.js';
 
 /**
  * Two keys of a user that SCIM's document does not carry on its own:
@@ -32,6 +33,9 @@ export function userSignInKeysMigration(prefix: string): { up(knex: Knex): Promi
         if (dialectOf(knex) === 'mysql') {
           // Exact, as the other key columns (20261201010000_exact_keys): no PAD SPACE, so "a@b " is not "a@b".
           await knex.raw(`ALTER TABLE ?? MODIFY ?? VARCHAR(${KEY_LENGTH}) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin NULL`, [t.users, 'email_key']);
+        } else if (dialectOf(knex) === 'postgres') {
+          // Byte order, as the other key columns (20261201010000_exact_keys).
+          await knex.raw(`ALTER TABLE ?? ALTER COLUMN ?? TYPE varchar(${KEY_LENGTH}) COLLATE "C"`, [t.users, 'email_key']);
         }
       }
     },
@@ -40,7 +44,7 @@ export function userSignInKeysMigration(prefix: string): { up(knex: Knex): Promi
         table.dropUnique(['connector_id', 'email_key'], `${t.users}_email_uq`);
         table.dropIndex(['connector_id', 'entra_object_id'], `${t.users}_entra_object_ix`);
       });
-      await knex.schema.alterTable(t.users, (table) => { table.dropColumn('email_key'); table.dropColumn('entra_object_id'); });
+      await dropColumns(knex, t.users, ['email_key', 'entra_object_id']);
     },
   };
 }
