@@ -5,12 +5,12 @@
  * pages, `identity.currentUser`) asks `options.currentUser`, whichever of the three it is.
  */
 import type { Request } from 'express';
-// Types only (nothing at run time): the build (types: ["node"]) resolves the augmented module only when imported.
-import type {} from 'express-session';
 import type { ResolvedOptions } from '../runtime/options.js';
 import type { IdentityStore } from '../store/index.js';
 import type { LoginMethod, StoredUser, WebRole } from '../model/types.js';
 import { asError } from '../model/errors.js';
+// The augmentation below needs the module in the program: the build lists only Node's types.
+import type {} from 'express-session';
 
 /** What a session keeps of the signed-in user: the row's key, nothing that could go stale. */
 export interface SignedInKey { connectorId: string; userId: string }

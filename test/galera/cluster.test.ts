@@ -179,6 +179,24 @@ describe('On a three-node MariaDB Galera cluster, instances writing to different
     expect(reads.map((r) => r.status)).to.deep.equal(Array(40).fill(404));
   });
 
+  it('deletions past the deprovisioning guard\'s threshold through both instances: the pause is recorded once', async () => {
+    const connector = await a.identity.store.connectors.create({ organizationId: 'org-1', name: 'Guarded', settings: { deprovisionGuard: { percent: 1, windowMinutes: 60, minimumUsers: 20 } } });
+    const own = (await a.identity.store.tokens.create(connector.id)).token;
+    const as = (on: Instance) => ({
+      post: (body: unknown) => on.http.post(`${SCIM}/Users`).set('Authorization', `Bearer ${own}`).set('Content-Type', 'application/scim+json').send(JSON.stringify(body)),
+      delete: (id: string) => on.http.delete(`${SCIM}/Users/${id}`).set('Authorization', `Bearer ${own}`),
+    });
+    const users = await inParallel(Array.from({ length: 40 }, (_, i) => () => as(a).post(entraUser(`guarded${i}@contoso.com`))));
+    const paused: unknown[] = [];
+    for (const i of [a, b]) i.identity.events.on('connector.deprovisioning-paused', (e) => { if (e.connectorId === connector.id) paused.push(e); });
+    const deletes = await inParallel(users.map((u, i) => () => as(i % 2 ? a : b).delete(u.body.id as string)));
+    const deleted = deletes.filter((r) => r.status === 204).length;
+    const rows = await a.knex(a.identity.store.tables.auditEvents).where({ connector_id: connector.id, operation: 'connector.deprovisioning-paused' });
+    figures.guard = { threshold: 20, deletes: deletes.length, deleted, refused503: deletes.filter((r) => r.status === 503).length, pauseAuditRows: rows.length, pauseEvents: paused.length };
+    expect(rows).to.have.length(1);
+    expect(paused).to.have.length(1);
+  });
+
   it('the rate limit holds across nodes: two instances admit at most the limit plus the batching bound', async () => {
     const prefix = uniquePrefix();
     const limit = 400;

@@ -1,10 +1,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import knexFactory from 'knex';
+import { accepts, freePort } from './net.js';
+import { sleep } from './private-mariadb.js';
 
 const MARIADBD = '/usr/sbin/mariadbd';
 const INSTALL_DB = '/usr/bin/mariadb-install-db';
@@ -13,24 +14,6 @@ const PROVIDER = '/usr/lib/galera/libgalera_smm.so';
 /** Whether this machine can run a private Galera cluster (MariaDB server and Debian's galera-4). */
 export const galeraAvailable = (): boolean => [MARIADBD, INSTALL_DB, PROVIDER].every((file) => fs.existsSync(file));
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-const accepts = (port: number) => new Promise<boolean>((resolve) => {
-  const socket = net.connect(port, '127.0.0.1', () => { socket.end(); resolve(true); });
-  socket.on('error', () => resolve(false));
-});
-
-/** A port nobody listens on now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface NodePorts { sql: number; group: number; ist: number; sst: number }
 

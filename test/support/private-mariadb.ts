@@ -1,10 +1,10 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import knexFactory from 'knex';
+import { accepts } from './net.js';
 
 export const MARIADBD = '/usr/sbin/mariadbd';
 export const INSTALL_DB = '/usr/bin/mariadb-install-db';
@@ -58,8 +58,5 @@ export class PrivateMariaDb {
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-export const accepts = (port: number) => new Promise<boolean>((resolve) => {
-  const socket = net.connect(port, '127.0.0.1', () => { socket.end(); resolve(true); });
-  socket.on('error', () => resolve(false));
-});
 
+export { accepts };
