@@ -187,7 +187,7 @@ describe('The admin page in a real browser (demo host)', () => {
 
       // The demo connector has no OpenID Connect: nobody can be switched to SSO, the admin included.
       await page.getByRole('button', { name: 'Switch to Entra SSO', description: ADMIN, exact: true }).click();
-      await page.getByText(/has no OpenID Connect settings .*: configure them before switching users to SSO/).waitFor();
+      await page.getByText(/has no OpenID Connect settings .*: configure OpenID Connect for this connector before switching users to SSO/).waitFor();
       expect((await demo!.identity.store.users.findByUserName(demo!.connector.id, ADMIN))!.loginMethod).to.equal('builtin');
       expect(errors.filter((e) => !e.startsWith('409 ')), 'script errors or CSP violations').to.deep.equal([]);
     });

@@ -1,13 +1,17 @@
 import { expect } from 'chai';
 import { describeEachDatabase } from '../support/databases.js';
 import { SCIM, startScimHarness, type ScimHarness } from '../support/scim-harness.js';
+import { freshMinute } from '../support/windows.js';
 
 describeEachDatabase('SCIM under a flood of wrong bearer tokens', (db) => {
   let h: ScimHarness;
   before(async () => { h = await startScimHarness(db); });
   after(async () => { await h.close(); });
 
-  it('limits failures per client address with 429 and Retry-After, never slows a valid token, and audits 1,000 failed attempts as one row', async () => {
+  it('limits failures per client address with 429 and Retry-After, never slows a valid token, and audits 1,000 failed attempts as one row', async function () {
+    // 1,000 attempts in one window: a minute turning over midway would open a second budget.
+    this.timeout(120_000);
+    await freshMinute(30_000);
     const audit = () => h.knex(h.identity.store.tables.auditEvents).count({ n: '*' }).first().then((r) => Number(r?.n));
     const rowsBefore = await audit();
     const statuses: number[] = [];
@@ -44,7 +48,9 @@ describeEachDatabase('SCIM failed bearer attempts per connector', (db) => {
   });
   after(async () => { await h.close(); });
 
-  it('limits failures at a connector\'s own endpoint per connector (from many addresses), leaves other endpoints alone, and audits one row per window per connector', async () => {
+  it('limits failures at a connector\'s own endpoint per connector (from many addresses), leaves other endpoints alone, and audits one row per window per connector', async function () {
+    this.timeout(120_000);
+    await freshMinute(30_000);
     const advisors = await h.identity.store.connectors.create({ organizationId: 'org-1', name: 'Advisors', settings: { scimEndpoint: 'advisors' } });
     const { token: advisorsToken } = await h.identity.store.tokens.create(advisors.id);
     const counterRows = () => h.knex(h.identity.store.tables.rateCounters).count({ n: '*' }).first().then((r) => Number(r?.n));

@@ -9,6 +9,7 @@ import { connectKnex } from '../../lib/store/connect.js';
 import { rateCountersMigration } from '../../lib/store/migrations/20261201050000_rate_counters.js';
 import { tempSqliteUrl, uniquePrefix } from '../support/databases.js';
 import { LogCapture, SCIM, SECRET_KEY } from '../support/scim-harness.js';
+import { freshMinute } from '../support/windows.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -42,12 +43,6 @@ async function twoInstances(url: string, limit: number, store: () => IdentityCon
       }
     },
   };
-}
-
-/** The database and memory stores count in windows aligned on the minute: start a test well inside one. */
-async function freshMinute(needMs = 20_000) {
-  const left = 60_000 - (Date.now() % 60_000);
-  if (left < needMs) await sleep(left + 50);
 }
 
 /**
