@@ -1,7 +1,9 @@
 /**
  * The layers of lib/ (ARCHITECTURE.md), checked by `npm run lint:deps` in CI:
- *   model → store → policy → web → scim | sso → admin → index
- * with runtime/ (options, log) and crypto/ beside them. Each rule names what a layer must not import.
+ *   model → store → policy → web → scim | sso | auth → admin → index → cli
+ * with runtime/ (options, log, counter stores) and crypto/ (a leaf) beside them. Every folder of lib/ has a rule
+ * naming what it must not import; the two entry points (index.ts for hosts, cli/ for the binary) are imported by
+ * nothing below them.
  */
 const layer = (name, forbidden, comment) => ({
   name: `${name}-imports-only-below`,
@@ -22,6 +24,11 @@ module.exports = {
     layer('sso', '^lib/(scim|admin|cli)/', 'Protocols do not import each other.'),
     layer('auth', '^lib/(scim|sso|admin|cli)/', 'Bearer authentication serves the SCIM router, not the reverse.'),
     layer('runtime', '^(lib/(policy|web|scim|sso|admin|auth|cli)/|views/)', 'Options and logging are read by every layer above the store.'),
+    layer('admin', '^lib/(cli/|index\\.ts$)', 'The admin page and API sit over the protocols and under the entry points.'),
+    layer('crypto', '^(lib/(?!crypto/)|views/)', 'The secret box is a leaf: it knows node:crypto and nothing of the connector.'),
+    layer('cli', '^views/', 'The CLI is the top: it may call anything in lib/, and renders no page.'),
+    { name: 'index-is-the-top', severity: 'error', comment: 'Only the CLI (serve) stands above createIdentityConnector; nothing below imports it.', from: { path: '^lib/(?!cli/|index\\.ts$)' }, to: { path: '^lib/index\\.ts$' } },
+    { name: 'cli-is-an-entry-point', severity: 'error', comment: 'The CLI is reached from bin/ only: the library never imports its commands or its environment reading.', from: { path: '^(lib/(?!cli/)|views/|knexfile\\.ts$)' }, to: { path: '^lib/cli/' } },
     { name: 'views-are-templates', severity: 'error', comment: 'Pages render the model\'s shapes; they import no behaviour.', from: { path: '^views/' }, to: { path: '^lib/(?!model/)' } },
     { name: 'no-sql-above-store', severity: 'error', comment: 'Protocol code never writes SQL: no Knex outside the store, runtime options and the CLI.', from: { path: '^lib/(model|policy|web|scim|sso|admin|auth)/' }, to: { path: 'node_modules/knex/' }, },
   ],

@@ -11,6 +11,7 @@ import knexFactory, { type Knex } from 'knex';
 import { knexConfigFromUrl } from './lib/store/connect.js';
 import { adoptFormerMigrationNames, migrationConfig } from './lib/store/migrate.js';
 import { DEFAULT_TABLE_PREFIX } from './lib/store/tables.js';
+import { readEnvironment } from './lib/runtime/environment.js';
 
 /**
  * Where a relative `sqlite:` path points. The Knex CLI changes directory into the knexfile's
@@ -25,9 +26,11 @@ function hostDirectory(): string {
 
 /** Knex CLI calls a knexfile's default function; it renames rows 0.1.0 recorded, as `identity.migrate()` does. */
 export default async function knexfile(): Promise<Knex.Config> {
-  const url = process.env.DATABASE_URL;
-  if (!url) throw new Error('identity-connector knexfile: set DATABASE_URL (mysql://user:password@host:3306/database, postgres://user:password@host:5432/database or sqlite:PATH)');
-  const prefix = process.env.IDENTITY_TABLE_PREFIX || DEFAULT_TABLE_PREFIX;
+  const environment = readEnvironment();
+  // The host's own Knex CLI: no local default database, the store must be named.
+  if (!environment.databaseUrlGiven) throw new Error('identity-connector knexfile: set DATABASE_URL (mysql://user:password@host:3306/database, postgres://user:password@host:5432/database or sqlite:PATH)');
+  const url = environment.databaseUrl;
+  const prefix = environment.tablePrefix ?? DEFAULT_TABLE_PREFIX;
   const config: Knex.Config = { ...knexConfigFromUrl(url, hostDirectory()), migrations: migrationConfig(prefix) };
   const knex = knexFactory(config);
   try {

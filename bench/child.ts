@@ -67,8 +67,8 @@ export async function startHost(o: HostOptions): Promise<Host> {
       }
       for (const line of text.split('\n')) if (line.trim() && !/^\s{2}\S/.test(line) && logLines.length < 1000) logLines.push(line);
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.once('exit', (code, signal) => { if (banner) fail(new Error(`the demo host exited (code ${code}, signal ${signal}) before listening`)); });
     child.once('error', fail);
   });

@@ -110,8 +110,8 @@ function peerServer(name: string, script: string, scimPath: string): Server {
           output += chunk.toString('utf8');
           if (/listening/.test(output)) { clearTimeout(timer); resolve(); }
         };
-        child.stdout!.on('data', onData);
-        child.stderr!.on('data', onData);
+        child.stdout.on('data', onData);
+        child.stderr.on('data', onData);
         child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${name} exited (code ${code}) before listening:\n${output.slice(-2000)}`)); });
       });
       return {
@@ -431,8 +431,8 @@ export function renderPeers(r: PeersResult): string {
   const budgetCuts = (phase: string) => r.servers.flatMap((s) => {
     const cut = r.runs[s].map((run) => run[phase]).filter((m) => m?.budget);
     if (!cut.length) return [];
-    const b = cut[0]!.budget!;
-    return [`${s}: n=${cut.map((m) => fmt(m!.budget!.served)).join('/')} of ${fmt(b.planned)}${phase === PHASES.initial ? ' users' : ''} in ${fmt(b.budgetMs / 1000)} s budget${b.serial ? ' (one at a time: the first took over 1/20 of it)' : ''}`];
+    const b = cut[0].budget!;
+    return [`${s}: n=${cut.map((m) => fmt(m.budget!.served)).join('/')} of ${fmt(b.planned)}${phase === PHASES.initial ? ' users' : ''} in ${fmt(b.budgetMs / 1000)} s budget${b.serial ? ' (one at a time: the first took over 1/20 of it)' : ''}`];
   });
   for (const phase of Object.values(PHASES)) {
     const oursRps = med(ours, phase, 'rps');

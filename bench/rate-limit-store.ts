@@ -50,23 +50,28 @@ async function serve(root: string, db: string, store: string): Promise<void> {
   await identity.migrate();
   if (identity.store.counters) {
     counters = identity.store.counters;
-    const { increment, decrement } = counters!;
-    counters!.increment = (...a) => { statements += 1; return increment.apply(counters, a); };
-    counters!.decrement = (...a) => { statements += 1; return decrement.apply(counters, a); };
+    const store = counters!;
+    const increment = store.increment.bind(store);
+    const decrement = store.decrement.bind(store);
+    store.increment = (...a) => { statements += 1; return increment(...a); };
+    store.decrement = (...a) => { statements += 1; return decrement(...a); };
   }
   const connector = await identity.store.connectors.create({ organizationId: 'org-1', name: 'Bench' });
   const { token } = await identity.store.tokens.create(connector.id);
   const app = express();
   app.use('/identity', identity.router);
   app.get('/stats', (_req, res) => { res.json({ statements }); });
-  const server = app.listen(0, '127.0.0.1', async () => {
+  const server = await new Promise<import('node:http').Server>((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+  });
+  {
     const port = (server.address() as { port: number }).port;
     for (let i = 0; i < USERS; i += 1) {
       const res = await fetch(`http://127.0.0.1:${port}/identity/scim/v2/Users`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/scim+json' }, body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `user${i}@contoso.com`, active: true }) });
       if (res.status !== 201) throw new Error(`seed: ${res.status} ${await res.text()}`);
     }
     console.log(`ready ${port} ${token}`);
-  });
+  }
   // The bench's tables go with it (MariaDB: the database is shared with other runs).
   process.once('SIGTERM', () => { server.close(); void identity.close().then(() => identity.store.rollbackAll()).then(() => knex.destroy()).then(() => process.exit(0)); });
 }
@@ -81,7 +86,7 @@ async function drive(root: string, db: string, store: string, seconds: number, c
   const child = spawn(process.execPath, ['--import', 'tsx', HERE, '--serve', '--root', root, '--db', db, '--store', store], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   const [port, token] = await new Promise<string[]>((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (chunk) => { out += chunk; const m = /ready (\d+) (\S+)/.exec(out); if (m) resolve([m[1], m[2]]); });
+    child.stdout.on('data', (chunk) => { out += chunk; const m = /ready (\d+) (\S+)/.exec(out); if (m) resolve([m[1], m[2]]); });
     child.once('exit', (code) => reject(new Error(`${store} exited ${code}: ${out}`)));
   });
   const pool = new Pool(`http://127.0.0.1:${port}`, { connections: concurrency, pipelining: 1 });

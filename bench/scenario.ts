@@ -211,8 +211,8 @@ export async function runScenario(target: Target, o: ScenarioOptions, hooks: Sce
   const members: string[][] = groupNumbers.map(() => []);
   everyone.forEach((i) => {
     if (!ids[i] || o.groups === 0) return;
-    members[i % o.groups].push(ids[i]!);
-    if (o.groups > 1) members[(i + 1) % o.groups].push(ids[i]!);
+    members[i % o.groups].push(ids[i]);
+    if (o.groups > 1) members[(i + 1) % o.groups].push(ids[i]);
   });
   const batches: Array<{ g: number; userIds: string[] }> = [];
   const longest = Math.max(0, ...members.map((m) => m.length));

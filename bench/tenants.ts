@@ -9,7 +9,6 @@
  */
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import type { Knex } from 'knex';
 import { Pool } from 'undici';
 import { createDemoApp } from '../examples/host-app.js';
 import { tableNames, DEFAULT_TABLE_PREFIX } from '../lib/store/tables.js';
@@ -41,7 +40,7 @@ export async function measureTenants(db: Db, tenants: number, mysqlUrl = process
   const server = demo.app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const pool = new Pool(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { connections: CONCURRENCY });
-  const knex = demo.identity.store.knex as Knex;
+  const knex = demo.identity.store.knex;
   const t = tableNames(DEFAULT_TABLE_PREFIX);
   try {
     // One connector and token per organization, through the store as an admin's API would.

@@ -77,7 +77,7 @@ export async function measureWriteCost(db: Db, mysqlUrl = process.env.BENCH_MYSQ
   const server = demo.app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const pool = new Pool(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { connections: 1 });
-  const knex = demo.identity.store.knex as Knex;
+  const knex = demo.identity.store.knex;
   const counter = countStatements(knex);
   const t = tableNames(DEFAULT_TABLE_PREFIX);
   const call = async (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown) => {

@@ -3,14 +3,14 @@
  * It has its own built-in password login for demo users, a page that needs a web access role,
  * and `GET /me`. Its environment variables are listed in the README.
  */
-import express, { type Request } from 'express';
+import express from 'express';
 import session from 'express-session';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createIdentityConnector, isStoreError, stopGracefully, type IdentityConnector } from '../lib/index.js';
 import { connectKnex, redactUrl } from '../lib/store/connect.js';
-import { databaseUrl, secretKey, tablePrefix, truthy } from '../lib/cli/environment.js';
+import { readEnvironment, type Environment } from '../lib/runtime/environment.js';
 import { verifyPassword } from '../lib/policy/password.js';
 import { escapeHtml } from '../views/html.js';
 import { safeReturnTo } from '../lib/sso/return-to.js';
@@ -27,21 +27,20 @@ const DEMO_ADMIN = 'admin@demo.local';
 export interface DemoApp { app: express.Express; identity: IdentityConnector; connector: Connector; token: string | null; adminPassword: string | null; close(): Promise<void> }
 
 export async function createDemoApp(env: NodeJS.ProcessEnv = process.env): Promise<DemoApp> {
-  const port = Number(env.PORT || 3000);
-  const baseUrl = env.BASE_URL || `http://localhost:${port}`;
-  const knex = connectKnex(env.DATABASE_URL || databaseUrl());
+  const environment = readEnvironment(env);
+  const knex = connectKnex(environment.databaseUrl);
   const identity = await createIdentityConnector({
     knex,
-    baseUrl,
+    baseUrl: environment.baseUrl,
     mountPath: '/identity',
-    secretKey: secretKey({ create: true, env })!,
-    tablePrefix: env.IDENTITY_TABLE_PREFIX || tablePrefix(),
-    allowInsecureIssuer: truthy(env.IDENTITY_ALLOW_INSECURE_ISSUER),
+    secretKey: environment.secretKey({ create: true })!,
+    tablePrefix: environment.tablePrefix,
+    allowInsecureIssuer: environment.allowInsecureIssuer,
     passwordLoginPath: '/login',
     // The demo's own built-in admin is platform staff (every organization); a customer's user
     // with the Admin or EnterpriseAdmin web role administers their own organization only.
     authorizeAdmin: async (req) => {
-      const who = (req as Request).session?.user;
+      const who = req.session?.user;
       if (!who) return false;
       const user = await identity.store.users.get(who.connectorId, who.userId);
       if (!user?.active || !(user.webRole === 'Admin' || user.webRole === 'EnterpriseAdmin')) return false;
@@ -49,12 +48,12 @@ export async function createDemoApp(env: NodeJS.ProcessEnv = process.env): Promi
       const own = await identity.store.connectors.get(user.connectorId);
       return own ? { organizations: [own.organizationId] } : false;
     },
-    currentUser: (req) => (req as Request).session?.user,
-    signIn: async (req, _res, user) => { (req as Request).session.user = { connectorId: user.connectorId, userId: user.id, userName: user.userName }; },
-    signOut: async (req) => { await new Promise<void>((resolve) => (req as Request).session.destroy(() => resolve())); },
+    currentUser: (req) => req.session?.user,
+    signIn: async (req, _res, user) => { req.session.user = { connectorId: user.connectorId, userId: user.id, userName: user.userName }; },
+    signOut: async (req) => { await new Promise<void>((resolve) => req.session.destroy(() => resolve())); },
   });
   await identity.migrate();
-  const { connector, token, adminPassword } = await firstRun(identity, env);
+  const { connector, token, adminPassword } = await firstRun(identity, environment);
 
   const app = express();
   app.disable('x-powered-by');
@@ -63,7 +62,7 @@ export async function createDemoApp(env: NodeJS.ProcessEnv = process.env): Promi
     secret: identity.options.secretKey,
     resave: false,
     saveUninitialized: false,
-    cookie: { httpOnly: true, sameSite: 'lax', secure: baseUrl.startsWith('https://') },
+    cookie: { httpOnly: true, sameSite: 'lax', secure: environment.baseUrl.startsWith('https://') },
   });
   // Entra's SCIM calls carry a bearer token, never a session cookie: they skip the session store.
   app.use((req, res, next) => (req.path.startsWith('/identity/scim') ? next() : sessions(req, res, next)));
@@ -87,14 +86,17 @@ export async function createDemoApp(env: NodeJS.ProcessEnv = process.env): Promi
 
   app.post('/login', async (req, res, next) => {
     try {
-      const email = String(req.body.email ?? '');
+      const body = req.body as Record<string, unknown>;
+      // One string per field: a repeated form field or a JSON array is no email (issue 18).
+      const field = (name: string) => (typeof body[name] === 'string' ? body[name] : '');
+      const email = field('email');
       const user = await identity.store.users.findByUserName(connector.id, email);
       // The login-method check on the account this login resolved: an Entra user never gets in here.
       if (user && !(await identity.checkLoginMethod({ connectorId: user.connectorId, userId: user.id }, 'builtin')).allowed) {
         res.status(403).type('html').send(page('Sign in with Microsoft Entra ID', '<p role="alert">This account signs in with Microsoft Entra ID.</p><p><a href="/identity/sso/signin">Sign in with Microsoft</a></p>'));
         return;
       }
-      const ok = user && user.active && await verifyPassword(String(req.body.password ?? ''), await identity.store.users.passwordHash(connector.id, user.id));
+      const ok = user && user.active && await verifyPassword(field('password'), await identity.store.users.passwordHash(connector.id, user.id));
       if (!user || !ok) {
         res.status(401).type('html').send(page('Password sign-in', '<p role="alert">Wrong email or password.</p><p><a href="/login">Try again</a></p>'));
         return;
@@ -102,7 +104,7 @@ export async function createDemoApp(env: NodeJS.ProcessEnv = process.env): Promi
       req.session.regenerate((error) => {
         if (error) return next(error);
         req.session.user = { connectorId: user.connectorId, userId: user.id, userName: user.userName };
-        res.redirect(303, safeReturnTo(req.body.returnTo));
+        res.redirect(303, safeReturnTo(field('returnTo')));
       });
     } catch (error) { next(error); }
   });
@@ -129,13 +131,13 @@ export async function createDemoApp(env: NodeJS.ProcessEnv = process.env): Promi
  * processes may start at once on an empty database: a create that loses the race (conflict) reads
  * what the winner created instead of exiting.
  */
-async function firstRun(identity: IdentityConnector, env: NodeJS.ProcessEnv): Promise<{ connector: Connector; token: string | null; adminPassword: string | null }> {
+async function firstRun(identity: IdentityConnector, environment: Environment): Promise<{ connector: Connector; token: string | null; adminPassword: string | null }> {
   const { store } = identity;
   const existing = () => store.connectors.findByName(DEMO_ORG, DEMO_CONNECTOR);
   const connector = await existing()
     ?? await unlessCreatedMeanwhile(store.connectors.create({ organizationId: DEMO_ORG, name: DEMO_CONNECTOR }), existing);
   let token: string | null = null;
-  const bootstrap = env.SCIM_BOOTSTRAP_TOKEN;
+  const bootstrap = environment.scimBootstrapToken;
   if (bootstrap) {
     // Accept a token the operator already gave Entra; nothing is printed.
     if (!(await store.tokens.verify(bootstrap))) await store.tokens.create(connector.id, { plainToken: bootstrap, label: 'bootstrap' });
@@ -144,7 +146,7 @@ async function firstRun(identity: IdentityConnector, env: NodeJS.ProcessEnv): Pr
   }
   let adminPassword: string | null = null;
   if (!(await store.users.findByUserName(connector.id, DEMO_ADMIN))) {
-    const password = env.DEMO_ADMIN_PASSWORD || randomBytes(9).toString('base64url');
+    const password = environment.demoAdminPassword || randomBytes(9).toString('base64url');
     // Through the same write path as SCIM: the web role comes from `roles` via the role map.
     const created = await unlessCreatedMeanwhile(identity.users.create(connector, {
       userName: DEMO_ADMIN, displayName: 'Demo Admin', name: { givenName: 'Demo', familyName: 'Admin' }, emails: [{ type: 'work', value: DEMO_ADMIN, primary: true }], active: true,
@@ -177,8 +179,9 @@ const TOKEN_FILE = './data/scim-token';
 
 const isMain = import.meta.url === `file://${process.argv[1]}`;
 if (isMain) {
+  const environment = readEnvironment();
   const demo = await createDemoApp();
-  const port = Number(process.env.PORT || 3000);
+  const { port } = environment;
   const baseUrl = demo.identity.options.baseUrl;
   if (demo.token) {
     fs.mkdirSync(path.dirname(TOKEN_FILE), { recursive: true });
@@ -190,10 +193,10 @@ if (isMain) {
       process.exit(1);
     }
     const lines = [
-      `Demo host on ${baseUrl} (store ${redactUrl(process.env.DATABASE_URL || databaseUrl())})`,
+      `Demo host on ${baseUrl} (store ${redactUrl(environment.databaseUrl)})`,
       `  SCIM Tenant URL:  ${demo.identity.scimUrl}`,
       demo.token ? `  Secret Token:     ${demo.token}   (also in ${TOKEN_FILE}; another: npm run cli -- token create --connector ${demo.connector.id})`
-        : process.env.SCIM_BOOTSTRAP_TOKEN ? '  Secret Token:     the one in SCIM_BOOTSTRAP_TOKEN' : `  Secret Token:     already issued (in ${TOKEN_FILE} if this checkout issued it; npm run cli -- token list)`,
+        : environment.scimBootstrapToken ? '  Secret Token:     the one in SCIM_BOOTSTRAP_TOKEN' : `  Secret Token:     already issued (in ${TOKEN_FILE} if this checkout issued it; npm run cli -- token list)`,
       `  Sign-in page:     ${baseUrl}/identity/sso`,
       `  Admin page:       ${baseUrl}/identity/admin`,
       demo.adminPassword ? `  Built-in admin:   ${DEMO_ADMIN} / ${demo.adminPassword}   (shown once)` : `  Built-in admin:   ${DEMO_ADMIN}`,

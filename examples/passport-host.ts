@@ -34,7 +34,8 @@ export interface PassportHost { app: express.Express; identity: IdentityConnecto
 
 export async function createPassportHost(o: PassportHostOptions): Promise<PassportHost> {
   // The host's own passport: the connector's SCIM bearer authentication never touches it.
-  const hostPassport = new passport.Passport();
+  // Typed middleware: @types/passport's session() and authenticate() answer `any` unless told what they return.
+  const hostPassport = new passport.Passport() as passport.Authenticator<express.Handler, express.RequestHandler>;
   const identity = await createIdentityConnector({
     knex: o.knex, baseUrl: o.baseUrl, mountPath: '/identity', secretKey: o.secretKey, passwordLoginPath: '/login', ...o.connectorOptions,
     // No authorizeAdmin: the admin page follows the web role (EnterpriseAdmin, Admin) of the signed-in user.

@@ -111,6 +111,34 @@ export interface IdentityWorkspaces {
 
 const HOST: AuditContext = { actor: 'host' };
 
+/**
+ * The connector for one host: checks the options (an unknown or malformed one throws an `OptionsError` at
+ * start-up), opens the identity store on the host's Knex and assembles the SCIM, SSO and admin routers. Mount
+ * `identity.router` at `options.mountPath` after the host's session middleware; run `identity.migrate()` once.
+ *
+ * @example
+ * ```ts
+ * import express from 'express';
+ * import { connectKnex, createIdentityConnector, stopGracefully } from 'identity-connector';
+ *
+ * const knex = connectKnex('sqlite:./data/app.sqlite');
+ * const identity = await createIdentityConnector({
+ *   knex,
+ *   baseUrl: 'https://app.example.com',
+ *   mountPath: '/identity',
+ *   secretKey: 'a secret of at least 32 characters, from the environment',
+ *   authorizeAdmin: () => false,
+ * });
+ * await identity.migrate();
+ *
+ * const app = express();
+ * app.use('/identity', identity.router);
+ * app.get('/reports', identity.requireWebRole('User'), (_req, res) => { res.send('reports'); });
+ * identity.events.on('user.created', (user) => { console.log(`provisioned ${user.userName}`); });
+ * const server = app.listen(3000);
+ * stopGracefully(server, async () => { await identity.close(); await knex.destroy(); }, console.log);
+ * ```
+ */
 export async function createIdentityConnector(options: IdentityConnectorOptions): Promise<IdentityConnector> {
   const resolved = resolveOptions(options, defaultLogger);
   const events = new IdentityEvents();

@@ -69,11 +69,13 @@ async function main() {
       capturing = false;
       console.log(`### ${name} — ${result.totalResults} total, ${result.items.length} returned, ${ms.toFixed(1)} ms (all statements)`);
       for (const q of captured.splice(0)) {
-        const sql = knex.raw(q.sql, q.bindings as never).toString();
+        const sql = knex.raw(q.sql, q.bindings as never).toQuery();
         console.log('```sql\n' + sql + '\n```');
         const [plan] = await knex.raw(`EXPLAIN ${q.sql}`, q.bindings as never);
         console.log('| table | type | key | rows | Extra |\n| --- | --- | --- | --- | --- |');
-        for (const row of plan as Array<Record<string, unknown>>) console.log(`| ${row.table} | ${row.type} | ${row.key} | ${row.rows} | ${row.Extra ?? ''} |`);
+        for (const row of plan as Array<Record<string, string | number | null>>) {
+          console.log(`| ${row.table} | ${row.type} | ${row.key} | ${row.rows} | ${row.Extra ?? ''} |`);
+        }
         console.log('');
       }
     }

@@ -340,7 +340,7 @@ function describe(e: AdminAuditEvent): SafeHtml[] {
       const change = value as { from: Shown; to: Shown };
       parts.push(html`<span><code>${key}</code> ${shownValue(change.from)} → ${shownValue(change.to)}</span>`);
     } else if (key === 'membersAdded' || key === 'membersRemoved') {
-      if (value) parts.push(html`<span>${key === 'membersAdded' ? 'Members added' : 'Members removed'}: ${String(value)}</span>`);
+      if (value) parts.push(html`<span>${key === 'membersAdded' ? 'Members added' : 'Members removed'}: ${typeof value === 'number' || typeof value === 'string' ? value : JSON.stringify(value)}</span>`);
     } else {
       parts.push(html`<span><code>${key}</code> ${typeof value === 'string' ? value : JSON.stringify(value)}</span>`);
     }

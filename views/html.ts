@@ -10,6 +10,8 @@ export class SafeHtml {
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
 
 export function escapeHtml(value: unknown): string {
+  // Any value renders as String() spells it, as in a template engine; only the escaping matters here.
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string
   return String(value ?? '').replace(/[&<>"'`]/g, (c) => ESCAPES[c]);
 }
 

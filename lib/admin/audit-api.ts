@@ -42,7 +42,7 @@ export async function readLog(runtime: Runtime, connector: Connector, query: Aud
     id: e.id, at: e.at.toISOString(), requestId: e.requestId, actor: e.actor, operation: e.operation,
     resourceType: e.resourceType, resourceId: e.resourceId, resourceName: e.resourceName, outcome: e.outcome, status: e.status, scimType: e.scimType, detail: e.detail,
     membersAdded: named(members[i].added), membersRemoved: named(members[i].removed),
-    by: admins[i] === null ? null : names.get(admins[i]!) ?? admins[i],
+    by: admins[i] === null ? null : names.get(admins[i]) ?? admins[i],
   }));
 }
 

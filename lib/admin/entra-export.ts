@@ -25,7 +25,7 @@ export function registerEntraExportRoutes(api: Router, runtime: Runtime): void {
     // Another organization is answered exactly like one without connectors.
     const org = String(req.params.org);
     const connectors = inScope(req.identityAdminScope, org) ? await runtime.store.connectors.list({ organizationId: org }) : [];
-    if (!connectors.length) return sendJsonError(res, 404, 'not_found', `organization ${req.params.org} has no connectors`);
-    sendCsv(res, `entra-bulk-create-${req.params.org}.csv`.replace(/[^\w.-]+/g, '-'), await usersEntraLacks(runtime.store, connectors));
+    if (!connectors.length) return sendJsonError(res, 404, 'not_found', `organization ${org} has no connectors`);
+    sendCsv(res, `entra-bulk-create-${org}.csv`.replace(/[^\w.-]+/g, '-'), await usersEntraLacks(runtime.store, connectors));
   }));
 }

@@ -96,7 +96,7 @@ export function registerUserRoutes(api: Router, runtime: Runtime): void {
     if (among !== undefined && !(Array.isArray(among) && among.length > 0 && among.length <= MAX_SELECTION && among.every((id) => typeof id === 'string'))) {
       return sendJsonError(res, 400, 'invalid_request', `userIds must be a list of 1 to ${MAX_SELECTION} user ids, or absent for all of the connector's users`);
     }
-    const ids = await runtime.loginMethods.pending(connector, loginMethod, await adminContext(runtime, req, 409), among as string[] | undefined);
+    const ids = await runtime.loginMethods.pending(connector, loginMethod, await adminContext(runtime, req, 409), among);
     // The admin confirms the number the server computed, so what they agreed to is what happens.
     if (body.confirmCount !== ids.length) {
       return res.status(409).json({ error: 'confirmation_required', count: ids.length, message: `Switch ${ids.length} user${ids.length === 1 ? '' : 's'} to ${METHOD_NAMES[loginMethod]}?` });

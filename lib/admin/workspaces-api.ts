@@ -31,7 +31,7 @@ export function registerWorkspaceRoutes(api: Router, runtime: Runtime): void {
       return sendJsonError(res, 400, 'invalid_request', 'send {"id": "the workspace id your platform uses", "name"?: "its name"}');
     }
     const existed = await runtime.store.workspaces.get(connector.organizationId, body.id);
-    const workspace = await runtime.workspaces.register(connector.organizationId, { id: body.id, name: body.name as string | undefined }, await adminContext(runtime, req, existed ? 200 : 201));
+    const workspace = await runtime.workspaces.register(connector.organizationId, { id: body.id, name: body.name }, await adminContext(runtime, req, existed ? 200 : 201));
     const shown = (await listWorkspaces(runtime, connector)).find((w) => w.id === workspace.id);
     res.status(existed ? 200 : 201).json(shown);
   }));

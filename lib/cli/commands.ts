@@ -6,7 +6,8 @@ import { DEFAULT_TABLE_PREFIX } from '../store/tables.js';
 import { isLoginMethod } from '../model/types.js';
 import { ssoConfigured } from '../policy/login-method.js';
 import { openDatabase, type Database } from './database.js';
-import { DEFAULT_DATABASE_URL, packageVersion, tablePrefix } from './environment.js';
+import { ENVIRONMENT_VARIABLES, readEnvironment } from '../runtime/environment.js';
+import { packageVersion } from './version.js';
 import { setLoginMethod } from './set-login-method.js';
 import { setProtected } from './set-protected.js';
 import { renameGroup, platformGroupBody } from '../policy/groups.js';
@@ -110,7 +111,7 @@ const COMMANDS: Record<string, Command> = {
         throw new UsageError(`a secret on the command line lands in shell history and in ps: pipe it with --client-secret-stdin or set ${CLIENT_SECRET_ENV}`);
       }
       if (!values.issuer && !values['tenant-id']) throw new UsageError('--issuer or --tenant-id is required');
-      const clientSecret = values['client-secret-stdin'] ? (await (io.stdin ?? readStdin)()).trim() : process.env[CLIENT_SECRET_ENV];
+      const clientSecret = values['client-secret-stdin'] ? (await (io.stdin ?? readStdin)()).trim() : readEnvironment().oidcClientSecret;
       if (!clientSecret) throw new UsageError(`the client secret is missing: pipe it with --client-secret-stdin or set ${CLIENT_SECRET_ENV}`);
       // Loaded here: it brings the SSO stack, which the other commands do not need at start-up.
       const { setOidc } = await import('./set-oidc.js');
@@ -187,7 +188,7 @@ const COMMANDS: Record<string, Command> = {
       const clientId = values['client-id'] as string | undefined;
       let clientSecret: string | undefined;
       if (clientId) {
-        clientSecret = values['client-secret-stdin'] ? (await (io.stdin ?? readStdin)()).trim() : process.env[CLIENT_SECRET_ENV];
+        clientSecret = values['client-secret-stdin'] ? (await (io.stdin ?? readStdin)()).trim() : readEnvironment().oidcClientSecret;
         if (!clientSecret) throw new UsageError(`--client-id needs its secret: pipe it with --client-secret-stdin or set ${CLIENT_SECRET_ENV}`);
       }
       // Loaded here: it brings openid-client and the admin layer, which the other commands do not need.
@@ -282,13 +283,13 @@ Commands:
 ${[...Object.values(COMMANDS).map((c) => [c.usage, c.summary]), [SERVE_USAGE, 'serve SCIM, SSO and the admin page alone (MOUNT_PATH, default /identity)']]
     .map(([usage, summary]) => `  ${usage}\n      ${summary}`).join('\n')}
 
-Environment: DATABASE_URL (mysql://user:pass@host:3306/db, postgres://user:pass@host:5432/db or sqlite:PATH; default ${DEFAULT_DATABASE_URL}),
+Environment: DATABASE_URL (mysql://user:pass@host:3306/db, postgres://user:pass@host:5432/db or sqlite:PATH; default ${ENVIRONMENT_VARIABLES.DATABASE_URL.default}),
 IDENTITY_TABLE_PREFIX (default ${DEFAULT_TABLE_PREFIX}), IDENTITY_SECRET_KEY or IDENTITY_SECRET_KEY_FILE, ${CLIENT_SECRET_ENV}, BASE_URL, PORT, LOG_LEVEL.`;
 
 function args(argv: string[], options: ParseArgsConfig['options']): { values: Values; positionals: string[] } {
   try {
     const parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
-    return { values: parsed.values as Values, positionals: parsed.positionals };
+    return { values: parsed.values, positionals: parsed.positionals };
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -340,7 +341,7 @@ export async function runCli(argv: string[], io: Io = consoleIo): Promise<number
     if (!command) {
       const group = Object.entries(COMMANDS).filter(([key]) => key.startsWith(`${first} `));
       if (group.length && (!second || second === '--help' || second === '-h')) {
-        io.out(group.map(([key, c]) => helpFor(c)).join('\n\n'));
+        io.out(group.map(([, c]) => helpFor(c)).join('\n\n'));
         return second ? 0 : 2;
       }
       throw new UsageError(`unknown command "${name}"`);
@@ -359,7 +360,7 @@ export async function runCli(argv: string[], io: Io = consoleIo): Promise<number
 }
 
 async function withStore(needsTables: boolean, io: Io, fn: (store: IdentityStore, database: Database) => Promise<number>): Promise<number> {
-  const prefix = tablePrefix() ?? DEFAULT_TABLE_PREFIX;
+  const prefix = readEnvironment().tablePrefix ?? DEFAULT_TABLE_PREFIX;
   const database = await openDatabase({ create: !needsTables, prefix, note: io.err });
   const knex: Knex = database.knex;
   try {

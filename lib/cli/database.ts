@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { Knex } from 'knex';
 import { connectKnex, knexConfigFromUrl, redactUrl } from '../store/connect.js';
 import { isMigrated } from '../store/migrate.js';
-import { DEFAULT_DATABASE_URL } from './environment.js';
+import { readEnvironment } from '../runtime/environment.js';
 
 export interface Database { knex: Knex; description: string }
 
@@ -12,8 +12,7 @@ export interface Database { knex: Knex; description: string }
  * a connection failure or missing tables say where the CLI looked.
  */
 export async function openDatabase(options: { create: boolean; prefix: string; note: (line: string) => void }): Promise<Database> {
-  const given = process.env.DATABASE_URL;
-  const url = given || DEFAULT_DATABASE_URL;
+  const { databaseUrl: url, databaseUrlGiven: given } = readEnvironment();
   const connection = knexConfigFromUrl(url).connection as { filename?: string };
   const file = connection.filename !== undefined && connection.filename !== ':memory:' ? connection.filename : undefined;
   const description = file ? `sqlite:${file}` : redactUrl(url);

@@ -20,7 +20,8 @@ export interface ErrorDetails {
  *
  * @example
  * ```ts
- * import { IdentityConnectorError, NotFound } from 'identity-connector';
+ * import { IdentityConnectorError, type IdentityConnector } from 'identity-connector';
+ * declare const identity: IdentityConnector;
  * try {
  *   await identity.workspaces.register('org-1', { id: '' });
  * } catch (error) {
@@ -108,4 +109,12 @@ export class PreconditionFailed extends IdentityConnectorError {
 export class Unavailable extends IdentityConnectorError {
   readonly status = 503;
   constructor(message: string, readonly retryAfterSeconds?: number) { super('unavailable', message); }
+}
+
+/**
+ * A callback's error as an Error for a promise to reject with: callback APIs (express-session's regenerate,
+ * passport's login/logout) may pass anything; what is not an Error becomes `message`, the original as its cause.
+ */
+export function asError(error: unknown, message: string): Error {
+  return error instanceof Error ? error : new Error(message, { cause: error });
 }

@@ -4,15 +4,18 @@ import { USER_REGISTRY } from './schemas/registry.js';
 import { isResourceLevelName, RESOURCE_LEVEL_NAMES } from './schemas/definitions.js';
 import { resolveSettingPath, resolveTypedAttribute } from './schemas/typed-path.js';
 import { URN } from './schemas/urns.js';
-import { isWebRole, MATCH_ON_CREATE, WEB_ROLES, type ConnectorSettings, type RequiredAttribute, type DeprovisionGuard, type EntraPushSettings, type MatchOnCreate, type WebRole, type WorkspaceMapping } from './types.js';
+import { ENUM_SETTINGS, isWebRole, SSO_MATCH_CLAIMS, WEB_ROLES, type ConnectorSettings, type DeprovisionGuard, type EntraPushSettings, type EnumSetting, type EnumSettingValue, type RequiredAttribute, type WebRole, type WorkspaceMapping } from './types.js';
 import { MAX_DEPROVISION_WINDOW_MINUTES } from './limits.js';
+
+// An hour's window; 50 users is more than a test connector or a leaver batch removes at once.
+const DEFAULT_DEPROVISION_GUARD: DeprovisionGuard = { percent: 20, windowMinutes: 60, minimumUsers: 50 };
 
 export const DEFAULT_SETTINGS: ConnectorSettings = {
   groupsEnabled: true,
   groupDisplayNamePrefix: '',
   allowExtensionPassthrough: false,
   acceptPassword: false,
-  roleMap: Object.fromEntries(WEB_ROLES.map((r) => [r, r])) as Record<string, WebRole>,
+  roleMap: Object.fromEntries(WEB_ROLES.map((r) => [r, r])),
   deleteMode: 'delete',
   onDeactivate: 'keep',
   userNameFallback: 'none',
@@ -29,8 +32,7 @@ export const DEFAULT_SETTINGS: ConnectorSettings = {
   extensions: BUILT_IN_EXTENSION_NAMES,
   scimEndpoint: null,
   resourceKind: null,
-  // An hour's window; 50 users is more than a test connector or a leaver batch removes at once.
-  deprovisionGuard: { percent: 20, windowMinutes: 60, minimumUsers: 50 },
+  deprovisionGuard: DEFAULT_DEPROVISION_GUARD,
   entraPush: {
     graphBaseUrl: 'https://graph.microsoft.com/v1.0',
     tokenUrl: 'https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token',
@@ -53,8 +55,6 @@ export const WORKSPACE_ID_LENGTH = 191;
 /** Path segments the connector's own routes take: no connector endpoint may shadow them. */
 const RESERVED_ENDPOINTS = ['scim', 'sso', 'admin'];
 
-const MATCH_CLAIMS = ['preferred_username', 'upn', 'email'] as const;
-
 /**
  * Merges a partial settings object over the current one, refusing anything malformed with a
  * message that names the setting: settings come from admins and scripts.
@@ -72,25 +72,8 @@ export function mergeSettings(current: ConnectorSettings, patch: unknown): Conne
         if (typeof value !== 'string' || value.length > 32) throw new SettingsError('groupDisplayNamePrefix must be a string of at most 32 characters');
         next.groupDisplayNamePrefix = value;
         break;
-      case 'newUserLoginMethod':
-        if (value !== 'auto' && value !== 'sso' && value !== 'builtin') throw new SettingsError('newUserLoginMethod must be "auto", "sso" or "builtin"');
-        next.newUserLoginMethod = value;
-        break;
-      case 'deleteMode':
-        if (value !== 'delete' && value !== 'deactivate') throw new SettingsError('deleteMode must be "delete" or "deactivate"');
-        next.deleteMode = value;
-        break;
-      case 'onDeactivate':
-        if (value !== 'keep' && value !== 'delete') throw new SettingsError('onDeactivate must be "keep" or "delete"');
-        next.onDeactivate = value;
-        break;
-      case 'userNameFallback':
-        if (value !== 'none' && value !== 'externalId' && value !== 'email') throw new SettingsError('userNameFallback must be "none", "externalId" or "email"');
-        next.userNameFallback = value;
-        break;
-      case 'matchOnCreate':
-        if (!(MATCH_ON_CREATE as readonly unknown[]).includes(value)) throw new SettingsError(`matchOnCreate must be one of ${MATCH_ON_CREATE.join(', ')}`);
-        next.matchOnCreate = value as MatchOnCreate;
+      case 'newUserLoginMethod': case 'deleteMode': case 'onDeactivate': case 'userNameFallback': case 'matchOnCreate':
+        Object.assign(next, { [key]: enumValue(key, value) });
         break;
       case 'scimEndpoint':
         if (value !== null && (typeof value !== 'string' || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(value) || RESERVED_ENDPOINTS.includes(value))) {
@@ -125,8 +108,8 @@ export function mergeSettings(current: ConnectorSettings, patch: unknown): Conne
         break;
       }
       case 'ssoMatchClaims':
-        if (!Array.isArray(value) || !value.every((c) => (MATCH_CLAIMS as readonly string[]).includes(c))) {
-          throw new SettingsError(`ssoMatchClaims must be a list of ${MATCH_CLAIMS.join(', ')}`);
+        if (!Array.isArray(value) || !value.every((c) => (SSO_MATCH_CLAIMS as readonly unknown[]).includes(c))) {
+          throw new SettingsError(`ssoMatchClaims must be a list of ${SSO_MATCH_CLAIMS.join(', ')}`);
         }
         next.ssoMatchClaims = value as ConnectorSettings['ssoMatchClaims'];
         break;
@@ -145,7 +128,7 @@ export function mergeSettings(current: ConnectorSettings, patch: unknown): Conne
         for (const [path, list] of Object.entries(value as Record<string, unknown>)) {
           attributePaths('allowedValues', [path]);
           if (!Array.isArray(list) || !list.length || !list.every((v) => typeof v === 'string')) throw new SettingsError(`allowedValues["${path}"] must be a non-empty list of strings`);
-          map[path] = list as string[];
+          map[path] = list;
         }
         next.allowedValues = map;
         break;
@@ -160,11 +143,21 @@ export function mergeSettings(current: ConnectorSettings, patch: unknown): Conne
 /** Limits of each guard field: [least, most] whole numbers. */
 const GUARD_LIMITS: Record<keyof DeprovisionGuard, [number, number]> = { percent: [1, 100], windowMinutes: [1, MAX_DEPROVISION_WINDOW_MINUTES], minimumUsers: [1, 1_000_000] };
 
+/** One of the words {@link ENUM_SETTINGS} lists for the setting, or a SettingsError naming them all. */
+function enumValue<K extends EnumSetting>(key: K, value: unknown): EnumSettingValue<K> {
+  const allowed: readonly string[] = ENUM_SETTINGS[key];
+  if (typeof value !== 'string' || !allowed.includes(value)) {
+    const words = allowed.map((word) => `"${word}"`);
+    throw new SettingsError(`${key} must be ${words.slice(0, -1).join(', ')} or ${words[words.length - 1]}`);
+  }
+  return value as EnumSettingValue<K>;
+}
+
 /** `false`, or fields merged over the current guard (the default one when it was off). */
 function deprovisionGuard(current: DeprovisionGuard | false, value: unknown): DeprovisionGuard | false {
   if (value === false) return false;
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw new SettingsError('deprovisionGuard must be false or {"percent", "windowMinutes", "minimumUsers"}');
-  const next = { ...(current || DEFAULT_SETTINGS.deprovisionGuard as DeprovisionGuard) };
+  const next = { ...(current || DEFAULT_DEPROVISION_GUARD) };
   for (const [field, n] of Object.entries(value as Record<string, unknown>)) {
     const limits = GUARD_LIMITS[field as keyof DeprovisionGuard] as [number, number] | undefined;
     if (!limits) throw new SettingsError(`deprovisionGuard: unknown field "${field}"; fields are ${Object.keys(GUARD_LIMITS).join(', ')}`);
@@ -228,7 +221,7 @@ function workspaceMapping(current: WorkspaceMapping | false, value: unknown): Wo
       }
       case 'fallback':
         if (v !== null && !isWorkspaceId(v)) throw new SettingsError(`workspaces.fallback must be null or a workspace id (1–${WORKSPACE_ID_LENGTH} characters, no surrounding spaces)`);
-        next.fallback = v as string | null;
+        next.fallback = v;
         break;
       case 'sync':
         if (v !== 'primary' && v !== 'all') throw new SettingsError('workspaces.sync must be "primary" or "all"');
@@ -243,10 +236,10 @@ function workspaceMapping(current: WorkspaceMapping | false, value: unknown): Wo
 
 function attributePaths(setting: string, value: unknown): string[] {
   if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new SettingsError(`${setting} must be a list of user attribute paths`);
-  for (const path of value as string[]) {
+  for (const path of value) {
     if (!USER_REGISTRY.resolve(path)) throw new SettingsError(`${setting}: "${path}" is not an attribute of the User schema or its extensions`);
   }
-  return value as string[];
+  return value;
 }
 
 const REQUIRED_SHAPE = 'requiredAttributes must be a list of user attribute paths (e.g. "name.givenName", '

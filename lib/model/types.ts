@@ -7,6 +7,27 @@ export type WebRole = (typeof WEB_ROLES)[number];
 export const LOGIN_METHODS = ['sso', 'builtin'] as const;
 export type LoginMethod = (typeof LOGIN_METHODS)[number];
 
+/**
+ * The connector settings that take one of a few words, each list spelled once: the settings' types below,
+ * the check in `mergeSettings` and its message ("deleteMode must be "delete" or "deactivate"") derive from it.
+ */
+export const ENUM_SETTINGS = {
+  deleteMode: ['delete', 'deactivate'],
+  onDeactivate: ['keep', 'delete'],
+  userNameFallback: ['none', 'externalId', 'email'],
+  newUserLoginMethod: ['auto', ...LOGIN_METHODS],
+  matchOnCreate: ['none', 'email', 'externalId'],
+} as const;
+/** The name of a setting listed in {@link ENUM_SETTINGS}. */
+export type EnumSetting = keyof typeof ENUM_SETTINGS;
+/** The words an enum setting accepts, e.g. `EnumSettingValue<'deleteMode'>` is `'delete' | 'deactivate'`. */
+export type EnumSettingValue<K extends EnumSetting> = (typeof ENUM_SETTINGS)[K][number];
+
+/** The ID token claims `ssoMatchClaims` may list, in the order a connector tries them. */
+export const SSO_MATCH_CLAIMS = ['preferred_username', 'upn', 'email'] as const;
+/** One of {@link SSO_MATCH_CLAIMS}. */
+export type SsoMatchClaim = (typeof SSO_MATCH_CLAIMS)[number];
+
 export const isWebRole = (v: unknown): v is WebRole => typeof v === 'string' && (WEB_ROLES as readonly string[]).includes(v);
 export const isLoginMethod = (v: unknown): v is LoginMethod => typeof v === 'string' && (LOGIN_METHODS as readonly string[]).includes(v);
 
@@ -23,23 +44,23 @@ export interface ConnectorSettings {
   /** Entra app-role value → web access role. Values not listed are stored but give no web role (audited). */
   roleMap: Record<string, WebRole>;
   /** What DELETE does: remove the row, or only deactivate it (Staffbase supports both). */
-  deleteMode: 'delete' | 'deactivate';
+  deleteMode: EnumSettingValue<'deleteMode'>;
   /** What `active: false` (Entra's disable) does: keep the user inactive, or delete it (Systam has no soft delete). */
-  onDeactivate: 'keep' | 'delete';
+  onDeactivate: EnumSettingValue<'onDeactivate'>;
   /**
    * Where a create or replace without userName takes it from: Staffbase's mapping sends the
    * UPN as externalId and no userName. 'none' refuses such a body (userName is required).
    */
-  userNameFallback: 'none' | 'externalId' | 'email';
+  userNameFallback: EnumSettingValue<'userNameFallback'>;
   /** Claims tried, in order, to match a sign-in to a user's userName when `oid` finds none. */
-  ssoMatchClaims: Array<'preferred_username' | 'upn' | 'email'>;
+  ssoMatchClaims: SsoMatchClaim[];
   /** Create an unknown user at first sign-in (off by default). */
   ssoJitProvisioning: boolean;
   /**
    * How users provisioned from now on sign in: `auto` (Entra SSO once OpenID Connect is set,
    * else built-in), or always `sso` / `builtin`. Existing users keep theirs (bulk switch in admin).
    */
-  newUserLoginMethod: 'auto' | LoginMethod;
+  newUserLoginMethod: EnumSettingValue<'newUserLoginMethod'>;
   /**
    * User attributes that must be present (the modelled platform: name.givenName, name.familyName).
    * A path may name one type's values (`emails[type eq "work"].value`, Systam's "a work-type email
@@ -170,8 +191,10 @@ export interface DeprovisionGuard {
 /** A required attribute path, or one required only when another attribute is sent at all. */
 export type RequiredAttribute = string | { path: string; ifSent: string };
 
-export const MATCH_ON_CREATE = ['none', 'email', 'externalId'] as const;
-export type MatchOnCreate = (typeof MATCH_ON_CREATE)[number];
+/** What a create first looks for among existing users (`matchOnCreate`). */
+export const MATCH_ON_CREATE = ENUM_SETTINGS.matchOnCreate;
+/** One of {@link MATCH_ON_CREATE}. */
+export type MatchOnCreate = EnumSettingValue<'matchOnCreate'>;
 
 export interface OidcSettings {
   issuer: string | null;

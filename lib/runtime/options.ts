@@ -1,13 +1,13 @@
 import { appRedirectUriProblem } from '../model/app-redirect-uris.js';
-import { RATE_LIMIT_WINDOW_MS } from '../model/limits.js';
 import type { Knex } from 'knex';
 import type { Request, Response } from 'express';
 import type { Logger } from 'winston';
 import { closest, distance } from 'fastest-levenshtein';
-import { DEFAULT_TABLE_PREFIX, isValidTablePrefix } from '../store/tables.js';
+import { isValidTablePrefix } from '../store/tables.js';
 import type { StoredUser } from '../model/types.js';
 import type { AdminScope } from '../model/admin-wire.js';
 import type { RateLimitStore } from '../model/counters.js';
+import { OPTION_DEFAULTS } from './defaults.js';
 
 /** What authorizeAdmin answers: `true` means every organization (kept from when it was a yes/no). */
 export type AdminAuthorization = boolean | AdminScope;
@@ -104,13 +104,8 @@ export class OptionsError extends Error {
   }
 }
 
-/** Every option name, checked against the interface both ways by the compiler. */
-const OPTION_NAMES: Record<keyof IdentityConnectorOptions, true> = {
-  knex: true, baseUrl: true, mountPath: true, secretKey: true, logger: true, tablePrefix: true, authorizeAdmin: true,
-  signIn: true, signOut: true, currentUser: true, passwordLoginPath: true, appRedirectUris: true, signInApp: true, maxBodyBytes: true, maxPageSize: true,
-  rateLimitPerMinute: true, rateLimitStore: true, allowInsecureIssuer: true, allowInsecureBaseUrl: true, discoveryTtlMs: true, databaseTimeoutMs: true,
-  rateLimitWindowMs: true,
-};
+/** Every option name: OPTION_DEFAULTS is checked against the interface both ways by the compiler. */
+const OPTION_NAMES: Record<keyof IdentityConnectorOptions, unknown> = OPTION_DEFAULTS;
 
 /** A misspelt option would otherwise be ignored and its default silently used. */
 function refuseUnknownOptions(options: object): void {
@@ -126,28 +121,33 @@ function refuseUnknownOptions(options: object): void {
 const LOCAL_HOST = /^(localhost|.+\.localhost|127(\.\d{1,3}){3}|\[::1\])$/;
 
 function secretKeys(secretKey: unknown): string[] {
-  const keys = typeof secretKey === 'string' ? [secretKey] : Array.isArray(secretKey) ? [...secretKey] : [];
-  if (keys.length === 0 || keys.some((key) => typeof key !== 'string' || key.length < 32)) {
+  const keys: unknown[] = typeof secretKey === 'string' ? [secretKey] : Array.isArray(secretKey) ? [...(secretKey as unknown[])] : [];
+  if (keys.length === 0 || !keys.every((key): key is string => typeof key === 'string' && key.length >= 32)) {
     throw new OptionsError('options.secretKey must be a string of at least 32 characters (e.g. `openssl rand -base64 48`), or a list of them to rotate (the first is used for new secrets); it encrypts OIDC client secrets');
   }
   return keys;
 }
 
 function appRedirectUris(uris: unknown): string[] {
-  if (uris === undefined) return [];
+  if (uris === undefined) return [...OPTION_DEFAULTS.appRedirectUris.value];
   if (!Array.isArray(uris) || !uris.every((u) => typeof u === 'string')) throw new OptionsError('options.appRedirectUris must be a list of redirect URIs');
-  for (const uri of uris as string[]) {
+  for (const uri of uris) {
     const problem = appRedirectUriProblem(uri);
     if (problem) throw new OptionsError(`options.appRedirectUris: "${uri}" ${problem} (RFC 8252)`);
   }
   return [...uris] as string[];
 }
 
-function rateLimitStore(store: unknown): ResolvedOptions['rateLimitStore'] {
-  if (store === undefined) return 'database';
-  if (store === 'database' || store === 'memory') return store;
+/** An express-rate-limit store: what the limits call is increment and decrement. */
+function isRateLimitStore(store: unknown): store is RateLimitStore {
   const candidate = store as Partial<RateLimitStore> | null;
-  if (typeof candidate === 'object' && candidate !== null && typeof candidate.increment === 'function' && typeof candidate.decrement === 'function') return candidate as RateLimitStore;
+  return typeof candidate === 'object' && candidate !== null && typeof candidate.increment === 'function' && typeof candidate.decrement === 'function';
+}
+
+function rateLimitStore(store: unknown): ResolvedOptions['rateLimitStore'] {
+  if (store === undefined) return OPTION_DEFAULTS.rateLimitStore.value;
+  if (store === 'database' || store === 'memory') return store;
+  if (isRateLimitStore(store)) return store;
   throw new OptionsError(`options.rateLimitStore must be "database" (default), "memory" (one instance only), or an express-rate-limit store with increment and decrement, e.g. new RedisStore({ sendCommand }) from rate-limit-redis (got ${typeof store === 'string' ? JSON.stringify(store) : typeof store})`);
 }
 
@@ -156,7 +156,7 @@ export function resolveOptions(options: IdentityConnectorOptions, defaultLogger:
   if (!options || typeof options !== 'object') throw new OptionsError('createIdentityConnector(options) needs an options object');
   refuseUnknownOptions(options);
   const { knex } = options;
-  if (typeof knex !== 'function' || typeof (knex as Knex).transaction !== 'function') {
+  if (typeof knex !== 'function' || typeof knex.transaction !== 'function') {
     throw new OptionsError('options.knex must be a Knex instance, e.g. knex({ client: "mysql2", connection: process.env.DATABASE_URL })');
   }
   let base: URL;
@@ -175,13 +175,13 @@ export function resolveOptions(options: IdentityConnectorOptions, defaultLogger:
     throw new OptionsError(`options.mountPath is required: the path where you mount identity.router, starting with "/" and not ending with one, e.g. "/identity" (got ${JSON.stringify(mountPath)})`);
   }
   const keys = secretKeys(options.secretKey);
-  const tablePrefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX;
+  const tablePrefix = options.tablePrefix ?? OPTION_DEFAULTS.tablePrefix.value;
   if (!isValidTablePrefix(tablePrefix)) throw new OptionsError(`options.tablePrefix "${tablePrefix}" must be up to 16 letters, digits or underscores, starting with a letter`);
   for (const name of ['authorizeAdmin', 'signIn', 'signOut', 'currentUser', 'signInApp'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw new OptionsError(`options.${name} must be a function`);
   }
-  const positive = (name: 'maxBodyBytes' | 'maxPageSize' | 'rateLimitPerMinute' | 'discoveryTtlMs' | 'databaseTimeoutMs' | 'rateLimitWindowMs', fallback: number) => {
-    const value = options[name] ?? fallback;
+  const positive = (name: 'maxBodyBytes' | 'maxPageSize' | 'rateLimitPerMinute' | 'discoveryTtlMs' | 'databaseTimeoutMs' | 'rateLimitWindowMs') => {
+    const value = options[name] ?? OPTION_DEFAULTS[name].value;
     if (!Number.isInteger(value) || value <= 0) throw new OptionsError(`options.${name} must be a positive integer`);
     return value;
   };
@@ -199,17 +199,17 @@ export function resolveOptions(options: IdentityConnectorOptions, defaultLogger:
     signIn: options.signIn,
     signOut: options.signOut,
     currentUser: options.currentUser,
-    passwordLoginPath: options.passwordLoginPath ?? null,
+    passwordLoginPath: options.passwordLoginPath ?? OPTION_DEFAULTS.passwordLoginPath.value,
     appRedirectUris: appRedirectUris(options.appRedirectUris),
     signInApp: options.signInApp,
-    maxBodyBytes: positive('maxBodyBytes', 1024 * 1024),
-    maxPageSize: positive('maxPageSize', 200),
-    rateLimitPerMinute: positive('rateLimitPerMinute', 1200),
+    maxBodyBytes: positive('maxBodyBytes'),
+    maxPageSize: positive('maxPageSize'),
+    rateLimitPerMinute: positive('rateLimitPerMinute'),
     rateLimitStore: rateLimitStore(options.rateLimitStore),
-    allowInsecureIssuer: options.allowInsecureIssuer ?? false,
-    allowInsecureBaseUrl: options.allowInsecureBaseUrl ?? false,
-    discoveryTtlMs: positive('discoveryTtlMs', 60 * 60 * 1000),
-    databaseTimeoutMs: positive('databaseTimeoutMs', 5000),
-    rateLimitWindowMs: positive('rateLimitWindowMs', RATE_LIMIT_WINDOW_MS),
+    allowInsecureIssuer: options.allowInsecureIssuer ?? OPTION_DEFAULTS.allowInsecureIssuer.value,
+    allowInsecureBaseUrl: options.allowInsecureBaseUrl ?? OPTION_DEFAULTS.allowInsecureBaseUrl.value,
+    discoveryTtlMs: positive('discoveryTtlMs'),
+    databaseTimeoutMs: positive('databaseTimeoutMs'),
+    rateLimitWindowMs: positive('rateLimitWindowMs'),
   };
 }

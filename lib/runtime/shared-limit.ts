@@ -108,7 +108,8 @@ export class SharedLimit {
       if (s.known >= this.limit) return { allowed: false, count: estimate + 1, resetAt: s.resetAt, counted: false };
       if (this.batch >= 2 && estimate < this.limit - this.reserve) {
         s.pending += 1;
-        if (s.pending >= this.batch) this.send(key, s);
+        // send() cannot reject: post() turns a store failure into an uncounted (fail-open) answer.
+        if (s.pending >= this.batch) void this.send(key, s);
         else this.flushSoon();
         return { allowed: true, count: estimate + 1, resetAt: s.resetAt, counted: true };
       }

@@ -73,7 +73,7 @@ export function groupsRouter(runtime: Runtime, locations: (req: Request) => Loca
     const { connector } = principal(req);
     const projection = projectionOf(req);
     const group = await store.groups.get(connector.id, String(req.params.id), { withMembers: wantsAttribute(registry, projection, 'members') });
-    if (!group) throw notFound(`group ${req.params.id} not found`);
+    if (!group) throw notFound(`group ${String(req.params.id)} not found`);
     if (notModified(req, group.version)) return sendScim(res, 304, undefined, { ETag: etagOf(group.version) });
     send(req, res, 200, group, projection);
   }

@@ -42,13 +42,14 @@ export function parseListRequest(source: Record<string, unknown>, registry: Sche
 
   const sortBy = get('sortBy');
   if (sortBy !== undefined && sortBy !== '') {
-    const resolved = registry.resolve(String(sortBy));
-    if (!resolved) throw invalidValue(`sortBy names an unknown attribute "${String(sortBy)}"`);
+    if (typeof sortBy !== 'string') throw invalidValue('sortBy must be an attribute name');
+    const resolved = registry.resolve(sortBy);
+    if (!resolved) throw invalidValue(`sortBy names an unknown attribute "${sortBy}"`);
     query.sortBy = resolved;
   }
   const sortOrder = get('sortOrder');
   if (sortOrder !== undefined && sortOrder !== '') {
-    const order = String(sortOrder).toLowerCase();
+    const order = typeof sortOrder === 'string' ? sortOrder.toLowerCase() : undefined;
     if (order !== 'ascending' && order !== 'descending') throw invalidValue('sortOrder must be "ascending" or "descending"');
     query.sortOrder = order;
   }
@@ -66,7 +67,8 @@ export function parseListRequest(source: Record<string, unknown>, registry: Sche
  */
 function integer(value: unknown, name: string): number | undefined {
   if (value === undefined || value === '') return undefined;
-  const text = typeof value === 'number' ? undefined : String(value).trim();
+  if (typeof value !== 'number' && typeof value !== 'string') throw invalidValue(`${name} must be a decimal integer`);
+  const text = typeof value === 'number' ? undefined : value.trim();
   if (text !== undefined && !/^[+-]?\d{1,16}$/.test(text)) throw invalidValue(`${name} must be a decimal integer`);
   const n = typeof value === 'number' ? value : Number(text);
   if (!Number.isSafeInteger(n)) throw invalidValue(`${name} must be an integer between ${Number.MIN_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}`);

@@ -36,7 +36,7 @@ function nestUndeclared(body: Record<string, unknown>): Record<string, unknown> 
     const cut = key.lastIndexOf(':');
     const schema = key.slice(0, cut);
     const container = isPlainObject(out[schema]) ? out[schema] : (out[schema] = {});
-    (container as Record<string, unknown>)[key.slice(cut + 1)] = body[key];
+    (container)[key.slice(cut + 1)] = body[key];
   }
   return out;
 }

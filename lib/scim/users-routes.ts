@@ -56,7 +56,7 @@ export function usersRouter(runtime: Runtime, locations: (req: Request) => Locat
     const registry = registryOf(req);
     const projection = projectionOf(req);
     const user = await store.users.get(connector.id, String(req.params.id), { withGroups: wantsAttribute(registry, projection, 'groups') });
-    if (!user) throw notFound(`user ${req.params.id} not found`);
+    if (!user) throw notFound(`user ${String(req.params.id)} not found`);
     if (notModified(req, user.version)) return sendScim(res, 304, undefined, { ETag: etagOf(user.version) });
     send(req, res, 200, user, projection);
   }

@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Runtime } from '../web/runtime.js';
 import type { LoginMethod, StoredUser } from '../model/types.js';
+import { KEY_LENGTH } from '../model/limits.js';
 import { refuse } from '../web/refuse.js';
 import { signInUrl } from '../web/sign-in-url.js';
 
@@ -15,7 +16,6 @@ declare module 'express-serve-static-core' {
   }
 }
 
-const MAX_IDENTIFIER_LENGTH = 320;
 /** The form fields a login form names the account by; a host adds its own with `fields`. */
 const IDENTIFIER_FIELDS = ['email', 'username', 'userName', 'login'];
 // Parsers skip a body that was already parsed, so running them after the host's is harmless.
@@ -73,7 +73,8 @@ async function named(runtime: Runtime, target: LoginMethodTarget): Promise<Store
     return user ? [user] : [];
   }
   const identifier = target.trim();
-  if (!identifier || identifier.length > MAX_IDENTIFIER_LENGTH) return [];
+  // Longer than the key columns hold: no userName or email can match it.
+  if (!identifier || identifier.length > KEY_LENGTH) return [];
   return runtime.store.users.findAllByIdentifier(identifier);
 }
 

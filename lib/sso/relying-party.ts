@@ -166,7 +166,7 @@ export function refusalFromOidcError(error: unknown): LoginRefusal {
 function describe(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
-    return code ? `${error.name} ${String(code)}: ${error.message}` : `${error.name}: ${error.message}`;
+    return typeof code === 'string' || typeof code === 'number' ? `${error.name} ${code}: ${error.message}` : `${error.name}: ${error.message}`;
   }
   return String(error);
 }

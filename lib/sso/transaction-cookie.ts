@@ -81,11 +81,11 @@ export class TransactionCookie {
       return { ok: false, reason: 'state_mismatch', cookieName };
     }
     const transaction: LoginTransaction = {
-      connectorId: String(parsed.c ?? ''),
-      state: String(parsed.s ?? ''),
-      nonce: String(parsed.n ?? ''),
-      codeVerifier: String(parsed.v ?? ''),
-      returnTo: String(parsed.r ?? '/'),
+      connectorId: text(parsed.c, ''),
+      state: text(parsed.s, ''),
+      nonce: text(parsed.n, ''),
+      codeVerifier: text(parsed.v, ''),
+      returnTo: text(parsed.r, '/'),
       expiresAt: Number(parsed.e ?? 0),
     };
     // Signed by us: its shape is the one written above.
@@ -99,4 +99,9 @@ export class TransactionCookie {
   clear(res: Response, cookieName: string): void {
     clearCookie(res, this.options, cookieName, { path: this.path, sameSite: 'lax' });
   }
+}
+
+/** A field of the signed cookie: we wrote strings, so anything else reads as the fallback. */
+function text(value: unknown, fallback: string): string {
+  return typeof value === 'string' ? value : fallback;
 }

@@ -114,6 +114,17 @@ function cachePreparedStatements(conn: SqliteConnection): void {
   };
 }
 
+/**
+ * A Knex instance from a URL: `mysql://user:password@host:3306/database` (mysql2) or `sqlite:PATH` (better-sqlite3),
+ * with the pool and connection settings the connector needs. A host may pass its own Knex instead.
+ *
+ * @example
+ * ```ts
+ * import { connectKnex } from 'identity-connector';
+ * const knex = connectKnex(process.env.DATABASE_URL ?? 'sqlite:./data/app.sqlite');
+ * await knex.raw('select 1');
+ * ```
+ */
 export function connectKnex(url: string, extra: Partial<Knex.Config> = {}): Knex {
   const config = { ...knexConfigFromUrl(url), ...extra };
   if (config.client === 'better-sqlite3') {

@@ -13,7 +13,7 @@ const CLIENTS: Record<string, Dialect> = {
 /** Which dialect a Knex instance speaks, from its `client` (a string or a Knex client class). */
 export function dialectOf(knex: Knex): Dialect {
   const configured = knex.client.config.client as unknown;
-  const client = typeof configured === 'function' ? String((knex.client as { dialect?: string }).dialect ?? '') : String(configured ?? '');
+  const client = typeof configured === 'function' ? String((knex.client as { dialect?: string }).dialect ?? '') : (typeof configured === 'string' ? configured : '');
   const dialect = CLIENTS[client];
   if (!dialect) throw new Error(`knex client "${client}" is not supported: use mysql2, pg or better-sqlite3`);
   return dialect;

@@ -103,11 +103,11 @@ function plan(filter: Filter, onLeaf: (leaf: Leaf) => Emit, onValuePath?: (f: Va
     }
     case 'or': {
       const operands = flatten(filter, 'or').map(recurse);
-      return (w) => w.where((group) => operands.forEach((emit) => group.orWhere(emit)));
+      return (w) => { w.where((group) => { for (const emit of operands) group.orWhere(emit); }); };
     }
     case 'not': {
       const inner = recurse(filter.filter);
-      return (w) => w.whereNot(inner);
+      return (w) => { w.whereNot(inner); };
     }
     case 'present':
       return onLeaf(filter);
@@ -125,7 +125,7 @@ function plan(filter: Filter, onLeaf: (leaf: Leaf) => Emit, onValuePath?: (f: Va
 }
 
 function negate(emit: Emit): Emit {
-  return (w) => w.whereNot(emit);
+  return (w) => { w.whereNot(emit); };
 }
 
 function flatten(filter: Filter, kind: 'and' | 'or'): Filter[] {
@@ -185,7 +185,7 @@ function rowSource(env: Env, attribute: string): RowSource | undefined {
   const { ctx: { db, tables }, alias, connectorId } = env;
   const parentId = `${alias}.id`;
   const source = (columns: Record<string, Operand>, subquery: () => Where): RowSource => ({
-    match: (rowFilter) => (w) => w.whereIn(parentId, rowFilter ? subquery().where(rowFilter) : subquery()),
+    match: (rowFilter) => (w) => { w.whereIn(parentId, rowFilter ? subquery().where(rowFilter) : subquery()); },
     column: (sub) => columns[sub],
   });
   if (env.kind === 'User' && (VALUE_ATTRIBUTES as readonly string[]).includes(attribute)) {
@@ -247,7 +247,7 @@ function extensionLeaf(env: Env, resolved: ResolvedAttribute, leaf: Leaf): Emit 
     const names = [resolved.schema.id, attribute.name, ...(def === attribute ? [] : [def.name])];
     return operandLeaf(extensionText(env, names, def.type === 'boolean'), leaf, resolved);
   });
-  return emits.length === 1 ? emits[0] : (w) => w.where((group) => emits.forEach((emit) => group.orWhere(emit)));
+  return emits.length === 1 ? emits[0] : (w) => { w.where((group) => { for (const emit of emits) group.orWhere(emit); }); };
 }
 
 /** `$."urn…"."attr"."sub"` as text: booleans as "true"/"false" and numbers as digits, as str() wrote them into rows. */
@@ -268,30 +268,32 @@ function extensionRowsLeaf(env: Env, resolved: ResolvedAttribute, leaf: Leaf): E
     ? [`${attribute.name}.${subAttribute.name}`]
     : [attribute.name, ...(attribute.subAttributes ?? []).map((s) => `${attribute.name}.${s.name}`)];
   const value = operandLeaf(column(`${x}.value_key`, 'key'), leaf, resolved);
-  return (w) => w.whereIn(`${alias}.id`, db(`${tables.userExtensions} as ${x}`).select(`${x}.user_id`)
-    .where(`${x}.connector_id`, connectorId)
-    .where(`${x}.schema_urn`, resolved.schema.id)
-    .whereIn(`${x}.attr_path`, paths)
-    .where(value));
+  return (w) => {
+    w.whereIn(`${alias}.id`, db(`${tables.userExtensions} as ${x}`).select(`${x}.user_id`)
+      .where(`${x}.connector_id`, connectorId)
+      .where(`${x}.schema_urn`, resolved.schema.id)
+      .whereIn(`${x}.attr_path`, paths)
+      .where(value));
+  };
 }
 
 function operandLeaf(operand: Operand | undefined, leaf: Leaf, resolved: ResolvedAttribute): Emit {
   if (!operand) return unsupported(resolved);
   if ('constant' in operand) {
     const sql = leaf.kind === 'present' || constantMatches(operand.constant, leaf) ? '1 = 1' : '1 = 0';
-    return (w) => w.whereRaw(sql);
+    return (w) => { w.whereRaw(sql); };
   }
   const { sql, bindings, mode } = operand;
   const text = TEXT_MODES.has(mode);
   if (leaf.kind === 'present') {
     return text
-      ? (w) => w.whereRaw(`(${sql} IS NOT NULL AND ${sql} <> '')`, [...bindings, ...bindings])
-      : (w) => w.whereRaw(`${sql} IS NOT NULL`, bindings);
+      ? (w) => { w.whereRaw(`(${sql} IS NOT NULL AND ${sql} <> '')`, [...bindings, ...bindings]); }
+      : (w) => { w.whereRaw(`${sql} IS NOT NULL`, bindings); };
   }
   if (text && String(leaf.value).includes('\u0000')) throw invalidFilter('filter values may not contain NUL characters');
   if (mode === 'key' && normalizeKey(String(leaf.value), Infinity).length > KEY_LENGTH) throw invalidFilter(`filter values are compared up to ${KEY_LENGTH} characters; this one is longer`);
   const param = leaf.op === 'eq' && mode === 'id' && !isResourceId(String(leaf.value)) ? undefined : parameter(mode, leaf.value);
-  if (param === undefined) return (w) => w.whereRaw('1 = 0');
+  if (param === undefined) return (w) => { w.whereRaw('1 = 0'); };
   const lhs = mode === 'lower' ? `LOWER(${sql})` : sql;
   let predicate: string;
   let arg: string | number = param;
@@ -304,8 +306,8 @@ function operandLeaf(operand: Operand | undefined, leaf: Leaf, resolved: Resolve
     predicate = `${lhs} ${SQL_OPERATORS[leaf.op]} ?`;
   }
   return operand.notNull
-    ? (w) => w.whereRaw(predicate, [...bindings, arg])
-    : (w) => w.whereRaw(`(${sql} IS NOT NULL AND ${predicate})`, [...bindings, ...bindings, arg]);
+    ? (w) => { w.whereRaw(predicate, [...bindings, arg]); }
+    : (w) => { w.whereRaw(`(${sql} IS NOT NULL AND ${predicate})`, [...bindings, ...bindings, arg]); };
 }
 
 /** The bound value for a comparison; undefined when no stored value can match it. */

@@ -82,7 +82,9 @@ export async function fetchPage(db: Knex | Knex.Transaction, base: Knex.QueryBui
     const cmp = forward ? '>' : '<';
     const sortKey = state.key ?? '';
     base.where((w) => {
-      w.where(db.raw(key), cmp, sortKey).orWhere((eq) => eq.where(db.raw(key), '=', sortKey).andWhere(idExpr, cmp, state.id));
+      w.where(db.raw(key), cmp, sortKey).orWhere((eq) => {
+        eq.where(db.raw(key), '=', sortKey).andWhere(idExpr, cmp, state.id);
+      });
     });
   }
   const direction = forward ? 'asc' : 'desc';

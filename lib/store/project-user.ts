@@ -31,7 +31,7 @@ export interface ExtensionRow { schema_urn: string; attr_path: string; position:
 
 export interface UserProjection { columns: UserColumns; values: ValueRow[]; addresses: AddressRow[]; extensions: ExtensionRow[] }
 
-const str = (v: unknown): string | null => (v === null || v === undefined ? null : typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v));
+const str = (v: unknown): string | null => (v === null || v === undefined ? null : typeof v === 'string' ? v : JSON.stringify(v)); // numbers and booleans as JSON writes them
 const cut = (v: string | null, n: number) => (v === null ? null : v.slice(0, n));
 const key = (v: string | null) => (v === null ? null : normalizeKey(v));
 const record = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});

@@ -126,8 +126,9 @@ export class WorkspaceStore {
         const id = String(r.id);
         const entry = out.get(id) ?? { primary: null, workspaces: [] };
         if (r.workspace_id !== null) {
-          entry.workspaces.push(String(r.workspace_id));
-          if (toBool(r.is_primary)) entry.primary = String(r.workspace_id);
+          const workspace = r.workspace_id as string; // a varchar column
+          entry.workspaces.push(workspace);
+          if (toBool(r.is_primary)) entry.primary = workspace;
         }
         out.set(id, entry);
       }

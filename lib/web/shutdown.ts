@@ -8,6 +8,19 @@ export const SHUTDOWN_GRACE_MS = 5000;
  * await identity.close(); await knex.destroy(); }, console.log)`. On SIGTERM or SIGINT: stop accepting connections, let in-flight requests finish, close idle
  * keep-alive sockets at once (a browser's or load balancer's would otherwise hold the process
  * until their timeout), cut what remains after the grace period, then release the pool.
+ *
+ * @example
+ * ```ts
+ * import express from 'express';
+ * import { connectKnex, createIdentityConnector, stopGracefully } from 'identity-connector';
+ *
+ * const knex = connectKnex('sqlite:./data/app.sqlite');
+ * const identity = await createIdentityConnector({
+ *   knex, baseUrl: 'http://localhost:3000', mountPath: '/identity', secretKey: 'x'.repeat(32),
+ * });
+ * const server = express().use('/identity', identity.router).listen(3000);
+ * stopGracefully(server, async () => { await identity.close(); await knex.destroy(); }, (line) => console.log(line));
+ * ```
  */
 export function stopGracefully(server: Server, release: () => Promise<void>, say: (line: string) => void): void {
   const stop = (signal: NodeJS.Signals) => {

@@ -8,6 +8,7 @@ import type { Request } from 'express';
 import type { ResolvedOptions } from '../runtime/options.js';
 import type { IdentityStore } from '../store/index.js';
 import type { LoginMethod, StoredUser, WebRole } from '../model/types.js';
+import { asError } from '../model/errors.js';
 // The augmentation below needs the module in the program: the build lists only Node's types.
 import type {} from 'express-session';
 
@@ -78,14 +79,14 @@ export function passportSignIn(store: IdentityStore, passport: PassportLike): Re
   });
   return {
     signIn: (req, _res, user) => new Promise<void>((resolve, reject) => {
-      const login = (req as PassportRequest).login;
-      if (!login) return reject(new Error('identity-connector: req.login is missing: mount passport.session() before identity.router'));
-      login.call(req, { connectorId: user.connectorId, userId: user.id }, (error) => (error ? reject(error) : resolve()));
+      const signingIn = req as PassportRequest;
+      if (!signingIn.login) return reject(new Error('identity-connector: req.login is missing: mount passport.session() before identity.router'));
+      signingIn.login({ connectorId: user.connectorId, userId: user.id }, (error) => (error ? reject(asError(error, 'passport could not sign the user in')) : resolve()));
     }),
     signOut: (req) => new Promise<void>((resolve, reject) => {
-      const logout = (req as PassportRequest).logout;
-      if (!logout) return resolve();
-      logout.call(req, (error) => (error ? reject(error) : resolve()));
+      const signingOut = req as PassportRequest;
+      if (!signingOut.logout) return resolve();
+      signingOut.logout((error) => (error ? reject(asError(error, 'passport could not sign the user out')) : resolve()));
     }),
     currentUser: (req) => {
       const user = (req as PassportRequest).user;

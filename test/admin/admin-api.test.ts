@@ -55,7 +55,7 @@ describeEachDatabase('Admin JSON API', (db) => {
       const response = await request(h.appOrigin).get(`${API}/csrf`).set('x-test-admin', 'yes');
       expect(response.body).to.have.property('token').that.is.a('string');
       expect(response.body.header).to.equal('X-CSRF-Token');
-      const cookie = response.headers['set-cookie'][0] as string;
+      const cookie = response.headers['set-cookie'][0];
       expect(cookie).to.match(/^idc_admin_csrf=/);
       expect(cookie).to.match(/Path=\/identity\/admin/);
       expect(cookie).to.match(/HttpOnly/);

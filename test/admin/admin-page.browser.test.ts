@@ -221,8 +221,8 @@ describe('The admin page in a real browser (demo host)', () => {
     const guarded = await demo!.identity.store.connectors.updateSettings(demo!.connector.id, { deprovisionGuard: { minimumUsers: 1 } });
     const leavers = [];
     for (const name of ['leaver.one', 'leaver.two']) leavers.push(await demo!.identity.users.create(guarded, { userName: `${name}@demo.local`, active: true }, { actor: 'test' }));
-    await demo!.identity.users.delete(guarded, leavers[0]!.id, { actor: 'test' });
-    const refused = await demo!.identity.users.delete(guarded, leavers[1]!.id, { actor: 'test' }).then(() => 'deleted', (error: Error) => error.message);
+    await demo!.identity.users.delete(guarded, leavers[0].id, { actor: 'test' });
+    const refused = await demo!.identity.users.delete(guarded, leavers[1].id, { actor: 'test' }).then(() => 'deleted', (error: Error) => error.message);
     expect(refused).to.match(/deprovisioning is paused/);
     try {
       await inPage(async (page, errors) => {

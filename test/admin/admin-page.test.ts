@@ -30,7 +30,7 @@ describeEachDatabase('Admin page (HTML)', (db) => {
   it('serves the page under a CSP whose nonce is fresh per response and is the only way scripts and styles run', async () => {
     const [first, second] = [await asAdmin(PAGE), await asAdmin(PAGE)];
     expect(first.status).to.equal(200);
-    const csp = first.headers['content-security-policy'] as string;
+    const csp = first.headers['content-security-policy'];
     const nonce = /script-src 'nonce-([^']+)'/.exec(csp)![1];
     expect(csp).to.include(`style-src 'nonce-${nonce}'`).and.include("default-src 'none'").and.include("frame-ancestors 'none'").and.include("connect-src 'self'");
     expect(second.headers['content-security-policy']).to.not.equal(csp);

@@ -12,7 +12,7 @@ const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 function readBulkCreate(text: string): Array<Record<string, string>> {
   const [version, ...rest] = text.split('\n');
   expect(version).to.equal(ENTRA_BULK_CREATE_VERSION);
-  return parse(rest.join('\n'), { columns: true }) as Array<Record<string, string>>;
+  return parse<Record<string, string>>(rest.join('\n'), { columns: true });
 }
 
 describeEachDatabase('Export to Entra bulk create (the modelled platform)', (db) => {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { PrincipalCache, type CachedPrincipal } from '../../lib/auth/principal-cache.js';
 import { IdentityEvents } from '../../lib/model/events.js';
-import type { Connector, ScimToken } from '../../lib/model/types.js';
+import type { Connector } from '../../lib/model/types.js';
 
 /** Lets the cache's first fingerprint check answer: until then it keeps nothing. */
 async function primed(cache: PrincipalCache, at: number): Promise<PrincipalCache> {
@@ -11,7 +11,7 @@ async function primed(cache: PrincipalCache, at: number): Promise<PrincipalCache
 }
 
 const principal = (n: number): CachedPrincipal => ({
-  token: { id: `t${n}`, connectorId: `c${n}`, displayPrefix: 'idc_', label: null, createdAt: new Date(0), lastUsedAt: null, expiresAt: null, revokedAt: null } as ScimToken,
+  token: { id: `t${n}`, connectorId: `c${n}`, displayPrefix: 'idc_', label: null, createdAt: new Date(0), lastUsedAt: null, expiresAt: null, revokedAt: null },
   connector: { id: `c${n}` } as Connector,
 });
 

@@ -125,7 +125,7 @@ describeEachDatabase('The modelled platform: sign-in of the mobile and desktop a
 
     const third = await codeFor();
     await redeem({ code: third.code, code_verifier: third.app.verifier, redirect_uri: DESKTOP_REDIRECT }).expect(400);
-    expect((await redeem({ code: 'x' } as Record<string, string>).expect(400)).body.error).to.equal('invalid_request');
+    expect((await redeem({ code: 'x' }).expect(400)).body.error).to.equal('invalid_request');
   });
 
   it('re-checks the account at redemption: deactivated in between → 403 access_denied', async () => {

@@ -80,7 +80,7 @@ describeEachDatabase('Mass-deprovisioning guard', (db) => {
     expect(events[0]).to.include({ connectorId: entra.connector.id, deprovisioned: 4, threshold: 3, windowMinutes: 60 });
     const paused = await h.store.audit.list(entra.connector.id, { operation: 'connector.deprovisioning-paused' });
     expect(paused).to.have.length(1);
-    expect(JSON.parse(paused[0]!.detail!)).to.deep.equal({ deprovisioned: 4, threshold: 3, windowMinutes: 60 });
+    expect(JSON.parse(paused[0].detail!)).to.deep.equal({ deprovisioned: 4, threshold: 3, windowMinutes: 60 });
     const logged = h.logs.filter((line) => line.includes('mass-deprovisioning guard paused') && line.includes(entra.connector.id));
     expect(logged).to.have.length(1);
   });

@@ -55,7 +55,7 @@ async function spread(instances: Awaited<ReturnType<typeof twoInstances>>, n: nu
     const batch = await Promise.all(Array.from({ length: Math.min(concurrency, n - i) }, async (_, j) => {
       const t0 = process.hrtime.bigint();
       const res = await instances.get((i + j) % 2 === 0 ? instances.a : instances.b);
-      return { status: res.status, retryAfter: res.headers['retry-after'] as string | undefined, scim: Array.isArray(res.body?.schemas), ms: Number(process.hrtime.bigint() - t0) / 1e6 };
+      return { status: res.status, retryAfter: res.headers['retry-after'], scim: Array.isArray(res.body?.schemas), ms: Number(process.hrtime.bigint() - t0) / 1e6 };
     }));
     answers.push(...batch);
   }

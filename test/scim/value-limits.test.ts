@@ -83,9 +83,9 @@ describeEachDatabase('Value limits: every text attribute at its byte limit and o
 
   it('Group displayName: at its limit stored, one byte over 400 naming it', async () => {
     const [leaf] = textLeaves(GROUP_REGISTRY).filter((l) => l.path === 'displayName');
-    const ok = await h.scim.post('/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: valueOf(leaf!.limit) });
+    const ok = await h.scim.post('/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: valueOf(leaf.limit) });
     expect(ok.status).to.equal(201);
-    const over = await h.scim.post('/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: valueOf(leaf!.limit + 1) });
+    const over = await h.scim.post('/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: valueOf(leaf.limit + 1) });
     expect(over.status).to.equal(400);
     expect(over.body.detail).to.include('displayName');
   });

@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import type express from 'express';
 import express4 from 'express4';
 import request from 'supertest';
 import { describeEachDatabase } from '../support/databases.js';
@@ -8,7 +7,7 @@ import { MOUNT, startHostHarness, type HostHarness } from '../support/host-harne
 
 describeEachDatabase('Mounting the SSO and admin routers in an Express 4 host', (db) => {
   let h: HostHarness;
-  before(async () => { h = await startHostHarness(db, {}, { expressModule: express4 as unknown as typeof express }); });
+  before(async () => { h = await startHostHarness(db, {}, { expressModule: express4 }); });
   after(async () => { await h?.close(); });
 
   it('signs in from the email form to the host page', async () => {

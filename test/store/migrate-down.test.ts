@@ -66,7 +66,7 @@ describeEachDatabase('Migrations down to the first and up again keep every row o
     for (const name of CORE) columns.set(name, Object.keys(await knex(t[name]).columnInfo()));
     const before = await snapshot(knex, prefix, columns);
     for (const name of ['users', 'userValues', 'userAddresses', 'groupMembers', 'scimTokens', 'auditEvents']) {
-      expect(before[name]!.rows, name).to.be.greaterThan(0);
+      expect(before[name].rows, name).to.be.greaterThan(0);
     }
     expect(await knex(t.userWorkspaces).count({ n: '*' }).first()).to.satisfy((row: { n: number | string }) => Number(row.n) > 0);
 
@@ -76,7 +76,7 @@ describeEachDatabase('Migrations down to the first and up again keep every row o
       const [, undone] = await knex.migrate.down(config) as [number, string[]];
       expect(undone, `step ${step + 1}`).to.have.length(1);
       const now = await snapshot(knex, prefix, new Map([...columns].map(([name, cols]) => [name, cols])).set('connectors', await present(knex, t.connectors, columns.get('connectors')!)).set('users', await present(knex, t.users, columns.get('users')!)));
-      for (const name of CORE) expect(now[name]!.rows, `${name} after undoing ${undone[0]}`).to.equal(before[name]!.rows);
+      for (const name of CORE) expect(now[name].rows, `${name} after undoing ${undone[0]}`).to.equal(before[name].rows);
     }
     expect((await knex(t.migrations).select('name')).map((r: { name: string }) => r.name)).to.deep.equal([migrationNames()[0]]);
 

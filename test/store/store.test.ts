@@ -44,7 +44,11 @@ describeEachDatabase('Identity store', (db) => {
     });
     it('the same userName may exist in two connectors', async () => {
       const other = await store.connectors.create({ organizationId: 'org', name: 'second' });
-      await store.users.create(other.id, { document: { userName: 'alice@x.com' }, loginMethod: 'builtin' });
+      const second = await store.users.create(other.id, { document: { userName: 'alice@x.com' }, loginMethod: 'builtin' });
+      const first = await store.users.findByUserName(connectorId, 'alice@x.com');
+      expect(first?.connectorId).to.equal(connectorId);
+      expect((await store.users.findByUserName(other.id, 'ALICE@x.com'))?.id).to.equal(second.id);
+      expect(second.id).to.not.equal(first?.id);
     });
   });
 

@@ -153,7 +153,7 @@ export async function startHostHarness(db: TestDatabase, overrides: Partial<Iden
       : '<p id="anonymous">Not signed in</p>');
   });
   app.get('/reports', (req, res) => { res.type('html').send(`<p id="reports">Reports for ${escapeHtml(session(req).user?.userName ?? 'nobody')}</p>`); });
-  app.get('/login', (req, res) => { res.type('html').send(`<p id="password-page">Password sign-in for ${escapeHtml(String(req.query.email ?? ''))}</p>`); });
+  app.get('/login', (req, res) => { res.type('html').send(`<p id="password-page">Password sign-in for ${escapeHtml(typeof req.query.email === 'string' ? req.query.email : '')}</p>`); });
   app.post('/login', hostExpress.urlencoded({ extended: false }), requireLoginMethod(runtime)('builtin'), (_req, res) => {
     res.status(200).json({ reached: 'host password login', allowed: (res.locals.identityAllowedUsers ?? []).map((u: StoredUser) => u.id) });
   });

@@ -1,6 +1,6 @@
 /**
  * A host that mounts the library and stops as the README says (`stopGracefully` with
- * `identity.close()` then `knex.destroy()`), for test/foundation/shutdown.test.ts. Prints
+ * `identity.close()` then `knex.destroy()`), for test/web/shutdown.test.ts. Prints
  * `ready <token>` once listening, and what is left in the Knex pool after it is destroyed.
  */
 import express from 'express';

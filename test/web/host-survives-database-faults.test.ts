@@ -23,10 +23,10 @@ function startHost(url: string, port: number): Promise<{ child: ChildProcess; to
     const read = (chunk: Buffer) => {
       output += chunk.toString();
       const ready = /ready (\S+)/.exec(output);
-      if (ready) resolve({ child, token: ready[1]!, output: () => output });
+      if (ready) resolve({ child, token: ready[1], output: () => output });
     };
-    child.stdout!.on('data', read);
-    child.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    child.stdout.on('data', read);
+    child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
     child.once('exit', (code) => reject(new Error(`host exited (${code}) before listening:\n${output}`)));
   });
 }
@@ -107,7 +107,7 @@ describe('A real host process survives its database freezing and dying (a privat
     expect(result.firstOk, 'SCIM answered 200 again').to.not.equal(undefined);
     expect(result.firstOk! - result.back).to.be.below(10_000);
     const statuses = new Set(result.answers.map((a) => a.status));
-    expect([...statuses].filter((s) => s >= 500 && s !== 503), `statuses ${[...statuses]}`).to.deep.equal([]);
+    expect([...statuses].filter((s) => s >= 500 && s !== 503), `statuses ${[...statuses].join(', ')}`).to.deep.equal([]);
     expect(result.answers.filter((a) => a.status === 503).length, 'the outage was seen').to.be.greaterThan(0);
     const acknowledged = result.answers.filter((a) => a.status === 201);
     expect(acknowledged.length).to.be.greaterThan(0);

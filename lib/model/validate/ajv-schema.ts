@@ -110,8 +110,10 @@ function describe(error: ErrorObject): string {
   switch (error.keyword) {
     case 'required':
       return `${attributePath(`${error.instancePath}/${error.params.missingProperty}`)} is required`;
-    case 'type':
-      return `Attribute '${path}' must be ${TYPE_NAMES[error.params.type] ?? error.params.type}`;
+    case 'type': {
+      const type = String((error.params as { type: string }).type);
+      return `Attribute '${path}' must be ${TYPE_NAMES[type] ?? type}`;
+    }
     case 'maxLength':
       return `Attribute '${path}' is longer than ${error.params.limit} characters`;
     case 'maxBytes':

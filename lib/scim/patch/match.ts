@@ -49,7 +49,7 @@ function compare(op: CompareOperator, actual: unknown, expected: FilterValue, de
     default: {
       // resolveFilter refused ordering on booleans; strings (ISO dateTimes too) and numbers order naturally.
       if (typeof a !== typeof e || (typeof a !== 'string' && typeof a !== 'number')) return false;
-      const x = a as string | number;
+      const x = a;
       const y = e as string | number;
       return op === 'gt' ? x > y : op === 'ge' ? x >= y : op === 'lt' ? x < y : x <= y;
     }

@@ -16,7 +16,7 @@ export async function startFromApp(flow: SsoFlow, req: Request, res: Response): 
   const connectorId = typeof req.query.connector === 'string' ? req.query.connector : '';
   const connector = connectorId && connectorId.length <= MAX_CONNECTOR_ID_LENGTH ? await flow.runtime.store.connectors.get(connectorId) : undefined;
   if (!connector) return showRefusal(flow, req, res, refuse('connector_unknown'));
-  const read = readAppRequest(flow.runtime.options, req.query as Record<string, unknown>);
+  const read = readAppRequest(flow.runtime.options, req.query);
   if (!read.ok) return refusePage(req, res, { status: 400, title: 'The app\'s sign-in request is invalid', message: read.message }, { html: true });
   const hint = req.query.login_hint;
   const loginHint = typeof hint === 'string' && hint.length <= MAX_EMAIL_LENGTH ? hint : undefined;

@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import type { StoredUser } from '../../model/types.js';
+import { asError } from '../../model/errors.js';
 import type { ResolvedOptions } from '../../runtime/options.js';
 
 type RegeneratingSession = { regenerate?: (done: (error?: unknown) => void) => void };
@@ -9,7 +10,7 @@ export async function establishSession(options: Pick<ResolvedOptions, 'signIn'>,
   if (!options.signIn) throw new Error('identity-connector: options.signIn is required for sign-in through Entra');
   const session = (req as Request & { session?: RegeneratingSession }).session;
   if (typeof session?.regenerate === 'function') {
-    await new Promise<void>((resolve, reject) => session.regenerate!((error?: unknown) => (error ? reject(error) : resolve())));
+    await new Promise<void>((resolve, reject) => session.regenerate((error?: unknown) => (error ? reject(asError(error, 'the session could not be regenerated')) : resolve())));
   }
   await options.signIn(req, res, user);
 }

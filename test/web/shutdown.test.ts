@@ -48,7 +48,7 @@ describe('Graceful shutdown on SIGTERM', function () {
       await new Promise((resolve) => socket.once('connect', resolve));
       socket.write(`POST /identity/sso HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 6)}`);
       let response = '';
-      socket.on('data', (chunk) => { response += chunk; });
+      socket.on('data', (chunk: Buffer) => { response += chunk.toString('utf8'); });
       await new Promise((resolve) => setTimeout(resolve, 200));
 
       const signalled = Date.now();
@@ -121,7 +121,7 @@ describe('Graceful shutdown of a library host with keep-alive clients', function
         await new Promise((resolve) => socket.once('connect', resolve));
         socket.write(`POST /identity/scim/v2/Users HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/scim+json\r\nContent-Length: ${Buffer.byteLength(user)}\r\n\r\n${user.slice(0, 20)}`);
         let response = '';
-        socket.on('data', (chunk) => { response += chunk; });
+        socket.on('data', (chunk: Buffer) => { response += chunk.toString('utf8'); });
         await new Promise((resolve) => setTimeout(resolve, 200));
 
         const signalled = Date.now();

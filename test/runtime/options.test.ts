@@ -34,7 +34,7 @@ describe('createIdentityConnector options', () => {
   for (const [name, change, message] of cases) {
     it(`fails fast on ${name}, saying what to fix`, async () => {
       let error: Error | undefined;
-      try { await createIdentityConnector({ ...valid(), ...change } as IdentityConnectorOptions); } catch (e) { error = e as Error; }
+      try { await createIdentityConnector({ ...valid(), ...change }); } catch (e) { error = e as Error; }
       expect(error?.message).to.match(/^identity-connector: /).and.match(message);
     });
   }

@@ -1,0 +1,118 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { DEFAULT_TABLE_PREFIX } from '../store/tables.js';
+
+/**
+ * Every environment variable the connector's own programs read (the CLI, `serve`, the knexfile and the
+ * demo host), with its default and meaning, in one place. The library itself reads none of them: a host
+ * passes options to `createIdentityConnector` (LOG_LEVEL, read by the default logger, is the one exception).
+ */
+export const ENVIRONMENT_VARIABLES = {
+  DATABASE_URL: {
+    default: 'sqlite:./data/identity.sqlite',
+    description:
+      'The identity store: `mysql://user:password@host:3306/database`, `postgres://user:password@host:5432/database`' +
+      ' or `sqlite:PATH`.',
+  },
+  PORT: { default: '3000', description: 'The port `serve` and the demo listen on.' },
+  BASE_URL: {
+    default: 'http://localhost:$PORT',
+    description: 'The public origin in front of the connector (redirect URIs and SCIM URLs are built from it).',
+  },
+  MOUNT_PATH: { default: '/identity', description: "Where `serve` mounts the connector's router." },
+  IDENTITY_TABLE_PREFIX: { default: DEFAULT_TABLE_PREFIX, description: "The prefix of the connector's tables." },
+  IDENTITY_SECRET_KEY: { default: undefined, description: 'The key that encrypts client secrets and signs cookies.' },
+  IDENTITY_SECRET_KEY_FILE: {
+    default: './data/secret.key',
+    description: 'For local use without IDENTITY_SECRET_KEY: a key kept in this file, created on first use (0600).',
+  },
+  IDENTITY_ALLOW_INSECURE_ISSUER: { default: 'false', description: 'Accept an http:// OpenID issuer (tests, demos).' },
+  IDENTITY_OIDC_CLIENT_SECRET: {
+    default: undefined,
+    description: "The CLI's `oidc set`: the client secret, when not given on standard input.",
+  },
+  SCIM_BOOTSTRAP_TOKEN: { default: undefined, description: 'The demo: accept this SCIM token instead of issuing one.' },
+  DEMO_ADMIN_PASSWORD: {
+    default: undefined,
+    description: "The demo: the built-in admin's first password (else random).",
+  },
+  TRUST_PROXY: { default: 'false', description: 'Let `serve` trust X-Forwarded-* from a reverse proxy.' },
+} as const satisfies Record<string, { default: string | undefined; description: string }>;
+
+/** The settings the connector's programs take from the environment, decided once (defaults applied). */
+export interface Environment {
+  /** DATABASE_URL, or the local SQLite file when it is unset. */
+  databaseUrl: string;
+  /** Whether DATABASE_URL was set (the knexfile requires it; the CLI says when it falls back). */
+  databaseUrlGiven: boolean;
+  port: number;
+  baseUrl: string;
+  mountPath: string;
+  /** IDENTITY_TABLE_PREFIX; undefined means the store's default. */
+  tablePrefix: string | undefined;
+  allowInsecureIssuer: boolean;
+  trustProxy: boolean;
+  /** IDENTITY_OIDC_CLIENT_SECRET. */
+  oidcClientSecret: string | undefined;
+  /** SCIM_BOOTSTRAP_TOKEN (the demo). */
+  scimBootstrapToken: string | undefined;
+  /** DEMO_ADMIN_PASSWORD (the demo). */
+  demoAdminPassword: string | undefined;
+  /**
+   * IDENTITY_SECRET_KEY, or the key kept in IDENTITY_SECRET_KEY_FILE; with `create`, a new key is written
+   * to that file when there is none. Undefined when neither exists and `create` is false.
+   */
+  secretKey(options: { create: boolean }): string | undefined;
+}
+
+/**
+ * Reads the environment once: the CLI, `serve`, the knexfile and the demo all call this, so a variable has
+ * one name, one default and one parse.
+ *
+ * For example, `readEnvironment({ PORT: '8080' }).baseUrl` is `http://localhost:8080`.
+ */
+export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environment {
+  const port = Number(env.PORT || ENVIRONMENT_VARIABLES.PORT.default);
+  return {
+    databaseUrl: env.DATABASE_URL || ENVIRONMENT_VARIABLES.DATABASE_URL.default,
+    databaseUrlGiven: Boolean(env.DATABASE_URL),
+    port,
+    baseUrl: env.BASE_URL || `http://localhost:${port}`,
+    mountPath: env.MOUNT_PATH ?? ENVIRONMENT_VARIABLES.MOUNT_PATH.default,
+    tablePrefix: env.IDENTITY_TABLE_PREFIX || undefined,
+    allowInsecureIssuer: truthy(env.IDENTITY_ALLOW_INSECURE_ISSUER),
+    trustProxy: truthy(env.TRUST_PROXY),
+    oidcClientSecret: env.IDENTITY_OIDC_CLIENT_SECRET || undefined,
+    scimBootstrapToken: env.SCIM_BOOTSTRAP_TOKEN || undefined,
+    demoAdminPassword: env.DEMO_ADMIN_PASSWORD || undefined,
+    secretKey: ({ create }) => secretKey(env, create),
+  };
+}
+
+/** `1`, `true` and `yes` turn a switch on; anything else (or nothing) leaves it off. */
+export function truthy(value: string | undefined): boolean {
+  return value === '1' || value === 'true' || value === 'yes';
+}
+
+function secretKey(env: NodeJS.ProcessEnv, create: boolean): string | undefined {
+  if (env.IDENTITY_SECRET_KEY) return env.IDENTITY_SECRET_KEY;
+  const file = env.IDENTITY_SECRET_KEY_FILE || ENVIRONMENT_VARIABLES.IDENTITY_SECRET_KEY_FILE.default;
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  if (!create) return undefined;
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const key = randomBytes(48).toString('base64url');
+  // Written whole under another name, then linked into place (link fails if the file exists): processes
+  // started together all end up with the one key that won, never each their own or a half-written one.
+  const written = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  fs.writeFileSync(written, key + '\n', { mode: 0o600 });
+  try {
+    fs.linkSync(written, file);
+    return key;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return fs.readFileSync(file, 'utf8').trim();
+  } finally {
+    fs.rmSync(written, { force: true });
+  }
+}
