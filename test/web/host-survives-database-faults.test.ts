@@ -33,8 +33,9 @@ function startHost(url: string, port: number): Promise<{ child: ChildProcess; to
 
 describe('A real host process survives its database freezing and dying (a private mariadbd)', function () {
   this.timeout(240_000);
-  if (!privateMariaDbAvailable) {
-    it.skip(`(skipped: ${MARIADBD} is missing)`);
+  // Asked for explicitly, as the SCIM fault test is (CI sets TEST_FAULTS=1): a plain `npm test` starts no database server.
+  if (process.env.TEST_FAULTS !== '1' || !privateMariaDbAvailable) {
+    it.skip(process.env.TEST_FAULTS === '1' ? `(skipped: ${MARIADBD} is missing)` : '(skipped: set TEST_FAULTS=1 to run the host fault test)');
     return;
   }
   let db: PrivateMariaDb;
