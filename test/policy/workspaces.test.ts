@@ -251,7 +251,13 @@ describeEachDatabase('Primary workspace: decided on every user write and members
     await client.releaseConnection(conn);
     const original = conn.prepare;
     let statements = 0;
-    conn.prepare = function counted(this: unknown, sql: string) { statements += 1; return original.call(this, sql); };
+    // The request's own statements: the limits' counter flush and the token cache's fingerprint
+    // check run on timers, once a second and every 800 ms, whatever the request does.
+    const background = /rate_counters|SUM\(COALESCE\(revoked_at/;
+    conn.prepare = function counted(this: unknown, sql: string) {
+      if (!background.test(sql)) statements += 1;
+      return original.call(this, sql);
+    };
     const started = process.hrtime.bigint();
     try {
       await run();
@@ -269,10 +275,16 @@ describeEachDatabase('Primary workspace: decided on every user write and members
       const { send } = await scim(c);
       return statementsOf(() => send('post', '/Users', host(userName, 'systam')).expect(201));
     };
-    // The first request of each token verifies it: measure the second.
+    // Timers (the limits' flush, the token cache's check) may add a statement to one request:
+    // the fewest of three requests is the request's own count.
+    const fewest = async (c: Connector, label: string) => {
+      const counts: number[] = [];
+      for (let i = 0; i < 3; i += 1) counts.push((await post(c, `${label}${i}@x.fi`)).statements);
+      return { statements: Math.min(...counts) };
+    };
     await post(plain, 'warm1@x.fi');
     await post(mapped, 'warm2@x.fi');
-    const [without, withMapping] = [await post(plain, 'plain@x.fi'), await post(mapped, 'mapped@x.fi')];
+    const [without, withMapping] = [await fewest(plain, 'plain'), await fewest(mapped, 'mapped')];
     console.log(`      POST /Users: without workspaces ${without.statements} statements, with the mapping ${withMapping.statements}`);
     // The candidates read and one INSERT (a new user has no rows to delete; its attribute maps, so no fallback read).
     expect(withMapping.statements - without.statements).to.equal(2);
