@@ -4,8 +4,7 @@ import type { Runtime } from '../web/runtime.js';
 import type { StoredGroup } from '../model/types.js';
 import { ScimError, notFound } from './errors.js';
 import type { Filter } from '../model/filter.js';
-import { asyncRoute } from '../web/http.js';
-import { etagOf, ifMatchVersion, notModified, sendScim } from './http.js';
+import { etagOf, ifMatchVersion, notModified, resourceRoutes, sendScim } from './http.js';
 import { parseListRequest } from './list-params.js';
 import { listResponse } from './list-response.js';
 import { applyPatch } from './patch/apply.js';
@@ -112,14 +111,7 @@ export function groupsRouter(runtime: Runtime, locations: (req: Request) => Loca
   }
 
   router.use(groupsEnabled);
-  router.get('/', asyncRoute((req, res) => list(req, res, req.query as Record<string, unknown>)));
-  router.post('/.search', asyncRoute((req, res) => list(req, res, (req.body ?? {}) as Record<string, unknown>)));
-  router.post('/', asyncRoute(create));
-  router.get('/:id', asyncRoute(read));
-  router.put('/:id', asyncRoute(replace));
-  router.patch('/:id', asyncRoute(patch));
-  router.delete('/:id', asyncRoute(remove));
-  return router;
+  return resourceRoutes(router, { list, create, read, replace, patch, remove });
 }
 
 /** IFS Ultimo provisions users only: every /Groups call is refused clearly. */

@@ -1,4 +1,5 @@
-import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
+import { asyncRoute } from '../web/http.js';
 import { MAX_OBJECT_KEYS } from '../model/limits.js';
 import { badRequest, invalidSyntax, ScimError } from './errors.js';
 
@@ -76,4 +77,32 @@ export function ifMatchVersion(req: Request): number | undefined {
 export function notModified(req: Request, version: number): boolean {
   const header = req.get('if-none-match');
   return Boolean(header) && header!.split(',').some((tag) => tag.trim() === etagOf(version) || tag.trim() === `"${version}"`);
+}
+
+/** What one SCIM resource type (Users, Groups) answers; `list` reads its parameters from `source`. */
+export interface ResourceHandlers {
+  list: (req: Request, res: Response, source: Record<string, unknown>) => Promise<void>;
+  create: ResourceHandler;
+  read: ResourceHandler;
+  replace: ResourceHandler;
+  patch: ResourceHandler;
+  remove: ResourceHandler;
+}
+
+/** One endpoint of a resource type; a rejection goes to next() through asyncRoute. */
+export type ResourceHandler = (req: Request, res: Response) => Promise<void>;
+
+/**
+ * The endpoints of one resource type as RFC 7644 §3 lays them out, once for every type: list
+ * by query or by `POST /.search` (§3.4.3), create, and read, replace, patch and delete by id.
+ */
+export function resourceRoutes(router: Router, h: ResourceHandlers): Router {
+  router.get('/', asyncRoute((req, res) => h.list(req, res, req.query as Record<string, unknown>)));
+  router.post('/.search', asyncRoute((req, res) => h.list(req, res, (req.body ?? {}) as Record<string, unknown>)));
+  router.post('/', asyncRoute(h.create));
+  router.get('/:id', asyncRoute(h.read));
+  router.put('/:id', asyncRoute(h.replace));
+  router.patch('/:id', asyncRoute(h.patch));
+  router.delete('/:id', asyncRoute(h.remove));
+  return router;
 }

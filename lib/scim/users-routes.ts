@@ -3,8 +3,7 @@ import { principal } from '../auth/bearer.js';
 import type { Runtime } from '../web/runtime.js';
 import type { StoredUser } from '../model/types.js';
 import { notFound } from './errors.js';
-import { asyncRoute } from '../web/http.js';
-import { etagOf, ifMatchVersion, notModified, sendScim } from './http.js';
+import { etagOf, ifMatchVersion, notModified, resourceRoutes, sendScim } from './http.js';
 import { parseListRequest } from './list-params.js';
 import { listResponse } from './list-response.js';
 import { applyPatch } from './patch/apply.js';
@@ -108,12 +107,5 @@ export function usersRouter(runtime: Runtime, locations: (req: Request) => Locat
     sendScim(res, 204);
   }
 
-  router.get('/', asyncRoute((req, res) => list(req, res, req.query as Record<string, unknown>)));
-  router.post('/.search', asyncRoute((req, res) => list(req, res, (req.body ?? {}) as Record<string, unknown>)));
-  router.post('/', asyncRoute(create));
-  router.get('/:id', asyncRoute(read));
-  router.put('/:id', asyncRoute(replace));
-  router.patch('/:id', asyncRoute(patch));
-  router.delete('/:id', asyncRoute(remove));
-  return router;
+  return resourceRoutes(router, { list, create, read, replace, patch, remove });
 }
