@@ -209,7 +209,8 @@ describe('On a three-node MariaDB Galera cluster, instances writing to different
       // All in one minute's window (the windows are aligned on the clock): start as one opens.
       await sleep(60_000 - (Date.now() % 60_000) + 50);
       const window = Math.floor(Date.now() / 60_000);
-      const answers = await inParallel(Array.from({ length: 600 }, (_, i) => () => (i % 2 ? one : two).http.get(`${SCIM}/Users?count=1`).set('Authorization', `Bearer ${own}`)));
+      // A 503 gives its hit back to the budget and is re-sent, as Entra does.
+      const answers = await inParallel(Array.from({ length: 600 }, (_, i) => () => asEntra(() => (i % 2 ? one : two).http.get(`${SCIM}/Users?count=1`).set('Authorization', `Bearer ${own}`))));
       expect(Math.floor(Date.now() / 60_000), 'the requests fit in one window').to.equal(window);
       const admitted = answers.filter((r) => r.status === 200).length;
       const refused = answers.filter((r) => r.status === 429).length;
