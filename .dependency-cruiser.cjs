@@ -15,22 +15,77 @@ const layer = (name, forbidden, comment) => ({
 
 module.exports = {
   forbidden: [
-    { name: 'no-circular', severity: 'error', comment: 'No import loops at run time (a store module may name IdentityStore as a type to re-enter it through a transaction).', from: {}, to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } } },
-    layer('model', '^(lib/(?!model/)|views/|migrations/)', 'The model layer is the bottom: schemas, record types, settings, error values.'),
-    layer('store', '^(lib/(policy|web|scim|sso|admin|auth|cli)/|views/)', 'The store never knows HTTP or policy; it takes decided values.'),
-    layer('policy', '^(lib/(web|scim|sso|admin|auth|cli)/|views/)', 'Policy decides; the protocols translate its error values.'),
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment:
+        'No import loops at run time (a store module may name IdentityStore as a type to re-enter it through a transaction).',
+      from: {},
+      to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
+    },
+    layer(
+      'model',
+      '^(lib/(?!model/)|views/|migrations/)',
+      'The model layer is the bottom: schemas, record types, settings, error values.',
+    ),
+    layer(
+      'store',
+      '^(lib/(policy|web|scim|sso|admin|auth|cli)/|views/)',
+      'The store never knows HTTP or policy; it takes decided values.',
+    ),
+    layer(
+      'policy',
+      '^(lib/(web|scim|sso|admin|auth|cli)/|views/)',
+      'Policy decides; the protocols translate its error values.',
+    ),
     layer('web', '^lib/(scim|sso|admin|auth|cli)/', 'Shared HTTP helpers sit under every protocol.'),
     layer('scim', '^lib/(sso|admin|cli)/', 'Protocols do not import each other.'),
     layer('sso', '^lib/(scim|admin|cli)/', 'Protocols do not import each other.'),
     layer('auth', '^lib/(scim|sso|admin|cli)/', 'Bearer authentication serves the SCIM router, not the reverse.'),
-    layer('runtime', '^(lib/(policy|web|scim|sso|admin|auth|cli)/|views/)', 'Options and logging are read by every layer above the store.'),
-    layer('admin', '^lib/(cli/|index\\.ts$)', 'The admin page and API sit over the protocols and under the entry points.'),
-    layer('crypto', '^(lib/(?!crypto/)|views/)', 'The secret box is a leaf: it knows node:crypto and nothing of the connector.'),
+    layer(
+      'runtime',
+      '^(lib/(policy|web|scim|sso|admin|auth|cli)/|views/)',
+      'Options and logging are read by every layer above the store.',
+    ),
+    layer(
+      'admin',
+      '^lib/(cli/|index\\.ts$)',
+      'The admin page and API sit over the protocols and under the entry points.',
+    ),
+    layer(
+      'crypto',
+      '^(lib/(?!crypto/)|views/)',
+      'The secret box is a leaf: it knows node:crypto and nothing of the connector.',
+    ),
     layer('cli', '^views/', 'The CLI is the top: it may call anything in lib/, and renders no page.'),
-    { name: 'index-is-the-top', severity: 'error', comment: 'Only the CLI (serve) stands above createIdentityConnector; nothing below imports it.', from: { path: '^lib/(?!cli/|index\\.ts$)' }, to: { path: '^lib/index\\.ts$' } },
-    { name: 'cli-is-an-entry-point', severity: 'error', comment: 'The CLI is reached from bin/ only: the library never imports its commands or its environment reading.', from: { path: '^(lib/(?!cli/)|views/|knexfile\\.ts$)' }, to: { path: '^lib/cli/' } },
-    { name: 'views-are-templates', severity: 'error', comment: 'Pages render the model\'s shapes; they import no behaviour.', from: { path: '^views/' }, to: { path: '^lib/(?!model/)' } },
-    { name: 'no-sql-above-store', severity: 'error', comment: 'Protocol code never writes SQL: no Knex outside the store, runtime options and the CLI.', from: { path: '^lib/(model|policy|web|scim|sso|admin|auth)/' }, to: { path: 'node_modules/knex/' }, },
+    {
+      name: 'index-is-the-top',
+      severity: 'error',
+      comment: 'Only the CLI (serve) stands above createIdentityConnector; nothing below imports it.',
+      from: { path: '^lib/(?!cli/|index\\.ts$)' },
+      to: { path: '^lib/index\\.ts$' },
+    },
+    {
+      name: 'cli-is-an-entry-point',
+      severity: 'error',
+      comment: 'The CLI is reached from bin/ only: the library never imports its commands or its environment reading.',
+      from: { path: '^(lib/(?!cli/)|views/|knexfile\\.ts$)' },
+      to: { path: '^lib/cli/' },
+    },
+    {
+      name: 'views-are-templates',
+      severity: 'error',
+      comment: "Pages render the model's shapes; they import no behaviour.",
+      from: { path: '^views/' },
+      to: { path: '^lib/(?!model/)' },
+    },
+    {
+      name: 'no-sql-above-store',
+      severity: 'error',
+      comment: 'Protocol code never writes SQL: no Knex outside the store, runtime options and the CLI.',
+      from: { path: '^lib/(model|policy|web|scim|sso|admin|auth)/' },
+      to: { path: 'node_modules/knex/' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -37,6 +37,9 @@ export default tseslint.config(
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
       // These regexes exist to find control characters in input (return-to paths, names, CSV cells).
       'no-control-regex': 'off',
+      // Prettier puts `[method](...)` on its own line after a call; with no ASI hazard in a formatted tree, this
+      // stylistic rule only fights the formatter (eslint-config-prettier turns it off for the same reason).
+      'no-unexpected-multiline': 'off',
     },
   },
   {

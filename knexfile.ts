@@ -28,7 +28,10 @@ function hostDirectory(): string {
 export default async function knexfile(): Promise<Knex.Config> {
   const environment = readEnvironment();
   // The host's own Knex CLI: no local default database, the store must be named.
-  if (!environment.databaseUrlGiven) throw new Error('identity-connector knexfile: set DATABASE_URL (mysql://user:password@host:3306/database, postgres://user:password@host:5432/database or sqlite:PATH)');
+  if (!environment.databaseUrlGiven)
+    throw new Error(
+      'identity-connector knexfile: set DATABASE_URL (mysql://user:password@host:3306/database, postgres://user:password@host:5432/database or sqlite:PATH)',
+    );
   const url = environment.databaseUrl;
   const prefix = environment.tablePrefix ?? DEFAULT_TABLE_PREFIX;
   const config: Knex.Config = { ...knexConfigFromUrl(url, hostDirectory()), migrations: migrationConfig(prefix) };

@@ -49,7 +49,12 @@ export async function startHost(o: HostOptions): Promise<Host> {
   };
   delete env.IDENTITY_TABLE_PREFIX;
   delete env.NODE_OPTIONS; // e.g. mocha's --import=tsx: the child gets exactly the flags below
-  const args = [...(o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : []), '--import', 'tsx', 'examples/host-app.ts'];
+  const args = [
+    ...(o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : []),
+    '--import',
+    'tsx',
+    'examples/host-app.ts',
+  ];
   const child = spawn(process.execPath, args, { cwd: o.root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const logLines: string[] = [];
   let banner = true;
@@ -57,19 +62,30 @@ export async function startHost(o: HostOptions): Promise<Host> {
 
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => fail(new Error('the demo host did not start listening within 60 s')), 60_000);
-    const fail = (error: Error) => { clearTimeout(timer); child.kill('SIGKILL'); reject(new Error(`${error.message}\n--- child output ---\n${output.slice(-4000)}`)); };
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`${error.message}\n--- child output ---\n${output.slice(-4000)}`));
+    };
     const onData = (chunk: Buffer) => {
       const text = chunk.toString('utf8');
       if (banner) {
         output += text;
-        if (/Demo host on http/.test(output)) { banner = false; clearTimeout(timer); resolve(); }
+        if (/Demo host on http/.test(output)) {
+          banner = false;
+          clearTimeout(timer);
+          resolve();
+        }
         return;
       }
-      for (const line of text.split('\n')) if (line.trim() && !/^\s{2}\S/.test(line) && logLines.length < 1000) logLines.push(line);
+      for (const line of text.split('\n'))
+        if (line.trim() && !/^\s{2}\S/.test(line) && logLines.length < 1000) logLines.push(line);
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
-    child.once('exit', (code, signal) => { if (banner) fail(new Error(`the demo host exited (code ${code}, signal ${signal}) before listening`)); });
+    child.once('exit', (code, signal) => {
+      if (banner) fail(new Error(`the demo host exited (code ${code}, signal ${signal}) before listening`));
+    });
     child.once('error', fail);
   });
 
@@ -111,7 +127,8 @@ export function readCpuMs(pid: number, withReapedChildren = false): number {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from #3 (state) on
     // #14 utime, #15 stime; #16 cutime, #17 cstime: children waited for
-    const ticks = Number(fields[11]) + Number(fields[12]) + (withReapedChildren ? Number(fields[13]) + Number(fields[14]) : 0);
+    const ticks =
+      Number(fields[11]) + Number(fields[12]) + (withReapedChildren ? Number(fields[13]) + Number(fields[14]) : 0);
     return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
   } catch {
     return 0;
@@ -124,7 +141,10 @@ export class MemorySampler {
   private phase = 'start-up';
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly pid: number, intervalMs = 200) {
+  constructor(
+    private readonly pid: number,
+    intervalMs = 200,
+  ) {
     this.sample();
     this.timer = setInterval(() => this.sample(), intervalMs);
     this.timer.unref();
@@ -138,7 +158,11 @@ export class MemorySampler {
 
   sample(): void {
     const memory = readMemory(this.pid);
-    if (memory) this.peakRssByPhaseMb[this.phase] = Math.max(this.peakRssByPhaseMb[this.phase] ?? 0, Math.round(memory.rssMb * 10) / 10);
+    if (memory)
+      this.peakRssByPhaseMb[this.phase] = Math.max(
+        this.peakRssByPhaseMb[this.phase] ?? 0,
+        Math.round(memory.rssMb * 10) / 10,
+      );
   }
 
   /** Takes a last sample and answers VmHWM, the kernel's peak RSS of the child. */
@@ -158,7 +182,9 @@ function processes(): Array<{ pid: number; comm: string; ppid: number }> {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
       const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       out.push({ pid: Number(entry), comm, ppid: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) });
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return out;
 }
@@ -179,6 +205,9 @@ export function databaseCpu(db: 'sqlite' | 'mysql' | 'postgres'): (() => number)
   const byPid = new Map(all.map((p) => [p.pid, p]));
   const postmaster = all.find((p) => p.comm === 'postgres' && byPid.get(p.ppid)?.comm !== 'postgres');
   if (!postmaster) return undefined;
-  return () => readCpuMs(postmaster.pid, true)
-    + processes().filter((p) => p.ppid === postmaster.pid).reduce((sum, p) => sum + readCpuMs(p.pid), 0);
+  return () =>
+    readCpuMs(postmaster.pid, true) +
+    processes()
+      .filter((p) => p.ppid === postmaster.pid)
+      .reduce((sum, p) => sum + readCpuMs(p.pid), 0);
 }

@@ -8,7 +8,12 @@ import type { PatchBody, Target, UserDocument } from './scenario.js';
 const CONTENT_TYPE = 'application/scim+json';
 
 export class HttpError extends Error {
-  constructor(readonly method: string, readonly path: string, readonly status: number, body: string) {
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly status: number,
+    body: string,
+  ) {
     super(`${method} ${path.split('?')[0]} → ${status} ${body.slice(0, 400)}`);
   }
 }
@@ -23,7 +28,11 @@ export class ScimHttpTarget implements Target {
    * minute by default, not configurable through the demo host), so the bench spreads its load
    * over enough tokens that no token reaches that limit.
    */
-  constructor(scimBaseUrl: string, private readonly tokens: string[], connections: number) {
+  constructor(
+    scimBaseUrl: string,
+    private readonly tokens: string[],
+    connections: number,
+  ) {
     const url = new URL(scimBaseUrl);
     this.pool = new Pool(url.origin, { connections, pipelining: 1 });
     this.basePath = url.pathname.replace(/\/$/, '');
@@ -38,7 +47,11 @@ export class ScimHttpTarget implements Target {
     const res = await this.pool.request({
       method,
       path: this.basePath + path,
-      headers: { authorization: `Bearer ${token}`, accept: CONTENT_TYPE, ...(body === undefined ? {} : { 'content-type': CONTENT_TYPE }) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: CONTENT_TYPE,
+        ...(body === undefined ? {} : { 'content-type': CONTENT_TYPE }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.body.text();
@@ -47,14 +60,23 @@ export class ScimHttpTarget implements Target {
   }
 
   private async findOne(filter: string): Promise<string | null> {
-    const list = JSON.parse(await this.call('GET', `/Users?filter=${encodeURIComponent(filter)}`)) as { totalResults: number; Resources?: Array<{ id: string }> };
+    const list = JSON.parse(await this.call('GET', `/Users?filter=${encodeURIComponent(filter)}`)) as {
+      totalResults: number;
+      Resources?: Array<{ id: string }>;
+    };
     if (list.totalResults > 1) throw new Error(`filter ${filter} matched ${list.totalResults} users`);
     return list.Resources?.[0]?.id ?? null;
   }
 
-  findByUserName(userName: string) { return this.findOne(`userName eq "${userName}"`); }
-  findByWorkEmail(email: string) { return this.findOne(`emails[type eq "work"].value eq "${email}"`); }
-  findByExternalId(externalId: string) { return this.findOne(`externalId eq "${externalId}"`); }
+  findByUserName(userName: string) {
+    return this.findOne(`userName eq "${userName}"`);
+  }
+  findByWorkEmail(email: string) {
+    return this.findOne(`emails[type eq "work"].value eq "${email}"`);
+  }
+  findByExternalId(externalId: string) {
+    return this.findOne(`externalId eq "${externalId}"`);
+  }
 
   async createUser(document: UserDocument): Promise<string> {
     return (JSON.parse(await this.call('POST', '/Users', document)) as { id: string }).id;

@@ -58,11 +58,25 @@ export interface PeersOptions {
 }
 
 /** A server under test, started fresh for one round. */
-interface Running { pid: number; scimUrl: string; tokens: string[]; stop(): Promise<void> }
+interface Running {
+  pid: number;
+  scimUrl: string;
+  tokens: string[];
+  stop(): Promise<void>;
+}
 /** `db`: this product (the working tree or `beforeRoot`) on that database, whose server's CPU is read too. */
-interface Server { name: string; db?: Db; start(preload: Preload | undefined): Promise<Running> }
+interface Server {
+  name: string;
+  db?: Db;
+  start(preload: Preload | undefined): Promise<Running>;
+}
 /** The preloaded users: Entra's users numbered from `from`, as JSON lines a peer reads at start. */
-interface Preload { from: number; count: number; seed: number; file: string }
+interface Preload {
+  from: number;
+  count: number;
+  seed: number;
+  file: string;
+}
 
 export const PHASES = {
   initial: 'initial cycle (GET filter + POST)',
@@ -76,7 +90,13 @@ export const PHASES = {
 } as const;
 
 export interface PhaseMeasure {
-  requests: number; rps: number; p99Ms: number; cpuMsPerRequest: number; dbCpuMsPerRequest?: number; errors: number; firstError?: string;
+  requests: number;
+  rps: number;
+  p99Ms: number;
+  cpuMsPerRequest: number;
+  dbCpuMsPerRequest?: number;
+  errors: number;
+  firstError?: string;
   /** Set when the time budget ended the phase before every planned item was served; items are requests, or users in the initial cycle (a GET and a POST or two each). */
   budget?: { served: number; planned: number; budgetMs: number; serial: boolean };
 }
@@ -84,10 +104,15 @@ export type RoundResult = Record<string, PhaseMeasure>;
 
 /** Installs the peers into bench/peers/node_modules unless they are there already. */
 function ensurePeersInstalled(log: (line: string) => void): void {
-  const installed = ['scimmy', 'scimmy-routers', 'better-auth', '@better-auth/scim'].every((p) => fs.existsSync(path.join(PEERS_DIR, 'node_modules', p, 'package.json')));
+  const installed = ['scimmy', 'scimmy-routers', 'better-auth', '@better-auth/scim'].every((p) =>
+    fs.existsSync(path.join(PEERS_DIR, 'node_modules', p, 'package.json')),
+  );
   if (installed) return;
   log('[peers] installing the peers into bench/peers/ (npm install, once)');
-  execFileSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: PEERS_DIR, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('npm', ['install', '--no-audit', '--no-fund'], {
+    cwd: PEERS_DIR,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
 
 /** A peer server script from bench/peers/, as a child process that prints "listening". */
@@ -98,21 +123,37 @@ function peerServer(name: string, script: string, scimPath: string): Server {
       const port = await freePort();
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idc-peer-'));
       const token = `peer_${randomBytes(24).toString('base64url')}`;
-      const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), DATABASE: path.join(dir, 'peer.sqlite'), TOKEN: token, NODE_ENV: 'production', ...(preload ? { PRELOAD_FILE: preload.file } : {}) };
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        PORT: String(port),
+        DATABASE: path.join(dir, 'peer.sqlite'),
+        TOKEN: token,
+        NODE_ENV: 'production',
+        ...(preload ? { PRELOAD_FILE: preload.file } : {}),
+      };
       delete env.NODE_OPTIONS;
       const child = spawn(process.execPath, [script], { cwd: PEERS_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
       // Seeding 100,000 users takes the peer tens of seconds before it listens.
       const startMs = 60_000 + (preload?.count ?? 0) * 2;
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${name} did not start within ${startMs / 1000} s:\n${output.slice(-2000)}`)), startMs);
+        const timer = setTimeout(
+          () => reject(new Error(`${name} did not start within ${startMs / 1000} s:\n${output.slice(-2000)}`)),
+          startMs,
+        );
         const onData = (chunk: Buffer) => {
           output += chunk.toString('utf8');
-          if (/listening/.test(output)) { clearTimeout(timer); resolve(); }
+          if (/listening/.test(output)) {
+            clearTimeout(timer);
+            resolve();
+          }
         };
         child.stdout.on('data', onData);
         child.stderr.on('data', onData);
-        child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${name} exited (code ${code}) before listening:\n${output.slice(-2000)}`)); });
+        child.once('exit', (code) => {
+          clearTimeout(timer);
+          reject(new Error(`${name} exited (code ${code}) before listening:\n${output.slice(-2000)}`));
+        });
       });
       return {
         pid: child.pid!,
@@ -141,12 +182,25 @@ function ourServer(db: Db, mysqlUrl: string, root = ROOT, name = 'identity-conne
       const stamp = `${Date.now()}${randomBytes(2).toString('hex')}`;
       const dbs = await createDatabases(db, stamp, mysqlUrl);
       const token = `bench_${randomBytes(24).toString('base64url')}`;
-      const host = await startHost({ root, databaseUrl: dbs.scimUrl, token, secretKey: randomBytes(36).toString('base64url') });
+      const host = await startHost({
+        root,
+        databaseUrl: dbs.scimUrl,
+        token,
+        secretKey: randomBytes(36).toString('base64url'),
+      });
       // The product rate-limits per token (1,200 a minute): the load is spread over a pool.
       const tokens = await tokenPool(dbs.scimUrl, token, TOKEN_POOL);
       await allowMassDeprovisioning(dbs.scimUrl);
       if (preload) await preloadOurs(dbs.scimUrl, preload);
-      return { pid: host.pid, scimUrl: host.scimUrl, tokens, stop: async () => { await host.stop(); await dbs.drop(); } };
+      return {
+        pid: host.pid,
+        scimUrl: host.scimUrl,
+        tokens,
+        stop: async () => {
+          await host.stop();
+          await dbs.drop();
+        },
+      };
     },
   };
 }
@@ -156,7 +210,10 @@ async function preloadOurs(databaseUrl: string, p: Preload): Promise<void> {
   const knex = connectKnex(databaseUrl);
   try {
     const t = tableNames(DEFAULT_TABLE_PREFIX);
-    const connector = await knex(t.connectors).select('id').where({ organization_id: 'demo-org', name: 'Entra ID' }).first();
+    const connector = await knex(t.connectors)
+      .select('id')
+      .where({ organization_id: 'demo-org', name: 'Entra ID' })
+      .first();
     await preloadUsers(knex, t, connector.id, p.from, p.count, p.seed);
   } finally {
     await knex.destroy();
@@ -173,7 +230,8 @@ function writePreloadFile(dir: string, from: number, count: number, seed: number
   try {
     for (let i = from; i < from + count; i += 1000) {
       const lines: string[] = [];
-      for (let k = i; k < Math.min(i + 1000, from + count); k++) lines.push(JSON.stringify(plainer(userDocument(k, seed))));
+      for (let k = i; k < Math.min(i + 1000, from + count); k++)
+        lines.push(JSON.stringify(plainer(userDocument(k, seed))));
       fs.writeSync(fd, lines.join('\n') + '\n');
     }
   } finally {
@@ -211,7 +269,8 @@ function plainer(doc: UserDocument): UserDocument {
 function withRealBooleans<T>(value: T): T {
   if (value === 'True' || value === 'False') return (value === 'True') as T;
   if (Array.isArray(value)) return value.map(withRealBooleans) as T;
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withRealBooleans(v)])) as T;
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withRealBooleans(v)])) as T;
   return value;
 }
 
@@ -225,9 +284,17 @@ async function allowMassDeprovisioning(databaseUrl: string): Promise<void> {
   const knex = connectKnex(databaseUrl);
   try {
     const t = tableNames(DEFAULT_TABLE_PREFIX);
-    const row = await knex(t.connectors).select('id', 'settings').where({ organization_id: 'demo-org', name: 'Entra ID' }).first();
-    const settings = { ...JSON.parse(row.settings), deprovisionGuard: { percent: 100, windowMinutes: 60, minimumUsers: 50 } };
-    await knex(t.connectors).where({ id: row.id }).update({ settings: JSON.stringify(settings) });
+    const row = await knex(t.connectors)
+      .select('id', 'settings')
+      .where({ organization_id: 'demo-org', name: 'Entra ID' })
+      .first();
+    const settings = {
+      ...JSON.parse(row.settings),
+      deprovisionGuard: { percent: 100, windowMinutes: 60, minimumUsers: 50 },
+    };
+    await knex(t.connectors)
+      .where({ id: row.id })
+      .update({ settings: JSON.stringify(settings) });
   } finally {
     await knex.destroy();
   }
@@ -236,7 +303,12 @@ async function allowMassDeprovisioning(databaseUrl: string): Promise<void> {
 }
 
 /** Entra's workload against one fresh server. */
-async function workload(target: ScimHttpTarget, pid: number, o: Required<Pick<PeersOptions, 'users' | 'concurrency' | 'seed' | 'budgetMs'>>, dbCpu?: () => number): Promise<RoundResult> {
+async function workload(
+  target: ScimHttpTarget,
+  pid: number,
+  o: Required<Pick<PeersOptions, 'users' | 'concurrency' | 'seed' | 'budgetMs'>>,
+  dbCpu?: () => number,
+): Promise<RoundResult> {
   const rec = new Recorder(1);
   const result: RoundResult = {};
   const random = seededRandom(o.seed);
@@ -244,7 +316,8 @@ async function workload(target: ScimHttpTarget, pid: number, o: Required<Pick<Pe
   const time = async <T>(phase: string, fn: () => Promise<T>): Promise<T | undefined> => {
     const before = rec.errors(phase);
     const value = await rec.time(phase, fn);
-    if (rec.errors(phase) > before && !firstErrors.has(phase)) firstErrors.set(phase, (rec.errorSamples.pop() ?? 'error').slice(phase.length + 2));
+    if (rec.errors(phase) > before && !firstErrors.has(phase))
+      firstErrors.set(phase, (rec.errorSamples.pop() ?? 'error').slice(phase.length + 2));
     rec.errorSamples.length = 0;
     return value;
   };
@@ -255,9 +328,19 @@ async function workload(target: ScimHttpTarget, pid: number, o: Required<Pick<Pe
    * (reads), one request goes first alone, and if it alone took more than SLOW_SHARE of the
    * budget the rest go one at a time.
    */
-  const measure = async <T>(phase: string, items: readonly T[], request: (item: T) => Promise<unknown>, budgetMs: number, sampled = false, timesItself = false) => {
+  const measure = async <T>(
+    phase: string,
+    items: readonly T[],
+    request: (item: T) => Promise<unknown>,
+    budgetMs: number,
+    sampled = false,
+    timesItself = false,
+  ) => {
     let served = 0;
-    const timed = async (item: T) => { await (timesItself ? request(item) : time(phase, () => request(item))); served++; };
+    const timed = async (item: T) => {
+      await (timesItself ? request(item) : time(phase, () => request(item)));
+      served++;
+    };
     deadline = performance.now() + budgetMs;
     const cpuBefore = readCpuMs(pid);
     const dbBefore = dbCpu ? dbCpu() : 0;
@@ -270,12 +353,18 @@ async function workload(target: ScimHttpTarget, pid: number, o: Required<Pick<Pe
       serial = performance.now() - probeStarted > budgetMs * SLOW_SHARE;
       rest = items.slice(1);
     }
-    await runPool(rest, serial ? 1 : o.concurrency, async (item) => { if (within()) await timed(item); });
+    await runPool(rest, serial ? 1 : o.concurrency, async (item) => {
+      if (within()) await timed(item);
+    });
     const elapsed = performance.now() - started;
     const row = rec.result(phase, [phase], elapsed);
     const perRequest = (ms: number) => (row.requests ? Math.round((ms / row.requests) * 100) / 100 : 0);
     result[phase] = {
-      requests: row.requests, rps: row.rps, p99Ms: row.p99Ms, errors: row.errors, firstError: firstErrors.get(phase),
+      requests: row.requests,
+      rps: row.rps,
+      p99Ms: row.p99Ms,
+      errors: row.errors,
+      firstError: firstErrors.get(phase),
       cpuMsPerRequest: perRequest(readCpuMs(pid) - cpuBefore),
       ...(dbCpu ? { dbCpuMsPerRequest: perRequest(dbCpu() - dbBefore) } : {}),
       ...(served < items.length ? { budget: { served, planned: items.length, budgetMs, serial } } : {}),
@@ -288,21 +377,50 @@ async function workload(target: ScimHttpTarget, pid: number, o: Required<Pick<Pe
   // Counted as one request each: the GET filter and the POST. A refused POST is counted, then
   // sent again in a plainer shape (and counted again), so that the later phases have users.
   // (The budget counts users, not requests: "planned" is the users.)
-  await measure(PHASES.initial, everyone, async (i) => {
-    const doc = userDocument(i, o.seed);
-    const found = await time(PHASES.initial, () => target.findByUserName(doc.userName));
-    if (found !== null) return;
-    ids[i] = await time(PHASES.initial, () => target.createUser(doc)) ?? await time(PHASES.initial, () => target.createUser(plainer(doc)));
-  }, writeBudget, false, true);
-  const created = shuffle(everyone.filter((i) => ids[i]), random);
+  await measure(
+    PHASES.initial,
+    everyone,
+    async (i) => {
+      const doc = userDocument(i, o.seed);
+      const found = await time(PHASES.initial, () => target.findByUserName(doc.userName));
+      if (found !== null) return;
+      ids[i] =
+        (await time(PHASES.initial, () => target.createUser(doc))) ??
+        (await time(PHASES.initial, () => target.createUser(plainer(doc))));
+    },
+    writeBudget,
+    false,
+    true,
+  );
+  const created = shuffle(
+    everyone.filter((i) => ids[i]),
+    random,
+  );
   const sample = () => shuffle([...created], random).slice(0, Math.min(LOOKUPS, created.length));
-  await measure(PHASES.byUserName, sample(), (i) => target.findByUserName(userDocument(i, o.seed).userName), o.budgetMs, true);
-  await measure(PHASES.byExternalId, sample(), (i) => target.findByExternalId(guid(o.seed, 'user', i)), o.budgetMs, true);
+  await measure(
+    PHASES.byUserName,
+    sample(),
+    (i) => target.findByUserName(userDocument(i, o.seed).userName),
+    o.budgetMs,
+    true,
+  );
+  await measure(
+    PHASES.byExternalId,
+    sample(),
+    (i) => target.findByExternalId(guid(o.seed, 'user', i)),
+    o.budgetMs,
+    true,
+  );
   const changing = Math.min(1000, Math.ceil(created.length / 5));
   const updated = created.slice(0, changing);
   await measure(PHASES.update, updated, (i) => target.patchUser(ids[i]!, updatePatch(i, o.seed).patch), writeBudget);
   const deactivated = created.slice(changing, changing + Math.ceil(changing / 5));
-  await measure(PHASES.deactivate, deactivated, (i) => target.patchUser(ids[i]!, deactivatePatch(i, o.seed).patch), writeBudget);
+  await measure(
+    PHASES.deactivate,
+    deactivated,
+    (i) => target.patchUser(ids[i]!, deactivatePatch(i, o.seed).patch),
+    writeBudget,
+  );
   const total = await target.countUsers();
   const pages = Array.from({ length: PAGES }, (_, k) => k);
   await measure(PHASES.firstPage, pages, () => target.listUsers(1, 100), o.budgetMs, true);
@@ -343,19 +461,28 @@ export async function runPeers(options: PeersOptions = {}): Promise<PeersResult>
   const unavailable: Record<string, string> = {};
   const servers: Server[] = [ourServer(o.db, o.mysqlUrl)];
   for (const db of options.moreDbs ?? []) servers.push(ourServer(db, o.mysqlUrl, ROOT, `ours on ${DB_LABEL[db]}`));
-  if (options.beforeRoot) servers.push(ourServer(o.db, o.mysqlUrl, path.resolve(options.beforeRoot), `before (${revisionOf(options.beforeRoot)})`));
-  if (!options.oursOnly) try {
-    ensurePeersInstalled(o.log);
-    const peers = [peerServer('SCIMMY SQLite', 'scimmy-server.mjs', '/scim/v2'), peerServer('Better Auth', 'better-auth-server.mjs', '/api/auth/scim/v2')];
-    servers.push(...peers.filter((p) => !options.skip?.includes(p.name)));
-  } catch (error) {
-    unavailable['SCIMMY SQLite, Better Auth'] = `npm install in bench/peers failed: ${(error as Error).message}`;
-  }
+  if (options.beforeRoot)
+    servers.push(
+      ourServer(o.db, o.mysqlUrl, path.resolve(options.beforeRoot), `before (${revisionOf(options.beforeRoot)})`),
+    );
+  if (!options.oursOnly)
+    try {
+      ensurePeersInstalled(o.log);
+      const peers = [
+        peerServer('SCIMMY SQLite', 'scimmy-server.mjs', '/scim/v2'),
+        peerServer('Better Auth', 'better-auth-server.mjs', '/api/auth/scim/v2'),
+      ];
+      servers.push(...peers.filter((p) => !options.skip?.includes(p.name)));
+    } catch (error) {
+      unavailable['SCIMMY SQLite, Better Auth'] = `npm install in bench/peers failed: ${(error as Error).message}`;
+    }
   const started = new Date();
   const loadBefore = os.loadavg()[0];
   const runs: Record<string, RoundResult[]> = Object.fromEntries(servers.map((s) => [s.name, []]));
   const preloadDir = o.preload ? fs.mkdtempSync(path.join(os.tmpdir(), 'idc-peers-preload-')) : undefined;
-  const preload = preloadDir ? { from: o.users, count: o.preload, seed: o.seed, file: writePreloadFile(preloadDir, o.users, o.preload, o.seed) } : undefined;
+  const preload = preloadDir
+    ? { from: o.users, count: o.preload, seed: o.seed, file: writePreloadFile(preloadDir, o.users, o.preload, o.seed) }
+    : undefined;
   try {
     for (let round = 0; round < o.rounds; round++) {
       const order = servers.map((_, k) => servers[(k + round) % servers.length]);
@@ -366,7 +493,10 @@ export async function runPeers(options: PeersOptions = {}): Promise<PeersResult>
         try {
           const starting = performance.now();
           running = await server.start(preload);
-          if (preload) o.log(`[peers] ${server.name} started with ${preload.count} preloaded users in ${Math.round(performance.now() - starting)} ms`);
+          if (preload)
+            o.log(
+              `[peers] ${server.name} started with ${preload.count} preloaded users in ${Math.round(performance.now() - starting)} ms`,
+            );
         } catch (error) {
           unavailable[server.name] = (error as Error).message;
           o.log(`[peers] ${server.name} could not start: ${(error as Error).message}`);
@@ -374,7 +504,9 @@ export async function runPeers(options: PeersOptions = {}): Promise<PeersResult>
         }
         const target = new ScimHttpTarget(running.scimUrl, running.tokens, o.concurrency);
         try {
-          runs[server.name].push(await workload(target, running.pid, o, server.db ? databaseCpu(server.db) : undefined));
+          runs[server.name].push(
+            await workload(target, running.pid, o, server.db ? databaseCpu(server.db) : undefined),
+          );
         } finally {
           await target.close();
           await running.stop();
@@ -385,16 +517,32 @@ export async function runPeers(options: PeersOptions = {}): Promise<PeersResult>
     if (preloadDir) fs.rmSync(preloadDir, { recursive: true, force: true });
   }
   return {
-    db: o.db, users: o.users, preload: o.preload, budgetMs: o.budgetMs, concurrency: o.concurrency, rounds: o.rounds, startedAt: started.toISOString(),
-    load: { cpus: os.cpus().length, before: Math.round(loadBefore * 100) / 100, after: Math.round(os.loadavg()[0] * 100) / 100 },
-    servers: servers.map((s) => s.name).filter((name) => runs[name].length), runs, unavailable,
+    db: o.db,
+    users: o.users,
+    preload: o.preload,
+    budgetMs: o.budgetMs,
+    concurrency: o.concurrency,
+    rounds: o.rounds,
+    startedAt: started.toISOString(),
+    load: {
+      cpus: os.cpus().length,
+      before: Math.round(loadBefore * 100) / 100,
+      after: Math.round(os.loadavg()[0] * 100) / 100,
+    },
+    servers: servers.map((s) => s.name).filter((name) => runs[name].length),
+    runs,
+    unavailable,
   };
 }
 
 /** The commit a checkout is at (a `git archive` copy has none: its directory name then). */
 function revisionOf(root: string): string {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return path.basename(path.resolve(root));
   }
@@ -407,17 +555,30 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /** The side-by-side table: medians over the rounds, ratios against this product. */
 export function renderPeers(r: PeersResult): string {
   const [ours, ...peers] = r.servers;
-  const med = (server: string, phase: string, field: 'rps' | 'cpuMsPerRequest' | 'dbCpuMsPerRequest' | 'p99Ms') => median(r.runs[server].map((run) => run[phase]?.[field] ?? 0));
+  const med = (server: string, phase: string, field: 'rps' | 'cpuMsPerRequest' | 'dbCpuMsPerRequest' | 'p99Ms') =>
+    median(r.runs[server].map((run) => run[phase]?.[field] ?? 0));
   const withDb = r.db !== 'sqlite';
-  const anyDb = r.servers.some((s) => r.runs[s].some((run) => Object.values(run).some((m) => m?.dbCpuMsPerRequest !== undefined)));
+  const anyDb = r.servers.some((s) =>
+    r.runs[s].some((run) => Object.values(run).some((m) => m?.dbCpuMsPerRequest !== undefined)),
+  );
   const head = [
-    'phase', `ours req/s`, ...peers.map((p) => `${p} req/s`), ...peers.map((p) => `ours ÷ ${p}`),
-    'ours CPU-ms/req', ...(withDb ? [`${DB_LABEL[r.db]} CPU-ms/req`] : []), ...peers.map((p) => `${p} CPU-ms/req`), 'ours p99 ms', ...peers.map((p) => `${p} p99 ms`), 'refused / failed', 'cut by the time budget',
+    'phase',
+    `ours req/s`,
+    ...peers.map((p) => `${p} req/s`),
+    ...peers.map((p) => `ours ÷ ${p}`),
+    'ours CPU-ms/req',
+    ...(withDb ? [`${DB_LABEL[r.db]} CPU-ms/req`] : []),
+    ...peers.map((p) => `${p} CPU-ms/req`),
+    'ours p99 ms',
+    ...peers.map((p) => `${p} p99 ms`),
+    'refused / failed',
+    'cut by the time budget',
   ];
   const lines = [
     `### Peers on ${r.db !== 'sqlite' ? `${DB_LABEL[r.db]} (ours; the peers on SQLite)` : 'SQLite'}: ${fmt(r.users + (r.preload ?? 0))} users${r.preload ? ` (${fmt(r.preload)} preloaded, ${fmt(r.users)} through SCIM)` : ''}, concurrency ${r.concurrency}, ${r.rounds} interleaved rounds (medians)`,
@@ -428,31 +589,61 @@ export function renderPeers(r: PeersResult): string {
     `| ${head.map((_, k) => (k === 0 ? '---' : '--:')).join(' | ')} |`,
   ];
   /** "SCIMMY SQLite: n=3 of 50 in 30 s budget (one at a time)", per round when a phase was cut. */
-  const budgetCuts = (phase: string) => r.servers.flatMap((s) => {
-    const cut = r.runs[s].map((run) => run[phase]).filter((m) => m?.budget);
-    if (!cut.length) return [];
-    const b = cut[0].budget!;
-    return [`${s}: n=${cut.map((m) => fmt(m.budget!.served)).join('/')} of ${fmt(b.planned)}${phase === PHASES.initial ? ' users' : ''} in ${fmt(b.budgetMs / 1000)} s budget${b.serial ? ' (one at a time: the first took over 1/20 of it)' : ''}`];
-  });
+  const budgetCuts = (phase: string) =>
+    r.servers.flatMap((s) => {
+      const cut = r.runs[s].map((run) => run[phase]).filter((m) => m?.budget);
+      if (!cut.length) return [];
+      const b = cut[0].budget!;
+      return [
+        `${s}: n=${cut.map((m) => fmt(m.budget!.served)).join('/')} of ${fmt(b.planned)}${phase === PHASES.initial ? ' users' : ''} in ${fmt(b.budgetMs / 1000)} s budget${b.serial ? ' (one at a time: the first took over 1/20 of it)' : ''}`,
+      ];
+    });
   for (const phase of Object.values(PHASES)) {
     const oursRps = med(ours, phase, 'rps');
-    const failures = r.servers.map((s) => {
-      const errors = median(r.runs[s].map((run) => run[phase]?.errors ?? 0));
-      const first = r.runs[s].map((run) => run[phase]?.firstError).find(Boolean);
-      return errors ? `${s}: ${fmt(errors)} of ${fmt(median(r.runs[s].map((run) => run[phase]?.requests ?? 0)))} (${first?.replace(/\|/g, '\\|').slice(0, 160)})` : '';
-    }).filter(Boolean);
-    lines.push(`| ${[
-      phase, fmt(oursRps), ...peers.map((p) => fmt(med(p, phase, 'rps'))),
-      ...peers.map((p) => { const rps = med(p, phase, 'rps'); return rps ? `${fmt(oursRps / rps, 2)}×` : '–'; }),
-      fmt(med(ours, phase, 'cpuMsPerRequest'), 2), ...(withDb ? [fmt(med(ours, phase, 'dbCpuMsPerRequest'), 2)] : []),
-      // A "before" checkout of this product, or ours on another database, shows that database's CPU after a "+".
-      ...peers.map((p) => fmt(med(p, phase, 'cpuMsPerRequest'), 2) + (r.runs[p].some((run) => run[phase]?.dbCpuMsPerRequest !== undefined) ? ` + ${fmt(med(p, phase, 'dbCpuMsPerRequest'), 2)}` : '')),
-      fmt(med(ours, phase, 'p99Ms'), 1), ...peers.map((p) => fmt(med(p, phase, 'p99Ms'), 1)), failures.join('; ') || '–',
-      budgetCuts(phase).join('; ') || '–',
-    ].join(' | ')} |`);
+    const failures = r.servers
+      .map((s) => {
+        const errors = median(r.runs[s].map((run) => run[phase]?.errors ?? 0));
+        const first = r.runs[s].map((run) => run[phase]?.firstError).find(Boolean);
+        return errors
+          ? `${s}: ${fmt(errors)} of ${fmt(median(r.runs[s].map((run) => run[phase]?.requests ?? 0)))} (${first?.replace(/\|/g, '\\|').slice(0, 160)})`
+          : '';
+      })
+      .filter(Boolean);
+    lines.push(
+      `| ${[
+        phase,
+        fmt(oursRps),
+        ...peers.map((p) => fmt(med(p, phase, 'rps'))),
+        ...peers.map((p) => {
+          const rps = med(p, phase, 'rps');
+          return rps ? `${fmt(oursRps / rps, 2)}×` : '–';
+        }),
+        fmt(med(ours, phase, 'cpuMsPerRequest'), 2),
+        ...(withDb ? [fmt(med(ours, phase, 'dbCpuMsPerRequest'), 2)] : []),
+        // A "before" checkout of this product, or ours on another database, shows that database's CPU after a "+".
+        ...peers.map(
+          (p) =>
+            fmt(med(p, phase, 'cpuMsPerRequest'), 2) +
+            (r.runs[p].some((run) => run[phase]?.dbCpuMsPerRequest !== undefined)
+              ? ` + ${fmt(med(p, phase, 'dbCpuMsPerRequest'), 2)}`
+              : ''),
+        ),
+        fmt(med(ours, phase, 'p99Ms'), 1),
+        ...peers.map((p) => fmt(med(p, phase, 'p99Ms'), 1)),
+        failures.join('; ') || '–',
+        budgetCuts(phase).join('; ') || '–',
+      ].join(' | ')} |`,
+    );
   }
-  lines.push('', `Initial cycle: each user is one GET filter and one POST, both counted; a POST refused for Entra's shape is counted under "refused / failed" (first answer shown) and sent again without roles and with real booleans (also counted), so that later phases have users. Any refused request counts in req/s. Each phase stops starting requests after its time budget (reads ${fmt(r.budgetMs / 1000)} s, writes ${fmt(r.budgetMs * WRITE_BUDGET_FACTOR / 1000)} s; req/s = those served ÷ time). A read phase sends its first request alone and, if that took over 1/20 of the budget, the rest one at a time.${r.preload ? ` Preloaded users are written straight into each server's own tables before it listens (ours: bench/preload.ts; the peers: PRELOAD_FILE in their scripts; the peers' hashed lookup keys for them are random, so only the SCIM-created users are looked up).` : ''}`);
-  if (anyDb) lines.push('A database\'s CPU-ms/req is the whole server while ours ran (mariadbd; PostgreSQL\'s postmaster with every backend): other engineers\' work on the same server adds to it.');
-  for (const [name, why] of Object.entries(r.unavailable)) lines.push('', `**${name} not measured:** ${why.split('\n')[0]}`);
+  lines.push(
+    '',
+    `Initial cycle: each user is one GET filter and one POST, both counted; a POST refused for Entra's shape is counted under "refused / failed" (first answer shown) and sent again without roles and with real booleans (also counted), so that later phases have users. Any refused request counts in req/s. Each phase stops starting requests after its time budget (reads ${fmt(r.budgetMs / 1000)} s, writes ${fmt((r.budgetMs * WRITE_BUDGET_FACTOR) / 1000)} s; req/s = those served ÷ time). A read phase sends its first request alone and, if that took over 1/20 of the budget, the rest one at a time.${r.preload ? ` Preloaded users are written straight into each server's own tables before it listens (ours: bench/preload.ts; the peers: PRELOAD_FILE in their scripts; the peers' hashed lookup keys for them are random, so only the SCIM-created users are looked up).` : ''}`,
+  );
+  if (anyDb)
+    lines.push(
+      "A database's CPU-ms/req is the whole server while ours ran (mariadbd; PostgreSQL's postmaster with every backend): other engineers' work on the same server adds to it.",
+    );
+  for (const [name, why] of Object.entries(r.unavailable))
+    lines.push('', `**${name} not measured:** ${why.split('\n')[0]}`);
   return lines.join('\n');
 }

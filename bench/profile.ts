@@ -13,12 +13,31 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-interface CallFrame { functionName: string; url: string; lineNumber: number; columnNumber: number }
-interface ProfileNode { id: number; callFrame: CallFrame; children?: number[] }
-interface CpuProfile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number }
+interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+  columnNumber: number;
+}
+interface ProfileNode {
+  id: number;
+  callFrame: CallFrame;
+  children?: number[];
+}
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
 
 /** A span of the bench (one phase row) in CLOCK_MONOTONIC µs, the clock of V8's profile timestamps. */
-export interface ProfileWindow { name: string; startUs: number; endUs: number }
+export interface ProfileWindow {
+  name: string;
+  startUs: number;
+  endUs: number;
+}
 
 export function summarizeProfile(file: string, root: string, windows: ProfileWindow[] = [], top = 25): string {
   const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
@@ -35,7 +54,10 @@ export function summarizeProfile(file: string, root: string, windows: ProfileWin
     const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(rel);
     if (pkg) return `node_modules/${pkg[1]}`;
     if (rel.startsWith('node:')) return 'node internals';
-    return rel.split('/').slice(0, rel.startsWith('lib/') ? 2 : 1).join('/');
+    return rel
+      .split('/')
+      .slice(0, rel.startsWith('lib/') ? 2 : 1)
+      .join('/');
   };
   const maps = new SourceLines(root);
   // One display label per frame: "name file:line", with project lines mapped back to the source.
@@ -75,7 +97,11 @@ export function summarizeProfile(file: string, root: string, windows: ProfileWin
       const leafArea = leaf.callFrame.url ? area(leaf.callFrame.url) : leaf.callFrame.functionName;
       areas.set(leafArea, (areas.get(leafArea) ?? 0) + ms);
       const seen = new Set<string>();
-      for (let node: ProfileNode | undefined = leaf; node; node = parent.has(node.id) ? byId.get(parent.get(node.id)!) : undefined) {
+      for (
+        let node: ProfileNode | undefined = leaf;
+        node;
+        node = parent.has(node.id) ? byId.get(parent.get(node.id)!) : undefined
+      ) {
         if (!node.callFrame.url) continue;
         const k = label(node);
         if (seen.has(k)) continue;
@@ -85,7 +111,11 @@ export function summarizeProfile(file: string, root: string, windows: ProfileWin
     });
     const pct = (ms: number) => `${((100 * ms) / (total || 1)).toFixed(1).padStart(5)}%`;
     const list = (m: Map<string, number>, filter: (k: string) => boolean, count: number) =>
-      [...m.entries()].filter(([k]) => filter(k)).sort((a, b) => b[1] - a[1]).slice(0, count).map(([k, ms]) => `  ${pct(ms)} ${ms.toFixed(0).padStart(7)} ms  ${k}`);
+      [...m.entries()]
+        .filter(([k]) => filter(k))
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, count)
+        .map(([k, ms]) => `  ${pct(ms)} ${ms.toFixed(0).padStart(7)} ms  ${k}`);
     const project = (k: string) => / (lib|examples)\//.test(k);
     return [
       `busy ${total.toFixed(0)} ms of ${((Math.min(to, profile.endTime) - Math.max(from, profile.startTime)) / 1000).toFixed(0)} ms`,
@@ -94,12 +124,15 @@ export function summarizeProfile(file: string, root: string, windows: ProfileWin
       ...list(self, () => true, n),
       'top inclusive time, project code (lib/, examples/):',
       ...list(inclusive, project, n + 10),
-      ...(sections.deps ? ['top inclusive time, dependencies:', ...list(inclusive, (k) => !project(k) && /node_modules/.test(k), n)] : []),
+      ...(sections.deps
+        ? ['top inclusive time, dependencies:', ...list(inclusive, (k) => !project(k) && /node_modules/.test(k), n)]
+        : []),
     ];
   };
 
   const out = ['== whole run', ...summarize(-Infinity, Infinity, top, { areas: true, deps: true })];
-  for (const w of windows) out.push('', `== ${w.name}`, ...summarize(w.startUs, w.endUs, 12, { areas: true, deps: false }));
+  for (const w of windows)
+    out.push('', `== ${w.name}`, ...summarize(w.startUs, w.endUs, 12, { areas: true, deps: false }));
   return out.join('\n');
 }
 
@@ -135,16 +168,25 @@ class SourceLines {
     const newest = new Map<string, { mtime: number; map: { mappings: string } }>();
     const dir = path.join(os.tmpdir(), `tsx-${os.userInfo().uid}`);
     let names: string[] = [];
-    try { names = fs.readdirSync(dir); } catch { /* no cache */ }
+    try {
+      names = fs.readdirSync(dir);
+    } catch {
+      /* no cache */
+    }
     for (const name of names) {
       try {
         const file = path.join(dir, name);
-        const entry = JSON.parse(fs.readFileSync(file, 'utf8')) as { code?: string; map?: { mappings: string; sources?: string[] } };
+        const entry = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+          code?: string;
+          map?: { mappings: string; sources?: string[] };
+        };
         const source = entry.map?.sources?.[0];
         if (!source || !entry.code || entry.code.startsWith('__filename=')) continue;
         const mtime = fs.statSync(file).mtimeMs;
         if ((newest.get(source)?.mtime ?? -1) < mtime) newest.set(source, { mtime, map: entry.map! });
-      } catch { /* not an entry */ }
+      } catch {
+        /* not an entry */
+      }
     }
     this.cache = new Map([...newest].map(([source, { map }]) => [source, map]));
     return this.cache;
@@ -167,7 +209,10 @@ function decodeMappings(mappings: string): number[][][] {
       for (const ch of segment) {
         const digit = BASE64.indexOf(ch);
         value += (digit & 31) << shift;
-        if (digit & 32) { shift += 5; continue; }
+        if (digit & 32) {
+          shift += 5;
+          continue;
+        }
         values.push(value & 1 ? -(value >>> 1) : value >>> 1);
         value = 0;
         shift = 0;
@@ -184,8 +229,13 @@ function decodeMappings(mappings: string): number[][][] {
 function definitionLine(file: string, name: string): number | undefined {
   if (!name || !fs.existsSync(file)) return undefined;
   const escaped = name.replace(/[$]/g, '\\$');
-  const definition = new RegExp(`^\\s*(export\\s+)?(default\\s+)?(async\\s+)?(function\\s*\\*?\\s*${escaped}\\b|(private\\s+|static\\s+|readonly\\s+|get\\s+)*${escaped}\\s*[(<]|(const|let)\\s+${escaped}\\s*=|class\\s+${escaped}\\b)`);
-  const index = fs.readFileSync(file, 'utf8').split('\n').findIndex((l) => definition.test(l));
+  const definition = new RegExp(
+    `^\\s*(export\\s+)?(default\\s+)?(async\\s+)?(function\\s*\\*?\\s*${escaped}\\b|(private\\s+|static\\s+|readonly\\s+|get\\s+)*${escaped}\\s*[(<]|(const|let)\\s+${escaped}\\s*=|class\\s+${escaped}\\b)`,
+  );
+  const index = fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .findIndex((l) => definition.test(l));
   return index >= 0 ? index + 1 : undefined;
 }
 

@@ -30,12 +30,25 @@ async function serve(root: string, db: string, store: string): Promise<void> {
   const { connectKnex } = await import(pathToFileURL(path.join(root, 'lib/store/connect.ts')).href);
   const knex = connectKnex(db);
   let statements = 0;
-  let counters: { increment(k: string, h: number, w: number): Promise<{ count: number; resetAt: number }>; decrement(k: string, h: number, w: number): Promise<void> } | undefined;
-  const options: Record<string, unknown> = { knex, baseUrl: 'http://127.0.0.1', mountPath: '/identity', secretKey: 'bench-secret-key-0123456789abcdef0123456789', tablePrefix: `rl${Date.now().toString(36)}_`, rateLimitPerMinute: 10_000_000 };
+  let counters:
+    | {
+        increment(k: string, h: number, w: number): Promise<{ count: number; resetAt: number }>;
+        decrement(k: string, h: number, w: number): Promise<void>;
+      }
+    | undefined;
+  const options: Record<string, unknown> = {
+    knex,
+    baseUrl: 'http://127.0.0.1',
+    mountPath: '/identity',
+    secretKey: 'bench-secret-key-0123456789abcdef0123456789',
+    tablePrefix: `rl${Date.now().toString(36)}_`,
+    rateLimitPerMinute: 10_000_000,
+  };
   if (store === 'memory' || store === 'database') options.rateLimitStore = store;
   if (store === 'database-per-request') {
     options.rateLimitStore = {
-      increment: (key: string) => counters!.increment(key, 1, 60_000).then((w) => ({ totalHits: w.count, resetTime: new Date(w.resetAt) })),
+      increment: (key: string) =>
+        counters!.increment(key, 1, 60_000).then((w) => ({ totalHits: w.count, resetTime: new Date(w.resetAt) })),
       decrement: (key: string) => counters!.decrement(key, 1, 60_000),
     };
   }
@@ -44,7 +57,13 @@ async function serve(root: string, db: string, store: string): Promise<void> {
     const { RedisStore } = await import('rate-limit-redis');
     const client = createClient({ url: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379' });
     await client.connect();
-    options.rateLimitStore = new RedisStore({ sendCommand: (...args: string[]) => { statements += 1; return client.sendCommand(args); }, prefix: `bench:${randomUUID()}:` });
+    options.rateLimitStore = new RedisStore({
+      sendCommand: (...args: string[]) => {
+        statements += 1;
+        return client.sendCommand(args);
+      },
+      prefix: `bench:${randomUUID()}:`,
+    });
   }
   const identity = await createIdentityConnector(options);
   await identity.migrate();
@@ -53,27 +72,50 @@ async function serve(root: string, db: string, store: string): Promise<void> {
     const store = counters!;
     const increment = store.increment.bind(store);
     const decrement = store.decrement.bind(store);
-    store.increment = (...a) => { statements += 1; return increment(...a); };
-    store.decrement = (...a) => { statements += 1; return decrement(...a); };
+    store.increment = (...a) => {
+      statements += 1;
+      return increment(...a);
+    };
+    store.decrement = (...a) => {
+      statements += 1;
+      return decrement(...a);
+    };
   }
   const connector = await identity.store.connectors.create({ organizationId: 'org-1', name: 'Bench' });
   const { token } = await identity.store.tokens.create(connector.id);
   const app = express();
   app.use('/identity', identity.router);
-  app.get('/stats', (_req, res) => { res.json({ statements }); });
+  app.get('/stats', (_req, res) => {
+    res.json({ statements });
+  });
   const server = await new Promise<import('node:http').Server>((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
   });
   {
     const port = (server.address() as { port: number }).port;
     for (let i = 0; i < USERS; i += 1) {
-      const res = await fetch(`http://127.0.0.1:${port}/identity/scim/v2/Users`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/scim+json' }, body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `user${i}@contoso.com`, active: true }) });
+      const res = await fetch(`http://127.0.0.1:${port}/identity/scim/v2/Users`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/scim+json' },
+        body: JSON.stringify({
+          schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+          userName: `user${i}@contoso.com`,
+          active: true,
+        }),
+      });
       if (res.status !== 201) throw new Error(`seed: ${res.status} ${await res.text()}`);
     }
     console.log(`ready ${port} ${token}`);
   }
   // The bench's tables go with it (MariaDB: the database is shared with other runs).
-  process.once('SIGTERM', () => { server.close(); void identity.close().then(() => identity.store.rollbackAll()).then(() => knex.destroy()).then(() => process.exit(0)); });
+  process.once('SIGTERM', () => {
+    server.close();
+    void identity
+      .close()
+      .then(() => identity.store.rollbackAll())
+      .then(() => knex.destroy())
+      .then(() => process.exit(0));
+  });
 }
 
 /** The child's user + system CPU time (/proc/PID/stat, clock ticks of 10 ms). */
@@ -83,38 +125,76 @@ function cpuMs(pid: number): number {
 }
 
 async function drive(root: string, db: string, store: string, seconds: number, concurrency: number) {
-  const child = spawn(process.execPath, ['--import', 'tsx', HERE, '--serve', '--root', root, '--db', db, '--store', store], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', HERE, '--serve', '--root', root, '--db', db, '--store', store],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const [port, token] = await new Promise<string[]>((resolve, reject) => {
     let out = '';
-    child.stdout.on('data', (chunk) => { out += chunk; const m = /ready (\d+) (\S+)/.exec(out); if (m) resolve([m[1], m[2]]); });
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = /ready (\d+) (\S+)/.exec(out);
+      if (m) resolve([m[1], m[2]]);
+    });
     child.once('exit', (code) => reject(new Error(`${store} exited ${code}: ${out}`)));
   });
   const pool = new Pool(`http://127.0.0.1:${port}`, { connections: concurrency, pipelining: 1 });
   const get = async (i: number) => {
     const t0 = process.hrtime.bigint();
-    const res = await pool.request({ method: 'GET', path: `/identity/scim/v2/Users?filter=${encodeURIComponent(`userName eq "user${i % USERS}@contoso.com"`)}`, headers: { authorization: `Bearer ${token}` } });
+    const res = await pool.request({
+      method: 'GET',
+      path: `/identity/scim/v2/Users?filter=${encodeURIComponent(`userName eq "user${i % USERS}@contoso.com"`)}`,
+      headers: { authorization: `Bearer ${token}` },
+    });
     await res.body.text();
     if (res.statusCode !== 200) throw new Error(`${store}: ${res.statusCode}`);
     return Number(process.hrtime.bigint() - t0) / 1e6;
   };
   for (let i = 0; i < 200; i += 1) await get(i); // warm-up
-  const stats = async () => ((await (await fetch(`http://127.0.0.1:${port}/stats`)).json()) as { statements: number }).statements;
+  const stats = async () =>
+    ((await (await fetch(`http://127.0.0.1:${port}/stats`)).json()) as { statements: number }).statements;
   const before = await stats();
   const cpuBefore = cpuMs(child.pid!);
   const latencies: number[] = [];
   const end = Date.now() + seconds * 1000;
   let n = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => { while (Date.now() < end) latencies.push(await get(n++)); }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < end) latencies.push(await get(n++));
+    }),
+  );
   const statements = (await stats()) - before;
   const cpu = cpuMs(child.pid!) - cpuBefore;
   await pool.close();
   child.kill('SIGTERM');
   await new Promise((resolve) => child.once('exit', resolve));
   latencies.sort((a, b) => a - b);
-  return { store, requests: latencies.length, rps: Math.round(latencies.length / seconds), p50Ms: +latencies[Math.floor(latencies.length / 2)].toFixed(2), p99Ms: +latencies[Math.floor(latencies.length * 0.99)].toFixed(2), counterStatementsPerRequest: +(statements / latencies.length).toFixed(4), cpuMsPerRequest: +(cpu / latencies.length).toFixed(3) };
+  return {
+    store,
+    requests: latencies.length,
+    rps: Math.round(latencies.length / seconds),
+    p50Ms: +latencies[Math.floor(latencies.length / 2)].toFixed(2),
+    p99Ms: +latencies[Math.floor(latencies.length * 0.99)].toFixed(2),
+    counterStatementsPerRequest: +(statements / latencies.length).toFixed(4),
+    cpuMsPerRequest: +(cpu / latencies.length).toFixed(3),
+  };
 }
 
-const { values } = parseArgs({ options: { serve: { type: 'boolean' }, root: { type: 'string' }, db: { type: 'string' }, store: { type: 'string' }, seconds: { type: 'string', default: '5' }, concurrency: { type: 'string', default: '8' }, mysql: { type: 'string' }, before: { type: 'string' }, rounds: { type: 'string', default: '3' }, stores: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    serve: { type: 'boolean' },
+    root: { type: 'string' },
+    db: { type: 'string' },
+    store: { type: 'string' },
+    seconds: { type: 'string', default: '5' },
+    concurrency: { type: 'string', default: '8' },
+    mysql: { type: 'string' },
+    before: { type: 'string' },
+    rounds: { type: 'string', default: '3' },
+    stores: { type: 'string' },
+  },
+});
 if (values.serve) {
   await serve(values.root!, values.db!, values.store!);
 } else {
@@ -125,15 +205,31 @@ if (values.serve) {
   for (const [name, url] of dbs) {
     const configs: Array<[string, string, string]> = [
       ...(values.before ? [['before (Map in the process)', values.before, 'before'] as [string, string, string]] : []),
-      ...(values.stores ?? 'memory,database,database-per-request,redis').split(',').map((store) => [store, ROOT, store] as [string, string, string]),
+      ...(values.stores ?? 'memory,database,database-per-request,redis')
+        .split(',')
+        .map((store) => [store, ROOT, store] as [string, string, string]),
     ];
     const runs = new Map<string, Array<Awaited<ReturnType<typeof drive>>>>();
     // Rounds interleave the configurations, so that the machine's other load spreads over all of them.
     for (let round = 0; round < Number(values.rounds); round += 1) {
-      for (const [label, root, store] of configs) runs.set(label, [...(runs.get(label) ?? []), await drive(root, url(), store, Number(values.seconds), Number(values.concurrency))]);
+      for (const [label, root, store] of configs)
+        runs.set(label, [
+          ...(runs.get(label) ?? []),
+          await drive(root, url(), store, Number(values.seconds), Number(values.concurrency)),
+        ]);
     }
     console.log(`${name}: median of ${values.rounds} rounds of ${values.seconds} s, ${values.concurrency} connections`);
-    console.table([...runs].map(([label, r]) => ({ store: label, rps: median(r.map((x) => x.rps)), p50Ms: median(r.map((x) => x.p50Ms)), p99Ms: median(r.map((x) => x.p99Ms)), counterStatementsPerRequest: median(r.map((x) => x.counterStatementsPerRequest)), cpuMsPerRequest: median(r.map((x) => x.cpuMsPerRequest)), rpsEachRound: r.map((x) => x.rps).join(' ') })));
+    console.table(
+      [...runs].map(([label, r]) => ({
+        store: label,
+        rps: median(r.map((x) => x.rps)),
+        p50Ms: median(r.map((x) => x.p50Ms)),
+        p99Ms: median(r.map((x) => x.p99Ms)),
+        counterStatementsPerRequest: median(r.map((x) => x.counterStatementsPerRequest)),
+        cpuMsPerRequest: median(r.map((x) => x.cpuMsPerRequest)),
+        rpsEachRound: r.map((x) => x.rps).join(' '),
+      })),
+    );
   }
   fs.rmSync(dir, { recursive: true, force: true });
 }

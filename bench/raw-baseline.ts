@@ -15,10 +15,28 @@ import { preloadUsers } from './preload.js';
 import type { PatchBody, Target, UserDocument } from './scenario.js';
 
 export const RAW_PREFIX = 'raw_';
-const COLUMNS = ['id', 'connector_id', 'user_name', 'external_id', 'active', 'display_name', 'login_method', 'web_role', 'protected', 'version', 'document', 'created_at', 'updated_at'];
+const COLUMNS = [
+  'id',
+  'connector_id',
+  'user_name',
+  'external_id',
+  'active',
+  'display_name',
+  'login_method',
+  'web_role',
+  'protected',
+  'version',
+  'document',
+  'created_at',
+  'updated_at',
+];
 
 export class RawKnexTarget implements Target {
-  private constructor(private readonly knex: Knex, private readonly t: TableNames, private readonly connectorId: string) {}
+  private constructor(
+    private readonly knex: Knex,
+    private readonly t: TableNames,
+    private readonly connectorId: string,
+  ) {}
 
   /** Migrates a fresh `raw_` schema at `databaseUrl` and adds the one connector row users hang off. */
   static async open(databaseUrl: string): Promise<RawKnexTarget> {
@@ -26,11 +44,20 @@ export class RawKnexTarget implements Target {
     await migrateLatest(knex, RAW_PREFIX);
     const t = tableNames(RAW_PREFIX);
     const connectorId = randomUUID();
-    await knex(t.connectors).insert({ id: connectorId, organization_id: 'bench', name: 'raw', settings: '{}', created_at: Date.now(), updated_at: Date.now() });
+    await knex(t.connectors).insert({
+      id: connectorId,
+      organization_id: 'bench',
+      name: 'raw',
+      settings: '{}',
+      created_at: Date.now(),
+      updated_at: Date.now(),
+    });
     return new RawKnexTarget(knex, t, connectorId);
   }
 
-  close(): Promise<void> { return this.knex.destroy(); }
+  close(): Promise<void> {
+    return this.knex.destroy();
+  }
 
   /** Users written before the timed phases, as on the SCIM side (preload.ts). */
   preload(from: number, count: number, seed: number): Promise<void> {
@@ -43,17 +70,31 @@ export class RawKnexTarget implements Target {
   }
 
   findByUserName(userName: string) {
-    return this.first(this.knex(this.t.users).select(COLUMNS).where({ connector_id: this.connectorId, user_name_key: normalizeKey(userName) }));
+    return this.first(
+      this.knex(this.t.users)
+        .select(COLUMNS)
+        .where({ connector_id: this.connectorId, user_name_key: normalizeKey(userName) }),
+    );
   }
 
   findByWorkEmail(email: string) {
-    return this.first(this.knex(`${this.t.userValues} as v`).join(`${this.t.users} as u`, 'u.id', 'v.user_id')
-      .select(COLUMNS.map((c) => `u.${c}`))
-      .where({ 'v.connector_id': this.connectorId, 'v.attribute': 'emails', 'v.value_key': normalizeKey(email), 'v.type': 'work' }));
+    return this.first(
+      this.knex(`${this.t.userValues} as v`)
+        .join(`${this.t.users} as u`, 'u.id', 'v.user_id')
+        .select(COLUMNS.map((c) => `u.${c}`))
+        .where({
+          'v.connector_id': this.connectorId,
+          'v.attribute': 'emails',
+          'v.value_key': normalizeKey(email),
+          'v.type': 'work',
+        }),
+    );
   }
 
   findByExternalId(externalId: string) {
-    return this.first(this.knex(this.t.users).select(COLUMNS).where({ connector_id: this.connectorId, external_id: externalId }));
+    return this.first(
+      this.knex(this.t.users).select(COLUMNS).where({ connector_id: this.connectorId, external_id: externalId }),
+    );
   }
 
   async createUser(document: UserDocument): Promise<string> {
@@ -62,9 +103,17 @@ export class RawKnexTarget implements Target {
     const projection = projectUser(document);
     await this.knex.transaction(async (trx) => {
       await trx(this.t.users).insert({
-        id, connector_id: this.connectorId, ...projection.columns,
-        login_method: 'builtin', web_role: 'User', protected: false, password_hash: null, version: 1,
-        document: JSON.stringify(document), created_at: now, updated_at: now,
+        id,
+        connector_id: this.connectorId,
+        ...projection.columns,
+        login_method: 'builtin',
+        web_role: 'User',
+        protected: false,
+        password_hash: null,
+        version: 1,
+        document: JSON.stringify(document),
+        created_at: now,
+        updated_at: now,
       });
       await this.insertChildren(trx, id, projection);
     });
@@ -74,9 +123,19 @@ export class RawKnexTarget implements Target {
   async patchUser(id: string, _patch: PatchBody, patched: UserDocument): Promise<void> {
     const projection = projectUser(patched);
     await this.knex.transaction(async (trx) => {
-      await trx(this.t.users).where({ id, connector_id: this.connectorId })
-        .update({ ...projection.columns, document: JSON.stringify(patched), version: trx.raw('version + 1'), updated_at: Date.now() });
-      await Promise.all([this.t.userValues, this.t.userAddresses, this.t.userExtensions].map((table) => trx(table).where({ user_id: id }).delete()));
+      await trx(this.t.users)
+        .where({ id, connector_id: this.connectorId })
+        .update({
+          ...projection.columns,
+          document: JSON.stringify(patched),
+          version: trx.raw('version + 1'),
+          updated_at: Date.now(),
+        });
+      await Promise.all(
+        [this.t.userValues, this.t.userAddresses, this.t.userExtensions].map((table) =>
+          trx(table).where({ user_id: id }).delete(),
+        ),
+      );
       await this.insertChildren(trx, id, projection);
     });
   }
@@ -89,19 +148,35 @@ export class RawKnexTarget implements Target {
     const id = uuidv7();
     const now = Date.now();
     await this.knex(this.t.groups).insert({
-      id, connector_id: this.connectorId, display_name: displayName, display_name_key: normalizeKey(displayName), external_id: externalId,
-      version: 1, document: JSON.stringify({ displayName, externalId }), created_at: now, updated_at: now,
+      id,
+      connector_id: this.connectorId,
+      display_name: displayName,
+      display_name_key: normalizeKey(displayName),
+      external_id: externalId,
+      version: 1,
+      document: JSON.stringify({ displayName, externalId }),
+      created_at: now,
+      updated_at: now,
     });
     return id;
   }
 
   async addMembers(groupId: string, userIds: string[]): Promise<void> {
     const now = Date.now();
-    await this.knex(this.t.groupMembers).insert(userIds.map((userId) => ({ group_id: groupId, user_id: userId, display: null, created_at: now })));
+    await this.knex(this.t.groupMembers).insert(
+      userIds.map((userId) => ({ group_id: groupId, user_id: userId, display: null, created_at: now })),
+    );
   }
 
   async listUsers(startIndex: number, count: number): Promise<void> {
-    const ids = (await this.knex(this.t.users).select('id').where('connector_id', this.connectorId).orderBy([{ column: 'created_at' }, { column: 'id' }]).limit(count).offset(startIndex - 1)).map((r: { id: string }) => r.id);
+    const ids = (
+      await this.knex(this.t.users)
+        .select('id')
+        .where('connector_id', this.connectorId)
+        .orderBy([{ column: 'created_at' }, { column: 'id' }])
+        .limit(count)
+        .offset(startIndex - 1)
+    ).map((r: { id: string }) => r.id);
     const rows = await this.knex(this.t.users).select(COLUMNS).whereIn('id', ids); // by primary key
     if (rows.length !== ids.length || !rows.length) throw new Error(`raw list at ${startIndex}: ${rows.length} rows`);
   }
@@ -112,7 +187,8 @@ export class RawKnexTarget implements Target {
   }
 
   private async insertChildren(trx: Knex.Transaction, userId: string, p: UserProjection): Promise<void> {
-    const withIds = <T extends object>(rows: T[]) => rows.map((r) => ({ ...r, user_id: userId, connector_id: this.connectorId }));
+    const withIds = <T extends object>(rows: T[]) =>
+      rows.map((r) => ({ ...r, user_id: userId, connector_id: this.connectorId }));
     await Promise.all([
       p.values.length ? trx(this.t.userValues).insert(withIds(p.values)) : null,
       p.addresses.length ? trx(this.t.userAddresses).insert(withIds(p.addresses)) : null,

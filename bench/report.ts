@@ -52,7 +52,10 @@ const COMBINED: Record<string, string[]> = {
 };
 const SUB_ROWS = new Set(Object.values(COMBINED).flat());
 
-export function ratiosOf(phases: PhaseResult[], baseline: Array<{ name: string; rps: number }>): Record<string, number> {
+export function ratiosOf(
+  phases: PhaseResult[],
+  baseline: Array<{ name: string; rps: number }>,
+): Record<string, number> {
   const ratios: Record<string, number> = {};
   for (const p of phases) {
     const raw = baseline.find((b) => b.name === p.name);
@@ -61,7 +64,8 @@ export function ratiosOf(phases: PhaseResult[], baseline: Array<{ name: string; 
   return ratios;
 }
 
-const num = (n: number | undefined, digits = 1) => (n === undefined ? '–' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 }));
+const num = (n: number | undefined, digits = 1) =>
+  n === undefined ? '–' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
 
 export function markdownTable(r: BenchResult): string {
   const lines = [
@@ -77,13 +81,22 @@ export function markdownTable(r: BenchResult): string {
     const label = SUB_ROWS.has(p.name) ? `&nbsp;&nbsp;· ${p.name}` : COMBINED[p.name] ? `**${p.name}**` : p.name;
     const cpu = (side: 'scim' | 'raw') => (SUB_ROWS.has(p.name) ? '″' : num(r.cpuMsPerRequest[side][p.name], 2));
     const dbCpu = r.dbCpuMsPerRequest ? ` ${SUB_ROWS.has(p.name) ? '″' : num(r.dbCpuMsPerRequest[p.name], 2)} |` : '';
-    lines.push(`| ${label} | ${num(p.requests, 0)} | ${num(p.rps)} | ${num(p.p50Ms, 2)} | ${num(p.p95Ms, 2)} | ${num(p.p99Ms, 2)} | ${p.errors} | ${cpu('scim')} |${dbCpu} ${num(raw)} | ${cpu('raw')} | ${num(r.ratios[p.name], 2)} | ${num(r.rssByPhaseMb[r.phaseGroups[p.name]])} |`);
+    lines.push(
+      `| ${label} | ${num(p.requests, 0)} | ${num(p.rps)} | ${num(p.p50Ms, 2)} | ${num(p.p95Ms, 2)} | ${num(p.p99Ms, 2)} | ${p.errors} | ${cpu('scim')} |${dbCpu} ${num(raw)} | ${cpu('raw')} | ${num(r.ratios[p.name], 2)} | ${num(r.rssByPhaseMb[r.phaseGroups[p.name]])} |`,
+    );
   }
-  lines.push('', 'req/s of a row inside a cycle = that request type served per second of the whole (interleaved) cycle (″ = CPU of the whole cycle, above). SCIM/raw × = raw req/s ÷ SCIM req/s. CPU ms/req: the child\'s CPU (SCIM) or the bench process\'s (raw) per request; neither includes MariaDB\'s own CPU.');
+  lines.push(
+    '',
+    "req/s of a row inside a cycle = that request type served per second of the whole (interleaved) cycle (″ = CPU of the whole cycle, above). SCIM/raw × = raw req/s ÷ SCIM req/s. CPU ms/req: the child's CPU (SCIM) or the bench process's (raw) per request; neither includes MariaDB's own CPU.",
+  );
   return lines.join('\n');
 }
 
-export interface TargetCheck { target: string; measured: string; met: boolean }
+export interface TargetCheck {
+  target: string;
+  measured: string;
+  met: boolean;
+}
 
 /** The issue's targets, judged on this run (the lookup and memory targets are meant at 100,000 users). */
 export function checkTargets(r: BenchResult): TargetCheck[] {
@@ -91,28 +104,53 @@ export function checkTargets(r: BenchResult): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const create = row(ROW.create);
   const createTarget = r.db === 'sqlite' ? 1000 : 600;
-  if (create) checks.push({ target: `user create ≥ ${createTarget}/s (POST /Users, concurrency ${r.concurrency})`, measured: `${num(create.rps)}/s`, met: create.rps >= createTarget });
+  if (create)
+    checks.push({
+      target: `user create ≥ ${createTarget}/s (POST /Users, concurrency ${r.concurrency})`,
+      measured: `${num(create.rps)}/s`,
+      met: create.rps >= createTarget,
+    });
   const lookups = LOOKUP_ROWS.map(row).filter((p): p is PhaseResult => Boolean(p));
   if (lookups.length) {
     const worst = lookups.reduce((a, b) => (b.p99Ms > a.p99Ms ? b : a));
-    checks.push({ target: `lookups p99 ≤ 10 ms (${num(r.storedUsersAtReads, 0)} users stored)`, measured: lookups.map((p) => `${p.name.replace('lookup ', '')} ${num(p.p99Ms, 2)}`).join('; ') + ' ms', met: worst.p99Ms <= 10 });
+    checks.push({
+      target: `lookups p99 ≤ 10 ms (${num(r.storedUsersAtReads, 0)} users stored)`,
+      measured: lookups.map((p) => `${p.name.replace('lookup ', '')} ${num(p.p99Ms, 2)}`).join('; ') + ' ms',
+      met: worst.p99Ms <= 10,
+    });
   }
   const first = row(ROW.firstPage);
   const last = row(ROW.lastPage);
   if (first && last && first.p50Ms > 0) {
     const x50 = last.p50Ms / first.p50Ms;
     const x99 = first.p99Ms > 0 ? last.p99Ms / first.p99Ms : 0;
-    checks.push({ target: 'last-page list ≤ 3× first page latency', measured: `p50 ${num(last.p50Ms, 2)} vs ${num(first.p50Ms, 2)} ms (${num(x50, 2)}×), p99 ${num(x99, 2)}×`, met: x50 <= 3 });
+    checks.push({
+      target: 'last-page list ≤ 3× first page latency',
+      measured: `p50 ${num(last.p50Ms, 2)} vs ${num(first.p50Ms, 2)} ms (${num(x50, 2)}×), p99 ${num(x99, 2)}×`,
+      met: x50 <= 3,
+    });
   }
   const writes = WRITE_ROWS.filter((name) => r.ratios[name] !== undefined);
   if (writes.length) {
     const worst = writes.reduce((a, b) => (r.ratios[b] > r.ratios[a] ? b : a));
-    checks.push({ target: 'SCIM/raw ≤ 2.5 for writes', measured: writes.map((w) => `${w} ${num(r.ratios[w], 2)}×`).join('; '), met: r.ratios[worst] <= 2.5 });
+    checks.push({
+      target: 'SCIM/raw ≤ 2.5 for writes',
+      measured: writes.map((w) => `${w} ${num(r.ratios[w], 2)}×`).join('; '),
+      met: r.ratios[worst] <= 2.5,
+    });
   }
-  checks.push({ target: 'peak RSS < 300 MB (and flat in N: compare runs)', measured: `${num(r.peakRssMb)} MB`, met: r.peakRssMb < 300 });
+  checks.push({
+    target: 'peak RSS < 300 MB (and flat in N: compare runs)',
+    measured: `${num(r.peakRssMb)} MB`,
+    met: r.peakRssMb < 300,
+  });
   return checks;
 }
 
 export function markdownTargets(checks: TargetCheck[]): string {
-  return ['| target | measured | |', '| --- | --- | --- |', ...checks.map((c) => `| ${c.target} | ${c.measured} | ${c.met ? 'met' : '**missed**'} |`)].join('\n');
+  return [
+    '| target | measured | |',
+    '| --- | --- | --- |',
+    ...checks.map((c) => `| ${c.target} | ${c.measured} | ${c.met ? 'met' : '**missed**'} |`),
+  ].join('\n');
 }

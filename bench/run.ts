@@ -54,7 +54,12 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
  */
 export const TOKEN_POOL = 200;
 
-interface Databases { scimUrl: string; rawUrl: string; where: string; drop(): Promise<void> }
+interface Databases {
+  scimUrl: string;
+  rawUrl: string;
+  where: string;
+  drop(): Promise<void>;
+}
 
 export async function createDatabases(db: Db, stamp: string, mysqlUrl: string): Promise<Databases> {
   if (db === 'sqlite') {
@@ -73,14 +78,23 @@ export async function createDatabases(db: Db, stamp: string, mysqlUrl: string): 
   const server = mysqlUrl.replace(/\/+$/, '');
   const admin = async <T>(fn: (c: mysql.Connection) => Promise<T>) => {
     const connection = await mysql.createConnection({ uri: server });
-    try { return await fn(connection); } finally { await connection.end(); }
+    try {
+      return await fn(connection);
+    } finally {
+      await connection.end();
+    }
   };
-  await admin(async (c) => { for (const name of names) await c.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`); });
+  await admin(async (c) => {
+    for (const name of names) await c.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+  });
   return {
     scimUrl: `${server}/${names[0]}`,
     rawUrl: `${server}/${names[1]}`,
     where: names.join(', '),
-    drop: () => admin(async (c) => { for (const name of names) await c.query(`DROP DATABASE IF EXISTS \`${name}\``); }),
+    drop: () =>
+      admin(async (c) => {
+        for (const name of names) await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      }),
   };
 }
 
@@ -89,7 +103,11 @@ async function createPgDatabases(names: string[]): Promise<Databases> {
   const server = (process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432').replace(/\/+$/, '');
   const admin = async (sql: string) => {
     const knex = knexFactory({ client: 'pg', connection: `${server}/postgres`, pool: { min: 0, max: 1 } });
-    try { for (const name of names) await knex.raw(sql, [name]); } finally { await knex.destroy(); }
+    try {
+      for (const name of names) await knex.raw(sql, [name]);
+    } finally {
+      await knex.destroy();
+    }
   };
   await admin('CREATE DATABASE ??');
   return {
@@ -109,7 +127,10 @@ async function createPgDatabases(names: string[]): Promise<Databases> {
 function revision(): string {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'lib', 'examples', 'migrations'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'lib', 'examples', 'migrations'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    }).trim();
     return dirty ? `${head}+uncommitted` : head;
   } catch {
     return 'unknown';
@@ -120,10 +141,20 @@ export async function tokenPool(databaseUrl: string, bootstrap: string, count: n
   const knex = connectKnex(databaseUrl);
   try {
     const t = tableNames(DEFAULT_TABLE_PREFIX);
-    const connector = await knex(t.connectors).select('id').where({ organization_id: 'demo-org', name: 'Entra ID' }).first();
+    const connector = await knex(t.connectors)
+      .select('id')
+      .where({ organization_id: 'demo-org', name: 'Entra ID' })
+      .first();
     if (!connector) throw new Error('the demo host did not create its demo connector');
     const tokens = Array.from({ length: count }, () => `bench_${randomBytes(24).toString('base64url')}`);
-    const rows = tokens.map((token) => ({ id: randomUUID(), connector_id: connector.id, token_hash: hashToken(token), display_prefix: token.slice(0, 8), label: 'bench', created_at: Date.now() }));
+    const rows = tokens.map((token) => ({
+      id: randomUUID(),
+      connector_id: connector.id,
+      token_hash: hashToken(token),
+      display_prefix: token.slice(0, 8),
+      label: 'bench',
+      created_at: Date.now(),
+    }));
     for (let i = 0; i < rows.length; i += 100) await knex(t.scimTokens).insert(rows.slice(i, i + 100));
     return [bootstrap, ...tokens];
   } finally {
@@ -145,13 +176,18 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     seed: options.seed ?? 6,
     log: options.log ?? (() => {}),
   };
-  if (!['sqlite', 'mysql', 'postgres'].includes(o.db)) throw new Error(`--db must be sqlite, mysql or postgres (got ${String(o.db)})`);
+  if (!['sqlite', 'mysql', 'postgres'].includes(o.db))
+    throw new Error(`--db must be sqlite, mysql or postgres (got ${String(o.db)})`);
   for (const name of ['users', 'groups', 'concurrency', 'preload'] as const) {
-    if (!Number.isInteger(o[name]) || o[name] < (name === 'groups' || name === 'preload' ? 0 : 1)) throw new Error(`--${name} must be a positive integer`);
+    if (!Number.isInteger(o[name]) || o[name] < (name === 'groups' || name === 'preload' ? 0 : 1))
+      throw new Error(`--${name} must be a positive integer`);
   }
   const started = new Date();
   const loadBefore = os.loadavg()[0];
-  const stamp = started.toISOString().replace(/\.\d+Z$/, '').replace(/\D/g, '');
+  const stamp = started
+    .toISOString()
+    .replace(/\.\d+Z$/, '')
+    .replace(/\D/g, '');
   const scenario = { users: o.users, groups: o.groups, concurrency: o.concurrency, seed: o.seed };
   fs.mkdirSync(o.out, { recursive: true });
   const profileDir = o.profile ? path.join(o.out, `profile-${stamp}`) : undefined;
@@ -162,7 +198,13 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     // The SCIM side: the demo host as a child process.
     const token = `bench_${randomBytes(24).toString('base64url')}`;
     const dbCpu = databaseCpu(o.db);
-    const host = await startHost({ root: ROOT, databaseUrl: dbs.scimUrl, token, secretKey: randomBytes(36).toString('base64url'), profileDir });
+    const host = await startHost({
+      root: ROOT,
+      databaseUrl: dbs.scimUrl,
+      token,
+      secretKey: randomBytes(36).toString('base64url'),
+      profileDir,
+    });
     o.log(`[bench] demo host pid ${host.pid} at ${host.scimUrl}`);
     let scim: ScenarioRun;
     let peakRssMb: number;
@@ -175,7 +217,10 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
         const knex = connectKnex(dbs.scimUrl);
         try {
           const t = tableNames(DEFAULT_TABLE_PREFIX);
-          const connector = await knex(t.connectors).select('id').where({ organization_id: 'demo-org', name: 'Entra ID' }).first();
+          const connector = await knex(t.connectors)
+            .select('id')
+            .where({ organization_id: 'demo-org', name: 'Entra ID' })
+            .first();
           const started = performance.now();
           await preloadUsers(knex, t, connector.id, o.users, o.preload, o.seed, o.log);
           o.log(`[bench] preloaded ${o.preload} users in ${Math.round(performance.now() - started)} ms`);
@@ -186,7 +231,10 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       target = new ScimHttpTarget(host.scimUrl, await tokenPool(dbs.scimUrl, token, TOKEN_POOL), o.concurrency);
       sampler = new MemorySampler(host.pid);
       scim = await runScenario(target, scenario, {
-        onPhase: (group) => { sampler!.setPhase(group); o.log(`[bench] SCIM: ${group}`); },
+        onPhase: (group) => {
+          sampler!.setPhase(group);
+          o.log(`[bench] SCIM: ${group}`);
+        },
         cpuMs: () => readCpuMs(host.pid),
         ...(dbCpu ? { dbCpuMs: dbCpu } : {}),
         onWindow: (name, edge) => {
@@ -208,14 +256,20 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       if (o.preload) await raw.preload(o.users, o.preload, o.seed);
       baselineRun = await runScenario(raw, scenario, {
         onPhase: (group) => o.log(`[bench] raw Knex: ${group}`),
-        cpuMs: () => { const { user, system } = process.cpuUsage(); return (user + system) / 1000; },
+        cpuMs: () => {
+          const { user, system } = process.cpuUsage();
+          return (user + system) / 1000;
+        },
       });
     } finally {
       await raw.close();
     }
 
     const phases = scim.rows.map(({ group: _group, cpuMs: _cpuMs, ...row }) => row);
-    const perRequest = (rows: ScenarioRun['rows']) => Object.fromEntries(rows.map((row) => [row.name, row.requests ? Math.round((row.cpuMs / row.requests) * 100) / 100 : 0]));
+    const perRequest = (rows: ScenarioRun['rows']) =>
+      Object.fromEntries(
+        rows.map((row) => [row.name, row.requests ? Math.round((row.cpuMs / row.requests) * 100) / 100 : 0]),
+      );
     const baseline = baselineRun.rows.map((row) => ({ name: row.name, rps: row.rps }));
     const result: BenchResult = {
       db: o.db,
@@ -229,12 +283,18 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       startedAt: started.toISOString(),
       revision: revision(),
       durationSeconds: Math.round((Date.now() - started.getTime()) / 1000),
-      load: { cpus: os.cpus().length, before: Math.round(loadBefore * 100) / 100, after: Math.round(os.loadavg()[0] * 100) / 100 },
+      load: {
+        cpus: os.cpus().length,
+        before: Math.round(loadBefore * 100) / 100,
+        after: Math.round(os.loadavg()[0] * 100) / 100,
+      },
       storedUsersAtReads: scim.storedUsersAtReads,
       rssByPhaseMb: sampler.peakRssByPhaseMb,
       phaseGroups: Object.fromEntries(scim.rows.map((row) => [row.name, row.group])),
       cpuMsPerRequest: { scim: perRequest(scim.rows), raw: perRequest(baselineRun.rows) },
-      ...(dbCpu ? { dbCpuMsPerRequest: perRequest(scim.rows.map((row) => ({ ...row, cpuMs: row.dbCpuMs ?? 0 }))) } : {}),
+      ...(dbCpu
+        ? { dbCpuMsPerRequest: perRequest(scim.rows.map((row) => ({ ...row, cpuMs: row.dbCpuMs ?? 0 }))) }
+        : {}),
       baselineErrors: baselineRun.rows.reduce((n, row) => n + row.errors, 0),
       errorSamples: [...scim.errorSamples, ...baselineRun.errorSamples.map((s) => `raw ${s}`)],
       childLogLines: host.logLines.slice(0, 20),
@@ -244,12 +304,17 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     o.log(`[bench] results: ${file}`);
     if (profileDir) {
       // The child writes its main-thread profile (the biggest file); tsx's loader thread writes another.
-      const profiles = fs.readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(profileDir, f));
+      const profiles = fs
+        .readdirSync(profileDir)
+        .filter((f) => f.endsWith('.cpuprofile'))
+        .map((f) => path.join(profileDir, f));
       const main = profiles.sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0];
       if (main) {
         const summary = summarizeProfile(main, ROOT, windows);
         fs.writeFileSync(path.join(profileDir, 'summary.txt'), summary + '\n');
-        o.log(`[bench] CPU profile of the child: ${main}\n[bench] hot spots, overall and per phase: ${path.join(profileDir, 'summary.txt')}`);
+        o.log(
+          `[bench] CPU profile of the child: ${main}\n[bench] hot spots, overall and per phase: ${path.join(profileDir, 'summary.txt')}`,
+        );
       }
     }
     return result;
@@ -263,30 +328,46 @@ export function renderReport(result: BenchResult): string {
   const errors = result.phases.reduce((n, p) => n + p.errors, 0) + result.baselineErrors;
   const parts = [markdownTable(result), '', markdownTargets(checkTargets(result))];
   if (errors) parts.push('', `**${errors} failed requests.** First ones:`, ...result.errorSamples.map((s) => `- ${s}`));
-  if (result.childLogLines.length) parts.push('', 'The demo host logged:', ...result.childLogLines.map((l) => `    ${l}`));
+  if (result.childLogLines.length)
+    parts.push('', 'The demo host logged:', ...result.childLogLines.map((l) => `    ${l}`));
   return parts.join('\n');
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      users: { type: 'string' }, groups: { type: 'string' }, concurrency: { type: 'string' }, db: { type: 'string' },
-      keep: { type: 'boolean' }, out: { type: 'string' }, profile: { type: 'boolean' }, help: { type: 'boolean' },
-      peers: { type: 'boolean' }, rounds: { type: 'string' }, 'write-cost': { type: 'boolean' }, preload: { type: 'string' }, budget: { type: 'string' },
-      before: { type: 'string' }, 'ours-only': { type: 'boolean' }, skip: { type: 'string', multiple: true }, tenants: { type: 'string' },
+      users: { type: 'string' },
+      groups: { type: 'string' },
+      concurrency: { type: 'string' },
+      db: { type: 'string' },
+      keep: { type: 'boolean' },
+      out: { type: 'string' },
+      profile: { type: 'boolean' },
+      help: { type: 'boolean' },
+      peers: { type: 'boolean' },
+      rounds: { type: 'string' },
+      'write-cost': { type: 'boolean' },
+      preload: { type: 'string' },
+      budget: { type: 'string' },
+      before: { type: 'string' },
+      'ours-only': { type: 'boolean' },
+      skip: { type: 'string', multiple: true },
+      tenants: { type: 'string' },
     },
   });
   if (values.help) {
-    process.stdout.write('npm run bench -- [--users N=10000] [--groups G=100] [--concurrency C=8] [--db sqlite|mysql|postgres] [--keep] [--out DIR] [--profile] [--preload N]\n'
-      + '  --preload N: N more users written straight into both databases first (e.g. --users 5000 --preload 95000 reads at 100,000 users)\n'
-      + 'npm run bench -- --peers [--users N=5000] [--preload N] [--budget S=30] [--rounds R=3] [--concurrency C=8] [--db sqlite|mysql|postgres[,…]] [--out DIR]: side by side with SCIMMY and Better Auth\n'
-      + '  --peers --db mysql,postgres,sqlite: ours on each database in the same rounds, the first as "ours", the others beside it\n'
-      + '  --peers --before DIR: another checkout of this product (node_modules linked) measured in the same rounds; --ours-only: no peers; --skip NAME: leave a peer out\n'
-      + '  --peers --preload N: each server seeds N more users into its own tables first; --budget S: seconds a read phase may take (writes 6×)\n'
-      + 'npm run bench -- --tenants N [--db sqlite|mysql]: lookups over N organizations (a connector and token each) against one token, statements per lookup counted\n'
-      + 'npm run bench -- --write-cost [--db sqlite|mysql]: statements per request, rows, index trees and entries (and SQLite WAL pages) per create, counted\n'
-      + '  BENCH_MYSQL_URL (default mysql://root:@127.0.0.1:3306) for --db mysql; BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432)\n'
-      + '  for --db postgres; BENCH_DB_PREFIX names its databases (default idc_bench)\n');
+    process.stdout.write(
+      'npm run bench -- [--users N=10000] [--groups G=100] [--concurrency C=8] [--db sqlite|mysql|postgres] [--keep] [--out DIR] [--profile] [--preload N]\n' +
+        '  --preload N: N more users written straight into both databases first (e.g. --users 5000 --preload 95000 reads at 100,000 users)\n' +
+        'npm run bench -- --peers [--users N=5000] [--preload N] [--budget S=30] [--rounds R=3] [--concurrency C=8] [--db sqlite|mysql|postgres[,…]] [--out DIR]: side by side with SCIMMY and Better Auth\n' +
+        '  --peers --db mysql,postgres,sqlite: ours on each database in the same rounds, the first as "ours", the others beside it\n' +
+        '  --peers --before DIR: another checkout of this product (node_modules linked) measured in the same rounds; --ours-only: no peers; --skip NAME: leave a peer out\n' +
+        '  --peers --preload N: each server seeds N more users into its own tables first; --budget S: seconds a read phase may take (writes 6×)\n' +
+        'npm run bench -- --tenants N [--db sqlite|mysql]: lookups over N organizations (a connector and token each) against one token, statements per lookup counted\n' +
+        'npm run bench -- --write-cost [--db sqlite|mysql]: statements per request, rows, index trees and entries (and SQLite WAL pages) per create, counted\n' +
+        '  BENCH_MYSQL_URL (default mysql://root:@127.0.0.1:3306) for --db mysql; BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432)\n' +
+        '  for --db postgres; BENCH_DB_PREFIX names its databases (default idc_bench)\n',
+    );
     return;
   }
   const int = (v: string | undefined) => (v === undefined ? undefined : Number(v));
@@ -303,7 +384,19 @@ async function main(): Promise<void> {
   }
   if (values.peers) {
     const { renderPeers, runPeers } = await import('./peers.js');
-    const result = await runPeers({ users: int(values.users), preload: int(values.preload), budgetMs: values.budget === undefined ? undefined : Number(values.budget) * 1000, rounds: int(values.rounds), concurrency: int(values.concurrency), db: values.db?.split(',')[0] as Db | undefined, moreDbs: values.db?.split(',').slice(1) as Db[] | undefined, beforeRoot: values.before, oursOnly: values['ours-only'], skip: values.skip, log: (line) => process.stderr.write(line + '\n') });
+    const result = await runPeers({
+      users: int(values.users),
+      preload: int(values.preload),
+      budgetMs: values.budget === undefined ? undefined : Number(values.budget) * 1000,
+      rounds: int(values.rounds),
+      concurrency: int(values.concurrency),
+      db: values.db?.split(',')[0] as Db | undefined,
+      moreDbs: values.db?.split(',').slice(1) as Db[] | undefined,
+      beforeRoot: values.before,
+      oursOnly: values['ours-only'],
+      skip: values.skip,
+      log: (line) => process.stderr.write(line + '\n'),
+    });
     const out = path.resolve(values.out ?? path.join(ROOT, 'bench', 'results'));
     fs.mkdirSync(out, { recursive: true });
     const file = path.join(out, `peers-${result.startedAt.replace(/:/g, '-')}.json`);
@@ -313,8 +406,15 @@ async function main(): Promise<void> {
     return;
   }
   const result = await runBench({
-    users: int(values.users), groups: int(values.groups), concurrency: int(values.concurrency), db: values.db as Db | undefined,
-    keep: values.keep, out: values.out, profile: values.profile, preload: int(values.preload), log: (line) => process.stderr.write(line + '\n'),
+    users: int(values.users),
+    groups: int(values.groups),
+    concurrency: int(values.concurrency),
+    db: values.db as Db | undefined,
+    keep: values.keep,
+    out: values.out,
+    profile: values.profile,
+    preload: int(values.preload),
+    log: (line) => process.stderr.write(line + '\n'),
   });
   process.stdout.write(renderReport(result) + '\n');
   const failed = result.phases.some((p) => p.errors > 0) || result.baselineErrors > 0;

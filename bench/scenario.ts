@@ -50,10 +50,25 @@ export const ROW = {
 } as const;
 
 /** Which rows are writes (the SCIM/raw ≤ 2.5 target) and which are single-user lookups (p99 target). */
-export const WRITE_ROWS: string[] = [ROW.initial, ROW.create, ROW.groups, ROW.groupCreate, ROW.membership, ROW.incremental, ROW.update, ROW.deactivate, ROW.delete];
+export const WRITE_ROWS: string[] = [
+  ROW.initial,
+  ROW.create,
+  ROW.groups,
+  ROW.groupCreate,
+  ROW.membership,
+  ROW.incremental,
+  ROW.update,
+  ROW.deactivate,
+  ROW.delete,
+];
 export const LOOKUP_ROWS: string[] = [ROW.byUserName, ROW.byEmail, ROW.byExternalId];
 
-export interface ScenarioOptions { users: number; groups: number; concurrency: number; seed: number }
+export interface ScenarioOptions {
+  users: number;
+  groups: number;
+  concurrency: number;
+  seed: number;
+}
 /**
  * `group` names the top-level phase a row belongs to (memory is sampled per top-level phase);
  * `cpuMs` is the CPU time the measured process spent while the row's requests ran.
@@ -68,24 +83,122 @@ export interface ScenarioHooks {
   /** A timed window (one row, or one interleaved cycle) starts or ends: for splitting a CPU profile. */
   onWindow?(name: string, edge: 'start' | 'end'): void;
 }
-export interface ScenarioRun { rows: ScenarioRow[]; errorSamples: string[]; storedUsersAtReads: number }
+export interface ScenarioRun {
+  rows: ScenarioRow[];
+  errorSamples: string[];
+  storedUsersAtReads: number;
+}
 
 const LOOKUPS_PER_KIND = 2000;
 const LIST_PAGES = 100;
 const MEMBERS_PER_PATCH = 100;
 
-const GIVEN = ['Adele', 'Alex', 'Allan', 'Bianca', 'Christie', 'Debra', 'Diego', 'Emily', 'Enrico', 'Grady', 'Henrietta', 'Irvin', 'Isaiah', 'Johanna', 'Joni', 'José', 'Lee', 'Lidia', 'Lynne', 'Megan', 'Miriam', 'Nestor', 'Patti', 'Pradeep', 'Raul', 'Sakura', 'Søren', 'Zoë', 'Zrinka'];
-const FAMILY = ['Vance', 'Wilber', 'Deyoung', 'Kiehl', 'Cline', 'Zeigler', 'Siciliani', 'Braun', 'Isaacs', 'Archie', 'Harris', 'Moreno', 'Gonzales', 'Lamb', 'Sherman', 'Núñez', 'Tucker', 'Olsen', 'Bowen', 'Adams', 'Ogawa', 'Eriksson', 'Müller', 'Kowalski', 'Nakamura', 'Okafor', 'Patel', 'Rossi', 'Smith', 'Svensson', 'Tanaka'];
-const DEPARTMENTS = ['Sales', 'Marketing', 'Research & Development', 'Finance', 'Legal', 'Operations', 'Human Resources', 'IT', 'Support', 'Retail'];
-const TITLES = ['Account Manager', 'Engineer', 'Product Manager', 'Designer', 'Analyst', 'Director', 'Consultant', 'Technician', 'Accountant', 'Recruiter'];
+const GIVEN = [
+  'Adele',
+  'Alex',
+  'Allan',
+  'Bianca',
+  'Christie',
+  'Debra',
+  'Diego',
+  'Emily',
+  'Enrico',
+  'Grady',
+  'Henrietta',
+  'Irvin',
+  'Isaiah',
+  'Johanna',
+  'Joni',
+  'José',
+  'Lee',
+  'Lidia',
+  'Lynne',
+  'Megan',
+  'Miriam',
+  'Nestor',
+  'Patti',
+  'Pradeep',
+  'Raul',
+  'Sakura',
+  'Søren',
+  'Zoë',
+  'Zrinka',
+];
+const FAMILY = [
+  'Vance',
+  'Wilber',
+  'Deyoung',
+  'Kiehl',
+  'Cline',
+  'Zeigler',
+  'Siciliani',
+  'Braun',
+  'Isaacs',
+  'Archie',
+  'Harris',
+  'Moreno',
+  'Gonzales',
+  'Lamb',
+  'Sherman',
+  'Núñez',
+  'Tucker',
+  'Olsen',
+  'Bowen',
+  'Adams',
+  'Ogawa',
+  'Eriksson',
+  'Müller',
+  'Kowalski',
+  'Nakamura',
+  'Okafor',
+  'Patel',
+  'Rossi',
+  'Smith',
+  'Svensson',
+  'Tanaka',
+];
+const DEPARTMENTS = [
+  'Sales',
+  'Marketing',
+  'Research & Development',
+  'Finance',
+  'Legal',
+  'Operations',
+  'Human Resources',
+  'IT',
+  'Support',
+  'Retail',
+];
+const TITLES = [
+  'Account Manager',
+  'Engineer',
+  'Product Manager',
+  'Designer',
+  'Analyst',
+  'Director',
+  'Consultant',
+  'Technician',
+  'Accountant',
+  'Recruiter',
+];
 const SITES = [
   { streetAddress: '1 Microsoft Way', locality: 'Redmond', region: 'WA', postalCode: '98052', country: 'US' },
-  { streetAddress: '10 Rue de la Paix', locality: 'Paris', region: 'Île-de-France', postalCode: '75002', country: 'FR' },
+  {
+    streetAddress: '10 Rue de la Paix',
+    locality: 'Paris',
+    region: 'Île-de-France',
+    postalCode: '75002',
+    country: 'FR',
+  },
   { streetAddress: 'Friedrichstraße 123', locality: 'Berlin', region: 'Berlin', postalCode: '10117', country: 'DE' },
   { streetAddress: '2-1 Marunouchi', locality: 'Tokyo', region: 'Tokyo', postalCode: '100-0005', country: 'JP' },
 ];
 
-const ascii = (s: string) => s.normalize('NFD').replace(/[^A-Za-z]/g, '').toLowerCase();
+const ascii = (s: string) =>
+  s
+    .normalize('NFD')
+    .replace(/[^A-Za-z]/g, '')
+    .toLowerCase();
 
 /** A GUID derived from (seed, kind, i): unique and repeatable. */
 export function guid(seed: number, kind: string, i: number): string {
@@ -117,7 +230,14 @@ export function userDocument(i: number, seed: number): UserDocument {
       { type: 'work', value: `+1 425 555 ${phone}` },
       { type: 'mobile', value: `+1 206 555 ${phone}` },
     ],
-    addresses: [{ type: 'work', primary: true, formatted: `${site.streetAddress}, ${site.postalCode} ${site.locality}, ${site.country}`, ...site }],
+    addresses: [
+      {
+        type: 'work',
+        primary: true,
+        formatted: `${site.streetAddress}, ${site.postalCode} ${site.locality}, ${site.country}`,
+        ...site,
+      },
+    ],
     roles: [{ primary: 'True', type: 'WindowsAzureActiveDirectoryRole', value: 'User' }],
     [URN_ENTERPRISE]: {
       department: DEPARTMENTS[i % DEPARTMENTS.length],
@@ -141,7 +261,17 @@ export function updatePatch(i: number, seed: number): { patch: PatchBody; patche
   const department = DEPARTMENTS[(i + 3) % DEPARTMENTS.length];
   const patch: PatchBody = {
     schemas: [URN_PATCH],
-    Operations: [{ op: 'Replace', value: { displayName: `${given} ${family}`, title, 'name.givenName': given, [`${URN_ENTERPRISE}:department`]: department } }],
+    Operations: [
+      {
+        op: 'Replace',
+        value: {
+          displayName: `${given} ${family}`,
+          title,
+          'name.givenName': given,
+          [`${URN_ENTERPRISE}:department`]: department,
+        },
+      },
+    ],
   };
   const patched: UserDocument = {
     ...doc,
@@ -166,10 +296,14 @@ export async function runScenario(target: Target, o: ScenarioOptions, hooks: Sce
   const rows: ScenarioRow[] = [];
   const random = seededRandom(o.seed);
   const ids: Array<string | undefined> = new Array(o.users);
-  const expectFound = (what: string) => (id: string | null) => { if (!id) throw new Error(`${what}: expected one user, found none`); };
+  const expectFound = (what: string) => (id: string | null) => {
+    if (!id) throw new Error(`${what}: expected one user, found none`);
+  };
   /** Times `body`, then adds one row per op plus (when given) a combined row. */
   let currentGroup = '';
-  const enter = (group: string) => { if (group !== currentGroup) hooks.onPhase?.((currentGroup = group)); };
+  const enter = (group: string) => {
+    if (group !== currentGroup) hooks.onPhase?.((currentGroup = group));
+  };
   const cpu = () => hooks.cpuMs?.() ?? 0;
   const phase = async (group: string, combined: string | null, ops: string[], body: () => Promise<void>) => {
     enter(group);
@@ -189,25 +323,31 @@ export async function runScenario(target: Target, o: ScenarioOptions, hooks: Sce
 
   // 1. Initial cycle: per user, look it up by userName, then create it.
   const everyone = Array.from({ length: o.users }, (_, i) => i);
-  await phase('initial cycle', ROW.initial, [ROW.lookupBeforeCreate, ROW.create], () => runPool(everyone, o.concurrency, async (i) => {
-    const doc = userDocument(i, o.seed);
-    const found = await rec.time(ROW.lookupBeforeCreate, async () => {
-      const id = await target.findByUserName(doc.userName);
-      if (id) throw new Error(`lookup before create: ${doc.userName} already exists`);
-      return id;
-    });
-    if (found !== null) return; // the lookup failed: Entra would not create either
-    ids[i] = await rec.time(ROW.create, () => target.createUser(doc));
-  }));
+  await phase('initial cycle', ROW.initial, [ROW.lookupBeforeCreate, ROW.create], () =>
+    runPool(everyone, o.concurrency, async (i) => {
+      const doc = userDocument(i, o.seed);
+      const found = await rec.time(ROW.lookupBeforeCreate, async () => {
+        const id = await target.findByUserName(doc.userName);
+        if (id) throw new Error(`lookup before create: ${doc.userName} already exists`);
+        return id;
+      });
+      if (found !== null) return; // the lookup failed: Entra would not create either
+      ids[i] = await rec.time(ROW.create, () => target.createUser(doc));
+    }),
+  );
 
   // 2. Groups, then memberships in batches of 100 until every user is in two groups.
   const groupIds: Array<string | undefined> = new Array(o.groups);
   const groupNumbers = Array.from({ length: o.groups }, (_, g) => g);
   enter('groups');
   const groupsStarted = performance.now();
-  await phase('groups', null, [ROW.groupCreate], () => runPool(groupNumbers, o.concurrency, async (g) => {
-    groupIds[g] = await rec.time(ROW.groupCreate, () => target.createGroup(`Bench Group ${String(g).padStart(4, '0')}`, guid(o.seed, 'group', g)));
-  }));
+  await phase('groups', null, [ROW.groupCreate], () =>
+    runPool(groupNumbers, o.concurrency, async (g) => {
+      groupIds[g] = await rec.time(ROW.groupCreate, () =>
+        target.createGroup(`Bench Group ${String(g).padStart(4, '0')}`, guid(o.seed, 'group', g)),
+      );
+    }),
+  );
   const members: string[][] = groupNumbers.map(() => []);
   everyone.forEach((i) => {
     if (!ids[i] || o.groups === 0) return;
@@ -217,59 +357,88 @@ export async function runScenario(target: Target, o: ScenarioOptions, hooks: Sce
   const batches: Array<{ g: number; userIds: string[] }> = [];
   const longest = Math.max(0, ...members.map((m) => m.length));
   for (let start = 0; start < longest; start += MEMBERS_PER_PATCH) {
-    for (const g of groupNumbers) { // round-robin over groups: concurrent PATCHes rarely hit the same group
+    for (const g of groupNumbers) {
+      // round-robin over groups: concurrent PATCHes rarely hit the same group
       const userIds = members[g].slice(start, start + MEMBERS_PER_PATCH);
       if (userIds.length && groupIds[g]) batches.push({ g, userIds });
     }
   }
-  await phase('groups', null, [ROW.membership], () => runPool(batches, o.concurrency, async ({ g, userIds }) => {
-    await rec.time(ROW.membership, () => target.addMembers(groupIds[g]!, userIds));
-  }));
+  await phase('groups', null, [ROW.membership], () =>
+    runPool(batches, o.concurrency, async ({ g, userIds }) => {
+      await rec.time(ROW.membership, () => target.addMembers(groupIds[g]!, userIds));
+    }),
+  );
   const groupsCpuMs = rows.slice(-2).reduce((n, row) => n + row.cpuMs, 0);
-  rows.splice(rows.length - 2, 0, { ...rec.result(ROW.groups, [ROW.groupCreate, ROW.membership], performance.now() - groupsStarted), group: 'groups', cpuMs: groupsCpuMs });
+  rows.splice(rows.length - 2, 0, {
+    ...rec.result(ROW.groups, [ROW.groupCreate, ROW.membership], performance.now() - groupsStarted),
+    group: 'groups',
+    cpuMs: groupsCpuMs,
+  });
 
   // 3. Incremental cycle: 10 % updated, 1 % deactivated, 0.5 % deleted (disjoint, mixed order).
-  const created = shuffle(everyone.filter((i) => ids[i]), random);
-  const nUpdate = Math.ceil(o.users * 0.10);
+  const created = shuffle(
+    everyone.filter((i) => ids[i]),
+    random,
+  );
+  const nUpdate = Math.ceil(o.users * 0.1);
   const nDeactivate = Math.ceil(o.users * 0.01);
   const nDelete = Math.ceil(o.users * 0.005);
-  const changes = shuffle([
-    ...created.slice(0, nUpdate).map((i) => ({ i, kind: ROW.update })),
-    ...created.slice(nUpdate, nUpdate + nDeactivate).map((i) => ({ i, kind: ROW.deactivate })),
-    ...created.slice(nUpdate + nDeactivate, nUpdate + nDeactivate + nDelete).map((i) => ({ i, kind: ROW.delete })),
-  ], random);
+  const changes = shuffle(
+    [
+      ...created.slice(0, nUpdate).map((i) => ({ i, kind: ROW.update })),
+      ...created.slice(nUpdate, nUpdate + nDeactivate).map((i) => ({ i, kind: ROW.deactivate })),
+      ...created.slice(nUpdate + nDeactivate, nUpdate + nDeactivate + nDelete).map((i) => ({ i, kind: ROW.delete })),
+    ],
+    random,
+  );
   const deleted = new Set<number>();
-  await phase('incremental cycle', ROW.incremental, [ROW.update, ROW.deactivate, ROW.delete], () => runPool(changes, o.concurrency, async ({ i, kind }) => {
-    const id = ids[i]!;
-    if (kind === ROW.delete) {
-      deleted.add(i);
-      await rec.time(kind, () => target.deleteUser(id));
-      return;
-    }
-    const { patch, patched } = kind === ROW.update ? updatePatch(i, o.seed) : deactivatePatch(i, o.seed);
-    await rec.time(kind, () => target.patchUser(id, patch, patched));
-  }));
+  await phase('incremental cycle', ROW.incremental, [ROW.update, ROW.deactivate, ROW.delete], () =>
+    runPool(changes, o.concurrency, async ({ i, kind }) => {
+      const id = ids[i]!;
+      if (kind === ROW.delete) {
+        deleted.add(i);
+        await rec.time(kind, () => target.deleteUser(id));
+        return;
+      }
+      const { patch, patched } = kind === ROW.update ? updatePatch(i, o.seed) : deactivatePatch(i, o.seed);
+      await rec.time(kind, () => target.patchUser(id, patch, patched));
+    }),
+  );
 
   // 4. Reads: each kind on its own, so its rate and latency are its own.
   const alive = created.filter((i) => !deleted.has(i));
   const sample = () => shuffle([...alive], random).slice(0, Math.min(LOOKUPS_PER_KIND, alive.length));
-  await phase('reads', null, [ROW.byUserName], () => runPool(sample(), o.concurrency, async (i) => {
-    await rec.time(ROW.byUserName, () => target.findByUserName(userDocument(i, o.seed).userName).then(expectFound(ROW.byUserName)));
-  }));
-  await phase('reads', null, [ROW.byEmail], () => runPool(sample(), o.concurrency, async (i) => {
-    await rec.time(ROW.byEmail, () => target.findByWorkEmail(workEmail(i)).then(expectFound(ROW.byEmail)));
-  }));
-  await phase('reads', null, [ROW.byExternalId], () => runPool(sample(), o.concurrency, async (i) => {
-    await rec.time(ROW.byExternalId, () => target.findByExternalId(guid(o.seed, 'user', i)).then(expectFound(ROW.byExternalId)));
-  }));
+  await phase('reads', null, [ROW.byUserName], () =>
+    runPool(sample(), o.concurrency, async (i) => {
+      await rec.time(ROW.byUserName, () =>
+        target.findByUserName(userDocument(i, o.seed).userName).then(expectFound(ROW.byUserName)),
+      );
+    }),
+  );
+  await phase('reads', null, [ROW.byEmail], () =>
+    runPool(sample(), o.concurrency, async (i) => {
+      await rec.time(ROW.byEmail, () => target.findByWorkEmail(workEmail(i)).then(expectFound(ROW.byEmail)));
+    }),
+  );
+  await phase('reads', null, [ROW.byExternalId], () =>
+    runPool(sample(), o.concurrency, async (i) => {
+      await rec.time(ROW.byExternalId, () =>
+        target.findByExternalId(guid(o.seed, 'user', i)).then(expectFound(ROW.byExternalId)),
+      );
+    }),
+  );
   const total = await target.countUsers();
   const pages = Array.from({ length: LIST_PAGES }, (_, k) => k);
-  await phase('reads', null, [ROW.firstPage], () => runPool(pages, o.concurrency, async () => {
-    await rec.time(ROW.firstPage, () => target.listUsers(1, 100));
-  }));
-  await phase('reads', null, [ROW.lastPage], () => runPool(pages, o.concurrency, async () => {
-    await rec.time(ROW.lastPage, () => target.listUsers(Math.max(1, total - 99), 100));
-  }));
+  await phase('reads', null, [ROW.firstPage], () =>
+    runPool(pages, o.concurrency, async () => {
+      await rec.time(ROW.firstPage, () => target.listUsers(1, 100));
+    }),
+  );
+  await phase('reads', null, [ROW.lastPage], () =>
+    runPool(pages, o.concurrency, async () => {
+      await rec.time(ROW.lastPage, () => target.listUsers(Math.max(1, total - 99), 100));
+    }),
+  );
 
   return { rows, errorSamples: rec.errorSamples, storedUsersAtReads: total };
 }

@@ -2,7 +2,15 @@
  * Latency bookkeeping: every timed call lands in one named bucket (one per request type);
  * a phase result is computed from one or more buckets and the phase's wall-clock time.
  */
-export interface PhaseResult { name: string; requests: number; rps: number; p50Ms: number; p95Ms: number; p99Ms: number; errors: number }
+export interface PhaseResult {
+  name: string;
+  requests: number;
+  rps: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  errors: number;
+}
 
 /** Nearest-rank percentile of an ascending array (0 when empty). */
 export function percentile(sorted: ArrayLike<number>, p: number): number {
@@ -30,7 +38,8 @@ export class Recorder {
     } catch (error) {
       this.add(op, performance.now() - started);
       this.errorCounts.set(op, (this.errorCounts.get(op) ?? 0) + 1);
-      if (this.errorSamples.length < this.maxSamples) this.errorSamples.push(`${op}: ${(error as Error)?.message ?? String(error)}`);
+      if (this.errorSamples.length < this.maxSamples)
+        this.errorSamples.push(`${op}: ${(error as Error)?.message ?? String(error)}`);
       return undefined;
     }
   }
@@ -64,7 +73,11 @@ export class Recorder {
 }
 
 /** Runs `work(item)` over `items` with `concurrency` async workers pulling from one queue. */
-export async function runPool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+export async function runPool<T>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {

@@ -32,11 +32,23 @@ const CONCURRENCY = 8;
 /** One token's requests stay under its rate limit (1,200 a minute). */
 const ONE_TOKEN_REQUESTS = 1_000;
 
-export async function measureTenants(db: Db, tenants: number, mysqlUrl = process.env.BENCH_MYSQL_URL ?? 'mysql://root:@127.0.0.1:3306'): Promise<TenantsRow[]> {
-  if (!Number.isInteger(tenants) || tenants < 1) throw new Error(`--tenants must be a positive integer (got ${tenants})`);
+export async function measureTenants(
+  db: Db,
+  tenants: number,
+  mysqlUrl = process.env.BENCH_MYSQL_URL ?? 'mysql://root:@127.0.0.1:3306',
+): Promise<TenantsRow[]> {
+  if (!Number.isInteger(tenants) || tenants < 1)
+    throw new Error(`--tenants must be a positive integer (got ${tenants})`);
   const dbs = await createDatabases(db, `tn${Date.now()}${randomBytes(2).toString('hex')}`, mysqlUrl);
   const bootstrap = `bench_${randomBytes(24).toString('base64url')}`;
-  const demo = await createDemoApp({ ...process.env, DATABASE_URL: dbs.scimUrl, SCIM_BOOTSTRAP_TOKEN: bootstrap, IDENTITY_SECRET_KEY: randomBytes(36).toString('base64url'), LOG_LEVEL: 'warn', IDENTITY_TABLE_PREFIX: '' });
+  const demo = await createDemoApp({
+    ...process.env,
+    DATABASE_URL: dbs.scimUrl,
+    SCIM_BOOTSTRAP_TOKEN: bootstrap,
+    IDENTITY_SECRET_KEY: randomBytes(36).toString('base64url'),
+    LOG_LEVEL: 'warn',
+    IDENTITY_TABLE_PREFIX: '',
+  });
   const server = demo.app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const pool = new Pool(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { connections: CONCURRENCY });
@@ -46,12 +58,19 @@ export async function measureTenants(db: Db, tenants: number, mysqlUrl = process
     // One connector and token per organization, through the store as an admin's API would.
     const tokens = [bootstrap];
     for (let k = 1; k < tenants; k++) {
-      const connector = await demo.identity.store.connectors.create({ organizationId: `tenant-${k}`, name: 'Entra ID' });
+      const connector = await demo.identity.store.connectors.create({
+        organizationId: `tenant-${k}`,
+        name: 'Entra ID',
+      });
       tokens.push((await demo.identity.store.tokens.create(connector.id)).token);
     }
     const lookup = async (token: string, n: number) => {
       const filter = encodeURIComponent(`userName eq "nobody-${n}@example.com"`);
-      const res = await pool.request({ method: 'GET', path: `/identity/scim/v2/Users?filter=${filter}`, headers: { authorization: `Bearer ${token}` } });
+      const res = await pool.request({
+        method: 'GET',
+        path: `/identity/scim/v2/Users?filter=${filter}`,
+        headers: { authorization: `Bearer ${token}` },
+      });
       await res.body.text();
       if (res.statusCode !== 200) throw new Error(`lookup → ${res.statusCode}`);
     };
@@ -69,7 +88,8 @@ export async function measureTenants(db: Db, tenants: number, mysqlUrl = process
       await runPool(order, CONCURRENCY, (n) => lookup(used[n % active], n));
       const seconds = (performance.now() - started) / 1000;
       const log = counter.stop();
-      const share = (match: (sql: string) => boolean) => Math.round((log.filter(match).length / requests) * 1000) / 1000;
+      const share = (match: (sql: string) => boolean) =>
+        Math.round((log.filter(match).length / requests) * 1000) / 1000;
       const touches = (table: string) => (sql: string) => sql.includes(table);
       rows.push({
         tokens: active,
@@ -100,6 +120,9 @@ export function renderTenants(db: Db, rows: TenantsRow[]): string {
     '',
     '| active tokens | lookups | req/s (in-process) | s between uses of a token | statements | token reads | connector reads | rate-limit writes | other |',
     '| --: | --: | --: | --: | --: | --: | --: | --: | --: |',
-    ...rows.map((r) => `| ${r.tokens} | ${r.requests} | ${r.rps} | ${r.reuseSeconds} | ${r.statementsPerLookup} | ${r.split.tokens} | ${r.split.connectors} | ${r.split.rateCounters} | ${r.split.other} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.tokens} | ${r.requests} | ${r.rps} | ${r.reuseSeconds} | ${r.statementsPerLookup} | ${r.split.tokens} | ${r.split.connectors} | ${r.split.rateCounters} | ${r.split.other} |`,
+    ),
   ].join('\n');
 }

@@ -45,15 +45,36 @@ export function countStatements(knex: Knex): { start(): void; stop(): string[] }
       if (typeof original !== 'function') continue;
       conn[method] = (...args: unknown[]) => {
         const first = args[0] as string | { sql?: string };
-        log?.push(String(typeof first === 'string' ? first : first?.sql).replace(/\s+/g, ' ').slice(0, 90));
+        log?.push(
+          String(typeof first === 'string' ? first : first?.sql)
+            .replace(/\s+/g, ' ')
+            .slice(0, 90),
+        );
         return (original as (...a: unknown[]) => unknown).apply(conn, args);
       };
     }
   };
-  const pool = (knex.client as { pool: { on(event: string, fn: (id: number, resource: Conn) => void): void; free: Array<{ resource: Conn }>; used: Array<{ resource: Conn }> } }).pool;
+  const pool = (
+    knex.client as {
+      pool: {
+        on(event: string, fn: (id: number, resource: Conn) => void): void;
+        free: Array<{ resource: Conn }>;
+        used: Array<{ resource: Conn }>;
+      };
+    }
+  ).pool;
   pool.on('createSuccess', (_id, resource) => wrap(resource));
   for (const { resource } of [...pool.free, ...pool.used]) wrap(resource);
-  return { start: () => { log = []; }, stop: () => { const out = log ?? []; log = undefined; return out; } };
+  return {
+    start: () => {
+      log = [];
+    },
+    stop: () => {
+      const out = log ?? [];
+      log = undefined;
+      return out;
+    },
+  };
 }
 
 async function treesPerTable(knex: Knex, db: Db, tables: string[]): Promise<Record<string, number>> {
@@ -63,17 +84,30 @@ async function treesPerTable(knex: Knex, db: Db, tables: string[]): Promise<Reco
       const rows = await knex('sqlite_master').where({ type: 'index', tbl_name: table }).count({ n: '*' });
       trees[table] = 1 + Number(rows[0].n);
     } else {
-      const [rows] = await knex.raw('SELECT COUNT(DISTINCT index_name) AS n FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ?', [table]);
+      const [rows] = await knex.raw(
+        'SELECT COUNT(DISTINCT index_name) AS n FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ?',
+        [table],
+      );
       trees[table] = Number(rows[0].n);
     }
   }
   return trees;
 }
 
-export async function measureWriteCost(db: Db, mysqlUrl = process.env.BENCH_MYSQL_URL ?? 'mysql://root:@127.0.0.1:3306'): Promise<WriteCost> {
+export async function measureWriteCost(
+  db: Db,
+  mysqlUrl = process.env.BENCH_MYSQL_URL ?? 'mysql://root:@127.0.0.1:3306',
+): Promise<WriteCost> {
   const dbs = await createDatabases(db, `wc${Date.now()}${randomBytes(2).toString('hex')}`, mysqlUrl);
   const token = `bench_${randomBytes(24).toString('base64url')}`;
-  const demo = await createDemoApp({ ...process.env, DATABASE_URL: dbs.scimUrl, SCIM_BOOTSTRAP_TOKEN: token, IDENTITY_SECRET_KEY: randomBytes(36).toString('base64url'), LOG_LEVEL: 'warn', IDENTITY_TABLE_PREFIX: '' });
+  const demo = await createDemoApp({
+    ...process.env,
+    DATABASE_URL: dbs.scimUrl,
+    SCIM_BOOTSTRAP_TOKEN: token,
+    IDENTITY_SECRET_KEY: randomBytes(36).toString('base64url'),
+    LOG_LEVEL: 'warn',
+    IDENTITY_TABLE_PREFIX: '',
+  });
   const server = demo.app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const pool = new Pool(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { connections: 1 });
@@ -81,7 +115,12 @@ export async function measureWriteCost(db: Db, mysqlUrl = process.env.BENCH_MYSQ
   const counter = countStatements(knex);
   const t = tableNames(DEFAULT_TABLE_PREFIX);
   const call = async (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown) => {
-    const res = await pool.request({ method, path: `/identity/scim/v2${path}`, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await pool.request({
+      method,
+      path: `/identity/scim/v2${path}`,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await res.body.text();
     if (res.statusCode >= 300) throw new Error(`${method} ${path} → ${res.statusCode} ${text.slice(0, 300)}`);
     return text ? JSON.parse(text) : undefined;
@@ -94,7 +133,12 @@ export async function measureWriteCost(db: Db, mysqlUrl = process.env.BENCH_MYSQ
     // Warm up (statement caches, token cache), then measure users 100…100+N.
     for (let i = 0; i < 5; i++) await call('POST', '/Users', userDocument(i, 6));
     const userTables = [t.users, t.userValues, t.userAddresses, t.userExtensions, t.groupMembers, t.auditEvents];
-    const count = async () => Object.fromEntries(await Promise.all(userTables.map(async (table) => [table, Number((await knex(table).count({ n: '*' }))[0].n)] as const)));
+    const count = async () =>
+      Object.fromEntries(
+        await Promise.all(
+          userTables.map(async (table) => [table, Number((await knex(table).count({ n: '*' }))[0].n)] as const),
+        ),
+      );
     const trees = await treesPerTable(knex, db, userTables);
     const samples: Record<string, string[]> = {};
     const perRequest: Record<string, number> = {};
@@ -110,10 +154,14 @@ export async function measureWriteCost(db: Db, mysqlUrl = process.env.BENCH_MYSQ
       perRequest[name] = Math.round((statements / N) * 100) / 100;
     };
     const ids: string[] = [];
-    await measure('lookup before create (GET userName eq)', (i) => call('GET', `/Users?filter=${encodeURIComponent(`userName eq "${userDocument(i, 6).userName}"`)}`));
+    await measure('lookup before create (GET userName eq)', (i) =>
+      call('GET', `/Users?filter=${encodeURIComponent(`userName eq "${userDocument(i, 6).userName}"`)}`),
+    );
     const before = await count();
     const walBefore = walSize();
-    await measure('create (POST /Users)', async (i) => { ids[i] = (await call('POST', '/Users', userDocument(i, 6))).id; });
+    await measure('create (POST /Users)', async (i) => {
+      ids[i] = (await call('POST', '/Users', userDocument(i, 6))).id;
+    });
     const walAfter = walSize();
     const after = await count();
     await measure('PATCH path-less Replace', (i) => call('PATCH', `/Users/${ids[i]}`, updatePatch(i, 6).patch));
@@ -137,7 +185,9 @@ export async function measureWriteCost(db: Db, mysqlUrl = process.env.BENCH_MYSQ
       treesPerCreate,
       indexEntriesPerCreate: Math.round(entries * 100) / 100,
       ...(walFile && walAfter >= walBefore ? { walPagesPerCreate: walPages(walAfter - walBefore, N) } : {}),
-      ...(walFile && walAfterDelete >= walBeforeDelete ? { walPagesPerDelete: walPages(walAfterDelete - walBeforeDelete, N) } : {}),
+      ...(walFile && walAfterDelete >= walBeforeDelete
+        ? { walPagesPerDelete: walPages(walAfterDelete - walBeforeDelete, N) }
+        : {}),
       statementSample: samples,
     };
   } finally {

@@ -2,7 +2,9 @@
 import { runCli } from '../lib/cli/commands.js';
 
 runCli(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   // runCli reports its own errors; this is the last resort if reporting itself fails.
   (error: unknown) => {
     console.error(error);

@@ -17,14 +17,23 @@ import { safeReturnTo } from '../lib/sso/return-to.js';
 import type { Connector } from '../lib/model/types.js';
 
 declare module 'express-session' {
-  interface SessionData { user?: { connectorId: string; userId: string; userName: string } }
+  interface SessionData {
+    user?: { connectorId: string; userId: string; userName: string };
+  }
 }
 
 const DEMO_ORG = 'demo-org';
 const DEMO_CONNECTOR = 'Entra ID';
 const DEMO_ADMIN = 'admin@demo.local';
 
-export interface DemoApp { app: express.Express; identity: IdentityConnector; connector: Connector; token: string | null; adminPassword: string | null; close(): Promise<void> }
+export interface DemoApp {
+  app: express.Express;
+  identity: IdentityConnector;
+  connector: Connector;
+  token: string | null;
+  adminPassword: string | null;
+  close(): Promise<void>;
+}
 
 export async function createDemoApp(env: NodeJS.ProcessEnv = process.env): Promise<DemoApp> {
   const environment = readEnvironment(env);
@@ -49,8 +58,12 @@ export async function createDemoApp(env: NodeJS.ProcessEnv = process.env): Promi
       return own ? { organizations: [own.organizationId] } : false;
     },
     currentUser: (req) => req.session?.user,
-    signIn: async (req, _res, user) => { req.session.user = { connectorId: user.connectorId, userId: user.id, userName: user.userName }; },
-    signOut: async (req) => { await new Promise<void>((resolve) => req.session.destroy(() => resolve())); },
+    signIn: async (req, _res, user) => {
+      req.session.user = { connectorId: user.connectorId, userId: user.id, userName: user.userName };
+    },
+    signOut: async (req) => {
+      await new Promise<void>((resolve) => req.session.destroy(() => resolve()));
+    },
   });
   await identity.migrate();
   const { connector, token, adminPassword } = await firstRun(identity, environment);
@@ -71,17 +84,29 @@ export async function createDemoApp(env: NodeJS.ProcessEnv = process.env): Promi
 
   app.get('/', (req, res) => {
     const who = req.session.user;
-    res.type('html').send(page('Demo host', who
-      ? `<p>Signed in as <strong data-testid="signed-in-user">${escapeHtml(who.userName)}</strong>.</p><p><a href="/reports">Reports</a> · <a href="/identity/admin">Admin</a> · <a href="/me">/me</a></p><form method="post" action="/logout"><button>Sign out</button></form>`
-      : `<p>Not signed in.</p><p><a href="/identity/sso">Sign in with your work account</a> · <a href="/login">Password sign-in</a></p>`));
+    res
+      .type('html')
+      .send(
+        page(
+          'Demo host',
+          who
+            ? `<p>Signed in as <strong data-testid="signed-in-user">${escapeHtml(who.userName)}</strong>.</p><p><a href="/reports">Reports</a> · <a href="/identity/admin">Admin</a> · <a href="/me">/me</a></p><form method="post" action="/logout"><button>Sign out</button></form>`
+            : `<p>Not signed in.</p><p><a href="/identity/sso">Sign in with your work account</a> · <a href="/login">Password sign-in</a></p>`,
+        ),
+      );
   });
 
   app.get('/login', (req, res) => {
-    res.type('html').send(page('Password sign-in', `<form method="post" action="/login">
+    res.type('html').send(
+      page(
+        'Password sign-in',
+        `<form method="post" action="/login">
       <label>Email <input name="email" type="email" autocomplete="username" value="${escapeHtml(req.query.email ?? '')}" required></label>
       <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
       <input type="hidden" name="returnTo" value="${escapeHtml(safeReturnTo(req.query.returnTo))}">
-      <button type="submit">Sign in</button></form>`));
+      <button type="submit">Sign in</button></form>`,
+      ),
+    );
   });
 
   app.post('/login', async (req, res, next) => {
@@ -92,13 +117,35 @@ export async function createDemoApp(env: NodeJS.ProcessEnv = process.env): Promi
       const email = field('email');
       const user = await identity.store.users.findByUserName(connector.id, email);
       // The login-method check on the account this login resolved: an Entra user never gets in here.
-      if (user && !(await identity.checkLoginMethod({ connectorId: user.connectorId, userId: user.id }, 'builtin')).allowed) {
-        res.status(403).type('html').send(page('Sign in with Microsoft Entra ID', '<p role="alert">This account signs in with Microsoft Entra ID.</p><p><a href="/identity/sso/signin">Sign in with Microsoft</a></p>'));
+      if (
+        user &&
+        !(await identity.checkLoginMethod({ connectorId: user.connectorId, userId: user.id }, 'builtin')).allowed
+      ) {
+        res
+          .status(403)
+          .type('html')
+          .send(
+            page(
+              'Sign in with Microsoft Entra ID',
+              '<p role="alert">This account signs in with Microsoft Entra ID.</p><p><a href="/identity/sso/signin">Sign in with Microsoft</a></p>',
+            ),
+          );
         return;
       }
-      const ok = user && user.active && await verifyPassword(field('password'), await identity.store.users.passwordHash(connector.id, user.id));
+      const ok =
+        user &&
+        user.active &&
+        (await verifyPassword(field('password'), await identity.store.users.passwordHash(connector.id, user.id)));
       if (!user || !ok) {
-        res.status(401).type('html').send(page('Password sign-in', '<p role="alert">Wrong email or password.</p><p><a href="/login">Try again</a></p>'));
+        res
+          .status(401)
+          .type('html')
+          .send(
+            page(
+              'Password sign-in',
+              '<p role="alert">Wrong email or password.</p><p><a href="/login">Try again</a></p>',
+            ),
+          );
         return;
       }
       req.session.regenerate((error) => {
@@ -106,23 +153,46 @@ export async function createDemoApp(env: NodeJS.ProcessEnv = process.env): Promi
         req.session.user = { connectorId: user.connectorId, userId: user.id, userName: user.userName };
         res.redirect(303, safeReturnTo(field('returnTo')));
       });
-    } catch (error) { next(error); }
+    } catch (error) {
+      next(error);
+    }
   });
 
-  app.post('/logout', (req, res) => { req.session.destroy(() => res.redirect(303, '/')); });
+  app.post('/logout', (req, res) => {
+    req.session.destroy(() => res.redirect(303, '/'));
+  });
 
   app.get('/me', async (req, res) => {
     const who = req.session.user;
-    const user = who && await identity.store.users.get(who.connectorId, who.userId);
-    if (!user) { res.status(401).json({ error: 'not signed in' }); return; }
-    res.json({ id: user.id, userName: user.userName, displayName: user.displayName, webRole: user.webRole, loginMethod: user.loginMethod, connectorId: user.connectorId });
+    const user = who && (await identity.store.users.get(who.connectorId, who.userId));
+    if (!user) {
+      res.status(401).json({ error: 'not signed in' });
+      return;
+    }
+    res.json({
+      id: user.id,
+      userName: user.userName,
+      displayName: user.displayName,
+      webRole: user.webRole,
+      loginMethod: user.loginMethod,
+      connectorId: user.connectorId,
+    });
   });
 
-  app.get('/reports', identity.requireWebRole('User'), (_req, res) => { res.type('html').send(page('Reports', '<p>Only users with the User web role or above see this.</p>')); });
+  app.get('/reports', identity.requireWebRole('User'), (_req, res) => {
+    res.type('html').send(page('Reports', '<p>Only users with the User web role or above see this.</p>'));
+  });
 
   return {
-    app, identity, connector, token, adminPassword,
-    async close() { await identity.close(); await knex.destroy(); },
+    app,
+    identity,
+    connector,
+    token,
+    adminPassword,
+    async close() {
+      await identity.close();
+      await knex.destroy();
+    },
   };
 }
 
@@ -131,16 +201,24 @@ export async function createDemoApp(env: NodeJS.ProcessEnv = process.env): Promi
  * processes may start at once on an empty database: a create that loses the race (conflict) reads
  * what the winner created instead of exiting.
  */
-async function firstRun(identity: IdentityConnector, environment: Environment): Promise<{ connector: Connector; token: string | null; adminPassword: string | null }> {
+async function firstRun(
+  identity: IdentityConnector,
+  environment: Environment,
+): Promise<{ connector: Connector; token: string | null; adminPassword: string | null }> {
   const { store } = identity;
   const existing = () => store.connectors.findByName(DEMO_ORG, DEMO_CONNECTOR);
-  const connector = await existing()
-    ?? await unlessCreatedMeanwhile(store.connectors.create({ organizationId: DEMO_ORG, name: DEMO_CONNECTOR }), existing);
+  const connector =
+    (await existing()) ??
+    (await unlessCreatedMeanwhile(
+      store.connectors.create({ organizationId: DEMO_ORG, name: DEMO_CONNECTOR }),
+      existing,
+    ));
   let token: string | null = null;
   const bootstrap = environment.scimBootstrapToken;
   if (bootstrap) {
     // Accept a token the operator already gave Entra; nothing is printed.
-    if (!(await store.tokens.verify(bootstrap))) await store.tokens.create(connector.id, { plainToken: bootstrap, label: 'bootstrap' });
+    if (!(await store.tokens.verify(bootstrap)))
+      await store.tokens.create(connector.id, { plainToken: bootstrap, label: 'bootstrap' });
   } else if ((await store.tokens.listLive(connector.id)).length === 0) {
     token = (await store.tokens.create(connector.id, { label: 'demo' })).token;
   }
@@ -148,10 +226,22 @@ async function firstRun(identity: IdentityConnector, environment: Environment): 
   if (!(await store.users.findByUserName(connector.id, DEMO_ADMIN))) {
     const password = environment.demoAdminPassword || randomBytes(9).toString('base64url');
     // Through the same write path as SCIM: the web role comes from `roles` via the role map.
-    const created = await unlessCreatedMeanwhile(identity.users.create(connector, {
-      userName: DEMO_ADMIN, displayName: 'Demo Admin', name: { givenName: 'Demo', familyName: 'Admin' }, emails: [{ type: 'work', value: DEMO_ADMIN, primary: true }], active: true,
-      roles: [{ value: 'EnterpriseAdmin', primary: true }],
-    }, { actor: 'host' }, { loginMethod: 'builtin', password }), async () => null);
+    const created = await unlessCreatedMeanwhile(
+      identity.users.create(
+        connector,
+        {
+          userName: DEMO_ADMIN,
+          displayName: 'Demo Admin',
+          name: { givenName: 'Demo', familyName: 'Admin' },
+          emails: [{ type: 'work', value: DEMO_ADMIN, primary: true }],
+          active: true,
+          roles: [{ value: 'EnterpriseAdmin', primary: true }],
+        },
+        { actor: 'host' },
+        { loginMethod: 'builtin', password },
+      ),
+      async () => null,
+    );
     // Shown only by the process whose create won: another one's password was never stored.
     if (created) adminPassword = password;
   }
@@ -159,7 +249,10 @@ async function firstRun(identity: IdentityConnector, environment: Environment): 
 }
 
 /** The created value, or (when another process created it first: a conflict) what `meanwhile` reads. */
-async function unlessCreatedMeanwhile<T, U>(create: Promise<T>, meanwhile: () => Promise<U | undefined>): Promise<T | U> {
+async function unlessCreatedMeanwhile<T, U>(
+  create: Promise<T>,
+  meanwhile: () => Promise<U | undefined>,
+): Promise<T | U> {
   try {
     return await create;
   } catch (error) {
@@ -195,13 +288,22 @@ if (isMain) {
     const lines = [
       `Demo host on ${baseUrl} (store ${redactUrl(environment.databaseUrl)})`,
       `  SCIM Tenant URL:  ${demo.identity.scimUrl}`,
-      demo.token ? `  Secret Token:     ${demo.token}   (also in ${TOKEN_FILE}; another: npm run cli -- token create --connector ${demo.connector.id})`
-        : environment.scimBootstrapToken ? '  Secret Token:     the one in SCIM_BOOTSTRAP_TOKEN' : `  Secret Token:     already issued (in ${TOKEN_FILE} if this checkout issued it; npm run cli -- token list)`,
+      demo.token
+        ? `  Secret Token:     ${demo.token}   (also in ${TOKEN_FILE}; another: npm run cli -- token create --connector ${demo.connector.id})`
+        : environment.scimBootstrapToken
+          ? '  Secret Token:     the one in SCIM_BOOTSTRAP_TOKEN'
+          : `  Secret Token:     already issued (in ${TOKEN_FILE} if this checkout issued it; npm run cli -- token list)`,
       `  Sign-in page:     ${baseUrl}/identity/sso`,
       `  Admin page:       ${baseUrl}/identity/admin`,
-      demo.adminPassword ? `  Built-in admin:   ${DEMO_ADMIN} / ${demo.adminPassword}   (shown once)` : `  Built-in admin:   ${DEMO_ADMIN}`,
+      demo.adminPassword
+        ? `  Built-in admin:   ${DEMO_ADMIN} / ${demo.adminPassword}   (shown once)`
+        : `  Built-in admin:   ${DEMO_ADMIN}`,
     ];
     process.stdout.write(lines.join('\n') + '\n');
   });
-  stopGracefully(server, () => demo.close(), (line) => process.stdout.write(line + '\n'));
+  stopGracefully(
+    server,
+    () => demo.close(),
+    (line) => process.stdout.write(line + '\n'),
+  );
 }

@@ -30,47 +30,82 @@ export interface PassportHostOptions {
   connectorOptions?: Partial<IdentityConnectorOptions>;
 }
 
-export interface PassportHost { app: express.Express; identity: IdentityConnector }
+export interface PassportHost {
+  app: express.Express;
+  identity: IdentityConnector;
+}
 
 export async function createPassportHost(o: PassportHostOptions): Promise<PassportHost> {
   // The host's own passport: the connector's SCIM bearer authentication never touches it.
   // Typed middleware: @types/passport's session() and authenticate() answer `any` unless told what they return.
   const hostPassport = new passport.Passport() as passport.Authenticator<express.Handler, express.RequestHandler>;
   const identity = await createIdentityConnector({
-    knex: o.knex, baseUrl: o.baseUrl, mountPath: '/identity', secretKey: o.secretKey, passwordLoginPath: '/login', ...o.connectorOptions,
+    knex: o.knex,
+    baseUrl: o.baseUrl,
+    mountPath: '/identity',
+    secretKey: o.secretKey,
+    passwordLoginPath: '/login',
+    ...o.connectorOptions,
     // No authorizeAdmin: the admin page follows the web role (EnterpriseAdmin, Admin) of the signed-in user.
   });
   await identity.migrate();
   identity.passport(hostPassport);
 
-  hostPassport.use(new LocalStrategy({ usernameField: 'email' }, (email, password, done) => {
-    const users = identity.store.users;
-    users.findByUserName(o.passwordConnectorId(), email)
-      .then(async (user) => {
-        const ok = user?.active && user.loginMethod === 'builtin' && await verifyPassword(password, await users.passwordHash(user.connectorId, user.id));
+  hostPassport.use(
+    new LocalStrategy({ usernameField: 'email' }, (email, password, done) => {
+      const users = identity.store.users;
+      users.findByUserName(o.passwordConnectorId(), email).then(async (user) => {
+        const ok =
+          user?.active &&
+          user.loginMethod === 'builtin' &&
+          (await verifyPassword(password, await users.passwordHash(user.connectorId, user.id)));
         done(null, ok ? { connectorId: user.connectorId, userId: user.id } : false);
       }, done);
-  }));
+    }),
+  );
 
   const app = express();
-  const sessions = session({ name: 'host.sid', secret: o.sessionSecret, resave: false, saveUninitialized: false, cookie: { httpOnly: true, sameSite: 'lax' } });
+  const sessions = session({
+    name: 'host.sid',
+    secret: o.sessionSecret,
+    resave: false,
+    saveUninitialized: false,
+    cookie: { httpOnly: true, sameSite: 'lax' },
+  });
   const passportSession = hostPassport.session();
   // SCIM first and outside sessions: no session lookup, no passport deserialization per Entra call.
   const outsideScim = (handler: express.RequestHandler) => (req: Request, res: Response, next: NextFunction) =>
-    (SCIM_PATHS.test(req.path) ? next() : handler(req, res, next));
+    SCIM_PATHS.test(req.path) ? next() : handler(req, res, next);
   app.use(outsideScim(sessions), outsideScim(passportSession));
   app.use('/identity', identity.router);
 
-  app.post('/login', express.urlencoded({ extended: false }),
+  app.post(
+    '/login',
+    express.urlencoded({ extended: false }),
     // The login-method check before passport-local: an Entra (SSO) account is refused here with a link to SSO.
     identity.requireLoginMethod('builtin'),
     hostPassport.authenticate('local', { failureRedirect: '/login?failed=1' }),
-    (_req, res) => { res.redirect(303, '/me'); });
-  app.get('/login', (_req, res) => { res.type('html').send('<form method="post" action="/login"><input name="email"><input name="password" type="password"><button>Sign in</button></form>'); });
-  app.post('/logout', (req, res, next) => { req.logout((error) => (error ? next(error) : res.redirect(303, '/'))); });
-  app.get('/me', (req, res, next) => {
-    identity.currentUser(req).then((me) => (me ? res.json(me) : res.status(401).json({ error: 'not signed in' })), next);
+    (_req, res) => {
+      res.redirect(303, '/me');
+    },
+  );
+  app.get('/login', (_req, res) => {
+    res
+      .type('html')
+      .send(
+        '<form method="post" action="/login"><input name="email"><input name="password" type="password"><button>Sign in</button></form>',
+      );
   });
-  app.get('/reports', identity.requireWebRole('User'), (_req, res) => { res.type('html').send('<p id="reports">Reports</p>'); });
+  app.post('/logout', (req, res, next) => {
+    req.logout((error) => (error ? next(error) : res.redirect(303, '/')));
+  });
+  app.get('/me', (req, res, next) => {
+    identity
+      .currentUser(req)
+      .then((me) => (me ? res.json(me) : res.status(401).json({ error: 'not signed in' })), next);
+  });
+  app.get('/reports', identity.requireWebRole('User'), (_req, res) => {
+    res.type('html').send('<p id="reports">Reports</p>');
+  });
   return { app, identity };
 }

@@ -11,8 +11,19 @@ import { NotFound } from './model/errors.js';
 import type { WebRole } from './model/types.js';
 import { requireWebRole } from './web/require-web-role.js';
 import { createSsoRouter } from './sso/routes.js';
-import { checkLoginMethod, requireLoginMethod, type LoginMethodCheck, type LoginMethodTarget } from './sso/login-method.js';
-import { configureOidc, redirectUri, setEntraTenant, type OidcSettingsInput, type OidcConfigured } from './sso/configure.js';
+import {
+  checkLoginMethod,
+  requireLoginMethod,
+  type LoginMethodCheck,
+  type LoginMethodTarget,
+} from './sso/login-method.js';
+import {
+  configureOidc,
+  redirectUri,
+  setEntraTenant,
+  type OidcSettingsInput,
+  type OidcConfigured,
+} from './sso/configure.js';
 import type { UserWrites } from './policy/user-writes.js';
 import type { GroupWrites } from './policy/groups.js';
 import { createAdminRouter } from './admin/router.js';
@@ -60,7 +71,10 @@ export interface IdentityConnector {
    */
   checkLoginMethod(target: LoginMethodTarget, method: LoginMethod): Promise<LoginMethodCheck>;
   /** Middleware for the host's login routes (a convenience over checkLoginMethod): e.g. an SSO user is refused on the password route. */
-  requireLoginMethod(method: LoginMethod, options?: { fields?: string[] }): ReturnType<ReturnType<typeof requireLoginMethod>>;
+  requireLoginMethod(
+    method: LoginMethod,
+    options?: { fields?: string[] },
+  ): ReturnType<ReturnType<typeof requireLoginMethod>>;
   /** Sets a connector's OpenID Connect settings; the client secret is stored encrypted. */
   configureOidc(connectorId: string, input: OidcSettingsInput): Promise<OidcConfigured>;
   /**
@@ -98,7 +112,11 @@ export interface IdentityConnector {
 
 export interface IdentityWorkspaces {
   /** Registers a workspace of the organization under the host's own id, or renames it. */
-  register(organizationId: string, workspace: { id: string; name?: string }, context?: AuditContext): Promise<Workspace>;
+  register(
+    organizationId: string,
+    workspace: { id: string; name?: string },
+    context?: AuditContext,
+  ): Promise<Workspace>;
   /** The organization's workspaces, oldest first (the first is the fallback of last resort). */
   list(organizationId: string): Promise<Workspace[]>;
   /** Removes a workspace; its users move to what their mapping decides next. False when it did not exist. */
@@ -142,7 +160,8 @@ const HOST: AuditContext = { actor: 'host' };
 export async function createIdentityConnector(options: IdentityConnectorOptions): Promise<IdentityConnector> {
   const resolved = resolveOptions(options, defaultLogger);
   const events = new IdentityEvents();
-  events.listenerFailed = (event, error) => resolved.logger.error('an identity event listener failed', { event, ...errorFields(error) });
+  events.listenerFailed = (event, error) =>
+    resolved.logger.error('an identity event listener failed', { event, ...errorFields(error) });
   const store = new IdentityStore(resolved.knex, resolved.tablePrefix, events);
   const runtime = createRuntime(store, resolved);
   // Without the host's own, the signed-in user is kept in express-session (req.session.identity).
@@ -169,12 +188,14 @@ export async function createIdentityConnector(options: IdentityConnectorOptions)
     users: runtime.users,
     groups: runtime.groups,
     workspaces: {
-      register: (organizationId, workspace, context = HOST) => runtime.workspaces.register(organizationId, workspace, context),
+      register: (organizationId, workspace, context = HOST) =>
+        runtime.workspaces.register(organizationId, workspace, context),
       list: (organizationId) => store.workspaces.list(organizationId),
-      remove: (organizationId, id, context = HOST) => runtime.workspaces.remove(organizationId, id, context).catch((error) => {
-        if (error instanceof NotFound) return false;
-        throw error;
-      }),
+      remove: (organizationId, id, context = HOST) =>
+        runtime.workspaces.remove(organizationId, id, context).catch((error) => {
+          if (error instanceof NotFound) return false;
+          throw error;
+        }),
       forUser: (connectorId, userId) => store.workspaces.forUser(connectorId, userId),
       resync: (connector, context = HOST) => runtime.workspaces.resync(connector, context),
     },
@@ -190,7 +211,10 @@ export async function createIdentityConnector(options: IdentityConnectorOptions)
     redirectUri: redirectUri(resolved),
     currentUser: (req) => currentUser(store, resolved, req),
     passport(passport) {
-      if (ownSignIn) throw new Error('identity-connector: identity.passport() replaces signIn, signOut and currentUser; pass none of them in the options');
+      if (ownSignIn)
+        throw new Error(
+          'identity-connector: identity.passport() replaces signIn, signOut and currentUser; pass none of them in the options',
+        );
       Object.assign(resolved, passportSignIn(store, passport));
     },
     adminFromWebRole: byWebRole,
@@ -211,8 +235,16 @@ export type { IdentityConnectorOptions } from './runtime/options.js';
 export type { IdentityEventMap, IdentityEventName, LoginEvent } from './model/events.js';
 export { IdentityStore, StoreError, isStoreError } from './store/index.js';
 export {
-  IdentityConnectorError, InvalidInput, PolicyRefusal, NotFound, Conflict, PreconditionFailed, Unavailable,
-  type ErrorDetails, type InvalidReason, type PolicyRefusalCode,
+  IdentityConnectorError,
+  InvalidInput,
+  PolicyRefusal,
+  NotFound,
+  Conflict,
+  PreconditionFailed,
+  Unavailable,
+  type ErrorDetails,
+  type InvalidReason,
+  type PolicyRefusalCode,
 } from './model/errors.js';
 export { SettingsError } from './model/settings.js';
 export { OidcSettingsError } from './policy/oidc.js';

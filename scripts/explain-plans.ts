@@ -24,10 +24,29 @@ async function seed(store: IdentityStore, knex: Knex, connectorId: string) {
     const users: Record<string, unknown>[] = [];
     const values: Record<string, unknown>[] = [];
     for (let i = start; i < Math.min(total, start + 1000); i++) {
-      const doc = { userName: `user${i}@contoso.com`, externalId: `oid-${i}`, active: true, displayName: `User ${i}`, name: { givenName: 'User', familyName: String(i) }, emails: [{ type: 'work', value: `user${i}@contoso.com`, primary: true }, { type: 'home', value: `user${i}@home.example` }] };
+      const doc = {
+        userName: `user${i}@contoso.com`,
+        externalId: `oid-${i}`,
+        active: true,
+        displayName: `User ${i}`,
+        name: { givenName: 'User', familyName: String(i) },
+        emails: [
+          { type: 'work', value: `user${i}@contoso.com`, primary: true },
+          { type: 'home', value: `user${i}@home.example` },
+        ],
+      };
       const p = projectUser(doc);
       const id = uuidv7();
-      users.push({ id, connector_id: connectorId, ...p.columns, login_method: 'sso', version: 1, document: JSON.stringify(doc), created_at: now + i, updated_at: now + i });
+      users.push({
+        id,
+        connector_id: connectorId,
+        ...p.columns,
+        login_method: 'sso',
+        version: 1,
+        document: JSON.stringify(doc),
+        created_at: now + i,
+        updated_at: now + i,
+      });
       for (const v of p.values) values.push({ ...v, user_id: id, connector_id: connectorId });
     }
     await knex.transaction(async (trx) => {
@@ -51,11 +70,30 @@ async function main() {
     console.log(`seeded ${total} users in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     const captured: Array<{ sql: string; bindings: readonly unknown[] }> = [];
     let capturing = false;
-    knex.on('query', (q: { sql: string; bindings: readonly unknown[] }) => { if (capturing) captured.push(q); });
+    knex.on('query', (q: { sql: string; bindings: readonly unknown[] }) => {
+      if (capturing) captured.push(q);
+    });
     const cases: Array<[string, Parameters<IdentityStore['users']['list']>[1]]> = [
-      ['userName eq', { filter: resolveFilter(parseFilter(`userName eq "USER77777@contoso.com"`), USER_REGISTRY), count: 100, startIndex: 1 }],
-      ['emails[type eq "work"].value eq', { filter: resolveFilter(parseFilter(`emails[type eq "work"].value eq "user77777@contoso.com"`), USER_REGISTRY), count: 100, startIndex: 1 }],
-      ['externalId eq', { filter: resolveFilter(parseFilter(`externalId eq "oid-77777"`), USER_REGISTRY), count: 100, startIndex: 1 }],
+      [
+        'userName eq',
+        {
+          filter: resolveFilter(parseFilter(`userName eq "USER77777@contoso.com"`), USER_REGISTRY),
+          count: 100,
+          startIndex: 1,
+        },
+      ],
+      [
+        'emails[type eq "work"].value eq',
+        {
+          filter: resolveFilter(parseFilter(`emails[type eq "work"].value eq "user77777@contoso.com"`), USER_REGISTRY),
+          count: 100,
+          startIndex: 1,
+        },
+      ],
+      [
+        'externalId eq',
+        { filter: resolveFilter(parseFilter(`externalId eq "oid-77777"`), USER_REGISTRY), count: 100, startIndex: 1 },
+      ],
       ['list page 1 (startIndex=1, count=100)', { count: 100, startIndex: 1 }],
       [`list last page (startIndex=${total - 99}, count=100)`, { count: 100, startIndex: total - 99 }],
       ['cursor page (keyset)', { count: 100, cursor: null }],
@@ -67,7 +105,9 @@ async function main() {
       const result = await store.users.list(connector.id, query);
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       capturing = false;
-      console.log(`### ${name} — ${result.totalResults} total, ${result.items.length} returned, ${ms.toFixed(1)} ms (all statements)`);
+      console.log(
+        `### ${name} — ${result.totalResults} total, ${result.items.length} returned, ${ms.toFixed(1)} ms (all statements)`,
+      );
       for (const q of captured.splice(0)) {
         const sql = knex.raw(q.sql, q.bindings as never).toQuery();
         console.log('```sql\n' + sql + '\n```');
@@ -86,4 +126,7 @@ async function main() {
   }
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

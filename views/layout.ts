@@ -17,7 +17,13 @@ const STYLE = new SafeHtml(`
  * The HTML document every page uses: no external resources. `nonce` marks the inline style
  * and script for a CSP that allows only them (the admin page); without it, no script at all.
  */
-export function documentShell(options: { title: string; body: SafeHtml; style: SafeHtml | string; nonce?: string; script?: SafeHtml | string }): string {
+export function documentShell(options: {
+  title: string;
+  body: SafeHtml;
+  style: SafeHtml | string;
+  nonce?: string;
+  script?: SafeHtml | string;
+}): string {
   const { title, body, style, nonce, script } = options;
   const nonceAttribute = nonce ? html` nonce="${nonce}"` : '';
   return html`<!DOCTYPE html>

@@ -23,7 +23,9 @@ const auth = betterAuth({
   baseURL: `http://127.0.0.1:${process.env.PORT}`,
   // The bench measures throughput; Better Auth's own limiter would refuse it.
   rateLimit: { enabled: false },
-  plugins: [scim({ connections: [{ id: 'bench', credentials: [{ type: 'bearer', id: 'bench', token: process.env.TOKEN }] }] })],
+  plugins: [
+    scim({ connections: [{ id: 'bench', credentials: [{ type: 'bearer', id: 'bench', token: process.env.TOKEN }] }] }),
+  ],
 });
 const { runMigrations } = await getMigrations(auth.options);
 await runMigrations();
@@ -38,11 +40,16 @@ if (process.env.PRELOAD_FILE) await preload(process.env.PRELOAD_FILE);
 async function preload(file) {
   const key = (n = 32) => randomBytes(n).toString('base64url').slice(0, 43);
   const at = Date.now() - 86_400_000;
-  const insertUser = database.prepare('INSERT INTO "user" (id, name, email, emailVerified, image, createdAt, updatedAt) VALUES (?, ?, ?, 0, NULL, ?, ?)');
-  const insertScimUser = database.prepare(`INSERT INTO "scimUser" (id, connectionId, provisioningDomainId, userId, connectionUserKey, userName, userNameKey, primaryEmail,
+  const insertUser = database.prepare(
+    'INSERT INTO "user" (id, name, email, emailVerified, image, createdAt, updatedAt) VALUES (?, ?, ?, 0, NULL, ?, ?)',
+  );
+  const insertScimUser =
+    database.prepare(`INSERT INTO "scimUser" (id, connectionId, provisioningDomainId, userId, connectionUserKey, userName, userNameKey, primaryEmail,
     workEmailValueIndex, emailValueIndex, displayName, formattedName, givenName, familyName, serializedEmails, serializedAttributes, externalId, externalIdKey,
     active, orderKey, createdAt, updatedAt) VALUES (?, 'bench', 'bench', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const insertSubject = database.prepare('INSERT INTO "scimSubject" (id, userId, profileSourceId, revision, createdAt, updatedAt) VALUES (?, ?, ?, 2, ?, ?)');
+  const insertSubject = database.prepare(
+    'INSERT INTO "scimSubject" (id, userId, profileSourceId, revision, createdAt, updatedAt) VALUES (?, ?, ?, 2, ?, ?)',
+  );
   let n = 0;
   const insertMany = database.transaction((docs) => {
     for (const doc of docs) {
@@ -54,11 +61,34 @@ async function preload(file) {
       const displayName = doc.displayName ?? formatted;
       // The plugin validates what it stored on read: the attributes of its own create, in its order.
       const emails = (doc.emails ?? []).map((e) => ({ value: e.value, primary: e.primary === true, type: e.type }));
-      const attributes = { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], name: { formatted, givenName: doc.name?.givenName, familyName: doc.name?.familyName }, emails };
+      const attributes = {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        name: { formatted, givenName: doc.name?.givenName, familyName: doc.name?.familyName },
+        emails,
+      };
       insertUser.run(userId, displayName, email, when, when);
-      insertScimUser.run(scimUserId, userId, key(), doc.userName, key(), email, `|${key()}|`, `|${key()}|`, displayName, formatted, doc.name?.givenName ?? null, doc.name?.familyName ?? null,
-        JSON.stringify(emails.map((e) => ({ value: e.value, type: e.type, primary: e.primary }))), JSON.stringify(attributes), doc.externalId ?? null, doc.externalId ? key() : null, doc.active === false ? 0 : 1,
-        `${String(at + n).padStart(15, '0')}:${key(12).slice(0, 16)}`, when, when);
+      insertScimUser.run(
+        scimUserId,
+        userId,
+        key(),
+        doc.userName,
+        key(),
+        email,
+        `|${key()}|`,
+        `|${key()}|`,
+        displayName,
+        formatted,
+        doc.name?.givenName ?? null,
+        doc.name?.familyName ?? null,
+        JSON.stringify(emails.map((e) => ({ value: e.value, type: e.type, primary: e.primary }))),
+        JSON.stringify(attributes),
+        doc.externalId ?? null,
+        doc.externalId ? key() : null,
+        doc.active === false ? 0 : 1,
+        `${String(at + n).padStart(15, '0')}:${key(12).slice(0, 16)}`,
+        when,
+        when,
+      );
       insertSubject.run(key().slice(0, 32), userId, scimUserId, when, when);
       n++;
     }
@@ -67,11 +97,19 @@ async function preload(file) {
   for await (const line of readline.createInterface({ input: fs.createReadStream(file) })) {
     if (!line) continue;
     batch.push(JSON.parse(line));
-    if (batch.length === 1000) { insertMany(batch); batch = []; }
+    if (batch.length === 1000) {
+      insertMany(batch);
+      batch = [];
+    }
   }
   insertMany(batch);
 }
 const server = http.createServer(toNodeHandler(auth));
 server.keepAliveTimeout = 60_000;
 server.listen(Number(process.env.PORT), '127.0.0.1', () => process.stdout.write('listening\n'));
-process.on('SIGTERM', () => server.close(() => { database.close(); process.exit(0); }));
+process.on('SIGTERM', () =>
+  server.close(() => {
+    database.close();
+    process.exit(0);
+  }),
+);

@@ -43,7 +43,10 @@ if (process.env.PRELOAD_FILE) {
   for await (const line of readline.createInterface({ input: fs.createReadStream(process.env.PRELOAD_FILE) })) {
     if (!line) continue;
     batch.push(JSON.parse(line));
-    if (batch.length === 1000) { insertMany(batch); batch = []; }
+    if (batch.length === 1000) {
+      insertMany(batch);
+      batch = [];
+    }
   }
   insertMany(batch);
 }
@@ -68,7 +71,8 @@ SCIMMY.Resources.declare(SCIMMY.Resources.User.extend(SCIMMY.Schemas.EnterpriseU
       q.updateUser.run(doc.userName, doc.externalId ?? null, JSON.stringify(doc), resource.id);
       return doc;
     }
-    if (q.userByName.get(instance.userName)) throw new SCIMMY.Types.Error(409, 'uniqueness', `userName ${instance.userName} is taken`);
+    if (q.userByName.get(instance.userName))
+      throw new SCIMMY.Types.Error(409, 'uniqueness', `userName ${instance.userName} is taken`);
     const doc = { ...instance, id: randomUUID(), meta: { created: now, lastModified: now } };
     q.insertUser.run(doc.id, doc.userName, doc.externalId ?? null, JSON.stringify(doc));
     return doc;
@@ -116,12 +120,21 @@ SCIMMY.Resources.declare(SCIMMY.Resources.Group)
   });
 
 const app = express();
-app.use('/scim/v2', new SCIMMYRouters({
-  type: 'bearer',
-  handler: (request) => {
-    if (request.header('Authorization') !== `Bearer ${process.env.TOKEN}`) throw new Error('Authorization not detected!');
-    return 'bench';
-  },
-}));
+app.use(
+  '/scim/v2',
+  new SCIMMYRouters({
+    type: 'bearer',
+    handler: (request) => {
+      if (request.header('Authorization') !== `Bearer ${process.env.TOKEN}`)
+        throw new Error('Authorization not detected!');
+      return 'bench';
+    },
+  }),
+);
 const server = app.listen(Number(process.env.PORT), '127.0.0.1', () => process.stdout.write('listening\n'));
-process.on('SIGTERM', () => server.close(() => { db.close(); process.exit(0); }));
+process.on('SIGTERM', () =>
+  server.close(() => {
+    db.close();
+    process.exit(0);
+  }),
+);

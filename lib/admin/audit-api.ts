@@ -35,14 +35,30 @@ export async function readLog(runtime: Runtime, connector: Connector, query: Aud
   const members = events.map(memberIds);
   const admins = events.map(adminOf);
   // One read for every user the page names: members, and admins who are users of this connector.
-  const ids = [...new Set([...members.flatMap((m) => [...m.added, ...m.removed]), ...admins.filter((a): a is string => a !== null)])];
+  const ids = [
+    ...new Set([
+      ...members.flatMap((m) => [...m.added, ...m.removed]),
+      ...admins.filter((a): a is string => a !== null),
+    ]),
+  ];
   const names = new Map((await runtime.store.users.getMany(connector.id, ids)).map((u) => [u.id, u.userName]));
   const named = (list: string[]) => list.map((id) => names.get(id) ?? id);
   return events.map((e, i) => ({
-    id: e.id, at: e.at.toISOString(), requestId: e.requestId, actor: e.actor, operation: e.operation,
-    resourceType: e.resourceType, resourceId: e.resourceId, resourceName: e.resourceName, outcome: e.outcome, status: e.status, scimType: e.scimType, detail: e.detail,
-    membersAdded: named(members[i].added), membersRemoved: named(members[i].removed),
-    by: admins[i] === null ? null : names.get(admins[i]) ?? admins[i],
+    id: e.id,
+    at: e.at.toISOString(),
+    requestId: e.requestId,
+    actor: e.actor,
+    operation: e.operation,
+    resourceType: e.resourceType,
+    resourceId: e.resourceId,
+    resourceName: e.resourceName,
+    outcome: e.outcome,
+    status: e.status,
+    scimType: e.scimType,
+    detail: e.detail,
+    membersAdded: named(members[i].added),
+    membersRemoved: named(members[i].removed),
+    by: admins[i] === null ? null : (names.get(admins[i]) ?? admins[i]),
   }));
 }
 
@@ -50,7 +66,12 @@ export async function readLog(runtime: Runtime, connector: Connector, query: Aud
  * The log filter from a query string: `outcome`, `operation`, `user` (a user's id or userName),
  * `beforeId`; a message naming the parameter when one is malformed.
  */
-export async function logQuery(runtime: Runtime, connector: Connector, query: Request['query'], limit: number): Promise<AuditQuery | string> {
+export async function logQuery(
+  runtime: Runtime,
+  connector: Connector,
+  query: Request['query'],
+  limit: number,
+): Promise<AuditQuery | string> {
   const text = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
   const beforeId = optionalInt(query.beforeId, { min: 1, max: Number.MAX_SAFE_INTEGER }, null);
   if (beforeId === undefined) return 'beforeId must be a positive integer (an event id)';
@@ -61,7 +82,8 @@ export async function logQuery(runtime: Runtime, connector: Connector, query: Re
   if (operation.length > 64 || user.length > MAX_FILTER_LENGTH) return 'operation or user is too long';
   const named = user ? await runtime.store.users.findByUserName(connector.id, user) : undefined;
   return {
-    limit, beforeId: beforeId ?? undefined,
+    limit,
+    beforeId: beforeId ?? undefined,
     ...(outcome ? { outcome: outcome as AuditQuery['outcome'] } : {}),
     ...(operation ? { operation } : {}),
     ...(user ? { resourceId: named?.id ?? user } : {}),
@@ -74,12 +96,16 @@ export async function logQuery(runtime: Runtime, connector: Connector, query: Re
  * stays stable while Entra keeps writing new events at the top.
  */
 export function registerAuditRoutes(api: Router, runtime: Runtime): void {
-  api.get('/connectors/:id/audit', connectorRoute(runtime, async (req, res, connector) => {
-    const limit = optionalInt(req.query.limit, { min: 1, max: MAX_LIMIT }, DEFAULT_LIMIT);
-    if (limit == null) return sendJsonError(res, 400, 'invalid_request', `limit must be an integer from 1 to ${MAX_LIMIT}`);
-    const query = await logQuery(runtime, connector, req.query, limit);
-    if (typeof query === 'string') return sendJsonError(res, 400, 'invalid_request', query);
-    const events = await readLog(runtime, connector, query);
-    res.json({ events, nextBeforeId: events.length === limit ? events[events.length - 1].id : null });
-  }));
+  api.get(
+    '/connectors/:id/audit',
+    connectorRoute(runtime, async (req, res, connector) => {
+      const limit = optionalInt(req.query.limit, { min: 1, max: MAX_LIMIT }, DEFAULT_LIMIT);
+      if (limit == null)
+        return sendJsonError(res, 400, 'invalid_request', `limit must be an integer from 1 to ${MAX_LIMIT}`);
+      const query = await logQuery(runtime, connector, req.query, limit);
+      if (typeof query === 'string') return sendJsonError(res, 400, 'invalid_request', query);
+      const events = await readLog(runtime, connector, query);
+      res.json({ events, nextBeforeId: events.length === limit ? events[events.length - 1].id : null });
+    }),
+  );
 }

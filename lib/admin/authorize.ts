@@ -23,7 +23,10 @@ export async function adminScope(runtime: Runtime, req: Request): Promise<AdminS
   try {
     answer = await runtime.options.authorizeAdmin(req);
   } catch (error) {
-    runtime.logger.error('authorizeAdmin threw; treating as not authorized', { ...errorFields(error), requestId: req.identityRequestId });
+    runtime.logger.error('authorizeAdmin threw; treating as not authorized', {
+      ...errorFields(error),
+      requestId: req.identityRequestId,
+    });
     return null;
   }
   if (answer === true) return { organizations: 'all' };
@@ -35,7 +38,10 @@ export async function adminScope(runtime: Runtime, req: Request): Promise<AdminS
     return { organizations: [...organizations], ...level };
   }
   if (answer !== false && !Array.isArray(organizations)) {
-    runtime.logger.error('authorizeAdmin answered neither a boolean nor { organizations }; treating as not authorized', { requestId: req.identityRequestId });
+    runtime.logger.error(
+      'authorizeAdmin answered neither a boolean nor { organizations }; treating as not authorized',
+      { requestId: req.identityRequestId },
+    );
   }
   return null;
 }

@@ -19,23 +19,49 @@ const MAX_FILTER_LENGTH = 256;
 export async function describeConnector(runtime: Runtime, c: Connector): Promise<AdminConnector> {
   const live = await runtime.store.tokens.listLive(c.id);
   return {
-    id: c.id, organizationId: c.organizationId, name: c.name,
-    scimUrl: scimBaseUrl(runtime, c.settings.scimEndpoint), redirectUri: redirectUri(runtime.options), appRedirectUris: [...runtime.options.appRedirectUris],
+    id: c.id,
+    organizationId: c.organizationId,
+    name: c.name,
+    scimUrl: scimBaseUrl(runtime, c.settings.scimEndpoint),
+    redirectUri: redirectUri(runtime.options),
+    appRedirectUris: [...runtime.options.appRedirectUris],
     // Spelled out rather than spread, so a field added to the stored OIDC settings is not exposed by accident.
-    oidc: { issuer: c.oidc.issuer, clientId: c.oidc.clientId, tenantId: c.oidc.tenantId, hasClientSecret: c.oidc.hasClientSecret },
-    settings: c.settings, defaultGroupId: c.defaultGroupId, ssoVerifiedAt: iso(c.ssoVerifiedAt),
-    deprovisioningPausedAt: iso(c.deprovisioningPausedAt), liveTokenCount: live.length,
+    oidc: {
+      issuer: c.oidc.issuer,
+      clientId: c.oidc.clientId,
+      tenantId: c.oidc.tenantId,
+      hasClientSecret: c.oidc.hasClientSecret,
+    },
+    settings: c.settings,
+    defaultGroupId: c.defaultGroupId,
+    ssoVerifiedAt: iso(c.ssoVerifiedAt),
+    deprovisioningPausedAt: iso(c.deprovisioningPausedAt),
+    liveTokenCount: live.length,
   };
 }
 
 /** Groups by displayName with their member counts (the groups list and the default-group picker); `text` narrows to names containing it. */
-export async function listGroups(runtime: Runtime, connectorId: string, text: string, count: number): Promise<{ totalResults: number; groups: AdminGroup[] }> {
+export async function listGroups(
+  runtime: Runtime,
+  connectorId: string,
+  text: string,
+  count: number,
+): Promise<{ totalResults: number; groups: AdminGroup[] }> {
   const registry = new SchemaRegistry('Group');
   const displayName = { raw: 'displayName', resolved: registry.resolve('displayName') };
   const filter: Filter | undefined = text ? { kind: 'compare', op: 'co', path: displayName, value: text } : undefined;
-  const page = await runtime.store.groups.list(connectorId, { filter, sortBy: displayName.resolved, sortOrder: 'ascending', startIndex: 1, count });
+  const page = await runtime.store.groups.list(connectorId, {
+    filter,
+    sortBy: displayName.resolved,
+    sortOrder: 'ascending',
+    startIndex: 1,
+    count,
+  });
   const counts = await runtime.store.groups.memberCounts(page.items.map((g) => g.id));
-  return { totalResults: page.totalResults, groups: page.items.map((g) => ({ id: g.id, displayName: g.displayName, memberCount: counts.get(g.id) ?? 0 })) };
+  return {
+    totalResults: page.totalResults,
+    groups: page.items.map((g) => ({ id: g.id, displayName: g.displayName, memberCount: counts.get(g.id) ?? 0 })),
+  };
 }
 
 /** Only the fields configureOidc takes: anything else in the body is not passed on. */
@@ -64,8 +90,16 @@ async function createConnector(runtime: Runtime, req: Request, res: Response): P
   const preset = typeof body.preset === 'string' && body.preset !== '' ? body.preset : undefined;
   const input = { organizationId, name: body.name, preset, settings: body.settings };
   const created = await runtime.connectors.create(input, await adminContext(runtime, req, 201));
-  runtime.logger.info('connector created by an admin', { connectorId: created.id, organizationId: created.organizationId, preset: preset ?? null, requestId: req.identityRequestId });
-  res.status(201).location(`${runtime.options.mountPath}/admin/api/connectors/${created.id}`).json(await describeConnector(runtime, created));
+  runtime.logger.info('connector created by an admin', {
+    connectorId: created.id,
+    organizationId: created.organizationId,
+    preset: preset ?? null,
+    requestId: req.identityRequestId,
+  });
+  res
+    .status(201)
+    .location(`${runtime.options.mountPath}/admin/api/connectors/${created.id}`)
+    .json(await describeConnector(runtime, created));
 }
 
 /**
@@ -81,52 +115,106 @@ async function createConnector(runtime: Runtime, req: Request, res: Response): P
 export function registerConnectorRoutes(api: Router, runtime: Runtime): void {
   const { options } = runtime;
 
-  api.get('/connectors', asyncRoute(async (req, res) => {
-    const connectors = await connectorsInScope(runtime, req);
-    res.json({ connectors: await Promise.all(connectors.map((c) => describeConnector(runtime, c))) });
-  }));
+  api.get(
+    '/connectors',
+    asyncRoute(async (req, res) => {
+      const connectors = await connectorsInScope(runtime, req);
+      res.json({ connectors: await Promise.all(connectors.map((c) => describeConnector(runtime, c))) });
+    }),
+  );
 
-  api.post('/connectors', asyncRoute((req, res) => createConnector(runtime, req, res)));
+  api.post(
+    '/connectors',
+    asyncRoute((req, res) => createConnector(runtime, req, res)),
+  );
 
-  api.get('/connectors/:id', connectorRoute(runtime, async (_req, res, connector) => {
-    res.json(await describeConnector(runtime, connector));
-  }));
+  api.get(
+    '/connectors/:id',
+    connectorRoute(runtime, async (_req, res, connector) => {
+      res.json(await describeConnector(runtime, connector));
+    }),
+  );
 
-  api.put('/connectors/:id/settings', connectorRoute(runtime, async (req, res, connector) => {
-    const updated = await runtime.connectors.updateSettings(connector, req.body, await adminContext(runtime, req, 200));
-    res.json(await describeConnector(runtime, updated));
-  }));
+  api.put(
+    '/connectors/:id/settings',
+    connectorRoute(runtime, async (req, res, connector) => {
+      const updated = await runtime.connectors.updateSettings(
+        connector,
+        req.body,
+        await adminContext(runtime, req, 200),
+      );
+      res.json(await describeConnector(runtime, updated));
+    }),
+  );
 
-  api.put('/connectors/:id/oidc', connectorRoute(runtime, async (req, res, connector) => {
-    // The OIDC policy encrypts the secret, audits the change (as actor admin) and logs it without the secret.
-    const updated = await runtime.oidc.configure(connector.id, oidcInput((req.body ?? {}) as Record<string, unknown>), await adminContext(runtime, req, 200));
-    res.json(await describeConnector(runtime, updated));
-  }));
+  api.put(
+    '/connectors/:id/oidc',
+    connectorRoute(runtime, async (req, res, connector) => {
+      // The OIDC policy encrypts the secret, audits the change (as actor admin) and logs it without the secret.
+      const updated = await runtime.oidc.configure(
+        connector.id,
+        oidcInput((req.body ?? {}) as Record<string, unknown>),
+        await adminContext(runtime, req, 200),
+      );
+      res.json(await describeConnector(runtime, updated));
+    }),
+  );
 
-  api.put('/connectors/:id/tenant', connectorRoute(runtime, async (req, res, connector) => {
-    const updated = await runtime.oidc.setTenant(connector.id, ((req.body ?? {}) as Record<string, unknown>).tenantId, await adminContext(runtime, req, 200));
-    res.json(await describeConnector(runtime, updated));
-  }));
+  api.put(
+    '/connectors/:id/tenant',
+    connectorRoute(runtime, async (req, res, connector) => {
+      const updated = await runtime.oidc.setTenant(
+        connector.id,
+        ((req.body ?? {}) as Record<string, unknown>).tenantId,
+        await adminContext(runtime, req, 200),
+      );
+      res.json(await describeConnector(runtime, updated));
+    }),
+  );
 
-  api.put('/connectors/:id/default-group', connectorRoute(runtime, async (req, res, connector) => {
-    const groupId = (req.body as Record<string, unknown> | undefined)?.groupId;
-    if (groupId !== null && (typeof groupId !== 'string' || !groupId)) {
-      return sendJsonError(res, 400, 'invalid_request', 'groupId must be the id of one of this connector\'s groups, or null for no default group');
-    }
-    const updated = await runtime.connectors.setDefaultGroup(connector, groupId, await adminContext(runtime, req, 200));
-    res.json(await describeConnector(runtime, updated));
-  }));
+  api.put(
+    '/connectors/:id/default-group',
+    connectorRoute(runtime, async (req, res, connector) => {
+      const groupId = (req.body as Record<string, unknown> | undefined)?.groupId;
+      if (groupId !== null && (typeof groupId !== 'string' || !groupId)) {
+        return sendJsonError(
+          res,
+          400,
+          'invalid_request',
+          "groupId must be the id of one of this connector's groups, or null for no default group",
+        );
+      }
+      const updated = await runtime.connectors.setDefaultGroup(
+        connector,
+        groupId,
+        await adminContext(runtime, req, 200),
+      );
+      res.json(await describeConnector(runtime, updated));
+    }),
+  );
 
-  api.post('/connectors/:id/deprovisioning/resume', connectorRoute(runtime, async (req, res, connector) => {
-    const updated = await runtime.connectors.resumeDeprovisioning(connector, await adminContext(runtime, req, 200));
-    res.json(await describeConnector(runtime, updated));
-  }));
+  api.post(
+    '/connectors/:id/deprovisioning/resume',
+    connectorRoute(runtime, async (req, res, connector) => {
+      const updated = await runtime.connectors.resumeDeprovisioning(connector, await adminContext(runtime, req, 200));
+      res.json(await describeConnector(runtime, updated));
+    }),
+  );
 
-  api.get('/connectors/:id/groups', connectorRoute(runtime, async (req, res, connector) => {
-    const text = typeof req.query.filter === 'string' ? req.query.filter.trim() : '';
-    if (text.length > MAX_FILTER_LENGTH) return sendJsonError(res, 400, 'invalid_request', `filter is at most ${MAX_FILTER_LENGTH} characters`);
-    const count = optionalInt(req.query.count, { min: 1, max: options.maxPageSize }, Math.min(100, options.maxPageSize));
-    if (count == null) return sendJsonError(res, 400, 'invalid_request', `count must be an integer from 1 to ${options.maxPageSize}`);
-    res.json(await listGroups(runtime, connector.id, text, count));
-  }));
+  api.get(
+    '/connectors/:id/groups',
+    connectorRoute(runtime, async (req, res, connector) => {
+      const text = typeof req.query.filter === 'string' ? req.query.filter.trim() : '';
+      if (text.length > MAX_FILTER_LENGTH)
+        return sendJsonError(res, 400, 'invalid_request', `filter is at most ${MAX_FILTER_LENGTH} characters`);
+      const count = optionalInt(
+        req.query.count,
+        { min: 1, max: options.maxPageSize },
+        Math.min(100, options.maxPageSize),
+      );
+      if (count == null)
+        return sendJsonError(res, 400, 'invalid_request', `count must be an integer from 1 to ${options.maxPageSize}`);
+      res.json(await listGroups(runtime, connector.id, text, count));
+    }),
+  );
 }

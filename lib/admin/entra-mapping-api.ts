@@ -11,13 +11,20 @@ import { connectorRoute } from './requests.js';
  *   GET /api/connectors/:id/entra-mapping.txt    the same as tab-separated text (a download)
  */
 export function registerEntraMappingRoutes(api: Router, runtime: Runtime): void {
-  api.get('/connectors/:id/entra-mapping', connectorRoute(runtime, async (_req, res, connector) => {
-    res.json({ rows: entraMappingSheet(connector) });
-  }));
+  api.get(
+    '/connectors/:id/entra-mapping',
+    connectorRoute(runtime, async (_req, res, connector) => {
+      res.json({ rows: entraMappingSheet(connector) });
+    }),
+  );
 
-  api.get('/connectors/:id/entra-mapping.txt', connectorRoute(runtime, async (_req, res, connector) => {
-    res.type('text/plain; charset=utf-8')
-      .attachment(`entra-mapping-${connector.id}.txt`)
-      .send(mappingSheetText(entraMappingSheet(connector)));
-  }));
+  api.get(
+    '/connectors/:id/entra-mapping.txt',
+    connectorRoute(runtime, async (_req, res, connector) => {
+      res
+        .type('text/plain; charset=utf-8')
+        .attachment(`entra-mapping-${connector.id}.txt`)
+        .send(mappingSheetText(entraMappingSheet(connector)));
+    }),
+  );
 }

@@ -14,15 +14,22 @@ import { connectorRoute } from './requests.js';
 const PAGE = 500;
 
 /** Credentials given for one push instead of the connector's OpenID Connect application. */
-export interface EntraPushCredentials { tenantId?: string; clientId?: string; clientSecret?: string }
+export interface EntraPushCredentials {
+  tenantId?: string;
+  clientId?: string;
+  clientSecret?: string;
+}
 
-interface Who { userId: string; userName: string }
+interface Who {
+  userId: string;
+  userName: string;
+}
 
 /** One user's outcome. A created user's initial password is answered once, like the bulk-create CSV's; it is never stored or logged. */
 export type EntraPushResult =
-  | Who & { outcome: 'created'; entraId: string; initialPassword: string }
-  | Who & { outcome: 'skipped'; reason: 'already-linked' | 'protected'; externalId?: string }
-  | Who & { outcome: 'failed'; status: number; code: string; message: string; detailCode?: string; target?: string };
+  | (Who & { outcome: 'created'; entraId: string; initialPassword: string })
+  | (Who & { outcome: 'skipped'; reason: 'already-linked' | 'protected'; externalId?: string })
+  | (Who & { outcome: 'failed'; status: number; code: string; message: string; detailCode?: string; target?: string });
 
 export interface EntraPushReport {
   connectorId: string;
@@ -39,9 +46,19 @@ export interface EntraPushReport {
  * OpenID Connect application (its secret decrypted as SSO does). Its tenant is the explicit one,
  * else the connector's tenant id, else the tenant named in its issuer (a domain works too).
  */
-async function credentialsFor(runtime: Runtime, connector: Connector, given: EntraPushCredentials): Promise<{ tenant: string; clientId: string; clientSecret: string }> {
+async function credentialsFor(
+  runtime: Runtime,
+  connector: Connector,
+  given: EntraPushCredentials,
+): Promise<{ tenant: string; clientId: string; clientSecret: string }> {
   let issuerTenant: string | undefined;
-  try { issuerTenant = connector.oidc.issuer ? parseEntraAuthority(new URL(connector.oidc.issuer))?.tenantSegment : undefined; } catch { issuerTenant = undefined; }
+  try {
+    issuerTenant = connector.oidc.issuer
+      ? parseEntraAuthority(new URL(connector.oidc.issuer))?.tenantSegment
+      : undefined;
+  } catch {
+    issuerTenant = undefined;
+  }
   const tenant = given.tenantId || connector.oidc.tenantId || issuerTenant;
   const clientId = given.clientId || connector.oidc.clientId;
   let clientSecret = given.clientSecret;
@@ -50,11 +67,19 @@ async function credentialsFor(runtime: Runtime, connector: Connector, given: Ent
     try {
       clientSecret = sealed ? runtime.secrets.decrypt(sealed) : undefined;
     } catch {
-      throw new EntraPushError(400, 'secret_unreadable', `the client secret of connector ${connector.id} cannot be decrypted with the current secretKey; set it again`);
+      throw new EntraPushError(
+        400,
+        'secret_unreadable',
+        `the client secret of connector ${connector.id} cannot be decrypted with the current secretKey; set it again`,
+      );
     }
   }
   if (!tenant || !clientId || !clientSecret) {
-    throw new EntraPushError(400, 'not_configured', 'no application to push with: configure the connector\'s OpenID Connect (tenant, client id, client secret) or give tenantId, clientId and clientSecret');
+    throw new EntraPushError(
+      400,
+      'not_configured',
+      "no application to push with: configure the connector's OpenID Connect (tenant, client id, client secret) or give tenantId, clientId and clientSecret",
+    );
   }
   return { tenant, clientId, clientSecret };
 }
@@ -63,7 +88,13 @@ async function credentialsFor(runtime: Runtime, connector: Connector, given: Ent
 function skipReason(user: StoredUser): Extract<EntraPushResult, { outcome: 'skipped' }> | undefined {
   const reason = entraSkipReason(user);
   if (!reason) return undefined;
-  return { userId: user.id, userName: user.userName, outcome: 'skipped', reason, ...(user.externalId !== null ? { externalId: user.externalId } : {}) };
+  return {
+    userId: user.id,
+    userName: user.userName,
+    outcome: 'skipped',
+    reason,
+    ...(user.externalId !== null ? { externalId: user.externalId } : {}),
+  };
 }
 
 /** Every user of the connector, paged in SQL, oldest first: the skipped ones are reported too. */
@@ -86,9 +117,18 @@ async function allUsers(runtime: Runtime, connector: Connector): Promise<StoredU
  * (an existing userPrincipalName, a domain the tenant has not verified…) is reported with Graph's
  * code and message and the others go on; when Graph refuses the application itself the push stops.
  */
-export async function pushUsersToEntra(runtime: Runtime, connector: Connector, given: EntraPushCredentials, context: AuditContext): Promise<EntraPushReport> {
+export async function pushUsersToEntra(
+  runtime: Runtime,
+  connector: Connector,
+  given: EntraPushCredentials,
+  context: AuditContext,
+): Promise<EntraPushReport> {
   const credentials = await credentialsFor(runtime, connector, given);
-  const graph = new GraphClient({ settings: connector.settings.entraPush, ...credentials, allowInsecure: runtime.options.allowInsecureIssuer });
+  const graph = new GraphClient({
+    settings: connector.settings.entraPush,
+    ...credentials,
+    allowInsecure: runtime.options.allowInsecureIssuer,
+  });
   await graph.accessToken();
 
   const users = await allUsers(runtime, connector);
@@ -103,7 +143,14 @@ export async function pushUsersToEntra(runtime: Runtime, connector: Connector, g
     const answer: GraphCreateResult = await graph.createUser(graphCreateUserBody(user, password));
     if (!answer.ok) {
       const { ok: _ok, ...failure } = answer;
-      runtime.logger.warn('entra push: Graph refused a user', { connectorId: connector.id, userId: user.id, status: failure.status, graphCode: failure.code, detailCode: failure.detailCode, requestId: context.requestId ?? undefined });
+      runtime.logger.warn('entra push: Graph refused a user', {
+        connectorId: connector.id,
+        userId: user.id,
+        status: failure.status,
+        graphCode: failure.code,
+        detailCode: failure.detailCode,
+        requestId: context.requestId ?? undefined,
+      });
       return { ...who, outcome: 'failed', ...failure };
     }
     try {
@@ -111,7 +158,13 @@ export async function pushUsersToEntra(runtime: Runtime, connector: Connector, g
     } catch (error) {
       // Created in Entra, but the user changed or went meanwhile: say so, with the object to clean up.
       if (!(error instanceof Conflict || error instanceof NotFound)) throw error;
-      return { ...who, outcome: 'failed', status: 0, code: 'not_linked', message: `created in Entra as ${answer.id}, but not linked: ${error.message}` };
+      return {
+        ...who,
+        outcome: 'failed',
+        status: 0,
+        code: 'not_linked',
+        message: `created in Entra as ${answer.id}, but not linked: ${error.message}`,
+      };
     }
     return { ...who, outcome: 'created', entraId: answer.id, initialPassword: password };
   };
@@ -132,11 +185,23 @@ export async function pushUsersToEntra(runtime: Runtime, connector: Connector, g
   const done = results.filter((r): r is EntraPushResult => r !== undefined);
   const count = (outcome: EntraPushResult['outcome']) => done.filter((r) => r.outcome === outcome).length;
   const report: EntraPushReport = {
-    connectorId: connector.id, created: count('created'), skipped: count('skipped'), failed: count('failed'),
-    ...(aborted ? { aborted: { code: aborted.code, message: aborted.message, notTried: users.length - done.length } } : {}),
+    connectorId: connector.id,
+    created: count('created'),
+    skipped: count('skipped'),
+    failed: count('failed'),
+    ...(aborted
+      ? { aborted: { code: aborted.code, message: aborted.message, notTried: users.length - done.length } }
+      : {}),
     results: done,
   };
-  runtime.logger.info('entra push finished', { connectorId: connector.id, created: report.created, skipped: report.skipped, failed: report.failed, aborted: aborted?.code, requestId: context.requestId ?? undefined });
+  runtime.logger.info('entra push finished', {
+    connectorId: connector.id,
+    created: report.created,
+    skipped: report.skipped,
+    failed: report.failed,
+    aborted: aborted?.code,
+    requestId: context.requestId ?? undefined,
+  });
   return report;
 }
 
@@ -160,14 +225,22 @@ function credentialsInput(body: Record<string, unknown>): EntraPushCredentials |
  * answers the per-user report. Behind the admin guard, the CSRF check and the admin's scope.
  */
 export function registerEntraPushRoutes(api: Router, runtime: Runtime): void {
-  api.post('/connectors/:id/entra-push', connectorRoute(runtime, async (req: Request, res: Response, connector: Connector) => {
-    const given = credentialsInput((req.body ?? {}) as Record<string, unknown>);
-    if (typeof given === 'string') return res.status(400).json({ error: 'invalid_request', field: given, message: `${given} must be given as text${given === 'clientSecret' ? ' (with clientId, the application\'s secret)' : ''}` });
-    try {
-      res.json(await pushUsersToEntra(runtime, connector, given, await adminContext(runtime, req, 200)));
-    } catch (error) {
-      if (!(error instanceof EntraPushError)) throw error;
-      res.status(error.status).json({ error: error.code, message: error.message });
-    }
-  }));
+  api.post(
+    '/connectors/:id/entra-push',
+    connectorRoute(runtime, async (req: Request, res: Response, connector: Connector) => {
+      const given = credentialsInput((req.body ?? {}) as Record<string, unknown>);
+      if (typeof given === 'string')
+        return res.status(400).json({
+          error: 'invalid_request',
+          field: given,
+          message: `${given} must be given as text${given === 'clientSecret' ? " (with clientId, the application's secret)" : ''}`,
+        });
+      try {
+        res.json(await pushUsersToEntra(runtime, connector, given, await adminContext(runtime, req, 200)));
+      } catch (error) {
+        if (!(error instanceof EntraPushError)) throw error;
+        res.status(error.status).json({ error: error.code, message: error.message });
+      }
+    }),
+  );
 }

@@ -5,7 +5,11 @@ import { isDatabaseUnavailable } from '../store/errors.js';
 import type { Runtime } from '../web/runtime.js';
 
 /** The admin API's error body: a stable code, the field at fault when there is one, a sentence for the admin. */
-export interface AdminErrorBody { error: string; field?: string; message: string }
+export interface AdminErrorBody {
+  error: string;
+  field?: string;
+  message: string;
+}
 
 /**
  * The admin API's one error translator (routes throw, this answers): the connector's error family
@@ -17,7 +21,11 @@ export function adminErrorHandler(runtime: Runtime, bodyLimit: string): ErrorReq
     if (res.headersSent) return next(error);
     const send = (status: number, body: AdminErrorBody) => void res.status(status).json(body);
     if (error instanceof IdentityConnectorError && error.expose && error.status < 500) {
-      return send(error.status, { error: error.code, ...(error.field ? { field: error.field } : {}), message: error.message });
+      return send(error.status, {
+        error: error.code,
+        ...(error.field ? { field: error.field } : {}),
+        message: error.message,
+      });
     }
     if (isDatabaseUnavailable(error) || (error instanceof IdentityConnectorError && error.status === 503)) {
       res.setHeader('Retry-After', '5');
@@ -25,11 +33,19 @@ export function adminErrorHandler(runtime: Runtime, bodyLimit: string): ErrorReq
     }
     const status = (error as { status?: unknown }).status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      return send(status, status === 413
-        ? { error: 'payload_too_large', message: `body larger than ${bodyLimit}` }
-        : { error: 'invalid_request', message: 'malformed JSON body' });
+      return send(
+        status,
+        status === 413
+          ? { error: 'payload_too_large', message: `body larger than ${bodyLimit}` }
+          : { error: 'invalid_request', message: 'malformed JSON body' },
+      );
     }
-    runtime.logger.error('admin api failed', { method: req.method, path: req.path, ...errorFields(error), requestId: req.identityRequestId });
+    runtime.logger.error('admin api failed', {
+      method: req.method,
+      path: req.path,
+      ...errorFields(error),
+      requestId: req.identityRequestId,
+    });
     send(500, { error: 'internal_error', message: 'the request failed; see the server log' });
   };
 }

@@ -13,7 +13,11 @@ export interface GraphTarget {
 
 /** A push that cannot start or go on: no token, or Graph refused the application itself (401/403). */
 export class EntraPushError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'EntraPushError';
   }
@@ -54,7 +58,11 @@ export class GraphClient {
   constructor(private readonly target: GraphTarget) {
     for (const url of [target.settings.graphBaseUrl, target.settings.tokenUrl]) {
       if (new URL(url).protocol === 'http:' && !target.allowInsecure) {
-        throw new EntraPushError(400, 'insecure_url', `${url} is not https; http is accepted only with allowInsecureIssuer (local testing)`);
+        throw new EntraPushError(
+          400,
+          'insecure_url',
+          `${url} is not https; http is accepted only with allowInsecureIssuer (local testing)`,
+        );
       }
     }
   }
@@ -68,16 +76,27 @@ export class GraphClient {
   private async fetchToken(): Promise<string> {
     const { settings, tenant, clientId, clientSecret, allowInsecure } = this.target;
     const tokenEndpoint = settings.tokenUrl.replace('{tenant}', encodeURIComponent(tenant));
-    const config = new oidc.Configuration({ issuer: new URL(tokenEndpoint).origin, token_endpoint: tokenEndpoint }, clientId, undefined, oidc.ClientSecretPost(clientSecret));
+    const config = new oidc.Configuration(
+      { issuer: new URL(tokenEndpoint).origin, token_endpoint: tokenEndpoint },
+      clientId,
+      undefined,
+      oidc.ClientSecretPost(clientSecret),
+    );
     config.timeout = REQUEST_TIMEOUT_MS / 1000;
     if (allowInsecure && tokenEndpoint.startsWith('http:')) oidc.allowInsecureRequests(config);
     try {
-      const response = await oidc.clientCredentialsGrant(config, { scope: `${new URL(settings.graphBaseUrl).origin}/.default` });
+      const response = await oidc.clientCredentialsGrant(config, {
+        scope: `${new URL(settings.graphBaseUrl).origin}/.default`,
+      });
       return response.access_token;
     } catch (error) {
       if (error instanceof oidc.ResponseBodyError) {
         // e.g. invalid_client "AADSTS7000215: Invalid client secret provided."
-        throw new EntraPushError(400, 'token_refused', `the token endpoint refused the application: ${error.error}${error.error_description ? ` (${error.error_description.split('\n')[0]})` : ''}`);
+        throw new EntraPushError(
+          400,
+          'token_refused',
+          `the token endpoint refused the application: ${error.error}${error.error_description ? ` (${error.error_description.split('\n')[0]})` : ''}`,
+        );
       }
       throw new EntraPushError(502, 'token_unavailable', `no token from ${tokenEndpoint}: ${(error as Error).message}`);
     }
@@ -101,21 +120,41 @@ export class GraphClient {
           signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
         });
       } catch (error) {
-        if (attempt < maxRetries) { await sleep(backoffMs(attempt)); continue; }
-        return { ok: false, status: 0, code: 'network_error', message: `Graph did not answer: ${(error as Error).message}` };
+        if (attempt < maxRetries) {
+          await sleep(backoffMs(attempt));
+          continue;
+        }
+        return {
+          ok: false,
+          status: 0,
+          code: 'network_error',
+          message: `Graph did not answer: ${(error as Error).message}`,
+        };
       }
       if (response.status === 201 || response.status === 200) {
-        const created = await response.json().catch(() => ({})) as { id?: unknown };
+        const created = (await response.json().catch(() => ({}))) as { id?: unknown };
         if (typeof created.id === 'string' && created.id) return { ok: true, id: created.id };
-        return { ok: false, status: response.status, code: 'invalid_response', message: 'Graph created the user but answered no id' };
+        return {
+          ok: false,
+          status: response.status,
+          code: 'invalid_response',
+          message: 'Graph created the user but answered no id',
+        };
       }
       if (RETRIED.has(response.status) && attempt < maxRetries) {
         await response.body?.cancel();
-        await sleep(Math.min(retryAfterMs(response.headers.get('retry-after')) ?? backoffMs(attempt), MAX_RETRY_WAIT_MS));
+        await sleep(
+          Math.min(retryAfterMs(response.headers.get('retry-after')) ?? backoffMs(attempt), MAX_RETRY_WAIT_MS),
+        );
         continue;
       }
       const failure = await graphError(response);
-      if (response.status === 401 || response.status === 403) throw new EntraPushError(502, failure.code, `Graph refused the application (${response.status} ${failure.code}): ${failure.message}; grant it the User.ReadWrite.All application permission with admin consent`);
+      if (response.status === 401 || response.status === 403)
+        throw new EntraPushError(
+          502,
+          failure.code,
+          `Graph refused the application (${response.status} ${failure.code}): ${failure.message}; grant it the User.ReadWrite.All application permission with admin consent`,
+        );
       return failure;
     }
   }
@@ -125,7 +164,9 @@ export class GraphClient {
 const backoffMs = (attempt: number) => Math.min(1000 * 2 ** attempt, MAX_RETRY_WAIT_MS);
 
 async function graphError(response: Response): Promise<Extract<GraphCreateResult, { ok: false }>> {
-  const body = await response.json().catch(() => ({})) as { error?: { code?: unknown; message?: unknown; details?: Array<{ code?: unknown; target?: unknown }> } };
+  const body = (await response.json().catch(() => ({}))) as {
+    error?: { code?: unknown; message?: unknown; details?: Array<{ code?: unknown; target?: unknown }> };
+  };
   const error = body.error ?? {};
   const detail = Array.isArray(error.details) ? error.details[0] : undefined;
   return {

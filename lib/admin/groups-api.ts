@@ -18,23 +18,39 @@ import { connectorRoute } from './requests.js';
  */
 export function registerGroupRoutes(api: Router, runtime: Runtime): void {
   const shown = async (group: StoredGroup): Promise<AdminGroup> => ({
-    id: group.id, displayName: group.displayName, memberCount: (await runtime.store.groups.memberCounts([group.id])).get(group.id) ?? 0,
+    id: group.id,
+    displayName: group.displayName,
+    memberCount: (await runtime.store.groups.memberCounts([group.id])).get(group.id) ?? 0,
   });
 
-  api.post('/connectors/:id/groups', connectorRoute(runtime, async (req, res, connector) => {
-    const body = platformGroupBody((req.body as Record<string, unknown> | undefined)?.displayName);
-    const group = await runtime.groups.create(connector, body, await adminContext(runtime, req, 201));
-    res.status(201).json(await shown(group));
-  }));
+  api.post(
+    '/connectors/:id/groups',
+    connectorRoute(runtime, async (req, res, connector) => {
+      const body = platformGroupBody((req.body as Record<string, unknown> | undefined)?.displayName);
+      const group = await runtime.groups.create(connector, body, await adminContext(runtime, req, 201));
+      res.status(201).json(await shown(group));
+    }),
+  );
 
-  api.put('/connectors/:id/groups/:groupId', connectorRoute(runtime, async (req, res, connector) => {
-    const change = renameGroup((req.body as Record<string, unknown> | undefined)?.displayName);
-    const group = await runtime.groups.patch(connector, String(req.params.groupId), change, await adminContext(runtime, req, 200));
-    res.json(await shown(group));
-  }));
+  api.put(
+    '/connectors/:id/groups/:groupId',
+    connectorRoute(runtime, async (req, res, connector) => {
+      const change = renameGroup((req.body as Record<string, unknown> | undefined)?.displayName);
+      const group = await runtime.groups.patch(
+        connector,
+        String(req.params.groupId),
+        change,
+        await adminContext(runtime, req, 200),
+      );
+      res.json(await shown(group));
+    }),
+  );
 
-  api.delete('/connectors/:id/groups/:groupId', connectorRoute(runtime, async (req, res, connector) => {
-    await runtime.groups.delete(connector, String(req.params.groupId), await adminContext(runtime, req, 204));
-    res.status(204).end();
-  }));
+  api.delete(
+    '/connectors/:id/groups/:groupId',
+    connectorRoute(runtime, async (req, res, connector) => {
+      await runtime.groups.delete(connector, String(req.params.groupId), await adminContext(runtime, req, 204));
+      res.status(204).end();
+    }),
+  );
 }

@@ -24,7 +24,12 @@ export function requireAdmin(runtime: Runtime): RequestHandler {
     const scope = await adminScope(runtime, req);
     if (!scope) return sendJsonError(res, 403, 'forbidden', 'platform administrators only');
     if (!scopeAllows(scope, req.method, req.path)) {
-      return sendJsonError(res, 403, 'forbidden', 'the Admin web role administers users, login methods and the log; connectors, OIDC and tokens need EnterpriseAdmin');
+      return sendJsonError(
+        res,
+        403,
+        'forbidden',
+        'the Admin web role administers users, login methods and the log; connectors, OIDC and tokens need EnterpriseAdmin',
+      );
     }
     req.identityAdminScope = scope;
     next();
@@ -65,8 +70,18 @@ export function csrfProtection(runtime: Runtime): { issue: RequestHandler; verif
   const verify = asyncRoute(async (req, res, next) => {
     if (SAFE_METHODS.has(req.method)) return next();
     const refuse = (why: string) => {
-      logger.warn('admin request refused by CSRF protection', { why, method: req.method, path: req.path, requestId: req.identityRequestId });
-      sendJsonError(res, 403, 'csrf', `request refused (${why}): fetch a token from GET ${cookiePath}/api/csrf and send it in the ${CSRF_HEADER} header`);
+      logger.warn('admin request refused by CSRF protection', {
+        why,
+        method: req.method,
+        path: req.path,
+        requestId: req.identityRequestId,
+      });
+      sendJsonError(
+        res,
+        403,
+        'csrf',
+        `request refused (${why}): fetch a token from GET ${cookiePath}/api/csrf and send it in the ${CSRF_HEADER} header`,
+      );
     };
     const origin = req.get('origin');
     if (origin && origin !== options.baseUrl) return refuse('cross-origin request');
@@ -90,4 +105,5 @@ export function csrfProtection(runtime: Runtime): { issue: RequestHandler; verif
   return { issue, verify };
 }
 
-const hasBody = (req: Request) => Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+const hasBody = (req: Request) =>
+  Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;

@@ -34,25 +34,45 @@ function pageHeaders(nonce: string): Record<string, string> {
 }
 
 /** The admin pages' refusals: always the notice page (web/refuse.ts), the pages are for browsers. */
-function sendNotice(req: Request, res: Response, status: number, notice: { title: string; message: string; link?: { href: string; text: string } }): void {
+function sendNotice(
+  req: Request,
+  res: Response,
+  status: number,
+  notice: { title: string; message: string; link?: { href: string; text: string } },
+): void {
   refuse(req, res, { status, ...notice }, { html: true });
 }
 
 const text = (value: unknown) => (typeof value === 'string' ? value.trim().slice(0, MAX_SEARCH_LENGTH) : '');
 
-async function loadModel(runtime: Runtime, req: Request, connector: Connector, connectors: Connector[], nonce: string): Promise<AdminPageModel> {
+async function loadModel(
+  runtime: Runtime,
+  req: Request,
+  connector: Connector,
+  connectors: Connector[],
+  nonce: string,
+): Promise<AdminPageModel> {
   const { store, options } = runtime;
   const usersOnly = req.identityAdminScope?.manages === 'users';
   const usersFilter = text(req.query.q);
   const groupsFilter = text(req.query.groups);
   const startIndex = optionalInt(req.query.start, { min: 1, max: Number.MAX_SAFE_INTEGER }, 1) ?? 1;
   const count = Math.min(USERS_PER_PAGE, options.maxPageSize);
-  const users = await store.users.list(connector.id, { filter: usersFilter ? searchFilter(usersFilter) : undefined, startIndex, count });
+  const users = await store.users.list(connector.id, {
+    filter: usersFilter ? searchFilter(usersFilter) : undefined,
+    startIndex,
+    count,
+  });
   const groups = await listGroups(runtime, connector.id, groupsFilter, Math.min(GROUPS_IN_PICKER, options.maxPageSize));
   // The current default group stays selectable even when the picker shows only some groups.
   if (connector.defaultGroupId && !groups.groups.some((g) => g.id === connector.defaultGroupId)) {
     const current = await store.groups.get(connector.id, connector.defaultGroupId);
-    if (current) groups.groups.unshift({ id: current.id, displayName: current.displayName, memberCount: (await store.groups.memberCounts([current.id])).get(current.id) ?? 0 });
+    if (current)
+      groups.groups.unshift({
+        id: current.id,
+        displayName: current.displayName,
+        memberCount: (await store.groups.memberCounts([current.id])).get(current.id) ?? 0,
+      });
   }
   return {
     base: `${options.mountPath}/admin`,
@@ -67,7 +87,10 @@ async function loadModel(runtime: Runtime, req: Request, connector: Connector, c
     mappingSheet: entraMappingSheet(connector),
     adminSteps: presetNamed(connector.profile)?.adminSteps ?? [],
     users: {
-      filter: usersFilter, startIndex, count, totalResults: users.totalResults,
+      filter: usersFilter,
+      startIndex,
+      count,
+      totalResults: users.totalResults,
       items: users.items,
     },
     usersOnly,
@@ -98,46 +121,80 @@ async function logModel(runtime: Runtime, req: Request, connector: Connector): P
  */
 export function registerAdminPages(router: Router, runtime: Runtime): void {
   const { options, store } = runtime;
-  const notFound = (req: Request, res: Response, title: string, message: string) => sendNotice(req, res, 404, { title, message, link: { href: `${options.mountPath}/admin`, text: 'All connectors' } });
+  const notFound = (req: Request, res: Response, title: string, message: string) =>
+    sendNotice(req, res, 404, { title, message, link: { href: `${options.mountPath}/admin`, text: 'All connectors' } });
 
   /**
    * The pages' guard: the admin's scope (an HTML refusal with a Sign in link that comes back
    * here otherwise), then the connector named in the URL, looked up within the scope only.
    */
-  const page = (show: (req: Request, res: Response, connector: Connector, connectors: Connector[], nonce: string) => Promise<unknown>) => asyncRoute(async (req, res) => {
-    const scope = await adminScope(runtime, req);
-    if (!scope) {
-      return sendNotice(req, res, 403, {
-        title: 'Administrators only',
-        message: 'This page is for the platform\'s administrators. Sign in with an administrator account to open it.',
-        link: { href: signInUrlFor(options, req), text: 'Sign in' },
-      });
-    }
-    req.identityAdminScope = scope;
-    const connectors = await connectorsInScope(runtime, req);
-    const wanted = req.params.id === undefined ? connectors[0] : connectors.find((c) => c.id === req.params.id);
-    const nonce = randomBytes(18).toString('base64');
-    if (!connectors.length) return res.status(200).set(pageHeaders(nonce)).type('html').send(noConnectorsPage({ base: `${options.mountPath}/admin`, nonce, organizations: scope.organizations }));
-    if (!wanted) return notFound(req, res, 'No such connector', 'This connector does not exist (any more).');
-    req.identityConnectorId = wanted.id;
-    return show(req, res, wanted, connectors, nonce);
-  });
+  const page = (
+    show: (
+      req: Request,
+      res: Response,
+      connector: Connector,
+      connectors: Connector[],
+      nonce: string,
+    ) => Promise<unknown>,
+  ) =>
+    asyncRoute(async (req, res) => {
+      const scope = await adminScope(runtime, req);
+      if (!scope) {
+        return sendNotice(req, res, 403, {
+          title: 'Administrators only',
+          message: "This page is for the platform's administrators. Sign in with an administrator account to open it.",
+          link: { href: signInUrlFor(options, req), text: 'Sign in' },
+        });
+      }
+      req.identityAdminScope = scope;
+      const connectors = await connectorsInScope(runtime, req);
+      const wanted = req.params.id === undefined ? connectors[0] : connectors.find((c) => c.id === req.params.id);
+      const nonce = randomBytes(18).toString('base64');
+      if (!connectors.length)
+        return res
+          .status(200)
+          .set(pageHeaders(nonce))
+          .type('html')
+          .send(noConnectorsPage({ base: `${options.mountPath}/admin`, nonce, organizations: scope.organizations }));
+      if (!wanted) return notFound(req, res, 'No such connector', 'This connector does not exist (any more).');
+      req.identityConnectorId = wanted.id;
+      return show(req, res, wanted, connectors, nonce);
+    });
 
   const connectorPage = page(async (req, res, connector, connectors, nonce) => {
-    res.status(200).set(pageHeaders(nonce)).type('html').send(adminPage(await loadModel(runtime, req, connector, connectors, nonce)));
+    res
+      .status(200)
+      .set(pageHeaders(nonce))
+      .type('html')
+      .send(adminPage(await loadModel(runtime, req, connector, connectors, nonce)));
   });
   router.get('/', connectorPage);
   router.get('/connectors/:id', connectorPage);
 
-  router.get('/connectors/:id/users/:userId', page(async (req, res, connector, _connectors, nonce) => {
-    const user = await store.users.get(connector.id, String(req.params.userId), { withGroups: true });
-    if (!user) return notFound(req, res, 'No such user', 'This user does not exist in this connector (any more).');
-    res.status(200).set(pageHeaders(nonce)).type('html').send(adminUserPage({
-      base: `${options.mountPath}/admin`, nonce,
-      connector: { id: connector.id, organizationId: connector.organizationId, name: connector.name },
-      user: { ...user, groups: user.groups ?? [], createdAt: user.createdAt.toISOString(), updatedAt: user.updatedAt.toISOString() },
-      workspaces: await store.workspaces.forUser(connector.id, user.id),
-      log: await readLog(runtime, connector, { limit: LOG_ENTRIES, resourceId: user.id }),
-    }));
-  }));
+  router.get(
+    '/connectors/:id/users/:userId',
+    page(async (req, res, connector, _connectors, nonce) => {
+      const user = await store.users.get(connector.id, String(req.params.userId), { withGroups: true });
+      if (!user) return notFound(req, res, 'No such user', 'This user does not exist in this connector (any more).');
+      res
+        .status(200)
+        .set(pageHeaders(nonce))
+        .type('html')
+        .send(
+          adminUserPage({
+            base: `${options.mountPath}/admin`,
+            nonce,
+            connector: { id: connector.id, organizationId: connector.organizationId, name: connector.name },
+            user: {
+              ...user,
+              groups: user.groups ?? [],
+              createdAt: user.createdAt.toISOString(),
+              updatedAt: user.updatedAt.toISOString(),
+            },
+            workspaces: await store.workspaces.forUser(connector.id, user.id),
+            log: await readLog(runtime, connector, { limit: LOG_ENTRIES, resourceId: user.id }),
+          }),
+        );
+    }),
+  );
 }

@@ -28,7 +28,10 @@ export function connectorsInScope(runtime: Runtime, req: Request): Promise<Conne
  * everywhere. It also names the connector on the request log line (requestLogger reads
  * identityConnectorId).
  */
-export function connectorRoute(runtime: Runtime, handler: (req: Request, res: Response, connector: Connector) => Promise<unknown>): RequestHandler {
+export function connectorRoute(
+  runtime: Runtime,
+  handler: (req: Request, res: Response, connector: Connector) => Promise<unknown>,
+): RequestHandler {
   return asyncRoute(async (req, res) => {
     const id = String(req.params.id);
     const connector = await scopedConnector(runtime, req, id);
@@ -42,7 +45,11 @@ export function connectorRoute(runtime: Runtime, handler: (req: Request, res: Re
  * An optional integer in [min, max] from a query string or JSON body: `fallback` when absent,
  * undefined when present but invalid (the caller answers 400 naming the parameter).
  */
-export function optionalInt(value: unknown, range: { min: number; max: number }, fallback: number | null): number | null | undefined {
+export function optionalInt(
+  value: unknown,
+  range: { min: number; max: number },
+  fallback: number | null,
+): number | null | undefined {
   if (value === undefined || value === null || value === '') return fallback;
   if (typeof value !== 'number' && typeof value !== 'string') return undefined;
   const n = Number(value);

@@ -7,8 +7,14 @@ import { connectorRoute } from './requests.js';
 import { iso, type AdminToken } from '../model/admin-wire.js';
 
 const tokenJson = (t: ScimToken, live: boolean): AdminToken => ({
-  id: t.id, displayPrefix: t.displayPrefix, label: t.label, createdAt: t.createdAt.toISOString(),
-  lastUsedAt: iso(t.lastUsedAt), expiresAt: iso(t.expiresAt), revokedAt: iso(t.revokedAt), live,
+  id: t.id,
+  displayPrefix: t.displayPrefix,
+  label: t.label,
+  createdAt: t.createdAt.toISOString(),
+  lastUsedAt: iso(t.lastUsedAt),
+  expiresAt: iso(t.expiresAt),
+  revokedAt: iso(t.revokedAt),
+  live,
 });
 
 /** Newest first. "Live" comes from the store's own listLive, so the rule lives in one place. */
@@ -26,24 +32,46 @@ export async function listTokens(store: IdentityStore, connectorId: string): Pro
 export function registerTokenRoutes(api: Router, runtime: Runtime): void {
   const { store, logger } = runtime;
 
-  api.get('/connectors/:id/tokens', connectorRoute(runtime, async (_req, res, connector) => {
-    res.json({ tokens: await listTokens(store, connector.id) });
-  }));
+  api.get(
+    '/connectors/:id/tokens',
+    connectorRoute(runtime, async (_req, res, connector) => {
+      res.json({ tokens: await listTokens(store, connector.id) });
+    }),
+  );
 
-  api.post('/connectors/:id/tokens', connectorRoute(runtime, async (req: Request, res: Response, connector: Connector) => {
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const input = { label: body.label as string | null | undefined, expiresInDays: wholeNumber(body.expiresInDays) };
-    const { token, record } = await runtime.tokens.create(connector, input, await adminContext(runtime, req, 201));
-    logger.info('scim token created', { connectorId: connector.id, tokenId: record.id, displayPrefix: record.displayPrefix, requestId: req.identityRequestId });
-    // The only time the plain token leaves the server; the store keeps its SHA-256 hash.
-    res.status(201).json({ token, ...tokenJson(record, true) });
-  }));
+  api.post(
+    '/connectors/:id/tokens',
+    connectorRoute(runtime, async (req: Request, res: Response, connector: Connector) => {
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const input = { label: body.label as string | null | undefined, expiresInDays: wholeNumber(body.expiresInDays) };
+      const { token, record } = await runtime.tokens.create(connector, input, await adminContext(runtime, req, 201));
+      logger.info('scim token created', {
+        connectorId: connector.id,
+        tokenId: record.id,
+        displayPrefix: record.displayPrefix,
+        requestId: req.identityRequestId,
+      });
+      // The only time the plain token leaves the server; the store keeps its SHA-256 hash.
+      res.status(201).json({ token, ...tokenJson(record, true) });
+    }),
+  );
 
-  api.delete('/connectors/:id/tokens/:tokenId', connectorRoute(runtime, async (req, res, connector) => {
-    const revoked = await runtime.tokens.revoke(String(req.params.tokenId), connector.id, await adminContext(runtime, req, 200));
-    logger.info('scim token revoked', { connectorId: connector.id, tokenId: revoked.id, requestId: req.identityRequestId });
-    res.json(tokenJson(revoked, false));
-  }));
+  api.delete(
+    '/connectors/:id/tokens/:tokenId',
+    connectorRoute(runtime, async (req, res, connector) => {
+      const revoked = await runtime.tokens.revoke(
+        String(req.params.tokenId),
+        connector.id,
+        await adminContext(runtime, req, 200),
+      );
+      logger.info('scim token revoked', {
+        connectorId: connector.id,
+        tokenId: revoked.id,
+        requestId: req.identityRequestId,
+      });
+      res.json(tokenJson(revoked, false));
+    }),
+  );
 }
 
 /** A JSON or form number as the policy takes it: null when absent, NaN (refused there) when not a number. */

@@ -6,7 +6,10 @@ import { hashToken, LAST_USED_GRANULARITY_MS } from '../store/tokens.js';
 import { PrincipalCache } from './principal-cache.js';
 import type { Connector, ScimToken } from '../model/types.js';
 
-export interface ScimPrincipal { token: ScimToken; connector: Connector }
+export interface ScimPrincipal {
+  token: ScimToken;
+  connector: Connector;
+}
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -54,7 +57,10 @@ interface StrategyActions {
  * token itself is never logged.
  */
 export function scimBearerAuth(runtime: Runtime): RequestHandler {
-  const cache = new PrincipalCache(runtime.events, { fingerprint: () => runtime.store.tokens.credentialsFingerprint(), ttlMs: LAST_USED_GRANULARITY_MS });
+  const cache = new PrincipalCache(runtime.events, {
+    fingerprint: () => runtime.store.tokens.credentialsFingerprint(),
+    ttlMs: LAST_USED_GRANULARITY_MS,
+  });
   const resolve = async (token: string): Promise<ScimPrincipal | undefined> => {
     const hash = hashToken(token);
     const cached = await cache.get(hash);
@@ -68,13 +74,17 @@ export function scimBearerAuth(runtime: Runtime): RequestHandler {
     cache.set(hash, principal, readAt);
     return principal;
   };
-  const strategy = new BearerStrategy({ realm: 'SCIM', passReqToCallback: true }, (req: Request, token: string, done: (error: unknown, user?: ScimPrincipal | false) => void) => {
-    // A lookup that settles after the database deadline's 503 is dropped (no answer after an answer).
-    continueWhenSettled(resolve(token), req.res!, done, (found) => done(null, found ?? false));
-  });
+  const strategy = new BearerStrategy(
+    { realm: 'SCIM', passReqToCallback: true },
+    (req: Request, token: string, done: (error: unknown, user?: ScimPrincipal | false) => void) => {
+      // A lookup that settles after the database deadline's 503 is dropped (no answer after an answer).
+      continueWhenSettled(resolve(token), req.res!, done, (found) => done(null, found ?? false));
+    },
+  );
 
   return (req: Request, res: Response, next: NextFunction) => {
-    if (carriesTokenOutsideHeader(req)) return next(new AuthenticationError('access_token outside the Authorization header'));
+    if (carriesTokenOutsideHeader(req))
+      return next(new AuthenticationError('access_token outside the Authorization header'));
     const attempt = Object.create(strategy) as typeof strategy & StrategyActions;
     attempt.success = (principal) => {
       req.scim = principal;

@@ -1,7 +1,10 @@
 import type { IdentityEvents } from '../model/events.js';
 import type { Connector, ScimToken } from '../model/types.js';
 
-export interface CachedPrincipal { token: ScimToken; connector: Connector }
+export interface CachedPrincipal {
+  token: ScimToken;
+  connector: Connector;
+}
 
 /** How the cache learns of changes made by other instances (see PrincipalCache). */
 export interface PrincipalCacheOptions {
@@ -45,7 +48,10 @@ export class PrincipalCache {
   private known: string | undefined;
   private checking: Promise<void> | undefined;
 
-  constructor(events: IdentityEvents, private readonly options: PrincipalCacheOptions) {
+  constructor(
+    events: IdentityEvents,
+    private readonly options: PrincipalCacheOptions,
+  ) {
     this.checkMs = options.checkMs ?? 800;
     this.ttlMs = options.ttlMs ?? 60_000;
     this.maxEntries = options.maxEntries ?? 20_000;
@@ -63,7 +69,9 @@ export class PrincipalCache {
     if (now - this.checkedAt >= this.checkMs) await this.check(now);
     const entry = this.entries.get(tokenHash);
     if (!entry) return undefined;
-    const expired = entry.until <= now || (entry.principal.token.expiresAt !== null && entry.principal.token.expiresAt.getTime() <= now);
+    const expired =
+      entry.until <= now ||
+      (entry.principal.token.expiresAt !== null && entry.principal.token.expiresAt.getTime() <= now);
     this.entries.delete(tokenHash);
     if (expired) return undefined;
     this.entries.set(tokenHash, entry); // most recently used last: eviction takes the first
@@ -89,14 +97,22 @@ export class PrincipalCache {
       this.entries.clear();
       this.changedAt = now;
     };
-    this.checking ??= this.options.fingerprint().then((value) => {
-      if (value !== this.known) changed();
-      this.known = value;
-      this.checkedAt = now;
-    }, () => {
-      changed();
-      this.known = undefined;
-    }).finally(() => { this.checking = undefined; });
+    this.checking ??= this.options
+      .fingerprint()
+      .then(
+        (value) => {
+          if (value !== this.known) changed();
+          this.known = value;
+          this.checkedAt = now;
+        },
+        () => {
+          changed();
+          this.known = undefined;
+        },
+      )
+      .finally(() => {
+        this.checking = undefined;
+      });
     return this.checking;
   }
 

@@ -13,9 +13,16 @@ export function cliRuntime(store: IdentityStore, why: string): Runtime {
   const environment = readEnvironment();
   const key = environment.secretKey({ create: false });
   if (!key) throw new OptionsError(`set IDENTITY_SECRET_KEY (the same value the server uses): ${why}`);
-  const options = resolveOptions({
-    knex: store.knex, baseUrl: environment.baseUrl, mountPath: environment.mountPath,
-    secretKey: key, tablePrefix: store.tablePrefix, allowInsecureIssuer: environment.allowInsecureIssuer,
-  }, defaultLogger);
+  const options = resolveOptions(
+    {
+      knex: store.knex,
+      baseUrl: environment.baseUrl,
+      mountPath: environment.mountPath,
+      secretKey: key,
+      tablePrefix: store.tablePrefix,
+      allowInsecureIssuer: environment.allowInsecureIssuer,
+    },
+    defaultLogger,
+  );
   return createRuntime(store, options);
 }

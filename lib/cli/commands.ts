@@ -18,7 +18,11 @@ import type { Policies } from '../policy/policies.js';
 import { CLI_ACTOR, cliPolicies } from './cli-policies.js';
 
 /** Where the CLI writes; tests capture it, and give stdin as a string. */
-export interface Io { out: (line: string) => void; err: (line: string) => void; stdin?: () => Promise<string> }
+export interface Io {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  stdin?: () => Promise<string>;
+}
 const consoleIo: Io = { out: (l) => process.stdout.write(l + '\n'), err: (l) => process.stderr.write(l + '\n') };
 
 /** A mistake on the command line: exit code 2 and a pointer to the command's help. */
@@ -53,20 +57,32 @@ const COMMANDS: Record<string, Command> = {
     needsTables: false,
     async run({ store, io, database }) {
       const applied = await store.migrate();
-      io.out(applied.length ? `applied ${applied.join(', ')} on ${database.description}` : `already up to date (${database.description})`);
+      io.out(
+        applied.length
+          ? `applied ${applied.join(', ')} on ${database.description}`
+          : `already up to date (${database.description})`,
+      );
     },
   },
   'connector create': {
     usage: 'connector create --org ORG --name NAME [--preset NAME] [--settings JSON]',
     summary: `add a connector (one per Entra tenant or resource kind); presets: ${PRESET_NAMES.join(', ')}`,
-    options: { org: { type: 'string' }, name: { type: 'string' }, preset: { type: 'string' }, settings: { type: 'string' } },
+    options: {
+      org: { type: 'string' },
+      name: { type: 'string' },
+      preset: { type: 'string' },
+      settings: { type: 'string' },
+    },
     async run({ policies, values, io }) {
-      const connector = await policies().connectors.create({
-        organizationId: required(values, 'org'),
-        name: required(values, 'name'),
-        preset: values.preset === undefined ? undefined : String(values.preset),
-        settings: values.settings ? parseJson(String(values.settings), '--settings') : undefined,
-      }, CLI_ACTOR);
+      const connector = await policies().connectors.create(
+        {
+          organizationId: required(values, 'org'),
+          name: required(values, 'name'),
+          preset: values.preset === undefined ? undefined : String(values.preset),
+          settings: values.settings ? parseJson(String(values.settings), '--settings') : undefined,
+        },
+        CLI_ACTOR,
+      );
       io.out(`created connector ${connector.id} (organization ${connector.organizationId}, name ${connector.name})`);
     },
   },
@@ -78,16 +94,23 @@ const COMMANDS: Record<string, Command> = {
       const connectors = await store.connectors.list();
       if (values.json) io.out(JSON.stringify(connectors, null, 2));
       else if (!connectors.length) io.out('no connectors: create one with `connector create --org ORG --name NAME`');
-      else for (const c of connectors) io.out(`${c.id}  org=${c.organizationId}  name=${c.name}  sso=${ssoConfigured(c) ? 'configured' : 'off'}  groups=${c.settings.groupsEnabled ? 'on' : 'off'}`);
+      else
+        for (const c of connectors)
+          io.out(
+            `${c.id}  org=${c.organizationId}  name=${c.name}  sso=${ssoConfigured(c) ? 'configured' : 'off'}  groups=${c.settings.groupsEnabled ? 'on' : 'off'}`,
+          );
     },
   },
   'connector settings': {
     usage: 'connector settings --connector ID [--set JSON]',
-    summary: 'print a connector\'s settings, or change some (groupsEnabled, roleMap, …) and print the result',
+    summary: "print a connector's settings, or change some (groupsEnabled, roleMap, …) and print the result",
     options: { connector: { type: 'string' }, set: { type: 'string' } },
     async run({ store, policies, values, io }) {
       const current = await store.connectors.require(required(values, 'connector'));
-      const connector = values.set === undefined ? current : await policies().connectors.updateSettings(current, parseJson(String(values.set), '--set'), CLI_ACTOR);
+      const connector =
+        values.set === undefined
+          ? current
+          : await policies().connectors.updateSettings(current, parseJson(String(values.set), '--set'), CLI_ACTOR);
       io.out(JSON.stringify(connector.settings, null, 2));
     },
   },
@@ -98,21 +121,39 @@ const COMMANDS: Record<string, Command> = {
     async run({ store, values, io }) {
       if (!values['tenant-id'] === !values.clear) throw new UsageError('give --tenant-id T or --clear');
       const { setTenant } = await import('./set-oidc.js');
-      const connector = await setTenant(store, required(values, 'connector'), values.clear ? null : values['tenant-id'] as string);
+      const connector = await setTenant(
+        store,
+        required(values, 'connector'),
+        values.clear ? null : (values['tenant-id'] as string),
+      );
       io.out(`connector ${connector.id}: Entra tenant id ${connector.oidc.tenantId ?? '(none)'}`);
     },
   },
   'connector set-oidc': {
     usage: 'connector set-oidc --connector ID (--issuer URL | --tenant-id T) --client-id X [--client-secret-stdin]',
     summary: `configure Entra sign-in; the client secret comes from stdin or ${CLIENT_SECRET_ENV} and is stored encrypted`,
-    options: { connector: { type: 'string' }, issuer: { type: 'string' }, 'tenant-id': { type: 'string' }, 'client-id': { type: 'string' }, 'client-secret-stdin': { type: 'boolean' }, 'client-secret': { type: 'string' } },
+    options: {
+      connector: { type: 'string' },
+      issuer: { type: 'string' },
+      'tenant-id': { type: 'string' },
+      'client-id': { type: 'string' },
+      'client-secret-stdin': { type: 'boolean' },
+      'client-secret': { type: 'string' },
+    },
     async run({ store, values, io }) {
       if (values['client-secret'] !== undefined) {
-        throw new UsageError(`a secret on the command line lands in shell history and in ps: pipe it with --client-secret-stdin or set ${CLIENT_SECRET_ENV}`);
+        throw new UsageError(
+          `a secret on the command line lands in shell history and in ps: pipe it with --client-secret-stdin or set ${CLIENT_SECRET_ENV}`,
+        );
       }
       if (!values.issuer && !values['tenant-id']) throw new UsageError('--issuer or --tenant-id is required');
-      const clientSecret = values['client-secret-stdin'] ? (await (io.stdin ?? readStdin)()).trim() : readEnvironment().oidcClientSecret;
-      if (!clientSecret) throw new UsageError(`the client secret is missing: pipe it with --client-secret-stdin or set ${CLIENT_SECRET_ENV}`);
+      const clientSecret = values['client-secret-stdin']
+        ? (await (io.stdin ?? readStdin)()).trim()
+        : readEnvironment().oidcClientSecret;
+      if (!clientSecret)
+        throw new UsageError(
+          `the client secret is missing: pipe it with --client-secret-stdin or set ${CLIENT_SECRET_ENV}`,
+        );
       // Loaded here: it brings the SSO stack, which the other commands do not need at start-up.
       const { setOidc } = await import('./set-oidc.js');
       const connector = await setOidc(store, required(values, 'connector'), {
@@ -121,12 +162,15 @@ const COMMANDS: Record<string, Command> = {
         clientId: required(values, 'client-id'),
         clientSecret,
       });
-      io.out(`connector ${connector.id}: OpenID Connect issuer ${connector.oidc.issuer}, client ${connector.oidc.clientId}, client secret stored encrypted`);
+      io.out(
+        `connector ${connector.id}: OpenID Connect issuer ${connector.oidc.issuer}, client ${connector.oidc.clientId}, client secret stored encrypted`,
+      );
     },
   },
   'connector entra-mapping': {
     usage: 'connector entra-mapping --connector ID [--json]',
-    summary: 'the exact target attributes Entra\'s mapping editor needs (custom ones with their type, required ones, the guide\'s suggested sources), as tab-separated text',
+    summary:
+      "the exact target attributes Entra's mapping editor needs (custom ones with their type, required ones, the guide's suggested sources), as tab-separated text",
     options: { connector: { type: 'string' }, json: { type: 'boolean' } },
     async run({ store, values, io }) {
       const rows = entraMappingSheet(await store.connectors.require(required(values, 'connector')));
@@ -135,15 +179,22 @@ const COMMANDS: Record<string, Command> = {
   },
   'token create': {
     usage: 'token create --connector ID [--label TEXT] [--expires-days N]',
-    summary: 'issue a SCIM token for Entra\'s Secret Token field (printed once, on stdout)',
+    summary: "issue a SCIM token for Entra's Secret Token field (printed once, on stdout)",
     options: { connector: { type: 'string' }, label: { type: 'string' }, 'expires-days': { type: 'string' } },
     async run({ store, policies, values, io }) {
       const connectorId = required(values, 'connector');
       const connector = await store.connectors.require(connectorId);
       const days = values['expires-days'] === undefined ? null : Number(values['expires-days']);
-      if (days !== null && !(Number.isInteger(days) && days > 0)) throw new UsageError('--expires-days must be a positive whole number');
-      const { token, record } = await policies().tokens.create(connector, { label: values.label as string | undefined, expiresInDays: days }, CLI_ACTOR);
-      io.err(`token ${record.id} for connector ${connectorId}${record.expiresAt ? `, expires ${record.expiresAt.toISOString()}` : ''}. It is shown once; store it in Entra's Secret Token field now:`);
+      if (days !== null && !(Number.isInteger(days) && days > 0))
+        throw new UsageError('--expires-days must be a positive whole number');
+      const { token, record } = await policies().tokens.create(
+        connector,
+        { label: values.label as string | undefined, expiresInDays: days },
+        CLI_ACTOR,
+      );
+      io.err(
+        `token ${record.id} for connector ${connectorId}${record.expiresAt ? `, expires ${record.expiresAt.toISOString()}` : ''}. It is shown once; store it in Entra's Secret Token field now:`,
+      );
       io.out(token);
     },
   },
@@ -155,7 +206,11 @@ const COMMANDS: Record<string, Command> = {
       const tokens = await store.tokens.list(values.connector as string | undefined);
       if (values.json) io.out(JSON.stringify(tokens, null, 2));
       else if (!tokens.length) io.out('no tokens');
-      else for (const t of tokens) io.out(`${t.id}  connector=${t.connectorId}  label=${JSON.stringify(t.label ?? '')}  prefix=${t.displayPrefix}…  ${t.revokedAt ? 'revoked' : t.expiresAt && t.expiresAt < new Date() ? 'expired' : 'live'}  created=${t.createdAt.toISOString()}  lastUsed=${t.lastUsedAt?.toISOString() ?? 'never'}`);
+      else
+        for (const t of tokens)
+          io.out(
+            `${t.id}  connector=${t.connectorId}  label=${JSON.stringify(t.label ?? '')}  prefix=${t.displayPrefix}…  ${t.revokedAt ? 'revoked' : t.expiresAt && t.expiresAt < new Date() ? 'expired' : 'live'}  created=${t.createdAt.toISOString()}  lastUsed=${t.lastUsedAt?.toISOString() ?? 'never'}`,
+          );
     },
   },
   'token revoke': {
@@ -169,53 +224,95 @@ const COMMANDS: Record<string, Command> = {
   },
   'users export-entra': {
     usage: 'users export-entra (--connector ID | --org ORG)',
-    summary: 'users not from Entra, as Entra\'s bulk-create CSV (with one-time initial passwords)',
+    summary: "users not from Entra, as Entra's bulk-create CSV (with one-time initial passwords)",
     options: { connector: { type: 'string' }, org: { type: 'string' } },
     async run({ store, values, io }) {
-      if (Boolean(values.connector) === Boolean(values.org)) throw new UsageError('users export-entra takes --connector ID or --org ORG');
-      const { csv, count } = await exportEntraCsv(store, values.connector ? { connectorId: String(values.connector) } : { organizationId: String(values.org) });
-      io.err(`${count} users; the file holds one-time initial passwords: import it in Entra (Users → Bulk operations → Bulk create), then delete it`);
+      if (Boolean(values.connector) === Boolean(values.org))
+        throw new UsageError('users export-entra takes --connector ID or --org ORG');
+      const { csv, count } = await exportEntraCsv(
+        store,
+        values.connector ? { connectorId: String(values.connector) } : { organizationId: String(values.org) },
+      );
+      io.err(
+        `${count} users; the file holds one-time initial passwords: import it in Entra (Users → Bulk operations → Bulk create), then delete it`,
+      );
       io.out(csv.trimEnd());
     },
   },
   'users push-entra': {
     usage: 'users push-entra --connector ID [--tenant-id T --client-id X [--client-secret-stdin]] [--json]',
     summary: `create the connector's users that Entra does not have in Entra (Microsoft Graph POST /users) and link them; as the connector's OpenID Connect application, or the one named (its secret from stdin or ${CLIENT_SECRET_ENV})`,
-    options: { connector: { type: 'string' }, 'tenant-id': { type: 'string' }, 'client-id': { type: 'string' }, 'client-secret-stdin': { type: 'boolean' }, 'client-secret': { type: 'string' }, json: { type: 'boolean' } },
+    options: {
+      connector: { type: 'string' },
+      'tenant-id': { type: 'string' },
+      'client-id': { type: 'string' },
+      'client-secret-stdin': { type: 'boolean' },
+      'client-secret': { type: 'string' },
+      json: { type: 'boolean' },
+    },
     async run({ store, values, io }) {
-      if (values['client-secret'] !== undefined) throw new UsageError(`a secret on the command line lands in shell history and in ps: pipe it with --client-secret-stdin or set ${CLIENT_SECRET_ENV}`);
+      if (values['client-secret'] !== undefined)
+        throw new UsageError(
+          `a secret on the command line lands in shell history and in ps: pipe it with --client-secret-stdin or set ${CLIENT_SECRET_ENV}`,
+        );
       const connectorId = required(values, 'connector');
       const clientId = values['client-id'] as string | undefined;
       let clientSecret: string | undefined;
       if (clientId) {
-        clientSecret = values['client-secret-stdin'] ? (await (io.stdin ?? readStdin)()).trim() : readEnvironment().oidcClientSecret;
-        if (!clientSecret) throw new UsageError(`--client-id needs its secret: pipe it with --client-secret-stdin or set ${CLIENT_SECRET_ENV}`);
+        clientSecret = values['client-secret-stdin']
+          ? (await (io.stdin ?? readStdin)()).trim()
+          : readEnvironment().oidcClientSecret;
+        if (!clientSecret)
+          throw new UsageError(
+            `--client-id needs its secret: pipe it with --client-secret-stdin or set ${CLIENT_SECRET_ENV}`,
+          );
       }
       // Loaded here: it brings openid-client and the admin layer, which the other commands do not need.
       const { pushToEntra, describePushResult } = await import('./push-entra.js');
-      const report = await pushToEntra(store, connectorId, { tenantId: values['tenant-id'] as string | undefined, clientId, clientSecret });
+      const report = await pushToEntra(store, connectorId, {
+        tenantId: values['tenant-id'] as string | undefined,
+        clientId,
+        clientSecret,
+      });
       if (values.json) io.out(JSON.stringify(report, null, 2));
       else for (const result of report.results) io.out(describePushResult(result));
-      io.err(`${report.created} created, ${report.skipped} skipped, ${report.failed} failed${report.created ? '; the initial passwords are shown only now: hand them over, Entra asks for a new one at first sign-in' : ''}`);
-      if (report.aborted) throw new Error(`the push stopped (${report.aborted.notTried} users not tried): ${report.aborted.message}`);
+      io.err(
+        `${report.created} created, ${report.skipped} skipped, ${report.failed} failed${report.created ? '; the initial passwords are shown only now: hand them over, Entra asks for a new one at first sign-in' : ''}`,
+      );
+      if (report.aborted)
+        throw new Error(`the push stopped (${report.aborted.notTried} users not tried): ${report.aborted.message}`);
       if (report.failed) throw new Error(`${report.failed} users were not created in Entra (see above)`);
     },
   },
   'user set-login-method': {
     usage: 'user set-login-method --connector ID --user ID|USERNAME [--force] sso|builtin',
-    summary: 'recovery: set how a user signs in (e.g. back to builtin when SSO is broken); written to the provisioning log. '
-      + 'Switching to sso needs a completed sign-in through Entra first, as on the admin page; --force skips that (and the log says so)',
+    summary:
+      'recovery: set how a user signs in (e.g. back to builtin when SSO is broken); written to the provisioning log. ' +
+      'Switching to sso needs a completed sign-in through Entra first, as on the admin page; --force skips that (and the log says so)',
     options: { connector: { type: 'string' }, user: { type: 'string' }, force: { type: 'boolean' } },
     async run({ store, policies, values, positionals, io }) {
       const [method] = positionals;
-      if (positionals.length !== 1 || !isLoginMethod(method)) throw new UsageError('give the login method: sso or builtin');
-      const { user, from } = await setLoginMethod(store, policies(), required(values, 'connector'), required(values, 'user'), method, values.force === true);
-      io.out(from === method ? `user ${user.userName} (${user.id}) already signs in with ${method}` : `user ${user.userName} (${user.id}): login method ${from} → ${method}`);
+      if (positionals.length !== 1 || !isLoginMethod(method))
+        throw new UsageError('give the login method: sso or builtin');
+      const { user, from } = await setLoginMethod(
+        store,
+        policies(),
+        required(values, 'connector'),
+        required(values, 'user'),
+        method,
+        values.force === true,
+      );
+      io.out(
+        from === method
+          ? `user ${user.userName} (${user.id}) already signs in with ${method}`
+          : `user ${user.userName} (${user.id}): login method ${from} → ${method}`,
+      );
     },
   },
   'group create': {
     usage: 'group create --connector ID --name NAME',
-    summary: 'create one of the platform\'s own groups (e.g. IFS Ultimo\'s default group, when Entra\'s groups are refused); written to the provisioning log',
+    summary:
+      "create one of the platform's own groups (e.g. IFS Ultimo's default group, when Entra's groups are refused); written to the provisioning log",
     options: { connector: { type: 'string' }, name: { type: 'string' } },
     async run({ store, policies, values, io }) {
       const connector = await store.connectors.require(required(values, 'connector'));
@@ -229,18 +326,29 @@ const COMMANDS: Record<string, Command> = {
     options: { connector: { type: 'string' }, group: { type: 'string' }, name: { type: 'string' } },
     async run({ store, policies, values, io }) {
       const connector = await store.connectors.require(required(values, 'connector'));
-      const group = await policies().groups.patch(connector, required(values, 'group'), renameGroup(required(values, 'name')), CLI_ACTOR);
+      const group = await policies().groups.patch(
+        connector,
+        required(values, 'group'),
+        renameGroup(required(values, 'name')),
+        CLI_ACTOR,
+      );
       io.out(`renamed group ${group.id} to ${group.displayName}`);
     },
   },
   'connector default-group': {
     usage: 'connector default-group --connector ID (--group ID | --none)',
-    summary: 'choose the group new users join (IFS Ultimo: "a default group which can be set in the application"), or none; written to the provisioning log',
+    summary:
+      'choose the group new users join (IFS Ultimo: "a default group which can be set in the application"), or none; written to the provisioning log',
     options: { connector: { type: 'string' }, group: { type: 'string' }, none: { type: 'boolean' } },
     async run({ store, policies, values, io }) {
-      if (Boolean(values.group) === Boolean(values.none)) throw new UsageError('connector default-group takes --group ID or --none');
+      if (Boolean(values.group) === Boolean(values.none))
+        throw new UsageError('connector default-group takes --group ID or --none');
       const connector = await store.connectors.require(required(values, 'connector'));
-      const updated = await policies().connectors.setDefaultGroup(connector, values.none ? null : String(values.group), CLI_ACTOR);
+      const updated = await policies().connectors.setDefaultGroup(
+        connector,
+        values.none ? null : String(values.group),
+        CLI_ACTOR,
+      );
       io.out(`connector ${updated.id}: default group ${updated.defaultGroupId ?? 'none'}`);
     },
   },
@@ -264,13 +372,24 @@ function protection(value: boolean): Command {
   return {
     usage: `user ${value ? 'protect' : 'unprotect'} --connector ID --user ID|USERNAME`,
     summary: value
-      ? 'mark a user protected (e.g. an Organization Owner): Entra\'s updates and deletes of it answer 403; written to the provisioning log'
+      ? "mark a user protected (e.g. an Organization Owner): Entra's updates and deletes of it answer 403; written to the provisioning log"
       : 'unmark a protected user: Entra manages it again; written to the provisioning log',
     options: { connector: { type: 'string' }, user: { type: 'string' } },
     async run({ store, policies, values, positionals, io }) {
-      if (positionals.length) throw new UsageError(`user ${value ? 'protect' : 'unprotect'} takes no positional arguments`);
-      const { user, from } = await setProtected(store, policies(), required(values, 'connector'), required(values, 'user'), value);
-      io.out(from === value ? `user ${user.userName} (${user.id}) is already ${value ? 'protected' : 'unprotected'}` : `user ${user.userName} (${user.id}): ${value ? 'protected' : 'no longer protected'}`);
+      if (positionals.length)
+        throw new UsageError(`user ${value ? 'protect' : 'unprotect'} takes no positional arguments`);
+      const { user, from } = await setProtected(
+        store,
+        policies(),
+        required(values, 'connector'),
+        required(values, 'user'),
+        value,
+      );
+      io.out(
+        from === value
+          ? `user ${user.userName} (${user.id}) is already ${value ? 'protected' : 'unprotected'}`
+          : `user ${user.userName} (${user.id}): ${value ? 'protected' : 'no longer protected'}`,
+      );
     },
   };
 }
@@ -280,15 +399,24 @@ const SERVE_USAGE = 'serve [--port N]';
 export const USAGE = `Usage: identity-connector <command> [options]    (identity-connector <command> --help for one command)
 
 Commands:
-${[...Object.values(COMMANDS).map((c) => [c.usage, c.summary]), [SERVE_USAGE, 'serve SCIM, SSO and the admin page alone (MOUNT_PATH, default /identity)']]
-    .map(([usage, summary]) => `  ${usage}\n      ${summary}`).join('\n')}
+${[
+  ...Object.values(COMMANDS).map((c) => [c.usage, c.summary]),
+  [SERVE_USAGE, 'serve SCIM, SSO and the admin page alone (MOUNT_PATH, default /identity)'],
+]
+  .map(([usage, summary]) => `  ${usage}\n      ${summary}`)
+  .join('\n')}
 
 Environment: DATABASE_URL (mysql://user:pass@host:3306/db, postgres://user:pass@host:5432/db or sqlite:PATH; default ${ENVIRONMENT_VARIABLES.DATABASE_URL.default}),
 IDENTITY_TABLE_PREFIX (default ${DEFAULT_TABLE_PREFIX}), IDENTITY_SECRET_KEY or IDENTITY_SECRET_KEY_FILE, ${CLIENT_SECRET_ENV}, BASE_URL, PORT, LOG_LEVEL.`;
 
 function args(argv: string[], options: ParseArgsConfig['options']): { values: Values; positionals: string[] } {
   try {
-    const parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    const parsed = parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
     return { values: parsed.values, positionals: parsed.positionals };
   } catch (error) {
     throw new UsageError((error as Error).message);
@@ -302,7 +430,11 @@ function required(values: Values, name: string): string {
 }
 
 function parseJson(text: string, what: string): unknown {
-  try { return JSON.parse(text); } catch { throw new UsageError(`${what} must be JSON, e.g. '{"groupsEnabled": false}'`); }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UsageError(`${what} must be JSON, e.g. '{"groupsEnabled": false}'`);
+  }
 }
 
 async function readStdin(): Promise<string> {
@@ -330,7 +462,10 @@ export async function runCli(argv: string[], io: Io = consoleIo): Promise<number
   try {
     if (first === 'serve') {
       const { values } = args(argv.slice(1), { port: { type: 'string' } });
-      if (values.help) { io.out(`Usage: identity-connector ${SERVE_USAGE}`); return 0; }
+      if (values.help) {
+        io.out(`Usage: identity-connector ${SERVE_USAGE}`);
+        return 0;
+      }
       // Loaded here: Express and the whole router, which the other commands do not need.
       const { serve } = await import('./serve.js');
       await serve({ port: values.port ? Number(values.port) : undefined, io });
@@ -347,7 +482,10 @@ export async function runCli(argv: string[], io: Io = consoleIo): Promise<number
       throw new UsageError(`unknown command "${name}"`);
     }
     const { values, positionals } = args(argv.slice(name.split(' ').length), command.options ?? {});
-    if (values.help) { io.out(helpFor(command)); return 0; }
+    if (values.help) {
+      io.out(helpFor(command));
+      return 0;
+    }
     return await withStore(command.needsTables ?? true, io, async (store, database) => {
       let built: Policies | undefined;
       const policies = () => (built ??= cliPolicies(store));
@@ -359,7 +497,11 @@ export async function runCli(argv: string[], io: Io = consoleIo): Promise<number
   }
 }
 
-async function withStore(needsTables: boolean, io: Io, fn: (store: IdentityStore, database: Database) => Promise<number>): Promise<number> {
+async function withStore(
+  needsTables: boolean,
+  io: Io,
+  fn: (store: IdentityStore, database: Database) => Promise<number>,
+): Promise<number> {
   const prefix = readEnvironment().tablePrefix ?? DEFAULT_TABLE_PREFIX;
   const database = await openDatabase({ create: !needsTables, prefix, note: io.err });
   const knex: Knex = database.knex;

@@ -12,7 +12,9 @@ export async function serve(options: { port?: number; io: { out: (l: string) => 
   const { port, baseUrl, mountPath } = environment;
   const knex = connectKnex(environment.databaseUrl);
   const identity = await createIdentityConnector({
-    knex, baseUrl, mountPath,
+    knex,
+    baseUrl,
+    mountPath,
     secretKey: environment.secretKey({ create: true })!,
     tablePrefix: environment.tablePrefix,
     allowInsecureIssuer: environment.allowInsecureIssuer,
@@ -31,6 +33,13 @@ export async function serve(options: { port?: number; io: { out: (l: string) => 
     await knex.destroy();
     throw error;
   });
-  stopGracefully(server, async () => { await identity.close(); await knex.destroy(); }, options.io.out);
+  stopGracefully(
+    server,
+    async () => {
+      await identity.close();
+      await knex.destroy();
+    },
+    options.io.out,
+  );
   options.io.out(`identity-connector serving ${identity.scimUrl} (store ${redactUrl(environment.databaseUrl)})`);
 }

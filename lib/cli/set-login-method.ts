@@ -10,9 +10,17 @@ import { CLI_ACTOR } from './cli-policies.js';
  * as the admin page) and goes to the provisioning log with actor `cli`. `force` switches to SSO
  * before any sign-in through Entra has completed; its audit row says so.
  */
-export async function setLoginMethod(store: IdentityStore, policies: Pick<Policies, 'loginMethods'>, connectorId: string, userRef: string, method: LoginMethod, force = false): Promise<{ user: StoredUser; from: LoginMethod }> {
+export async function setLoginMethod(
+  store: IdentityStore,
+  policies: Pick<Policies, 'loginMethods'>,
+  connectorId: string,
+  userRef: string,
+  method: LoginMethod,
+  force = false,
+): Promise<{ user: StoredUser; from: LoginMethod }> {
   const connector = await store.connectors.require(connectorId);
-  const user = (await store.users.get(connectorId, userRef)) ?? (await store.users.findByUserName(connectorId, userRef));
+  const user =
+    (await store.users.get(connectorId, userRef)) ?? (await store.users.findByUserName(connectorId, userRef));
   if (!user) throw new Error(`no user with id or userName ${JSON.stringify(userRef)} in connector ${connectorId}`);
   return policies.loginMethods.set(connector, user, method, CLI_ACTOR, { force });
 }

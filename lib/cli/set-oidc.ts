@@ -6,7 +6,12 @@ import { CLI_ACTOR } from './cli-policies.js';
 
 /** `connector set-oidc`: the same validation and encryption as the admin API. */
 export async function setOidc(store: IdentityStore, connectorId: string, input: OidcSettingsInput): Promise<Connector> {
-  const { connector } = await configureOidc(cliRuntime(store, 'it encrypts the client secret'), connectorId, input, CLI_ACTOR);
+  const { connector } = await configureOidc(
+    cliRuntime(store, 'it encrypts the client secret'),
+    connectorId,
+    input,
+    CLI_ACTOR,
+  );
   return connector;
 }
 

@@ -2,7 +2,11 @@ import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, ti
 
 const VERSION = 'v1';
 
-interface Keys { encryption: Buffer; signing: Buffer; cursor: Buffer }
+interface Keys {
+  encryption: Buffer;
+  signing: Buffer;
+  cursor: Buffer;
+}
 
 function deriveKeys(secretKey: string): Keys {
   const ikm = Buffer.from(secretKey, 'utf8');
@@ -30,7 +34,12 @@ export class SecretBox {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.keys[0].encryption, iv);
     const data = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-    return [VERSION, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), data.toString('base64url')].join('.');
+    return [
+      VERSION,
+      iv.toString('base64url'),
+      cipher.getAuthTag().toString('base64url'),
+      data.toString('base64url'),
+    ].join('.');
   }
 
   decrypt(sealed: string): string {
@@ -55,7 +64,10 @@ export class SecretBox {
 
   /** The payload when the signature is valid under any key, compared in constant time; otherwise undefined. */
   unsign(signed: string): string | undefined {
-    return unsignWith(this.keys.map((k) => k.signing), signed);
+    return unsignWith(
+      this.keys.map((k) => k.signing),
+      signed,
+    );
   }
 
   /** RFC 9865 cursors handed to SCIM clients: a client can only return one this server issued. */
@@ -64,7 +76,10 @@ export class SecretBox {
   }
 
   unsignCursor(signed: string): string | undefined {
-    return unsignWith(this.keys.map((k) => k.cursor), signed);
+    return unsignWith(
+      this.keys.map((k) => k.cursor),
+      signed,
+    );
   }
 }
 

@@ -48,9 +48,19 @@ export interface AdminConnector {
 }
 
 /** A workspace of the connector's organization, with how many of this connector's users are in it. */
-export interface AdminWorkspace { id: string; name: string; createdAt: string; users: number; primaryUsers: number }
+export interface AdminWorkspace {
+  id: string;
+  name: string;
+  createdAt: string;
+  users: number;
+  primaryUsers: number;
+}
 
-export interface AdminGroup { id: string; displayName: string; memberCount: number }
+export interface AdminGroup {
+  id: string;
+  displayName: string;
+  memberCount: number;
+}
 
 export interface AdminUserSummary {
   id: string;

@@ -1,5 +1,8 @@
 /** A counter's fixed window after a change: the hits counted in it so far, and when it ends (epoch ms). */
-export interface CounterWindow { count: number; resetAt: number }
+export interface CounterWindow {
+  count: number;
+  resetAt: number;
+}
 
 /**
  * Hit counters in fixed windows, shared by every instance that uses the same store: the rate

@@ -9,11 +9,23 @@ import type { StoredUser } from './types.js';
  */
 export const ENTRA_BULK_CREATE_VERSION = 'version:v1.0';
 export const ENTRA_BULK_CREATE_COLUMNS = [
-  'Name [displayName] Required', 'User name [userPrincipalName] Required', 'Initial password [passwordProfile] Required',
-  'Block sign in (Yes/No) [accountEnabled] Required', 'First name [givenName]', 'Last name [surname]', 'Job title [jobTitle]',
-  'Department [department]', 'Usage location [usageLocation]', 'Street address [streetAddress]', 'State or province [state]',
-  'Country or region [country]', 'Office [physicalDeliveryOfficeName]', 'City [city]', 'ZIP or postal code [postalCode]',
-  'Office phone [telephoneNumber]', 'Mobile phone [mobile]',
+  'Name [displayName] Required',
+  'User name [userPrincipalName] Required',
+  'Initial password [passwordProfile] Required',
+  'Block sign in (Yes/No) [accountEnabled] Required',
+  'First name [givenName]',
+  'Last name [surname]',
+  'Job title [jobTitle]',
+  'Department [department]',
+  'Usage location [usageLocation]',
+  'Street address [streetAddress]',
+  'State or province [state]',
+  'Country or region [country]',
+  'Office [physicalDeliveryOfficeName]',
+  'City [city]',
+  'ZIP or postal code [postalCode]',
+  'Office phone [telephoneNumber]',
+  'Mobile phone [mobile]',
 ] as const;
 
 /**
@@ -27,10 +39,23 @@ export function initialPassword(): string {
 function row(user: StoredUser, password: string): string[] {
   const p = entraUserProperties(user);
   return [
-    p.displayName, p.userPrincipalName, password, p.accountEnabled ? 'No' : 'Yes',
-    p.givenName, p.surname, p.jobTitle, p.department, '',
-    p.streetAddress, p.state, p.country, p.officeLocation,
-    p.city, p.postalCode, p.businessPhone, p.mobilePhone,
+    p.displayName,
+    p.userPrincipalName,
+    password,
+    p.accountEnabled ? 'No' : 'Yes',
+    p.givenName,
+    p.surname,
+    p.jobTitle,
+    p.department,
+    '',
+    p.streetAddress,
+    p.state,
+    p.country,
+    p.officeLocation,
+    p.city,
+    p.postalCode,
+    p.businessPhone,
+    p.mobilePhone,
   ];
 }
 

@@ -11,4 +11,4 @@ export const isEntraGuid = (value: unknown): value is string => typeof value ===
 
 /** The object id an externalId is, lower case (as `oid` is compared), or undefined when it is no GUID. */
 export const entraObjectIdOf = (externalId: unknown): string | undefined =>
-  (isEntraGuid(externalId) ? externalId.toLowerCase() : undefined);
+  isEntraGuid(externalId) ? externalId.toLowerCase() : undefined;

@@ -29,8 +29,14 @@ export interface MappingRow {
 
 /** Entra's attribute-list types; a decimal is sent as a string. */
 const ENTRA_TYPES: Record<AttributeType, string> = {
-  string: 'String', boolean: 'Boolean', integer: 'Integer', decimal: 'String', dateTime: 'DateTime',
-  reference: 'Reference', complex: 'String', binary: 'Binary',
+  string: 'String',
+  boolean: 'Boolean',
+  integer: 'Integer',
+  decimal: 'String',
+  dateTime: 'DateTime',
+  reference: 'Reference',
+  complex: 'String',
+  binary: 'Binary',
 };
 
 /** Schemas whose attributes Entra's default ("customappsso") attribute list already has. */
@@ -85,7 +91,8 @@ function describeTarget(registry: SchemaRegistry, target: string, source: string
     target,
     type: ENTRA_TYPES[leaf.type],
     // A typed target (`emails[type eq "work"].value`) is one value; a custom multi-valued attribute is many.
-    multiValued: setting.type === undefined && !resolved.subAttribute && resolved.attribute.multiValued && leaf.type !== 'complex',
+    multiValued:
+      setting.type === undefined && !resolved.subAttribute && resolved.attribute.multiValued && leaf.type !== 'complex',
     custom: !ENTRA_DEFAULT_SCHEMAS.has(resolved.schema.id),
     required: 'no',
     source,
@@ -97,8 +104,10 @@ function describeTarget(registry: SchemaRegistry, target: string, source: string
 function annotate(row: MappingRow, settings: Connector['settings']): void {
   for (const requirement of settings.requiredAttributes) {
     const path = requiredPath(requirement);
-    if (same(path, row.target)) row.required = typeof requirement === 'string' ? 'yes' : `if ${requirement.ifSent} is mapped`;
-    else if (same(path, baseOf(row.target)) && row.target.includes('[')) row.required = `yes (this or another ${path} row)`;
+    if (same(path, row.target))
+      row.required = typeof requirement === 'string' ? 'yes' : `if ${requirement.ifSent} is mapped`;
+    else if (same(path, baseOf(row.target)) && row.target.includes('['))
+      row.required = `yes (this or another ${path} row)`;
   }
   if (same(row.target, 'userName') && settings.userNameFallback === 'none') row.required = 'yes';
   const typed = /^([^[]+)\[type eq "([^"]*)"\]/i.exec(row.target);
@@ -107,19 +116,45 @@ function annotate(row: MappingRow, settings: Connector['settings']): void {
     if (same(path, row.target)) row.notes.push(`values: ${allowed.join(', ')}`);
     else if (typed && same(path, `${base}.type`)) row.notes.push(`${base} types accepted: ${allowed.join(', ')}`);
   }
-  if (typed && Object.entries(settings.primaryByType).some(([path, type]) => same(path, base) && same(type, typed[2]))) {
-    row.notes.push(`becomes the primary ${base === 'emails' ? 'email' : base === 'phoneNumbers' ? 'phone number' : base} value`);
+  if (
+    typed &&
+    Object.entries(settings.primaryByType).some(([path, type]) => same(path, base) && same(type, typed[2]))
+  ) {
+    row.notes.push(
+      `becomes the primary ${base === 'emails' ? 'email' : base === 'phoneNumbers' ? 'phone number' : base} value`,
+    );
   }
-  if (settings.uniqueEmail && typed && same(base, 'emails')) row.notes.push('unique per user: a second user with this email is refused');
-  if (settings.createOnlyAttributes.some((p) => same(p, row.target))) row.notes.push('Apply this mapping: Only during object creation');
-  if (same(row.target, settings.matchOnCreate) || (same(row.target, 'externalId') && settings.userNameFallback === 'externalId')) {
+  if (settings.uniqueEmail && typed && same(base, 'emails'))
+    row.notes.push('unique per user: a second user with this email is refused');
+  if (settings.createOnlyAttributes.some((p) => same(p, row.target)))
+    row.notes.push('Apply this mapping: Only during object creation');
+  if (
+    same(row.target, settings.matchOnCreate) ||
+    (same(row.target, 'externalId') && settings.userNameFallback === 'externalId')
+  ) {
     row.notes.push('Matching precedence 1');
   }
 }
 
 /** The sheet as plain text: one tab-separated line per row under a header, for a ticket or a runbook. */
 export function mappingSheetText(rows: MappingRow[]): string {
-  const header = ['Target attribute', 'Type', 'Multi-value', 'Add to attribute list', 'Required', 'Suggested source', 'Notes'];
-  const lines = rows.map((r) => [r.target, r.type, r.multiValued ? 'yes' : 'no', r.custom ? 'yes' : 'no', r.required, r.source ?? '(your choice)', r.notes.join('; ')]);
+  const header = [
+    'Target attribute',
+    'Type',
+    'Multi-value',
+    'Add to attribute list',
+    'Required',
+    'Suggested source',
+    'Notes',
+  ];
+  const lines = rows.map((r) => [
+    r.target,
+    r.type,
+    r.multiValued ? 'yes' : 'no',
+    r.custom ? 'yes' : 'no',
+    r.required,
+    r.source ?? '(your choice)',
+    r.notes.join('; '),
+  ]);
   return [header, ...lines].map((cells) => cells.join('\t')).join('\n') + '\n';
 }

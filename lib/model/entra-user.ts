@@ -45,7 +45,8 @@ export function entraUserProperties(user: StoredUser): EntraUserProperties {
   const enterprise = object(d[URN.enterprise]);
   const phone = (type: string) => text(phones.find((p) => p.type === type)?.value);
   return {
-    displayName: user.displayName ?? ([text(name.givenName), text(name.familyName)].filter(Boolean).join(' ') || user.userName),
+    displayName:
+      user.displayName ?? ([text(name.givenName), text(name.familyName)].filter(Boolean).join(' ') || user.userName),
     userPrincipalName: user.userName,
     accountEnabled: user.active,
     givenName: text(name.givenName),
@@ -69,7 +70,11 @@ export function entraUserProperties(user: StoredUser): EntraUserProperties {
  * refuses there (spaces, @ ( ) \ [ ] " ; : < > ,), at most 64 characters.
  */
 export function mailNickname(userPrincipalName: string): string {
-  const local = userPrincipalName.split('@')[0].replace(/[^A-Za-z0-9!#$%&'*+\-/=?^_`{|}~.]/g, '').replace(/^\.+|\.+$/g, '').slice(0, 64);
+  const local = userPrincipalName
+    .split('@')[0]
+    .replace(/[^A-Za-z0-9!#$%&'*+\-/=?^_`{|}~.]/g, '')
+    .replace(/^\.+|\.+$/g, '')
+    .slice(0, 64);
   return local || 'user';
 }
 
@@ -81,8 +86,24 @@ export function mailNickname(userPrincipalName: string): string {
 export function graphCreateUserBody(user: StoredUser, password: string): Record<string, unknown> {
   const { businessPhone, ...p } = entraUserProperties(user);
   const optional = Object.fromEntries(
-    (['givenName', 'surname', 'jobTitle', 'department', 'mail', 'streetAddress', 'state', 'country', 'officeLocation', 'city', 'postalCode', 'mobilePhone'] as const)
-      .filter((key) => p[key] !== '').map((key) => [key, p[key]]),
+    (
+      [
+        'givenName',
+        'surname',
+        'jobTitle',
+        'department',
+        'mail',
+        'streetAddress',
+        'state',
+        'country',
+        'officeLocation',
+        'city',
+        'postalCode',
+        'mobilePhone',
+      ] as const
+    )
+      .filter((key) => p[key] !== '')
+      .map((key) => [key, p[key]]),
   );
   return {
     accountEnabled: p.accountEnabled,

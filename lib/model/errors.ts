@@ -37,7 +37,11 @@ export abstract class IdentityConnectorError extends Error {
   /** Whether `message` may be shown to the client. */
   readonly expose: boolean;
 
-  constructor(readonly code: string, message: string, details: ErrorDetails = {}) {
+  constructor(
+    readonly code: string,
+    message: string,
+    details: ErrorDetails = {},
+  ) {
     super(message);
     this.name = new.target.name;
     if (details.field !== undefined) this.field = details.field;
@@ -49,12 +53,17 @@ export abstract class IdentityConnectorError extends Error {
  * A document or request that does not fit the schemas. The reason uses RFC 7644 §3.12's
  * vocabulary because it is the most precise one any of our protocols has.
  */
-export type InvalidReason = 'invalidValue' | 'invalidSyntax' | 'invalidFilter' | 'invalidPath' | 'noTarget' | 'mutability' | 'tooMany';
+export type InvalidReason =
+  'invalidValue' | 'invalidSyntax' | 'invalidFilter' | 'invalidPath' | 'noTarget' | 'mutability' | 'tooMany';
 
 /** 400: the input is wrong; `reason` says how in SCIM's words, `code` in the admin API's. */
 export class InvalidInput extends IdentityConnectorError {
   readonly status = 400;
-  constructor(readonly reason: InvalidReason, message: string, details: ErrorDetails & { code?: string } = {}) {
+  constructor(
+    readonly reason: InvalidReason,
+    message: string,
+    details: ErrorDetails & { code?: string } = {},
+  ) {
     super(details.code ?? 'invalid_request', message, details);
   }
 }
@@ -71,10 +80,17 @@ export const invalidInput = (message: string, field?: string) => new InvalidInpu
  * - `too_many_live_tokens` (409): a connector has as many live SCIM tokens as it may;
  * - `not_paused` (409): resuming a deprovisioning nobody paused.
  */
-export type PolicyRefusalCode = 'protected' | 'rule' | 'paused' | 'sso_not_configured' | 'sso_unverified' | 'too_many_live_tokens' | 'not_paused';
+export type PolicyRefusalCode =
+  'protected' | 'rule' | 'paused' | 'sso_not_configured' | 'sso_unverified' | 'too_many_live_tokens' | 'not_paused';
 
 const REFUSAL_STATUS: Record<PolicyRefusalCode, number> = {
-  protected: 403, rule: 400, paused: 503, sso_not_configured: 409, sso_unverified: 409, too_many_live_tokens: 409, not_paused: 409,
+  protected: 403,
+  rule: 400,
+  paused: 503,
+  sso_not_configured: 409,
+  sso_unverified: 409,
+  too_many_live_tokens: 409,
+  not_paused: 409,
 };
 
 /** A decision of policy against the request (see PolicyRefusalCode for each code's status). */
@@ -90,25 +106,39 @@ export class PolicyRefusal extends IdentityConnectorError {
 /** 404: the resource does not exist (or is in an organization the caller cannot see). */
 export class NotFound extends IdentityConnectorError {
   readonly status = 404;
-  constructor(message: string, details: ErrorDetails = {}) { super('not_found', message, details); }
+  constructor(message: string, details: ErrorDetails = {}) {
+    super('not_found', message, details);
+  }
 }
 
 /** 409: the write would break a uniqueness rule (a name, a link to an Entra object). */
 export class Conflict extends IdentityConnectorError {
   readonly status = 409;
-  constructor(message: string, details: ErrorDetails = {}) { super('conflict', message, details); }
+  constructor(message: string, details: ErrorDetails = {}) {
+    super('conflict', message, details);
+  }
 }
 
 /** 412: the resource changed since the version the client named (If-Match). */
 export class PreconditionFailed extends IdentityConnectorError {
   readonly status = 412;
-  constructor(message: string, readonly currentVersion?: number) { super('precondition_failed', message); }
+  constructor(
+    message: string,
+    readonly currentVersion?: number,
+  ) {
+    super('precondition_failed', message);
+  }
 }
 
 /** 503: something the connector needs is away (the database, the identity provider); retry later. */
 export class Unavailable extends IdentityConnectorError {
   readonly status = 503;
-  constructor(message: string, readonly retryAfterSeconds?: number) { super('unavailable', message); }
+  constructor(
+    message: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super('unavailable', message);
+  }
 }
 
 /**

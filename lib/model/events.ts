@@ -26,7 +26,9 @@ export interface IdentityEventMap {
   'connector.updated': [Connector];
   'connector.deleted': [{ id: string }];
   /** The mass-deprovisioning guard paused the connector: once per pause, after it is stored. */
-  'connector.deprovisioning-paused': [{ connectorId: string; pausedAt: Date; deprovisioned: number; threshold: number; windowMinutes: number }];
+  'connector.deprovisioning-paused': [
+    { connectorId: string; pausedAt: Date; deprovisioned: number; threshold: number; windowMinutes: number },
+  ];
   'token.revoked': [ScimToken];
   'login.succeeded': [LoginEvent];
   'login.failed': [LoginEvent];
@@ -55,7 +57,11 @@ export class IdentityEvents extends EventEmitter<IdentityEventMap> {
   }
 
   /** Node calls this for an async listener's rejection (captureRejections). */
-  override [EventEmitter.captureRejectionSymbol]<K>(error: Error, event: keyof IdentityEventMap | K, ..._args: K extends keyof IdentityEventMap ? IdentityEventMap[K] : never): void {
+  override [EventEmitter.captureRejectionSymbol]<K>(
+    error: Error,
+    event: keyof IdentityEventMap | K,
+    ..._args: K extends keyof IdentityEventMap ? IdentityEventMap[K] : never
+  ): void {
     this.listenerFailed(String(event), error);
   }
 }
@@ -66,7 +72,10 @@ export class IdentityEvents extends EventEmitter<IdentityEventMap> {
  */
 export class EventBuffer {
   private pending: Array<() => void> = [];
-  constructor(private readonly target: IdentityEvents, private readonly deferred: boolean) {}
+  constructor(
+    private readonly target: IdentityEvents,
+    private readonly deferred: boolean,
+  ) {}
 
   emit<K extends IdentityEventName>(name: K, ...args: IdentityEventMap[K]): void {
     const fire = () => {

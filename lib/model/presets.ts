@@ -31,7 +31,7 @@ export const ULTIMO_EXTENSION: HostExtension = {
   id: 'urn:ietf:params:scim:schemas:extension:ultimo:2.0:User',
   name: 'UltimoUser',
   description: 'IFS Ultimo: the site a user belongs to.',
-  attributes: [{ name: 'site', type: 'string', description: 'The user\'s site in Ultimo.' }],
+  attributes: [{ name: 'site', type: 'string', description: "The user's site in Ultimo." }],
 };
 
 export const PRESETS: Record<string, Preset> = {
@@ -44,12 +44,21 @@ export const PRESETS: Record<string, Preset> = {
       matchOnCreate: 'email',
       extensions: ['primaryWorkspace'],
       // "A work-type email address is required"; "a work-type phone number is required if phone numbers are mapped".
-      requiredAttributes: ['emails[type eq "work"].value', { path: 'phoneNumbers[type eq "work"].value', ifSent: 'phoneNumbers' }],
+      requiredAttributes: [
+        'emails[type eq "work"].value',
+        { path: 'phoneNumbers[type eq "work"].value', ifSent: 'phoneNumbers' },
+      ],
       allowedValues: { 'emails.type': ['work', 'other'], 'phoneNumbers.type': ['work', 'other'] },
       // "The work email address is always the user's primary email", the work phone the primary number.
       primaryByType: { emails: 'work', phoneNumbers: 'work' },
       // Step 6: the primaryWorkspace attribute first, then groups, then the fallback; the mappings name the host's workspaces.
-      workspaces: { attribute: 'urn:ietf:params:scim:schemas:extension:systam:2.0:User:primaryWorkspace', values: {}, groups: {}, fallback: null, sync: 'primary' },
+      workspaces: {
+        attribute: 'urn:ietf:params:scim:schemas:extension:systam:2.0:User:primaryWorkspace',
+        values: {},
+        groups: {},
+        fallback: null,
+        sync: 'primary',
+      },
     },
     mapping: [
       ['userName', 'userPrincipalName'],
@@ -61,11 +70,14 @@ export const PRESETS: Record<string, Preset> = {
       ['phoneNumbers[type eq "work"].value', 'mobile'],
       ['phoneNumbers[type eq "other"].value', 'telephoneNumber'],
       ['preferredLanguage', 'preferredLanguage'],
-      ['urn:ietf:params:scim:schemas:extension:systam:2.0:User:primaryWorkspace', 'a Constant such as "systam" (6.1), or department, officeLocation or an extension attribute (6.3)'],
+      [
+        'urn:ietf:params:scim:schemas:extension:systam:2.0:User:primaryWorkspace',
+        'a Constant such as "systam" (6.1), or department, officeLocation or an extension attribute (6.3)',
+      ],
     ],
     adminSteps: [
-      'Users section: Protect each Organization Owner (Entra\'s updates and deletes of them then answer 403)',
-      'Workspaces section: add the organization\'s workspaces and choose Primary or All workspaces; map Step 6\'s values and group IDs to them in settings.workspaces (values, groups, fallback)',
+      "Users section: Protect each Organization Owner (Entra's updates and deletes of them then answer 403)",
+      "Workspaces section: add the organization's workspaces and choose Primary or All workspaces; map Step 6's values and group IDs to them in settings.workspaces (values, groups, fallback)",
     ],
   },
   staffbase: {
@@ -118,7 +130,10 @@ export const PRESETS: Record<string, Preset> = {
       ['phoneNumbers[type eq "mobile"].value', null],
       ['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber', null],
       ['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department', null],
-      ['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization', 'the office location (physicalDeliveryOfficeName)'],
+      [
+        'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization',
+        'the office location (physicalDeliveryOfficeName)',
+      ],
       [`${ULTIMO_EXTENSION.id}:site`, null],
     ],
     adminSteps: ['Groups section: create the group new users join; Default group section: choose it'],
@@ -135,7 +150,9 @@ export const PRESETS: Record<string, Preset> = {
       ['addresses[type eq "work"].formatted', 'physicalDeliveryOfficeName'],
       ['externalId', 'objectId'],
     ],
-    adminSteps: ['one connector per resource kind (advisors, rooms): settings scimEndpoint and resourceKind, and a token for each'],
+    adminSteps: [
+      'one connector per resource kind (advisors, rooms): settings scimEndpoint and resourceKind, and a token for each',
+    ],
   },
   'modelled-platform': {
     platform: 'the modelled platform',
@@ -156,7 +173,10 @@ export const PRESETS: Record<string, Preset> = {
       ['name.familyName', null],
       ['emails[type eq "work"].value', null],
       ['userType', 'Company name (any attribute), default value Premium or Standard'],
-      ['urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:folders', 'Expression Split([SourceAttribute], ",")'],
+      [
+        'urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:folders',
+        'Expression Split([SourceAttribute], ",")',
+      ],
       ['urn:ietf:params:scim:schemas:extension:2.0:Metadata:{MetadataKey}', 'any attribute (Direct)'],
       ['roles', null],
     ],

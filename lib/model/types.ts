@@ -28,8 +28,10 @@ export const SSO_MATCH_CLAIMS = ['preferred_username', 'upn', 'email'] as const;
 /** One of {@link SSO_MATCH_CLAIMS}. */
 export type SsoMatchClaim = (typeof SSO_MATCH_CLAIMS)[number];
 
-export const isWebRole = (v: unknown): v is WebRole => typeof v === 'string' && (WEB_ROLES as readonly string[]).includes(v);
-export const isLoginMethod = (v: unknown): v is LoginMethod => typeof v === 'string' && (LOGIN_METHODS as readonly string[]).includes(v);
+export const isWebRole = (v: unknown): v is WebRole =>
+  typeof v === 'string' && (WEB_ROLES as readonly string[]).includes(v);
+export const isLoginMethod = (v: unknown): v is LoginMethod =>
+  typeof v === 'string' && (LOGIN_METHODS as readonly string[]).includes(v);
 
 /** Per-connector behaviour from the platform guides; every field has a default (see model/settings.ts). */
 export interface ConnectorSettings {
@@ -259,7 +261,10 @@ export interface StoredUser {
   groups?: GroupRef[];
 }
 
-export interface GroupRef { id: string; displayName: string }
+export interface GroupRef {
+  id: string;
+  displayName: string;
+}
 
 export interface UserWrite {
   document: ResourceDocument;
@@ -289,9 +294,15 @@ export interface StoredGroup {
   members?: GroupMember[];
 }
 
-export interface GroupMember { value: string; display: string | null }
+export interface GroupMember {
+  value: string;
+  display: string | null;
+}
 
-export interface MemberInput { value: string; display?: string | null }
+export interface MemberInput {
+  value: string;
+  display?: string | null;
+}
 
 /** A membership change, applied in order inside one transaction. */
 export type MembershipChange =

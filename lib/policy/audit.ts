@@ -34,14 +34,19 @@ export function changedAttributes(before: Record<string, unknown>, after: Record
 /** Attributes whose old and new values the log may show: single-valued, never a secret. */
 const SECRET_ATTRIBUTES = new Set(['password']);
 type Scalar = string | number | boolean | null;
-const isScalar = (v: unknown): v is Scalar | undefined => v === undefined || v === null || ['string', 'number', 'boolean'].includes(typeof v);
+const isScalar = (v: unknown): v is Scalar | undefined =>
+  v === undefined || v === null || ['string', 'number', 'boolean'].includes(typeof v);
 
 /**
  * Old → new of the changed top-level attributes that hold one plain value (active, userName,
  * displayName, title…): what the admin needs to read "Alice was deactivated". Multi-valued and
  * complex attributes (emails, name) and secrets are named by changedAttributes only.
  */
-export function changedValues(before: Record<string, unknown>, after: Record<string, unknown>, changed = changedAttributes(before, after)): Record<string, { from: Scalar; to: Scalar }> {
+export function changedValues(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+  changed = changedAttributes(before, after),
+): Record<string, { from: Scalar; to: Scalar }> {
   const shown: Record<string, { from: Scalar; to: Scalar }> = {};
   for (const key of changed) {
     const [from, to] = [before[key], after[key]];
@@ -67,13 +72,19 @@ function detailText(d: AuditRecord['detail'], by: string | null | undefined): st
  * - an event that changes nothing (a sign-in) is recorded the same way (`event`).
  */
 export class AuditWriter {
-  constructor(readonly store: IdentityStore, private readonly logger: Logger) {}
+  constructor(
+    readonly store: IdentityStore,
+    private readonly logger: Logger,
+  ) {}
 
   /**
    * Runs `fn` in a transaction (or the caller's) and records its success in it. A `null` record
    * says the statement changed nothing (another writer did it first): no row, since nothing happened.
    */
-  change<T>(context: AuditContext, fn: (tx: IdentityStore) => Promise<{ value: T; record: AuditRecord | null }>): Promise<T> {
+  change<T>(
+    context: AuditContext,
+    fn: (tx: IdentityStore) => Promise<{ value: T; record: AuditRecord | null }>,
+  ): Promise<T> {
     return this.store.transaction(async (tx) => {
       const { value, record } = await fn(tx);
       if (record) await this.inside(tx, context, record);
@@ -96,7 +107,12 @@ export class AuditWriter {
     try {
       await this.store.audit.record(this.row(context, record, outcome));
     } catch (error) {
-      this.logger.error('audit record failed', { operation: record.operation, connectorId: record.connectorId, requestId: context.requestId ?? undefined, ...errorFields(error) });
+      this.logger.error('audit record failed', {
+        operation: record.operation,
+        connectorId: record.connectorId,
+        requestId: context.requestId ?? undefined,
+        ...errorFields(error),
+      });
     }
   }
 

@@ -22,8 +22,16 @@ export interface ConnectorInput {
   settings?: unknown;
 }
 
-const connectorRecord = (connector: Pick<Connector, 'id'>, operation: string, detail: Record<string, unknown>): AuditRecord => ({
-  connectorId: connector.id, operation, resourceType: 'Connector', resourceId: connector.id, detail,
+const connectorRecord = (
+  connector: Pick<Connector, 'id'>,
+  operation: string,
+  detail: Record<string, unknown>,
+): AuditRecord => ({
+  connectorId: connector.id,
+  operation,
+  resourceType: 'Connector',
+  resourceId: connector.id,
+  detail,
 });
 
 /**
@@ -37,13 +45,31 @@ export class ConnectorWrites {
   /** A connector in an organization, from a preset and/or settings; a taken name is a Conflict on `name`. */
   create(input: ConnectorInput, context: AuditContext): Promise<Connector> {
     const organizationId = oneLine(input.organizationId);
-    if (!organizationId) throw new InvalidInput('invalidValue', `organizationId must be the organization's id (at most ${MAX_NAME_LENGTH} characters)`, { field: 'organizationId' });
+    if (!organizationId)
+      throw new InvalidInput(
+        'invalidValue',
+        `organizationId must be the organization's id (at most ${MAX_NAME_LENGTH} characters)`,
+        { field: 'organizationId' },
+      );
     const name = oneLine(input.name);
-    if (!name) throw new InvalidInput('invalidValue', `name must be a connector name of at most ${MAX_NAME_LENGTH} characters, e.g. "Entra ID"`, { field: 'name' });
+    if (!name)
+      throw new InvalidInput(
+        'invalidValue',
+        `name must be a connector name of at most ${MAX_NAME_LENGTH} characters, e.g. "Entra ID"`,
+        { field: 'name' },
+      );
     const preset = input.preset || undefined;
     return this.audit.change(context, async (tx) => {
-      const connector = await tx.connectors.create({ organizationId, name, preset, settings: input.settings ?? undefined });
-      return { value: connector, record: connectorRecord(connector, 'connector.create', { organizationId, name, preset: preset ?? null }) };
+      const connector = await tx.connectors.create({
+        organizationId,
+        name,
+        preset,
+        settings: input.settings ?? undefined,
+      });
+      return {
+        value: connector,
+        record: connectorRecord(connector, 'connector.create', { organizationId, name, preset: preset ?? null }),
+      };
     });
   }
 
@@ -64,17 +90,21 @@ export class ConnectorWrites {
         record: connectorRecord(connector, 'connector.default-group', { from: connector.defaultGroupId, to: groupId }),
       }));
     } catch (error) {
-      if (isStoreError(error, 'invalid_reference')) throw new InvalidInput('invalidValue', error.message, { field: 'groupId' });
+      if (isStoreError(error, 'invalid_reference'))
+        throw new InvalidInput('invalidValue', error.message, { field: 'groupId' });
       throw error;
     }
   }
 
   /** An admin confirms the deprovisioning the guard held back; refused when nothing is paused. */
   resumeDeprovisioning(connector: Connector, context: AuditContext): Promise<Connector> {
-    if (!connector.deprovisioningPausedAt) throw new PolicyRefusal('not_paused', 'deprovisioning of this connector is not paused');
+    if (!connector.deprovisioningPausedAt)
+      throw new PolicyRefusal('not_paused', 'deprovisioning of this connector is not paused');
     return this.audit.change(context, async (tx) => ({
       value: await tx.connectors.resumeDeprovisioning(connector.id),
-      record: connectorRecord(connector, 'connector.deprovisioning-resumed', { pausedAt: connector.deprovisioningPausedAt?.toISOString() ?? null }),
+      record: connectorRecord(connector, 'connector.deprovisioning-resumed', {
+        pausedAt: connector.deprovisioningPausedAt?.toISOString() ?? null,
+      }),
     }));
   }
 }

@@ -7,7 +7,10 @@ import type { IdentityStore } from '../store/index.js';
 const PAGE = 500;
 
 /** `not (externalId pr)`: users no Entra object is linked to — the ones that exist only on the platform. */
-const NOT_FROM_ENTRA: Filter = { kind: 'not', filter: { kind: 'present', path: { raw: 'externalId', resolved: USER_REGISTRY.resolve('externalId') } } };
+const NOT_FROM_ENTRA: Filter = {
+  kind: 'not',
+  filter: { kind: 'present', path: { raw: 'externalId', resolved: USER_REGISTRY.resolve('externalId') } },
+};
 
 /** Why a user is not one Entra lacks: an Entra object is linked already, or it is the platform's own (protected). */
 export type EntraSkipReason = 'already-linked' | 'protected';

@@ -2,7 +2,14 @@ import { InvalidInput, NotFound, PreconditionFailed } from '../model/errors.js';
 import { URN } from '../model/schemas/urns.js';
 import { GROUP_REGISTRY } from '../model/schemas/registry.js';
 import { documentRules } from '../model/settings.js';
-import type { Connector, ConnectorSettings, MemberInput, MembershipChange, ResourceDocument, StoredGroup } from '../model/types.js';
+import type {
+  Connector,
+  ConnectorSettings,
+  MemberInput,
+  MembershipChange,
+  ResourceDocument,
+  StoredGroup,
+} from '../model/types.js';
 import { normalizeResource } from '../model/validate/normalize.js';
 import type { MembershipOutcome } from '../store/groups.js';
 import type { IdentityStore } from '../store/index.js';
@@ -42,7 +49,9 @@ const MAX_GROUP_NAME = 255;
 function adminGroupName(displayName: unknown): string {
   const name = typeof displayName === 'string' ? displayName.trim() : '';
   if (!name || name.length > MAX_GROUP_NAME || /[\u0000-\u001f\u007f]/.test(name)) {
-    throw new InvalidInput('invalidValue', `displayName must be a group name of 1 to ${MAX_GROUP_NAME} characters`, { field: 'displayName' });
+    throw new InvalidInput('invalidValue', `displayName must be a group name of 1 to ${MAX_GROUP_NAME} characters`, {
+      field: 'displayName',
+    });
   }
   return name;
 }
@@ -59,12 +68,18 @@ export function renameGroup(displayName: unknown): (current: StoredGroup) => Gro
 }
 
 /** Members leave the document: they live in group_members, written set-based. */
-function splitMembers(document: ResourceDocument, settings: ConnectorSettings): { document: ResourceDocument; members: MemberInput[] } {
+function splitMembers(
+  document: ResourceDocument,
+  settings: ConnectorSettings,
+): { document: ResourceDocument; members: MemberInput[] } {
   const { members, ...rest } = document;
   const list = Array.isArray(members) ? members : [];
   return {
     document: stored(rest, settings),
-    members: list.map((m) => ({ value: String((m as { value: unknown }).value), display: ((m as { display?: string }).display ?? null) })),
+    members: list.map((m) => ({
+      value: String((m as { value: unknown }).value),
+      display: (m as { display?: string }).display ?? null,
+    })),
   };
 }
 
@@ -74,19 +89,34 @@ const MEMBERS_NAMED = 20;
 /** What a membership outcome says in the log: how many were added and removed, and the first few. */
 function membershipDetail(outcome: MembershipOutcome): Record<string, unknown> {
   return {
-    membersAdded: outcome.added.length, membersRemoved: outcome.removed === 'all' ? 'all' : outcome.removed.length,
+    membersAdded: outcome.added.length,
+    membersRemoved: outcome.removed === 'all' ? 'all' : outcome.removed.length,
     ...(outcome.added.length ? { added: outcome.added.slice(0, MEMBERS_NAMED) } : {}),
-    ...(outcome.removed !== 'all' && outcome.removed.length ? { removed: outcome.removed.slice(0, MEMBERS_NAMED) } : {}),
+    ...(outcome.removed !== 'all' && outcome.removed.length
+      ? { removed: outcome.removed.slice(0, MEMBERS_NAMED) }
+      : {}),
   };
 }
 
-function groupRecord(group: Pick<StoredGroup, 'id' | 'connectorId' | 'displayName'>, operation: string, detail: Record<string, unknown>): AuditRecord {
-  return { connectorId: group.connectorId, operation, resourceType: 'Group', resourceId: group.id, detail: { displayName: group.displayName, ...detail } };
+function groupRecord(
+  group: Pick<StoredGroup, 'id' | 'connectorId' | 'displayName'>,
+  operation: string,
+  detail: Record<string, unknown>,
+): AuditRecord {
+  return {
+    connectorId: group.connectorId,
+    operation,
+    resourceType: 'Group',
+    resourceId: group.id,
+    detail: { displayName: group.displayName, ...detail },
+  };
 }
 
 /** The users a membership change names (locked first, so workspace decisions cannot deadlock). */
 function namedUsers(membership: MembershipChange[]): string[] {
-  return membership.flatMap((step) => (step.op === 'remove' ? step.userIds : step.op === 'removeAll' ? [] : step.members.map((m) => m.value)));
+  return membership.flatMap((step) =>
+    step.op === 'remove' ? step.userIds : step.op === 'removeAll' ? [] : step.members.map((m) => m.value),
+  );
 }
 
 /**
@@ -96,31 +126,67 @@ function namedUsers(membership: MembershipChange[]): string[] {
  * the members it moves (Systam, workspaces.ts) and commits with its one audit row.
  */
 export class GroupWrites {
-  constructor(private readonly audit: AuditWriter, private readonly workspaces: WorkspacePolicy) {}
+  constructor(
+    private readonly audit: AuditWriter,
+    private readonly workspaces: WorkspacePolicy,
+  ) {}
 
   /** POST: a new group from a client's resource body, with its members. */
   create(connector: Connector, body: unknown, context: AuditContext): Promise<StoredGroup> {
-    const normalized = normalizeResource(GROUP_REGISTRY, body, { mode: 'create', ...documentRules(connector.settings) });
+    const normalized = normalizeResource(GROUP_REGISTRY, body, {
+      mode: 'create',
+      ...documentRules(connector.settings),
+    });
     const { document, members } = splitMembers(normalized, connector.settings);
     return this.audit.change(context, async (tx) => {
       const change = { replacesMembers: false, userIds: [] };
-      const { group, outcome, workspaces } = await this.workspaces.groupWrite(tx, connector, undefined, change, () => tx.groups.create(connector.id, document, members));
-      return { value: group, record: groupRecord(group, 'group.create', { ...membershipDetail(outcome), ...workspaceUsersDetail(workspaces) }) };
+      const { group, outcome, workspaces } = await this.workspaces.groupWrite(tx, connector, undefined, change, () =>
+        tx.groups.create(connector.id, document, members),
+      );
+      return {
+        value: group,
+        record: groupRecord(group, 'group.create', {
+          ...membershipDetail(outcome),
+          ...workspaceUsersDetail(workspaces),
+        }),
+      };
     });
   }
 
   /** PUT: the body replaces the document and the whole membership. */
-  replace(connector: Connector, id: string, body: unknown, context: AuditContext, options: GroupWriteOptions = {}): Promise<StoredGroup> {
-    const normalized = normalizeResource(GROUP_REGISTRY, body, { mode: 'replace', ...documentRules(connector.settings) });
+  replace(
+    connector: Connector,
+    id: string,
+    body: unknown,
+    context: AuditContext,
+    options: GroupWriteOptions = {},
+  ): Promise<StoredGroup> {
+    const normalized = normalizeResource(GROUP_REGISTRY, body, {
+      mode: 'replace',
+      ...documentRules(connector.settings),
+    });
     const { document, members } = splitMembers(normalized, connector.settings);
     return this.audit.change(context, async (tx) => {
       // Read only when a workspace mapping needs the members before the change.
-      const before = connector.settings.workspaces ? await tx.groups.get(connector.id, id, { forUpdate: true }) : undefined;
+      const before = connector.settings.workspaces
+        ? await tx.groups.get(connector.id, id, { forUpdate: true })
+        : undefined;
       const change = { replacesMembers: true, userIds: members.map((m) => m.value) };
-      const update = { document, membership: [{ op: 'replace' as const, members }], expectedVersion: options.expectedVersion };
-      const { group, outcome, workspaces } = await this.workspaces.groupWrite(tx, connector, before, change,
-        () => tx.groups.update(connector.id, id, update, { withMembers: options.withMembers }));
-      return { value: group, record: groupRecord(group, 'group.replace', { ...membershipDetail(outcome), ...workspaceUsersDetail(workspaces) }) };
+      const update = {
+        document,
+        membership: [{ op: 'replace' as const, members }],
+        expectedVersion: options.expectedVersion,
+      };
+      const { group, outcome, workspaces } = await this.workspaces.groupWrite(tx, connector, before, change, () =>
+        tx.groups.update(connector.id, id, update, { withMembers: options.withMembers }),
+      );
+      return {
+        value: group,
+        record: groupRecord(group, 'group.replace', {
+          ...membershipDetail(outcome),
+          ...workspaceUsersDetail(workspaces),
+        }),
+      };
     });
   }
 
@@ -128,19 +194,38 @@ export class GroupWrites {
    * PATCH: `change` computes the new document and membership steps from the locked current group
    * (the SCIM engine applies the operations). Nothing changes when it answers neither.
    */
-  patch(connector: Connector, id: string, change: (current: StoredGroup) => GroupChange, context: AuditContext, options: GroupWriteOptions = {}): Promise<StoredGroup> {
+  patch(
+    connector: Connector,
+    id: string,
+    change: (current: StoredGroup) => GroupChange,
+    context: AuditContext,
+    options: GroupWriteOptions = {},
+  ): Promise<StoredGroup> {
     const read = { withMembers: options.withMembers };
     return this.audit.change(context, async (tx) => {
       const current = await this.locked(tx, connector, id, options.expectedVersion, read);
       const result = change(current);
-      if (!result.document && !result.membership.length) return { value: current, record: groupRecord(current, 'group.patch', { changed: [] }) };
+      if (!result.document && !result.membership.length)
+        return { value: current, record: groupRecord(current, 'group.patch', { changed: [] }) };
       const document = result.document ? stored(result.document, connector.settings) : undefined;
       const replacesMembers = result.membership.some((step) => step.op === 'removeAll' || step.op === 'replace');
       const update = { document, membership: result.membership, expectedVersion: current.version };
-      const { group, outcome, workspaces } = await this.workspaces.groupWrite(tx, connector, current, { replacesMembers, userIds: namedUsers(result.membership) },
-        () => tx.groups.update(connector.id, id, update, read));
+      const { group, outcome, workspaces } = await this.workspaces.groupWrite(
+        tx,
+        connector,
+        current,
+        { replacesMembers, userIds: namedUsers(result.membership) },
+        () => tx.groups.update(connector.id, id, update, read),
+      );
       const changed = document ? changedAttributes(current.document, document) : [];
-      return { value: group, record: groupRecord(group, 'group.patch', { changed, ...membershipDetail(outcome), ...workspaceUsersDetail(workspaces) }) };
+      return {
+        value: group,
+        record: groupRecord(group, 'group.patch', {
+          changed,
+          ...membershipDetail(outcome),
+          ...workspaceUsersDetail(workspaces),
+        }),
+      };
     });
   }
 
@@ -150,16 +235,28 @@ export class GroupWrites {
       const current = await this.locked(tx, connector, id, options.expectedVersion);
       const result = await this.workspaces.groupDelete(tx, connector, current);
       if (!result.deleted) throw new NotFound(`group ${id} not found`);
-      return { value: undefined, record: groupRecord(current, 'group.delete', workspaceUsersDetail(result.workspaces)) };
+      return {
+        value: undefined,
+        record: groupRecord(current, 'group.delete', workspaceUsersDetail(result.workspaces)),
+      };
     });
   }
 
   /** The group a write applies to, locked, at the version If-Match names. */
-  private async locked(tx: IdentityStore, connector: Connector, id: string, expectedVersion: number | undefined, read: { withMembers?: boolean } = {}): Promise<StoredGroup> {
+  private async locked(
+    tx: IdentityStore,
+    connector: Connector,
+    id: string,
+    expectedVersion: number | undefined,
+    read: { withMembers?: boolean } = {},
+  ): Promise<StoredGroup> {
     const current = await tx.groups.get(connector.id, id, { ...read, forUpdate: true });
     if (!current) throw new NotFound(`group ${id} not found`);
     if (expectedVersion !== undefined && expectedVersion !== current.version) {
-      throw new PreconditionFailed(`group ${id} changed since version ${expectedVersion}; read it again`, current.version);
+      throw new PreconditionFailed(
+        `group ${id} changed since version ${expectedVersion}; read it again`,
+        current.version,
+      );
     }
     return current;
   }

@@ -32,14 +32,22 @@ export type SsoSwitchRefusal = 'sso_not_configured' | 'sso_unverified';
  * (ssoVerifiedAt): the switch could lock users (and the admin) out behind a connection that never
  * worked. Undefined when the switch may go ahead.
  */
-export function ssoSwitchRefusal(connector: Pick<Connector, 'id' | 'oidc' | 'ssoVerifiedAt'>): PolicyRefusal | undefined {
+export function ssoSwitchRefusal(
+  connector: Pick<Connector, 'id' | 'oidc' | 'ssoVerifiedAt'>,
+): PolicyRefusal | undefined {
   if (!ssoConfigured(connector)) {
-    return new PolicyRefusal('sso_not_configured', `connector ${connector.id} has no OpenID Connect settings (issuer, client id, client secret): `
-      + 'configure OpenID Connect for this connector before switching users to SSO');
+    return new PolicyRefusal(
+      'sso_not_configured',
+      `connector ${connector.id} has no OpenID Connect settings (issuer, client id, client secret): ` +
+        'configure OpenID Connect for this connector before switching users to SSO',
+    );
   }
   if (connector.ssoVerifiedAt) return undefined;
-  return new PolicyRefusal('sso_unverified', 'nobody has signed in through Entra with this connector yet: sign in once with "Sign in with Microsoft" '
-    + '(any account of this organization) to show SSO works, then switch users to it');
+  return new PolicyRefusal(
+    'sso_unverified',
+    'nobody has signed in through Entra with this connector yet: sign in once with "Sign in with Microsoft" ' +
+      '(any account of this organization) to show SSO works, then switch users to it',
+  );
 }
 
 /** How a switch may proceed. */
@@ -53,7 +61,11 @@ export interface SwitchOptions {
 }
 
 /** Who a refused switch was about, for its audit row. */
-interface SwitchTarget { resourceType: 'User' | 'Connector'; resourceId: string; from?: LoginMethod }
+interface SwitchTarget {
+  resourceType: 'User' | 'Connector';
+  resourceId: string;
+  from?: LoginMethod;
+}
 
 /**
  * The one path of login-method changes (the admin page's toggle and bulk switch, the CLI's
@@ -61,13 +73,29 @@ interface SwitchTarget { resourceType: 'User' | 'Connector'; resourceId: string;
  * user's change through the user-write path (`user.login-method`, in its own transaction).
  */
 export class LoginMethods {
-  constructor(private readonly audit: AuditWriter, private readonly users: UserWrites) {}
+  constructor(
+    private readonly audit: AuditWriter,
+    private readonly users: UserWrites,
+  ) {}
 
   /** Sets one user's login method; answers the user and the method it had. Unchanged users are not written. */
-  async set(connector: Connector, user: StoredUser, method: LoginMethod, context: AuditContext, options: SwitchOptions = {}): Promise<{ user: StoredUser; from: LoginMethod }> {
+  async set(
+    connector: Connector,
+    user: StoredUser,
+    method: LoginMethod,
+    context: AuditContext,
+    options: SwitchOptions = {},
+  ): Promise<{ user: StoredUser; from: LoginMethod }> {
     const forced = await this.refuseLockout(connector, method, context, user, options);
     if (user.loginMethod === method) return { user, from: method };
-    const updated = await this.users.setAccess(connector, user.id, { loginMethod: method }, context, 'user.login-method', forced);
+    const updated = await this.users.setAccess(
+      connector,
+      user.id,
+      { loginMethod: method },
+      context,
+      'user.login-method',
+      forced,
+    );
     return { user: updated, from: user.loginMethod };
   }
 
@@ -80,7 +108,8 @@ export class LoginMethods {
   /** Switches these users (from `pending`), one audited write each; answers how many. */
   async setMany(connector: Connector, userIds: string[], method: LoginMethod, context: AuditContext): Promise<number> {
     await this.refuseLockout(connector, method, context);
-    for (const id of userIds) await this.users.setAccess(connector, id, { loginMethod: method }, context, 'user.login-method');
+    for (const id of userIds)
+      await this.users.setAccess(connector, id, { loginMethod: method }, context, 'user.login-method');
     return userIds.length;
   }
 
@@ -88,15 +117,30 @@ export class LoginMethods {
    * Refuses (audited, then thrown) a switch of `user` (or of the connector's users) that would lock
    * them out; with `force`, answers what the switch's audit row must say instead.
    */
-  async refuseLockout(connector: Connector, method: LoginMethod, context: AuditContext, user?: StoredUser, options: SwitchOptions = {}): Promise<Record<string, unknown> | undefined> {
-    const target: SwitchTarget = user ? { resourceType: 'User', resourceId: user.id, from: user.loginMethod } : { resourceType: 'Connector', resourceId: connector.id };
+  async refuseLockout(
+    connector: Connector,
+    method: LoginMethod,
+    context: AuditContext,
+    user?: StoredUser,
+    options: SwitchOptions = {},
+  ): Promise<Record<string, unknown> | undefined> {
+    const target: SwitchTarget = user
+      ? { resourceType: 'User', resourceId: user.id, from: user.loginMethod }
+      : { resourceType: 'Connector', resourceId: connector.id };
     const refusal = method === 'sso' ? ssoSwitchRefusal(connector) : undefined;
     if (!refusal) return undefined;
     if (options.force && refusal.code === 'sso_unverified') return { forced: refusal.code };
-    await this.audit.refusal({ ...context, status: refusal.status }, {
-      connectorId: connector.id, operation: 'user.login-method', resourceType: target.resourceType, resourceId: target.resourceId, status: refusal.status,
-      detail: { ...(target.from ? { from: target.from } : {}), to: method, reason: refusal.code },
-    });
+    await this.audit.refusal(
+      { ...context, status: refusal.status },
+      {
+        connectorId: connector.id,
+        operation: 'user.login-method',
+        resourceType: target.resourceType,
+        resourceId: target.resourceId,
+        status: refusal.status,
+        detail: { ...(target.from ? { from: target.from } : {}), to: method, reason: refusal.code },
+      },
+    );
     throw refusal;
   }
 }

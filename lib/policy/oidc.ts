@@ -21,7 +21,10 @@ export class OidcSettingsError extends InvalidInput {
   declare readonly field: 'issuer' | 'tenantId' | 'clientId' | 'clientSecret';
   constructor(field: 'issuer' | 'tenantId' | 'clientId' | 'clientSecret', message: string) {
     // Most messages already start with the field's name; the others get it in front.
-    super('invalidValue', message.startsWith(field) ? message : `${field}: ${message}`, { code: 'invalid_oidc_settings', field });
+    super('invalidValue', message.startsWith(field) ? message : `${field}: ${message}`, {
+      code: 'invalid_oidc_settings',
+      field,
+    });
   }
 }
 
@@ -34,7 +37,10 @@ export interface OidcPolicySettings {
   changed?: (connectorId: string) => void;
 }
 
-interface NormalisedIssuer { issuer: string; tenantId: string | null }
+interface NormalisedIssuer {
+  issuer: string;
+  tenantId: string | null;
+}
 
 /**
  * The one path of a connector's OpenID Connect settings (admin API, CLI, the host's
@@ -42,7 +48,10 @@ interface NormalisedIssuer { issuer: string; tenantId: string | null }
  * and never logged, audited or returned; the change commits with its `oidc.configure` row.
  */
 export class OidcSettings {
-  constructor(private readonly audit: AuditWriter, private readonly settings: OidcPolicySettings) {}
+  constructor(
+    private readonly audit: AuditWriter,
+    private readonly settings: OidcPolicySettings,
+  ) {}
 
   /** Validates and stores the settings; throws OidcSettingsError naming the field, NotFound for an unknown connector. */
   async configure(connectorId: string, input: OidcSettingsInput, context: AuditContext): Promise<Connector> {
@@ -54,15 +63,28 @@ export class OidcSettings {
     }
     const clientSecretEncrypted = this.sealedSecret(connector, input.clientSecret);
     // A tenant id stored alone (setTenant) stays, unless the input names one.
-    const given = input.tenantId === undefined || input.tenantId === '' ? connector.oidc.tenantId ?? undefined : input.tenantId;
+    const given =
+      input.tenantId === undefined || input.tenantId === '' ? (connector.oidc.tenantId ?? undefined) : input.tenantId;
     const { issuer, tenantId } = normaliseIssuer(this.settings, { ...input, tenantId: given });
     const clientSecretChanged = clientSecretEncrypted !== undefined;
     const updated = await this.audit.change(context, async (tx) => ({
       value: await tx.connectors.setOidc(connectorId, { issuer, clientId, tenantId, clientSecretEncrypted }),
-      record: { connectorId, operation: 'oidc.configure', resourceType: 'Connector', resourceId: connectorId, detail: { issuer, clientId, tenantId, clientSecretChanged } },
+      record: {
+        connectorId,
+        operation: 'oidc.configure',
+        resourceType: 'Connector',
+        resourceId: connectorId,
+        detail: { issuer, clientId, tenantId, clientSecretChanged },
+      },
     }));
     this.settings.changed?.(connectorId);
-    this.settings.logger.info('oidc settings updated', { connectorId, issuer, clientId, tenantId, clientSecretChanged });
+    this.settings.logger.info('oidc settings updated', {
+      connectorId,
+      issuer,
+      clientId,
+      tenantId,
+      clientSecretChanged,
+    });
     return updated;
   }
 
@@ -79,14 +101,26 @@ export class OidcSettings {
     const tenantId = tenantIdOf(value);
     const entra = connector.oidc.issuer ? entraAuthorityOf(connector.oidc.issuer) : undefined;
     if (entra?.tenantId && tenantId !== entra.tenantId) {
-      throw new OidcSettingsError('tenantId', `the OpenID Connect issuer names tenant ${entra.tenantId}: change the sign-in settings to use another tenant`);
+      throw new OidcSettingsError(
+        'tenantId',
+        `the OpenID Connect issuer names tenant ${entra.tenantId}: change the sign-in settings to use another tenant`,
+      );
     }
     if (entra && !entra.tenantId && !tenantId) {
-      throw new OidcSettingsError('tenantId', `the OpenID Connect issuer names "${entra.tenantSegment}", not a tenant: the tenant id is what keeps accounts of other tenants out, so it cannot be cleared`);
+      throw new OidcSettingsError(
+        'tenantId',
+        `the OpenID Connect issuer names "${entra.tenantSegment}", not a tenant: the tenant id is what keeps accounts of other tenants out, so it cannot be cleared`,
+      );
     }
     const updated = await this.audit.change(context, async (tx) => ({
       value: await tx.connectors.setTenant(connectorId, tenantId),
-      record: { connectorId, operation: 'connector.tenant', resourceType: 'Connector', resourceId: connectorId, detail: { tenantId: { from: connector.oidc.tenantId, to: tenantId } } },
+      record: {
+        connectorId,
+        operation: 'connector.tenant',
+        resourceType: 'Connector',
+        resourceId: connectorId,
+        detail: { tenantId: { from: connector.oidc.tenantId, to: tenantId } },
+      },
     }));
     this.settings.changed?.(connectorId);
     this.settings.logger.info('entra tenant id updated', { connectorId, tenantId });
@@ -97,10 +131,21 @@ export class OidcSettings {
   private sealedSecret(connector: Connector, secret: unknown): string | undefined {
     if (secret === undefined) {
       if (connector.oidc.hasClientSecret) return undefined;
-      throw new OidcSettingsError('clientSecret', 'clientSecret is required: Entra only lets a web application redeem a code with its secret');
+      throw new OidcSettingsError(
+        'clientSecret',
+        'clientSecret is required: Entra only lets a web application redeem a code with its secret',
+      );
     }
-    if (typeof secret !== 'string' || secret.length === 0 || secret.length > 1024 || /[\u0000-\u001f\u007f]/.test(secret)) {
-      throw new OidcSettingsError('clientSecret', 'clientSecret must be the secret\'s Value from Certificates & secrets (not its ID)');
+    if (
+      typeof secret !== 'string' ||
+      secret.length === 0 ||
+      secret.length > 1024 ||
+      /[\u0000-\u001f\u007f]/.test(secret)
+    ) {
+      throw new OidcSettingsError(
+        'clientSecret',
+        "clientSecret must be the secret's Value from Certificates & secrets (not its ID)",
+      );
     }
     return this.settings.encrypt(secret);
   }
@@ -110,7 +155,10 @@ export class OidcSettings {
 function tenantIdOf(value: unknown): string | null {
   if (value === undefined || value === null || value === '') return null;
   if (typeof value !== 'string' || !isTenantGuid(value.trim())) {
-    throw new OidcSettingsError('tenantId', 'tenantId must be the Directory (tenant) ID, a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47');
+    throw new OidcSettingsError(
+      'tenantId',
+      'tenantId must be the Directory (tenant) ID, a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47',
+    );
   }
   return value.trim().toLowerCase();
 }
@@ -138,10 +186,18 @@ function normaliseIssuer(settings: OidcPolicySettings, input: OidcSettingsInput)
   } catch {
     throw new OidcSettingsError('issuer', `issuer must be an absolute URL such as ${entraIssuerFor('{tenant-id}')}`);
   }
-  if (url.username || url.password || url.search || url.hash) throw new OidcSettingsError('issuer', 'issuer must not contain credentials, a query or a fragment');
+  if (url.username || url.password || url.search || url.hash)
+    throw new OidcSettingsError('issuer', 'issuer must not contain credentials, a query or a fragment');
   if (url.protocol === 'http:') {
-    if (!settings.allowInsecureIssuer) throw new OidcSettingsError('issuer', 'issuer must use https:// (http:// is accepted only with allowInsecureIssuer, for local testing)');
-    settings.logger.warn('INSECURE: accepting an http:// OIDC issuer because allowInsecureIssuer is on; never do this in production', { issuer: url.href });
+    if (!settings.allowInsecureIssuer)
+      throw new OidcSettingsError(
+        'issuer',
+        'issuer must use https:// (http:// is accepted only with allowInsecureIssuer, for local testing)',
+      );
+    settings.logger.warn(
+      'INSECURE: accepting an http:// OIDC issuer because allowInsecureIssuer is on; never do this in production',
+      { issuer: url.href },
+    );
   } else if (url.protocol !== 'https:') {
     throw new OidcSettingsError('issuer', 'issuer must use https://');
   }
@@ -157,13 +213,20 @@ function normaliseIssuer(settings: OidcPolicySettings, input: OidcSettingsInput)
     return { issuer: String(input.issuer).trim(), tenantId };
   }
   if (entra.tenantId) {
-    if (tenantId && tenantId !== entra.tenantId) throw new OidcSettingsError('tenantId', `tenantId ${tenantId} differs from the tenant in the issuer (${entra.tenantId})`);
+    if (tenantId && tenantId !== entra.tenantId)
+      throw new OidcSettingsError(
+        'tenantId',
+        `tenantId ${tenantId} differs from the tenant in the issuer (${entra.tenantId})`,
+      );
     return { issuer: entra.issuer, tenantId: entra.tenantId };
   }
   // `common`, `organizations` or a domain name: Entra accepts accounts of any tenant there (or
   // names the tenant in a form tokens do not use), so the tenant GUID must be given to check `tid`.
   if (!tenantId) {
-    throw new OidcSettingsError('tenantId', `the issuer names "${entra.tenantSegment}", not a tenant id: also give tenantId (the Directory (tenant) ID GUID) so that accounts of other tenants are refused`);
+    throw new OidcSettingsError(
+      'tenantId',
+      `the issuer names "${entra.tenantSegment}", not a tenant id: also give tenantId (the Directory (tenant) ID GUID) so that accounts of other tenants are refused`,
+    );
   }
   return { issuer: entra.issuer, tenantId };
 }

@@ -39,7 +39,9 @@ export function createPolicies(store: IdentityStore, logger: Logger): Policies {
   const workspaces = new WorkspacePolicy(audit);
   const users = new UserWrites(audit, logger, workspaces);
   return {
-    audit, users, workspaces,
+    audit,
+    users,
+    workspaces,
     groups: new GroupWrites(audit, workspaces),
     connectors: new ConnectorWrites(audit),
     tokens: new TokenWrites(audit),

@@ -23,7 +23,10 @@ export function decideWebRole(roles: unknown, settings: Pick<ConnectorSettings, 
   let best: WebRole | null = null;
   for (const entry of entries) {
     const role = lookup(settings.roleMap, entry.value);
-    if (!role) { unmapped.push(entry.value); continue; }
+    if (!role) {
+      unmapped.push(entry.value);
+      continue;
+    }
     if (entry.primary && !primary) primary = role;
     if (best === null || WEB_ROLE_RANK[role] > WEB_ROLE_RANK[best]) best = role;
   }
@@ -35,7 +38,12 @@ function roleEntries(roles: unknown): Array<{ value: string; primary: boolean }>
   const out: Array<{ value: string; primary: boolean }> = [];
   for (const r of roles) {
     if (typeof r === 'string' && r !== '') out.push({ value: r, primary: false });
-    else if (r && typeof r === 'object' && typeof (r as { value?: unknown }).value === 'string' && (r as { value: string }).value !== '') {
+    else if (
+      r &&
+      typeof r === 'object' &&
+      typeof (r as { value?: unknown }).value === 'string' &&
+      (r as { value: string }).value !== ''
+    ) {
       out.push({ value: (r as { value: string }).value, primary: (r as { primary?: unknown }).primary === true });
     }
   }

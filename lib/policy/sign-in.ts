@@ -24,7 +24,11 @@ export async function discoverRealm(store: IdentityStore, email: string): Promis
 }
 
 /** A refused sign-in: the reason code (sso/refusals.ts), the user when one was matched, the status answered. */
-export interface SignInRefusal { reason: string; userId?: string | null; status: number }
+export interface SignInRefusal {
+  reason: string;
+  userId?: string | null;
+  status: number;
+}
 
 /**
  * The outcome of each sign-in through Entra, recorded once: one `login` audit row per sign-in,
@@ -40,7 +44,11 @@ export class SignIns {
   succeeded(connector: Connector, user: StoredUser, matchedBy: string, context: AuditContext): Promise<void> {
     return this.audit.change(context, async (tx) => {
       await this.verified(tx, connector);
-      tx.emit('login.succeeded', { connectorId: connector.id, userId: user.id, requestId: context.requestId ?? undefined });
+      tx.emit('login.succeeded', {
+        connectorId: connector.id,
+        userId: user.id,
+        requestId: context.requestId ?? undefined,
+      });
       return { value: undefined, record: loginRecord(connector.id, user.id, `matched by ${matchedBy}`) };
     });
   }
@@ -50,10 +58,24 @@ export class SignIns {
    * account), so the connector is marked verified with the refusal's row; otherwise nothing but
    * the row is written, and it never throws.
    */
-  async refused(connector: Connector | null, refusal: SignInRefusal, context: AuditContext, tokenVerified = false): Promise<void> {
+  async refused(
+    connector: Connector | null,
+    refusal: SignInRefusal,
+    context: AuditContext,
+    tokenVerified = false,
+  ): Promise<void> {
     const connectorId = connector?.id ?? null;
-    this.audit.store.emit('login.failed', { connectorId, userId: refusal.userId ?? null, reason: refusal.reason, requestId: context.requestId ?? undefined });
-    const record: AuditRecord = { ...loginRecord(connectorId, refusal.userId ?? null, refusal.reason), status: refusal.status, outcome: 'failure' };
+    this.audit.store.emit('login.failed', {
+      connectorId,
+      userId: refusal.userId ?? null,
+      reason: refusal.reason,
+      requestId: context.requestId ?? undefined,
+    });
+    const record: AuditRecord = {
+      ...loginRecord(connectorId, refusal.userId ?? null, refusal.reason),
+      status: refusal.status,
+      outcome: 'failure',
+    };
     if (!connector || !tokenVerified || connector.ssoVerifiedAt) return this.audit.refusal(context, record);
     await this.audit.change(context, async (tx) => {
       await this.verified(tx, connector);
@@ -65,9 +87,16 @@ export class SignIns {
    * The host's password or SSO login refused a user for their login method (sso/login-method.ts):
    * `login.failed` and one failure row per user, actor `login-method`; never throws.
    */
-  async refusedForMethod(user: Pick<StoredUser, 'id' | 'connectorId'>, reason: string, requestId?: string): Promise<void> {
+  async refusedForMethod(
+    user: Pick<StoredUser, 'id' | 'connectorId'>,
+    reason: string,
+    requestId?: string,
+  ): Promise<void> {
     this.audit.store.emit('login.failed', { connectorId: user.connectorId, userId: user.id, reason, requestId });
-    await this.audit.refusal({ actor: 'login-method', requestId: requestId ?? null, status: 403 }, loginRecord(user.connectorId, user.id, reason));
+    await this.audit.refusal(
+      { actor: 'login-method', requestId: requestId ?? null, status: 403 },
+      loginRecord(user.connectorId, user.id, reason),
+    );
   }
 
   private async verified(tx: IdentityStore, connector: Connector): Promise<void> {

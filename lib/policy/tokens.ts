@@ -17,11 +17,15 @@ export interface TokenInput {
 }
 
 /** A new token: the plain value (shown once, never stored) and its record. */
-export interface CreatedToken { token: string; record: ScimToken }
+export interface CreatedToken {
+  token: string;
+  record: ScimToken;
+}
 
 /** Rotation with overlap, said in the terms of every caller (admin page and CLI). */
-const TOO_MANY_LIVE = `this connector already has ${MAX_LIVE_TOKENS} live tokens: revoke one before creating another `
-  + '(to rotate: create the new token while only the old one is live, give it to Entra, then revoke the old one)';
+const TOO_MANY_LIVE =
+  `this connector already has ${MAX_LIVE_TOKENS} live tokens: revoke one before creating another ` +
+  '(to rotate: create the new token while only the old one is live, give it to Entra, then revoke the old one)';
 
 /**
  * The one path of SCIM token writes (admin API, CLI): the label and lifetime are checked here,
@@ -35,23 +39,54 @@ export class TokenWrites {
   async create(connector: Connector, input: TokenInput, context: AuditContext): Promise<CreatedToken> {
     const label = input.label ?? '';
     if (typeof label !== 'string' || label.trim().length > MAX_LABEL_LENGTH) {
-      throw new InvalidInput('invalidValue', `label must be a string of at most ${MAX_LABEL_LENGTH} characters`, { field: 'label' });
+      throw new InvalidInput('invalidValue', `label must be a string of at most ${MAX_LABEL_LENGTH} characters`, {
+        field: 'label',
+      });
     }
     const days = input.expiresInDays ?? null;
     if (days !== null && !(Number.isInteger(days) && days >= 1 && days <= MAX_EXPIRY_DAYS)) {
-      throw new InvalidInput('invalidValue', `expiresInDays must be a whole number of days from 1 to ${MAX_EXPIRY_DAYS}, or absent for no expiry`, { field: 'expiresInDays' });
+      throw new InvalidInput(
+        'invalidValue',
+        `expiresInDays must be a whole number of days from 1 to ${MAX_EXPIRY_DAYS}, or absent for no expiry`,
+        { field: 'expiresInDays' },
+      );
     }
     try {
       return await this.audit.change(context, async (tx) => {
-        const created = await tx.tokens.create(connector.id, { label: label.trim() || undefined, expiresAt: days === null ? null : new Date(Date.now() + days * DAY_MS) });
+        const created = await tx.tokens.create(connector.id, {
+          label: label.trim() || undefined,
+          expiresAt: days === null ? null : new Date(Date.now() + days * DAY_MS),
+        });
         const { record } = created;
-        const detail = { displayPrefix: record.displayPrefix, label: record.label, expiresAt: record.expiresAt?.toISOString() ?? null };
-        return { value: created, record: { connectorId: connector.id, operation: 'token.create', resourceType: 'Token', resourceId: record.id, detail } };
+        const detail = {
+          displayPrefix: record.displayPrefix,
+          label: record.label,
+          expiresAt: record.expiresAt?.toISOString() ?? null,
+        };
+        return {
+          value: created,
+          record: {
+            connectorId: connector.id,
+            operation: 'token.create',
+            resourceType: 'Token',
+            resourceId: record.id,
+            detail,
+          },
+        };
       });
     } catch (error) {
       if (!isStoreError(error, 'conflict')) throw error;
       const refusal = new PolicyRefusal('too_many_live_tokens', TOO_MANY_LIVE);
-      await this.audit.refusal({ ...context, status: refusal.status }, { connectorId: connector.id, operation: 'token.create', resourceType: 'Token', resourceId: connector.id, detail: { reason: refusal.code } });
+      await this.audit.refusal(
+        { ...context, status: refusal.status },
+        {
+          connectorId: connector.id,
+          operation: 'token.create',
+          resourceType: 'Token',
+          resourceId: connector.id,
+          detail: { reason: refusal.code },
+        },
+      );
       throw refusal;
     }
   }
@@ -61,10 +96,22 @@ export class TokenWrites {
     try {
       return await this.audit.change(context, async (tx) => {
         const value = await tx.tokens.revoke(tokenId, connectorId);
-        return { value, record: { connectorId: value.connectorId, operation: 'token.revoke', resourceType: 'Token', resourceId: value.id, detail: { displayPrefix: value.displayPrefix } } };
+        return {
+          value,
+          record: {
+            connectorId: value.connectorId,
+            operation: 'token.revoke',
+            resourceType: 'Token',
+            resourceId: value.id,
+            detail: { displayPrefix: value.displayPrefix },
+          },
+        };
       });
     } catch (error) {
-      if (isStoreError(error, 'not_found')) throw new NotFound(connectorId ? `token ${tokenId} not found in connector ${connectorId}` : `token ${tokenId} not found`);
+      if (isStoreError(error, 'not_found'))
+        throw new NotFound(
+          connectorId ? `token ${tokenId} not found in connector ${connectorId}` : `token ${tokenId} not found`,
+        );
       throw error;
     }
   }

@@ -9,10 +9,17 @@ import type { ConnectorSettings, RequiredAttribute, ResourceDocument } from '../
  * `type` (or any string attribute) may take, what is kept from creation on, and whether
  * userName may change after insert.
  */
-export type UserPolicySettings = Pick<ConnectorSettings,
-  'requiredAttributes' | 'allowedValues' | 'createOnlyAttributes' | 'userNameImmutable' | 'primaryByType'>;
+export type UserPolicySettings = Pick<
+  ConnectorSettings,
+  'requiredAttributes' | 'allowedValues' | 'createOnlyAttributes' | 'userNameImmutable' | 'primaryByType'
+>;
 
-interface Location { container: (doc: ResourceDocument) => Record<string, unknown> | undefined; key: string; sub?: string; multiValued: boolean }
+interface Location {
+  container: (doc: ResourceDocument) => Record<string, unknown> | undefined;
+  key: string;
+  sub?: string;
+  multiValued: boolean;
+}
 
 function locate(path: string): Location {
   const resolved = USER_REGISTRY.resolve(path);
@@ -42,7 +49,11 @@ function valuesAt(doc: ResourceDocument, path: string): unknown[] {
   if (top === undefined || top === null) return [];
   let items: unknown[] = Array.isArray(top) ? top : [top];
   if (setting.type !== undefined) items = items.filter((item) => sameType(item, setting.type!));
-  return at.sub ? items.map((item) => (item as Record<string, unknown> | null)?.[at.sub!]).filter((v) => v !== undefined && v !== null) : items;
+  return at.sub
+    ? items
+        .map((item) => (item as Record<string, unknown> | null)?.[at.sub!])
+        .filter((v) => v !== undefined && v !== null)
+    : items;
 }
 
 const sameType = (item: unknown, type: string) => {
@@ -61,7 +72,11 @@ function meets(doc: ResourceDocument, requirement: RequiredAttribute): boolean {
 /** The refusal's words: the path, and for the conditional form when it applies. */
 const requirementText = (r: RequiredAttribute) => (typeof r === 'string' ? r : `${r.path} (when ${r.ifSent} is sent)`);
 
-export function applyUserPolicy(settings: UserPolicySettings, document: ResourceDocument, previous?: ResourceDocument): ResourceDocument {
+export function applyUserPolicy(
+  settings: UserPolicySettings,
+  document: ResourceDocument,
+  previous?: ResourceDocument,
+): ResourceDocument {
   const doc = structuredClone(document);
   if (previous) {
     // IFS Ultimo: userName comes from the UPN at insert and is never changed afterwards.
@@ -70,13 +85,17 @@ export function applyUserPolicy(settings: UserPolicySettings, document: Resource
     for (const path of settings.createOnlyAttributes) copyAttribute(previous, doc, path);
   }
   for (const requirement of settings.requiredAttributes) {
-    if (!meets(doc, requirement)) throw new PolicyRefusal('rule', `${requirementText(requirement)} is required by this connector`);
+    if (!meets(doc, requirement))
+      throw new PolicyRefusal('rule', `${requirementText(requirement)} is required by this connector`);
   }
   for (const [path, allowed] of Object.entries(settings.allowedValues)) {
     const wanted = new Set(allowed.map((a) => a.toLowerCase()));
     for (const value of valuesAt(doc, path)) {
       if (!wanted.has(String(value).toLowerCase())) {
-        throw new PolicyRefusal('rule', `${path} "${String(value)}" is not accepted by this connector; allowed values: ${allowed.join(', ')}`);
+        throw new PolicyRefusal(
+          'rule',
+          `${path} "${String(value)}" is not accepted by this connector; allowed values: ${allowed.join(', ')}`,
+        );
       }
     }
   }

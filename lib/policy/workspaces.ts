@@ -32,9 +32,15 @@ function planOf(organizationId: string, mapping: WorkspaceMapping): CandidatePla
  * connector synced to all) stay — Systam: "If you later change the setting to Primary
  * workspaces, hosts are not removed automatically from other workspaces."
  */
-export function decideWorkspaces(candidates: Candidate[], fallback: string | null, sync: WorkspaceMapping['sync'],
-  before: UserWorkspaces = NONE): UserWorkspaces {
-  const ordered = [...candidates].sort((a, b) => a.rank - b.rank || (a.workspaceId < b.workspaceId ? -1 : a.workspaceId > b.workspaceId ? 1 : 0));
+export function decideWorkspaces(
+  candidates: Candidate[],
+  fallback: string | null,
+  sync: WorkspaceMapping['sync'],
+  before: UserWorkspaces = NONE,
+): UserWorkspaces {
+  const ordered = [...candidates].sort(
+    (a, b) => a.rank - b.rank || (a.workspaceId < b.workspaceId ? -1 : a.workspaceId > b.workspaceId ? 1 : 0),
+  );
   const primary = ordered[0]?.workspaceId ?? fallback;
   const kept = sync === 'primary' ? before.workspaces.filter((w) => w !== before.primary) : [];
   if (primary === null) return { primary: null, workspaces: [...kept].sort() };
@@ -44,7 +50,8 @@ export function decideWorkspaces(candidates: Candidate[], fallback: string | nul
 
 const NONE: UserWorkspaces = { primary: null, workspaces: [] };
 
-const same = (a: UserWorkspaces, b: UserWorkspaces) => a.primary === b.primary && a.workspaces.join('\n') === b.workspaces.join('\n');
+const same = (a: UserWorkspaces, b: UserWorkspaces) =>
+  a.primary === b.primary && a.workspaces.join('\n') === b.workspaces.join('\n');
 
 /** What a user's own log entry says: the primary's old → new, the workspaces added and removed. */
 export function userWorkspacesDetail(changes: WorkspaceChange[]): Record<string, unknown> {
@@ -62,13 +69,19 @@ export function userWorkspacesDetail(changes: WorkspaceChange[]): Record<string,
 
 /** What a change to many users says (a group's membership, a workspace registered): how many, and the first few. */
 export function workspaceUsersDetail(changes: WorkspaceChange[]): Record<string, unknown> {
-  return changes.length ? { workspaces: { usersChanged: changes.length, users: changes.slice(0, USERS_NAMED).map((c) => c.userId) } } : {};
+  return changes.length
+    ? { workspaces: { usersChanged: changes.length, users: changes.slice(0, USERS_NAMED).map((c) => c.userId) } }
+    : {};
 }
 
 /** The workspace a group maps to (by its id or by Entra's object id, its externalId). */
 function groupWorkspace(mapping: WorkspaceMapping, group: Pick<StoredGroup, 'id' | 'externalId'>): string | undefined {
-  return (Object.hasOwn(mapping.groups, group.id) ? mapping.groups[group.id] : undefined)
-    ?? (group.externalId !== null && Object.hasOwn(mapping.groups, group.externalId) ? mapping.groups[group.externalId] : undefined);
+  return (
+    (Object.hasOwn(mapping.groups, group.id) ? mapping.groups[group.id] : undefined) ??
+    (group.externalId !== null && Object.hasOwn(mapping.groups, group.externalId)
+      ? mapping.groups[group.externalId]
+      : undefined)
+  );
 }
 
 const union = (...lists: string[][]) => [...new Set(lists.flat())];
@@ -89,18 +102,25 @@ export class WorkspacePolicy {
   constructor(private readonly audit: AuditWriter) {}
 
   /** Re-decides these users of the connector; `known` holds what the caller knows is recorded (a new user: nothing). */
-  async redecide(tx: IdentityStore, connector: Connector, userIds: string[], known?: Map<string, UserWorkspaces>): Promise<WorkspaceChange[]> {
+  async redecide(
+    tx: IdentityStore,
+    connector: Connector,
+    userIds: string[],
+    known?: Map<string, UserWorkspaces>,
+  ): Promise<WorkspaceChange[]> {
     const mapping = connector.settings.workspaces;
     if (!mapping || !userIds.length) return [];
     const changes: WorkspaceChange[] = [];
     // Read once, and only when some user has no candidate.
     let fallback: string | null | undefined;
     for (const chunk of chunks([...new Set(userIds)])) {
-      const current = known ?? await tx.workspaces.current(connector.id, chunk);
+      const current = known ?? (await tx.workspaces.current(connector.id, chunk));
       const users = chunk.filter((id) => current.has(id));
       const byUser = new Map<string, Candidate[]>();
-      for (const c of await tx.workspaces.candidates(connector.id, planOf(connector.organizationId, mapping), users)) byUser.set(c.userId, [...(byUser.get(c.userId) ?? []), c]);
-      if (fallback === undefined && users.some((id) => !byUser.has(id))) fallback = await tx.workspaces.fallback(connector.organizationId, mapping.fallback);
+      for (const c of await tx.workspaces.candidates(connector.id, planOf(connector.organizationId, mapping), users))
+        byUser.set(c.userId, [...(byUser.get(c.userId) ?? []), c]);
+      if (fallback === undefined && users.some((id) => !byUser.has(id)))
+        fallback = await tx.workspaces.fallback(connector.organizationId, mapping.fallback);
       for (const id of users) {
         const before = current.get(id)!;
         const after = decideWorkspaces(byUser.get(id) ?? [], fallback ?? null, mapping.sync, before);
@@ -118,11 +138,18 @@ export class WorkspacePolicy {
    * then). `change.replacesMembers`: the change may remove all members (PUT, `remove members`);
    * `change.userIds`: the users it names, locked first so decisions cannot deadlock.
    */
-  async groupWrite<R extends { group: StoredGroup; outcome: MembershipOutcome }>(tx: IdentityStore, connector: Connector, before: StoredGroup | undefined, change: { replacesMembers: boolean; userIds: string[] }, write: () => Promise<R>): Promise<R & { workspaces: WorkspaceChange[] }> {
+  async groupWrite<R extends { group: StoredGroup; outcome: MembershipOutcome }>(
+    tx: IdentityStore,
+    connector: Connector,
+    before: StoredGroup | undefined,
+    change: { replacesMembers: boolean; userIds: string[] },
+    write: () => Promise<R>,
+  ): Promise<R & { workspaces: WorkspaceChange[] }> {
     const mapping = connector.settings.workspaces;
-    if (!mapping) return { ...await write(), workspaces: [] };
+    if (!mapping) return { ...(await write()), workspaces: [] };
     const was = before ? groupWorkspace(mapping, before) : undefined;
-    const membersBefore = before && was !== undefined && change.replacesMembers ? await tx.groups.memberIds(before.id) : [];
+    const membersBefore =
+      before && was !== undefined && change.replacesMembers ? await tx.groups.memberIds(before.id) : [];
     if (was !== undefined) await tx.workspaces.lockUsers(connector.id, [...change.userIds, ...membersBefore]);
     const result = await write();
     const now = groupWorkspace(mapping, result.group);
@@ -135,7 +162,11 @@ export class WorkspacePolicy {
   }
 
   /** Deletes a group in the caller's transaction; a mapped group's former members are re-decided. */
-  async groupDelete(tx: IdentityStore, connector: Connector, group: StoredGroup): Promise<{ deleted: boolean; workspaces: WorkspaceChange[] }> {
+  async groupDelete(
+    tx: IdentityStore,
+    connector: Connector,
+    group: StoredGroup,
+  ): Promise<{ deleted: boolean; workspaces: WorkspaceChange[] }> {
     const mapping = connector.settings.workspaces;
     const members = mapping && groupWorkspace(mapping, group) !== undefined ? await tx.groups.memberIds(group.id) : [];
     const deleted = await tx.groups.delete(connector.id, group.id);
@@ -147,19 +178,31 @@ export class WorkspacePolicy {
    * with no workspace yet, those mapped to it, and, when it is a connector's fallback, everyone.
    * One audit row per connector of the organization, in the same transaction.
    */
-  async register(organizationId: string, input: { id: string; name?: string | null }, context: AuditContext): Promise<Workspace> {
-    if (!isWorkspaceId(input.id)) throw new InvalidInput('invalidValue', 'a workspace id is 1–191 characters without surrounding spaces', { field: 'id' });
+  async register(
+    organizationId: string,
+    input: { id: string; name?: string | null },
+    context: AuditContext,
+  ): Promise<Workspace> {
+    if (!isWorkspaceId(input.id))
+      throw new InvalidInput('invalidValue', 'a workspace id is 1–191 characters without surrounding spaces', {
+        field: 'id',
+      });
     const name = (input.name ?? '').trim() || input.id;
-    if (name.length > 255) throw new InvalidInput('invalidValue', 'a workspace name is at most 255 characters', { field: 'name' });
+    if (name.length > 255)
+      throw new InvalidInput('invalidValue', 'a workspace name is at most 255 characters', { field: 'name' });
     return this.organizationChange(organizationId, context, 'workspace.register', input.id, async (tx, connectors) => {
       const { workspace, created } = await tx.workspaces.register(organizationId, input.id, name);
       const changes = new Map<string, WorkspaceChange[]>();
       for (const connector of created ? connectors : []) {
         const mapping = connector.settings.workspaces;
         if (!mapping) continue;
-        const users = mapping.fallback === workspace.id
-          ? await tx.workspaces.userIds(connector.id)
-          : union(await tx.workspaces.usersWithoutWorkspace(connector.id), await tx.workspaces.usersMappedTo(connector.id, planOf(organizationId, mapping), workspace.id));
+        const users =
+          mapping.fallback === workspace.id
+            ? await tx.workspaces.userIds(connector.id)
+            : union(
+                await tx.workspaces.usersWithoutWorkspace(connector.id),
+                await tx.workspaces.usersMappedTo(connector.id, planOf(organizationId, mapping), workspace.id),
+              );
         changes.set(connector.id, await this.redecide(tx, connector, users));
       }
       return { value: workspace, detail: { name: workspace.name, created }, changes };
@@ -172,7 +215,8 @@ export class WorkspacePolicy {
       const users = await tx.workspaces.usersIn(organizationId, id);
       if (!(await tx.workspaces.remove(organizationId, id))) throw new NotFound(`workspace ${id} not found`);
       const changes = new Map<string, WorkspaceChange[]>();
-      for (const connector of connectors) changes.set(connector.id, await this.redecide(tx, connector, users.get(connector.id) ?? []));
+      for (const connector of connectors)
+        changes.set(connector.id, await this.redecide(tx, connector, users.get(connector.id) ?? []));
       await tx.workspaces.forget(organizationId, id);
       return { value: true, detail: {}, changes };
     });
@@ -182,19 +226,44 @@ export class WorkspacePolicy {
   async resync(connector: Connector, context: AuditContext): Promise<number> {
     return this.audit.change(context, async (tx) => {
       const changes = await this.redecide(tx, connector, await tx.workspaces.userIds(connector.id));
-      return { value: changes.length, record: { connectorId: connector.id, operation: 'workspace.resync', resourceType: 'Connector', resourceId: connector.id, detail: { usersChanged: changes.length, ...workspaceUsersDetail(changes) } } };
+      return {
+        value: changes.length,
+        record: {
+          connectorId: connector.id,
+          operation: 'workspace.resync',
+          resourceType: 'Connector',
+          resourceId: connector.id,
+          detail: { usersChanged: changes.length, ...workspaceUsersDetail(changes) },
+        },
+      };
     });
   }
 
   /** An organization-wide change in one transaction, with an audit row for each of the organization's connectors (their logs show it). */
-  private organizationChange<T>(organizationId: string, context: AuditContext, operation: string, workspaceId: string,
-    fn: (tx: IdentityStore, connectors: Connector[]) => Promise<{ value: T; detail: Record<string, unknown>; changes: Map<string, WorkspaceChange[]> }>): Promise<T> {
+  private organizationChange<T>(
+    organizationId: string,
+    context: AuditContext,
+    operation: string,
+    workspaceId: string,
+    fn: (
+      tx: IdentityStore,
+      connectors: Connector[],
+    ) => Promise<{ value: T; detail: Record<string, unknown>; changes: Map<string, WorkspaceChange[]> }>,
+  ): Promise<T> {
     return this.audit.change(context, async (tx) => {
       const connectors = await tx.connectors.list({ organizationId });
       const { value, detail, changes } = await fn(tx, connectors);
       const record = (connectorId: string | null): AuditRecord => ({
-        connectorId, operation, resourceType: 'Workspace', resourceId: workspaceId.slice(0, 36),
-        detail: { organizationId, workspace: workspaceId, ...detail, ...workspaceUsersDetail(connectorId ? changes.get(connectorId) ?? [] : []) },
+        connectorId,
+        operation,
+        resourceType: 'Workspace',
+        resourceId: workspaceId.slice(0, 36),
+        detail: {
+          organizationId,
+          workspace: workspaceId,
+          ...detail,
+          ...workspaceUsersDetail(connectorId ? (changes.get(connectorId) ?? []) : []),
+        },
       });
       for (const c of connectors.slice(1)) await this.audit.inside(tx, context, record(c.id));
       return { value, record: record(connectors[0]?.id ?? null) };

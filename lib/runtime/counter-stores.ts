@@ -18,7 +18,7 @@ export class MemoryCounterStore implements CounterStore {
       this.sweptWindow = start;
     }
     let w = this.windows.get(key);
-    if (!w || w.start !== start) this.windows.set(key, w = { start, hits: 0 });
+    if (!w || w.start !== start) this.windows.set(key, (w = { start, hits: 0 }));
     w.hits += hits;
     return { count: w.hits, resetAt: start + windowMs };
   }
@@ -38,7 +38,10 @@ export class ExternalCounterStore implements CounterStore {
   readonly batched = false;
   private ready?: Promise<void>;
 
-  constructor(private readonly store: RateLimitStore, private readonly windowMs: number) {}
+  constructor(
+    private readonly store: RateLimitStore,
+    private readonly windowMs: number,
+  ) {}
 
   /**
    * rate-limit-redis loads its scripts in `init` and keeps a failed load for good: a store that
@@ -67,6 +70,7 @@ export class ExternalCounterStore implements CounterStore {
   }
 
   private sameWindow(windowMs: number): void {
-    if (windowMs !== this.windowMs) throw new Error(`this rate-limit store counts ${this.windowMs} ms windows, not ${windowMs} ms`);
+    if (windowMs !== this.windowMs)
+      throw new Error(`this rate-limit store counts ${this.windowMs} ms windows, not ${windowMs} ms`);
   }
 }

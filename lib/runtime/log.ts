@@ -11,7 +11,8 @@ export function defaultLogger(): Logger {
   });
 }
 
-const SECRET_KEYS = /^(authorization|token|password|client_?secret|secret|cookie|code|id_token|access_token|refresh_token)$/i;
+const SECRET_KEYS =
+  /^(authorization|token|password|client_?secret|secret|cookie|code|id_token|access_token|refresh_token)$/i;
 
 /** Drops values of secret-looking fields, whoever logs them. */
 export const redact = winston.format((info) => {
@@ -68,6 +69,9 @@ export function errorFields(error: unknown): Record<string, unknown> {
   return {
     errorName: error.name,
     errorCode: (error as { code?: unknown }).code ?? null,
-    frames: (error.stack ?? '').split('\n').slice(1, 8).map((l) => l.trim()),
+    frames: (error.stack ?? '')
+      .split('\n')
+      .slice(1, 8)
+      .map((l) => l.trim()),
   };
 }

@@ -28,7 +28,9 @@ export class InsecureIssuerError extends Error {
 /** The stored secret cannot be decrypted: usually the host's secretKey changed since it was saved. */
 export class ClientSecretUnreadableError extends Error {
   constructor(connectorId: string) {
-    super(`the client secret of connector ${connectorId} cannot be decrypted with the current secretKey; set it again (connector set-oidc)`);
+    super(
+      `the client secret of connector ${connectorId} cannot be decrypted with the current secretKey; set it again (connector set-oidc)`,
+    );
     this.name = 'ClientSecretUnreadableError';
   }
 }
@@ -75,7 +77,10 @@ export class DiscoveryCache {
         (error: unknown) => {
           if (stale) {
             // Entra being briefly unreachable should not stop every sign-in.
-            this.runtime.logger.warn('oidc discovery refresh failed; using the previous configuration', { connectorId: connector.id, error: String(error) });
+            this.runtime.logger.warn('oidc discovery refresh failed; using the previous configuration', {
+              connectorId: connector.id,
+              error: String(error),
+            });
             entry.resolved = stale;
             entry.expiresAt = Date.now() + STALE_RETRY_MS;
             return stale;
@@ -113,10 +118,16 @@ export class DiscoveryCache {
     // non-repudiation checks on; TLS alone is its default trust in the token endpoint.
     const execute: Array<(config: oidc.Configuration) => void> = [oidc.enableNonRepudiationChecks];
     if (insecure) execute.push(oidc.allowInsecureRequests);
-    return oidc.discovery(server, clientId, undefined, clientSecret ? oidc.ClientSecretPost(clientSecret) : oidc.None(), {
-      execute,
-      timeout: DISCOVERY_TIMEOUT_S,
-    });
+    return oidc.discovery(
+      server,
+      clientId,
+      undefined,
+      clientSecret ? oidc.ClientSecretPost(clientSecret) : oidc.None(),
+      {
+        execute,
+        timeout: DISCOVERY_TIMEOUT_S,
+      },
+    );
   }
 }
 

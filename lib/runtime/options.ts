@@ -39,7 +39,13 @@ export interface IdentityConnectorOptions {
   /** Ends the host session. */
   signOut?: (req: Request, res: Response) => void | Promise<void>;
   /** The signed-in user's id in this store, for requireWebRole / requireLoginMethod. */
-  currentUser?: (req: Request) => { connectorId: string; userId: string } | null | undefined | Promise<{ connectorId: string; userId: string } | null | undefined>;
+  currentUser?: (
+    req: Request,
+  ) =>
+    | { connectorId: string; userId: string }
+    | null
+    | undefined
+    | Promise<{ connectorId: string; userId: string } | null | undefined>;
   /** The host's password page, where home-realm discovery sends `builtin` users. */
   passwordLoginPath?: string;
   /**
@@ -84,7 +90,20 @@ export interface IdentityConnectorOptions {
   rateLimitWindowMs?: number;
 }
 
-export interface ResolvedOptions extends Required<Omit<IdentityConnectorOptions, 'rateLimitStore' | 'secretKey' | 'logger' | 'authorizeAdmin' | 'signIn' | 'signOut' | 'currentUser' | 'passwordLoginPath' | 'signInApp'>> {
+export interface ResolvedOptions extends Required<
+  Omit<
+    IdentityConnectorOptions,
+    | 'rateLimitStore'
+    | 'secretKey'
+    | 'logger'
+    | 'authorizeAdmin'
+    | 'signIn'
+    | 'signOut'
+    | 'currentUser'
+    | 'passwordLoginPath'
+    | 'signInApp'
+  >
+> {
   /** The first encrypts and signs; all decrypt and verify. */
   secretKey: string[];
   logger: Logger;
@@ -113,7 +132,10 @@ function refuseUnknownOptions(options: object): void {
   for (const name of Object.keys(options)) {
     if (name in OPTION_NAMES) continue;
     const nearest = closest(name, known);
-    const hint = distance(name.toLowerCase(), nearest.toLowerCase()) <= Math.max(2, Math.floor(name.length / 3)) ? `; did you mean "${nearest}"?` : '';
+    const hint =
+      distance(name.toLowerCase(), nearest.toLowerCase()) <= Math.max(2, Math.floor(name.length / 3))
+        ? `; did you mean "${nearest}"?`
+        : '';
     throw new OptionsError(`unknown option "${name}"${hint}`);
   }
 }
@@ -121,16 +143,20 @@ function refuseUnknownOptions(options: object): void {
 const LOCAL_HOST = /^(localhost|.+\.localhost|127(\.\d{1,3}){3}|\[::1\])$/;
 
 function secretKeys(secretKey: unknown): string[] {
-  const keys: unknown[] = typeof secretKey === 'string' ? [secretKey] : Array.isArray(secretKey) ? [...(secretKey as unknown[])] : [];
+  const keys: unknown[] =
+    typeof secretKey === 'string' ? [secretKey] : Array.isArray(secretKey) ? [...(secretKey as unknown[])] : [];
   if (keys.length === 0 || !keys.every((key): key is string => typeof key === 'string' && key.length >= 32)) {
-    throw new OptionsError('options.secretKey must be a string of at least 32 characters (e.g. `openssl rand -base64 48`), or a list of them to rotate (the first is used for new secrets); it encrypts OIDC client secrets');
+    throw new OptionsError(
+      'options.secretKey must be a string of at least 32 characters (e.g. `openssl rand -base64 48`), or a list of them to rotate (the first is used for new secrets); it encrypts OIDC client secrets',
+    );
   }
   return keys;
 }
 
 function appRedirectUris(uris: unknown): string[] {
   if (uris === undefined) return [...OPTION_DEFAULTS.appRedirectUris.value];
-  if (!Array.isArray(uris) || !uris.every((u) => typeof u === 'string')) throw new OptionsError('options.appRedirectUris must be a list of redirect URIs');
+  if (!Array.isArray(uris) || !uris.every((u) => typeof u === 'string'))
+    throw new OptionsError('options.appRedirectUris must be a list of redirect URIs');
   for (const uri of uris) {
     const problem = appRedirectUriProblem(uri);
     if (problem) throw new OptionsError(`options.appRedirectUris: "${uri}" ${problem} (RFC 8252)`);
@@ -141,46 +167,78 @@ function appRedirectUris(uris: unknown): string[] {
 /** An express-rate-limit store: what the limits call is increment and decrement. */
 function isRateLimitStore(store: unknown): store is RateLimitStore {
   const candidate = store as Partial<RateLimitStore> | null;
-  return typeof candidate === 'object' && candidate !== null && typeof candidate.increment === 'function' && typeof candidate.decrement === 'function';
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.increment === 'function' &&
+    typeof candidate.decrement === 'function'
+  );
 }
 
 function rateLimitStore(store: unknown): ResolvedOptions['rateLimitStore'] {
   if (store === undefined) return OPTION_DEFAULTS.rateLimitStore.value;
   if (store === 'database' || store === 'memory') return store;
   if (isRateLimitStore(store)) return store;
-  throw new OptionsError(`options.rateLimitStore must be "database" (default), "memory" (one instance only), or an express-rate-limit store with increment and decrement, e.g. new RedisStore({ sendCommand }) from rate-limit-redis (got ${typeof store === 'string' ? JSON.stringify(store) : typeof store})`);
+  throw new OptionsError(
+    `options.rateLimitStore must be "database" (default), "memory" (one instance only), or an express-rate-limit store with increment and decrement, e.g. new RedisStore({ sendCommand }) from rate-limit-redis (got ${typeof store === 'string' ? JSON.stringify(store) : typeof store})`,
+  );
 }
 
 /** Validates options up front, so a misconfiguration fails at start-up with a fix in the message. */
 export function resolveOptions(options: IdentityConnectorOptions, defaultLogger: () => Logger): ResolvedOptions {
-  if (!options || typeof options !== 'object') throw new OptionsError('createIdentityConnector(options) needs an options object');
+  if (!options || typeof options !== 'object')
+    throw new OptionsError('createIdentityConnector(options) needs an options object');
   refuseUnknownOptions(options);
   const { knex } = options;
   if (typeof knex !== 'function' || typeof knex.transaction !== 'function') {
-    throw new OptionsError('options.knex must be a Knex instance, e.g. knex({ client: "mysql2", connection: process.env.DATABASE_URL })');
+    throw new OptionsError(
+      'options.knex must be a Knex instance, e.g. knex({ client: "mysql2", connection: process.env.DATABASE_URL })',
+    );
   }
   let base: URL;
   try {
     base = new URL(options.baseUrl);
   } catch {
-    throw new OptionsError(`options.baseUrl must be an absolute URL such as https://app.example.com (got ${JSON.stringify(options.baseUrl)})`);
+    throw new OptionsError(
+      `options.baseUrl must be an absolute URL such as https://app.example.com (got ${JSON.stringify(options.baseUrl)})`,
+    );
   }
-  if (base.protocol !== 'https:' && base.protocol !== 'http:') throw new OptionsError('options.baseUrl must use https:// (or http:// for local development)');
-  if (base.pathname !== '/' || base.search || base.hash) throw new OptionsError('options.baseUrl must be an origin without path, query or fragment; put the path in options.mountPath');
+  if (base.protocol !== 'https:' && base.protocol !== 'http:')
+    throw new OptionsError('options.baseUrl must use https:// (or http:// for local development)');
+  if (base.pathname !== '/' || base.search || base.hash)
+    throw new OptionsError(
+      'options.baseUrl must be an origin without path, query or fragment; put the path in options.mountPath',
+    );
   if (base.protocol === 'http:' && !LOCAL_HOST.test(base.hostname) && options.allowInsecureBaseUrl !== true) {
-    throw new OptionsError(`options.baseUrl ${base.origin} is http:// on another machine: session cookies, SCIM tokens and sign-in codes would travel in clear; use https://, or set allowInsecureBaseUrl: true for a test network`);
+    throw new OptionsError(
+      `options.baseUrl ${base.origin} is http:// on another machine: session cookies, SCIM tokens and sign-in codes would travel in clear; use https://, or set allowInsecureBaseUrl: true for a test network`,
+    );
   }
   const { mountPath } = options;
   if (typeof mountPath !== 'string' || !/^\/[A-Za-z0-9._~\-/]*[^/]$/.test(mountPath)) {
-    throw new OptionsError(`options.mountPath is required: the path where you mount identity.router, starting with "/" and not ending with one, e.g. "/identity" (got ${JSON.stringify(mountPath)})`);
+    throw new OptionsError(
+      `options.mountPath is required: the path where you mount identity.router, starting with "/" and not ending with one, e.g. "/identity" (got ${JSON.stringify(mountPath)})`,
+    );
   }
   const keys = secretKeys(options.secretKey);
   const tablePrefix = options.tablePrefix ?? OPTION_DEFAULTS.tablePrefix.value;
-  if (!isValidTablePrefix(tablePrefix)) throw new OptionsError(`options.tablePrefix "${tablePrefix}" must be up to 16 letters, digits or underscores, starting with a letter`);
+  if (!isValidTablePrefix(tablePrefix))
+    throw new OptionsError(
+      `options.tablePrefix "${tablePrefix}" must be up to 16 letters, digits or underscores, starting with a letter`,
+    );
   for (const name of ['authorizeAdmin', 'signIn', 'signOut', 'currentUser', 'signInApp'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'function') throw new OptionsError(`options.${name} must be a function`);
+    if (options[name] !== undefined && typeof options[name] !== 'function')
+      throw new OptionsError(`options.${name} must be a function`);
   }
-  const positive = (name: 'maxBodyBytes' | 'maxPageSize' | 'rateLimitPerMinute' | 'discoveryTtlMs' | 'databaseTimeoutMs' | 'rateLimitWindowMs') => {
+  const positive = (
+    name:
+      | 'maxBodyBytes'
+      | 'maxPageSize'
+      | 'rateLimitPerMinute'
+      | 'discoveryTtlMs'
+      | 'databaseTimeoutMs'
+      | 'rateLimitWindowMs',
+  ) => {
     const value = options[name] ?? OPTION_DEFAULTS[name].value;
     if (!Number.isInteger(value) || value <= 0) throw new OptionsError(`options.${name} must be a positive integer`);
     return value;

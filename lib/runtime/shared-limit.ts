@@ -31,13 +31,18 @@ export class CounterHealth {
 
   constructor(private readonly logger: Logger) {}
 
-  available(now: number): boolean { return now >= this.downUntil; }
+  available(now: number): boolean {
+    return now >= this.downUntil;
+  }
 
   failed(error: unknown): void {
     this.downUntil = Date.now() + RETRY_AFTER_FAILURE_MS;
     if (this.down) return;
     this.down = true;
-    this.logger.error('rate-limit store unavailable: requests pass unlimited until it answers again', errorFields(error)); // name, code and frames: a database's message can hold SQL
+    this.logger.error(
+      'rate-limit store unavailable: requests pass unlimited until it answers again',
+      errorFields(error),
+    ); // name, code and frames: a database's message can hold SQL
   }
 
   answered(): void {
@@ -89,7 +94,13 @@ export class SharedLimit {
   private flushTimer?: NodeJS.Timeout;
   private sweepAt = 0;
 
-  constructor(private readonly counters: CounterStore, private readonly health: CounterHealth, private readonly name: string, readonly limit: number, readonly windowMs: number) {
+  constructor(
+    private readonly counters: CounterStore,
+    private readonly health: CounterHealth,
+    private readonly name: string,
+    readonly limit: number,
+    readonly windowMs: number,
+  ) {
     this.batch = counters.batched ? Math.floor(limit / 64) : 0;
     this.reserve = Math.ceil(limit / 4);
   }
@@ -125,9 +136,12 @@ export class SharedLimit {
       s.pending -= 1;
       return;
     }
-    this.health.within(this.counters.decrement(this.name + key, 1, this.windowMs)).then(() => {
-      if (s) s.known = Math.max(0, s.known - 1);
-    }, (error: unknown) => this.health.failed(error));
+    this.health.within(this.counters.decrement(this.name + key, 1, this.windowMs)).then(
+      () => {
+        if (s) s.known = Math.max(0, s.known - 1);
+      },
+      (error: unknown) => this.health.failed(error),
+    );
   }
 
   /**
@@ -145,7 +159,9 @@ export class SharedLimit {
 
   private async ask(key: string, s: KeyState | undefined, now: number): Promise<Admission> {
     const w = await this.post(key, s, 1);
-    return w ? { allowed: w.count <= this.limit, count: w.count, resetAt: w.resetAt, counted: true } : this.uncounted(now);
+    return w
+      ? { allowed: w.count <= this.limit, count: w.count, resetAt: w.resetAt, counted: true }
+      : this.uncounted(now);
   }
 
   private async send(key: string, s: KeyState): Promise<void> {
@@ -184,9 +200,16 @@ export class SharedLimit {
     });
     let windows: CounterWindow[];
     try {
-      windows = await this.health.within(this.counters.incrementMany!(due.map(([key], i) => ({ key: this.name + key, hits: hits[i] })), this.windowMs));
+      windows = await this.health.within(
+        this.counters.incrementMany!(
+          due.map(([key], i) => ({ key: this.name + key, hits: hits[i] })),
+          this.windowMs,
+        ),
+      );
     } catch (error) {
-      due.forEach(([, s], i) => { s.inflight -= hits[i]; });
+      due.forEach(([, s], i) => {
+        s.inflight -= hits[i];
+      });
       this.health.failed(error);
       return;
     }
@@ -205,7 +228,8 @@ export class SharedLimit {
     const s = this.keys.get(key);
     // Redis windows start at a key's first hit, so its reset times differ by milliseconds between answers.
     if (s && Math.abs(s.resetAt - w.resetAt) < this.windowMs / 2) s.known = Math.max(s.known, w.count);
-    else if (w.resetAt > Date.now()) this.keys.set(key, { resetAt: w.resetAt, known: w.count, pending: 0, inflight: 0 });
+    else if (w.resetAt > Date.now())
+      this.keys.set(key, { resetAt: w.resetAt, known: w.count, pending: 0, inflight: 0 });
   }
 
   private flushSoon(): void {

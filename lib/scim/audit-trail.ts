@@ -4,7 +4,11 @@ import type { Runtime } from '../web/runtime.js';
 import { toScimError } from './error-handler.js';
 
 /** What a route is attempting, for the log of a refusal: set before the route can fail. */
-export interface AttemptedOperation { operation: string; resourceType: string; resourceId?: string }
+export interface AttemptedOperation {
+  operation: string;
+  resourceType: string;
+  resourceId?: string;
+}
 
 export function attempt(res: Response, operation: string, resourceType: string, resourceId?: string): void {
   res.locals.attempt = { operation, resourceType, resourceId } satisfies AttemptedOperation;
@@ -12,7 +16,11 @@ export function attempt(res: Response, operation: string, resourceType: string, 
 
 /** Who a SCIM change is audited as (the token's display prefix, never the token) and the status it answers. */
 export function scimAuditContext(req: Request, status: number): AuditContext {
-  return { actor: req.scim ? `scim-token:${req.scim.token.displayPrefix}` : 'anonymous', requestId: req.identityRequestId ?? null, status };
+  return {
+    actor: req.scim ? `scim-token:${req.scim.token.displayPrefix}` : 'anonymous',
+    requestId: req.identityRequestId ?? null,
+    status,
+  };
 }
 
 /**
@@ -27,13 +35,15 @@ export function auditFailures(runtime: Runtime): ErrorRequestHandler {
     const failure = toScimError(error);
     if (res.headersSent || failure.status === 503 || res.locals.authenticationAggregated) return next(error);
     const entry = res.locals.attempt as AttemptedOperation | undefined;
-    runtime.audit.refusal(scimAuditContext(req, failure.status), {
-      connectorId: req.scim?.connector.id ?? null,
-      operation: entry?.operation ?? `${req.method} ${req.path}`.slice(0, 64),
-      resourceType: entry?.resourceType ?? null,
-      resourceId: entry?.resourceId ?? null,
-      scimType: failure.scimType ?? null,
-      detail: failure.detail,
-    }).then(() => next(error), next);
+    runtime.audit
+      .refusal(scimAuditContext(req, failure.status), {
+        connectorId: req.scim?.connector.id ?? null,
+        operation: entry?.operation ?? `${req.method} ${req.path}`.slice(0, 64),
+        resourceType: entry?.resourceType ?? null,
+        resourceId: entry?.resourceId ?? null,
+        scimType: failure.scimType ?? null,
+        detail: failure.detail,
+      })
+      .then(() => next(error), next);
   };
 }

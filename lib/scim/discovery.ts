@@ -29,13 +29,15 @@ export function serviceProviderConfig(connector: Connector, options: ResolvedOpt
       maxPageSize: options.maxPageSize,
       cursorTimeout: 0,
     },
-    authenticationSchemes: [{
-      type: 'oauthbearertoken',
-      name: 'OAuth Bearer Token',
-      description: 'Authentication with the secret token shown once when it was created',
-      specUri: 'https://www.rfc-editor.org/info/rfc6750',
-      primary: true,
-    }],
+    authenticationSchemes: [
+      {
+        type: 'oauthbearertoken',
+        name: 'OAuth Bearer Token',
+        description: 'Authentication with the secret token shown once when it was created',
+        specUri: 'https://www.rfc-editor.org/info/rfc6750',
+        primary: true,
+      },
+    ],
     meta: { resourceType: 'ServiceProviderConfig', location: `${scimBase}/ServiceProviderConfig` },
   };
 }
@@ -70,7 +72,13 @@ function resourceTypeResource(type: (typeof RESOURCE_TYPES)[number], scimBase: s
   };
 }
 
-const listOf = (resources: unknown[]) => ({ schemas: [URN.listResponse], totalResults: resources.length, itemsPerPage: resources.length, startIndex: 1, Resources: resources });
+const listOf = (resources: unknown[]) => ({
+  schemas: [URN.listResponse],
+  totalResults: resources.length,
+  itemsPerPage: resources.length,
+  startIndex: 1,
+  Resources: resources,
+});
 
 export function schemasList(connector: Connector, scimBase: string) {
   return listOf(visibleSchemas(connector).map((s) => schemaResource(s, scimBase)));
@@ -84,8 +92,9 @@ export function schemaById(connector: Connector, id: string, scimBase: string) {
 
 function visibleTypes(connector: Connector) {
   const declared = userRegistryFor(connector.settings).extensions.map((s) => ({ schema: s.id, required: false }));
-  return RESOURCE_TYPES.filter((t) => connector.settings.groupsEnabled || t.id !== 'Group')
-    .map((t) => (t.id === 'User' ? { ...t, schemaExtensions: declared } : t));
+  return RESOURCE_TYPES.filter((t) => connector.settings.groupsEnabled || t.id !== 'Group').map((t) =>
+    t.id === 'User' ? { ...t, schemaExtensions: declared } : t,
+  );
 }
 
 export function resourceTypesList(connector: Connector, scimBase: string) {

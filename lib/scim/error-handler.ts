@@ -14,14 +14,18 @@ export function toScimError(error: unknown, retryAfterSeconds = 5): ScimError {
   const e = error as { type?: string; status?: number; statusCode?: number; name?: string };
   if (e?.type === 'entity.too.large') return new ScimError(413, 'request body is larger than this server accepts');
   if (e?.type === 'entity.parse.failed') return new ScimError(400, 'request body is not valid JSON', 'invalidSyntax');
-  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return new ScimError(415, 'request body encoding is not supported; send UTF-8 JSON');
-  if (e?.name === 'AuthenticationError' || e?.status === 401) return new ScimError(401, 'authentication required: send a valid SCIM bearer token in the Authorization header');
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported')
+    return new ScimError(415, 'request body encoding is not supported; send UTF-8 JSON');
+  if (e?.name === 'AuthenticationError' || e?.status === 401)
+    return new ScimError(401, 'authentication required: send a valid SCIM bearer token in the Authorization header');
   // Express cannot decode a percent-encoded path segment (`/Users/%FF`).
-  if (error instanceof URIError) return new ScimError(400, 'the request path is not valid percent-encoded UTF-8', 'invalidSyntax');
+  if (error instanceof URIError)
+    return new ScimError(400, 'the request path is not valid percent-encoded UTF-8', 'invalidSyntax');
   // Other client errors raised below us (Express: undecodable path parameters; body-parser:
   // corrupt gzip/deflate/br, aborted bodies) keep their 4xx.
   const status = e?.status ?? e?.statusCode;
-  if (typeof status === 'number' && status >= 400 && status < 500) return new ScimError(status, 'the request could not be read', status === 400 ? 'invalidSyntax' : undefined);
+  if (typeof status === 'number' && status >= 400 && status < 500)
+    return new ScimError(status, 'the request could not be read', status === 400 ? 'invalidSyntax' : undefined);
   return new ScimError(500, 'internal server error');
 }
 
@@ -37,9 +41,12 @@ function fromFamily(error: IdentityConnectorError, retryAfterSeconds: number): S
   // too. A 503 is retried by Entra's escrow, so once an admin confirms and resumes, the held
   // deprovisioning completes by itself; until then Entra's provisioning logs show the detail.
   // If the pause lasts, Entra may still quarantine the job: for a guard that is acceptable.
-  if (error instanceof PolicyRefusal && error.code === 'paused') return new ScimError(503, error.message, undefined, PAUSED_RETRY_AFTER_SECONDS);
-  if (error instanceof StoreError && error.code === 'version_mismatch') return new ScimError(412, `${error.message}; read it again and retry with its ETag`);
-  if (error instanceof StoreError && error.code === 'invalid_configuration') return new ScimError(500, `connector misconfigured: ${error.message}`);
+  if (error instanceof PolicyRefusal && error.code === 'paused')
+    return new ScimError(503, error.message, undefined, PAUSED_RETRY_AFTER_SECONDS);
+  if (error instanceof StoreError && error.code === 'version_mismatch')
+    return new ScimError(412, `${error.message}; read it again and retry with its ETag`);
+  if (error instanceof StoreError && error.code === 'invalid_configuration')
+    return new ScimError(500, `connector misconfigured: ${error.message}`);
   if (!error.expose) return new ScimError(error.status, 'internal server error');
   return new ScimError(error.status, error.message, scimTypeOf(error));
 }
@@ -47,7 +54,8 @@ function fromFamily(error: IdentityConnectorError, retryAfterSeconds: number): S
 /** RFC 7644 §3.12's scimType of a family error, where one fits (400s and uniqueness). */
 function scimTypeOf(error: IdentityConnectorError): ScimType | undefined {
   if (error instanceof InvalidInput) return error.reason;
-  if (error instanceof StoreError && error.code === 'invalid_query') return (error.detail.scimType as ScimType | undefined) ?? 'invalidValue';
+  if (error instanceof StoreError && error.code === 'invalid_query')
+    return (error.detail.scimType as ScimType | undefined) ?? 'invalidValue';
   if (error.status === 409) return 'uniqueness';
   return error.status === 400 ? 'invalidValue' : undefined;
 }
@@ -61,7 +69,12 @@ const PAUSED_RETRY_AFTER_SECONDS = 600;
  * idempotent, a repeated POST meets 409 and Entra matches the existing user).
  */
 export const storeUnavailable = (retryAfterSeconds: number) =>
-  new ScimError(503, 'the identity store is unavailable; retry after the Retry-After delay', undefined, retryAfterSeconds);
+  new ScimError(
+    503,
+    'the identity store is unavailable; retry after the Retry-After delay',
+    undefined,
+    retryAfterSeconds,
+  );
 
 /** While the database is away every request fails alike: one log line per interval says how many. */
 const UNAVAILABLE_LOG_INTERVAL_MS = 10_000;
@@ -77,12 +90,19 @@ export function scimErrorHandler(logger: Logger, retryAfterSeconds: number): Err
     } else if (scimError.status === 503) {
       unavailable.since += 1;
       if (Date.now() - unavailable.loggedAt >= UNAVAILABLE_LOG_INTERVAL_MS) {
-        logger.error('scim requests answered 503: the identity store is unavailable', { requests: unavailable.since, ...errorFields(error) });
+        logger.error('scim requests answered 503: the identity store is unavailable', {
+          requests: unavailable.since,
+          ...errorFields(error),
+        });
         unavailable = { loggedAt: Date.now(), since: 0 };
       }
     } else if (scimError.status >= 500) {
       // The cause goes to the log (never to the client), tagged with the request id.
-      logger.error('scim request failed', { requestId: req.identityRequestId, connectorId: req.identityConnectorId ?? null, ...errorFields(error) });
+      logger.error('scim request failed', {
+        requestId: req.identityRequestId,
+        connectorId: req.identityConnectorId ?? null,
+        ...errorFields(error),
+      });
     }
     sendScimError(res, scimError);
   };
@@ -111,4 +131,3 @@ export function answerScimNotMigrated(req: Request, res: Response, detail: strin
   sendScimError(res, new ScimError(503, detail, undefined, NOT_MIGRATED_RETRY_AFTER_SECONDS));
   return true;
 }
-

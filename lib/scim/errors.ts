@@ -2,8 +2,18 @@ import { URN } from '../model/schemas/urns.js';
 
 /** RFC 7644 §3.12 scimType values. */
 export type ScimType =
-  | 'invalidFilter' | 'tooMany' | 'uniqueness' | 'mutability' | 'invalidSyntax'
-  | 'invalidPath' | 'noTarget' | 'invalidValue' | 'invalidVers' | 'sensitive' | 'invalidCursor' | 'expiredCursor';
+  | 'invalidFilter'
+  | 'tooMany'
+  | 'uniqueness'
+  | 'mutability'
+  | 'invalidSyntax'
+  | 'invalidPath'
+  | 'noTarget'
+  | 'invalidValue'
+  | 'invalidVers'
+  | 'sensitive'
+  | 'invalidCursor'
+  | 'expiredCursor';
 
 /**
  * A failure with its SCIM mapping. Thrown by protocol code and translated by the router's
@@ -12,7 +22,12 @@ export type ScimType =
  */
 export class ScimError extends Error {
   /** `retryAfterSeconds` becomes a Retry-After header (503 while the database is away). */
-  constructor(readonly status: number, readonly detail: string, readonly scimType?: ScimType, readonly retryAfterSeconds?: number) {
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+    readonly scimType?: ScimType,
+    readonly retryAfterSeconds?: number,
+  ) {
     super(detail);
     this.name = 'ScimError';
   }

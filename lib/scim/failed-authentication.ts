@@ -20,7 +20,11 @@ const TOP_ADDRESSES = 10;
 /** How long the connectors' endpoints are remembered (failures only look them up). */
 const ENDPOINT_TTL_MS = 60_000;
 
-interface Aggregate { total: number; refused: number; byAddress: Map<string, number> }
+interface Aggregate {
+  total: number;
+  refused: number;
+  byAddress: Map<string, number>;
+}
 
 /**
  * Failed bearer attempts: counted per client address, per connector and overall in the shared
@@ -43,9 +47,14 @@ export class FailedAuthentication {
   private endpoints?: { byEndpoint: Map<string, string>; until: number };
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly runtime: Runtime, limits: Partial<FailedAuthenticationLimits> = {}, private readonly windowMs = RATE_LIMIT_WINDOW_MS) {
+  constructor(
+    private readonly runtime: Runtime,
+    limits: Partial<FailedAuthenticationLimits> = {},
+    private readonly windowMs = RATE_LIMIT_WINDOW_MS,
+  ) {
     this.limits = { ...DEFAULTS, ...limits };
-    const limit = (name: string, max: number) => new SharedLimit(runtime.counters, runtime.counterHealth, `auth-failed:${name}:`, max, windowMs);
+    const limit = (name: string, max: number) =>
+      new SharedLimit(runtime.counters, runtime.counterHealth, `auth-failed:${name}:`, max, windowMs);
     this.perAddress = limit('address', this.limits.perAddress);
     this.perConnector = limit('connector', this.limits.perConnector);
     this.overall = limit('all', this.limits.overall);
@@ -72,7 +81,12 @@ export class FailedAuthentication {
     this.record(connectorId, address, !refusal.allowed);
     if (refusal.allowed) return undefined;
     const retryAfter = Math.max(1, Math.ceil((refusal.resetAt - Date.now()) / 1000));
-    return new ScimError(429, 'too many failed authentication attempts; retry after the Retry-After delay', undefined, retryAfter);
+    return new ScimError(
+      429,
+      'too many failed authentication attempts; retry after the Retry-After delay',
+      undefined,
+      retryAfter,
+    );
   }
 
   /** Writes the current window's aggregates (one audit row and one log line per connector), if it saw failures. */
@@ -83,12 +97,23 @@ export class FailedAuthentication {
     this.aggregates = new Map();
     await Promise.all([this.perAddress.flush(), this.perConnector.flush(), this.overall.flush()]);
     for (const [connectorId, { total, refused, byAddress }] of aggregates) {
-      const top = [...byAddress].sort((a, b) => b[1] - a[1]).slice(0, TOP_ADDRESSES).map(([address, attempts]) => ({ address, attempts }));
+      const top = [...byAddress]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, TOP_ADDRESSES)
+        .map(([address, attempts]) => ({ address, attempts }));
       const detail = { attempts: total, refused429: refused, addresses: byAddress.size, top, windowStart };
       this.runtime.logger.warn('scim authentication failures', { connectorId: connectorId || null, ...detail });
-      await this.runtime.audit.event({ actor: 'anonymous', requestId: null, status: 401 }, {
-        connectorId: connectorId || null, operation: 'scim.authentication_failed', resourceType: null, resourceId: null, detail,
-      }, 'failure');
+      await this.runtime.audit.event(
+        { actor: 'anonymous', requestId: null, status: 401 },
+        {
+          connectorId: connectorId || null,
+          operation: 'scim.authentication_failed',
+          resourceType: null,
+          resourceId: null,
+          detail,
+        },
+        'failure',
+      );
     }
   }
 
@@ -102,7 +127,7 @@ export class FailedAuthentication {
     }
     const key = connectorId ?? '';
     let aggregate = this.aggregates.get(key);
-    if (!aggregate) this.aggregates.set(key, aggregate = { total: 0, refused: 0, byAddress: new Map() });
+    if (!aggregate) this.aggregates.set(key, (aggregate = { total: 0, refused: 0, byAddress: new Map() }));
     aggregate.total += 1;
     if (refused) aggregate.refused += 1;
     aggregate.byAddress.set(address, (aggregate.byAddress.get(address) ?? 0) + 1);
@@ -118,7 +143,9 @@ export class FailedAuthentication {
     const now = Date.now();
     if (!this.endpoints || this.endpoints.until <= now) {
       const byEndpoint = new Map<string, string>();
-      for (const c of await this.runtime.store.connectors.list()) if (c.settings.scimEndpoint && !byEndpoint.has(c.settings.scimEndpoint)) byEndpoint.set(c.settings.scimEndpoint, c.id);
+      for (const c of await this.runtime.store.connectors.list())
+        if (c.settings.scimEndpoint && !byEndpoint.has(c.settings.scimEndpoint))
+          byEndpoint.set(c.settings.scimEndpoint, c.id);
       this.endpoints = { byEndpoint, until: now + ENDPOINT_TTL_MS };
     }
     return this.endpoints.byEndpoint.get(endpoint) ?? null;

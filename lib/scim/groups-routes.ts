@@ -18,20 +18,31 @@ import { withPrefix } from '../policy/groups.js';
 const registry = GROUP_REGISTRY;
 
 function projectionOf(req: Request): Projection {
-  return { attributes: parseAttributeList(req.query.attributes), excludedAttributes: parseAttributeList(req.query.excludedAttributes, 'excludedAttributes') };
+  return {
+    attributes: parseAttributeList(req.query.attributes),
+    excludedAttributes: parseAttributeList(req.query.excludedAttributes, 'excludedAttributes'),
+  };
 }
 
 /** Entra looks groups up by its own displayName: the connector's prefix is added to the filter too. */
 function prefixFilter(filter: Filter, prefix: string): Filter {
   switch (filter.kind) {
-    case 'and': case 'or': return { ...filter, left: prefixFilter(filter.left, prefix), right: prefixFilter(filter.right, prefix) };
-    case 'not': return { ...filter, filter: prefixFilter(filter.filter, prefix) };
+    case 'and':
+    case 'or':
+      return { ...filter, left: prefixFilter(filter.left, prefix), right: prefixFilter(filter.right, prefix) };
+    case 'not':
+      return { ...filter, filter: prefixFilter(filter.filter, prefix) };
     case 'compare':
-      if (filter.path.resolved?.canonicalPath === 'displayName' && typeof filter.value === 'string' && ['eq', 'ne', 'sw'].includes(filter.op)) {
+      if (
+        filter.path.resolved?.canonicalPath === 'displayName' &&
+        typeof filter.value === 'string' &&
+        ['eq', 'ne', 'sw'].includes(filter.op)
+      ) {
         return { ...filter, value: withPrefix(filter.value, prefix) };
       }
       return filter;
-    default: return filter;
+    default:
+      return filter;
   }
 }
 
@@ -45,10 +56,18 @@ export function groupsRouter(runtime: Runtime, locations: (req: Request) => Loca
 
   const render = (req: Request, group: StoredGroup, projection: Projection) => {
     const { settings } = principal(req).connector;
-    return project(serializeGroup(group, locations(req), settings.groupDisplayNamePrefix), registry, projection, settings.allowExtensionPassthrough);
+    return project(
+      serializeGroup(group, locations(req), settings.groupDisplayNamePrefix),
+      registry,
+      projection,
+      settings.allowExtensionPassthrough,
+    );
   };
   const send = (req: Request, res: Response, status: number, group: StoredGroup, projection: Projection) =>
-    sendScim(res, status, render(req, group, projection), { ETag: etagOf(group.version), Location: `${locations(req).scimBase}/Groups/${group.id}` });
+    sendScim(res, status, render(req, group, projection), {
+      ETag: etagOf(group.version),
+      Location: `${locations(req).scimBase}/Groups/${group.id}`,
+    });
 
   /** GET / and POST /.search: a page of the connector's groups. */
   async function list(req: Request, res: Response, source: Record<string, unknown>) {
@@ -59,7 +78,11 @@ export function groupsRouter(runtime: Runtime, locations: (req: Request) => Loca
     // Entra sends excludedAttributes=members: then no membership row is read at all.
     const withMembers = wantsAttribute(registry, request.projection, 'members');
     const result = await store.groups.list(connector.id, request.query, { withMembers });
-    sendScim(res, 200, listResponse(request, result, (g) => render(req, g, request.projection), runtime.secrets));
+    sendScim(
+      res,
+      200,
+      listResponse(request, result, (g) => render(req, g, request.projection), runtime.secrets),
+    );
   }
 
   async function create(req: Request, res: Response) {
@@ -71,7 +94,9 @@ export function groupsRouter(runtime: Runtime, locations: (req: Request) => Loca
   async function read(req: Request, res: Response) {
     const { connector } = principal(req);
     const projection = projectionOf(req);
-    const group = await store.groups.get(connector.id, String(req.params.id), { withMembers: wantsAttribute(registry, projection, 'members') });
+    const group = await store.groups.get(connector.id, String(req.params.id), {
+      withMembers: wantsAttribute(registry, projection, 'members'),
+    });
     if (!group) throw notFound(`group ${String(req.params.id)} not found`);
     if (notModified(req, group.version)) return sendScim(res, 304, undefined, { ETag: etagOf(group.version) });
     send(req, res, 200, group, projection);
@@ -81,7 +106,10 @@ export function groupsRouter(runtime: Runtime, locations: (req: Request) => Loca
     const id = String(req.params.id);
     attempt(res, 'group.replace', 'Group', id);
     const projection = projectionOf(req);
-    const options = { expectedVersion: ifMatchVersion(req), withMembers: wantsAttribute(registry, projection, 'members') };
+    const options = {
+      expectedVersion: ifMatchVersion(req),
+      withMembers: wantsAttribute(registry, projection, 'members'),
+    };
     const group = await groups.replace(principal(req).connector, id, req.body, scimAuditContext(req, 200), options);
     send(req, res, 200, group, projection);
   }
@@ -93,12 +121,21 @@ export function groupsRouter(runtime: Runtime, locations: (req: Request) => Loca
     const projection = projectionOf(req);
     // RFC 7644 §3.5.2: 204 unless the client asked for attributes; Entra accepts both.
     const respondWithBody = Boolean(projection.attributes || projection.excludedAttributes);
-    const options = { expectedVersion: ifMatchVersion(req), withMembers: respondWithBody && wantsAttribute(registry, projection, 'members') };
+    const options = {
+      expectedVersion: ifMatchVersion(req),
+      withMembers: respondWithBody && wantsAttribute(registry, projection, 'members'),
+    };
     const change = (current: StoredGroup) => {
       const result = applyPatch(registry, current.document, req.body, documentRules(connector.settings));
       return { document: result.changed ? result.document : undefined, membership: result.membership };
     };
-    const group = await groups.patch(connector, id, change, scimAuditContext(req, respondWithBody ? 200 : 204), options);
+    const group = await groups.patch(
+      connector,
+      id,
+      change,
+      scimAuditContext(req, respondWithBody ? 200 : 204),
+      options,
+    );
     if (respondWithBody) send(req, res, 200, group, projection);
     else sendScim(res, 204, undefined, { ETag: etagOf(group.version) });
   }
@@ -116,6 +153,12 @@ export function groupsRouter(runtime: Runtime, locations: (req: Request) => Loca
 
 /** IFS Ultimo provisions users only: every /Groups call is refused clearly. */
 function groupsEnabled(req: Request, _res: Response, next: NextFunction): void {
-  if (!principal(req).connector.settings.groupsEnabled) return next(new ScimError(403, 'this connector does not provision groups (groupsEnabled is false); remove group provisioning from the Entra application'));
+  if (!principal(req).connector.settings.groupsEnabled)
+    return next(
+      new ScimError(
+        403,
+        'this connector does not provision groups (groupsEnabled is false); remove group provisioning from the Entra application',
+      ),
+    );
   next();
 }

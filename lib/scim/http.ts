@@ -16,7 +16,8 @@ const JSON_TYPES = ['application/json', 'application/scim+json', 'application/*+
 export function scimBodyParser(limitBytes: number): RequestHandler[] {
   const jsonOnly = (req: Request, _res: Response, next: NextFunction) => {
     // req.is: null without a body, false for a body of another type.
-    if (req.is(JSON_TYPES) === false) return next(new ScimError(415, 'request bodies must be JSON (Content-Type: application/scim+json)'));
+    if (req.is(JSON_TYPES) === false)
+      return next(new ScimError(415, 'request bodies must be JSON (Content-Type: application/scim+json)'));
     next();
   };
   const parse = express.json({ limit: limitBytes, type: JSON_TYPES, strict: false });
@@ -44,7 +45,8 @@ function shapeRefusal(value: unknown, level: number): ScimError | undefined {
   }
   let keys = 0;
   for (const key in value) {
-    if (++keys > MAX_OBJECT_KEYS) return badRequest('tooMany', `an object in the request body has more than ${MAX_OBJECT_KEYS} attributes`);
+    if (++keys > MAX_OBJECT_KEYS)
+      return badRequest('tooMany', `an object in the request body has more than ${MAX_OBJECT_KEYS} attributes`);
     const refusal = shapeRefusal((value as Record<string, unknown>)[key], level + 1);
     if (refusal) return refusal;
   }
@@ -76,7 +78,9 @@ export function ifMatchVersion(req: Request): number | undefined {
 
 export function notModified(req: Request, version: number): boolean {
   const header = req.get('if-none-match');
-  return Boolean(header) && header!.split(',').some((tag) => tag.trim() === etagOf(version) || tag.trim() === `"${version}"`);
+  return (
+    Boolean(header) && header!.split(',').some((tag) => tag.trim() === etagOf(version) || tag.trim() === `"${version}"`)
+  );
 }
 
 /** What one SCIM resource type (Users, Groups) answers; `list` reads its parameters from `source`. */
@@ -97,8 +101,14 @@ export type ResourceHandler = (req: Request, res: Response) => Promise<void>;
  * by query or by `POST /.search` (§3.4.3), create, and read, replace, patch and delete by id.
  */
 export function resourceRoutes(router: Router, h: ResourceHandlers): Router {
-  router.get('/', asyncRoute((req, res) => h.list(req, res, req.query as Record<string, unknown>)));
-  router.post('/.search', asyncRoute((req, res) => h.list(req, res, (req.body ?? {}) as Record<string, unknown>)));
+  router.get(
+    '/',
+    asyncRoute((req, res) => h.list(req, res, req.query as Record<string, unknown>)),
+  );
+  router.post(
+    '/.search',
+    asyncRoute((req, res) => h.list(req, res, (req.body ?? {}) as Record<string, unknown>)),
+  );
   router.post('/', asyncRoute(h.create));
   router.get('/:id', asyncRoute(h.read));
   router.put('/:id', asyncRoute(h.replace));

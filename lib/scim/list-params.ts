@@ -6,7 +6,11 @@ import { parseAttributeList, type Projection } from './projection.js';
 import type { SchemaRegistry } from '../model/schemas/registry.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 
-export interface ListRequest { query: ListQuery; projection: Projection; cursorPaging: boolean }
+export interface ListRequest {
+  query: ListQuery;
+  projection: Projection;
+  cursorPaging: boolean;
+}
 
 export const DEFAULT_PAGE_SIZE = 100;
 
@@ -14,13 +18,20 @@ export const DEFAULT_PAGE_SIZE = 100;
  * The list parameters of RFC 7644 §3.4.2 (GET query) and §3.4.3 (POST /.search body), plus
  * RFC 9865 cursors: `cursor` present (even empty) selects keyset paging.
  */
-export function parseListRequest(source: Record<string, unknown>, registry: SchemaRegistry, maxPageSize: number, secrets: SecretBox): ListRequest {
+export function parseListRequest(
+  source: Record<string, unknown>,
+  registry: SchemaRegistry,
+  maxPageSize: number,
+  secrets: SecretBox,
+): ListRequest {
   const get = (name: string): unknown => {
     const key = Object.keys(source).find((k) => k.toLowerCase() === name.toLowerCase());
     const value = key === undefined ? undefined : source[key];
     return Array.isArray(value) && name !== 'attributes' && name !== 'excludedAttributes' ? value[0] : value;
   };
-  const query: ListQuery = { count: Math.min(integer(get('count'), 'count') ?? Math.min(DEFAULT_PAGE_SIZE, maxPageSize), maxPageSize) };
+  const query: ListQuery = {
+    count: Math.min(integer(get('count'), 'count') ?? Math.min(DEFAULT_PAGE_SIZE, maxPageSize), maxPageSize),
+  };
   if (query.count < 0) query.count = 0;
 
   const filterText = get('filter');
@@ -50,14 +61,18 @@ export function parseListRequest(source: Record<string, unknown>, registry: Sche
   const sortOrder = get('sortOrder');
   if (sortOrder !== undefined && sortOrder !== '') {
     const order = typeof sortOrder === 'string' ? sortOrder.toLowerCase() : undefined;
-    if (order !== 'ascending' && order !== 'descending') throw invalidValue('sortOrder must be "ascending" or "descending"');
+    if (order !== 'ascending' && order !== 'descending')
+      throw invalidValue('sortOrder must be "ascending" or "descending"');
     query.sortOrder = order;
   }
 
   return {
     query,
     cursorPaging,
-    projection: { attributes: parseAttributeList(get('attributes')), excludedAttributes: parseAttributeList(get('excludedAttributes'), 'excludedAttributes') },
+    projection: {
+      attributes: parseAttributeList(get('attributes')),
+      excludedAttributes: parseAttributeList(get('excludedAttributes'), 'excludedAttributes'),
+    },
   };
 }
 
@@ -71,6 +86,7 @@ function integer(value: unknown, name: string): number | undefined {
   const text = typeof value === 'number' ? undefined : value.trim();
   if (text !== undefined && !/^[+-]?\d{1,16}$/.test(text)) throw invalidValue(`${name} must be a decimal integer`);
   const n = typeof value === 'number' ? value : Number(text);
-  if (!Number.isSafeInteger(n)) throw invalidValue(`${name} must be an integer between ${Number.MIN_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}`);
+  if (!Number.isSafeInteger(n))
+    throw invalidValue(`${name} must be an integer between ${Number.MIN_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}`);
   return n;
 }

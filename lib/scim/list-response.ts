@@ -4,7 +4,12 @@ import type { ListRequest } from './list-params.js';
 import { URN } from '../model/schemas/urns.js';
 
 /** RFC 7644 §3.4.2 ListResponse; `Resources` is always present (Microsoft's tests expect `[]`). */
-export function listResponse<T>(request: ListRequest, result: ListResult<T>, render: (item: T) => unknown, secrets: SecretBox) {
+export function listResponse<T>(
+  request: ListRequest,
+  result: ListResult<T>,
+  render: (item: T) => unknown,
+  secrets: SecretBox,
+) {
   const Resources = result.items.map(render);
   if (request.cursorPaging) {
     return {
@@ -16,5 +21,11 @@ export function listResponse<T>(request: ListRequest, result: ListResult<T>, ren
       Resources,
     };
   }
-  return { schemas: [URN.listResponse], totalResults: result.totalResults, itemsPerPage: Resources.length, startIndex: request.query.startIndex ?? 1, Resources };
+  return {
+    schemas: [URN.listResponse],
+    totalResults: result.totalResults,
+    itemsPerPage: Resources.length,
+    startIndex: request.query.startIndex ?? 1,
+    Resources,
+  };
 }

@@ -8,7 +8,10 @@ import { badRequest, invalidValue } from './errors.js';
  * `always` is kept, `never` is dropped, `request` appears only when asked for, `default`
  * follows `attributes` / `excludedAttributes`.
  */
-export interface Projection { attributes?: string[]; excludedAttributes?: string[] }
+export interface Projection {
+  attributes?: string[];
+  excludedAttributes?: string[];
+}
 
 /**
  * Parses `a,b.c,urn:…:User:department` (query) or a list (search body). Filters inside `[…]` are
@@ -23,7 +26,8 @@ export function parseAttributeList(value: unknown, parameter = 'attributes'): st
     throw invalidValue(`${parameter} must be a comma-separated string or an array of strings`);
   }
   const items = list.flatMap((item) => item.split(','));
-  if (items.length > MAX_ATTRIBUTE_NAMES) throw badRequest('tooMany', `at most ${MAX_ATTRIBUTE_NAMES} attribute names may be listed`);
+  if (items.length > MAX_ATTRIBUTE_NAMES)
+    throw badRequest('tooMany', `at most ${MAX_ATTRIBUTE_NAMES} attribute names may be listed`);
   const cleaned = items.map((item) => withoutFilters(item).trim()).filter(Boolean);
   return cleaned.length ? cleaned : undefined;
 }
@@ -47,9 +51,13 @@ export function wantsAttribute(registry: SchemaRegistry, projection: Projection,
   const def = resolved.attribute;
   if (def.returned === 'never') return false;
   const path = resolved.canonicalPath.toLowerCase();
-  if (projection.attributes) return def.returned === 'always' || projection.attributes.some((a) => sameOrParent(resolvedPath(registry, a), path));
+  if (projection.attributes)
+    return (
+      def.returned === 'always' || projection.attributes.some((a) => sameOrParent(resolvedPath(registry, a), path))
+    );
   if (def.returned === 'request') return false;
-  if (projection.excludedAttributes) return !projection.excludedAttributes.some((a) => resolvedPath(registry, a) === path);
+  if (projection.excludedAttributes)
+    return !projection.excludedAttributes.some((a) => resolvedPath(registry, a) === path);
   return true;
 }
 
@@ -58,15 +66,30 @@ export function wantsAttribute(registry: SchemaRegistry, projection: Projection,
  * (`allowExtensionPassthrough`); they are returned like any `returned: default` attribute.
  * Without it, stored data of an extension the connector no longer declares stays hidden.
  */
-export function project(resource: Record<string, unknown>, registry: SchemaRegistry, projection: Projection, passthrough = false): Record<string, unknown> {
+export function project(
+  resource: Record<string, unknown>,
+  registry: SchemaRegistry,
+  projection: Projection,
+  passthrough = false,
+): Record<string, unknown> {
   const wanted = projection.attributes?.map((a) => resolvedPath(registry, a));
   const excluded = projection.excludedAttributes?.map((a) => resolvedPath(registry, a));
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(resource)) {
-    if (key === 'schemas') { out[key] = value; continue; }
+    if (key === 'schemas') {
+      out[key] = value;
+      continue;
+    }
     const extension = registry.schemaByUrn(key);
     if (extension && extension !== registry.core) {
-      const inner = projectObject(value as Record<string, unknown>, extension.attributes, `${extension.id.toLowerCase()}:`, wanted, excluded, extension.open === true);
+      const inner = projectObject(
+        value as Record<string, unknown>,
+        extension.attributes,
+        `${extension.id.toLowerCase()}:`,
+        wanted,
+        excluded,
+        extension.open === true,
+      );
       if (Object.keys(inner).length) out[key] = inner;
       continue;
     }
@@ -85,19 +108,39 @@ export function project(resource: Record<string, unknown>, registry: SchemaRegis
 }
 
 /** An undeclared extension (its attributes nested by serialize.ts) or a lone value under a URN: open, every name `returned: default`. */
-function projectUndeclared(key: string, value: unknown, wanted: string[] | undefined, excluded: string[] | undefined): unknown {
+function projectUndeclared(
+  key: string,
+  value: unknown,
+  wanted: string[] | undefined,
+  excluded: string[] | undefined,
+): unknown {
   if (!wanted && excluded?.includes(key.toLowerCase())) return undefined;
   if (value && typeof value === 'object' && !Array.isArray(value)) {
     const inner = projectObject(value as Record<string, unknown>, [], `${key.toLowerCase()}:`, wanted, excluded, true);
     return Object.keys(inner).length ? inner : undefined;
   }
-  return keep({ name: key, returned: 'default' } as unknown as AttributeDef, key.toLowerCase(), value, wanted, excluded);
+  return keep(
+    { name: key, returned: 'default' } as unknown as AttributeDef,
+    key.toLowerCase(),
+    value,
+    wanted,
+    excluded,
+  );
 }
 
-function projectObject(obj: Record<string, unknown>, defs: AttributeDef[], prefix: string, wanted: string[] | undefined, excluded: string[] | undefined, open: boolean): Record<string, unknown> {
+function projectObject(
+  obj: Record<string, unknown>,
+  defs: AttributeDef[],
+  prefix: string,
+  wanted: string[] | undefined,
+  excluded: string[] | undefined,
+  open: boolean,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(obj ?? {})) {
-    const def = findByName(defs, key) ?? (open ? ({ name: key, returned: 'default', subAttributes: undefined } as unknown as AttributeDef) : undefined);
+    const def =
+      findByName(defs, key) ??
+      (open ? ({ name: key, returned: 'default', subAttributes: undefined } as unknown as AttributeDef) : undefined);
     if (!def) continue;
     const kept = keep(def, `${prefix}${def.name.toLowerCase()}`, value, wanted, excluded);
     if (kept !== undefined) out[key] = kept;
@@ -105,7 +148,13 @@ function projectObject(obj: Record<string, unknown>, defs: AttributeDef[], prefi
   return out;
 }
 
-function keep(def: AttributeDef, path: string, value: unknown, wanted: string[] | undefined, excluded: string[] | undefined): unknown {
+function keep(
+  def: AttributeDef,
+  path: string,
+  value: unknown,
+  wanted: string[] | undefined,
+  excluded: string[] | undefined,
+): unknown {
   if (def.returned === 'never') return undefined;
   if (def.returned === 'always') return value;
   if (wanted) {
@@ -113,8 +162,16 @@ function keep(def: AttributeDef, path: string, value: unknown, wanted: string[] 
     // Only some sub-attributes asked for (`name.givenName`): keep those.
     const subs = wanted.filter((w) => w.startsWith(`${path}.`));
     if (subs.length && def.subAttributes && value && typeof value === 'object') {
-      const pick = (item: Record<string, unknown>) => Object.fromEntries(Object.entries(item).filter(([k]) => subs.includes(`${path}.${k.toLowerCase()}`) || findByName(def.subAttributes!, k)?.returned === 'always'));
-      return Array.isArray(value) ? value.map((v) => pick(v as Record<string, unknown>)) : pick(value as Record<string, unknown>);
+      const pick = (item: Record<string, unknown>) =>
+        Object.fromEntries(
+          Object.entries(item).filter(
+            ([k]) =>
+              subs.includes(`${path}.${k.toLowerCase()}`) || findByName(def.subAttributes!, k)?.returned === 'always',
+          ),
+        );
+      return Array.isArray(value)
+        ? value.map((v) => pick(v as Record<string, unknown>))
+        : pick(value as Record<string, unknown>);
     }
     return undefined;
   }
@@ -122,13 +179,17 @@ function keep(def: AttributeDef, path: string, value: unknown, wanted: string[] 
   if (excluded?.includes(path)) return undefined;
   const excludedSubs = excluded?.filter((e) => e.startsWith(`${path}.`)) ?? [];
   if (excludedSubs.length && value && typeof value === 'object') {
-    const drop = (item: Record<string, unknown>) => Object.fromEntries(Object.entries(item).filter(([k]) => !excludedSubs.includes(`${path}.${k.toLowerCase()}`)));
-    return Array.isArray(value) ? value.map((v) => drop(v as Record<string, unknown>)) : drop(value as Record<string, unknown>);
+    const drop = (item: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(item).filter(([k]) => !excludedSubs.includes(`${path}.${k.toLowerCase()}`)));
+    return Array.isArray(value)
+      ? value.map((v) => drop(v as Record<string, unknown>))
+      : drop(value as Record<string, unknown>);
   }
   return value;
 }
 
-const sameOrParent = (asked: string, path: string) => asked === path || path.startsWith(`${asked}.`) || path.startsWith(`${asked}:`);
+const sameOrParent = (asked: string, path: string) =>
+  asked === path || path.startsWith(`${asked}.`) || path.startsWith(`${asked}:`);
 
 /** Canonical lower-case path for comparison; unknown names compare as written. */
 function resolvedPath(registry: SchemaRegistry, name: string): string {

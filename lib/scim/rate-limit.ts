@@ -15,13 +15,21 @@ export function tokenRateLimit(limit: SharedLimit): RequestHandler {
   const windowSeconds = Math.ceil(limit.windowMs / 1000);
   const policy = `${limit.limit};w=${windowSeconds}`;
   const answer = (key: string, a: Admission, res: Response, next: NextFunction) => {
-    if (a.counted) res.once('finish', () => { if (res.statusCode === 503) limit.giveBack(key, a); });
+    if (a.counted)
+      res.once('finish', () => {
+        if (res.statusCode === 503) limit.giveBack(key, a);
+      });
     const reset = Math.max(0, Math.ceil((a.resetAt - Date.now()) / 1000));
     res.setHeader('RateLimit-Policy', policy);
     res.setHeader('RateLimit', `limit=${limit.limit}, remaining=${Math.max(0, limit.limit - a.count)}, reset=${reset}`);
     if (a.allowed) return next();
     res.setHeader('Retry-After', String(Math.max(1, reset)));
-    next(new ScimError(429, `more than ${limit.limit} requests a minute for this token; retry after the Retry-After delay`));
+    next(
+      new ScimError(
+        429,
+        `more than ${limit.limit} requests a minute for this token; retry after the Retry-After delay`,
+      ),
+    );
   };
   return (req: Request, res: Response, next: NextFunction) => {
     const key = principal(req).token.id;

@@ -41,7 +41,13 @@ export function atScimEndpoint(req: Request, _res: Response, next: NextFunction)
  */
 function requireOwnEndpoint(req: Request, _res: Response, next: NextFunction): void {
   const own = principal(req).connector.settings.scimEndpoint;
-  if (own !== (req.scimEndpoint ?? null)) return next(new ScimError(401, 'this token belongs to a connector served at another SCIM endpoint; use the Tenant URL shown with it'));
+  if (own !== (req.scimEndpoint ?? null))
+    return next(
+      new ScimError(
+        401,
+        'this token belongs to a connector served at another SCIM endpoint; use the Tenant URL shown with it',
+      ),
+    );
   next();
 }
 
@@ -62,22 +68,55 @@ export function createScimRouter(runtime: Runtime): ScimRouter {
   router.use(noStore, databaseDeadline(options.databaseTimeoutMs, errorHandler));
   const failedAuthentication = new FailedAuthentication(runtime, {}, options.rateLimitWindowMs);
   router.use(scimBearerAuth(runtime), failedAuthentication.middleware, requireOwnEndpoint);
-  const perToken = new SharedLimit(runtime.counters, runtime.counterHealth, 'token:', options.rateLimitPerMinute, options.rateLimitWindowMs);
+  const perToken = new SharedLimit(
+    runtime.counters,
+    runtime.counterHealth,
+    'token:',
+    options.rateLimitPerMinute,
+    options.rateLimitWindowMs,
+  );
   router.use(tokenRateLimit(perToken));
   router.use(...scimBodyParser(options.maxBodyBytes));
 
   const base = (req: Request) => locations(req).scimBase;
-  router.get('/ServiceProviderConfig', asyncRoute(async (req, res) => sendScim(res, 200, serviceProviderConfig(principal(req).connector, options, base(req)))));
-  router.get('/Schemas', asyncRoute(async (req, res) => sendScim(res, 200, schemasList(principal(req).connector, base(req)))));
-  router.get('/Schemas/:id', asyncRoute(async (req, res) => sendScim(res, 200, schemaById(principal(req).connector, String(req.params.id), base(req)))));
-  router.get('/ResourceTypes', asyncRoute(async (req, res) => sendScim(res, 200, resourceTypesList(principal(req).connector, base(req)))));
-  router.get('/ResourceTypes/:id', asyncRoute(async (req, res) => sendScim(res, 200, resourceTypeById(principal(req).connector, String(req.params.id), base(req)))));
+  router.get(
+    '/ServiceProviderConfig',
+    asyncRoute(async (req, res) =>
+      sendScim(res, 200, serviceProviderConfig(principal(req).connector, options, base(req))),
+    ),
+  );
+  router.get(
+    '/Schemas',
+    asyncRoute(async (req, res) => sendScim(res, 200, schemasList(principal(req).connector, base(req)))),
+  );
+  router.get(
+    '/Schemas/:id',
+    asyncRoute(async (req, res) =>
+      sendScim(res, 200, schemaById(principal(req).connector, String(req.params.id), base(req))),
+    ),
+  );
+  router.get(
+    '/ResourceTypes',
+    asyncRoute(async (req, res) => sendScim(res, 200, resourceTypesList(principal(req).connector, base(req)))),
+  );
+  router.get(
+    '/ResourceTypes/:id',
+    asyncRoute(async (req, res) =>
+      sendScim(res, 200, resourceTypeById(principal(req).connector, String(req.params.id), base(req))),
+    ),
+  );
   router.use('/Users', usersRouter(runtime, locations));
   router.use('/Groups', groupsRouter(runtime, locations));
-  router.all('/Bulk', (_req: Request, _res: Response, next) => next(new ScimError(501, 'bulk operations are not supported (see /ServiceProviderConfig)')));
+  router.all('/Bulk', (_req: Request, _res: Response, next) =>
+    next(new ScimError(501, 'bulk operations are not supported (see /ServiceProviderConfig)')),
+  );
   router.use((req: Request, _res: Response, next) => next(notFound(`no SCIM endpoint at ${req.method} ${req.path}`)));
   router.use(auditFailures(runtime), errorHandler);
-  return Object.assign(router, { close: async () => { await Promise.all([perToken.flush(), failedAuthentication.flush()]); } });
+  return Object.assign(router, {
+    close: async () => {
+      await Promise.all([perToken.flush(), failedAuthentication.flush()]);
+    },
+  });
 }
 
 /** SCIM answers carry personal data and tokens' results: no cache, shared or private, may keep them. */
@@ -93,7 +132,10 @@ function noStore(_req: Request, res: Response, next: NextFunction) {
  */
 function databaseDeadline(timeoutMs: number, errorHandler: ErrorRequestHandler) {
   return (req: Request, res: Response, next: NextFunction) => {
-    const timer = setTimeout(() => errorHandler(storeUnavailable(Math.ceil(timeoutMs / 1000)), req, res, next), timeoutMs);
+    const timer = setTimeout(
+      () => errorHandler(storeUnavailable(Math.ceil(timeoutMs / 1000)), req, res, next),
+      timeoutMs,
+    );
     const clear = () => clearTimeout(timer);
     res.on('finish', clear);
     res.on('close', clear);

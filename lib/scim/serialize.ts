@@ -3,7 +3,9 @@ import { etagOf } from './http.js';
 import { URN } from '../model/schemas/urns.js';
 
 /** Where the SCIM API lives, for `meta.location` and `$ref`s. */
-export interface Locations { scimBase: string }
+export interface Locations {
+  scimBase: string;
+}
 
 export type ScimResource = Record<string, unknown> & { id: string };
 
@@ -16,7 +18,8 @@ function withoutSchemas(document: Record<string, unknown>): Record<string, unkno
   return nestUndeclared(rest);
 }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => Boolean(v) && typeof v === 'object' && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  Boolean(v) && typeof v === 'object' && !Array.isArray(v);
 
 /**
  * Attributes of undeclared extensions (kept by `allowExtensionPassthrough`) are stored as sent:
@@ -36,7 +39,7 @@ function nestUndeclared(body: Record<string, unknown>): Record<string, unknown> 
     const cut = key.lastIndexOf(':');
     const schema = key.slice(0, cut);
     const container = isPlainObject(out[schema]) ? out[schema] : (out[schema] = {});
-    (container)[key.slice(cut + 1)] = body[key];
+    container[key.slice(cut + 1)] = body[key];
   }
   return out;
 }
@@ -47,7 +50,16 @@ export function serializeUser(user: StoredUser, at: Locations): ScimResource {
     schemas: schemasOf(URN.user, body),
     id: user.id,
     ...body,
-    ...(user.groups ? { groups: user.groups.map((g) => ({ value: g.id, $ref: `${at.scimBase}/Groups/${g.id}`, display: g.displayName, type: 'direct' })) } : {}),
+    ...(user.groups
+      ? {
+          groups: user.groups.map((g) => ({
+            value: g.id,
+            $ref: `${at.scimBase}/Groups/${g.id}`,
+            display: g.displayName,
+            type: 'direct',
+          })),
+        }
+      : {}),
     meta: {
       resourceType: 'User',
       created: user.createdAt.toISOString(),
@@ -66,7 +78,16 @@ export function serializeGroup(group: StoredGroup, at: Locations, displayPrefix:
     id: group.id,
     ...body,
     displayName: stripPrefix(group.displayName, displayPrefix),
-    ...(group.members ? { members: group.members.map((m) => ({ value: m.value, $ref: `${at.scimBase}/Users/${m.value}`, type: 'User', ...(m.display ? { display: m.display } : {}) })) } : {}),
+    ...(group.members
+      ? {
+          members: group.members.map((m) => ({
+            value: m.value,
+            $ref: `${at.scimBase}/Users/${m.value}`,
+            type: 'User',
+            ...(m.display ? { display: m.display } : {}),
+          })),
+        }
+      : {}),
     meta: {
       resourceType: 'Group',
       created: group.createdAt.toISOString(),
@@ -80,4 +101,3 @@ export function serializeGroup(group: StoredGroup, at: Locations, displayPrefix:
 export function stripPrefix(name: string, prefix: string): string {
   return prefix && name.startsWith(prefix) ? name.slice(prefix.length) : name;
 }
-

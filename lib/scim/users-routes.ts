@@ -17,7 +17,10 @@ import { attempt, scimAuditContext } from './audit-trail.js';
 const passthroughOf = (req: Request): boolean => principal(req).connector.settings.allowExtensionPassthrough;
 
 function projectionOf(req: Request): Projection {
-  return { attributes: parseAttributeList(req.query.attributes), excludedAttributes: parseAttributeList(req.query.excludedAttributes, 'excludedAttributes') };
+  return {
+    attributes: parseAttributeList(req.query.attributes),
+    excludedAttributes: parseAttributeList(req.query.excludedAttributes, 'excludedAttributes'),
+  };
 }
 
 export function usersRouter(runtime: Runtime, locations: (req: Request) => Locations): Router {
@@ -27,7 +30,10 @@ export function usersRouter(runtime: Runtime, locations: (req: Request) => Locat
   const registryOf = (req: Request) => userRegistryFor(principal(req).connector.settings);
   const send = (req: Request, res: Response, status: number, user: StoredUser, projection: Projection) => {
     const at = locations(req);
-    sendScim(res, status, project(serializeUser(user, at), registryOf(req), projection, passthroughOf(req)), { ETag: etagOf(user.version), Location: `${at.scimBase}/Users/${user.id}` });
+    sendScim(res, status, project(serializeUser(user, at), registryOf(req), projection, passthroughOf(req)), {
+      ETag: etagOf(user.version),
+      Location: `${at.scimBase}/Users/${user.id}`,
+    });
   };
 
   const list = async (req: Request, res: Response, source: Record<string, unknown>) => {
@@ -36,7 +42,16 @@ export function usersRouter(runtime: Runtime, locations: (req: Request) => Locat
     const request = parseListRequest(source, registry, options.maxPageSize, runtime.secrets);
     const withGroups = wantsAttribute(registry, request.projection, 'groups');
     const result = await store.users.list(connector.id, request.query, { withGroups });
-    sendScim(res, 200, listResponse(request, result, (u) => project(serializeUser(u, locations(req)), registry, request.projection, passthroughOf(req)), runtime.secrets));
+    sendScim(
+      res,
+      200,
+      listResponse(
+        request,
+        result,
+        (u) => project(serializeUser(u, locations(req)), registry, request.projection, passthroughOf(req)),
+        runtime.secrets,
+      ),
+    );
   };
 
   async function create(req: Request, res: Response) {
@@ -54,7 +69,9 @@ export function usersRouter(runtime: Runtime, locations: (req: Request) => Locat
     const { connector } = principal(req);
     const registry = registryOf(req);
     const projection = projectionOf(req);
-    const user = await store.users.get(connector.id, String(req.params.id), { withGroups: wantsAttribute(registry, projection, 'groups') });
+    const user = await store.users.get(connector.id, String(req.params.id), {
+      withGroups: wantsAttribute(registry, projection, 'groups'),
+    });
     if (!user) throw notFound(`user ${String(req.params.id)} not found`);
     if (notModified(req, user.version)) return sendScim(res, 304, undefined, { ETag: etagOf(user.version) });
     send(req, res, 200, user, projection);
@@ -66,7 +83,10 @@ export function usersRouter(runtime: Runtime, locations: (req: Request) => Locat
     const { connector } = principal(req);
     const registry = registryOf(req);
     const projection = projectionOf(req);
-    const user = await users.replace(connector, id, req.body, scimAuditContext(req, 200), { expectedVersion: ifMatchVersion(req), read: { withGroups: wantsAttribute(registry, projection, 'groups') } });
+    const user = await users.replace(connector, id, req.body, scimAuditContext(req, 200), {
+      expectedVersion: ifMatchVersion(req),
+      read: { withGroups: wantsAttribute(registry, projection, 'groups') },
+    });
     // `active: false` on a connector with `onDeactivate: "delete"` deleted the user. RFC 7644 §3.5.1
     // asks a PUT for 200 and the resource, but there is no resource left: a body would give a
     // location that answers 404 and an ETag of a version never stored. HTTP lets a successful PUT
@@ -88,7 +108,14 @@ export function usersRouter(runtime: Runtime, locations: (req: Request) => Locat
       const result = applyPatch(registry, current.document, req.body, documentRules(connector.settings));
       return result.changed ? result.document : undefined;
     };
-    const user = await users.update(connector, id, 'user.patch', patch, scimAuditContext(req, respondWithBody ? 200 : 204), { expectedVersion: ifMatchVersion(req), read: readOptions });
+    const user = await users.update(
+      connector,
+      id,
+      'user.patch',
+      patch,
+      scimAuditContext(req, respondWithBody ? 200 : 204),
+      { expectedVersion: ifMatchVersion(req), read: readOptions },
+    );
     // Deleted by `onDeactivate: "delete"`: 204 even when attributes were asked for (see PUT).
     if (!user) return sendScim(res, 204);
     // RFC 7644 §3.5.2: 204 unless the client asked for attributes; Entra accepts both.

@@ -13,8 +13,7 @@ export type MatchClaim = ConnectorSettings['ssoMatchClaims'][number];
 export type AccountMatchedBy = 'oid' | MatchClaim;
 
 export type AccountMatch =
-  | { ok: true; user: StoredUser; matchedBy: AccountMatchedBy; created: boolean }
-  | { ok: false; refusal: LoginRefusal };
+  { ok: true; user: StoredUser; matchedBy: AccountMatchedBy; created: boolean } | { ok: false; refusal: LoginRefusal };
 
 const CORE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 
@@ -34,14 +33,20 @@ const CORE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
  *    the next sign-in is by `oid` and a renamed account keeps its user.
  * 3. Nobody: created when the connector allows just-in-time provisioning, else refused.
  */
-export async function matchAccount(runtime: Pick<Runtime, 'store' | 'users'>, connector: Connector, claims: IdTokenClaims, context: AuditContext): Promise<AccountMatch> {
+export async function matchAccount(
+  runtime: Pick<Runtime, 'store' | 'users'>,
+  connector: Connector,
+  claims: IdTokenClaims,
+  context: AuditContext,
+): Promise<AccountMatch> {
   const { store } = runtime;
   const oid = typeof claims.oid === 'string' && claims.oid ? claims.oid : undefined;
   if (!oid) return { ok: false, refusal: refuse('missing_claims', { detail: 'oid' }) };
 
   const byObjectId = await store.users.findByEntraObjectId(connector.id, oid.toLowerCase());
   const byOid = byObjectId.length ? byObjectId : await store.users.findByExternalId(connector.id, oid, 2);
-  if (byOid.length > 1) return { ok: false, refusal: refuse('ambiguous_user', { detail: 'several users share this Entra object id' }) };
+  if (byOid.length > 1)
+    return { ok: false, refusal: refuse('ambiguous_user', { detail: 'several users share this Entra object id' }) };
   if (byOid.length === 1) return learnt(runtime, connector, byOid[0], oid, 'oid', context);
 
   for (const claim of connector.settings.ssoMatchClaims) {
@@ -65,13 +70,26 @@ export async function matchAccount(runtime: Pick<Runtime, 'store' | 'users'>, co
  * vouched for the token (relying-party.ts checked `tid`): without a tenant id an `oid` could come
  * from any directory the issuer serves, so it is used for this sign-in but not kept.
  */
-async function learnt(runtime: Pick<Runtime, 'users'>, connector: Connector, user: StoredUser, oid: string, matchedBy: AccountMatchedBy, context: AuditContext): Promise<AccountMatch> {
+async function learnt(
+  runtime: Pick<Runtime, 'users'>,
+  connector: Connector,
+  user: StoredUser,
+  oid: string,
+  matchedBy: AccountMatchedBy,
+  context: AuditContext,
+): Promise<AccountMatch> {
   if (user.entraObjectId !== null || !connector.oidc.tenantId) return { ok: true, user, matchedBy, created: false };
   try {
-    return { ok: true, user: await runtime.users.learnEntraObjectId(connector, user.id, oid, context), matchedBy, created: false };
+    return {
+      ok: true,
+      user: await runtime.users.learnEntraObjectId(connector, user.id, oid, context),
+      matchedBy,
+      created: false,
+    };
   } catch (error) {
     // Another sign-in tied the user to another account in the meantime.
-    if (error instanceof Conflict) return { ok: false, refusal: refuse('external_id_mismatch', { userId: user.id, detail: 'linked meanwhile' }) };
+    if (error instanceof Conflict)
+      return { ok: false, refusal: refuse('external_id_mismatch', { userId: user.id, detail: 'linked meanwhile' }) };
     throw error;
   }
 }
@@ -95,23 +113,39 @@ function emailVerified(claims: IdTokenClaims): boolean {
  * required attributes and allowed values apply, and the web role comes from the `roles` claim
  * through the same interpreter as SCIM `roles`.
  */
-async function createJustInTime(users: UserWrites, connector: Connector, claims: IdTokenClaims, oid: string, context: AuditContext): Promise<AccountMatch> {
+async function createJustInTime(
+  users: UserWrites,
+  connector: Connector,
+  claims: IdTokenClaims,
+  oid: string,
+  context: AuditContext,
+): Promise<AccountMatch> {
   const claim = connector.settings.ssoMatchClaims.find((c) => usableClaim(claims, c));
   const userName = claim ? usableClaim(claims, claim) : undefined;
-  if (!claim || !userName) return { ok: false, refusal: refuse('missing_claims', { detail: `none of ${connector.settings.ssoMatchClaims.join(', ')}` }) };
+  if (!claim || !userName)
+    return {
+      ok: false,
+      refusal: refuse('missing_claims', { detail: `none of ${connector.settings.ssoMatchClaims.join(', ')}` }),
+    };
   const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
   const email = usableClaim(claims, 'email');
   const document: Record<string, unknown> = { schemas: [CORE_USER_SCHEMA], userName, externalId: oid, active: true };
   if (str(claims.name)) document.displayName = str(claims.name);
-  if (str(claims.given_name) || str(claims.family_name)) document.name = { givenName: str(claims.given_name), familyName: str(claims.family_name) };
+  if (str(claims.given_name) || str(claims.family_name))
+    document.name = { givenName: str(claims.given_name), familyName: str(claims.family_name) };
   if (email) document.emails = [{ type: 'work', value: email, primary: true }];
-  if (Array.isArray(claims.roles)) document.roles = claims.roles.filter((r): r is string => typeof r === 'string' && r !== '').map((value) => ({ value }));
+  if (Array.isArray(claims.roles))
+    document.roles = claims.roles
+      .filter((r): r is string => typeof r === 'string' && r !== '')
+      .map((value) => ({ value }));
   try {
     const user = await users.create(connector, document, context, { loginMethod: 'sso' });
     return { ok: true, user, matchedBy: claim, created: true };
   } catch (error) {
-    if (error instanceof IdentityConnectorError && error.status === 409) return { ok: false, refusal: refuse('jit_conflict') };
-    if (error instanceof PolicyRefusal || error instanceof InvalidInput) return { ok: false, refusal: refuse('jit_refused', { detail: error.message }) };
+    if (error instanceof IdentityConnectorError && error.status === 409)
+      return { ok: false, refusal: refuse('jit_conflict') };
+    if (error instanceof PolicyRefusal || error instanceof InvalidInput)
+      return { ok: false, refusal: refuse('jit_refused', { detail: error.message }) };
     throw error;
   }
 }

@@ -43,13 +43,13 @@ export function readAppRequest(
   }
   const { redirect_uri: redirectUri, code_challenge: codeChallenge, code_challenge_method: method, state = '' } = query;
   if (typeof redirectUri !== 'string' || !isRegisteredAppRedirect(options.appRedirectUris, redirectUri)) {
-    return { ok: false, message: 'The app asked to return to an address not registered for this site\'s apps.' };
+    return { ok: false, message: "The app asked to return to an address not registered for this site's apps." };
   }
   if (method !== 'S256' || typeof codeChallenge !== 'string' || !CODE_CHALLENGE.test(codeChallenge)) {
-    return { ok: false, message: 'The app\'s request lacks a PKCE code challenge (S256).' };
+    return { ok: false, message: "The app's request lacks a PKCE code challenge (S256)." };
   }
   if (typeof state !== 'string' || state.length > MAX_STATE_LENGTH) {
-    return { ok: false, message: 'The app\'s state is not valid.' };
+    return { ok: false, message: "The app's state is not valid." };
   }
   return { ok: true, app: { redirectUri, codeChallenge, state } };
 }
@@ -61,12 +61,21 @@ const hashOf = (code: string) => createHash('sha256').update(code).digest('hex')
  * redirect URI to send the browser to.
  */
 export async function handOverToApp(
-  store: IdentityStore, connectorId: string, user: StoredUser, matchedBy: string, app: AppRequest,
+  store: IdentityStore,
+  connectorId: string,
+  user: StoredUser,
+  matchedBy: string,
+  app: AppRequest,
 ): Promise<string> {
   const code = randomBytes(32).toString('base64url');
   await store.appSignInCodes.issue({
-    codeHash: hashOf(code), connectorId, userId: user.id, redirectUri: app.redirectUri,
-    codeChallenge: app.codeChallenge, matchedBy, expiresAt: Date.now() + APP_CODE_TTL_MS,
+    codeHash: hashOf(code),
+    connectorId,
+    userId: user.id,
+    redirectUri: app.redirectUri,
+    codeChallenge: app.codeChallenge,
+    matchedBy,
+    expiresAt: Date.now() + APP_CODE_TTL_MS,
   });
   const target = new URL(app.redirectUri);
   target.searchParams.set('code', code);

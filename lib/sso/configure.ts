@@ -23,7 +23,12 @@ export function redirectUri(options: Pick<ResolvedOptions, 'baseUrl' | 'mountPat
  * encryption, the audit row) and answers the redirect URI to register in Entra.
  * Throws OidcSettingsError (with the offending field), NotFound for an unknown connector.
  */
-export async function configureOidc(runtime: Runtime, connectorId: string, input: OidcSettingsInput, context: AuditContext = { actor: 'host' }): Promise<OidcConfigured> {
+export async function configureOidc(
+  runtime: Runtime,
+  connectorId: string,
+  input: OidcSettingsInput,
+  context: AuditContext = { actor: 'host' },
+): Promise<OidcConfigured> {
   const connector = await runtime.oidc.configure(connectorId, input, context);
   return { connector, redirectUri: redirectUri(runtime.options) };
 }
@@ -33,6 +38,11 @@ export async function configureOidc(runtime: Runtime, connectorId: string, input
  * `setTenant`); null or "" clears it. Throws OidcSettingsError naming `tenantId`, NotFound for an
  * unknown connector.
  */
-export function setEntraTenant(runtime: Runtime, connectorId: string, tenantId: unknown, context: AuditContext = { actor: 'host' }): Promise<Connector> {
+export function setEntraTenant(
+  runtime: Runtime,
+  connectorId: string,
+  tenantId: unknown,
+  context: AuditContext = { actor: 'host' },
+): Promise<Connector> {
   return runtime.oidc.setTenant(connectorId, tenantId, context);
 }

@@ -15,12 +15,21 @@ const MAX_AGE_MS = 30 * 24 * 60 * 60 * 1000;
  * travels nowhere else.
  */
 export class ConnectorCookie {
-  constructor(private readonly options: ResolvedOptions, private readonly secrets: SecretBox) {}
+  constructor(
+    private readonly options: ResolvedOptions,
+    private readonly secrets: SecretBox,
+  ) {}
 
-  private get path(): string { return `${this.options.mountPath}/sso/logout`; }
+  private get path(): string {
+    return `${this.options.mountPath}/sso/logout`;
+  }
 
   write(res: Response, connectorId: string): void {
-    setCookie(res, this.options, NAME, this.secrets.sign(PURPOSE + connectorId), { path: this.path, maxAgeMs: MAX_AGE_MS, sameSite: 'lax' });
+    setCookie(res, this.options, NAME, this.secrets.sign(PURPOSE + connectorId), {
+      path: this.path,
+      maxAgeMs: MAX_AGE_MS,
+      sameSite: 'lax',
+    });
   }
 
   read(req: Request): string | undefined {

@@ -31,16 +31,21 @@ export function createSsoFlow(runtime: Runtime): SsoFlow {
 }
 
 /** Who a sign-in is audited as, and the status it answers with. */
-export const ssoContext = (req: Request, status: number): AuditContext => ({ actor: 'sso', requestId: req.identityRequestId ?? null, status });
+export const ssoContext = (req: Request, status: number): AuditContext => ({
+  actor: 'sso',
+  requestId: req.identityRequestId ?? null,
+  status,
+});
 
 /** The refusal page of a sign-in (sso/refusals.ts's text), with its one way forward. */
 export function showRefusal(flow: SsoFlow, req: Request, res: Response, refusal: LoginRefusal): void {
   const { options } = flow.runtime;
   const text = REFUSAL_TEXT[refusal.reason];
   // The one refusal with an obvious way forward on this site: the password page.
-  const link = refusal.reason === 'builtin_login_method' && options.passwordLoginPath
-    ? { href: options.passwordLoginPath, text: 'Sign in with your password' }
-    : { href: signInUrl(options.mountPath), text: 'Back to sign-in' };
+  const link =
+    refusal.reason === 'builtin_login_method' && options.passwordLoginPath
+      ? { href: options.passwordLoginPath, text: 'Sign in with your password' }
+      : { href: signInUrl(options.mountPath), text: 'Back to sign-in' };
   refusePage(req, res, { ...text, reference: refusal.reason, link }, { html: true });
 }
 
@@ -49,9 +54,27 @@ export function showRefusal(flow: SsoFlow, req: Request, res: Response, refusal:
  * shown. `tokenVerified`: Entra's ID token was verified, so the refusal is about the account and
  * the connector's SSO is proven to work (policy/sign-in.ts).
  */
-export async function refuseSignIn(flow: SsoFlow, req: Request, res: Response, connector: Connector | null, refusal: LoginRefusal, tokenVerified = false): Promise<void> {
+export async function refuseSignIn(
+  flow: SsoFlow,
+  req: Request,
+  res: Response,
+  connector: Connector | null,
+  refusal: LoginRefusal,
+  tokenVerified = false,
+): Promise<void> {
   const { status } = REFUSAL_TEXT[refusal.reason];
-  flow.runtime.logger.warn('sso login refused', { connectorId: connector?.id ?? null, reason: refusal.reason, detail: refusal.detail, userId: refusal.userId, requestId: req.identityRequestId });
-  await flow.runtime.signIns.refused(connector, { reason: refusal.reason, userId: refusal.userId, status }, ssoContext(req, status), tokenVerified);
+  flow.runtime.logger.warn('sso login refused', {
+    connectorId: connector?.id ?? null,
+    reason: refusal.reason,
+    detail: refusal.detail,
+    userId: refusal.userId,
+    requestId: req.identityRequestId,
+  });
+  await flow.runtime.signIns.refused(
+    connector,
+    { reason: refusal.reason, userId: refusal.userId, status },
+    ssoContext(req, status),
+    tokenVerified,
+  );
   showRefusal(flow, req, res, refusal);
 }

@@ -52,7 +52,11 @@ export function checkLoginMethod(runtime: Runtime) {
     const refusedUsers = users.filter((u) => u.loginMethod !== method);
     const allowed = users.length === 0 || allowedUsers.length > 0;
     if (!allowed) {
-      runtime.logger.info('login refused: wrong login method', { required: method, userIds: users.map((u) => u.id), requestId });
+      runtime.logger.info('login refused: wrong login method', {
+        required: method,
+        userIds: users.map((u) => u.id),
+        requestId,
+      });
       const reason = method === 'builtin' ? 'sso_login_method' : 'builtin_login_method';
       for (const user of users) await runtime.signIns.refusedForMethod(user, reason, requestId);
     }
@@ -101,7 +105,9 @@ export function requireLoginMethod(runtime: Runtime) {
       // the host's handler may read String(req.body.email) and find an account this guard never checked.
       const malformed = fields.find((f) => body[f] !== undefined && typeof body[f] !== 'string');
       if (malformed) return refuseMalformed(req, res, malformed);
-      const identifiers = [...new Set(fields.map((f) => body[f]).filter((v): v is string => typeof v === 'string' && v.trim() !== ''))];
+      const identifiers = [
+        ...new Set(fields.map((f) => body[f]).filter((v): v is string => typeof v === 'string' && v.trim() !== '')),
+      ];
       const allowedUsers = new Map<string, StoredUser>();
       for (const identifier of identifiers) {
         const result = await check(identifier, method, req.identityRequestId);
@@ -112,7 +118,9 @@ export function requireLoginMethod(runtime: Runtime) {
       return next();
     };
     return (req, res, next) => {
-      const run = () => { guard(req, res, next).catch(next); };
+      const run = () => {
+        guard(req, res, next).catch(next);
+      };
       if (req.body !== undefined) return run();
       // The host may mount this before its own body parser.
       parsers[0](req, res, (error?: unknown) => {
@@ -124,7 +132,12 @@ export function requireLoginMethod(runtime: Runtime) {
 }
 
 function refuseMalformed(req: Request, res: Response, field: string): void {
-  refuse(req, res, { status: 400, title: 'Sign-in form not understood', message: `The field "${field}" must be given once, as text.`, error: 'invalid_request' });
+  refuse(req, res, {
+    status: 400,
+    title: 'Sign-in form not understood',
+    message: `The field "${field}" must be given once, as text.`,
+    error: 'invalid_request',
+  });
 }
 
 function refuseMethod(req: Request, res: Response, required: LoginMethod, mountPath: string): void {
@@ -133,7 +146,9 @@ function refuseMethod(req: Request, res: Response, required: LoginMethod, mountP
   refuse(req, res, {
     status: 403,
     title: sso ? 'Sign in with Microsoft Entra ID' : 'Sign in with your password',
-    message: sso ? 'This account signs in with Microsoft Entra ID (single sign-on), not with a password.' : 'This account signs in with a password, not with Microsoft Entra ID.',
+    message: sso
+      ? 'This account signs in with Microsoft Entra ID (single sign-on), not with a password.'
+      : 'This account signs in with a password, not with Microsoft Entra ID.',
     error: sso ? 'sso_required' : 'password_required',
     link: sso ? { href: ssoUrl, text: 'Sign in with Microsoft' } : undefined,
     json: sso ? { signInUrl: ssoUrl } : undefined,

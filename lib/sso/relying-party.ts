@@ -35,7 +35,10 @@ export class RelyingParty {
     this.discovery = runtime.discovery;
   }
 
-  async start(connector: Connector, request: { returnTo: string; loginHint?: string; app?: AppRequest }): Promise<Outcome<StartedLogin>> {
+  async start(
+    connector: Connector,
+    request: { returnTo: string; loginHint?: string; app?: AppRequest },
+  ): Promise<Outcome<StartedLogin>> {
     const configured = await this.configuration(connector);
     if (!configured.ok) return configured;
     const state = oidc.randomState();
@@ -54,12 +57,24 @@ export class RelyingParty {
     if (request.loginHint) parameters.login_hint = request.loginHint;
     return success({
       authorizationUrl: oidc.buildAuthorizationUrl(configured.value, parameters),
-      transaction: { connectorId: connector.id, state, nonce, codeVerifier, returnTo: request.returnTo, expiresAt: Date.now() + TRANSACTION_TTL_MS, app: request.app },
+      transaction: {
+        connectorId: connector.id,
+        state,
+        nonce,
+        codeVerifier,
+        returnTo: request.returnTo,
+        expiresAt: Date.now() + TRANSACTION_TTL_MS,
+        app: request.app,
+      },
     });
   }
 
   /** Redeems the authorization response (the callback's query string) for validated ID token claims. */
-  async complete(connector: Connector, transaction: LoginTransaction, callbackQuery: URLSearchParams): Promise<Outcome<IdTokenClaims>> {
+  async complete(
+    connector: Connector,
+    transaction: LoginTransaction,
+    callbackQuery: URLSearchParams,
+  ): Promise<Outcome<IdTokenClaims>> {
     const configured = await this.configuration(connector);
     if (!configured.ok) return configured;
     // The redirect_uri sent to the token endpoint is derived from this URL, so build it from the
@@ -127,7 +142,8 @@ export function refusalFromOidcError(error: unknown): LoginRefusal {
   if (error instanceof oidc.ResponseBodyError) {
     // invalid_grant: the code was already redeemed, expired, or the PKCE verifier does not match.
     if (error.error === 'invalid_grant') return refuse('code_rejected', { detail: error.error });
-    if (error.error === 'invalid_client' || error.error === 'unauthorized_client') return refuse('client_rejected', { detail: error.error });
+    if (error.error === 'invalid_client' || error.error === 'unauthorized_client')
+      return refuse('client_rejected', { detail: error.error });
     return refuse('code_rejected', { detail: error.error });
   }
   if (error instanceof oidc.ClientError) {
@@ -159,14 +175,17 @@ export function refusalFromOidcError(error: unknown): LoginRefusal {
     }
   }
   // fetch() failures: the token endpoint is unreachable.
-  if (error instanceof TypeError && /fetch/i.test(error.message)) return refuse('provider_unavailable', { detail: describe(error) });
+  if (error instanceof TypeError && /fetch/i.test(error.message))
+    return refuse('provider_unavailable', { detail: describe(error) });
   return refuse('id_token_invalid', { detail: describe(error) });
 }
 
 function describe(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
-    return typeof code === 'string' || typeof code === 'number' ? `${error.name} ${code}: ${error.message}` : `${error.name}: ${error.message}`;
+    return typeof code === 'string' || typeof code === 'number'
+      ? `${error.name} ${code}: ${error.message}`
+      : `${error.name}: ${error.message}`;
   }
   return String(error);
 }

@@ -24,21 +24,49 @@ import { redeemForApp, startFromApp } from './steps/app.js';
 export function createSsoRouter(runtime: Runtime): Router {
   const { options, logger } = runtime;
   if (options.allowInsecureIssuer) {
-    logger.warn('INSECURE: allowInsecureIssuer is on: http:// OIDC issuers are accepted and ID tokens may travel unencrypted. Use it for local testing only.');
+    logger.warn(
+      'INSECURE: allowInsecureIssuer is on: http:// OIDC issuers are accepted and ID tokens may travel unencrypted. Use it for local testing only.',
+    );
   }
-  if (!options.signIn) logger.warn('options.signIn is not set: sign-in through Entra cannot establish a host session and will fail');
+  if (!options.signIn)
+    logger.warn('options.signIn is not set: sign-in through Entra cannot establish a host session and will fail');
 
   const flow = createSsoFlow(runtime);
   const form = express.urlencoded({ extended: false, limit: '8kb' });
   const router = express.Router();
   router.get(['/', '/signin'], (req, res) => showSignInPage(flow, req, res));
-  router.post(['/', '/signin'], form, asyncRoute((req, res) => discoverHomeRealm(flow, req, res)));
-  router.get('/login', asyncRoute((req, res) => startFromLink(flow, req, res)));
-  router.get('/callback', asyncRoute((req, res) => completeSignIn(flow, req, res)));
-  router.get('/logout', asyncRoute((req, res) => signOut(flow, req, res)));
-  router.post('/logout', form, asyncRoute((req, res) => signOut(flow, req, res)));
-  router.get('/app/login', asyncRoute((req, res) => startFromApp(flow, req, res)));
-  router.post('/app/token', form, express.json({ limit: '8kb' }), asyncRoute((req, res) => redeemForApp(flow, req, res)));
+  router.post(
+    ['/', '/signin'],
+    form,
+    asyncRoute((req, res) => discoverHomeRealm(flow, req, res)),
+  );
+  router.get(
+    '/login',
+    asyncRoute((req, res) => startFromLink(flow, req, res)),
+  );
+  router.get(
+    '/callback',
+    asyncRoute((req, res) => completeSignIn(flow, req, res)),
+  );
+  router.get(
+    '/logout',
+    asyncRoute((req, res) => signOut(flow, req, res)),
+  );
+  router.post(
+    '/logout',
+    form,
+    asyncRoute((req, res) => signOut(flow, req, res)),
+  );
+  router.get(
+    '/app/login',
+    asyncRoute((req, res) => startFromApp(flow, req, res)),
+  );
+  router.post(
+    '/app/token',
+    form,
+    express.json({ limit: '8kb' }),
+    asyncRoute((req, res) => redeemForApp(flow, req, res)),
+  );
   router.use(failurePage(runtime));
   return router;
 }
@@ -49,12 +77,25 @@ function failurePage(runtime: Runtime) {
     if (res.headersSent) return next(error);
     const given = (error as { status?: unknown }).status;
     const status = typeof given === 'number' && given < 500 ? given : 500;
-    runtime.logger.error('sso route failed', { path: req.path, status, ...errorFields(error), requestId: req.identityRequestId });
-    refuse(req, res, {
+    runtime.logger.error('sso route failed', {
+      path: req.path,
       status,
-      title: status === 500 ? 'Something went wrong' : 'Invalid request',
-      message: status === 500 ? 'The sign-in could not be completed. Please try again later.' : 'The request could not be processed.',
-      link: { href: signInUrl(runtime.options.mountPath), text: 'Back to sign-in' },
-    }, { html: true });
+      ...errorFields(error),
+      requestId: req.identityRequestId,
+    });
+    refuse(
+      req,
+      res,
+      {
+        status,
+        title: status === 500 ? 'Something went wrong' : 'Invalid request',
+        message:
+          status === 500
+            ? 'The sign-in could not be completed. Please try again later.'
+            : 'The request could not be processed.',
+        link: { href: signInUrl(runtime.options.mountPath), text: 'Back to sign-in' },
+      },
+      { html: true },
+    );
   };
 }

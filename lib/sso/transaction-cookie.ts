@@ -35,7 +35,11 @@ export interface AppRequest {
 
 export type TransactionLookup =
   | { ok: true; transaction: LoginTransaction; cookieName: string }
-  | { ok: false; reason: 'state_missing' | 'state_mismatch' | 'transaction_missing' | 'transaction_expired'; cookieName?: string };
+  | {
+      ok: false;
+      reason: 'state_missing' | 'state_mismatch' | 'transaction_missing' | 'transaction_expired';
+      cookieName?: string;
+    };
 
 /**
  * The sign-in transaction lives in the browser, not in a server session: any instance behind the
@@ -47,17 +51,35 @@ export type TransactionLookup =
  * overwrite each other's transaction.
  */
 export class TransactionCookie {
-  constructor(private readonly options: ResolvedOptions, private readonly secrets: SecretBox) {}
+  constructor(
+    private readonly options: ResolvedOptions,
+    private readonly secrets: SecretBox,
+  ) {}
 
-  private get path(): string { return `${this.options.mountPath}/sso/callback`; }
-  private nameFor(state: string): string { return COOKIE_PREFIX + state.slice(0, STATE_KEY_LENGTH).replace(/[^A-Za-z0-9_-]/g, '_'); }
+  private get path(): string {
+    return `${this.options.mountPath}/sso/callback`;
+  }
+  private nameFor(state: string): string {
+    return COOKIE_PREFIX + state.slice(0, STATE_KEY_LENGTH).replace(/[^A-Za-z0-9_-]/g, '_');
+  }
 
   write(res: Response, transaction: LoginTransaction): void {
-    const payload = Buffer.from(JSON.stringify({
-      c: transaction.connectorId, s: transaction.state, n: transaction.nonce, v: transaction.codeVerifier, r: transaction.returnTo, e: transaction.expiresAt,
-      ...(transaction.app ? { a: transaction.app } : {}),
-    })).toString('base64url');
-    setCookie(res, this.options, this.nameFor(transaction.state), this.secrets.sign(PURPOSE + payload), { path: this.path, maxAgeMs: TRANSACTION_TTL_MS, sameSite: 'lax' });
+    const payload = Buffer.from(
+      JSON.stringify({
+        c: transaction.connectorId,
+        s: transaction.state,
+        n: transaction.nonce,
+        v: transaction.codeVerifier,
+        r: transaction.returnTo,
+        e: transaction.expiresAt,
+        ...(transaction.app ? { a: transaction.app } : {}),
+      }),
+    ).toString('base64url');
+    setCookie(res, this.options, this.nameFor(transaction.state), this.secrets.sign(PURPOSE + payload), {
+      path: this.path,
+      maxAgeMs: TRANSACTION_TTL_MS,
+      sameSite: 'lax',
+    });
   }
 
   /** Finds the transaction the callback's `state` belongs to. Never throws. */

@@ -19,14 +19,21 @@ export interface AppSignInCode {
 export class AppSignInCodeStore {
   constructor(private readonly ctx: StoreContext) {}
 
-  private get table() { return this.ctx.tables.appSignInCodes; }
+  private get table() {
+    return this.ctx.tables.appSignInCodes;
+  }
 
   /** Stores a code, and drops codes that expired unredeemed. */
   async issue(code: AppSignInCode): Promise<void> {
     await this.ctx.db(this.table).where('expires_at', '<', Date.now()).delete();
     await this.ctx.db(this.table).insert({
-      code_hash: code.codeHash, connector_id: code.connectorId, user_id: code.userId, redirect_uri: code.redirectUri,
-      code_challenge: code.codeChallenge, matched_by: code.matchedBy, expires_at: code.expiresAt,
+      code_hash: code.codeHash,
+      connector_id: code.connectorId,
+      user_id: code.userId,
+      redirect_uri: code.redirectUri,
+      code_challenge: code.codeChallenge,
+      matched_by: code.matchedBy,
+      expires_at: code.expiresAt,
     });
   }
 

@@ -53,11 +53,17 @@ export class AuditStore {
    */
   async list(connectorId: string | null, options: AuditQuery = {}): Promise<AuditEvent[]> {
     const { auditEvents, users, groups } = this.ctx.tables;
-    const q = this.ctx.db(`${auditEvents} as a`)
-      .leftJoin(`${users} as u`, function joinUser() { this.on('u.id', 'a.resource_id').andOnVal('a.resource_type', '=', 'User'); })
-      .leftJoin(`${groups} as g`, function joinGroup() { this.on('g.id', 'a.resource_id').andOnVal('a.resource_type', '=', 'Group'); })
+    const q = this.ctx
+      .db(`${auditEvents} as a`)
+      .leftJoin(`${users} as u`, function joinUser() {
+        this.on('u.id', 'a.resource_id').andOnVal('a.resource_type', '=', 'User');
+      })
+      .leftJoin(`${groups} as g`, function joinGroup() {
+        this.on('g.id', 'a.resource_id').andOnVal('a.resource_type', '=', 'Group');
+      })
       .select('a.*', 'u.user_name', 'g.display_name as group_name')
-      .orderBy('a.id', 'desc').limit(Math.min(options.limit ?? 100, 1000));
+      .orderBy('a.id', 'desc')
+      .limit(Math.min(options.limit ?? 100, 1000));
     if (connectorId) q.where('a.connector_id', connectorId);
     if (options.beforeId) q.where('a.id', '<', options.beforeId);
     if (options.operation) q.where('a.operation', options.operation);

@@ -14,7 +14,8 @@ import path from 'node:path';
 export function knexConfigFromUrl(url: string, baseDirectory = process.cwd()): Knex.Config {
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
-    if (!file) throw new Error('DATABASE_URL "sqlite:" needs a path, e.g. sqlite:./data/identity.sqlite or sqlite::memory:');
+    if (!file)
+      throw new Error('DATABASE_URL "sqlite:" needs a path, e.g. sqlite:./data/identity.sqlite or sqlite::memory:');
     requireDriver('better-sqlite3', url);
     return {
       client: 'better-sqlite3',
@@ -58,7 +59,9 @@ export function knexConfigFromUrl(url: string, baseDirectory = process.cwd()): K
     requireDriver('pg', url);
     return { client: 'pg', connection: { connectionString: url }, pool: { min: 0, max: 10 } };
   }
-  throw new Error(`DATABASE_URL "${redactUrl(url)}" is not supported: use mysql://user:password@host:3306/database, postgres://user:password@host:5432/database or sqlite:PATH`);
+  throw new Error(
+    `DATABASE_URL "${redactUrl(url)}" is not supported: use mysql://user:password@host:3306/database, postgres://user:password@host:5432/database or sqlite:PATH`,
+  );
 }
 
 interface MysqlConnection {
@@ -84,7 +87,9 @@ function requireDriver(driver: 'better-sqlite3' | 'mysql2' | 'pg', url: string):
   try {
     createRequire(import.meta.url).resolve(driver);
   } catch {
-    throw new Error(`DATABASE_URL "${redactUrl(url)}" needs the ${driver} driver, which is not installed: npm install ${driver}`);
+    throw new Error(
+      `DATABASE_URL "${redactUrl(url)}" needs the ${driver} driver, which is not installed: npm install ${driver}`,
+    );
   }
 }
 

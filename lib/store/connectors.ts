@@ -30,32 +30,63 @@ function fromRow(row: Row): Connector {
   };
 }
 
-export interface OidcWrite { issuer: string; clientId: string; tenantId: string | null; clientSecretEncrypted?: string }
+export interface OidcWrite {
+  issuer: string;
+  clientId: string;
+  tenantId: string | null;
+  clientSecretEncrypted?: string;
+}
 
 export class ConnectorStore {
-  constructor(private readonly ctx: StoreContext, private readonly events: EventBuffer) {}
-  private get db() { return this.ctx.db; }
-  private get t() { return this.ctx.tables; }
-  private get sql() { return this.ctx.prepared; }
+  constructor(
+    private readonly ctx: StoreContext,
+    private readonly events: EventBuffer,
+  ) {}
+  private get db() {
+    return this.ctx.db;
+  }
+  private get t() {
+    return this.ctx.tables;
+  }
+  private get sql() {
+    return this.ctx.prepared;
+  }
 
   /**
    * `preset` names a settings bundle of model/presets.ts (recorded as the connector's profile);
    * `settings` then apply over it.
    */
-  async create(input: { organizationId: string; name: string; profile?: string; preset?: string; settings?: unknown }): Promise<Connector> {
+  async create(input: {
+    organizationId: string;
+    name: string;
+    profile?: string;
+    preset?: string;
+    settings?: unknown;
+  }): Promise<Connector> {
     const preset = input.preset === undefined ? undefined : presetNamed(input.preset);
-    if (input.preset !== undefined && !preset) throw new SettingsError(`unknown preset "${input.preset}"; presets: ${PRESET_NAMES.join(', ')}`, 'preset');
+    if (input.preset !== undefined && !preset)
+      throw new SettingsError(`unknown preset "${input.preset}"; presets: ${PRESET_NAMES.join(', ')}`, 'preset');
     const base = preset ? mergeSettings(DEFAULT_SETTINGS, preset.settings) : DEFAULT_SETTINGS;
     const settings = input.settings === undefined ? base : mergeSettings(base, input.settings);
     const id = randomUUID();
     const now = Date.now();
     try {
       await this.db(this.t.connectors).insert({
-        id, organization_id: input.organizationId, name: input.name, profile: input.profile ?? input.preset ?? 'entra',
-        settings: JSON.stringify(settings), created_at: now, updated_at: now,
+        id,
+        organization_id: input.organizationId,
+        name: input.name,
+        profile: input.profile ?? input.preset ?? 'entra',
+        settings: JSON.stringify(settings),
+        created_at: now,
+        updated_at: now,
       });
     } catch (error) {
-      if (isUniqueViolation(error)) throw new StoreError('conflict', `organization "${input.organizationId}" already has a connector named "${input.name}"`, { attribute: 'name' });
+      if (isUniqueViolation(error))
+        throw new StoreError(
+          'conflict',
+          `organization "${input.organizationId}" already has a connector named "${input.name}"`,
+          { attribute: 'name' },
+        );
       throw error;
     }
     return (await this.get(id))!;
@@ -93,7 +124,9 @@ export class ConnectorStore {
     const current = typeof connector === 'string' ? await this.require(connector) : connector;
     const settings = mergeSettings(current.settings, patch);
     const updatedAt = Date.now();
-    const count = await this.db(this.t.connectors).where({ id: current.id }).update({ settings: JSON.stringify(settings), updated_at: updatedAt });
+    const count = await this.db(this.t.connectors)
+      .where({ id: current.id })
+      .update({ settings: JSON.stringify(settings), updated_at: updatedAt });
     if (count === 0) throw new StoreError('not_found', `connector ${current.id} not found`);
     const updated: Connector = { ...current, settings, updatedAt: new Date(updatedAt) };
     this.events.emit('connector.updated', updated);
@@ -103,7 +136,13 @@ export class ConnectorStore {
   async setOidc(id: string, oidc: OidcWrite): Promise<Connector> {
     await this.require(id);
     // New settings have not been shown to work yet.
-    const update: Row = { oidc_issuer: oidc.issuer, oidc_client_id: oidc.clientId, entra_tenant_id: oidc.tenantId, sso_verified_at: null, updated_at: Date.now() };
+    const update: Row = {
+      oidc_issuer: oidc.issuer,
+      oidc_client_id: oidc.clientId,
+      entra_tenant_id: oidc.tenantId,
+      sso_verified_at: null,
+      updated_at: Date.now(),
+    };
     if (oidc.clientSecretEncrypted !== undefined) update.oidc_client_secret_enc = oidc.clientSecretEncrypted;
     await this.db(this.t.connectors).where({ id }).update(update);
     return this.changed(id);
@@ -123,7 +162,10 @@ export class ConnectorStore {
 
   /** Records that an OpenID Connect round trip through this connector completed (first time only counts). */
   async markSsoVerified(id: string, at = new Date()): Promise<void> {
-    await this.db(this.t.connectors).where({ id }).whereNull('sso_verified_at').update({ sso_verified_at: at.getTime() });
+    await this.db(this.t.connectors)
+      .where({ id })
+      .whereNull('sso_verified_at')
+      .update({ sso_verified_at: at.getTime() });
   }
 
   /** The encrypted client secret; only the SSO module decrypts it. */
@@ -137,7 +179,8 @@ export class ConnectorStore {
     await this.require(id);
     if (groupId !== null) {
       const group = await this.db(this.t.groups).select('id').where({ id: groupId, connector_id: id }).first();
-      if (!group) throw new StoreError('invalid_reference', `default group ${groupId} is not a group of connector ${id}`);
+      if (!group)
+        throw new StoreError('invalid_reference', `default group ${groupId} is not a group of connector ${id}`);
     }
     await this.db(this.t.connectors).where({ id }).update({ default_group_id: groupId, updated_at: Date.now() });
     return this.changed(id);
@@ -157,16 +200,26 @@ export class ConnectorStore {
    * `since` and the resume, is chosen in SQL); locked, two, because a locking read does not lock
    * what its subqueries read.
    */
-  async deprovisioningLoad(id: string, since: number, locked = false): Promise<{ paused: boolean; recent: number; oldest: number | null }> {
+  async deprovisioningLoad(
+    id: string,
+    since: number,
+    locked = false,
+  ): Promise<{ paused: boolean; recent: number; oldest: number | null }> {
     const { connectors, deprovisionings } = this.t;
     const oldest = `(SELECT MIN(at) FROM ${deprovisionings} WHERE connector_id = ?) AS oldest`;
     let row: Record<string, unknown> | undefined;
     const { rowLocks, forUpdate, countAfterLock } = this.ctx.idioms;
     if (locked && rowLocks) {
-      [row] = await this.sql.all(`SELECT deprovisioning_paused_at, deprovisioning_resumed_at FROM ${connectors} WHERE id = ?${forUpdate}`, [id]);
+      [row] = await this.sql.all(
+        `SELECT deprovisioning_paused_at, deprovisioning_resumed_at FROM ${connectors} WHERE id = ?${forUpdate}`,
+        [id],
+      );
       if (row) {
         const from = Math.max(since, Number(row.deprovisioning_resumed_at ?? 0));
-        const [recent] = await this.sql.all(`SELECT COUNT(*) AS n, ${oldest} FROM ${deprovisionings} WHERE connector_id = ? AND at >= ?${countAfterLock}`, [id, id, from]);
+        const [recent] = await this.sql.all(
+          `SELECT COUNT(*) AS n, ${oldest} FROM ${deprovisionings} WHERE connector_id = ? AND at >= ?${countAfterLock}`,
+          [id, id, from],
+        );
         row = { ...row, ...recent };
       }
     } else {
@@ -177,7 +230,11 @@ export class ConnectorStore {
       );
     }
     if (!row) throw new StoreError('not_found', `connector ${id} not found`);
-    return { paused: row.deprovisioning_paused_at != null, recent: Number(row.n ?? 0), oldest: row.oldest == null ? null : Number(row.oldest) };
+    return {
+      paused: row.deprovisioning_paused_at != null,
+      recent: Number(row.n ?? 0),
+      oldest: row.oldest == null ? null : Number(row.oldest),
+    };
   }
 
   /**
@@ -189,7 +246,11 @@ export class ConnectorStore {
    */
   async recordDeprovisioning(id: string, userId: string, oldest: number | null): Promise<void> {
     const now = Date.now();
-    await this.sql.run(`INSERT INTO ${this.t.deprovisionings} (connector_id, at, user_id) VALUES (?, ?, ?)`, [id, now, userId]);
+    await this.sql.run(`INSERT INTO ${this.t.deprovisionings} (connector_id, at, user_id) VALUES (?, ?, ?)`, [
+      id,
+      now,
+      userId,
+    ]);
     const expired = now - MAX_DEPROVISION_WINDOW_MINUTES * 60_000;
     if (oldest !== null && oldest < expired - 3_600_000) {
       await this.sql.run(`DELETE FROM ${this.t.deprovisionings} WHERE connector_id = ? AND at < ?`, [id, expired]);
@@ -200,9 +261,15 @@ export class ConnectorStore {
    * Pauses deprovisioning. True only for the write whose UPDATE changed the row (affected rows = 1);
    * the event fires for that write alone, not when the connector already was paused.
    */
-  async pauseDeprovisioning(id: string, trip: { deprovisioned: number; threshold: number; windowMinutes: number }): Promise<boolean> {
+  async pauseDeprovisioning(
+    id: string,
+    trip: { deprovisioned: number; threshold: number; windowMinutes: number },
+  ): Promise<boolean> {
     const pausedAt = new Date();
-    const count = await this.db(this.t.connectors).where({ id }).whereNull('deprovisioning_paused_at').update({ deprovisioning_paused_at: pausedAt.getTime() });
+    const count = await this.db(this.t.connectors)
+      .where({ id })
+      .whereNull('deprovisioning_paused_at')
+      .update({ deprovisioning_paused_at: pausedAt.getTime() });
     if (count !== 1) return false;
     this.events.emit('connector.deprovisioning-paused', { connectorId: id, pausedAt, ...trip });
     await this.changed(id);
@@ -211,7 +278,9 @@ export class ConnectorStore {
 
   /** An admin confirmed the deprovisioning: it continues, and the guard's window starts afresh. */
   async resumeDeprovisioning(id: string): Promise<Connector> {
-    await this.db(this.t.connectors).where({ id }).update({ deprovisioning_paused_at: null, deprovisioning_resumed_at: Date.now() });
+    await this.db(this.t.connectors)
+      .where({ id })
+      .update({ deprovisioning_paused_at: null, deprovisioning_resumed_at: Date.now() });
     return this.changed(id);
   }
 

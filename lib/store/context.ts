@@ -17,7 +17,8 @@ export interface StoreContext {
 }
 
 export const toDate = (ms: unknown): Date => new Date(Number(ms));
-export const toDateOrNull = (ms: unknown): Date | null => (ms === null || ms === undefined ? null : new Date(Number(ms)));
+export const toDateOrNull = (ms: unknown): Date | null =>
+  ms === null || ms === undefined ? null : new Date(Number(ms));
 export const toBool = (v: unknown): boolean => v === true || v === 1 || v === '1';
 
 /** Splits a large IN list so neither database hits its parameter limit. */

@@ -5,15 +5,24 @@ export type Dialect = 'mysql' | 'sqlite' | 'postgres';
 
 /** The Knex client names each dialect answers to (Knex accepts all of them in `client`). */
 const CLIENTS: Record<string, Dialect> = {
-  mysql: 'mysql', mysql2: 'mysql',
-  'better-sqlite3': 'sqlite', sqlite3: 'sqlite',
-  pg: 'postgres', postgres: 'postgres', postgresql: 'postgres',
+  mysql: 'mysql',
+  mysql2: 'mysql',
+  'better-sqlite3': 'sqlite',
+  sqlite3: 'sqlite',
+  pg: 'postgres',
+  postgres: 'postgres',
+  postgresql: 'postgres',
 };
 
 /** Which dialect a Knex instance speaks, from its `client` (a string or a Knex client class). */
 export function dialectOf(knex: Knex): Dialect {
   const configured = knex.client.config.client as unknown;
-  const client = typeof configured === 'function' ? String((knex.client as { dialect?: string }).dialect ?? '') : (typeof configured === 'string' ? configured : '');
+  const client =
+    typeof configured === 'function'
+      ? String((knex.client as { dialect?: string }).dialect ?? '')
+      : typeof configured === 'string'
+        ? configured
+        : '';
   const dialect = CLIENTS[client];
   if (!dialect) throw new Error(`knex client "${client}" is not supported: use mysql2, pg or better-sqlite3`);
   return dialect;
@@ -75,26 +84,31 @@ const SQLITE: Idioms = {
   forUpdateOf: () => '',
   countAfterLock: '',
   rowLocks: false,
-  insertIgnoring: (table, columns, values, key) => `INSERT INTO ${table} (${columns}) VALUES ${values} ON CONFLICT (${key}) DO NOTHING`,
+  insertIgnoring: (table, columns, values, key) =>
+    `INSERT INTO ${table} (${columns}) VALUES ${values} ON CONFLICT (${key}) DO NOTHING`,
   insertSelectIgnoring: (table, columns, select) => `INSERT OR IGNORE INTO ${table} (${columns}) ${select}`,
   jsonValue: (document) => `json_extract(${document}, ?)`,
-  jsonText: (document, boolean) => (boolean
-    ? `(CASE json_type(${document}, ?) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' END)`
-    : `CAST(json_extract(${document}, ?) AS TEXT)`),
+  jsonText: (document, boolean) =>
+    boolean
+      ? `(CASE json_type(${document}, ?) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' END)`
+      : `CAST(json_extract(${document}, ?) AS TEXT)`,
 };
 
 // The stored document stays text on PostgreSQL (see README, "Running on PostgreSQL"): it is read
 // whole and parsed by the store on every read, and filters on attributes without a column of
 // their own are the rare path that pays the cast.
-const pgJson = (document: string) => `(jsonb_path_query_first(CAST(${document} AS jsonb), CAST(? AS jsonpath)) #>> '{}')`;
+const pgJson = (document: string) =>
+  `(jsonb_path_query_first(CAST(${document} AS jsonb), CAST(? AS jsonpath)) #>> '{}')`;
 
 const POSTGRES: Idioms = {
   forUpdate: ' FOR UPDATE',
   forUpdateOf: (alias) => ` FOR UPDATE OF ${alias}`,
   countAfterLock: '',
   rowLocks: true,
-  insertIgnoring: (table, columns, values, key) => `INSERT INTO ${table} (${columns}) VALUES ${values} ON CONFLICT (${key}) DO NOTHING`,
-  insertSelectIgnoring: (table, columns, select, key) => `INSERT INTO ${table} (${columns}) ${select} ON CONFLICT (${key}) DO NOTHING`,
+  insertIgnoring: (table, columns, values, key) =>
+    `INSERT INTO ${table} (${columns}) VALUES ${values} ON CONFLICT (${key}) DO NOTHING`,
+  insertSelectIgnoring: (table, columns, select, key) =>
+    `INSERT INTO ${table} (${columns}) ${select} ON CONFLICT (${key}) DO NOTHING`,
   jsonValue: pgJson,
   jsonText: pgJson,
 };
@@ -107,7 +121,12 @@ export const idiomsOf = (dialect: Dialect): Idioms => IDIOMS[dialect];
 /** A unique-index violation, recognised by code on every database without parsing messages. */
 export function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: string } | undefined)?.code;
-  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
+  return (
+    code === 'ER_DUP_ENTRY' ||
+    code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
+    code === '23505'
+  );
 }
 
 /** A value wider than its column: MariaDB in strict mode and PostgreSQL refuse it (SQLite does not enforce widths). */
@@ -122,16 +141,36 @@ export function isDataTooLong(error: unknown): boolean {
  */
 export const UNAVAILABLE_CODES: ReadonlySet<string> = new Set([
   // Node's sockets
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
   // mysql2 / MariaDB
-  'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN',
-  'ER_LOCK_WAIT_TIMEOUT', 'ER_STATEMENT_TIMEOUT', 'ER_LOCK_DEADLOCK',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
+  'ER_LOCK_WAIT_TIMEOUT',
+  'ER_STATEMENT_TIMEOUT',
+  'ER_LOCK_DEADLOCK',
   // better-sqlite3
   'SQLITE_BUSY',
   // PostgreSQL SQLSTATEs: serialization failure, deadlock, lock wait (lock_timeout), statement
   // timeout, server shutting down or starting, too many connections, and class 08 (connection).
-  '40001', '40P01', '55P03', '57014', '57P01', '57P02', '57P03', '53300',
-  '08000', '08001', '08003', '08004', '08006',
+  '40001',
+  '40P01',
+  '55P03',
+  '57014',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
 ]);
 
 /**

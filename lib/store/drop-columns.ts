@@ -13,7 +13,9 @@ import { dialectOf } from './context.js';
  */
 export async function dropColumns(knex: Knex, table: string, columns: string[]): Promise<void> {
   if (dialectOf(knex) !== 'sqlite') {
-    await knex.schema.alterTable(table, (t) => { t.dropColumns(...columns); });
+    await knex.schema.alterTable(table, (t) => {
+      t.dropColumns(...columns);
+    });
     return;
   }
   const present = Object.keys(await knex(table).columnInfo());
@@ -21,5 +23,8 @@ export async function dropColumns(knex: Knex, table: string, columns: string[]):
     await knex.raw('ALTER TABLE ?? DROP COLUMN ??', [table, column]);
   }
   const dangling = (await knex.raw('PRAGMA foreign_key_check')) as unknown[];
-  if (dangling.length > 0) throw new Error(`dropping ${columns.join(', ')} from ${table} left ${dangling.length} rows referencing missing rows`);
+  if (dangling.length > 0)
+    throw new Error(
+      `dropping ${columns.join(', ')} from ${table} left ${dangling.length} rows referencing missing rows`,
+    );
 }

@@ -34,12 +34,24 @@ type ValuePath = Extract<Filter, { kind: 'valuePath' }>;
  * well-formed id (MariaDB's PAD SPACE would let `<id> ` equal `<id>`).
  */
 type Mode = 'key' | 'lower' | 'exact' | 'id' | 'epoch' | 'bool' | 'version';
-interface Column { sql: string; bindings: string[]; mode: Mode; notNull?: boolean }
+interface Column {
+  sql: string;
+  bindings: string[];
+  mode: Mode;
+  notNull?: boolean;
+}
 /** A value the store does not keep because it is the same for every row (meta.resourceType). */
-interface Constant { constant: string }
+interface Constant {
+  constant: string;
+}
 type Operand = Column | Constant;
 
-interface Env { ctx: StoreContext; kind: ResourceKind; alias: string; connectorId: string }
+interface Env {
+  ctx: StoreContext;
+  kind: ResourceKind;
+  alias: string;
+  connectorId: string;
+}
 
 /** Child rows of one multi-valued attribute: `match` keeps the parents with a row passing `rowFilter`. */
 interface RowSource {
@@ -81,9 +93,20 @@ const COLUMNS: Record<ResourceKind, Record<string, ColumnSpec>> = {
  * Adds `AND (<filter>)` to a query over the users (`kind` User) or groups table aliased `alias`.
  * Throws StoreError `invalid_query` (SCIM: invalidFilter) for what the store cannot answer.
  */
-export function applyFilter(qb: Where, filter: Filter, kind: ResourceKind, ctx: StoreContext, alias: string, connectorId: string): void {
+export function applyFilter(
+  qb: Where,
+  filter: Filter,
+  kind: ResourceKind,
+  ctx: StoreContext,
+  alias: string,
+  connectorId: string,
+): void {
   const env: Env = { ctx, kind, alias, connectorId };
-  const emit = plan(filter, (leaf) => resourceLeaf(env, leaf), (valuePath) => planValuePath(env, valuePath));
+  const emit = plan(
+    filter,
+    (leaf) => resourceLeaf(env, leaf),
+    (valuePath) => planValuePath(env, valuePath),
+  );
   qb.where(emit);
 }
 
@@ -103,18 +126,25 @@ function plan(filter: Filter, onLeaf: (leaf: Leaf) => Emit, onValuePath?: (f: Va
     }
     case 'or': {
       const operands = flatten(filter, 'or').map(recurse);
-      return (w) => { w.where((group) => { for (const emit of operands) group.orWhere(emit); }); };
+      return (w) => {
+        w.where((group) => {
+          for (const emit of operands) group.orWhere(emit);
+        });
+      };
     }
     case 'not': {
       const inner = recurse(filter.filter);
-      return (w) => { w.whereNot(inner); };
+      return (w) => {
+        w.whereNot(inner);
+      };
     }
     case 'present':
       return onLeaf(filter);
     case 'compare': {
       const { op, path, value } = filter;
       // `eq null` asks for absence, `ne null` for presence (the resolver allows only these two).
-      if (value === null) return op === 'eq' ? negate(onLeaf({ kind: 'present', path })) : onLeaf({ kind: 'present', path });
+      if (value === null)
+        return op === 'eq' ? negate(onLeaf({ kind: 'present', path })) : onLeaf({ kind: 'present', path });
       if (op === 'ne') return negate(onLeaf({ kind: 'compare', op: 'eq', path, value }));
       return onLeaf({ kind: 'compare', op, path, value });
     }
@@ -125,7 +155,9 @@ function plan(filter: Filter, onLeaf: (leaf: Leaf) => Emit, onValuePath?: (f: Va
 }
 
 function negate(emit: Emit): Emit {
-  return (w) => { w.whereNot(emit); };
+  return (w) => {
+    w.whereNot(emit);
+  };
 }
 
 function flatten(filter: Filter, kind: 'and' | 'or'): Filter[] {
@@ -156,10 +188,12 @@ function planValuePath(env: Env, filter: ValuePath): Emit {
   const rows = resolved.extension ? undefined : rowSource(env, resolved.attribute.name);
   // A single-valued complex attribute (name, manager) has one "row": its sub-attribute paths say it all.
   if (!rows) return plan(filter.filter, (leaf) => resourceLeaf(env, leaf));
-  return rows.match(plan(filter.filter, (leaf) => {
-    const inner = resolvedOf(leaf.path);
-    return operandLeaf(rows.column((inner.subAttribute ?? unsupported(inner)).name), leaf, inner);
-  }));
+  return rows.match(
+    plan(filter.filter, (leaf) => {
+      const inner = resolvedOf(leaf.path);
+      return operandLeaf(rows.column((inner.subAttribute ?? unsupported(inner)).name), leaf, inner);
+    }),
+  );
 }
 
 function mainOperand(env: Env, resolved: ResolvedAttribute): Operand | undefined {
@@ -182,54 +216,81 @@ function column(name: string, mode: Mode, notNull?: boolean): Column {
 }
 
 function rowSource(env: Env, attribute: string): RowSource | undefined {
-  const { ctx: { db, tables }, alias, connectorId } = env;
+  const {
+    ctx: { db, tables },
+    alias,
+    connectorId,
+  } = env;
   const parentId = `${alias}.id`;
   const source = (columns: Record<string, Operand>, subquery: () => Where): RowSource => ({
-    match: (rowFilter) => (w) => { w.whereIn(parentId, rowFilter ? subquery().where(rowFilter) : subquery()); },
+    match: (rowFilter) => (w) => {
+      w.whereIn(parentId, rowFilter ? subquery().where(rowFilter) : subquery());
+    },
     column: (sub) => columns[sub],
   });
   if (env.kind === 'User' && (VALUE_ATTRIBUTES as readonly string[]).includes(attribute)) {
     const v = `${alias}_v`;
-    return source({
-      value: column(`${v}.value_key`, 'key'),
-      display: column(`${v}.display`, 'lower'),
-      type: column(`${v}.type`, 'lower'),
-      primary: column(`${v}.is_primary`, 'bool', true),
-    }, () => db(`${tables.userValues} as ${v}`).select(`${v}.user_id`)
-      .where(`${v}.connector_id`, connectorId).where(`${v}.attribute`, attribute));
+    return source(
+      {
+        value: column(`${v}.value_key`, 'key'),
+        display: column(`${v}.display`, 'lower'),
+        type: column(`${v}.type`, 'lower'),
+        primary: column(`${v}.is_primary`, 'bool', true),
+      },
+      () =>
+        db(`${tables.userValues} as ${v}`)
+          .select(`${v}.user_id`)
+          .where(`${v}.connector_id`, connectorId)
+          .where(`${v}.attribute`, attribute),
+    );
   }
   if (env.kind === 'User' && attribute === 'addresses') {
     const a = `${alias}_a`;
-    return source({
-      formatted: column(`${a}.formatted`, 'lower'),
-      streetAddress: column(`${a}.street_address`, 'lower'),
-      locality: column(`${a}.locality`, 'lower'),
-      region: column(`${a}.region`, 'lower'),
-      postalCode: column(`${a}.postal_code`, 'lower'),
-      country: column(`${a}.country`, 'lower'),
-      type: column(`${a}.type`, 'lower'),
-      primary: column(`${a}.is_primary`, 'bool', true),
-    }, () => db(`${tables.userAddresses} as ${a}`).select(`${a}.user_id`).where(`${a}.connector_id`, connectorId));
+    return source(
+      {
+        formatted: column(`${a}.formatted`, 'lower'),
+        streetAddress: column(`${a}.street_address`, 'lower'),
+        locality: column(`${a}.locality`, 'lower'),
+        region: column(`${a}.region`, 'lower'),
+        postalCode: column(`${a}.postal_code`, 'lower'),
+        country: column(`${a}.country`, 'lower'),
+        type: column(`${a}.type`, 'lower'),
+        primary: column(`${a}.is_primary`, 'bool', true),
+      },
+      () => db(`${tables.userAddresses} as ${a}`).select(`${a}.user_id`).where(`${a}.connector_id`, connectorId),
+    );
   }
   if (env.kind === 'User' && attribute === 'groups') {
     const m = `${alias}_gm`;
     const g = `${alias}_g`;
-    return source({
-      value: column(`${m}.group_id`, 'id', true),
-      display: column(`${g}.display_name_key`, 'key', true),
-      type: { constant: 'direct' },
-    }, () => db(`${tables.groupMembers} as ${m}`).select(`${m}.user_id`)
-      .join(`${tables.groups} as ${g}`, `${g}.id`, `${m}.group_id`).where(`${g}.connector_id`, connectorId));
+    return source(
+      {
+        value: column(`${m}.group_id`, 'id', true),
+        display: column(`${g}.display_name_key`, 'key', true),
+        type: { constant: 'direct' },
+      },
+      () =>
+        db(`${tables.groupMembers} as ${m}`)
+          .select(`${m}.user_id`)
+          .join(`${tables.groups} as ${g}`, `${g}.id`, `${m}.group_id`)
+          .where(`${g}.connector_id`, connectorId),
+    );
   }
   if (env.kind === 'Group' && attribute === 'members') {
     const m = `${alias}_gm`;
     const u = `${alias}_u`;
-    return source({
-      value: column(`${m}.user_id`, 'id', true),
-      display: column(`${m}.display`, 'lower'),
-      type: { constant: 'User' },
-    }, () => db(`${tables.groupMembers} as ${m}`).select(`${m}.group_id`)
-      .join(`${tables.users} as ${u}`, `${u}.id`, `${m}.user_id`).where(`${u}.connector_id`, connectorId));
+    return source(
+      {
+        value: column(`${m}.user_id`, 'id', true),
+        display: column(`${m}.display`, 'lower'),
+        type: { constant: 'User' },
+      },
+      () =>
+        db(`${tables.groupMembers} as ${m}`)
+          .select(`${m}.group_id`)
+          .join(`${tables.users} as ${u}`, `${u}.id`, `${m}.user_id`)
+          .where(`${u}.connector_id`, connectorId),
+    );
   }
   return undefined;
 }
@@ -242,26 +303,41 @@ function rowSource(env: Env, attribute: string): RowSource | undefined {
 function extensionLeaf(env: Env, resolved: ResolvedAttribute, leaf: Leaf): Emit {
   const { attribute, subAttribute } = resolved;
   if (attribute.multiValued) return extensionRowsLeaf(env, resolved, leaf);
-  const leaves = subAttribute ? [subAttribute] : attribute.type === 'complex' ? attribute.subAttributes ?? [] : [attribute];
+  const leaves = subAttribute
+    ? [subAttribute]
+    : attribute.type === 'complex'
+      ? (attribute.subAttributes ?? [])
+      : [attribute];
   const emits = leaves.map((def) => {
     const names = [resolved.schema.id, attribute.name, ...(def === attribute ? [] : [def.name])];
     return operandLeaf(extensionText(env, names, def.type === 'boolean'), leaf, resolved);
   });
-  return emits.length === 1 ? emits[0] : (w) => { w.where((group) => { for (const emit of emits) group.orWhere(emit); }); };
+  return emits.length === 1
+    ? emits[0]
+    : (w) => {
+        w.where((group) => {
+          for (const emit of emits) group.orWhere(emit);
+        });
+      };
 }
 
 /** `$."urn…"."attr"."sub"` as text: booleans as "true"/"false" and numbers as digits, as str() wrote them into rows. */
 function extensionText(env: Env, names: string[], boolean: boolean): Column {
   // Metadata keys come from the filter as written (the parser admits only name characters); a
   // quote or backslash could not be put in a JSON path the same way on both databases.
-  if (names.some((n) => /["\\]/.test(n))) throw invalidFilter('extension attribute names in filters cannot contain quotes or backslashes');
+  if (names.some((n) => /["\\]/.test(n)))
+    throw invalidFilter('extension attribute names in filters cannot contain quotes or backslashes');
   const path = `$${names.map((n) => `."${n}"`).join('')}`;
   return { sql: env.ctx.idioms.jsonText('??', boolean), bindings: [`${env.alias}.document`, path], mode: 'lower' };
 }
 
 /** Multi-valued extension attributes keep one row per value, keyed by schema URN and `attr` / `attr.sub`. */
 function extensionRowsLeaf(env: Env, resolved: ResolvedAttribute, leaf: Leaf): Emit {
-  const { ctx: { db, tables }, alias, connectorId } = env;
+  const {
+    ctx: { db, tables },
+    alias,
+    connectorId,
+  } = env;
   const x = `${alias}_x`;
   const { attribute, subAttribute } = resolved;
   const paths = subAttribute
@@ -269,11 +345,15 @@ function extensionRowsLeaf(env: Env, resolved: ResolvedAttribute, leaf: Leaf): E
     : [attribute.name, ...(attribute.subAttributes ?? []).map((s) => `${attribute.name}.${s.name}`)];
   const value = operandLeaf(column(`${x}.value_key`, 'key'), leaf, resolved);
   return (w) => {
-    w.whereIn(`${alias}.id`, db(`${tables.userExtensions} as ${x}`).select(`${x}.user_id`)
-      .where(`${x}.connector_id`, connectorId)
-      .where(`${x}.schema_urn`, resolved.schema.id)
-      .whereIn(`${x}.attr_path`, paths)
-      .where(value));
+    w.whereIn(
+      `${alias}.id`,
+      db(`${tables.userExtensions} as ${x}`)
+        .select(`${x}.user_id`)
+        .where(`${x}.connector_id`, connectorId)
+        .where(`${x}.schema_urn`, resolved.schema.id)
+        .whereIn(`${x}.attr_path`, paths)
+        .where(value),
+    );
   };
 }
 
@@ -281,19 +361,31 @@ function operandLeaf(operand: Operand | undefined, leaf: Leaf, resolved: Resolve
   if (!operand) return unsupported(resolved);
   if ('constant' in operand) {
     const sql = leaf.kind === 'present' || constantMatches(operand.constant, leaf) ? '1 = 1' : '1 = 0';
-    return (w) => { w.whereRaw(sql); };
+    return (w) => {
+      w.whereRaw(sql);
+    };
   }
   const { sql, bindings, mode } = operand;
   const text = TEXT_MODES.has(mode);
   if (leaf.kind === 'present') {
     return text
-      ? (w) => { w.whereRaw(`(${sql} IS NOT NULL AND ${sql} <> '')`, [...bindings, ...bindings]); }
-      : (w) => { w.whereRaw(`${sql} IS NOT NULL`, bindings); };
+      ? (w) => {
+          w.whereRaw(`(${sql} IS NOT NULL AND ${sql} <> '')`, [...bindings, ...bindings]);
+        }
+      : (w) => {
+          w.whereRaw(`${sql} IS NOT NULL`, bindings);
+        };
   }
-  if (text && String(leaf.value).includes('\u0000')) throw invalidFilter('filter values may not contain NUL characters');
-  if (mode === 'key' && normalizeKey(String(leaf.value), Infinity).length > KEY_LENGTH) throw invalidFilter(`filter values are compared up to ${KEY_LENGTH} characters; this one is longer`);
-  const param = leaf.op === 'eq' && mode === 'id' && !isResourceId(String(leaf.value)) ? undefined : parameter(mode, leaf.value);
-  if (param === undefined) return (w) => { w.whereRaw('1 = 0'); };
+  if (text && String(leaf.value).includes('\u0000'))
+    throw invalidFilter('filter values may not contain NUL characters');
+  if (mode === 'key' && normalizeKey(String(leaf.value), Infinity).length > KEY_LENGTH)
+    throw invalidFilter(`filter values are compared up to ${KEY_LENGTH} characters; this one is longer`);
+  const param =
+    leaf.op === 'eq' && mode === 'id' && !isResourceId(String(leaf.value)) ? undefined : parameter(mode, leaf.value);
+  if (param === undefined)
+    return (w) => {
+      w.whereRaw('1 = 0');
+    };
   const lhs = mode === 'lower' ? `LOWER(${sql})` : sql;
   let predicate: string;
   let arg: string | number = param;
@@ -306,8 +398,12 @@ function operandLeaf(operand: Operand | undefined, leaf: Leaf, resolved: Resolve
     predicate = `${lhs} ${SQL_OPERATORS[leaf.op]} ?`;
   }
   return operand.notNull
-    ? (w) => { w.whereRaw(predicate, [...bindings, arg]); }
-    : (w) => { w.whereRaw(`(${sql} IS NOT NULL AND ${predicate})`, [...bindings, ...bindings, arg]); };
+    ? (w) => {
+        w.whereRaw(predicate, [...bindings, arg]);
+      }
+    : (w) => {
+        w.whereRaw(`(${sql} IS NOT NULL AND ${predicate})`, [...bindings, ...bindings, arg]);
+      };
 }
 
 /** The bound value for a comparison; undefined when no stored value can match it. */
@@ -334,14 +430,22 @@ function constantMatches(actual: string, leaf: Extract<Leaf, { kind: 'compare' }
   const a = actual.toLowerCase();
   const v = String(leaf.value).toLowerCase();
   switch (leaf.op) {
-    case 'eq': return a === v;
-    case 'co': return a.includes(v);
-    case 'sw': return a.startsWith(v);
-    case 'ew': return a.endsWith(v);
-    case 'gt': return a > v;
-    case 'ge': return a >= v;
-    case 'lt': return a < v;
-    case 'le': return a <= v;
+    case 'eq':
+      return a === v;
+    case 'co':
+      return a.includes(v);
+    case 'sw':
+      return a.startsWith(v);
+    case 'ew':
+      return a.endsWith(v);
+    case 'gt':
+      return a > v;
+    case 'ge':
+      return a >= v;
+    case 'lt':
+      return a < v;
+    case 'le':
+      return a <= v;
   }
 }
 

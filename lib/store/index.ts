@@ -38,10 +38,22 @@ export class IdentityStore {
   private readonly buffer: EventBuffer;
 
   /** `totals` is the root store's, shared by its transactions. */
-  constructor(readonly knex: Knex, readonly tablePrefix: string, readonly events: IdentityEvents, private readonly trx?: Knex.Transaction, private readonly totals = new UserTotals(events)) {
+  constructor(
+    readonly knex: Knex,
+    readonly tablePrefix: string,
+    readonly events: IdentityEvents,
+    private readonly trx?: Knex.Transaction,
+    private readonly totals = new UserTotals(events),
+  ) {
     const tables: TableNames = tableNames(tablePrefix);
     const dialect = dialectOf(knex);
-    const ctx: StoreContext = { db: trx ?? knex, tables, dialect, idioms: idiomsOf(dialect), prepared: new Prepared(trx ?? knex, dialect) };
+    const ctx: StoreContext = {
+      db: trx ?? knex,
+      tables,
+      dialect,
+      idioms: idiomsOf(dialect),
+      prepared: new Prepared(trx ?? knex, dialect),
+    };
     this.buffer = new EventBuffer(events, Boolean(trx));
     const atomic: Atomic = { outside: !trx, run: (fn) => this.transaction(fn) };
     this.connectors = new ConnectorStore(ctx, this.buffer);
@@ -54,10 +66,14 @@ export class IdentityStore {
     this.appSignInCodes = new AppSignInCodeStore(ctx);
   }
 
-  get tables(): TableNames { return tableNames(this.tablePrefix); }
+  get tables(): TableNames {
+    return tableNames(this.tablePrefix);
+  }
 
   /** Raises an event for the host's listeners: after commit inside a transaction, at once outside one. */
-  emit<K extends IdentityEventName>(name: K, ...args: IdentityEventMap[K]): void { this.buffer.emit(name, ...args); }
+  emit<K extends IdentityEventName>(name: K, ...args: IdentityEventMap[K]): void {
+    this.buffer.emit(name, ...args);
+  }
 
   async transaction<T>(fn: (tx: IdentityStore) => Promise<T>): Promise<T> {
     if (this.trx) return fn(this);
@@ -74,6 +90,10 @@ export class IdentityStore {
     });
   }
 
-  migrate(): Promise<string[]> { return migrateLatest(this.knex, this.tablePrefix); }
-  rollbackAll(): Promise<string[]> { return migrateRollbackAll(this.knex, this.tablePrefix); }
+  migrate(): Promise<string[]> {
+    return migrateLatest(this.knex, this.tablePrefix);
+  }
+  rollbackAll(): Promise<string[]> {
+    return migrateRollbackAll(this.knex, this.tablePrefix);
+  }
 }

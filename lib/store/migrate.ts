@@ -51,9 +51,15 @@ export const migrationNames = (): string[] => MIGRATIONS.map((m) => m.name);
 
 class PrefixedMigrationSource implements Knex.MigrationSource<MigrationEntry> {
   constructor(private readonly prefix: string) {}
-  async getMigrations() { return [...MIGRATIONS]; }
-  getMigrationName(entry: MigrationEntry) { return entry.name; }
-  async getMigration(entry: MigrationEntry) { return entry.factory(this.prefix); }
+  async getMigrations() {
+    return [...MIGRATIONS];
+  }
+  getMigrationName(entry: MigrationEntry) {
+    return entry.name;
+  }
+  async getMigration(entry: MigrationEntry) {
+    return entry.factory(this.prefix);
+  }
 }
 
 /** Knex migrator settings for one table prefix; the migrations table carries the prefix too. */
@@ -136,7 +142,10 @@ async function migrateUnderLease(knex: Knex, prefix: string, waitMs: number): Pr
   try {
     await freeStaleLock(knex, prefix);
     const applied = await applyLatest(knex, prefix);
-    if (lease.wasLost) throw new Error(`The migration lease ${t.migrations} ran out while migrating (a frozen migrator or a lost node): check the migrations table before restarting`);
+    if (lease.wasLost)
+      throw new Error(
+        `The migration lease ${t.migrations} ran out while migrating (a frozen migrator or a lost node): check the migrations table before restarting`,
+      );
     return applied;
   } finally {
     await lease.release();
@@ -153,7 +162,9 @@ interface SessionLock {
 const SESSION_LOCKS: Record<Exclude<Dialect, 'sqlite'>, SessionLock> = {
   mysql: {
     async take(knex, connection, name, waitMs) {
-      const [rows] = await knex.raw('SELECT GET_LOCK(?, ?) AS got', [name, Math.ceil(waitMs / 1000)]).connection(connection);
+      const [rows] = await knex
+        .raw('SELECT GET_LOCK(?, ?) AS got', [name, Math.ceil(waitMs / 1000)])
+        .connection(connection);
       return rows[0]?.got === 1;
     },
     async release(knex, connection, name) {
@@ -199,7 +210,10 @@ async function retryWhileBusy<T>(run: () => Promise<T>, waitMs: number): Promise
     try {
       return await run();
     } catch (err) {
-      const busy = err instanceof Error && (err.name === 'MigrationLocked' || /SQLITE_BUSY|already exists/.test(`${(err as { code?: string }).code ?? ''} ${err.message}`));
+      const busy =
+        err instanceof Error &&
+        (err.name === 'MigrationLocked' ||
+          /SQLITE_BUSY|already exists/.test(`${(err as { code?: string }).code ?? ''} ${err.message}`));
       if (!busy || Date.now() + delay > deadline) throw err;
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
@@ -222,5 +236,7 @@ export async function isMigrated(knex: Knex, prefix: string): Promise<boolean> {
   const table = tableNames(prefix).migrations;
   if (!(await knex.schema.hasTable(table))) return false;
   const recorded = new Set((await knex(table).select('name')).map((row: { name: string }) => row.name));
-  return MIGRATIONS.every(({ name, formerNames }) => recorded.has(name) || formerNames.some((former) => recorded.has(former)));
+  return MIGRATIONS.every(
+    ({ name, formerNames }) => recorded.has(name) || formerNames.some((former) => recorded.has(former)),
+  );
 }

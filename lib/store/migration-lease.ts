@@ -27,19 +27,32 @@ export class MigrationLease {
   private timer?: NodeJS.Timeout;
   private lost = false;
 
-  constructor(private readonly knex: Knex, private readonly table: string, private readonly name: string) {}
+  constructor(
+    private readonly knex: Knex,
+    private readonly table: string,
+    private readonly name: string,
+  ) {}
 
   /** Waits until this instance holds the lease, or throws after `waitMs`. */
   async acquire(waitMs: number): Promise<void> {
-    await this.knex.raw(`CREATE TABLE IF NOT EXISTS \`${this.table}\` (name VARCHAR(191) NOT NULL PRIMARY KEY, holder CHAR(36) NOT NULL, expires_at BIGINT NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`);
+    await this.knex.raw(
+      `CREATE TABLE IF NOT EXISTS \`${this.table}\` (name VARCHAR(191) NOT NULL PRIMARY KEY, holder CHAR(36) NOT NULL, expires_at BIGINT NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+    );
     const deadline = Date.now() + waitMs;
     for (let attempt = 0; ; attempt += 1) {
       if (await this.tryTake()) break;
-      if (Date.now() > deadline) throw new Error(`Another migrator held the migration lease ${this.name} for over ${waitMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`Another migrator held the migration lease ${this.name} for over ${waitMs} ms`);
       // Jittered, growing to a second: several instances waiting do not retry in step.
-      await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 50 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random())));
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.min(1_000, 50 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random())),
+      );
     }
-    this.timer = setInterval(() => { this.renew().catch(() => { this.lost = true; }); }, RENEW_MS);
+    this.timer = setInterval(() => {
+      this.renew().catch(() => {
+        this.lost = true;
+      });
+    }, RENEW_MS);
     this.timer.unref();
   }
 
@@ -47,9 +60,15 @@ export class MigrationLease {
   private async tryTake(): Promise<boolean> {
     const now = Date.now();
     try {
-      const [inserted] = await this.knex.raw(`INSERT IGNORE INTO \`${this.table}\` (name, holder, expires_at) VALUES (?, ?, ?)`, [this.name, this.holder, now + LEASE_MS]);
+      const [inserted] = await this.knex.raw(
+        `INSERT IGNORE INTO \`${this.table}\` (name, holder, expires_at) VALUES (?, ?, ?)`,
+        [this.name, this.holder, now + LEASE_MS],
+      );
       if ((inserted as { affectedRows: number }).affectedRows === 1) return true;
-      const [taken] = await this.knex.raw(`UPDATE \`${this.table}\` SET holder = ?, expires_at = ? WHERE name = ? AND expires_at < ?`, [this.holder, now + LEASE_MS, this.name, now]);
+      const [taken] = await this.knex.raw(
+        `UPDATE \`${this.table}\` SET holder = ?, expires_at = ? WHERE name = ? AND expires_at < ?`,
+        [this.holder, now + LEASE_MS, this.name, now],
+      );
       return (taken as { affectedRows: number }).affectedRows === 1;
     } catch (error) {
       if (isRetryableConflict(error)) return false;
@@ -58,12 +77,18 @@ export class MigrationLease {
   }
 
   private async renew(): Promise<void> {
-    const [renewed] = await this.knex.raw(`UPDATE \`${this.table}\` SET expires_at = ? WHERE name = ? AND holder = ?`, [Date.now() + LEASE_MS, this.name, this.holder]);
+    const [renewed] = await this.knex.raw(`UPDATE \`${this.table}\` SET expires_at = ? WHERE name = ? AND holder = ?`, [
+      Date.now() + LEASE_MS,
+      this.name,
+      this.holder,
+    ]);
     if ((renewed as { affectedRows: number }).affectedRows !== 1) this.lost = true;
   }
 
   /** Whether the lease was lost while held (renewal failed or another took it over). */
-  get wasLost(): boolean { return this.lost; }
+  get wasLost(): boolean {
+    return this.lost;
+  }
 
   async release(): Promise<void> {
     clearInterval(this.timer);

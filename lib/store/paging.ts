@@ -7,7 +7,11 @@ import type { ListQuery } from '../model/types.js';
  * Keyset cursors (RFC 9865): the cursor carries the last row's sort key and id, so the next
  * page is an index range scan whatever its depth. Opaque to clients: base64url JSON.
  */
-export interface CursorState { dir: 'next' | 'prev'; key: string | number | null; id: string }
+export interface CursorState {
+  dir: 'next' | 'prev';
+  key: string | number | null;
+  id: string;
+}
 
 export function encodeCursor(state: CursorState): string {
   return Buffer.from(JSON.stringify([state.dir === 'next' ? 'n' : 'p', state.key, state.id])).toString('base64url');
@@ -34,7 +38,10 @@ export function decodeCursor(cursor: string): CursorState {
  * time, served by the (connector_id, created_at) index without a sort, at any depth.
  * Nullable expressions (attributes a client sorts by) compare through COALESCE.
  */
-export interface Ordering { expr: string; nullable: boolean }
+export interface Ordering {
+  expr: string;
+  nullable: boolean;
+}
 
 export const creationOrder = (alias: string): Ordering => ({ expr: `${alias}.created_at`, nullable: false });
 
@@ -55,7 +62,15 @@ export interface Page {
  * `columns` directly; a deep index page selects ids only, over the covering index, and the
  * caller fetches those rows by primary key (a deferred join), so skipped rows are never read.
  */
-export async function fetchPage(db: Knex | Knex.Transaction, base: Knex.QueryBuilder, ordering: Ordering, idExpr: string, columns: string[], query: ListQuery, total?: number): Promise<Page> {
+export async function fetchPage(
+  db: Knex | Knex.Transaction,
+  base: Knex.QueryBuilder,
+  ordering: Ordering,
+  idExpr: string,
+  columns: string[],
+  query: ListQuery,
+  total?: number,
+): Promise<Page> {
   const ascending = query.sortOrder !== 'descending';
   const key = keyExpression(ordering);
   const offset = query.cursor === undefined ? Math.max(0, (query.startIndex ?? 1) - 1) : 0;
@@ -70,7 +85,11 @@ export async function fetchPage(db: Knex | Knex.Transaction, base: Knex.QueryBui
     if (limit === 0) return { rows: [], complete: false };
     base.select(skip === 0 ? columns : [{ id: idExpr }]).select(db.raw(`${key} as sort_key`));
     const direction = ascending !== fromEnd ? 'asc' : 'desc';
-    const rows: Array<Record<string, unknown>> = await base.orderByRaw(`${key} ${direction}`).orderBy(idExpr, direction).limit(limit).offset(skip);
+    const rows: Array<Record<string, unknown>> = await base
+      .orderByRaw(`${key} ${direction}`)
+      .orderBy(idExpr, direction)
+      .limit(limit)
+      .offset(skip);
     if (fromEnd) rows.reverse();
     return { rows, complete: offset === 0 && rows.length < query.count };
   }
@@ -88,16 +107,20 @@ export async function fetchPage(db: Knex | Knex.Transaction, base: Knex.QueryBui
     });
   }
   const direction = forward ? 'asc' : 'desc';
-  let rows: Array<Record<string, unknown>> = await base.orderByRaw(`${key} ${direction}`).orderBy(idExpr, direction).limit(query.count + 1);
+  let rows: Array<Record<string, unknown>> = await base
+    .orderByRaw(`${key} ${direction}`)
+    .orderBy(idExpr, direction)
+    .limit(query.count + 1);
   const hasMore = rows.length > query.count;
   rows = rows.slice(0, query.count);
   if (backwards) rows.reverse();
   if (!rows.length) return { rows, complete: !state };
-  const cursorAt = (dir: 'next' | 'prev', row: Record<string, unknown>) => encodeCursor({ dir, key: (row.sort_key as string | number | null) ?? null, id: String(row.id) });
+  const cursorAt = (dir: 'next' | 'prev', row: Record<string, unknown>) =>
+    encodeCursor({ dir, key: (row.sort_key as string | number | null) ?? null, id: String(row.id) });
   return {
     rows,
     complete: !state && !hasMore,
-    nextCursor: (backwards || hasMore) ? cursorAt('next', rows[rows.length - 1]) : undefined,
+    nextCursor: backwards || hasMore ? cursorAt('next', rows[rows.length - 1]) : undefined,
     previousCursor: (backwards ? hasMore : Boolean(state)) ? cursorAt('prev', rows[0]) : undefined,
   };
 }

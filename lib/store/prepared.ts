@@ -4,15 +4,26 @@ import type { Dialect } from './dialect.js';
 type Row = Record<string, unknown>;
 export type Param = string | number | boolean | null;
 
-interface SqliteStatement { reader: boolean; all(params: unknown[]): Row[]; run(params: unknown[]): { changes: number } }
-interface SqliteConnection { prepare(sql: string): SqliteStatement }
+interface SqliteStatement {
+  reader: boolean;
+  all(params: unknown[]): Row[];
+  run(params: unknown[]): { changes: number };
+}
+interface SqliteConnection {
+  prepare(sql: string): SqliteStatement;
+}
 type MysqlCallback = (error: Error | null, result: unknown) => void;
 interface MysqlConnection {
   execute(sql: string, params: unknown[], callback: MysqlCallback): void;
   query(sql: string, params: unknown[], callback: MysqlCallback): void;
 }
-interface PgResult { rows: Row[]; rowCount: number | null }
-interface PgConnection { query(config: { name?: string; text: string; values: unknown[] }): Promise<PgResult> }
+interface PgResult {
+  rows: Row[];
+  rowCount: number | null;
+}
+interface PgConnection {
+  query(config: { name?: string; text: string; values: unknown[] }): Promise<PgResult>;
+}
 
 /**
  * `varying`: the text depends on a list's length (IN lists, multi-row VALUES). On MySQL such a
@@ -36,7 +47,10 @@ export type Shape = 'fixed' | 'varying';
  * every value), never built from request data.
  */
 export class Prepared {
-  constructor(private readonly db: Knex | Knex.Transaction, private readonly dialect: Dialect) {}
+  constructor(
+    private readonly db: Knex | Knex.Transaction,
+    private readonly dialect: Dialect,
+  ) {}
 
   /** Rows of a SELECT. */
   all(sql: string, params: Param[], shape: Shape = 'fixed'): Promise<Row[]> {
@@ -52,7 +66,7 @@ export class Prepared {
     return this.on(async (conn) => {
       if (this.dialect === 'sqlite') return (conn as SqliteConnection).prepare(sql).run(params.map(bindable)).changes;
       if (this.dialect === 'postgres') return (await postgres(conn as PgConnection, sql, params, shape)).rowCount ?? 0;
-      const result = await mysql(conn as MysqlConnection, sql, params, shape) as { affectedRows: number };
+      const result = (await mysql(conn as MysqlConnection, sql, params, shape)) as { affectedRows: number };
       return result.affectedRows;
     });
   }
@@ -60,14 +74,20 @@ export class Prepared {
   /** MySQL only: rows changed and the OK packet's insert id (which `LAST_INSERT_ID(expr)` in the statement sets). */
   async runForId(sql: string, params: Param[]): Promise<{ changes: number; insertId: number }> {
     return this.on(async (conn) => {
-      const result = await mysql(conn as MysqlConnection, sql, params, 'fixed') as { affectedRows: number; insertId: number };
+      const result = (await mysql(conn as MysqlConnection, sql, params, 'fixed')) as {
+        affectedRows: number;
+        insertId: number;
+      };
       return { changes: result.affectedRows, insertId: Number(result.insertId) };
     });
   }
 
   private async on<T>(fn: (conn: unknown) => T | Promise<T>): Promise<T> {
     // A transaction's client hands out the transaction's connection and releases nothing.
-    const client = this.db.client as { acquireConnection(): Promise<unknown>; releaseConnection(conn: unknown): Promise<unknown> };
+    const client = this.db.client as {
+      acquireConnection(): Promise<unknown>;
+      releaseConnection(conn: unknown): Promise<unknown>;
+    };
     const conn = await client.acquireConnection();
     try {
       return await fn(conn);
@@ -81,7 +101,7 @@ export class Prepared {
  * Neither SQLite's nor MySQL's driver binds booleans (stored as 0/1, as Knex stores them) or
  * undefined (NULL). PostgreSQL's boolean columns read '1' and '0' as true and false.
  */
-const bindable = (v: Param | undefined) => (typeof v === 'boolean' ? Number(v) : v ?? null);
+const bindable = (v: Param | undefined) => (typeof v === 'boolean' ? Number(v) : (v ?? null));
 
 /** Statement names handed out, per SQL text: a name stays bound to one text on every connection. */
 const pgStatements = new Map<string, { name: string; text: string }>();

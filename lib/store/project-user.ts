@@ -7,7 +7,15 @@ import { URN } from '../model/schemas/urns.js';
  * indexed SQL. The document itself stays the source of truth for serialisation; this is
  * recomputed on every write, in the same transaction, so the two never drift.
  */
-export const VALUE_ATTRIBUTES = ['emails', 'phoneNumbers', 'ims', 'photos', 'entitlements', 'roles', 'x509Certificates'] as const;
+export const VALUE_ATTRIBUTES = [
+  'emails',
+  'phoneNumbers',
+  'ims',
+  'photos',
+  'entitlements',
+  'roles',
+  'x509Certificates',
+] as const;
 export type ValueAttribute = (typeof VALUE_ATTRIBUTES)[number];
 
 export interface UserColumns {
@@ -25,16 +33,47 @@ export interface UserColumns {
   preferred_language: string | null;
 }
 
-export interface ValueRow { attribute: ValueAttribute; position: number; value: string | null; value_key: string | null; type: string | null; display: string | null; is_primary: boolean }
-export interface AddressRow { position: number; type: string | null; formatted: string | null; street_address: string | null; locality: string | null; region: string | null; postal_code: string | null; country: string | null; is_primary: boolean }
-export interface ExtensionRow { schema_urn: string; attr_path: string; position: number; value: string | null; value_key: string | null }
+export interface ValueRow {
+  attribute: ValueAttribute;
+  position: number;
+  value: string | null;
+  value_key: string | null;
+  type: string | null;
+  display: string | null;
+  is_primary: boolean;
+}
+export interface AddressRow {
+  position: number;
+  type: string | null;
+  formatted: string | null;
+  street_address: string | null;
+  locality: string | null;
+  region: string | null;
+  postal_code: string | null;
+  country: string | null;
+  is_primary: boolean;
+}
+export interface ExtensionRow {
+  schema_urn: string;
+  attr_path: string;
+  position: number;
+  value: string | null;
+  value_key: string | null;
+}
 
-export interface UserProjection { columns: UserColumns; values: ValueRow[]; addresses: AddressRow[]; extensions: ExtensionRow[] }
+export interface UserProjection {
+  columns: UserColumns;
+  values: ValueRow[];
+  addresses: AddressRow[];
+  extensions: ExtensionRow[];
+}
 
-const str = (v: unknown): string | null => (v === null || v === undefined ? null : typeof v === 'string' ? v : JSON.stringify(v)); // numbers and booleans as JSON writes them
+const str = (v: unknown): string | null =>
+  v === null || v === undefined ? null : typeof v === 'string' ? v : JSON.stringify(v); // numbers and booleans as JSON writes them
 const cut = (v: string | null, n: number) => (v === null ? null : v.slice(0, n));
 const key = (v: string | null) => (v === null ? null : normalizeKey(v));
-const record = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const record = (v: unknown): Record<string, unknown> =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 export function projectUser(doc: ResourceDocument): UserProjection {
@@ -61,7 +100,15 @@ export function projectUser(doc: ResourceDocument): UserProjection {
     list(doc[attribute]).forEach((entry, position) => {
       const e = record(entry);
       const value = str(e.value);
-      values.push({ attribute, position, value, value_key: key(value), type: cut(str(e.type), 64), display: cut(str(e.display), 255), is_primary: e.primary === true });
+      values.push({
+        attribute,
+        position,
+        value,
+        value_key: key(value),
+        type: cut(str(e.type), 64),
+        display: cut(str(e.display), 255),
+        is_primary: e.primary === true,
+      });
     });
   }
 
@@ -91,7 +138,13 @@ export function projectUser(doc: ResourceDocument): UserProjection {
       if (!Array.isArray(attrValue)) continue;
       const push = (attr_path: string, position: number, raw: unknown) => {
         const value = str(raw);
-        extensions.push({ schema_urn: urn.slice(0, 191), attr_path: attr_path.slice(0, 191), position, value, value_key: key(value) });
+        extensions.push({
+          schema_urn: urn.slice(0, 191),
+          attr_path: attr_path.slice(0, 191),
+          position,
+          value,
+          value_key: key(value),
+        });
       };
       attrValue.forEach((entry, position) => {
         if (entry && typeof entry === 'object' && !Array.isArray(entry)) {

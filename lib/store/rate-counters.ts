@@ -17,7 +17,10 @@ export class RateCounterStore implements CounterStore {
   readonly batched = true;
   private sweptWindow = 0;
 
-  constructor(private readonly ctx: StoreContext, private readonly events: IdentityEvents) {}
+  constructor(
+    private readonly ctx: StoreContext,
+    private readonly events: IdentityEvents,
+  ) {}
 
   async increment(key: string, hits: number, windowMs: number, now = Date.now()): Promise<CounterWindow> {
     const { tables, prepared, dialect } = this.ctx;
@@ -27,13 +30,21 @@ export class RateCounterStore implements CounterStore {
     let count: number;
     if (dialect !== 'mysql') {
       // The target's column qualified: PostgreSQL finds a bare `hits` ambiguous beside `excluded`.
-      const rows = await prepared.all(`INSERT INTO ${tables.rateCounters} AS c (counter_key, window_start, hits, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (counter_key, window_start) DO UPDATE SET hits = c.hits + excluded.hits RETURNING hits`, params);
+      const rows = await prepared.all(
+        `INSERT INTO ${tables.rateCounters} AS c (counter_key, window_start, hits, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (counter_key, window_start) DO UPDATE SET hits = c.hits + excluded.hits RETURNING hits`,
+        params,
+      );
       count = Number(rows[0].hits);
     } else {
       // Two Galera nodes adding to one row at once: one fails certification and is rolled back
       // whole, so it adds again rather than letting the hits pass uncounted (limits fail open
       // only for a store that does not answer).
-      const result = await retryConflicts(this.events, () => prepared.runForId(`INSERT INTO ${tables.rateCounters} (counter_key, window_start, hits, expires_at) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE hits = LAST_INSERT_ID(hits + VALUES(hits))`, params));
+      const result = await retryConflicts(this.events, () =>
+        prepared.runForId(
+          `INSERT INTO ${tables.rateCounters} (counter_key, window_start, hits, expires_at) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE hits = LAST_INSERT_ID(hits + VALUES(hits))`,
+          params,
+        ),
+      );
       // 1 row affected: inserted, the total is what we sent; 2: updated, LAST_INSERT_ID holds it.
       count = result.changes === 1 ? hits : result.insertId;
     }
@@ -49,7 +60,11 @@ export class RateCounterStore implements CounterStore {
    * (`RETURNING`); on MariaDB/MySQL, where LAST_INSERT_ID carries one total only, a second
    * statement reads them, which still sees every committed hit of other instances.
    */
-  async incrementMany(entries: Array<{ key: string; hits: number }>, windowMs: number, now = Date.now()): Promise<CounterWindow[]> {
+  async incrementMany(
+    entries: Array<{ key: string; hits: number }>,
+    windowMs: number,
+    now = Date.now(),
+  ): Promise<CounterWindow[]> {
     const { tables, prepared, dialect } = this.ctx;
     const start = Math.floor(now / windowMs) * windowMs;
     const resetAt = start + windowMs;
@@ -59,12 +74,28 @@ export class RateCounterStore implements CounterStore {
       const values = `(counter_key, window_start, hits, expires_at) VALUES ${valueGroups(chunk.length, 4)}`;
       if (dialect !== 'mysql') {
         // The alias: PostgreSQL finds `hits` ambiguous beside excluded.hits (as in increment).
-        const rows = await retryConflicts(this.events, () => prepared.all(`INSERT INTO ${tables.rateCounters} AS c ${values} ON CONFLICT (counter_key, window_start) DO UPDATE SET hits = c.hits + excluded.hits RETURNING counter_key, hits`, params, 'varying'));
+        const rows = await retryConflicts(this.events, () =>
+          prepared.all(
+            `INSERT INTO ${tables.rateCounters} AS c ${values} ON CONFLICT (counter_key, window_start) DO UPDATE SET hits = c.hits + excluded.hits RETURNING counter_key, hits`,
+            params,
+            'varying',
+          ),
+        );
         for (const row of rows) totals.set(String(row.counter_key), Number(row.hits));
       } else {
         // A certification failure (two Galera nodes adding to one row) rolled the statement back: add again.
-        await retryConflicts(this.events, () => prepared.run(`INSERT INTO ${tables.rateCounters} ${values} ON DUPLICATE KEY UPDATE hits = hits + VALUES(hits)`, params, 'varying'));
-        const rows = await prepared.all(`SELECT counter_key, hits FROM ${tables.rateCounters} WHERE window_start = ? AND counter_key IN (${chunk.map(() => '?').join(', ')})`, [start, ...chunk.map((e) => e.key)], 'varying');
+        await retryConflicts(this.events, () =>
+          prepared.run(
+            `INSERT INTO ${tables.rateCounters} ${values} ON DUPLICATE KEY UPDATE hits = hits + VALUES(hits)`,
+            params,
+            'varying',
+          ),
+        );
+        const rows = await prepared.all(
+          `SELECT counter_key, hits FROM ${tables.rateCounters} WHERE window_start = ? AND counter_key IN (${chunk.map(() => '?').join(', ')})`,
+          [start, ...chunk.map((e) => e.key)],
+          'varying',
+        );
         for (const row of rows) totals.set(String(row.counter_key), Number(row.hits));
       }
     }
@@ -77,7 +108,12 @@ export class RateCounterStore implements CounterStore {
 
   async decrement(key: string, hits: number, windowMs: number, now = Date.now()): Promise<void> {
     const start = Math.floor(now / windowMs) * windowMs;
-    await retryConflicts(this.events, () => this.ctx.prepared.run(`UPDATE ${this.ctx.tables.rateCounters} SET hits = CASE WHEN hits > ? THEN hits - ? ELSE 0 END WHERE counter_key = ? AND window_start = ?`, [hits, hits, key, start]));
+    await retryConflicts(this.events, () =>
+      this.ctx.prepared.run(
+        `UPDATE ${this.ctx.tables.rateCounters} SET hits = CASE WHEN hits > ? THEN hits - ? ELSE 0 END WHERE counter_key = ? AND window_start = ?`,
+        [hits, hits, key, start],
+      ),
+    );
   }
 
   /** Removes windows that ended before `now`. */

@@ -18,7 +18,11 @@ export async function retryConflicts<T>(events: IdentityEvents, attempt: () => P
     } catch (error) {
       if (!isRetryableConflict(error)) throw error;
       const retried = n <= CONFLICT_RETRIES;
-      events.emit('database.conflict', { attempt: n, retried, code: String((error as { code?: string }).code ?? 'unknown') });
+      events.emit('database.conflict', {
+        attempt: n,
+        retried,
+        code: String((error as { code?: string }).code ?? 'unknown'),
+      });
       if (!retried) throw error;
       // 4–12 ms, doubling to 200–600 ms (under 2.5 s in all, inside the SCIM database deadline):
       // on a hot row (a group Entra adds members to from several threads, on two nodes) the

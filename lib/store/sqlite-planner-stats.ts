@@ -46,5 +46,6 @@ export async function pinSqlitePlannerStats(knex: Knex, t: TableNames): Promise<
 export async function unpinSqlitePlannerStats(knex: Knex, t: TableNames): Promise<void> {
   const tables = [...new Set(plannerStats(t).map(([table]) => table))];
   const exists = await knex.raw("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'sqlite_stat1'");
-  if ((exists as unknown[]).length) await knex.raw(`DELETE FROM sqlite_stat1 WHERE tbl IN (${tables.map(() => '?').join(', ')})`, tables);
+  if ((exists as unknown[]).length)
+    await knex.raw(`DELETE FROM sqlite_stat1 WHERE tbl IN (${tables.map(() => '?').join(', ')})`, tables);
 }

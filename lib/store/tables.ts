@@ -28,7 +28,9 @@ export function isValidTablePrefix(prefix: string): boolean {
 
 export function tableNames(prefix: string): TableNames {
   if (!isValidTablePrefix(prefix)) {
-    throw new Error(`tablePrefix "${prefix}" is invalid: use up to 16 letters, digits or underscores, starting with a letter`);
+    throw new Error(
+      `tablePrefix "${prefix}" is invalid: use up to 16 letters, digits or underscores, starting with a letter`,
+    );
   }
   return {
     connectors: `${prefix}connectors`,

@@ -29,16 +29,27 @@ function fromRow(row: Row): ScimToken {
 }
 
 export class TokenStore {
-  constructor(private readonly ctx: StoreContext, private readonly events: EventBuffer, private readonly atomic: Atomic) {}
-  private get db() { return this.ctx.db; }
-  private get t() { return this.ctx.tables; }
+  constructor(
+    private readonly ctx: StoreContext,
+    private readonly events: EventBuffer,
+    private readonly atomic: Atomic,
+  ) {}
+  private get db() {
+    return this.ctx.db;
+  }
+  private get t() {
+    return this.ctx.tables;
+  }
 
   /**
    * Issues a token of 256 random bits. The plain token is returned once and never stored:
    * only its SHA-256 hash is kept. `plainToken` lets a deployment adopt a token it already
    * gave Entra (the demo's SCIM_BOOTSTRAP_TOKEN).
    */
-  async create(connectorId: string, options: { label?: string; expiresAt?: Date | null; plainToken?: string } = {}): Promise<{ token: string; record: ScimToken }> {
+  async create(
+    connectorId: string,
+    options: { label?: string; expiresAt?: Date | null; plainToken?: string } = {},
+  ): Promise<{ token: string; record: ScimToken }> {
     if (this.atomic.outside) return this.atomic.run((s) => s.tokens.create(connectorId, options));
     // Lock the connector so that two concurrent creations cannot both pass the live-token check.
     const lock = this.db(this.t.connectors).select('id').where({ id: connectorId });
@@ -46,7 +57,10 @@ export class TokenStore {
     if (!(await lock.first())) throw new StoreError('not_found', `connector ${connectorId} not found`);
     const live = await this.listLive(connectorId);
     if (live.length >= MAX_LIVE_TOKENS) {
-      throw new StoreError('conflict', `connector ${connectorId} already has ${MAX_LIVE_TOKENS} live tokens: revoke one (token revoke ID) before creating another`);
+      throw new StoreError(
+        'conflict',
+        `connector ${connectorId} already has ${MAX_LIVE_TOKENS} live tokens: revoke one (token revoke ID) before creating another`,
+      );
     }
     if (options.plainToken !== undefined && options.plainToken.length < 32) {
       throw new StoreError('invalid_configuration', 'a provided SCIM token must be at least 32 characters long');
@@ -91,9 +105,9 @@ export class TokenStore {
   async credentialsFingerprint(): Promise<string> {
     const { scimTokens, connectors } = this.t;
     const [row] = await this.ctx.prepared.all(
-      `SELECT (SELECT COUNT(*) FROM ${scimTokens}) AS tokens, (SELECT SUM(COALESCE(revoked_at, 0)) FROM ${scimTokens}) AS revoked,`
-      + ` (SELECT COUNT(*) FROM ${connectors}) AS connectors, (SELECT SUM(updated_at) FROM ${connectors}) AS updated,`
-      + ` (SELECT SUM(COALESCE(sso_verified_at, 0) + COALESCE(deprovisioning_paused_at, 0) + COALESCE(deprovisioning_resumed_at, 0)) FROM ${connectors}) AS states`,
+      `SELECT (SELECT COUNT(*) FROM ${scimTokens}) AS tokens, (SELECT SUM(COALESCE(revoked_at, 0)) FROM ${scimTokens}) AS revoked,` +
+        ` (SELECT COUNT(*) FROM ${connectors}) AS connectors, (SELECT SUM(updated_at) FROM ${connectors}) AS updated,` +
+        ` (SELECT SUM(COALESCE(sso_verified_at, 0) + COALESCE(deprovisioning_paused_at, 0) + COALESCE(deprovisioning_resumed_at, 0)) FROM ${connectors}) AS states`,
       [],
     );
     return [row.tokens, row.revoked, row.connectors, row.updated, row.states].map(String).join(':');

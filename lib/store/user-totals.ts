@@ -10,7 +10,10 @@ export class UserTotals {
   private readonly entries = new Map<string, { total: number; until: number }>();
   private generation = 0;
 
-  constructor(events: IdentityEvents, private readonly ttlMs = 5_000) {
+  constructor(
+    events: IdentityEvents,
+    private readonly ttlMs = 5_000,
+  ) {
     const drop = (connectorId: string) => {
       this.generation += 1;
       this.entries.delete(connectorId);

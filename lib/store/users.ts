@@ -10,7 +10,16 @@ import { valueGroups, type Param } from './prepared.js';
 import { projectUser, type UserProjection } from './project-user.js';
 import type { UserTotals } from './user-totals.js';
 import { primaryEmail } from '../model/validate/normalize.js';
-import type { GroupRef, ListQuery, ListResult, LoginMethod, ResourceDocument, StoredUser, UserWrite, WebRole } from '../model/types.js';
+import type {
+  GroupRef,
+  ListQuery,
+  ListResult,
+  LoginMethod,
+  ResourceDocument,
+  StoredUser,
+  UserWrite,
+  WebRole,
+} from '../model/types.js';
 
 type Row = Record<string, unknown>;
 export interface ReadOptions {
@@ -19,11 +28,75 @@ export interface ReadOptions {
   forUpdate?: boolean;
 }
 
-const SUMMARY_COLUMNS = ['id', 'connector_id', 'user_name', 'external_id', 'active', 'display_name', 'login_method', 'web_role', 'protected', 'resource_kind', 'entra_object_id', 'version', 'document', 'created_at', 'updated_at'];
+const SUMMARY_COLUMNS = [
+  'id',
+  'connector_id',
+  'user_name',
+  'external_id',
+  'active',
+  'display_name',
+  'login_method',
+  'web_role',
+  'protected',
+  'resource_kind',
+  'entra_object_id',
+  'version',
+  'document',
+  'created_at',
+  'updated_at',
+];
 const SUMMARY = SUMMARY_COLUMNS.join(', ');
-const USER_COLUMNS = ['id', 'connector_id', 'external_id', 'user_name', 'user_name_key', 'active', 'given_name', 'family_name', 'display_name', 'display_name_key', 'title', 'user_type', 'locale', 'preferred_language', 'login_method', 'web_role', 'protected', 'resource_kind', 'entra_object_id', 'email_key', 'password_hash', 'version', 'document', 'created_at', 'updated_at'];
-const VALUE_COLUMNS = ['user_id', 'connector_id', 'attribute', 'position', 'value', 'value_key', 'type', 'display', 'is_primary'];
-const ADDRESS_COLUMNS = ['user_id', 'connector_id', 'position', 'type', 'formatted', 'street_address', 'locality', 'region', 'postal_code', 'country', 'is_primary'];
+const USER_COLUMNS = [
+  'id',
+  'connector_id',
+  'external_id',
+  'user_name',
+  'user_name_key',
+  'active',
+  'given_name',
+  'family_name',
+  'display_name',
+  'display_name_key',
+  'title',
+  'user_type',
+  'locale',
+  'preferred_language',
+  'login_method',
+  'web_role',
+  'protected',
+  'resource_kind',
+  'entra_object_id',
+  'email_key',
+  'password_hash',
+  'version',
+  'document',
+  'created_at',
+  'updated_at',
+];
+const VALUE_COLUMNS = [
+  'user_id',
+  'connector_id',
+  'attribute',
+  'position',
+  'value',
+  'value_key',
+  'type',
+  'display',
+  'is_primary',
+];
+const ADDRESS_COLUMNS = [
+  'user_id',
+  'connector_id',
+  'position',
+  'type',
+  'formatted',
+  'street_address',
+  'locality',
+  'region',
+  'postal_code',
+  'country',
+  'is_primary',
+];
 const EXTENSION_COLUMNS = ['user_id', 'connector_id', 'schema_urn', 'attr_path', 'position', 'value', 'value_key'];
 
 /** Which unique key a violation names: SQLite lists the columns, MariaDB and PostgreSQL the index. */
@@ -57,17 +130,32 @@ function fromRow(row: Row, document?: ResourceDocument): StoredUser {
 
 /** Users: the SCIM document plus its search projection, always written together. */
 export class UserStore {
-  constructor(private readonly ctx: StoreContext, private readonly events: EventBuffer, private readonly atomic: Atomic, private readonly totals: UserTotals) {}
+  constructor(
+    private readonly ctx: StoreContext,
+    private readonly events: EventBuffer,
+    private readonly atomic: Atomic,
+    private readonly totals: UserTotals,
+  ) {}
 
-  private get db() { return this.ctx.db; }
-  private get t() { return this.ctx.tables; }
-  private get sql() { return this.ctx.prepared; }
+  private get db() {
+    return this.ctx.db;
+  }
+  private get t() {
+    return this.ctx.tables;
+  }
+  private get sql() {
+    return this.ctx.prepared;
+  }
 
   /**
    * Creates a user; it joins the connector's default group in the same statement batch.
    * Everything in `input` is already decided (policy/user-writes.ts): the store derives nothing.
    */
-  async create(connectorId: string, input: UserWrite & { loginMethod: LoginMethod }, options: ReadOptions = {}): Promise<StoredUser> {
+  async create(
+    connectorId: string,
+    input: UserWrite & { loginMethod: LoginMethod },
+    options: ReadOptions = {},
+  ): Promise<StoredUser> {
     if (this.atomic.outside) return this.atomic.run((s) => s.users.create(connectorId, input, options));
     const id = uuidv7();
     const now = Date.now();
@@ -89,7 +177,10 @@ export class UserStore {
       updated_at: now,
     };
     try {
-      await this.sql.run(`INSERT INTO ${this.t.users} (${USER_COLUMNS.join(', ')}) VALUES ${valueGroups(1, USER_COLUMNS.length)}`, USER_COLUMNS.map((c) => row[c] as Param));
+      await this.sql.run(
+        `INSERT INTO ${this.t.users} (${USER_COLUMNS.join(', ')}) VALUES ${valueGroups(1, USER_COLUMNS.length)}`,
+        USER_COLUMNS.map((c) => row[c] as Param),
+      );
     } catch (error) {
       throw this.translate(error, input.document);
     }
@@ -163,10 +254,18 @@ export class UserStore {
     } catch (error) {
       throw this.translate(error, document);
     }
-    if (count === 0) throw new StoreError('version_mismatch', 'the user changed since that version was read', { current: current.version });
+    if (count === 0)
+      throw new StoreError('version_mismatch', 'the user changed since that version was read', {
+        current: current.version,
+      });
   }
 
-  private async changed(current: StoredUser, update: Row, document: ResourceDocument, options: ReadOptions): Promise<StoredUser> {
+  private async changed(
+    current: StoredUser,
+    update: Row,
+    document: ResourceDocument,
+    options: ReadOptions,
+  ): Promise<StoredUser> {
     const updated = fromRow({ ...this.toRow(current), ...update }, document);
     if (options.withGroups) updated.groups = (await this.groupsOf([current.id])).get(current.id) ?? [];
     this.events.emit('user.updated', updated);
@@ -176,8 +275,20 @@ export class UserStore {
 
   private toRow(u: StoredUser): Row {
     return {
-      id: u.id, connector_id: u.connectorId, user_name: u.userName, external_id: u.externalId, active: u.active, display_name: u.displayName,
-      login_method: u.loginMethod, web_role: u.webRole, protected: u.protected, resource_kind: u.resourceKind, entra_object_id: u.entraObjectId, version: u.version, created_at: u.createdAt.getTime(), updated_at: u.updatedAt.getTime(),
+      id: u.id,
+      connector_id: u.connectorId,
+      user_name: u.userName,
+      external_id: u.externalId,
+      active: u.active,
+      display_name: u.displayName,
+      login_method: u.loginMethod,
+      web_role: u.webRole,
+      protected: u.protected,
+      resource_kind: u.resourceKind,
+      entra_object_id: u.entraObjectId,
+      version: u.version,
+      created_at: u.createdAt.getTime(),
+      updated_at: u.updatedAt.getTime(),
     };
   }
 
@@ -188,7 +299,10 @@ export class UserStore {
    */
   async delete(connectorId: string, id: string): Promise<boolean> {
     if (!isResourceId(id)) return false;
-    const count = await this.sql.run(`DELETE FROM ${this.t.users} WHERE id = ? AND connector_id = ?`, [id, connectorId]);
+    const count = await this.sql.run(`DELETE FROM ${this.t.users} WHERE id = ? AND connector_id = ?`, [
+      id,
+      connectorId,
+    ]);
     if (count > 0) this.events.emit('user.deleted', { id, connectorId });
     return count > 0;
   }
@@ -202,8 +316,15 @@ export class UserStore {
    */
   async remove(current: StoredUser): Promise<void> {
     const { id, connectorId } = current;
-    const count = await this.sql.run(`DELETE FROM ${this.t.users} WHERE id = ? AND connector_id = ? AND version = ?`, [id, connectorId, current.version]);
-    if (count === 0) throw new StoreError('version_mismatch', 'the user changed since that version was read', { current: current.version });
+    const count = await this.sql.run(`DELETE FROM ${this.t.users} WHERE id = ? AND connector_id = ? AND version = ?`, [
+      id,
+      connectorId,
+      current.version,
+    ]);
+    if (count === 0)
+      throw new StoreError('version_mismatch', 'the user changed since that version was read', {
+        current: current.version,
+      });
     this.events.emit('user.deleted', { id, connectorId });
   }
 
@@ -215,7 +336,10 @@ export class UserStore {
   async get(connectorId: string, id: string, options: ReadOptions = {}): Promise<StoredUser | undefined> {
     if (!isResourceId(id)) return undefined;
     const lock = options.forUpdate ? this.ctx.idioms.forUpdate : '';
-    const [row] = await this.sql.all(`SELECT ${SUMMARY} FROM ${this.t.users} WHERE id = ? AND connector_id = ?${lock}`, [id, connectorId]);
+    const [row] = await this.sql.all(
+      `SELECT ${SUMMARY} FROM ${this.t.users} WHERE id = ? AND connector_id = ?${lock}`,
+      [id, connectorId],
+    );
     if (!row) return undefined;
     return (await this.withGroups([fromRow(row)], options))[0];
   }
@@ -225,7 +349,10 @@ export class UserStore {
   }
 
   private async byUserName(connectorId: string, userName: string): Promise<StoredUser[]> {
-    const rows = await this.sql.all(`SELECT ${SUMMARY} FROM ${this.t.users} WHERE connector_id = ? AND user_name_key = ?`, [connectorId, normalizeKey(userName)]);
+    const rows = await this.sql.all(
+      `SELECT ${SUMMARY} FROM ${this.t.users} WHERE connector_id = ? AND user_name_key = ?`,
+      [connectorId, normalizeKey(userName)],
+    );
     return rows.map((r) => fromRow(r));
   }
 
@@ -234,16 +361,23 @@ export class UserStore {
    * match must refuse several.
    */
   async findByExternalId(connectorId: string, externalId: string, limit = 2): Promise<StoredUser[]> {
-    if (!Number.isSafeInteger(limit) || limit < 0) throw new Error(`limit must be a non-negative integer (got ${limit})`);
+    if (!Number.isSafeInteger(limit) || limit < 0)
+      throw new Error(`limit must be a non-negative integer (got ${limit})`);
     // The limit is written into the text (MySQL refuses some parameter types for LIMIT in prepared
     // statements); page sizes are capped, so the texts are few.
-    const rows = await this.sql.all(`SELECT ${SUMMARY} FROM ${this.t.users} WHERE connector_id = ? AND external_id = ? ORDER BY created_at, id LIMIT ${limit}`, [connectorId, externalId]);
+    const rows = await this.sql.all(
+      `SELECT ${SUMMARY} FROM ${this.t.users} WHERE connector_id = ? AND external_id = ? ORDER BY created_at, id LIMIT ${limit}`,
+      [connectorId, externalId],
+    );
     return rows.map((r) => fromRow(r));
   }
 
   /** The connector's users that this Entra object (`oid`, lower case) signs in as: more than one is a provisioning error. */
   async findByEntraObjectId(connectorId: string, objectId: string): Promise<StoredUser[]> {
-    const rows = await this.sql.all(`SELECT ${SUMMARY} FROM ${this.t.users} WHERE connector_id = ? AND entra_object_id = ? ORDER BY created_at, id LIMIT 2`, [connectorId, objectId]);
+    const rows = await this.sql.all(
+      `SELECT ${SUMMARY} FROM ${this.t.users} WHERE connector_id = ? AND entra_object_id = ? ORDER BY created_at, id LIMIT 2`,
+      [connectorId, objectId],
+    );
     return rows.map((r) => fromRow(r));
   }
 
@@ -254,7 +388,16 @@ export class UserStore {
    */
   private async lookup(connectorId: string, query: ListQuery): Promise<StoredUser[] | undefined> {
     const f = query.filter;
-    if (f?.kind !== 'compare' || f.op !== 'eq' || typeof f.value !== 'string' || query.sortBy || query.cursor !== undefined || (query.startIndex ?? 1) > 1 || query.count < 1) return undefined;
+    if (
+      f?.kind !== 'compare' ||
+      f.op !== 'eq' ||
+      typeof f.value !== 'string' ||
+      query.sortBy ||
+      query.cursor !== undefined ||
+      (query.startIndex ?? 1) > 1 ||
+      query.count < 1
+    )
+      return undefined;
     const path = f.path.resolved;
     if (!path || path.extension || path.subAttribute) return undefined;
     // Values the filter compiler refuses (NUL, longer than the key columns) take its path and its error.
@@ -271,9 +414,16 @@ export class UserStore {
    */
   async findByEmail(connectorId: string, email: string, limit = 2): Promise<StoredUser[]> {
     const key = normalizeKey(email);
-    const withEmail = this.db(this.t.userValues).select('user_id').where({ connector_id: connectorId, attribute: 'emails', value_key: key });
-    const rows = await this.db(this.t.users).select(SUMMARY_COLUMNS).where('connector_id', connectorId)
-      .andWhere((q) => { q.whereIn('id', withEmail).orWhere('user_name_key', key); }).limit(limit);
+    const withEmail = this.db(this.t.userValues)
+      .select('user_id')
+      .where({ connector_id: connectorId, attribute: 'emails', value_key: key });
+    const rows = await this.db(this.t.users)
+      .select(SUMMARY_COLUMNS)
+      .where('connector_id', connectorId)
+      .andWhere((q) => {
+        q.whereIn('id', withEmail).orWhere('user_name_key', key);
+      })
+      .limit(limit);
     return rows.map((r: Row) => fromRow(r));
   }
 
@@ -284,7 +434,10 @@ export class UserStore {
 
   /** Users across connectors whose userName is this (home-realm discovery by email). */
   async findAllByUserName(userName: string, limit = 10): Promise<StoredUser[]> {
-    const rows = await this.db(this.t.users).select(SUMMARY_COLUMNS).where({ user_name_key: normalizeKey(userName) }).limit(limit);
+    const rows = await this.db(this.t.users)
+      .select(SUMMARY_COLUMNS)
+      .where({ user_name_key: normalizeKey(userName) })
+      .limit(limit);
     return rows.map((r: Row) => fromRow(r));
   }
 
@@ -295,9 +448,12 @@ export class UserStore {
   async findAllByIdentifier(identifier: string, limit = 10): Promise<StoredUser[]> {
     const key = normalizeKey(identifier);
     const byEmail = this.db(this.t.userValues).select('user_id').where({ attribute: 'emails', value_key: key });
-    const rows = await this.db(this.t.users).select(SUMMARY_COLUMNS)
-      .where('user_name_key', key).orWhereIn('id', byEmail)
-      .orderBy('created_at').limit(limit);
+    const rows = await this.db(this.t.users)
+      .select(SUMMARY_COLUMNS)
+      .where('user_name_key', key)
+      .orWhereIn('id', byEmail)
+      .orderBy('created_at')
+      .limit(limit);
     return rows.map((r: Row) => fromRow(r));
   }
 
@@ -323,21 +479,43 @@ export class UserStore {
     // A deep index page needs the total anyway; known first, it lets the page be read from the far end.
     const deep = query.cursor === undefined && (query.startIndex ?? 1) > 1;
     const known = cacheable && deep ? await this.totals.get(connectorId, countAll) : undefined;
-    const page = await fetchPage(this.db, base(), ordering, 'u.id', SUMMARY_COLUMNS.map((c) => `u.${c}`), query, known);
+    const page = await fetchPage(
+      this.db,
+      base(),
+      ordering,
+      'u.id',
+      SUMMARY_COLUMNS.map((c) => `u.${c}`),
+      query,
+      known,
+    );
     const ids = page.rows.map((r) => String(r.id));
-    const items = page.rows[0]?.document !== undefined
-      ? await this.withGroups(page.rows.map((r) => fromRow(r)), options)
-      : await this.getMany(connectorId, ids, options);
-    const totalResults = known ?? (cacheable && !page.complete ? await this.totals.get(connectorId, () => totalOf(page, base)) : await totalOf(page, base));
+    const items =
+      page.rows[0]?.document !== undefined
+        ? await this.withGroups(
+            page.rows.map((r) => fromRow(r)),
+            options,
+          )
+        : await this.getMany(connectorId, ids, options);
+    const totalResults =
+      known ??
+      (cacheable && !page.complete
+        ? await this.totals.get(connectorId, () => totalOf(page, base))
+        : await totalOf(page, base));
     return { totalResults, items, nextCursor: page.nextCursor, previousCursor: page.previousCursor };
   }
 
   /** Fetches documents by id in the given order (the deferred half of a page query). */
   async getMany(connectorId: string, ids: string[], options: ReadOptions = {}): Promise<StoredUser[]> {
     if (!ids.length) return [];
-    const rows = await this.db(this.t.users).select(SUMMARY_COLUMNS).where('connector_id', connectorId).whereIn('id', ids);
+    const rows = await this.db(this.t.users)
+      .select(SUMMARY_COLUMNS)
+      .where('connector_id', connectorId)
+      .whereIn('id', ids);
     const byId = new Map(rows.map((r: Row) => [String(r.id), fromRow(r)]));
-    return this.withGroups(ids.map((id) => byId.get(id)).filter((u): u is StoredUser => Boolean(u)), options);
+    return this.withGroups(
+      ids.map((id) => byId.get(id)).filter((u): u is StoredUser => Boolean(u)),
+      options,
+    );
   }
 
   private async withGroups(users: StoredUser[], options: ReadOptions): Promise<StoredUser[]> {
@@ -352,7 +530,11 @@ export class UserStore {
   async existingIds(connectorId: string, ids: string[]): Promise<Set<string>> {
     const found = new Set<string>();
     for (const chunk of chunks([...new Set(ids)].filter(isResourceId))) {
-      const rows = await this.sql.all(`SELECT id FROM ${this.t.users} WHERE connector_id = ? AND id IN (${chunk.map(() => '?').join(', ')})`, [connectorId, ...chunk], 'varying');
+      const rows = await this.sql.all(
+        `SELECT id FROM ${this.t.users} WHERE connector_id = ? AND id IN (${chunk.map(() => '?').join(', ')})`,
+        [connectorId, ...chunk],
+        'varying',
+      );
       for (const r of rows) found.add(String(r.id));
     }
     return found;
@@ -360,7 +542,11 @@ export class UserStore {
 
   /** Ids of the connector's users (of `among`, when given) whose login method is not `method`: a bulk switch's targets. */
   async idsNotSigningInWith(connectorId: string, method: LoginMethod, among?: string[]): Promise<string[]> {
-    const q = this.db(this.t.users).select('id').where('connector_id', connectorId).whereNot('login_method', method).orderBy('created_at');
+    const q = this.db(this.t.users)
+      .select('id')
+      .where('connector_id', connectorId)
+      .whereNot('login_method', method)
+      .orderBy('created_at');
     if (among) q.whereIn('id', among);
     return (await q).map((r: Row) => String(r.id));
   }
@@ -372,7 +558,11 @@ export class UserStore {
   async countUpTo(connectorId: string, cap: number): Promise<number> {
     if (!Number.isSafeInteger(cap) || cap < 0) throw new Error(`cap must be a non-negative integer (got ${cap})`);
     // The cap is written into the text, as findByExternalId's limit; it takes few values in a window.
-    const [row] = await this.sql.all(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${this.t.users} WHERE connector_id = ? LIMIT ${cap}) capped`, [connectorId], 'varying');
+    const [row] = await this.sql.all(
+      `SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${this.t.users} WHERE connector_id = ? LIMIT ${cap}) capped`,
+      [connectorId],
+      'varying',
+    );
     return Number(row?.n ?? 0);
   }
 
@@ -407,28 +597,45 @@ export class UserStore {
     const { table, columns } = this.child(part);
     for (const chunk of chunks(rows, 200)) {
       const params: Param[] = [];
-      for (const r of chunk) for (const c of columns) params.push(c === 'user_id' ? userId : c === 'connector_id' ? connectorId : (r as Row)[c] as Param);
-      await this.sql.run(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${valueGroups(chunk.length, columns.length)}`, params, 'varying');
+      for (const r of chunk)
+        for (const c of columns)
+          params.push(c === 'user_id' ? userId : c === 'connector_id' ? connectorId : ((r as Row)[c] as Param));
+      await this.sql.run(
+        `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${valueGroups(chunk.length, columns.length)}`,
+        params,
+        'varying',
+      );
     }
   }
 
   private async deleteChildRows(part: ChildPart, userId: string, connectorId: string): Promise<void> {
-    await this.sql.run(`DELETE FROM ${this.child(part).table} WHERE user_id = ? AND connector_id = ?`, [userId, connectorId]);
+    await this.sql.run(`DELETE FROM ${this.child(part).table} WHERE user_id = ? AND connector_id = ?`, [
+      userId,
+      connectorId,
+    ]);
   }
 
   private child(part: ChildPart): { table: string; columns: string[] } {
     switch (part) {
-      case 'values': return { table: this.t.userValues, columns: VALUE_COLUMNS };
-      case 'addresses': return { table: this.t.userAddresses, columns: ADDRESS_COLUMNS };
-      case 'extensions': return { table: this.t.userExtensions, columns: EXTENSION_COLUMNS };
+      case 'values':
+        return { table: this.t.userValues, columns: VALUE_COLUMNS };
+      case 'addresses':
+        return { table: this.t.userAddresses, columns: ADDRESS_COLUMNS };
+      case 'extensions':
+        return { table: this.t.userExtensions, columns: EXTENSION_COLUMNS };
     }
   }
 
   private translate(error: unknown, document: Record<string, unknown>): unknown {
     if (isUniqueViolation(error) && EMAIL_KEY_VIOLATION.test(String((error as Error).message))) {
-      return new StoreError('conflict', `email "${String(primaryEmail(document))}" is already another user's`, { attribute: 'emails' });
+      return new StoreError('conflict', `email "${String(primaryEmail(document))}" is already another user's`, {
+        attribute: 'emails',
+      });
     }
-    if (isUniqueViolation(error)) return new StoreError('conflict', `userName "${String(document.userName)}" is already taken`, { attribute: 'userName' });
+    if (isUniqueViolation(error))
+      return new StoreError('conflict', `userName "${String(document.userName)}" is already taken`, {
+        attribute: 'userName',
+      });
     if (isDataTooLong(error)) return new StoreError('too_long', 'a value of the user is longer than the store keeps');
     return error;
   }

@@ -21,16 +21,27 @@ export interface CandidatePlan {
 }
 
 /** A registered workspace one of these users maps to, with the rank of the rule that mapped it (lower wins). */
-export interface Candidate { userId: string; workspaceId: string; rank: number }
+export interface Candidate {
+  userId: string;
+  workspaceId: string;
+  rank: number;
+}
 
-export interface WorkspaceChange { userId: string; before: UserWorkspaces; after: UserWorkspaces }
+export interface WorkspaceChange {
+  userId: string;
+  before: UserWorkspaces;
+  after: UserWorkspaces;
+}
 
 const EMPTY: UserWorkspaces = { primary: null, workspaces: [] };
 
 function fromRow(row: Row): Workspace {
   return {
-    organizationId: String(row.organization_id), id: String(row.workspace_id), name: String(row.name),
-    createdAt: toDate(row.created_at), updatedAt: toDate(row.updated_at),
+    organizationId: String(row.organization_id),
+    id: String(row.workspace_id),
+    name: String(row.name),
+    createdAt: toDate(row.created_at),
+    updatedAt: toDate(row.updated_at),
   };
 }
 
@@ -40,24 +51,50 @@ function fromRow(row: Row): Workspace {
  * and writes the changed users' rows in one DELETE and one multi-row INSERT a chunk.
  */
 export class WorkspaceStore {
-  constructor(private readonly ctx: StoreContext, private readonly events: EventBuffer) {}
+  constructor(
+    private readonly ctx: StoreContext,
+    private readonly events: EventBuffer,
+  ) {}
 
-  private get db() { return this.ctx.db; }
-  private get t() { return this.ctx.tables; }
-  private get sql() { return this.ctx.prepared; }
+  private get db() {
+    return this.ctx.db;
+  }
+  private get t() {
+    return this.ctx.tables;
+  }
+  private get sql() {
+    return this.ctx.prepared;
+  }
 
   /** Registers a workspace, or renames it: `created` says which. */
-  async register(organizationId: string, id: string, name: string): Promise<{ workspace: Workspace; created: boolean }> {
+  async register(
+    organizationId: string,
+    id: string,
+    name: string,
+  ): Promise<{ workspace: Workspace; created: boolean }> {
     const now = Date.now();
-    const renamed = await this.db(this.t.workspaces).where({ organization_id: organizationId, workspace_id: id }).update({ name, updated_at: now });
-    if (!renamed) await this.db(this.t.workspaces).insert({ organization_id: organizationId, workspace_id: id, name, created_at: now, updated_at: now });
+    const renamed = await this.db(this.t.workspaces)
+      .where({ organization_id: organizationId, workspace_id: id })
+      .update({ name, updated_at: now });
+    if (!renamed)
+      await this.db(this.t.workspaces).insert({
+        organization_id: organizationId,
+        workspace_id: id,
+        name,
+        created_at: now,
+        updated_at: now,
+      });
     const row = await this.db(this.t.workspaces).where({ organization_id: organizationId, workspace_id: id }).first();
     return { workspace: fromRow(row), created: !renamed };
   }
 
   /** The organization's workspaces, oldest first (the first is the default fallback). */
   async list(organizationId: string): Promise<Workspace[]> {
-    return (await this.db(this.t.workspaces).where({ organization_id: organizationId }).orderBy([{ column: 'created_at' }, { column: 'workspace_id' }])).map(fromRow);
+    return (
+      await this.db(this.t.workspaces)
+        .where({ organization_id: organizationId })
+        .orderBy([{ column: 'created_at' }, { column: 'workspace_id' }])
+    ).map(fromRow);
   }
 
   async get(organizationId: string, id: string): Promise<Workspace | undefined> {
@@ -86,13 +123,17 @@ export class WorkspaceStore {
       [organizationId, id],
     );
     const out = new Map<string, string[]>();
-    for (const r of rows) out.set(String(r.connector_id), [...(out.get(String(r.connector_id)) ?? []), String(r.user_id)]);
+    for (const r of rows)
+      out.set(String(r.connector_id), [...(out.get(String(r.connector_id)) ?? []), String(r.user_id)]);
     return out;
   }
 
   /** Drops the rows of a workspace that no longer exists (connectors whose mapping is off keep none of it either). */
   async forget(organizationId: string, id: string): Promise<void> {
-    await this.sql.run(`DELETE FROM ${this.t.userWorkspaces} WHERE workspace_id = ? AND connector_id IN (SELECT id FROM ${this.t.connectors} WHERE organization_id = ?)`, [id, organizationId]);
+    await this.sql.run(
+      `DELETE FROM ${this.t.userWorkspaces} WHERE workspace_id = ? AND connector_id IN (SELECT id FROM ${this.t.connectors} WHERE organization_id = ?)`,
+      [id, organizationId],
+    );
   }
 
   /** The registered `preferred` workspace, else the organization's first registered one; null when it has none. */
@@ -157,25 +198,32 @@ export class WorkspaceStore {
         const mapped = plan.values.length > 0;
         const workspace = mapped ? 'COALESCE(m.w, e.value)' : 'e.value';
         queries.push([
-          `SELECT e.user_id, w.workspace_id, 0 AS rnk FROM (SELECT u.id AS user_id, ${this.attributeText('u')} AS value FROM ${this.t.users} u`
-          + ` WHERE u.connector_id = ? AND u.id IN (${ids})) e`
-          + (mapped ? ` LEFT JOIN (${derived(plan.values.length, ['k', 'w'])}) m ON m.k = LOWER(e.value)` : '')
-          + ` ${registered} ${workspace}`
-          + ` WHERE e.value IS NOT NULL${this.lock}`,
-          [attributePath(plan.attribute), connectorId, ...chunk, ...plan.values.flatMap(([value, w]) => [normalizeKey(value), w]), plan.organizationId],
+          `SELECT e.user_id, w.workspace_id, 0 AS rnk FROM (SELECT u.id AS user_id, ${this.attributeText('u')} AS value FROM ${this.t.users} u` +
+            ` WHERE u.connector_id = ? AND u.id IN (${ids})) e` +
+            (mapped ? ` LEFT JOIN (${derived(plan.values.length, ['k', 'w'])}) m ON m.k = LOWER(e.value)` : '') +
+            ` ${registered} ${workspace}` +
+            ` WHERE e.value IS NOT NULL${this.lock}`,
+          [
+            attributePath(plan.attribute),
+            connectorId,
+            ...chunk,
+            ...plan.values.flatMap(([value, w]) => [normalizeKey(value), w]),
+            plan.organizationId,
+          ],
         ]);
       }
       if (plan.groups.length) {
         queries.push([
-          `SELECT gm.user_id, w.workspace_id, m.r AS rnk FROM ${this.t.groupMembers} gm JOIN ${this.t.groups} g ON g.id = gm.group_id`
-          + ` JOIN (${derived(plan.groups.length, ['k', 'w', 'r'])}) m ON (m.k = g.id OR m.k = g.external_id)`
-          + ` ${registered} m.w`
-          + ` WHERE g.connector_id = ? AND gm.user_id IN (${ids})${this.lock}`,
+          `SELECT gm.user_id, w.workspace_id, m.r AS rnk FROM ${this.t.groupMembers} gm JOIN ${this.t.groups} g ON g.id = gm.group_id` +
+            ` JOIN (${derived(plan.groups.length, ['k', 'w', 'r'])}) m ON (m.k = g.id OR m.k = g.external_id)` +
+            ` ${registered} m.w` +
+            ` WHERE g.connector_id = ? AND gm.user_id IN (${ids})${this.lock}`,
           [...plan.groups.flatMap(([group, w], i) => [group, w, i + 1]), plan.organizationId, connectorId, ...chunk],
         ]);
       }
       for (const [sql, params] of queries) {
-        for (const r of await this.sql.all(sql, params, 'varying')) out.push({ userId: String(r.user_id), workspaceId: String(r.workspace_id), rank: Number(r.rnk) });
+        for (const r of await this.sql.all(sql, params, 'varying'))
+          out.push({ userId: String(r.user_id), workspaceId: String(r.workspace_id), rank: Number(r.rnk) });
       }
     }
     return out;
@@ -189,7 +237,11 @@ export class WorkspaceStore {
   async lockUsers(connectorId: string, userIds: string[]): Promise<void> {
     if (!this.ctx.idioms.rowLocks) return;
     for (const chunk of chunks([...new Set(userIds)].filter(isResourceId).sort())) {
-      await this.sql.all(`SELECT id FROM ${this.t.users} WHERE connector_id = ? AND id IN (${chunk.map(() => '?').join(', ')}) ORDER BY id FOR UPDATE`, [connectorId, ...chunk], 'varying');
+      await this.sql.all(
+        `SELECT id FROM ${this.t.users} WHERE connector_id = ? AND id IN (${chunk.map(() => '?').join(', ')}) ORDER BY id FOR UPDATE`,
+        [connectorId, ...chunk],
+        'varying',
+      );
     }
   }
 
@@ -218,20 +270,28 @@ export class WorkspaceStore {
    */
   async usersMappedTo(connectorId: string, plan: CandidatePlan, workspaceId: string): Promise<string[]> {
     const ids = new Set<string>();
-    const values = [workspaceId, ...plan.values.filter(([, w]) => w === workspaceId).map(([v]) => v)].map((v) => normalizeKey(v));
+    const values = [workspaceId, ...plan.values.filter(([, w]) => w === workspaceId).map(([v]) => v)].map((v) =>
+      normalizeKey(v),
+    );
     if (plan.attribute) {
       for (const chunk of chunks(values)) {
         const rows = await this.sql.all(
           `SELECT u.id FROM ${this.t.users} u WHERE u.connector_id = ? AND LOWER(${this.attributeText('u')}) IN (${chunk.map(() => '?').join(', ')})`,
-          [connectorId, attributePath(plan.attribute), ...chunk], 'varying',
+          [connectorId, attributePath(plan.attribute), ...chunk],
+          'varying',
         );
         for (const r of rows) ids.add(String(r.id));
       }
     }
     const groups = plan.groups.filter(([, w]) => w === workspaceId).map(([g]) => g);
     for (const chunk of chunks(groups)) {
-      const rows = await this.db(`${this.t.groupMembers} as gm`).join(`${this.t.groups} as g`, 'g.id', 'gm.group_id').select('gm.user_id')
-        .where('g.connector_id', connectorId).andWhere((q) => { void q.whereIn('g.id', chunk).orWhereIn('g.external_id', chunk); });
+      const rows = await this.db(`${this.t.groupMembers} as gm`)
+        .join(`${this.t.groups} as g`, 'g.id', 'gm.group_id')
+        .select('gm.user_id')
+        .where('g.connector_id', connectorId)
+        .andWhere((q) => {
+          void q.whereIn('g.id', chunk).orWhereIn('g.external_id', chunk);
+        });
       for (const r of rows as Row[]) ids.add(String(r.user_id));
     }
     return [...ids];
@@ -239,7 +299,12 @@ export class WorkspaceStore {
 
   /** Ids of all the connector's users, oldest first (a full re-decision walks them in chunks). */
   async userIds(connectorId: string): Promise<string[]> {
-    return (await this.db(this.t.users).select('id').where('connector_id', connectorId).orderBy([{ column: 'created_at' }, { column: 'id' }])).map((r: Row) => String(r.id));
+    return (
+      await this.db(this.t.users)
+        .select('id')
+        .where('connector_id', connectorId)
+        .orderBy([{ column: 'created_at' }, { column: 'id' }])
+    ).map((r: Row) => String(r.id));
   }
 
   /**
@@ -251,14 +316,26 @@ export class WorkspaceStore {
     for (const chunk of chunks(changes)) {
       // Users with no rows yet (a new user) need no DELETE.
       const recorded = chunk.filter((c) => c.before.workspaces.length).map((c) => c.userId);
-      if (recorded.length) await this.sql.run(`DELETE FROM ${this.t.userWorkspaces} WHERE connector_id = ? AND user_id IN (${recorded.map(() => '?').join(', ')})`, [connectorId, ...recorded], 'varying');
-      const rows: Param[][] = chunk.flatMap((c) => c.after.workspaces.map((w) => [c.userId, connectorId, w, w === c.after.primary, now]));
+      if (recorded.length)
+        await this.sql.run(
+          `DELETE FROM ${this.t.userWorkspaces} WHERE connector_id = ? AND user_id IN (${recorded.map(() => '?').join(', ')})`,
+          [connectorId, ...recorded],
+          'varying',
+        );
+      const rows: Param[][] = chunk.flatMap((c) =>
+        c.after.workspaces.map((w) => [c.userId, connectorId, w, w === c.after.primary, now]),
+      );
       // SQLite caps a statement's terms: multi-row inserts go 200 rows at a time.
       for (const part of chunks(rows, 200)) {
-        await this.sql.run(`INSERT INTO ${this.t.userWorkspaces} (user_id, connector_id, workspace_id, is_primary, created_at) VALUES ${valueGroups(part.length, 5)}`, part.flat(), 'varying');
+        await this.sql.run(
+          `INSERT INTO ${this.t.userWorkspaces} (user_id, connector_id, workspace_id, is_primary, created_at) VALUES ${valueGroups(part.length, 5)}`,
+          part.flat(),
+          'varying',
+        );
       }
     }
-    for (const c of changes) this.events.emit('user.workspaces-changed', { connectorId, userId: c.userId, before: c.before, after: c.after });
+    for (const c of changes)
+      this.events.emit('user.workspaces-changed', { connectorId, userId: c.userId, before: c.before, after: c.after });
   }
 }
 
@@ -271,5 +348,8 @@ function derived(rows: number, columns: string[]): string {
 
 /** `$."urn…"."attr"`: the attribute's place in the stored document (URNs hold dots and colons, so each name is quoted). */
 function attributePath(attribute: { schemaUrn: string; attrPath: string }): string {
-  return `$."${attribute.schemaUrn}"${attribute.attrPath.split('.').map((name) => `."${name}"`).join('')}`;
+  return `$."${attribute.schemaUrn}"${attribute.attrPath
+    .split('.')
+    .map((name) => `."${name}"`)
+    .join('')}`;
 }

@@ -36,10 +36,27 @@ export interface CookieScope {
 /** Secure whenever the public origin is https, so a local http setup still works. */
 const isSecure = (options: ResolvedOptions) => options.baseUrl.startsWith('https:');
 
-export function setCookie(res: Response, options: ResolvedOptions, name: string, value: string, scope: CookieScope): void {
-  res.cookie(name, value, { httpOnly: true, secure: isSecure(options), sameSite: scope.sameSite, path: scope.path, maxAge: scope.maxAgeMs });
+export function setCookie(
+  res: Response,
+  options: ResolvedOptions,
+  name: string,
+  value: string,
+  scope: CookieScope,
+): void {
+  res.cookie(name, value, {
+    httpOnly: true,
+    secure: isSecure(options),
+    sameSite: scope.sameSite,
+    path: scope.path,
+    maxAge: scope.maxAgeMs,
+  });
 }
 
-export function clearCookie(res: Response, options: ResolvedOptions, name: string, scope: Omit<CookieScope, 'maxAgeMs'>): void {
+export function clearCookie(
+  res: Response,
+  options: ResolvedOptions,
+  name: string,
+  scope: Omit<CookieScope, 'maxAgeMs'>,
+): void {
   res.clearCookie(name, { httpOnly: true, secure: isSecure(options), sameSite: scope.sameSite, path: scope.path });
 }

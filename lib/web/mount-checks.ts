@@ -17,14 +17,17 @@ export function mountPathCheck(options: ResolvedOptions): RequestHandler {
       checked = true;
       // Express matches mount paths without regard to case.
       if (req.baseUrl.toLowerCase() !== options.mountPath.toLowerCase()) {
-        options.logger.warn(`identity-connector: identity.router is mounted at "${req.baseUrl}" but options.mountPath is "${options.mountPath}"; the redirect URI and SCIM locations use mountPath. Mount it with app.use('${options.mountPath}', identity.router) or change mountPath.`);
+        options.logger.warn(
+          `identity-connector: identity.router is mounted at "${req.baseUrl}" but options.mountPath is "${options.mountPath}"; the redirect URI and SCIM locations use mountPath. Mount it with app.use('${options.mountPath}', identity.router) or change mountPath.`,
+        );
       }
     }
     next();
   };
 }
 
-const NOT_MIGRATED = 'identity-connector: the identity tables do not exist in this database yet; run `await identity.migrate()` at start-up (or the Knex CLI with the shipped knexfile)';
+const NOT_MIGRATED =
+  'identity-connector: the identity tables do not exist in this database yet; run `await identity.migrate()` at start-up (or the Knex CLI with the shipped knexfile)';
 
 /** A protocol's own answer to the not-migrated 503 (SCIM's error body); false leaves it to the plain-text one. */
 export type NotMigratedAnswer = (req: Request, res: Response, detail: string) => boolean;
@@ -33,7 +36,11 @@ export type NotMigratedAnswer = (req: Request, res: Response, detail: string) =>
  * Until the tables exist, requests get a 503 that names the fix, rather than "no such table":
  * in the protocol's own shape when `answer` takes the path (a SCIM body with Retry-After), else plain text.
  */
-export function schemaCheck(store: IdentityStore, logger: Logger, answer: NotMigratedAnswer = () => false): RequestHandler {
+export function schemaCheck(
+  store: IdentityStore,
+  logger: Logger,
+  answer: NotMigratedAnswer = () => false,
+): RequestHandler {
   let migrated = false;
   let logged = false;
   return (req, res, next) => {

@@ -28,7 +28,11 @@ export function sendPage(res: Response, status: number, html: string): void {
  */
 export function refuse(req: Request, res: Response, refusal: RefusalPage, options: { html?: boolean } = {}): void {
   if (options.html || prefersHtml(req)) {
-    sendPage(res, refusal.status, noticePage({ title: refusal.title, message: refusal.message, code: refusal.reference, link: refusal.link }));
+    sendPage(
+      res,
+      refusal.status,
+      noticePage({ title: refusal.title, message: refusal.message, code: refusal.reference, link: refusal.link }),
+    );
     return;
   }
   res.status(refusal.status).json({ error: refusal.error ?? refusal.title, message: refusal.message, ...refusal.json });

@@ -32,13 +32,23 @@ export function createRuntime(store: IdentityStore, options: ResolvedOptions): R
   const secrets = new SecretBox(options.secretKey);
   const discovery = new DiscoveryCache({ store, secrets, options, logger: options.logger });
   const oidc = new OidcSettings(policies.audit, {
-    encrypt: (plain) => secrets.encrypt(plain), allowInsecureIssuer: options.allowInsecureIssuer, logger: options.logger,
+    encrypt: (plain) => secrets.encrypt(plain),
+    allowInsecureIssuer: options.allowInsecureIssuer,
+    logger: options.logger,
     changed: (connectorId) => discovery.invalidate(connectorId),
   });
   logConflicts(store.events, options.logger);
   return {
-    ...policies, store, options, events: store.events, secrets, logger: options.logger, oidc, discovery,
-    counters: counterStore(store, options), counterHealth: new CounterHealth(options.logger),
+    ...policies,
+    store,
+    options,
+    events: store.events,
+    secrets,
+    logger: options.logger,
+    oidc,
+    discovery,
+    counters: counterStore(store, options),
+    counterHealth: new CounterHealth(options.logger),
   };
 }
 

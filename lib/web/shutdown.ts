@@ -34,7 +34,10 @@ export function stopGracefully(server: Server, release: () => Promise<void>, say
     server.closeIdleConnections();
     // Responses that finish now still hold keep-alive sockets: close them as they go idle.
     const sweep = setInterval(() => server.closeIdleConnections(), 100).unref();
-    setTimeout(() => { clearInterval(sweep); server.closeAllConnections(); }, SHUTDOWN_GRACE_MS).unref();
+    setTimeout(() => {
+      clearInterval(sweep);
+      server.closeAllConnections();
+    }, SHUTDOWN_GRACE_MS).unref();
     // Whatever else a host left running (timers, clients) must not keep the process past its grace.
     setTimeout(() => process.exit(), SHUTDOWN_GRACE_MS + 2000).unref();
   };

@@ -13,7 +13,10 @@ import { asError } from '../model/errors.js';
 import type {} from 'express-session';
 
 /** What a session keeps of the signed-in user: the row's key, nothing that could go stale. */
-export interface SignedInKey { connectorId: string; userId: string }
+export interface SignedInKey {
+  connectorId: string;
+  userId: string;
+}
 
 declare module 'express-session' {
   interface SessionData {
@@ -39,7 +42,10 @@ const sessionOf = (req: Request) => (req as Request & { session?: SessionLike })
 export const sessionSignIn: Required<Pick<ResolvedOptions, 'signIn' | 'signOut' | 'currentUser'>> = {
   signIn: (req, _res, user) => {
     const session = sessionOf(req);
-    if (!session) throw new Error('identity-connector: no req.session: mount express-session before identity.router, or pass options.signIn');
+    if (!session)
+      throw new Error(
+        'identity-connector: no req.session: mount express-session before identity.router, or pass options.signIn',
+      );
     session.identity = { connectorId: user.connectorId, userId: user.id };
   },
   signOut: (req) => {
@@ -61,8 +67,11 @@ type PassportRequest = Request & {
   logout?: (done: (error?: unknown) => void) => void;
 };
 
-const isKey = (value: unknown): value is SignedInKey => typeof value === 'object' && value !== null
-  && typeof (value as SignedInKey).connectorId === 'string' && typeof (value as SignedInKey).userId === 'string';
+const isKey = (value: unknown): value is SignedInKey =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as SignedInKey).connectorId === 'string' &&
+  typeof (value as SignedInKey).userId === 'string';
 
 /**
  * The connector's users in the host's passport: the session keeps `{ connectorId, userId }`
@@ -71,23 +80,37 @@ const isKey = (value: unknown): value is SignedInKey => typeof value === 'object
  * serializers. Sign-in through Entra calls `req.login` (passport regenerates the session),
  * sign-out `req.logout`, and the current user is `req.user`.
  */
-export function passportSignIn(store: IdentityStore, passport: PassportLike): Required<Pick<ResolvedOptions, 'signIn' | 'signOut' | 'currentUser'>> {
-  passport.serializeUser((user, done) => (isKey(user) ? done(null, { connectorId: user.connectorId, userId: user.userId }) : done('pass')));
+export function passportSignIn(
+  store: IdentityStore,
+  passport: PassportLike,
+): Required<Pick<ResolvedOptions, 'signIn' | 'signOut' | 'currentUser'>> {
+  passport.serializeUser((user, done) =>
+    isKey(user) ? done(null, { connectorId: user.connectorId, userId: user.userId }) : done('pass'),
+  );
   passport.deserializeUser((id, done) => {
     if (!isKey(id)) return done('pass');
     loadCurrentUser(store, id).then((user) => done(null, user ?? false), done);
   });
   return {
-    signIn: (req, _res, user) => new Promise<void>((resolve, reject) => {
-      const signingIn = req as PassportRequest;
-      if (!signingIn.login) return reject(new Error('identity-connector: req.login is missing: mount passport.session() before identity.router'));
-      signingIn.login({ connectorId: user.connectorId, userId: user.id }, (error) => (error ? reject(asError(error, 'passport could not sign the user in')) : resolve()));
-    }),
-    signOut: (req) => new Promise<void>((resolve, reject) => {
-      const signingOut = req as PassportRequest;
-      if (!signingOut.logout) return resolve();
-      signingOut.logout((error) => (error ? reject(asError(error, 'passport could not sign the user out')) : resolve()));
-    }),
+    signIn: (req, _res, user) =>
+      new Promise<void>((resolve, reject) => {
+        const signingIn = req as PassportRequest;
+        if (!signingIn.login)
+          return reject(
+            new Error('identity-connector: req.login is missing: mount passport.session() before identity.router'),
+          );
+        signingIn.login({ connectorId: user.connectorId, userId: user.id }, (error) =>
+          error ? reject(asError(error, 'passport could not sign the user in')) : resolve(),
+        );
+      }),
+    signOut: (req) =>
+      new Promise<void>((resolve, reject) => {
+        const signingOut = req as PassportRequest;
+        if (!signingOut.logout) return resolve();
+        signingOut.logout((error) =>
+          error ? reject(asError(error, 'passport could not sign the user out')) : resolve(),
+        );
+      }),
     currentUser: (req) => {
       const user = (req as PassportRequest).user;
       return isKey(user) ? { connectorId: user.connectorId, userId: user.userId } : undefined;
@@ -105,13 +128,22 @@ export async function loadCurrentUser(store: IdentityStore, key: SignedInKey): P
 
 function toCurrentUser(user: StoredUser, organizationId: string): CurrentUser {
   return {
-    connectorId: user.connectorId, userId: user.id, organizationId, userName: user.userName,
-    displayName: user.displayName ?? null, webRole: user.webRole, loginMethod: user.loginMethod,
+    connectorId: user.connectorId,
+    userId: user.id,
+    organizationId,
+    userName: user.userName,
+    displayName: user.displayName ?? null,
+    webRole: user.webRole,
+    loginMethod: user.loginMethod,
   };
 }
 
 /** The signed-in user of a request, whichever way the host keeps it (options.currentUser). */
-export async function currentUser(store: IdentityStore, options: Pick<ResolvedOptions, 'currentUser'>, req: Request): Promise<CurrentUser | null> {
+export async function currentUser(
+  store: IdentityStore,
+  options: Pick<ResolvedOptions, 'currentUser'>,
+  req: Request,
+): Promise<CurrentUser | null> {
   const key = options.currentUser ? await options.currentUser(req) : undefined;
-  return (key && await loadCurrentUser(store, key)) || null;
+  return (key && (await loadCurrentUser(store, key))) || null;
 }

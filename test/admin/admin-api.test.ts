@@ -16,7 +16,9 @@ describeEachDatabase('Admin JSON API', (db) => {
     const first = await h.person();
     await h.signIn(new TestBrowser(), h.url(`/identity/sso/login?connector=${h.connector.id}`), first.login);
   });
-  after(async () => { await h?.close(); });
+  after(async () => {
+    await h?.close();
+  });
 
   /** An admin's browser: authorized by the host, holding a CSRF token. */
   async function adminAgent(user = 'admin-1') {
@@ -30,7 +32,7 @@ describeEachDatabase('Admin JSON API', (db) => {
     a.agent.put(`${API}${path}`).set('x-test-admin', 'yes').set('x-test-user', a.user).set('X-CSRF-Token', a.token);
 
   describe('who may call it', () => {
-    it('answers 403 JSON to anyone the host\'s authorizeAdmin does not accept', async () => {
+    it("answers 403 JSON to anyone the host's authorizeAdmin does not accept", async () => {
       for (const path of ['/csrf', `/users?connector=${h.connector.id}`]) {
         const response = await request(h.appOrigin).get(`${API}${path}`);
         expect(response.status).to.equal(403);
@@ -48,7 +50,9 @@ describeEachDatabase('Admin JSON API', (db) => {
 
   describe('CSRF protection (signed double-submit token in X-CSRF-Token)', () => {
     let target: string;
-    before(async () => { target = `/users/${(await h.person()).user!.id}/login-method`; });
+    before(async () => {
+      target = `/users/${(await h.person()).user!.id}/login-method`;
+    });
     const body = () => ({ connectorId: h.connector.id, loginMethod: 'sso' });
 
     it('hands out the token in the body and in an HttpOnly, SameSite=Strict cookie scoped to the admin path', async () => {
@@ -70,14 +74,23 @@ describeEachDatabase('Admin JSON API', (db) => {
 
     it('refuses a request without the header', async () => {
       const a = await adminAgent();
-      const response = await a.agent.put(`${API}${target}`).set('x-test-admin', 'yes').set('x-test-user', a.user).send(body());
+      const response = await a.agent
+        .put(`${API}${target}`)
+        .set('x-test-admin', 'yes')
+        .set('x-test-user', a.user)
+        .send(body());
       expect(response.status).to.equal(403);
       expect(response.body.error).to.equal('csrf');
     });
 
     it('refuses a header without the cookie (the token alone, e.g. leaked)', async () => {
       const { token } = await adminAgent();
-      const response = await request(h.appOrigin).put(`${API}${target}`).set('x-test-admin', 'yes').set('x-test-user', 'admin-1').set('X-CSRF-Token', token).send(body());
+      const response = await request(h.appOrigin)
+        .put(`${API}${target}`)
+        .set('x-test-admin', 'yes')
+        .set('x-test-user', 'admin-1')
+        .set('X-CSRF-Token', token)
+        .send(body());
       expect(response.status).to.equal(403);
     });
 
@@ -90,8 +103,12 @@ describeEachDatabase('Admin JSON API', (db) => {
 
     it('refuses a token whose signature does not verify, even when header and cookie agree (cookie tossing)', async () => {
       const forged = `admin-csrf::${randomUUID()}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`;
-      const response = await request(h.appOrigin).put(`${API}${target}`).set('x-test-admin', 'yes')
-        .set('Cookie', `idc_admin_csrf=${encodeURIComponent(forged)}`).set('X-CSRF-Token', forged).send(body());
+      const response = await request(h.appOrigin)
+        .put(`${API}${target}`)
+        .set('x-test-admin', 'yes')
+        .set('Cookie', `idc_admin_csrf=${encodeURIComponent(forged)}`)
+        .set('X-CSRF-Token', forged)
+        .send(body());
       expect(response.status).to.equal(403);
       expect(response.body.message).to.include('invalid token');
     });
@@ -104,24 +121,34 @@ describeEachDatabase('Admin JSON API', (db) => {
     });
 
     it('refuses a cross-origin request even with a valid token', async () => {
-      const response = await put(await adminAgent(), target).set('Origin', 'https://evil.example').send(body());
+      const response = await put(await adminAgent(), target)
+        .set('Origin', 'https://evil.example')
+        .send(body());
       expect(response.status).to.equal(403);
-      const sameOrigin = await put(await adminAgent(), target).set('Origin', h.appOrigin).send(body());
+      const sameOrigin = await put(await adminAgent(), target)
+        .set('Origin', h.appOrigin)
+        .send(body());
       expect(sameOrigin.status).to.equal(200);
     });
 
     it('refuses a request the browser marks Sec-Fetch-Site: cross-site', async () => {
-      const response = await put(await adminAgent(), target).set('Sec-Fetch-Site', 'cross-site').send(body());
+      const response = await put(await adminAgent(), target)
+        .set('Sec-Fetch-Site', 'cross-site')
+        .send(body());
       expect(response.status).to.equal(403);
     });
 
     it('refuses a body that is not JSON (what an HTML form would send) with 415', async () => {
-      const response = await put(await adminAgent(), target).type('form').send(body());
+      const response = await put(await adminAgent(), target)
+        .type('form')
+        .send(body());
       expect(response.status).to.equal(415);
     });
 
     it('answers malformed JSON with 400 JSON', async () => {
-      const response = await put(await adminAgent(), target).set('Content-Type', 'application/json').send('{"connectorId":');
+      const response = await put(await adminAgent(), target)
+        .set('Content-Type', 'application/json')
+        .send('{"connectorId":');
       expect(response.status).to.equal(400);
       expect(response.body.error).to.equal('invalid_request');
     });
@@ -132,17 +159,29 @@ describeEachDatabase('Admin JSON API', (db) => {
     before(async () => {
       listed = await h.store.connectors.create({ organizationId: 'org-list', name: 'Listed' });
       for (let i = 1; i <= 5; i += 1) {
-        await h.provision({ connectorId: listed.id, userName: `user${i}@list.example`, displayName: i === 3 ? 'Zed Special' : `User ${i}`, loginMethod: i % 2 ? 'sso' : 'builtin', webRole: i === 1 ? null : 'User' });
+        await h.provision({
+          connectorId: listed.id,
+          userName: `user${i}@list.example`,
+          displayName: i === 3 ? 'Zed Special' : `User ${i}`,
+          loginMethod: i % 2 ? 'sso' : 'builtin',
+          webRole: i === 1 ? null : 'User',
+        });
       }
     });
     const list = (query: string) => request(h.appOrigin).get(`${API}/users?${query}`).set('x-test-admin', 'yes');
 
-    it('lists a connector\'s users with id, userName, displayName, active, loginMethod and webRole', async () => {
+    it("lists a connector's users with id, userName, displayName, active, loginMethod and webRole", async () => {
       const response = await list(`connector=${listed.id}`);
       expect(response.status).to.equal(200);
       expect(response.body).to.include({ totalResults: 5, startIndex: 1, itemsPerPage: 5 });
       const first = response.body.users.find((u: { userName: string }) => u.userName === 'user1@list.example');
-      expect(first).to.include({ userName: 'user1@list.example', displayName: 'User 1', active: true, loginMethod: 'sso', webRole: null });
+      expect(first).to.include({
+        userName: 'user1@list.example',
+        displayName: 'User 1',
+        active: true,
+        loginMethod: 'sso',
+        webRole: null,
+      });
       expect(first.id).to.be.a('string');
     });
 
@@ -171,7 +210,10 @@ describeEachDatabase('Admin JSON API', (db) => {
   describe('PUT /admin/api/users/:id/login-method', () => {
     it('switches the login method, answers the user and audits the change (actor admin)', async () => {
       const alice = await h.person();
-      const response = await put(await adminAgent('admin-7'), `/users/${alice.user!.id}/login-method`).send({ connectorId: h.connector.id, loginMethod: 'builtin' });
+      const response = await put(await adminAgent('admin-7'), `/users/${alice.user!.id}/login-method`).send({
+        connectorId: h.connector.id,
+        loginMethod: 'builtin',
+      });
       expect(response.status).to.equal(200);
       expect(response.body).to.include({ id: alice.user!.id, loginMethod: 'builtin' });
       expect(await h.store.users.get(h.connector.id, alice.user!.id)).to.include({ loginMethod: 'builtin' });
@@ -182,10 +224,17 @@ describeEachDatabase('Admin JSON API', (db) => {
 
     it('takes effect at once: a switched user is refused by SSO and let through on the password route', async () => {
       const bob = await h.person();
-      await put(await adminAgent(), `/users/${bob.user!.id}/login-method`).send({ connectorId: h.connector.id, loginMethod: 'builtin' });
+      await put(await adminAgent(), `/users/${bob.user!.id}/login-method`).send({
+        connectorId: h.connector.id,
+        loginMethod: 'builtin',
+      });
       const passwordRoute = await request(h.appOrigin).post('/login').type('form').send({ email: bob.login });
       expect(passwordRoute.status).to.equal(200);
-      const sso = await h.signIn(new TestBrowser(), h.url(`/identity/sso/login?connector=${h.connector.id}`), bob.login);
+      const sso = await h.signIn(
+        new TestBrowser(),
+        h.url(`/identity/sso/login?connector=${h.connector.id}`),
+        bob.login,
+      );
       expect(sso.status).to.equal(403);
       expect(sso.body).to.include('builtin_login_method');
     });
@@ -193,16 +242,32 @@ describeEachDatabase('Admin JSON API', (db) => {
     it('refuses an invalid login method (400) and an unknown user (404)', async () => {
       const alice = await h.person();
       const a = await adminAgent();
-      expect((await put(a, `/users/${alice.user!.id}/login-method`).send({ connectorId: h.connector.id, loginMethod: 'password' })).status).to.equal(400);
+      expect(
+        (
+          await put(a, `/users/${alice.user!.id}/login-method`).send({
+            connectorId: h.connector.id,
+            loginMethod: 'password',
+          })
+        ).status,
+      ).to.equal(400);
       expect((await put(a, `/users/${alice.user!.id}/login-method`).send({ loginMethod: 'sso' })).status).to.equal(400);
-      expect((await put(a, `/users/${randomUUID()}/login-method`).send({ connectorId: h.connector.id, loginMethod: 'sso' })).status).to.equal(404);
-      expect((await put(a, `/users/${alice.user!.id}/login-method`).send({ connectorId: randomUUID(), loginMethod: 'sso' })).status).to.equal(404);
+      expect(
+        (await put(a, `/users/${randomUUID()}/login-method`).send({ connectorId: h.connector.id, loginMethod: 'sso' }))
+          .status,
+      ).to.equal(404);
+      expect(
+        (await put(a, `/users/${alice.user!.id}/login-method`).send({ connectorId: randomUUID(), loginMethod: 'sso' }))
+          .status,
+      ).to.equal(404);
     });
 
     it('refuses to switch a user to sso on a connector without OpenID Connect (409), and audits the refusal', async () => {
       const bare = await h.store.connectors.create({ organizationId: 'org-bare', name: 'No SSO' });
       const user = await h.provision({ connectorId: bare.id, userName: 'local@bare.example', loginMethod: 'builtin' });
-      const response = await put(await adminAgent(), `/users/${user.id}/login-method`).send({ connectorId: bare.id, loginMethod: 'sso' });
+      const response = await put(await adminAgent(), `/users/${user.id}/login-method`).send({
+        connectorId: bare.id,
+        loginMethod: 'sso',
+      });
       expect(response.status).to.equal(409);
       expect(response.body.error).to.equal('sso_not_configured');
       const [entry] = await h.store.audit.list(bare.id, { operation: 'user.login-method', limit: 1 });

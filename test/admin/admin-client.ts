@@ -21,7 +21,8 @@ export interface AdminClient {
 /** `organization`: an admin of that organization only (the harness's authorizeAdmin scope); else platform staff. */
 export async function adminClient(h: HostHarness, user = 'admin-1', organization?: string): Promise<AdminClient> {
   const agent = request.agent(h.appOrigin);
-  const as = (test: request.Test) => (organization ? test.set('x-test-org', organization) : test.set('x-test-admin', 'yes')).set('x-test-user', user);
+  const as = (test: request.Test) =>
+    (organization ? test.set('x-test-org', organization) : test.set('x-test-admin', 'yes')).set('x-test-user', user);
   const csrf = await as(agent.get(`${API}/csrf`));
   expect(csrf.status).to.equal(200);
   const token = csrf.body.token as string;
@@ -31,7 +32,14 @@ export async function adminClient(h: HostHarness, user = 'admin-1', organization
     responses.push(response.text);
     return response;
   };
-  const write = (test: request.Test, body: unknown) => record(body === undefined ? as(test).set('X-CSRF-Token', token) : as(test).set('X-CSRF-Token', token).send(body as object));
+  const write = (test: request.Test, body: unknown) =>
+    record(
+      body === undefined
+        ? as(test).set('X-CSRF-Token', token)
+        : as(test)
+            .set('X-CSRF-Token', token)
+            .send(body as object),
+    );
   return {
     responses,
     get: (path) => record(as(agent.get(`${API}${path}`))),

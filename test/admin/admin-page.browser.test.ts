@@ -51,17 +51,40 @@ describe('The admin page in a real browser (demo host)', () => {
       IDENTITY_ALLOW_INSECURE_ISSUER: 'true',
     });
     app = demo.app;
-    ssoUser = await demo.identity.users.create(demo.connector, {
-      userName: 'sso.person@demo.local', displayName: 'SSO <Person>', emails: [{ type: 'work', value: 'sso.person@demo.local', primary: true }], active: true, roles: [{ value: 'User', primary: true }],
-    }, { actor: 'test' }, { loginMethod: 'sso' });
+    ssoUser = await demo.identity.users.create(
+      demo.connector,
+      {
+        userName: 'sso.person@demo.local',
+        displayName: 'SSO <Person>',
+        emails: [{ type: 'work', value: 'sso.person@demo.local', primary: true }],
+        active: true,
+        roles: [{ value: 'User', primary: true }],
+      },
+      { actor: 'test' },
+      { loginMethod: 'sso' },
+    );
     // A customer's admin (Admin web role in demo-org), and another organization on the same platform.
-    await demo.identity.users.create(demo.connector, {
-      userName: ORG_ADMIN, displayName: 'Org Admin', emails: [{ type: 'work', value: ORG_ADMIN, primary: true }], active: true, roles: [{ value: 'Admin', primary: true }],
-    }, { actor: 'test' }, { loginMethod: 'builtin', password: ORG_ADMIN_PASSWORD });
+    await demo.identity.users.create(
+      demo.connector,
+      {
+        userName: ORG_ADMIN,
+        displayName: 'Org Admin',
+        emails: [{ type: 'work', value: ORG_ADMIN, primary: true }],
+        active: true,
+        roles: [{ value: 'Admin', primary: true }],
+      },
+      { actor: 'test' },
+      { loginMethod: 'builtin', password: ORG_ADMIN_PASSWORD },
+    );
     const other = await demo.identity.store.connectors.create({ organizationId: 'other-org', name: 'Rooms' });
     otherConnectorId = other.id;
     for (const name of ['bulk.one', 'bulk.two']) {
-      await demo.identity.users.create(demo.connector, { userName: `${name}@demo.local`, active: true }, { actor: 'test' }, { loginMethod: 'sso' });
+      await demo.identity.users.create(
+        demo.connector,
+        { userName: `${name}@demo.local`, active: true },
+        { actor: 'test' },
+        { loginMethod: 'sso' },
+      );
     }
   });
 
@@ -81,7 +104,11 @@ describe('The admin page in a real browser (demo host)', () => {
 
   after(async () => {
     await browser?.close();
-    if (server) await new Promise<void>((resolve) => { server!.closeAllConnections(); server!.close(() => resolve()); });
+    if (server)
+      await new Promise<void>((resolve) => {
+        server!.closeAllConnections();
+        server!.close(() => resolve());
+      });
     await demo?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -93,8 +120,12 @@ describe('The admin page in a real browser (demo host)', () => {
   function watchForErrors(page: Page): string[] {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text()); });
-    page.on('response', (r) => { if (r.url().includes('/identity/admin/api/') && r.status() >= 400) errors.push(`${r.status()} ${r.url()}`); });
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
+    });
+    page.on('response', (r) => {
+      if (r.url().includes('/identity/admin/api/') && r.status() >= 400) errors.push(`${r.status()} ${r.url()}`);
+    });
     return errors;
   }
 
@@ -129,8 +160,12 @@ describe('The admin page in a real browser (demo host)', () => {
       const response = await page.reload();
       expect(response!.status()).to.equal(200);
       expect(response!.headers()['content-security-policy']).to.match(/script-src 'nonce-[^']+'/);
-      expect(await page.getByRole('textbox', { name: 'SCIM Tenant URL' }).inputValue()).to.equal(`${origin}/identity/scim/v2`);
-      expect(await page.getByRole('textbox', { name: 'Redirect URI' }).inputValue()).to.equal(`${origin}/identity/sso/callback`);
+      expect(await page.getByRole('textbox', { name: 'SCIM Tenant URL' }).inputValue()).to.equal(
+        `${origin}/identity/scim/v2`,
+      );
+      expect(await page.getByRole('textbox', { name: 'Redirect URI' }).inputValue()).to.equal(
+        `${origin}/identity/sso/callback`,
+      );
 
       // The user's row: its name is escaped text, not markup.
       const row = page.getByRole('row', { name: /sso\.person@demo\.local/ });
@@ -150,7 +185,10 @@ describe('The admin page in a real browser (demo host)', () => {
       await tokenField.waitFor();
       const token = await tokenField.inputValue();
       expect(token).to.match(/^idc_[A-Za-z0-9_-]{43}$/);
-      expect(await demo!.identity.store.tokens.verify(token)).to.include({ connectorId: demo!.connector.id, label: 'rotation' });
+      expect(await demo!.identity.store.tokens.verify(token)).to.include({
+        connectorId: demo!.connector.id,
+        label: 'rotation',
+      });
       await page.getByText('Token created. Copy it now: it is not shown again.').waitFor();
       expect(await page.locator('#tokens tbody tr').count()).to.equal(2);
       await shot(page, '04-admin-page');
@@ -168,14 +206,20 @@ describe('The admin page in a real browser (demo host)', () => {
     await inPage(async (page, errors) => {
       await openAdminPage(page, ADMIN, ADMIN_PASSWORD);
       const dialogs: string[] = [];
-      page.on('dialog', (dialog) => { dialogs.push(dialog.message()); void dialog.accept(); });
+      page.on('dialog', (dialog) => {
+        dialogs.push(dialog.message());
+        void dialog.accept();
+      });
 
-      for (const name of ['bulk.one', 'bulk.two']) await page.getByRole('checkbox', { name: `Select ${name}@demo.local` }).check();
+      for (const name of ['bulk.one', 'bulk.two'])
+        await page.getByRole('checkbox', { name: `Select ${name}@demo.local` }).check();
       await page.getByRole('button', { name: 'Switch selected (or all) to built-in login' }).click();
       await page.getByText('2 users switched.').waitFor();
       expect(dialogs).to.deep.equal(['Switch 2 users to built-in login?']);
       for (const name of ['bulk.one', 'bulk.two']) {
-        expect((await demo!.identity.store.users.findByUserName(demo!.connector.id, `${name}@demo.local`))!.loginMethod).to.equal('builtin');
+        expect(
+          (await demo!.identity.store.users.findByUserName(demo!.connector.id, `${name}@demo.local`))!.loginMethod,
+        ).to.equal('builtin');
       }
       await shot(page, '05-bulk-switched');
 
@@ -183,17 +227,28 @@ describe('The admin page in a real browser (demo host)', () => {
       await page.getByLabel('New users sign in with').selectOption('builtin');
       await page.getByRole('button', { name: 'Save for new users' }).click();
       await page.getByText('Saved: applies to users provisioned from now on.').waitFor();
-      expect((await demo!.identity.store.connectors.get(demo!.connector.id))!.settings.newUserLoginMethod).to.equal('builtin');
+      expect((await demo!.identity.store.connectors.get(demo!.connector.id))!.settings.newUserLoginMethod).to.equal(
+        'builtin',
+      );
 
       // The demo connector has no OpenID Connect: nobody can be switched to SSO, the admin included.
       await page.getByRole('button', { name: 'Switch to Entra SSO', description: ADMIN, exact: true }).click();
-      await page.getByText(/has no OpenID Connect settings .*: configure OpenID Connect for this connector before switching users to SSO/).waitFor();
-      expect((await demo!.identity.store.users.findByUserName(demo!.connector.id, ADMIN))!.loginMethod).to.equal('builtin');
-      expect(errors.filter((e) => !e.startsWith('409 ')), 'script errors or CSP violations').to.deep.equal([]);
+      await page
+        .getByText(
+          /has no OpenID Connect settings .*: configure OpenID Connect for this connector before switching users to SSO/,
+        )
+        .waitFor();
+      expect((await demo!.identity.store.users.findByUserName(demo!.connector.id, ADMIN))!.loginMethod).to.equal(
+        'builtin',
+      );
+      expect(
+        errors.filter((e) => !e.startsWith('409 ')),
+        'script errors or CSP violations',
+      ).to.deep.equal([]);
     });
   });
 
-  it('shows the log in words, filtered by user, and a user\'s page with attributes, groups and history', async function () {
+  it("shows the log in words, filtered by user, and a user's page with attributes, groups and history", async function () {
     this.timeout(60_000);
     await inPage(async (page, errors) => {
       await openAdminPage(page, ADMIN, ADMIN_PASSWORD);
@@ -218,26 +273,41 @@ describe('The admin page in a real browser (demo host)', () => {
 
   it('shows a connector the mass-deprovisioning guard paused, and resumes it after the admin confirms', async function () {
     this.timeout(60_000);
-    const guarded = await demo!.identity.store.connectors.updateSettings(demo!.connector.id, { deprovisionGuard: { minimumUsers: 1 } });
+    const guarded = await demo!.identity.store.connectors.updateSettings(demo!.connector.id, {
+      deprovisionGuard: { minimumUsers: 1 },
+    });
     const leavers = [];
-    for (const name of ['leaver.one', 'leaver.two']) leavers.push(await demo!.identity.users.create(guarded, { userName: `${name}@demo.local`, active: true }, { actor: 'test' }));
+    for (const name of ['leaver.one', 'leaver.two'])
+      leavers.push(
+        await demo!.identity.users.create(guarded, { userName: `${name}@demo.local`, active: true }, { actor: 'test' }),
+      );
     await demo!.identity.users.delete(guarded, leavers[0].id, { actor: 'test' });
-    const refused = await demo!.identity.users.delete(guarded, leavers[1].id, { actor: 'test' }).then(() => 'deleted', (error: Error) => error.message);
+    const refused = await demo!.identity.users.delete(guarded, leavers[1].id, { actor: 'test' }).then(
+      () => 'deleted',
+      (error: Error) => error.message,
+    );
     expect(refused).to.match(/deprovisioning is paused/);
     try {
       await inPage(async (page, errors) => {
         await openAdminPage(page, ADMIN, ADMIN_PASSWORD);
         const dialogs: string[] = [];
-        page.on('dialog', (dialog) => { dialogs.push(dialog.message()); void dialog.accept(); });
+        page.on('dialog', (dialog) => {
+          dialogs.push(dialog.message());
+          void dialog.accept();
+        });
         const guard = page.locator('#deprovisioning');
         expect(await guard.getByText('Paused').count()).to.equal(1);
         await shot(page, '10-deprovisioning-paused');
         await page.getByRole('button', { name: 'Resume deprovisioning' }).click();
         await page.getByText('Deprovisioning resumed.').waitFor();
-        expect(dialogs).to.deep.equal(["Resume deprovisioning? Entra's held deactivations and deletions then go through."]);
+        expect(dialogs).to.deep.equal([
+          "Resume deprovisioning? Entra's held deactivations and deletions then go through.",
+        ]);
         expect(await guard.getByText('Running').count()).to.equal(1);
         expect((await demo!.identity.store.connectors.get(guarded.id))!.deprovisioningPausedAt).to.equal(null);
-        expect(await page.locator('#log tbody').getByText('connector.deprovisioning-resumed').count()).to.be.greaterThan(0);
+        expect(
+          await page.locator('#log tbody').getByText('connector.deprovisioning-resumed').count(),
+        ).to.be.greaterThan(0);
         expect(errors).to.deep.equal([]);
       });
     } finally {
@@ -245,7 +315,7 @@ describe('The admin page in a real browser (demo host)', () => {
     }
   });
 
-  it('lets a customer\'s Admin create a connector from a preset in their organization, and opens it', async function () {
+  it("lets a customer's Admin create a connector from a preset in their organization, and opens it", async function () {
     this.timeout(60_000);
     await inPage(async (page, errors) => {
       await openAdminPage(page, ORG_ADMIN, ORG_ADMIN_PASSWORD);
@@ -272,29 +342,65 @@ describe('The admin page in a real browser (demo host)', () => {
   it('pushes users to Entra (a local fake Graph) and shows the per-user result, the one-time password included', async function () {
     this.timeout(60_000);
     const tenant = '3f1c2a9e-7b4d-4c8e-9a01-5d6e7f8a9b0c';
-    const graph = await startFakeGraph({ tenant, clients: { 'push-app': { secret: 'push-app-secret', mayCreateUsers: true } }, existing: ['taken@demo.local'] });
+    const graph = await startFakeGraph({
+      tenant,
+      clients: { 'push-app': { secret: 'push-app-secret', mayCreateUsers: true } },
+      existing: ['taken@demo.local'],
+    });
     try {
       const store = demo!.identity.store;
-      const created = await store.connectors.create({ organizationId: 'demo-org', name: 'Pushed to Entra', settings: { entraPush: { graphBaseUrl: graph.graphBaseUrl, tokenUrl: graph.tokenUrl } } });
-      const pushing = await store.connectors.setOidc(created.id, { issuer: `https://login.microsoftonline.com/${tenant}/v2.0`, clientId: 'push-app', tenantId: tenant, clientSecretEncrypted: new SecretBox(SECRET_KEY).encrypt('push-app-secret') });
-      const newcomer = await demo!.identity.users.create(pushing, { userName: 'newcomer@demo.local', displayName: 'New Comer', active: true }, { actor: 'test' }, { loginMethod: 'builtin' });
-      await demo!.identity.users.create(pushing, { userName: 'taken@demo.local', active: true }, { actor: 'test' }, { loginMethod: 'builtin' });
+      const created = await store.connectors.create({
+        organizationId: 'demo-org',
+        name: 'Pushed to Entra',
+        settings: { entraPush: { graphBaseUrl: graph.graphBaseUrl, tokenUrl: graph.tokenUrl } },
+      });
+      const pushing = await store.connectors.setOidc(created.id, {
+        issuer: `https://login.microsoftonline.com/${tenant}/v2.0`,
+        clientId: 'push-app',
+        tenantId: tenant,
+        clientSecretEncrypted: new SecretBox(SECRET_KEY).encrypt('push-app-secret'),
+      });
+      const newcomer = await demo!.identity.users.create(
+        pushing,
+        { userName: 'newcomer@demo.local', displayName: 'New Comer', active: true },
+        { actor: 'test' },
+        { loginMethod: 'builtin' },
+      );
+      await demo!.identity.users.create(
+        pushing,
+        { userName: 'taken@demo.local', active: true },
+        { actor: 'test' },
+        { loginMethod: 'builtin' },
+      );
       await inPage(async (page, errors) => {
         await openAdminPage(page, ADMIN, ADMIN_PASSWORD);
         await page.goto(`${origin}/identity/admin/connectors/${pushing.id}`);
         const dialogs: string[] = [];
-        page.on('dialog', (dialog) => { dialogs.push(dialog.message()); void dialog.accept(); });
+        page.on('dialog', (dialog) => {
+          dialogs.push(dialog.message());
+          void dialog.accept();
+        });
         await page.getByRole('button', { name: 'Push users to Entra' }).click();
         await page.getByText('1 created, 0 skipped, 1 failed.').waitFor();
         expect(dialogs).to.deep.equal(['Create the users Entra does not have yet in Entra, and link them?']);
         const table = page.getByRole('table', { name: 'Push to Entra' });
         const linked = (await store.users.get(pushing.id, newcomer.id))!.externalId!;
         expect(graph.users.has(linked)).to.equal(true);
-        const cells = await table.getByRole('row', { name: /newcomer@demo\.local/ }).getByRole('cell').allTextContents();
+        const cells = await table
+          .getByRole('row', { name: /newcomer@demo\.local/ })
+          .getByRole('cell')
+          .allTextContents();
         expect(cells.slice(0, 3)).to.deep.equal(['newcomer@demo.local', 'created', linked]);
         expect(cells[3]).to.match(/^[A-Za-z0-9_-]{22}!$/);
-        expect(await table.getByRole('row', { name: /taken@demo\.local/ }).getByRole('cell').nth(2).textContent())
-          .to.equal('400 Request_BadRequest/ObjectConflict: Another object with the same value for property userPrincipalName already exists.');
+        expect(
+          await table
+            .getByRole('row', { name: /taken@demo\.local/ })
+            .getByRole('cell')
+            .nth(2)
+            .textContent(),
+        ).to.equal(
+          '400 Request_BadRequest/ObjectConflict: Another object with the same value for property userPrincipalName already exists.',
+        );
         await shot(page, '13-entra-push');
         expect(errors, 'script errors or CSP violations').to.deep.equal([]);
       });
@@ -308,7 +414,10 @@ describe('The admin page in a real browser (demo host)', () => {
     await inPage(async (page, errors) => {
       await openAdminPage(page, ADMIN, ADMIN_PASSWORD);
       const dialogs: string[] = [];
-      page.on('dialog', (dialog) => { dialogs.push(dialog.message()); void dialog.accept(); });
+      page.on('dialog', (dialog) => {
+        dialogs.push(dialog.message());
+        void dialog.accept();
+      });
       const card = () => page.locator('#workspaces');
       expect(await card().getByText('No workspaces yet').count()).to.equal(1);
       await page.getByLabel('Workspace id').fill('helsinki');
@@ -316,42 +425,70 @@ describe('The admin page in a real browser (demo host)', () => {
       await page.getByRole('button', { name: 'Add workspace' }).click();
       await page.getByText('Workspace saved.').waitFor();
       const row = card().getByRole('row', { name: /helsinki/ });
-      expect(await row.getByRole('cell', { name: 'Helsinki <office>' }).count(), 'the name is text, not markup').to.equal(1);
-      expect((await demo!.identity.workspaces.list(demo!.connector.organizationId)).map((w) => [w.id, w.name])).to.deep.equal([['helsinki', 'Helsinki <office>']]);
+      expect(
+        await row.getByRole('cell', { name: 'Helsinki <office>' }).count(),
+        'the name is text, not markup',
+      ).to.equal(1);
+      expect(
+        (await demo!.identity.workspaces.list(demo!.connector.organizationId)).map((w) => [w.id, w.name]),
+      ).to.deep.equal([['helsinki', 'Helsinki <office>']]);
       expect(await page.locator('#log tbody').getByText('workspace.register').count()).to.be.greaterThan(0);
       await shot(page, '11-workspace-added');
       await row.getByRole('button', { name: 'Remove workspace helsinki' }).click();
       await page.getByText('Workspace helsinki removed.').waitFor();
-      expect(dialogs).to.deep.equal(['Remove workspace helsinki? Its users move to the workspace their mapping decides next.']);
+      expect(dialogs).to.deep.equal([
+        'Remove workspace helsinki? Its users move to the workspace their mapping decides next.',
+      ]);
       expect(await demo!.identity.workspaces.list(demo!.connector.organizationId)).to.deep.equal([]);
       expect(errors).to.deep.equal([]);
     });
   });
 
-  it('protects a user, makes a group of the platform\'s own and renames it, and copies a target from the Entra mapping sheet', async function () {
+  it("protects a user, makes a group of the platform's own and renames it, and copies a target from the Entra mapping sheet", async function () {
     this.timeout(60_000);
     await inPage(async (page, errors) => {
       await openAdminPage(page, ADMIN, ADMIN_PASSWORD);
       const dialogs: string[] = [];
-      page.on('dialog', (dialog) => { dialogs.push(dialog.message()); void (dialog.type() === 'prompt' ? dialog.accept('Site crew <north>') : dialog.accept()); });
+      page.on('dialog', (dialog) => {
+        dialogs.push(dialog.message());
+        void (dialog.type() === 'prompt' ? dialog.accept('Site crew <north>') : dialog.accept());
+      });
       const user = (await demo!.identity.store.users.findByUserName(demo!.connector.id, 'bulk.one@demo.local'))!;
       const row = page.locator('#users').getByRole('row', { name: /bulk\.one@demo\.local/ });
       await row.getByRole('button', { name: 'Protect' }).click();
       await page.getByText('bulk.one@demo.local is protected').waitFor();
       expect((await demo!.identity.store.users.get(demo!.connector.id, user.id))?.protected).to.equal(true);
-      await page.locator('#users').getByRole('row', { name: /bulk\.one@demo\.local/ }).getByRole('button', { name: 'Unprotect' }).click();
+      await page
+        .locator('#users')
+        .getByRole('row', { name: /bulk\.one@demo\.local/ })
+        .getByRole('button', { name: 'Unprotect' })
+        .click();
       await page.getByText('bulk.one@demo.local is no longer protected.').waitFor();
 
       await page.getByLabel('New group').fill('Site crew');
       await page.getByRole('button', { name: 'Create group' }).click();
       await page.getByText('Group created').waitFor();
-      expect(await page.getByLabel('Group for new users').locator('option', { hasText: 'Site crew' }).count(), 'the default-group picker offers it').to.equal(1);
-      await page.locator('#groups').getByRole('row', { name: /Site crew/ }).getByRole('button', { name: 'Rename' }).click();
+      expect(
+        await page.getByLabel('Group for new users').locator('option', { hasText: 'Site crew' }).count(),
+        'the default-group picker offers it',
+      ).to.equal(1);
+      await page
+        .locator('#groups')
+        .getByRole('row', { name: /Site crew/ })
+        .getByRole('button', { name: 'Rename' })
+        .click();
       await page.getByText('Group renamed to Site crew <north>.').waitFor();
       await shot(page, '12-own-group');
-      await page.locator('#groups').getByRole('row', { name: /Site crew <north>/ }).getByRole('button', { name: 'Delete' }).click();
+      await page
+        .locator('#groups')
+        .getByRole('row', { name: /Site crew <north>/ })
+        .getByRole('button', { name: 'Delete' })
+        .click();
       await page.getByText('Group Site crew <north> deleted.').waitFor();
-      expect(dialogs).to.deep.equal(['New name for group Site crew:', 'Delete group Site crew <north>? Its members stay users; they only leave the group.']);
+      expect(dialogs).to.deep.equal([
+        'New name for group Site crew:',
+        'Delete group Site crew <north>? Its members stay users; they only leave the group.',
+      ]);
       expect(await page.locator('#log tbody').getByText('group.patch').count()).to.be.greaterThan(0);
 
       const sheet = page.locator('#entra-mapping');
@@ -361,7 +498,7 @@ describe('The admin page in a real browser (demo host)', () => {
     });
   });
 
-  it('gives a customer\'s Admin their own organization only; another organization\'s page is 404', async function () {
+  it("gives a customer's Admin their own organization only; another organization's page is 404", async function () {
     this.timeout(60_000);
     await inPage(async (page) => {
       // A page that needs sign-in sends the browser to sign in and back.
@@ -369,7 +506,9 @@ describe('The admin page in a real browser (demo host)', () => {
       expect(new URL(page.url()).searchParams.get('returnTo')).to.equal('/reports');
       await openAdminPage(page, ORG_ADMIN, ORG_ADMIN_PASSWORD);
       expect(await page.getByRole('heading', { level: 1 }).textContent()).to.include('demo-org');
-      expect(await page.content()).to.not.include('other-org').and.not.include(otherConnectorId);
+      expect(await page.content())
+        .to.not.include('other-org')
+        .and.not.include(otherConnectorId);
       await shot(page, '08-org-admin');
       const other = await page.goto(`${origin}/identity/admin/connectors/${otherConnectorId}`);
       expect(other!.status()).to.equal(404);

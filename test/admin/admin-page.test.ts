@@ -10,10 +10,15 @@ const EVIL = '<img src=x onerror="alert(1)">';
 /** The server-rendered page without a browser: who sees it, its headers, and that it escapes. The browser test drives it. */
 describeEachDatabase('Admin page (HTML)', (db) => {
   let h: HostHarness;
-  before(async () => { h = await startHostHarness(db); });
-  after(async () => { await h?.close(); });
+  before(async () => {
+    h = await startHostHarness(db);
+  });
+  after(async () => {
+    await h?.close();
+  });
 
-  const asAdmin = (path: string) => request(h.appOrigin).get(path).set('x-test-admin', 'yes').set('Accept', 'text/html');
+  const asAdmin = (path: string) =>
+    request(h.appOrigin).get(path).set('x-test-admin', 'yes').set('Accept', 'text/html');
 
   it('answers an HTML 403 page, not the page, to anyone authorizeAdmin refuses', async () => {
     for (const path of [PAGE, `${PAGE}/connectors/${h.connector.id}`]) {
@@ -21,7 +26,9 @@ describeEachDatabase('Admin page (HTML)', (db) => {
       expect(response.status, path).to.equal(403);
       expect(response.type).to.equal('text/html');
       // Sign in goes through home-realm discovery and comes back to the page asked for.
-      expect(response.text).to.include('Administrators only').and.include(`href="${MOUNT}/sso/signin?returnTo=${encodeURIComponent(path)}"`);
+      expect(response.text)
+        .to.include('Administrators only')
+        .and.include(`href="${MOUNT}/sso/signin?returnTo=${encodeURIComponent(path)}"`);
       // Only the path the browser asked for (in returnTo) names the connector.
       expect(response.text.replace(encodeURIComponent(path), '')).to.not.include(h.connector.id);
     }
@@ -32,17 +39,31 @@ describeEachDatabase('Admin page (HTML)', (db) => {
     expect(first.status).to.equal(200);
     const csp = first.headers['content-security-policy'];
     const nonce = /script-src 'nonce-([^']+)'/.exec(csp)![1];
-    expect(csp).to.include(`style-src 'nonce-${nonce}'`).and.include("default-src 'none'").and.include("frame-ancestors 'none'").and.include("connect-src 'self'");
+    expect(csp)
+      .to.include(`style-src 'nonce-${nonce}'`)
+      .and.include("default-src 'none'")
+      .and.include("frame-ancestors 'none'")
+      .and.include("connect-src 'self'");
     expect(second.headers['content-security-policy']).to.not.equal(csp);
-    expect(first.text.match(/<(script|style)\b[^>]*>/g)).to.deep.equal([`<style nonce="${nonce}">`, `<script nonce="${nonce}">`]);
+    expect(first.text.match(/<(script|style)\b[^>]*>/g)).to.deep.equal([
+      `<style nonce="${nonce}">`,
+      `<script nonce="${nonce}">`,
+    ]);
     expect(first.text).to.not.match(/\son[a-z]+=/i); // no inline handlers: the CSP would block them
     expect(first.headers['cache-control']).to.equal('no-store');
     expect(first.headers['x-frame-options']).to.equal('DENY');
   });
 
-  it('shows a connector\'s SCIM URL, redirect URI, tokens, OIDC settings, users and log; escapes everything', async () => {
-    const c = await h.store.connectors.create({ organizationId: `org ${EVIL}`, name: `Name ${EVIL}`, settings: { roleMap: { [`</textarea>${EVIL}`]: 'User' } } });
-    await h.store.groups.create(c.id, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: `Group ${EVIL}` });
+  it("shows a connector's SCIM URL, redirect URI, tokens, OIDC settings, users and log; escapes everything", async () => {
+    const c = await h.store.connectors.create({
+      organizationId: `org ${EVIL}`,
+      name: `Name ${EVIL}`,
+      settings: { roleMap: { [`</textarea>${EVIL}`]: 'User' } },
+    });
+    await h.store.groups.create(c.id, {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+      displayName: `Group ${EVIL}`,
+    });
     await h.provision({ connectorId: c.id, userName: 'eve@evil.example', displayName: `Eve ${EVIL}` });
     const { record } = await h.store.tokens.create(c.id, { label: `Label ${EVIL}` });
     const response = await asAdmin(`${PAGE}/connectors/${c.id}`);
@@ -50,11 +71,14 @@ describeEachDatabase('Admin page (HTML)', (db) => {
     expect(response.text).to.not.include(EVIL);
     expect(response.text).to.include('Name &lt;img src=x onerror=&quot;alert(1)&quot;&gt;');
     expect(response.text).to.include(`value="${h.appOrigin}${MOUNT}/scim/v2"`).and.include(`value="${h.callbackUrl}"`);
-    expect(response.text).to.include(`data-token-id="${record.id}"`).and.include('Switch to built-in login').and.include('eve@evil.example');
+    expect(response.text)
+      .to.include(`data-token-id="${record.id}"`)
+      .and.include('Switch to built-in login')
+      .and.include('eve@evil.example');
     expect(response.text).to.include('<nav aria-label="Connectors">');
   });
 
-  it('shows the Entra mapping sheet with a Copy button per target, the guide\'s steps on this page, and the sync note (Systam)', async () => {
+  it("shows the Entra mapping sheet with a Copy button per target, the guide's steps on this page, and the sync note (Systam)", async () => {
     const c = await h.store.connectors.create({ organizationId: 'org-systam', name: 'Systam', preset: 'systam' });
     const page = (await asAdmin(`${PAGE}/connectors/${c.id}`)).text;
     const target = 'urn:ietf:params:scim:schemas:extension:systam:2.0:User:primaryWorkspace';
@@ -85,6 +109,8 @@ describeEachDatabase('Admin page (HTML)', (db) => {
     const page = await h.signIn(new TestBrowser(), h.url(href), someone.login);
     expect(page.url).to.equal(h.url(`${PAGE}/connectors/${h.connector.id}`));
     const after = await asAdmin(`${PAGE}/connectors/${h.connector.id}`);
-    expect(after.text).to.include('<span class="badge live">Working</span>').and.not.include('Sign in with Microsoft now');
+    expect(after.text)
+      .to.include('<span class="badge live">Working</span>')
+      .and.not.include('Sign in with Microsoft now');
   });
 });

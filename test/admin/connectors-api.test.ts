@@ -17,28 +17,45 @@ describeEachDatabase('Admin JSON API: connectors, tokens, provisioning log', (db
     h = await startHostHarness(db);
     admin = await adminClient(h);
   });
-  after(async () => { await h?.close(); });
+  after(async () => {
+    await h?.close();
+  });
 
   let counter = 0;
   /** A connector of its own per test, so tests do not see each other's tokens and settings. */
-  const freshConnector = (): Promise<Connector> => h.store.connectors.create({ organizationId: 'org-admin', name: `Connector ${++counter}` });
-  const lastAudit = async (connectorId: string, operation: string) => (await h.store.audit.list(connectorId, { operation, limit: 1 }))[0];
+  const freshConnector = (): Promise<Connector> =>
+    h.store.connectors.create({ organizationId: 'org-admin', name: `Connector ${++counter}` });
+  const lastAudit = async (connectorId: string, operation: string) =>
+    (await h.store.audit.list(connectorId, { operation, limit: 1 }))[0];
 
   describe('who may call it', () => {
     const endpoints = () => {
       const c = h.connector.id;
       return [
-        ['get', '/connectors'], ['get', `/connectors/${c}`], ['put', `/connectors/${c}/settings`], ['put', `/connectors/${c}/oidc`],
-        ['put', `/connectors/${c}/default-group`], ['get', `/connectors/${c}/tokens`], ['post', `/connectors/${c}/tokens`],
-        ['delete', `/connectors/${c}/tokens/${randomUUID()}`], ['get', `/connectors/${c}/audit`], ['get', `/connectors/${c}/groups`],
+        ['get', '/connectors'],
+        ['get', `/connectors/${c}`],
+        ['put', `/connectors/${c}/settings`],
+        ['put', `/connectors/${c}/oidc`],
+        ['put', `/connectors/${c}/default-group`],
+        ['get', `/connectors/${c}/tokens`],
+        ['post', `/connectors/${c}/tokens`],
+        ['delete', `/connectors/${c}/tokens/${randomUUID()}`],
+        ['get', `/connectors/${c}/audit`],
+        ['get', `/connectors/${c}/groups`],
       ] as const;
     };
 
     it('answers 403 JSON on every endpoint to anyone authorizeAdmin refuses', async () => {
       for (const [method, path] of endpoints()) {
-        const response = await request(h.appOrigin)[method](`${API}${path}`).set('x-test-user', 'not-an-admin').send({});
+        const response = await request(h.appOrigin)
+          [method](`${API}${path}`)
+          .set('x-test-user', 'not-an-admin')
+          .send({});
         expect(response.status, `${method} ${path}`).to.equal(403);
-        expect(response.body, `${method} ${path}`).to.deep.equal({ error: 'forbidden', message: 'platform administrators only' });
+        expect(response.body, `${method} ${path}`).to.deep.equal({
+          error: 'forbidden',
+          message: 'platform administrators only',
+        });
       }
     });
 
@@ -46,12 +63,19 @@ describeEachDatabase('Admin JSON API: connectors, tokens, provisioning log', (db
       const before = await h.store.connectors.get(h.connector.id);
       const tokens = (await h.store.tokens.list(h.connector.id)).length;
       for (const [method, path] of endpoints().filter(([m]) => m !== 'get')) {
-        const response = await request(h.appOrigin)[method](`${API}${path}`).set('x-test-admin', 'yes').set('x-test-user', 'admin-1')
+        const response = await request(h.appOrigin)
+          [method](`${API}${path}`)
+          .set('x-test-admin', 'yes')
+          .set('x-test-user', 'admin-1')
           .send({ groupDisplayNamePrefix: 'x', clientId: 'x', groupId: null });
         expect(response.status, `${method} ${path}`).to.equal(403);
         expect(response.body.error, `${method} ${path}`).to.equal('csrf');
       }
-      expect(await h.store.connectors.get(h.connector.id)).to.deep.include({ settings: before!.settings, oidc: before!.oidc, defaultGroupId: before!.defaultGroupId });
+      expect(await h.store.connectors.get(h.connector.id)).to.deep.include({
+        settings: before!.settings,
+        oidc: before!.oidc,
+        defaultGroupId: before!.defaultGroupId,
+      });
       expect(await h.store.tokens.list(h.connector.id)).to.have.length(tokens);
     });
 
@@ -72,14 +96,29 @@ describeEachDatabase('Admin JSON API: connectors, tokens, provisioning log', (db
       const response = await admin.get('/connectors');
       expect(response.status).to.equal(200);
       const listed = response.body.connectors.find((c: { id: string }) => c.id === h.connector.id);
-      expect(listed).to.include({ organizationId: 'org-contoso', name: h.connector.name, scimUrl: `${h.appOrigin}${MOUNT}/scim/v2`, redirectUri: h.callbackUrl, defaultGroupId: null });
-      expect(listed.oidc).to.deep.equal({ issuer: h.provider.issuer, clientId: h.connector.oidc.clientId, tenantId: h.connector.oidc.tenantId, hasClientSecret: true });
+      expect(listed).to.include({
+        organizationId: 'org-contoso',
+        name: h.connector.name,
+        scimUrl: `${h.appOrigin}${MOUNT}/scim/v2`,
+        redirectUri: h.callbackUrl,
+        defaultGroupId: null,
+      });
+      expect(listed.oidc).to.deep.equal({
+        issuer: h.provider.issuer,
+        clientId: h.connector.oidc.clientId,
+        tenantId: h.connector.oidc.tenantId,
+        hasClientSecret: true,
+      });
       expect(listed.settings).to.deep.equal(h.connector.settings);
-      expect(listed.liveTokenCount).to.equal((await h.store.tokens.listLive(h.connector.id)).length).and.be.greaterThan(0);
+      expect(listed.liveTokenCount)
+        .to.equal((await h.store.tokens.listLive(h.connector.id)).length)
+        .and.be.greaterThan(0);
     });
 
     it('answers one connector in the same shape', async () => {
-      const listed = (await admin.get('/connectors')).body.connectors.find((c: { id: string }) => c.id === h.connector.id);
+      const listed = (await admin.get('/connectors')).body.connectors.find(
+        (c: { id: string }) => c.id === h.connector.id,
+      );
       const one = await admin.get(`/connectors/${h.connector.id}`);
       expect(one.status).to.equal(200);
       expect(one.body).to.deep.equal(listed);
@@ -87,8 +126,13 @@ describeEachDatabase('Admin JSON API: connectors, tokens, provisioning log', (db
   });
 
   describe('POST /connectors (from a preset)', () => {
-    it('creates a connector with the preset\'s settings (and settings over them), audited, and answers it', async () => {
-      const response = await admin.post('/connectors', { organizationId: 'org-new', name: 'Staffbase', preset: 'staffbase', settings: { deleteMode: 'deactivate' } });
+    it("creates a connector with the preset's settings (and settings over them), audited, and answers it", async () => {
+      const response = await admin.post('/connectors', {
+        organizationId: 'org-new',
+        name: 'Staffbase',
+        preset: 'staffbase',
+        settings: { deleteMode: 'deactivate' },
+      });
       expect(response.status).to.equal(201);
       expect(response.headers.location).to.equal(`${API}/connectors/${response.body.id}`);
       expect(response.body).to.include({ organizationId: 'org-new', name: 'Staffbase', liveTokenCount: 0 });
@@ -97,7 +141,11 @@ describeEachDatabase('Admin JSON API: connectors, tokens, provisioning log', (db
       expect(stored).to.include({ profile: 'staffbase', organizationId: 'org-new' });
       const entry = await lastAudit(response.body.id, 'connector.create');
       expect(entry).to.include({ actor: 'admin', outcome: 'success', status: 201 });
-      expect(JSON.parse(entry.detail!)).to.deep.include({ organizationId: 'org-new', name: 'Staffbase', preset: 'staffbase' });
+      expect(JSON.parse(entry.detail!)).to.deep.include({
+        organizationId: 'org-new',
+        name: 'Staffbase',
+        preset: 'staffbase',
+      });
     });
 
     it('refuses an unknown preset, bad settings, a missing name and a duplicate name, creating nothing', async () => {
@@ -106,26 +154,47 @@ describeEachDatabase('Admin JSON API: connectors, tokens, provisioning log', (db
       expect(unknown.status).to.equal(400);
       expect(unknown.body).to.include({ error: 'invalid_settings', field: 'preset' });
       expect(unknown.body.message).to.match(/unknown preset "nope"; presets: systam, staffbase/);
-      expect((await admin.post('/connectors', { organizationId: 'org-refused', name: 'X', settings: { deleteMode: 'sometimes' } })).body).to.include({ error: 'invalid_settings', field: 'settings' });
-      expect((await admin.post('/connectors', { organizationId: 'org-refused', name: '  ' })).body).to.include({ error: 'invalid_request', field: 'name' });
-      expect((await admin.post('/connectors', { name: 'X' })).body).to.include({ error: 'invalid_request', field: 'organizationId' });
+      expect(
+        (
+          await admin.post('/connectors', {
+            organizationId: 'org-refused',
+            name: 'X',
+            settings: { deleteMode: 'sometimes' },
+          })
+        ).body,
+      ).to.include({ error: 'invalid_settings', field: 'settings' });
+      expect((await admin.post('/connectors', { organizationId: 'org-refused', name: '  ' })).body).to.include({
+        error: 'invalid_request',
+        field: 'name',
+      });
+      expect((await admin.post('/connectors', { name: 'X' })).body).to.include({
+        error: 'invalid_request',
+        field: 'organizationId',
+      });
       expect((await h.store.connectors.list({ organizationId: 'org-refused' })).length).to.equal(before);
-      await admin.post('/connectors', { organizationId: 'org-refused', name: 'Twice' }).then((r) => expect(r.status).to.equal(201));
+      await admin
+        .post('/connectors', { organizationId: 'org-refused', name: 'Twice' })
+        .then((r) => expect(r.status).to.equal(201));
       const twice = await admin.post('/connectors', { organizationId: 'org-refused', name: 'Twice' });
       expect(twice.status).to.equal(409);
       expect(twice.body).to.include({ error: 'conflict', field: 'name' });
     });
 
-    it('an organization\'s admin creates only in their own organization; another answers 404', async () => {
+    it("an organization's admin creates only in their own organization; another answers 404", async () => {
       const orgAdmin = await adminClient(h, 'org-admin-1', 'org-mine');
-      expect((await orgAdmin.post('/connectors', { organizationId: 'org-mine', name: 'Mine', preset: 'systam' })).status).to.equal(201);
+      expect(
+        (await orgAdmin.post('/connectors', { organizationId: 'org-mine', name: 'Mine', preset: 'systam' })).status,
+      ).to.equal(201);
       const other = await orgAdmin.post('/connectors', { organizationId: 'org-theirs', name: 'Theirs' });
       expect(other.status).to.equal(404);
       expect(await h.store.connectors.list({ organizationId: 'org-theirs' })).to.deep.equal([]);
     });
 
     it('needs the CSRF token like every write', async () => {
-      const response = await request(h.appOrigin).post(`${API}/connectors`).set('x-test-admin', 'yes').send({ organizationId: 'org-csrf', name: 'X' });
+      const response = await request(h.appOrigin)
+        .post(`${API}/connectors`)
+        .set('x-test-admin', 'yes')
+        .send({ organizationId: 'org-csrf', name: 'X' });
       expect(response.status).to.equal(403);
       expect(response.body.error).to.equal('csrf');
     });
@@ -134,22 +203,38 @@ describeEachDatabase('Admin JSON API: connectors, tokens, provisioning log', (db
   describe('PUT /connectors/:id/settings', () => {
     it('merges a partial settings object, answers the connector and audits the change as admin', async () => {
       const c = await freshConnector();
-      const response = await admin.put(`/connectors/${c.id}/settings`, { groupDisplayNamePrefix: '[SCIM] ', roleMap: { Admin: 'Admin', Reader: 'ReadOnly' } });
+      const response = await admin.put(`/connectors/${c.id}/settings`, {
+        groupDisplayNamePrefix: '[SCIM] ',
+        roleMap: { Admin: 'Admin', Reader: 'ReadOnly' },
+      });
       expect(response.status).to.equal(200);
-      expect(response.body.settings).to.deep.equal({ ...c.settings, groupDisplayNamePrefix: '[SCIM] ', roleMap: { Admin: 'Admin', Reader: 'ReadOnly' } });
-      expect((await h.store.connectors.get(c.id))!.settings.roleMap).to.deep.equal({ Admin: 'Admin', Reader: 'ReadOnly' });
+      expect(response.body.settings).to.deep.equal({
+        ...c.settings,
+        groupDisplayNamePrefix: '[SCIM] ',
+        roleMap: { Admin: 'Admin', Reader: 'ReadOnly' },
+      });
+      expect((await h.store.connectors.get(c.id))!.settings.roleMap).to.deep.equal({
+        Admin: 'Admin',
+        Reader: 'ReadOnly',
+      });
       const entry = await lastAudit(c.id, 'connector.settings');
       expect(entry).to.include({ actor: 'admin', outcome: 'success', status: 200, resourceId: c.id });
-      expect(JSON.parse(entry.detail!)).to.deep.equal({ changed: ['groupDisplayNamePrefix', 'roleMap'], by: 'admin-1' });
+      expect(JSON.parse(entry.detail!)).to.deep.equal({
+        changed: ['groupDisplayNamePrefix', 'roleMap'],
+        by: 'admin-1',
+      });
     });
 
-    it('refuses invalid settings with 400 and the validator\'s message, changing nothing', async () => {
+    it("refuses invalid settings with 400 and the validator's message, changing nothing", async () => {
       const c = await freshConnector();
       const cases: Array<[unknown, string]> = [
         [{ deleteMode: 'sometimes' }, 'deleteMode must be "delete" or "deactivate"'],
         [{ groupsEnabled: 'yes' }, 'groupsEnabled must be true or false'],
         [{ roleMap: { Admin: 'Boss' } }, 'roleMap["Admin"] must be one of ReadOnly, User, Admin, EnterpriseAdmin'],
-        [{ requiredAttributes: ['shoeSize'] }, 'requiredAttributes: "shoeSize" is not an attribute of the User schema or its extensions'],
+        [
+          { requiredAttributes: ['shoeSize'] },
+          'requiredAttributes: "shoeSize" is not an attribute of the User schema or its extensions',
+        ],
         [{ colour: 'blue' }, 'unknown setting "colour"'],
         [['groupsEnabled'], 'settings must be a JSON object'],
       ];
@@ -165,9 +250,18 @@ describeEachDatabase('Admin JSON API: connectors, tokens, provisioning log', (db
   describe('PUT /connectors/:id/oidc', () => {
     it('configures Entra from the tenant id, keeps the secret encrypted and answers only whether one is stored', async () => {
       const c = await freshConnector();
-      const response = await admin.put(`/connectors/${c.id}/oidc`, { tenantId: TENANT_ID, clientId: 'app-123', clientSecret: NEW_SECRET });
+      const response = await admin.put(`/connectors/${c.id}/oidc`, {
+        tenantId: TENANT_ID,
+        clientId: 'app-123',
+        clientSecret: NEW_SECRET,
+      });
       expect(response.status).to.equal(200);
-      expect(response.body.oidc).to.deep.equal({ issuer: `https://login.microsoftonline.com/${TENANT_ID}/v2.0`, clientId: 'app-123', tenantId: TENANT_ID, hasClientSecret: true });
+      expect(response.body.oidc).to.deep.equal({
+        issuer: `https://login.microsoftonline.com/${TENANT_ID}/v2.0`,
+        clientId: 'app-123',
+        tenantId: TENANT_ID,
+        hasClientSecret: true,
+      });
       expect(response.body.redirectUri).to.equal(h.callbackUrl);
       const encrypted = await h.store.connectors.encryptedClientSecret(c.id);
       expect(encrypted).to.be.a('string').and.not.include(NEW_SECRET);
@@ -202,13 +296,20 @@ describeEachDatabase('Admin JSON API: connectors, tokens, provisioning log', (db
         expect(response.body).to.include({ error: 'invalid_oidc_settings', field });
         expect(response.body.message).to.match(new RegExp(`^${field}\\b`));
       }
-      expect((await h.store.connectors.get(c.id))!.oidc).to.deep.equal({ issuer: null, clientId: null, tenantId: null, hasClientSecret: false });
+      expect((await h.store.connectors.get(c.id))!.oidc).to.deep.equal({
+        issuer: null,
+        clientId: null,
+        tenantId: null,
+        hasClientSecret: false,
+      });
     });
   });
 
   describe('PUT /connectors/:id/default-group and GET /connectors/:id/groups', () => {
     const group = (connectorId: string, displayName: string) =>
-      h.store.groups.create(connectorId, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName }).then((r) => r.group);
+      h.store.groups
+        .create(connectorId, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName })
+        .then((r) => r.group);
 
     it('lists groups by name with member counts, narrowed by filter (case-insensitive)', async () => {
       const c = await freshConnector();
@@ -219,7 +320,11 @@ describeEachDatabase('Admin JSON API: connectors, tokens, provisioning log', (db
       const all = await admin.get(`/connectors/${c.id}/groups`);
       expect(all.status).to.equal(200);
       expect(all.body.totalResults).to.equal(3);
-      expect(all.body.groups.map((g: { displayName: string }) => g.displayName)).to.deep.equal(['Admins', 'Contractors', 'Staff']);
+      expect(all.body.groups.map((g: { displayName: string }) => g.displayName)).to.deep.equal([
+        'Admins',
+        'Contractors',
+        'Staff',
+      ]);
       expect(all.body.groups[0]).to.deep.equal({ id: admins.id, displayName: 'Admins', memberCount: 1 });
       const found = await admin.get(`/connectors/${c.id}/groups?filter=STAF`);
       expect(found.body.groups).to.deep.equal([{ id: staff.id, displayName: 'Staff', memberCount: 0 }]);
@@ -233,10 +338,18 @@ describeEachDatabase('Admin JSON API: connectors, tokens, provisioning log', (db
       expect(set.status).to.equal(200);
       expect(set.body.defaultGroupId).to.equal(staff.id);
       expect((await h.store.connectors.get(c.id))!.defaultGroupId).to.equal(staff.id);
-      expect(JSON.parse((await lastAudit(c.id, 'connector.default-group')).detail!)).to.deep.equal({ from: null, to: staff.id, by: 'admin-1' });
+      expect(JSON.parse((await lastAudit(c.id, 'connector.default-group')).detail!)).to.deep.equal({
+        from: null,
+        to: staff.id,
+        by: 'admin-1',
+      });
       const cleared = await admin.put(`/connectors/${c.id}/default-group`, { groupId: null });
       expect(cleared.body.defaultGroupId).to.equal(null);
-      expect(JSON.parse((await lastAudit(c.id, 'connector.default-group')).detail!)).to.deep.equal({ from: staff.id, to: null, by: 'admin-1' });
+      expect(JSON.parse((await lastAudit(c.id, 'connector.default-group')).detail!)).to.deep.equal({
+        from: staff.id,
+        to: null,
+        by: 'admin-1',
+      });
     });
 
     it('refuses a group of another connector, an unknown group and a malformed groupId with 400', async () => {
@@ -258,7 +371,13 @@ describeEachDatabase('Admin JSON API: connectors, tokens, provisioning log', (db
       expect(response.status).to.equal(201);
       const { token, ...record } = response.body;
       expect(token).to.match(/^idc_[A-Za-z0-9_-]{43}$/);
-      expect(record).to.include({ label: 'Entra production', displayPrefix: token.slice(0, 8), live: true, revokedAt: null, lastUsedAt: null });
+      expect(record).to.include({
+        label: 'Entra production',
+        displayPrefix: token.slice(0, 8),
+        live: true,
+        revokedAt: null,
+        lastUsedAt: null,
+      });
       expect(new Date(record.expiresAt).getTime() - Date.now()).to.be.closeTo(30 * 86_400_000, 60_000);
 
       const row = await h.knex(h.store.tables.scimTokens).where({ id: record.id }).first();
@@ -298,10 +417,17 @@ describeEachDatabase('Admin JSON API: connectors, tokens, provisioning log', (db
       expect(revoked.body.revokedAt).to.be.a('string');
       expect(revoked.body).to.not.have.property('token');
       expect(await h.store.tokens.verify(first.body.token)).to.equal(undefined);
-      expect(await lastAudit(c.id, 'token.revoke')).to.include({ actor: 'admin', outcome: 'success', resourceId: first.body.id });
+      expect(await lastAudit(c.id, 'token.revoke')).to.include({
+        actor: 'admin',
+        outcome: 'success',
+        resourceId: first.body.id,
+      });
       expect((await admin.post(`/connectors/${c.id}/tokens`, {})).status).to.equal(201);
 
-      const listed = (await admin.get(`/connectors/${c.id}/tokens`)).body.tokens as Array<{ id: string; live: boolean }>;
+      const listed = (await admin.get(`/connectors/${c.id}/tokens`)).body.tokens as Array<{
+        id: string;
+        live: boolean;
+      }>;
       expect(listed.map((t) => t.live)).to.deep.equal([true, true, false]); // newest first
       expect(listed[2].id).to.equal(first.body.id);
     });
@@ -321,7 +447,14 @@ describeEachDatabase('Admin JSON API: connectors, tokens, provisioning log', (db
 
     it('refuses a malformed label or expiry with 400', async () => {
       const c = await freshConnector();
-      for (const body of [{ label: 42 }, { label: 'x'.repeat(192) }, { expiresInDays: 0 }, { expiresInDays: 1.5 }, { expiresInDays: 'soon' }, { expiresInDays: 3651 }]) {
+      for (const body of [
+        { label: 42 },
+        { label: 'x'.repeat(192) },
+        { expiresInDays: 0 },
+        { expiresInDays: 1.5 },
+        { expiresInDays: 'soon' },
+        { expiresInDays: 3651 },
+      ]) {
         const response = await admin.post(`/connectors/${c.id}/tokens`, body);
         expect(response.status, JSON.stringify(body)).to.equal(400);
         expect(response.body.error).to.equal('invalid_request');
@@ -338,14 +471,36 @@ describeEachDatabase('Admin JSON API: connectors, tokens, provisioning log', (db
         if (label !== 'c') await admin.delete(`/connectors/${c.id}/tokens/${created.body.id}`);
       }
       const all = (await admin.get(`/connectors/${c.id}/audit`)).body;
-      expect(all.events.map((e: { operation: string }) => e.operation)).to.deep.equal(['token.create', 'token.revoke', 'token.create', 'token.revoke', 'token.create']);
+      expect(all.events.map((e: { operation: string }) => e.operation)).to.deep.equal([
+        'token.create',
+        'token.revoke',
+        'token.create',
+        'token.revoke',
+        'token.create',
+      ]);
       expect(all.nextBeforeId).to.equal(null);
-      expect(all.events[0]).to.include.keys('id', 'at', 'requestId', 'actor', 'operation', 'resourceType', 'resourceId', 'outcome', 'status', 'scimType', 'detail');
+      expect(all.events[0]).to.include.keys(
+        'id',
+        'at',
+        'requestId',
+        'actor',
+        'operation',
+        'resourceType',
+        'resourceId',
+        'outcome',
+        'status',
+        'scimType',
+        'detail',
+      );
       const first = (await admin.get(`/connectors/${c.id}/audit?limit=2`)).body;
-      expect(first.events.map((e: { id: number }) => e.id)).to.deep.equal(all.events.slice(0, 2).map((e: { id: number }) => e.id));
+      expect(first.events.map((e: { id: number }) => e.id)).to.deep.equal(
+        all.events.slice(0, 2).map((e: { id: number }) => e.id),
+      );
       expect(first.nextBeforeId).to.equal(all.events[1].id);
       const next = (await admin.get(`/connectors/${c.id}/audit?limit=2&beforeId=${first.nextBeforeId}`)).body;
-      expect(next.events.map((e: { id: number }) => e.id)).to.deep.equal(all.events.slice(2, 4).map((e: { id: number }) => e.id));
+      expect(next.events.map((e: { id: number }) => e.id)).to.deep.equal(
+        all.events.slice(2, 4).map((e: { id: number }) => e.id),
+      );
     });
 
     it('refuses a bad limit or beforeId with 400', async () => {
@@ -359,14 +514,24 @@ describeEachDatabase('Admin JSON API: connectors, tokens, provisioning log', (db
   // Last: it looks at every response, log line and audit event the suite produced.
   describe('secrets', () => {
     it('never answers, logs or audits an OIDC client secret or the encrypted form of one', async () => {
-      await admin.put(`/connectors/${h.connector.id}/oidc`, { issuer: h.provider.issuer, tenantId: h.connector.oidc.tenantId, clientId: h.connector.oidc.clientId, clientSecret: RP_CLIENT_SECRET });
+      await admin.put(`/connectors/${h.connector.id}/oidc`, {
+        issuer: h.provider.issuer,
+        tenantId: h.connector.oidc.tenantId,
+        clientId: h.connector.oidc.clientId,
+        clientSecret: RP_CLIENT_SECRET,
+      });
       await admin.get('/connectors');
       await admin.get(`/connectors/${h.connector.id}`);
       await admin.get(`/connectors/${h.connector.id}/audit?limit=1000`);
       const encrypted = await h.store.connectors.encryptedClientSecret(h.connector.id);
       const audit = JSON.stringify(await h.store.audit.list(null, { limit: 1000 }));
-      for (const [where, text] of [['responses', admin.responses.join('\n')], ['logs', h.logs.join('\n')], ['audit', audit]] as const) {
-        for (const secret of [RP_CLIENT_SECRET, NEW_SECRET, encrypted!]) expect(text, `${where}`).to.not.include(secret);
+      for (const [where, text] of [
+        ['responses', admin.responses.join('\n')],
+        ['logs', h.logs.join('\n')],
+        ['audit', audit],
+      ] as const) {
+        for (const secret of [RP_CLIENT_SECRET, NEW_SECRET, encrypted!])
+          expect(text, `${where}`).to.not.include(secret);
       }
       expect(admin.responses.join('\n')).to.not.match(/clientSecret"\s*:/);
     });

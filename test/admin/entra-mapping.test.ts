@@ -16,30 +16,50 @@ describeEachDatabase('Admin API: the Entra mapping sheet', (db) => {
     h = await startHostHarness(db);
     admin = await adminClient(h);
   });
-  after(async () => { await h?.close(); });
+  after(async () => {
+    await h?.close();
+  });
 
-  const rows = async () => (await admin.get(`/connectors/${h.connector.id}/entra-mapping`)).body.rows as Array<Record<string, unknown>>;
+  const rows = async () =>
+    (await admin.get(`/connectors/${h.connector.id}/entra-mapping`)).body.rows as Array<Record<string, unknown>>;
 
   it('lists userName (required) and every attribute of the custom extensions a default connector declares', async () => {
     const sheet = await rows();
     expect(sheet[0]).to.deep.include({ target: 'userName', required: 'yes', custom: false });
-    expect(sheet.find((r) => r.target === 'urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:folders'))
-      .to.deep.include({ type: 'String', multiValued: true, custom: true });
+    expect(
+      sheet.find((r) => r.target === 'urn:ietf:params:scim:schemas:extension:2.0:CustomExtensionName:folders'),
+    ).to.deep.include({ type: 'String', multiValued: true, custom: true });
     // The enterprise extension is in Entra's default attribute list: nothing to add.
     expect(sheet.some((r) => String(r.target).includes(':enterprise:'))).to.equal(false);
   });
 
   it('shows a host-defined attribute, a typed requirement and a primary rule as soon as the settings say so', async () => {
     const saved = await admin.put(`/connectors/${h.connector.id}/settings`, {
-      extensions: ['enterprise', { id: BADGES, attributes: [{ name: 'badgeNumbers', type: 'integer', multiValued: true }] }],
+      extensions: [
+        'enterprise',
+        { id: BADGES, attributes: [{ name: 'badgeNumbers', type: 'integer', multiValued: true }] },
+      ],
       requiredAttributes: [{ path: 'phoneNumbers[type eq "mobile"].value', ifSent: 'phoneNumbers' }],
       primaryByType: { phoneNumbers: 'mobile' },
     });
     expect(saved.status, saved.text).to.equal(200);
     const sheet = await rows();
-    expect(sheet.map((r) => r.target)).to.deep.equal(['userName', 'phoneNumbers[type eq "mobile"].value', `${BADGES}:badgeNumbers`]);
-    expect(sheet[1]).to.deep.include({ required: 'if phoneNumbers is mapped', notes: ['becomes the primary phone number value'] });
-    expect(sheet[2]).to.deep.include({ type: 'Integer', multiValued: true, custom: true, required: 'no', source: null });
+    expect(sheet.map((r) => r.target)).to.deep.equal([
+      'userName',
+      'phoneNumbers[type eq "mobile"].value',
+      `${BADGES}:badgeNumbers`,
+    ]);
+    expect(sheet[1]).to.deep.include({
+      required: 'if phoneNumbers is mapped',
+      notes: ['becomes the primary phone number value'],
+    });
+    expect(sheet[2]).to.deep.include({
+      type: 'Integer',
+      multiValued: true,
+      custom: true,
+      required: 'no',
+      source: null,
+    });
     const text = await admin.get(`/connectors/${h.connector.id}/entra-mapping.txt`);
     expect(text.headers['content-disposition']).to.match(/^attachment; filename="?entra-mapping-[0-9a-f-]+\.txt"?$/);
     expect(text.text.trimEnd().split('\n')).to.have.length(4);

@@ -9,8 +9,12 @@ import { startScimHarness, SCIM, type ScimHarness } from '../support/scim-harnes
 
 describeEachDatabase('SCIM bearer authentication', (db) => {
   let h: ScimHarness;
-  before(async () => { h = await startScimHarness(db); });
-  after(async () => { await h.close(); });
+  before(async () => {
+    h = await startScimHarness(db);
+  });
+  after(async () => {
+    await h.close();
+  });
 
   const spc = () => h.http.get(`${SCIM}/ServiceProviderConfig`);
 
@@ -23,7 +27,12 @@ describeEachDatabase('SCIM bearer authentication', (db) => {
     expect(res.body.pagination).to.include({ cursor: true, index: true });
   });
 
-  for (const [name, header] of [['no Authorization header', undefined], ['a wrong token', 'Bearer idc_wrong'], ['a non-bearer scheme', 'Basic dXNlcjpwYXNz'], ['a bare word', 'non-token']] as const) {
+  for (const [name, header] of [
+    ['no Authorization header', undefined],
+    ['a wrong token', 'Bearer idc_wrong'],
+    ['a non-bearer scheme', 'Basic dXNlcjpwYXNz'],
+    ['a bare word', 'non-token'],
+  ] as const) {
     it(`refuses ${name} with 401, a SCIM error body and WWW-Authenticate: Bearer`, async () => {
       const req = spc();
       if (header) req.set('Authorization', header);
@@ -39,7 +48,9 @@ describeEachDatabase('SCIM bearer authentication', (db) => {
   it('reads the token from the Authorization header only, any case of "Bearer"; a token in the URL is refused (RFC 6750 §2.3: it ends up in logs)', async () => {
     expect((await spc().set('Authorization', `bearer ${h.token}`)).status).to.equal(200);
     expect((await h.http.get(`${SCIM}/ServiceProviderConfig?access_token=${h.token}`)).status).to.equal(401);
-    const both = await h.http.get(`${SCIM}/ServiceProviderConfig?access_token=${h.token}`).set('Authorization', `Bearer ${h.token}`);
+    const both = await h.http
+      .get(`${SCIM}/ServiceProviderConfig?access_token=${h.token}`)
+      .set('Authorization', `Bearer ${h.token}`);
     expect(both.status).to.equal(401);
     expect((await spc().set('Authorization', `Bearer ${h.token} extra`)).status).to.equal(401);
   });
@@ -53,7 +64,7 @@ describeEachDatabase('SCIM bearer authentication', (db) => {
     expect((await spc().set('Authorization', `Bearer ${expired.token}`)).status).to.equal(401);
   });
 
-  it('binds a token to its connector: another connector\'s users are invisible', async () => {
+  it("binds a token to its connector: another connector's users are invisible", async () => {
     const other = await h.identity.store.connectors.create({ organizationId: 'org-b', name: 'B' });
     const { token } = await h.identity.store.tokens.create(other.id);
     await h.scim.post('/Users', { userName: 'only-in-a@contoso.com' });
@@ -61,9 +72,11 @@ describeEachDatabase('SCIM bearer authentication', (db) => {
     expect(res.body.totalResults).to.equal(0);
   });
 
-  it('authenticates with passport-http-bearer outside any passport: a host\'s own passport, its bearer strategy and its req.login stay as they were', async () => {
+  it("authenticates with passport-http-bearer outside any passport: a host's own passport, its bearer strategy and its req.login stay as they were", async () => {
     const hostPassport = new passport.Passport();
-    hostPassport.use(new BearerStrategy((token, done) => done(null, token === 'host-api-token' ? { api: 'client' } : false)));
+    hostPassport.use(
+      new BearerStrategy((token, done) => done(null, token === 'host-api-token' ? { api: 'client' } : false)),
+    );
     const app = express();
     app.use(hostPassport.initialize());
     const managers: unknown[] = [];
@@ -72,9 +85,13 @@ describeEachDatabase('SCIM bearer authentication', (db) => {
       next();
     });
     app.use('/identity', h.identity.router);
-    app.get('/api', hostPassport.authenticate('bearer', { session: false }), (_req, res) => { res.json({ ok: true }); });
+    app.get('/api', hostPassport.authenticate('bearer', { session: false }), (_req, res) => {
+      res.json({ ok: true });
+    });
     const http = supertest(app);
-    expect((await http.get(`${SCIM}/ServiceProviderConfig`).set('Authorization', `Bearer ${h.token}`)).status).to.equal(200);
+    expect((await http.get(`${SCIM}/ServiceProviderConfig`).set('Authorization', `Bearer ${h.token}`)).status).to.equal(
+      200,
+    );
     const wrong = await http.get(`${SCIM}/ServiceProviderConfig`).set('Authorization', 'Bearer host-api-token');
     expect(wrong.status).to.equal(401);
     expect(wrong.body.schemas).to.deep.equal(['urn:ietf:params:scim:api:messages:2.0:Error']);
@@ -112,9 +129,14 @@ describeEachDatabase('SCIM bearer authentication', (db) => {
     const connector = await h.identity.store.connectors.create({ organizationId: 'org-rot', name: 'rotation' });
     const first = await h.identity.store.tokens.create(connector.id);
     const second = await h.identity.store.tokens.create(connector.id);
-    for (const t of [first.token, second.token]) expect((await spc().set('Authorization', `Bearer ${t}`)).status).to.equal(200);
+    for (const t of [first.token, second.token])
+      expect((await spc().set('Authorization', `Bearer ${t}`)).status).to.equal(200);
     let error: Error | undefined;
-    try { await h.identity.store.tokens.create(connector.id); } catch (e) { error = e as Error; }
+    try {
+      await h.identity.store.tokens.create(connector.id);
+    } catch (e) {
+      error = e as Error;
+    }
     expect(error?.message).to.match(/already has 2 live tokens/);
     await h.identity.store.tokens.revoke(first.record.id);
     expect((await h.identity.store.tokens.create(connector.id)).token).to.match(/^idc_/);

@@ -11,7 +11,16 @@ async function primed(cache: PrincipalCache, at: number): Promise<PrincipalCache
 }
 
 const principal = (n: number): CachedPrincipal => ({
-  token: { id: `t${n}`, connectorId: `c${n}`, displayPrefix: 'idc_', label: null, createdAt: new Date(0), lastUsedAt: null, expiresAt: null, revokedAt: null },
+  token: {
+    id: `t${n}`,
+    connectorId: `c${n}`,
+    displayPrefix: 'idc_',
+    label: null,
+    createdAt: new Date(0),
+    lastUsedAt: null,
+    expiresAt: null,
+    revokedAt: null,
+  },
   connector: { id: `c${n}` } as Connector,
 });
 
@@ -19,7 +28,16 @@ describe('Verified-token cache (many tenants)', () => {
   it('keeps 2,000 active tokens, each used less often than the check period, on one fingerprint read a period', async () => {
     let reads = 0;
     const t0 = 1_000_000;
-    const cache = await primed(new PrincipalCache(new IdentityEvents(), { fingerprint: async () => { reads += 1; return 'same'; }, checkMs: 800 }), t0);
+    const cache = await primed(
+      new PrincipalCache(new IdentityEvents(), {
+        fingerprint: async () => {
+          reads += 1;
+          return 'same';
+        },
+        checkMs: 800,
+      }),
+      t0,
+    );
     for (let n = 0; n < 2_000; n++) cache.set(`h${n}`, principal(n), t0, t0);
     // Every token again 0.9 s and 1.8 s later: past the check period each time.
     for (const at of [t0 + 900, t0 + 1_800]) {
@@ -30,7 +48,10 @@ describe('Verified-token cache (many tenants)', () => {
 
   it('empties when the fingerprint changes, and does not keep a principal read before that check', async () => {
     let value = 'a';
-    const cache = await primed(new PrincipalCache(new IdentityEvents(), { fingerprint: async () => value, checkMs: 800 }), 0);
+    const cache = await primed(
+      new PrincipalCache(new IdentityEvents(), { fingerprint: async () => value, checkMs: 800 }),
+      0,
+    );
     cache.set('h1', principal(1), 0, 0);
     expect(await cache.get('h1', 500)).to.not.equal(undefined);
     value = 'b'; // another instance revoked a token

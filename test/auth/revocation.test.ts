@@ -17,16 +17,29 @@ for (const db of SHARED) {
     beforeEach(async () => {
       a = await startScimHarness(db);
       const knex = connectKnex(db.url);
-      const identity = await createIdentityConnector({ knex, baseUrl: 'http://127.0.0.1', mountPath: '/identity', secretKey: SECRET_KEY, tablePrefix: a.identity.store.tablePrefix, logger: new LogCapture().logger });
+      const identity = await createIdentityConnector({
+        knex,
+        baseUrl: 'http://127.0.0.1',
+        mountPath: '/identity',
+        secretKey: SECRET_KEY,
+        tablePrefix: a.identity.store.tablePrefix,
+        logger: new LogCapture().logger,
+      });
       const app = express();
       app.use('/identity', identity.router);
       const http = supertest(app);
       b = {
         get: () => http.get(`${SCIM}/Users?count=1`).set('Authorization', `Bearer ${a.token}`),
-        async close() { await identity.close(); await knex.destroy(); },
+        async close() {
+          await identity.close();
+          await knex.destroy();
+        },
       };
     });
-    afterEach(async () => { await b.close(); await a.close(); });
+    afterEach(async () => {
+      await b.close();
+      await a.close();
+    });
 
     it('a token revoked through instance A is refused by instance B within 1 s, though B had just accepted it', async () => {
       expect((await b.get()).status).to.equal(200);

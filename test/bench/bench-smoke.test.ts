@@ -9,8 +9,12 @@ import { ROW } from '../../bench/scenario.js';
 describe('benchmark smoke run (bench/, demo host as a child process, SQLite)', function () {
   this.timeout(120_000);
   let out: string;
-  before(() => { out = fs.mkdtempSync(path.join(os.tmpdir(), 'idc-bench-smoke-')); });
-  after(() => { fs.rmSync(out, { recursive: true, force: true }); });
+  before(() => {
+    out = fs.mkdtempSync(path.join(os.tmpdir(), 'idc-bench-smoke-'));
+  });
+  after(() => {
+    fs.rmSync(out, { recursive: true, force: true });
+  });
 
   it('runs every phase over SCIM and raw Knex without a single error and writes the JSON result', async () => {
     const result = await runBench({ users: 30, groups: 3, concurrency: 2, db: 'sqlite', out });

@@ -17,7 +17,10 @@ describe('identity-connector CLI: connector create --preset, users export-entra'
     process.env.IDENTITY_SECRET_KEY = 'cli-test-secret-key-0123456789abcdefghij';
     await run('migrate');
   });
-  after(() => { process.env = saved; fs.rmSync(dir, { recursive: true, force: true }); });
+  after(() => {
+    process.env = saved;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   async function run(...argv: string[]) {
     const out: string[] = [];
@@ -26,8 +29,19 @@ describe('identity-connector CLI: connector create --preset, users export-entra'
     return { code, out: out.join('\n'), err: err.join('\n') };
   }
 
-  it('creates a connector with the preset\'s settings, --settings applied over them', async () => {
-    const created = await run('connector', 'create', '--org', 'acme', '--name', 'Staffbase', '--preset', 'staffbase', '--settings', '{"deleteMode": "deactivate"}');
+  it("creates a connector with the preset's settings, --settings applied over them", async () => {
+    const created = await run(
+      'connector',
+      'create',
+      '--org',
+      'acme',
+      '--name',
+      'Staffbase',
+      '--preset',
+      'staffbase',
+      '--settings',
+      '{"deleteMode": "deactivate"}',
+    );
     expect(created.code).to.equal(0);
     const [connector] = JSON.parse((await run('connector', 'list', '--json')).out);
     expect(connector.profile).to.equal('staffbase');
@@ -39,8 +53,14 @@ describe('identity-connector CLI: connector create --preset, users export-entra'
     const knex = connectKnex(String(process.env.DATABASE_URL));
     try {
       const store = new IdentityStore(knex, DEFAULT_TABLE_PREFIX, new IdentityEvents());
-      await store.users.create(connector.id, { document: { userName: 'local@acme.test', active: true }, loginMethod: 'builtin' });
-      await store.users.create(connector.id, { document: { userName: 'entra@acme.test', externalId: 'oid-9', active: true }, loginMethod: 'sso' });
+      await store.users.create(connector.id, {
+        document: { userName: 'local@acme.test', active: true },
+        loginMethod: 'builtin',
+      });
+      await store.users.create(connector.id, {
+        document: { userName: 'entra@acme.test', externalId: 'oid-9', active: true },
+        loginMethod: 'sso',
+      });
     } finally {
       await knex.destroy();
     }

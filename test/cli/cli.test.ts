@@ -15,13 +15,22 @@ describe('identity-connector CLI', () => {
     process.env.DATABASE_URL = `sqlite:${path.join(dir, 'cli.sqlite')}`;
     process.env.IDENTITY_SECRET_KEY = 'cli-test-secret-key-0123456789abcdefghij';
   });
-  after(() => { process.env = saved; fs.rmSync(dir, { recursive: true, force: true }); });
+  after(() => {
+    process.env = saved;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 
-  async function run(...argv: string[]) { return runWithStdin(undefined, ...argv); }
+  async function run(...argv: string[]) {
+    return runWithStdin(undefined, ...argv);
+  }
   async function runWithStdin(stdin: string | undefined, ...argv: string[]) {
     const out: string[] = [];
     const err: string[] = [];
-    const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l), stdin: stdin === undefined ? undefined : async () => stdin });
+    const code = await runCli(argv, {
+      out: (l) => out.push(l),
+      err: (l) => err.push(l),
+      stdin: stdin === undefined ? undefined : async () => stdin,
+    });
     return { code, out: out.join('\n'), err: err.join('\n') };
   }
 
@@ -50,23 +59,44 @@ describe('identity-connector CLI', () => {
     expect((await run('token', 'list')).out).to.include('revoked');
   });
   it('connector settings prints the current settings, changes a setting and refuses an unknown one', async () => {
-    expect(JSON.parse((await run('connector', 'settings', '--connector', connectorId)).out)).to.include({ groupsEnabled: true });
-    expect((await run('connector', 'settings', '--connector', connectorId, '--set', '{"groupsEnabled": false}')).code).to.equal(0);
-    expect(JSON.parse((await run('connector', 'settings', '--connector', connectorId)).out)).to.include({ groupsEnabled: false });
+    expect(JSON.parse((await run('connector', 'settings', '--connector', connectorId)).out)).to.include({
+      groupsEnabled: true,
+    });
+    expect(
+      (await run('connector', 'settings', '--connector', connectorId, '--set', '{"groupsEnabled": false}')).code,
+    ).to.equal(0);
+    expect(JSON.parse((await run('connector', 'settings', '--connector', connectorId)).out)).to.include({
+      groupsEnabled: false,
+    });
     const bad = await run('connector', 'settings', '--connector', connectorId, '--set', '{"nope": 1}');
     expect(bad.code).to.equal(1);
     expect(bad.err).to.match(/unknown setting "nope"/);
   });
   describe('connector set-oidc keeps the client secret off the command line', () => {
-    const oidc = () => ['connector', 'set-oidc', '--connector', connectorId, '--tenant-id', '72f988bf-86f1-41af-91ab-2d7cd011db47', '--client-id', 'app-id'];
+    const oidc = () => [
+      'connector',
+      'set-oidc',
+      '--connector',
+      connectorId,
+      '--tenant-id',
+      '72f988bf-86f1-41af-91ab-2d7cd011db47',
+      '--client-id',
+      'app-id',
+    ];
     it('reads it from stdin with --client-secret-stdin', async () => {
       const result = await runWithStdin('from-stdin-secret\n', ...oidc(), '--client-secret-stdin');
       expect(result.code, result.err).to.equal(0);
-      expect(result.out).to.match(/client secret stored encrypted/).and.not.include('from-stdin-secret');
+      expect(result.out)
+        .to.match(/client secret stored encrypted/)
+        .and.not.include('from-stdin-secret');
     });
     it('or from IDENTITY_OIDC_CLIENT_SECRET', async () => {
       process.env.IDENTITY_OIDC_CLIENT_SECRET = 'from-env-secret';
-      try { expect((await run(...oidc())).code).to.equal(0); } finally { delete process.env.IDENTITY_OIDC_CLIENT_SECRET; }
+      try {
+        expect((await run(...oidc())).code).to.equal(0);
+      } finally {
+        delete process.env.IDENTITY_OIDC_CLIENT_SECRET;
+      }
     });
     it('and refuses --client-secret VALUE, saying why', async () => {
       const result = await run(...oidc(), '--client-secret', 'visible');
@@ -78,19 +108,44 @@ describe('identity-connector CLI', () => {
   describe('user set-login-method, the recovery when a user cannot sign in', () => {
     let store: IdentityStore;
     let knex: ReturnType<typeof connectKnex>;
-    before(() => { knex = connectKnex(process.env.DATABASE_URL!); store = new IdentityStore(knex, 'idc_', new IdentityEvents()); });
+    before(() => {
+      knex = connectKnex(process.env.DATABASE_URL!);
+      store = new IdentityStore(knex, 'idc_', new IdentityEvents());
+    });
     after(() => knex.destroy());
 
-    it('sets a user\'s login method by userName or id and writes the provisioning log with actor cli', async () => {
-      const user = await store.users.create(connectorId, { document: { userName: 'locked.out@contoso.com' }, loginMethod: 'builtin' });
+    it("sets a user's login method by userName or id and writes the provisioning log with actor cli", async () => {
+      const user = await store.users.create(connectorId, {
+        document: { userName: 'locked.out@contoso.com' },
+        loginMethod: 'builtin',
+      });
       // As on the admin page: SSO is configured (set-oidc above) but no sign-in through Entra has completed yet.
-      const unverified = await run('user', 'set-login-method', '--connector', connectorId, '--user', 'LOCKED.OUT@contoso.com', 'sso');
+      const unverified = await run(
+        'user',
+        'set-login-method',
+        '--connector',
+        connectorId,
+        '--user',
+        'LOCKED.OUT@contoso.com',
+        'sso',
+      );
       expect(unverified.code).to.equal(1);
       expect(unverified.err).to.match(/nobody has signed in through Entra/);
-      const toSso = await run('user', 'set-login-method', '--connector', connectorId, '--user', 'LOCKED.OUT@contoso.com', '--force', 'sso');
+      const toSso = await run(
+        'user',
+        'set-login-method',
+        '--connector',
+        connectorId,
+        '--user',
+        'LOCKED.OUT@contoso.com',
+        '--force',
+        'sso',
+      );
       expect(toSso.code, toSso.err).to.equal(0);
       expect(toSso.out).to.match(/login method builtin → sso/);
-      expect((await run('user', 'set-login-method', '--connector', connectorId, '--user', user.id, 'builtin')).out).to.match(/sso → builtin/);
+      expect(
+        (await run('user', 'set-login-method', '--connector', connectorId, '--user', user.id, 'builtin')).out,
+      ).to.match(/sso → builtin/);
       expect((await store.users.get(connectorId, user.id))!.loginMethod).to.equal('builtin');
       const log = await store.audit.list(connectorId, { operation: 'user.login-method' });
       expect(log.map((e) => [e.actor, e.outcome, e.resourceId, JSON.parse(e.detail!)])).to.deep.include.members([
@@ -100,14 +155,18 @@ describe('identity-connector CLI', () => {
       ]);
     });
     it('refuses sso on a connector without OpenID Connect, which would lock the user out', async () => {
-      const other = /created connector (\S+)/.exec((await run('connector', 'create', '--org', 'acme', '--name', 'no-sso')).out)![1];
+      const other = /created connector (\S+)/.exec(
+        (await run('connector', 'create', '--org', 'acme', '--name', 'no-sso')).out,
+      )![1];
       await store.users.create(other, { document: { userName: 'pat@contoso.com' }, loginMethod: 'builtin' });
       const result = await run('user', 'set-login-method', '--connector', other, '--user', 'pat@contoso.com', 'sso');
       expect(result.code).to.equal(1);
       expect(result.err).to.match(/^error: connector \S+ has no OpenID Connect settings/);
     });
     it('names an unknown user', async () => {
-      expect((await run('user', 'set-login-method', '--connector', connectorId, '--user', 'nobody', 'builtin')).err).to.match(/no user with id or userName "nobody"/);
+      expect(
+        (await run('user', 'set-login-method', '--connector', connectorId, '--user', 'nobody', 'builtin')).err,
+      ).to.match(/no user with id or userName "nobody"/);
     });
   });
 
@@ -116,11 +175,17 @@ describe('identity-connector CLI', () => {
       const { version } = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
       expect(await run('--version')).to.include({ code: 0, out: version });
     });
-    it('--help after a command prints that command\'s usage; after a group, the group\'s commands', async () => {
-      expect(await run('token', 'create', '--help')).to.include({ code: 0 }).and.property('out').match(/^Usage: identity-connector token create --connector ID/);
+    it("--help after a command prints that command's usage; after a group, the group's commands", async () => {
+      expect(await run('token', 'create', '--help'))
+        .to.include({ code: 0 })
+        .and.property('out')
+        .match(/^Usage: identity-connector token create --connector ID/);
       const group = await run('connector', '--help');
       expect(group.code).to.equal(0);
-      expect(group.out).to.include('connector create').and.include('connector settings').and.include('connector set-oidc');
+      expect(group.out)
+        .to.include('connector create')
+        .and.include('connector settings')
+        .and.include('connector set-oidc');
       expect((await run('serve', '--help')).out).to.match(/identity-connector serve \[--port N\]/);
     });
   });
@@ -129,13 +194,20 @@ describe('identity-connector CLI', () => {
     const elsewhere = path.join(dir, 'elsewhere');
     const withUrl = async (url: string | undefined, ...argv: string[]) => {
       const saved = process.env.DATABASE_URL;
-      if (url === undefined) delete process.env.DATABASE_URL; else process.env.DATABASE_URL = url;
-      try { return await run(...argv); } finally { process.env.DATABASE_URL = saved; }
+      if (url === undefined) delete process.env.DATABASE_URL;
+      else process.env.DATABASE_URL = url;
+      try {
+        return await run(...argv);
+      } finally {
+        process.env.DATABASE_URL = saved;
+      }
     };
     it('a missing SQLite file is not created by a command that needs tables', async () => {
       const file = path.join(elsewhere, 'missing.sqlite');
       const result = await withUrl(`sqlite:${file}`, 'connector', 'list');
-      expect(result.err).to.equal(`error: no database at ${file}: run \`identity-connector migrate\` to create it, or set DATABASE_URL`);
+      expect(result.err).to.equal(
+        `error: no database at ${file}: run \`identity-connector migrate\` to create it, or set DATABASE_URL`,
+      );
       expect(fs.existsSync(file)).to.equal(false);
     });
     it('an unmigrated database is named with the table prefix', async () => {
@@ -143,7 +215,9 @@ describe('identity-connector CLI', () => {
       fs.writeFileSync(file, '');
       const result = await withUrl(`sqlite:${file}`, 'token', 'list');
       expect(result.code).to.equal(1);
-      expect(result.err).to.equal(`error: the identity tables (prefix idc_) are not in sqlite:${file}: run \`identity-connector migrate\` first`);
+      expect(result.err).to.equal(
+        `error: the identity tables (prefix idc_) are not in sqlite:${file}: run \`identity-connector migrate\` first`,
+      );
     });
     it('without DATABASE_URL it says which default it uses, and migrate says it creates the file', async () => {
       const cwd = process.cwd();
@@ -151,7 +225,9 @@ describe('identity-connector CLI', () => {
       process.chdir(elsewhere);
       try {
         const listed = await withUrl(undefined, 'connector', 'list');
-        expect(listed.err).to.include(`DATABASE_URL is not set: using sqlite:${path.join(fs.realpathSync(elsewhere), 'data/identity.sqlite')}`);
+        expect(listed.err).to.include(
+          `DATABASE_URL is not set: using sqlite:${path.join(fs.realpathSync(elsewhere), 'data/identity.sqlite')}`,
+        );
         expect(fs.existsSync('data/identity.sqlite')).to.equal(false);
         const migrated = await withUrl(undefined, 'migrate');
         expect(migrated.err).to.include('creating the SQLite database');
@@ -178,7 +254,9 @@ describe('identity-connector CLI', () => {
         const result = await withUrl(url.href, 'connector', 'list');
         expect(result.code).to.equal(1);
         expect(result.err.split('\n')).to.have.length(1);
-        expect(result.err).to.match(/^error: cannot use the database at mysql:\/\/root:\*\*\*@127\.0\.0\.1:3306\/\S+: Access denied/);
+        expect(result.err).to.match(
+          /^error: cannot use the database at mysql:\/\/root:\*\*\*@127\.0\.0\.1:3306\/\S+: Access denied/,
+        );
       });
     }
     if (process.env.TEST_PG_URL) {
@@ -189,7 +267,9 @@ describe('identity-connector CLI', () => {
         const result = await withUrl(url.href, 'connector', 'list');
         expect(result.code).to.equal(1);
         expect(result.err.split('\n')).to.have.length(1);
-        expect(result.err).to.match(/^error: cannot use the database at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:5432\/idc_no_such_database: .*does not exist/);
+        expect(result.err).to.match(
+          /^error: cannot use the database at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:5432\/idc_no_such_database: .*does not exist/,
+        );
       });
     }
   });

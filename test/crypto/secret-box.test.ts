@@ -24,7 +24,9 @@ describe('SecretBox key rotation (secretKey as a list)', () => {
   });
 
   it('refuses what no key signed', () => {
-    expect(rotating.unsign(new SecretBox('a-third-key-nobody-configured-0123456789').sign('state'))).to.equal(undefined);
+    expect(rotating.unsign(new SecretBox('a-third-key-nobody-configured-0123456789').sign('state'))).to.equal(
+      undefined,
+    );
     expect(rotating.unsign(`state.${'A'.repeat(43)}`)).to.equal(undefined);
   });
 });

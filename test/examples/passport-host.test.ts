@@ -19,7 +19,10 @@ describeEachDatabase('The passport example host (examples/passport-host.ts)', (d
   let provider: TestProvider;
   let host: PassportHost;
   let connector: Connector;
-  const builtin = { email: `pat.${randomUUID().slice(0, 6)}@contoso.example`, password: 'correct horse battery staple' };
+  const builtin = {
+    email: `pat.${randomUUID().slice(0, 6)}@contoso.example`,
+    password: 'correct horse battery staple',
+  };
   const sso = { email: `sam.${randomUUID().slice(0, 6)}@contoso.example`, oid: randomUUID() };
 
   before(async () => {
@@ -29,23 +32,77 @@ describeEachDatabase('The passport example host (examples/passport-host.ts)', (d
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     provider = await startTestProvider({
       accounts,
-      clients: [{ client_id: RP_CLIENT_ID, client_secret: RP_CLIENT_SECRET, redirect_uris: [`${origin}/identity/sso/callback`], response_types: ['code'], grant_types: ['authorization_code'], token_endpoint_auth_method: 'client_secret_post' }],
+      clients: [
+        {
+          client_id: RP_CLIENT_ID,
+          client_secret: RP_CLIENT_SECRET,
+          redirect_uris: [`${origin}/identity/sso/callback`],
+          response_types: ['code'],
+          grant_types: ['authorization_code'],
+          token_endpoint_auth_method: 'client_secret_post',
+        },
+      ],
     });
     host = await createPassportHost({
-      knex, baseUrl: origin, secretKey: SECRET_KEY, sessionSecret: 'a-session-secret-of-its-own-0123456789',
+      knex,
+      baseUrl: origin,
+      secretKey: SECRET_KEY,
+      sessionSecret: 'a-session-secret-of-its-own-0123456789',
       passwordConnectorId: () => connector.id,
-      connectorOptions: { tablePrefix: uniquePrefix(), allowInsecureIssuer: true, logger: winston.createLogger({ silent: true }) },
+      connectorOptions: {
+        tablePrefix: uniquePrefix(),
+        allowInsecureIssuer: true,
+        logger: winston.createLogger({ silent: true }),
+      },
     });
     app = host.app;
     const { identity } = host;
     const created = await identity.store.connectors.create({ organizationId: 'org-contoso', name: 'Entra' });
-    connector = (await identity.configureOidc(created.id, { issuer: provider.issuer, tenantId: TENANT, clientId: RP_CLIENT_ID, clientSecret: RP_CLIENT_SECRET })).connector;
-    await identity.users.create(connector, { userName: builtin.email, emails: [{ type: 'work', value: builtin.email, primary: true }], active: true, roles: [{ value: 'User', primary: true }] },
-      { actor: 'host' }, { loginMethod: 'builtin', password: builtin.password });
-    await identity.users.create(connector, { userName: sso.email, externalId: sso.oid, emails: [{ type: 'work', value: sso.email, primary: true }], active: true, roles: [{ value: 'User', primary: true }] },
-      { actor: 'host' }, { loginMethod: 'sso' });
-    accounts.set(sso.email, { oid: sso.oid, tid: TENANT, preferred_username: sso.email, email: sso.email, name: 'Sam' });
-    accounts.set(builtin.email, { oid: randomUUID(), tid: TENANT, preferred_username: builtin.email, email: builtin.email, name: 'Pat' });
+    connector = (
+      await identity.configureOidc(created.id, {
+        issuer: provider.issuer,
+        tenantId: TENANT,
+        clientId: RP_CLIENT_ID,
+        clientSecret: RP_CLIENT_SECRET,
+      })
+    ).connector;
+    await identity.users.create(
+      connector,
+      {
+        userName: builtin.email,
+        emails: [{ type: 'work', value: builtin.email, primary: true }],
+        active: true,
+        roles: [{ value: 'User', primary: true }],
+      },
+      { actor: 'host' },
+      { loginMethod: 'builtin', password: builtin.password },
+    );
+    await identity.users.create(
+      connector,
+      {
+        userName: sso.email,
+        externalId: sso.oid,
+        emails: [{ type: 'work', value: sso.email, primary: true }],
+        active: true,
+        roles: [{ value: 'User', primary: true }],
+      },
+      { actor: 'host' },
+      { loginMethod: 'sso' },
+    );
+    accounts.set(sso.email, {
+      oid: sso.oid,
+      tid: TENANT,
+      preferred_username: sso.email,
+      email: sso.email,
+      name: 'Sam',
+    });
+    accounts.set(builtin.email, {
+      oid: randomUUID(),
+      tid: TENANT,
+      preferred_username: builtin.email,
+      email: builtin.email,
+      name: 'Pat',
+    });
   });
   after(async () => {
     await host?.identity.store.rollbackAll();
@@ -55,10 +112,12 @@ describeEachDatabase('The passport example host (examples/passport-host.ts)', (d
     await knex.destroy();
   });
 
-  const passwordSignIn = (browser: TestBrowser, email: string, password: string) => browser.follow(`${origin}/login`, { form: { email, password } });
+  const passwordSignIn = (browser: TestBrowser, email: string, password: string) =>
+    browser.follow(`${origin}/login`, { form: { email, password } });
   const ssoSignIn = async (browser: TestBrowser, email: string) => {
     let page = await browser.follow(`${origin}/identity/sso/login?connector=${connector.id}&returnTo=/me`);
-    if (page.url.startsWith(`${provider.origin}/interaction/`)) page = await browser.follow(page.url, { form: { prompt: 'login', login: email, password: 'any password' } });
+    if (page.url.startsWith(`${provider.origin}/interaction/`))
+      page = await browser.follow(page.url, { form: { prompt: 'login', login: email, password: 'any password' } });
     return page;
   };
 
@@ -66,7 +125,12 @@ describeEachDatabase('The passport example host (examples/passport-host.ts)', (d
     const browser = new TestBrowser();
     const page = await passwordSignIn(browser, builtin.email, builtin.password);
     expect(page.status).to.equal(200);
-    expect(JSON.parse(page.body)).to.include({ userName: builtin.email, loginMethod: 'builtin', webRole: 'User', organizationId: 'org-contoso' });
+    expect(JSON.parse(page.body)).to.include({
+      userName: builtin.email,
+      loginMethod: 'builtin',
+      webRole: 'User',
+      organizationId: 'org-contoso',
+    });
     expect((await browser.follow(`${origin}/reports`)).body).to.include('Reports');
     expect(browser.cookies.map((c) => c.name)).to.include('host.sid');
   });
@@ -102,21 +166,46 @@ describeEachDatabase('The passport example host (examples/passport-host.ts)', (d
     let otherOrg: Connector;
     before(async () => {
       const { identity } = host;
-      await identity.users.create(connector, { userName: enterpriseAdmin.email, externalId: enterpriseAdmin.oid, active: true, roles: [{ value: 'EnterpriseAdmin', primary: true }] }, { actor: 'host' }, { loginMethod: 'sso' });
-      accounts.set(enterpriseAdmin.email, { oid: enterpriseAdmin.oid, tid: TENANT, preferred_username: enterpriseAdmin.email, email: enterpriseAdmin.email, name: 'Eve' });
-      await identity.users.create(connector, { userName: admin.email, active: true, roles: [{ value: 'Admin', primary: true }] }, { actor: 'host' }, { loginMethod: 'builtin', password: admin.password });
+      await identity.users.create(
+        connector,
+        {
+          userName: enterpriseAdmin.email,
+          externalId: enterpriseAdmin.oid,
+          active: true,
+          roles: [{ value: 'EnterpriseAdmin', primary: true }],
+        },
+        { actor: 'host' },
+        { loginMethod: 'sso' },
+      );
+      accounts.set(enterpriseAdmin.email, {
+        oid: enterpriseAdmin.oid,
+        tid: TENANT,
+        preferred_username: enterpriseAdmin.email,
+        email: enterpriseAdmin.email,
+        name: 'Eve',
+      });
+      await identity.users.create(
+        connector,
+        { userName: admin.email, active: true, roles: [{ value: 'Admin', primary: true }] },
+        { actor: 'host' },
+        { loginMethod: 'builtin', password: admin.password },
+      );
       otherOrg = await identity.store.connectors.create({ organizationId: 'org-fabrikam', name: 'Fabrikam Entra' });
       await identity.users.create(otherOrg, { userName: 'someone@fabrikam.example', active: true }, { actor: 'host' });
     });
-    const api = (browser: TestBrowser, path: string, method: 'GET' | 'POST' = 'GET') => browser.follow(`${origin}/identity/admin/api${path}`, { method, headers: { accept: 'application/json' } });
+    const api = (browser: TestBrowser, path: string, method: 'GET' | 'POST' = 'GET') =>
+      browser.follow(`${origin}/identity/admin/api${path}`, { method, headers: { accept: 'application/json' } });
 
     it('lets an Entra EnterpriseAdmin signed in through SSO administer their own organization only: connectors, tokens, OIDC, users', async () => {
       const browser = new TestBrowser();
       expect((await ssoSignIn(browser, enterpriseAdmin.email)).status).to.equal(200);
       const page = await browser.follow(`${origin}/identity/admin`);
       expect(page.status).to.equal(200);
-      for (const section of ['SCIM tokens', 'Single sign-on (OpenID Connect)', 'Users', 'Provisioning log']) expect(page.body).to.include(section);
-      const { connectors } = JSON.parse((await api(browser, '/connectors')).body) as { connectors: Array<{ organizationId: string }> };
+      for (const section of ['SCIM tokens', 'Single sign-on (OpenID Connect)', 'Users', 'Provisioning log'])
+        expect(page.body).to.include(section);
+      const { connectors } = JSON.parse((await api(browser, '/connectors')).body) as {
+        connectors: Array<{ organizationId: string }>;
+      };
       expect(connectors.map((c) => c.organizationId)).to.deep.equal(['org-contoso']);
       expect((await api(browser, `/connectors/${connector.id}/tokens`)).status).to.equal(200);
       expect((await api(browser, `/connectors/${otherOrg.id}`)).status).to.equal(404);
@@ -129,7 +218,13 @@ describeEachDatabase('The passport example host (examples/passport-host.ts)', (d
       const page = await browser.follow(`${origin}/identity/admin`);
       expect(page.status).to.equal(200);
       expect(page.body).to.include('Provisioning log');
-      for (const hidden of ['SCIM tokens', 'Single sign-on (OpenID Connect)', 'Role mapping and settings', 'New connector']) expect(page.body).to.not.include(hidden);
+      for (const hidden of [
+        'SCIM tokens',
+        'Single sign-on (OpenID Connect)',
+        'Role mapping and settings',
+        'New connector',
+      ])
+        expect(page.body).to.not.include(hidden);
       const users = JSON.parse((await api(browser, `/users?connector=${connector.id}`)).body);
       expect(JSON.stringify(users)).to.include(sso.email).and.not.include('fabrikam');
       expect((await api(browser, `/connectors/${connector.id}/audit`)).status).to.equal(200);
@@ -149,9 +244,12 @@ describeEachDatabase('The passport example host (examples/passport-host.ts)', (d
 
   it('answers SCIM outside sessions and passport: a bearer token, no session cookie set', async () => {
     const { token } = await host.identity.store.tokens.create(connector.id);
-    const res = await fetch(`${origin}/identity/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${sso.email}"`)}`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(
+      `${origin}/identity/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${sso.email}"`)}`,
+      { headers: { authorization: `Bearer ${token}` } },
+    );
     expect(res.status).to.equal(200);
-    expect((await res.json() as { totalResults: number }).totalResults).to.equal(1);
+    expect(((await res.json()) as { totalResults: number }).totalResults).to.equal(1);
     expect(res.headers.get('set-cookie')).to.equal(null);
   });
 });

@@ -12,15 +12,36 @@ import { entraUser, LogCapture, SCIM, SECRET_KEY } from '../support/scim-harness
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-interface Instance { knex: Knex; identity: IdentityConnector; http: ReturnType<typeof supertest>; logs: LogCapture; conflicts: { retried: number; spent: number } }
+interface Instance {
+  knex: Knex;
+  identity: IdentityConnector;
+  http: ReturnType<typeof supertest>;
+  logs: LogCapture;
+  conflicts: { retried: number; spent: number };
+}
 
 /** A connector instance as a host process on one node would run it: its own pool to that node. */
-async function instanceOn(url: string, tablePrefix: string, options: Partial<IdentityConnectorOptions> = {}): Promise<Instance> {
+async function instanceOn(
+  url: string,
+  tablePrefix: string,
+  options: Partial<IdentityConnectorOptions> = {},
+): Promise<Instance> {
   const knex = connectKnex(url);
   const logs = new LogCapture();
-  const identity = await createIdentityConnector({ knex, baseUrl: 'http://127.0.0.1', mountPath: '/identity', secretKey: SECRET_KEY, tablePrefix, logger: logs.logger, ...options });
+  const identity = await createIdentityConnector({
+    knex,
+    baseUrl: 'http://127.0.0.1',
+    mountPath: '/identity',
+    secretKey: SECRET_KEY,
+    tablePrefix,
+    logger: logs.logger,
+    ...options,
+  });
   const conflicts = { retried: 0, spent: 0 };
-  identity.events.on('database.conflict', ({ retried }) => { if (retried) conflicts.retried += 1; else conflicts.spent += 1; });
+  identity.events.on('database.conflict', ({ retried }) => {
+    if (retried) conflicts.retried += 1;
+    else conflicts.spent += 1;
+  });
   const app = express();
   app.use('/identity', identity.router);
   return { knex, identity, http: supertest(app), logs, conflicts };
@@ -30,12 +51,14 @@ async function instanceOn(url: string, tablePrefix: string, options: Partial<Ide
 async function inParallel<T>(tasks: Array<() => Promise<T>>, width = 8): Promise<T[]> {
   const results: T[] = new Array(tasks.length);
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < tasks.length) {
-      const i = next++;
-      results[i] = await tasks[i]();
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < tasks.length) {
+        const i = next++;
+        results[i] = await tasks[i]();
+      }
+    }),
+  );
   return results;
 }
 
@@ -53,8 +76,18 @@ describe('On a three-node MariaDB Galera cluster, instances writing to different
   let token = '';
   const scim = (on: Instance) => ({
     get: (path: string) => on.http.get(SCIM + path).set('Authorization', `Bearer ${token}`),
-    post: (path: string, body: unknown) => on.http.post(SCIM + path).set('Authorization', `Bearer ${token}`).set('Content-Type', 'application/scim+json').send(JSON.stringify(body)),
-    patch: (path: string, body: unknown) => on.http.patch(SCIM + path).set('Authorization', `Bearer ${token}`).set('Content-Type', 'application/scim+json').send(JSON.stringify(body)),
+    post: (path: string, body: unknown) =>
+      on.http
+        .post(SCIM + path)
+        .set('Authorization', `Bearer ${token}`)
+        .set('Content-Type', 'application/scim+json')
+        .send(JSON.stringify(body)),
+    patch: (path: string, body: unknown) =>
+      on.http
+        .patch(SCIM + path)
+        .set('Authorization', `Bearer ${token}`)
+        .set('Content-Type', 'application/scim+json')
+        .send(JSON.stringify(body)),
     delete: (path: string) => on.http.delete(SCIM + path).set('Authorization', `Bearer ${token}`),
   });
   /** Records every status, so the share of 503s over all race tests can be checked at the end. */
@@ -104,7 +137,10 @@ describe('On a three-node MariaDB Galera cluster, instances writing to different
       outcomes.push(...runs.map((r) => (r.status === 'fulfilled' ? 'up' : String(r.reason))));
       for (const i of instances) expect(await isMigrated(i.knex, prefix)).to.equal(true);
       await instances[0].identity.store.rollbackAll();
-      for (const i of instances) { await i.identity.close(); await i.knex.destroy(); }
+      for (const i of instances) {
+        await i.identity.close();
+        await i.knex.destroy();
+      }
     }
     figures.concurrentStarts = `${outcomes.filter((o) => o === 'up').length} of ${outcomes.length} up`;
     expect(outcomes).to.deep.equal(Array(9).fill('up'));
@@ -112,9 +148,16 @@ describe('On a three-node MariaDB Galera cluster, instances writing to different
 
   it('200 userNames each created through both instances at once: one user each, no duplicate', async () => {
     const names = Array.from({ length: 200 }, (_, i) => `twice${i}@contoso.com`);
-    const answers = await inParallel(names.flatMap((name) => [a, b].map((on) => async () => ({ name, res: await asEntra(() => scim(on).post('/Users', entraUser(name))) }))));
+    const answers = await inParallel(
+      names.flatMap((name) =>
+        [a, b].map((on) => async () => ({ name, res: await asEntra(() => scim(on).post('/Users', entraUser(name))) })),
+      ),
+    );
     const statuses = [...new Set(answers.map((r) => r.res.status))].sort();
-    expect(statuses.every((s) => s === 201 || s === 409), `statuses ${statuses.join(', ')}`).to.equal(true);
+    expect(
+      statuses.every((s) => s === 201 || s === 409),
+      `statuses ${statuses.join(', ')}`,
+    ).to.equal(true);
     // Never two 201s for one name (a 503 whose write had committed is answered 409 when re-sent).
     const created = answers.filter((r) => r.res.status === 201);
     expect(new Set(created.map((r) => r.name)).size).to.equal(created.length);
@@ -125,28 +168,57 @@ describe('On a three-node MariaDB Galera cluster, instances writing to different
 
   it('1,000 create-then-read pairs across nodes: every user is there at once through the other instance', async () => {
     let misses = 0;
-    await inParallel(Array.from({ length: 1000 }, (_, i) => async () => {
-      const [writer, reader] = i % 2 === 0 ? [a, b] : [b, a];
-      const made = await seen(scim(writer).post('/Users', entraUser(`raw${i}@contoso.com`)));
-      expect(made.status).to.equal(201);
-      const read = await scim(reader).get(`/Users/${made.body.id}`);
-      if (read.status !== 200) misses += 1;
-    }), 8);
+    await inParallel(
+      Array.from({ length: 1000 }, (_, i) => async () => {
+        const [writer, reader] = i % 2 === 0 ? [a, b] : [b, a];
+        const made = await seen(scim(writer).post('/Users', entraUser(`raw${i}@contoso.com`)));
+        expect(made.status).to.equal(201);
+        const read = await scim(reader).get(`/Users/${made.body.id}`);
+        if (read.status !== 200) misses += 1;
+      }),
+      8,
+    );
     figures.readAfterWriteMisses = misses;
     expect(misses).to.equal(0);
   });
 
-  it('a group\'s members added and removed through both instances at once: no member lost or left behind', async () => {
-    const users = await inParallel(Array.from({ length: 200 }, (_, i) => () => seen(scim(i % 2 ? a : b).post('/Users', entraUser(`member${i}@contoso.com`)))));
+  it("a group's members added and removed through both instances at once: no member lost or left behind", async () => {
+    const users = await inParallel(
+      Array.from(
+        { length: 200 },
+        (_, i) => () => seen(scim(i % 2 ? a : b).post('/Users', entraUser(`member${i}@contoso.com`))),
+      ),
+    );
     const ids = users.map((u) => u.body.id as string);
-    const group = await scim(a).post('/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Racing' });
-    const op = (kind: 'add' | 'remove', id: string) => ({ schemas: [PATCH], Operations: [kind === 'add' ? { op: 'Add', path: 'members', value: [{ value: id }] } : { op: 'Remove', path: `members[value eq "${id}"]` }] });
-    const first = await inParallel(ids.slice(0, 150).map((id, i) => () => asEntra(() => scim(i % 2 ? a : b).patch(`/Groups/${group.body.id}`, op('add', id)))));
-    expect(first.every((r) => r.status === 204 || r.status === 200), `statuses ${[...new Set(first.map((r) => r.status))].join(', ')}`).to.equal(true);
+    const group = await scim(a).post('/Groups', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+      displayName: 'Racing',
+    });
+    const op = (kind: 'add' | 'remove', id: string) => ({
+      schemas: [PATCH],
+      Operations: [
+        kind === 'add'
+          ? { op: 'Add', path: 'members', value: [{ value: id }] }
+          : { op: 'Remove', path: `members[value eq "${id}"]` },
+      ],
+    });
+    const first = await inParallel(
+      ids
+        .slice(0, 150)
+        .map((id, i) => () => asEntra(() => scim(i % 2 ? a : b).patch(`/Groups/${group.body.id}`, op('add', id)))),
+    );
+    expect(
+      first.every((r) => r.status === 204 || r.status === 200),
+      `statuses ${[...new Set(first.map((r) => r.status))].join(', ')}`,
+    ).to.equal(true);
     // 50 removes of members added above race 50 adds of new ones.
     const second = await inParallel([
-      ...ids.slice(0, 50).map((id, i) => () => asEntra(() => scim(i % 2 ? a : b).patch(`/Groups/${group.body.id}`, op('remove', id)))),
-      ...ids.slice(150, 200).map((id, i) => () => asEntra(() => scim(i % 2 ? b : a).patch(`/Groups/${group.body.id}`, op('add', id)))),
+      ...ids
+        .slice(0, 50)
+        .map((id, i) => () => asEntra(() => scim(i % 2 ? a : b).patch(`/Groups/${group.body.id}`, op('remove', id)))),
+      ...ids
+        .slice(150, 200)
+        .map((id, i) => () => asEntra(() => scim(i % 2 ? b : a).patch(`/Groups/${group.body.id}`, op('add', id)))),
     ]);
     expect(second.every((r) => r.status === 204 || r.status === 200)).to.equal(true);
     const members = await a.identity.store.groups.memberIds(group.body.id as string);
@@ -156,12 +228,32 @@ describe('On a three-node MariaDB Galera cluster, instances writing to different
   });
 
   it('200 PATCHes of ten users split over the nodes: no update lost', async () => {
-    const users = await inParallel(Array.from({ length: 10 }, (_, i) => () => scim(a).post('/Users', entraUser(`patched${i}@contoso.com`))));
-    const tasks = users.flatMap((u, i) => Array.from({ length: 20 }, (_, j) => () => asEntra(() => scim((i + j) % 2 ? a : b).patch(`/Users/${u.body.id}`, {
-      schemas: [PATCH], Operations: [{ op: 'add', path: 'phoneNumbers', value: [{ type: 'other', value: `+1555000${String(j).padStart(4, '0')}` }] }],
-    }))));
+    const users = await inParallel(
+      Array.from({ length: 10 }, (_, i) => () => scim(a).post('/Users', entraUser(`patched${i}@contoso.com`))),
+    );
+    const tasks = users.flatMap((u, i) =>
+      Array.from(
+        { length: 20 },
+        (_, j) => () =>
+          asEntra(() =>
+            scim((i + j) % 2 ? a : b).patch(`/Users/${u.body.id}`, {
+              schemas: [PATCH],
+              Operations: [
+                {
+                  op: 'add',
+                  path: 'phoneNumbers',
+                  value: [{ type: 'other', value: `+1555000${String(j).padStart(4, '0')}` }],
+                },
+              ],
+            }),
+          ),
+      ),
+    );
     const answers = await inParallel(tasks);
-    expect(answers.every((r) => r.status === 200 || r.status === 204), `statuses ${[...new Set(answers.map((r) => r.status))].join(', ')}`).to.equal(true);
+    expect(
+      answers.every((r) => r.status === 200 || r.status === 204),
+      `statuses ${[...new Set(answers.map((r) => r.status))].join(', ')}`,
+    ).to.equal(true);
     let lost = 0;
     for (const u of users) {
       const read = await scim(b).get(`/Users/${u.body.id}`);
@@ -172,27 +264,54 @@ describe('On a three-node MariaDB Galera cluster, instances writing to different
   });
 
   it('users deleted through one instance stay deleted through the other', async () => {
-    const users = await inParallel(Array.from({ length: 40 }, (_, i) => () => scim(a).post('/Users', entraUser(`gone${i}@contoso.com`))));
-    const deletes = await inParallel(users.map((u, i) => () => seen(scim(i % 2 ? a : b).delete(`/Users/${u.body.id}`))));
+    const users = await inParallel(
+      Array.from({ length: 40 }, (_, i) => () => scim(a).post('/Users', entraUser(`gone${i}@contoso.com`))),
+    );
+    const deletes = await inParallel(
+      users.map((u, i) => () => seen(scim(i % 2 ? a : b).delete(`/Users/${u.body.id}`))),
+    );
     expect(deletes.every((r) => r.status === 204)).to.equal(true);
     const reads = await inParallel(users.map((u, i) => () => scim(i % 2 ? b : a).get(`/Users/${u.body.id}`)));
     expect(reads.map((r) => r.status)).to.deep.equal(Array(40).fill(404));
   });
 
-  it('deletions past the deprovisioning guard\'s threshold through both instances: the pause is recorded once', async () => {
-    const connector = await a.identity.store.connectors.create({ organizationId: 'org-1', name: 'Guarded', settings: { deprovisionGuard: { percent: 1, windowMinutes: 60, minimumUsers: 20 } } });
+  it("deletions past the deprovisioning guard's threshold through both instances: the pause is recorded once", async () => {
+    const connector = await a.identity.store.connectors.create({
+      organizationId: 'org-1',
+      name: 'Guarded',
+      settings: { deprovisionGuard: { percent: 1, windowMinutes: 60, minimumUsers: 20 } },
+    });
     const own = (await a.identity.store.tokens.create(connector.id)).token;
     const as = (on: Instance) => ({
-      post: (body: unknown) => on.http.post(`${SCIM}/Users`).set('Authorization', `Bearer ${own}`).set('Content-Type', 'application/scim+json').send(JSON.stringify(body)),
+      post: (body: unknown) =>
+        on.http
+          .post(`${SCIM}/Users`)
+          .set('Authorization', `Bearer ${own}`)
+          .set('Content-Type', 'application/scim+json')
+          .send(JSON.stringify(body)),
       delete: (id: string) => on.http.delete(`${SCIM}/Users/${id}`).set('Authorization', `Bearer ${own}`),
     });
-    const users = await inParallel(Array.from({ length: 40 }, (_, i) => () => as(a).post(entraUser(`guarded${i}@contoso.com`))));
+    const users = await inParallel(
+      Array.from({ length: 40 }, (_, i) => () => as(a).post(entraUser(`guarded${i}@contoso.com`))),
+    );
     const paused: unknown[] = [];
-    for (const i of [a, b]) i.identity.events.on('connector.deprovisioning-paused', (e) => { if (e.connectorId === connector.id) paused.push(e); });
+    for (const i of [a, b])
+      i.identity.events.on('connector.deprovisioning-paused', (e) => {
+        if (e.connectorId === connector.id) paused.push(e);
+      });
     const deletes = await inParallel(users.map((u, i) => () => as(i % 2 ? a : b).delete(u.body.id as string)));
     const deleted = deletes.filter((r) => r.status === 204).length;
-    const rows = await a.knex(a.identity.store.tables.auditEvents).where({ connector_id: connector.id, operation: 'connector.deprovisioning-paused' });
-    figures.guard = { threshold: 20, deletes: deletes.length, deleted, refused503: deletes.filter((r) => r.status === 503).length, pauseAuditRows: rows.length, pauseEvents: paused.length };
+    const rows = await a
+      .knex(a.identity.store.tables.auditEvents)
+      .where({ connector_id: connector.id, operation: 'connector.deprovisioning-paused' });
+    figures.guard = {
+      threshold: 20,
+      deletes: deletes.length,
+      deleted,
+      refused503: deletes.filter((r) => r.status === 503).length,
+      pauseAuditRows: rows.length,
+      pauseEvents: paused.length,
+    };
     expect(rows).to.have.length(1);
     expect(paused).to.have.length(1);
   });
@@ -210,25 +329,49 @@ describe('On a three-node MariaDB Galera cluster, instances writing to different
       await sleep(60_000 - (Date.now() % 60_000) + 50);
       const window = Math.floor(Date.now() / 60_000);
       // A 503 gives its hit back to the budget and is re-sent, as Entra does.
-      const answers = await inParallel(Array.from({ length: 600 }, (_, i) => () => asEntra(() => (i % 2 ? one : two).http.get(`${SCIM}/Users?count=1`).set('Authorization', `Bearer ${own}`))));
+      const answers = await inParallel(
+        Array.from(
+          { length: 600 },
+          (_, i) => () =>
+            asEntra(() => (i % 2 ? one : two).http.get(`${SCIM}/Users?count=1`).set('Authorization', `Bearer ${own}`)),
+        ),
+      );
       expect(Math.floor(Date.now() / 60_000), 'the requests fit in one window').to.equal(window);
       const admitted = answers.filter((r) => r.status === 200).length;
       const refused = answers.filter((r) => r.status === 429).length;
-      const failedOpen = [one, two].reduce((n, i) => n + i.logs.lines.filter((l) => l.includes('rate-limit store unavailable')).length, 0);
-      figures.rateLimit = { limit, requests: answers.length, admitted, refused, failedOpen, conflictsRetried: one.conflicts.retried + two.conflicts.retried };
+      const failedOpen = [one, two].reduce(
+        (n, i) => n + i.logs.lines.filter((l) => l.includes('rate-limit store unavailable')).length,
+        0,
+      );
+      figures.rateLimit = {
+        limit,
+        requests: answers.length,
+        admitted,
+        refused,
+        failedOpen,
+        conflictsRetried: one.conflicts.retried + two.conflicts.retried,
+      };
       expect(failedOpen, 'the store answered throughout').to.equal(0);
       expect(admitted + refused).to.equal(600);
       expect(admitted).to.be.at.most(limit);
       expect(admitted).to.be.at.least(limit - Math.ceil(limit / 64) * 2);
     } finally {
       await one.identity.store.rollbackAll();
-      for (const i of [one, two]) { await i.identity.close(); await i.knex.destroy(); }
+      for (const i of [one, two]) {
+        await i.identity.close();
+        await i.knex.destroy();
+      }
     }
   });
 
-  it('certification failures are retried inside the connector: at most 1 % of the race tests\' answers are 503', () => {
+  it("certification failures are retried inside the connector: at most 1 % of the race tests' answers are 503", () => {
     const unavailable = everyAnswer.filter((s) => s === 503).length;
-    figures.raceAnswers = { total: everyAnswer.length, answered503: unavailable, conflictsRetried: a.conflicts.retried + b.conflicts.retried, retriesSpent: a.conflicts.spent + b.conflicts.spent };
+    figures.raceAnswers = {
+      total: everyAnswer.length,
+      answered503: unavailable,
+      conflictsRetried: a.conflicts.retried + b.conflicts.retried,
+      retriesSpent: a.conflicts.spent + b.conflicts.spent,
+    };
     expect(unavailable / everyAnswer.length).to.be.at.most(0.01);
   });
 

@@ -17,17 +17,31 @@ const run = promisify(execFile);
 
 export type HostKind = 'esm-ts' | 'cjs';
 export type ExpressMajor = 4 | 5;
-export interface Host { kind: HostKind; express: ExpressMajor; dir: string }
-export interface Packed { tarball: string; files: string[] }
+export interface Host {
+  kind: HostKind;
+  express: ExpressMajor;
+  dir: string;
+}
+export interface Packed {
+  tarball: string;
+  files: string[];
+}
 
 const installedVersion = (name: string): string =>
   JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
 
 /** `npm pack`, which runs the prepack script (the build) as publishing does. */
 export async function pack(dir: string): Promise<Packed> {
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: ROOT, env: cleanEnv(), maxBuffer: 16 << 20 });
+  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dir], {
+    cwd: ROOT,
+    env: cleanEnv(),
+    maxBuffer: 16 << 20,
+  });
   // prepack's own output comes first; npm's JSON report is the array that ends stdout.
-  const [report] = JSON.parse(stdout.slice(stdout.lastIndexOf('\n[') + 1)) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  const [report] = JSON.parse(stdout.slice(stdout.lastIndexOf('\n[') + 1)) as Array<{
+    filename: string;
+    files: Array<{ path: string }>;
+  }>;
   return { tarball: path.join(dir, report.filename), files: report.files.map((f) => f.path) };
 }
 
@@ -39,7 +53,18 @@ export async function pack(dir: string): Promise<Packed> {
 export async function installDependencies(dir: string, tarball: string): Promise<string> {
   const deps = path.join(dir, 'deps');
   fs.mkdirSync(deps, { recursive: true });
-  const pinned = ['express', 'express-session', 'knex', 'mysql2', 'pg', 'better-sqlite3', 'typescript', '@types/node', '@types/express', '@types/express-session'];
+  const pinned = [
+    'express',
+    'express-session',
+    'knex',
+    'mysql2',
+    'pg',
+    'better-sqlite3',
+    'typescript',
+    '@types/node',
+    '@types/express',
+    '@types/express-session',
+  ];
   const dependencies: Record<string, string> = {
     'identity-connector': `file:${tarball}`,
     express4: `npm:express@${installedVersion('express4')}`,
@@ -47,7 +72,11 @@ export async function installDependencies(dir: string, tarball: string): Promise
     ...Object.fromEntries(pinned.map((name) => [name, installedVersion(name)])),
   };
   fs.writeFileSync(path.join(deps, 'package.json'), JSON.stringify({ private: true, dependencies }, null, 2));
-  await run('npm', ['install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: deps, env: cleanEnv(), maxBuffer: 16 << 20 });
+  await run('npm', ['install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd: deps,
+    env: cleanEnv(),
+    maxBuffer: 16 << 20,
+  });
   const binding = 'better-sqlite3/build/Release/better_sqlite3.node';
   fs.mkdirSync(path.dirname(path.join(deps, 'node_modules', binding)), { recursive: true });
   fs.copyFileSync(path.join(ROOT, 'node_modules', binding), path.join(deps, 'node_modules', binding));
@@ -55,7 +84,14 @@ export async function installDependencies(dir: string, tarball: string): Promise
 }
 
 /** A host folder whose node_modules links into `deps`, with the given Express major version. */
-export function makeHost(dir: string, deps: string, kind: HostKind, express: ExpressMajor, source: string, name = `${kind}-express${express}`): Host {
+export function makeHost(
+  dir: string,
+  deps: string,
+  kind: HostKind,
+  express: ExpressMajor,
+  source: string,
+  name = `${kind}-express${express}`,
+): Host {
   const host = path.join(dir, name);
   const modules = path.join(host, 'node_modules');
   const from = path.join(deps, 'node_modules');
@@ -63,29 +99,45 @@ export function makeHost(dir: string, deps: string, kind: HostKind, express: Exp
   fs.mkdirSync(path.join(modules, '@types'), { recursive: true });
   fs.mkdirSync(path.join(modules, '.bin'));
   const own = new Set(['.bin', '.package-lock.json', '@types', 'express', 'express4', 'identity-connector']);
-  for (const name of fs.readdirSync(from)) if (!own.has(name)) fs.symlinkSync(path.join(from, name), path.join(modules, name));
+  for (const name of fs.readdirSync(from))
+    if (!own.has(name)) fs.symlinkSync(path.join(from, name), path.join(modules, name));
   fs.symlinkSync(path.join(from, expressName), path.join(modules, 'express'));
   // The Express 4 types bring their own express-serve-static-core; a host of Express 4 has it at the top.
-  const types = { ...entries(path.join(from, '@types')), express: path.join(from, '@types', expressName), ...entries(path.join(from, '@types', expressName, 'node_modules', '@types')) };
+  const types = {
+    ...entries(path.join(from, '@types')),
+    express: path.join(from, '@types', expressName),
+    ...entries(path.join(from, '@types', expressName, 'node_modules', '@types')),
+  };
   delete (types as Record<string, string>).express4;
   for (const [name, target] of Object.entries(types)) fs.symlinkSync(target, path.join(modules, '@types', name));
   fs.cpSync(path.join(from, 'identity-connector'), path.join(modules, 'identity-connector'), { recursive: true });
   fs.symlinkSync('../knex/bin/cli.js', path.join(modules, '.bin', 'knex'));
-  fs.symlinkSync('../identity-connector/dist/bin/identity-connector.js', path.join(modules, '.bin', 'identity-connector'));
+  fs.symlinkSync(
+    '../identity-connector/dist/bin/identity-connector.js',
+    path.join(modules, '.bin', 'identity-connector'),
+  );
 
   if (kind === 'esm-ts') {
     fs.writeFileSync(path.join(host, 'package.json'), JSON.stringify({ private: true, type: 'module' }));
-    fs.writeFileSync(path.join(host, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: {
-        target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, outDir: 'dist', types: ['node'],
-        // As `tsc --init` writes it: the host's code is checked strictly against the package's types,
-        // the installed .d.ts files are not checked one by one (10 s more per host).
-        skipLibCheck: true,
-        // Resolve types through the host's links (its own @types/express), as in a real install.
-        preserveSymlinks: true,
-      },
-      files: ['app.ts'],
-    }));
+    fs.writeFileSync(
+      path.join(host, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          outDir: 'dist',
+          types: ['node'],
+          // As `tsc --init` writes it: the host's code is checked strictly against the package's types,
+          // the installed .d.ts files are not checked one by one (10 s more per host).
+          skipLibCheck: true,
+          // Resolve types through the host's links (its own @types/express), as in a real install.
+          preserveSymlinks: true,
+        },
+        files: ['app.ts'],
+      }),
+    );
     fs.writeFileSync(path.join(host, 'app.ts'), source);
   } else {
     fs.writeFileSync(path.join(host, 'package.json'), JSON.stringify({ private: true, type: 'commonjs' }));
@@ -101,18 +153,28 @@ function entries(dir: string): Record<string, string> {
 
 /** Strict tsc over the host's app.ts, with the TypeScript the host installed. */
 export async function compile(host: Host): Promise<void> {
-  await run(process.execPath, [path.join(host.dir, 'node_modules/typescript/bin/tsc'), '-p', host.dir], { cwd: host.dir }).catch((error: { stdout?: string }) => {
+  await run(process.execPath, [path.join(host.dir, 'node_modules/typescript/bin/tsc'), '-p', host.dir], {
+    cwd: host.dir,
+  }).catch((error: { stdout?: string }) => {
     throw new Error(`tsc failed for ${host.kind} on Express ${host.express}:\n${error.stdout}`);
   });
 }
 
 /** The environment of a shell in the host: none of the npm variables this test may run under. */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(npm_|INIT_CWD$|NODE_OPTIONS$|IDENTITY_|DATABASE_URL$)/.test(name)));
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([name]) => !/^(npm_|INIT_CWD$|NODE_OPTIONS$|IDENTITY_|DATABASE_URL$)/.test(name),
+    ),
+  );
   return { ...env, ...extra };
 }
 
-export interface CommandResult { code: number; stdout: string; stderr: string }
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** Runs `npx …` in the host folder, as the README tells a host to. */
 export function npx(host: Host, args: string[], env: Record<string, string>): Promise<CommandResult> {
@@ -135,29 +197,50 @@ async function command(host: Host, file: string, args: string[], env: Record<str
 }
 export { freePort };
 
-export interface Running { url: string; output: () => string; stop(): Promise<void> }
+export interface Running {
+  url: string;
+  output: () => string;
+  stop(): Promise<void>;
+}
 
 /** Starts the host's app and waits until its sign-in page answers. */
 export async function start(host: Host, env: Record<string, string>): Promise<Running> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const entry = host.kind === 'esm-ts' ? 'dist/app.js' : 'app.cjs';
-  const child: ChildProcess = spawn(process.execPath, [entry], { cwd: host.dir, env: cleanEnv({ ...env, PORT: String(port), BASE_URL: url }), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [entry], {
+    cwd: host.dir,
+    env: cleanEnv({ ...env, PORT: String(port), BASE_URL: url }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
-  child.stdout!.on('data', (chunk) => { output += chunk; });
-  child.stderr!.on('data', (chunk) => { output += chunk; });
+  child.stdout!.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr!.on('data', (chunk) => {
+    output += chunk;
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + 20_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the ${host.kind} host on Express ${host.express} exited:\n${output}`);
-    const status = await fetch(`${url}/identity/sso`).then((r) => r.status, () => 0);
+    const status = await fetch(`${url}/identity/sso`).then(
+      (r) => r.status,
+      () => 0,
+    );
     if (status === 200) break;
-    if (Date.now() > deadline) { child.kill(); throw new Error(`the host did not answer within 20 s (last status ${status}):\n${output}`); }
+    if (Date.now() > deadline) {
+      child.kill();
+      throw new Error(`the host did not answer within 20 s (last status ${status}):\n${output}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return {
     url,
     output: () => output,
-    async stop() { child.kill('SIGTERM'); await exited; },
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
   };
 }

@@ -3,7 +3,20 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
-import { bin, compile, installDependencies, makeHost, npx, pack, ROOT, start, type ExpressMajor, type Host, type HostKind, type Packed } from './hosts.js';
+import {
+  bin,
+  compile,
+  installDependencies,
+  makeHost,
+  npx,
+  pack,
+  ROOT,
+  start,
+  type ExpressMajor,
+  type Host,
+  type HostKind,
+  type Packed,
+} from './hosts.js';
 import { migrationNames } from '../../lib/store/migrate.js';
 
 /**
@@ -37,11 +50,17 @@ function hostSource(kind: HostKind): string {
   return cjsBlock.replace(/^ *\/\/ … the TypeScript example above.*$/m, body + TEST_ADMIN_ROUTE);
 }
 
-interface Database { name: 'sqlite' | 'mariadb' | 'postgres'; url: string; reset(): Promise<void>; drop(): Promise<void> }
+interface Database {
+  name: 'sqlite' | 'mariadb' | 'postgres';
+  url: string;
+  reset(): Promise<void>;
+  drop(): Promise<void>;
+}
 
 function sqlite(host: Host): Database {
   const remove = async () => {
-    for (const suffix of ['', '-wal', '-shm']) fs.rmSync(path.join(host.dir, `identity.sqlite${suffix}`), { force: true });
+    for (const suffix of ['', '-wal', '-shm'])
+      fs.rmSync(path.join(host.dir, `identity.sqlite${suffix}`), { force: true });
   };
   // Relative on purpose: it must land in the host's folder, not in node_modules.
   return { name: 'sqlite', url: 'sqlite:./identity.sqlite', reset: remove, drop: remove };
@@ -58,7 +77,9 @@ function mariadb(host: Host, server: Knex, base: URL): Database {
       await server.raw(`DROP DATABASE IF EXISTS \`${name}\``);
       await server.raw(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
     },
-    async drop() { await server.raw(`DROP DATABASE IF EXISTS \`${name}\``); },
+    async drop() {
+      await server.raw(`DROP DATABASE IF EXISTS \`${name}\``);
+    },
   };
 }
 
@@ -74,7 +95,9 @@ function postgres(host: Host, server: Knex, base: URL): Database {
       await server.raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [name]);
       await server.raw('CREATE DATABASE ??', [name]);
     },
-    async drop() { await server.raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [name]); },
+    async drop() {
+      await server.raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [name]);
+    },
   };
 }
 
@@ -94,7 +117,16 @@ describe('The packed package in fresh hosts', function () {
     packed = await pack(work);
     deps = await installDependencies(work, packed.tarball);
     if (mysqlBase) {
-      server = knexFactory({ client: 'mysql2', connection: { host: mysqlBase.hostname, port: Number(mysqlBase.port || 3306), user: decodeURIComponent(mysqlBase.username), password: decodeURIComponent(mysqlBase.password) }, pool: { min: 0, max: 1 } });
+      server = knexFactory({
+        client: 'mysql2',
+        connection: {
+          host: mysqlBase.hostname,
+          port: Number(mysqlBase.port || 3306),
+          user: decodeURIComponent(mysqlBase.username),
+          password: decodeURIComponent(mysqlBase.password),
+        },
+        pool: { min: 0, max: 1 },
+      });
     }
     if (pgBase) {
       const maintenance = new URL(pgBase.href);
@@ -109,8 +141,19 @@ describe('The packed package in fresh hosts', function () {
   });
 
   it('the tarball holds what runs: compiled code, types, README and LICENSE; no sources, tests or maps', () => {
-    expect(packed.files).to.include.members(['LICENSE', 'README.md', 'package.json', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/knexfile.js', 'dist/bin/identity-connector.js', 'dist/views/admin.js']);
-    const strays = packed.files.filter((f) => !/^(LICENSE|README\.md|package\.json)$/.test(f) && !/^dist\/.*\.(js|d\.ts)$/.test(f));
+    expect(packed.files).to.include.members([
+      'LICENSE',
+      'README.md',
+      'package.json',
+      'dist/lib/index.js',
+      'dist/lib/index.d.ts',
+      'dist/knexfile.js',
+      'dist/bin/identity-connector.js',
+      'dist/views/admin.js',
+    ]);
+    const strays = packed.files.filter(
+      (f) => !/^(LICENSE|README\.md|package\.json)$/.test(f) && !/^dist\/.*\.(js|d\.ts)$/.test(f),
+    );
     expect(strays).to.deep.equal([]);
     expect(packed.files.filter((f) => /^dist\/(test|examples|bench)\//.test(f))).to.deep.equal([]);
   });
@@ -119,26 +162,47 @@ describe('The packed package in fresh hosts', function () {
     const host = makeHost(work, deps, 'cjs', 5, '', 'no-drivers');
     for (const driver of ['mysql2', 'pg', 'better-sqlite3']) fs.rmSync(path.join(host.dir, 'node_modules', driver));
     const tryUrl = (url: string) => bin(host, 'identity-connector', ['connector', 'list'], { DATABASE_URL: url });
-    expect((await tryUrl('mysql://app@127.0.0.1/app')).stderr).to.equal('error: DATABASE_URL "mysql://app@127.0.0.1/app" needs the mysql2 driver, which is not installed: npm install mysql2\n');
-    expect((await tryUrl('postgres://app:secret@127.0.0.1/app')).stderr).to.equal('error: DATABASE_URL "postgres://app:***@127.0.0.1/app" needs the pg driver, which is not installed: npm install pg\n');
-    expect((await tryUrl('sqlite:./x.sqlite')).stderr).to.match(/needs the better-sqlite3 driver, which is not installed: npm install better-sqlite3\n$/);
+    expect((await tryUrl('mysql://app@127.0.0.1/app')).stderr).to.equal(
+      'error: DATABASE_URL "mysql://app@127.0.0.1/app" needs the mysql2 driver, which is not installed: npm install mysql2\n',
+    );
+    expect((await tryUrl('postgres://app:secret@127.0.0.1/app')).stderr).to.equal(
+      'error: DATABASE_URL "postgres://app:***@127.0.0.1/app" needs the pg driver, which is not installed: npm install pg\n',
+    );
+    expect((await tryUrl('sqlite:./x.sqlite')).stderr).to.match(
+      /needs the better-sqlite3 driver, which is not installed: npm install better-sqlite3\n$/,
+    );
   });
 
-  const hosts: Array<[HostKind, ExpressMajor]> = [['esm-ts', 4], ['esm-ts', 5], ['cjs', 4], ['cjs', 5]];
+  const hosts: Array<[HostKind, ExpressMajor]> = [
+    ['esm-ts', 4],
+    ['esm-ts', 5],
+    ['cjs', 4],
+    ['cjs', 5],
+  ];
   for (const [kind, expressMajor] of hosts) {
     describe(`${kind === 'esm-ts' ? 'ESM host in strict TypeScript' : 'CommonJS host using require'} on Express ${expressMajor}`, () => {
       let host: Host;
       before(async () => {
         host = makeHost(work, deps, kind, expressMajor, hostSource(kind));
-        expect(JSON.parse(fs.readFileSync(path.join(host.dir, 'node_modules/express/package.json'), 'utf8')).version).to.match(new RegExp(`^${expressMajor}\\.`));
+        expect(
+          JSON.parse(fs.readFileSync(path.join(host.dir, 'node_modules/express/package.json'), 'utf8')).version,
+        ).to.match(new RegExp(`^${expressMajor}\\.`));
         if (kind === 'esm-ts') await compile(host);
       });
 
       for (const dbName of ['sqlite', 'mariadb', 'postgres'] as const) {
-        for (const order of ['identity.migrate() first, then the Knex CLI', 'the Knex CLI first, then identity.migrate()'] as const) {
+        for (const order of [
+          'identity.migrate() first, then the Knex CLI',
+          'the Knex CLI first, then identity.migrate()',
+        ] as const) {
           it(`[${dbName}] ${order}; provisions over SCIM, serves sign-in and admin pages`, async function () {
             if ((dbName === 'mariadb' && !server) || (dbName === 'postgres' && !pgServer)) this.skip();
-            const db = dbName === 'sqlite' ? sqlite(host) : dbName === 'mariadb' ? mariadb(host, server!, mysqlBase!) : postgres(host, pgServer!, pgBase!);
+            const db =
+              dbName === 'sqlite'
+                ? sqlite(host)
+                : dbName === 'mariadb'
+                  ? mariadb(host, server!, mysqlBase!)
+                  : postgres(host, pgServer!, pgBase!);
             await db.reset();
             try {
               await scenario(host, db, order.startsWith('identity.migrate()') ? 'migrate-first' : 'knex-first');
@@ -154,7 +218,8 @@ describe('The packed package in fresh hosts', function () {
 
 async function scenario(host: Host, db: Database, order: 'migrate-first' | 'knex-first'): Promise<void> {
   const env = { DATABASE_URL: db.url, IDENTITY_SECRET_KEY: SECRET };
-  const knexCli = () => npx(host, ['knex', '--knexfile', 'node_modules/identity-connector/dist/knexfile.js', 'migrate:latest'], env);
+  const knexCli = () =>
+    npx(host, ['knex', '--knexfile', 'node_modules/identity-connector/dist/knexfile.js', 'migrate:latest'], env);
 
   if (order === 'knex-first') {
     const migrated = await knexCli();
@@ -163,7 +228,12 @@ async function scenario(host: Host, db: Database, order: 'migrate-first' | 'knex
   }
   const app = await start(host, env);
   try {
-    const created = await bin(host, 'identity-connector', ['connector', 'create', '--org', 'acme', '--name', 'Entra ID'], env);
+    const created = await bin(
+      host,
+      'identity-connector',
+      ['connector', 'create', '--org', 'acme', '--name', 'Entra ID'],
+      env,
+    );
     expect(created.code, created.stderr).to.equal(0);
     const connectorId = /created connector (\S+)/.exec(created.stdout)![1];
     const issued = await bin(host, 'identity-connector', ['token', 'create', '--connector', connectorId], env);
@@ -180,18 +250,31 @@ async function scenario(host: Host, db: Database, order: 'migrate-first' | 'knex
   }
   if (db.name === 'sqlite') {
     expect(fs.existsSync(path.join(host.dir, 'identity.sqlite')), 'the database in the host folder').to.equal(true);
-    expect(fs.readdirSync(path.join(host.dir, 'node_modules/identity-connector/dist')).filter((f) => f.includes('sqlite'))).to.deep.equal([]);
+    expect(
+      fs.readdirSync(path.join(host.dir, 'node_modules/identity-connector/dist')).filter((f) => f.includes('sqlite')),
+    ).to.deep.equal([]);
   }
 }
 
 async function provisionAndBrowse(url: string, token: string): Promise<void> {
   const scim = { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' };
   const created = await fetch(`${url}/identity/scim/v2/Users`, {
-    method: 'POST', headers: scim,
-    body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'pat@contoso.com', externalId: 'oid-pat', active: true, name: { givenName: 'Pat', familyName: 'Lee' } }),
+    method: 'POST',
+    headers: scim,
+    body: JSON.stringify({
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+      userName: 'pat@contoso.com',
+      externalId: 'oid-pat',
+      active: true,
+      name: { givenName: 'Pat', familyName: 'Lee' },
+    }),
   });
   expect(created.status, await created.clone().text()).to.equal(201);
-  const found = await (await fetch(`${url}/identity/scim/v2/Users?filter=${encodeURIComponent('userName eq "PAT@contoso.com"')}`, { headers: scim })).json() as { totalResults: number };
+  const found = (await (
+    await fetch(`${url}/identity/scim/v2/Users?filter=${encodeURIComponent('userName eq "PAT@contoso.com"')}`, {
+      headers: scim,
+    })
+  ).json()) as { totalResults: number };
   expect(found.totalResults).to.equal(1);
 
   const signIn = await fetch(`${url}/identity/sso`);

@@ -12,8 +12,14 @@ export const ACTIVE = 'True';
  * What Entra's provisioning cycle does for a user in scope: query by the matching attribute,
  * and POST when nothing is found. Answers the created (or linked) resource.
  */
-export async function provision(h: ScimHarness, match: { attribute: string; value: string }, body: Record<string, unknown>): Promise<Record<string, any>> {
-  const query = await h.scim.get(`/Users?filter=${encodeURIComponent(`${match.attribute} eq "${match.value}"`)}`).expect(200);
+export async function provision(
+  h: ScimHarness,
+  match: { attribute: string; value: string },
+  body: Record<string, unknown>,
+): Promise<Record<string, any>> {
+  const query = await h.scim
+    .get(`/Users?filter=${encodeURIComponent(`${match.attribute} eq "${match.value}"`)}`)
+    .expect(200);
   expect(query.body.totalResults).to.equal(0);
   return (await h.scim.post('/Users', body).expect(201)).body;
 }

@@ -35,20 +35,30 @@ describeEachDatabase('The modelled platform: sign-in of the mobile and desktop a
       },
     });
   });
-  after(async () => { await h?.close(); });
+  after(async () => {
+    await h?.close();
+  });
 
   /** What the app does before opening the system browser: its own PKCE pair and state. */
   async function appRequest(redirectUri: string) {
     const verifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
     const query = new URLSearchParams({
-      connector: h.connector.id, redirect_uri: redirectUri, code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state,
+      connector: h.connector.id,
+      redirect_uri: redirectUri,
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
     });
     return { verifier, state, url: h.url(`${MOUNT}/sso/app/login?${query}`) };
   }
 
   /** The system browser: start URL → provider login → connector callback → (stopping at) the app's redirect URI. */
-  async function systemBrowser(start: string, login: string, stopAt: (url: string) => boolean): Promise<{ page: Page; browser: TestBrowser }> {
+  async function systemBrowser(
+    start: string,
+    login: string,
+    stopAt: (url: string) => boolean,
+  ): Promise<{ page: Page; browser: TestBrowser }> {
     const browser = new TestBrowser();
     let page = await browser.follow(start, { stopAt });
     if (page.status === 200 && page.url.startsWith(`${h.provider.origin}/interaction/`)) {
@@ -56,17 +66,28 @@ describeEachDatabase('The modelled platform: sign-in of the mobile and desktop a
     }
     return { page, browser };
   }
-  const redeem = (body: Record<string, string>) => request(h.appOrigin).post(`${MOUNT}/sso/app/token`).type('form').send(body);
+  const redeem = (body: Record<string, string>) =>
+    request(h.appOrigin).post(`${MOUNT}/sso/app/token`).type('form').send(body);
 
-  it('shows the mobile and desktop redirect URIs on the connector\'s admin page', async () => {
-    const page = await request(h.appOrigin).get(`${MOUNT}/admin/connectors/${h.connector.id}`).set('x-test-admin', 'yes').set('Accept', 'text/html').expect(200);
-    expect(page.text).to.include('Mobile and desktop applications redirect URI').and.include(`value="${MOBILE_REDIRECT}"`).and.include(`value="${DESKTOP_REDIRECT}"`);
+  it("shows the mobile and desktop redirect URIs on the connector's admin page", async () => {
+    const page = await request(h.appOrigin)
+      .get(`${MOUNT}/admin/connectors/${h.connector.id}`)
+      .set('x-test-admin', 'yes')
+      .set('Accept', 'text/html')
+      .expect(200);
+    expect(page.text)
+      .to.include('Mobile and desktop applications redirect URI')
+      .and.include(`value="${MOBILE_REDIRECT}"`)
+      .and.include(`value="${DESKTOP_REDIRECT}"`);
   });
 
-  it('desktop: the loopback redirect (any port) receives the code on a real socket; the app redeems it for the host\'s session', async () => {
+  it("desktop: the loopback redirect (any port) receives the code on a real socket; the app redeems it for the host's session", async () => {
     const alice = await h.person();
     const received: URL[] = [];
-    const desktopApp = http.createServer((req, res) => { received.push(new URL(req.url!, 'http://127.0.0.1')); res.end('You can close this window.'); });
+    const desktopApp = http.createServer((req, res) => {
+      received.push(new URL(req.url!, 'http://127.0.0.1'));
+      res.end('You can close this window.');
+    });
     await new Promise<void>((resolve) => desktopApp.listen(0, '127.0.0.1', resolve));
     try {
       const redirectUri = `http://127.0.0.1:${(desktopApp.address() as AddressInfo).port}/callback`;
@@ -75,7 +96,12 @@ describeEachDatabase('The modelled platform: sign-in of the mobile and desktop a
       expect(page.body).to.equal('You can close this window.');
       const [callback] = received;
       expect(callback.searchParams.get('state')).to.equal(app.state);
-      const answer = await redeem({ grant_type: 'authorization_code', code: callback.searchParams.get('code')!, code_verifier: app.verifier, redirect_uri: redirectUri }).expect(200);
+      const answer = await redeem({
+        grant_type: 'authorization_code',
+        code: callback.searchParams.get('code')!,
+        code_verifier: app.verifier,
+        redirect_uri: redirectUri,
+      }).expect(200);
       expect(answer.headers['cache-control']).to.equal('no-store');
       expect(answer.body).to.deep.equal({ access_token: issued.at(-1)!.token, token_type: 'Bearer', web_role: 'User' });
       expect(issued.at(-1)!.user.id).to.equal(alice.user!.id);
@@ -93,7 +119,11 @@ describeEachDatabase('The modelled platform: sign-in of the mobile and desktop a
     const { page } = await systemBrowser(app.url, bob.login, (url) => url.startsWith(MOBILE_REDIRECT));
     const handedOver = new URL(page.headers.get('location')!);
     expect(`${handedOver.protocol}${handedOver.pathname}`).to.equal(MOBILE_REDIRECT);
-    const answer = await redeem({ code: handedOver.searchParams.get('code')!, code_verifier: app.verifier, redirect_uri: MOBILE_REDIRECT }).expect(200);
+    const answer = await redeem({
+      code: handedOver.searchParams.get('code')!,
+      code_verifier: app.verifier,
+      redirect_uri: MOBILE_REDIRECT,
+    }).expect(200);
     expect(answer.body).to.include({ web_role: null });
 
     const web = await systemBrowser(h.url(`${MOUNT}/sso/login?connector=${h.connector.id}`), bob.login, () => false);
@@ -107,7 +137,7 @@ describeEachDatabase('The modelled platform: sign-in of the mobile and desktop a
     await expectRefused(h, browser, page, 'builtin_login_method');
   });
 
-  it('a code is redeemed once, only with the app\'s verifier and redirect URI; a wrong verifier spends it', async () => {
+  it("a code is redeemed once, only with the app's verifier and redirect URI; a wrong verifier spends it", async () => {
     const dave = await h.person();
     const codeFor = async () => {
       const app = await appRequest(MOBILE_REDIRECT);
@@ -116,10 +146,17 @@ describeEachDatabase('The modelled platform: sign-in of the mobile and desktop a
     };
     const first = await codeFor();
     await redeem({ code: first.code, code_verifier: first.app.verifier, redirect_uri: MOBILE_REDIRECT }).expect(200);
-    expect((await redeem({ code: first.code, code_verifier: first.app.verifier, redirect_uri: MOBILE_REDIRECT }).expect(400)).body.error).to.equal('invalid_grant');
+    expect(
+      (await redeem({ code: first.code, code_verifier: first.app.verifier, redirect_uri: MOBILE_REDIRECT }).expect(400))
+        .body.error,
+    ).to.equal('invalid_grant');
 
     const second = await codeFor();
-    const intercepted = await redeem({ code: second.code, code_verifier: oidc.randomPKCECodeVerifier(), redirect_uri: MOBILE_REDIRECT }).expect(400);
+    const intercepted = await redeem({
+      code: second.code,
+      code_verifier: oidc.randomPKCECodeVerifier(),
+      redirect_uri: MOBILE_REDIRECT,
+    }).expect(400);
     expect(intercepted.body).to.include({ error: 'invalid_grant' });
     await redeem({ code: second.code, code_verifier: second.app.verifier, redirect_uri: MOBILE_REDIRECT }).expect(400);
 
@@ -132,19 +169,33 @@ describeEachDatabase('The modelled platform: sign-in of the mobile and desktop a
     const erin = await h.person();
     const app = await appRequest(MOBILE_REDIRECT);
     const { page } = await systemBrowser(app.url, erin.login, (url) => url.startsWith(MOBILE_REDIRECT));
-    await h.runtime.users.update(h.connector, erin.user!.id, 'user.patch', (u) => ({ ...u.document, active: false }), { actor: 'test' });
-    const refused = await redeem({ code: new URL(page.headers.get('location')!).searchParams.get('code')!, code_verifier: app.verifier, redirect_uri: MOBILE_REDIRECT }).expect(403);
+    await h.runtime.users.update(h.connector, erin.user!.id, 'user.patch', (u) => ({ ...u.document, active: false }), {
+      actor: 'test',
+    });
+    const refused = await redeem({
+      code: new URL(page.headers.get('location')!).searchParams.get('code')!,
+      code_verifier: app.verifier,
+      redirect_uri: MOBILE_REDIRECT,
+    }).expect(403);
     expect(refused.body).to.include({ error: 'access_denied', reason: 'user_inactive' });
   });
 
-  it('never redirects to an unregistered redirect URI, and requires the app\'s PKCE challenge (400, no redirect)', async () => {
-    for (const redirectUri of ['com.evil.app:/callback', 'https://evil.example/callback', 'http://localhost/callback']) {
+  it("never redirects to an unregistered redirect URI, and requires the app's PKCE challenge (400, no redirect)", async () => {
+    for (const redirectUri of [
+      'com.evil.app:/callback',
+      'https://evil.example/callback',
+      'http://localhost/callback',
+    ]) {
       const app = await appRequest(redirectUri);
       const page = await new TestBrowser().request(app.url);
       expect(page.status, redirectUri).to.equal(400);
       expect(page.headers.get('location')).to.equal(null);
     }
-    const plain = await new TestBrowser().request(h.url(`${MOUNT}/sso/app/login?connector=${h.connector.id}&redirect_uri=${encodeURIComponent(MOBILE_REDIRECT)}&code_challenge=abc&code_challenge_method=plain`));
+    const plain = await new TestBrowser().request(
+      h.url(
+        `${MOUNT}/sso/app/login?connector=${h.connector.id}&redirect_uri=${encodeURIComponent(MOBILE_REDIRECT)}&code_challenge=abc&code_challenge_method=plain`,
+      ),
+    );
     expect(plain.status).to.equal(400);
     expect(plain.body).to.include('PKCE');
   });

@@ -5,7 +5,15 @@ import { configureOidc } from '../../lib/sso/configure.js';
 import type { Connector } from '../../lib/model/types.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { TestBrowser } from '../support/fixtures/browser.js';
-import { MOUNT, OTHER_TENANT, RP_CLIENT_ID, RP_CLIENT_SECRET, TENANT, startHostHarness, type HostHarness } from '../support/host-harness.js';
+import {
+  MOUNT,
+  OTHER_TENANT,
+  RP_CLIENT_ID,
+  RP_CLIENT_SECRET,
+  TENANT,
+  startHostHarness,
+  type HostHarness,
+} from '../support/host-harness.js';
 import { expectRefused } from '../sso/refusal-helpers.js';
 
 const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -17,30 +25,50 @@ const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User';
  * (mailNickname). Sign-in must find the user Entra provisioned either way, and learn the Entra
  * object id, never trusting a name or an email claim from another tenant or without verification.
  */
-describeEachDatabase('The modelled platform: single sign-on with the guide\'s mappings', (db) => {
+describeEachDatabase("The modelled platform: single sign-on with the guide's mappings", (db) => {
   let h: HostHarness;
   let connector: Connector;
   let token: string;
 
   before(async () => {
     h = await startHostHarness(db);
-    const created = await h.store.connectors.create({ organizationId: 'org-modelled', name: 'Azure Active Directory', preset: 'modelled-platform' });
+    const created = await h.store.connectors.create({
+      organizationId: 'org-modelled',
+      name: 'Azure Active Directory',
+      preset: 'modelled-platform',
+    });
     // "Copy the Directory (tenant) ID and combine it with the default azure login URL": here the test provider's issuer and its tenant.
-    ({ connector } = await configureOidc(h.runtime, created.id, { issuer: h.provider.issuer, tenantId: TENANT, clientId: RP_CLIENT_ID, clientSecret: RP_CLIENT_SECRET }));
+    ({ connector } = await configureOidc(h.runtime, created.id, {
+      issuer: h.provider.issuer,
+      tenantId: TENANT,
+      clientId: RP_CLIENT_ID,
+      clientSecret: RP_CLIENT_SECRET,
+    }));
     ({ token } = await h.store.tokens.create(connector.id));
   });
-  after(async () => { await h?.close(); });
+  after(async () => {
+    await h?.close();
+  });
 
   /** An Entra user assigned to the app: its account at the provider and the SCIM POST Entra sends. */
   async function assigned(externalId: (oid: string, login: string) => string) {
     const person = await h.person({ provision: false });
     const oid = String(person.claims.oid);
     const body = {
-      schemas: [CORE], userName: person.login, externalId: externalId(oid, person.login), active: true,
-      name: { givenName: 'Grace', familyName: 'Hopper' }, emails: [{ type: 'work', value: person.login, primary: true }],
-      userType: 'Premium', roles: JSON.stringify([{ primary: true, type: 'WindowsAzureActiveDirectoryRole', value: 'User' }]),
+      schemas: [CORE],
+      userName: person.login,
+      externalId: externalId(oid, person.login),
+      active: true,
+      name: { givenName: 'Grace', familyName: 'Hopper' },
+      emails: [{ type: 'work', value: person.login, primary: true }],
+      userType: 'Premium',
+      roles: JSON.stringify([{ primary: true, type: 'WindowsAzureActiveDirectoryRole', value: 'User' }]),
     };
-    const res = await request(h.appOrigin).post(`${MOUNT}/scim/v2/Users`).set('Authorization', `Bearer ${token}`).send(body).expect(201);
+    const res = await request(h.appOrigin)
+      .post(`${MOUNT}/scim/v2/Users`)
+      .set('Authorization', `Bearer ${token}`)
+      .send(body)
+      .expect(201);
     return { ...person, oid, id: String(res.body.id) };
   }
   const mailNickname = (_oid: string, login: string) => login.split('@')[0];
@@ -48,10 +76,11 @@ describeEachDatabase('The modelled platform: single sign-on with the guide\'s ma
     const browser = new TestBrowser();
     return { browser, page: await h.signIn(browser, h.url(`${MOUNT}/sso/login?connector=${connector.id}`), login) };
   };
-  const signedInAs = (body: string, userName: string) => expect(body).to.include(`Signed in as <strong id="signed-in-user">${userName}</strong>`);
+  const signedInAs = (body: string, userName: string) =>
+    expect(body).to.include(`Signed in as <strong id="signed-in-user">${userName}</strong>`);
   const stored = async (id: string) => (await h.store.users.get(connector.id, id))!;
 
-  describe('Entra\'s default mapping: externalId = mailNickname', () => {
+  describe("Entra's default mapping: externalId = mailNickname", () => {
     it('signs the user in, and learns the Entra object id from that first sign-in in the tenant', async () => {
       const grace = await assigned(mailNickname);
       expect((await stored(grace.id)).entraObjectId).to.equal(null);
@@ -68,8 +97,16 @@ describeEachDatabase('The modelled platform: single sign-on with the guide\'s ma
       const alan = await assigned(mailNickname);
       await signIn(alan.login);
       const renamed = `renamed.${randomUUID().slice(0, 6)}@contoso.example`;
-      await request(h.appOrigin).patch(`${MOUNT}/scim/v2/Users/${alan.id}`).set('Authorization', `Bearer ${token}`)
-        .send({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'Replace', path: 'userName', value: renamed }, { op: 'Replace', path: 'emails[type eq "work"].value', value: renamed }] })
+      await request(h.appOrigin)
+        .patch(`${MOUNT}/scim/v2/Users/${alan.id}`)
+        .set('Authorization', `Bearer ${token}`)
+        .send({
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+          Operations: [
+            { op: 'Replace', path: 'userName', value: renamed },
+            { op: 'Replace', path: 'emails[type eq "work"].value', value: renamed },
+          ],
+        })
         .expect(204);
       h.accounts.set(renamed, { ...alan.claims, preferred_username: renamed, email: renamed });
       const { page } = await signIn(renamed);

@@ -27,33 +27,64 @@ function employee(upn: string, extra: Record<string, unknown> = {}) {
 
 describeEachDatabase('Staffbase, from the "staffbase" preset', (db) => {
   let h: ScimHarness;
-  before(async () => { h = await startScimHarness(db, { preset: 'staffbase' }); });
-  after(async () => { await h.close(); });
+  before(async () => {
+    h = await startScimHarness(db, { preset: 'staffbase' });
+  });
+  after(async () => {
+    await h.close();
+  });
 
   it('creates a user matched by externalId, with city as an address and the enterprise fields', async () => {
-    const manager = await provision(h, { attribute: 'externalId', value: 'boss@contoso.onmicrosoft.com' }, employee('boss@contoso.onmicrosoft.com'));
-    const created = await provision(h, { attribute: 'externalId', value: 'jo@contoso.onmicrosoft.com' }, employee('jo@contoso.onmicrosoft.com', { [ENTERPRISE]: { department: 'Comms', manager: manager.id } }));
-    expect(created).to.deep.include({ externalId: 'jo@contoso.onmicrosoft.com', userName: 'jo@contoso.onmicrosoft.com', title: 'Editor', locale: 'de_DE', active: true });
+    const manager = await provision(
+      h,
+      { attribute: 'externalId', value: 'boss@contoso.onmicrosoft.com' },
+      employee('boss@contoso.onmicrosoft.com'),
+    );
+    const created = await provision(
+      h,
+      { attribute: 'externalId', value: 'jo@contoso.onmicrosoft.com' },
+      employee('jo@contoso.onmicrosoft.com', { [ENTERPRISE]: { department: 'Comms', manager: manager.id } }),
+    );
+    expect(created).to.deep.include({
+      externalId: 'jo@contoso.onmicrosoft.com',
+      userName: 'jo@contoso.onmicrosoft.com',
+      title: 'Editor',
+      locale: 'de_DE',
+      active: true,
+    });
     expect(created.addresses).to.deep.equal([{ type: 'work', locality: 'Hamburg' }]);
     expect(created[ENTERPRISE]).to.deep.include({ department: 'Comms', manager: { value: manager.id } });
-    const found = (await h.scim.get(`/Users?filter=${encodeURIComponent('externalId eq "jo@contoso.onmicrosoft.com"')}`).expect(200)).body;
+    const found = (
+      await h.scim.get(`/Users?filter=${encodeURIComponent('externalId eq "jo@contoso.onmicrosoft.com"')}`).expect(200)
+    ).body;
     expect(found.Resources.map((u: { id: string }) => u.id)).to.deep.equal([created.id]);
   });
 
   it('links an existing user whose identifier is set, instead of creating another', async () => {
-    const existing = await h.identity.users.create(h.connector, { userName: 'kai', externalId: 'kai@contoso.onmicrosoft.com' }, { actor: 'host' });
+    const existing = await h.identity.users.create(
+      h.connector,
+      { userName: 'kai', externalId: 'kai@contoso.onmicrosoft.com' },
+      { actor: 'host' },
+    );
     const linked = (await h.scim.post('/Users', employee('kai@contoso.onmicrosoft.com')).expect(201)).body;
     expect(linked.id).to.equal(existing.id);
     expect(linked.title).to.equal('Editor');
   });
 
   it('updates profile fields; locale is applied only on creation', async () => {
-    const user = await provision(h, { attribute: 'externalId', value: 'lea@contoso.onmicrosoft.com' }, employee('lea@contoso.onmicrosoft.com'));
-    await patch(h, user.id,
+    const user = await provision(
+      h,
+      { attribute: 'externalId', value: 'lea@contoso.onmicrosoft.com' },
+      employee('lea@contoso.onmicrosoft.com'),
+    );
+    await patch(
+      h,
+      user.id,
       { op: 'Replace', path: 'title', value: 'Chief Editor' },
       { op: 'Replace', path: 'addresses[type eq "work"].locality', value: 'Berlin' },
       { op: 'Replace', path: `${ENTERPRISE}:department`, value: 'Newsroom' },
-      { op: 'Replace', path: 'locale', value: 'en_US' }).expect(204);
+      { op: 'Replace', path: 'locale', value: 'en_US' },
+    ).expect(204);
     const after = (await h.scim.get(`/Users/${user.id}`).expect(200)).body;
     expect(after).to.deep.include({ title: 'Chief Editor', locale: 'de_DE' });
     expect(after.addresses[0].locality).to.equal('Berlin');
@@ -61,7 +92,11 @@ describeEachDatabase('Staffbase, from the "staffbase" preset', (db) => {
   });
 
   it('supports both disable (active=false keeps the user) and delete', async () => {
-    const user = await provision(h, { attribute: 'externalId', value: 'ole@contoso.onmicrosoft.com' }, employee('ole@contoso.onmicrosoft.com'));
+    const user = await provision(
+      h,
+      { attribute: 'externalId', value: 'ole@contoso.onmicrosoft.com' },
+      employee('ole@contoso.onmicrosoft.com'),
+    );
     await disable(h, user.id).expect(204);
     expect((await h.scim.get(`/Users/${user.id}`).expect(200)).body.active).to.equal(false);
     await h.scim.delete(`/Users/${user.id}`).expect(204);
@@ -69,12 +104,29 @@ describeEachDatabase('Staffbase, from the "staffbase" preset', (db) => {
   });
 
   it('provisions groups as "[SCIM] <displayName>" keyed by the Entra object id, with members', async () => {
-    const member = await provision(h, { attribute: 'externalId', value: 'ida@contoso.onmicrosoft.com' }, employee('ida@contoso.onmicrosoft.com'));
+    const member = await provision(
+      h,
+      { attribute: 'externalId', value: 'ida@contoso.onmicrosoft.com' },
+      employee('ida@contoso.onmicrosoft.com'),
+    );
     const objectId = '5c1d7ea4-8b1c-4a0e-9f7e-2d4f1b0a9c11';
     const query = await h.scim.get(`/Groups?filter=${encodeURIComponent(`externalId eq "${objectId}"`)}`).expect(200);
     expect(query.body.totalResults).to.equal(0);
-    const group = (await h.scim.post('/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], externalId: objectId, displayName: 'Sales and Marketing' }).expect(201)).body;
-    await h.scim.patch(`/Groups/${group.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'Add', path: 'members', value: [{ value: member.id }] }] }).expect(204);
+    const group = (
+      await h.scim
+        .post('/Groups', {
+          schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+          externalId: objectId,
+          displayName: 'Sales and Marketing',
+        })
+        .expect(201)
+    ).body;
+    await h.scim
+      .patch(`/Groups/${group.id}`, {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'Add', path: 'members', value: [{ value: member.id }] }],
+      })
+      .expect(204);
     const stored = await h.identity.store.groups.get(h.connector.id, group.id, { withMembers: true });
     expect(stored?.displayName).to.equal('[SCIM] Sales and Marketing');
     expect(stored?.externalId).to.equal(objectId);
@@ -82,6 +134,10 @@ describeEachDatabase('Staffbase, from the "staffbase" preset', (db) => {
   });
 
   it('advertises the enterprise extension and no other', async () => {
-    expect(await advertisedSchemas(h)).to.deep.equal(['urn:ietf:params:scim:schemas:core:2.0:User', ENTERPRISE, 'urn:ietf:params:scim:schemas:core:2.0:Group']);
+    expect(await advertisedSchemas(h)).to.deep.equal([
+      'urn:ietf:params:scim:schemas:core:2.0:User',
+      ENTERPRISE,
+      'urn:ietf:params:scim:schemas:core:2.0:Group',
+    ]);
   });
 });

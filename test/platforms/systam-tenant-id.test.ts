@@ -5,7 +5,15 @@ import type { Connector } from '../../lib/model/types.js';
 import { adminClient, type AdminClient } from '../admin/admin-client.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { TestBrowser } from '../support/fixtures/browser.js';
-import { MOUNT, OTHER_TENANT, RP_CLIENT_ID, RP_CLIENT_SECRET, TENANT, startHostHarness, type HostHarness } from '../support/host-harness.js';
+import {
+  MOUNT,
+  OTHER_TENANT,
+  RP_CLIENT_ID,
+  RP_CLIENT_SECRET,
+  TENANT,
+  startHostHarness,
+  type HostHarness,
+} from '../support/host-harness.js';
 import { expectRefused } from '../sso/refusal-helpers.js';
 
 /**
@@ -21,11 +29,19 @@ describeEachDatabase('Systam: the optional Entra tenant ID', (db) => {
   before(async () => {
     h = await startHostHarness(db);
     admin = await adminClient(h);
-    connector = (await admin.post('/connectors', { organizationId: 'org-systam', name: 'Systam Studio', preset: 'systam' })).body as Connector;
+    connector = (
+      await admin.post('/connectors', { organizationId: 'org-systam', name: 'Systam Studio', preset: 'systam' })
+    ).body as Connector;
   });
-  after(async () => { await h?.close(); });
+  after(async () => {
+    await h?.close();
+  });
 
-  const page = () => request(h.appOrigin).get(`${MOUNT}/admin/connectors/${connector.id}`).set('x-test-admin', 'yes').set('Accept', 'text/html');
+  const page = () =>
+    request(h.appOrigin)
+      .get(`${MOUNT}/admin/connectors/${connector.id}`)
+      .set('x-test-admin', 'yes')
+      .set('Accept', 'text/html');
 
   it('is stored alone, without sign-in configured, shown on the admin page and audited', async () => {
     const saved = await admin.put(`/connectors/${connector.id}/tenant`, { tenantId: ` ${TENANT.toUpperCase()} ` });
@@ -45,9 +61,13 @@ describeEachDatabase('Systam: the optional Entra tenant ID', (db) => {
     expect((await admin.get(`/connectors/${connector.id}`)).body.oidc.tenantId).to.equal(TENANT);
   });
 
-  it('once set, is checked against the sign-in token\'s tid when sign-in is configured later', async () => {
+  it("once set, is checked against the sign-in token's tid when sign-in is configured later", async () => {
     // The sign-in settings name no tenant: the one stored alone stays.
-    ({ connector } = await configureOidc(h.runtime, connector.id, { issuer: h.provider.issuer, clientId: RP_CLIENT_ID, clientSecret: RP_CLIENT_SECRET }));
+    ({ connector } = await configureOidc(h.runtime, connector.id, {
+      issuer: h.provider.issuer,
+      clientId: RP_CLIENT_ID,
+      clientSecret: RP_CLIENT_SECRET,
+    }));
     expect(connector.oidc.tenantId).to.equal(TENANT);
     const loginUrl = h.url(`${MOUNT}/sso/login?connector=${connector.id}`);
 
@@ -62,8 +82,14 @@ describeEachDatabase('Systam: the optional Entra tenant ID', (db) => {
 
   it('can be cleared (null or empty) when the issuer does not need it; an Entra issuer fixes its tenant', async () => {
     expect((await admin.put(`/connectors/${connector.id}/tenant`, { tenantId: '' })).body.oidc.tenantId).to.equal(null);
-    const other = (await admin.post('/connectors', { organizationId: 'org-systam', name: 'Systam (Entra issuer)', preset: 'systam' })).body as Connector;
-    await configureOidc(h.runtime, other.id, { tenantId: TENANT, clientId: RP_CLIENT_ID, clientSecret: RP_CLIENT_SECRET });
+    const other = (
+      await admin.post('/connectors', { organizationId: 'org-systam', name: 'Systam (Entra issuer)', preset: 'systam' })
+    ).body as Connector;
+    await configureOidc(h.runtime, other.id, {
+      tenantId: TENANT,
+      clientId: RP_CLIENT_ID,
+      clientSecret: RP_CLIENT_SECRET,
+    });
     const contradicting = await admin.put(`/connectors/${other.id}/tenant`, { tenantId: OTHER_TENANT });
     expect(contradicting.status).to.equal(400);
     expect(contradicting.body.message).to.match(/issuer names tenant/);

@@ -9,43 +9,86 @@ import { uniquePrefix } from '../support/databases.js';
 describe('createIdentityConnector options', () => {
   const knex = connectKnex('sqlite::memory:');
   after(() => knex.destroy());
-  const valid = (): IdentityConnectorOptions => ({ knex, baseUrl: 'https://app.example.com', mountPath: '/identity', secretKey: SECRET_KEY });
+  const valid = (): IdentityConnectorOptions => ({
+    knex,
+    baseUrl: 'https://app.example.com',
+    mountPath: '/identity',
+    secretKey: SECRET_KEY,
+  });
 
   const cases: Array<[string, Record<string, unknown>, RegExp]> = [
     ['no knex', { knex: undefined }, /options\.knex must be a Knex instance/],
     ['a relative baseUrl', { baseUrl: 'app.example.com' }, /baseUrl must be an absolute URL/],
     ['a baseUrl with a path', { baseUrl: 'https://app.example.com/app' }, /put the path in options\.mountPath/],
     ['no mountPath', { mountPath: undefined }, /options\.mountPath is required/],
-    ['a mountPath without leading slash', { mountPath: 'identity' }, /mountPath is required: the path where you mount identity\.router, starting with "\/"/],
+    [
+      'a mountPath without leading slash',
+      { mountPath: 'identity' },
+      /mountPath is required: the path where you mount identity\.router, starting with "\/"/,
+    ],
     ['a mountPath with a trailing slash', { mountPath: '/identity/' }, /mountPath/],
     ['a short secretKey', { secretKey: 'short' }, /secretKey must be a string of at least 32 characters/],
     ['a rotation list with a short key', { secretKey: [SECRET_KEY, 'short'] }, /or a list of them to rotate/],
     ['an empty rotation list', { secretKey: [] }, /secretKey must be a string/],
     ['a misspelt option', { mountpath: '/identity' }, /unknown option "mountpath"; did you mean "mountPath"\?/],
-    ['a misspelt hook', { authoriseAdmin: () => true }, /unknown option "authoriseAdmin"; did you mean "authorizeAdmin"\?/],
+    [
+      'a misspelt hook',
+      { authoriseAdmin: () => true },
+      /unknown option "authoriseAdmin"; did you mean "authorizeAdmin"\?/,
+    ],
     ['an option it has never had', { frobnicate: 1 }, /unknown option "frobnicate"$/],
-    ['an http:// baseUrl on another machine', { baseUrl: 'http://app.example.com' }, /http:\/\/ on another machine.*allowInsecureBaseUrl/],
+    [
+      'an http:// baseUrl on another machine',
+      { baseUrl: 'http://app.example.com' },
+      /http:\/\/ on another machine.*allowInsecureBaseUrl/,
+    ],
     ['a bad tablePrefix', { tablePrefix: 'x-y' }, /tablePrefix/],
     ['a non-function hook', { signIn: 'yes' }, /options\.signIn must be a function/],
     ['a zero page size', { maxPageSize: 0 }, /maxPageSize must be a positive integer/],
-    ['a rate-limit store named but not built in', { rateLimitStore: 'redis' }, /rateLimitStore must be "database".*"memory".*RedisStore.*got "redis"/],
-    ['a rate-limit store without increment and decrement', { rateLimitStore: { get() {} } }, /rateLimitStore must be .*express-rate-limit store with increment and decrement/],
+    [
+      'a rate-limit store named but not built in',
+      { rateLimitStore: 'redis' },
+      /rateLimitStore must be "database".*"memory".*RedisStore.*got "redis"/,
+    ],
+    [
+      'a rate-limit store without increment and decrement',
+      { rateLimitStore: { get() {} } },
+      /rateLimitStore must be .*express-rate-limit store with increment and decrement/,
+    ],
   ];
   for (const [name, change, message] of cases) {
     it(`fails fast on ${name}, saying what to fix`, async () => {
       let error: Error | undefined;
-      try { await createIdentityConnector({ ...valid(), ...change }); } catch (e) { error = e as Error; }
-      expect(error?.message).to.match(/^identity-connector: /).and.match(message);
+      try {
+        await createIdentityConnector({ ...valid(), ...change });
+      } catch (e) {
+        error = e as Error;
+      }
+      expect(error?.message)
+        .to.match(/^identity-connector: /)
+        .and.match(message);
     });
   }
 
-  for (const baseUrl of ['http://localhost:3000', 'http://127.0.0.1:8080', 'http://[::1]:3000', 'http://app.localhost']) {
+  for (const baseUrl of [
+    'http://localhost:3000',
+    'http://127.0.0.1:8080',
+    'http://[::1]:3000',
+    'http://app.localhost',
+  ]) {
     it(`accepts http:// for this machine: ${baseUrl}`, async () => {
-      expect((await createIdentityConnector({ ...valid(), baseUrl })).options.baseUrl).to.equal(new URL(baseUrl).origin);
+      expect((await createIdentityConnector({ ...valid(), baseUrl })).options.baseUrl).to.equal(
+        new URL(baseUrl).origin,
+      );
     });
   }
   it('accepts an http:// baseUrl elsewhere with allowInsecureBaseUrl, and a list of secret keys', async () => {
-    const identity = await createIdentityConnector({ ...valid(), baseUrl: 'http://test-net.internal', allowInsecureBaseUrl: true, secretKey: [SECRET_KEY, 'the-previous-secret-key-0123456789abcdef'] });
+    const identity = await createIdentityConnector({
+      ...valid(),
+      baseUrl: 'http://test-net.internal',
+      allowInsecureBaseUrl: true,
+      secretKey: [SECRET_KEY, 'the-previous-secret-key-0123456789abcdef'],
+    });
     expect(identity.options.secretKey).to.have.length(2);
   });
 
@@ -62,7 +105,9 @@ describe('createIdentityConnector options', () => {
       const { identity, logs, http } = await identityAt('/identity');
       const early = await http.get('/identity/sso');
       expect(early.status).to.equal(503);
-      expect(early.text).to.match(/the identity tables do not exist in this database yet; run `await identity\.migrate\(\)`/);
+      expect(early.text).to.match(
+        /the identity tables do not exist in this database yet; run `await identity\.migrate\(\)`/,
+      );
       expect(logs.text()).to.include('run `await identity.migrate()`');
       await identity.migrate();
       expect((await http.get('/identity/sso')).status).to.equal(200);
@@ -71,12 +116,19 @@ describe('createIdentityConnector options', () => {
 
     it('before identity.migrate(), SCIM paths answer the 503 as a SCIM error body with Retry-After', async () => {
       const { identity, http } = await identityAt('/identity');
-      for (const path of ['/identity/scim/v2/Users', '/identity/scim/Groups', '/identity/contoso/scim/v2/Users?filter=x']) {
+      for (const path of [
+        '/identity/scim/v2/Users',
+        '/identity/scim/Groups',
+        '/identity/contoso/scim/v2/Users?filter=x',
+      ]) {
         const early = await http.get(path).set('Authorization', 'Bearer x');
         expect(early.status, path).to.equal(503);
         expect(early.headers['content-type'], path).to.match(/^application\/scim\+json/);
         expect(early.headers['retry-after'], path).to.match(/^[1-9]\d*$/);
-        expect(JSON.parse(early.text), path).to.deep.include({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '503' });
+        expect(JSON.parse(early.text), path).to.deep.include({
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+          status: '503',
+        });
         expect(JSON.parse(early.text).detail).to.include('identity.migrate()');
       }
       await identity.migrate();

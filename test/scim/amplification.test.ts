@@ -7,7 +7,13 @@ describe('SCIM memory amplification', () => {
   it('three parallel 1 MB bodies of 250,000 bare-string emails are refused early (400 tooMany) and raise peak RSS by less than 100 MB', async () => {
     const child = new URL('./fixtures/amplification-host.ts', import.meta.url).pathname;
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', child], { timeout: 60_000 });
-    const report = JSON.parse(stdout) as { bodyBytes: number; beforeMb: number; peakMb: number; statuses: number[]; scimTypes: string[] };
+    const report = JSON.parse(stdout) as {
+      bodyBytes: number;
+      beforeMb: number;
+      peakMb: number;
+      statuses: number[];
+      scimTypes: string[];
+    };
     console.log('      peak RSS under the amplification case:', report);
     expect(report.bodyBytes).to.be.within(900_000, 1024 * 1024);
     expect(report.statuses).to.deep.equal([400, 400, 400]);

@@ -42,17 +42,38 @@ class PrivatePostgres implements PrivateServer {
   private readonly user = systemUser('postgres');
   constructor(readonly port: number) {}
 
-  get url() { return `postgres://postgres@127.0.0.1:${this.port}/faults`; }
+  get url() {
+    return `postgres://postgres@127.0.0.1:${this.port}/faults`;
+  }
 
   async install(): Promise<void> {
     fs.chownSync(this.dir, this.user.uid, this.user.gid);
-    await promisify(execFile)(`${PG_BIN}/initdb`, ['--pgdata', `${this.dir}/data`, '--username', 'postgres', '--auth', 'trust', '--no-sync'], { timeout: 60_000, ...this.user, cwd: this.dir });
+    await promisify(execFile)(
+      `${PG_BIN}/initdb`,
+      ['--pgdata', `${this.dir}/data`, '--username', 'postgres', '--auth', 'trust', '--no-sync'],
+      { timeout: 60_000, ...this.user, cwd: this.dir },
+    );
   }
 
   async start(): Promise<void> {
-    this.process = spawn(`${PG_BIN}/postgres`, ['-D', `${this.dir}/data`, '-p', String(this.port), '-k', this.dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'shared_buffers=16MB'], { stdio: 'ignore', cwd: this.dir, ...this.user });
+    this.process = spawn(
+      `${PG_BIN}/postgres`,
+      [
+        '-D',
+        `${this.dir}/data`,
+        '-p',
+        String(this.port),
+        '-k',
+        this.dir,
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'shared_buffers=16MB',
+      ],
+      { stdio: 'ignore', cwd: this.dir, ...this.user },
+    );
     for (let i = 0; i < 300; i += 1) {
-      if (await accepts(this.port) && await this.answers()) return;
+      if ((await accepts(this.port)) && (await this.answers())) return;
       await sleep(100);
     }
     throw new Error('private postgres did not start');
@@ -82,7 +103,11 @@ class PrivatePostgres implements PrivateServer {
     if (!postmaster || this.process!.exitCode !== null) return;
     // The postmaster first: stopped, it forks no new backend; killed, it restarts none.
     for (const pid of [postmaster, ...childrenOf(postmaster)]) {
-      try { process.kill(pid, signal); } catch { /* exited meanwhile */ }
+      try {
+        process.kill(pid, signal);
+      } catch {
+        /* exited meanwhile */
+      }
     }
   }
 
@@ -91,7 +116,7 @@ class PrivatePostgres implements PrivateServer {
     this.signal('SIGKILL');
     await exited;
     // The backends die with the group; wait until none is left holding the port.
-    for (let i = 0; i < 100 && await accepts(this.port); i += 1) await sleep(50);
+    for (let i = 0; i < 100 && (await accepts(this.port)); i += 1) await sleep(50);
   }
 
   async remove(): Promise<void> {
@@ -112,21 +137,31 @@ function childrenOf(parent: number): number[] {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
       // pid (comm) state ppid …: comm may hold spaces and parentheses, so read after the last ')'.
       if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent) pids.push(Number(entry));
-    } catch { /* exited meanwhile */ }
+    } catch {
+      /* exited meanwhile */
+    }
   }
   return pids;
 }
 
 /** uid and gid of a system user, for a child process that must not run as root. */
 function systemUser(name: string): { uid: number; gid: number } {
-  const line = fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${name}:`));
+  const line = fs
+    .readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${name}:`));
   if (!line) return { uid: -1, gid: -1 };
   const [, , uid, gid] = line.split(':');
   return { uid: Number(uid), gid: Number(gid) };
 }
 
-
-interface Outcome { status: number; at: number; userName?: string; retryAfter?: string; scimBody: boolean }
+interface Outcome {
+  status: number;
+  at: number;
+  userName?: string;
+  retryAfter?: string;
+  scimBody: boolean;
+}
 
 /** Creates users one after another from `workers` clients until stopped, recording every answer. */
 function traffic(h: ScimHarness, workers: number, label: string) {
@@ -135,14 +170,26 @@ function traffic(h: ScimHarness, workers: number, label: string) {
   let n = 0;
   const worker = async () => {
     while (running) {
-      const userName = `${label}${n += 1}@contoso.com`;
+      const userName = `${label}${(n += 1)}@contoso.com`;
       const res = await h.scim.post('/Users', entraUser(userName));
-      outcomes.push({ status: res.status, at: Date.now(), userName, retryAfter: res.headers['retry-after'], scimBody: res.status < 400 || JSON.stringify(res.body.schemas) === JSON.stringify([URN.error]) });
+      outcomes.push({
+        status: res.status,
+        at: Date.now(),
+        userName,
+        retryAfter: res.headers['retry-after'],
+        scimBody: res.status < 400 || JSON.stringify(res.body.schemas) === JSON.stringify([URN.error]),
+      });
       if (res.status >= 500) await sleep(20);
     }
   };
   const done = Promise.all(Array.from({ length: workers }, worker));
-  return { outcomes, stop: async () => { running = false; await done; } };
+  return {
+    outcomes,
+    stop: async () => {
+      running = false;
+      await done;
+    },
+  };
 }
 
 // Asked for explicitly (CI sets TEST_FAULTS=1): a plain `npm test` on SQLite starts no private database server.
@@ -163,85 +210,112 @@ const SERVERS: Array<{ title: string; binary: string; available: boolean; make()
   },
 ];
 
-for (const server of SERVERS) describe(`SCIM while the database is lost, frozen and restarted (${server.title})`, function () {
-  this.timeout(180_000);
-  if (!server.available) {
-    it.skip(wanted ? `(skipped: ${server.binary} is missing)` : `(skipped: set TEST_FAULTS=1 to run the fault tests on ${server.title})`);
-    return;
-  }
-  let db: PrivateServer;
-  let h: ScimHarness;
-  const figures: Record<string, unknown> = {};
-  const everyOutcome: Outcome[] = [];
+for (const server of SERVERS)
+  describe(`SCIM while the database is lost, frozen and restarted (${server.title})`, function () {
+    this.timeout(180_000);
+    if (!server.available) {
+      it.skip(
+        wanted
+          ? `(skipped: ${server.binary} is missing)`
+          : `(skipped: set TEST_FAULTS=1 to run the fault tests on ${server.title})`,
+      );
+      return;
+    }
+    let db: PrivateServer;
+    let h: ScimHarness;
+    const figures: Record<string, unknown> = {};
+    const everyOutcome: Outcome[] = [];
 
-  before(async () => {
-    db = server.make();
-    await db.install();
-    await db.start();
-    await db.createDatabase();
-    h = await startScimHarness({ name: db.name, url: db.url }, { databaseTimeoutMs: DEADLINE_MS, rateLimitPerMinute: RATE_LIMIT });
-  });
-  after(async () => {
-    console.log(`      database outage figures [${server.title}]:`, figures);
-    try { await h?.close(); } finally { await db?.remove(); }
-  });
-
-  async function outage(kind: 'kill' | 'freeze') {
-    const load = traffic(h, 4, kind);
-    await sleep(500);
-    const start = Date.now();
-    if (kind === 'kill') await db.kill(); else db.signal('SIGSTOP');
-    await sleep(3000);
-    if (kind === 'kill') await db.start(); else db.signal('SIGCONT');
-    const back = Date.now();
-    // Until the first success after recovery.
-    for (let i = 0; i < 200 && !load.outcomes.some((o) => o.at > back && o.status === 201); i += 1) await sleep(50);
-    await load.stop();
-    return { outcomes: load.outcomes, start, back };
-  }
-
-  async function expectNothingLost(outcomes: Outcome[]) {
-    const acknowledged = outcomes.filter((o) => o.status === 201).map((o) => o.userName!);
-    const stored = new Set((await h.knex(h.identity.store.tables.users).select('user_name')).map((r: { user_name: string }) => r.user_name));
-    const lost = acknowledged.filter((name) => !stored.has(name));
-    expect(lost).to.deep.equal([]);
-    return { acknowledged: acknowledged.length, lost: lost.length };
-  }
-
-  for (const kind of ['kill', 'freeze'] as const) {
-    it(`${kind === 'kill' ? 'killed (SIGKILL) and restarted' : 'frozen (SIGSTOP) and resumed'}: 503 with Retry-After within the bound, never a 500 or a 429, no acknowledged write lost`, async () => {
-      const { outcomes, start, back } = await outage(kind);
-      everyOutcome.push(...outcomes);
-      const statuses = [...new Set(outcomes.map((o) => o.status))].sort();
-      expect(statuses.every((s) => s === 201 || s === 503), `statuses ${statuses.join(', ')}`).to.equal(true);
-      const unavailable = outcomes.filter((o) => o.status === 503);
-      expect(unavailable.length).to.be.above(0);
-      expect(unavailable.every((o) => o.retryAfter === String(DEADLINE_MS / 1000) && o.scimBody)).to.equal(true);
-      const first503 = Math.min(...unavailable.map((o) => o.at)) - start;
-      expect(first503).to.be.below(DEADLINE_MS + 1500);
-      expect(outcomes.some((o) => o.at > back && o.status === 201)).to.equal(true);
-      const { acknowledged, lost } = await expectNothingLost(outcomes);
-      figures[kind] = { requests: outcomes.length, acknowledged, answered503: unavailable.length, msToFirst503: first503, lost };
+    before(async () => {
+      db = server.make();
+      await db.install();
+      await db.start();
+      await db.createDatabase();
+      h = await startScimHarness(
+        { name: db.name, url: db.url },
+        { databaseTimeoutMs: DEADLINE_MS, rateLimitPerMinute: RATE_LIMIT },
+      );
     });
-  }
+    after(async () => {
+      console.log(`      database outage figures [${server.title}]:`, figures);
+      try {
+        await h?.close();
+      } finally {
+        await db?.remove();
+      }
+    });
 
-  it('does not spend the token\'s rate-limit budget on 503s', async () => {
-    const res = await h.scim.get('/Users?count=1').expect(200);
-    // draft-7 header: `limit=5000, remaining=N, reset=S`; the window may have restarted, so "at most".
-    const remaining = Number(/remaining=(\d+)/.exec(String(res.headers.ratelimit))?.[1]);
-    const spent = RATE_LIMIT - remaining;
-    const answered = everyOutcome.filter((o) => o.status !== 503).length;
-    const unavailable = everyOutcome.length - answered;
-    expect(unavailable).to.be.above(20);
-    // Counted, the 503s would have spent answered + unavailable (requests racing the kill may add a few).
-    expect(spent).to.be.below(answered + unavailable / 2);
-    figures.rateLimitSpent = { spent, answeredNon503: answered, answered503: unavailable };
-  });
+    async function outage(kind: 'kill' | 'freeze') {
+      const load = traffic(h, 4, kind);
+      await sleep(500);
+      const start = Date.now();
+      if (kind === 'kill') await db.kill();
+      else db.signal('SIGSTOP');
+      await sleep(3000);
+      if (kind === 'kill') await db.start();
+      else db.signal('SIGCONT');
+      const back = Date.now();
+      // Until the first success after recovery.
+      for (let i = 0; i < 200 && !load.outcomes.some((o) => o.at > back && o.status === 201); i += 1) await sleep(50);
+      await load.stop();
+      return { outcomes: load.outcomes, start, back };
+    }
 
-  it('logs the unavailable state a few lines at a time, not a line per request', () => {
-    const lines = h.logs.lines.filter((l) => l.includes('identity store is unavailable'));
-    expect(lines.length).to.be.above(0);
-    expect(lines.length).to.be.below(12);
-    figures.logLines503 = lines.length;
+    async function expectNothingLost(outcomes: Outcome[]) {
+      const acknowledged = outcomes.filter((o) => o.status === 201).map((o) => o.userName!);
+      const stored = new Set(
+        (await h.knex(h.identity.store.tables.users).select('user_name')).map(
+          (r: { user_name: string }) => r.user_name,
+        ),
+      );
+      const lost = acknowledged.filter((name) => !stored.has(name));
+      expect(lost).to.deep.equal([]);
+      return { acknowledged: acknowledged.length, lost: lost.length };
+    }
+
+    for (const kind of ['kill', 'freeze'] as const) {
+      it(`${kind === 'kill' ? 'killed (SIGKILL) and restarted' : 'frozen (SIGSTOP) and resumed'}: 503 with Retry-After within the bound, never a 500 or a 429, no acknowledged write lost`, async () => {
+        const { outcomes, start, back } = await outage(kind);
+        everyOutcome.push(...outcomes);
+        const statuses = [...new Set(outcomes.map((o) => o.status))].sort();
+        expect(
+          statuses.every((s) => s === 201 || s === 503),
+          `statuses ${statuses.join(', ')}`,
+        ).to.equal(true);
+        const unavailable = outcomes.filter((o) => o.status === 503);
+        expect(unavailable.length).to.be.above(0);
+        expect(unavailable.every((o) => o.retryAfter === String(DEADLINE_MS / 1000) && o.scimBody)).to.equal(true);
+        const first503 = Math.min(...unavailable.map((o) => o.at)) - start;
+        expect(first503).to.be.below(DEADLINE_MS + 1500);
+        expect(outcomes.some((o) => o.at > back && o.status === 201)).to.equal(true);
+        const { acknowledged, lost } = await expectNothingLost(outcomes);
+        figures[kind] = {
+          requests: outcomes.length,
+          acknowledged,
+          answered503: unavailable.length,
+          msToFirst503: first503,
+          lost,
+        };
+      });
+    }
+
+    it("does not spend the token's rate-limit budget on 503s", async () => {
+      const res = await h.scim.get('/Users?count=1').expect(200);
+      // draft-7 header: `limit=5000, remaining=N, reset=S`; the window may have restarted, so "at most".
+      const remaining = Number(/remaining=(\d+)/.exec(String(res.headers.ratelimit))?.[1]);
+      const spent = RATE_LIMIT - remaining;
+      const answered = everyOutcome.filter((o) => o.status !== 503).length;
+      const unavailable = everyOutcome.length - answered;
+      expect(unavailable).to.be.above(20);
+      // Counted, the 503s would have spent answered + unavailable (requests racing the kill may add a few).
+      expect(spent).to.be.below(answered + unavailable / 2);
+      figures.rateLimitSpent = { spent, answeredNon503: answered, answered503: unavailable };
+    });
+
+    it('logs the unavailable state a few lines at a time, not a line per request', () => {
+      const lines = h.logs.lines.filter((l) => l.includes('identity store is unavailable'));
+      expect(lines.length).to.be.above(0);
+      expect(lines.length).to.be.below(12);
+      figures.logLines503 = lines.length;
+    });
   });
-});

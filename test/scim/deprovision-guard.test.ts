@@ -17,16 +17,24 @@ describeEachDatabase('Mass-deprovisioning guard', (db) => {
     h = await startHostHarness(db);
     admin = await adminClient(h);
   });
-  after(async () => { await h?.close(); });
+  after(async () => {
+    await h?.close();
+  });
 
   let counter = 0;
   /** A connector of its own with a SCIM token, and Entra's requests to it over HTTP. */
   async function entraConnector(settings: unknown) {
-    const connector = await h.store.connectors.create({ organizationId: 'org-contoso', name: `Guarded ${++counter}`, settings });
+    const connector = await h.store.connectors.create({
+      organizationId: 'org-contoso',
+      name: `Guarded ${++counter}`,
+      settings,
+    });
     const { token } = await h.store.tokens.create(connector.id);
     const scim = (test: request.Test, body?: unknown) => {
       const authed = test.set('Authorization', `Bearer ${token}`).set('Accept', 'application/scim+json');
-      return body === undefined ? authed : authed.set('Content-Type', 'application/scim+json').send(JSON.stringify(body));
+      return body === undefined
+        ? authed
+        : authed.set('Content-Type', 'application/scim+json').send(JSON.stringify(body));
     };
     const http = request(h.appOrigin);
     const base = `${MOUNT}/scim/v2`;
@@ -39,7 +47,11 @@ describeEachDatabase('Mass-deprovisioning guard', (db) => {
       delete: (path: string) => scim(http.delete(base + path)),
       async users(n: number): Promise<string[]> {
         const ids: string[] = [];
-        for (let i = 0; i < n; i += 1) ids.push((await scim(http.post(`${base}/Users`), entraUser(`u${i}.${connector.id.slice(0, 8)}@contoso.com`))).body.id);
+        for (let i = 0; i < n; i += 1)
+          ids.push(
+            (await scim(http.post(`${base}/Users`), entraUser(`u${i}.${connector.id.slice(0, 8)}@contoso.com`))).body
+              .id,
+          );
         return ids;
       },
     };
@@ -47,7 +59,9 @@ describeEachDatabase('Mass-deprovisioning guard', (db) => {
 
   const pausedEvents = (connector: Connector) => {
     const seen: unknown[] = [];
-    h.runtime.events.on('connector.deprovisioning-paused', (event) => { if (event.connectorId === connector.id) seen.push(event); });
+    h.runtime.events.on('connector.deprovisioning-paused', (event) => {
+      if (event.connectorId === connector.id) seen.push(event);
+    });
     return seen;
   };
 
@@ -57,7 +71,10 @@ describeEachDatabase('Mass-deprovisioning guard', (db) => {
     const events = pausedEvents(entra.connector);
     const [a, b, c, d, e] = await entra.users(10);
     expect((await entra.patch(`/Users/${a}`, deactivate)).status).to.equal(204);
-    expect((await entra.put(`/Users/${b}`, entraUser(`u1.${entra.connector.id.slice(0, 8)}@contoso.com`, { active: false }))).status).to.equal(200);
+    expect(
+      (await entra.put(`/Users/${b}`, entraUser(`u1.${entra.connector.id.slice(0, 8)}@contoso.com`, { active: false })))
+        .status,
+    ).to.equal(200);
     expect((await entra.delete(`/Users/${c}`)).status).to.equal(204);
     expect((await h.store.connectors.require(entra.connector.id)).deprovisioningPausedAt).to.equal(null);
     expect(events).to.have.length(0);
@@ -77,15 +94,22 @@ describeEachDatabase('Mass-deprovisioning guard', (db) => {
     expect((await entra.delete(`/Users/${e}`)).status).to.equal(503);
     expect((await entra.get(`/Users/${e}`)).status).to.equal(200);
     expect(events).to.have.length(1);
-    expect(events[0]).to.include({ connectorId: entra.connector.id, deprovisioned: 4, threshold: 3, windowMinutes: 60 });
+    expect(events[0]).to.include({
+      connectorId: entra.connector.id,
+      deprovisioned: 4,
+      threshold: 3,
+      windowMinutes: 60,
+    });
     const paused = await h.store.audit.list(entra.connector.id, { operation: 'connector.deprovisioning-paused' });
     expect(paused).to.have.length(1);
     expect(JSON.parse(paused[0].detail!)).to.deep.equal({ deprovisioned: 4, threshold: 3, windowMinutes: 60 });
-    const logged = h.logs.filter((line) => line.includes('mass-deprovisioning guard paused') && line.includes(entra.connector.id));
+    const logged = h.logs.filter(
+      (line) => line.includes('mass-deprovisioning guard paused') && line.includes(entra.connector.id),
+    );
     expect(logged).to.have.length(1);
   });
 
-  it('above minimumUsers the percentage of the connector\'s users is the threshold', async () => {
+  it("above minimumUsers the percentage of the connector's users is the threshold", async () => {
     // 10 users (deactivations keep them): 30% is 3 (minimumUsers 1), so the fourth crosses it.
     const entra = await entraConnector({ deprovisionGuard: { percent: 30, windowMinutes: 60, minimumUsers: 1 } });
     const events = pausedEvents(entra.connector);
@@ -106,13 +130,18 @@ describeEachDatabase('Mass-deprovisioning guard', (db) => {
     const statuses = answers.map((a) => a.status);
     expect(statuses.filter((s) => s === 204)).to.have.length(70);
     expect(statuses.filter((s) => s === 503)).to.have.length(20);
-    for (const refused of answers.filter((a) => a.status === 503)) expect(refused.body.detail).to.match(/deprovisioning is paused/);
+    for (const refused of answers.filter((a) => a.status === 503))
+      expect(refused.body.detail).to.match(/deprovisioning is paused/);
     expect((await entra.get('/Users?count=0')).body.totalResults).to.equal(20);
     expect(events).to.have.length(1);
     expect(events[0]).to.include({ deprovisioned: 71, threshold: 70 });
     // One pause, one audit row and one log line, however many writes tripped the guard at once.
-    expect(await h.store.audit.list(entra.connector.id, { operation: 'connector.deprovisioning-paused' })).to.have.length(1);
-    expect(h.logs.filter((line) => line.includes('mass-deprovisioning guard paused') && line.includes(entra.connector.id))).to.have.length(1);
+    expect(
+      await h.store.audit.list(entra.connector.id, { operation: 'connector.deprovisioning-paused' }),
+    ).to.have.length(1);
+    expect(
+      h.logs.filter((line) => line.includes('mass-deprovisioning guard paused') && line.includes(entra.connector.id)),
+    ).to.have.length(1);
   });
 
   it('while paused, creates and other updates continue', async () => {
@@ -122,7 +151,10 @@ describeEachDatabase('Mass-deprovisioning guard', (db) => {
     expect((await entra.delete(`/Users/${b}`)).status).to.equal(503);
     const created = await entra.post('/Users', entraUser(`joiner.${entra.connector.id.slice(0, 8)}@contoso.com`));
     expect(created.status).to.equal(201);
-    const renamed = await entra.patch(`/Users/${b}`, { schemas: [PATCH], Operations: [{ op: 'Replace', path: 'displayName', value: 'Still Here' }] });
+    const renamed = await entra.patch(`/Users/${b}`, {
+      schemas: [PATCH],
+      Operations: [{ op: 'Replace', path: 'displayName', value: 'Still Here' }],
+    });
     expect(renamed.status).to.equal(204);
     expect((await entra.get(`/Users/${b}`)).body).to.include({ displayName: 'Still Here', active: true });
   });
@@ -146,7 +178,10 @@ describeEachDatabase('Mass-deprovisioning guard', (db) => {
   });
 
   it('resuming needs the CSRF token', async () => {
-    const res = await request(h.appOrigin).post(`${API}/connectors/${h.connector.id}/deprovisioning/resume`).set('x-test-admin', 'yes').set('x-test-user', 'admin-1');
+    const res = await request(h.appOrigin)
+      .post(`${API}/connectors/${h.connector.id}/deprovisioning/resume`)
+      .set('x-test-admin', 'yes')
+      .set('x-test-user', 'admin-1');
     expect(res.status).to.equal(403);
   });
 
@@ -158,7 +193,11 @@ describeEachDatabase('Mass-deprovisioning guard', (db) => {
 
   it('the default guard lets a small connector deprovision everyone', async () => {
     const entra = await entraConnector(undefined);
-    expect(entra.connector.settings.deprovisionGuard).to.deep.equal({ percent: 20, windowMinutes: 60, minimumUsers: 50 });
+    expect(entra.connector.settings.deprovisionGuard).to.deep.equal({
+      percent: 20,
+      windowMinutes: 60,
+      minimumUsers: 50,
+    });
     for (const id of await entra.users(5)) expect((await entra.patch(`/Users/${id}`, deactivate)).status).to.equal(204);
   });
 

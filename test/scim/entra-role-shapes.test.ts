@@ -12,16 +12,29 @@ const APP_ROLE = 'WindowsAzureActiveDirectoryRole';
  * AppRoleAssignmentsComplex), several assignments at once, and the full set replaced
  * (AssertiveAppRoleAssignmentsComplex). The web role comes from the role map, primary first.
  */
-const perItem = (value: string, id = '06b07648-ecfe-589f-9d2f-6325724a46ee') => ({ value: JSON.stringify({ id, value, displayName: value }) });
+const perItem = (value: string, id = '06b07648-ecfe-589f-9d2f-6325724a46ee') => ({
+  value: JSON.stringify({ id, value, displayName: value }),
+});
 
-interface PostCase { name: string; roles: unknown; webRole: string | null; stored: unknown[] }
+interface PostCase {
+  name: string;
+  roles: unknown;
+  webRole: string | null;
+  stored: unknown[];
+}
 
 const POST_CASES: PostCase[] = [
   {
     name: 'real objects with "True"/"False" strings',
-    roles: [{ primary: 'False', type: APP_ROLE, value: 'User' }, { primary: 'True', type: APP_ROLE, value: 'Admin' }],
+    roles: [
+      { primary: 'False', type: APP_ROLE, value: 'User' },
+      { primary: 'True', type: APP_ROLE, value: 'Admin' },
+    ],
     webRole: 'Admin',
-    stored: [{ primary: false, type: APP_ROLE, value: 'User' }, { primary: true, type: APP_ROLE, value: 'Admin' }],
+    stored: [
+      { primary: false, type: APP_ROLE, value: 'User' },
+      { primary: true, type: APP_ROLE, value: 'Admin' },
+    ],
   },
   {
     name: 'the whole list as JSON inside one string',
@@ -39,7 +52,10 @@ const POST_CASES: PostCase[] = [
     name: 'several per-item strings (AppRoleAssignmentsComplex): the highest mapped role',
     roles: [perItem('User'), perItem('EnterpriseAdmin', '11111111-2222-3333-4444-555555555555')],
     webRole: 'EnterpriseAdmin',
-    stored: [{ display: 'User', value: 'User' }, { display: 'EnterpriseAdmin', value: 'EnterpriseAdmin' }],
+    stored: [
+      { display: 'User', value: 'User' },
+      { display: 'EnterpriseAdmin', value: 'EnterpriseAdmin' },
+    ],
   },
   {
     name: 'an unmapped value is stored and gives no web role',
@@ -49,56 +65,95 @@ const POST_CASES: PostCase[] = [
   },
 ];
 
-interface PatchCase { name: string; operations: unknown[]; webRole: string | null; values: string[] }
+interface PatchCase {
+  name: string;
+  operations: unknown[];
+  webRole: string | null;
+  values: string[];
+}
 
 /** Each case starts from a user holding the single role `User`, not marked primary (as AppRoleAssignmentsComplex sends it). */
 const PATCH_CASES: PatchCase[] = [
   {
     name: 'Add with path, whole list as a JSON string',
-    operations: [{ op: 'Add', path: 'roles', value: JSON.stringify([{ primary: true, type: APP_ROLE, value: 'Admin' }]) }],
-    webRole: 'Admin', values: ['User', 'Admin'],
+    operations: [
+      { op: 'Add', path: 'roles', value: JSON.stringify([{ primary: true, type: APP_ROLE, value: 'Admin' }]) },
+    ],
+    webRole: 'Admin',
+    values: ['User', 'Admin'],
   },
   {
     name: 'Add with path, several per-item strings (AppRoleAssignmentsComplex)',
-    operations: [{ op: 'Add', path: 'roles', value: [perItem('ReadOnly'), perItem('EnterpriseAdmin', '22222222-2222-3333-4444-555555555555')] }],
-    webRole: 'EnterpriseAdmin', values: ['User', 'ReadOnly', 'EnterpriseAdmin'],
+    operations: [
+      {
+        op: 'Add',
+        path: 'roles',
+        value: [perItem('ReadOnly'), perItem('EnterpriseAdmin', '22222222-2222-3333-4444-555555555555')],
+      },
+    ],
+    webRole: 'EnterpriseAdmin',
+    values: ['User', 'ReadOnly', 'EnterpriseAdmin'],
   },
   {
     name: 'Add without path, roles as a JSON string inside the value object',
-    operations: [{ op: 'Add', value: { roles: JSON.stringify([{ primary: 'True', type: APP_ROLE, value: 'Admin' }]) } }],
-    webRole: 'Admin', values: ['User', 'Admin'],
+    operations: [
+      { op: 'Add', value: { roles: JSON.stringify([{ primary: 'True', type: APP_ROLE, value: 'Admin' }]) } },
+    ],
+    webRole: 'Admin',
+    values: ['User', 'Admin'],
   },
   {
     name: 'Replace with path and the full set (AssertiveAppRoleAssignmentsComplex)',
-    operations: [{ op: 'Replace', path: 'roles', value: [{ primary: 'False', type: APP_ROLE, value: 'ReadOnly' }, { primary: 'False', type: APP_ROLE, value: 'Admin' }] }],
-    webRole: 'Admin', values: ['ReadOnly', 'Admin'],
+    operations: [
+      {
+        op: 'Replace',
+        path: 'roles',
+        value: [
+          { primary: 'False', type: APP_ROLE, value: 'ReadOnly' },
+          { primary: 'False', type: APP_ROLE, value: 'Admin' },
+        ],
+      },
+    ],
+    webRole: 'Admin',
+    values: ['ReadOnly', 'Admin'],
   },
   {
     name: 'Replace without path, per-item strings',
     operations: [{ op: 'Replace', value: { roles: [perItem('ReadOnly')] } }],
-    webRole: 'ReadOnly', values: ['ReadOnly'],
+    webRole: 'ReadOnly',
+    values: ['ReadOnly'],
   },
   {
     name: 'Remove with path and a per-item string value takes out that role only',
-    operations: [{ op: 'Add', path: 'roles', value: [perItem('Admin')] }, { op: 'Remove', path: 'roles', value: [perItem('Admin')] }],
-    webRole: 'User', values: ['User'],
+    operations: [
+      { op: 'Add', path: 'roles', value: [perItem('Admin')] },
+      { op: 'Remove', path: 'roles', value: [perItem('Admin')] },
+    ],
+    webRole: 'User',
+    values: ['User'],
   },
   {
     name: 'Remove with path and no value clears the roles: app login only',
     operations: [{ op: 'Remove', path: 'roles' }],
-    webRole: null, values: [],
+    webRole: null,
+    values: [],
   },
   {
     name: 'Add of an unmapped value beside a mapped one is no 400',
     operations: [{ op: 'Add', path: 'roles', value: JSON.stringify([{ primary: true, value: 'Approver' }]) }],
-    webRole: 'User', values: ['User', 'Approver'],
+    webRole: 'User',
+    values: ['User', 'Approver'],
   },
 ];
 
 describeEachDatabase('App roles in every shape Entra sends', (db) => {
   let h: ScimHarness;
-  before(async () => { h = await startScimHarness(db); });
-  after(async () => { await h.close(); });
+  before(async () => {
+    h = await startScimHarness(db);
+  });
+  after(async () => {
+    await h.close();
+  });
 
   const webRole = async (id: string) => (await h.identity.store.users.get(h.connector.id, id))?.webRole ?? null;
 
@@ -112,7 +167,9 @@ describeEachDatabase('App roles in every shape Entra sends', (db) => {
     });
 
     it('notes unmapped values in the audit log', async () => {
-      const res = await h.scim.post('/Users', entraUser('audited@contoso.com', { roles: [perItem('msiam_access')] })).expect(201);
+      const res = await h.scim
+        .post('/Users', entraUser('audited@contoso.com', { roles: [perItem('msiam_access')] }))
+        .expect(201);
       const events = await h.identity.store.audit.list(h.connector.id, { operation: 'user.create' });
       const created = events.find((e) => e.resourceId === res.body.id);
       expect(JSON.parse(created!.detail!).unmappedRoles).to.deep.equal(['msiam_access']);
@@ -122,7 +179,14 @@ describeEachDatabase('App roles in every shape Entra sends', (db) => {
   describe('PATCH /Users/{id}', () => {
     PATCH_CASES.forEach((c, i) => {
       it(c.name, async () => {
-        const user = (await h.scim.post('/Users', entraUser(`patch${i}@contoso.com`, { roles: [{ primary: 'False', type: APP_ROLE, value: 'User' }] })).expect(201)).body;
+        const user = (
+          await h.scim
+            .post(
+              '/Users',
+              entraUser(`patch${i}@contoso.com`, { roles: [{ primary: 'False', type: APP_ROLE, value: 'User' }] }),
+            )
+            .expect(201)
+        ).body;
         await h.scim.patch(`/Users/${user.id}`, { schemas: [PATCH], Operations: c.operations }).expect(204);
         const after = (await h.scim.get(`/Users/${user.id}`).expect(200)).body;
         expect((after.roles ?? []).map((r: { value: string }) => r.value)).to.deep.equal(c.values);
@@ -137,15 +201,18 @@ describeEachDatabase('App roles in every shape Entra sends', (db) => {
    * JSON string of `{id, value, displayName}` entries, and later removes an assignment with that
    * same entry as a JSON string: the role goes, and the web role is recomputed.
    */
-  describe('a role that arrived in the whole list as one JSON string is removed by Entra\'s Remove of that entry', () => {
+  describe("a role that arrived in the whole list as one JSON string is removed by Entra's Remove of that entry", () => {
     const admin = { id: '06b07648-ecfe-589f-9d2f-6325724a46ee', value: 'Admin', displayName: 'Admin' };
     const readOnly = { id: '7a1b2c3d-ecfe-589f-9d2f-6325724a46ee', value: 'ReadOnly', displayName: 'ReadOnly' };
-    const patchOps = (id: string, ...operations: unknown[]) => h.scim.patch(`/Users/${id}`, { schemas: [PATCH], Operations: operations }).expect(204);
+    const patchOps = (id: string, ...operations: unknown[]) =>
+      h.scim.patch(`/Users/${id}`, { schemas: [PATCH], Operations: operations }).expect(204);
 
     it('keeps what Entra sent (the displayName as display), and the Remove leaves no role: app login only', async () => {
       const user = (await h.scim.post('/Users', entraUser('json.list@contoso.com')).expect(201)).body;
       await patchOps(user.id, { op: 'Replace', path: 'roles', value: JSON.stringify([admin]) });
-      expect((await h.scim.get(`/Users/${user.id}`).expect(200)).body.roles).to.deep.equal([{ display: 'Admin', value: 'Admin' }]);
+      expect((await h.scim.get(`/Users/${user.id}`).expect(200)).body.roles).to.deep.equal([
+        { display: 'Admin', value: 'Admin' },
+      ]);
       expect(await webRole(user.id)).to.equal('Admin');
       await patchOps(user.id, { op: 'Remove', path: 'roles', value: [{ value: JSON.stringify(admin) }] });
       expect((await h.scim.get(`/Users/${user.id}`).expect(200)).body.roles).to.equal(undefined);
@@ -157,12 +224,16 @@ describeEachDatabase('App roles in every shape Entra sends', (db) => {
       await patchOps(user.id, { op: 'Replace', path: 'roles', value: JSON.stringify([readOnly, admin]) });
       expect(await webRole(user.id)).to.equal('Admin');
       await patchOps(user.id, { op: 'Remove', path: 'roles', value: JSON.stringify(admin) });
-      expect((await h.scim.get(`/Users/${user.id}`).expect(200)).body.roles).to.deep.equal([{ display: 'ReadOnly', value: 'ReadOnly' }]);
+      expect((await h.scim.get(`/Users/${user.id}`).expect(200)).body.roles).to.deep.equal([
+        { display: 'ReadOnly', value: 'ReadOnly' },
+      ]);
       expect(await webRole(user.id)).to.equal('ReadOnly');
     });
 
     it('matches on value a role stored with its value alone (before the display was kept)', async () => {
-      const user = (await h.scim.post('/Users', entraUser('value.only@contoso.com', { roles: [{ value: 'Admin' }] })).expect(201)).body;
+      const user = (
+        await h.scim.post('/Users', entraUser('value.only@contoso.com', { roles: [{ value: 'Admin' }] })).expect(201)
+      ).body;
       expect(await webRole(user.id)).to.equal('Admin');
       await patchOps(user.id, { op: 'Remove', path: 'roles', value: [{ value: JSON.stringify(admin) }] });
       expect(await webRole(user.id)).to.equal(null);

@@ -8,7 +8,12 @@ import { USER_REGISTRY } from '../../lib/model/schemas/registry.js';
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const p = (raw: string): AttrPath => ({ raw });
-const cmp = (raw: string, op: CompareOperator, value: FilterValue): Filter => ({ kind: 'compare', op, path: p(raw), value });
+const cmp = (raw: string, op: CompareOperator, value: FilterValue): Filter => ({
+  kind: 'compare',
+  op,
+  path: p(raw),
+  value,
+});
 const pr = (raw: string): Filter => ({ kind: 'present', path: p(raw) });
 const and = (left: Filter, right: Filter): Filter => ({ kind: 'and', left, right });
 const or = (left: Filter, right: Filter): Filter => ({ kind: 'or', left, right });
@@ -71,16 +76,28 @@ describe('parseFilter', () => {
 
   describe('parses value paths and attribute paths', () => {
     const cases: Array<[string, Filter]> = [
-      ['emails[type eq "work" and value co "@contoso.com"]', vp('emails', and(cmp('type', 'eq', 'work'), cmp('value', 'co', '@contoso.com')))],
+      [
+        'emails[type eq "work" and value co "@contoso.com"]',
+        vp('emails', and(cmp('type', 'eq', 'work'), cmp('value', 'co', '@contoso.com'))),
+      ],
       ['emails[not (type eq "work")]', vp('emails', not(cmp('type', 'eq', 'work')))],
       ['emails[type eq "work"] and userName pr', and(vp('emails', cmp('type', 'eq', 'work')), pr('userName'))],
-      ['emails[type eq "work"].value eq "x@y.z"', vp('emails', and(cmp('type', 'eq', 'work'), cmp('value', 'eq', 'x@y.z')))],
-      ['emails[type eq "work" or type eq "home"].value pr', vp('emails', and(or(cmp('type', 'eq', 'work'), cmp('type', 'eq', 'home')), pr('value')))],
+      [
+        'emails[type eq "work"].value eq "x@y.z"',
+        vp('emails', and(cmp('type', 'eq', 'work'), cmp('value', 'eq', 'x@y.z'))),
+      ],
+      [
+        'emails[type eq "work" or type eq "home"].value pr',
+        vp('emails', and(or(cmp('type', 'eq', 'work'), cmp('type', 'eq', 'home')), pr('value'))),
+      ],
       ['name.givenName eq "Barbara"', cmp('name.givenName', 'eq', 'Barbara')],
       ['members.$ref pr', pr('members.$ref')],
       [`${ENTERPRISE}:department eq "Sales"`, cmp(`${ENTERPRISE}:department`, 'eq', 'Sales')],
       [`${ENTERPRISE}:manager.value eq "m1"`, cmp(`${ENTERPRISE}:manager.value`, 'eq', 'm1')],
-      [`urn:ietf:params:scim:schemas:core:2.0:User:userName sw "a"`, cmp('urn:ietf:params:scim:schemas:core:2.0:User:userName', 'sw', 'a')],
+      [
+        `urn:ietf:params:scim:schemas:core:2.0:User:userName sw "a"`,
+        cmp('urn:ietf:params:scim:schemas:core:2.0:User:userName', 'sw', 'a'),
+      ],
       [`${ENTERPRISE}:manager[value eq "m1"]`, vp(`${ENTERPRISE}:manager`, cmp('value', 'eq', 'm1'))],
     ];
     for (const [text, ast] of cases) it(text, () => expect(parseFilter(text)).to.deep.equal(ast));
@@ -101,11 +118,14 @@ describe('parseFilter', () => {
     for (const [text, value] of cases) it(text, () => expect(parseFilter(text)).to.deep.equal(cmp('x', 'eq', value)));
   });
 
-  describe('accepts the unquoted values of Microsoft\'s SCIM validator as strings', () => {
+  describe("accepts the unquoted values of Microsoft's SCIM validator as strings", () => {
     const cases: Array<[string, Filter]> = [
       ['name.FamilyName eq Employee', cmp('name.FamilyName', 'eq', 'Employee')],
       ['userName sw O', cmp('userName', 'sw', 'O')],
-      ['meta.Created gt 2015-10-10T14:38:21.8617979-07:00', cmp('meta.Created', 'gt', '2015-10-10T14:38:21.8617979-07:00')],
+      [
+        'meta.Created gt 2015-10-10T14:38:21.8617979-07:00',
+        cmp('meta.Created', 'gt', '2015-10-10T14:38:21.8617979-07:00'),
+      ],
       ['emails.Value co example.com', cmp('emails.Value', 'co', 'example.com')],
       ['emails[type eq work]', vp('emails', cmp('type', 'eq', 'work'))],
       ['(userName eq bob)', cmp('userName', 'eq', 'bob')],
@@ -181,7 +201,17 @@ describe('parseFilter', () => {
 
   describe('round-trips any printed filter to the same tree', () => {
     const OPS: CompareOperator[] = ['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le'];
-    const pathArb = fc.constantFrom('userName', 'name.givenName', 'members.$ref', 'x509Certificates', 'a-b_c', `${ENTERPRISE}:manager.value`, `${ENTERPRISE}:department`).map(p);
+    const pathArb = fc
+      .constantFrom(
+        'userName',
+        'name.givenName',
+        'members.$ref',
+        'x509Certificates',
+        'a-b_c',
+        `${ENTERPRISE}:manager.value`,
+        `${ENTERPRISE}:department`,
+      )
+      .map(p);
     const subPathArb = fc.constantFrom('value', 'type', 'primary', 'display').map(p);
     const valueArb: fc.Arbitrary<FilterValue> = fc.oneof(
       fc.string({ unit: 'binary' }),
@@ -190,21 +220,42 @@ describe('parseFilter', () => {
       fc.boolean(),
       fc.constant(null),
     );
-    const treeArb = (paths: fc.Arbitrary<AttrPath>, withValuePaths: boolean): fc.Arbitrary<Filter> => fc.letrec<{ filter: Filter }>((tie) => ({
-      filter: fc.oneof(
-        { depthSize: 'small', withCrossShrink: true },
-        fc.record({ kind: fc.constant('present' as const), path: paths }),
-        fc.record({ kind: fc.constant('compare' as const), op: fc.constantFrom(...OPS), path: paths, value: valueArb }),
-        fc.record({ kind: fc.constantFrom('and' as const, 'or' as const), left: tie('filter'), right: tie('filter') }),
-        fc.record({ kind: fc.constant('not' as const), filter: tie('filter') }),
-        ...(withValuePaths ? [fc.record({ kind: fc.constant('valuePath' as const), path: pathArb, filter: treeArb(subPathArb, false) })] : []),
-      ),
-    })).filter;
+    const treeArb = (paths: fc.Arbitrary<AttrPath>, withValuePaths: boolean): fc.Arbitrary<Filter> =>
+      fc.letrec<{ filter: Filter }>((tie) => ({
+        filter: fc.oneof(
+          { depthSize: 'small', withCrossShrink: true },
+          fc.record({ kind: fc.constant('present' as const), path: paths }),
+          fc.record({
+            kind: fc.constant('compare' as const),
+            op: fc.constantFrom(...OPS),
+            path: paths,
+            value: valueArb,
+          }),
+          fc.record({
+            kind: fc.constantFrom('and' as const, 'or' as const),
+            left: tie('filter'),
+            right: tie('filter'),
+          }),
+          fc.record({ kind: fc.constant('not' as const), filter: tie('filter') }),
+          ...(withValuePaths
+            ? [
+                fc.record({
+                  kind: fc.constant('valuePath' as const),
+                  path: pathArb,
+                  filter: treeArb(subPathArb, false),
+                }),
+              ]
+            : []),
+        ),
+      })).filter;
 
     it('parse(print(ast)) deep-equals ast', () => {
-      fc.assert(fc.property(treeArb(pathArb, true), (ast) => {
-        expect(parseFilter(print(ast), { maxLength: 1e6, maxDepth: 1000 })).to.deep.equal(ast);
-      }), { numRuns: 500 });
+      fc.assert(
+        fc.property(treeArb(pathArb, true), (ast) => {
+          expect(parseFilter(print(ast), { maxLength: 1e6, maxDepth: 1000 })).to.deep.equal(ast);
+        }),
+        { numRuns: 500 },
+      );
     });
   });
 });
@@ -215,9 +266,13 @@ describe('parsePatchPath', () => {
     ['name.givenName', { attribute: p('name.givenName') }],
     [`${ENTERPRISE}:department`, { attribute: p(`${ENTERPRISE}:department`) }],
     ['members[value eq "2819c223"]', { attribute: p('members'), filter: cmp('value', 'eq', '2819c223') }],
-    ['emails[type eq "work"].value', { attribute: p('emails'), filter: cmp('type', 'eq', 'work'), subAttribute: 'value' }],
+    [
+      'emails[type eq "work"].value',
+      { attribute: p('emails'), filter: cmp('type', 'eq', 'work'), subAttribute: 'value' },
+    ],
   ];
-  for (const [text, expected] of cases) it(`parses ${text}`, () => expect(parsePatchPath(text)).to.deep.equal(expected));
+  for (const [text, expected] of cases)
+    it(`parses ${text}`, () => expect(parsePatchPath(text)).to.deep.equal(expected));
 
   const bad: Array<[string, number]> = [
     ['', 1],
@@ -238,13 +293,18 @@ describe('parsePatchPath', () => {
 
 describe('resolveFilter', () => {
   const resolve = (text: string) => resolveFilter(parseFilter(text), USER_REGISTRY);
-  const canonical = (f: Filter) => (f.kind === 'compare' || f.kind === 'present' ? f.path.resolved?.canonicalPath : undefined);
+  const canonical = (f: Filter) =>
+    f.kind === 'compare' || f.kind === 'present' ? f.path.resolved?.canonicalPath : undefined;
 
   it('resolves paths case-insensitively to their canonical names, URN-qualified or not', () => {
     expect(canonical(resolve('NAME.GIVENNAME eq "x"'))).to.equal('name.givenName');
     expect(canonical(resolve('urn:ietf:params:scim:schemas:core:2.0:User:UserName eq "x"'))).to.equal('userName');
-    expect(canonical(resolve(`${ENTERPRISE.toUpperCase()}:Manager.Value eq "x"`))).to.equal(`${ENTERPRISE}:manager.value`);
-    expect(canonical(resolve('urn:ietf:params:scim:schemas:extension:2.0:Metadata:BadgeColour eq "x"'))).to.equal('urn:ietf:params:scim:schemas:extension:2.0:Metadata:BadgeColour');
+    expect(canonical(resolve(`${ENTERPRISE.toUpperCase()}:Manager.Value eq "x"`))).to.equal(
+      `${ENTERPRISE}:manager.value`,
+    );
+    expect(canonical(resolve('urn:ietf:params:scim:schemas:extension:2.0:Metadata:BadgeColour eq "x"'))).to.equal(
+      'urn:ietf:params:scim:schemas:extension:2.0:Metadata:BadgeColour',
+    );
   });
 
   it('reads a bare multi-valued attribute in a comparison as its value sub-attribute, but not in pr', () => {
@@ -297,7 +357,8 @@ function print(f: Filter): string {
     case 'or':
       return `${print(f.left)} or ${f.right.kind === 'or' ? `(${print(f.right)})` : print(f.right)}`;
     case 'and': {
-      const side = (g: Filter, right: boolean) => (g.kind === 'or' || (right && g.kind === 'and') ? `(${print(g)})` : print(g));
+      const side = (g: Filter, right: boolean) =>
+        g.kind === 'or' || (right && g.kind === 'and') ? `(${print(g)})` : print(g);
       return `${side(f.left, false)} and ${side(f.right, true)}`;
     }
     case 'not':

@@ -33,7 +33,11 @@ const manyKeys = (n: number) => {
   return keys;
 };
 
-function expectScimError(res: { status: number; body: Record<string, unknown> }, status: number, scimType?: string): void {
+function expectScimError(
+  res: { status: number; body: Record<string, unknown> },
+  status: number,
+  scimType?: string,
+): void {
   expect(res.status, JSON.stringify(res.body)).to.equal(status);
   expect(res.body.schemas).to.deep.equal([URN.error]);
   expect(res.body.status).to.equal(String(status));
@@ -46,30 +50,111 @@ const measuredStalls: Record<string, number> = {};
 
 describeEachDatabase('SCIM under hostile input', (db) => {
   let h: ScimHarness;
-  before(async () => { h = await startScimHarness(db); });
-  after(async () => { await h.close(); });
+  before(async () => {
+    h = await startScimHarness(db);
+  });
+  after(async () => {
+    await h.close();
+  });
 
   describe('one request cannot stall the process: each worst case at the 1 MB body limit', () => {
     type Sent = { status: number; body: Record<string, unknown> };
     /** Bodies are built (and serialised) before the measured window: only the server's work is on the clock. */
     type Prepared = { request: PromiseLike<Sent> };
-    const user = async (userName: string) => String((await h.scim.post('/Users', entraUser(userName)).expect(201)).body.id);
+    const user = async (userName: string) =>
+      String((await h.scim.post('/Users', entraUser(userName)).expect(201)).body.id);
     const cases: Array<{ name: string; prepare: () => Promise<Prepared>; status: number; scimType?: string }> = [
-      { name: 'attributes of nested brackets in a search body', prepare: async () => ({ request: h.scim.post('/Users/.search', { attributes: filler('[') }) }), status: 200 },
-      { name: 'attributes of bracket pairs in a search body', prepare: async () => ({ request: h.scim.post('/Users/.search', { attributes: filler('[a]') }) }), status: 200 },
-      { name: 'excludedAttributes of half a million names', prepare: async () => ({ request: h.scim.post('/Users/.search', { excludedAttributes: filler('a,') }) }), status: 400, scimType: 'tooMany' },
-      { name: 'a user with Metadata keys filling the body', prepare: async () => ({ request: h.scim.post('/Users', { ...entraUser('meta@contoso.com'), [URN.metadata]: manyKeys(Infinity) }) }), status: 400, scimType: 'tooMany' },
-      { name: `a user with ${MAX_OBJECT_KEYS} Metadata keys (the most allowed)`, prepare: async () => ({ request: h.scim.post('/Users', { ...entraUser('meta1000@contoso.com'), [URN.metadata]: manyKeys(MAX_OBJECT_KEYS) }) }), status: 201 },
-      { name: 'a user with 250,000 bare-string emails', prepare: async () => ({ request: h.scim.post('/Users', { ...entraUser('many@contoso.com'), emails: Array.from({ length: 250_000 }, () => 'a') }) }), status: 400, scimType: 'tooMany' },
-      { name: 'a user with a comma-separated folders string of half a million parts', prepare: async () => ({ request: h.scim.post('/Users', { ...entraUser('folders@contoso.com'), [`${URN.customExtension}:folders`]: filler('a,', 2000) }) }), status: 400, scimType: 'tooMany' },
-      { name: 'a PATCH adding Metadata keys in many operation values', prepare: async () => {
-        const Operations = Array.from({ length: 60 }, (_, op) => ({ op: 'add', value: { [URN.metadata]: Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`k${op}x${i}`, 'v'])) } }));
-        return { request: h.scim.patch(`/Users/${await user('patchkeys@contoso.com')}`, { schemas: [URN.patchOp], Operations }) };
-      }, status: 400, scimType: 'tooMany' },
-      { name: 'a PATCH of many operations on Metadata paths', prepare: async () => {
-        const Operations = Array.from({ length: 10_000 }, (_, i) => ({ op: 'add', path: `${URN.metadata}:k${i}`, value: 'v' }));
-        return { request: h.scim.patch(`/Users/${await user('patchops@contoso.com')}`, { schemas: [URN.patchOp], Operations }) };
-      }, status: 400, scimType: 'tooMany' },
+      {
+        name: 'attributes of nested brackets in a search body',
+        prepare: async () => ({ request: h.scim.post('/Users/.search', { attributes: filler('[') }) }),
+        status: 200,
+      },
+      {
+        name: 'attributes of bracket pairs in a search body',
+        prepare: async () => ({ request: h.scim.post('/Users/.search', { attributes: filler('[a]') }) }),
+        status: 200,
+      },
+      {
+        name: 'excludedAttributes of half a million names',
+        prepare: async () => ({ request: h.scim.post('/Users/.search', { excludedAttributes: filler('a,') }) }),
+        status: 400,
+        scimType: 'tooMany',
+      },
+      {
+        name: 'a user with Metadata keys filling the body',
+        prepare: async () => ({
+          request: h.scim.post('/Users', { ...entraUser('meta@contoso.com'), [URN.metadata]: manyKeys(Infinity) }),
+        }),
+        status: 400,
+        scimType: 'tooMany',
+      },
+      {
+        name: `a user with ${MAX_OBJECT_KEYS} Metadata keys (the most allowed)`,
+        prepare: async () => ({
+          request: h.scim.post('/Users', {
+            ...entraUser('meta1000@contoso.com'),
+            [URN.metadata]: manyKeys(MAX_OBJECT_KEYS),
+          }),
+        }),
+        status: 201,
+      },
+      {
+        name: 'a user with 250,000 bare-string emails',
+        prepare: async () => ({
+          request: h.scim.post('/Users', {
+            ...entraUser('many@contoso.com'),
+            emails: Array.from({ length: 250_000 }, () => 'a'),
+          }),
+        }),
+        status: 400,
+        scimType: 'tooMany',
+      },
+      {
+        name: 'a user with a comma-separated folders string of half a million parts',
+        prepare: async () => ({
+          request: h.scim.post('/Users', {
+            ...entraUser('folders@contoso.com'),
+            [`${URN.customExtension}:folders`]: filler('a,', 2000),
+          }),
+        }),
+        status: 400,
+        scimType: 'tooMany',
+      },
+      {
+        name: 'a PATCH adding Metadata keys in many operation values',
+        prepare: async () => {
+          const Operations = Array.from({ length: 60 }, (_, op) => ({
+            op: 'add',
+            value: { [URN.metadata]: Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`k${op}x${i}`, 'v'])) },
+          }));
+          return {
+            request: h.scim.patch(`/Users/${await user('patchkeys@contoso.com')}`, {
+              schemas: [URN.patchOp],
+              Operations,
+            }),
+          };
+        },
+        status: 400,
+        scimType: 'tooMany',
+      },
+      {
+        name: 'a PATCH of many operations on Metadata paths',
+        prepare: async () => {
+          const Operations = Array.from({ length: 10_000 }, (_, i) => ({
+            op: 'add',
+            path: `${URN.metadata}:k${i}`,
+            value: 'v',
+          }));
+          return {
+            request: h.scim.patch(`/Users/${await user('patchops@contoso.com')}`, {
+              schemas: [URN.patchOp],
+              Operations,
+            }),
+          };
+        },
+        status: 400,
+        scimType: 'tooMany',
+      },
     ];
     // First requests compile code paths (ajv, knex, the JIT): the bound is about steady-state work.
     before(async () => {
@@ -88,7 +173,14 @@ describeEachDatabase('SCIM under hostile input', (db) => {
     }
     after(() => {
       // The figures for the issue's note.
-      console.log(`      event-loop stall per worst case [${db.name}] (ms):`, Object.fromEntries(Object.entries(measuredStalls).filter(([k]) => k.startsWith(db.name)).map(([k, v]) => [k.slice(db.name.length + 2), Math.round(v)])));
+      console.log(
+        `      event-loop stall per worst case [${db.name}] (ms):`,
+        Object.fromEntries(
+          Object.entries(measuredStalls)
+            .filter(([k]) => k.startsWith(db.name))
+            .map(([k, v]) => [k.slice(db.name.length + 2), Math.round(v)]),
+        ),
+      );
     });
   });
 
@@ -115,7 +207,8 @@ describeEachDatabase('SCIM under hostile input', (db) => {
         '.',
         'x'.repeat(5000),
       ];
-      for (const cursor of bad) expectScimError(await h.scim.get(`/Users?cursor=${encodeURIComponent(cursor)}`), 400, 'invalidCursor');
+      for (const cursor of bad)
+        expectScimError(await h.scim.get(`/Users?cursor=${encodeURIComponent(cursor)}`), 400, 'invalidCursor');
     });
 
     it('refuses ids that are not valid percent-encoded UTF-8 with 400', async () => {
@@ -127,7 +220,13 @@ describeEachDatabase('SCIM under hostile input', (db) => {
 
     it('refuses corrupt compressed bodies with 400 and unknown encodings with 415', async () => {
       // serialize: superagent would otherwise JSON-encode the Buffer because of the JSON content type.
-      const send = (encoding: string, body: Buffer) => h.scim.post('/Users').set('Content-Type', 'application/scim+json').set('Content-Encoding', encoding).serialize((b: unknown) => b as string).send(body);
+      const send = (encoding: string, body: Buffer) =>
+        h.scim
+          .post('/Users')
+          .set('Content-Type', 'application/scim+json')
+          .set('Content-Encoding', encoding)
+          .serialize((b: unknown) => b as string)
+          .send(body);
       const gz = gzipSync(Buffer.from(JSON.stringify(entraUser('gz@contoso.com'))));
       expectScimError(await send('gzip', gz.subarray(0, gz.length - 8)), 400);
       expectScimError(await send('gzip', Buffer.from('not gzip at all')), 400);
@@ -148,38 +247,83 @@ describeEachDatabase('SCIM under hostile input', (db) => {
     });
 
     it(`accepts identifiers of up to ${MAX_IDENTIFIER_LENGTH} characters (Entra's group displayName limit) and refuses longer ones naming the limit`, async () => {
-      const group = await h.scim.post('/Groups', { schemas: [URN.group], displayName: 'G'.repeat(MAX_IDENTIFIER_LENGTH) });
+      const group = await h.scim.post('/Groups', {
+        schemas: [URN.group],
+        displayName: 'G'.repeat(MAX_IDENTIFIER_LENGTH),
+      });
       expect(group.status, JSON.stringify(group.body)).to.equal(201);
-      const longGroup = await h.scim.post('/Groups', { schemas: [URN.group], displayName: 'G'.repeat(MAX_IDENTIFIER_LENGTH + 1) });
+      const longGroup = await h.scim.post('/Groups', {
+        schemas: [URN.group],
+        displayName: 'G'.repeat(MAX_IDENTIFIER_LENGTH + 1),
+      });
       expectScimError(longGroup, 400, 'invalidValue');
-      expect(longGroup.body.detail).to.equal(`Attribute 'displayName' is longer than ${MAX_IDENTIFIER_LENGTH} characters`);
-      expect((await h.scim.post('/Users', entraUser(`${'u'.repeat(MAX_IDENTIFIER_LENGTH - 12)}@contoso.com`, { externalId: 'long-user' }))).status).to.equal(201);
-      const longUser = await h.scim.post('/Users', entraUser(`${'u'.repeat(MAX_IDENTIFIER_LENGTH)}@contoso.com`, { externalId: 'longer-user' }));
+      expect(longGroup.body.detail).to.equal(
+        `Attribute 'displayName' is longer than ${MAX_IDENTIFIER_LENGTH} characters`,
+      );
+      expect(
+        (
+          await h.scim.post(
+            '/Users',
+            entraUser(`${'u'.repeat(MAX_IDENTIFIER_LENGTH - 12)}@contoso.com`, { externalId: 'long-user' }),
+          )
+        ).status,
+      ).to.equal(201);
+      const longUser = await h.scim.post(
+        '/Users',
+        entraUser(`${'u'.repeat(MAX_IDENTIFIER_LENGTH)}@contoso.com`, { externalId: 'longer-user' }),
+      );
       expectScimError(longUser, 400, 'invalidValue');
       expect(longUser.body.detail).to.equal(`Attribute 'userName' is longer than ${MAX_IDENTIFIER_LENGTH} characters`);
-      expectScimError(await h.scim.post('/Users', entraUser('ext@contoso.com', { externalId: 'x'.repeat(MAX_IDENTIFIER_LENGTH + 1) })), 400, 'invalidValue');
+      expectScimError(
+        await h.scim.post(
+          '/Users',
+          entraUser('ext@contoso.com', { externalId: 'x'.repeat(MAX_IDENTIFIER_LENGTH + 1) }),
+        ),
+        400,
+        'invalidValue',
+      );
     });
 
     it(`stores up to ${MAX_MULTI_VALUES} values of an attribute (SQLite's 500-term insert limit is chunked) and refuses more with 400 tooMany`, async () => {
-      const emails = (n: number) => Array.from({ length: n }, (_, i) => ({ value: `e${i}@contoso.com`, type: 'other' }));
-      const created = await h.scim.post('/Users', entraUser('values@contoso.com', { emails: emails(MAX_MULTI_VALUES) }));
+      const emails = (n: number) =>
+        Array.from({ length: n }, (_, i) => ({ value: `e${i}@contoso.com`, type: 'other' }));
+      const created = await h.scim.post(
+        '/Users',
+        entraUser('values@contoso.com', { emails: emails(MAX_MULTI_VALUES) }),
+      );
       expect(created.status, JSON.stringify(created.body)).to.equal(201);
-      const found = await h.scim.get(`/Users?filter=${encodeURIComponent('emails.value eq "e999@contoso.com"')}`).expect(200);
+      const found = await h.scim
+        .get(`/Users?filter=${encodeURIComponent('emails.value eq "e999@contoso.com"')}`)
+        .expect(200);
       expect(found.body.Resources.map((r: { id: string }) => r.id)).to.deep.equal([created.body.id]);
-      expectScimError(await h.scim.post('/Users', entraUser('toomany@contoso.com', { emails: emails(MAX_MULTI_VALUES + 1) })), 400, 'tooMany');
+      expectScimError(
+        await h.scim.post('/Users', entraUser('toomany@contoso.com', { emails: emails(MAX_MULTI_VALUES + 1) })),
+        400,
+        'tooMany',
+      );
     });
 
     it('refuses form-encoded bodies on SCIM routes, even when the host parsed them, and changes nothing', async () => {
       const user = await h.scim.post('/Users', entraUser('member@contoso.com')).expect(201);
-      const group = await h.scim.post('/Groups', { schemas: [URN.group], displayName: 'Formless', members: [{ value: user.body.id }] }).expect(201);
-      const form = await h.http.put(`${SCIM}/Groups/${group.body.id}`).set('Authorization', `Bearer ${h.token}`).type('form').send({ displayName: 'Formless' });
+      const group = await h.scim
+        .post('/Groups', { schemas: [URN.group], displayName: 'Formless', members: [{ value: user.body.id }] })
+        .expect(201);
+      const form = await h.http
+        .put(`${SCIM}/Groups/${group.body.id}`)
+        .set('Authorization', `Bearer ${h.token}`)
+        .type('form')
+        .send({ displayName: 'Formless' });
       expectScimError(form, 415);
       const after = await h.scim.get(`/Groups/${group.body.id}`).expect(200);
       expect(after.body.members.map((m: { value: string }) => m.value)).to.deep.equal([user.body.id]);
     });
 
     it('marks every SCIM answer, success or error, Cache-Control: no-store', async () => {
-      for (const res of [await h.scim.get('/Users'), await h.scim.get('/Users/%FF'), await h.http.get(`${SCIM}/Users`)]) {
+      for (const res of [
+        await h.scim.get('/Users'),
+        await h.scim.get('/Users/%FF'),
+        await h.http.get(`${SCIM}/Users`),
+      ]) {
         expect(res.headers['cache-control'], String(res.status)).to.equal('no-store');
       }
     });
@@ -201,7 +345,13 @@ describeEachDatabase('SCIM under hostile input', (db) => {
       for (const alias of [`${id}%20`, `${id}%20%20`, id.toUpperCase(), `${id}%00`]) {
         expectScimError(await h.scim.get(`/Users/${alias}`), 404);
         expectScimError(await h.scim.put(`/Users/${alias}`, entraUser('exact@contoso.com')), 404);
-        expectScimError(await h.scim.patch(`/Users/${alias}`, { schemas: [URN.patchOp], Operations: [{ op: 'replace', path: 'active', value: false }] }), 404);
+        expectScimError(
+          await h.scim.patch(`/Users/${alias}`, {
+            schemas: [URN.patchOp],
+            Operations: [{ op: 'replace', path: 'active', value: false }],
+          }),
+          404,
+        );
         expectScimError(await h.scim.delete(`/Users/${alias}`), 404);
       }
       const filtered = await h.scim.get(`/Users?filter=${encodeURIComponent(`id eq "${id} "`)}`).expect(200);
@@ -209,7 +359,14 @@ describeEachDatabase('SCIM under hostile input', (db) => {
       const still = await h.scim.get(`/Users/${id}`).expect(200);
       expect(still.body.active).to.equal(true);
       const group = await h.scim.post('/Groups', { schemas: [URN.group], displayName: 'Exact members' }).expect(201);
-      expectScimError(await h.scim.patch(`/Groups/${group.body.id}`, { schemas: [URN.patchOp], Operations: [{ op: 'add', path: 'members', value: [{ value: `${id} ` }] }] }), 400, 'invalidValue');
+      expectScimError(
+        await h.scim.patch(`/Groups/${group.body.id}`, {
+          schemas: [URN.patchOp],
+          Operations: [{ op: 'add', path: 'members', value: [{ value: `${id} ` }] }],
+        }),
+        400,
+        'invalidValue',
+      );
     });
 
     it('userNames differing by trailing spaces are different users on both databases', async () => {
@@ -217,23 +374,43 @@ describeEachDatabase('SCIM under hostile input', (db) => {
       const padded = await h.scim.post('/Users', entraUser('pad@contoso.com ', { emails: [] }));
       expect(padded.status, JSON.stringify(padded.body)).to.equal(201);
       expect(padded.body.id).to.not.equal(plain.body.id);
-      const found = await h.scim.get(`/Users?filter=${encodeURIComponent('userName eq "pad@contoso.com"')}`).expect(200);
+      const found = await h.scim
+        .get(`/Users?filter=${encodeURIComponent('userName eq "pad@contoso.com"')}`)
+        .expect(200);
       expect(found.body.Resources.map((r: { id: string }) => r.id)).to.deep.equal([plain.body.id]);
     });
 
     it('two long userNames sharing a long prefix are told apart by a filter', async () => {
       const prefix = 'p'.repeat(240);
-      const a = await h.scim.post('/Users', entraUser(`${prefix}a@contoso.com`, { externalId: 'prefix-a' })).expect(201);
-      const b = await h.scim.post('/Users', entraUser(`${prefix}b@contoso.com`, { externalId: 'prefix-b' })).expect(201);
-      const found = await h.scim.get(`/Users?filter=${encodeURIComponent(`userName eq "${prefix}b@contoso.com"`)}`).expect(200);
+      const a = await h.scim
+        .post('/Users', entraUser(`${prefix}a@contoso.com`, { externalId: 'prefix-a' }))
+        .expect(201);
+      const b = await h.scim
+        .post('/Users', entraUser(`${prefix}b@contoso.com`, { externalId: 'prefix-b' }))
+        .expect(201);
+      const found = await h.scim
+        .get(`/Users?filter=${encodeURIComponent(`userName eq "${prefix}b@contoso.com"`)}`)
+        .expect(200);
       expect(found.body.Resources.map((r: { id: string }) => r.id)).to.deep.equal([b.body.id]);
       expect(a.body.id).to.not.equal(b.body.id);
-      expectScimError(await h.scim.get(`/Users?filter=${encodeURIComponent(`userName eq "${'q'.repeat(400)}"`)}`), 400, 'invalidFilter');
+      expectScimError(
+        await h.scim.get(`/Users?filter=${encodeURIComponent(`userName eq "${'q'.repeat(400)}"`)}`),
+        400,
+        'invalidFilter',
+      );
     });
 
-    it('refuses NUL characters in filter values (SQLite\'s LIKE stops at a NUL and matched everyone)', async () => {
-      expectScimError(await h.scim.get(`/Users?filter=${encodeURIComponent('userName co "\u0000"')}`), 400, 'invalidFilter');
-      expectScimError(await h.scim.get(`/Users?filter=${encodeURIComponent('userName eq "a\u0000b"')}`), 400, 'invalidFilter');
+    it("refuses NUL characters in filter values (SQLite's LIKE stops at a NUL and matched everyone)", async () => {
+      expectScimError(
+        await h.scim.get(`/Users?filter=${encodeURIComponent('userName co "\u0000"')}`),
+        400,
+        'invalidFilter',
+      );
+      expectScimError(
+        await h.scim.get(`/Users?filter=${encodeURIComponent('userName eq "a\u0000b"')}`),
+        400,
+        'invalidFilter',
+      );
     });
   });
 });

@@ -7,13 +7,20 @@ const HOST = { actor: 'host' };
 
 /** A user the host created itself for its built-in password login, before Entra was connected. */
 const hostUser = (h: ScimHarness, userName: string, extra: Record<string, unknown> = {}) =>
-  h.identity.users.create(h.connector, { userName, ...extra }, HOST, { loginMethod: 'builtin', password: 'correct horse battery' });
+  h.identity.users.create(h.connector, { userName, ...extra }, HOST, {
+    loginMethod: 'builtin',
+    password: 'correct horse battery',
+  });
 
 describeEachDatabase('Matching and linking on create (matchOnCreate)', (db) => {
   describe('off by default', () => {
     let h: ScimHarness;
-    before(async () => { h = await startScimHarness(db); });
-    after(async () => { await h.close(); });
+    before(async () => {
+      h = await startScimHarness(db);
+    });
+    after(async () => {
+      await h.close();
+    });
 
     it('a POST for an existing userName answers 409 uniqueness', async () => {
       await hostUser(h, 'kim@contoso.com');
@@ -29,9 +36,11 @@ describeEachDatabase('Matching and linking on create (matchOnCreate)', (db) => {
       h = await startScimHarness(db, { settings: { matchOnCreate: 'email' } });
       h.identity.events.on('user.linked', (event) => linked.push(event));
     });
-    after(async () => { await h.close(); });
+    after(async () => {
+      await h.close();
+    });
 
-    it('links the host\'s built-in user with that userName and updates it; the login method stays the host\'s', async () => {
+    it("links the host's built-in user with that userName and updates it; the login method stays the host's", async () => {
       const existing = await hostUser(h, 'ann@contoso.com');
       const res = await h.scim.post('/Users', entraUser('ann@contoso.com', { title: 'Host' })).expect(201);
       expect(res.body.id).to.equal(existing.id);
@@ -46,7 +55,14 @@ describeEachDatabase('Matching and linking on create (matchOnCreate)', (db) => {
 
     it('matches the work email of a user whose userName differs (UPN ≠ email)', async () => {
       const existing = await hostUser(h, 'bo.local', { emails: [{ type: 'work', value: 'bo@contoso.com' }] });
-      const res = await h.scim.post('/Users', entraUser('bo@contoso.onmicrosoft.com', { emails: [{ type: 'work', value: 'BO@contoso.com', primary: true }] })).expect(201);
+      const res = await h.scim
+        .post(
+          '/Users',
+          entraUser('bo@contoso.onmicrosoft.com', {
+            emails: [{ type: 'work', value: 'BO@contoso.com', primary: true }],
+          }),
+        )
+        .expect(201);
       expect(res.body.id).to.equal(existing.id);
       expect(res.body.userName).to.equal('bo@contoso.onmicrosoft.com');
     });
@@ -72,8 +88,12 @@ describeEachDatabase('Matching and linking on create (matchOnCreate)', (db) => {
 
   describe('by externalId (Staffbase)', () => {
     let h: ScimHarness;
-    before(async () => { h = await startScimHarness(db, { settings: { matchOnCreate: 'externalId' } }); });
-    after(async () => { await h.close(); });
+    before(async () => {
+      h = await startScimHarness(db, { settings: { matchOnCreate: 'externalId' } });
+    });
+    after(async () => {
+      await h.close();
+    });
 
     it('links the user holding that externalId, whatever its userName', async () => {
       const existing = await hostUser(h, 'dee.old', { externalId: 'emp-0042' });

@@ -14,7 +14,12 @@ import { freshMinute } from '../support/windows.js';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-interface Instance { knex: Knex; identity: IdentityConnector; http: ReturnType<typeof supertest>; logs: LogCapture }
+interface Instance {
+  knex: Knex;
+  identity: IdentityConnector;
+  http: ReturnType<typeof supertest>;
+  logs: LogCapture;
+}
 
 /** Two connector instances as two processes would be: each its own Knex pool and app, one database and table prefix. */
 async function twoInstances(url: string, limit: number, store: () => IdentityConnectorOptions['rateLimitStore']) {
@@ -22,7 +27,16 @@ async function twoInstances(url: string, limit: number, store: () => IdentityCon
   const start = async (): Promise<Instance> => {
     const knex = connectKnex(url);
     const logs = new LogCapture();
-    const identity = await createIdentityConnector({ knex, baseUrl: 'http://127.0.0.1', mountPath: '/identity', secretKey: SECRET_KEY, tablePrefix, logger: logs.logger, rateLimitPerMinute: limit, rateLimitStore: store() });
+    const identity = await createIdentityConnector({
+      knex,
+      baseUrl: 'http://127.0.0.1',
+      mountPath: '/identity',
+      secretKey: SECRET_KEY,
+      tablePrefix,
+      logger: logs.logger,
+      rateLimitPerMinute: limit,
+      rateLimitStore: store(),
+    });
     const app = express();
     app.use('/identity', identity.router);
     return { knex, identity, http: supertest(app), logs };
@@ -33,8 +47,12 @@ async function twoInstances(url: string, limit: number, store: () => IdentityCon
   const connector = await a.identity.store.connectors.create({ organizationId: 'org-1', name: 'Entra' });
   const { token } = await a.identity.store.tokens.create(connector.id);
   return {
-    a, b, token, tablePrefix,
-    get: (on: Instance, path = '/Users?count=1') => on.http.get(`${SCIM}${path}`).set('Authorization', `Bearer ${token}`),
+    a,
+    b,
+    token,
+    tablePrefix,
+    get: (on: Instance, path = '/Users?count=1') =>
+      on.http.get(`${SCIM}${path}`).set('Authorization', `Bearer ${token}`),
     async close() {
       await a.identity.store.rollbackAll();
       for (const i of [a, b]) {
@@ -52,11 +70,18 @@ async function twoInstances(url: string, limit: number, store: () => IdentityCon
 async function spread(instances: Awaited<ReturnType<typeof twoInstances>>, n: number, concurrency: number) {
   const answers: Array<{ status: number; retryAfter?: string; scim: boolean; ms: number }> = [];
   for (let i = 0; i < n; i += concurrency) {
-    const batch = await Promise.all(Array.from({ length: Math.min(concurrency, n - i) }, async (_, j) => {
-      const t0 = process.hrtime.bigint();
-      const res = await instances.get((i + j) % 2 === 0 ? instances.a : instances.b);
-      return { status: res.status, retryAfter: res.headers['retry-after'], scim: Array.isArray(res.body?.schemas), ms: Number(process.hrtime.bigint() - t0) / 1e6 };
-    }));
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(concurrency, n - i) }, async (_, j) => {
+        const t0 = process.hrtime.bigint();
+        const res = await instances.get((i + j) % 2 === 0 ? instances.a : instances.b);
+        return {
+          status: res.status,
+          retryAfter: res.headers['retry-after'],
+          scim: Array.isArray(res.body?.schemas),
+          ms: Number(process.hrtime.bigint() - t0) / 1e6,
+        };
+      }),
+    );
     answers.push(...batch);
   }
   return answers;
@@ -100,7 +125,12 @@ describe('Rate limits shared by two instances', function () {
           expectExactly(answers, LIMIT);
           const rows = await two.a.knex(`${two.tablePrefix}rate_counters`).select('counter_key', 'hits');
           expect(rows).to.have.length(1);
-          figures[name] = { admitted: answers.filter((a) => a.status === 200).length, refused429: answers.filter((a) => a.status === 429).length, medianMs: median(answers.map((a) => a.ms)), counted: Number(rows[0].hits) };
+          figures[name] = {
+            admitted: answers.filter((a) => a.status === 200).length,
+            refused429: answers.filter((a) => a.status === 429).length,
+            medianMs: median(answers.map((a) => a.ms)),
+            counted: Number(rows[0].hits),
+          };
         } finally {
           await two.close();
         }
@@ -121,7 +151,9 @@ describe('Rate limits shared by two instances', function () {
         this.skip();
       }
     });
-    after(async () => { for (const c of clients) if (c.isOpen) await c.quit(); });
+    after(async () => {
+      for (const c of clients) if (c.isOpen) await c.quit();
+    });
 
     it(`${LIMIT + 60} requests split over both instances, each with its own Redis client: exactly ${LIMIT}, then 429 with Retry-After`, async () => {
       const prefix = `idc-test:${process.pid}:${Date.now()}:`;
@@ -135,7 +167,11 @@ describe('Rate limits shared by two instances', function () {
       try {
         const answers = await spread(two, LIMIT + 60, 4);
         expectExactly(answers, LIMIT);
-        figures.redis = { admitted: answers.filter((a) => a.status === 200).length, refused429: answers.filter((a) => a.status === 429).length, medianMs: median(answers.map((a) => a.ms)) };
+        figures.redis = {
+          admitted: answers.filter((a) => a.status === 200).length,
+          refused429: answers.filter((a) => a.status === 429).length,
+          medianMs: median(answers.map((a) => a.ms)),
+        };
       } finally {
         await two.close();
       }
@@ -155,7 +191,8 @@ describe('Rate limits shared by two instances', function () {
         // The clients are not connected yet: every command fails at once.
         const during = await spread(two, 20, 2);
         expect(during.map((a) => a.status)).to.deep.equal(Array(20).fill(200));
-        for (const i of [two.a, two.b]) expect(i.logs.lines.filter((l) => l.includes('rate-limit store unavailable'))).to.have.length(1);
+        for (const i of [two.a, two.b])
+          expect(i.logs.lines.filter((l) => l.includes('rate-limit store unavailable'))).to.have.length(1);
         for (const client of late) await client.connect();
         await sleep(1100);
         const after = await spread(two, 14, 2);
@@ -172,7 +209,12 @@ describe('Rate limits shared by two instances', function () {
     // limit 6,400: batches of 100 while under 4,800.
     const two = await twoInstances(tempSqliteUrl('batched'), 6400, () => undefined);
     try {
-      const stored = () => two.a.knex(`${two.tablePrefix}rate_counters`).sum({ n: 'hits' }).first().then((r) => Number(r?.n ?? 0));
+      const stored = () =>
+        two.a
+          .knex(`${two.tablePrefix}rate_counters`)
+          .sum({ n: 'hits' })
+          .first()
+          .then((r) => Number(r?.n ?? 0));
       const answers = await spread(two, 10, 2);
       expect(answers.every((a) => a.status === 200)).to.equal(true);
       // Each instance asked the store once (its first hit); the other hits wait in memory for a
@@ -188,7 +230,11 @@ describe('Rate limits shared by two instances', function () {
     }
   });
 
-  for (const [name, url] of [['SQLite', tempSqliteUrl('many-keys')], ['MariaDB', process.env.TEST_MYSQL_URL], ['PostgreSQL', process.env.TEST_PG_URL]] as const) {
+  for (const [name, url] of [
+    ['SQLite', tempSqliteUrl('many-keys')],
+    ['MariaDB', process.env.TEST_MYSQL_URL],
+    ['PostgreSQL', process.env.TEST_PG_URL],
+  ] as const) {
     it(`database store on ${name}: the unsent hits of many tokens reach the store together, each token's total exact`, async function () {
       if (!url) this.skip();
       await freshMinute();
@@ -197,15 +243,23 @@ describe('Rate limits shared by two instances', function () {
         // 40 organizations, a token each: every token's first hit asks the store, its next two wait in memory.
         const tokens: string[] = [];
         for (let k = 0; k < 40; k++) {
-          const connector = await two.a.identity.store.connectors.create({ organizationId: `org-many-${k}`, name: 'Entra' });
+          const connector = await two.a.identity.store.connectors.create({
+            organizationId: `org-many-${k}`,
+            name: 'Entra',
+          });
           tokens.push((await two.a.identity.store.tokens.create(connector.id)).token);
         }
         for (let round = 0; round < 3; round++) {
-          const answers = await Promise.all(tokens.map((token) => two.a.http.get(`${SCIM}/Users?count=1`).set('Authorization', `Bearer ${token}`)));
+          const answers = await Promise.all(
+            tokens.map((token) => two.a.http.get(`${SCIM}/Users?count=1`).set('Authorization', `Bearer ${token}`)),
+          );
           expect(answers.map((a) => a.status)).to.deep.equal(tokens.map(() => 200));
         }
         await two.a.identity.close(); // sends what is unsent: one multi-row statement for the 40 keys
-        const rows = await two.a.knex(`${two.tablePrefix}rate_counters`).select('counter_key', 'hits').where('counter_key', 'like', 'token:%');
+        const rows = await two.a
+          .knex(`${two.tablePrefix}rate_counters`)
+          .select('counter_key', 'hits')
+          .where('counter_key', 'like', 'token:%');
         expect(rows).to.have.length(40);
         expect(rows.map((r) => Number(r.hits))).to.deep.equal(tokens.map(() => 3));
       } finally {
@@ -233,14 +287,18 @@ describe('Rate limits shared by two instances', function () {
       const during = await spread(two, 30, 3);
       expect(during.map((a) => a.status)).to.deep.equal(Array(30).fill(200));
       for (const i of [two.a, two.b]) {
-        expect(i.logs.lines.filter((l) => l.includes('rate-limit store unavailable')), i.logs.text()).to.have.length(1);
+        expect(
+          i.logs.lines.filter((l) => l.includes('rate-limit store unavailable')),
+          i.logs.text(),
+        ).to.have.length(1);
       }
       await rateCountersMigration(two.tablePrefix).up(two.a.knex);
       await sleep(1100);
       const after = await spread(two, 14, 2);
       expect(after.filter((a) => a.status === 200)).to.have.length(10);
       expect(after.slice(10).every((a) => a.status === 429)).to.equal(true);
-      for (const i of [two.a, two.b]) expect(i.logs.lines.filter((l) => l.includes('rate-limit store answers again'))).to.have.length(1);
+      for (const i of [two.a, two.b])
+        expect(i.logs.lines.filter((l) => l.includes('rate-limit store answers again'))).to.have.length(1);
     } finally {
       await two.close();
     }
@@ -254,17 +312,32 @@ describe('A rate-limit decision that settles after the database deadline has ans
     process.on('unhandledRejection', onFault);
     process.on('uncaughtException', onFault);
     // An express-rate-limit store that answers only after the deadline (a frozen Redis or database).
-    const slow = { increment: () => sleep(400).then(() => ({ totalHits: 1, resetTime: new Date(Date.now() + 60_000) })), decrement: async () => {} };
+    const slow = {
+      increment: () => sleep(400).then(() => ({ totalHits: 1, resetTime: new Date(Date.now() + 60_000) })),
+      decrement: async () => {},
+    };
     const knex = connectKnex('sqlite::memory:');
     const logs = new LogCapture();
-    const identity = await createIdentityConnector({ knex, baseUrl: 'http://127.0.0.1', mountPath: '/identity', secretKey: SECRET_KEY, logger: logs.logger, rateLimitStore: slow, databaseTimeoutMs: 100 });
+    const identity = await createIdentityConnector({
+      knex,
+      baseUrl: 'http://127.0.0.1',
+      mountPath: '/identity',
+      secretKey: SECRET_KEY,
+      logger: logs.logger,
+      rateLimitStore: slow,
+      databaseTimeoutMs: 100,
+    });
     try {
       await identity.migrate();
       const connector = await identity.store.connectors.create({ organizationId: 'org-1', name: 'Entra' });
       const { token } = await identity.store.tokens.create(connector.id);
       const app = express();
       app.use('/identity', identity.router);
-      const answers = await Promise.all(Array.from({ length: 5 }, () => supertest(app).get(`${SCIM}/Users?count=1`).set('Authorization', `Bearer ${token}`)));
+      const answers = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          supertest(app).get(`${SCIM}/Users?count=1`).set('Authorization', `Bearer ${token}`),
+        ),
+      );
       expect(answers.map((a) => a.status)).to.deep.equal(Array(5).fill(503));
       expect(answers.every((a) => a.headers['retry-after'] === '1')).to.equal(true);
       await sleep(600); // the store's answers arrive now, after the 503s

@@ -7,7 +7,11 @@ import { describeEachDatabase } from '../support/databases.js';
 import { entraUser, startScimHarness, type ScimHarness } from '../support/scim-harness.js';
 
 /** One text attribute a client writes: where it sits in a body, and its limit from the definitions. */
-interface TextLeaf { path: string; limit: number; place(value: string): Record<string, unknown> }
+interface TextLeaf {
+  path: string;
+  limit: number;
+  place(value: string): Record<string, unknown>;
+}
 
 /** Every client-writable text attribute of a registry, with the body that carries one value of it. */
 function textLeaves(registry: SchemaRegistry): TextLeaf[] {
@@ -19,13 +23,21 @@ function textLeaves(registry: SchemaRegistry): TextLeaf[] {
     for (const def of schema.attributes.filter(writable)) {
       const own = maxBytesOf(def);
       if (own) {
-        leaves.push({ path: `${prefix}${def.name}`, limit: own, place: (v) => wrap({ [def.name]: def.multiValued ? [v] : v }) });
+        leaves.push({
+          path: `${prefix}${def.name}`,
+          limit: own,
+          place: (v) => wrap({ [def.name]: def.multiValued ? [v] : v }),
+        });
       }
       for (const sub of (def.subAttributes ?? []).filter(writable)) {
         const limit = maxBytesOf(sub);
         if (!limit) continue;
         const element = (v: string) => ({ ...(sub.name === 'value' ? {} : { value: 'x' }), [sub.name]: v });
-        leaves.push({ path: `${prefix}${def.name}${def.multiValued ? '[0]' : ''}.${sub.name}`, limit, place: (v) => wrap({ [def.name]: def.multiValued ? [element(v)] : { [sub.name]: v } }) });
+        leaves.push({
+          path: `${prefix}${def.name}${def.multiValued ? '[0]' : ''}.${sub.name}`,
+          limit,
+          place: (v) => wrap({ [def.name]: def.multiValued ? [element(v)] : { [sub.name]: v } }),
+        });
       }
     }
   };
@@ -36,7 +48,8 @@ function textLeaves(registry: SchemaRegistry): TextLeaf[] {
 
 /** A value of exactly `bytes` UTF-8 bytes, mixing 1-, 2-, 3- and 4-byte characters (identifiers: 4-byte ones, at most 256). */
 function valueOf(bytes: number): string {
-  if (bytes >= MAX_IDENTIFIER_BYTES && bytes <= MAX_IDENTIFIER_BYTES + 1) return '😀'.repeat(MAX_IDENTIFIER_BYTES / 4) + 'a'.repeat(bytes - MAX_IDENTIFIER_BYTES);
+  if (bytes >= MAX_IDENTIFIER_BYTES && bytes <= MAX_IDENTIFIER_BYTES + 1)
+    return '😀'.repeat(MAX_IDENTIFIER_BYTES / 4) + 'a'.repeat(bytes - MAX_IDENTIFIER_BYTES);
   const pattern = 'aé€😀'; // 1 + 2 + 3 + 4 bytes
   let text = pattern.repeat(Math.floor(bytes / 10));
   text += 'a'.repeat(bytes - Buffer.byteLength(text));
@@ -45,8 +58,12 @@ function valueOf(bytes: number): string {
 
 describeEachDatabase('Value limits: every text attribute at its byte limit and one byte over', (db) => {
   let h: ScimHarness;
-  before(async () => { h = await startScimHarness(db, { settings: { groupsEnabled: true } }); });
-  after(async () => { await h?.close(); });
+  before(async () => {
+    h = await startScimHarness(db, { settings: { groupsEnabled: true } });
+  });
+  after(async () => {
+    await h?.close();
+  });
 
   let n = 0;
   const userWith = (leaf: TextLeaf, value: string) => {
@@ -83,19 +100,31 @@ describeEachDatabase('Value limits: every text attribute at its byte limit and o
 
   it('Group displayName: at its limit stored, one byte over 400 naming it', async () => {
     const [leaf] = textLeaves(GROUP_REGISTRY).filter((l) => l.path === 'displayName');
-    const ok = await h.scim.post('/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: valueOf(leaf.limit) });
+    const ok = await h.scim.post('/Groups', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+      displayName: valueOf(leaf.limit),
+    });
     expect(ok.status).to.equal(201);
-    const over = await h.scim.post('/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: valueOf(leaf.limit + 1) });
+    const over = await h.scim.post('/Groups', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+      displayName: valueOf(leaf.limit + 1),
+    });
     expect(over.status).to.equal(400);
     expect(over.body.detail).to.include('displayName');
   });
 
-  it('the issue\'s 65,536-character email and addresses[].formatted answer 400, not 500', async () => {
+  it("the issue's 65,536-character email and addresses[].formatted answer 400, not 500", async () => {
     const long = 'a'.repeat(65_536);
-    const email = await h.scim.post('/Users', entraUser('long.email@contoso.com', { emails: [{ value: `${long}@contoso.com`, type: 'work', primary: true }] }));
+    const email = await h.scim.post(
+      '/Users',
+      entraUser('long.email@contoso.com', { emails: [{ value: `${long}@contoso.com`, type: 'work', primary: true }] }),
+    );
     expect(email.status).to.equal(400);
     expect(email.body.detail).to.include('emails[0].value');
-    const formatted = await h.scim.post('/Users', entraUser('long.address@contoso.com', { addresses: [{ type: 'work', formatted: long }] }));
+    const formatted = await h.scim.post(
+      '/Users',
+      entraUser('long.address@contoso.com', { addresses: [{ type: 'work', formatted: long }] }),
+    );
     expect(formatted.status).to.equal(400);
     expect(formatted.body.detail).to.include('addresses[0].formatted');
   });

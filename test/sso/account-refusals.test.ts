@@ -7,8 +7,12 @@ import { expectRefused } from './refusal-helpers.js';
 
 describeEachDatabase('Refusing an Entra account that may not sign in', (db) => {
   let h: HostHarness;
-  before(async () => { h = await startHostHarness(db); });
-  after(async () => { await h?.close(); });
+  before(async () => {
+    h = await startHostHarness(db);
+  });
+  after(async () => {
+    await h?.close();
+  });
 
   const loginUrl = () => h.url(`${MOUNT}/sso/login?connector=${h.connector.id}`);
   const signIn = async (login: string) => {
@@ -28,7 +32,10 @@ describeEachDatabase('Refusing an Entra account that may not sign in', (db) => {
     it('does not match on an unverified email claim alone (403 no_such_user)', async () => {
       await h.store.connectors.updateSettings(h.connector.id, { ssoMatchClaims: ['email'] });
       try {
-        const target = await h.provision({ userName: `victim.${randomUUID().slice(0, 6)}@contoso.example`, externalId: null });
+        const target = await h.provision({
+          userName: `victim.${randomUUID().slice(0, 6)}@contoso.example`,
+          externalId: null,
+        });
         // An account whose admin-set (unverified) email is someone else's address.
         const attacker = await h.person({ provision: false, claims: { email: target.userName } });
         const { browser, page } = await signIn(attacker.login);
@@ -41,7 +48,10 @@ describeEachDatabase('Refusing an Entra account that may not sign in', (db) => {
     it('matches on the email claim when Entra marks it verified', async () => {
       await h.store.connectors.updateSettings(h.connector.id, { ssoMatchClaims: ['email'] });
       try {
-        const user = await h.provision({ userName: `verified.${randomUUID().slice(0, 6)}@contoso.example`, externalId: null });
+        const user = await h.provision({
+          userName: `verified.${randomUUID().slice(0, 6)}@contoso.example`,
+          externalId: null,
+        });
         const person = await h.person({ provision: false, claims: { email: user.userName, email_verified: true } });
         const { page } = await signIn(person.login);
         expect(page.body).to.include(`Signed in as <strong id="signed-in-user">${user.userName}</strong>`);
@@ -59,7 +69,7 @@ describeEachDatabase('Refusing an Entra account that may not sign in', (db) => {
   });
 
   describe('a match that cannot be trusted', () => {
-    it('refuses a user found by userName whose externalId is another account\'s oid (403 external_id_mismatch)', async () => {
+    it("refuses a user found by userName whose externalId is another account's oid (403 external_id_mismatch)", async () => {
       const person = await h.person({ provision: { externalId: randomUUID() } });
       const { browser, page } = await signIn(person.login);
       await expectRefused(h, browser, page, 'external_id_mismatch');
@@ -68,7 +78,10 @@ describeEachDatabase('Refusing an Entra account that may not sign in', (db) => {
 
     it('refuses when several users share the oid as externalId (403 ambiguous_user)', async () => {
       const person = await h.person();
-      await h.provision({ userName: `twin.${randomUUID().slice(0, 6)}@contoso.example`, externalId: String(person.claims.oid) });
+      await h.provision({
+        userName: `twin.${randomUUID().slice(0, 6)}@contoso.example`,
+        externalId: String(person.claims.oid),
+      });
       const { browser, page } = await signIn(person.login);
       await expectRefused(h, browser, page, 'ambiguous_user');
     });
@@ -77,7 +90,13 @@ describeEachDatabase('Refusing an Entra account that may not sign in', (db) => {
   describe('what the matched user may do', () => {
     it('refuses a user deactivated through the store (403 user_inactive)', async () => {
       const person = await h.person();
-      await h.runtime.users.update(h.connector, person.user!.id, 'user.deactivate', (u) => ({ ...u.document, active: false }), { actor: 'host' });
+      await h.runtime.users.update(
+        h.connector,
+        person.user!.id,
+        'user.deactivate',
+        (u) => ({ ...u.document, active: false }),
+        { actor: 'host' },
+      );
       const { browser, page } = await signIn(person.login);
       await expectRefused(h, browser, page, 'user_inactive');
       expect(page.body).to.include('deactivated');

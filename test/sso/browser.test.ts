@@ -5,7 +5,16 @@ import { describeEachDatabase } from '../support/databases.js';
 import { MOUNT, startHostHarness, type HostHarness } from '../support/host-harness.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 describeEachDatabase('Signing in from the sign-in page in a real browser', (db) => {
   let h: HostHarness;
@@ -14,7 +23,9 @@ describeEachDatabase('Signing in from the sign-in page in a real browser', (db) 
   before(async function () {
     this.timeout(60_000);
     if (!existsSync(CHROMIUM) && process.env.CI !== 'true') {
-      console.warn(`    (skipped: ${CHROMIUM} is missing; install it with \`apt-get install -y chromium\`. In CI (CI=true) this test runs and fails instead.)`);
+      console.warn(
+        `    (skipped: ${CHROMIUM} is missing; install it with \`apt-get install -y chromium\`. In CI (CI=true) this test runs and fails instead.)`,
+      );
       this.skip();
     }
     h = await startHostHarness(db);
@@ -25,7 +36,7 @@ describeEachDatabase('Signing in from the sign-in page in a real browser', (db) 
     await h?.close();
   });
 
-  it('types the email, signs in on the provider\'s login form and lands on the host signed in', async function () {
+  it("types the email, signs in on the provider's login form and lands on the host signed in", async function () {
     this.timeout(60_000);
     const alice = await h.person({ claims: { name: 'Alice Example' } });
     const context = await browser!.newContext();
@@ -44,7 +55,10 @@ describeEachDatabase('Signing in from the sign-in page in a real browser', (db) 
       await page.waitForURL(`${h.appOrigin}/`);
       expect(await page.locator('#signed-in-user').textContent()).to.equal(alice.login);
       const cookies = await context.cookies(h.appOrigin);
-      expect(cookies.filter((c) => c.name.startsWith('idc_sso_tx_')), 'transaction cookie consumed').to.deep.equal([]);
+      expect(
+        cookies.filter((c) => c.name.startsWith('idc_sso_tx_')),
+        'transaction cookie consumed',
+      ).to.deep.equal([]);
     } finally {
       await context.close();
     }

@@ -9,8 +9,12 @@ import { locationOf, MOUNT, startHostHarness, type HostHarness } from '../suppor
 
 describeEachDatabase('Home-realm discovery on the sign-in page', (db) => {
   let h: HostHarness;
-  before(async () => { h = await startHostHarness(db); });
-  after(async () => { await h?.close(); });
+  before(async () => {
+    h = await startHostHarness(db);
+  });
+  after(async () => {
+    await h?.close();
+  });
 
   const signInPage = () => h.url(`${MOUNT}/sso/signin`);
 
@@ -26,16 +30,20 @@ describeEachDatabase('Home-realm discovery on the sign-in page', (db) => {
   });
 
   it('escapes what it echoes back into the page', async () => {
-    const page = await new TestBrowser().request(signInPage(), { form: { email: '"><script>alert(1)</script>', returnTo: '/x"><script>' } });
+    const page = await new TestBrowser().request(signInPage(), {
+      form: { email: '"><script>alert(1)</script>', returnTo: '/x"><script>' },
+    });
     expect(page.status).to.equal(400);
     expect(page.body).to.not.include('<script>');
     expect(page.body).to.include('value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"');
     expect(page.body).to.include('name="returnTo" value="/x%22%3E%3Cscript%3E"');
   });
 
-  it('sends an sso user to the connector\'s Entra authorize URL with login_hint', async () => {
+  it("sends an sso user to the connector's Entra authorize URL with login_hint", async () => {
     const alice = await h.person();
-    const page = await new TestBrowser().request(signInPage(), { form: { email: alice.login.toUpperCase(), returnTo: '/reports' } });
+    const page = await new TestBrowser().request(signInPage(), {
+      form: { email: alice.login.toUpperCase(), returnTo: '/reports' },
+    });
     expect(page.status).to.equal(303);
     const authorize = new URL(locationOf(page));
     expect(authorize.origin).to.equal(h.provider.origin);
@@ -45,20 +53,34 @@ describeEachDatabase('Home-realm discovery on the sign-in page', (db) => {
 
   it('completes the sign-in from the email form to the host page', async () => {
     const alice = await h.person();
-    const page = await h.signIn(new TestBrowser(), { url: signInPage(), form: { email: alice.login, returnTo: '/reports' } }, alice.login);
+    const page = await h.signIn(
+      new TestBrowser(),
+      { url: signInPage(), form: { email: alice.login, returnTo: '/reports' } },
+      alice.login,
+    );
     expect(page.url).to.equal(h.url('/reports'));
     expect(page.body).to.include(alice.login);
   });
 
-  it('sends a builtin user to the host\'s password page with the email and returnTo', async () => {
-    const user = await h.provision({ userName: `pat.${randomUUID().slice(0, 6)}@contoso.example`, loginMethod: 'builtin' });
-    const page = await new TestBrowser().request(signInPage(), { form: { email: user.userName, returnTo: '/reports' } });
+  it("sends a builtin user to the host's password page with the email and returnTo", async () => {
+    const user = await h.provision({
+      userName: `pat.${randomUUID().slice(0, 6)}@contoso.example`,
+      loginMethod: 'builtin',
+    });
+    const page = await new TestBrowser().request(signInPage(), {
+      form: { email: user.userName, returnTo: '/reports' },
+    });
     expect(page.status).to.equal(303);
-    expect(page.headers.get('location')).to.equal(`/login?${new URLSearchParams({ email: user.userName, returnTo: '/reports' })}`);
+    expect(page.headers.get('location')).to.equal(
+      `/login?${new URLSearchParams({ email: user.userName, returnTo: '/reports' })}`,
+    );
   });
 
   it('answers an unknown email exactly as a builtin one (no account-existence oracle)', async () => {
-    const builtin = await h.provision({ userName: `known.${randomUUID().slice(0, 6)}@contoso.example`, loginMethod: 'builtin' });
+    const builtin = await h.provision({
+      userName: `known.${randomUUID().slice(0, 6)}@contoso.example`,
+      loginMethod: 'builtin',
+    });
     const unknown = `nobody.${randomUUID().slice(0, 6)}@contoso.example`;
     const answer = async (email: string) => {
       const page = await new TestBrowser().request(signInPage(), { form: { email, returnTo: '/reports' } });
@@ -88,10 +110,19 @@ describeEachDatabase('Home-realm discovery on the sign-in page', (db) => {
   });
 
   it('says to use the password page when the host configured none, for a builtin and an unknown address alike', async () => {
-    const user = await h.provision({ userName: `pw.${randomUUID().slice(0, 6)}@contoso.example`, loginMethod: 'builtin' });
-    const app = express().use(`${MOUNT}/sso`, createSsoRouter({ ...h.runtime, options: { ...h.runtime.options, passwordLoginPath: null } }));
+    const user = await h.provision({
+      userName: `pw.${randomUUID().slice(0, 6)}@contoso.example`,
+      loginMethod: 'builtin',
+    });
+    const app = express().use(
+      `${MOUNT}/sso`,
+      createSsoRouter({ ...h.runtime, options: { ...h.runtime.options, passwordLoginPath: null } }),
+    );
     const known = await request(app).post(`${MOUNT}/sso/signin`).type('form').send({ email: user.userName });
-    const unknown = await request(app).post(`${MOUNT}/sso/signin`).type('form').send({ email: `x.${randomUUID().slice(0, 6)}@contoso.example` });
+    const unknown = await request(app)
+      .post(`${MOUNT}/sso/signin`)
+      .type('form')
+      .send({ email: `x.${randomUUID().slice(0, 6)}@contoso.example` });
     expect(known.status).to.equal(200);
     expect(known.text).to.include('Sign in with your password');
     expect(unknown.text).to.equal(known.text);

@@ -7,16 +7,23 @@ import type { StoredUser } from '../../lib/model/types.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { startHostHarness, type HostHarness } from '../support/host-harness.js';
 
-describeEachDatabase('Enforcing the login method on the host\'s password route (requireLoginMethod)', (db) => {
+describeEachDatabase("Enforcing the login method on the host's password route (requireLoginMethod)", (db) => {
   let h: HostHarness;
-  before(async () => { h = await startHostHarness(db); });
-  after(async () => { await h?.close(); });
+  before(async () => {
+    h = await startHostHarness(db);
+  });
+  after(async () => {
+    await h?.close();
+  });
 
   const login = () => request(h.appOrigin).post('/login');
 
   it('refuses an sso user with a 403 page naming Microsoft Entra ID, for a browser form', async () => {
     const alice = await h.person();
-    const response = await login().set('Accept', 'text/html').type('form').send({ email: alice.login, password: 'guess' });
+    const response = await login()
+      .set('Accept', 'text/html')
+      .type('form')
+      .send({ email: alice.login, password: 'guess' });
     expect(response.status).to.equal(403);
     expect(response.type).to.equal('text/html');
     expect(response.text).to.include('Microsoft Entra ID');
@@ -26,21 +33,28 @@ describeEachDatabase('Enforcing the login method on the host\'s password route (
 
   it('refuses an sso user with a 403 JSON body for an API client', async () => {
     const alice = await h.person();
-    const response = await login().set('Accept', 'application/json').send({ username: alice.login.toUpperCase(), password: 'guess' });
+    const response = await login()
+      .set('Accept', 'application/json')
+      .send({ username: alice.login.toUpperCase(), password: 'guess' });
     expect(response.status).to.equal(403);
     expect(response.body).to.deep.include({ error: 'sso_required', signInUrl: '/identity/sso/signin' });
     expect(response.body.message).to.include('Microsoft Entra ID');
   });
 
-  it('lets a builtin user through to the host\'s own login', async () => {
-    const user = await h.provision({ userName: `builtin.${randomUUID().slice(0, 6)}@contoso.example`, loginMethod: 'builtin' });
+  it("lets a builtin user through to the host's own login", async () => {
+    const user = await h.provision({
+      userName: `builtin.${randomUUID().slice(0, 6)}@contoso.example`,
+      loginMethod: 'builtin',
+    });
     const response = await login().type('form').send({ email: user.userName, password: 'secret' });
     expect(response.status).to.equal(200);
     expect(response.body).to.deep.equal({ reached: 'host password login', allowed: [user.id] });
   });
 
   it('lets an unknown user through, so the host answers as for any wrong password', async () => {
-    const response = await login().type('form').send({ email: `unknown.${randomUUID().slice(0, 6)}@contoso.example`, password: 'x' });
+    const response = await login()
+      .type('form')
+      .send({ email: `unknown.${randomUUID().slice(0, 6)}@contoso.example`, password: 'x' });
     expect(response.status).to.equal(200);
     expect(response.body.reached).to.equal('host password login');
   });
@@ -51,7 +65,7 @@ describeEachDatabase('Enforcing the login method on the host\'s password route (
     expect(response.status).to.equal(403);
   });
 
-  it('follows an admin\'s switch of the user to builtin at once', async () => {
+  it("follows an admin's switch of the user to builtin at once", async () => {
     const alice = await h.person();
     expect((await login().type('form').send({ email: alice.login })).status).to.equal(403);
     await h.runtime.users.setAccess(h.connector, alice.user!.id, { loginMethod: 'builtin' }, { actor: 'host' });
@@ -64,7 +78,19 @@ describeEachDatabase('Enforcing the login method on the host\'s password route (
       const tag = randomUUID().slice(0, 6);
       const userName = `carol.${tag}@contoso.example`;
       const workEmail = `carol.work.${tag}@contoso.example`;
-      const user = await h.runtime.users.create(h.connector, { userName, emails: [{ value: workEmail, type: 'work', primary: true }, { value: `c.${tag}@home.example`, type: 'home' }], active: true }, { actor: 'host' }, { loginMethod: 'sso' });
+      const user = await h.runtime.users.create(
+        h.connector,
+        {
+          userName,
+          emails: [
+            { value: workEmail, type: 'work', primary: true },
+            { value: `c.${tag}@home.example`, type: 'home' },
+          ],
+          active: true,
+        },
+        { actor: 'host' },
+        { loginMethod: 'sso' },
+      );
       return { user, userName, workEmail };
     }
 
@@ -82,20 +108,27 @@ describeEachDatabase('Enforcing the login method on the host\'s password route (
 
     it('refuses when any identifier field names a refused account, even beside an unknown one', async () => {
       const c = await carol();
-      const response = await login().type('form').send({ email: `nobody.${randomUUID().slice(0, 6)}@contoso.example`, login: c.workEmail });
+      const response = await login()
+        .type('form')
+        .send({ email: `nobody.${randomUUID().slice(0, 6)}@contoso.example`, login: c.workEmail });
       expect(response.status).to.equal(403);
     });
 
     it('checks a field the host names itself', async () => {
       const c = await carol();
       const app = express().use(express.urlencoded({ extended: false }));
-      app.post('/signin', requireLoginMethod(h.runtime)('builtin', { fields: ['account'] }), (_req, res) => { res.json({ reached: true }); });
+      app.post('/signin', requireLoginMethod(h.runtime)('builtin', { fields: ['account'] }), (_req, res) => {
+        res.json({ reached: true });
+      });
       expect((await request(app).post('/signin').type('form').send({ account: c.workEmail })).status).to.equal(403);
     });
 
     it('lists in identityAllowedUsers only the allowed account when an address is a user of two organizations', async () => {
       const c = await carol();
-      const other = await h.store.connectors.create({ organizationId: `org-${randomUUID().slice(0, 6)}`, name: 'Other' });
+      const other = await h.store.connectors.create({
+        organizationId: `org-${randomUUID().slice(0, 6)}`,
+        name: 'Other',
+      });
       const local = await h.provision({ connectorId: other.id, userName: c.workEmail, loginMethod: 'builtin' });
       const response = await login().type('form').send({ email: c.workEmail.toUpperCase() });
       expect(response.status).to.equal(200);
@@ -107,8 +140,17 @@ describeEachDatabase('Enforcing the login method on the host\'s password route (
     for (const field of ['email', 'username', 'userName', 'login']) {
       it(`refuses ${field} as an array or an object in JSON with a 400, never passing it through`, async () => {
         const alice = await h.person();
-        for (const value of [[alice.login], { value: alice.login }, [alice.login, 'other@contoso.example'], 42, true, null]) {
-          const response = await login().set('Accept', 'application/json').send({ [field]: value, password: 'guess' });
+        for (const value of [
+          [alice.login],
+          { value: alice.login },
+          [alice.login, 'other@contoso.example'],
+          42,
+          true,
+          null,
+        ]) {
+          const response = await login()
+            .set('Accept', 'application/json')
+            .send({ [field]: value, password: 'guess' });
           expect(response.status, JSON.stringify(value)).to.equal(400);
           expect(response.body).to.deep.include({ error: 'invalid_request' });
           expect(response.body.message).to.include(field);
@@ -148,13 +190,23 @@ describeEachDatabase('Enforcing the login method on the host\'s password route (
       const alice = await h.person();
       const check = checkLoginMethod(h.runtime);
       expect((await check(alice.login.toUpperCase(), 'builtin')).allowed).to.equal(false);
-      expect(await check(`nobody.${randomUUID().slice(0, 6)}@contoso.example`, 'builtin')).to.deep.equal({ allowed: true, allowedUsers: [], refusedUsers: [] });
+      expect(await check(`nobody.${randomUUID().slice(0, 6)}@contoso.example`, 'builtin')).to.deep.equal({
+        allowed: true,
+        allowedUsers: [],
+        refusedUsers: [],
+      });
     });
 
     it('refuses a target that is neither an identifier string nor string ids (an array, an object, a number)', async () => {
       const alice = await h.person();
       const check = checkLoginMethod(h.runtime);
-      const malformed = [[alice.login], { value: alice.login }, 42, null, { connectorId: h.connector.id, userId: [alice.user!.id] }];
+      const malformed = [
+        [alice.login],
+        { value: alice.login },
+        42,
+        null,
+        { connectorId: h.connector.id, userId: [alice.user!.id] },
+      ];
       for (const target of malformed) {
         const result = await check(target as never, 'builtin');
         expect(result, JSON.stringify(target)).to.deep.equal({ allowed: false, allowedUsers: [], refusedUsers: [] });

@@ -5,8 +5,12 @@ import { locationOf, MOUNT, startHostHarness, type HostHarness } from '../suppor
 
 describeEachDatabase('Signing out (/sso/logout)', (db) => {
   let h: HostHarness;
-  before(async () => { h = await startHostHarness(db); });
-  after(async () => { await h?.close(); });
+  before(async () => {
+    h = await startHostHarness(db);
+  });
+  after(async () => {
+    await h?.close();
+  });
 
   async function signedInBrowser(): Promise<TestBrowser> {
     const alice = await h.person();
@@ -16,7 +20,7 @@ describeEachDatabase('Signing out (/sso/logout)', (db) => {
     return browser;
   }
 
-  it('ends the host session and continues to Entra\'s end-session endpoint with post_logout_redirect_uri = baseUrl/', async () => {
+  it("ends the host session and continues to Entra's end-session endpoint with post_logout_redirect_uri = baseUrl/", async () => {
     const browser = await signedInBrowser();
     const page = await browser.request(h.url(`${MOUNT}/sso/logout`));
     expect(page.status).to.equal(303);
@@ -48,7 +52,12 @@ describeEachDatabase('Signing out (/sso/logout)', (db) => {
 
   it('ignores a forged connector cookie', async () => {
     const browser = new TestBrowser();
-    browser.cookies.push({ host: new URL(h.appOrigin).host, name: 'idc_sso_connector', value: `sso-connector%3A${h.connector.id}.forged`, path: `${MOUNT}/sso/logout` });
+    browser.cookies.push({
+      host: new URL(h.appOrigin).host,
+      name: 'idc_sso_connector',
+      value: `sso-connector%3A${h.connector.id}.forged`,
+      path: `${MOUNT}/sso/logout`,
+    });
     const page = await browser.request(h.url(`${MOUNT}/sso/logout`));
     expect(page.headers.get('location')).to.equal('/');
   });

@@ -7,7 +7,18 @@ import { obtainIdToken } from '../support/fixtures/obtain-id-token.js';
 import { COOKIE as SESSION_COOKIE } from '../support/fixtures/sessions.js';
 import { generateSigningJwks, startTestProvider, type TestProvider } from '../support/fixtures/oidc-provider.js';
 import { startShiftedClockProvider } from '../support/fixtures/shifted-clock-provider.js';
-import { locationOf, MOUNT, OTHER_CLIENT_ID, OTHER_CLIENT_SECRET, OTHER_TENANT, RP_CLIENT_ID, RP_CLIENT_SECRET, startHostHarness, type Person, type HostHarness } from '../support/host-harness.js';
+import {
+  locationOf,
+  MOUNT,
+  OTHER_CLIENT_ID,
+  OTHER_CLIENT_SECRET,
+  OTHER_TENANT,
+  RP_CLIENT_ID,
+  RP_CLIENT_SECRET,
+  startHostHarness,
+  type Person,
+  type HostHarness,
+} from '../support/host-harness.js';
 import { expectRefused } from './refusal-helpers.js';
 
 describeEachDatabase('Refusing a sign-in that fails the protocol checks', (db) => {
@@ -27,10 +38,19 @@ describeEachDatabase('Refusing a sign-in that fails the protocol checks', (db) =
     h = await startHostHarness(db);
     alice = await h.person();
     otherIssuer = await startTestProvider({ jwks: h.provider.jwks, clients: h.clients, accounts: h.accounts });
-    impostor = await startTestProvider({ issuer: h.provider.issuer, jwks: generateSigningJwks(String(h.provider.jwks.keys[0].kid)), clients: h.clients, accounts: h.accounts });
+    impostor = await startTestProvider({
+      issuer: h.provider.issuer,
+      jwks: generateSigningJwks(String(h.provider.jwks.keys[0].kid)),
+      clients: h.clients,
+      accounts: h.accounts,
+    });
     lateClock = await startShiftedClockProvider({
-      issuer: h.provider.issuer, jwks: h.provider.jwks, clients: h.clients, accounts: [...h.accounts],
-      idTokenTtlSeconds: 60, clockShiftMs: -10 * 60 * 1000,
+      issuer: h.provider.issuer,
+      jwks: h.provider.jwks,
+      clients: h.clients,
+      accounts: [...h.accounts],
+      idTokenTtlSeconds: 60,
+      clockShiftMs: -10 * 60 * 1000,
     });
   });
   after(async () => {
@@ -84,7 +104,9 @@ describeEachDatabase('Refusing a sign-in that fails the protocol checks', (db) =
       const [payload, signature] = decodeURIComponent(cookie.value).split('.');
       const forged = JSON.parse(Buffer.from(payload.replace(/^sso-tx:/, ''), 'base64url').toString());
       forged.r = '/forged';
-      cookie.value = encodeURIComponent(`sso-tx:${Buffer.from(JSON.stringify(forged)).toString('base64url')}.${signature}`);
+      cookie.value = encodeURIComponent(
+        `sso-tx:${Buffer.from(JSON.stringify(forged)).toString('base64url')}.${signature}`,
+      );
       await expectRefused(h, browser, await browser.follow(callback.href), 'state_mismatch');
     });
 
@@ -95,7 +117,10 @@ describeEachDatabase('Refusing a sign-in that fails the protocol checks', (db) =
       const cookies = new TransactionCookie(h.runtime.options, h.runtime.secrets);
       const state = callback.searchParams.get('state')!;
       expect(cookies.read(req, state)).to.include({ ok: true });
-      expect(cookies.read(req, state, Date.now() + 10 * 60 * 1000 + 1000)).to.deep.include({ ok: false, reason: 'transaction_expired' });
+      expect(cookies.read(req, state, Date.now() + 10 * 60 * 1000 + 1000)).to.deep.include({
+        ok: false,
+        reason: 'transaction_expired',
+      });
     });
 
     it('keeps two sign-ins started in two tabs apart', async () => {
@@ -148,33 +173,61 @@ describeEachDatabase('Refusing a sign-in that fails the protocol checks', (db) =
 
     it('refuses an ID token issued to another application (400 audience_mismatch)', async () => {
       const browser = new TestBrowser();
-      const page = await signInWithIdToken(browser, alice, (nonce) => obtainIdToken({
-        origin: h.provider.origin, clientId: OTHER_CLIENT_ID, clientSecret: OTHER_CLIENT_SECRET, redirectUri: h.callbackUrl, nonce, login: alice.login,
-      }));
+      const page = await signInWithIdToken(browser, alice, (nonce) =>
+        obtainIdToken({
+          origin: h.provider.origin,
+          clientId: OTHER_CLIENT_ID,
+          clientSecret: OTHER_CLIENT_SECRET,
+          redirectUri: h.callbackUrl,
+          nonce,
+          login: alice.login,
+        }),
+      );
       await expectRefused(h, browser, page, 'audience_mismatch');
     });
 
     it('refuses an expired ID token (400 token_expired)', async () => {
       const browser = new TestBrowser();
-      const page = await signInWithIdToken(browser, alice, (nonce) => obtainIdToken({
-        origin: lateClock.origin, clientId: RP_CLIENT_ID, clientSecret: RP_CLIENT_SECRET, redirectUri: h.callbackUrl, nonce, login: alice.login,
-      }));
+      const page = await signInWithIdToken(browser, alice, (nonce) =>
+        obtainIdToken({
+          origin: lateClock.origin,
+          clientId: RP_CLIENT_ID,
+          clientSecret: RP_CLIENT_SECRET,
+          redirectUri: h.callbackUrl,
+          nonce,
+          login: alice.login,
+        }),
+      );
       await expectRefused(h, browser, page, 'token_expired');
     });
 
     it('refuses an ID token from another issuer, even signed with the right keys (400 issuer_mismatch)', async () => {
       const browser = new TestBrowser();
-      const page = await signInWithIdToken(browser, alice, (nonce) => obtainIdToken({
-        origin: otherIssuer.origin, clientId: RP_CLIENT_ID, clientSecret: RP_CLIENT_SECRET, redirectUri: h.callbackUrl, nonce, login: alice.login,
-      }));
+      const page = await signInWithIdToken(browser, alice, (nonce) =>
+        obtainIdToken({
+          origin: otherIssuer.origin,
+          clientId: RP_CLIENT_ID,
+          clientSecret: RP_CLIENT_SECRET,
+          redirectUri: h.callbackUrl,
+          nonce,
+          login: alice.login,
+        }),
+      );
       await expectRefused(h, browser, page, 'issuer_mismatch');
     });
 
-    it('verifies the signature against the provider\'s JWKS (400 signature_invalid)', async () => {
+    it("verifies the signature against the provider's JWKS (400 signature_invalid)", async () => {
       const browser = new TestBrowser();
-      const page = await signInWithIdToken(browser, alice, (nonce) => obtainIdToken({
-        origin: impostor.origin, clientId: RP_CLIENT_ID, clientSecret: RP_CLIENT_SECRET, redirectUri: h.callbackUrl, nonce, login: alice.login,
-      }));
+      const page = await signInWithIdToken(browser, alice, (nonce) =>
+        obtainIdToken({
+          origin: impostor.origin,
+          clientId: RP_CLIENT_ID,
+          clientSecret: RP_CLIENT_SECRET,
+          redirectUri: h.callbackUrl,
+          nonce,
+          login: alice.login,
+        }),
+      );
       await expectRefused(h, browser, page, 'signature_invalid');
     });
 

@@ -9,7 +9,12 @@ import type { HostHarness } from '../support/host-harness.js';
  * A refused sign-in: a clear HTML page with the status for the reason, a `login.failed` event,
  * an audit entry (actor sso, operation login, outcome failure, detail = reason) and nobody signed in.
  */
-export async function expectRefused(h: HostHarness, browser: TestBrowser, page: Page, reason: LoginRefusalReason): Promise<void> {
+export async function expectRefused(
+  h: HostHarness,
+  browser: TestBrowser,
+  page: Page,
+  reason: LoginRefusalReason,
+): Promise<void> {
   const status = REFUSAL_TEXT[reason].status;
   expect(page.status, `status of ${page.url}\n${page.body.slice(0, 400)}`).to.equal(status);
   expect(page.headers.get('content-type')).to.match(/^text\/html/);

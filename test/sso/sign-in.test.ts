@@ -9,12 +9,23 @@ import { IdentityStore } from '../../lib/store/index.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { TestBrowser } from '../support/fixtures/browser.js';
 import { COOKIE as SESSION_COOKIE, TestSessions } from '../support/fixtures/sessions.js';
-import { locationOf, MOUNT, RP_CLIENT_SECRET, SECRET_KEY, startHostHarness, type HostHarness } from '../support/host-harness.js';
+import {
+  locationOf,
+  MOUNT,
+  RP_CLIENT_SECRET,
+  SECRET_KEY,
+  startHostHarness,
+  type HostHarness,
+} from '../support/host-harness.js';
 
 describeEachDatabase('Signing in through Entra ID', (db) => {
   let h: HostHarness;
-  before(async () => { h = await startHostHarness(db); });
-  after(async () => { await h?.close(); });
+  before(async () => {
+    h = await startHostHarness(db);
+  });
+  after(async () => {
+    await h?.close();
+  });
 
   describe('the authorization request', () => {
     it('uses the code flow with PKCE (S256), state, nonce and the exact redirect URI', async () => {
@@ -77,7 +88,12 @@ describeEachDatabase('Signing in through Entra ID', (db) => {
 
       expect(h.loginEvents.succeeded.at(-1)).to.include({ connectorId: h.connector.id, userId: alice.user!.id });
       const [entry] = await h.store.audit.list(h.connector.id, { operation: 'login', limit: 1 });
-      expect(entry).to.include({ actor: 'sso', outcome: 'success', resourceId: alice.user!.id, detail: 'matched by oid' });
+      expect(entry).to.include({
+        actor: 'sso',
+        outcome: 'success',
+        resourceId: alice.user!.id,
+        detail: 'matched by oid',
+      });
     });
 
     it('consumes the transaction cookie and remembers the connector for logout', async () => {
@@ -91,7 +107,11 @@ describeEachDatabase('Signing in through Entra ID', (db) => {
 
     it('returns to the same-origin path given as returnTo', async () => {
       const alice = await h.person();
-      const page = await h.signIn(new TestBrowser(), h.url(`${MOUNT}/sso/login?connector=${h.connector.id}&returnTo=${encodeURIComponent('/reports?range=7d')}`), alice.login);
+      const page = await h.signIn(
+        new TestBrowser(),
+        h.url(`${MOUNT}/sso/login?connector=${h.connector.id}&returnTo=${encodeURIComponent('/reports?range=7d')}`),
+        alice.login,
+      );
       expect(page.url).to.equal(`${h.appOrigin}/reports?range=7d`);
       expect(page.body).to.include(alice.login);
     });
@@ -99,7 +119,9 @@ describeEachDatabase('Signing in through Entra ID', (db) => {
     it('never logs the client secret, the authorization code or tokens', async () => {
       const alice = await h.person();
       const browser = new TestBrowser();
-      const stopped = await h.signIn(browser, h.url(`${MOUNT}/sso/login?connector=${h.connector.id}`), alice.login, { stopAtCallback: true });
+      const stopped = await h.signIn(browser, h.url(`${MOUNT}/sso/login?connector=${h.connector.id}`), alice.login, {
+        stopAtCallback: true,
+      });
       const code = new URL(locationOf(stopped)).searchParams.get('code')!;
       await browser.follow(locationOf(stopped));
       const all = h.logs.join('\n');
@@ -113,15 +135,24 @@ describeEachDatabase('Signing in through Entra ID', (db) => {
     it('finishes on another instance a sign-in that one instance started (the transaction is in the cookie)', async () => {
       const alice = await h.person();
       const browser = new TestBrowser();
-      const stopped = await h.signIn(browser, h.url(`${MOUNT}/sso/login?connector=${h.connector.id}`), alice.login, { stopAtCallback: true });
+      const stopped = await h.signIn(browser, h.url(`${MOUNT}/sso/login?connector=${h.connector.id}`), alice.login, {
+        stopAtCallback: true,
+      });
       const callback = new URL(locationOf(stopped));
 
       // Instance B: its own store object, discovery cache, SecretBox and sessions; same database and secretKey.
       const events = new IdentityEvents();
-      const runtimeB: Runtime = { ...h.runtime, store: new IdentityStore(h.knex, h.runtime.options.tablePrefix, events), events, secrets: new SecretBox(SECRET_KEY) };
+      const runtimeB: Runtime = {
+        ...h.runtime,
+        store: new IdentityStore(h.knex, h.runtime.options.tablePrefix, events),
+        events,
+        secrets: new SecretBox(SECRET_KEY),
+      };
       const sessionsB = new TestSessions();
       const instanceB = express().use(sessionsB.middleware()).use(`${MOUNT}/sso`, createSsoRouter(runtimeB));
-      const response = await request(instanceB).get(`${callback.pathname}${callback.search}`).set('Cookie', browser.cookieHeader(callback));
+      const response = await request(instanceB)
+        .get(`${callback.pathname}${callback.search}`)
+        .set('Cookie', browser.cookieHeader(callback));
       expect(response.status).to.equal(302);
       expect(response.headers.location).to.equal('/');
       expect([...sessionsB.data.values()].map((s) => s.user?.userId)).to.include(alice.user!.id);
@@ -131,7 +162,11 @@ describeEachDatabase('Signing in through Entra ID', (db) => {
   describe('matching the Entra account to a user', () => {
     it('matches by preferred_username when the user has no externalId yet', async () => {
       const bob = await h.person({ provision: { externalId: null } });
-      const page = await h.signIn(new TestBrowser(), h.url(`${MOUNT}/sso/login?connector=${h.connector.id}`), bob.login);
+      const page = await h.signIn(
+        new TestBrowser(),
+        h.url(`${MOUNT}/sso/login?connector=${h.connector.id}`),
+        bob.login,
+      );
       expect(page.body).to.include(`Signed in as <strong id="signed-in-user">${bob.login}</strong>`);
       const [entry] = await h.store.audit.list(h.connector.id, { operation: 'login', limit: 1 });
       expect(entry.detail).to.equal('matched by preferred_username');
@@ -139,31 +174,60 @@ describeEachDatabase('Signing in through Entra ID', (db) => {
 
     it('matches userName case-insensitively', async () => {
       const carol = await h.person({ provision: { externalId: null } });
-      await h.runtime.users.update(h.connector, carol.user!.id, 'user.rename', (u) => ({ ...u.document, userName: carol.login.toUpperCase() }), { actor: 'host' });
-      const page = await h.signIn(new TestBrowser(), h.url(`${MOUNT}/sso/login?connector=${h.connector.id}`), carol.login);
+      await h.runtime.users.update(
+        h.connector,
+        carol.user!.id,
+        'user.rename',
+        (u) => ({ ...u.document, userName: carol.login.toUpperCase() }),
+        { actor: 'host' },
+      );
+      const page = await h.signIn(
+        new TestBrowser(),
+        h.url(`${MOUNT}/sso/login?connector=${h.connector.id}`),
+        carol.login,
+      );
       expect(page.body).to.include('signed-in-user');
     });
   });
 
   describe('just-in-time provisioning (ssoJitProvisioning)', () => {
-    afterEach(async () => { await h.store.connectors.updateSettings(h.connector.id, { ssoJitProvisioning: false }); });
+    afterEach(async () => {
+      await h.store.connectors.updateSettings(h.connector.id, { ssoJitProvisioning: false });
+    });
 
     it('creates an unknown user with login method sso, externalId = oid and userName from the claim, when enabled', async () => {
       await h.store.connectors.updateSettings(h.connector.id, { ssoJitProvisioning: true });
       const dave = await h.person({ provision: false, claims: { roles: ['User'] } });
-      const page = await h.signIn(new TestBrowser(), h.url(`${MOUNT}/sso/login?connector=${h.connector.id}`), dave.login);
+      const page = await h.signIn(
+        new TestBrowser(),
+        h.url(`${MOUNT}/sso/login?connector=${h.connector.id}`),
+        dave.login,
+      );
       expect(page.body).to.include('signed-in-user');
       const user = await h.store.users.findByUserName(h.connector.id, dave.login);
-      expect(user).to.include({ loginMethod: 'sso', externalId: dave.claims.oid, userName: dave.login, webRole: 'User', active: true });
+      expect(user).to.include({
+        loginMethod: 'sso',
+        externalId: dave.claims.oid,
+        userName: dave.login,
+        webRole: 'User',
+        active: true,
+      });
       const [created] = await h.store.audit.list(h.connector.id, { operation: 'user.create', limit: 1 });
       expect(created).to.include({ actor: 'sso', outcome: 'success', resourceId: user!.id });
     });
 
-    it('applies the connector\'s attribute rules as SCIM creation does: a missing required attribute refuses the account (jit_refused)', async () => {
-      await h.store.connectors.updateSettings(h.connector.id, { ssoJitProvisioning: true, requiredAttributes: ['name.familyName'] });
+    it("applies the connector's attribute rules as SCIM creation does: a missing required attribute refuses the account (jit_refused)", async () => {
+      await h.store.connectors.updateSettings(h.connector.id, {
+        ssoJitProvisioning: true,
+        requiredAttributes: ['name.familyName'],
+      });
       try {
         const frank = await h.person({ provision: false, claims: { roles: ['User'] } });
-        const page = await h.signIn(new TestBrowser(), h.url(`${MOUNT}/sso/login?connector=${h.connector.id}`), frank.login);
+        const page = await h.signIn(
+          new TestBrowser(),
+          h.url(`${MOUNT}/sso/login?connector=${h.connector.id}`),
+          frank.login,
+        );
         expect(page.status).to.equal(403);
         expect(page.body).to.include('jit_refused');
         expect(await h.store.users.findByUserName(h.connector.id, frank.login)).to.equal(undefined);
@@ -175,10 +239,17 @@ describeEachDatabase('Signing in through Entra ID', (db) => {
     it('gives a just-in-time user without an app role app access only (refused on the web)', async () => {
       await h.store.connectors.updateSettings(h.connector.id, { ssoJitProvisioning: true });
       const erin = await h.person({ provision: false });
-      const page = await h.signIn(new TestBrowser(), h.url(`${MOUNT}/sso/login?connector=${h.connector.id}`), erin.login);
+      const page = await h.signIn(
+        new TestBrowser(),
+        h.url(`${MOUNT}/sso/login?connector=${h.connector.id}`),
+        erin.login,
+      );
       expect(page.status).to.equal(403);
       expect(page.body).to.include('no_web_role');
-      expect(await h.store.users.findByUserName(h.connector.id, erin.login)).to.include({ webRole: null, loginMethod: 'sso' });
+      expect(await h.store.users.findByUserName(h.connector.id, erin.login)).to.include({
+        webRole: null,
+        loginMethod: 'sso',
+      });
     });
   });
 });

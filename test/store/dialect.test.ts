@@ -7,9 +7,19 @@ import { uniquePrefix } from '../support/databases.js';
 
 describe('Store dialects: which database a Knex instance speaks, and its SQL idioms', () => {
   it('every client name Knex accepts for the installed drivers maps to its dialect', async () => {
-    const names: Array<[string, string]> = [['mysql2', 'mysql'], ['pg', 'postgres'], ['postgres', 'postgres'], ['postgresql', 'postgres'], ['better-sqlite3', 'sqlite']];
+    const names: Array<[string, string]> = [
+      ['mysql2', 'mysql'],
+      ['pg', 'postgres'],
+      ['postgres', 'postgres'],
+      ['postgresql', 'postgres'],
+      ['better-sqlite3', 'sqlite'],
+    ];
     for (const [client, dialect] of names) {
-      const knex = knexFactory({ client, connection: client === 'better-sqlite3' ? { filename: ':memory:' } : {}, useNullAsDefault: true });
+      const knex = knexFactory({
+        client,
+        connection: client === 'better-sqlite3' ? { filename: ':memory:' } : {},
+        useNullAsDefault: true,
+      });
       try {
         expect(dialectOf(knex), client).to.equal(dialect);
       } finally {
@@ -18,15 +28,19 @@ describe('Store dialects: which database a Knex instance speaks, and its SQL idi
     }
   });
 
-  it('PostgreSQL locks only the outer join\'s driving table and counts without a locking clause; MariaDB locks both', () => {
+  it("PostgreSQL locks only the outer join's driving table and counts without a locking clause; MariaDB locks both", () => {
     expect(idiomsOf('postgres').forUpdateOf('u')).to.equal(' FOR UPDATE OF u');
     expect(idiomsOf('mysql').forUpdateOf('u')).to.equal(' FOR UPDATE');
     expect(idiomsOf('sqlite').forUpdateOf('u')).to.equal('');
-    expect([idiomsOf('postgres').countAfterLock, idiomsOf('mysql').countAfterLock]).to.deep.equal(['', ' LOCK IN SHARE MODE']);
+    expect([idiomsOf('postgres').countAfterLock, idiomsOf('mysql').countAfterLock]).to.deep.equal([
+      '',
+      ' LOCK IN SHARE MODE',
+    ]);
   });
 
   it('unique violations and too-long values are recognised by code on every database', () => {
-    for (const code of ['ER_DUP_ENTRY', 'SQLITE_CONSTRAINT_UNIQUE', '23505']) expect(isUniqueViolation({ code }), code).to.equal(true);
+    for (const code of ['ER_DUP_ENTRY', 'SQLITE_CONSTRAINT_UNIQUE', '23505'])
+      expect(isUniqueViolation({ code }), code).to.equal(true);
     for (const code of ['ER_DATA_TOO_LONG', '22001']) expect(isDataTooLong({ code }), code).to.equal(true);
     expect(isUniqueViolation({ code: '23503' })).to.equal(false);
   });

@@ -2,7 +2,13 @@ import { expect } from 'chai';
 import { isDatabaseUnavailable, StoreError } from '../../lib/store/errors.js';
 
 describe('isDatabaseUnavailable: which database failures ask the client to retry (503) rather than fail (500)', () => {
-  for (const code of ['ECONNREFUSED', 'PROTOCOL_CONNECTION_LOST', 'ER_LOCK_WAIT_TIMEOUT', 'ER_LOCK_DEADLOCK', 'SQLITE_BUSY']) {
+  for (const code of [
+    'ECONNREFUSED',
+    'PROTOCOL_CONNECTION_LOST',
+    'ER_LOCK_WAIT_TIMEOUT',
+    'ER_LOCK_DEADLOCK',
+    'SQLITE_BUSY',
+  ]) {
     it(`${code} is a retry`, () => {
       expect(isDatabaseUnavailable(Object.assign(new Error('x'), { code }))).to.equal(true);
     });
@@ -18,9 +24,11 @@ describe('isDatabaseUnavailable: which database failures ask the client to retry
       expect(isDatabaseUnavailable(Object.assign(new Error('x'), { code }))).to.equal(true);
     });
   }
-  it('node-postgres\'s lost connection (no code; Knex prefixes the SQL) is a retry, other code-less errors are not', () => {
+  it("node-postgres's lost connection (no code; Knex prefixes the SQL) is a retry, other code-less errors are not", () => {
     expect(isDatabaseUnavailable(new Error('select 1 - Connection terminated unexpectedly'))).to.equal(true);
-    expect(isDatabaseUnavailable(new Error('Client has encountered a connection error and is not queryable'))).to.equal(true);
+    expect(isDatabaseUnavailable(new Error('Client has encountered a connection error and is not queryable'))).to.equal(
+      true,
+    );
     expect(isDatabaseUnavailable(new Error('select 1 - Connection terminated unexpectedly, or not'))).to.equal(false);
   });
   it('a query this request got wrong, or a store refusal, is not', () => {

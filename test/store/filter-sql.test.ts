@@ -18,7 +18,6 @@ import { tableNames } from '../../lib/store/tables.js';
 import { testDatabases } from '../support/databases.js';
 import type { ResourceDocument } from '../../lib/model/types.js';
 
-
 const ENTERPRISE = URN.enterprise;
 const METADATA = URN.metadata;
 
@@ -27,9 +26,16 @@ const USERS: Array<{ doc: ResourceDocument; created: string }> = [
   {
     created: '2020-01-01T00:00:00Z',
     doc: {
-      userName: 'alice@x.com', externalId: 'ExtA', displayName: 'Alice Smith', title: 'Engineer', active: true,
+      userName: 'alice@x.com',
+      externalId: 'ExtA',
+      displayName: 'Alice Smith',
+      title: 'Engineer',
+      active: true,
       name: { givenName: 'Alice', familyName: 'Smith', formatted: 'Alice Q. Smith' },
-      emails: [{ value: 'alice@contoso.com', type: 'work', primary: true }, { value: 'alice@home.example', type: 'home' }],
+      emails: [
+        { value: 'alice@contoso.com', type: 'work', primary: true },
+        { value: 'alice@home.example', type: 'home' },
+      ],
       addresses: [{ type: 'work', locality: 'Seattle', country: 'US' }],
       [ENTERPRISE]: { department: 'R&D', manager: { value: 'mgr-1' } },
       [METADATA]: { Badge: 'B-7' },
@@ -38,8 +44,12 @@ const USERS: Array<{ doc: ResourceDocument; created: string }> = [
   {
     created: '2021-03-01T00:00:00Z',
     doc: {
-      userName: 'josé@x.com', active: false,
-      emails: [{ value: 'a@x.com', type: 'work' }, { value: 'b@x.com', type: 'home' }],
+      userName: 'josé@x.com',
+      active: false,
+      emails: [
+        { value: 'a@x.com', type: 'work' },
+        { value: 'b@x.com', type: 'home' },
+      ],
       [ENTERPRISE]: { department: 'Sales' },
     },
   },
@@ -48,7 +58,9 @@ const USERS: Array<{ doc: ResourceDocument; created: string }> = [
   {
     created: '2022-06-01T00:00:00Z',
     doc: {
-      userName: 'bob@x.com', externalId: 'exta', title: 'engineer',
+      userName: 'bob@x.com',
+      externalId: 'exta',
+      title: 'engineer',
       name: { givenName: 'Bob', familyName: 'Stone' },
       emails: [{ value: 'Bob@Contoso.com', type: 'Work' }],
       [METADATA]: { Badge: 'B-9' },
@@ -70,17 +82,49 @@ for (const database of testDatabases()) {
 
     before(async () => {
       knex = connectKnex(database.url);
-      ctx = { db: knex, tables: t, dialect: dialectOf(knex), idioms: idiomsOf(dialectOf(knex)), prepared: new Prepared(knex, dialectOf(knex)) };
+      ctx = {
+        db: knex,
+        tables: t,
+        dialect: dialectOf(knex),
+        idioms: idiomsOf(dialectOf(knex)),
+        prepared: new Prepared(knex, dialectOf(knex)),
+      };
       await migrateLatest(knex, prefix);
       const now = Date.now();
-      for (const [id, name] of [[connectorId, 'main'], [otherConnectorId, 'other']]) {
-        await knex(t.connectors).insert({ id, organization_id: 'org', name, settings: '{}', created_at: now, updated_at: now });
+      for (const [id, name] of [
+        [connectorId, 'main'],
+        [otherConnectorId, 'other'],
+      ]) {
+        await knex(t.connectors).insert({
+          id,
+          organization_id: 'org',
+          name,
+          settings: '{}',
+          created_at: now,
+          updated_at: now,
+        });
       }
-      for (const { doc, created } of USERS) ids.set(doc.userName as string, await insertUser(connectorId, doc, Date.parse(created)));
+      for (const { doc, created } of USERS)
+        ids.set(doc.userName as string, await insertUser(connectorId, doc, Date.parse(created)));
       // Same data in another connector: it must never show up.
       for (const { doc, created } of USERS) await insertUser(otherConnectorId, doc, Date.parse(created));
-      await knex(t.groups).insert({ id: groupId, connector_id: connectorId, display_name: 'Admins', display_name_key: 'admins', external_id: 'grp-ext', version: 1, document: '{}', created_at: now, updated_at: now });
-      await knex(t.groupMembers).insert({ group_id: groupId, user_id: ids.get('alice@x.com'), display: 'Alice Smith', created_at: now });
+      await knex(t.groups).insert({
+        id: groupId,
+        connector_id: connectorId,
+        display_name: 'Admins',
+        display_name_key: 'admins',
+        external_id: 'grp-ext',
+        version: 1,
+        document: '{}',
+        created_at: now,
+        updated_at: now,
+      });
+      await knex(t.groupMembers).insert({
+        group_id: groupId,
+        user_id: ids.get('alice@x.com'),
+        display: 'Alice Smith',
+        created_at: now,
+      });
     });
 
     after(async () => {
@@ -92,12 +136,25 @@ for (const database of testDatabases()) {
       const id = randomUUID();
       const { columns, values, addresses, extensions } = projectUser(doc);
       await knex(t.users).insert({
-        ...columns, active: columns.active ? 1 : 0, id, connector_id: connector, document: JSON.stringify(doc),
-        version: 1, created_at: created, updated_at: created, login_method: 'sso',
+        ...columns,
+        active: columns.active ? 1 : 0,
+        id,
+        connector_id: connector,
+        document: JSON.stringify(doc),
+        version: 1,
+        created_at: created,
+        updated_at: created,
+        login_method: 'sso',
       });
       const owner = { user_id: id, connector_id: connector };
-      if (values.length) await knex(t.userValues).insert(values.map((row) => ({ ...row, ...owner, is_primary: row.is_primary ? 1 : 0 })));
-      if (addresses.length) await knex(t.userAddresses).insert(addresses.map((row) => ({ ...row, ...owner, is_primary: row.is_primary ? 1 : 0 })));
+      if (values.length)
+        await knex(t.userValues).insert(
+          values.map((row) => ({ ...row, ...owner, is_primary: row.is_primary ? 1 : 0 })),
+        );
+      if (addresses.length)
+        await knex(t.userAddresses).insert(
+          addresses.map((row) => ({ ...row, ...owner, is_primary: row.is_primary ? 1 : 0 })),
+        );
       if (extensions.length) await knex(t.userExtensions).insert(extensions.map((row) => ({ ...row, ...owner })));
       return id;
     }
@@ -143,7 +200,11 @@ for (const database of testDatabases()) {
 
       it('gt/ge/lt/le on meta.created compare instants, whatever the offset', async () => {
         expect(await users('meta.created gt "2021-06-01T00:00:00Z"')).to.deep.equal(['bob@x.com', 'tenx@x.com']);
-        expect(await users('meta.created ge "2021-06-01T00:00:00Z"')).to.deep.equal(['bob@x.com', 'jose@x.com', 'tenx@x.com']);
+        expect(await users('meta.created ge "2021-06-01T00:00:00Z"')).to.deep.equal([
+          'bob@x.com',
+          'jose@x.com',
+          'tenx@x.com',
+        ]);
         expect(await users('meta.created lt "2021-05-31T20:00:00-04:00"')).to.deep.equal(['alice@x.com', 'josé@x.com']);
         expect(await users('meta.lastModified le "2020-01-01T00:00:00Z"')).to.deep.equal(['alice@x.com']);
       });
@@ -230,14 +291,25 @@ for (const database of testDatabases()) {
     describe('logic and presence', () => {
       it('and, or and not combine with the usual precedence', async () => {
         expect(await users('title eq "engineer" and not (externalId eq "ExtA")')).to.deep.equal(['bob@x.com']);
-        expect(await users('userName sw "josé" or userName sw "bob" and title pr')).to.deep.equal(['bob@x.com', 'josé@x.com']);
-        expect(await users('(userName sw "alice" or userName sw "jose") and title pr')).to.deep.equal(['alice@x.com', 'jose@x.com']);
+        expect(await users('userName sw "josé" or userName sw "bob" and title pr')).to.deep.equal([
+          'bob@x.com',
+          'josé@x.com',
+        ]);
+        expect(await users('(userName sw "alice" or userName sw "jose") and title pr')).to.deep.equal([
+          'alice@x.com',
+          'jose@x.com',
+        ]);
       });
 
       it('ne and not match users that lack the attribute', async () => {
         expect(await users('title ne "Engineer"')).to.deep.equal(['jose@x.com', 'josé@x.com', 'tenx@x.com']);
         expect(await users('not (displayName co "done")')).to.deep.equal(['alice@x.com', 'bob@x.com', 'josé@x.com']);
-        expect(await users(`not (${ENTERPRISE}:department eq "Sales")`)).to.deep.equal(['alice@x.com', 'bob@x.com', 'jose@x.com', 'tenx@x.com']);
+        expect(await users(`not (${ENTERPRISE}:department eq "Sales")`)).to.deep.equal([
+          'alice@x.com',
+          'bob@x.com',
+          'jose@x.com',
+          'tenx@x.com',
+        ]);
       });
 
       it('pr requires a non-empty value; eq null is its negation', async () => {
@@ -248,7 +320,7 @@ for (const database of testDatabases()) {
       });
     });
 
-    it('accepts the unquoted values of Microsoft\'s validator', async () => {
+    it("accepts the unquoted values of Microsoft's validator", async () => {
       expect(await users('name.FamilyName eq Smith')).to.deep.equal(['alice@x.com']);
       expect(await users('userName sw ALI')).to.deep.equal(['alice@x.com']);
       expect(await users('emails.Value co contoso.com')).to.deep.equal(['alice@x.com', 'bob@x.com']);
@@ -257,16 +329,33 @@ for (const database of testDatabases()) {
 
     it('never matches a user of another connector', async () => {
       const qb = knex(`${t.users} as u`).select('u.id').where('u.connector_id', connectorId);
-      applyFilter(qb, resolveFilter(parseFilter('userName pr or emails pr or groups pr'), registryFor('User')), 'User', ctx, 'u', connectorId);
+      applyFilter(
+        qb,
+        resolveFilter(parseFilter('userName pr or emails pr or groups pr'), registryFor('User')),
+        'User',
+        ctx,
+        'u',
+        connectorId,
+      );
       const found = (await qb).map((r: { id: string }) => r.id).sort();
       expect(found).to.deep.equal([...ids.values()].sort());
     });
 
     it('binds every value as a parameter', () => {
       const qb = knex(`${t.users} as u`).select('u.id');
-      applyFilter(qb, resolveFilter(parseFilter(`userName eq "x' OR 1=1 --" or emails[type eq "a"].value co "%b"`), registryFor('User')), 'User', ctx, 'u', connectorId);
+      applyFilter(
+        qb,
+        resolveFilter(
+          parseFilter(`userName eq "x' OR 1=1 --" or emails[type eq "a"].value co "%b"`),
+          registryFor('User'),
+        ),
+        'User',
+        ctx,
+        'u',
+        connectorId,
+      );
       const { sql, bindings } = qb.toSQL();
-      expect(sql).not.to.contain("OR 1=1");
+      expect(sql).not.to.contain('OR 1=1');
       expect(bindings).to.include(normalizeKey("x' OR 1=1 --"));
       expect(bindings).to.include('%!%b%');
     });
@@ -274,7 +363,14 @@ for (const database of testDatabases()) {
     it('refuses a sub-attribute the store cannot filter with invalidFilter', () => {
       const qb = knex(`${t.users} as u`);
       try {
-        applyFilter(qb, resolveFilter(parseFilter('groups.$ref eq "x"'), registryFor('User')), 'User', ctx, 'u', connectorId);
+        applyFilter(
+          qb,
+          resolveFilter(parseFilter('groups.$ref eq "x"'), registryFor('User')),
+          'User',
+          ctx,
+          'u',
+          connectorId,
+        );
         expect.fail('expected a StoreError');
       } catch (error) {
         expect(isStoreError(error, 'invalid_query')).to.equal(true);
@@ -298,7 +394,8 @@ for (const database of testDatabases()) {
     });
 
     describe('sortExpression', () => {
-      const sortOf = (kind: 'User' | 'Group', path: string) => sortExpression(kind, registryFor(kind).resolve(path)!, 'u');
+      const sortOf = (kind: 'User' | 'Group', path: string) =>
+        sortExpression(kind, registryFor(kind).resolve(path)!, 'u');
 
       it('names the key or plain column for sortable attributes and nothing otherwise', () => {
         expect(sortOf('User', 'userName')).to.equal('u.user_name_key');
@@ -310,9 +407,17 @@ for (const database of testDatabases()) {
       });
 
       it('orders a query by that column', async () => {
-        const rows = await knex(`${t.users} as u`).select('u.user_name').where('u.connector_id', connectorId)
+        const rows = await knex(`${t.users} as u`)
+          .select('u.user_name')
+          .where('u.connector_id', connectorId)
           .orderByRaw(`${sortOf('User', 'meta.created')} desc`);
-        expect(rows.map((r: { user_name: string }) => r.user_name)).to.deep.equal(['bob@x.com', 'tenx@x.com', 'jose@x.com', 'josé@x.com', 'alice@x.com']);
+        expect(rows.map((r: { user_name: string }) => r.user_name)).to.deep.equal([
+          'bob@x.com',
+          'tenx@x.com',
+          'jose@x.com',
+          'josé@x.com',
+          'alice@x.com',
+        ]);
       });
     });
   });

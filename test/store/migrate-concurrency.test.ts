@@ -10,19 +10,30 @@ import { tempSqliteUrl, uniquePrefix } from '../support/databases.js';
 
 const CHILD = fileURLToPath(new URL('./migrating-child.ts', import.meta.url));
 
-interface ChildRun { code: number | null; signal: NodeJS.Signals | null; lines: string[]; stderr: string }
+interface ChildRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  lines: string[];
+  stderr: string;
+}
 
 /** Runs the migrating child; with stopAt, SIGKILLs it once it reports having stopped there. */
 function runChild(url: string, prefix: string, stopAt?: string): Promise<ChildRun> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, url, prefix, ...(stopAt ? [stopAt] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, url, prefix, ...(stopAt ? [stopAt] : [])], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => {
     stdout += chunk;
     if (stdout.includes('stopped\n')) child.kill('SIGKILL');
   });
-  child.stderr.on('data', (chunk) => { stderr += chunk; });
-  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal, lines: stdout.trim().split('\n'), stderr })));
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  return new Promise((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal, lines: stdout.trim().split('\n'), stderr })),
+  );
 }
 
 /** Every table of a prefix with its columns and index names, the prefix taken out, so two prefixes compare. */
@@ -33,7 +44,10 @@ async function schemaOf(knex: Knex, prefix: string): Promise<Record<string, { co
   for (const table of tables.filter((name) => name.startsWith(prefix)).sort()) {
     const columns = await catalog.columns(knex, table);
     const indexes = await catalog.indexes(knex, table);
-    schema[table.slice(prefix.length)] = { columns: [...columns].sort(), indexes: indexes.map((i: string) => i.replace(prefix, '')).sort() };
+    schema[table.slice(prefix.length)] = {
+      columns: [...columns].sort(),
+      indexes: indexes.map((i: string) => i.replace(prefix, '')).sort(),
+    };
   }
   return schema;
 }
@@ -42,19 +56,61 @@ type Names = (knex: Knex, name: string) => Promise<string[]>;
 /** Each database's catalog: tables of a prefix, a table's columns (with type and collation) and index names. */
 const CATALOGS: Record<ReturnType<typeof dialectOf>, { tables: Names; columns: Names; indexes: Names }> = {
   mysql: {
-    tables: async (knex, prefix) => (await knex.raw('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name LIKE ?', [`${prefix}%`]))[0].map((r: { name: string }) => r.name),
-    columns: async (knex, table) => (await knex.raw("SELECT CONCAT(column_name, ' ', column_type, ' ', IFNULL(collation_name, '')) AS c FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ?", [table]))[0].map((r: { c: string }) => r.c),
-    indexes: async (knex, table) => (await knex.raw('SELECT DISTINCT index_name AS i FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ?', [table]))[0].map((r: { i: string }) => r.i),
+    tables: async (knex, prefix) =>
+      (
+        await knex.raw(
+          'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name LIKE ?',
+          [`${prefix}%`],
+        )
+      )[0].map((r: { name: string }) => r.name),
+    columns: async (knex, table) =>
+      (
+        await knex.raw(
+          "SELECT CONCAT(column_name, ' ', column_type, ' ', IFNULL(collation_name, '')) AS c FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ?",
+          [table],
+        )
+      )[0].map((r: { c: string }) => r.c),
+    indexes: async (knex, table) =>
+      (
+        await knex.raw(
+          'SELECT DISTINCT index_name AS i FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ?',
+          [table],
+        )
+      )[0].map((r: { i: string }) => r.i),
   },
   postgres: {
-    tables: async (knex, prefix) => (await knex.raw('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name LIKE ?', [`${prefix}%`])).rows.map((r: { name: string }) => r.name),
-    columns: async (knex, table) => (await knex.raw("SELECT concat_ws(' ', column_name, data_type, character_maximum_length, collation_name) AS c FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ?", [table])).rows.map((r: { c: string }) => r.c),
-    indexes: async (knex, table) => (await knex.raw('SELECT indexname AS i FROM pg_indexes WHERE schemaname = current_schema() AND tablename = ?', [table])).rows.map((r: { i: string }) => r.i),
+    tables: async (knex, prefix) =>
+      (
+        await knex.raw(
+          'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name LIKE ?',
+          [`${prefix}%`],
+        )
+      ).rows.map((r: { name: string }) => r.name),
+    columns: async (knex, table) =>
+      (
+        await knex.raw(
+          "SELECT concat_ws(' ', column_name, data_type, character_maximum_length, collation_name) AS c FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ?",
+          [table],
+        )
+      ).rows.map((r: { c: string }) => r.c),
+    indexes: async (knex, table) =>
+      (
+        await knex.raw('SELECT indexname AS i FROM pg_indexes WHERE schemaname = current_schema() AND tablename = ?', [
+          table,
+        ])
+      ).rows.map((r: { i: string }) => r.i),
   },
   sqlite: {
-    tables: async (knex, prefix) => (await knex('sqlite_master').where('type', 'table').andWhere('name', 'like', `${prefix}%`).select('name')).map((r: { name: string }) => r.name),
-    columns: async (knex, table) => (await knex.raw("SELECT name || ' ' || type AS c FROM pragma_table_info(?)", [table])).map((r: { c: string }) => r.c),
-    indexes: async (knex, table) => (await knex.raw('SELECT name AS i FROM pragma_index_list(?)', [table])).map((r: { i: string }) => r.i),
+    tables: async (knex, prefix) =>
+      (await knex('sqlite_master').where('type', 'table').andWhere('name', 'like', `${prefix}%`).select('name')).map(
+        (r: { name: string }) => r.name,
+      ),
+    columns: async (knex, table) =>
+      (await knex.raw("SELECT name || ' ' || type AS c FROM pragma_table_info(?)", [table])).map(
+        (r: { c: string }) => r.c,
+      ),
+    indexes: async (knex, table) =>
+      (await knex.raw('SELECT name AS i FROM pragma_index_list(?)', [table])).map((r: { i: string }) => r.i),
   },
 };
 
@@ -70,9 +126,16 @@ for (const db of DATABASES) {
     let url: string;
     let knex: Knex;
     const prefixes: string[] = [];
-    const freshPrefix = () => { const p = uniquePrefix(); prefixes.push(p); return p; };
+    const freshPrefix = () => {
+      const p = uniquePrefix();
+      prefixes.push(p);
+      return p;
+    };
 
-    before(() => { url = db.url(); knex = connectKnex(url); });
+    before(() => {
+      url = db.url();
+      knex = connectKnex(url);
+    });
     after(async () => {
       for (const prefix of prefixes) await migrateRollbackAll(knex, prefix);
       await knex.destroy();
@@ -103,8 +166,14 @@ for (const db of DATABASES) {
     });
 
     const killPoints = [
-      { when: 'in the first migration, some tables created', stopAt: (p: string) => `create table .${tableNames(p).users}.` },
-      { when: 'in a later migration, its column added but not its index', stopAt: (p: string) => `${tableNames(p).userValues}_identifier_ix` },
+      {
+        when: 'in the first migration, some tables created',
+        stopAt: (p: string) => `create table .${tableNames(p).users}.`,
+      },
+      {
+        when: 'in a later migration, its column added but not its index',
+        stopAt: (p: string) => `${tableNames(p).userValues}_identifier_ix`,
+      },
     ];
     for (const { when, stopAt } of killPoints) {
       it(`a migrator killed ${when} leaves a database the next start migrates to the clean schema`, async () => {

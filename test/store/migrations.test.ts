@@ -39,10 +39,16 @@ describeEachDatabase('Migrations: one list for identity.migrate() and the shippe
   async function knexCli<T>(run: (host: Knex, config: Knex.Config) => Promise<T>): Promise<T> {
     const config = await knexfile();
     const host = knexFactory(config);
-    try { return await run(host, config); } finally { await host.destroy(); }
+    try {
+      return await run(host, config);
+    } finally {
+      await host.destroy();
+    }
   }
-  const cliLatest = () => knexCli(async (host, config) => (await host.migrate.latest(config.migrations))[1] as string[]);
-  const recorded = async () => (await knex(store.tables.migrations).select('name').orderBy('id')).map((row: { name: string }) => row.name);
+  const cliLatest = () =>
+    knexCli(async (host, config) => (await host.migrate.latest(config.migrations))[1] as string[]);
+  const recorded = async () =>
+    (await knex(store.tables.migrations).select('name').orderBy('id')).map((row: { name: string }) => row.name);
 
   it('records the migration without a file extension, so the source and the build agree', async () => {
     expect(await store.migrate()).to.deep.equal(SHIPPED);
@@ -73,7 +79,7 @@ describeEachDatabase('Migrations: one list for identity.migrate() and the shippe
     });
   }
 
-  it('rollbackAll leaves no table behind, Knex\'s bookkeeping included', async () => {
+  it("rollbackAll leaves no table behind, Knex's bookkeeping included", async () => {
     await store.migrate();
     expect(await isMigrated(knex, prefix)).to.equal(true);
     await store.rollbackAll();
@@ -84,12 +90,19 @@ describeEachDatabase('Migrations: one list for identity.migrate() and the shippe
 
 describe('The shipped knexfile', () => {
   const saved = process.env.DATABASE_URL;
-  afterEach(() => { if (saved === undefined) delete process.env.DATABASE_URL; else process.env.DATABASE_URL = saved; });
+  afterEach(() => {
+    if (saved === undefined) delete process.env.DATABASE_URL;
+    else process.env.DATABASE_URL = saved;
+  });
 
   it('needs DATABASE_URL rather than creating a database somewhere', async () => {
     delete process.env.DATABASE_URL;
     let error: Error | undefined;
-    try { await knexfile(); } catch (e) { error = e as Error; }
+    try {
+      await knexfile();
+    } catch (e) {
+      error = e as Error;
+    }
     expect(error?.message).to.match(/set DATABASE_URL/);
   });
 });

@@ -1,6 +1,11 @@
 import { expect } from 'chai';
 import { IdentityEvents } from '../../lib/model/events.js';
-import { DEFAULT_SETTINGS, DEFAULT_WORKSPACE_MAPPING, mergeSettings, MAX_WORKSPACE_MAPPINGS } from '../../lib/model/settings.js';
+import {
+  DEFAULT_SETTINGS,
+  DEFAULT_WORKSPACE_MAPPING,
+  mergeSettings,
+  MAX_WORKSPACE_MAPPINGS,
+} from '../../lib/model/settings.js';
 import { IdentityStore } from '../../lib/store/index.js';
 import { describeEachDatabase, testKnex, uniquePrefix } from '../support/databases.js';
 
@@ -14,13 +19,22 @@ describe('settings.workspaces (validation and defaults)', () => {
     expect(merge({ fallback: 'main' })).to.deep.equal({ ...DEFAULT_WORKSPACE_MAPPING, fallback: 'main' });
     expect(DEFAULT_WORKSPACE_MAPPING.attribute).to.equal(`${SYSTAM}:primaryWorkspace`);
     const on = mergeSettings(DEFAULT_SETTINGS, { workspaces: { sync: 'all', groups: { g: 'w' } } });
-    expect(mergeSettings(on, { workspaces: { fallback: 'x' } }).workspaces).to.deep.include({ sync: 'all', groups: { g: 'w' }, fallback: 'x' });
+    expect(mergeSettings(on, { workspaces: { fallback: 'x' } }).workspaces).to.deep.include({
+      sync: 'all',
+      groups: { g: 'w' },
+      fallback: 'x',
+    });
     expect(mergeSettings(on, { workspaces: false }).workspaces).to.equal(false);
   });
 
   it('takes any single-valued extension attribute, in canonical spelling, or null', () => {
-    expect((merge({ attribute: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:DEPARTMENT' }) as { attribute: string }).attribute)
-      .to.equal('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department');
+    expect(
+      (
+        merge({ attribute: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:DEPARTMENT' }) as {
+          attribute: string;
+        }
+      ).attribute,
+    ).to.equal('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department');
     expect((merge({ attribute: null }) as { attribute: null }).attribute).to.equal(null);
   });
 
@@ -33,11 +47,15 @@ describe('settings.workspaces (validation and defaults)', () => {
       [{ values: { x: ' padded' } }, /workspaces.values\["x"\] must name a workspace id/],
       [{ groups: ['g'] }, /workspaces.groups must map group ids to workspace ids/],
       [{ fallback: '' }, /workspaces.fallback must be null or a workspace id/],
-      [{ values: Object.fromEntries(Array.from({ length: MAX_WORKSPACE_MAPPINGS + 1 }, (_, i) => [`v${i}`, 'w'])) }, /at most 400 entries/],
+      [
+        { values: Object.fromEntries(Array.from({ length: MAX_WORKSPACE_MAPPINGS + 1 }, (_, i) => [`v${i}`, 'w'])) },
+        /at most 400 entries/,
+      ],
       [{ colour: 'blue' }, /workspaces: unknown field "colour"/],
       [true, /workspaces must be false or/],
     ];
-    for (const [value, message] of cases) expect(() => merge(value), JSON.stringify(value).slice(0, 60)).to.throw(message);
+    for (const [value, message] of cases)
+      expect(() => merge(value), JSON.stringify(value).slice(0, 60)).to.throw(message);
   });
 });
 
@@ -49,7 +67,10 @@ describeEachDatabase('Workspace store', (db) => {
     await store.migrate();
     connectorId = (await store.connectors.create({ organizationId: 'org-ws', name: 'workspace-tests' })).id;
   });
-  after(async () => { await store.rollbackAll(); await knex.destroy(); });
+  after(async () => {
+    await store.rollbackAll();
+    await knex.destroy();
+  });
 
   it('registers per organization, renames in place, lists, falls back, removes', async () => {
     expect(await store.workspaces.register('org-ws', 'b', 'Bee')).to.deep.include({ created: true });
@@ -57,7 +78,10 @@ describeEachDatabase('Workspace store', (db) => {
     await store.workspaces.register('org-other', 'a', 'Other organization');
     const renamed = await store.workspaces.register('org-ws', 'b', 'Bee renamed');
     expect(renamed.created).to.equal(false);
-    expect((await store.workspaces.list('org-ws')).map((w) => [w.id, w.name])).to.have.deep.members([['b', 'Bee renamed'], ['a', 'Ay']]);
+    expect((await store.workspaces.list('org-ws')).map((w) => [w.id, w.name])).to.have.deep.members([
+      ['b', 'Bee renamed'],
+      ['a', 'Ay'],
+    ]);
     expect((await store.workspaces.list('org-other')).map((w) => w.name)).to.deep.equal(['Other organization']);
     expect(await store.workspaces.fallback('org-ws', 'a')).to.equal('a');
     expect(await store.workspaces.fallback('org-ws', 'missing')).to.be.oneOf(['a', 'b']);
@@ -67,11 +91,16 @@ describeEachDatabase('Workspace store', (db) => {
     expect(await store.workspaces.get('org-other', 'a')).to.include({ name: 'Other organization' });
   });
 
-  it('records a user\'s workspaces with one primary; the rows go with the user', async () => {
+  it("records a user's workspaces with one primary; the rows go with the user", async () => {
     await store.workspaces.register('org-ws', 'c', 'Cee');
     const user = await store.users.create(connectorId, { document: { userName: 'rows@x.fi' }, loginMethod: 'builtin' });
-    await store.workspaces.apply(connectorId, [{ userId: user.id, before: { primary: null, workspaces: [] }, after: { primary: 'c', workspaces: ['b', 'c'] } }]);
-    expect(await store.workspaces.forUser(connectorId, user.id)).to.deep.equal({ primary: 'c', workspaces: ['b', 'c'] });
+    await store.workspaces.apply(connectorId, [
+      { userId: user.id, before: { primary: null, workspaces: [] }, after: { primary: 'c', workspaces: ['b', 'c'] } },
+    ]);
+    expect(await store.workspaces.forUser(connectorId, user.id)).to.deep.equal({
+      primary: 'c',
+      workspaces: ['b', 'c'],
+    });
     expect((await store.workspaces.counts(connectorId)).get('c')).to.deep.equal({ users: 1, primary: 1 });
     expect(await store.workspaces.usersWithoutWorkspace(connectorId)).to.not.include(user.id);
     await store.users.delete(connectorId, user.id);

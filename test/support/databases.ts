@@ -9,7 +9,10 @@ import { connectKnex } from '../../lib/store/connect.js';
  * is set, PostgreSQL when TEST_PG_URL is set. Suites share the server databases and keep apart
  * by table prefix (uniquePrefix).
  */
-export interface TestDatabase { name: 'sqlite' | 'mariadb' | 'postgres'; url: string }
+export interface TestDatabase {
+  name: 'sqlite' | 'mariadb' | 'postgres';
+  url: string;
+}
 
 export function testDatabases(): TestDatabase[] {
   const list: TestDatabase[] = [{ name: 'sqlite', url: 'sqlite::memory:' }];

@@ -10,7 +10,10 @@ import { connectKnex, createIdentityConnector } from '../../lib/index.js';
 
 const knex = connectKnex(process.env.DATABASE_URL!);
 const identity = await createIdentityConnector({
-  knex, baseUrl: 'http://127.0.0.1', mountPath: '/identity', secretKey: 'fault-host-secret-key-0123456789abcdef',
+  knex,
+  baseUrl: 'http://127.0.0.1',
+  mountPath: '/identity',
+  secretKey: 'fault-host-secret-key-0123456789abcdef',
   tablePrefix: process.env.TABLE_PREFIX,
   databaseTimeoutMs: Number(process.env.DEADLINE_MS),
   rateLimitWindowMs: Number(process.env.WINDOW_MS),

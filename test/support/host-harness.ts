@@ -37,7 +37,11 @@ export const OTHER_CLIENT_ID = 'other-client';
 export const OTHER_CLIENT_SECRET = 'other-secret-8e1d3c5a7b9f';
 export const SECRET_KEY = 'test-secret-key-that-is-long-enough-0123456789';
 
-export interface Person { login: string; claims: AccountClaims; user?: StoredUser }
+export interface Person {
+  login: string;
+  claims: AccountClaims;
+  user?: StoredUser;
+}
 
 export interface HostHarness {
   db: TestDatabase;
@@ -58,10 +62,19 @@ export interface HostHarness {
   loginEvents: { succeeded: LoginEvent[]; failed: LoginEvent[] };
   url(path: string): string;
   /** An Entra account (and, unless `provision: false`, the user SCIM would have created for it). */
-  person(options?: { login?: string; claims?: AccountClaims; provision?: false | Partial<ProvisionOptions> }): Promise<Person>;
+  person(options?: {
+    login?: string;
+    claims?: AccountClaims;
+    provision?: false | Partial<ProvisionOptions>;
+  }): Promise<Person>;
   provision(options: ProvisionOptions): Promise<StoredUser>;
   /** Drives a whole sign-in: start URL → provider login form → callback → host. */
-  signIn(browser: TestBrowser, start: string | { url: string; form: Record<string, string> }, login: string, options?: { stopAtCallback?: boolean }): Promise<Page>;
+  signIn(
+    browser: TestBrowser,
+    start: string | { url: string; form: Record<string, string> },
+    login: string,
+    options?: { stopAtCallback?: boolean },
+  ): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -80,7 +93,11 @@ export interface HarnessSetup {
   expressModule?: typeof express;
 }
 
-export async function startHostHarness(db: TestDatabase, overrides: Partial<IdentityConnectorOptions> = {}, setup: HarnessSetup = {}): Promise<HostHarness> {
+export async function startHostHarness(
+  db: TestDatabase,
+  overrides: Partial<IdentityConnectorOptions> = {},
+  setup: HarnessSetup = {},
+): Promise<HostHarness> {
   const hostExpress = setup.expressModule ?? express;
   // The app's port is part of the redirect URI, so listen first and plug the app in afterwards.
   let app: express.Express | undefined;
@@ -93,29 +110,48 @@ export async function startHostHarness(db: TestDatabase, overrides: Partial<Iden
   const logger = winston.createLogger({
     level: 'debug',
     format: winston.format.json(),
-    transports: [new winston.transports.Stream({ stream: new Writable({ write(chunk, _enc, done) { logs.push(String(chunk)); done(); } }) })],
+    transports: [
+      new winston.transports.Stream({
+        stream: new Writable({
+          write(chunk, _enc, done) {
+            logs.push(String(chunk));
+            done();
+          },
+        }),
+      }),
+    ],
   });
 
   const knex = testKnex(db);
   const events = new IdentityEvents();
   const sessions = new TestSessions();
-  const options = resolveOptions({
-    knex,
-    baseUrl: appOrigin,
-    mountPath: MOUNT,
-    secretKey: SECRET_KEY,
-    tablePrefix: uniquePrefix(),
-    logger,
-    allowInsecureIssuer: true,
-    passwordLoginPath: '/login',
-    // x-test-org: an organization's admin (that organization only); x-test-admin: platform staff.
-    authorizeAdmin: (req) => (req.get('x-test-org') ? { organizations: [String(req.get('x-test-org'))] } : req.get('x-test-admin') === 'yes'),
-    // The signed-in host user, or (for the admin API tests) whoever the x-test-user header names.
-    currentUser: (req) => session(req).user ?? (req.get('x-test-user') ? { connectorId: 'host', userId: String(req.get('x-test-user')) } : undefined),
-    signIn: (req, _res, user) => { session(req).user = { connectorId: user.connectorId, userId: user.id, userName: user.userName }; },
-    signOut: (req) => { session(req).user = undefined; },
-    ...overrides,
-  }, () => logger);
+  const options = resolveOptions(
+    {
+      knex,
+      baseUrl: appOrigin,
+      mountPath: MOUNT,
+      secretKey: SECRET_KEY,
+      tablePrefix: uniquePrefix(),
+      logger,
+      allowInsecureIssuer: true,
+      passwordLoginPath: '/login',
+      // x-test-org: an organization's admin (that organization only); x-test-admin: platform staff.
+      authorizeAdmin: (req) =>
+        req.get('x-test-org') ? { organizations: [String(req.get('x-test-org'))] } : req.get('x-test-admin') === 'yes',
+      // The signed-in host user, or (for the admin API tests) whoever the x-test-user header names.
+      currentUser: (req) =>
+        session(req).user ??
+        (req.get('x-test-user') ? { connectorId: 'host', userId: String(req.get('x-test-user')) } : undefined),
+      signIn: (req, _res, user) => {
+        session(req).user = { connectorId: user.connectorId, userId: user.id, userName: user.userName };
+      },
+      signOut: (req) => {
+        session(req).user = undefined;
+      },
+      ...overrides,
+    },
+    () => logger,
+  );
   const store = new IdentityStore(knex, options.tablePrefix, events);
   await store.migrate();
   const runtime = createRuntime(store, options);
@@ -136,8 +172,16 @@ export async function startHostHarness(db: TestDatabase, overrides: Partial<Iden
   const clients = [client(RP_CLIENT_ID, RP_CLIENT_SECRET), client(OTHER_CLIENT_ID, OTHER_CLIENT_SECRET)];
   const provider = await startTestProvider({ clients, accounts });
 
-  const created = await store.connectors.create({ organizationId: 'org-contoso', name: `Entra ${randomUUID().slice(0, 8)}` });
-  const { connector } = await configureOidc(runtime, created.id, { issuer: provider.issuer, tenantId: TENANT, clientId: RP_CLIENT_ID, clientSecret: RP_CLIENT_SECRET });
+  const created = await store.connectors.create({
+    organizationId: 'org-contoso',
+    name: `Entra ${randomUUID().slice(0, 8)}`,
+  });
+  const { connector } = await configureOidc(runtime, created.id, {
+    issuer: provider.issuer,
+    tenantId: TENANT,
+    clientId: RP_CLIENT_ID,
+    clientSecret: RP_CLIENT_SECRET,
+  });
 
   app = hostExpress();
   app.use(sessions.middleware());
@@ -148,40 +192,82 @@ export async function startHostHarness(db: TestDatabase, overrides: Partial<Iden
   // The host's own pages.
   app.get('/', (req, res) => {
     const user = session(req).user;
-    res.type('html').send(user
-      ? `<p>Signed in as <strong id="signed-in-user">${escapeHtml(user.userName)}</strong></p>`
-      : '<p id="anonymous">Not signed in</p>');
+    res
+      .type('html')
+      .send(
+        user
+          ? `<p>Signed in as <strong id="signed-in-user">${escapeHtml(user.userName)}</strong></p>`
+          : '<p id="anonymous">Not signed in</p>',
+      );
   });
-  app.get('/reports', (req, res) => { res.type('html').send(`<p id="reports">Reports for ${escapeHtml(session(req).user?.userName ?? 'nobody')}</p>`); });
-  app.get('/login', (req, res) => { res.type('html').send(`<p id="password-page">Password sign-in for ${escapeHtml(typeof req.query.email === 'string' ? req.query.email : '')}</p>`); });
-  app.post('/login', hostExpress.urlencoded({ extended: false }), requireLoginMethod(runtime)('builtin'), (_req, res) => {
-    res.status(200).json({ reached: 'host password login', allowed: (res.locals.identityAllowedUsers ?? []).map((u: StoredUser) => u.id) });
+  app.get('/reports', (req, res) => {
+    res.type('html').send(`<p id="reports">Reports for ${escapeHtml(session(req).user?.userName ?? 'nobody')}</p>`);
   });
-  app.post('/login-unparsed', requireLoginMethod(runtime)('builtin'), (_req, res) => { res.json({ reached: 'host password login' }); });
-
-  const provision = (o: ProvisionOptions) => store.users.create(o.connectorId ?? connector.id, {
-    document: {
-      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
-      userName: o.userName,
-      ...(o.externalId ? { externalId: o.externalId } : {}),
-      active: o.active ?? true,
-      displayName: o.displayName ?? o.userName.split('@')[0],
-      emails: [{ type: 'work', value: o.userName, primary: true }],
-      // Consistent with the web role, so a later write through the user-write path keeps it.
-      ...(o.webRole === null ? {} : { roles: [{ value: o.webRole ?? 'User', primary: true }] }),
+  app.get('/login', (req, res) => {
+    res
+      .type('html')
+      .send(
+        `<p id="password-page">Password sign-in for ${escapeHtml(typeof req.query.email === 'string' ? req.query.email : '')}</p>`,
+      );
+  });
+  app.post(
+    '/login',
+    hostExpress.urlencoded({ extended: false }),
+    requireLoginMethod(runtime)('builtin'),
+    (_req, res) => {
+      res.status(200).json({
+        reached: 'host password login',
+        allowed: (res.locals.identityAllowedUsers ?? []).map((u: StoredUser) => u.id),
+      });
     },
-    loginMethod: o.loginMethod ?? 'sso',
-    webRole: o.webRole === undefined ? 'User' : o.webRole,
+  );
+  app.post('/login-unparsed', requireLoginMethod(runtime)('builtin'), (_req, res) => {
+    res.json({ reached: 'host password login' });
   });
+
+  const provision = (o: ProvisionOptions) =>
+    store.users.create(o.connectorId ?? connector.id, {
+      document: {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        userName: o.userName,
+        ...(o.externalId ? { externalId: o.externalId } : {}),
+        active: o.active ?? true,
+        displayName: o.displayName ?? o.userName.split('@')[0],
+        emails: [{ type: 'work', value: o.userName, primary: true }],
+        // Consistent with the web role, so a later write through the user-write path keeps it.
+        ...(o.webRole === null ? {} : { roles: [{ value: o.webRole ?? 'User', primary: true }] }),
+      },
+      loginMethod: o.loginMethod ?? 'sso',
+      webRole: o.webRole === undefined ? 'User' : o.webRole,
+    });
 
   let counter = 0;
   const harness: HostHarness = {
-    db, knex, runtime, store, sessions, provider, clients, accounts, connector, appOrigin, callbackUrl, logs, loginEvents,
+    db,
+    knex,
+    runtime,
+    store,
+    sessions,
+    provider,
+    clients,
+    accounts,
+    connector,
+    appOrigin,
+    callbackUrl,
+    logs,
+    loginEvents,
     url: (path) => `${appOrigin}${path}`,
     async person(o = {}) {
       counter += 1;
       const login = o.login ?? `person${counter}.${randomUUID().slice(0, 6)}@contoso.example`;
-      const claims: AccountClaims = { oid: randomUUID(), tid: TENANT, preferred_username: login, email: login, name: `Person ${counter}`, ...o.claims };
+      const claims: AccountClaims = {
+        oid: randomUUID(),
+        tid: TENANT,
+        preferred_username: login,
+        email: login,
+        name: `Person ${counter}`,
+        ...o.claims,
+      };
       accounts.set(login, claims);
       if (o.provision === false) return { login, claims };
       const user = await provision({ userName: login, externalId: String(claims.oid), ...o.provision });
@@ -199,7 +285,10 @@ export async function startHostHarness(db: TestDatabase, overrides: Partial<Iden
     },
     async close() {
       await provider.close();
-      await new Promise<void>((resolve) => { appServer.closeAllConnections(); appServer.close(() => resolve()); });
+      await new Promise<void>((resolve) => {
+        appServer.closeAllConnections();
+        appServer.close(() => resolve());
+      });
       await store.rollbackAll();
       // rollbackAll keeps Knex's bookkeeping tables; a test run leaves nothing behind.
       await knex.schema.dropTableIfExists(store.tables.migrations);

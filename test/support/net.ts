@@ -10,7 +10,11 @@ export async function freePort(): Promise<number> {
 }
 
 /** Whether something accepts connections on 127.0.0.1:`port`. */
-export const accepts = (port: number) => new Promise<boolean>((resolve) => {
-  const socket = net.connect(port, '127.0.0.1', () => { socket.end(); resolve(true); });
-  socket.on('error', () => resolve(false));
-});
+export const accepts = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = net.connect(port, '127.0.0.1', () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });

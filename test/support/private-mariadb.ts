@@ -18,14 +18,39 @@ export class PrivateMariaDb {
   readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idc-faults-'));
   constructor(readonly port: number) {}
 
-  get url() { return `mysql://root:@127.0.0.1:${this.port}/faults`; }
+  get url() {
+    return `mysql://root:@127.0.0.1:${this.port}/faults`;
+  }
 
   async install(): Promise<void> {
-    await promisify(execFile)(INSTALL_DB, ['--no-defaults', `--datadir=${this.dir}/data`, '--auth-root-authentication-method=normal', '--user=root', '--skip-test-db'], { timeout: 60_000 });
+    await promisify(execFile)(
+      INSTALL_DB,
+      [
+        '--no-defaults',
+        `--datadir=${this.dir}/data`,
+        '--auth-root-authentication-method=normal',
+        '--user=root',
+        '--skip-test-db',
+      ],
+      { timeout: 60_000 },
+    );
   }
 
   async start(): Promise<void> {
-    this.process = spawn(MARIADBD, ['--no-defaults', `--datadir=${this.dir}/data`, `--port=${this.port}`, '--bind-address=127.0.0.1', `--socket=${this.dir}/sock`, '--user=root', '--skip-log-bin', '--innodb-buffer-pool-size=32M'], { stdio: 'ignore' });
+    this.process = spawn(
+      MARIADBD,
+      [
+        '--no-defaults',
+        `--datadir=${this.dir}/data`,
+        `--port=${this.port}`,
+        '--bind-address=127.0.0.1',
+        `--socket=${this.dir}/sock`,
+        '--user=root',
+        '--skip-log-bin',
+        '--innodb-buffer-pool-size=32M',
+      ],
+      { stdio: 'ignore' },
+    );
     for (let i = 0; i < 300; i += 1) {
       if (await accepts(this.port)) return;
       await sleep(100);
@@ -35,12 +60,17 @@ export class PrivateMariaDb {
 
   /** Creates the `faults` database. */
   async createDatabase(): Promise<void> {
-    const admin = knexFactory({ client: 'mysql2', connection: { host: '127.0.0.1', port: this.port, user: 'root', password: '' } });
+    const admin = knexFactory({
+      client: 'mysql2',
+      connection: { host: '127.0.0.1', port: this.port, user: 'root', password: '' },
+    });
     await admin.raw('CREATE DATABASE faults');
     await admin.destroy();
   }
 
-  signal(signal: NodeJS.Signals): void { this.process?.kill(signal); }
+  signal(signal: NodeJS.Signals): void {
+    this.process?.kill(signal);
+  }
 
   async kill(): Promise<void> {
     const exited = new Promise((resolve) => this.process?.once('exit', resolve));

@@ -29,11 +29,17 @@ export function expectBadRequest(run: () => unknown, scimType: string, detail: s
 const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
 /** A response is a SCIM error: status (also as a string in the body), scimType, and a detail that leaks no SQL or stack. */
-export function expectScimError(res: { status: number; body: Record<string, unknown>; headers: Record<string, string> }, status: number, scimType?: string) {
+export function expectScimError(
+  res: { status: number; body: Record<string, unknown>; headers: Record<string, string> },
+  status: number,
+  scimType?: string,
+) {
   expect(res.status, JSON.stringify(res.body)).to.equal(status);
   expect(res.headers['content-type']).to.match(/application\/scim\+json/);
   expect(res.body.schemas).to.deep.equal([ERROR]);
   expect(res.body.status).to.equal(String(status));
   if (scimType) expect(res.body.scimType).to.equal(scimType);
-  expect(res.body.detail).to.be.a('string').and.not.match(/select|insert|update |stack|at .*\.ts/i);
+  expect(res.body.detail)
+    .to.be.a('string')
+    .and.not.match(/select|insert|update |stack|at .*\.ts/i);
 }

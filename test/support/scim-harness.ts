@@ -15,11 +15,20 @@ export class LogCapture {
   logger = winston.createLogger({
     level: 'debug',
     format: winston.format.json(),
-    transports: [new winston.transports.Stream({
-      stream: new Writable({ write: (chunk, _encoding, done) => { this.lines.push(String(chunk)); done(); } }),
-    })],
+    transports: [
+      new winston.transports.Stream({
+        stream: new Writable({
+          write: (chunk, _encoding, done) => {
+            this.lines.push(String(chunk));
+            done();
+          },
+        }),
+      }),
+    ],
   });
-  text(): string { return this.lines.join('\n'); }
+  text(): string {
+    return this.lines.join('\n');
+  }
 }
 
 export interface ScimHarness {
@@ -45,16 +54,37 @@ export const SCIM = '/identity/scim/v2';
 
 /** A host app with the connector mounted at /identity over a fresh prefixed schema, a connector and a token. */
 /** `admins`: the admin page and API answer requests with `x-test-admin: yes` (platform staff). */
-export async function startScimHarness(db: TestDatabase, options: { settings?: unknown; preset?: string; rateLimitPerMinute?: number; databaseTimeoutMs?: number; expressModule?: typeof express; admins?: boolean } = {}): Promise<ScimHarness> {
+export async function startScimHarness(
+  db: TestDatabase,
+  options: {
+    settings?: unknown;
+    preset?: string;
+    rateLimitPerMinute?: number;
+    databaseTimeoutMs?: number;
+    expressModule?: typeof express;
+    admins?: boolean;
+  } = {},
+): Promise<ScimHarness> {
   const knex = testKnex(db);
   const logs = new LogCapture();
   const identity = await createIdentityConnector({
-    knex, baseUrl: 'http://127.0.0.1', mountPath: '/identity', secretKey: SECRET_KEY,
-    tablePrefix: uniquePrefix(), logger: logs.logger, rateLimitPerMinute: options.rateLimitPerMinute, databaseTimeoutMs: options.databaseTimeoutMs,
+    knex,
+    baseUrl: 'http://127.0.0.1',
+    mountPath: '/identity',
+    secretKey: SECRET_KEY,
+    tablePrefix: uniquePrefix(),
+    logger: logs.logger,
+    rateLimitPerMinute: options.rateLimitPerMinute,
+    databaseTimeoutMs: options.databaseTimeoutMs,
     ...(options.admins ? { authorizeAdmin: (req: express.Request) => req.get('x-test-admin') === 'yes' } : {}),
   });
   await identity.migrate();
-  const connector = await identity.store.connectors.create({ organizationId: 'org-1', name: 'Entra', preset: options.preset, settings: options.settings });
+  const connector = await identity.store.connectors.create({
+    organizationId: 'org-1',
+    name: 'Entra',
+    preset: options.preset,
+    settings: options.settings,
+  });
   const { token } = await identity.store.tokens.create(connector.id);
   const app = (options.expressModule ?? express)();
   app.use('/identity', identity.router);
@@ -62,9 +92,16 @@ export async function startScimHarness(db: TestDatabase, options: { settings?: u
   // A connector with its own endpoint (settings.scimEndpoint) is served only there.
   const base = connector.settings.scimEndpoint ? `/identity/${connector.settings.scimEndpoint}/scim` : SCIM;
   const auth = (t: supertest.Test) => t.set('Authorization', `Bearer ${token}`).set('Accept', 'application/scim+json');
-  const withBody = (t: supertest.Test, body: unknown) => (body === undefined ? t : t.set('Content-Type', 'application/scim+json').send(JSON.stringify(body)));
+  const withBody = (t: supertest.Test, body: unknown) =>
+    body === undefined ? t : t.set('Content-Type', 'application/scim+json').send(JSON.stringify(body));
   return {
-    knex, identity, connector, token, logs, app, http,
+    knex,
+    identity,
+    connector,
+    token,
+    logs,
+    app,
+    http,
     scim: {
       get: (path) => auth(http.get(base + path)),
       post: (path, body) => withBody(auth(http.post(base + path)), body),
@@ -84,7 +121,10 @@ export async function startScimHarness(db: TestDatabase, options: { settings?: u
 export function entraUser(userName: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   const [given, family] = userName.split('@')[0].split('.');
   return {
-    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'],
+    schemas: [
+      'urn:ietf:params:scim:schemas:core:2.0:User',
+      'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User',
+    ],
     externalId: `oid-${userName}`,
     userName,
     active: true,

@@ -24,14 +24,23 @@ describe('Graceful shutdown on SIGTERM', function () {
 
   const programs: Array<[string, string[], RegExp]> = [
     ['the demo (npm start)', [path.join(ROOT, 'examples/host-app.ts')], /^Demo host on/m],
-    ['identity-connector serve', [path.join(ROOT, 'bin/identity-connector.ts'), 'serve'], /^identity-connector serving/m],
+    [
+      'identity-connector serve',
+      [path.join(ROOT, 'bin/identity-connector.ts'), 'serve'],
+      /^identity-connector serving/m,
+    ],
   ];
   for (const [name, argv, ready] of programs) {
     it(`${name}: finishes the request in flight, closes idle keep-alive sockets and the pool, exits 0 within seconds`, async () => {
       const port = await freePort();
       const child = spawn(process.execPath, ['--import', TSX, ...argv], {
         cwd: dir,
-        env: { ...process.env, PORT: String(port), DATABASE_URL: `sqlite:${path.join(dir, `${port}.sqlite`)}`, IDENTITY_SECRET_KEY: 'shutdown-test-secret-key-0123456789abcdef' },
+        env: {
+          ...process.env,
+          PORT: String(port),
+          DATABASE_URL: `sqlite:${path.join(dir, `${port}.sqlite`)}`,
+          IDENTITY_SECRET_KEY: 'shutdown-test-secret-key-0123456789abcdef',
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const output = await started(child, ready);
@@ -39,16 +48,31 @@ describe('Graceful shutdown on SIGTERM', function () {
 
       // An idle keep-alive connection, as a browser or load balancer leaves one.
       const agent = new http.Agent({ keepAlive: true });
-      await new Promise<void>((resolve, reject) => http.get(`http://127.0.0.1:${port}/identity/sso`, { agent }, (res) => { res.resume(); res.on('end', resolve); }).on('error', reject));
-      const idleClosed = new Promise<void>((resolve) => Object.values(agent.freeSockets).flat()[0]!.once('close', () => resolve()));
+      await new Promise<void>((resolve, reject) =>
+        http
+          .get(`http://127.0.0.1:${port}/identity/sso`, { agent }, (res) => {
+            res.resume();
+            res.on('end', resolve);
+          })
+          .on('error', reject),
+      );
+      const idleClosed = new Promise<void>((resolve) =>
+        Object.values(agent.freeSockets)
+          .flat()[0]!
+          .once('close', () => resolve()),
+      );
 
       // A request in flight: its body is only half sent when SIGTERM arrives.
       const body = 'email=pat%40contoso.com';
       const socket = net.connect(port, '127.0.0.1');
       await new Promise((resolve) => socket.once('connect', resolve));
-      socket.write(`POST /identity/sso HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 6)}`);
+      socket.write(
+        `POST /identity/sso HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 6)}`,
+      );
       let response = '';
-      socket.on('data', (chunk: Buffer) => { response += chunk.toString('utf8'); });
+      socket.on('data', (chunk: Buffer) => {
+        response += chunk.toString('utf8');
+      });
       await new Promise((resolve) => setTimeout(resolve, 200));
 
       const signalled = Date.now();
@@ -68,8 +92,12 @@ describe('Graceful shutdown on SIGTERM', function () {
 
 async function started(child: ChildProcess, ready: RegExp): Promise<() => string> {
   let output = '';
-  child.stdout!.on('data', (chunk) => { output += chunk; });
-  child.stderr!.on('data', (chunk) => { output += chunk; });
+  child.stdout!.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr!.on('data', (chunk) => {
+    output += chunk;
+  });
   const deadline = Date.now() + 20_000;
   while (!ready.test(output)) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`did not start:\n${output}`);
@@ -81,7 +109,11 @@ async function started(child: ChildProcess, ready: RegExp): Promise<() => string
 /** A host that mounts the library (README: "Stopping"), with keep-alive clients as Entra's and a load balancer's are. */
 describe('Graceful shutdown of a library host with keep-alive clients', function () {
   this.timeout(40_000);
-  const databases: Array<[string, string | undefined]> = [['SQLite file', undefined], ['MariaDB', process.env.TEST_MYSQL_URL], ['PostgreSQL', process.env.TEST_PG_URL]];
+  const databases: Array<[string, string | undefined]> = [
+    ['SQLite file', undefined],
+    ['MariaDB', process.env.TEST_MYSQL_URL],
+    ['PostgreSQL', process.env.TEST_PG_URL],
+  ];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idc-keepalive-'));
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -103,37 +135,67 @@ describe('Graceful shutdown of a library host with keep-alive clients', function
       try {
         // Four keep-alive connections left idle after SCIM requests, as Entra's client pool leaves them.
         const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
-        const scimGet = () => new Promise<number>((resolve, reject) => http.get(`${base}/identity/scim/v2/Users?count=1`, { agent, headers: { Authorization: `Bearer ${token}` } }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode!)); }).on('error', reject));
+        const scimGet = () =>
+          new Promise<number>((resolve, reject) =>
+            http
+              .get(
+                `${base}/identity/scim/v2/Users?count=1`,
+                { agent, headers: { Authorization: `Bearer ${token}` } },
+                (res) => {
+                  res.resume();
+                  res.on('end', () => resolve(res.statusCode!));
+                },
+              )
+              .on('error', reject),
+          );
         expect(await Promise.all([scimGet(), scimGet(), scimGet(), scimGet()])).to.deep.equal([200, 200, 200, 200]);
         const idle = Object.values(agent.freeSockets).flat();
         expect(idle).to.have.length(4);
-        const idleClosed = Promise.all(idle.map((s) => new Promise<number>((resolve) => s!.once('close', () => resolve(Date.now())))));
+        const idleClosed = Promise.all(
+          idle.map((s) => new Promise<number>((resolve) => s!.once('close', () => resolve(Date.now())))),
+        );
 
         // In flight: the host's slow route (1.5 s) on a keep-alive connection, and a SCIM POST whose body is half sent.
         const slowAgent = new http.Agent({ keepAlive: true });
-        const slow = new Promise<{ status: number; body: string; connection?: string }>((resolve, reject) => http.get(`${base}/slow?ms=1500`, { agent: slowAgent }, (res) => {
-          let body = '';
-          res.on('data', (c) => { body += c; });
-          res.on('end', () => resolve({ status: res.statusCode!, body, connection: res.headers.connection }));
-        }).on('error', reject));
-        const user = JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'inflight@contoso.com', active: true });
+        const slow = new Promise<{ status: number; body: string; connection?: string }>((resolve, reject) =>
+          http
+            .get(`${base}/slow?ms=1500`, { agent: slowAgent }, (res) => {
+              let body = '';
+              res.on('data', (c) => {
+                body += c;
+              });
+              res.on('end', () => resolve({ status: res.statusCode!, body, connection: res.headers.connection }));
+            })
+            .on('error', reject),
+        );
+        const user = JSON.stringify({
+          schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+          userName: 'inflight@contoso.com',
+          active: true,
+        });
         const socket = net.connect(port, '127.0.0.1');
         await new Promise((resolve) => socket.once('connect', resolve));
-        socket.write(`POST /identity/scim/v2/Users HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/scim+json\r\nContent-Length: ${Buffer.byteLength(user)}\r\n\r\n${user.slice(0, 20)}`);
+        socket.write(
+          `POST /identity/scim/v2/Users HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/scim+json\r\nContent-Length: ${Buffer.byteLength(user)}\r\n\r\n${user.slice(0, 20)}`,
+        );
         let response = '';
-        socket.on('data', (chunk: Buffer) => { response += chunk.toString('utf8'); });
+        socket.on('data', (chunk: Buffer) => {
+          response += chunk.toString('utf8');
+        });
         await new Promise((resolve) => setTimeout(resolve, 200));
 
         const signalled = Date.now();
         child.kill('SIGTERM');
-        const idleClosedAt = Math.max(...await idleClosed);
+        const idleClosedAt = Math.max(...(await idleClosed));
         await new Promise((resolve) => setTimeout(resolve, 300));
         // write, not end: a client that half-closes its side has its request aborted by Node's server.
         socket.write(user.slice(20));
         const slowAnswer = await slow;
         const code = await exited;
         const exitMs = Date.now() - signalled;
-        console.log(`      shutdown with keep-alive clients [${name}]: idle sockets closed after ${idleClosedAt - signalled} ms, exit after ${exitMs} ms`);
+        console.log(
+          `      shutdown with keep-alive clients [${name}]: idle sockets closed after ${idleClosedAt - signalled} ms, exit after ${exitMs} ms`,
+        );
         expect(idleClosedAt - signalled, 'ms until the idle keep-alive sockets closed').to.be.below(1000);
         expect(slowAnswer).to.deep.include({ status: 200, body: 'slow done' });
         expect(response, output()).to.match(/^HTTP\/1\.1 201 Created/);
@@ -143,7 +205,13 @@ describe('Graceful shutdown of a library host with keep-alive clients', function
         // The POST that was in flight committed before the pool was released.
         const knex = connectKnex(databaseUrl);
         try {
-          expect(await knex(`${prefix}users`).where({ user_name: 'inflight@contoso.com' }).count({ n: '*' }).first().then((r) => Number(r?.n))).to.equal(1);
+          expect(
+            await knex(`${prefix}users`)
+              .where({ user_name: 'inflight@contoso.com' })
+              .count({ n: '*' })
+              .first()
+              .then((r) => Number(r?.n)),
+          ).to.equal(1);
         } finally {
           await knex.destroy();
         }

@@ -22,17 +22,41 @@ export function attr(name: string, type: AttributeType, description: string, opt
   };
 }
 
-export function complex(name: string, description: string, subAttributes: AttributeDef[], options: Options = {}): AttributeDef {
+export function complex(
+  name: string,
+  description: string,
+  subAttributes: AttributeDef[],
+  options: Options = {},
+): AttributeDef {
   return { ...attr(name, 'complex', description, options), subAttributes };
 }
 
 /** The value/display/type/primary shape shared by emails, phoneNumbers, ims, photos, … */
-export function multiValued(name: string, description: string, typeValues: string[], options: { valueType?: AttributeType; valueDescription?: string; extra?: AttributeDef[] } = {}): AttributeDef {
-  return complex(name, description, [
-    attr('value', options.valueType ?? 'string', options.valueDescription ?? `The value of the ${name} entry.`),
-    attr('display', 'string', 'A human-readable name, primarily used for display purposes.'),
-    attr('type', 'string', `A label indicating the attribute's function.`, typeValues.length ? { canonicalValues: typeValues } : {}),
-    attr('primary', 'boolean', 'A Boolean value indicating the preferred attribute value; at most one value may be primary.'),
-    ...(options.extra ?? []),
-  ], { multiValued: true });
+export function multiValued(
+  name: string,
+  description: string,
+  typeValues: string[],
+  options: { valueType?: AttributeType; valueDescription?: string; extra?: AttributeDef[] } = {},
+): AttributeDef {
+  return complex(
+    name,
+    description,
+    [
+      attr('value', options.valueType ?? 'string', options.valueDescription ?? `The value of the ${name} entry.`),
+      attr('display', 'string', 'A human-readable name, primarily used for display purposes.'),
+      attr(
+        'type',
+        'string',
+        `A label indicating the attribute's function.`,
+        typeValues.length ? { canonicalValues: typeValues } : {},
+      ),
+      attr(
+        'primary',
+        'boolean',
+        'A Boolean value indicating the preferred attribute value; at most one value may be primary.',
+      ),
+      ...(options.extra ?? []),
+    ],
+    { multiValued: true },
+  );
 }

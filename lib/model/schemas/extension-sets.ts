@@ -21,7 +21,12 @@ export interface HostExtension {
   id: string;
   name?: string;
   description?: string;
-  attributes: Array<{ name: string; type?: (typeof HOST_ATTRIBUTE_TYPES)[number]; multiValued?: boolean; description?: string }>;
+  attributes: Array<{
+    name: string;
+    type?: (typeof HOST_ATTRIBUTE_TYPES)[number];
+    multiValued?: boolean;
+    description?: string;
+  }>;
 }
 
 /** A connector's `extensions` entry: a built-in extension's name or a host-defined schema. */
@@ -33,7 +38,9 @@ export function extensionSchema(choice: ExtensionChoice): SchemaDef {
     id: choice.id,
     name: choice.name ?? choice.id.split(':').pop() ?? choice.id,
     description: choice.description ?? 'Defined by the host.',
-    attributes: choice.attributes.map((a) => attr(a.name, (a.type ?? 'string') as AttributeType, a.description ?? '', { multiValued: a.multiValued === true })),
+    attributes: choice.attributes.map((a) =>
+      attr(a.name, (a.type ?? 'string') as AttributeType, a.description ?? '', { multiValued: a.multiValued === true }),
+    ),
   };
 }
 

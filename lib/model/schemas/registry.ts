@@ -31,9 +31,12 @@ export class SchemaRegistry {
   readonly extensions: SchemaDef[];
 
   /** `extensions`: the User extensions a connector declares (all built-in ones when not given). */
-  constructor(readonly kind: ResourceKind, extensions?: SchemaDef[]) {
+  constructor(
+    readonly kind: ResourceKind,
+    extensions?: SchemaDef[],
+  ) {
     this.core = kind === 'User' ? USER_SCHEMA : GROUP_SCHEMA;
-    this.extensions = kind === 'User' ? extensions ?? USER_EXTENSIONS : [];
+    this.extensions = kind === 'User' ? (extensions ?? USER_EXTENSIONS) : [];
   }
 
   get schemaIds(): string[] {
@@ -86,7 +89,8 @@ export class SchemaRegistry {
     const pool = extension ? schema.attributes : [...COMMON_ATTRIBUTES, ...schema.attributes];
     let attribute = findByName(pool, top);
     // A key named like the resource's own schemas, id or meta is no attribute (see assertOpenKey).
-    if (!attribute && extension && schema.open && sub === undefined && !isResourceLevelName(top)) attribute = OPEN_VALUE(top);
+    if (!attribute && extension && schema.open && sub === undefined && !isResourceLevelName(top))
+      attribute = OPEN_VALUE(top);
     if (!attribute) return undefined;
     let subAttribute: AttributeDef | undefined;
     if (sub !== undefined) {
@@ -105,7 +109,10 @@ export class SchemaRegistry {
  */
 export function assertOpenKey(schema: SchemaDef, name: string): void {
   if (schema.open && isResourceLevelName(name) && !findByName(schema.attributes, name)) {
-    throw new InvalidInput('invalidValue', `'${name}' is a SCIM resource-level name and cannot be a key of ${schema.name}`);
+    throw new InvalidInput(
+      'invalidValue',
+      `'${name}' is a SCIM resource-level name and cannot be a key of ${schema.name}`,
+    );
   }
 }
 

@@ -37,9 +37,19 @@ export function resolveSettingPath(path: string, registry: SchemaRegistry = USER
  * The multi-valued attribute a `primaryByType` key names (`emails`, `phoneNumbers`): one whose
  * values carry both `type` and `primary`. Undefined for any other path.
  */
-export function resolveTypedAttribute(path: string, registry: SchemaRegistry = USER_REGISTRY): ResolvedAttribute | undefined {
+export function resolveTypedAttribute(
+  path: string,
+  registry: SchemaRegistry = USER_REGISTRY,
+): ResolvedAttribute | undefined {
   const resolved = registry.resolve(path);
   const subs = resolved?.attribute.subAttributes?.map((a) => a.name) ?? [];
-  if (!resolved || resolved.subAttribute || !resolved.attribute.multiValued || !subs.includes('type') || !subs.includes('primary')) return undefined;
+  if (
+    !resolved ||
+    resolved.subAttribute ||
+    !resolved.attribute.multiValued ||
+    !subs.includes('type') ||
+    !subs.includes('primary')
+  )
+    return undefined;
   return resolved;
 }

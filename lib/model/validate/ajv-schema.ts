@@ -49,14 +49,25 @@ function extensionSchema(schema: SchemaDef): SchemaObject {
 function attributeSchema(def: AttributeDef): SchemaObject {
   const subAttributes = def.subAttributes ?? [];
   const bytes = maxBytesOf(def);
-  const one: SchemaObject = def.type === 'complex'
-    ? { type: 'object', properties: propertiesOf(subAttributes), ...requiredOf(subAttributes), additionalProperties: false }
-    : { ...SCALARS[def.type], ...(isIdentifier(def) ? { maxLength: MAX_IDENTIFIER_LENGTH } : {}), ...(bytes ? { maxBytes: bytes } : {}) };
+  const one: SchemaObject =
+    def.type === 'complex'
+      ? {
+          type: 'object',
+          properties: propertiesOf(subAttributes),
+          ...requiredOf(subAttributes),
+          additionalProperties: false,
+        }
+      : {
+          ...SCALARS[def.type],
+          ...(isIdentifier(def) ? { maxLength: MAX_IDENTIFIER_LENGTH } : {}),
+          ...(bytes ? { maxBytes: bytes } : {}),
+        };
   return def.multiValued ? { type: 'array', items: one } : one;
 }
 
 /** Attributes clients look resources up by (userName, group displayName, externalId): their key columns hold them whole. */
-const isIdentifier = (def: AttributeDef) => def.type === 'string' && (def.uniqueness !== 'none' || def.name === 'externalId');
+const isIdentifier = (def: AttributeDef) =>
+  def.type === 'string' && (def.uniqueness !== 'none' || def.name === 'externalId');
 
 const TEXT_TYPES: readonly AttributeType[] = ['string', 'reference', 'binary'];
 
@@ -71,7 +82,9 @@ export function maxBytesOf(def: AttributeDef): number | undefined {
 }
 
 function propertiesOf(defs: AttributeDef[]): Record<string, SchemaObject> {
-  return Object.fromEntries(defs.filter((def) => def.mutability !== 'readOnly').map((def) => [def.name, attributeSchema(def)]));
+  return Object.fromEntries(
+    defs.filter((def) => def.mutability !== 'readOnly').map((def) => [def.name, attributeSchema(def)]),
+  );
 }
 
 function requiredOf(defs: AttributeDef[]): { required?: string[] } {
@@ -103,7 +116,12 @@ export function validateDocument(registry: SchemaRegistry, document: Record<stri
   if (!validate(document)) throw invalidInput(describe(validate.errors![0]));
 }
 
-const TYPE_NAMES: Record<string, string> = { array: 'an array', object: 'an object', number: 'a number', integer: 'an integer' };
+const TYPE_NAMES: Record<string, string> = {
+  array: 'an array',
+  object: 'an object',
+  number: 'a number',
+  integer: 'an integer',
+};
 
 function describe(error: ErrorObject): string {
   const path = attributePath(error.instancePath);
@@ -129,7 +147,10 @@ function describe(error: ErrorObject): string {
 
 /** `/emails/0/primary` → `emails[0].primary`; `/urn:…:User/manager/value` → `urn:…:User:manager.value`. */
 function attributePath(pointer: string): string {
-  const segments = pointer.split('/').slice(1).map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const segments = pointer
+    .split('/')
+    .slice(1)
+    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
   return segments.reduce((path, segment, index) => {
     if (index === 0) return segment;
     if (/^\d+$/.test(segment)) return `${path}[${segment}]`;

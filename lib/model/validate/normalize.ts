@@ -21,7 +21,11 @@ export interface NormalizeOptions extends DocumentRules {
  * attributes nested under their schema URN, lenient Entra spellings read, read-only and unknown
  * attributes dropped, then types checked against the schema definitions.
  */
-export function normalizeResource(registry: SchemaRegistry, body: unknown, options: NormalizeOptions): ResourceDocument {
+export function normalizeResource(
+  registry: SchemaRegistry,
+  body: unknown,
+  options: NormalizeOptions,
+): ResourceDocument {
   if (!isObject(body)) throw new InvalidInput('invalidSyntax', 'The request body must be a JSON object');
   const entries = Object.entries(body);
   if (entries.length > MAX_OBJECT_KEYS) throw tooManyKeys('request body');
@@ -35,7 +39,14 @@ export function normalizeResource(registry: SchemaRegistry, body: unknown, optio
   return document;
 }
 
-function placeAttribute(registry: SchemaRegistry, document: ResourceDocument, key: string, value: unknown, options: NormalizeOptions, keys: KeyIndex): void {
+function placeAttribute(
+  registry: SchemaRegistry,
+  document: ResourceDocument,
+  key: string,
+  value: unknown,
+  options: NormalizeOptions,
+  keys: KeyIndex,
+): void {
   // `schemas` is recomputed from the attributes present.
   if (key.toLowerCase() === 'schemas') return;
   if (!/^urn:/i.test(key)) return placeResolved(document, registry.resolveIn(registry.core, key), value, options, keys);
@@ -60,12 +71,19 @@ function placeAttribute(registry: SchemaRegistry, document: ResourceDocument, ke
     return placeResolved(document, registry.resolve(key), value, options, keys);
   }
 
-  if (!options.allowExtensionPassthrough) throw invalidInput(`Attribute '${key}' belongs to an undeclared schema extension`);
+  if (!options.allowExtensionPassthrough)
+    throw invalidInput(`Attribute '${key}' belongs to an undeclared schema extension`);
   document[key] = value;
 }
 
 /** Stores a value at its canonical place; unknown (undefined) and non-writable attributes are dropped. */
-function placeResolved(document: ResourceDocument, resolved: ResolvedAttribute | undefined, value: unknown, options: NormalizeOptions, keys: KeyIndex): void {
+function placeResolved(
+  document: ResourceDocument,
+  resolved: ResolvedAttribute | undefined,
+  value: unknown,
+  options: NormalizeOptions,
+  keys: KeyIndex,
+): void {
   if (!resolved || !isClientWritable(resolved, options)) return;
   const normalized = normalizeValue(leaf(resolved), value, isOpenValue(resolved));
   if (normalized === undefined) return;
@@ -86,7 +104,9 @@ function isClientWritable(resolved: ResolvedAttribute, options: { acceptPassword
 
 function schemasPresent(registry: SchemaRegistry, attributes: ResourceDocument): string[] {
   const declared = registry.extensions.filter((schema) => isObject(attributes[schema.id])).map((schema) => schema.id);
-  const passedThrough = Object.keys(attributes).filter((key) => /^urn:/i.test(key) && !registry.splitUrn(key) && isObject(attributes[key]));
+  const passedThrough = Object.keys(attributes).filter(
+    (key) => /^urn:/i.test(key) && !registry.splitUrn(key) && isObject(attributes[key]),
+  );
   return [registry.core.id, ...declared, ...passedThrough];
 }
 
@@ -97,7 +117,9 @@ function fillUserName(document: ResourceDocument, from: NormalizeOptions['userNa
 
 /** The primary email's value, else the first one's. */
 export function primaryEmail(document: ResourceDocument): string | undefined {
-  const emails = Array.isArray(document.emails) ? (document.emails as Array<{ value?: unknown; primary?: unknown }>) : [];
+  const emails = Array.isArray(document.emails)
+    ? (document.emails as Array<{ value?: unknown; primary?: unknown }>)
+    : [];
   const chosen = emails.find((e) => e.primary === true) ?? emails[0];
   return typeof chosen?.value === 'string' ? chosen.value : undefined;
 }

@@ -42,7 +42,11 @@ export class KeyIndex {
 }
 
 /** The object held at `name` in `container`, created when missing so that writes can merge into it. */
-export function childObject(container: Record<string, unknown>, name: string, key = keyIn(container, name)): Record<string, unknown> {
+export function childObject(
+  container: Record<string, unknown>,
+  name: string,
+  key = keyIn(container, name),
+): Record<string, unknown> {
   const existing = container[key];
   if (isObject(existing)) return existing;
   const created: Record<string, unknown> = {};
@@ -70,10 +74,11 @@ function normalizeList(def: AttributeDef, raw: unknown): unknown {
   if (Array.isArray(value) && value.length > MAX_MULTI_VALUES) throw tooManyValues(def);
   const items = Array.isArray(value)
     ? value
-    // The CustomExtension `folders` arrives from Entra as "Folder 1, Folder 2".
-    : typeof value === 'string' && def.type === 'string' ? value.split(',').map((part) => part.trim())
-    // A single value for a multi-valued attribute is a list of one.
-    : [value];
+    : // The CustomExtension `folders` arrives from Entra as "Folder 1, Folder 2".
+      typeof value === 'string' && def.type === 'string'
+      ? value.split(',').map((part) => part.trim())
+      : // A single value for a multi-valued attribute is a list of one.
+        [value];
   if (items.length > MAX_MULTI_VALUES) throw tooManyValues(def);
   const plain = def.type === 'complex' ? items : items.map((item) => unwrapItem(def, item));
   const list = plain.map((item) => normalizeElement(def, item)).filter((item) => item !== undefined);
@@ -90,10 +95,14 @@ function unwrapItem(def: AttributeDef, item: unknown): unknown {
   if (!isObject(item)) return item;
   const key = keyIn(item, 'value');
   if (Object.hasOwn(item, key)) return item[key];
-  throw new InvalidInput('invalidValue', `Attribute '${def.name}' holds ${def.type} values: give each as a value or as {"value": …}`);
+  throw new InvalidInput(
+    'invalidValue',
+    `Attribute '${def.name}' holds ${def.type} values: give each as a value or as {"value": …}`,
+  );
 }
 
-const tooManyValues = (def: AttributeDef) => new InvalidInput('tooMany', `Attribute '${def.name}' has more than ${MAX_MULTI_VALUES} values`);
+const tooManyValues = (def: AttributeDef) =>
+  new InvalidInput('tooMany', `Attribute '${def.name}' has more than ${MAX_MULTI_VALUES} values`);
 
 /** One value of the attribute: the attribute itself when single-valued, one element when multi-valued. */
 export function normalizeElement(def: AttributeDef, value: unknown, open = false): unknown {
@@ -117,7 +126,11 @@ function normalizeComplex(def: AttributeDef, raw: unknown): unknown {
     if (isObject(inner)) {
       const { value: _json, ...outer } = value;
       const { displayName, ...assignment } = inner;
-      return normalizeComplex(def, { ...(displayName === undefined ? {} : { display: displayName }), ...assignment, ...outer });
+      return normalizeComplex(def, {
+        ...(displayName === undefined ? {} : { display: displayName }),
+        ...assignment,
+        ...outer,
+      });
     }
   }
   if (!isObject(value)) {
@@ -144,7 +157,8 @@ function normalizeComplex(def: AttributeDef, raw: unknown): unknown {
  * item came as a string, so that a later Remove of the same entry finds it.
  */
 function appRoleShape(value: Record<string, unknown>, subAttributes: AttributeDef[]): Record<string, unknown> {
-  if (value.displayName === undefined || keyIn(value, 'display') in value || !findByName(subAttributes, 'display')) return value;
+  if (value.displayName === undefined || keyIn(value, 'display') in value || !findByName(subAttributes, 'display'))
+    return value;
   const { displayName, ...rest } = value;
   return { display: displayName, ...rest };
 }
@@ -164,4 +178,5 @@ function jsonInString(value: unknown): unknown {
   }
 }
 
-export const tooManyKeys = (where: string) => new InvalidInput('tooMany', `'${where}' has more than ${MAX_OBJECT_KEYS} attributes`);
+export const tooManyKeys = (where: string) =>
+  new InvalidInput('tooMany', `'${where}' has more than ${MAX_OBJECT_KEYS} attributes`);

@@ -63,7 +63,8 @@ class Parser {
   ) {
     this.maxDepth = limits.maxDepth ?? DEFAULT_MAX_DEPTH;
     const maxLength = limits.maxLength ?? DEFAULT_MAX_LENGTH;
-    if (text.length > maxLength) throw error(`the ${noun} is ${text.length} characters long; the limit is ${maxLength}`);
+    if (text.length > maxLength)
+      throw error(`the ${noun} is ${text.length} characters long; the limit is ${maxLength}`);
   }
 
   filter(): Filter {
@@ -238,7 +239,8 @@ class Parser {
   }
 
   private fail(expected: string): never {
-    const found = this.pos < this.text.length ? `"${this.text.slice(this.pos, this.pos + 12)}"` : `the end of the ${this.noun}`;
+    const found =
+      this.pos < this.text.length ? `"${this.text.slice(this.pos, this.pos + 12)}"` : `the end of the ${this.noun}`;
     throw this.error(`invalid ${this.noun}: expected ${expected} at character ${this.pos + 1}, found ${found}`);
   }
 }

@@ -32,7 +32,11 @@ function resolveNode(filter: Filter, registry: SchemaRegistry, parent?: Resolved
   switch (filter.kind) {
     case 'and':
     case 'or':
-      return { kind: filter.kind, left: resolveNode(filter.left, registry, parent), right: resolveNode(filter.right, registry, parent) };
+      return {
+        kind: filter.kind,
+        left: resolveNode(filter.left, registry, parent),
+        right: resolveNode(filter.right, registry, parent),
+      };
     case 'not':
       return { kind: 'not', filter: resolveNode(filter.filter, registry, parent) };
     case 'present':
@@ -79,7 +83,8 @@ function coerce(op: CompareOperator, path: AttrPath, value: FilterValue): Filter
     if (op !== 'eq' && op !== 'ne') throw refuse(`cannot be compared with null using "${op}"`);
     return null;
   }
-  if (ORDERING.has(op) && (def.type === 'boolean' || def.type === 'binary')) throw refuse(`is ${def.type}: "${op}" is not defined for it`);
+  if (ORDERING.has(op) && (def.type === 'boolean' || def.type === 'binary'))
+    throw refuse(`is ${def.type}: "${op}" is not defined for it`);
   if (SUBSTRING.has(op) && !isText(def)) throw refuse(`is ${def.type}: "${op}" applies to strings only`);
   switch (def.type) {
     case 'boolean': {

@@ -43,12 +43,21 @@ type Origin = 'path' | 'valueKey';
  * RFC 7644 §3.5.2 PATCH with Microsoft Entra's dialect. Throws a ScimError on the first failing
  * operation; the input document is never modified, so a failed request changes nothing.
  */
-export function applyPatch(registry: SchemaRegistry, document: ResourceDocument, body: unknown, options: PatchOptions): PatchResult {
+export function applyPatch(
+  registry: SchemaRegistry,
+  document: ResourceDocument,
+  body: unknown,
+  options: PatchOptions,
+): PatchResult {
   const operations = readOperations(body);
   const working: Working = { registry, document: structuredClone(document), membership: [], options, valueKeys: 0 };
   for (const operation of operations) applyOperation(working, operation);
-  const members = working.membership.reduce((n, change) => n + ('members' in change ? change.members.length : 'userIds' in change ? change.userIds.length : 0), 0);
-  if (members > MAX_MULTI_VALUES) throw badRequest('tooMany', `A PATCH request may name at most ${MAX_MULTI_VALUES} members`);
+  const members = working.membership.reduce(
+    (n, change) => n + ('members' in change ? change.members.length : 'userIds' in change ? change.userIds.length : 0),
+    0,
+  );
+  if (members > MAX_MULTI_VALUES)
+    throw badRequest('tooMany', `A PATCH request may name at most ${MAX_MULTI_VALUES} members`);
   const result = normalizeResource(registry, working.document, { ...options, mode: 'replace' });
   const changed = !isDeepStrictEqual(withoutSchemas(result), withoutSchemas(document));
   return { document: result, membership: working.membership, changed };
@@ -57,7 +66,8 @@ export function applyPatch(registry: SchemaRegistry, document: ResourceDocument,
 function applyOperation(working: Working, { op, path, value }: PatchOperation): void {
   if (path !== undefined) return applyAt(working, op, path, value, 'path');
   if (op === 'remove') throw noTarget('A remove operation needs a path');
-  if (!isObject(value)) throw invalidValue(`An '${op}' operation without a path needs an object of attributes as its value`);
+  if (!isObject(value))
+    throw invalidValue(`An '${op}' operation without a path needs an object of attributes as its value`);
   for (const [key, inner] of entriesOf(working, value)) applyAt(working, op, key, inner, 'valueKey');
 }
 
@@ -68,7 +78,8 @@ function applyAt(working: Working, op: PatchOpName, path: string, value: unknown
 
   const schema = registry.schemaByUrn(path);
   if (schema) return applyToSchema(working, op, schema, value);
-  if (/^urn:/i.test(path) && !registry.splitUrn(path)) return applyToUndeclaredExtension(working, op, path, value, origin);
+  if (/^urn:/i.test(path) && !registry.splitUrn(path))
+    return applyToUndeclaredExtension(working, op, path, value, origin);
 
   const split = registry.splitUrn(path);
   if (split) assertOpenKey(split.schema, split.rest);
@@ -78,7 +89,9 @@ function applyAt(working: Working, op: PatchOpName, path: string, value: unknown
     throw invalidPath(`No attribute matches the path '${path}'`);
   }
   // Read-only values echoed in a path-less value are ignored; naming one, or an immutable one, is refused.
-  const blocked = [target.resolved.attribute.mutability, target.resolved.subAttribute?.mutability].find((m) => m === 'readOnly' || m === 'immutable');
+  const blocked = [target.resolved.attribute.mutability, target.resolved.subAttribute?.mutability].find(
+    (m) => m === 'readOnly' || m === 'immutable',
+  );
   if (blocked) {
     if (lenient && blocked === 'readOnly') return;
     throw mutability(`Attribute '${target.resolved.canonicalPath}' is ${blocked}`);
@@ -98,13 +111,21 @@ function applyToSchema(working: Working, op: PatchOpName, schema: SchemaDef, val
     return;
   }
   if (!isObject(value)) throw invalidValue(`The value of '${schema.id}' must be an object of attributes`);
-  for (const [name, inner] of entriesOf(working, value)) applyAt(working, op, `${schema.id}:${name}`, inner, 'valueKey');
+  for (const [name, inner] of entriesOf(working, value))
+    applyAt(working, op, `${schema.id}:${name}`, inner, 'valueKey');
 }
 
 /** Kept as an opaque value when passthrough is allowed; never interpreted. */
-function applyToUndeclaredExtension(working: Working, op: PatchOpName, path: string, value: unknown, origin: Origin): void {
+function applyToUndeclaredExtension(
+  working: Working,
+  op: PatchOpName,
+  path: string,
+  value: unknown,
+  origin: Origin,
+): void {
   const detail = `'${path}' belongs to an undeclared schema extension`;
-  if (!working.options.allowExtensionPassthrough) throw origin === 'path' ? invalidPath(detail) : invalidValue(`Attribute ${detail}`);
+  if (!working.options.allowExtensionPassthrough)
+    throw origin === 'path' ? invalidPath(detail) : invalidValue(`Attribute ${detail}`);
   const key = keyIn(working.document, path);
   if (op === 'remove' || value === null) delete working.document[key];
   else working.document[key] = value;
@@ -114,7 +135,11 @@ function applyToUndeclaredExtension(working: Working, op: PatchOpName, path: str
 function entriesOf(working: Working, value: Record<string, unknown>): Array<[string, unknown]> {
   const entries = Object.entries(value);
   working.valueKeys += entries.length;
-  if (working.valueKeys > MAX_OBJECT_KEYS) throw badRequest('tooMany', `A PATCH request may set at most ${MAX_OBJECT_KEYS} attributes through operation values`);
+  if (working.valueKeys > MAX_OBJECT_KEYS)
+    throw badRequest(
+      'tooMany',
+      `A PATCH request may set at most ${MAX_OBJECT_KEYS} attributes through operation values`,
+    );
   return entries;
 }
 

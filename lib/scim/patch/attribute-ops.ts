@@ -1,7 +1,14 @@
 import { isDeepStrictEqual } from 'node:util';
 import { noTarget } from '../errors.js';
 import type { ResourceDocument } from '../../model/types.js';
-import { childObject, isObject, isOpenValue, keyIn, normalizeElement, normalizeValue } from '../../model/validate/values.js';
+import {
+  childObject,
+  isObject,
+  isOpenValue,
+  keyIn,
+  normalizeElement,
+  normalizeValue,
+} from '../../model/validate/values.js';
 import { elementFromFilter, matchesExample, matchesFilter } from './match.js';
 import type { PatchTarget } from './paths.js';
 import type { PatchOpName } from './request.js';
@@ -16,7 +23,8 @@ export function applyToAttribute(document: ResourceDocument, op: PatchOpName, ta
   // Containers created here and left empty are dropped by the final normalisation.
   const container = resolved.extension ? childObject(document, resolved.schema.id) : document;
   const name = keyIn(container, resolved.attribute.name);
-  if (resolved.attribute.multiValued && (target.filter || resolved.subAttribute)) return applyToElements(container, name, op, target, raw);
+  if (resolved.attribute.multiValued && (target.filter || resolved.subAttribute))
+    return applyToElements(container, name, op, target, raw);
   if (resolved.subAttribute) {
     const value = op === 'remove' ? undefined : normalizeValue(resolved.subAttribute, raw);
     return setOrDelete(childObject(container, name), resolved.subAttribute.name, value);
@@ -24,14 +32,25 @@ export function applyToAttribute(document: ResourceDocument, op: PatchOpName, ta
   applyToWhole(container, name, op, target, raw);
 }
 
-function applyToWhole(container: Record<string, unknown>, name: string, op: PatchOpName, { resolved }: PatchTarget, raw: unknown): void {
+function applyToWhole(
+  container: Record<string, unknown>,
+  name: string,
+  op: PatchOpName,
+  { resolved }: PatchTarget,
+  raw: unknown,
+): void {
   const { attribute } = resolved;
   const value = normalizeValue(attribute, raw, isOpenValue(resolved));
   const current = container[name];
   if (op === 'remove') {
     // A remove with a value takes out the matching values only: `{"path": "roles", "value": [{"value": "x"}]}`.
     const examples = attribute.multiValued && Array.isArray(value) ? value : undefined;
-    setOrDelete(container, name, examples && asList(current).filter((element) => !examples.some((example) => matchesExample(element, example, attribute))));
+    setOrDelete(
+      container,
+      name,
+      examples &&
+        asList(current).filter((element) => !examples.some((example) => matchesExample(element, example, attribute))),
+    );
   } else if (!attribute.multiValued) {
     // RFC 7644: sub-attributes not given in a complex value are left unchanged; add on a single value replaces it.
     setOrDelete(container, name, isObject(value) && isObject(current) ? { ...current, ...value } : value);
@@ -40,25 +59,38 @@ function applyToWhole(container: Record<string, unknown>, name: string, op: Patc
   } else if (value !== undefined) {
     // add appends the values not already there.
     const existing = asList(current);
-    const added = (value as unknown[]).filter((element, index, all) =>
-      !existing.some((e) => isDeepStrictEqual(e, element)) && all.findIndex((e) => isDeepStrictEqual(e, element)) === index);
+    const added = (value as unknown[]).filter(
+      (element, index, all) =>
+        !existing.some((e) => isDeepStrictEqual(e, element)) &&
+        all.findIndex((e) => isDeepStrictEqual(e, element)) === index,
+    );
     container[name] = demoteOtherPrimaries([...existing, ...added], new Set(added));
   }
 }
 
 /** Filtered (`emails[type eq "work"]`) or sub-attribute (`emails.value`, all values) targets of a multi-valued attribute. */
-function applyToElements(container: Record<string, unknown>, name: string, op: PatchOpName, target: PatchTarget, raw: unknown): void {
+function applyToElements(
+  container: Record<string, unknown>,
+  name: string,
+  op: PatchOpName,
+  target: PatchTarget,
+  raw: unknown,
+): void {
   const { attribute, subAttribute } = target.resolved;
   const elements = asList(container[name]);
   const selected = elements.map((element) => !target.filter || matchesFilter(element, target.filter));
-  const value = op === 'remove' ? undefined : subAttribute ? normalizeValue(subAttribute, raw) : normalizeElement(attribute, raw);
+  const value =
+    op === 'remove' ? undefined : subAttribute ? normalizeValue(subAttribute, raw) : normalizeElement(attribute, raw);
 
   if (!selected.includes(true)) {
     // Entra removes values that may not be there: a remove that selects nothing succeeds.
     if (value === undefined) return;
     const base = target.filter ? elementFromFilter(target.filter) : {};
     if (!base) throw noTarget(`No value of '${attribute.name}' matches '${target.path}'`);
-    const created = normalizeElement(attribute, subAttribute ? { ...base, [subAttribute.name]: value } : isObject(value) ? { ...base, ...value } : value);
+    const created = normalizeElement(
+      attribute,
+      subAttribute ? { ...base, [subAttribute.name]: value } : isObject(value) ? { ...base, ...value } : value,
+    );
     container[name] = demoteOtherPrimaries([...elements, created], new Set([created]));
     return;
   }
@@ -66,9 +98,11 @@ function applyToElements(container: Record<string, unknown>, name: string, op: P
   const touched = new Set<unknown>();
   const updated = elements.flatMap((element, index) => {
     if (!selected[index]) return [element];
-    const next = subAttribute ? withSubAttribute(element, subAttribute.name, value)
-      : op === 'add' && isObject(element) && isObject(value) ? { ...element, ...value }
-      : value;
+    const next = subAttribute
+      ? withSubAttribute(element, subAttribute.name, value)
+      : op === 'add' && isObject(element) && isObject(value)
+        ? { ...element, ...value }
+        : value;
     touched.add(next);
     return next === undefined ? [] : [next];
   });
@@ -92,5 +126,7 @@ const asList = (value: unknown): unknown[] => (Array.isArray(value) ? value : []
 function demoteOtherPrimaries(elements: unknown[], touched: Set<unknown>): unknown[] {
   const promoted = [...touched].some((element) => isObject(element) && element.primary === true);
   if (!promoted) return elements;
-  return elements.map((element) => (!touched.has(element) && isObject(element) && element.primary === true ? { ...element, primary: false } : element));
+  return elements.map((element) =>
+    !touched.has(element) && isObject(element) && element.primary === true ? { ...element, primary: false } : element,
+  );
 }

@@ -11,11 +11,15 @@ import { isObject } from '../../model/validate/values.js';
  */
 export function matchesFilter(element: unknown, filter: Filter): boolean {
   switch (filter.kind) {
-    case 'and': return matchesFilter(element, filter.left) && matchesFilter(element, filter.right);
-    case 'or': return matchesFilter(element, filter.left) || matchesFilter(element, filter.right);
-    case 'not': return !matchesFilter(element, filter.filter);
+    case 'and':
+      return matchesFilter(element, filter.left) && matchesFilter(element, filter.right);
+    case 'or':
+      return matchesFilter(element, filter.left) || matchesFilter(element, filter.right);
+    case 'not':
+      return !matchesFilter(element, filter.filter);
     // The path parser refuses a value path inside another.
-    case 'valuePath': throw invalidFilter('Value filters cannot be nested');
+    case 'valuePath':
+      throw invalidFilter('Value filters cannot be nested');
     case 'present': {
       const value = operand(element, filter.path).value;
       return value !== undefined && value !== null && value !== '';
@@ -41,11 +45,16 @@ function compare(op: CompareOperator, actual: unknown, expected: FilterValue, de
   const a = fold(actual, def);
   const e = fold(expected, def);
   switch (op) {
-    case 'eq': return a === e || (e === null && a === undefined);
-    case 'ne': return !compare('eq', actual, expected, def);
-    case 'co': return typeof a === 'string' && typeof e === 'string' && a.includes(e);
-    case 'sw': return typeof a === 'string' && typeof e === 'string' && a.startsWith(e);
-    case 'ew': return typeof a === 'string' && typeof e === 'string' && a.endsWith(e);
+    case 'eq':
+      return a === e || (e === null && a === undefined);
+    case 'ne':
+      return !compare('eq', actual, expected, def);
+    case 'co':
+      return typeof a === 'string' && typeof e === 'string' && a.includes(e);
+    case 'sw':
+      return typeof a === 'string' && typeof e === 'string' && a.startsWith(e);
+    case 'ew':
+      return typeof a === 'string' && typeof e === 'string' && a.endsWith(e);
     default: {
       // resolveFilter refused ordering on booleans; strings (ISO dateTimes too) and numbers order naturally.
       if (typeof a !== typeof e || (typeof a !== 'string' && typeof a !== 'number')) return false;
@@ -62,7 +71,8 @@ function compare(op: CompareOperator, actual: unknown, expected: FilterValue, de
  * Undefined when the filter does not pin the element down (or, ne, co, …).
  */
 export function elementFromFilter(filter: Filter): Record<string, unknown> | undefined {
-  if (filter.kind === 'compare' && filter.op === 'eq') return { [operand(undefined, filter.path).def.name]: filter.value };
+  if (filter.kind === 'compare' && filter.op === 'eq')
+    return { [operand(undefined, filter.path).def.name]: filter.value };
   if (filter.kind !== 'and') return undefined;
   const left = elementFromFilter(filter.left);
   const right = elementFromFilter(filter.right);
@@ -81,6 +91,10 @@ export function matchesExample(element: unknown, example: unknown, attribute: At
   if (!isObject(element)) return false;
   // Normalised examples carry declared sub-attributes only.
   const compared = Object.entries(example).filter(([name]) => element[name] !== undefined || name === 'value');
-  return compared.length > 0 && compared.every(([name, expected]) =>
-    compare('eq', element[name], expected as FilterValue, findByName(attribute.subAttributes!, name)!));
+  return (
+    compared.length > 0 &&
+    compared.every(([name, expected]) =>
+      compare('eq', element[name], expected as FilterValue, findByName(attribute.subAttributes!, name)!),
+    )
+  );
 }

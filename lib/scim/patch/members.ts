@@ -31,7 +31,13 @@ export function membershipChange(op: PatchOpName, target: PatchTarget, value: un
 /** `members[value eq "a"]`, `members[value eq "a" or value eq "b"]`. */
 function memberIdsOf(filter: Filter): string[] {
   if (filter.kind === 'or') return [...memberIdsOf(filter.left), ...memberIdsOf(filter.right)];
-  if (filter.kind === 'compare' && filter.op === 'eq' && filter.path.resolved?.subAttribute?.name === 'value' && typeof filter.value === 'string') return [filter.value];
+  if (
+    filter.kind === 'compare' &&
+    filter.op === 'eq' &&
+    filter.path.resolved?.subAttribute?.name === 'value' &&
+    typeof filter.value === 'string'
+  )
+    return [filter.value];
   throw invalidFilter(`Members are selected by 'value eq "id"' comparisons joined by 'or'`);
 }
 

@@ -26,7 +26,10 @@ export function resolveTarget(registry: SchemaRegistry, path: string): PatchTarg
   if (parsed.filter && (named.subAttribute || !named.attribute.multiValued)) {
     throw invalidPath(`Invalid path '${path}': only a multi-valued attribute takes a value filter`);
   }
-  const resolved = parsed.subAttribute === undefined ? named : registry.resolveIn(named.schema, named.attribute.name, parsed.subAttribute);
+  const resolved =
+    parsed.subAttribute === undefined
+      ? named
+      : registry.resolveIn(named.schema, named.attribute.name, parsed.subAttribute);
   if (!resolved) return undefined;
   return { path, resolved, filter: parsed.filter && bindValueFilter(registry, parsed.attribute, parsed.filter) };
 }

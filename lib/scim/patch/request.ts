@@ -23,13 +23,17 @@ export function readOperations(body: unknown): PatchOperation[] {
   if (!isObject(body)) throw invalidSyntax('The request body must be a JSON object');
   // Entra always declares the PatchOp schema; a body without `schemas` is tolerated.
   const schemas = member(body, 'schemas');
-  const declaresPatchOp = Array.isArray(schemas) && schemas.some((s) => typeof s === 'string' && s.toLowerCase() === URN.patchOp.toLowerCase());
-  if (schemas !== undefined && !declaresPatchOp) throw invalidSyntax(`A PATCH body must declare the schema '${URN.patchOp}'`);
+  const declaresPatchOp =
+    Array.isArray(schemas) &&
+    schemas.some((s) => typeof s === 'string' && s.toLowerCase() === URN.patchOp.toLowerCase());
+  if (schemas !== undefined && !declaresPatchOp)
+    throw invalidSyntax(`A PATCH body must declare the schema '${URN.patchOp}'`);
 
   const operations = member(body, 'Operations');
   if (!Array.isArray(operations)) throw invalidSyntax(`A PATCH body needs an 'Operations' array`);
   if (operations.length === 0) throw invalidValue(`'Operations' must contain at least one operation`);
-  if (operations.length > MAX_PATCH_OPERATIONS) throw badRequest('tooMany', `A PATCH request may hold at most ${MAX_PATCH_OPERATIONS} operations`);
+  if (operations.length > MAX_PATCH_OPERATIONS)
+    throw badRequest('tooMany', `A PATCH request may hold at most ${MAX_PATCH_OPERATIONS} operations`);
   return operations.map(readOperation);
 }
 
@@ -38,12 +42,17 @@ function readOperation(operation: unknown, index: number): PatchOperation {
   const op = member(operation, 'op');
   // Entra capitalises the names: "Replace", "Add", "Remove".
   const name = typeof op === 'string' ? op.toLowerCase() : undefined;
-  if (!name || !OP_NAMES.includes(name)) throw invalidValue(`Operations[${index}]: unsupported op ${JSON.stringify(op ?? null)}; expected add, remove or replace`);
+  if (!name || !OP_NAMES.includes(name))
+    throw invalidValue(
+      `Operations[${index}]: unsupported op ${JSON.stringify(op ?? null)}; expected add, remove or replace`,
+    );
 
   const path = member(operation, 'path');
-  if (path !== undefined && path !== null && typeof path !== 'string') throw invalidPath(`Operations[${index}]: 'path' must be a string`);
+  if (path !== undefined && path !== null && typeof path !== 'string')
+    throw invalidPath(`Operations[${index}]: 'path' must be a string`);
   const trimmedPath = typeof path === 'string' ? path.trim() : '';
   // A missing value is an error; an explicit null is not (it clears the target).
-  if (name !== 'remove' && !hasMember(operation, 'value')) throw invalidValue(`Operations[${index}]: '${name}' needs a value`);
+  if (name !== 'remove' && !hasMember(operation, 'value'))
+    throw invalidValue(`Operations[${index}]: '${name}' needs a value`);
   return { op: name as PatchOpName, path: trimmedPath || undefined, value: member(operation, 'value') };
 }

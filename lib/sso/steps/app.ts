@@ -14,10 +14,19 @@ const MAX_CONNECTOR_ID_LENGTH = 64;
  */
 export async function startFromApp(flow: SsoFlow, req: Request, res: Response): Promise<void> {
   const connectorId = typeof req.query.connector === 'string' ? req.query.connector : '';
-  const connector = connectorId && connectorId.length <= MAX_CONNECTOR_ID_LENGTH ? await flow.runtime.store.connectors.get(connectorId) : undefined;
+  const connector =
+    connectorId && connectorId.length <= MAX_CONNECTOR_ID_LENGTH
+      ? await flow.runtime.store.connectors.get(connectorId)
+      : undefined;
   if (!connector) return showRefusal(flow, req, res, refuse('connector_unknown'));
   const read = readAppRequest(flow.runtime.options, req.query);
-  if (!read.ok) return refusePage(req, res, { status: 400, title: 'The app\'s sign-in request is invalid', message: read.message }, { html: true });
+  if (!read.ok)
+    return refusePage(
+      req,
+      res,
+      { status: 400, title: "The app's sign-in request is invalid", message: read.message },
+      { html: true },
+    );
   const hint = req.query.login_hint;
   const loginHint = typeof hint === 'string' && hint.length <= MAX_EMAIL_LENGTH ? hint : undefined;
   return startSignIn(flow, req, res, connector, { returnTo: '/', loginHint, app: read.app }, 302);
@@ -38,14 +47,32 @@ export async function redeemForApp(flow: SsoFlow, req: Request, res: Response): 
   const connector = await runtime.store.connectors.get(redeemed.connectorId);
   if (!redeemed.ok || !connector) {
     const refusal = redeemed.ok ? refuse('connector_unknown') : redeemed.refusal;
-    runtime.logger.warn('sso app sign-in refused', { connectorId: redeemed.connectorId, reason: refusal.reason, userId: refusal.userId, requestId: req.identityRequestId });
-    await runtime.signIns.refused(connector ?? null, { reason: refusal.reason, userId: refusal.userId, status: 403 }, ssoContext(req, 403));
-    res.status(403).json({ error: 'access_denied', error_description: REFUSAL_TEXT[refusal.reason].message, reason: refusal.reason });
+    runtime.logger.warn('sso app sign-in refused', {
+      connectorId: redeemed.connectorId,
+      reason: refusal.reason,
+      userId: refusal.userId,
+      requestId: req.identityRequestId,
+    });
+    await runtime.signIns.refused(
+      connector ?? null,
+      { reason: refusal.reason, userId: refusal.userId, status: 403 },
+      ssoContext(req, 403),
+    );
+    res.status(403).json({
+      error: 'access_denied',
+      error_description: REFUSAL_TEXT[refusal.reason].message,
+      reason: refusal.reason,
+    });
     return;
   }
-  if (!runtime.options.signInApp) throw new Error('identity-connector: options.signInApp is required for sign-in of the apps');
+  if (!runtime.options.signInApp)
+    throw new Error('identity-connector: options.signInApp is required for sign-in of the apps');
   const session = await runtime.options.signInApp(req, redeemed.user);
   await runtime.signIns.succeeded(connector, redeemed.user, `${redeemed.matchedBy} (app)`, ssoContext(req, 200));
-  runtime.logger.info('sso app sign-in succeeded', { connectorId: connector.id, userId: redeemed.user.id, requestId: req.identityRequestId });
+  runtime.logger.info('sso app sign-in succeeded', {
+    connectorId: connector.id,
+    userId: redeemed.user.id,
+    requestId: req.identityRequestId,
+  });
   res.status(200).json(session);
 }

@@ -37,13 +37,26 @@ export async function completeSignIn(flow: SsoFlow, req: Request, res: Response)
   if (denied) return refuseSignIn(flow, req, res, connector, denied, true);
   if (transaction.app) {
     // The app's session is issued when it redeems the code (`/app/token`, steps/app.ts), with its PKCE verifier.
-    runtime.logger.info('sso app sign-in code issued', { connectorId: connector.id, userId: match.user.id, matchedBy: match.matchedBy, requestId: req.identityRequestId });
-    return res.redirect(302, await handOverToApp(runtime.store, connector.id, match.user, match.matchedBy, transaction.app));
+    runtime.logger.info('sso app sign-in code issued', {
+      connectorId: connector.id,
+      userId: match.user.id,
+      matchedBy: match.matchedBy,
+      requestId: req.identityRequestId,
+    });
+    return res.redirect(
+      302,
+      await handOverToApp(runtime.store, connector.id, match.user, match.matchedBy, transaction.app),
+    );
   }
 
   await establishSession(runtime.options, req, res, match.user);
   connectorCookie.write(res, connector.id);
   await runtime.signIns.succeeded(connector, match.user, match.matchedBy, ssoContext(req, 302));
-  runtime.logger.info('sso login succeeded', { connectorId: connector.id, userId: match.user.id, matchedBy: match.matchedBy, requestId: req.identityRequestId });
+  runtime.logger.info('sso login succeeded', {
+    connectorId: connector.id,
+    userId: match.user.id,
+    matchedBy: match.matchedBy,
+    requestId: req.identityRequestId,
+  });
   res.redirect(302, safeReturnTo(transaction.returnTo));
 }

@@ -9,7 +9,11 @@ import { startSignIn } from './start.js';
 
 /** `GET /signin`: the sign-in page (one email field). */
 export function showSignInPage(flow: SsoFlow, req: Request, res: Response): void {
-  sendPage(res, 200, signInPage({ action: signInUrl(flow.runtime.options.mountPath), returnTo: safeReturnTo(req.query.returnTo) }));
+  sendPage(
+    res,
+    200,
+    signInPage({ action: signInUrl(flow.runtime.options.mountPath), returnTo: safeReturnTo(req.query.returnTo) }),
+  );
 }
 
 /**
@@ -27,11 +31,23 @@ export async function discoverHomeRealm(flow: SsoFlow, req: Request, res: Respon
   const realm = await discoverRealm(store, email);
   if (realm.kind === 'sso') return startSignIn(flow, req, res, realm.connector, { returnTo, loginHint: email }, 303);
   if (realm.kind === 'several') {
-    return sendPage(res, 200, noticePage({
-      title: 'Choose your organization',
-      message: 'This address is used by several organizations here. Use the sign-in link your organization gave you.',
-    }));
+    return sendPage(
+      res,
+      200,
+      noticePage({
+        title: 'Choose your organization',
+        message: 'This address is used by several organizations here. Use the sign-in link your organization gave you.',
+      }),
+    );
   }
-  if (options.passwordLoginPath) return res.redirect(303, `${options.passwordLoginPath}?${new URLSearchParams({ email, returnTo })}`);
-  sendPage(res, 200, noticePage({ title: 'Sign in with your password', message: 'Sign in with your password on this site\'s password sign-in page.' }));
+  if (options.passwordLoginPath)
+    return res.redirect(303, `${options.passwordLoginPath}?${new URLSearchParams({ email, returnTo })}`);
+  sendPage(
+    res,
+    200,
+    noticePage({
+      title: 'Sign in with your password',
+      message: "Sign in with your password on this site's password sign-in page.",
+    }),
+  );
 }

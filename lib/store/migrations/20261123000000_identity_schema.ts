@@ -9,7 +9,10 @@ import { tableNames } from '../tables.js';
  * uses a binary collation: case-insensitive matching is done on normalised *_key columns,
  * never by a collation (MariaDB's default ones also fold accents: josé = jose).
  */
-export function identitySchemaMigration(prefix: string): { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> } {
+export function identitySchemaMigration(prefix: string): {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+} {
   const t = tableNames(prefix);
   const binary = (knex: Knex, table: Knex.CreateTableBuilder) => {
     if (isMysql(knex)) {
@@ -18,7 +21,17 @@ export function identitySchemaMigration(prefix: string): { up(knex: Knex): Promi
       table.engine('InnoDB');
     }
   };
-  const names = [t.auditEvents, t.groupMembers, t.groups, t.userExtensions, t.userAddresses, t.userValues, t.users, t.scimTokens, t.connectors];
+  const names = [
+    t.auditEvents,
+    t.groupMembers,
+    t.groups,
+    t.userExtensions,
+    t.userAddresses,
+    t.userValues,
+    t.users,
+    t.scimTokens,
+    t.connectors,
+  ];
   const dropAll = async (knex: Knex) => {
     if (isSqlite(knex)) await unpinSqlitePlannerStats(knex, t);
     for (const name of names) await knex.schema.dropTableIfExists(name);
@@ -28,7 +41,11 @@ export function identitySchemaMigration(prefix: string): { up(knex: Knex): Promi
       // MariaDB commits each CREATE on its own: tables found while this migration is unrecorded
       // are a killed run's half (no connector runs before it is recorded), so start over.
       // (SQLite and PostgreSQL roll a killed run back whole: they find nothing here.)
-      for (const name of names) if (await knex.schema.hasTable(name)) { await dropAll(knex); break; }
+      for (const name of names)
+        if (await knex.schema.hasTable(name)) {
+          await dropAll(knex);
+          break;
+        }
       await knex.schema.createTable(t.connectors, (table) => {
         binary(knex, table);
         table.string('id', 36).primary();
@@ -195,4 +212,3 @@ export function identitySchemaMigration(prefix: string): { up(knex: Knex): Promi
 
 const isMysql = (knex: Knex): boolean => dialectOf(knex) === 'mysql';
 const isSqlite = (knex: Knex): boolean => dialectOf(knex) === 'sqlite';
-

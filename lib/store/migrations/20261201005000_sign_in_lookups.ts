@@ -11,25 +11,33 @@ import { dropColumns } from '../drop-columns.js';
  * Switching users to SSO is refused until it has, so an admin cannot lock people out behind a
  * connection that was never shown to work; changing the OIDC settings clears it.
  */
-export function signInLookupsMigration(prefix: string): { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> } {
+export function signInLookupsMigration(prefix: string): {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+} {
   const t = tableNames(prefix);
   return {
     async up(knex) {
       // MariaDB commits DDL one statement at a time: a run killed between them runs again, so each is guarded.
       if (!(await knex.schema.hasColumn(t.connectors, 'sso_verified_at'))) {
-        await knex.schema.alterTable(t.connectors, (table) => { table.bigInteger('sso_verified_at').nullable(); });
+        await knex.schema.alterTable(t.connectors, (table) => {
+          table.bigInteger('sso_verified_at').nullable();
+        });
       }
       if (!(await hasIndex(knex, t.userValues, `${t.userValues}_identifier_ix`))) {
-        await knex.schema.alterTable(t.userValues, (table) => { table.index(['attribute', 'value_key'], `${t.userValues}_identifier_ix`); });
+        await knex.schema.alterTable(t.userValues, (table) => {
+          table.index(['attribute', 'value_key'], `${t.userValues}_identifier_ix`);
+        });
       }
     },
     async down(knex) {
-      await knex.schema.alterTable(t.userValues, (table) => { table.dropIndex(['attribute', 'value_key'], `${t.userValues}_identifier_ix`); });
+      await knex.schema.alterTable(t.userValues, (table) => {
+        table.dropIndex(['attribute', 'value_key'], `${t.userValues}_identifier_ix`);
+      });
       await dropColumns(knex, t.connectors, ['sso_verified_at']);
     },
   };
 }
-
 
 async function hasIndex(knex: Knex, table: string, index: string): Promise<boolean> {
   const dialect = dialectOf(knex);
@@ -38,7 +46,10 @@ async function hasIndex(knex: Knex, table: string, index: string): Promise<boole
     return rows.length > 0;
   }
   if (dialect === 'postgres') {
-    const { rows } = await knex.raw('SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND tablename = ? AND indexname = ?', [table, index]);
+    const { rows } = await knex.raw(
+      'SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND tablename = ? AND indexname = ?',
+      [table, index],
+    );
     return rows.length > 0;
   }
   return (await knex('sqlite_master').where({ type: 'index', name: index }).first()) !== undefined;

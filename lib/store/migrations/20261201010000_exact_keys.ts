@@ -32,7 +32,8 @@ export function exactKeysMigration(prefix: string): { up(knex: Knex): Promise<vo
   const alter = async (knex: Knex, width: number, collation: string) => {
     const dialect = dialectOf(knex);
     if (dialect === 'postgres') {
-      for (const [table, column] of columns) await knex.raw(`ALTER TABLE ?? ALTER COLUMN ?? TYPE varchar(${width}) COLLATE "C"`, [table, column]);
+      for (const [table, column] of columns)
+        await knex.raw(`ALTER TABLE ?? ALTER COLUMN ?? TYPE varchar(${width}) COLLATE "C"`, [table, column]);
       return;
     }
     if (dialect !== 'mysql') return;
@@ -41,7 +42,10 @@ export function exactKeysMigration(prefix: string): { up(knex: Knex): Promise<vo
     await knex.raw('SET SESSION foreign_key_checks = 0');
     try {
       for (const [table, column, nullable] of columns) {
-        await knex.raw(`ALTER TABLE ?? MODIFY ?? VARCHAR(${width}) CHARACTER SET utf8mb4 COLLATE ${collation} ${nullable ? 'NULL' : 'NOT NULL'}`, [table, column]);
+        await knex.raw(
+          `ALTER TABLE ?? MODIFY ?? VARCHAR(${width}) CHARACTER SET utf8mb4 COLLATE ${collation} ${nullable ? 'NULL' : 'NOT NULL'}`,
+          [table, column],
+        );
       }
     } finally {
       await knex.raw('SET SESSION foreign_key_checks = 1');
@@ -54,4 +58,3 @@ export function exactKeysMigration(prefix: string): { up(knex: Knex): Promise<vo
     async down() {},
   };
 }
-

@@ -7,13 +7,19 @@ import { dropColumns } from '../drop-columns.js';
  * deletions (null: not paused), and when an admin last resumed them, so the window counts only
  * what happened after the admin's confirmation.
  */
-export function deprovisioningGuardMigration(prefix: string): { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> } {
+export function deprovisioningGuardMigration(prefix: string): {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+} {
   const t = tableNames(prefix);
   return {
     async up(knex) {
       // MariaDB commits DDL one statement at a time: a run killed between the two runs this again.
       for (const column of ['deprovisioning_paused_at', 'deprovisioning_resumed_at']) {
-        if (!(await knex.schema.hasColumn(t.connectors, column))) await knex.schema.alterTable(t.connectors, (table) => { table.bigInteger(column).nullable(); });
+        if (!(await knex.schema.hasColumn(t.connectors, column)))
+          await knex.schema.alterTable(t.connectors, (table) => {
+            table.bigInteger(column).nullable();
+          });
       }
     },
     async down(knex) {

@@ -11,7 +11,10 @@ import { tableNames } from '../tables.js';
  * other tables (so ids compare with theirs); ids with surrounding spaces are refused on input,
  * as MariaDB's PAD SPACE would make "hki " equal "hki".
  */
-export function workspacesMigration(prefix: string): { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> } {
+export function workspacesMigration(prefix: string): {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+} {
   const t = tableNames(prefix);
   // user_id keeps the users table's collation: a foreign key needs the same one on both sides.
   const binary = (knex: Knex, table: Knex.CreateTableBuilder) => {
@@ -20,7 +23,9 @@ export function workspacesMigration(prefix: string): { up(knex: Knex): Promise<v
     table.collate('utf8mb4_bin');
     table.engine('InnoDB');
   };
-  const id = (table: Knex.CreateTableBuilder, name: string) => { table.string(name, 191).notNullable(); };
+  const id = (table: Knex.CreateTableBuilder, name: string) => {
+    table.string(name, 191).notNullable();
+  };
   return {
     async up(knex) {
       // MariaDB commits each CREATE on its own: a run killed between them creates only what is missing.

@@ -6,7 +6,10 @@ import { tableNames } from '../tables.js';
  * Rate-limit counters shared by every instance on this database (store/rate-counters.ts): one
  * row per key and fixed window, removed once the window has ended.
  */
-export function rateCountersMigration(prefix: string): { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> } {
+export function rateCountersMigration(prefix: string): {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+} {
   const t = tableNames(prefix);
   return {
     async up(knex) {

@@ -14,18 +14,27 @@ const BATCH = 500;
  * run killed between batches leaves every batch either old or new, both of which this redoes.
  * No DDL: the table and its indexes stay, for the multi-valued attributes.
  */
-export function extensionRowsMultiValuedMigration(prefix: string): { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> } {
+export function extensionRowsMultiValuedMigration(prefix: string): {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+} {
   const t = tableNames(prefix);
   return {
     async up(knex) {
       let after = '';
       for (;;) {
-        const ids = (await knex(t.userExtensions).distinct('user_id').where('user_id', '>', after).orderBy('user_id').limit(BATCH))
-          .map((r: { user_id: string }) => r.user_id);
+        const ids = (
+          await knex(t.userExtensions).distinct('user_id').where('user_id', '>', after).orderBy('user_id').limit(BATCH)
+        ).map((r: { user_id: string }) => r.user_id);
         if (!ids.length) return;
         const users = await knex(t.users).select('id', 'connector_id', 'document').whereIn('id', ids);
-        const rows = users.flatMap((u: { id: string; connector_id: string; document: string }) => projectUser(JSON.parse(u.document)).extensions
-          .map((row) => ({ ...row, user_id: u.id, connector_id: u.connector_id })));
+        const rows = users.flatMap((u: { id: string; connector_id: string; document: string }) =>
+          projectUser(JSON.parse(u.document)).extensions.map((row) => ({
+            ...row,
+            user_id: u.id,
+            connector_id: u.connector_id,
+          })),
+        );
         const rewrite = async (trx: Knex) => {
           await trx(t.userExtensions).whereIn('user_id', ids).delete();
           for (const chunk of chunks(rows, 100)) await trx(t.userExtensions).insert(chunk);

@@ -14,7 +14,10 @@ import { tableNames } from '../tables.js';
  * The longest window's deprovisionings are copied from the log, so a guard mid-window keeps
  * its count; the copy ignores rows already there, so a run again (after a crash) adds nothing.
  */
-export function deprovisioningsMigration(prefix: string): { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> } {
+export function deprovisioningsMigration(prefix: string): {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+} {
   const t = tableNames(prefix);
   return {
     async up(knex) {
@@ -33,14 +36,22 @@ export function deprovisioningsMigration(prefix: string): { up(knex: Knex): Prom
             table.primary(['connector_id', 'at', 'user_id']);
           });
         } else {
-          await knex.raw(`CREATE TABLE ?? (connector_id varchar(36) NOT NULL, at bigint NOT NULL, user_id varchar(36) NOT NULL, PRIMARY KEY (connector_id, at, user_id)) WITHOUT ROWID`, [t.deprovisionings]);
+          await knex.raw(
+            `CREATE TABLE ?? (connector_id varchar(36) NOT NULL, at bigint NOT NULL, user_id varchar(36) NOT NULL, PRIMARY KEY (connector_id, at, user_id)) WITHOUT ROWID`,
+            [t.deprovisionings],
+          );
         }
       }
       const since = Date.now() - MAX_DEPROVISION_WINDOW_MINUTES * 60_000;
       const columns = 'connector_id, at, user_id';
       await knex.raw(
-        idiomsOf(dialect).insertSelectIgnoring('??', columns, `SELECT connector_id, at, resource_id FROM ?? WHERE at >= ? AND outcome = 'success'
-           AND connector_id IS NOT NULL AND resource_id IS NOT NULL AND (operation = 'user.delete' OR detail LIKE ?)`, columns),
+        idiomsOf(dialect).insertSelectIgnoring(
+          '??',
+          columns,
+          `SELECT connector_id, at, resource_id FROM ?? WHERE at >= ? AND outcome = 'success'
+           AND connector_id IS NOT NULL AND resource_id IS NOT NULL AND (operation = 'user.delete' OR detail LIKE ?)`,
+          columns,
+        ),
         [t.deprovisionings, t.auditEvents, since, '%"active":{"from":true,"to":false}%'],
       );
     },

@@ -14,7 +14,10 @@ import { dropColumns } from '../drop-columns.js';
  *   (the modelled platform: "this must be unique per user since it is used as our username").
  *   A unique key makes concurrent writes of the same email safe; NULLs (setting off) never collide.
  */
-export function userSignInKeysMigration(prefix: string): { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> } {
+export function userSignInKeysMigration(prefix: string): {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+} {
   const t = tableNames(prefix);
   return {
     async up(knex) {
@@ -32,10 +35,16 @@ export function userSignInKeysMigration(prefix: string): { up(knex: Knex): Promi
         });
         if (dialectOf(knex) === 'mysql') {
           // Exact, as the other key columns (20261201010000_exact_keys): no PAD SPACE, so "a@b " is not "a@b".
-          await knex.raw(`ALTER TABLE ?? MODIFY ?? VARCHAR(${KEY_LENGTH}) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin NULL`, [t.users, 'email_key']);
+          await knex.raw(
+            `ALTER TABLE ?? MODIFY ?? VARCHAR(${KEY_LENGTH}) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin NULL`,
+            [t.users, 'email_key'],
+          );
         } else if (dialectOf(knex) === 'postgres') {
           // Byte order, as the other key columns (20261201010000_exact_keys).
-          await knex.raw(`ALTER TABLE ?? ALTER COLUMN ?? TYPE varchar(${KEY_LENGTH}) COLLATE "C"`, [t.users, 'email_key']);
+          await knex.raw(`ALTER TABLE ?? ALTER COLUMN ?? TYPE varchar(${KEY_LENGTH}) COLLATE "C"`, [
+            t.users,
+            'email_key',
+          ]);
         }
       }
     },
