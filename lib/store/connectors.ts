@@ -284,6 +284,14 @@ export class ConnectorStore {
     return this.changed(id);
   }
 
+  /** The connectors whose deprovisioning the guard holds now (metrics read it at each scrape, across instances). */
+  async pausedDeprovisioning(): Promise<string[]> {
+    const rows: Array<{ id: string }> = await this.db(this.t.connectors)
+      .select('id')
+      .whereNotNull('deprovisioning_paused_at');
+    return rows.map((row) => row.id);
+  }
+
   async delete(id: string): Promise<boolean> {
     // The guard's counts hang off no foreign key (they outlive nothing but the window).
     await this.db(this.t.deprovisionings).where({ connector_id: id }).delete();
