@@ -14,6 +14,8 @@ export interface HostOptions {
   secretKey: string;
   /** When set, the child writes a V8 CPU profile (.cpuprofile) there on exit. */
   profileDir?: string;
+  /** The connector's Prometheus metrics on (DEMO_METRICS); off by default, so that figures compare with earlier runs. */
+  metrics?: boolean;
 }
 
 export interface Host {
@@ -46,6 +48,7 @@ export async function startHost(o: HostOptions): Promise<Host> {
     SCIM_BOOTSTRAP_TOKEN: o.token,
     IDENTITY_SECRET_KEY: o.secretKey,
     LOG_LEVEL: 'warn',
+    DEMO_METRICS: o.metrics ? 'true' : 'false',
   };
   delete env.IDENTITY_TABLE_PREFIX;
   delete env.NODE_OPTIONS; // e.g. mocha's --import=tsx: the child gets exactly the flags below

@@ -8,6 +8,7 @@ import session from 'express-session';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Registry } from 'prom-client';
 import { createIdentityConnector, isStoreError, stopGracefully, type IdentityConnector } from '../lib/index.js';
 import { connectKnex, redactUrl } from '../lib/store/connect.js';
 import { readEnvironment, type Environment } from '../lib/runtime/environment.js';
@@ -38,6 +39,8 @@ export interface DemoApp {
 export async function createDemoApp(env: NodeJS.ProcessEnv = process.env): Promise<DemoApp> {
   const environment = readEnvironment(env);
   const knex = connectKnex(environment.databaseUrl);
+  // The host's own registry: the connector adds its metrics to it, the host serves it (GET /metrics below).
+  const registry = environment.demoMetrics ? new Registry() : undefined;
   const identity = await createIdentityConnector({
     knex,
     baseUrl: environment.baseUrl,
@@ -46,6 +49,7 @@ export async function createDemoApp(env: NodeJS.ProcessEnv = process.env): Promi
     tablePrefix: environment.tablePrefix,
     allowInsecureIssuer: environment.allowInsecureIssuer,
     passwordLoginPath: '/login',
+    ...(registry ? { metrics: { registry } } : {}),
     // The demo's own built-in admin is platform staff (every organization); a customer's user
     // with the Admin or EnterpriseAdmin web role administers their own organization only.
     authorizeAdmin: async (req) => {
@@ -81,6 +85,15 @@ export async function createDemoApp(env: NodeJS.ProcessEnv = process.env): Promi
   app.use((req, res, next) => (req.path.startsWith('/identity/scim') ? next() : sessions(req, res, next)));
   app.use(express.urlencoded({ extended: false }));
   app.use('/identity', identity.router);
+  // Prometheus scrapes this. A real host serves it where only its Prometheus reaches (another port, or behind auth).
+  if (registry)
+    app.get('/metrics', async (_req, res, next) => {
+      try {
+        res.type(registry.contentType).send(await registry.metrics());
+      } catch (error) {
+        next(error);
+      }
+    });
 
   app.get('/', (req, res) => {
     const who = req.session.user;

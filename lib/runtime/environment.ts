@@ -37,6 +37,10 @@ export const ENVIRONMENT_VARIABLES = {
     default: undefined,
     description: "The demo: the built-in admin's first password (else random).",
   },
+  DEMO_METRICS: {
+    default: 'true',
+    description: 'The demo: Prometheus metrics (options.metrics) served at /metrics; `false` leaves prom-client out.',
+  },
   TRUST_PROXY: { default: 'false', description: 'Let `serve` trust X-Forwarded-* from a reverse proxy.' },
 } as const satisfies Record<string, { default: string | undefined; description: string }>;
 
@@ -59,6 +63,8 @@ export interface Environment {
   scimBootstrapToken: string | undefined;
   /** DEMO_ADMIN_PASSWORD (the demo). */
   demoAdminPassword: string | undefined;
+  /** DEMO_METRICS (the demo): on unless set to something other than `1`, `true` or `yes`. */
+  demoMetrics: boolean;
   /**
    * IDENTITY_SECRET_KEY, or the key kept in IDENTITY_SECRET_KEY_FILE; with `create`, a new key is written
    * to that file when there is none. Undefined when neither exists and `create` is false.
@@ -86,6 +92,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
     oidcClientSecret: env.IDENTITY_OIDC_CLIENT_SECRET || undefined,
     scimBootstrapToken: env.SCIM_BOOTSTRAP_TOKEN || undefined,
     demoAdminPassword: env.DEMO_ADMIN_PASSWORD || undefined,
+    demoMetrics: truthy(env.DEMO_METRICS || ENVIRONMENT_VARIABLES.DEMO_METRICS.default),
     secretKey: ({ create }) => secretKey(env, create),
   };
 }

@@ -17,6 +17,7 @@ describe('readEnvironment: one reader for the CLI, serve, the knexfile and the d
     expect(environment.tablePrefix).to.equal(undefined);
     expect(environment.allowInsecureIssuer).to.equal(false);
     expect(environment.trustProxy).to.equal(false);
+    expect(environment.demoMetrics).to.equal(true);
   });
 
   it('gives BASE_URL one default, following PORT, for serve and the CLI alike', () => {
@@ -37,6 +38,7 @@ describe('readEnvironment: one reader for the CLI, serve, the knexfile and the d
     expect(environment).to.include({ databaseUrl: 'mysql://root:@127.0.0.1:3306/x', databaseUrlGiven: true });
     expect(environment).to.include({ tablePrefix: 'p_', allowInsecureIssuer: true, trustProxy: true, mountPath: '' });
     expect(readEnvironment({ TRUST_PROXY: 'on' }).trustProxy).to.equal(false);
+    expect(readEnvironment({ DEMO_METRICS: 'false' }).demoMetrics).to.equal(false);
   });
 
   it('takes the secret key from IDENTITY_SECRET_KEY, else from its file, creating it only when asked', () => {
