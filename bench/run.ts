@@ -353,6 +353,8 @@ async function main(): Promise<void> {
       'ours-only': { type: 'boolean' },
       skip: { type: 'string', multiple: true },
       tenants: { type: 'string' },
+      metrics: { type: 'boolean' },
+      lookups: { type: 'string' },
     },
   });
   if (values.help) {
@@ -364,6 +366,8 @@ async function main(): Promise<void> {
         '  --peers --before DIR: another checkout of this product (node_modules linked) measured in the same rounds; --ours-only: no peers; --skip NAME: leave a peer out\n' +
         '  --peers --preload N: each server seeds N more users into its own tables first; --budget S: seconds a read phase may take (writes 6×)\n' +
         'npm run bench -- --tenants N [--db sqlite|mysql]: lookups over N organizations (a connector and token each) against one token, statements per lookup counted\n' +
+        'npm run bench -- --metrics [--users N=2000] [--lookups L=8000] [--rounds R=5] [--concurrency C=8] [--db sqlite|mysql]: CPU per lookup\n' +
+        '  of two demo hosts served at once, without and with options.metrics (prom-client), over R rounds (medians)\n' +
         'npm run bench -- --write-cost [--db sqlite|mysql]: statements per request, rows, index trees and entries (and SQLite WAL pages) per create, counted\n' +
         '  BENCH_MYSQL_URL (default mysql://root:@127.0.0.1:3306) for --db mysql; BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432)\n' +
         '  for --db postgres; BENCH_DB_PREFIX names its databases (default idc_bench)\n',
@@ -375,6 +379,24 @@ async function main(): Promise<void> {
     const { measureTenants, renderTenants } = await import('./tenants.js');
     const db = (values.db as Db | undefined) ?? 'sqlite';
     process.stdout.write(renderTenants(db, await measureTenants(db, Number(values.tenants))) + '\n');
+    return;
+  }
+  if (values.metrics) {
+    const { measureMetricsCost, renderMetricsCost } = await import('./metrics-cost.js');
+    const result = await measureMetricsCost({
+      users: int(values.users),
+      lookups: int(values.lookups),
+      rounds: int(values.rounds),
+      concurrency: int(values.concurrency),
+      db: values.db as Db | undefined,
+      log: (line) => process.stderr.write(line + '\n'),
+    });
+    const out = path.resolve(values.out ?? path.join(ROOT, 'bench', 'results'));
+    fs.mkdirSync(out, { recursive: true });
+    const file = path.join(out, `metrics-${result.startedAt.replace(/:/g, '-')}.json`);
+    fs.writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+    process.stderr.write(`[metrics] results: ${file}\n`);
+    process.stdout.write(renderMetricsCost(result) + '\n');
     return;
   }
   if (values['write-cost']) {
