@@ -26,7 +26,10 @@ export interface AdminPageModel {
   base: string;
   /** Per-response CSP nonce for the inline style and script. */
   nonce: string;
+  /** The menu: the first page of the connectors this admin may see. */
   connectors: Array<{ id: string; organizationId: string; name: string }>;
+  /** The connectors list's cursor after that page (the script loads more from the API), null when it holds them all. */
+  moreConnectors: string | null;
   /** The organizations this admin may create connectors in. */
   organizations: AdminScope['organizations'];
   connector: AdminConnector;
@@ -1029,11 +1032,12 @@ function newConnectorSection(organizations: AdminScope['organizations']): SafeHt
 }
 
 function connectorNav(m: AdminPageModel): SafeHtml | '' {
-  if (m.connectors.length < 2) return '';
+  if (m.connectors.length < 2 && !m.moreConnectors) return '';
   return html`<nav aria-label="Connectors">
-    <ul>
+    <ul id="connector-menu">
       ${m.connectors.map((c) => html`<li><a href="${m.base}/connectors/${encodeURIComponent(c.id)}" ${c.id === m.connector.id ? html` aria-current="page"` : ''}>${c.organizationId} · ${c.name}</a></li>`)}
     </ul>
+    ${m.moreConnectors ? html`<button type="button" data-action="more-connectors" data-cursor="${m.moreConnectors}">More connectors</button>` : ''}
   </nav>`;
 }
 

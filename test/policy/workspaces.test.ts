@@ -5,6 +5,7 @@ import { decideWorkspaces } from '../../lib/policy/workspaces.js';
 import { createRuntime } from '../../lib/web/runtime.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { startScimHarness, type ScimHarness } from '../support/scim-harness.js';
+import { BACKGROUND_STATEMENT } from '../support/statements.js';
 
 const SYSTAM = 'urn:ietf:params:scim:schemas:extension:systam:2.0:User';
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -401,9 +402,8 @@ describeEachDatabase('Primary workspace: decided on every user write and members
     let statements = 0;
     // The request's own statements: the limits' counter flush and the token cache's fingerprint
     // check run on timers, once a second and every 800 ms, whatever the request does.
-    const background = /rate_counters|SUM\(COALESCE\(revoked_at/;
     conn.prepare = function counted(this: unknown, sql: string) {
-      if (!background.test(sql)) statements += 1;
+      if (!BACKGROUND_STATEMENT.test(sql)) statements += 1;
       return original.call(this, sql);
     };
     const started = process.hrtime.bigint();
