@@ -45,6 +45,7 @@ export async function createDemoApp(env: NodeJS.ProcessEnv = process.env): Promi
     secretKey: environment.secretKey({ create: true })!,
     tablePrefix: environment.tablePrefix,
     allowInsecureIssuer: environment.allowInsecureIssuer,
+    sqliteGroupCommit: environment.sqliteGroupCommit,
     passwordLoginPath: '/login',
     // The demo's own built-in admin is platform staff (every organization); a customer's user
     // with the Admin or EnterpriseAdmin web role administers their own organization only.

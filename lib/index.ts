@@ -162,7 +162,14 @@ export async function createIdentityConnector(options: IdentityConnectorOptions)
   const events = new IdentityEvents();
   events.listenerFailed = (event, error) =>
     resolved.logger.error('an identity event listener failed', { event, ...errorFields(error) });
-  const store = new IdentityStore(resolved.knex, resolved.tablePrefix, events);
+  const store = new IdentityStore(
+    resolved.knex,
+    resolved.tablePrefix,
+    events,
+    undefined,
+    undefined,
+    resolved.sqliteGroupCommit,
+  );
   const runtime = createRuntime(store, resolved);
   // Without the host's own, the signed-in user is kept in express-session (req.session.identity).
   const ownSignIn = Boolean(resolved.signIn || resolved.signOut || resolved.currentUser);

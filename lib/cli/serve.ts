@@ -18,6 +18,7 @@ export async function serve(options: { port?: number; io: { out: (l: string) => 
     secretKey: environment.secretKey({ create: true })!,
     tablePrefix: environment.tablePrefix,
     allowInsecureIssuer: environment.allowInsecureIssuer,
+    sqliteGroupCommit: environment.sqliteGroupCommit,
   });
   await identity.migrate();
   const app = express();

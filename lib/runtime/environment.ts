@@ -37,6 +37,10 @@ export const ENVIRONMENT_VARIABLES = {
     default: undefined,
     description: "The demo: the built-in admin's first password (else random).",
   },
+  IDENTITY_SQLITE_GROUP_COMMIT: {
+    default: 'true',
+    description: '`serve` and the demo on SQLite: concurrent writes share one commit (option `sqliteGroupCommit`).',
+  },
   TRUST_PROXY: { default: 'false', description: 'Let `serve` trust X-Forwarded-* from a reverse proxy.' },
 } as const satisfies Record<string, { default: string | undefined; description: string }>;
 
@@ -52,6 +56,8 @@ export interface Environment {
   /** IDENTITY_TABLE_PREFIX; undefined means the store's default. */
   tablePrefix: string | undefined;
   allowInsecureIssuer: boolean;
+  /** IDENTITY_SQLITE_GROUP_COMMIT: on unless `0`, `false` or `no`. */
+  sqliteGroupCommit: boolean;
   trustProxy: boolean;
   /** IDENTITY_OIDC_CLIENT_SECRET. */
   oidcClientSecret: string | undefined;
@@ -82,6 +88,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
     mountPath: env.MOUNT_PATH ?? ENVIRONMENT_VARIABLES.MOUNT_PATH.default,
     tablePrefix: env.IDENTITY_TABLE_PREFIX || undefined,
     allowInsecureIssuer: truthy(env.IDENTITY_ALLOW_INSECURE_ISSUER),
+    sqliteGroupCommit: !['0', 'false', 'no'].includes(env.IDENTITY_SQLITE_GROUP_COMMIT ?? ''),
     trustProxy: truthy(env.TRUST_PROXY),
     oidcClientSecret: env.IDENTITY_OIDC_CLIENT_SECRET || undefined,
     scimBootstrapToken: env.SCIM_BOOTSTRAP_TOKEN || undefined,

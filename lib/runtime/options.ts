@@ -88,6 +88,12 @@ export interface IdentityConnectorOptions {
    * see windows turn over (e.g. during a database freeze).
    */
   rateLimitWindowMs?: number;
+  /**
+   * On SQLite, writes that arrive while another write runs share its commit, each in a SAVEPOINT of
+   * its own (default true): a failure rolls back only its own request, and each request is answered
+   * after the commit that holds it. Other databases commit each write on its own whatever this says.
+   */
+  sqliteGroupCommit?: boolean;
 }
 
 export interface ResolvedOptions extends Required<
@@ -269,5 +275,6 @@ export function resolveOptions(options: IdentityConnectorOptions, defaultLogger:
     discoveryTtlMs: positive('discoveryTtlMs'),
     databaseTimeoutMs: positive('databaseTimeoutMs'),
     rateLimitWindowMs: positive('rateLimitWindowMs'),
+    sqliteGroupCommit: options.sqliteGroupCommit ?? OPTION_DEFAULTS.sqliteGroupCommit.value,
   };
 }

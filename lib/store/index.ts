@@ -7,6 +7,7 @@ import { ConnectorStore } from './connectors.js';
 import type { StoreContext } from './context.js';
 import { dialectOf, idiomsOf } from './dialect.js';
 import { GroupStore } from './groups.js';
+import { GroupCommit } from './group-commit.js';
 import { Prepared } from './prepared.js';
 import { migrateLatest, migrateRollbackAll } from './migrate.js';
 import { RateCounterStore } from './rate-counters.js';
@@ -36,6 +37,8 @@ export class IdentityStore {
   /** One-time codes of mobile and desktop sign-in. */
   readonly appSignInCodes: AppSignInCodeStore;
   private readonly buffer: EventBuffer;
+  /** SQLite only, when on: concurrent transactions share commits (group-commit.ts). */
+  private readonly groupCommit?: GroupCommit;
 
   /** `totals` is the root store's, shared by its transactions. */
   constructor(
@@ -44,6 +47,8 @@ export class IdentityStore {
     readonly events: IdentityEvents,
     private readonly trx?: Knex.Transaction,
     private readonly totals = new UserTotals(events),
+    /** SQLite only: concurrent transactions share commits (the connector's `sqliteGroupCommit`, on by default there). */
+    groupCommit = false,
   ) {
     const tables: TableNames = tableNames(tablePrefix);
     const dialect = dialectOf(knex);
@@ -55,6 +60,7 @@ export class IdentityStore {
       prepared: new Prepared(trx ?? knex, dialect),
     };
     this.buffer = new EventBuffer(events, Boolean(trx));
+    if (!trx && groupCommit && dialect === 'sqlite') this.groupCommit = new GroupCommit(knex, tables.rateCounters);
     const atomic: Atomic = { outside: !trx, run: (fn) => this.transaction(fn) };
     this.connectors = new ConnectorStore(ctx, this.buffer);
     this.tokens = new TokenStore(ctx, this.buffer, atomic);
@@ -77,6 +83,11 @@ export class IdentityStore {
 
   async transaction<T>(fn: (tx: IdentityStore) => Promise<T>): Promise<T> {
     if (this.trx) return fn(this);
+    if (this.groupCommit)
+      return this.groupCommit.run(async (trx) => {
+        const tx = new IdentityStore(this.knex, this.tablePrefix, this.events, trx, this.totals);
+        return { value: await fn(tx), committed: () => tx.buffer.flush() };
+      });
     // A lost race (deadlock, certification failure) rolled back everything `fn` wrote and the
     // events it raised are still held: running it again on a new transaction is safe.
     return retryConflicts(this.events, async () => {

@@ -152,7 +152,7 @@ export async function startHostHarness(
     },
     () => logger,
   );
-  const store = new IdentityStore(knex, options.tablePrefix, events);
+  const store = new IdentityStore(knex, options.tablePrefix, events, undefined, undefined, options.sqliteGroupCommit);
   await store.migrate();
   const runtime = createRuntime(store, options);
   const loginEvents = { succeeded: [] as LoginEvent[], failed: [] as LoginEvent[] };
