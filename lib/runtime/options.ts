@@ -88,6 +88,17 @@ export interface IdentityConnectorOptions {
    * see windows turn over (e.g. during a database freeze).
    */
   rateLimitWindowMs?: number;
+  /**
+   * The time the rate limits read (epoch milliseconds; default `Date.now`): their windows are aligned on it, so a
+   * test can start inside a fresh window instead of waiting for the wall clock. A host leaves it out.
+   *
+   * @example A test pins the start of a window (every instance of one test shares the clock):
+   * ```ts
+   * const offset = Math.ceil(Date.now() / 60_000) * 60_000 - Date.now();
+   * const clock = () => Date.now() + offset;
+   * ```
+   */
+  clock?: () => number;
 }
 
 export interface ResolvedOptions extends Required<
@@ -226,7 +237,7 @@ export function resolveOptions(options: IdentityConnectorOptions, defaultLogger:
     throw new OptionsError(
       `options.tablePrefix "${tablePrefix}" must be up to 16 letters, digits or underscores, starting with a letter`,
     );
-  for (const name of ['authorizeAdmin', 'signIn', 'signOut', 'currentUser', 'signInApp'] as const) {
+  for (const name of ['authorizeAdmin', 'signIn', 'signOut', 'currentUser', 'signInApp', 'clock'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function')
       throw new OptionsError(`options.${name} must be a function`);
   }
@@ -269,5 +280,6 @@ export function resolveOptions(options: IdentityConnectorOptions, defaultLogger:
     discoveryTtlMs: positive('discoveryTtlMs'),
     databaseTimeoutMs: positive('databaseTimeoutMs'),
     rateLimitWindowMs: positive('rateLimitWindowMs'),
+    clock: options.clock ?? OPTION_DEFAULTS.clock.value,
   };
 }

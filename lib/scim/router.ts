@@ -74,6 +74,7 @@ export function createScimRouter(runtime: Runtime): ScimRouter {
     'token:',
     options.rateLimitPerMinute,
     options.rateLimitWindowMs,
+    options.clock,
   );
   router.use(tokenRateLimit(perToken));
   router.use(...scimBodyParser(options.maxBodyBytes));

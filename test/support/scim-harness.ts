@@ -63,6 +63,8 @@ export async function startScimHarness(
     databaseTimeoutMs?: number;
     expressModule?: typeof express;
     admins?: boolean;
+    /** `options.clock`: a TestClock's `now`, for tests that count answers in one rate-limit window. */
+    clock?: () => number;
   } = {},
 ): Promise<ScimHarness> {
   const knex = testKnex(db);
@@ -76,6 +78,7 @@ export async function startScimHarness(
     logger: logs.logger,
     rateLimitPerMinute: options.rateLimitPerMinute,
     databaseTimeoutMs: options.databaseTimeoutMs,
+    clock: options.clock,
     ...(options.admins ? { authorizeAdmin: (req: express.Request) => req.get('x-test-admin') === 'yes' } : {}),
   });
   await identity.migrate();
