@@ -254,4 +254,28 @@ export { knexConfigFromUrl, connectKnex } from './store/connect.js';
 export { stopGracefully, SHUTDOWN_GRACE_MS } from './web/shutdown.js';
 export { safeReturnTo } from './sso/return-to.js';
 export type { RateLimitStore } from './model/counters.js';
+// The types the exports above name, so that a host can name them too (and the API reference links them).
+export type { IdentityEvents } from './model/events.js';
+export type { ResolvedOptions } from './runtime/options.js';
+export type { OidcSettingsInput } from './policy/oidc.js';
+export type { OidcConfigured } from './sso/configure.js';
+export type { Filter, AttrPath, CompareOperator, FilterValue } from './model/filter.js';
+export type { ResolvedAttribute } from './model/schemas/registry.js';
+export type {
+  AttributeDef,
+  AttributeType,
+  Mutability,
+  Returned,
+  SchemaDef,
+  Uniqueness,
+} from './model/schemas/types.js';
+export type { ExtensionChoice, HostExtension } from './model/schemas/extension-sets.js';
+export type { StoreErrorCode } from './store/errors.js';
+export type { TableNames } from './store/tables.js';
+export type { ConnectorStore, OidcWrite } from './store/connectors.js';
+export type { UserStore, ReadOptions } from './store/users.js';
+export type { GroupStore, MembershipOutcome } from './store/groups.js';
+export type { TokenStore } from './store/tokens.js';
+export type { AuditStore } from './store/audit.js';
+export type { WorkspaceStore, WorkspaceChange } from './store/workspaces.js';
 export { identitySchemaMigration } from './store/migrations/20261123000000_identity_schema.js';

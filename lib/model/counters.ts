@@ -41,7 +41,15 @@ export interface CounterStore {
  * rate-limit-memcached, …) implement, so a host passes one of those as `rateLimitStore`.
  */
 export interface RateLimitStore {
+  /** Called once with the limit's window (in milliseconds) before the first increment. */
   init?(options: { windowMs: number }): void | Promise<void>;
-  increment(key: string): Promise<{ totalHits: number; resetTime: Date | undefined }>;
+  /** Counts one hit for the key in its current window and answers the window's total and end. */
+  increment(key: string): Promise<{
+    /** The hits counted in the key's current window, this one included. */
+    totalHits: number;
+    /** When the window ends; undefined when the store does not say. */
+    resetTime: Date | undefined;
+  }>;
+  /** Takes one hit back (an answer that was not the client's doing, such as a 503). */
   decrement(key: string): Promise<void>;
 }
