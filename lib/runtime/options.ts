@@ -12,6 +12,23 @@ import { OPTION_DEFAULTS } from './defaults.js';
 /** What authorizeAdmin answers: `true` means every organization (kept from when it was a yes/no). */
 export type AdminAuthorization = boolean | AdminScope;
 
+/**
+ * What the connector needs of a prom-client `Registry` (`new Registry()`, or prom-client's default `register`):
+ * written out here so that the connector's types compile in hosts without prom-client.
+ */
+export interface MetricsRegistry {
+  /** prom-client's `Registry.registerMetric`: the connector's metrics are created with `registers: [registry]`. */
+  registerMetric(metric: never): void;
+  /** prom-client's `Registry.getSingleMetric`. */
+  getSingleMetric(name: string): unknown;
+}
+
+/** The `metrics` option: the host's prom-client registry, which the connector adds its metrics to. */
+export interface MetricsOptions {
+  /** The registry the host serves (e.g. at `/metrics` with `await registry.metrics()`). */
+  registry: MetricsRegistry;
+}
+
 export interface IdentityConnectorOptions {
   /** The host's Knex instance (mysql2, pg or better-sqlite3). */
   knex: Knex;
@@ -99,6 +116,12 @@ export interface IdentityConnectorOptions {
    * ```
    */
   clock?: () => number;
+  /**
+   * Prometheus metrics per connector (SCIM requests and latency, provisioning refusals, sign-ins,
+   * paused deprovisioning, database conflicts) in the host's prom-client registry. prom-client
+   * is an optional peer dependency, imported only when this option is given.
+   */
+  metrics?: MetricsOptions;
 }
 
 export interface ResolvedOptions extends Required<
@@ -113,6 +136,7 @@ export interface ResolvedOptions extends Required<
     | 'currentUser'
     | 'passwordLoginPath'
     | 'signInApp'
+    | 'metrics'
   >
 > {
   /** The first encrypts and signs; all decrypt and verify. */
@@ -125,6 +149,8 @@ export interface ResolvedOptions extends Required<
   signInApp?: IdentityConnectorOptions['signInApp'];
   passwordLoginPath: string | null;
   rateLimitStore: 'database' | 'memory' | RateLimitStore;
+  /** Null: no metrics (prom-client is not loaded). */
+  metrics: MetricsOptions | null;
 }
 
 export class OptionsError extends Error {
@@ -193,6 +219,22 @@ function rateLimitStore(store: unknown): ResolvedOptions['rateLimitStore'] {
   throw new OptionsError(
     `options.rateLimitStore must be "database" (default), "memory" (one instance only), or an express-rate-limit store with increment and decrement, e.g. new RedisStore({ sendCommand }) from rate-limit-redis (got ${typeof store === 'string' ? JSON.stringify(store) : typeof store})`,
   );
+}
+
+function metricsOption(metrics: IdentityConnectorOptions['metrics'] | undefined): MetricsOptions | null {
+  if (metrics === undefined) return null;
+  const registry: Partial<MetricsRegistry> | undefined = metrics?.registry;
+  if (
+    typeof metrics !== 'object' ||
+    metrics === null ||
+    Object.keys(metrics).some((key) => key !== 'registry') ||
+    typeof registry?.registerMetric !== 'function' ||
+    typeof registry.getSingleMetric !== 'function'
+  )
+    throw new OptionsError(
+      "options.metrics must be { registry } with a prom-client Registry, e.g. { registry: new Registry() } (import { Registry } from 'prom-client')",
+    );
+  return { registry: metrics.registry };
 }
 
 /** Validates options up front, so a misconfiguration fails at start-up with a fix in the message. */
@@ -281,5 +323,6 @@ export function resolveOptions(options: IdentityConnectorOptions, defaultLogger:
     databaseTimeoutMs: positive('databaseTimeoutMs'),
     rateLimitWindowMs: positive('rateLimitWindowMs'),
     clock: options.clock ?? OPTION_DEFAULTS.clock.value,
+    metrics: metricsOption(options.metrics),
   };
 }

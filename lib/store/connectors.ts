@@ -309,6 +309,14 @@ export class ConnectorStore {
     return this.changed(id);
   }
 
+  /** The connectors whose deprovisioning the guard holds now (metrics read it at each scrape, across instances). */
+  async pausedDeprovisioning(): Promise<string[]> {
+    const rows: Array<{ id: string }> = await this.db(this.t.connectors)
+      .select('id')
+      .whereNotNull('deprovisioning_paused_at');
+    return rows.map((row) => row.id);
+  }
+
   /**
    * Deletes the connector with its tokens, users and groups (foreign keys cascade); `connector.deleted` follows.
    * False when it did not exist.
