@@ -4,6 +4,7 @@ import { defaultLogger, errorFields, requestLogger } from './runtime/log.js';
 import { mountPathCheck, schemaCheck } from './web/mount-checks.js';
 import { resolveOptions, type IdentityConnectorOptions, type ResolvedOptions } from './runtime/options.js';
 import { createRuntime } from './web/runtime.js';
+import { createMetrics } from './web/metrics.js';
 import { atScimEndpoint, createScimRouter, scimBaseUrl } from './scim/router.js';
 import { answerScimNotMigrated } from './scim/error-handler.js';
 import { IdentityStore } from './store/index.js';
@@ -361,6 +362,10 @@ export async function createIdentityConnector(options: IdentityConnectorOptions)
     resolved.logger.error('an identity event listener failed', { event, ...errorFields(error) });
   const store = new IdentityStore(resolved.knex, resolved.tablePrefix, events);
   const runtime = createRuntime(store, resolved);
+  // prom-client is imported only here, and only when the host asked for metrics.
+  const metrics = resolved.metrics
+    ? await createMetrics(resolved.metrics, { events, store, logger: resolved.logger })
+    : undefined;
   // Without the host's own, the signed-in user is kept in express-session (req.session.identity).
   const ownSignIn = Boolean(resolved.signIn || resolved.signOut || resolved.currentUser);
   if (!ownSignIn) Object.assign(resolved, sessionSignIn);
@@ -371,7 +376,7 @@ export async function createIdentityConnector(options: IdentityConnectorOptions)
   router.use(requestLogger(resolved.logger));
   router.use(mountPathCheck(resolved), schemaCheck(store, resolved.logger, answerScimNotMigrated));
   // One instance at both paths: one token cache and one rate-limit budget per token, not two.
-  const scim = createScimRouter(runtime);
+  const scim = createScimRouter(runtime, metrics);
   router.use('/scim/v2', scim);
   router.use('/scim', scim);
   router.use('/sso', createSsoRouter(runtime));
@@ -428,7 +433,12 @@ export type { LoginMethodCheck, LoginMethodTarget } from './sso/login-method.js'
 export type { AdminScope } from './model/admin-wire.js';
 export type { CurrentUser, SignedInKey, PassportLike } from './web/signed-in.js';
 export type { AdminAuthorization } from './runtime/options.js';
-export { OptionsError, type IdentityConnectorOptions } from './runtime/options.js';
+export {
+  OptionsError,
+  type IdentityConnectorOptions,
+  type MetricsOptions,
+  type MetricsRegistry,
+} from './runtime/options.js';
 export type { IdentityEventMap, IdentityEventName, LoginEvent } from './model/events.js';
 export { IdentityStore, StoreError, isStoreError } from './store/index.js';
 export {

@@ -6,8 +6,16 @@ import { MAX_DEPROVISION_WINDOW_MINUTES } from '../model/limits.js';
 import { PRESET_NAMES, presetNamed } from '../model/presets.js';
 import { DEFAULT_SETTINGS, mergeSettings, parseStoredSettings, SettingsError } from '../model/settings.js';
 import type { Connector } from '../model/types.js';
+import { creationOrder, fetchPage } from './paging.js';
 
 type Row = Record<string, unknown>;
+
+/** A page of connectors in creation order, each with its live token count (admin/connectors-api.ts). */
+export interface ConnectorPage {
+  items: Array<{ connector: Connector; liveTokenCount: number }>;
+  /** Continues after the last item; absent on the last page. */
+  nextCursor?: string;
+}
 
 function fromRow(row: Row): Connector {
   return {
@@ -125,6 +133,36 @@ export class ConnectorStore {
     if (filter.organizationId) q.where('organization_id', filter.organizationId);
     if (filter.organizationIds) q.whereIn('organization_id', filter.organizationIds);
     return (await q).map(fromRow);
+  }
+
+  /**
+   * One page of connectors, oldest first (creation time, then id), with each one's live token
+   * count, in ONE statement whatever the page size or the number of connectors: the count is a
+   * correlated subquery over the tokens' connector index, and deeper pages continue from a
+   * keyset cursor (paging.ts) instead of skipping rows. `organizationIds` keeps an
+   * organization's admin inside their organizations (an empty list finds nothing).
+   */
+  async page(
+    filter: { organizationIds?: string[] },
+    query: { cursor?: string | null; count: number },
+    now = Date.now(),
+  ): Promise<ConnectorPage> {
+    const { connectors, scimTokens } = this.t;
+    const base = this.db({ c: connectors }).select(
+      this.db.raw(
+        `(SELECT COUNT(*) FROM ${scimTokens} t WHERE t.connector_id = c.id AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)) AS live_tokens`,
+        [now],
+      ),
+    );
+    if (filter.organizationIds) base.whereIn('c.organization_id', filter.organizationIds);
+    const page = await fetchPage(this.db, base, creationOrder('c'), 'c.id', ['c.*'], {
+      cursor: query.cursor ?? null,
+      count: query.count,
+    });
+    return {
+      items: page.rows.map((row) => ({ connector: fromRow(row), liveTokenCount: Number(row.live_tokens) })),
+      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+    };
   }
 
   /** The organization's connector of that name (names are unique per organization), or undefined. */
@@ -307,6 +345,14 @@ export class ConnectorStore {
       .where({ id })
       .update({ deprovisioning_paused_at: null, deprovisioning_resumed_at: Date.now() });
     return this.changed(id);
+  }
+
+  /** The connectors whose deprovisioning the guard holds now (metrics read it at each scrape, across instances). */
+  async pausedDeprovisioning(): Promise<string[]> {
+    const rows: Array<{ id: string }> = await this.db(this.t.connectors)
+      .select('id')
+      .whereNotNull('deprovisioning_paused_at');
+    return rows.map((row) => row.id);
   }
 
   /**
