@@ -479,7 +479,7 @@ export type {
 export type { ExtensionChoice, HostExtension } from './model/schemas/extension-sets.js';
 export type { StoreErrorCode } from './store/errors.js';
 export type { TableNames } from './store/tables.js';
-export type { ConnectorStore, OidcWrite } from './store/connectors.js';
+export type { ConnectorStore, ConnectorPage, OidcWrite } from './store/connectors.js';
 export type { UserStore, ReadOptions } from './store/users.js';
 export type { GroupStore, MembershipOutcome } from './store/groups.js';
 export type { TokenStore } from './store/tokens.js';
