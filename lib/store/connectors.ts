@@ -12,7 +12,13 @@ type Row = Record<string, unknown>;
 
 /** A page of connectors in creation order, each with its live token count (admin/connectors-api.ts). */
 export interface ConnectorPage {
-  items: Array<{ connector: Connector; liveTokenCount: number }>;
+  /** The page's connectors, oldest first. */
+  items: Array<{
+    /** The connector. */
+    connector: Connector;
+    /** Its SCIM tokens that authenticate now (neither revoked nor expired). */
+    liveTokenCount: number;
+  }>;
   /** Continues after the last item; absent on the last page. */
   nextCursor?: string;
 }
@@ -38,13 +44,23 @@ function fromRow(row: Row): Connector {
   };
 }
 
+/** A connector's OpenID Connect settings as the store writes them, decided and encrypted by `policy/oidc.ts`. */
 export interface OidcWrite {
+  /** The issuer URL, validated (OpenID Connect Discovery 1.0 §4). */
   issuer: string;
+  /** The application (client) ID. */
   clientId: string;
+  /** The Entra tenant id the `tid` claim must equal; null: not checked. */
   tenantId: string | null;
+  /** The client secret, encrypted with the host's `secretKey`; undefined keeps the stored one. */
   clientSecretEncrypted?: string;
 }
 
+/**
+ * Connectors and their settings, OIDC configuration and deprovisioning state. The store records what it is given:
+ * writes made here carry no audit row, so the admin API, the CLI and `identity.configureOidc` go through
+ * `lib/policy/connectors.ts` and `oidc.ts`; a host reads here (`identity.store.connectors.require(id)`).
+ */
 export class ConnectorStore {
   constructor(
     private readonly ctx: StoreContext,
@@ -100,17 +116,24 @@ export class ConnectorStore {
     return (await this.get(id))!;
   }
 
+  /** The connector with this id, or undefined. */
   async get(id: string): Promise<Connector | undefined> {
     const row = await this.db(this.t.connectors).where({ id }).first();
     return row ? fromRow(row) : undefined;
   }
 
+  /**
+   * The connector with this id.
+   *
+   * @throws {@link StoreError} `not_found` when there is none.
+   */
   async require(id: string): Promise<Connector> {
     const connector = await this.get(id);
     if (!connector) throw new StoreError('not_found', `connector ${id} not found`);
     return connector;
   }
 
+  /** The connectors, oldest first, of one organization or several when a filter names them, else all. */
   async list(filter: { organizationId?: string; organizationIds?: string[] } = {}): Promise<Connector[]> {
     const q = this.db(this.t.connectors).orderBy('created_at');
     if (filter.organizationId) q.where('organization_id', filter.organizationId);
@@ -148,6 +171,7 @@ export class ConnectorStore {
     };
   }
 
+  /** The organization's connector of that name (names are unique per organization), or undefined. */
   async findByName(organizationId: string, name: string): Promise<Connector | undefined> {
     const row = await this.db(this.t.connectors).where({ organization_id: organizationId, name }).first();
     return row ? fromRow(row) : undefined;
@@ -171,6 +195,11 @@ export class ConnectorStore {
     return updated;
   }
 
+  /**
+   * Writes the OpenID Connect settings and clears `ssoVerifiedAt`: new settings have not been shown to work yet.
+   *
+   * @throws {@link StoreError} `not_found` when the connector does not exist.
+   */
   async setOidc(id: string, oidc: OidcWrite): Promise<Connector> {
     await this.require(id);
     // New settings have not been shown to work yet.
@@ -237,6 +266,8 @@ export class ConnectorStore {
    * deactivation (prepared.ts). Unlocked, it is one statement (the window's start, the later of
    * `since` and the resume, is chosen in SQL); locked, two, because a locking read does not lock
    * what its subqueries read.
+   *
+   * @internal The mass-deprovisioning guard's (policy/user-writes.ts), not the host's.
    */
   async deprovisioningLoad(
     id: string,
@@ -322,6 +353,18 @@ export class ConnectorStore {
     return this.changed(id);
   }
 
+  /** The connectors whose deprovisioning the guard holds now (metrics read it at each scrape, across instances). */
+  async pausedDeprovisioning(): Promise<string[]> {
+    const rows: Array<{ id: string }> = await this.db(this.t.connectors)
+      .select('id')
+      .whereNotNull('deprovisioning_paused_at');
+    return rows.map((row) => row.id);
+  }
+
+  /**
+   * Deletes the connector with its tokens, users and groups (foreign keys cascade); `connector.deleted` follows.
+   * False when it did not exist.
+   */
   async delete(id: string): Promise<boolean> {
     // The guard's counts hang off no foreign key (they outlive nothing but the window).
     await this.db(this.t.deprovisionings).where({ connector_id: id }).delete();
