@@ -81,7 +81,11 @@ export class IdentityStore {
       prepared: new Prepared(trx ?? knex, dialect),
     };
     this.buffer = new EventBuffer(events, Boolean(trx));
-    if (!trx && groupCommit && dialect === 'sqlite') this.groupCommit = new GroupCommit(knex, tables.rateCounters);
+    // Only over one connection (Knex's SQLite default): with more, a write on another connection would
+    // wait on the batch's lock inside the synchronous driver, blocking the event loop the batch needs.
+    const connections = (knex.client as { pool?: { max?: number } }).pool?.max;
+    if (!trx && groupCommit && dialect === 'sqlite' && connections === 1)
+      this.groupCommit = new GroupCommit(knex, tables.rateCounters);
     const atomic: Atomic = { outside: !trx, run: (fn) => this.transaction(fn) };
     this.connectors = new ConnectorStore(ctx, this.buffer);
     this.tokens = new TokenStore(ctx, this.buffer, atomic);
