@@ -254,4 +254,4 @@ export { knexConfigFromUrl, connectKnex } from './store/connect.js';
 export { stopGracefully, SHUTDOWN_GRACE_MS } from './web/shutdown.js';
 export { safeReturnTo } from './sso/return-to.js';
 export type { RateLimitStore } from './model/counters.js';
-export { identitySchemaMigration } from './store/migrations/20261123000000_identity_schema.js';
+export { identityMigrationConfig, identityMigrationsDirectory } from './store/migrate.js';

@@ -14,8 +14,7 @@ import path from 'node:path';
 export function knexConfigFromUrl(url: string, baseDirectory = process.cwd()): Knex.Config {
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
-    if (!file)
-      throw new Error('DATABASE_URL "sqlite:" needs a path, e.g. sqlite:./data/identity.sqlite or sqlite::memory:');
+    if (!file) throw new Error('DATABASE_URL "sqlite:" needs a path, e.g. sqlite:./data/app.sqlite or sqlite::memory:');
     requireDriver('better-sqlite3', url);
     return {
       client: 'better-sqlite3',
