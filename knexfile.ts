@@ -47,8 +47,6 @@ export default async function knexfile(argv: readonly string[] = process.argv): 
     ...knexConfigFromUrl(environment.databaseUrl, hostDirectory()),
     migrations: migrationConfig(prefix),
   };
-  const filename = (config.connection as { filename?: string }).filename;
-  if (filename !== undefined && filename !== ':memory:') fs.mkdirSync(path.dirname(filename), { recursive: true });
   const knex = knexFactory(config);
   try {
     await refuseIfMigratedThroughHostTable(knex, prefix);
