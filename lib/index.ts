@@ -4,6 +4,7 @@ import { defaultLogger, errorFields, requestLogger } from './runtime/log.js';
 import { mountPathCheck, schemaCheck } from './web/mount-checks.js';
 import { resolveOptions, type IdentityConnectorOptions, type ResolvedOptions } from './runtime/options.js';
 import { createRuntime } from './web/runtime.js';
+import { createMetrics } from './web/metrics.js';
 import { atScimEndpoint, createScimRouter, scimBaseUrl } from './scim/router.js';
 import { answerScimNotMigrated } from './scim/error-handler.js';
 import { IdentityStore } from './store/index.js';
@@ -164,6 +165,10 @@ export async function createIdentityConnector(options: IdentityConnectorOptions)
     resolved.logger.error('an identity event listener failed', { event, ...errorFields(error) });
   const store = new IdentityStore(resolved.knex, resolved.tablePrefix, events);
   const runtime = createRuntime(store, resolved);
+  // prom-client is imported only here, and only when the host asked for metrics.
+  const metrics = resolved.metrics
+    ? await createMetrics(resolved.metrics, { events, store, logger: resolved.logger })
+    : undefined;
   // Without the host's own, the signed-in user is kept in express-session (req.session.identity).
   const ownSignIn = Boolean(resolved.signIn || resolved.signOut || resolved.currentUser);
   if (!ownSignIn) Object.assign(resolved, sessionSignIn);
@@ -174,7 +179,7 @@ export async function createIdentityConnector(options: IdentityConnectorOptions)
   router.use(requestLogger(resolved.logger));
   router.use(mountPathCheck(resolved), schemaCheck(store, resolved.logger, answerScimNotMigrated));
   // One instance at both paths: one token cache and one rate-limit budget per token, not two.
-  const scim = createScimRouter(runtime);
+  const scim = createScimRouter(runtime, metrics);
   router.use('/scim/v2', scim);
   router.use('/scim', scim);
   router.use('/sso', createSsoRouter(runtime));
@@ -231,7 +236,7 @@ export type { LoginMethodCheck, LoginMethodTarget } from './sso/login-method.js'
 export type { AdminScope } from './model/admin-wire.js';
 export type { CurrentUser, SignedInKey, PassportLike } from './web/signed-in.js';
 export type { AdminAuthorization } from './runtime/options.js';
-export type { IdentityConnectorOptions } from './runtime/options.js';
+export type { IdentityConnectorOptions, MetricsOptions, MetricsRegistry } from './runtime/options.js';
 export type { IdentityEventMap, IdentityEventName, LoginEvent } from './model/events.js';
 export { IdentityStore, StoreError, isStoreError } from './store/index.js';
 export {
@@ -254,4 +259,28 @@ export { knexConfigFromUrl, connectKnex } from './store/connect.js';
 export { stopGracefully, SHUTDOWN_GRACE_MS } from './web/shutdown.js';
 export { safeReturnTo } from './sso/return-to.js';
 export type { RateLimitStore } from './model/counters.js';
+// The types the exports above name, so that a host can name them too (and the API reference links them).
+export type { IdentityEvents } from './model/events.js';
+export type { ResolvedOptions } from './runtime/options.js';
+export type { OidcSettingsInput } from './policy/oidc.js';
+export type { OidcConfigured } from './sso/configure.js';
+export type { Filter, AttrPath, CompareOperator, FilterValue } from './model/filter.js';
+export type { ResolvedAttribute } from './model/schemas/registry.js';
+export type {
+  AttributeDef,
+  AttributeType,
+  Mutability,
+  Returned,
+  SchemaDef,
+  Uniqueness,
+} from './model/schemas/types.js';
+export type { ExtensionChoice, HostExtension } from './model/schemas/extension-sets.js';
+export type { StoreErrorCode } from './store/errors.js';
+export type { TableNames } from './store/tables.js';
+export type { ConnectorStore, OidcWrite } from './store/connectors.js';
+export type { UserStore, ReadOptions } from './store/users.js';
+export type { GroupStore, MembershipOutcome } from './store/groups.js';
+export type { TokenStore } from './store/tokens.js';
+export type { AuditStore } from './store/audit.js';
+export type { WorkspaceStore, WorkspaceChange } from './store/workspaces.js';
 export { identityMigrationConfig, identityMigrationsDirectory } from './store/migrate.js';

@@ -12,6 +12,23 @@ import { OPTION_DEFAULTS } from './defaults.js';
 /** What authorizeAdmin answers: `true` means every organization (kept from when it was a yes/no). */
 export type AdminAuthorization = boolean | AdminScope;
 
+/**
+ * What the connector needs of a prom-client `Registry` (`new Registry()`, or prom-client's default `register`):
+ * written out here so that the connector's types compile in hosts without prom-client.
+ */
+export interface MetricsRegistry {
+  /** prom-client's `Registry.registerMetric`: the connector's metrics are created with `registers: [registry]`. */
+  registerMetric(metric: never): void;
+  /** prom-client's `Registry.getSingleMetric`. */
+  getSingleMetric(name: string): unknown;
+}
+
+/** The `metrics` option: the host's prom-client registry, which the connector adds its metrics to. */
+export interface MetricsOptions {
+  /** The registry the host serves (e.g. at `/metrics` with `await registry.metrics()`). */
+  registry: MetricsRegistry;
+}
+
 export interface IdentityConnectorOptions {
   /** The host's Knex instance (mysql2, pg or better-sqlite3). */
   knex: Knex;
@@ -88,6 +105,23 @@ export interface IdentityConnectorOptions {
    * see windows turn over (e.g. during a database freeze).
    */
   rateLimitWindowMs?: number;
+  /**
+   * The time the rate limits read (epoch milliseconds; default `Date.now`): their windows are aligned on it, so a
+   * test can start inside a fresh window instead of waiting for the wall clock. A host leaves it out.
+   *
+   * @example A test pins the start of a window (every instance of one test shares the clock):
+   * ```ts
+   * const offset = Math.ceil(Date.now() / 60_000) * 60_000 - Date.now();
+   * const clock = () => Date.now() + offset;
+   * ```
+   */
+  clock?: () => number;
+  /**
+   * Prometheus metrics per connector (SCIM requests and latency, provisioning refusals, sign-ins,
+   * paused deprovisioning, database conflicts) in the host's prom-client registry. prom-client
+   * is an optional peer dependency, imported only when this option is given.
+   */
+  metrics?: MetricsOptions;
 }
 
 export interface ResolvedOptions extends Required<
@@ -102,6 +136,7 @@ export interface ResolvedOptions extends Required<
     | 'currentUser'
     | 'passwordLoginPath'
     | 'signInApp'
+    | 'metrics'
   >
 > {
   /** The first encrypts and signs; all decrypt and verify. */
@@ -114,6 +149,8 @@ export interface ResolvedOptions extends Required<
   signInApp?: IdentityConnectorOptions['signInApp'];
   passwordLoginPath: string | null;
   rateLimitStore: 'database' | 'memory' | RateLimitStore;
+  /** Null: no metrics (prom-client is not loaded). */
+  metrics: MetricsOptions | null;
 }
 
 export class OptionsError extends Error {
@@ -184,6 +221,22 @@ function rateLimitStore(store: unknown): ResolvedOptions['rateLimitStore'] {
   );
 }
 
+function metricsOption(metrics: IdentityConnectorOptions['metrics'] | undefined): MetricsOptions | null {
+  if (metrics === undefined) return null;
+  const registry: Partial<MetricsRegistry> | undefined = metrics?.registry;
+  if (
+    typeof metrics !== 'object' ||
+    metrics === null ||
+    Object.keys(metrics).some((key) => key !== 'registry') ||
+    typeof registry?.registerMetric !== 'function' ||
+    typeof registry.getSingleMetric !== 'function'
+  )
+    throw new OptionsError(
+      "options.metrics must be { registry } with a prom-client Registry, e.g. { registry: new Registry() } (import { Registry } from 'prom-client')",
+    );
+  return { registry: metrics.registry };
+}
+
 /** Validates options up front, so a misconfiguration fails at start-up with a fix in the message. */
 export function resolveOptions(options: IdentityConnectorOptions, defaultLogger: () => Logger): ResolvedOptions {
   if (!options || typeof options !== 'object')
@@ -226,7 +279,7 @@ export function resolveOptions(options: IdentityConnectorOptions, defaultLogger:
     throw new OptionsError(
       `options.tablePrefix "${tablePrefix}" must be up to 16 letters, digits or underscores, starting with a letter`,
     );
-  for (const name of ['authorizeAdmin', 'signIn', 'signOut', 'currentUser', 'signInApp'] as const) {
+  for (const name of ['authorizeAdmin', 'signIn', 'signOut', 'currentUser', 'signInApp', 'clock'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function')
       throw new OptionsError(`options.${name} must be a function`);
   }
@@ -269,5 +322,7 @@ export function resolveOptions(options: IdentityConnectorOptions, defaultLogger:
     discoveryTtlMs: positive('discoveryTtlMs'),
     databaseTimeoutMs: positive('databaseTimeoutMs'),
     rateLimitWindowMs: positive('rateLimitWindowMs'),
+    clock: options.clock ?? OPTION_DEFAULTS.clock.value,
+    metrics: metricsOption(options.metrics),
   };
 }

@@ -11,6 +11,7 @@ export const BUILT_IN_EXTENSIONS: Record<string, SchemaDef> = {
   primaryWorkspace: SYSTAM_SCHEMA,
 };
 
+/** The names a connector's `extensions` setting may list for the built-in extensions. */
 export const BUILT_IN_EXTENSION_NAMES = Object.keys(BUILT_IN_EXTENSIONS);
 
 /** Attribute types a host-defined extension may use: simple values, as Entra's attribute editor offers. */
@@ -32,6 +33,10 @@ export interface HostExtension {
 /** A connector's `extensions` entry: a built-in extension's name or a host-defined schema. */
 export type ExtensionChoice = string | HostExtension;
 
+/**
+ * The schema a connector's `extensions` entry stands for: a built-in one by name, or a host-defined one turned into a
+ * schema (attributes default to single-valued strings; the name defaults to the URN's last segment).
+ */
 export function extensionSchema(choice: ExtensionChoice): SchemaDef {
   if (typeof choice === 'string') return BUILT_IN_EXTENSIONS[choice];
   return {
