@@ -197,7 +197,7 @@ describe('The packed package in fresh hosts', function () {
   describe("One migration run: the host's knexfile (the README's) lists the connector's migrations beside its own", () => {
     let host: Host;
     before(() => {
-      host = makeHost(work, deps, 'esm-ts', 5, esmBlock, 'one-migration-run');
+      host = makeHost(work, deps, 'esm-ts', 5, esmBlock, tsconfig, 'one-migration-run');
       fs.writeFileSync(path.join(host.dir, 'knexfile.js'), knexfileBlock);
       fs.mkdirSync(path.join(host.dir, 'migrations'));
       fs.writeFileSync(path.join(host.dir, 'migrations', HOST_MIGRATION), HOST_MIGRATION_SOURCE);
