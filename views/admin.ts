@@ -13,6 +13,9 @@ import { PRESETS } from '../lib/model/presets.js';
 import { ADMIN_SCRIPT } from './admin-script.js';
 import { ADMIN_STYLE } from './admin-style.js';
 import { html, type SafeHtml } from './html.js';
+import { field, section } from './admin-parts.js';
+import { settingsSections } from './admin-settings.js';
+import { LOG_OPERATION_LABELS, operationLabel } from './log-operations.js';
 
 /** What a users-table row shows (a StoredUser or an API AdminUserSummary both fit). */
 type PageUser = Pick<
@@ -41,6 +44,8 @@ export interface AdminPageModel {
   /** What the connector's preset leaves to the admin (its guide's steps on this page), if it came from one. */
   adminSteps: string[];
   users: { filter: string; startIndex: number; count: number; totalResults: number; items: PageUser[] };
+  /** Why users cannot be switched to Entra SSO now (policy's ssoSwitchRefusal), or null: those buttons are disabled while it holds. */
+  ssoSwitchRefused: string | null;
   /** Web role Admin (scope.manages 'users'): only users, their login methods and the log are shown. */
   usersOnly: boolean;
   log: {
@@ -52,36 +57,6 @@ export interface AdminPageModel {
   };
 }
 
-/** The operations the log filter offers (what the connector writes). */
-const LOG_OPERATIONS = [
-  'user.create',
-  'user.replace',
-  'user.patch',
-  'user.delete',
-  'user.login-method',
-  'user.protection',
-  'user.entra-push',
-  'group.create',
-  'group.rename',
-  'group.replace',
-  'group.patch',
-  'group.delete',
-  'login',
-  'token.create',
-  'token.revoke',
-  'connector.create',
-  'connector.settings',
-  'connector.oidc',
-  'connector.tenant',
-  'user.sso-link',
-  'connector.default-group',
-  'connector.deprovisioning-paused',
-  'connector.deprovisioning-resumed',
-  'workspace.register',
-  'workspace.remove',
-  'workspace.resync',
-];
-
 const LOGIN_METHOD_TEXT = {
   sso: { name: 'Entra SSO', switchTo: 'builtin', action: 'Switch to built-in login' },
   builtin: { name: 'Built-in login', switchTo: 'sso', action: 'Switch to Entra SSO' },
@@ -92,6 +67,12 @@ const NEW_USER_METHOD_TEXT = {
   sso: 'Entra SSO',
   builtin: 'Built-in login',
 } as const;
+
+/** A log entry's operation: its words, and the code the filter and the API take (alone when it has no words). */
+const operationCell = (code: string) =>
+  operationLabel(code) === code
+    ? html`<code class="nowrap">${code}</code>`
+    : html`${operationLabel(code)}<br /><code class="nowrap id">${code}</code>`;
 
 /** ISO time to the minute, in UTC, inside <time> so assistive tech and scripts get the exact value. */
 const when = (iso: string | null, none = '—') =>
@@ -120,21 +101,6 @@ function copyField(id: string, label: string, value: string, hint?: SafeHtml | s
     </div>
     ${hint ? html`<p class="hint" id="${id}-hint">${hint}</p>` : ''}
   </div>`;
-}
-
-function field(id: string, label: string, input: SafeHtml, hint?: string): SafeHtml {
-  return html`<div class="field">
-    <label for="${id}">${label}</label>${input}${hint ? html`<p class="hint" id="${id}-hint">${hint}</p>` : ''}
-  </div>`;
-}
-
-/** A section with its heading and the aria-live region the script writes results into. */
-function section(id: string, title: string, body: SafeHtml, wide = false): SafeHtml {
-  return html`<section class="card${wide ? ' wide' : ''}" aria-labelledby="${id}-title">
-    <h2 id="${id}-title">${title}</h2>
-    ${body}
-    <p class="result" role="status" aria-live="polite"></p>
-  </section>`;
 }
 
 function connectSection(c: AdminConnector): SafeHtml {
@@ -382,6 +348,7 @@ function oidcSection(m: AdminPageModel): SafeHtml {
       </form>
       <form
         method="post"
+        novalidate
         data-api-method="PUT"
         data-api-path="/connectors/${c.id}/oidc"
         data-refresh="oidc log"
@@ -626,66 +593,18 @@ function workspacesSection(m: AdminPageModel): SafeHtml {
   );
 }
 
-function settingsSection(c: AdminConnector): SafeHtml {
-  const roles = Object.entries(c.settings.roleMap);
-  return section(
-    'settings',
-    'Role mapping and settings',
-    html` <div id="settings">
-      <table class="compact">
-        <caption>
-          Entra app role → web access role
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">App role value</th>
-            <th scope="col">Web role</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${
-            roles.length
-              ? roles.map(
-                  ([from, to]) =>
-                    html`<tr>
-                      <td><code>${from}</code></td>
-                      <td>${to}</td>
-                    </tr>`,
-                )
-              : html`<tr>
-                  <td colspan="2" class="empty">No roles mapped: users get app login only.</td>
-                </tr>`
-          }
-        </tbody>
-      </table>
-      <form
-        method="post"
-        data-api-method="PUT"
-        data-api-path="/connectors/${c.id}/settings"
-        data-json="settings"
-        data-refresh="settings log"
-        data-success="Settings saved."
-      >
-        ${field(
-          'settings-json',
-          'Settings (JSON)',
-          html`<textarea
-            id="settings-json"
-            name="settings"
-            rows="12"
-            spellcheck="false"
-            aria-describedby="settings-json-hint"
-          >
-${JSON.stringify(c.settings, null, 2)}</textarea>`,
-          'Keys you leave out keep their value. roleMap maps Entra app-role values to ReadOnly, User, Admin or EnterpriseAdmin.',
-        )}
-        <button type="submit">Save settings</button>
-      </form>
-    </div>`,
-  );
-}
+/** The id of the users section's note saying why the switch to SSO is refused; the refused buttons point at it. */
+const SSO_REFUSED_ID = 'sso-switch-refused';
 
-function userRow(u: PageUser, page: string): SafeHtml {
+/** A switch button's refusal attributes: disabled, described by the reason, while switching to SSO is refused. */
+const refusedSwitch = (to: string, refused: string | null, describedBy: string[] = []) =>
+  to === 'sso' && refused
+    ? html` disabled aria-describedby="${[...describedBy, SSO_REFUSED_ID].join(' ')}"`
+    : describedBy.length
+      ? html` aria-describedby="${describedBy.join(' ')}"`
+      : '';
+
+function userRow(u: PageUser, page: string, ssoRefused: string | null): SafeHtml {
   const method = LOGIN_METHOD_TEXT[u.loginMethod];
   return html`<tr data-user-id="${u.id}">
     <td><input type="checkbox" data-select-user value="${u.id}" aria-label="Select ${u.userName}" /></td>
@@ -701,7 +620,7 @@ function userRow(u: PageUser, page: string): SafeHtml {
         data-action="login-method"
         data-user-id="${u.id}"
         data-login-method="${method.switchTo}"
-        aria-describedby="user-${u.id}"
+        ${refusedSwitch(method.switchTo, ssoRefused, [`user-${u.id}`])}
       >
         ${method.action}
       </button>
@@ -756,7 +675,7 @@ function usersSection(m: AdminPageModel): SafeHtml {
           <tbody>
             ${
               users.items.length
-                ? users.items.map((u) => userRow(u, page))
+                ? users.items.map((u) => userRow(u, page, m.ssoSwitchRefused))
                 : html`<tr>
                     <td colspan="9" class="empty">
                       ${users.filter ? 'No user matches.' : 'No users yet: Entra provisions them.'}
@@ -804,7 +723,13 @@ function usersSection(m: AdminPageModel): SafeHtml {
         </table>
       </div>
       <div class="row" role="group" aria-label="Switch login method in bulk">
-        <button type="button" class="secondary" data-action="bulk-login-method" data-login-method="sso">
+        <button
+          type="button"
+          class="secondary"
+          data-action="bulk-login-method"
+          data-login-method="sso"
+          ${refusedSwitch('sso', m.ssoSwitchRefused)}
+        >
           Switch selected (or all) to Entra SSO
         </button>
         <button type="button" class="secondary" data-action="bulk-login-method" data-login-method="builtin">
@@ -812,6 +737,7 @@ function usersSection(m: AdminPageModel): SafeHtml {
         </button>
       </div>
       <p class="hint">With no row selected, these switch every user of this connector; you confirm the number first.</p>
+      ${m.ssoSwitchRefused ? html`<p class="hint refused" id="${SSO_REFUSED_ID}">Switching users to Entra SSO is not possible yet: ${m.ssoSwitchRefused}.</p>` : ''}
       <p class="hint">
         Protected users (such as Organization Owners) are the platform's: Entra's updates and deletes of them answer 403
         Forbidden in its provisioning logs.
@@ -881,7 +807,15 @@ function logSection(m: AdminPageModel): SafeHtml {
           'Outcome',
           html`<select id="log-outcome" name="outcome">
             <option value="">Any</option>
-            ${['success', 'failure'].map((o) => html`<option${o === log.filter.outcome ? html` selected` : ''}>${o}</option>`)}
+            ${(
+              [
+                ['success', 'Succeeded'],
+                ['failure', 'Failed or refused'],
+              ] as const
+            ).map(
+              ([o, label]) =>
+                html`<option value="${o}" ${o === log.filter.outcome ? html` selected` : ''}>${label}</option>`,
+            )}
           </select>`,
         )}
         ${field(
@@ -889,7 +823,7 @@ function logSection(m: AdminPageModel): SafeHtml {
           'Operation',
           html`<select id="log-operation" name="operation">
             <option value="">Any</option>
-            ${LOG_OPERATIONS.map((o) => html`<option${o === log.filter.operation ? html` selected` : ''}>${o}</option>`)}
+            ${Object.entries(LOG_OPERATION_LABELS).map(([code, label]) => html`<option value="${code}" ${code === log.filter.operation ? html` selected` : ''}>${label}</option>`)}
           </select>`,
         )}
         ${field('log-user', 'User (user name)', html`<input id="log-user" name="user" type="search" value="${log.filter.user}" />`)}
@@ -915,7 +849,7 @@ function logSection(m: AdminPageModel): SafeHtml {
                       html`<tr>
                         <td>${when(e.at)}</td>
                         <td>${e.actor}</td>
-                        <td><code class="nowrap">${e.operation}</code></td>
+                        <td>${operationCell(e.operation)}</td>
                         <td>
                           ${e.resourceType === 'User' && e.resourceName ? html`<a href="${page}/users/${encodeURIComponent(e.resourceId ?? '')}">${e.resourceName}</a>` : (e.resourceName ?? html`${e.resourceType ?? ''} <code class="id">${e.resourceId ?? ''}</code>`)}
                         </td>
@@ -1054,7 +988,7 @@ export function adminPage(m: AdminPageModel): string {
             m.usersOnly
               ? html`${usersSection(m)} ${logSection(m)}`
               : html`${connectSection(c)} ${mappingSection(m)} ${deprovisioningSection(c)} ${defaultGroupSection(m)}
-                ${tokensSection(m)} ${oidcSection(m)} ${settingsSection(c)} ${workspacesSection(m)} ${groupsSection(m)}
+                ${tokensSection(m)} ${oidcSection(m)} ${settingsSections(c)} ${workspacesSection(m)} ${groupsSection(m)}
                 ${usersSection(m)} ${logSection(m)} ${newConnectorSection(m.organizations)}`
           }
         </div>
@@ -1173,7 +1107,7 @@ export function adminUserPage(m: AdminUserPageModel): string {
                             html`<tr>
                               <td>${when(e.at)}</td>
                               <td>${e.actor}</td>
-                              <td><code class="nowrap">${e.operation}</code></td>
+                              <td>${operationCell(e.operation)}</td>
                               <td>
                                 <span class="badge ${e.outcome === 'success' ? 'live' : 'revoked'}">${e.outcome}</span>
                                 ${e.status ?? ''}

@@ -16,6 +16,7 @@ import { searchFilter } from './users-api.js';
 import { listWorkspaces } from './workspaces-api.js';
 import { entraMappingSheet } from '../model/entra-mapping-sheet.js';
 import { presetNamed } from '../model/presets.js';
+import { ssoSwitchRefusal } from '../policy/login-method.js';
 
 const USERS_PER_PAGE = 50;
 const GROUPS_IN_PICKER = 200;
@@ -94,6 +95,7 @@ async function loadModel(
       items: users.items,
     },
     usersOnly,
+    ssoSwitchRefused: ssoSwitchRefusal(connector)?.message ?? null,
     log: await logModel(runtime, req, connector),
   };
 }
