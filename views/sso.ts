@@ -12,22 +12,15 @@ export interface SignInPageModel {
 export function signInPage(model: SignInPageModel): string {
   return page(
     'Sign in',
-    html` <h1>Sign in</h1>
-      <form method="post" action="${model.action}">
-        <label for="email">Work email</label>
-        <input
-          id="email"
-          name="email"
-          type="email"
-          autocomplete="username"
-          required
-          autofocus
-          value="${model.email ?? ''}"
-        />
-        <input type="hidden" name="returnTo" value="${model.returnTo}" />
-        <button type="submit">Continue</button>
-      </form>
-      <p class="muted">If your organization uses Microsoft Entra ID, you will sign in with your work account.</p>`,
+    html`
+<h1>Sign in</h1>
+<form method="post" action="${model.action}">
+  <label for="email">Work email</label>
+  <input id="email" name="email" type="email" autocomplete="username" required autofocus value="${model.email ?? ''}">
+  <input type="hidden" name="returnTo" value="${model.returnTo}">
+  <button type="submit">Continue</button>
+</form>
+<p class="muted">If your organization uses Microsoft Entra ID, you will sign in with your work account.</p>`,
   );
 }
 
@@ -43,9 +36,10 @@ export interface NoticeModel {
 export function noticePage(model: NoticeModel): string {
   return page(
     model.title,
-    html` <h1>${model.title}</h1>
-      <p>${model.message}</p>
-      ${model.link ? html`<p><a class="button" href="${model.link.href}">${model.link.text}</a></p>` : ''}
-      ${model.code ? html`<p class="code">Reference: ${model.code}</p>` : ''}`,
+    html`
+<h1>${model.title}</h1>
+<p>${model.message}</p>
+${model.link ? html`<p><a class="button" href="${model.link.href}">${model.link.text}</a></p>` : ''}
+${model.code ? html`<p class="code">Reference: ${model.code}</p>` : ''}`,
   );
 }
