@@ -69,9 +69,7 @@ function rowsFieldset(o: {
     <div class="table-wrap">
       <table class="rows">
         ${rowsHead(o.columns)}
-        <tbody data-rows>
-          ${o.rows}
-        </tbody>
+        <tbody data-rows>${o.rows}</tbody>
       </table>
     </div>
     <template data-row>${o.blank}</template>

@@ -36,7 +36,9 @@ table.rows input,table.rows select{min-width:9rem}
 .check{display:grid;grid-template-columns:auto 1fr;gap:0 .5rem;align-items:baseline;margin:0 0 .6rem}
 .check input{width:auto;margin:0}
 .check label{margin:0}
-.check .hint{grid-column:2;margin:0;word-break:break-all}
+.check .hint{grid-column:2;margin:0}
+.check code.hint{word-break:break-all}
+table.rows:has(tbody:empty){display:none}
 ul.checks{list-style:none;margin:0 0 .8rem;padding:0}
 .hint.refused{color:#8a1a14}
 details summary{cursor:pointer;font-weight:600;margin-bottom:.6rem}
@@ -52,7 +54,7 @@ button.danger{background:#fff;color:#b3261e;border-color:#b3261e;padding:.25rem 
 button:disabled{opacity:.6;cursor:progress}
 button:disabled:not([aria-busy]){cursor:not-allowed}
 button:focus-visible,input:focus-visible,select:focus-visible,textarea:focus-visible,a:focus-visible{outline:3px solid #ffb900;outline-offset:2px}
-.table-wrap{overflow-x:auto}
+.table-wrap{overflow-x:auto;position:relative}
 table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{text-align:left;padding:.45rem .6rem;border-bottom:1px solid #e3e6ea;vertical-align:top}
 thead th{font-size:.8rem;text-transform:uppercase;letter-spacing:.03em;color:#5b6570;border-bottom:2px solid #d5d9de}
