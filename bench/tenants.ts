@@ -15,7 +15,7 @@ import { tableNames, DEFAULT_TABLE_PREFIX } from '../lib/store/tables.js';
 import { createDatabases } from './run.js';
 import type { Db } from './report.js';
 import { runPool } from './stats.js';
-import { countStatements } from './write-cost.js';
+import { countStatements } from '../test/support/statements.js';
 
 export interface TenantsRow {
   tokens: number;

@@ -17,6 +17,7 @@ import { tableNames, DEFAULT_TABLE_PREFIX } from '../lib/store/tables.js';
 import { createDatabases } from './run.js';
 import type { Db } from './report.js';
 import { deactivatePatch, updatePatch, userDocument } from './scenario.js';
+import { countStatements } from '../test/support/statements.js';
 
 export interface WriteCost {
   db: Db;
@@ -29,52 +30,6 @@ export interface WriteCost {
   /** WAL frames a DELETE appends (SQLite), its guard's deprovisioning row and audit row included. */
   walPagesPerDelete?: number;
   statementSample: Record<string, string[]>;
-}
-
-type Conn = Record<string, unknown>;
-
-/** Counts every statement sent on the pool's connections, Knex's and the prepared ones alike. */
-export function countStatements(knex: Knex): { start(): void; stop(): string[] } {
-  let log: string[] | undefined;
-  const wrapped = new WeakSet<object>();
-  const wrap = (conn: Conn) => {
-    if (!conn || wrapped.has(conn)) return;
-    wrapped.add(conn);
-    for (const method of ['prepare', 'query', 'execute']) {
-      const original = conn[method];
-      if (typeof original !== 'function') continue;
-      conn[method] = (...args: unknown[]) => {
-        const first = args[0] as string | { sql?: string };
-        log?.push(
-          String(typeof first === 'string' ? first : first?.sql)
-            .replace(/\s+/g, ' ')
-            .slice(0, 90),
-        );
-        return (original as (...a: unknown[]) => unknown).apply(conn, args);
-      };
-    }
-  };
-  const pool = (
-    knex.client as {
-      pool: {
-        on(event: string, fn: (id: number, resource: Conn) => void): void;
-        free: Array<{ resource: Conn }>;
-        used: Array<{ resource: Conn }>;
-      };
-    }
-  ).pool;
-  pool.on('createSuccess', (_id, resource) => wrap(resource));
-  for (const { resource } of [...pool.free, ...pool.used]) wrap(resource);
-  return {
-    start: () => {
-      log = [];
-    },
-    stop: () => {
-      const out = log ?? [];
-      log = undefined;
-      return out;
-    },
-  };
 }
 
 async function treesPerTable(knex: Knex, db: Db, tables: string[]): Promise<Record<string, number>> {
@@ -149,7 +104,7 @@ export async function measureWriteCost(
         await fn(100 + i);
         const log = counter.stop();
         statements += log.length;
-        samples[name] ??= log;
+        samples[name] ??= log.map((sql) => sql.slice(0, 90));
       }
       perRequest[name] = Math.round((statements / N) * 100) / 100;
     };

@@ -251,6 +251,26 @@ export const ADMIN_SCRIPT = new SafeHtml(`
       button.closest('tr').remove();
       fieldset.querySelector('[data-action="add-row"]').focus();
     },
+    // The menu shows the first page of connectors; each press appends the next one from the API.
+    async 'more-connectors'(button) {
+      const page = await call('GET', '/connectors?cursor=' + encodeURIComponent(button.dataset.cursor));
+      const menu = document.getElementById('connector-menu');
+      let first = null;
+      for (const c of page.connectors) {
+        const link = document.createElement('a');
+        link.href = root.dataset.pages + '/connectors/' + encodeURIComponent(c.id);
+        link.textContent = c.organizationId + ' · ' + c.name;
+        if (c.id === connectorId) link.setAttribute('aria-current', 'page');
+        const item = document.createElement('li');
+        item.append(link);
+        menu.append(item);
+        first = first || link;
+      }
+      if (page.nextCursor) button.dataset.cursor = page.nextCursor;
+      else button.remove();
+      // Keyboard users continue where the new entries start.
+      if (first) first.focus();
+    },
     async copy(button, region) {
       // A field's value (data-target), or a text of its own (data-text: the mapping sheet's names).
       const input = button.dataset.target ? document.getElementById(button.dataset.target) : null;

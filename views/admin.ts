@@ -29,7 +29,10 @@ export interface AdminPageModel {
   base: string;
   /** Per-response CSP nonce for the inline style and script. */
   nonce: string;
+  /** The menu: the first page of the connectors this admin may see. */
   connectors: Array<{ id: string; organizationId: string; name: string }>;
+  /** The connectors list's cursor after that page (the script loads more from the API), null when it holds them all. */
+  moreConnectors: string | null;
   /** The organizations this admin may create connectors in. */
   organizations: AdminScope['organizations'];
   connector: AdminConnector;
@@ -566,8 +569,8 @@ function newConnectorSection(organizations: AdminScope['organizations']): SafeHt
 }
 
 function connectorNav(m: AdminPageModel): SafeHtml | '' {
-  if (m.connectors.length < 2) return '';
-  return html`<nav aria-label="Connectors"><ul>${m.connectors.map((c) => html`<li><a href="${m.base}/connectors/${encodeURIComponent(c.id)}"${c.id === m.connector.id ? html` aria-current="page"` : ''}>${c.organizationId} · ${c.name}</a></li>`)}</ul></nav>`;
+  if (m.connectors.length < 2 && !m.moreConnectors) return '';
+  return html`<nav aria-label="Connectors"><ul id="connector-menu">${m.connectors.map((c) => html`<li><a href="${m.base}/connectors/${encodeURIComponent(c.id)}"${c.id === m.connector.id ? html` aria-current="page"` : ''}>${c.organizationId} · ${c.name}</a></li>`)}</ul>${m.moreConnectors ? html`<button type="button" data-action="more-connectors" data-cursor="${m.moreConnectors}">More connectors</button>` : ''}</nav>`;
 }
 
 /** The connector settings page: one connector, everything an admin needs to connect Entra. */

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Request, Response, Router } from 'express';
 import type { Runtime } from '../web/runtime.js';
 import type { Connector } from '../model/types.js';
+import type { ConnectorPage } from '../store/connectors.js';
 import { asyncRoute } from '../web/http.js';
 import { adminPage, adminUserPage, noConnectorsPage, type AdminPageModel } from '../../views/admin.js';
 import { PAGE_HEADERS } from '../../views/layout.js';
@@ -10,7 +11,7 @@ import { refuse } from '../web/refuse.js';
 import { logQuery, readLog } from './audit-api.js';
 import { adminScope } from './authorize.js';
 import { describeConnector, listGroups } from './connectors-api.js';
-import { connectorsInScope, optionalInt } from './requests.js';
+import { connectorsInScope, connectorsPerPage, optionalInt, scopedConnector } from './requests.js';
 import { listTokens } from './tokens-api.js';
 import { searchFilter } from './users-api.js';
 import { listWorkspaces } from './workspaces-api.js';
@@ -50,7 +51,7 @@ async function loadModel(
   runtime: Runtime,
   req: Request,
   connector: Connector,
-  connectors: Connector[],
+  menu: ConnectorPage,
   nonce: string,
 ): Promise<AdminPageModel> {
   const { store, options } = runtime;
@@ -78,7 +79,8 @@ async function loadModel(
   return {
     base: `${options.mountPath}/admin`,
     nonce,
-    connectors: connectors.map((c) => ({ id: c.id, organizationId: c.organizationId, name: c.name })),
+    connectors: menu.items.map(({ connector: c }) => ({ id: c.id, organizationId: c.organizationId, name: c.name })),
+    moreConnectors: menu.nextCursor ?? null,
     organizations: req.identityAdminScope?.organizations ?? [],
     connector: await describeConnector(runtime, connector),
     ssoTestUrl: `${options.mountPath}/sso/login?${new URLSearchParams({ connector: connector.id, returnTo: `${options.mountPath}/admin/connectors/${connector.id}` })}`,
@@ -128,16 +130,13 @@ export function registerAdminPages(router: Router, runtime: Runtime): void {
 
   /**
    * The pages' guard: the admin's scope (an HTML refusal with a Sign in link that comes back
-   * here otherwise), then the connector named in the URL, looked up within the scope only.
+   * here otherwise), then the connector named in the URL, looked up within the scope only
+   * (without one, the oldest). The menu is the first page of the connectors list (the page's
+   * script asks the API for more), so a platform with thousands of organizations does not load
+   * them all on every page.
    */
   const page = (
-    show: (
-      req: Request,
-      res: Response,
-      connector: Connector,
-      connectors: Connector[],
-      nonce: string,
-    ) => Promise<unknown>,
+    show: (req: Request, res: Response, connector: Connector, menu: ConnectorPage, nonce: string) => Promise<unknown>,
   ) =>
     asyncRoute(async (req, res) => {
       const scope = await adminScope(runtime, req);
@@ -149,10 +148,15 @@ export function registerAdminPages(router: Router, runtime: Runtime): void {
         });
       }
       req.identityAdminScope = scope;
-      const connectors = await connectorsInScope(runtime, req);
-      const wanted = req.params.id === undefined ? connectors[0] : connectors.find((c) => c.id === req.params.id);
+      const menu = await connectorsInScope(runtime, req, { count: connectorsPerPage(options) });
+      const id = req.params.id === undefined ? undefined : String(req.params.id);
+      const wanted =
+        id === undefined
+          ? menu.items[0]?.connector
+          : (menu.items.find((item) => item.connector.id === id)?.connector ??
+            (await scopedConnector(runtime, req, id)));
       const nonce = randomBytes(18).toString('base64');
-      if (!connectors.length)
+      if (!menu.items.length)
         return res
           .status(200)
           .set(pageHeaders(nonce))
@@ -160,22 +164,22 @@ export function registerAdminPages(router: Router, runtime: Runtime): void {
           .send(noConnectorsPage({ base: `${options.mountPath}/admin`, nonce, organizations: scope.organizations }));
       if (!wanted) return notFound(req, res, 'No such connector', 'This connector does not exist (any more).');
       req.identityConnectorId = wanted.id;
-      return show(req, res, wanted, connectors, nonce);
+      return show(req, res, wanted, menu, nonce);
     });
 
-  const connectorPage = page(async (req, res, connector, connectors, nonce) => {
+  const connectorPage = page(async (req, res, connector, menu, nonce) => {
     res
       .status(200)
       .set(pageHeaders(nonce))
       .type('html')
-      .send(adminPage(await loadModel(runtime, req, connector, connectors, nonce)));
+      .send(adminPage(await loadModel(runtime, req, connector, menu, nonce)));
   });
   router.get('/', connectorPage);
   router.get('/connectors/:id', connectorPage);
 
   router.get(
     '/connectors/:id/users/:userId',
-    page(async (req, res, connector, _connectors, nonce) => {
+    page(async (req, res, connector, _menu, nonce) => {
       const user = await store.users.get(connector.id, String(req.params.userId), { withGroups: true });
       if (!user) return notFound(req, res, 'No such user', 'This user does not exist in this connector (any more).');
       res

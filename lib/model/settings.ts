@@ -23,6 +23,10 @@ import { MAX_DEPROVISION_WINDOW_MINUTES } from './limits.js';
 // An hour's window; 50 users is more than a test connector or a leaver batch removes at once.
 const DEFAULT_DEPROVISION_GUARD: DeprovisionGuard = { percent: 20, windowMinutes: 60, minimumUsers: 50 };
 
+/**
+ * Every connector setting's default: what a new connector gets before its preset and the admin's changes, and what a
+ * stored settings document lacking a field falls back to.
+ */
 export const DEFAULT_SETTINGS: ConnectorSettings = {
   groupsEnabled: true,
   groupDisplayNamePrefix: '',
@@ -431,6 +435,7 @@ function extensionChoices(value: unknown): ExtensionChoice[] {
   return value as ExtensionChoice[];
 }
 
+/** A connector's settings as stored (JSON) with the defaults filled in for fields added since it was written. */
 export function parseStoredSettings(json: string): ConnectorSettings {
   const stored = JSON.parse(json || '{}') as Partial<ConnectorSettings>;
   return {
@@ -443,7 +448,22 @@ export function parseStoredSettings(json: string): ConnectorSettings {
   };
 }
 
-/** A connector setting that does not validate: 400 `invalid_settings`, its message names the setting. */
+/**
+ * A connector setting that does not validate: 400 `invalid_settings`, its message names the setting (and the
+ * accepted words of an enum setting). Thrown when a connector is created or its settings are changed.
+ *
+ * @example
+ * ```ts
+ * import { SettingsError, type IdentityConnector } from 'identity-connector';
+ * declare const identity: IdentityConnector;
+ * try {
+ *   await identity.store.connectors.updateSettings('a-connector-id', { deleteMode: 'erase' });
+ * } catch (error) {
+ *   if (error instanceof SettingsError) console.log(error.message); // deleteMode must be "delete" or "deactivate"
+ *   else throw error;
+ * }
+ * ```
+ */
 export class SettingsError extends InvalidInput {
   constructor(message: string, field = 'settings') {
     super('invalidValue', message, { code: 'invalid_settings', field });
@@ -457,6 +477,7 @@ export interface DocumentRules {
   userNameFallback?: ConnectorSettings['userNameFallback'];
 }
 
+/** What a connector's settings tell normalisation and PATCH about resource documents. */
 export const documentRules = (settings: ConnectorSettings): DocumentRules => ({
   allowExtensionPassthrough: settings.allowExtensionPassthrough,
   acceptPassword: settings.acceptPassword,

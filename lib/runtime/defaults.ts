@@ -66,4 +66,10 @@ export const OPTION_DEFAULTS = {
   discoveryTtlMs: option(60 * 60 * 1000, '1 h', 'How long an OIDC discovery document is cached per connector.'),
   databaseTimeoutMs: option(5000, '5 s', 'A SCIM request still waiting on the database this long answers 503.'),
   rateLimitWindowMs: option(RATE_LIMIT_WINDOW_MS, '60 s', 'The window the rate limits count over.'),
+  clock: option<() => number>(Date.now, '`Date.now`', "The time the rate limits' windows are read by (for tests)."),
+  metrics: option(
+    undefined,
+    '— (off: prom-client is never loaded)',
+    "Prometheus metrics per connector in the host's prom-client registry: `{ registry }`.",
+  ),
 } satisfies Record<keyof IdentityConnectorOptions, OptionDefault<unknown>>;

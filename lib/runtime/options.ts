@@ -12,6 +12,28 @@ import { OPTION_DEFAULTS } from './defaults.js';
 /** What authorizeAdmin answers: `true` means every organization (kept from when it was a yes/no). */
 export type AdminAuthorization = boolean | AdminScope;
 
+/**
+ * What the connector needs of a prom-client `Registry` (`new Registry()`, or prom-client's default `register`):
+ * written out here so that the connector's types compile in hosts without prom-client.
+ */
+export interface MetricsRegistry {
+  /** prom-client's `Registry.registerMetric`: the connector's metrics are created with `registers: [registry]`. */
+  registerMetric(metric: never): void;
+  /** prom-client's `Registry.getSingleMetric`. */
+  getSingleMetric(name: string): unknown;
+}
+
+/** The `metrics` option: the host's prom-client registry, which the connector adds its metrics to. */
+export interface MetricsOptions {
+  /** The registry the host serves (e.g. at `/metrics` with `await registry.metrics()`). */
+  registry: MetricsRegistry;
+}
+
+/**
+ * What `createIdentityConnector` takes. Only `knex`, `baseUrl`, `mountPath` and `secretKey` are required; every
+ * other option's default is in `OPTION_DEFAULTS` (lib/runtime/defaults.ts) and the README's options table. An
+ * unknown or malformed option throws an {@link OptionsError} at start-up, with a "did you mean" hint for a misspelling.
+ */
 export interface IdentityConnectorOptions {
   /** The host's Knex instance (mysql2, pg or better-sqlite3). */
   knex: Knex;
@@ -39,13 +61,25 @@ export interface IdentityConnectorOptions {
   /** Ends the host session. */
   signOut?: (req: Request, res: Response) => void | Promise<void>;
   /** The signed-in user's id in this store, for requireWebRole / requireLoginMethod. */
-  currentUser?: (
-    req: Request,
-  ) =>
-    | { connectorId: string; userId: string }
+  currentUser?: (req: Request) =>
+    | {
+        /** The signed-in user's connector. */
+        connectorId: string;
+        /** The signed-in user's id. */
+        userId: string;
+      }
     | null
     | undefined
-    | Promise<{ connectorId: string; userId: string } | null | undefined>;
+    | Promise<
+        | {
+            /** The signed-in user's connector. */
+            connectorId: string;
+            /** The signed-in user's id. */
+            userId: string;
+          }
+        | null
+        | undefined
+      >;
   /** The host's password page, where home-realm discovery sends `builtin` users. */
   passwordLoginPath?: string;
   /**
@@ -88,8 +122,29 @@ export interface IdentityConnectorOptions {
    * see windows turn over (e.g. during a database freeze).
    */
   rateLimitWindowMs?: number;
+  /**
+   * The time the rate limits read (epoch milliseconds; default `Date.now`): their windows are aligned on it, so a
+   * test can start inside a fresh window instead of waiting for the wall clock. A host leaves it out.
+   *
+   * @example A test pins the start of a window (every instance of one test shares the clock):
+   * ```ts
+   * const offset = Math.ceil(Date.now() / 60_000) * 60_000 - Date.now();
+   * const clock = () => Date.now() + offset;
+   * ```
+   */
+  clock?: () => number;
+  /**
+   * Prometheus metrics per connector (SCIM requests and latency, provisioning refusals, sign-ins,
+   * paused deprovisioning, database conflicts) in the host's prom-client registry. prom-client
+   * is an optional peer dependency, imported only when this option is given.
+   */
+  metrics?: MetricsOptions;
 }
 
+/**
+ * The options after `createIdentityConnector` checked them and filled in the defaults (`identity.options`):
+ * read-only for the host; the connector's parts read their settings here.
+ */
 export interface ResolvedOptions extends Required<
   Omit<
     IdentityConnectorOptions,
@@ -102,20 +157,52 @@ export interface ResolvedOptions extends Required<
     | 'currentUser'
     | 'passwordLoginPath'
     | 'signInApp'
+    | 'metrics'
   >
 > {
   /** The first encrypts and signs; all decrypt and verify. */
   secretKey: string[];
+  /** The host's logger, or the connector's quiet console logger. */
   logger: Logger;
+  /** The host's authorizeAdmin, or `identity.adminFromWebRole` when it passed none. */
   authorizeAdmin: (req: Request) => AdminAuthorization | Promise<AdminAuthorization>;
+  /** How a sign-in is kept: the host's, express-session's (the default) or passport's (`identity.passport`). */
   signIn?: IdentityConnectorOptions['signIn'];
+  /** How a sign-out ends the session, chosen as `signIn` is. */
   signOut?: IdentityConnectorOptions['signOut'];
+  /** How the signed-in user is read, chosen as `signIn` is. */
   currentUser?: IdentityConnectorOptions['currentUser'];
+  /** The host's app session issuer; undefined: app sign-in answers no session. */
   signInApp?: IdentityConnectorOptions['signInApp'];
+  /** The host's password page; null: home-realm discovery has nowhere to send `builtin` users. */
   passwordLoginPath: string | null;
+  /** Where the rate limits count. */
   rateLimitStore: 'database' | 'memory' | RateLimitStore;
+  /** Null: no metrics (prom-client is not loaded). */
+  metrics: MetricsOptions | null;
 }
 
+/**
+ * A misconfiguration found at start-up: `createIdentityConnector` throws it for an unknown option (with a "did you
+ * mean" hint), a missing or malformed one (a `secretKey` under 32 characters, a `baseUrl` that is not a URL, an
+ * http `baseUrl` off this machine, …). The message names the option and the fix; it is meant for the operator.
+ *
+ * @example
+ * ```ts
+ * import { createIdentityConnector, connectKnex, OptionsError } from 'identity-connector';
+ * try {
+ *   await createIdentityConnector({
+ *     knex: connectKnex('sqlite::memory:'),
+ *     baseUrl: 'https://app.example.com',
+ *     mountPath: '/identity',
+ *     secretKey: 'too short',
+ *   });
+ * } catch (error) {
+ *   if (error instanceof OptionsError) console.error(error.message); // names secretKey and how to make one
+ *   else throw error;
+ * }
+ * ```
+ */
 export class OptionsError extends Error {
   constructor(message: string) {
     super(`identity-connector: ${message}`);
@@ -184,6 +271,22 @@ function rateLimitStore(store: unknown): ResolvedOptions['rateLimitStore'] {
   );
 }
 
+function metricsOption(metrics: IdentityConnectorOptions['metrics'] | undefined): MetricsOptions | null {
+  if (metrics === undefined) return null;
+  const registry: Partial<MetricsRegistry> | undefined = metrics?.registry;
+  if (
+    typeof metrics !== 'object' ||
+    metrics === null ||
+    Object.keys(metrics).some((key) => key !== 'registry') ||
+    typeof registry?.registerMetric !== 'function' ||
+    typeof registry.getSingleMetric !== 'function'
+  )
+    throw new OptionsError(
+      "options.metrics must be { registry } with a prom-client Registry, e.g. { registry: new Registry() } (import { Registry } from 'prom-client')",
+    );
+  return { registry: metrics.registry };
+}
+
 /** Validates options up front, so a misconfiguration fails at start-up with a fix in the message. */
 export function resolveOptions(options: IdentityConnectorOptions, defaultLogger: () => Logger): ResolvedOptions {
   if (!options || typeof options !== 'object')
@@ -226,7 +329,7 @@ export function resolveOptions(options: IdentityConnectorOptions, defaultLogger:
     throw new OptionsError(
       `options.tablePrefix "${tablePrefix}" must be up to 16 letters, digits or underscores, starting with a letter`,
     );
-  for (const name of ['authorizeAdmin', 'signIn', 'signOut', 'currentUser', 'signInApp'] as const) {
+  for (const name of ['authorizeAdmin', 'signIn', 'signOut', 'currentUser', 'signInApp', 'clock'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function')
       throw new OptionsError(`options.${name} must be a function`);
   }
@@ -269,5 +372,7 @@ export function resolveOptions(options: IdentityConnectorOptions, defaultLogger:
     discoveryTtlMs: positive('discoveryTtlMs'),
     databaseTimeoutMs: positive('databaseTimeoutMs'),
     rateLimitWindowMs: positive('rateLimitWindowMs'),
+    clock: options.clock ?? OPTION_DEFAULTS.clock.value,
+    metrics: metricsOption(options.metrics),
   };
 }

@@ -13,6 +13,7 @@ import type { Locations } from './serialize.js';
 import { tokenRateLimit } from './rate-limit.js';
 import { SharedLimit } from '../runtime/shared-limit.js';
 import { usersRouter } from './users-routes.js';
+import type { ScimMetrics } from '../web/metrics.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -56,15 +57,17 @@ export type ScimRouter = Router & { close(): Promise<void> };
 
 /**
  * The SCIM 2.0 service provider: authentication, limits, discovery, Users, Groups, errors. One
- * instance serves the shared endpoint and every connector's own endpoint.
+ * instance serves the shared endpoint and every connector's own endpoint. With `metrics`
+ * (options.metrics), every request is counted and timed from its first middleware on.
  */
-export function createScimRouter(runtime: Runtime): ScimRouter {
+export function createScimRouter(runtime: Runtime, metrics?: ScimMetrics): ScimRouter {
   const { options, logger } = runtime;
   const locations = (req: Request): Locations => ({ scimBase: scimBaseUrl(runtime, req.scimEndpoint ?? null) });
   const router = Router();
   const retryAfterSeconds = Math.ceil(options.databaseTimeoutMs / 1000);
   const errorHandler = scimErrorHandler(logger, retryAfterSeconds);
 
+  if (metrics) router.use(metrics.requests);
   router.use(noStore, databaseDeadline(options.databaseTimeoutMs, errorHandler));
   const failedAuthentication = new FailedAuthentication(runtime, {}, options.rateLimitWindowMs);
   router.use(scimBearerAuth(runtime), failedAuthentication.middleware, requireOwnEndpoint);
@@ -74,6 +77,7 @@ export function createScimRouter(runtime: Runtime): ScimRouter {
     'token:',
     options.rateLimitPerMinute,
     options.rateLimitWindowMs,
+    options.clock,
   );
   router.use(tokenRateLimit(perToken));
   router.use(...scimBodyParser(options.maxBodyBytes));
@@ -111,6 +115,7 @@ export function createScimRouter(runtime: Runtime): ScimRouter {
     next(new ScimError(501, 'bulk operations are not supported (see /ServiceProviderConfig)')),
   );
   router.use((req: Request, _res: Response, next) => next(notFound(`no SCIM endpoint at ${req.method} ${req.path}`)));
+  if (metrics) router.use(metrics.refusals);
   router.use(auditFailures(runtime), errorHandler);
   return Object.assign(router, {
     close: async () => {

@@ -139,6 +139,7 @@ export function connectKnex(url: string, extra: Partial<Knex.Config> = {}): Knex
   return knexFactory(config);
 }
 
+/** A database URL fit for a log line: the password between `user:` and `@` replaced by `***`. */
 export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }

@@ -82,6 +82,7 @@ export async function adoptFormerMigrationNames(knex: Knex, prefix: string): Pro
   }
 }
 
+/** How a migration run behaves when another instance is migrating the same tables. */
 export interface MigrateOptions {
   /** How long a migrator waits for another one to finish before giving up. */
   waitMs?: number;

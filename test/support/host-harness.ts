@@ -17,6 +17,7 @@ import { createScimRouter } from '../../lib/scim/router.js';
 import { IdentityEvents, type LoginEvent } from '../../lib/model/events.js';
 import { resolveOptions, type IdentityConnectorOptions } from '../../lib/runtime/options.js';
 import { createRuntime, type Runtime } from '../../lib/web/runtime.js';
+import { createMetrics } from '../../lib/web/metrics.js';
 import { configureOidc } from '../../lib/sso/configure.js';
 import { requireLoginMethod } from '../../lib/sso/login-method.js';
 import { createSsoRouter } from '../../lib/sso/routes.js';
@@ -161,6 +162,7 @@ export async function startHostHarness(
   const store = new IdentityStore(knex, options.tablePrefix, events);
   await store.migrate();
   const runtime = createRuntime(store, options);
+  const metrics = options.metrics ? await createMetrics(options.metrics, { events, store, logger }) : undefined;
   const loginEvents = { succeeded: [] as LoginEvent[], failed: [] as LoginEvent[] };
   events.on('login.succeeded', (e) => loginEvents.succeeded.push(e));
   events.on('login.failed', (e) => loginEvents.failed.push(e));
@@ -194,7 +196,7 @@ export async function startHostHarness(
   app.use(`${MOUNT}/sso`, createSsoRouter(runtime));
   app.use(`${MOUNT}/admin`, createAdminRouter(runtime));
   // For tests whose admin pages show what Entra's SCIM requests did.
-  app.use(`${MOUNT}/scim/v2`, createScimRouter(runtime));
+  app.use(`${MOUNT}/scim/v2`, createScimRouter(runtime, metrics));
   // The host's own pages.
   app.get('/', (req, res) => {
     const user = session(req).user;

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import type { Knex } from 'knex';
 import supertest from 'supertest';
 import winston from 'winston';
-import { createIdentityConnector, type IdentityConnector } from '../../lib/index.js';
+import { createIdentityConnector, type IdentityConnector, type MetricsOptions } from '../../lib/index.js';
 import type { Connector } from '../../lib/model/types.js';
 import { testKnex, uniquePrefix, type TestDatabase } from './databases.js';
 
@@ -63,6 +63,9 @@ export async function startScimHarness(
     databaseTimeoutMs?: number;
     expressModule?: typeof express;
     admins?: boolean;
+    /** `options.clock`: a TestClock's `now`, for tests that count answers in one rate-limit window. */
+    clock?: () => number;
+    metrics?: MetricsOptions;
   } = {},
 ): Promise<ScimHarness> {
   const knex = testKnex(db);
@@ -76,6 +79,8 @@ export async function startScimHarness(
     logger: logs.logger,
     rateLimitPerMinute: options.rateLimitPerMinute,
     databaseTimeoutMs: options.databaseTimeoutMs,
+    clock: options.clock,
+    metrics: options.metrics,
     ...(options.admins ? { authorizeAdmin: (req: express.Request) => req.get('x-test-admin') === 'yes' } : {}),
   });
   await identity.migrate();

@@ -10,7 +10,9 @@ import { tableNames } from '../tables.js';
  * never by a collation (MariaDB's default ones also fold accents: josé = jose).
  */
 export function identitySchemaMigration(prefix: string): {
+  /** Creates the tables and indexes under the prefix. */
   up(knex: Knex): Promise<void>;
+  /** Drops them, and every row in them. */
   down(knex: Knex): Promise<void>;
 } {
   const t = tableNames(prefix);
