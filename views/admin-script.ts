@@ -297,7 +297,7 @@ export const ADMIN_SCRIPT = new SafeHtml(`
       const name = button.dataset.tokenName;
       if (!confirm('Revoke token ' + name + '? Entra can no longer provision with it.')) return;
       await call('DELETE', '/connectors/' + encodeURIComponent(connectorId) + '/tokens/' + encodeURIComponent(button.dataset.tokenId));
-      await refresh(['tokens', 'log']);
+      await refresh(['tokens', 'token-create', 'log']);
       say(region, 'Token ' + name + ' revoked.', true);
     },
     async 'remove-workspace'(button, region) {

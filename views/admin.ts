@@ -47,6 +47,8 @@ export interface AdminPageModel {
   /** What the connector's preset leaves to the admin (its guide's steps on this page), if it came from one. */
   adminSteps: string[];
   users: { filter: string; startIndex: number; count: number; totalResults: number; items: PageUser[] };
+  /** Why no token can be created now (policy's tokenCreationRefusal: as many live tokens as allowed), or null: Create token is disabled while it holds. */
+  tokenRefused: string | null;
   /** Why users cannot be switched to Entra SSO now (policy's ssoSwitchRefusal), or null: those buttons are disabled while it holds. */
   ssoSwitchRefused: string | null;
   /** Web role Admin (scope.manages 'users'): only users, their login methods and the log are shown. */
@@ -188,11 +190,14 @@ function tokensSection(m: AdminPageModel): SafeHtml {
   <thead><tr><th scope="col">Token</th><th scope="col">Label</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Expires</th><th scope="col">Status</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
   <tbody>${tokenRows(m.tokens)}</tbody>
 </table></div>
-<form method="post" class="row" data-api-method="POST" data-api-path="/connectors/${m.connector.id}/tokens" data-refresh="tokens log" data-show-token data-success="Token created. Copy it now: it is not shown again.">
+<div id="token-create">
+<form method="post" class="row" data-api-method="POST" data-api-path="/connectors/${m.connector.id}/tokens" data-refresh="tokens token-create log" data-show-token data-success="Token created. Copy it now: it is not shown again.">
   ${field('token-label', 'Label (optional)', html`<input id="token-label" name="label" type="text" maxlength="191" autocomplete="off">`)}
   ${field('token-days', 'Expires in (days, optional)', html`<input id="token-days" name="expiresInDays" type="number" min="1" max="3650" inputmode="numeric">`)}
-  <button type="submit">Create token</button>
+  <button type="submit"${m.tokenRefused ? html` disabled aria-describedby="token-refused"` : ''}>Create token</button>
 </form>
+${m.tokenRefused ? html`<p class="hint refused" id="token-refused">No new token now: ${m.tokenRefused}.</p>` : ''}
+</div>
 <div id="new-token" class="new-token" hidden>${copyField('new-token-value', 'New token', '', "Shown only once: paste it into Entra's Secret Token field now.")}</div>`,
     true,
   );

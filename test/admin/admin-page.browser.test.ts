@@ -202,10 +202,28 @@ describe('The admin page in a real browser (demo host)', () => {
       expect(await page.locator('#tokens tbody tr').count()).to.equal(2);
       await shot(page, '04-admin-page');
 
+      // Two live tokens are all a connector may have: Create token is disabled, and says why, until one is revoked.
+      const create = page.getByRole('button', { name: 'Create token' });
+      expect(await create.isDisabled()).to.equal(true);
+      expect(await create.getAttribute('aria-describedby')).to.equal('token-refused');
+      expect(await page.locator('#token-refused').textContent()).to.match(
+        /^No new token now: this connector already has 2 live tokens: revoke one before creating another/,
+      );
+
       // Shown once: a fresh render of the page no longer holds it.
       await page.reload();
       expect(await page.content()).to.not.include(token);
       expect(await page.locator('#new-token').isHidden()).to.equal(true);
+      expect(await create.isDisabled()).to.equal(true);
+      page.once('dialog', (dialog) => void dialog.accept());
+      await page
+        .locator('#tokens')
+        .getByRole('row', { name: /rotation/ })
+        .getByRole('button', { name: /^Revoke / })
+        .click();
+      await page.getByText(/^Token idc_.* revoked\.$/).waitFor();
+      expect(await create.isEnabled()).to.equal(true);
+      expect(await page.locator('#token-refused').count()).to.equal(0);
       expect(errors, 'script errors or CSP violations').to.deep.equal([]);
     });
   });
