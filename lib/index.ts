@@ -512,4 +512,4 @@ export type { GroupStore, MembershipOutcome } from './store/groups.js';
 export type { TokenStore } from './store/tokens.js';
 export type { AuditStore } from './store/audit.js';
 export type { WorkspaceStore, WorkspaceChange } from './store/workspaces.js';
-export { identitySchemaMigration } from './store/migrations/20261123000000_identity_schema.js';
+export { identityMigrationConfig, identityMigrationsDirectory } from './store/migrate.js';
