@@ -8,7 +8,9 @@ import { stopGracefully } from '../web/shutdown.js';
 /** The connector on its own: SCIM, SSO and admin under MOUNT_PATH (default /identity). */
 export async function serve(options: { port?: number; io: { out: (l: string) => void } }): Promise<void> {
   // --port also moves the default BASE_URL, as PORT does.
-  const environment = readEnvironment(options.port ? { ...process.env, PORT: String(options.port) } : process.env);
+  const environment = readEnvironment(
+    options.port === undefined ? process.env : { ...process.env, PORT: String(options.port) },
+  );
   const { port, baseUrl, mountPath } = environment;
   const knex = connectKnex(environment.databaseUrl);
   const identity = await createIdentityConnector({

@@ -91,20 +91,30 @@ export class TokenWrites {
     }
   }
 
-  /** Revokes a token at once; `connectorId` (when given) must be the token's, or the token is not found. */
-  async revoke(tokenId: string, connectorId: string | undefined, context: AuditContext): Promise<ScimToken> {
+  /**
+   * Revokes a token at once; `connectorId` (when given) must be the token's, or the token is not found.
+   * `revokedNow` is false for a token revoked before: nothing is written or raised again.
+   */
+  async revoke(
+    tokenId: string,
+    connectorId: string | undefined,
+    context: AuditContext,
+  ): Promise<{ token: ScimToken; revokedNow: boolean }> {
     try {
       return await this.audit.change(context, async (tx) => {
         const value = await tx.tokens.revoke(tokenId, connectorId);
+        const { token } = value;
         return {
           value,
-          record: {
-            connectorId: value.connectorId,
-            operation: 'token.revoke',
-            resourceType: 'Token',
-            resourceId: value.id,
-            detail: { displayPrefix: value.displayPrefix },
-          },
+          record: value.revokedNow
+            ? {
+                connectorId: token.connectorId,
+                operation: 'token.revoke',
+                resourceType: 'Token',
+                resourceId: token.id,
+                detail: { displayPrefix: token.displayPrefix },
+              }
+            : null,
         };
       });
     } catch (error) {

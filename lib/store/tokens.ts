@@ -136,19 +136,20 @@ export class TokenStore {
   }
 
   /**
-   * Revokes a token at once (every instance's verified-token cache drops it within its period); `token.revoked`
-   * follows.
+   * Revokes a live token at once (every instance's verified-token cache drops it within its period);
+   * `token.revoked` follows. `revokedNow` is false when it was revoked already: nothing written, no event.
    *
    * @throws {@link StoreError} `not_found` when there is no such token (of that connector, when named).
    */
-  async revoke(id: string, connectorId?: string): Promise<ScimToken> {
+  async revoke(id: string, connectorId?: string): Promise<{ token: ScimToken; revokedNow: boolean }> {
     const q = this.db(this.t.scimTokens).where({ id });
     if (connectorId) q.where('connector_id', connectorId);
     const row = await q.clone().first();
     if (!row) throw new StoreError('not_found', `token ${id} not found`);
-    if (!row.revoked_at) await this.db(this.t.scimTokens).where({ id }).update({ revoked_at: Date.now() });
+    const revokedNow =
+      (await this.db(this.t.scimTokens).where({ id }).whereNull('revoked_at').update({ revoked_at: Date.now() })) > 0;
     const token = fromRow(await this.db(this.t.scimTokens).where({ id }).first());
-    this.events.emit('token.revoked', token);
-    return token;
+    if (revokedNow) this.events.emit('token.revoked', token);
+    return { token, revokedNow };
   }
 }
