@@ -25,9 +25,42 @@ export interface AttrPath {
  * by `store/filter-sql.ts`.
  */
 export type Filter =
-  | { kind: 'and' | 'or'; left: Filter; right: Filter }
-  | { kind: 'not'; filter: Filter }
-  | { kind: 'present'; path: AttrPath }
-  | { kind: 'compare'; op: CompareOperator; path: AttrPath; value: FilterValue }
+  | {
+      /** A logical expression: both sides (`and`) or either side (`or`). */
+      kind: 'and' | 'or';
+      /** The left operand. */
+      left: Filter;
+      /** The right operand. */
+      right: Filter;
+    }
+  | {
+      /** `not (…)`: the negation. */
+      kind: 'not';
+      /** The negated filter. */
+      filter: Filter;
+    }
+  | {
+      /** `attr pr`: the attribute has a non-empty value. */
+      kind: 'present';
+      /** The attribute tested. */
+      path: AttrPath;
+    }
+  | {
+      /** `attr op value`: a comparison. */
+      kind: 'compare';
+      /** The operator. */
+      op: CompareOperator;
+      /** The attribute compared. */
+      path: AttrPath;
+      /** The value compared with. */
+      value: FilterValue;
+    }
   /** `emails[type eq "work" and value co "@x"]`: `filter` paths are sub-attributes of `path`. */
-  | { kind: 'valuePath'; path: AttrPath; filter: Filter };
+  | {
+      /** `attr[filter]`: a value of a multi-valued attribute matches the inner filter. */
+      kind: 'valuePath';
+      /** The multi-valued attribute. */
+      path: AttrPath;
+      /** The filter over its sub-attributes. */
+      filter: Filter;
+    };

@@ -436,7 +436,22 @@ export function parseStoredSettings(json: string): ConnectorSettings {
   };
 }
 
-/** A connector setting that does not validate: 400 `invalid_settings`, its message names the setting. */
+/**
+ * A connector setting that does not validate: 400 `invalid_settings`, its message names the setting (and the
+ * accepted words of an enum setting). Thrown when a connector is created or its settings are changed.
+ *
+ * @example
+ * ```ts
+ * import { SettingsError, type IdentityConnector } from 'identity-connector';
+ * declare const identity: IdentityConnector;
+ * try {
+ *   await identity.store.connectors.updateSettings('a-connector-id', { deleteMode: 'erase' });
+ * } catch (error) {
+ *   if (error instanceof SettingsError) console.log(error.message); // deleteMode must be "delete" or "deactivate"
+ *   else throw error;
+ * }
+ * ```
+ */
 export class SettingsError extends InvalidInput {
   constructor(message: string, field = 'settings') {
     super('invalidValue', message, { code: 'invalid_settings', field });

@@ -29,6 +29,11 @@ export interface MetricsOptions {
   registry: MetricsRegistry;
 }
 
+/**
+ * What `createIdentityConnector` takes. Only `knex`, `baseUrl`, `mountPath` and `secretKey` are required; every
+ * other option's default is in `OPTION_DEFAULTS` (lib/runtime/defaults.ts) and the README's options table. An
+ * unknown or malformed option throws an {@link OptionsError} at start-up, with a "did you mean" hint for a misspelling.
+ */
 export interface IdentityConnectorOptions {
   /** The host's Knex instance (mysql2, pg or better-sqlite3). */
   knex: Knex;
@@ -56,13 +61,25 @@ export interface IdentityConnectorOptions {
   /** Ends the host session. */
   signOut?: (req: Request, res: Response) => void | Promise<void>;
   /** The signed-in user's id in this store, for requireWebRole / requireLoginMethod. */
-  currentUser?: (
-    req: Request,
-  ) =>
-    | { connectorId: string; userId: string }
+  currentUser?: (req: Request) =>
+    | {
+        /** The signed-in user's connector. */
+        connectorId: string;
+        /** The signed-in user's id. */
+        userId: string;
+      }
     | null
     | undefined
-    | Promise<{ connectorId: string; userId: string } | null | undefined>;
+    | Promise<
+        | {
+            /** The signed-in user's connector. */
+            connectorId: string;
+            /** The signed-in user's id. */
+            userId: string;
+          }
+        | null
+        | undefined
+      >;
   /** The host's password page, where home-realm discovery sends `builtin` users. */
   passwordLoginPath?: string;
   /**
@@ -124,6 +141,10 @@ export interface IdentityConnectorOptions {
   metrics?: MetricsOptions;
 }
 
+/**
+ * The options after `createIdentityConnector` checked them and filled in the defaults (`identity.options`):
+ * read-only for the host; the connector's parts read their settings here.
+ */
 export interface ResolvedOptions extends Required<
   Omit<
     IdentityConnectorOptions,
@@ -141,18 +162,47 @@ export interface ResolvedOptions extends Required<
 > {
   /** The first encrypts and signs; all decrypt and verify. */
   secretKey: string[];
+  /** The host's logger, or the connector's quiet console logger. */
   logger: Logger;
+  /** The host's authorizeAdmin, or `identity.adminFromWebRole` when it passed none. */
   authorizeAdmin: (req: Request) => AdminAuthorization | Promise<AdminAuthorization>;
+  /** How a sign-in is kept: the host's, express-session's (the default) or passport's (`identity.passport`). */
   signIn?: IdentityConnectorOptions['signIn'];
+  /** How a sign-out ends the session, chosen as `signIn` is. */
   signOut?: IdentityConnectorOptions['signOut'];
+  /** How the signed-in user is read, chosen as `signIn` is. */
   currentUser?: IdentityConnectorOptions['currentUser'];
+  /** The host's app session issuer; undefined: app sign-in answers no session. */
   signInApp?: IdentityConnectorOptions['signInApp'];
+  /** The host's password page; null: home-realm discovery has nowhere to send `builtin` users. */
   passwordLoginPath: string | null;
+  /** Where the rate limits count. */
   rateLimitStore: 'database' | 'memory' | RateLimitStore;
   /** Null: no metrics (prom-client is not loaded). */
   metrics: MetricsOptions | null;
 }
 
+/**
+ * A misconfiguration found at start-up: `createIdentityConnector` throws it for an unknown option (with a "did you
+ * mean" hint), a missing or malformed one (a `secretKey` under 32 characters, a `baseUrl` that is not a URL, an
+ * http `baseUrl` off this machine, …). The message names the option and the fix; it is meant for the operator.
+ *
+ * @example
+ * ```ts
+ * import { createIdentityConnector, connectKnex, OptionsError } from 'identity-connector';
+ * try {
+ *   await createIdentityConnector({
+ *     knex: connectKnex('sqlite::memory:'),
+ *     baseUrl: 'https://app.example.com',
+ *     mountPath: '/identity',
+ *     secretKey: 'too short',
+ *   });
+ * } catch (error) {
+ *   if (error instanceof OptionsError) console.error(error.message); // names secretKey and how to make one
+ *   else throw error;
+ * }
+ * ```
+ */
 export class OptionsError extends Error {
   constructor(message: string) {
     super(`identity-connector: ${message}`);

@@ -12,7 +12,13 @@ type Row = Record<string, unknown>;
 
 /** A page of connectors in creation order, each with its live token count (admin/connectors-api.ts). */
 export interface ConnectorPage {
-  items: Array<{ connector: Connector; liveTokenCount: number }>;
+  /** The page's connectors, oldest first. */
+  items: Array<{
+    /** The connector. */
+    connector: Connector;
+    /** Its SCIM tokens that authenticate now (neither revoked nor expired). */
+    liveTokenCount: number;
+  }>;
   /** Continues after the last item; absent on the last page. */
   nextCursor?: string;
 }

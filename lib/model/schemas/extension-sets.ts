@@ -19,13 +19,21 @@ export const HOST_ATTRIBUTE_TYPES = ['string', 'boolean', 'integer', 'decimal', 
 
 /** An extension schema the host defines as data (`{"id": "urn:…", "attributes": [{"name": "site"}]}`). */
 export interface HostExtension {
+  /** The schema's URN (RFC 7643 §3: `urn:…`); the body carries its attributes under this key. */
   id: string;
+  /** Its name in `/Schemas`; default: the URN's last segment. */
   name?: string;
+  /** Its description in `/Schemas`; default "Defined by the host.". */
   description?: string;
+  /** Its attributes: simple values only, as Entra's attribute editor offers. */
   attributes: Array<{
+    /** The attribute's name, matched in any letter case. */
     name: string;
+    /** Its type (RFC 7643 §2.3); default `string`. */
     type?: (typeof HOST_ATTRIBUTE_TYPES)[number];
+    /** Whether it takes a list of values; default false. */
     multiValued?: boolean;
+    /** Its description in `/Schemas`. */
     description?: string;
   }>;
 }
