@@ -1,7 +1,7 @@
 import { InvalidInput, NotFound, PolicyRefusal } from '../model/errors.js';
 import type { Connector, ScimToken } from '../model/types.js';
 import { isStoreError } from '../store/errors.js';
-import { MAX_LIVE_TOKENS } from '../store/tokens.js';
+import { MAX_LIVE_TOKENS, type RevokedToken } from '../store/tokens.js';
 import type { AuditContext, AuditWriter } from './audit.js';
 
 /** The label column is varchar(191). */
@@ -95,11 +95,7 @@ export class TokenWrites {
    * Revokes a token at once; `connectorId` (when given) must be the token's, or the token is not found.
    * `revokedNow` is false for a token revoked before: nothing is written or raised again.
    */
-  async revoke(
-    tokenId: string,
-    connectorId: string | undefined,
-    context: AuditContext,
-  ): Promise<{ token: ScimToken; revokedNow: boolean }> {
+  async revoke(tokenId: string, connectorId: string | undefined, context: AuditContext): Promise<RevokedToken> {
     try {
       return await this.audit.change(context, async (tx) => {
         const value = await tx.tokens.revoke(tokenId, connectorId);

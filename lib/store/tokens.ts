@@ -29,6 +29,14 @@ function fromRow(row: Row): ScimToken {
   };
 }
 
+/** What revoking a token did. */
+export interface RevokedToken {
+  /** The token as stored after the call. */
+  token: ScimToken;
+  /** False when it was revoked before: nothing was written and no event raised. */
+  revokedNow: boolean;
+}
+
 /**
  * SCIM bearer tokens (RFC 6750): issued, verified by hash, listed and revoked. Writes here are unaudited; the admin
  * API and the CLI issue and revoke through `lib/policy/tokens.ts`.
@@ -141,7 +149,7 @@ export class TokenStore {
    *
    * @throws {@link StoreError} `not_found` when there is no such token (of that connector, when named).
    */
-  async revoke(id: string, connectorId?: string): Promise<{ token: ScimToken; revokedNow: boolean }> {
+  async revoke(id: string, connectorId?: string): Promise<RevokedToken> {
     const q = this.db(this.t.scimTokens).where({ id });
     if (connectorId) q.where('connector_id', connectorId);
     const row = await q.clone().first();
