@@ -307,6 +307,12 @@ export interface IdentityConnector {
    *
    * @example
    * ```ts
+   * import express from 'express';
+   * import session from 'express-session';
+   * import type { IdentityConnector } from 'identity-connector';
+   * declare const identity: IdentityConnector;
+   * declare const sessionSecret: string; // the host's own, not the connector's secretKey
+   * const app = express();
    * app.use(identity.skipOnScim(session({ secret: sessionSecret, resave: false, saveUninitialized: false })));
    * app.use('/identity', identity.router);
    * ```
@@ -499,4 +505,4 @@ export type { GroupStore, MembershipOutcome } from './store/groups.js';
 export type { TokenStore, RevokedToken } from './store/tokens.js';
 export type { AuditStore } from './store/audit.js';
 export type { WorkspaceStore, WorkspaceChange } from './store/workspaces.js';
-export { identitySchemaMigration } from './store/migrations/20261123000000_identity_schema.js';
+export { identityMigrationConfig, identityMigrationsDirectory } from './store/migrate.js';

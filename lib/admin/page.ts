@@ -17,6 +17,8 @@ import { searchFilter } from './users-api.js';
 import { listWorkspaces } from './workspaces-api.js';
 import { entraMappingSheet } from '../model/entra-mapping-sheet.js';
 import { presetNamed } from '../model/presets.js';
+import { ssoSwitchRefusal } from '../policy/login-method.js';
+import { tokenCreationRefusal } from '../policy/tokens.js';
 
 const USERS_PER_PAGE = 50;
 const GROUPS_IN_PICKER = 200;
@@ -75,13 +77,14 @@ async function loadModel(
         memberCount: (await store.groups.memberCounts([current.id])).get(current.id) ?? 0,
       });
   }
+  const described = await describeConnector(runtime, connector);
   return {
     base: `${options.mountPath}/admin`,
     nonce,
     connectors: menu.items.map(({ connector: c }) => ({ id: c.id, organizationId: c.organizationId, name: c.name })),
     moreConnectors: menu.nextCursor ?? null,
     organizations: req.identityAdminScope?.organizations ?? [],
-    connector: await describeConnector(runtime, connector),
+    connector: described,
     ssoTestUrl: `${options.mountPath}/sso/login?${new URLSearchParams({ connector: connector.id, returnTo: `${options.mountPath}/admin/connectors/${connector.id}` })}`,
     tokens: usersOnly ? [] : await listTokens(store, connector.id),
     groups: { filter: groupsFilter, ...groups },
@@ -96,6 +99,8 @@ async function loadModel(
       items: users.items,
     },
     usersOnly,
+    ssoSwitchRefused: ssoSwitchRefusal(connector)?.message ?? null,
+    tokenRefused: tokenCreationRefusal(described.liveTokenCount) ?? null,
     log: await logModel(runtime, req, connector),
   };
 }

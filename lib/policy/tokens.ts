@@ -28,6 +28,15 @@ const TOO_MANY_LIVE =
   '(to rotate: create the new token while only the old one is live, give it to Entra, then revoke the old one)';
 
 /**
+ * Why a token cannot be created now, or undefined: the connector has as many live tokens as it
+ * may. The admin page disables its Create token while this holds; `create` refuses the same
+ * (decided by the store's count under lock, so two concurrent creations cannot both pass).
+ */
+export function tokenCreationRefusal(liveTokens: number): string | undefined {
+  return liveTokens >= MAX_LIVE_TOKENS ? TOO_MANY_LIVE : undefined;
+}
+
+/**
  * The one path of SCIM token writes (admin API, CLI): the label and lifetime are checked here,
  * the live-token limit refused as PolicyRefusal `too_many_live_tokens` (audited as a refusal),
  * and each creation and revocation commits with its audit row. The plain token is never audited.

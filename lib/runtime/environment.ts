@@ -10,7 +10,7 @@ import { DEFAULT_TABLE_PREFIX } from '../store/tables.js';
  */
 export const ENVIRONMENT_VARIABLES = {
   DATABASE_URL: {
-    default: 'sqlite:./data/identity.sqlite',
+    default: 'sqlite:./data/app.sqlite',
     description:
       'The identity store: `mysql://user:password@host:3306/database`, `postgres://user:password@host:5432/database`' +
       ' or `sqlite:PATH` (`sqlite://PATH` too; a relative PATH is taken from the working folder).',

@@ -226,12 +226,12 @@ describe('identity-connector CLI', () => {
       try {
         const listed = await withUrl(undefined, 'connector', 'list');
         expect(listed.err).to.include(
-          `DATABASE_URL is not set: using sqlite:${path.join(fs.realpathSync(elsewhere), 'data/identity.sqlite')}`,
+          `DATABASE_URL is not set: using sqlite:${path.join(fs.realpathSync(elsewhere), 'data/app.sqlite')}`,
         );
-        expect(fs.existsSync('data/identity.sqlite')).to.equal(false);
+        expect(fs.existsSync('data/app.sqlite')).to.equal(false);
         const migrated = await withUrl(undefined, 'migrate');
         expect(migrated.err).to.include('creating the SQLite database');
-        expect(fs.existsSync('data/identity.sqlite')).to.equal(true);
+        expect(fs.existsSync('data/app.sqlite')).to.equal(true);
       } finally {
         process.chdir(cwd);
       }

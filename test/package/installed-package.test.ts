@@ -23,6 +23,7 @@ import {
   type Packed,
 } from './hosts.js';
 import { migrationNames } from '../../lib/store/migrate.js';
+import { knexConfigFromUrl } from '../../lib/store/connect.js';
 
 /**
  * The package as a host installs it: packed, installed into fresh ESM (strict TypeScript) and
@@ -76,8 +77,12 @@ function sqlite(host: Host): Database {
   return { name: 'sqlite', url: 'sqlite:./identity.sqlite', reset: remove, drop: remove };
 }
 
+/** A database name of the host's own: its folder's name without punctuation. */
+const databaseName = (host: Host, base: URL) =>
+  `${base.pathname.slice(1)}_${path.basename(host.dir).replace(/[^A-Za-z0-9]/g, '')}`;
+
 function mariadb(host: Host, server: Knex, base: URL): Database {
-  const name = `${base.pathname.slice(1)}_${host.kind.replace('-', '')}${host.express}`;
+  const name = databaseName(host, base);
   const url = new URL(base.href);
   url.pathname = `/${name}`;
   return {
@@ -95,7 +100,7 @@ function mariadb(host: Host, server: Knex, base: URL): Database {
 
 /** A database of its own per host on the PostgreSQL server of TEST_PG_URL. */
 function postgres(host: Host, server: Knex, base: URL): Database {
-  const name = `${base.pathname.slice(1)}_${host.kind.replace('-', '')}${host.express}`;
+  const name = databaseName(host, base);
   const url = new URL(base.href);
   url.pathname = `/${name}`;
   return {
@@ -161,7 +166,12 @@ describe('The packed package in fresh hosts', function () {
       'dist/knexfile.js',
       'dist/bin/identity-connector.js',
       'dist/views/admin.js',
+      ...migrationNames().map((name) => `dist/migrations/${name}.js`),
     ]);
+    // A host's knexfile may list dist/migrations as a Knex migrations directory: only migrations in it.
+    expect(packed.files.filter((f) => f.startsWith('dist/migrations/')).sort()).to.deep.equal(
+      migrationNames().map((name) => `dist/migrations/${name}.js`),
+    );
     const strays = packed.files.filter(
       (f) => !/^(LICENSE|README\.md|package\.json)$/.test(f) && !/^dist\/.*\.(js|d\.ts)$/.test(f),
     );
@@ -182,6 +192,50 @@ describe('The packed package in fresh hosts', function () {
     expect((await tryUrl('sqlite:./x.sqlite')).stderr).to.match(
       /needs the better-sqlite3 driver, which is not installed: npm install better-sqlite3\n$/,
     );
+  });
+
+  describe("One migration run: the host's knexfile (the README's) lists the connector's migrations beside its own", () => {
+    let host: Host;
+    before(() => {
+      host = makeHost(work, deps, 'esm-ts', 5, esmBlock, tsconfig, 'one-migration-run');
+      fs.writeFileSync(path.join(host.dir, 'knexfile.js'), knexfileBlock);
+      fs.mkdirSync(path.join(host.dir, 'migrations'));
+      fs.writeFileSync(path.join(host.dir, 'migrations', HOST_MIGRATION), HOST_MIGRATION_SOURCE);
+    });
+
+    for (const dbName of ['sqlite', 'mariadb', 'postgres'] as const) {
+      it(`[${dbName}] one \`knex migrate:latest\` creates the host's table and the connector's; the CLI works on them`, async function () {
+        if ((dbName === 'mariadb' && !server) || (dbName === 'postgres' && !pgServer)) this.skip();
+        const db =
+          dbName === 'sqlite'
+            ? sqlite(host)
+            : dbName === 'mariadb'
+              ? mariadb(host, server!, mysqlBase!)
+              : postgres(host, pgServer!, pgBase!);
+        await db.reset();
+        try {
+          await oneMigrationRun(host, db);
+        } finally {
+          await db.drop();
+        }
+      });
+    }
+
+    it('the shipped knexfile refuses `knex migrate:make` and writes nothing into the package', async () => {
+      const dist = path.join(host.dir, 'node_modules/identity-connector/dist');
+      const before = fs.readdirSync(dist, { recursive: true });
+      const made = await bin(
+        host,
+        'knex',
+        ['--knexfile', 'node_modules/identity-connector/dist/knexfile.js', 'migrate:make', 'mine'],
+        {},
+      );
+      expect(made.code).to.not.equal(0);
+      expect(made.stderr).to.include(
+        'identity-connector knexfile: `knex migrate:make` would write into node_modules/identity-connector/dist',
+      );
+      expect(fs.readdirSync(dist, { recursive: true })).to.deep.equal(before);
+    });
   });
 
   describe("the README's own words in a fresh folder: its install lines and tsconfig, nothing else", () => {
@@ -317,6 +371,55 @@ async function scenario(host: Host, db: Database, order: 'migrate-first' | 'knex
       fs.readdirSync(path.join(host.dir, 'node_modules/identity-connector/dist')).filter((f) => f.includes('sqlite')),
     ).to.deep.equal([]);
   }
+}
+
+const knexfileBlock = readmeBlock('<!-- test/package runs this knexfile');
+const HOST_MIGRATION = '20250101000000_notes.js';
+const HOST_MIGRATION_SOURCE = `export const up = (knex) => knex.schema.createTable('notes', (t) => { t.increments('id'); t.string('text'); });
+export const down = (knex) => knex.schema.dropTable('notes');
+`;
+
+async function oneMigrationRun(host: Host, db: Database): Promise<void> {
+  const env = { DATABASE_URL: db.url, IDENTITY_SECRET_KEY: SECRET };
+  const migrated = await bin(host, 'knex', ['migrate:latest'], env);
+  expect(migrated.code, migrated.stderr).to.equal(0);
+  expect(migrated.stdout).to.include(`Batch 1 run: ${migrationNames().length + 1} migrations`);
+
+  const knex = knexFactory(knexConfigFromUrl(db.url, host.dir));
+  try {
+    for (const table of ['notes', 'idc_connectors', 'idc_users', 'knex_migrations'])
+      expect(await knex.schema.hasTable(table), table).to.equal(true);
+    expect(await knex.schema.hasTable('idc_knex_migrations'), "the connector's own table").to.equal(false);
+    const recorded = (await knex('knex_migrations').select('name')).map((row: { name: string }) => row.name);
+    expect(recorded.sort()).to.deep.equal([HOST_MIGRATION, ...migrationNames().map((name) => `${name}.js`)].sort());
+  } finally {
+    await knex.destroy();
+  }
+
+  // The connector's CLI works on tables the host's knexfile migrated, and leaves their migration to it.
+  const created = await bin(
+    host,
+    'identity-connector',
+    ['connector', 'create', '--org', 'acme', '--name', 'Entra ID'],
+    env,
+  );
+  expect(created.code, created.stderr).to.equal(0);
+  const refused = await bin(host, 'identity-connector', ['migrate'], env);
+  expect(refused.code).to.equal(1);
+  expect(refused.stderr).to.match(
+    /migrated through your own migrations table .*keep migrating them with that knexfile/,
+  );
+  const again = await bin(host, 'knex', ['migrate:latest'], env);
+  expect(again.code, again.stderr).to.equal(0);
+  expect(again.stdout).to.match(/Already up to date/);
+
+  // The host's folder is the last directory: that is where `knex migrate:make` writes.
+  const made = await bin(host, 'knex', ['migrate:make', 'more_notes'], env);
+  expect(made.code, made.stderr).to.equal(0);
+  const mine = fs.readdirSync(path.join(host.dir, 'migrations')).filter((f) => f !== HOST_MIGRATION);
+  expect(mine).to.have.length(1);
+  expect(mine[0]).to.match(/_more_notes\.js$/);
+  fs.rmSync(path.join(host.dir, 'migrations', mine[0]));
 }
 
 /**

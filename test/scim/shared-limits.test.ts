@@ -6,7 +6,7 @@ import { RedisStore } from 'rate-limit-redis';
 import supertest from 'supertest';
 import { createIdentityConnector, type IdentityConnector, type IdentityConnectorOptions } from '../../lib/index.js';
 import { connectKnex } from '../../lib/store/connect.js';
-import { rateCountersMigration } from '../../lib/store/migrations/20261201050000_rate_counters.js';
+import { rateCountersMigration } from '../../migrations/20261201050000_rate_counters.js';
 import { tempSqliteUrl, uniquePrefix } from '../support/databases.js';
 import { LogCapture, SCIM, SECRET_KEY } from '../support/scim-harness.js';
 import { TestClock } from '../support/windows.js';
