@@ -509,7 +509,7 @@ export type { TableNames } from './store/tables.js';
 export type { ConnectorStore, ConnectorPage, OidcWrite } from './store/connectors.js';
 export type { UserStore, ReadOptions } from './store/users.js';
 export type { GroupStore, MembershipOutcome } from './store/groups.js';
-export type { TokenStore } from './store/tokens.js';
+export type { TokenStore, RevokedToken } from './store/tokens.js';
 export type { AuditStore } from './store/audit.js';
 export type { WorkspaceStore, WorkspaceChange } from './store/workspaces.js';
 export { identityMigrationConfig, identityMigrationsDirectory } from './store/migrate.js';

@@ -1,4 +1,5 @@
 import { InvalidInput } from './errors.js';
+import { didYouMean } from './did-you-mean.js';
 import { BUILT_IN_EXTENSION_NAMES, HOST_ATTRIBUTE_TYPES, type ExtensionChoice } from './schemas/extension-sets.js';
 import { USER_REGISTRY } from './schemas/registry.js';
 import { isResourceLevelName, RESOURCE_LEVEL_NAMES } from './schemas/definitions.js';
@@ -196,7 +197,7 @@ function mergeSetting(current: ConnectorSettings, next: ConnectorSettings, key: 
       break;
     }
     default:
-      throw new SettingsError(`unknown setting "${key}"`);
+      throw new SettingsError(`unknown setting "${key}"${didYouMean(key, Object.keys(DEFAULT_SETTINGS))}`);
   }
 }
 

@@ -1,7 +1,7 @@
 import { InvalidInput, NotFound, PolicyRefusal } from '../model/errors.js';
 import type { Connector, ScimToken } from '../model/types.js';
 import { isStoreError } from '../store/errors.js';
-import { MAX_LIVE_TOKENS } from '../store/tokens.js';
+import { MAX_LIVE_TOKENS, type RevokedToken } from '../store/tokens.js';
 import type { AuditContext, AuditWriter } from './audit.js';
 
 /** The label column is varchar(191). */
@@ -100,20 +100,26 @@ export class TokenWrites {
     }
   }
 
-  /** Revokes a token at once; `connectorId` (when given) must be the token's, or the token is not found. */
-  async revoke(tokenId: string, connectorId: string | undefined, context: AuditContext): Promise<ScimToken> {
+  /**
+   * Revokes a token at once; `connectorId` (when given) must be the token's, or the token is not found.
+   * `revokedNow` is false for a token revoked before: nothing is written or raised again.
+   */
+  async revoke(tokenId: string, connectorId: string | undefined, context: AuditContext): Promise<RevokedToken> {
     try {
       return await this.audit.change(context, async (tx) => {
         const value = await tx.tokens.revoke(tokenId, connectorId);
+        const { token } = value;
         return {
           value,
-          record: {
-            connectorId: value.connectorId,
-            operation: 'token.revoke',
-            resourceType: 'Token',
-            resourceId: value.id,
-            detail: { displayPrefix: value.displayPrefix },
-          },
+          record: value.revokedNow
+            ? {
+                connectorId: token.connectorId,
+                operation: 'token.revoke',
+                resourceType: 'Token',
+                resourceId: token.id,
+                detail: { displayPrefix: token.displayPrefix },
+              }
+            : null,
         };
       });
     } catch (error) {

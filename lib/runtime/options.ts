@@ -2,7 +2,7 @@ import { appRedirectUriProblem } from '../model/app-redirect-uris.js';
 import type { Knex } from 'knex';
 import type { Request, Response } from 'express';
 import type { Logger } from 'winston';
-import { closest, distance } from 'fastest-levenshtein';
+import { didYouMean } from '../model/did-you-mean.js';
 import { isValidTablePrefix } from '../store/tables.js';
 import type { StoredUser } from '../model/types.js';
 import type { AdminScope } from '../model/admin-wire.js';
@@ -224,12 +224,7 @@ function refuseUnknownOptions(options: object): void {
   const known = Object.keys(OPTION_NAMES);
   for (const name of Object.keys(options)) {
     if (name in OPTION_NAMES) continue;
-    const nearest = closest(name, known);
-    const hint =
-      distance(name.toLowerCase(), nearest.toLowerCase()) <= Math.max(2, Math.floor(name.length / 3))
-        ? `; did you mean "${nearest}"?`
-        : '';
-    throw new OptionsError(`unknown option "${name}"${hint}`);
+    throw new OptionsError(`unknown option "${name}"${didYouMean(name, known)}`);
   }
 }
 

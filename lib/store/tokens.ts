@@ -29,6 +29,14 @@ function fromRow(row: Row): ScimToken {
   };
 }
 
+/** What revoking a token did. */
+export interface RevokedToken {
+  /** The token as stored after the call. */
+  token: ScimToken;
+  /** False when it was revoked before: nothing was written and no event raised. */
+  revokedNow: boolean;
+}
+
 /**
  * SCIM bearer tokens (RFC 6750): issued, verified by hash, listed and revoked. Writes here are unaudited; the admin
  * API and the CLI issue and revoke through `lib/policy/tokens.ts`.
@@ -136,19 +144,20 @@ export class TokenStore {
   }
 
   /**
-   * Revokes a token at once (every instance's verified-token cache drops it within its period); `token.revoked`
-   * follows.
+   * Revokes a live token at once (every instance's verified-token cache drops it within its period);
+   * `token.revoked` follows. `revokedNow` is false when it was revoked already: nothing written, no event.
    *
    * @throws {@link StoreError} `not_found` when there is no such token (of that connector, when named).
    */
-  async revoke(id: string, connectorId?: string): Promise<ScimToken> {
+  async revoke(id: string, connectorId?: string): Promise<RevokedToken> {
     const q = this.db(this.t.scimTokens).where({ id });
     if (connectorId) q.where('connector_id', connectorId);
     const row = await q.clone().first();
     if (!row) throw new StoreError('not_found', `token ${id} not found`);
-    if (!row.revoked_at) await this.db(this.t.scimTokens).where({ id }).update({ revoked_at: Date.now() });
+    const revokedNow =
+      (await this.db(this.t.scimTokens).where({ id }).whereNull('revoked_at').update({ revoked_at: Date.now() })) > 0;
     const token = fromRow(await this.db(this.t.scimTokens).where({ id }).first());
-    this.events.emit('token.revoked', token);
-    return token;
+    if (revokedNow) this.events.emit('token.revoked', token);
+    return { token, revokedNow };
   }
 }
