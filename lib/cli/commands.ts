@@ -396,6 +396,7 @@ function protection(value: boolean): Command {
 
 const SERVE_USAGE = 'serve [--port N]';
 
+/** The binary's help text: every command with its options, as `identity-connector --help` prints it. */
 export const USAGE = `Usage: identity-connector <command> [options]    (identity-connector <command> --help for one command)
 
 Commands:
