@@ -11,6 +11,7 @@ import { IdentityStore } from './store/index.js';
 import { NotFound } from './model/errors.js';
 import type { WebRole } from './model/types.js';
 import { requireWebRole } from './web/require-web-role.js';
+import { skipOnScim } from './web/skip-on-scim.js';
 import { createSsoRouter } from './sso/routes.js';
 import {
   checkLoginMethod,
@@ -31,7 +32,7 @@ import { createAdminRouter } from './admin/router.js';
 import { adminFromWebRole } from './admin/authorize.js';
 import { currentUser, passportSignIn, sessionSignIn, type CurrentUser, type PassportLike } from './web/signed-in.js';
 import type { AdminAuthorization } from './runtime/options.js';
-import type { Request } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { Connector, LoginMethod, UserWorkspaces, Workspace } from './model/types.js';
 import type { AuditContext } from './policy/audit.js';
 
@@ -300,6 +301,18 @@ export interface IdentityConnector {
    */
   adminFromWebRole(req: Request): Promise<AdminAuthorization>;
   /**
+   * The host's browser middleware (express-session, `passport.session()`, CSRF checks) skipped on
+   * the connector's SCIM paths (`{mountPath}/scim/…` and each connector's own `{mountPath}/{scimEndpoint}/scim/…`):
+   * Entra provisions with a bearer token, never a cookie, so no session is read or written per SCIM request.
+   *
+   * @example
+   * ```ts
+   * app.use(identity.skipOnScim(session({ secret: sessionSecret, resave: false, saveUninitialized: false })));
+   * app.use('/identity', identity.router);
+   * ```
+   */
+  skipOnScim(middleware: RequestHandler): RequestHandler;
+  /**
    * Writes what the connector holds in memory (rate-limit hits counted locally, the failed-
    * authentication aggregates) and stops its background work. Call it after the HTTP server has
    * closed and before destroying Knex, which stays the host's (see `stopGracefully`).
@@ -420,6 +433,7 @@ export async function createIdentityConnector(options: IdentityConnectorOptions)
       Object.assign(resolved, passportSignIn(store, passport));
     },
     adminFromWebRole: byWebRole,
+    skipOnScim: skipOnScim(resolved.mountPath),
     async close() {
       await scim.close();
       events.removeAllListeners();

@@ -3,15 +3,20 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import {
   bin,
+  cleanEnv,
   compile,
+  installAsReadme,
   installDependencies,
   makeHost,
   npx,
   pack,
   ROOT,
   start,
+  tscVersion,
   type ExpressMajor,
   type Host,
   type HostKind,
@@ -24,7 +29,8 @@ import { migrationNames } from '../../lib/store/migrate.js';
  * CommonJS hosts on Express 4 and 5, whose code is the README's own mount block. Each host
  * migrates by identity.migrate() and by the Knex CLI with the shipped knexfile, in both orders,
  * on SQLite, (with TEST_MYSQL_URL) MariaDB and (with TEST_PG_URL) PostgreSQL; then provisions a user over SCIM and serves the
- * sign-in and admin pages.
+ * sign-in and admin pages. And the README taken at its word: a fresh folder with only its install
+ * lines and tsconfig compiles its host on the TypeScript the registry serves and on 5.9.
  */
 
 const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
@@ -38,16 +44,20 @@ function readmeBlock(marker: string): string {
 }
 const esmBlock = readmeBlock('<!-- test/package compiles this block');
 const cjsBlock = readmeBlock('<!-- test/package runs this block');
+const installLines = readmeBlock('<!-- test/package installs these lines').trim().split('\n');
+const tsconfig = readmeBlock('<!-- test/package compiles the host below with this tsconfig.json');
+/** The README's line for TypeScript 5.9, from its prose. */
+const typescript59Line = /`(npm install --save-dev typescript@5\.9)`/.exec(readme)![1];
 
-// Stands in for the host's own sign-in of a platform admin, to open the admin page.
-const TEST_ADMIN_ROUTE = `
-app.post('/test/platform-admin', (req, res) => { req.session.isPlatformAdmin = true; req.session.save(() => res.sendStatus(204)); });
+// Stands in for Entra sign-in (which sets req.session.identity, as the default signIn does), to open the admin page.
+const TEST_SIGN_IN_ROUTE = `
+app.post('/test/sign-in', express.json(), (req, res) => { req.session.identity = req.body; req.session.save(() => res.sendStatus(204)); });
 `;
 
 function hostSource(kind: HostKind): string {
-  if (kind === 'esm-ts') return esmBlock + TEST_ADMIN_ROUTE;
+  if (kind === 'esm-ts') return esmBlock + TEST_SIGN_IN_ROUTE;
   const body = esmBlock.slice(esmBlock.indexOf('const secretKey'));
-  return cjsBlock.replace(/^ *\/\/ … the TypeScript example above.*$/m, body + TEST_ADMIN_ROUTE);
+  return cjsBlock.replace(/^ *\/\/ … the TypeScript example above.*$/m, body + TEST_SIGN_IN_ROUTE);
 }
 
 interface Database {
@@ -102,6 +112,7 @@ function postgres(host: Host, server: Knex, base: URL): Database {
 }
 
 const SECRET = 'package-test-secret-key-0123456789abcdefgh';
+const SESSION_SECRET = 'package-test-session-secret-0123456789abcd';
 
 describe('The packed package in fresh hosts', function () {
   this.timeout(240_000);
@@ -159,7 +170,7 @@ describe('The packed package in fresh hosts', function () {
   });
 
   it('a host without the database driver is told which package to install', async () => {
-    const host = makeHost(work, deps, 'cjs', 5, '', 'no-drivers');
+    const host = makeHost(work, deps, 'cjs', 5, '', tsconfig, 'no-drivers');
     for (const driver of ['mysql2', 'pg', 'better-sqlite3']) fs.rmSync(path.join(host.dir, 'node_modules', driver));
     const tryUrl = (url: string) => bin(host, 'identity-connector', ['connector', 'list'], { DATABASE_URL: url });
     expect((await tryUrl('mysql://app@127.0.0.1/app')).stderr).to.equal(
@@ -173,6 +184,58 @@ describe('The packed package in fresh hosts', function () {
     );
   });
 
+  describe("the README's own words in a fresh folder: its install lines and tsconfig, nothing else", () => {
+    const fresh: Host = { kind: 'esm-ts', express: 5, dir: '' };
+    before(async () => {
+      fresh.dir = path.join(work, 'readme-host');
+      fs.mkdirSync(fresh.dir);
+      // "The host is an ES module (`"type": "module"` in your package.json)".
+      fs.writeFileSync(path.join(fresh.dir, 'package.json'), JSON.stringify({ private: true, type: 'module' }));
+      await installAsReadme(fresh.dir, packed.tarball, installLines);
+      fs.writeFileSync(path.join(fresh.dir, 'tsconfig.json'), tsconfig);
+      fs.writeFileSync(path.join(fresh.dir, 'app.ts'), hostSource('esm-ts'));
+    });
+
+    it('installs only what the README names', () => {
+      const named = installLines.flatMap((line) =>
+        line
+          .replace(/#.*$/, '')
+          .trim()
+          .split(/\s+/)
+          .slice(2)
+          .filter((word) => !word.startsWith('-')),
+      );
+      const manifest = JSON.parse(fs.readFileSync(path.join(fresh.dir, 'package.json'), 'utf8')) as {
+        dependencies: Record<string, string>;
+        devDependencies: Record<string, string>;
+      };
+      expect([...Object.keys(manifest.dependencies), ...Object.keys(manifest.devDependencies)].sort()).to.deep.equal(
+        named.sort(),
+      );
+    });
+
+    it('compiles the host strictly with the TypeScript the registry serves today', async () => {
+      const { stdout } = await promisify(execFile)('npm', ['view', 'typescript', 'version', '--prefer-offline'], {
+        cwd: fresh.dir,
+        env: cleanEnv(),
+      });
+      expect(await tscVersion(fresh.dir)).to.equal(stdout.trim());
+      await compile(fresh);
+    });
+
+    it('runs: migrates, provisions over SCIM without a session cookie, an EnterpriseAdmin reaches the admin page', async () => {
+      await scenario(fresh, sqlite(fresh), 'migrate-first');
+    });
+
+    it('compiles the host strictly with TypeScript 5.9, as the README offers', async () => {
+      await installAsReadme(fresh.dir, packed.tarball, [typescript59Line]);
+      expect(await tscVersion(fresh.dir)).to.match(/^5\.9\./);
+      fs.rmSync(path.join(fresh.dir, 'dist'), { recursive: true, force: true });
+      await compile(fresh);
+      expect(fs.existsSync(path.join(fresh.dir, 'dist/app.js'))).to.equal(true);
+    });
+  });
+
   const hosts: Array<[HostKind, ExpressMajor]> = [
     ['esm-ts', 4],
     ['esm-ts', 5],
@@ -183,7 +246,7 @@ describe('The packed package in fresh hosts', function () {
     describe(`${kind === 'esm-ts' ? 'ESM host in strict TypeScript' : 'CommonJS host using require'} on Express ${expressMajor}`, () => {
       let host: Host;
       before(async () => {
-        host = makeHost(work, deps, kind, expressMajor, hostSource(kind));
+        host = makeHost(work, deps, kind, expressMajor, hostSource(kind), tsconfig);
         expect(
           JSON.parse(fs.readFileSync(path.join(host.dir, 'node_modules/express/package.json'), 'utf8')).version,
         ).to.match(new RegExp(`^${expressMajor}\\.`));
@@ -217,7 +280,7 @@ describe('The packed package in fresh hosts', function () {
 });
 
 async function scenario(host: Host, db: Database, order: 'migrate-first' | 'knex-first'): Promise<void> {
-  const env = { DATABASE_URL: db.url, IDENTITY_SECRET_KEY: SECRET };
+  const env = { DATABASE_URL: db.url, IDENTITY_SECRET_KEY: SECRET, SESSION_SECRET };
   const knexCli = () =>
     npx(host, ['knex', '--knexfile', 'node_modules/identity-connector/dist/knexfile.js', 'migrate:latest'], env);
 
@@ -238,7 +301,7 @@ async function scenario(host: Host, db: Database, order: 'migrate-first' | 'knex
     const connectorId = /created connector (\S+)/.exec(created.stdout)![1];
     const issued = await bin(host, 'identity-connector', ['token', 'create', '--connector', connectorId], env);
     expect(issued.code, issued.stderr).to.equal(0);
-    await provisionAndBrowse(app.url, issued.stdout.trim());
+    await provisionAndBrowse(app.url, connectorId, issued.stdout.trim());
     expect(app.output()).to.include('provisioned pat@contoso.com');
   } finally {
     await app.stop();
@@ -256,7 +319,12 @@ async function scenario(host: Host, db: Database, order: 'migrate-first' | 'knex
   }
 }
 
-async function provisionAndBrowse(url: string, token: string): Promise<void> {
+/**
+ * Entra provisions an EnterpriseAdmin over SCIM (no session cookie on any SCIM answer: the README
+ * mounts sessions with identity.skipOnScim); once signed in, they reach the admin page with no
+ * host code beyond the README's (authorizeAdmin defaults to the web role).
+ */
+async function provisionAndBrowse(url: string, connectorId: string, token: string): Promise<void> {
   const scim = { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' };
   const created = await fetch(`${url}/identity/scim/v2/Users`, {
     method: 'POST',
@@ -267,24 +335,31 @@ async function provisionAndBrowse(url: string, token: string): Promise<void> {
       externalId: 'oid-pat',
       active: true,
       name: { givenName: 'Pat', familyName: 'Lee' },
+      roles: [{ value: 'EnterpriseAdmin', primary: true }],
     }),
   });
   expect(created.status, await created.clone().text()).to.equal(201);
-  const found = (await (
-    await fetch(`${url}/identity/scim/v2/Users?filter=${encodeURIComponent('userName eq "PAT@contoso.com"')}`, {
-      headers: scim,
-    })
-  ).json()) as { totalResults: number };
-  expect(found.totalResults).to.equal(1);
+  expect(created.headers.get('set-cookie'), 'a session cookie on a SCIM answer').to.equal(null);
+  const user = (await created.json()) as { id: string };
+  const listed = await fetch(
+    `${url}/identity/scim/v2/Users?filter=${encodeURIComponent('userName eq "PAT@contoso.com"')}`,
+    { headers: scim },
+  );
+  expect(listed.headers.get('set-cookie'), 'a session cookie on a SCIM answer').to.equal(null);
+  expect(((await listed.json()) as { totalResults: number }).totalResults).to.equal(1);
 
   const signIn = await fetch(`${url}/identity/sso`);
   expect(signIn.headers.get('content-type')).to.match(/text\/html/);
   expect(await signIn.text()).to.match(/<form[^>]+method="post"/i);
 
   expect((await fetch(`${url}/identity/admin`)).status).to.equal(403);
-  const admin = await fetch(`${url}/test/platform-admin`, { method: 'POST' });
-  expect(admin.status).to.equal(204);
-  const cookie = admin.headers.get('set-cookie')!.split(';')[0];
+  const signedIn = await fetch(`${url}/test/sign-in`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ connectorId, userId: user.id }),
+  });
+  expect(signedIn.status).to.equal(204);
+  const cookie = signedIn.headers.get('set-cookie')!.split(';')[0];
   const page = await fetch(`${url}/identity/admin`, { headers: { cookie } });
   expect(page.status).to.equal(200);
   expect(await page.text()).to.match(/<html/i);
