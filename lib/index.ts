@@ -307,6 +307,12 @@ export interface IdentityConnector {
    *
    * @example
    * ```ts
+   * import express from 'express';
+   * import session from 'express-session';
+   * import type { IdentityConnector } from 'identity-connector';
+   * declare const identity: IdentityConnector;
+   * const sessionSecret = process.env.SESSION_SECRET ?? 'a session secret of the host';
+   * const app = express();
    * app.use(identity.skipOnScim(session({ secret: sessionSecret, resave: false, saveUninitialized: false })));
    * app.use('/identity', identity.router);
    * ```
