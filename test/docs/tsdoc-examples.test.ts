@@ -52,6 +52,7 @@ const ENTRY_POINTS: Record<string, string[]> = {
     'currentUser',
     'passport',
     'adminFromWebRole',
+    'skipOnScim',
   ],
   'lib/web/shutdown.ts': ['stopGracefully'],
   'lib/store/connect.ts': ['connectKnex'],
