@@ -311,7 +311,7 @@ export interface IdentityConnector {
    * import session from 'express-session';
    * import type { IdentityConnector } from 'identity-connector';
    * declare const identity: IdentityConnector;
-   * const sessionSecret = process.env.SESSION_SECRET ?? 'a session secret of the host';
+   * declare const sessionSecret: string; // the host's own, not the connector's secretKey
    * const app = express();
    * app.use(identity.skipOnScim(session({ secret: sessionSecret, resave: false, saveUninitialized: false })));
    * app.use('/identity', identity.router);
