@@ -419,6 +419,7 @@ function protection(value: boolean): Command {
 const SERVE_USAGE = 'serve [--port N]';
 const SERVE_SUMMARY = 'serve SCIM, SSO and the admin page alone (MOUNT_PATH, default /identity)';
 
+/** The binary's help text: every command with its options, as `identity-connector --help` prints it. */
 export const USAGE = `Usage: identity-connector <command> [options]    (identity-connector <command> --help for one command)
 
 Commands:

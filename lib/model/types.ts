@@ -327,7 +327,7 @@ export interface StoredUser {
    */
   webRole: WebRole | null;
   /**
-   * A protected user is never changed or deleted by SCIM and is neither exported nor pushed to Entra (e.g. a break-glass admin).
+   * A protected user is never changed or deleted by SCIM and is neither exported nor pushed to Entra (e.g. Systam's Organization Owners).
    */
   protected: boolean;
   /** The connector's resourceKind when it created the user (&Money BookMe: advisor, room). */

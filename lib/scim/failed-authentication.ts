@@ -6,6 +6,10 @@ import type { Runtime } from '../web/runtime.js';
 import { toScimError } from './error-handler.js';
 import { ScimError } from './errors.js';
 
+/**
+ * How many failed bearer authentications (RFC 6750 `invalid_token`) are answered 401 before 429, per window
+ * (`rateLimitWindowMs`), by client address, by connector endpoint and in all.
+ */
 export interface FailedAuthenticationLimits {
   /** Failed attempts one client address may make per window before it gets 429 (default 30). */
   perAddress: number;
