@@ -95,7 +95,9 @@ export function migrationConfig(prefix: string): Knex.MigratorConfig {
  * ```
  */
 export function identityMigrationConfig(options: { tablePrefix?: string } = {}): {
+  /** The connector's migrations under the prefix, for Knex's `migrationSource`. */
   migrationSource: Knex.MigrationSource<unknown>;
+  /** Knex's migration log table under the prefix (`idc_knex_migrations` by default), for `tableName`. */
   tableName: string;
 } {
   const prefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX;
