@@ -1,7 +1,8 @@
 /**
  * The layers of lib/ (ARCHITECTURE.md), checked by `npm run lint:deps` in CI:
  *   model → store → policy → web → scim | sso | auth → admin → index → cli
- * with runtime/ (options, log, counter stores) and crypto/ (a leaf) beside them. Every folder of lib/ has a rule
+ * with runtime/ (options, log, counter stores) and crypto/ (a leaf) beside them, and migrations/ (top level) under the
+ * store: it imports only the store's schema helpers and is listed once, in lib/store/migrate.ts. Every folder of lib/ has a rule
  * naming what it must not import; the two entry points (index.ts for hosts, cli/ for the binary) are imported by
  * nothing below them.
  */
@@ -58,6 +59,27 @@ module.exports = {
       'The secret box is a leaf: it knows node:crypto and nothing of the connector.',
     ),
     layer('cli', '^views/', 'The CLI is the top: it may call anything in lib/, and renders no page.'),
+    {
+      name: 'migrations-import-only-schema-helpers',
+      severity: 'error',
+      comment:
+        'A migration is a fixed step of the schema: it names tables (store/tables), speaks the dialect and the few ' +
+        "store helpers its data steps need, and the model's limits; never policy, options or anything that may change.",
+      from: { path: '^migrations/' },
+      to: {
+        pathNot:
+          '^(lib/store/(tables|dialect|drop-columns|sqlite-planner-stats|context|project-user)\\.ts$|lib/model/limits\\.ts$|node_modules/knex/)',
+      },
+    },
+    {
+      name: 'one-migration-list',
+      severity: 'error',
+      comment:
+        'The migrations are applied through the one list in lib/store/migrate.ts (identity.migrate(), the CLI, the ' +
+        'knexfile); lib/index.ts re-exports the first one for hosts.',
+      from: { path: '^(lib/(?!store/migrate\\.ts$|index\\.ts$)|views/|bin/|knexfile\\.ts$|examples/)' },
+      to: { path: '^migrations/' },
+    },
     {
       name: 'index-is-the-top',
       severity: 'error',

@@ -32,8 +32,8 @@ async function serve(root: string, db: string, store: string): Promise<void> {
   let statements = 0;
   let counters:
     | {
-        increment(k: string, h: number, w: number): Promise<{ count: number; resetAt: number }>;
-        decrement(k: string, h: number, w: number): Promise<void>;
+        increment(k: string, h: number, w: number, now: number): Promise<{ count: number; resetAt: number }>;
+        decrement(k: string, h: number, w: number, now: number): Promise<void>;
       }
     | undefined;
   const options: Record<string, unknown> = {
@@ -48,8 +48,10 @@ async function serve(root: string, db: string, store: string): Promise<void> {
   if (store === 'database-per-request') {
     options.rateLimitStore = {
       increment: (key: string) =>
-        counters!.increment(key, 1, 60_000).then((w) => ({ totalHits: w.count, resetTime: new Date(w.resetAt) })),
-      decrement: (key: string) => counters!.decrement(key, 1, 60_000),
+        counters!
+          .increment(key, 1, 60_000, Date.now())
+          .then((w) => ({ totalHits: w.count, resetTime: new Date(w.resetAt) })),
+      decrement: (key: string) => counters!.decrement(key, 1, 60_000, Date.now()),
     };
   }
   if (store === 'redis') {

@@ -14,8 +14,8 @@ import { createDemoApp } from '../examples/host-app.js';
 import { tableNames, DEFAULT_TABLE_PREFIX } from '../lib/store/tables.js';
 import { createDatabases } from './run.js';
 import type { Db } from './report.js';
-import { runPool } from './stats.js';
-import { countStatements } from './write-cost.js';
+import { percentile, runPool } from './stats.js';
+import { BACKGROUND_STATEMENT, countStatements } from '../test/support/statements.js';
 
 export interface TenantsRow {
   tokens: number;
@@ -28,6 +28,24 @@ export interface TenantsRow {
   split: { tokens: number; connectors: number; rateCounters: number; other: number };
 }
 
+/** The admin connectors list walked page by page by the demo's platform admin, alone and beside SCIM lookups. */
+export interface AdminListRow {
+  connectors: number;
+  pages: number;
+  /** Median and slowest page, ms, walked alone; bytes of JSON over all pages. */
+  pageMsMedian: number;
+  pageMsMax: number;
+  bytes: number;
+  statementsPerPage: number;
+  /** SCIM lookups over all tokens at concurrency 8: alone, and while an admin walks the list again and again. */
+  lookups: { alone: { p50: number; p99: number }; withList: { p50: number; p99: number; pagesMeanwhile: number } };
+}
+
+export interface TenantsResult {
+  rows: TenantsRow[];
+  adminList: AdminListRow;
+}
+
 const CONCURRENCY = 8;
 /** One token's requests stay under its rate limit (1,200 a minute). */
 const ONE_TOKEN_REQUESTS = 1_000;
@@ -36,7 +54,7 @@ export async function measureTenants(
   db: Db,
   tenants: number,
   mysqlUrl = process.env.BENCH_MYSQL_URL ?? 'mysql://root:@127.0.0.1:3306',
-): Promise<TenantsRow[]> {
+): Promise<TenantsResult> {
   if (!Number.isInteger(tenants) || tenants < 1)
     throw new Error(`--tenants must be a positive integer (got ${tenants})`);
   const dbs = await createDatabases(db, `tn${Date.now()}${randomBytes(2).toString('hex')}`, mysqlUrl);
@@ -105,7 +123,7 @@ export async function measureTenants(
         },
       });
     }
-    return rows;
+    return { rows, adminList: await measureAdminList(pool, demo.adminPassword, tokens, lookup, counter) };
   } finally {
     await pool.close();
     await new Promise((resolve) => server.close(resolve));
@@ -114,7 +132,103 @@ export async function measureTenants(
   }
 }
 
-export function renderTenants(db: Db, rows: TenantsRow[]): string {
+/** Lookups spread over every token: each one's latency, ms. */
+async function lookupLatencies(
+  tokens: string[],
+  lookup: (token: string, n: number) => Promise<void>,
+): Promise<number[]> {
+  const latencies: number[] = [];
+  const order = Array.from({ length: Math.max(2_000, tokens.length) }, (_, n) => n);
+  await runPool(order, CONCURRENCY, async (n) => {
+    const started = performance.now();
+    await lookup(tokens[n % tokens.length], n);
+    latencies.push(performance.now() - started);
+  });
+  return latencies.sort((a, b) => a - b);
+}
+
+/**
+ * The admin connectors list with one connector per organization: the demo's built-in admin
+ * (every organization) signs in with its password and walks `GET /identity/admin/api/connectors`
+ * page by page (a checkout without paging answers everything as one page). Then SCIM lookups over
+ * every token, alone and while the admin walks the list in a loop: the list must not move their p99.
+ */
+async function measureAdminList(
+  pool: Pool,
+  adminPassword: string | null,
+  tokens: string[],
+  lookup: (token: string, n: number) => Promise<void>,
+  counter: ReturnType<typeof countStatements>,
+): Promise<AdminListRow> {
+  if (!adminPassword) throw new Error('the demo created no admin password (not a fresh database?)');
+  const signIn = await pool.request({
+    method: 'POST',
+    path: '/login',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ email: 'admin@demo.local', password: adminPassword, returnTo: '/' }).toString(),
+  });
+  await signIn.body.text();
+  const setCookie = signIn.headers['set-cookie'];
+  const cookie = (Array.isArray(setCookie) ? setCookie : [setCookie ?? ''])
+    .map((c) => c.split(';')[0])
+    .filter(Boolean)
+    .join('; ');
+  if (!cookie) throw new Error(`admin sign-in → ${signIn.statusCode} without a session cookie`);
+  /** One walk over every page: each page's ms and statements, and the JSON's bytes. */
+  const walk = async (count: boolean) => {
+    const ms: number[] = [];
+    const statements: number[] = [];
+    let bytes = 0;
+    let ids = 0;
+    let cursor: string | null = null;
+    do {
+      if (count) counter.start();
+      const started = performance.now();
+      const res = await pool.request({
+        method: 'GET',
+        path: `/identity/admin/api/connectors${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`,
+        headers: { cookie, accept: 'application/json' },
+      });
+      const text = await res.body.text();
+      ms.push(performance.now() - started);
+      if (count) statements.push(counter.stop().filter((sql) => !BACKGROUND_STATEMENT.test(sql)).length);
+      if (res.statusCode !== 200) throw new Error(`admin connectors list → ${res.statusCode} ${text.slice(0, 200)}`);
+      const page = JSON.parse(text) as { connectors: unknown[]; nextCursor?: string | null };
+      bytes += text.length;
+      ids += page.connectors.length;
+      cursor = page.nextCursor ?? null;
+    } while (cursor);
+    if (ids !== tokens.length) throw new Error(`the admin list walked ${ids} connectors of ${tokens.length}`);
+    return { ms, statements, bytes };
+  };
+  await walk(false);
+  const first = await walk(true);
+  const sorted = [...first.ms].sort((a, b) => a - b);
+  const alone = await lookupLatencies(tokens, lookup);
+  let listing = true;
+  let pagesMeanwhile = 0;
+  const lister = (async () => {
+    while (listing) pagesMeanwhile += (await walk(false)).ms.length;
+  })();
+  const withList = await lookupLatencies(tokens, lookup);
+  listing = false;
+  await lister;
+  const round = (n: number) => Math.round(n * 10) / 10;
+  return {
+    connectors: tokens.length,
+    pages: first.ms.length,
+    pageMsMedian: round(percentile(sorted, 50)),
+    pageMsMax: round(sorted[sorted.length - 1]),
+    bytes: first.bytes,
+    statementsPerPage: round(first.statements.reduce((a, b) => a + b, 0) / first.statements.length),
+    lookups: {
+      alone: { p50: round(percentile(alone, 50)), p99: round(percentile(alone, 99)) },
+      withList: { p50: round(percentile(withList, 50)), p99: round(percentile(withList, 99)), pagesMeanwhile },
+    },
+  };
+}
+
+export function renderTenants(db: Db, { rows, adminList: a }: TenantsResult): string {
   return [
     `### Lookups over many tenants on ${db === 'sqlite' ? 'SQLite' : 'MariaDB'} (one connector and token each; counted per lookup)`,
     '',
@@ -124,5 +238,11 @@ export function renderTenants(db: Db, rows: TenantsRow[]): string {
       (r) =>
         `| ${r.tokens} | ${r.requests} | ${r.rps} | ${r.reuseSeconds} | ${r.statementsPerLookup} | ${r.split.tokens} | ${r.split.connectors} | ${r.split.rateCounters} | ${r.split.other} |`,
     ),
+    '',
+    `### The admin connectors list with ${a.connectors} connectors (the built-in admin, every organization)`,
+    '',
+    '| pages | ms a page (median) | slowest page ms | JSON bytes (all pages) | statements a page | lookups p50 / p99 ms alone | lookups p50 / p99 ms while the list is walked | pages walked meanwhile |',
+    '| --: | --: | --: | --: | --: | --: | --: | --: |',
+    `| ${a.pages} | ${a.pageMsMedian} | ${a.pageMsMax} | ${a.bytes} | ${a.statementsPerPage} | ${a.lookups.alone.p50} / ${a.lookups.alone.p99} | ${a.lookups.withList.p50} / ${a.lookups.withList.p99} | ${a.lookups.withList.pagesMeanwhile} |`,
   ].join('\n');
 }

@@ -17,6 +17,8 @@ import { tableNames, DEFAULT_TABLE_PREFIX } from '../lib/store/tables.js';
 import { createDatabases } from './run.js';
 import type { Db } from './report.js';
 import { deactivatePatch, updatePatch, userDocument } from './scenario.js';
+import { BACKGROUND_STATEMENT, countStatements } from '../test/support/statements.js';
+import { runPool } from './stats.js';
 
 export interface WriteCost {
   db: Db;
@@ -28,53 +30,13 @@ export interface WriteCost {
   walPagesPerCreate?: number;
   /** WAL frames a DELETE appends (SQLite), its guard's deprovisioning row and audit row included. */
   walPagesPerDelete?: number;
+  /**
+   * The same at concurrency 8 (SQLite): creates and deletes sent 8 at a time, where group commit
+   * (IDENTITY_GROUP_COMMIT) lets them share commits; with statements per request (BEGIN/COMMIT, SAVEPOINTs).
+   * The deletes run with the connector's guard off (deleting most of its users at once is what it stops).
+   */
+  concurrent?: { createWalPages: number; deleteWalPages: number; createStatements: number; deleteStatements: number };
   statementSample: Record<string, string[]>;
-}
-
-type Conn = Record<string, unknown>;
-
-/** Counts every statement sent on the pool's connections, Knex's and the prepared ones alike. */
-export function countStatements(knex: Knex): { start(): void; stop(): string[] } {
-  let log: string[] | undefined;
-  const wrapped = new WeakSet<object>();
-  const wrap = (conn: Conn) => {
-    if (!conn || wrapped.has(conn)) return;
-    wrapped.add(conn);
-    for (const method of ['prepare', 'query', 'execute']) {
-      const original = conn[method];
-      if (typeof original !== 'function') continue;
-      conn[method] = (...args: unknown[]) => {
-        const first = args[0] as string | { sql?: string };
-        log?.push(
-          String(typeof first === 'string' ? first : first?.sql)
-            .replace(/\s+/g, ' ')
-            .slice(0, 90),
-        );
-        return (original as (...a: unknown[]) => unknown).apply(conn, args);
-      };
-    }
-  };
-  const pool = (
-    knex.client as {
-      pool: {
-        on(event: string, fn: (id: number, resource: Conn) => void): void;
-        free: Array<{ resource: Conn }>;
-        used: Array<{ resource: Conn }>;
-      };
-    }
-  ).pool;
-  pool.on('createSuccess', (_id, resource) => wrap(resource));
-  for (const { resource } of [...pool.free, ...pool.used]) wrap(resource);
-  return {
-    start: () => {
-      log = [];
-    },
-    stop: () => {
-      const out = log ?? [];
-      log = undefined;
-      return out;
-    },
-  };
 }
 
 async function treesPerTable(knex: Knex, db: Db, tables: string[]): Promise<Record<string, number>> {
@@ -129,6 +91,54 @@ export async function measureWriteCost(
   const walSize = () => (walFile && fs.existsSync(walFile) ? fs.statSync(walFile).size : 0);
   // 2N deprovisionings stay under the demo connector's guard (50 users at least).
   const N = 20;
+  /** 80 creates, then their 80 deletes, 8 at a time (8 connections): WAL pages and statements per request. */
+  const concurrentCost = async () => {
+    const wide = new Pool(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { connections: 8 });
+    const send = async (method: 'POST' | 'DELETE', path: string, body?: unknown) => {
+      const res = await wide.request({
+        method,
+        path: `/identity/scim/v2${path}`,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.body.text();
+      if (res.statusCode >= 300) throw new Error(`${method} ${path} → ${res.statusCode} ${text.slice(0, 300)}`);
+      return text ? (JSON.parse(text) as { id: string }) : undefined;
+    };
+    const M = 80;
+    const order = Array.from({ length: M }, (_, i) => 1000 + i);
+    const made: string[] = [];
+    try {
+      // An empty WAL before each measured phase: a checkpoint in the middle restarts the file.
+      await knex.raw('PRAGMA wal_checkpoint(TRUNCATE)');
+      counter.start();
+      const walCreate = walSize();
+      await runPool(order, 8, async (i) => {
+        made.push((await send('POST', '/Users', userDocument(i, 6)))!.id);
+      });
+      const createWal = walSize() - walCreate;
+      const createStatements = counter.stop().filter((sql) => !BACKGROUND_STATEMENT.test(sql)).length;
+      // Deleting most of the connector's users at once is what the guard stops: off for these.
+      await demo.identity.store.connectors.updateSettings(demo.connector.id, { deprovisionGuard: false });
+      await knex.raw('PRAGMA wal_checkpoint(TRUNCATE)');
+      const walDelete = walSize();
+      counter.start();
+      await runPool(made, 8, async (id) => {
+        await send('DELETE', `/Users/${id}`);
+      });
+      const deleteWal = walSize() - walDelete;
+      const deleteStatements = counter.stop().filter((sql) => !BACKGROUND_STATEMENT.test(sql)).length;
+      const per = (n: number) => Math.round((n / M) * 100) / 100;
+      return {
+        createWalPages: walPages(createWal, M),
+        deleteWalPages: walPages(deleteWal, M),
+        createStatements: per(createStatements),
+        deleteStatements: per(deleteStatements),
+      };
+    } finally {
+      await wide.close();
+    }
+  };
   try {
     // Warm up (statement caches, token cache), then measure users 100…100+N.
     for (let i = 0; i < 5; i++) await call('POST', '/Users', userDocument(i, 6));
@@ -149,7 +159,7 @@ export async function measureWriteCost(
         await fn(100 + i);
         const log = counter.stop();
         statements += log.length;
-        samples[name] ??= log;
+        samples[name] ??= log.map((sql) => sql.slice(0, 90));
       }
       perRequest[name] = Math.round((statements / N) * 100) / 100;
     };
@@ -169,6 +179,7 @@ export async function measureWriteCost(
     const walBeforeDelete = walSize();
     await measure('DELETE', (i) => call('DELETE', `/Users/${ids[i]}`));
     const walAfterDelete = walSize();
+    const concurrent = walFile ? await concurrentCost() : undefined;
     const rowsPerCreate: WriteCost['rowsPerCreate'] = {};
     let treesPerCreate = 0;
     let entries = 0;
@@ -188,6 +199,7 @@ export async function measureWriteCost(
       ...(walFile && walAfterDelete >= walBeforeDelete
         ? { walPagesPerDelete: walPages(walAfterDelete - walBeforeDelete, N) }
         : {}),
+      ...(concurrent ? { concurrent } : {}),
       statementSample: samples,
     };
   } finally {
@@ -209,6 +221,12 @@ export function renderWriteCost(c: WriteCost): string {
     '| --- | --: |',
     ...Object.entries(c.statementsPerRequest).map(([name, n]) => `| ${name} | ${n} |`),
     '',
+    ...(c.concurrent
+      ? [
+          `At concurrency 8: a create appends ${c.concurrent.createWalPages} WAL pages in ${c.concurrent.createStatements} statements, a DELETE (guard off) ${c.concurrent.deleteWalPages} in ${c.concurrent.deleteStatements}.`,
+          '',
+        ]
+      : []),
     `A create writes ${c.treesPerCreate} trees and ${c.indexEntriesPerCreate} entries (rows × trees)${c.walPagesPerCreate !== undefined ? `, and appends ${c.walPagesPerCreate} WAL pages` : ''}${c.walPagesPerDelete !== undefined ? `; a DELETE appends ${c.walPagesPerDelete}` : ''}:`,
     '',
     '| table | rows per create | trees (table + indexes) |',

@@ -48,6 +48,7 @@ export async function createDemoApp(env: NodeJS.ProcessEnv = process.env): Promi
     secretKey: environment.secretKey({ create: true })!,
     tablePrefix: environment.tablePrefix,
     allowInsecureIssuer: environment.allowInsecureIssuer,
+    sqliteGroupCommit: environment.sqliteGroupCommit,
     passwordLoginPath: '/login',
     ...(registry ? { metrics: { registry } } : {}),
     // The demo's own built-in admin is platform staff (every organization); a customer's user

@@ -6,16 +6,13 @@
  * SCIM is answered before sessions and passport: Entra's calls carry a bearer token, no cookie.
  * Tested in test/examples/passport-host.test.ts.
  */
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express from 'express';
 import session from 'express-session';
 import type { Knex } from 'knex';
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import { createIdentityConnector, type IdentityConnector, type IdentityConnectorOptions } from '../lib/index.js';
 import { verifyPassword } from '../lib/policy/password.js';
-
-/** /identity/scim/v2 and a connector's own /identity/{endpoint}/scim. */
-const SCIM_PATHS = /^\/identity\/(?:[^/]+\/)?scim(?:\/|$)/;
 
 export interface PassportHostOptions {
   knex: Knex;
@@ -73,10 +70,8 @@ export async function createPassportHost(o: PassportHostOptions): Promise<Passpo
     cookie: { httpOnly: true, sameSite: 'lax' },
   });
   const passportSession = hostPassport.session();
-  // SCIM first and outside sessions: no session lookup, no passport deserialization per Entra call.
-  const outsideScim = (handler: express.RequestHandler) => (req: Request, res: Response, next: NextFunction) =>
-    SCIM_PATHS.test(req.path) ? next() : handler(req, res, next);
-  app.use(outsideScim(sessions), outsideScim(passportSession));
+  // Sessions and passport skipped on SCIM: no session lookup, no passport deserialization per Entra call.
+  app.use(identity.skipOnScim(sessions), identity.skipOnScim(passportSession));
   app.use('/identity', identity.router);
 
   app.post(

@@ -10,7 +10,11 @@ import { SafeHtml } from './html.js';
  *   again and swapping elements by id, so the server-side templates stay the only renderer.
  * - Forms declare their call (data-api-method, data-api-path); the script only turns fields
  *   into JSON: empty fields are left out (a kept client secret), `data-empty="null"` sends null,
- *   type=number sends a number, `data-json` sends the textarea's JSON as the body.
+ *   type=number sends a number, a checkbox true or false, `data-json` sends the textarea's JSON
+ *   as the body, and each `fieldset[data-setting]` (the settings forms' rows) one setting's value.
+ * - A refusal that names a `field` is shown beside that field (or inside that setting's
+ *   fieldset), which is marked aria-invalid and described by the message; forms that hold such
+ *   fields are `novalidate`, so the server's message is what the admin reads.
  * - Results are written as text (never HTML) into the section's role=status region.
  */
 export const ADMIN_SCRIPT = new SafeHtml(`
@@ -73,14 +77,67 @@ export const ADMIN_SCRIPT = new SafeHtml(`
     region.classList.toggle('error', !ok);
   }
 
+  // A refusal found before sending, placed like the server's: beside the field it names.
+  function fieldError(field, message) {
+    const error = new Error(message);
+    error.field = field;
+    return error;
+  }
+
+  // A host-defined extension's attributes from one line: "site, costCenter:integer, tags[]"
+  // (views/admin-settings.ts attributeLine writes the same syntax). Types are checked by the server.
+  function attributeList(line) {
+    return line.split(',').map((part) => part.trim()).filter(Boolean).map((part) => {
+      const multiValued = part.endsWith('[]');
+      const [name, type] = (multiValued ? part.slice(0, -2) : part).split(':').map((word) => word.trim());
+      return { name, type: type || 'string', multiValued };
+    });
+  }
+
+  // One setting's value from its rows (fieldset[data-setting], views/admin-settings.ts): blank
+  // rows are skipped, a role mapped to None is left out, a key listed twice is refused here.
+  function settingValue(fieldset) {
+    const setting = fieldset.dataset.setting;
+    const rows = [...fieldset.querySelectorAll('[data-rows] > tr')];
+    const read = (row, selector) => { const input = row.querySelector(selector); return input ? input.value.trim() : ''; };
+    if (fieldset.dataset.shape === 'list' || fieldset.dataset.shape === 'required') {
+      return rows.map((row) => [read(row, '[data-item]'), read(row, '[data-if-sent]')])
+        .filter(([item, ifSent]) => item || ifSent)
+        .map(([path, ifSent]) => (ifSent ? { path, ifSent } : path));
+    }
+    const map = {};
+    const hosted = [];
+    for (const row of rows) {
+      const key = read(row, '[data-key]');
+      const value = read(row, '[data-value]');
+      if (!key && !value) continue;
+      if (Object.prototype.hasOwnProperty.call(map, key) || hosted.some((e) => e.id === key)) throw fieldError(setting, setting + ': "' + key + '" is listed twice');
+      if (fieldset.dataset.shape === 'extensions') {
+        const original = row.dataset.original ? JSON.parse(row.dataset.original) : {};
+        const described = new Map((original.attributes || []).map((a) => [a.name, a]));
+        hosted.push({ ...original, id: key, attributes: attributeList(value).map((a) => ({ ...described.get(a.name), ...a })) });
+      } else if (row.querySelector('[data-value]').tagName !== 'SELECT' || value) {
+        map[key] = row.querySelector('[data-value][data-list]') ? value.split(',').map((v) => v.trim()).filter(Boolean) : value;
+      }
+    }
+    if (fieldset.dataset.shape !== 'extensions') return map;
+    const builtIns = [...fieldset.querySelectorAll('input[data-builtin]:checked')].map((box) => box.value);
+    return [...builtIns, ...hosted];
+  }
+
   function formBody(form) {
     if (form.dataset.json) {
       const text = form.elements.namedItem(form.dataset.json).value;
       try { return JSON.parse(text); } catch (e) { throw new Error('The settings are not valid JSON: ' + e.message); }
     }
     const body = {};
+    for (const fieldset of form.querySelectorAll('fieldset[data-setting]')) body[fieldset.dataset.setting] = settingValue(fieldset);
     for (const field of form.elements) {
       if (!field.name || field.disabled) continue;
+      if (field.type === 'checkbox') {
+        body[field.name] = field.checked;
+        continue;
+      }
       if (field.value === '') {
         if (field.dataset.empty === 'null') body[field.name] = null;
         continue;
@@ -94,10 +151,36 @@ export const ADMIN_SCRIPT = new SafeHtml(`
     return body;
   }
 
-  function markInvalid(form, field) {
+  function describedBy(element, id, on) {
+    const ids = (element.getAttribute('aria-describedby') || '').split(' ').filter((word) => word && word !== id);
+    if (on) ids.push(id);
+    if (ids.length) element.setAttribute('aria-describedby', ids.join(' ')); else element.removeAttribute('aria-describedby');
+  }
+
+  // The message beside the field it names (a control by name, or a settings fieldset), marked
+  // invalid and described by it; false when the form has no such field (the status region says it).
+  function markInvalid(form, field, message) {
+    for (const shown of form.querySelectorAll('.field-error')) {
+      const owner = form.querySelector('[aria-describedby~="' + shown.id + '"]');
+      if (owner) describedBy(owner, shown.id, false);
+      shown.remove();
+    }
     for (const input of form.querySelectorAll('[aria-invalid]')) input.removeAttribute('aria-invalid');
-    const input = field && form.elements.namedItem(field);
-    if (input && input.setAttribute) { input.setAttribute('aria-invalid', 'true'); input.focus(); }
+    if (!field) return false;
+    const fieldset = form.querySelector('fieldset[data-setting="' + CSS.escape(field) + '"]');
+    const control = fieldset || form.elements.namedItem(field);
+    if (!control || !control.setAttribute) return false;
+    const error = document.createElement('p');
+    error.className = 'field-error';
+    error.id = 'error-' + (control.id || field);
+    error.textContent = message;
+    if (fieldset) fieldset.querySelector('legend').after(error);
+    else (control.closest('.field') || control.parentElement).append(error);
+    control.setAttribute('aria-invalid', 'true');
+    describedBy(control, error.id, true);
+    const focus = fieldset ? fieldset.querySelector('input, select') : control;
+    if (focus) focus.focus();
+    return true;
   }
 
   function showToken(created) {
@@ -124,7 +207,7 @@ export const ADMIN_SCRIPT = new SafeHtml(`
     busy(button, async () => {
       try {
         const result = await call(form.dataset.apiMethod, form.dataset.apiPath, formBody(form));
-        markInvalid(form, null);
+        markInvalid(form, null, '');
         if (form.dataset.showToken !== undefined) {
           form.reset();
           showToken(result);
@@ -136,8 +219,8 @@ export const ADMIN_SCRIPT = new SafeHtml(`
         await refresh((form.dataset.refresh || '').split(' ').filter(Boolean));
         say(region, form.dataset.success || 'Saved.', true);
       } catch (error) {
-        markInvalid(form, error.field);
-        say(region, error.message, false);
+        const beside = markInvalid(form, error.field, error.message);
+        say(region, beside ? 'Not saved: see the message in the form.' : error.message, false);
       }
     });
   });
@@ -156,6 +239,38 @@ export const ADMIN_SCRIPT = new SafeHtml(`
   }
 
   const actions = {
+    // A settings row from the fieldset's template, its first input focused; and a row's removal.
+    async 'add-row'(button) {
+      const fieldset = button.closest('fieldset');
+      const row = fieldset.querySelector('template[data-row]').content.firstElementChild.cloneNode(true);
+      fieldset.querySelector('[data-rows]').append(row);
+      row.querySelector('input, select').focus();
+    },
+    async 'remove-row'(button) {
+      const fieldset = button.closest('fieldset');
+      button.closest('tr').remove();
+      fieldset.querySelector('[data-action="add-row"]').focus();
+    },
+    // The menu shows the first page of connectors; each press appends the next one from the API.
+    async 'more-connectors'(button) {
+      const page = await call('GET', '/connectors?cursor=' + encodeURIComponent(button.dataset.cursor));
+      const menu = document.getElementById('connector-menu');
+      let first = null;
+      for (const c of page.connectors) {
+        const link = document.createElement('a');
+        link.href = root.dataset.pages + '/connectors/' + encodeURIComponent(c.id);
+        link.textContent = c.organizationId + ' · ' + c.name;
+        if (c.id === connectorId) link.setAttribute('aria-current', 'page');
+        const item = document.createElement('li');
+        item.append(link);
+        menu.append(item);
+        first = first || link;
+      }
+      if (page.nextCursor) button.dataset.cursor = page.nextCursor;
+      else button.remove();
+      // Keyboard users continue where the new entries start.
+      if (first) first.focus();
+    },
     async copy(button, region) {
       // A field's value (data-target), or a text of its own (data-text: the mapping sheet's names).
       const input = button.dataset.target ? document.getElementById(button.dataset.target) : null;
@@ -182,7 +297,7 @@ export const ADMIN_SCRIPT = new SafeHtml(`
       const name = button.dataset.tokenName;
       if (!confirm('Revoke token ' + name + '? Entra can no longer provision with it.')) return;
       await call('DELETE', '/connectors/' + encodeURIComponent(connectorId) + '/tokens/' + encodeURIComponent(button.dataset.tokenId));
-      await refresh(['tokens', 'log']);
+      await refresh(['tokens', 'token-create', 'log']);
       say(region, 'Token ' + name + ' revoked.', true);
     },
     async 'remove-workspace'(button, region) {

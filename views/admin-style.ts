@@ -25,17 +25,36 @@ caption{caption-side:top;text-align:left;font-weight:600;padding-bottom:.3rem}
 input,select,textarea{font:inherit;width:100%;padding:.45rem .55rem;border:1px solid #9aa3ad;border-radius:4px;background:#fff;color:inherit}
 input[readonly]{background:#f5f6f8;font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.85rem}
 textarea{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.85rem;resize:vertical}
-input[aria-invalid=true],textarea[aria-invalid=true]{border-color:#b3261e;outline:2px solid #b3261e}
+input[aria-invalid=true],textarea[aria-invalid=true],select[aria-invalid=true]{border-color:#b3261e;outline:2px solid #b3261e}
+fieldset{border:1px solid #d5d9de;border-radius:6px;padding:.6rem .9rem .9rem;margin:0 0 1rem;min-width:0}
+fieldset[aria-invalid=true]{border-color:#b3261e;border-width:2px}
+legend{font-weight:600;padding:0 .3rem}
+.field-error{color:#b3261e;font-weight:600;font-size:.9rem;margin:.2rem 0 .6rem}
+table.rows{margin-bottom:.5rem}
+table.rows td{padding:.3rem .4rem .3rem 0;border-bottom:0}
+table.rows input,table.rows select{min-width:9rem}
+.check{display:grid;grid-template-columns:auto 1fr;gap:0 .5rem;align-items:baseline;margin:0 0 .6rem}
+.check input{width:auto;margin:0}
+.check label{margin:0}
+.check .hint{grid-column:2;margin:0}
+.check code.hint{word-break:break-all}
+table.rows:has(tbody:empty){display:none}
+ul.checks{list-style:none;margin:0 0 .8rem;padding:0}
+.hint.refused{color:#8a1a14}
+details summary{cursor:pointer;font-weight:600;margin-bottom:.6rem}
 .copy{display:flex;gap:.4rem}
 .copy input{flex:1}
 .row{display:flex;flex-wrap:wrap;gap:.8rem;align-items:flex-end;margin-top:.8rem}
 .row .field{flex:1 1 12rem;margin:0}
+.row .field:has(> select){flex:0 1 auto;max-width:100%}
+.row select{width:auto;max-width:100%}
 button{font:inherit;padding:.45rem 1rem;border:1px solid #0f6cbd;border-radius:4px;background:#0f6cbd;color:#fff;cursor:pointer;white-space:nowrap}
 button.secondary{background:#fff;color:#0f6cbd}
 button.danger{background:#fff;color:#b3261e;border-color:#b3261e;padding:.25rem .7rem}
 button:disabled{opacity:.6;cursor:progress}
+button:disabled:not([aria-busy]){cursor:not-allowed}
 button:focus-visible,input:focus-visible,select:focus-visible,textarea:focus-visible,a:focus-visible{outline:3px solid #ffb900;outline-offset:2px}
-.table-wrap{overflow-x:auto}
+.table-wrap{overflow-x:auto;position:relative}
 table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{text-align:left;padding:.45rem .6rem;border-bottom:1px solid #e3e6ea;vertical-align:top}
 thead th{font-size:.8rem;text-transform:uppercase;letter-spacing:.03em;color:#5b6570;border-bottom:2px solid #d5d9de}

@@ -13,6 +13,9 @@ import { PRESETS } from '../lib/model/presets.js';
 import { ADMIN_SCRIPT } from './admin-script.js';
 import { ADMIN_STYLE } from './admin-style.js';
 import { html, type SafeHtml } from './html.js';
+import { field, section } from './admin-parts.js';
+import { settingsSections } from './admin-settings.js';
+import { LOG_OPERATION_LABELS, operationLabel } from './log-operations.js';
 
 /** What a users-table row shows (a StoredUser or an API AdminUserSummary both fit). */
 type PageUser = Pick<
@@ -26,7 +29,10 @@ export interface AdminPageModel {
   base: string;
   /** Per-response CSP nonce for the inline style and script. */
   nonce: string;
+  /** The menu: the first page of the connectors this admin may see. */
   connectors: Array<{ id: string; organizationId: string; name: string }>;
+  /** The connectors list's cursor after that page (the script loads more from the API), null when it holds them all. */
+  moreConnectors: string | null;
   /** The organizations this admin may create connectors in. */
   organizations: AdminScope['organizations'];
   connector: AdminConnector;
@@ -41,6 +47,10 @@ export interface AdminPageModel {
   /** What the connector's preset leaves to the admin (its guide's steps on this page), if it came from one. */
   adminSteps: string[];
   users: { filter: string; startIndex: number; count: number; totalResults: number; items: PageUser[] };
+  /** Why no token can be created now (policy's tokenCreationRefusal: as many live tokens as allowed), or null: Create token is disabled while it holds. */
+  tokenRefused: string | null;
+  /** Why users cannot be switched to Entra SSO now (policy's ssoSwitchRefusal), or null: those buttons are disabled while it holds. */
+  ssoSwitchRefused: string | null;
   /** Web role Admin (scope.manages 'users'): only users, their login methods and the log are shown. */
   usersOnly: boolean;
   log: {
@@ -52,36 +62,6 @@ export interface AdminPageModel {
   };
 }
 
-/** The operations the log filter offers (what the connector writes). */
-const LOG_OPERATIONS = [
-  'user.create',
-  'user.replace',
-  'user.patch',
-  'user.delete',
-  'user.login-method',
-  'user.protection',
-  'user.entra-push',
-  'group.create',
-  'group.rename',
-  'group.replace',
-  'group.patch',
-  'group.delete',
-  'login',
-  'token.create',
-  'token.revoke',
-  'connector.create',
-  'connector.settings',
-  'connector.oidc',
-  'connector.tenant',
-  'user.sso-link',
-  'connector.default-group',
-  'connector.deprovisioning-paused',
-  'connector.deprovisioning-resumed',
-  'workspace.register',
-  'workspace.remove',
-  'workspace.resync',
-];
-
 const LOGIN_METHOD_TEXT = {
   sso: { name: 'Entra SSO', switchTo: 'builtin', action: 'Switch to built-in login' },
   builtin: { name: 'Built-in login', switchTo: 'sso', action: 'Switch to Entra SSO' },
@@ -92,6 +72,12 @@ const NEW_USER_METHOD_TEXT = {
   sso: 'Entra SSO',
   builtin: 'Built-in login',
 } as const;
+
+/** A log entry's operation: its words, and the code the filter and the API take (alone when it has no words). */
+const operationCell = (code: string) =>
+  operationLabel(code) === code
+    ? html`<code class="nowrap">${code}</code>`
+    : html`${operationLabel(code)}<br><code class="nowrap id">${code}</code>`;
 
 /** ISO time to the minute, in UTC, inside <time> so assistive tech and scripts get the exact value. */
 const when = (iso: string | null, none = '—') =>
@@ -109,19 +95,6 @@ function copyField(id: string, label: string, value: string, hint?: SafeHtml | s
   <div class="copy"><input id="${id}" type="text" readonly spellcheck="false" value="${value}"${hint ? html` aria-describedby="${id}-hint"` : ''}><button type="button" class="secondary" data-action="copy" data-target="${id}" aria-label="Copy ${label}">Copy</button></div>
   ${hint ? html`<p class="hint" id="${id}-hint">${hint}</p>` : ''}
 </div>`;
-}
-
-function field(id: string, label: string, input: SafeHtml, hint?: string): SafeHtml {
-  return html`<div class="field"><label for="${id}">${label}</label>${input}${hint ? html`<p class="hint" id="${id}-hint">${hint}</p>` : ''}</div>`;
-}
-
-/** A section with its heading and the aria-live region the script writes results into. */
-function section(id: string, title: string, body: SafeHtml, wide = false): SafeHtml {
-  return html`<section class="card${wide ? ' wide' : ''}" aria-labelledby="${id}-title">
-<h2 id="${id}-title">${title}</h2>
-${body}
-<p class="result" role="status" aria-live="polite"></p>
-</section>`;
 }
 
 function connectSection(c: AdminConnector): SafeHtml {
@@ -217,11 +190,14 @@ function tokensSection(m: AdminPageModel): SafeHtml {
   <thead><tr><th scope="col">Token</th><th scope="col">Label</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Expires</th><th scope="col">Status</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
   <tbody>${tokenRows(m.tokens)}</tbody>
 </table></div>
-<form method="post" class="row" data-api-method="POST" data-api-path="/connectors/${m.connector.id}/tokens" data-refresh="tokens log" data-show-token data-success="Token created. Copy it now: it is not shown again.">
+<div id="token-create">
+<form method="post" class="row" data-api-method="POST" data-api-path="/connectors/${m.connector.id}/tokens" data-refresh="tokens token-create log" data-show-token data-success="Token created. Copy it now: it is not shown again.">
   ${field('token-label', 'Label (optional)', html`<input id="token-label" name="label" type="text" maxlength="191" autocomplete="off">`)}
   ${field('token-days', 'Expires in (days, optional)', html`<input id="token-days" name="expiresInDays" type="number" min="1" max="3650" inputmode="numeric">`)}
-  <button type="submit">Create token</button>
+  <button type="submit"${m.tokenRefused ? html` disabled aria-describedby="token-refused"` : ''}>Create token</button>
 </form>
+${m.tokenRefused ? html`<p class="hint refused" id="token-refused">No new token now: ${m.tokenRefused}.</p>` : ''}
+</div>
 <div id="new-token" class="new-token" hidden>${copyField('new-token-value', 'New token', '', "Shown only once: paste it into Entra's Secret Token field now.")}</div>`,
     true,
   );
@@ -250,7 +226,7 @@ ${
   ${field('new-user-login-method', 'New users sign in with', html`<select id="new-user-login-method" name="newUserLoginMethod">${(['auto', 'sso', 'builtin'] as const).map((v) => html`<option value="${v}"${c.settings.newUserLoginMethod === v ? html` selected` : ''}>${NEW_USER_METHOD_TEXT[v]}</option>`)}</select>`)}
   <button type="submit" class="secondary">Save for new users</button>
 </form>
-<form method="post" data-api-method="PUT" data-api-path="/connectors/${c.id}/oidc" data-refresh="oidc log" data-success="Sign-in settings saved.">
+<form method="post" novalidate data-api-method="PUT" data-api-path="/connectors/${c.id}/oidc" data-refresh="oidc log" data-success="Sign-in settings saved.">
   ${field('oidc-tenant', 'Directory (tenant) ID', html`<input id="oidc-tenant" name="tenantId" type="text" value="${oidc.tenantId ?? ''}" autocomplete="off" spellcheck="false" aria-describedby="oidc-tenant-hint">`, "A GUID from the app registration's Overview. Enough on its own for Entra.")}
   ${field('oidc-issuer', 'Issuer (optional)', html`<input id="oidc-issuer" name="issuer" type="url" value="${oidc.issuer ?? ''}" autocomplete="off" spellcheck="false" aria-describedby="oidc-issuer-hint">`, 'Derived from the tenant ID when empty.')}
   ${field('oidc-client', 'Application (client) ID', html`<input id="oidc-client" name="clientId" type="text" value="${oidc.clientId ?? ''}" required autocomplete="off" spellcheck="false">`)}
@@ -383,37 +359,24 @@ ${
   );
 }
 
-function settingsSection(c: AdminConnector): SafeHtml {
-  const roles = Object.entries(c.settings.roleMap);
-  return section(
-    'settings',
-    'Role mapping and settings',
-    html`
-<div id="settings">
-<table class="compact"><caption>Entra app role → web access role</caption>
-  <thead><tr><th scope="col">App role value</th><th scope="col">Web role</th></tr></thead>
-  <tbody>${roles.length ? roles.map(([from, to]) => html`<tr><td><code>${from}</code></td><td>${to}</td></tr>`) : html`<tr><td colspan="2" class="empty">No roles mapped: users get app login only.</td></tr>`}</tbody>
-</table>
-<form method="post" data-api-method="PUT" data-api-path="/connectors/${c.id}/settings" data-json="settings" data-refresh="settings log" data-success="Settings saved.">
-  ${field(
-    'settings-json',
-    'Settings (JSON)',
-    html`<textarea id="settings-json" name="settings" rows="12" spellcheck="false" aria-describedby="settings-json-hint">${JSON.stringify(c.settings, null, 2)}</textarea>`,
-    'Keys you leave out keep their value. roleMap maps Entra app-role values to ReadOnly, User, Admin or EnterpriseAdmin.',
-  )}
-  <button type="submit">Save settings</button>
-</form>
-</div>`,
-  );
-}
+/** The id of the users section's note saying why the switch to SSO is refused; the refused buttons point at it. */
+const SSO_REFUSED_ID = 'sso-switch-refused';
 
-function userRow(u: PageUser, page: string): SafeHtml {
+/** A switch button's refusal attributes: disabled, described by the reason, while switching to SSO is refused. */
+const refusedSwitch = (to: string, refused: string | null, describedBy: string[] = []) =>
+  to === 'sso' && refused
+    ? html` disabled aria-describedby="${[...describedBy, SSO_REFUSED_ID].join(' ')}"`
+    : describedBy.length
+      ? html` aria-describedby="${describedBy.join(' ')}"`
+      : '';
+
+function userRow(u: PageUser, page: string, ssoRefused: string | null): SafeHtml {
   const method = LOGIN_METHOD_TEXT[u.loginMethod];
   return html`<tr data-user-id="${u.id}">
   <td><input type="checkbox" data-select-user value="${u.id}" aria-label="Select ${u.userName}"></td>
   <th scope="row" id="user-${u.id}"><a href="${page}/users/${encodeURIComponent(u.id)}">${u.userName}</a></th><td>${u.displayName ?? '—'}</td><td>${u.active ? 'Yes' : 'No'}</td>
   <td>${u.webRole ?? 'App login only'}</td><td data-cell="login-method">${method.name}</td>
-  <td><button type="button" class="secondary" data-action="login-method" data-user-id="${u.id}" data-login-method="${method.switchTo}" aria-describedby="user-${u.id}">${method.action}</button></td>
+  <td><button type="button" class="secondary" data-action="login-method" data-user-id="${u.id}" data-login-method="${method.switchTo}"${refusedSwitch(method.switchTo, ssoRefused, [`user-${u.id}`])}>${method.action}</button></td>
   <td data-cell="protected">${u.protected ? html`<span class="badge live">Protected</span>` : 'No'}</td>
   <td>${protectButton(u)}</td>
 </tr>`;
@@ -441,7 +404,7 @@ function usersSection(m: AdminPageModel): SafeHtml {
 <div id="users" class="table-wrap">
 <table>
   <thead><tr><th scope="col"><span class="visually-hidden">Select</span></th><th scope="col">User name</th><th scope="col">Display name</th><th scope="col">Active</th><th scope="col">Web role</th><th scope="col">Login method</th><th scope="col"><span class="visually-hidden">Change login method</span></th><th scope="col">Protected</th><th scope="col"><span class="visually-hidden">Change protection</span></th></tr></thead>
-  <tbody>${users.items.length ? users.items.map((u) => userRow(u, page)) : html`<tr><td colspan="9" class="empty">${users.filter ? 'No user matches.' : 'No users yet: Entra provisions them.'}</td></tr>`}</tbody>
+  <tbody>${users.items.length ? users.items.map((u) => userRow(u, page, m.ssoSwitchRefused)) : html`<tr><td colspan="9" class="empty">${users.filter ? 'No user matches.' : 'No users yet: Entra provisions them.'}</td></tr>`}</tbody>
 </table>
 <p class="hint">${users.items.length ? `Users ${users.startIndex}–${last} of ${users.totalResults}.` : ''}
   ${users.startIndex > 1 ? html`<a href="${link(Math.max(1, users.startIndex - users.count))}">Previous</a>` : ''}
@@ -458,10 +421,11 @@ function usersSection(m: AdminPageModel): SafeHtml {
   <tbody></tbody>
 </table></div>
 <div class="row" role="group" aria-label="Switch login method in bulk">
-  <button type="button" class="secondary" data-action="bulk-login-method" data-login-method="sso">Switch selected (or all) to Entra SSO</button>
+  <button type="button" class="secondary" data-action="bulk-login-method" data-login-method="sso"${refusedSwitch('sso', m.ssoSwitchRefused)}>Switch selected (or all) to Entra SSO</button>
   <button type="button" class="secondary" data-action="bulk-login-method" data-login-method="builtin">Switch selected (or all) to built-in login</button>
 </div>
 <p class="hint">With no row selected, these switch every user of this connector; you confirm the number first.</p>
+${m.ssoSwitchRefused ? html`<p class="hint refused" id="${SSO_REFUSED_ID}">Switching users to Entra SSO is not possible yet: ${m.ssoSwitchRefused}.</p>` : ''}
 <p class="hint">Protected users (such as Organization Owners) are the platform's: Entra's updates and deletes of them answer 403 Forbidden in its provisioning logs.</p>`,
     true,
   );
@@ -506,6 +470,12 @@ function describe(e: AdminAuditEvent): SafeHtml[] {
   return parts;
 }
 
+/** The log filter's outcomes in words. */
+const LOG_OUTCOMES = [
+  ['success', 'Succeeded'],
+  ['failure', 'Failed or refused'],
+] as const;
+
 function logSection(m: AdminPageModel): SafeHtml {
   const { log, base, connector } = m;
   const page = `${base}/connectors/${encodeURIComponent(connector.id)}`;
@@ -518,8 +488,8 @@ function logSection(m: AdminPageModel): SafeHtml {
     'Provisioning log',
     html`
 <form method="get" action="${page}#log-title" class="row" role="search" aria-label="Filter the log">
-  ${field('log-outcome', 'Outcome', html`<select id="log-outcome" name="outcome"><option value="">Any</option>${['success', 'failure'].map((o) => html`<option${o === log.filter.outcome ? html` selected` : ''}>${o}</option>`)}</select>`)}
-  ${field('log-operation', 'Operation', html`<select id="log-operation" name="operation"><option value="">Any</option>${LOG_OPERATIONS.map((o) => html`<option${o === log.filter.operation ? html` selected` : ''}>${o}</option>`)}</select>`)}
+  ${field('log-outcome', 'Outcome', html`<select id="log-outcome" name="outcome"><option value="">Any</option>${LOG_OUTCOMES.map(([o, label]) => html`<option value="${o}"${o === log.filter.outcome ? html` selected` : ''}>${label}</option>`)}</select>`)}
+  ${field('log-operation', 'Operation', html`<select id="log-operation" name="operation"><option value="">Any</option>${Object.entries(LOG_OPERATION_LABELS).map(([code, label]) => html`<option value="${code}"${code === log.filter.operation ? html` selected` : ''}>${label}</option>`)}</select>`)}
   ${field('log-user', 'User (user name)', html`<input id="log-user" name="user" type="search" value="${log.filter.user}">`)}
   <button type="submit" class="secondary">Filter</button>
 </form>
@@ -530,7 +500,7 @@ function logSection(m: AdminPageModel): SafeHtml {
     log.events.length
       ? log.events.map(
           (e) => html`<tr>
-    <td>${when(e.at)}</td><td>${e.actor}</td><td><code class="nowrap">${e.operation}</code></td>
+    <td>${when(e.at)}</td><td>${e.actor}</td><td>${operationCell(e.operation)}</td>
     <td>${e.resourceType === 'User' && e.resourceName ? html`<a href="${page}/users/${encodeURIComponent(e.resourceId ?? '')}">${e.resourceName}</a>` : (e.resourceName ?? html`${e.resourceType ?? ''} <code class="id">${e.resourceId ?? ''}</code>`)}</td>
     <td><span class="badge ${e.outcome === 'success' ? 'live' : 'revoked'}">${e.outcome}</span> ${e.status ?? ''} ${e.scimType ?? ''}</td>
     <td class="detail">${describe(e).map((part, i) => html`${i ? html`<br>` : ''}${part}`)}</td>
@@ -604,8 +574,8 @@ function newConnectorSection(organizations: AdminScope['organizations']): SafeHt
 }
 
 function connectorNav(m: AdminPageModel): SafeHtml | '' {
-  if (m.connectors.length < 2) return '';
-  return html`<nav aria-label="Connectors"><ul>${m.connectors.map((c) => html`<li><a href="${m.base}/connectors/${encodeURIComponent(c.id)}"${c.id === m.connector.id ? html` aria-current="page"` : ''}>${c.organizationId} · ${c.name}</a></li>`)}</ul></nav>`;
+  if (m.connectors.length < 2 && !m.moreConnectors) return '';
+  return html`<nav aria-label="Connectors"><ul id="connector-menu">${m.connectors.map((c) => html`<li><a href="${m.base}/connectors/${encodeURIComponent(c.id)}"${c.id === m.connector.id ? html` aria-current="page"` : ''}>${c.organizationId} · ${c.name}</a></li>`)}</ul>${m.moreConnectors ? html`<button type="button" data-action="more-connectors" data-cursor="${m.moreConnectors}">More connectors</button>` : ''}</nav>`;
 }
 
 /** The connector settings page: one connector, everything an admin needs to connect Entra. */
@@ -629,7 +599,7 @@ ${deprovisioningSection(c)}
 ${defaultGroupSection(m)}
 ${tokensSection(m)}
 ${oidcSection(m)}
-${settingsSection(c)}
+${settingsSections(c)}
 ${workspacesSection(m)}
 ${groupsSection(m)}
 ${usersSection(m)}
@@ -701,7 +671,7 @@ ${section(
   <tbody>${
     m.log.length
       ? m.log.map(
-          (e) => html`<tr><td>${when(e.at)}</td><td>${e.actor}</td><td><code class="nowrap">${e.operation}</code></td>
+          (e) => html`<tr><td>${when(e.at)}</td><td>${e.actor}</td><td>${operationCell(e.operation)}</td>
     <td><span class="badge ${e.outcome === 'success' ? 'live' : 'revoked'}">${e.outcome}</span> ${e.status ?? ''}</td>
     <td class="detail">${describe(e).map((part, i) => html`${i ? html`<br>` : ''}${part}`)}</td></tr>`,
         )

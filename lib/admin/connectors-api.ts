@@ -11,13 +11,13 @@ import { iso, type AdminConnector, type AdminGroup } from '../model/admin-wire.j
 import { asyncRoute } from '../web/http.js';
 import { sendJsonError } from './guard.js';
 import { adminContext } from './audit-context.js';
-import { connectorRoute, connectorsInScope, optionalInt } from './requests.js';
+import { connectorRoute, connectorsInScope, connectorsPerPage, optionalInt } from './requests.js';
 import { inScope } from './authorize.js';
 
 const MAX_FILTER_LENGTH = 256;
 
-export async function describeConnector(runtime: Runtime, c: Connector): Promise<AdminConnector> {
-  const live = await runtime.store.tokens.listLive(c.id);
+/** A connector as the admin API answers it, from the connector and its live token count (read with it or apart). */
+export function connectorWire(runtime: Runtime, c: Connector, liveTokenCount: number): AdminConnector {
   return {
     id: c.id,
     organizationId: c.organizationId,
@@ -36,8 +36,13 @@ export async function describeConnector(runtime: Runtime, c: Connector): Promise
     defaultGroupId: c.defaultGroupId,
     ssoVerifiedAt: iso(c.ssoVerifiedAt),
     deprovisioningPausedAt: iso(c.deprovisioningPausedAt),
-    liveTokenCount: live.length,
+    liveTokenCount,
   };
+}
+
+/** One connector as the admin API answers it (reads its live tokens). */
+export async function describeConnector(runtime: Runtime, c: Connector): Promise<AdminConnector> {
+  return connectorWire(runtime, c, (await runtime.store.tokens.listLive(c.id)).length);
 }
 
 /** Groups by displayName with their member counts (the groups list and the default-group picker); `text` narrows to names containing it. */
@@ -103,7 +108,8 @@ async function createConnector(runtime: Runtime, req: Request, res: Response): P
 }
 
 /**
- *   GET /api/connectors                       GET /api/connectors/:id
+ *   GET /api/connectors?count=50&cursor=…     { connectors, nextCursor }: a page, oldest first
+ *   GET /api/connectors/:id
  *   POST /api/connectors                      { "organizationId", "name", "preset"?, "settings"? }
  *   PUT /api/connectors/:id/settings          { …partial settings }
  *   PUT /api/connectors/:id/oidc              { "tenantId"|"issuer", "clientId", "clientSecret"? }
@@ -118,8 +124,17 @@ export function registerConnectorRoutes(api: Router, runtime: Runtime): void {
   api.get(
     '/connectors',
     asyncRoute(async (req, res) => {
-      const connectors = await connectorsInScope(runtime, req);
-      res.json({ connectors: await Promise.all(connectors.map((c) => describeConnector(runtime, c))) });
+      const count = optionalInt(req.query.count, { min: 1, max: options.maxPageSize }, connectorsPerPage(options));
+      if (count == null)
+        return sendJsonError(res, 400, 'invalid_request', `count must be an integer from 1 to ${options.maxPageSize}`);
+      const cursor = req.query.cursor;
+      if (cursor !== undefined && (typeof cursor !== 'string' || !cursor))
+        return sendJsonError(res, 400, 'invalid_request', 'cursor must be the nextCursor of the previous page');
+      const page = await connectorsInScope(runtime, req, { cursor, count });
+      res.json({
+        connectors: page.items.map((item) => connectorWire(runtime, item.connector, item.liveTokenCount)),
+        nextCursor: page.nextCursor ?? null,
+      });
     }),
   );
 

@@ -31,6 +31,10 @@ export type EntraPushResult =
   | (Who & { outcome: 'skipped'; reason: 'already-linked' | 'protected'; externalId?: string })
   | (Who & { outcome: 'failed'; status: number; code: string; message: string; detailCode?: string; target?: string });
 
+/**
+ * What a push of the connector's users into Entra (Microsoft Graph `POST /users`) did: the counts and one result
+ * per user, in the order tried.
+ */
 export interface EntraPushReport {
   connectorId: string;
   created: number;

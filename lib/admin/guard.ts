@@ -5,12 +5,18 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { Runtime } from '../web/runtime.js';
 import { readCookies, setCookie } from '../web/cookies.js';
 
+/** The request header the admin page sends its CSRF token in, on every request that is not GET, HEAD or OPTIONS. */
 export const CSRF_HEADER = 'X-CSRF-Token';
+/** The cookie holding the signed CSRF token the header must match (SameSite strict, HttpOnly, under the admin path). */
 export const CSRF_COOKIE = 'idc_admin_csrf';
 const PURPOSE = 'admin-csrf:';
 const CSRF_TTL_MS = 12 * 60 * 60 * 1000;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/**
+ * The admin API's error answer: `{ error, message }` with the status, where `error` is a stable code (the error
+ * family's `code`).
+ */
 export function sendJsonError(res: Response, status: number, error: string, message: string): void {
   res.status(status).json({ error, message });
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Request, Response, Router } from 'express';
 import type { Runtime } from '../web/runtime.js';
 import type { Connector } from '../model/types.js';
+import type { ConnectorPage } from '../store/connectors.js';
 import { asyncRoute } from '../web/http.js';
 import { adminPage, adminUserPage, noConnectorsPage, type AdminPageModel } from '../../views/admin.js';
 import { PAGE_HEADERS } from '../../views/layout.js';
@@ -10,12 +11,14 @@ import { refuse } from '../web/refuse.js';
 import { logQuery, readLog } from './audit-api.js';
 import { adminScope } from './authorize.js';
 import { describeConnector, listGroups } from './connectors-api.js';
-import { connectorsInScope, optionalInt } from './requests.js';
+import { connectorsInScope, connectorsPerPage, optionalInt, scopedConnector } from './requests.js';
 import { listTokens } from './tokens-api.js';
 import { searchFilter } from './users-api.js';
 import { listWorkspaces } from './workspaces-api.js';
 import { entraMappingSheet } from '../model/entra-mapping-sheet.js';
 import { presetNamed } from '../model/presets.js';
+import { ssoSwitchRefusal } from '../policy/login-method.js';
+import { tokenCreationRefusal } from '../policy/tokens.js';
 
 const USERS_PER_PAGE = 50;
 const GROUPS_IN_PICKER = 200;
@@ -49,7 +52,7 @@ async function loadModel(
   runtime: Runtime,
   req: Request,
   connector: Connector,
-  connectors: Connector[],
+  menu: ConnectorPage,
   nonce: string,
 ): Promise<AdminPageModel> {
   const { store, options } = runtime;
@@ -74,12 +77,14 @@ async function loadModel(
         memberCount: (await store.groups.memberCounts([current.id])).get(current.id) ?? 0,
       });
   }
+  const described = await describeConnector(runtime, connector);
   return {
     base: `${options.mountPath}/admin`,
     nonce,
-    connectors: connectors.map((c) => ({ id: c.id, organizationId: c.organizationId, name: c.name })),
+    connectors: menu.items.map(({ connector: c }) => ({ id: c.id, organizationId: c.organizationId, name: c.name })),
+    moreConnectors: menu.nextCursor ?? null,
     organizations: req.identityAdminScope?.organizations ?? [],
-    connector: await describeConnector(runtime, connector),
+    connector: described,
     ssoTestUrl: `${options.mountPath}/sso/login?${new URLSearchParams({ connector: connector.id, returnTo: `${options.mountPath}/admin/connectors/${connector.id}` })}`,
     tokens: usersOnly ? [] : await listTokens(store, connector.id),
     groups: { filter: groupsFilter, ...groups },
@@ -94,6 +99,8 @@ async function loadModel(
       items: users.items,
     },
     usersOnly,
+    ssoSwitchRefused: ssoSwitchRefusal(connector)?.message ?? null,
+    tokenRefused: tokenCreationRefusal(described.liveTokenCount) ?? null,
     log: await logModel(runtime, req, connector),
   };
 }
@@ -126,16 +133,13 @@ export function registerAdminPages(router: Router, runtime: Runtime): void {
 
   /**
    * The pages' guard: the admin's scope (an HTML refusal with a Sign in link that comes back
-   * here otherwise), then the connector named in the URL, looked up within the scope only.
+   * here otherwise), then the connector named in the URL, looked up within the scope only
+   * (without one, the oldest). The menu is the first page of the connectors list (the page's
+   * script asks the API for more), so a platform with thousands of organizations does not load
+   * them all on every page.
    */
   const page = (
-    show: (
-      req: Request,
-      res: Response,
-      connector: Connector,
-      connectors: Connector[],
-      nonce: string,
-    ) => Promise<unknown>,
+    show: (req: Request, res: Response, connector: Connector, menu: ConnectorPage, nonce: string) => Promise<unknown>,
   ) =>
     asyncRoute(async (req, res) => {
       const scope = await adminScope(runtime, req);
@@ -147,10 +151,15 @@ export function registerAdminPages(router: Router, runtime: Runtime): void {
         });
       }
       req.identityAdminScope = scope;
-      const connectors = await connectorsInScope(runtime, req);
-      const wanted = req.params.id === undefined ? connectors[0] : connectors.find((c) => c.id === req.params.id);
+      const menu = await connectorsInScope(runtime, req, { count: connectorsPerPage(options) });
+      const id = req.params.id === undefined ? undefined : String(req.params.id);
+      const wanted =
+        id === undefined
+          ? menu.items[0]?.connector
+          : (menu.items.find((item) => item.connector.id === id)?.connector ??
+            (await scopedConnector(runtime, req, id)));
       const nonce = randomBytes(18).toString('base64');
-      if (!connectors.length)
+      if (!menu.items.length)
         return res
           .status(200)
           .set(pageHeaders(nonce))
@@ -158,22 +167,22 @@ export function registerAdminPages(router: Router, runtime: Runtime): void {
           .send(noConnectorsPage({ base: `${options.mountPath}/admin`, nonce, organizations: scope.organizations }));
       if (!wanted) return notFound(req, res, 'No such connector', 'This connector does not exist (any more).');
       req.identityConnectorId = wanted.id;
-      return show(req, res, wanted, connectors, nonce);
+      return show(req, res, wanted, menu, nonce);
     });
 
-  const connectorPage = page(async (req, res, connector, connectors, nonce) => {
+  const connectorPage = page(async (req, res, connector, menu, nonce) => {
     res
       .status(200)
       .set(pageHeaders(nonce))
       .type('html')
-      .send(adminPage(await loadModel(runtime, req, connector, connectors, nonce)));
+      .send(adminPage(await loadModel(runtime, req, connector, menu, nonce)));
   });
   router.get('/', connectorPage);
   router.get('/connectors/:id', connectorPage);
 
   router.get(
     '/connectors/:id/users/:userId',
-    page(async (req, res, connector, _connectors, nonce) => {
+    page(async (req, res, connector, _menu, nonce) => {
       const user = await store.users.get(connector.id, String(req.params.userId), { withGroups: true });
       if (!user) return notFound(req, res, 'No such user', 'This user does not exist in this connector (any more).');
       res

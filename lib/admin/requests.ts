@@ -1,6 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Runtime } from '../web/runtime.js';
 import type { Connector } from '../model/types.js';
+import type { ConnectorPage } from '../store/connectors.js';
 import { asyncRoute } from '../web/http.js';
 import { sendJsonError } from './guard.js';
 import { inScope } from './authorize.js';
@@ -15,11 +16,28 @@ export async function scopedConnector(runtime: Runtime, req: Request, id: string
   return connector && inScope(req.identityAdminScope, connector.organizationId) ? connector : undefined;
 }
 
-/** The connectors this admin may see, oldest first (the filter is SQL). */
-export function connectorsInScope(runtime: Runtime, req: Request): Promise<Connector[]> {
+/** A page of the connectors list and of the admin pages' menu, unless `count` asks for another size. */
+export const CONNECTORS_PER_PAGE = 50;
+
+/** The default page size, within the largest page any list returns. */
+export const connectorsPerPage = (options: { maxPageSize: number }): number =>
+  Math.min(CONNECTORS_PER_PAGE, options.maxPageSize);
+
+/**
+ * A page of the connectors this admin may see, oldest first, each with its live token count: one
+ * statement (store/connectors.ts page), the organization filter in SQL.
+ */
+export function connectorsInScope(
+  runtime: Runtime,
+  req: Request,
+  query: { cursor?: string | null; count: number },
+): Promise<ConnectorPage> {
   const scope = req.identityAdminScope;
-  if (!scope) return Promise.resolve([]);
-  return runtime.store.connectors.list(scope.organizations === 'all' ? {} : { organizationIds: scope.organizations });
+  if (!scope) return Promise.resolve({ items: [] });
+  return runtime.store.connectors.page(
+    scope.organizations === 'all' ? {} : { organizationIds: scope.organizations },
+    query,
+  );
 }
 
 /**

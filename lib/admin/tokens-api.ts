@@ -59,7 +59,7 @@ export function registerTokenRoutes(api: Router, runtime: Runtime): void {
   api.delete(
     '/connectors/:id/tokens/:tokenId',
     connectorRoute(runtime, async (req, res, connector) => {
-      const revoked = await runtime.tokens.revoke(
+      const { token: revoked } = await runtime.tokens.revoke(
         String(req.params.tokenId),
         connector.id,
         await adminContext(runtime, req, 200),

@@ -6,6 +6,7 @@ import { hashToken, LAST_USED_GRANULARITY_MS } from '../store/tokens.js';
 import { PrincipalCache } from './principal-cache.js';
 import type { Connector, ScimToken } from '../model/types.js';
 
+/** Who a SCIM request authenticated as: the bearer token's record and the connector it opens (`req.scim`). */
 export interface ScimPrincipal {
   token: ScimToken;
   connector: Connector;
@@ -100,6 +101,11 @@ export function scimBearerAuth(runtime: Runtime): RequestHandler {
   };
 }
 
+/**
+ * The authenticated principal of a SCIM route's request.
+ *
+ * @throws Error when a route is reached without `scimBearerAuth` having run (a wiring mistake, never a client's).
+ */
 export function principal(req: Request): ScimPrincipal {
   if (!req.scim) throw new Error('SCIM route reached without authentication');
   return req.scim;

@@ -1,6 +1,7 @@
 import type { IdentityEvents } from '../model/events.js';
 import type { Connector, ScimToken } from '../model/types.js';
 
+/** A verified token and its connector, as the cache keeps them between requests. */
 export interface CachedPrincipal {
   token: ScimToken;
   connector: Connector;

@@ -6,8 +6,9 @@ import { DEFAULT_TABLE_PREFIX } from '../store/tables.js';
 import { isLoginMethod } from '../model/types.js';
 import { ssoConfigured } from '../policy/login-method.js';
 import { openDatabase, type Database } from './database.js';
-import { ENVIRONMENT_VARIABLES, readEnvironment } from '../runtime/environment.js';
+import { ENVIRONMENT_VARIABLES, portNumber, readEnvironment } from '../runtime/environment.js';
 import { packageVersion } from './version.js';
+import { didYouMean } from '../model/did-you-mean.js';
 import { setLoginMethod } from './set-login-method.js';
 import { setProtected } from './set-protected.js';
 import { renameGroup, platformGroupBody } from '../policy/groups.js';
@@ -45,10 +46,27 @@ interface Command {
   options?: ParseArgsConfig['options'];
   /** False only for migrate, which creates the tables the others need. */
   needsTables?: boolean;
+  /** What it reads from the environment besides the database's (STORE_ENVIRONMENT), for its help. */
+  environment?: readonly EnvironmentName[];
   run(ctx: Context): Promise<void>;
 }
 
-const CLIENT_SECRET_ENV = 'IDENTITY_OIDC_CLIENT_SECRET';
+type EnvironmentName = keyof typeof ENVIRONMENT_VARIABLES | 'LOG_LEVEL';
+/** Every command opens the store (withStore). */
+const STORE_ENVIRONMENT: readonly EnvironmentName[] = ['DATABASE_URL', 'IDENTITY_TABLE_PREFIX'];
+/** What cliRuntime reads: the server's key and settings (BASE_URL's default follows PORT), and the logger's level. */
+const RUNTIME_ENVIRONMENT: readonly EnvironmentName[] = [
+  'IDENTITY_SECRET_KEY',
+  'IDENTITY_SECRET_KEY_FILE',
+  'BASE_URL',
+  'PORT',
+  'MOUNT_PATH',
+  'IDENTITY_ALLOW_INSECURE_ISSUER',
+  'LOG_LEVEL',
+];
+const SERVE_ENVIRONMENT: readonly EnvironmentName[] = [...STORE_ENVIRONMENT, ...RUNTIME_ENVIRONMENT, 'TRUST_PROXY'];
+
+const CLIENT_SECRET_ENV = 'IDENTITY_OIDC_CLIENT_SECRET' satisfies EnvironmentName;
 
 const COMMANDS: Record<string, Command> = {
   migrate: {
@@ -115,6 +133,7 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'connector set-tenant': {
+    environment: RUNTIME_ENVIRONMENT,
     usage: 'connector set-tenant --connector ID (--tenant-id T | --clear)',
     summary: 'store the Entra tenant id (with or without sign-in); once set, sign-in tokens must come from that tenant',
     options: { connector: { type: 'string' }, 'tenant-id': { type: 'string' }, clear: { type: 'boolean' } },
@@ -130,6 +149,7 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'connector set-oidc': {
+    environment: [...RUNTIME_ENVIRONMENT, CLIENT_SECRET_ENV],
     usage: 'connector set-oidc --connector ID (--issuer URL | --tenant-id T) --client-id X [--client-secret-stdin]',
     summary: `configure Entra sign-in; the client secret comes from stdin or ${CLIENT_SECRET_ENV} and is stored encrypted`,
     options: {
@@ -218,7 +238,8 @@ const COMMANDS: Record<string, Command> = {
     summary: 'revoke a token at once',
     async run({ policies, positionals, io }) {
       if (positionals.length !== 1) throw new UsageError('token revoke takes one token id');
-      const token = await policies().tokens.revoke(positionals[0], undefined, CLI_ACTOR);
+      const { token, revokedNow } = await policies().tokens.revoke(positionals[0], undefined, CLI_ACTOR);
+      if (!revokedNow) throw new Error(`token ${token.id} was already revoked (at ${token.revokedAt?.toISOString()})`);
       io.out(`revoked token ${token.id}`);
     },
   },
@@ -240,6 +261,7 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'users push-entra': {
+    environment: [...RUNTIME_ENVIRONMENT, CLIENT_SECRET_ENV],
     usage: 'users push-entra --connector ID [--tenant-id T --client-id X [--client-secret-stdin]] [--json]',
     summary: `create the connector's users that Entra does not have in Entra (Microsoft Graph POST /users) and link them; as the connector's OpenID Connect application, or the one named (its secret from stdin or ${CLIENT_SECRET_ENV})`,
     options: {
@@ -395,14 +417,13 @@ function protection(value: boolean): Command {
 }
 
 const SERVE_USAGE = 'serve [--port N]';
+const SERVE_SUMMARY = 'serve SCIM, SSO and the admin page alone (MOUNT_PATH, default /identity)';
 
+/** The binary's help text: every command with its options, as `identity-connector --help` prints it. */
 export const USAGE = `Usage: identity-connector <command> [options]    (identity-connector <command> --help for one command)
 
 Commands:
-${[
-  ...Object.values(COMMANDS).map((c) => [c.usage, c.summary]),
-  [SERVE_USAGE, 'serve SCIM, SSO and the admin page alone (MOUNT_PATH, default /identity)'],
-]
+${[...Object.values(COMMANDS).map((c) => [c.usage, c.summary]), [SERVE_USAGE, SERVE_SUMMARY]]
   .map(([usage, summary]) => `  ${usage}\n      ${summary}`)
   .join('\n')}
 
@@ -410,16 +431,16 @@ Environment: DATABASE_URL (mysql://user:pass@host:3306/db, postgres://user:pass@
 IDENTITY_TABLE_PREFIX (default ${DEFAULT_TABLE_PREFIX}), IDENTITY_SECRET_KEY or IDENTITY_SECRET_KEY_FILE, ${CLIENT_SECRET_ENV}, BASE_URL, PORT, LOG_LEVEL.`;
 
 function args(argv: string[], options: ParseArgsConfig['options']): { values: Values; positionals: string[] } {
+  const all = { ...options, help: { type: 'boolean', short: 'h' } } as const;
   try {
-    const parsed = parseArgs({
-      args: argv,
-      options: { ...options, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: true,
-      strict: true,
-    });
+    const parsed = parseArgs({ args: argv, options: all, allowPositionals: true, strict: true });
     return { values: parsed.values, positionals: parsed.positionals };
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    // Node's own text for this one ends in an unbalanced quote; say it plainly, with the nearest flag.
+    const unknown = /^Unknown option '([^']+)'/.exec((error as Error).message);
+    if (!unknown) throw new UsageError((error as Error).message);
+    const flags = Object.keys(all).map((name) => `--${name}`);
+    throw new UsageError(`unknown option "${unknown[1]}"${didYouMean(unknown[1], flags)}`);
   }
 }
 
@@ -443,8 +464,24 @@ async function readStdin(): Promise<string> {
   return text;
 }
 
-function helpFor(command: Command): string {
-  return `Usage: identity-connector ${command.usage}\n\n${command.summary}`;
+function helpFor(command: Pick<Command, 'usage' | 'summary' | 'environment'>): string {
+  return `Usage: identity-connector ${command.usage}\n\n${command.summary}\n\n${environmentHelp([
+    ...STORE_ENVIRONMENT,
+    ...(command.environment ?? []),
+  ])}`;
+}
+
+/** The variables a command reads, each with its meaning and default, from the one list (runtime/environment.ts). */
+function environmentHelp(names: readonly EnvironmentName[]): string {
+  const lines = [...new Set(names)].map((name) => {
+    const { description, default: fallback } =
+      name === 'LOG_LEVEL'
+        ? { description: 'error, warn, info (one line per request) or debug.', default: 'warn' }
+        : ENVIRONMENT_VARIABLES[name];
+    const text = description.replaceAll('`', '') + (fallback === undefined ? '' : ` Default: ${fallback}.`);
+    return `  ${name.padEnd(31)} ${text}`;
+  });
+  return `Environment:\n${lines.join('\n')}`;
 }
 
 /** Runs one CLI command; returns the exit code. */
@@ -463,12 +500,18 @@ export async function runCli(argv: string[], io: Io = consoleIo): Promise<number
     if (first === 'serve') {
       const { values } = args(argv.slice(1), { port: { type: 'string' } });
       if (values.help) {
-        io.out(`Usage: identity-connector ${SERVE_USAGE}`);
+        io.out(helpFor({ usage: SERVE_USAGE, summary: SERVE_SUMMARY, environment: SERVE_ENVIRONMENT }));
         return 0;
+      }
+      let port: number | undefined;
+      try {
+        port = values.port === undefined ? undefined : portNumber(String(values.port), '--port');
+      } catch (error) {
+        throw new UsageError((error as Error).message);
       }
       // Loaded here: Express and the whole router, which the other commands do not need.
       const { serve } = await import('./serve.js');
-      await serve({ port: values.port ? Number(values.port) : undefined, io });
+      await serve({ port, io });
       return 0;
     }
     name = COMMANDS[first] ? first : `${first} ${second ?? ''}`.trim();
@@ -476,10 +519,16 @@ export async function runCli(argv: string[], io: Io = consoleIo): Promise<number
     if (!command) {
       const group = Object.entries(COMMANDS).filter(([key]) => key.startsWith(`${first} `));
       if (group.length && (!second || second === '--help' || second === '-h')) {
-        io.out(group.map(([, c]) => helpFor(c)).join('\n\n'));
+        const commands = group.map(([, c]) => `Usage: identity-connector ${c.usage}\n\n${c.summary}`);
+        io.out(
+          [...commands, environmentHelp([...STORE_ENVIRONMENT, ...group.flatMap(([, c]) => c.environment ?? [])])].join(
+            '\n\n',
+          ),
+        );
         return second ? 0 : 2;
       }
-      throw new UsageError(`unknown command "${name}"`);
+      const names = [...Object.keys(COMMANDS), 'serve'];
+      throw new UsageError(`unknown command "${name}"${didYouMean(name, names)}`);
     }
     const { values, positionals } = args(argv.slice(name.split(' ').length), command.options ?? {});
     if (values.help) {

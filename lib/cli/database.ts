@@ -4,6 +4,7 @@ import { connectKnex, knexConfigFromUrl, redactUrl } from '../store/connect.js';
 import { isMigrated } from '../store/migrate.js';
 import { readEnvironment } from '../runtime/environment.js';
 
+/** The CLI's opened database: the Knex instance and how to name it in messages (the URL with its password redacted). */
 export interface Database {
   knex: Knex;
   description: string;

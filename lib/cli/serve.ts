@@ -1,6 +1,7 @@
 import express from 'express';
 import type { Server } from 'node:http';
-import { createIdentityConnector } from '../index.js';
+import { createIdentityConnector, type IdentityConnector } from '../index.js';
+import { servedSignIn } from './serve-sign-in.js';
 import { connectKnex, redactUrl } from '../store/connect.js';
 import { readEnvironment } from '../runtime/environment.js';
 import { stopGracefully } from '../web/shutdown.js';
@@ -8,16 +9,22 @@ import { stopGracefully } from '../web/shutdown.js';
 /** The connector on its own: SCIM, SSO and admin under MOUNT_PATH (default /identity). */
 export async function serve(options: { port?: number; io: { out: (l: string) => void } }): Promise<void> {
   // --port also moves the default BASE_URL, as PORT does.
-  const environment = readEnvironment(options.port ? { ...process.env, PORT: String(options.port) } : process.env);
+  const environment = readEnvironment(
+    options.port === undefined ? process.env : { ...process.env, PORT: String(options.port) },
+  );
   const { port, baseUrl, mountPath } = environment;
   const knex = connectKnex(environment.databaseUrl);
-  const identity = await createIdentityConnector({
+  const secretKey = environment.secretKey({ create: true })!;
+  const identity: IdentityConnector = await createIdentityConnector({
     knex,
     baseUrl,
     mountPath,
-    secretKey: environment.secretKey({ create: true })!,
+    secretKey,
     tablePrefix: environment.tablePrefix,
     allowInsecureIssuer: environment.allowInsecureIssuer,
+    sqliteGroupCommit: environment.sqliteGroupCommit,
+    // Signed in through Entra, kept in a signed cookie; the admin page follows the web role (adminFromWebRole).
+    ...servedSignIn(secretKey, () => identity.options),
   });
   await identity.migrate();
   const app = express();

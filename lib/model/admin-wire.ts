@@ -10,6 +10,7 @@ import type { AuditEvent, ConnectorSettings, ScimToken, StoredUser } from './typ
  */
 export type Wire<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
 
+/** A date as the admin API sends it (ISO 8601, UTC), null kept. */
 export const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
 /**
@@ -17,7 +18,16 @@ export const iso = (d: Date | null): string | null => (d ? d.toISOString() : nul
  * staff get all of them, an organization's own admins a list of organization ids. Everything
  * outside the scope is invisible to them: lists leave it out, and by id it answers 404.
  */
-export type AdminScope = ({ organizations: 'all' } | { organizations: string[] }) & {
+export type AdminScope = (
+  | {
+      /** Every organization (platform staff). */
+      organizations: 'all';
+    }
+  | {
+      /** The ids of the organizations administered; empty: none. */
+      organizations: string[];
+    }
+) & {
   /**
    * `'users'`: the organizations' users, their login methods and the provisioning log only (web
    * role Admin, see adminFromWebRole); connectors' settings, OIDC, tokens, workspaces and Entra
@@ -56,12 +66,17 @@ export interface AdminWorkspace {
   primaryUsers: number;
 }
 
+/** A group as the admin page lists it: its name and how many members it has (members are read separately). */
 export interface AdminGroup {
   id: string;
   displayName: string;
   memberCount: number;
 }
 
+/**
+ * A user as the admin page lists it: the columns admins act on (login method, web role, protection), not the
+ * whole SCIM document.
+ */
 export interface AdminUserSummary {
   id: string;
   connectorId: string;

@@ -10,16 +10,24 @@ export interface CounterWindow {
  * (default), memory (one process), and any express-rate-limit store such as rate-limit-redis.
  */
 export interface CounterStore {
-  /** Adds `hits` to the key's current window (opening one of `windowMs` if none is open) and answers its total and end. */
-  increment(key: string, hits: number, windowMs: number): Promise<CounterWindow>;
+  /**
+   * Adds `hits` to the key's current window (opening one of `windowMs` if none is open) and answers its total and
+   * end. `now` is the limiter's clock (`options.clock`): stores whose windows are aligned on the clock (the
+   * database, memory) place the hit by it; a store with its own clock (Redis) ignores it.
+   */
+  increment(key: string, hits: number, windowMs: number, now: number): Promise<CounterWindow>;
   /**
    * Adds hits to several keys' windows at once, answering each key's window in the order given:
    * the batched limiter's flush once a second, one statement for every key with unsent hits
    * (the database) instead of one per key. Optional: without it the limiter sends each key alone.
    */
-  incrementMany?(entries: Array<{ key: string; hits: number }>, windowMs: number): Promise<CounterWindow[]>;
+  incrementMany?(
+    entries: Array<{ key: string; hits: number }>,
+    windowMs: number,
+    now: number,
+  ): Promise<CounterWindow[]>;
   /** Takes `hits` back from the key's current window (answers that were not the client's doing: 503). */
-  decrement(key: string, hits: number, windowMs: number): Promise<void>;
+  decrement(key: string, hits: number, windowMs: number, now: number): Promise<void>;
   /**
    * Whether a round trip per request is too dear for the hot path: the limiter then counts
    * locally while the budget is far from spent and sends hits in batches (the database), or
@@ -33,7 +41,15 @@ export interface CounterStore {
  * rate-limit-memcached, …) implement, so a host passes one of those as `rateLimitStore`.
  */
 export interface RateLimitStore {
+  /** Called once with the limit's window (in milliseconds) before the first increment. */
   init?(options: { windowMs: number }): void | Promise<void>;
-  increment(key: string): Promise<{ totalHits: number; resetTime: Date | undefined }>;
+  /** Counts one hit for the key in its current window and answers the window's total and end. */
+  increment(key: string): Promise<{
+    /** The hits counted in the key's current window, this one included. */
+    totalHits: number;
+    /** When the window ends; undefined when the store does not say. */
+    resetTime: Date | undefined;
+  }>;
+  /** Takes one hit back (an answer that was not the client's doing, such as a 503). */
   decrement(key: string): Promise<void>;
 }

@@ -6,13 +6,19 @@ import { isEntraGuid } from '../model/entra-ids.js';
  * accounts from any directory: with those, only our own `tid` check keeps other tenants out.
  */
 export const ENTRA_ORIGIN = 'https://login.microsoftonline.com';
+/**
+ * The tenant segments that accept accounts from any directory: with these, only the connector's `tid` check keeps
+ * other tenants out, so a tenant id must be set.
+ */
 export const MULTI_TENANT_ALIASES = ['common', 'organizations', 'consumers'] as const;
 
+/** Whether a tenant segment is a directory (tenant) GUID rather than a domain or a multi-tenant alias. */
 export const isTenantGuid = (value: string): boolean => isEntraGuid(value);
 
 /** The v2.0 issuer of a tenant (v1 tokens have another issuer, sts.windows.net, and other claims). */
 export const entraIssuerFor = (tenant: string): string => `${ENTRA_ORIGIN}/${tenant}/v2.0`;
 
+/** An Entra authority URL read apart (see {@link parseEntraAuthority}). */
 export interface EntraAuthority {
   /** Normalised v2.0 issuer. */
   issuer: string;

@@ -8,6 +8,10 @@ import type { StoredUser } from './types.js';
  * then these column headings, one user per row. The bracketed names are the Graph properties.
  */
 export const ENTRA_BULK_CREATE_VERSION = 'version:v1.0';
+/**
+ * The column headings of Entra's bulk-create template, in its order (after the {@link ENTRA_BULK_CREATE_VERSION}
+ * line); the export writes one platform user per row under them.
+ */
 export const ENTRA_BULK_CREATE_COLUMNS = [
   'Name [displayName] Required',
   'User name [userPrincipalName] Required',

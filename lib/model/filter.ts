@@ -4,9 +4,14 @@
  */
 import type { ResolvedAttribute } from './schemas/registry.js';
 
+/** The comparison operators of RFC 7644 §3.4.2.2 (`eq`, `ne`, `co`, `sw`, `ew`, `gt`, `ge`, `lt`, `le`), lower case. */
 export type CompareOperator = 'eq' | 'ne' | 'co' | 'sw' | 'ew' | 'gt' | 'ge' | 'lt' | 'le';
+/** A filter's comparison value as the grammar allows it: a JSON string, number, boolean or null. */
 export type FilterValue = string | number | boolean | null;
 
+/**
+ * An attribute path in a filter (RFC 7644 §3.4.2.2 `attrPath`), as written and, once resolved, as the schemas name it.
+ */
 export interface AttrPath {
   /** The text as written: `emails.value`, `urn:…:User:department`, `meta.created`. */
   raw: string;
@@ -14,10 +19,48 @@ export interface AttrPath {
   resolved?: ResolvedAttribute;
 }
 
+/**
+ * A parsed SCIM filter (RFC 7644 §3.4.2.2): `and`/`or`, `not`, `pr` (present), a comparison, or a value path with
+ * its own filter over a multi-valued attribute's sub-attributes. Built by `scim/filter/parse.ts`, turned into SQL
+ * by `store/filter-sql.ts`.
+ */
 export type Filter =
-  | { kind: 'and' | 'or'; left: Filter; right: Filter }
-  | { kind: 'not'; filter: Filter }
-  | { kind: 'present'; path: AttrPath }
-  | { kind: 'compare'; op: CompareOperator; path: AttrPath; value: FilterValue }
+  | {
+      /** A logical expression: both sides (`and`) or either side (`or`). */
+      kind: 'and' | 'or';
+      /** The left operand. */
+      left: Filter;
+      /** The right operand. */
+      right: Filter;
+    }
+  | {
+      /** `not (…)`: the negation. */
+      kind: 'not';
+      /** The negated filter. */
+      filter: Filter;
+    }
+  | {
+      /** `attr pr`: the attribute has a non-empty value. */
+      kind: 'present';
+      /** The attribute tested. */
+      path: AttrPath;
+    }
+  | {
+      /** `attr op value`: a comparison. */
+      kind: 'compare';
+      /** The operator. */
+      op: CompareOperator;
+      /** The attribute compared. */
+      path: AttrPath;
+      /** The value compared with. */
+      value: FilterValue;
+    }
   /** `emails[type eq "work" and value co "@x"]`: `filter` paths are sub-attributes of `path`. */
-  | { kind: 'valuePath'; path: AttrPath; filter: Filter };
+  | {
+      /** `attr[filter]`: a value of a multi-valued attribute matches the inner filter. */
+      kind: 'valuePath';
+      /** The multi-valued attribute. */
+      path: AttrPath;
+      /** The filter over its sub-attributes. */
+      filter: Filter;
+    };

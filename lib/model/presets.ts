@@ -34,6 +34,10 @@ export const ULTIMO_EXTENSION: HostExtension = {
   attributes: [{ name: 'site', type: 'string', description: "The user's site in Ultimo." }],
 };
 
+/**
+ * The settings bundle of each platform guide, by preset name (`systam`, `staffbase`, …): what
+ * `connector create --preset` and the admin page apply, with the guide's Entra mapping table and admin steps.
+ */
 export const PRESETS: Record<string, Preset> = {
   systam: {
     platform: 'Systam',
@@ -184,8 +188,10 @@ export const PRESETS: Record<string, Preset> = {
   },
 };
 
+/** The preset names {@link PRESETS} knows, for help texts and "did you mean" hints. */
 export const PRESET_NAMES = Object.keys(PRESETS);
 
+/** The preset of that name, or undefined (an inherited object key such as `constructor` is no preset). */
 export function presetNamed(name: string): Preset | undefined {
   return Object.hasOwn(PRESETS, name) ? PRESETS[name] : undefined;
 }

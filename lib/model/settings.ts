@@ -1,4 +1,5 @@
 import { InvalidInput } from './errors.js';
+import { didYouMean } from './did-you-mean.js';
 import { BUILT_IN_EXTENSION_NAMES, HOST_ATTRIBUTE_TYPES, type ExtensionChoice } from './schemas/extension-sets.js';
 import { USER_REGISTRY } from './schemas/registry.js';
 import { isResourceLevelName, RESOURCE_LEVEL_NAMES } from './schemas/definitions.js';
@@ -23,6 +24,10 @@ import { MAX_DEPROVISION_WINDOW_MINUTES } from './limits.js';
 // An hour's window; 50 users is more than a test connector or a leaver batch removes at once.
 const DEFAULT_DEPROVISION_GUARD: DeprovisionGuard = { percent: 20, windowMinutes: 60, minimumUsers: 50 };
 
+/**
+ * Every connector setting's default: what a new connector gets before its preset and the admin's changes, and what a
+ * stored settings document lacking a field falls back to.
+ */
 export const DEFAULT_SETTINGS: ConnectorSettings = {
   groupsEnabled: true,
   groupDisplayNamePrefix: '',
@@ -85,102 +90,115 @@ export function mergeSettings(current: ConnectorSettings, patch: unknown): Conne
     ssoMatchClaims: [...current.ssoMatchClaims],
   };
   for (const [key, value] of Object.entries(patch as Record<string, unknown>)) {
-    switch (key) {
-      case 'groupsEnabled':
-      case 'allowExtensionPassthrough':
-      case 'acceptPassword':
-      case 'ssoJitProvisioning':
-      case 'userNameImmutable':
-      case 'uniqueEmail':
-        if (typeof value !== 'boolean') throw new SettingsError(`${key} must be true or false`);
-        next[key] = value;
-        break;
-      case 'groupDisplayNamePrefix':
-        if (typeof value !== 'string' || value.length > 32)
-          throw new SettingsError('groupDisplayNamePrefix must be a string of at most 32 characters');
-        next.groupDisplayNamePrefix = value;
-        break;
-      case 'newUserLoginMethod':
-      case 'deleteMode':
-      case 'onDeactivate':
-      case 'userNameFallback':
-      case 'matchOnCreate':
-        Object.assign(next, { [key]: enumValue(key, value) });
-        break;
-      case 'scimEndpoint':
-        if (
-          value !== null &&
-          (typeof value !== 'string' || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(value) || RESERVED_ENDPOINTS.includes(value))
-        ) {
-          throw new SettingsError(
-            `scimEndpoint must be null or one lower-case path segment such as "advisors" (not ${RESERVED_ENDPOINTS.join(', ')})`,
-          );
-        }
-        next.scimEndpoint = value;
-        break;
-      case 'resourceKind':
-        if (value !== null && (typeof value !== 'string' || !value.trim() || value.length > 64))
-          throw new SettingsError('resourceKind must be null or a label of at most 64 characters');
-        next.resourceKind = value;
-        break;
-      case 'deprovisionGuard':
-        next.deprovisionGuard = deprovisionGuard(current.deprovisionGuard, value);
-        break;
-      case 'entraPush':
-        next.entraPush = entraPush(current.entraPush, value);
-        break;
-      case 'extensions':
-        next.extensions = extensionChoices(value);
-        break;
-      case 'workspaces':
-        next.workspaces = workspaceMapping(current.workspaces, value);
-        break;
-      case 'roleMap': {
-        if (!value || typeof value !== 'object' || Array.isArray(value))
-          throw new SettingsError('roleMap must map Entra app-role values to web roles');
-        const map: Record<string, WebRole> = {};
-        for (const [from, to] of Object.entries(value as Record<string, unknown>)) {
-          if (!isWebRole(to)) throw new SettingsError(`roleMap["${from}"] must be one of ${WEB_ROLES.join(', ')}`);
-          map[from] = to;
-        }
-        next.roleMap = map;
-        break;
-      }
-      case 'ssoMatchClaims':
-        if (!Array.isArray(value) || !value.every((c) => (SSO_MATCH_CLAIMS as readonly unknown[]).includes(c))) {
-          throw new SettingsError(`ssoMatchClaims must be a list of ${SSO_MATCH_CLAIMS.join(', ')}`);
-        }
-        next.ssoMatchClaims = value as ConnectorSettings['ssoMatchClaims'];
-        break;
-      case 'requiredAttributes':
-        next.requiredAttributes = requiredAttributes(value);
-        break;
-      case 'createOnlyAttributes':
-        next[key] = attributePaths(key, value);
-        break;
-      case 'primaryByType':
-        next.primaryByType = primaryByType(value);
-        break;
-      case 'allowedValues': {
-        if (!value || typeof value !== 'object' || Array.isArray(value))
-          throw new SettingsError(
-            'allowedValues must map attribute paths to lists of values, e.g. {"emails.type": ["work", "other"]}',
-          );
-        const map: Record<string, string[]> = {};
-        for (const [path, list] of Object.entries(value as Record<string, unknown>)) {
-          attributePaths('allowedValues', [path]);
-          if (!Array.isArray(list) || !list.length || !list.every((v) => typeof v === 'string'))
-            throw new SettingsError(`allowedValues["${path}"] must be a non-empty list of strings`);
-          map[path] = list;
-        }
-        next.allowedValues = map;
-        break;
-      }
-      default:
-        throw new SettingsError(`unknown setting "${key}"`);
+    try {
+      mergeSetting(current, next, key, value);
+    } catch (error) {
+      // The helpers' messages name the setting; the error's field names it too, so a form can place the message.
+      if (error instanceof SettingsError && error.field === 'settings' && key in DEFAULT_SETTINGS)
+        throw new SettingsError(error.message, key);
+      throw error;
     }
   }
   return next;
+}
+
+/** Validates one setting of a patch into `next` (a copy of `current`), or throws a SettingsError naming it. */
+function mergeSetting(current: ConnectorSettings, next: ConnectorSettings, key: string, value: unknown): void {
+  switch (key) {
+    case 'groupsEnabled':
+    case 'allowExtensionPassthrough':
+    case 'acceptPassword':
+    case 'ssoJitProvisioning':
+    case 'userNameImmutable':
+    case 'uniqueEmail':
+      if (typeof value !== 'boolean') throw new SettingsError(`${key} must be true or false`);
+      next[key] = value;
+      break;
+    case 'groupDisplayNamePrefix':
+      if (typeof value !== 'string' || value.length > 32)
+        throw new SettingsError('groupDisplayNamePrefix must be a string of at most 32 characters');
+      next.groupDisplayNamePrefix = value;
+      break;
+    case 'newUserLoginMethod':
+    case 'deleteMode':
+    case 'onDeactivate':
+    case 'userNameFallback':
+    case 'matchOnCreate':
+      Object.assign(next, { [key]: enumValue(key, value) });
+      break;
+    case 'scimEndpoint':
+      if (
+        value !== null &&
+        (typeof value !== 'string' || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(value) || RESERVED_ENDPOINTS.includes(value))
+      ) {
+        throw new SettingsError(
+          `scimEndpoint must be null or one lower-case path segment such as "advisors" (not ${RESERVED_ENDPOINTS.join(', ')})`,
+        );
+      }
+      next.scimEndpoint = value;
+      break;
+    case 'resourceKind':
+      if (value !== null && (typeof value !== 'string' || !value.trim() || value.length > 64))
+        throw new SettingsError('resourceKind must be null or a label of at most 64 characters');
+      next.resourceKind = value;
+      break;
+    case 'deprovisionGuard':
+      next.deprovisionGuard = deprovisionGuard(current.deprovisionGuard, value);
+      break;
+    case 'entraPush':
+      next.entraPush = entraPush(current.entraPush, value);
+      break;
+    case 'extensions':
+      next.extensions = extensionChoices(value);
+      break;
+    case 'workspaces':
+      next.workspaces = workspaceMapping(current.workspaces, value);
+      break;
+    case 'roleMap': {
+      if (!value || typeof value !== 'object' || Array.isArray(value))
+        throw new SettingsError('roleMap must map Entra app-role values to web roles');
+      const map: Record<string, WebRole> = {};
+      for (const [from, to] of Object.entries(value as Record<string, unknown>)) {
+        if (!from.trim()) throw new SettingsError('roleMap: an app role value must not be empty');
+        if (!isWebRole(to)) throw new SettingsError(`roleMap["${from}"] must be one of ${WEB_ROLES.join(', ')}`);
+        map[from] = to;
+      }
+      next.roleMap = map;
+      break;
+    }
+    case 'ssoMatchClaims':
+      if (!Array.isArray(value) || !value.every((c) => (SSO_MATCH_CLAIMS as readonly unknown[]).includes(c))) {
+        throw new SettingsError(`ssoMatchClaims must be a list of ${SSO_MATCH_CLAIMS.join(', ')}`);
+      }
+      next.ssoMatchClaims = value as ConnectorSettings['ssoMatchClaims'];
+      break;
+    case 'requiredAttributes':
+      next.requiredAttributes = requiredAttributes(value);
+      break;
+    case 'createOnlyAttributes':
+      next[key] = attributePaths(key, value);
+      break;
+    case 'primaryByType':
+      next.primaryByType = primaryByType(value);
+      break;
+    case 'allowedValues': {
+      if (!value || typeof value !== 'object' || Array.isArray(value))
+        throw new SettingsError(
+          'allowedValues must map attribute paths to lists of values, e.g. {"emails.type": ["work", "other"]}',
+        );
+      const map: Record<string, string[]> = {};
+      for (const [path, list] of Object.entries(value as Record<string, unknown>)) {
+        attributePaths('allowedValues', [path]);
+        if (!Array.isArray(list) || !list.length || !list.every((v) => typeof v === 'string'))
+          throw new SettingsError(`allowedValues["${path}"] must be a non-empty list of strings`);
+        map[path] = list;
+      }
+      next.allowedValues = map;
+      break;
+    }
+    default:
+      throw new SettingsError(`unknown setting "${key}"${didYouMean(key, Object.keys(DEFAULT_SETTINGS))}`);
+  }
 }
 
 /** Limits of each guard field: [least, most] whole numbers. */
@@ -418,6 +436,7 @@ function extensionChoices(value: unknown): ExtensionChoice[] {
   return value as ExtensionChoice[];
 }
 
+/** A connector's settings as stored (JSON) with the defaults filled in for fields added since it was written. */
 export function parseStoredSettings(json: string): ConnectorSettings {
   const stored = JSON.parse(json || '{}') as Partial<ConnectorSettings>;
   return {
@@ -430,7 +449,22 @@ export function parseStoredSettings(json: string): ConnectorSettings {
   };
 }
 
-/** A connector setting that does not validate: 400 `invalid_settings`, its message names the setting. */
+/**
+ * A connector setting that does not validate: 400 `invalid_settings`, its message names the setting (and the
+ * accepted words of an enum setting). Thrown when a connector is created or its settings are changed.
+ *
+ * @example
+ * ```ts
+ * import { SettingsError, type IdentityConnector } from 'identity-connector';
+ * declare const identity: IdentityConnector;
+ * try {
+ *   await identity.store.connectors.updateSettings('a-connector-id', { deleteMode: 'erase' });
+ * } catch (error) {
+ *   if (error instanceof SettingsError) console.log(error.message); // deleteMode must be "delete" or "deactivate"
+ *   else throw error;
+ * }
+ * ```
+ */
 export class SettingsError extends InvalidInput {
   constructor(message: string, field = 'settings') {
     super('invalidValue', message, { code: 'invalid_settings', field });
@@ -444,6 +478,7 @@ export interface DocumentRules {
   userNameFallback?: ConnectorSettings['userNameFallback'];
 }
 
+/** What a connector's settings tell normalisation and PATCH about resource documents. */
 export const documentRules = (settings: ConnectorSettings): DocumentRules => ({
   allowExtensionPassthrough: settings.allowExtensionPassthrough,
   acceptPassword: settings.acceptPassword,

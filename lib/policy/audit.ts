@@ -4,7 +4,9 @@ import type { IdentityStore } from '../store/index.js';
 
 /** Who caused an audited change: `scim-token:<prefix>`, `sso`, `admin`, `cli`, `host`, … */
 export interface AuditContext {
+  /** Who acted, as the audit row's `actor`: a host's own writes default to `host`. */
   actor: string;
+  /** The request's id, to join the audit row to its log lines. */
   requestId?: string | null;
   /** The status the caller will answer with, when it answers over HTTP. */
   status?: number | null;

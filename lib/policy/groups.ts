@@ -26,7 +26,9 @@ export interface GroupWriteOptions {
 
 /** A PATCH computed from the locked current document: the new document (undefined when unchanged) and the membership steps. */
 export interface GroupChange {
+  /** The group's new document; undefined when only the membership changes. */
   document?: ResourceDocument;
+  /** The membership steps, applied in order in the same transaction. */
   membership: MembershipChange[];
 }
 

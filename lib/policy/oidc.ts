@@ -16,7 +16,22 @@ export interface OidcSettingsInput {
   clientSecret?: string;
 }
 
-/** An OIDC setting that does not validate: 400 `invalid_oidc_settings`, naming the field. */
+/**
+ * An OIDC setting that does not validate: 400 `invalid_oidc_settings`, naming the field (`issuer`, `tenantId`,
+ * `clientId` or `clientSecret`) in `field` and at the start of the message.
+ *
+ * @example
+ * ```ts
+ * import { OidcSettingsError, type IdentityConnector } from 'identity-connector';
+ * declare const identity: IdentityConnector;
+ * try {
+ *   await identity.configureOidc('a-connector-id', { issuer: 'http://login.example.com', clientId: 'app' });
+ * } catch (error) {
+ *   if (error instanceof OidcSettingsError) console.log(`${error.field}: ${error.message}`);
+ *   else throw error;
+ * }
+ * ```
+ */
 export class OidcSettingsError extends InvalidInput {
   declare readonly field: 'issuer' | 'tenantId' | 'clientId' | 'clientSecret';
   constructor(field: 'issuer' | 'tenantId' | 'clientId' | 'clientSecret', message: string) {

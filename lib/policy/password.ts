@@ -16,6 +16,10 @@ export async function hashPassword(password: string): Promise<string> {
   return ['scrypt', PARAMS.N, PARAMS.r, PARAMS.p, salt.toString('base64url'), hash.toString('base64url')].join('$');
 }
 
+/**
+ * Whether a password matches a stored hash of {@link hashPassword} (compared in constant time). False for a
+ * missing hash or one of another scheme, so a user without a built-in password never signs in with one.
+ */
 export async function verifyPassword(password: string, stored: string | null): Promise<boolean> {
   if (!stored) return false;
   const [scheme, n, r, p, salt, hash] = stored.split('$');

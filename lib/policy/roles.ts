@@ -1,5 +1,6 @@
 import type { ConnectorSettings, WebRole } from '../model/types.js';
 
+/** Each web role's rank, higher is more: what "at least" compares. */
 export const WEB_ROLE_RANK: Record<WebRole, number> = { ReadOnly: 1, User: 2, Admin: 3, EnterpriseAdmin: 4 };
 
 /** The web role a set of Entra app-role values gives, and the values the role map does not know. */
@@ -57,6 +58,7 @@ function lookup(map: Record<string, WebRole>, value: string): WebRole | undefine
   return key ? map[key] : undefined;
 }
 
+/** Whether a user's role is at or above the minimum; no role is below every minimum. */
 export function roleAtLeast(role: WebRole | null, minimum: WebRole): boolean {
   return role !== null && WEB_ROLE_RANK[role] >= WEB_ROLE_RANK[minimum];
 }

@@ -1,7 +1,7 @@
 import { InvalidInput, NotFound, PolicyRefusal } from '../model/errors.js';
 import type { Connector, ScimToken } from '../model/types.js';
 import { isStoreError } from '../store/errors.js';
-import { MAX_LIVE_TOKENS } from '../store/tokens.js';
+import { MAX_LIVE_TOKENS, type RevokedToken } from '../store/tokens.js';
 import type { AuditContext, AuditWriter } from './audit.js';
 
 /** The label column is varchar(191). */
@@ -26,6 +26,15 @@ export interface CreatedToken {
 const TOO_MANY_LIVE =
   `this connector already has ${MAX_LIVE_TOKENS} live tokens: revoke one before creating another ` +
   '(to rotate: create the new token while only the old one is live, give it to Entra, then revoke the old one)';
+
+/**
+ * Why a token cannot be created now, or undefined: the connector has as many live tokens as it
+ * may. The admin page disables its Create token while this holds; `create` refuses the same
+ * (decided by the store's count under lock, so two concurrent creations cannot both pass).
+ */
+export function tokenCreationRefusal(liveTokens: number): string | undefined {
+  return liveTokens >= MAX_LIVE_TOKENS ? TOO_MANY_LIVE : undefined;
+}
 
 /**
  * The one path of SCIM token writes (admin API, CLI): the label and lifetime are checked here,
@@ -91,20 +100,26 @@ export class TokenWrites {
     }
   }
 
-  /** Revokes a token at once; `connectorId` (when given) must be the token's, or the token is not found. */
-  async revoke(tokenId: string, connectorId: string | undefined, context: AuditContext): Promise<ScimToken> {
+  /**
+   * Revokes a token at once; `connectorId` (when given) must be the token's, or the token is not found.
+   * `revokedNow` is false for a token revoked before: nothing is written or raised again.
+   */
+  async revoke(tokenId: string, connectorId: string | undefined, context: AuditContext): Promise<RevokedToken> {
     try {
       return await this.audit.change(context, async (tx) => {
         const value = await tx.tokens.revoke(tokenId, connectorId);
+        const { token } = value;
         return {
           value,
-          record: {
-            connectorId: value.connectorId,
-            operation: 'token.revoke',
-            resourceType: 'Token',
-            resourceId: value.id,
-            detail: { displayPrefix: value.displayPrefix },
-          },
+          record: value.revokedNow
+            ? {
+                connectorId: token.connectorId,
+                operation: 'token.revoke',
+                resourceType: 'Token',
+                resourceId: token.id,
+                detail: { displayPrefix: token.displayPrefix },
+              }
+            : null,
         };
       });
     } catch (error) {

@@ -72,6 +72,13 @@ function meets(doc: ResourceDocument, requirement: RequiredAttribute): boolean {
 /** The refusal's words: the path, and for the conditional form when it applies. */
 const requirementText = (r: RequiredAttribute) => (typeof r === 'string' ? r : `${r.path} (when ${r.ifSent} is sent)`);
 
+/**
+ * The connector's document rules over a normalised user document: on an update, `userNameImmutable` and
+ * `createOnlyAttributes` keep the previous values; then `requiredAttributes` and `allowedValues` are checked and
+ * `primaryByType` marks the primary values. Answers a new document; the input is not changed.
+ *
+ * @throws {@link PolicyRefusal} `rule` when a required attribute is missing or a value is not allowed.
+ */
 export function applyUserPolicy(
   settings: UserPolicySettings,
   document: ResourceDocument,

@@ -25,23 +25,34 @@ import { userWorkspacesDetail, WorkspacePolicy } from './workspaces.js';
 
 /** How a write may proceed: If-Match's version, and what the answer needs read back. */
 export interface WriteOptions {
+  /**
+   * The version the caller last read (SCIM's `If-Match`, RFC 7644 §3.14): the write is refused with
+   * `PreconditionFailed` when the user has changed since. Undefined: no check.
+   */
   expectedVersion?: number;
+  /** What the answer reads back with the user (e.g. `withGroups`). */
   read?: Omit<ReadOptions, 'forUpdate'>;
 }
 
 /** What only the host or an admin decides on creation (SCIM and SSO leave these to the rules). */
 export interface CreateOptions extends WriteOptions {
+  /** How the user signs in; default: the connector's `newUserLoginMethod` (`auto`: SSO once OIDC is set). */
   loginMethod?: LoginMethod;
   /** A built-in login password, hashed here; SCIM's `password` attribute goes by `acceptPassword`. */
   password?: string;
+  /** Protects the user from provisioning: SCIM may then neither change nor delete it (403). Default false. */
   protected?: boolean;
 }
 
 /** A change to the platform's columns of a user (admin toggles, CLI recovery). */
 export interface AccessChange {
+  /** The new login method; undefined keeps it. Switching to SSO is the caller's to check (`ssoSwitchRefusal`). */
   loginMethod?: LoginMethod;
+  /** The new web role, null for none; undefined keeps it. */
   webRole?: WebRole | null;
+  /** Whether the user is protected from provisioning; undefined keeps it. */
   protected?: boolean;
+  /** A new built-in login password (hashed here with scrypt), null to remove it; undefined keeps it. */
   password?: string | null;
 }
 

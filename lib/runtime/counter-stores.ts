@@ -10,7 +10,7 @@ export class MemoryCounterStore implements CounterStore {
   private readonly windows = new Map<string, { start: number; hits: number }>();
   private sweptWindow = 0;
 
-  async increment(key: string, hits: number, windowMs: number, now = Date.now()): Promise<CounterWindow> {
+  async increment(key: string, hits: number, windowMs: number, now: number): Promise<CounterWindow> {
     const start = Math.floor(now / windowMs) * windowMs;
     if (start > this.sweptWindow) {
       // Once a window: memory stays bounded by the keys used in the current one.
@@ -23,7 +23,7 @@ export class MemoryCounterStore implements CounterStore {
     return { count: w.hits, resetAt: start + windowMs };
   }
 
-  async decrement(key: string, hits: number, windowMs: number, now = Date.now()): Promise<void> {
+  async decrement(key: string, hits: number, windowMs: number, now: number): Promise<void> {
     const w = this.windows.get(key);
     if (w && w.start === Math.floor(now / windowMs) * windowMs) w.hits = Math.max(0, w.hits - hits);
   }
@@ -55,12 +55,12 @@ export class ExternalCounterStore implements CounterStore {
     return this.ready;
   }
 
-  async increment(key: string, hits: number, windowMs: number): Promise<CounterWindow> {
+  async increment(key: string, hits: number, windowMs: number, now: number): Promise<CounterWindow> {
     this.sameWindow(windowMs);
     await this.initialised();
     let answer = await this.store.increment(key);
     for (let i = 1; i < hits; i += 1) answer = await this.store.increment(key);
-    return { count: answer.totalHits, resetAt: answer.resetTime?.getTime() ?? Date.now() + this.windowMs };
+    return { count: answer.totalHits, resetAt: answer.resetTime?.getTime() ?? now + this.windowMs };
   }
 
   async decrement(key: string, hits: number, windowMs: number): Promise<void> {

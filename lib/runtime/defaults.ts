@@ -66,6 +66,8 @@ export const OPTION_DEFAULTS = {
   discoveryTtlMs: option(60 * 60 * 1000, '1 h', 'How long an OIDC discovery document is cached per connector.'),
   databaseTimeoutMs: option(5000, '5 s', 'A SCIM request still waiting on the database this long answers 503.'),
   rateLimitWindowMs: option(RATE_LIMIT_WINDOW_MS, '60 s', 'The window the rate limits count over.'),
+  sqliteGroupCommit: option(true, 'true', 'On SQLite, concurrent writes share one commit, each in its own SAVEPOINT.'),
+  clock: option<() => number>(Date.now, '`Date.now`', "The time the rate limits' windows are read by (for tests)."),
   metrics: option(
     undefined,
     '— (off: prom-client is never loaded)',

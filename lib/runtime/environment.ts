@@ -10,10 +10,10 @@ import { DEFAULT_TABLE_PREFIX } from '../store/tables.js';
  */
 export const ENVIRONMENT_VARIABLES = {
   DATABASE_URL: {
-    default: 'sqlite:./data/identity.sqlite',
+    default: 'sqlite:./data/app.sqlite',
     description:
       'The identity store: `mysql://user:password@host:3306/database`, `postgres://user:password@host:5432/database`' +
-      ' or `sqlite:PATH`.',
+      ' or `sqlite:PATH` (`sqlite://PATH` too; a relative PATH is taken from the working folder).',
   },
   PORT: { default: '3000', description: 'The port `serve` and the demo listen on.' },
   BASE_URL: {
@@ -30,7 +30,8 @@ export const ENVIRONMENT_VARIABLES = {
   IDENTITY_ALLOW_INSECURE_ISSUER: { default: 'false', description: 'Accept an http:// OpenID issuer (tests, demos).' },
   IDENTITY_OIDC_CLIENT_SECRET: {
     default: undefined,
-    description: "The CLI's `oidc set`: the client secret, when not given on standard input.",
+    description:
+      'The client secret for `connector set-oidc` and `users push-entra --client-id`, when not piped to standard input.',
   },
   SCIM_BOOTSTRAP_TOKEN: { default: undefined, description: 'The demo: accept this SCIM token instead of issuing one.' },
   DEMO_ADMIN_PASSWORD: {
@@ -41,6 +42,10 @@ export const ENVIRONMENT_VARIABLES = {
     default: 'true',
     description: 'The demo: Prometheus metrics (options.metrics) served at /metrics; `false` leaves prom-client out.',
   },
+  IDENTITY_SQLITE_GROUP_COMMIT: {
+    default: 'true',
+    description: '`serve` and the demo on SQLite: concurrent writes share one commit (option `sqliteGroupCommit`).',
+  },
   TRUST_PROXY: { default: 'false', description: 'Let `serve` trust X-Forwarded-* from a reverse proxy.' },
 } as const satisfies Record<string, { default: string | undefined; description: string }>;
 
@@ -50,12 +55,16 @@ export interface Environment {
   databaseUrl: string;
   /** Whether DATABASE_URL was set (the knexfile requires it; the CLI says when it falls back). */
   databaseUrlGiven: boolean;
-  port: number;
-  baseUrl: string;
+  /** PORT (default 3000); reading it throws when PORT is not a port number. */
+  readonly port: number;
+  /** BASE_URL, else `http://localhost:$PORT`; reading it throws when BASE_URL is not an http(s) origin. */
+  readonly baseUrl: string;
   mountPath: string;
   /** IDENTITY_TABLE_PREFIX; undefined means the store's default. */
   tablePrefix: string | undefined;
   allowInsecureIssuer: boolean;
+  /** IDENTITY_SQLITE_GROUP_COMMIT: on unless `0`, `false` or `no`. */
+  sqliteGroupCommit: boolean;
   trustProxy: boolean;
   /** IDENTITY_OIDC_CLIENT_SECRET. */
   oidcClientSecret: string | undefined;
@@ -79,15 +88,21 @@ export interface Environment {
  * For example, `readEnvironment({ PORT: '8080' }).baseUrl` is `http://localhost:8080`.
  */
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environment {
-  const port = Number(env.PORT || ENVIRONMENT_VARIABLES.PORT.default);
+  // Read when asked for: a PORT the knexfile never uses must not stop a migration.
+  const port = () => portNumber(env.PORT || ENVIRONMENT_VARIABLES.PORT.default, 'PORT');
   return {
     databaseUrl: env.DATABASE_URL || ENVIRONMENT_VARIABLES.DATABASE_URL.default,
     databaseUrlGiven: Boolean(env.DATABASE_URL),
-    port,
-    baseUrl: env.BASE_URL || `http://localhost:${port}`,
+    get port() {
+      return port();
+    },
+    get baseUrl() {
+      return env.BASE_URL ? httpOrigin(env.BASE_URL, 'BASE_URL') : `http://localhost:${port()}`;
+    },
     mountPath: env.MOUNT_PATH ?? ENVIRONMENT_VARIABLES.MOUNT_PATH.default,
     tablePrefix: env.IDENTITY_TABLE_PREFIX || undefined,
     allowInsecureIssuer: truthy(env.IDENTITY_ALLOW_INSECURE_ISSUER),
+    sqliteGroupCommit: !['0', 'false', 'no'].includes(env.IDENTITY_SQLITE_GROUP_COMMIT ?? ''),
     trustProxy: truthy(env.TRUST_PROXY),
     oidcClientSecret: env.IDENTITY_OIDC_CLIENT_SECRET || undefined,
     scimBootstrapToken: env.SCIM_BOOTSTRAP_TOKEN || undefined,
@@ -95,6 +110,28 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
     demoMetrics: truthy(env.DEMO_METRICS || ENVIRONMENT_VARIABLES.DEMO_METRICS.default),
     secretKey: ({ create }) => secretKey(env, create),
   };
+}
+
+/** A port as typed (PORT, `--port`): a whole number from 0 to 65535, else an error naming `name` and the value. */
+export function portNumber(value: string, name: string): number {
+  const port = /^\d{1,5}$/.test(value.trim()) ? Number(value) : Number.NaN;
+  if (!(port >= 0 && port <= 65535)) throw new Error(`${name} must be a port number from 0 to 65535 (got "${value}")`);
+  return port;
+}
+
+/** An http(s) origin as typed (BASE_URL): scheme, host and port, no path, else an error naming `name` and the value. */
+export function httpOrigin(value: string, name: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !/^https?:$/.test(url.protocol) || url.pathname !== '/' || url.search || url.hash || url.username)
+    throw new Error(
+      `${name} must be an http(s) origin such as https://app.example.com, without a path (got "${value}")`,
+    );
+  return value.replace(/\/$/, '');
 }
 
 /** `1`, `true` and `yes` turn a switch on; anything else (or nothing) leaves it off. */

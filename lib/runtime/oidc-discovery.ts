@@ -18,6 +18,10 @@ const STALE_RETRY_MS = 60_000;
 /** Entra answers discovery in well under a second; do not hold a sign-in for 30 s (the default). */
 const DISCOVERY_TIMEOUT_S = 10;
 
+/**
+ * A connector's issuer is `http://` while `allowInsecureIssuer` is off: discovery and token exchange would travel
+ * in clear, so the sign-in is refused (`provider_unavailable`) and the operator told how to fix it.
+ */
 export class InsecureIssuerError extends Error {
   constructor(issuer: string) {
     super(`issuer ${issuer} is not https; set allowInsecureIssuer only for local testing`);

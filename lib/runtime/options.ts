@@ -2,7 +2,7 @@ import { appRedirectUriProblem } from '../model/app-redirect-uris.js';
 import type { Knex } from 'knex';
 import type { Request, Response } from 'express';
 import type { Logger } from 'winston';
-import { closest, distance } from 'fastest-levenshtein';
+import { didYouMean } from '../model/did-you-mean.js';
 import { isValidTablePrefix } from '../store/tables.js';
 import type { StoredUser } from '../model/types.js';
 import type { AdminScope } from '../model/admin-wire.js';
@@ -29,6 +29,11 @@ export interface MetricsOptions {
   registry: MetricsRegistry;
 }
 
+/**
+ * What `createIdentityConnector` takes. Only `knex`, `baseUrl`, `mountPath` and `secretKey` are required; every
+ * other option's default is in `OPTION_DEFAULTS` (lib/runtime/defaults.ts) and the README's options table. An
+ * unknown or malformed option throws an {@link OptionsError} at start-up, with a "did you mean" hint for a misspelling.
+ */
 export interface IdentityConnectorOptions {
   /** The host's Knex instance (mysql2, pg or better-sqlite3). */
   knex: Knex;
@@ -56,13 +61,25 @@ export interface IdentityConnectorOptions {
   /** Ends the host session. */
   signOut?: (req: Request, res: Response) => void | Promise<void>;
   /** The signed-in user's id in this store, for requireWebRole / requireLoginMethod. */
-  currentUser?: (
-    req: Request,
-  ) =>
-    | { connectorId: string; userId: string }
+  currentUser?: (req: Request) =>
+    | {
+        /** The signed-in user's connector. */
+        connectorId: string;
+        /** The signed-in user's id. */
+        userId: string;
+      }
     | null
     | undefined
-    | Promise<{ connectorId: string; userId: string } | null | undefined>;
+    | Promise<
+        | {
+            /** The signed-in user's connector. */
+            connectorId: string;
+            /** The signed-in user's id. */
+            userId: string;
+          }
+        | null
+        | undefined
+      >;
   /** The host's password page, where home-realm discovery sends `builtin` users. */
   passwordLoginPath?: string;
   /**
@@ -106,6 +123,23 @@ export interface IdentityConnectorOptions {
    */
   rateLimitWindowMs?: number;
   /**
+   * On SQLite, writes that arrive while another write runs share its commit, each in a SAVEPOINT of
+   * its own (default true): a failure rolls back only its own request, and each request is answered
+   * after the commit that holds it. Other databases commit each write on its own whatever this says.
+   */
+  sqliteGroupCommit?: boolean;
+  /**
+   * The time the rate limits read (epoch milliseconds; default `Date.now`): their windows are aligned on it, so a
+   * test can start inside a fresh window instead of waiting for the wall clock. A host leaves it out.
+   *
+   * @example A test pins the start of a window (every instance of one test shares the clock):
+   * ```ts
+   * const offset = Math.ceil(Date.now() / 60_000) * 60_000 - Date.now();
+   * const clock = () => Date.now() + offset;
+   * ```
+   */
+  clock?: () => number;
+  /**
    * Prometheus metrics per connector (SCIM requests and latency, provisioning refusals, sign-ins,
    * paused deprovisioning, database conflicts) in the host's prom-client registry. prom-client
    * is an optional peer dependency, imported only when this option is given.
@@ -113,6 +147,10 @@ export interface IdentityConnectorOptions {
   metrics?: MetricsOptions;
 }
 
+/**
+ * The options after `createIdentityConnector` checked them and filled in the defaults (`identity.options`):
+ * read-only for the host; the connector's parts read their settings here.
+ */
 export interface ResolvedOptions extends Required<
   Omit<
     IdentityConnectorOptions,
@@ -130,18 +168,47 @@ export interface ResolvedOptions extends Required<
 > {
   /** The first encrypts and signs; all decrypt and verify. */
   secretKey: string[];
+  /** The host's logger, or the connector's quiet console logger. */
   logger: Logger;
+  /** The host's authorizeAdmin, or `identity.adminFromWebRole` when it passed none. */
   authorizeAdmin: (req: Request) => AdminAuthorization | Promise<AdminAuthorization>;
+  /** How a sign-in is kept: the host's, express-session's (the default) or passport's (`identity.passport`). */
   signIn?: IdentityConnectorOptions['signIn'];
+  /** How a sign-out ends the session, chosen as `signIn` is. */
   signOut?: IdentityConnectorOptions['signOut'];
+  /** How the signed-in user is read, chosen as `signIn` is. */
   currentUser?: IdentityConnectorOptions['currentUser'];
+  /** The host's app session issuer; undefined: app sign-in answers no session. */
   signInApp?: IdentityConnectorOptions['signInApp'];
+  /** The host's password page; null: home-realm discovery has nowhere to send `builtin` users. */
   passwordLoginPath: string | null;
+  /** Where the rate limits count. */
   rateLimitStore: 'database' | 'memory' | RateLimitStore;
   /** Null: no metrics (prom-client is not loaded). */
   metrics: MetricsOptions | null;
 }
 
+/**
+ * A misconfiguration found at start-up: `createIdentityConnector` throws it for an unknown option (with a "did you
+ * mean" hint), a missing or malformed one (a `secretKey` under 32 characters, a `baseUrl` that is not a URL, an
+ * http `baseUrl` off this machine, …). The message names the option and the fix; it is meant for the operator.
+ *
+ * @example
+ * ```ts
+ * import { createIdentityConnector, connectKnex, OptionsError } from 'identity-connector';
+ * try {
+ *   await createIdentityConnector({
+ *     knex: connectKnex('sqlite::memory:'),
+ *     baseUrl: 'https://app.example.com',
+ *     mountPath: '/identity',
+ *     secretKey: 'too short',
+ *   });
+ * } catch (error) {
+ *   if (error instanceof OptionsError) console.error(error.message); // names secretKey and how to make one
+ *   else throw error;
+ * }
+ * ```
+ */
 export class OptionsError extends Error {
   constructor(message: string) {
     super(`identity-connector: ${message}`);
@@ -157,12 +224,7 @@ function refuseUnknownOptions(options: object): void {
   const known = Object.keys(OPTION_NAMES);
   for (const name of Object.keys(options)) {
     if (name in OPTION_NAMES) continue;
-    const nearest = closest(name, known);
-    const hint =
-      distance(name.toLowerCase(), nearest.toLowerCase()) <= Math.max(2, Math.floor(name.length / 3))
-        ? `; did you mean "${nearest}"?`
-        : '';
-    throw new OptionsError(`unknown option "${name}"${hint}`);
+    throw new OptionsError(`unknown option "${name}"${didYouMean(name, known)}`);
   }
 }
 
@@ -268,7 +330,7 @@ export function resolveOptions(options: IdentityConnectorOptions, defaultLogger:
     throw new OptionsError(
       `options.tablePrefix "${tablePrefix}" must be up to 16 letters, digits or underscores, starting with a letter`,
     );
-  for (const name of ['authorizeAdmin', 'signIn', 'signOut', 'currentUser', 'signInApp'] as const) {
+  for (const name of ['authorizeAdmin', 'signIn', 'signOut', 'currentUser', 'signInApp', 'clock'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function')
       throw new OptionsError(`options.${name} must be a function`);
   }
@@ -311,6 +373,8 @@ export function resolveOptions(options: IdentityConnectorOptions, defaultLogger:
     discoveryTtlMs: positive('discoveryTtlMs'),
     databaseTimeoutMs: positive('databaseTimeoutMs'),
     rateLimitWindowMs: positive('rateLimitWindowMs'),
+    sqliteGroupCommit: options.sqliteGroupCommit ?? OPTION_DEFAULTS.sqliteGroupCommit.value,
+    clock: options.clock ?? OPTION_DEFAULTS.clock.value,
     metrics: metricsOption(options.metrics),
   };
 }

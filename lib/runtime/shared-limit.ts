@@ -29,14 +29,18 @@ export class CounterHealth {
   private downUntil = 0;
   private down = false;
 
-  constructor(private readonly logger: Logger) {}
+  /** `clock` is `options.clock`: the time the limits' windows are read by. */
+  constructor(
+    private readonly logger: Logger,
+    private readonly clock: () => number,
+  ) {}
 
   available(now: number): boolean {
     return now >= this.downUntil;
   }
 
   failed(error: unknown): void {
-    this.downUntil = Date.now() + RETRY_AFTER_FAILURE_MS;
+    this.downUntil = this.clock() + RETRY_AFTER_FAILURE_MS;
     if (this.down) return;
     this.down = true;
     this.logger.error(
@@ -100,13 +104,15 @@ export class SharedLimit {
     private readonly name: string,
     readonly limit: number,
     readonly windowMs: number,
+    /** `options.clock`: the windows and reset times are read by it. */
+    readonly clock: () => number,
   ) {
     this.batch = counters.batched ? Math.floor(limit / 64) : 0;
     this.reserve = Math.ceil(limit / 4);
   }
 
   /** Counts a hit on `key`: at once when it can be decided here, else after the store's answer. */
-  take(key: string, now = Date.now()): Admission | Promise<Admission> {
+  take(key: string, now = this.clock()): Admission | Promise<Admission> {
     if (!this.health.available(now)) return this.uncounted(now);
     if (now >= this.sweepAt) this.sweep(now);
     let s = this.keys.get(key);
@@ -136,7 +142,7 @@ export class SharedLimit {
       s.pending -= 1;
       return;
     }
-    this.health.within(this.counters.decrement(this.name + key, 1, this.windowMs)).then(
+    this.health.within(this.counters.decrement(this.name + key, 1, this.windowMs, this.clock())).then(
       () => {
         if (s) s.known = Math.max(0, s.known - 1);
       },
@@ -180,7 +186,7 @@ export class SharedLimit {
     }
     let w: CounterWindow;
     try {
-      w = await this.health.within(this.counters.increment(this.name + key, hits, this.windowMs));
+      w = await this.health.within(this.counters.increment(this.name + key, hits, this.windowMs, this.clock()));
     } catch (error) {
       if (s) s.inflight -= hits;
       this.health.failed(error);
@@ -204,6 +210,7 @@ export class SharedLimit {
         this.counters.incrementMany!(
           due.map(([key], i) => ({ key: this.name + key, hits: hits[i] })),
           this.windowMs,
+          this.clock(),
         ),
       );
     } catch (error) {
@@ -228,7 +235,7 @@ export class SharedLimit {
     const s = this.keys.get(key);
     // Redis windows start at a key's first hit, so its reset times differ by milliseconds between answers.
     if (s && Math.abs(s.resetAt - w.resetAt) < this.windowMs / 2) s.known = Math.max(s.known, w.count);
-    else if (w.resetAt > Date.now())
+    else if (w.resetAt > this.clock())
       this.keys.set(key, { resetAt: w.resetAt, known: w.count, pending: 0, inflight: 0 });
   }
 

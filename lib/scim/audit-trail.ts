@@ -10,6 +10,10 @@ export interface AttemptedOperation {
   resourceId?: string;
 }
 
+/**
+ * Names the operation a route is attempting (e.g. `user.replace` on `User` 2819c223-…) before it can fail, so that
+ * a refusal's audit row (`auditFailures`) says what was refused.
+ */
 export function attempt(res: Response, operation: string, resourceType: string, resourceId?: string): void {
   res.locals.attempt = { operation, resourceType, resourceId } satisfies AttemptedOperation;
 }

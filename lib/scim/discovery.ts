@@ -80,10 +80,19 @@ const listOf = (resources: unknown[]) => ({
   Resources: resources,
 });
 
+/**
+ * `GET /Schemas` (RFC 7644 §4): the schemas the token's connector serves (core plus its declared extensions; no
+ * Group when `groupsEnabled` is false), as a ListResponse.
+ */
 export function schemasList(connector: Connector, scimBase: string) {
   return listOf(visibleSchemas(connector).map((s) => schemaResource(s, scimBase)));
 }
 
+/**
+ * `GET /Schemas/{urn}` (RFC 7644 §4): one schema, matched in any letter case.
+ *
+ * @throws ScimError 404 when the connector does not serve that schema.
+ */
 export function schemaById(connector: Connector, id: string, scimBase: string) {
   const schema = visibleSchemas(connector).find((s) => s.id.toLowerCase() === id.toLowerCase());
   if (!schema) throw new ScimError(404, `schema ${id} is not supported`);
@@ -97,10 +106,16 @@ function visibleTypes(connector: Connector) {
   );
 }
 
+/** `GET /ResourceTypes` (RFC 7644 §4, RFC 7643 §6): the resource types the connector serves, as a ListResponse. */
 export function resourceTypesList(connector: Connector, scimBase: string) {
   return listOf(visibleTypes(connector).map((t) => resourceTypeResource(t, scimBase)));
 }
 
+/**
+ * `GET /ResourceTypes/{id}`: one resource type (`User` or `Group`), in any letter case.
+ *
+ * @throws ScimError 404 when the connector does not serve it.
+ */
 export function resourceTypeById(connector: Connector, id: string, scimBase: string) {
   const type = visibleTypes(connector).find((t) => t.id.toLowerCase() === id.toLowerCase());
   if (!type) throw new ScimError(404, `resource type ${id} is not supported`);

@@ -79,6 +79,11 @@ export const storeUnavailable = (retryAfterSeconds: number) =>
 /** While the database is away every request fails alike: one log line per interval says how many. */
 const UNAVAILABLE_LOG_INTERVAL_MS = 10_000;
 
+/**
+ * The SCIM router's one error middleware: every error becomes an RFC 7644 §3.12 error body through
+ * {@link toScimError}. Causes of 5xx go to the log with the request id, never to the client; while the database is
+ * away, one log line per interval counts the 503s instead of one per request.
+ */
 export function scimErrorHandler(logger: Logger, retryAfterSeconds: number): ErrorRequestHandler {
   let unavailable = { loggedAt: 0, since: 0 };
   return (error, req, res, _next) => {

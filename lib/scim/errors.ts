@@ -42,6 +42,7 @@ export class ScimError extends Error {
   }
 }
 
+/** The error response of RFC 7644 §3.12: `urn:ietf:params:scim:api:messages:2.0:Error` with the status as a string. */
 export interface ScimErrorBody {
   schemas: string[];
   status: string;
@@ -49,12 +50,21 @@ export interface ScimErrorBody {
   detail: string;
 }
 
+/** A 400 with the given `scimType` (RFC 7644 §3.12, Table 9). */
 export const badRequest = (scimType: ScimType, detail: string) => new ScimError(400, detail, scimType);
+/** 400 `invalidValue`: a required value is missing or a value is not compatible with the attribute's type. */
 export const invalidValue = (detail: string) => badRequest('invalidValue', detail);
+/** 400 `invalidFilter`: the filter syntax is wrong or names an attribute it cannot compare (RFC 7644 §3.4.2.2). */
 export const invalidFilter = (detail: string) => badRequest('invalidFilter', detail);
+/** 400 `invalidPath`: a PATCH path is malformed or names no attribute (RFC 7644 §3.5.2). */
 export const invalidPath = (detail: string) => badRequest('invalidPath', detail);
+/** 400 `noTarget`: a PATCH path's filter matched no value (RFC 7644 §3.5.2.1, §3.5.2.3). */
 export const noTarget = (detail: string) => badRequest('noTarget', detail);
+/** 400 `mutability`: the request tries to change a read-only or immutable attribute (RFC 7643 §2.2). */
 export const mutability = (detail: string) => badRequest('mutability', detail);
+/** 400 `invalidSyntax`: the body is not a well-formed SCIM request (e.g. a PatchOp without `Operations`). */
 export const invalidSyntax = (detail: string) => badRequest('invalidSyntax', detail);
+/** 404 without a scimType: the resource or endpoint does not exist (RFC 7644 §3.12). */
 export const notFound = (detail: string) => new ScimError(404, detail);
+/** 409 `uniqueness`: a value that must be unique is taken (RFC 7644 §3.3 on POST, §3.5.1 on PUT). */
 export const conflict = (detail: string) => new ScimError(409, detail, 'uniqueness');

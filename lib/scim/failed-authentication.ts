@@ -6,6 +6,10 @@ import type { Runtime } from '../web/runtime.js';
 import { toScimError } from './error-handler.js';
 import { ScimError } from './errors.js';
 
+/**
+ * How many failed bearer authentications (RFC 6750 `invalid_token`) are answered 401 before 429, per window
+ * (`rateLimitWindowMs`), by client address, by connector endpoint and in all.
+ */
 export interface FailedAuthenticationLimits {
   /** Failed attempts one client address may make per window before it gets 429 (default 30). */
   perAddress: number;
@@ -54,7 +58,14 @@ export class FailedAuthentication {
   ) {
     this.limits = { ...DEFAULTS, ...limits };
     const limit = (name: string, max: number) =>
-      new SharedLimit(runtime.counters, runtime.counterHealth, `auth-failed:${name}:`, max, windowMs);
+      new SharedLimit(
+        runtime.counters,
+        runtime.counterHealth,
+        `auth-failed:${name}:`,
+        max,
+        windowMs,
+        runtime.options.clock,
+      );
     this.perAddress = limit('address', this.limits.perAddress);
     this.perConnector = limit('connector', this.limits.perConnector);
     this.overall = limit('all', this.limits.overall);
@@ -80,7 +91,7 @@ export class FailedAuthentication {
     if (refusal.allowed) refusal = await this.perAddress.take(address);
     this.record(connectorId, address, !refusal.allowed);
     if (refusal.allowed) return undefined;
-    const retryAfter = Math.max(1, Math.ceil((refusal.resetAt - Date.now()) / 1000));
+    const retryAfter = Math.max(1, Math.ceil((refusal.resetAt - this.runtime.options.clock()) / 1000));
     return new ScimError(
       429,
       'too many failed authentication attempts; retry after the Retry-After delay',
@@ -118,7 +129,7 @@ export class FailedAuthentication {
   }
 
   private record(connectorId: string | null, address: string, refused: boolean): void {
-    const now = Date.now();
+    const now = this.runtime.options.clock();
     if (now - this.windowStart >= this.windowMs) {
       void this.flush();
       this.windowStart = now;

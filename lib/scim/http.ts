@@ -3,6 +3,7 @@ import { asyncRoute } from '../web/http.js';
 import { MAX_OBJECT_KEYS } from '../model/limits.js';
 import { badRequest, invalidSyntax, ScimError } from './errors.js';
 
+/** The media type of every SCIM answer (RFC 7644 §8.1), with its charset. */
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 const MAX_JSON_DEPTH = 32;
 
@@ -53,6 +54,10 @@ function shapeRefusal(value: unknown, level: number): ScimError | undefined {
   return undefined;
 }
 
+/**
+ * Sends a SCIM answer as `application/scim+json` (no body for 204); does nothing once the database deadline has
+ * answered the request with a 503.
+ */
 export function sendScim(res: Response, status: number, body?: unknown, headers: Record<string, string> = {}): void {
   // Already answered 503 by the database deadline (router.ts).
   if (res.headersSent) return;
@@ -66,6 +71,7 @@ export function sendScim(res: Response, status: number, body?: unknown, headers:
   res.end(JSON.stringify(body));
 }
 
+/** The weak ETag of a resource version (RFC 7644 §3.14, RFC 9110 §8.8.3): `W/"<version>"`. */
 export const etagOf = (version: number): string => `W/"${version}"`;
 
 /** The version an If-Match header asks for; `*` and absent mean "any". Unparseable → -1 (never matches). */
@@ -76,6 +82,7 @@ export function ifMatchVersion(req: Request): number | undefined {
   return match ? Number(match[1]) : -1;
 }
 
+/** Whether `If-None-Match` names the resource's current version (weak or strong form), so a GET answers 304. */
 export function notModified(req: Request, version: number): boolean {
   const header = req.get('if-none-match');
   return (

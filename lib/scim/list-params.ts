@@ -6,12 +6,17 @@ import { parseAttributeList, type Projection } from './projection.js';
 import type { SchemaRegistry } from '../model/schemas/registry.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 
+/**
+ * A list request read from the query or a `POST /.search` body (RFC 7644 §3.4.2, §3.4.3): the store's query, which
+ * attributes to answer, and whether the client pages by cursor (RFC 9865) or by index.
+ */
 export interface ListRequest {
   query: ListQuery;
   projection: Projection;
   cursorPaging: boolean;
 }
 
+/** The page size when a list names no `count` (RFC 7644 §3.4.2.4 leaves it to the provider): 100. */
 export const DEFAULT_PAGE_SIZE = 100;
 
 /**

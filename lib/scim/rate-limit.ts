@@ -19,7 +19,7 @@ export function tokenRateLimit(limit: SharedLimit): RequestHandler {
       res.once('finish', () => {
         if (res.statusCode === 503) limit.giveBack(key, a);
       });
-    const reset = Math.max(0, Math.ceil((a.resetAt - Date.now()) / 1000));
+    const reset = Math.max(0, Math.ceil((a.resetAt - limit.clock()) / 1000));
     res.setHeader('RateLimit-Policy', policy);
     res.setHeader('RateLimit', `limit=${limit.limit}, remaining=${Math.max(0, limit.limit - a.count)}, reset=${reset}`);
     if (a.allowed) return next();

@@ -77,6 +77,7 @@ export function createScimRouter(runtime: Runtime, metrics?: ScimMetrics): ScimR
     'token:',
     options.rateLimitPerMinute,
     options.rateLimitWindowMs,
+    options.clock,
   );
   router.use(tokenRateLimit(perToken));
   router.use(...scimBodyParser(options.maxBodyBytes));

@@ -7,6 +7,7 @@ export interface Locations {
   scimBase: string;
 }
 
+/** A SCIM resource as answered (RFC 7643 §3): `schemas`, `id`, the attributes and `meta`. */
 export type ScimResource = Record<string, unknown> & { id: string };
 
 function schemasOf(core: string, document: Record<string, unknown>): string[] {
@@ -44,6 +45,10 @@ function nestUndeclared(body: Record<string, unknown>): Record<string, unknown> 
   return out;
 }
 
+/**
+ * A stored user as its SCIM representation (RFC 7643 §4.1): the declared `schemas`, `id`, the document's
+ * attributes, `groups` when read, and `meta` with the location, the ETag version and the times.
+ */
 export function serializeUser(user: StoredUser, at: Locations): ScimResource {
   const body = withoutSchemas(user.document);
   return {
@@ -98,6 +103,10 @@ export function serializeGroup(group: StoredGroup, at: Locations, displayPrefix:
   };
 }
 
+/**
+ * A group name without the connector's `groupDisplayNamePrefix`, as the SCIM client wrote it (the prefix is the
+ * platform's, not Entra's).
+ */
 export function stripPrefix(name: string, prefix: string): string {
   return prefix && name.startsWith(prefix) ? name.slice(prefix.length) : name;
 }

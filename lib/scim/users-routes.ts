@@ -23,6 +23,10 @@ function projectionOf(req: Request): Projection {
   };
 }
 
+/**
+ * `/Users` (RFC 7644 §3): SCIM translates here — list, search, create, read, replace, patch, delete — and the
+ * user-write path (policy/user-writes.ts) decides and audits.
+ */
 export function usersRouter(runtime: Runtime, locations: (req: Request) => Locations): Router {
   const { store, options, users } = runtime;
   const router = Router();

@@ -7,11 +7,16 @@ import type { Runtime } from '../web/runtime.js';
 import { refuse, type LoginRefusal } from './refusals.js';
 import type { IdTokenClaims } from './relying-party.js';
 
+/** An ID token claim a connector may match a sign-in's account by against userName (its `ssoMatchClaims`). */
 export type MatchClaim = ConnectorSettings['ssoMatchClaims'][number];
 
 /** How a sign-in found its user: by the Entra object id, or by a claim against userName. */
 export type AccountMatchedBy = 'oid' | MatchClaim;
 
+/**
+ * The outcome of matching a sign-in to a user: the user, how it was found and whether just-in-time provisioning
+ * created it, or the refusal.
+ */
 export type AccountMatch =
   { ok: true; user: StoredUser; matchedBy: AccountMatchedBy; created: boolean } | { ok: false; refusal: LoginRefusal };
 

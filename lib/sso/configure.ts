@@ -8,6 +8,7 @@ export { OidcSettingsError, type OidcSettingsInput } from '../policy/oidc.js';
 
 /** What configuring a connector's OpenID Connect answers. */
 export interface OidcConfigured {
+  /** The connector with its new settings (`ssoVerifiedAt` cleared until a sign-in completes again). */
   connector: Connector;
   /** What to register in Entra under Authentication → Web → Redirect URIs. */
   redirectUri: string;

@@ -22,8 +22,16 @@ const IDENTIFIER_FIELDS = ['email', 'username', 'userName', 'login'];
 const parsers = [express.urlencoded({ extended: false, limit: '16kb' }), express.json({ limit: '16kb' })];
 
 /** The account the host is about to sign in: by id, or by what the person typed (userName or any email). */
-export type LoginMethodTarget = { connectorId: string; userId: string } | string;
+export type LoginMethodTarget =
+  | {
+      /** The user's connector. */
+      connectorId: string;
+      /** The user's id. */
+      userId: string;
+    }
+  | string;
 
+/** The answer of `identity.checkLoginMethod`: whether to go on, and with which of the users the target named. */
 export interface LoginMethodCheck {
   /** False when the target names users here and none of them signs in this way: refuse the sign-in. */
   allowed: boolean;

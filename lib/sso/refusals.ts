@@ -37,6 +37,7 @@ export type LoginRefusalReason =
   | 'builtin_login_method'
   | 'no_web_role';
 
+/** A refused sign-in as a value: the reason in the one vocabulary, and what the log may add. */
 export interface LoginRefusal {
   reason: LoginRefusalReason;
   /** For the log only (never shown, never audited verbatim): e.g. the provider's error code. */
@@ -45,6 +46,7 @@ export interface LoginRefusal {
   userId?: string;
 }
 
+/** A {@link LoginRefusal} of this reason, with an optional log detail and user id. */
 export const refuse = (reason: LoginRefusalReason, extra: Omit<LoginRefusal, 'reason'> = {}): LoginRefusal => ({
   reason,
   ...extra,

@@ -10,12 +10,18 @@ import { TRANSACTION_TTL_MS, type AppRequest, type LoginTransaction } from './tr
 /** `profile` brings `oid`, `tid`, `name` and `preferred_username`; `email` the optional email claim. */
 const SCOPE = 'openid profile email';
 
+/** The claims of a validated ID token (OpenID Connect Core 1.0 §2; Entra adds `oid`, `tid`, `upn`, `roles`). */
 export type IdTokenClaims = oidc.IDToken;
 
+/** A step of the flow's result: its value, or the refusal that ends the sign-in (never an exception). */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; refusal: LoginRefusal };
 const success = <T>(value: T): Outcome<T> => ({ ok: true, value });
 const failure = (refusal: LoginRefusal): Outcome<never> => ({ ok: false, refusal });
 
+/**
+ * A started authorization code flow (OpenID Connect Core 1.0 §3.1): where to send the browser, and what the
+ * transaction cookie keeps until the callback.
+ */
 export interface StartedLogin {
   authorizationUrl: URL;
   transaction: LoginTransaction;

@@ -33,6 +33,10 @@ export interface AppRequest {
   state: string;
 }
 
+/**
+ * The callback's transaction: found (with its cookie's name, to clear it) or why not — no or a mismatched `state`
+ * (OpenID Connect Core 1.0 §3.1.2.7), no cookie, or one older than {@link TRANSACTION_TTL_MS}.
+ */
 export type TransactionLookup =
   | { ok: true; transaction: LoginTransaction; cookieName: string }
   | {

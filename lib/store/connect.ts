@@ -6,20 +6,23 @@ import path from 'node:path';
 /**
  * Knex configuration from a URL: `mysql://user:pass@host:port/db` (mysql2),
  * `postgres://user:pass@host:port/db` or `postgresql://…` (pg; query parameters such as
- * `sslmode` go to pg as written) or `sqlite:PATH` (better-sqlite3, the embedded default), a
- * relative PATH taken from `baseDirectory`. Used by the
- * CLI, the demo host, the shipped knexfile and the tests; a host normally passes its own Knex
- * instance instead. The driver is an optional peer dependency: a missing one is named.
+ * `sslmode` go to pg as written) or `sqlite:PATH` / `sqlite://PATH` (better-sqlite3, the embedded default), a
+ * relative PATH taken from `baseDirectory` (its folder is created). Used by the
+ * CLI, the demo host, the shipped knexfile and the tests, and by a host's knexfile (README, "Migrations");
+ * a host's code normally passes its own Knex instance instead. The driver is an optional peer dependency: a missing one is named.
  */
 export function knexConfigFromUrl(url: string, baseDirectory = process.cwd()): Knex.Config {
   if (url.startsWith('sqlite:')) {
-    const file = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
-    if (!file)
-      throw new Error('DATABASE_URL "sqlite:" needs a path, e.g. sqlite:./data/identity.sqlite or sqlite::memory:');
+    // sqlite:PATH or sqlite://PATH, as hosts write both: sqlite://./x is ./x, sqlite:///var/x is /var/x.
+    const file = url.slice('sqlite:'.length).replace(/^\/\//, '');
+    if (!file) throw new Error('DATABASE_URL "sqlite:" needs a path, e.g. sqlite:./data/app.sqlite or sqlite::memory:');
     requireDriver('better-sqlite3', url);
+    const filename = file === ':memory:' ? file : path.resolve(baseDirectory, file);
+    // SQLite creates the file, not its folder: `./data/app.sqlite` works before anything made `data/`.
+    if (filename !== ':memory:') fs.mkdirSync(path.dirname(filename), { recursive: true });
     return {
       client: 'better-sqlite3',
-      connection: { filename: file === ':memory:' ? file : path.resolve(baseDirectory, file) },
+      connection: { filename },
       useNullAsDefault: true,
       pool: {
         afterCreate(conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void) {
@@ -131,14 +134,10 @@ function cachePreparedStatements(conn: SqliteConnection): void {
  * ```
  */
 export function connectKnex(url: string, extra: Partial<Knex.Config> = {}): Knex {
-  const config = { ...knexConfigFromUrl(url), ...extra };
-  if (config.client === 'better-sqlite3') {
-    const filename = (config.connection as { filename: string }).filename;
-    if (filename !== ':memory:') fs.mkdirSync(path.dirname(filename), { recursive: true });
-  }
-  return knexFactory(config);
+  return knexFactory({ ...knexConfigFromUrl(url), ...extra });
 }
 
+/** A database URL fit for a log line: the password between `user:` and `@` replaced by `***`. */
 export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }

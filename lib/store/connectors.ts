@@ -6,8 +6,22 @@ import { MAX_DEPROVISION_WINDOW_MINUTES } from '../model/limits.js';
 import { PRESET_NAMES, presetNamed } from '../model/presets.js';
 import { DEFAULT_SETTINGS, mergeSettings, parseStoredSettings, SettingsError } from '../model/settings.js';
 import type { Connector } from '../model/types.js';
+import { creationOrder, fetchPage } from './paging.js';
 
 type Row = Record<string, unknown>;
+
+/** A page of connectors in creation order, each with its live token count (admin/connectors-api.ts). */
+export interface ConnectorPage {
+  /** The page's connectors, oldest first. */
+  items: Array<{
+    /** The connector. */
+    connector: Connector;
+    /** Its SCIM tokens that authenticate now (neither revoked nor expired). */
+    liveTokenCount: number;
+  }>;
+  /** Continues after the last item; absent on the last page. */
+  nextCursor?: string;
+}
 
 function fromRow(row: Row): Connector {
   return {
@@ -30,13 +44,23 @@ function fromRow(row: Row): Connector {
   };
 }
 
+/** A connector's OpenID Connect settings as the store writes them, decided and encrypted by `policy/oidc.ts`. */
 export interface OidcWrite {
+  /** The issuer URL, validated (OpenID Connect Discovery 1.0 §4). */
   issuer: string;
+  /** The application (client) ID. */
   clientId: string;
+  /** The Entra tenant id the `tid` claim must equal; null: not checked. */
   tenantId: string | null;
+  /** The client secret, encrypted with the host's `secretKey`; undefined keeps the stored one. */
   clientSecretEncrypted?: string;
 }
 
+/**
+ * Connectors and their settings, OIDC configuration and deprovisioning state. The store records what it is given:
+ * writes made here carry no audit row, so the admin API, the CLI and `identity.configureOidc` go through
+ * `lib/policy/connectors.ts` and `oidc.ts`; a host reads here (`identity.store.connectors.require(id)`).
+ */
 export class ConnectorStore {
   constructor(
     private readonly ctx: StoreContext,
@@ -92,17 +116,24 @@ export class ConnectorStore {
     return (await this.get(id))!;
   }
 
+  /** The connector with this id, or undefined. */
   async get(id: string): Promise<Connector | undefined> {
     const row = await this.db(this.t.connectors).where({ id }).first();
     return row ? fromRow(row) : undefined;
   }
 
+  /**
+   * The connector with this id.
+   *
+   * @throws {@link StoreError} `not_found` when there is none.
+   */
   async require(id: string): Promise<Connector> {
     const connector = await this.get(id);
     if (!connector) throw new StoreError('not_found', `connector ${id} not found`);
     return connector;
   }
 
+  /** The connectors, oldest first, of one organization or several when a filter names them, else all. */
   async list(filter: { organizationId?: string; organizationIds?: string[] } = {}): Promise<Connector[]> {
     const q = this.db(this.t.connectors).orderBy('created_at');
     if (filter.organizationId) q.where('organization_id', filter.organizationId);
@@ -110,6 +141,37 @@ export class ConnectorStore {
     return (await q).map(fromRow);
   }
 
+  /**
+   * One page of connectors, oldest first (creation time, then id), with each one's live token
+   * count, in ONE statement whatever the page size or the number of connectors: the count is a
+   * correlated subquery over the tokens' connector index, and deeper pages continue from a
+   * keyset cursor (paging.ts) instead of skipping rows. `organizationIds` keeps an
+   * organization's admin inside their organizations (an empty list finds nothing).
+   */
+  async page(
+    filter: { organizationIds?: string[] },
+    query: { cursor?: string | null; count: number },
+    now = Date.now(),
+  ): Promise<ConnectorPage> {
+    const { connectors, scimTokens } = this.t;
+    const base = this.db({ c: connectors }).select(
+      this.db.raw(
+        `(SELECT COUNT(*) FROM ${scimTokens} t WHERE t.connector_id = c.id AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)) AS live_tokens`,
+        [now],
+      ),
+    );
+    if (filter.organizationIds) base.whereIn('c.organization_id', filter.organizationIds);
+    const page = await fetchPage(this.db, base, creationOrder('c'), 'c.id', ['c.*'], {
+      cursor: query.cursor ?? null,
+      count: query.count,
+    });
+    return {
+      items: page.rows.map((row) => ({ connector: fromRow(row), liveTokenCount: Number(row.live_tokens) })),
+      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+    };
+  }
+
+  /** The organization's connector of that name (names are unique per organization), or undefined. */
   async findByName(organizationId: string, name: string): Promise<Connector | undefined> {
     const row = await this.db(this.t.connectors).where({ organization_id: organizationId, name }).first();
     return row ? fromRow(row) : undefined;
@@ -133,6 +195,11 @@ export class ConnectorStore {
     return updated;
   }
 
+  /**
+   * Writes the OpenID Connect settings and clears `ssoVerifiedAt`: new settings have not been shown to work yet.
+   *
+   * @throws {@link StoreError} `not_found` when the connector does not exist.
+   */
   async setOidc(id: string, oidc: OidcWrite): Promise<Connector> {
     await this.require(id);
     // New settings have not been shown to work yet.
@@ -199,6 +266,8 @@ export class ConnectorStore {
    * deactivation (prepared.ts). Unlocked, it is one statement (the window's start, the later of
    * `since` and the resume, is chosen in SQL); locked, two, because a locking read does not lock
    * what its subqueries read.
+   *
+   * @internal The mass-deprovisioning guard's (policy/user-writes.ts), not the host's.
    */
   async deprovisioningLoad(
     id: string,
@@ -292,6 +361,10 @@ export class ConnectorStore {
     return rows.map((row) => row.id);
   }
 
+  /**
+   * Deletes the connector with its tokens, users and groups (foreign keys cascade); `connector.deleted` follows.
+   * False when it did not exist.
+   */
   async delete(id: string): Promise<boolean> {
     // The guard's counts hang off no foreign key (they outlive nothing but the window).
     await this.db(this.t.deprovisionings).where({ connector_id: id }).delete();

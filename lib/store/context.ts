@@ -16,9 +16,12 @@ export interface StoreContext {
   prepared: Prepared;
 }
 
+/** A stored time (epoch milliseconds, as a number or the string some drivers return for BIGINT) as a Date. */
 export const toDate = (ms: unknown): Date => new Date(Number(ms));
+/** {@link toDate} for a nullable column: null and undefined stay null. */
 export const toDateOrNull = (ms: unknown): Date | null =>
   ms === null || ms === undefined ? null : new Date(Number(ms));
+/** A stored boolean as a boolean: drivers answer `true`, `1` or `'1'` (SQLite and MariaDB have no boolean type). */
 export const toBool = (v: unknown): boolean => v === true || v === 1 || v === '1';
 
 /** Splits a large IN list so neither database hits its parameter limit. */

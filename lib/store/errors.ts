@@ -25,13 +25,31 @@ const STORE_STATUS: Record<StoreErrorCode, number> = {
   too_long: 400,
 };
 
-/** A failure the store detected: a missing row, a taken key, a stale version, a query it cannot run. */
+/**
+ * A failure the store detected: a missing row, a taken key, a stale version, a query it cannot run. One of the
+ * family of `IdentityConnectorError`, so the SCIM and admin answers translate it like the others.
+ *
+ * @example
+ * ```ts
+ * import { StoreError, type IdentityConnector } from 'identity-connector';
+ * declare const identity: IdentityConnector;
+ * try {
+ *   await identity.store.connectors.require('a-connector-id');
+ * } catch (error) {
+ *   if (error instanceof StoreError && error.code === 'not_found') console.log('no such connector');
+ *   else throw error;
+ * }
+ * ```
+ */
 export class StoreError extends IdentityConnectorError {
+  /** Which failure: see {@link StoreErrorCode}. */
   declare readonly code: StoreErrorCode;
+  /** 404 `not_found`, 409 `conflict`, 412 `version_mismatch`, 500 `invalid_configuration`, else 400. */
   readonly status: number;
   constructor(
     code: StoreErrorCode,
     message: string,
+    /** What the store knew of the failure (`attribute`, `missing` ids, the `current` version), for logs and answers. */
     readonly detail: Record<string, unknown> = {},
   ) {
     // A misconfigured connector is the operator's to fix: its message names settings, not the client's mistake.
@@ -43,6 +61,21 @@ export class StoreError extends IdentityConnectorError {
   }
 }
 
+/**
+ * Whether an error is a {@link StoreError}, of the given code when one is named.
+ *
+ * @example
+ * ```ts
+ * import { isStoreError, type IdentityConnector } from 'identity-connector';
+ * declare const identity: IdentityConnector;
+ * try {
+ *   await identity.store.connectors.create({ organizationId: 'org-1', name: 'Entra production', preset: 'systam' });
+ * } catch (error) {
+ *   if (isStoreError(error, 'conflict')) console.log('org-1 already has a connector of that name');
+ *   else throw error;
+ * }
+ * ```
+ */
 export const isStoreError = (e: unknown, code?: StoreErrorCode): e is StoreError =>
   e instanceof StoreError && (code === undefined || e.code === code);
 

@@ -43,8 +43,11 @@ function fromRow(row: Row): StoredGroup {
   };
 }
 
+/** What a membership change actually did: the users who joined and who left. */
 export interface MembershipOutcome {
+  /** The ids of users who joined (not those already members). */
   added: string[];
+  /** The ids of users who left, or `'all'` when the whole membership was cleared. */
   removed: string[] | 'all';
 }
 
@@ -67,11 +70,24 @@ export class GroupStore {
     return this.ctx.prepared;
   }
 
+  /**
+   * Records a group and its first members in one transaction; `group.created` and `membership.added` follow the
+   * commit. The store decides nothing: a host creates groups through `identity.groups`, which applies the connector's
+   * prefix and writes the audit row.
+   *
+   * @throws {@link StoreError} `conflict` when the connector has a group of that displayName; `invalid_reference` when
+   * a member is not a user of the connector.
+   */
   async create(
     connectorId: string,
     document: ResourceDocument,
     members: MemberInput[] = [],
-  ): Promise<{ group: StoredGroup; outcome: MembershipOutcome }> {
+  ): Promise<{
+    /** The group after the write. */
+    group: StoredGroup;
+    /** Who joined and who left. */
+    outcome: MembershipOutcome;
+  }> {
     if (this.atomic.outside) return this.atomic.run((s) => s.groups.create(connectorId, document, members));
     const id = uuidv7();
     const now = Date.now();
@@ -108,7 +124,12 @@ export class GroupStore {
     id: string,
     change: { document?: ResourceDocument; membership?: MembershipChange[]; expectedVersion?: number },
     options: { withMembers?: boolean } = {},
-  ): Promise<{ group: StoredGroup; outcome: MembershipOutcome }> {
+  ): Promise<{
+    /** The group after the write. */
+    group: StoredGroup;
+    /** Who joined and who left. */
+    outcome: MembershipOutcome;
+  }> {
     if (this.atomic.outside) return this.atomic.run((s) => s.groups.update(connectorId, id, change, options));
     const current = await this.lockVersion(connectorId, id);
     if (change.expectedVersion !== undefined && change.expectedVersion !== current) {
@@ -156,6 +177,10 @@ export class GroupStore {
     return { group, outcome };
   }
 
+  /**
+   * Deletes the group and its memberships (and clears it as the connector's default group); `group.deleted` follows.
+   * False when it did not exist. Unaudited: hosts delete through `identity.groups`.
+   */
   async delete(connectorId: string, id: string): Promise<boolean> {
     if (this.atomic.outside) return this.atomic.run((s) => s.groups.delete(connectorId, id));
     if (!isResourceId(id)) return false;
@@ -186,6 +211,10 @@ export class GroupStore {
     return group;
   }
 
+  /**
+   * One page of the connector's groups matching a SCIM filter (RFC 7644 §3.4.2), with the total; members only with
+   * `withMembers` (Entra reads groups with `excludedAttributes=members`).
+   */
   async list(
     connectorId: string,
     query: ListQuery,

@@ -8,6 +8,10 @@ import { KEY_LENGTH } from '../model/limits.js';
 
 export { KEY_LENGTH };
 
+/**
+ * The lookup key of an identifier: NFC-normalised, lower-cased and cut to the key column's width, so that lookups
+ * are case-insensitive (RFC 7643 §2.1's caseExact false) on every database without relying on a collation.
+ */
 export function normalizeKey(value: string, width = KEY_LENGTH): string {
   return value.normalize('NFC').toLowerCase().slice(0, width);
 }

@@ -1,18 +1,19 @@
 import type { Knex } from 'knex';
-import { identitySchemaMigration } from './migrations/20261123000000_identity_schema.js';
-import { userResourceKindMigration } from './migrations/20261201000000_user_resource_kind.js';
-import { signInLookupsMigration } from './migrations/20261201005000_sign_in_lookups.js';
-import { exactKeysMigration } from './migrations/20261201010000_exact_keys.js';
-import { deprovisioningGuardMigration } from './migrations/20261201030000_deprovisioning_guard.js';
-import { workspacesMigration } from './migrations/20261201040000_workspaces.js';
-import { rateCountersMigration } from './migrations/20261201050000_rate_counters.js';
-import { extensionRowsMultiValuedMigration } from './migrations/20261201060000_extension_rows_multivalued.js';
-import { deprovisioningsMigration } from './migrations/20261201061000_deprovisionings.js';
-import { userSignInKeysMigration } from './migrations/20261207120000_user_sign_in_keys.js';
-import { appSignInCodesMigration } from './migrations/20261207121000_app_sign_in_codes.js';
+import { fileURLToPath } from 'node:url';
+import { identitySchemaMigration } from '../../migrations/20261123000000_identity_schema.js';
+import { userResourceKindMigration } from '../../migrations/20261201000000_user_resource_kind.js';
+import { signInLookupsMigration } from '../../migrations/20261201005000_sign_in_lookups.js';
+import { exactKeysMigration } from '../../migrations/20261201010000_exact_keys.js';
+import { deprovisioningGuardMigration } from '../../migrations/20261201030000_deprovisioning_guard.js';
+import { workspacesMigration } from '../../migrations/20261201040000_workspaces.js';
+import { rateCountersMigration } from '../../migrations/20261201050000_rate_counters.js';
+import { extensionRowsMultiValuedMigration } from '../../migrations/20261201060000_extension_rows_multivalued.js';
+import { deprovisioningsMigration } from '../../migrations/20261201061000_deprovisionings.js';
+import { userSignInKeysMigration } from '../../migrations/20261207120000_user_sign_in_keys.js';
+import { appSignInCodesMigration } from '../../migrations/20261207121000_app_sign_in_codes.js';
 import { dialectOf, type Dialect } from './dialect.js';
 import { isGaleraNode, MigrationLease } from './migration-lease.js';
-import { tableNames } from './tables.js';
+import { DEFAULT_TABLE_PREFIX, tableNames } from './tables.js';
 
 type MigrationFactory = (prefix: string) => { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -71,6 +72,85 @@ export function migrationConfig(prefix: string): Knex.MigratorConfig {
 }
 
 /**
+ * The connector's migrations for a host's own knexfile, kept in the connector's own migrations table
+ * (`idc_knex_migrations`, beside the host's `knex_migrations`): Knex's `migrations` setting, whose
+ * `migrationSource` lists the same migrations as `identity.migrate()`, recorded under the same names, so the
+ * two paths may be mixed. The host's own migrations keep their own knexfile (Knex runs one migrations table per
+ * configuration), or go with the connector's into one table through {@link identityMigrationsDirectory}.
+ *
+ * @param options.tablePrefix - the connector's `tablePrefix` option (default `idc_`).
+ * @example
+ * ```ts
+ * // identity.knexfile.ts: npx knex migrate:latest --knexfile identity.knexfile.ts
+ * import type { Knex } from 'knex';
+ * import { identityMigrationConfig } from 'identity-connector';
+ *
+ * const config: Knex.Config = {
+ *   client: 'better-sqlite3',
+ *   connection: { filename: './data/app.sqlite' },
+ *   useNullAsDefault: true,
+ *   migrations: identityMigrationConfig(),
+ * };
+ * export default config;
+ * ```
+ */
+export function identityMigrationConfig(options: { tablePrefix?: string } = {}): {
+  /** The connector's migrations under the prefix, for Knex's `migrationSource`. */
+  migrationSource: Knex.MigrationSource<unknown>;
+  /** Knex's migration log table under the prefix (`idc_knex_migrations` by default), for `tableName`. */
+  tableName: string;
+} {
+  const prefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX;
+  return { migrationSource: new PrefixedMigrationSource(prefix), tableName: tableNames(prefix).migrations };
+}
+
+/**
+ * The folder of the connector's migrations (`dist/migrations` in the installed package), for a host whose
+ * knexfile lists it beside its own migrations folder (Knex's `directory` takes several): one
+ * `knex migrate:latest` then creates the host's tables and the connector's, recorded in the host's migrations
+ * table. Each file there is a Knex migration for the default table prefix (`idc_`). Once a database is migrated
+ * this way, keep migrating it this way: `identity.migrate()` and the connector's CLI then refuse to migrate it
+ * (their own table would not know the steps), and this folder refuses a database the connector's own table
+ * already migrated.
+ *
+ * @example
+ * ```ts
+ * // knexfile.ts in the host: npx knex migrate:latest
+ * import type { Knex } from 'knex';
+ * import { identityMigrationsDirectory } from 'identity-connector';
+ *
+ * const config: Knex.Config = {
+ *   client: 'better-sqlite3',
+ *   connection: { filename: './data/app.sqlite' },
+ *   useNullAsDefault: true,
+ *   // The host's folder last: `knex migrate:make` writes into the last one.
+ *   migrations: { directory: [identityMigrationsDirectory, './migrations'] },
+ * };
+ * export default config;
+ * ```
+ */
+export const identityMigrationsDirectory: string = fileURLToPath(new URL('../../migrations', import.meta.url));
+
+/**
+ * Whether the connector's tables were created through another migrations table (a host's knexfile listing
+ * {@link identityMigrationsDirectory}): they exist, and the connector's own migrations table does not.
+ */
+async function migratedThroughHostTable(knex: Knex, prefix: string): Promise<boolean> {
+  const t = tableNames(prefix);
+  return !(await knex.schema.hasTable(t.migrations)) && (await knex.schema.hasTable(t.connectors));
+}
+
+/** Refuses to migrate a database whose connector tables another migrations table keeps (see above). */
+export async function refuseIfMigratedThroughHostTable(knex: Knex, prefix: string): Promise<void> {
+  if (await migratedThroughHostTable(knex, prefix))
+    throw new Error(
+      `The connector's tables (prefix ${prefix}) were migrated through your own migrations table ` +
+        `(a knexfile listing identityMigrationsDirectory), not ${tableNames(prefix).migrations}: keep migrating ` +
+        'them with that knexfile (npx knex migrate:latest)',
+    );
+}
+
+/**
  * Renames rows 0.1.0 recorded under a file name (`….ts` or `….js`) to the extension-less name,
  * before Knex compares the recorded names with the list (it refuses names it does not know).
  */
@@ -82,6 +162,7 @@ export async function adoptFormerMigrationNames(knex: Knex, prefix: string): Pro
   }
 }
 
+/** How a migration run behaves when another instance is migrating the same tables. */
 export interface MigrateOptions {
   /** How long a migrator waits for another one to finish before giving up. */
   waitMs?: number;
@@ -192,6 +273,7 @@ const SESSION_LOCKS: Record<Exclude<Dialect, 'sqlite'>, SessionLock> = {
 };
 
 async function applyLatest(knex: Knex, prefix: string): Promise<string[]> {
+  await refuseIfMigratedThroughHostTable(knex, prefix);
   await adoptFormerMigrationNames(knex, prefix);
   const [, applied] = await knex.migrate.latest(migrationConfig(prefix));
   return applied as string[];
@@ -231,9 +313,13 @@ export async function migrateRollbackAll(knex: Knex, prefix: string): Promise<st
   return reverted as string[];
 }
 
-/** Whether every migration is recorded, read without creating Knex's bookkeeping tables. */
+/**
+ * Whether every migration is recorded, read without creating Knex's bookkeeping tables. Tables a host's
+ * knexfile migrated (through {@link identityMigrationsDirectory}) count as migrated: that knexfile keeps them.
+ */
 export async function isMigrated(knex: Knex, prefix: string): Promise<boolean> {
   const table = tableNames(prefix).migrations;
+  if (await migratedThroughHostTable(knex, prefix)) return true;
   if (!(await knex.schema.hasTable(table))) return false;
   const recorded = new Set((await knex(table).select('name')).map((row: { name: string }) => row.name));
   return MIGRATIONS.every(

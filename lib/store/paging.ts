@@ -13,6 +13,7 @@ export interface CursorState {
   id: string;
 }
 
+/** A keyset cursor as the opaque text SCIM hands out (base64url JSON, RFC 9865's `nextCursor`/`previousCursor`). */
 export function encodeCursor(state: CursorState): string {
   return Buffer.from(JSON.stringify([state.dir === 'next' ? 'n' : 'p', state.key, state.id])).toString('base64url');
 }
@@ -43,10 +44,12 @@ export interface Ordering {
   nullable: boolean;
 }
 
+/** The default list order: creation time (then id), served by the (connector_id, created_at) index without a sort. */
 export const creationOrder = (alias: string): Ordering => ({ expr: `${alias}.created_at`, nullable: false });
 
 const keyExpression = (o: Ordering) => (o.nullable ? `COALESCE(${o.expr}, '')` : o.expr);
 
+/** One page as {@link fetchPage} reads it, with what the caller needs to finish it (rows, totals, cursors). */
 export interface Page {
   /** The page's rows in order: all `columns` on a first page, only `id` and `sort_key` deeper. */
   rows: Array<Record<string, unknown>>;

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Dialect } from './dialect.js';
 
 type Row = Record<string, unknown>;
+/** A value bound to a prepared statement's placeholder. */
 export type Param = string | number | boolean | null;
 
 interface SqliteStatement {

@@ -16,8 +16,10 @@ export const VALUE_ATTRIBUTES = [
   'roles',
   'x509Certificates',
 ] as const;
+/** A multi-valued attribute of {@link VALUE_ATTRIBUTES}, stored one child row per value. */
 export type ValueAttribute = (typeof VALUE_ATTRIBUTES)[number];
 
+/** The user row's searchable columns (snake_case, as in the table), computed from the document. */
 export interface UserColumns {
   external_id: string | null;
   user_name: string;
@@ -33,6 +35,7 @@ export interface UserColumns {
   preferred_language: string | null;
 }
 
+/** One value of a multi-valued attribute (an email, a phone number, …) as a child row, with its lookup key. */
 export interface ValueRow {
   attribute: ValueAttribute;
   position: number;
@@ -42,6 +45,7 @@ export interface ValueRow {
   display: string | null;
   is_primary: boolean;
 }
+/** One address of the user (RFC 7643 §4.1.2 `addresses`) as a child row. */
 export interface AddressRow {
   position: number;
   type: string | null;
@@ -53,6 +57,7 @@ export interface AddressRow {
   country: string | null;
   is_primary: boolean;
 }
+/** One value of an extension attribute as a child row (schema URN, attribute path, position), with its lookup key. */
 export interface ExtensionRow {
   schema_urn: string;
   attr_path: string;
@@ -61,6 +66,7 @@ export interface ExtensionRow {
   value_key: string | null;
 }
 
+/** Everything a user write stores beside the document: the columns and the child rows filters run on. */
 export interface UserProjection {
   columns: UserColumns;
   values: ValueRow[];
@@ -76,6 +82,7 @@ const record = (v: unknown): Record<string, unknown> =>
   v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
+/** The search projection of a normalised user document; recomputed on every write, in the write's transaction. */
 export function projectUser(doc: ResourceDocument): UserProjection {
   const name = record(doc.name);
   const userName = String(doc.userName);

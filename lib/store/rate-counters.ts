@@ -22,7 +22,7 @@ export class RateCounterStore implements CounterStore {
     private readonly events: IdentityEvents,
   ) {}
 
-  async increment(key: string, hits: number, windowMs: number, now = Date.now()): Promise<CounterWindow> {
+  async increment(key: string, hits: number, windowMs: number, now: number): Promise<CounterWindow> {
     const { tables, prepared, dialect } = this.ctx;
     const start = Math.floor(now / windowMs) * windowMs;
     const resetAt = start + windowMs;
@@ -63,7 +63,7 @@ export class RateCounterStore implements CounterStore {
   async incrementMany(
     entries: Array<{ key: string; hits: number }>,
     windowMs: number,
-    now = Date.now(),
+    now: number,
   ): Promise<CounterWindow[]> {
     const { tables, prepared, dialect } = this.ctx;
     const start = Math.floor(now / windowMs) * windowMs;
@@ -106,7 +106,7 @@ export class RateCounterStore implements CounterStore {
     return entries.map((e) => ({ count: totals.get(e.key) ?? e.hits, resetAt }));
   }
 
-  async decrement(key: string, hits: number, windowMs: number, now = Date.now()): Promise<void> {
+  async decrement(key: string, hits: number, windowMs: number, now: number): Promise<void> {
     const start = Math.floor(now / windowMs) * windowMs;
     await retryConflicts(this.events, () =>
       this.ctx.prepared.run(

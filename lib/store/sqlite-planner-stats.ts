@@ -32,6 +32,10 @@ function plannerStats(t: TableNames): Array<[table: string, index: string, stat:
   ];
 }
 
+/**
+ * Writes the fixed planner statistics for the connector's tables into `sqlite_stat1` and reloads them (run by the
+ * identity migration on SQLite).
+ */
 export async function pinSqlitePlannerStats(knex: Knex, t: TableNames): Promise<void> {
   const stats = plannerStats(t);
   await knex.raw('ANALYZE sqlite_schema'); // creates sqlite_stat1 if it does not exist yet
@@ -43,6 +47,7 @@ export async function pinSqlitePlannerStats(knex: Knex, t: TableNames): Promise<
   await knex.raw('ANALYZE sqlite_schema'); // reloads the statistics into the planner
 }
 
+/** Removes those statistics again (the migration's `down`); nothing when `sqlite_stat1` does not exist. */
 export async function unpinSqlitePlannerStats(knex: Knex, t: TableNames): Promise<void> {
   const tables = [...new Set(plannerStats(t).map(([table]) => table))];
   const exists = await knex.raw("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'sqlite_stat1'");

@@ -1,20 +1,36 @@
 /** Physical table names for one table prefix. Every query and migration goes through this. */
 export interface TableNames {
+  /** Connectors, their settings and OIDC configuration. */
   connectors: string;
+  /** SCIM bearer tokens (hashes only). */
   scimTokens: string;
+  /** Users: the indexed columns and the SCIM document. */
   users: string;
+  /** The users' multi-valued attribute values (emails, phone numbers, …), for filters. */
   userValues: string;
+  /** The users' addresses, for filters. */
   userAddresses: string;
+  /** The users' extension attribute values, for filters. */
   userExtensions: string;
+  /** Groups. */
   groups: string;
+  /** Group memberships. */
   groupMembers: string;
+  /** The provisioning log. */
   auditEvents: string;
+  /** The workspaces hosts register per organization. */
   workspaces: string;
+  /** Which workspaces each user is in. */
   userWorkspaces: string;
+  /** The rate limits' shared hit counters. */
   rateCounters: string;
+  /** The mass-deprovisioning guard's recent deactivations and deletions. */
   deprovisionings: string;
+  /** One-time codes of mobile and desktop sign-in. */
   appSignInCodes: string;
+  /** Knex's migration log for these tables. */
   migrations: string;
+  /** Knex's migration lock. */
   migrationsLock: string;
   /** The cluster-wide migration lease (Galera), see migration-lease.ts. */
   migrationLease: string;
@@ -22,10 +38,19 @@ export interface TableNames {
 
 const PREFIX_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,15}$|^$/;
 
+/**
+ * Whether a table prefix is allowed: empty, or up to 16 letters, digits or underscores starting with a letter (the
+ * prefix is put into SQL as an identifier, so nothing else may pass).
+ */
 export function isValidTablePrefix(prefix: string): boolean {
   return PREFIX_PATTERN.test(prefix);
 }
 
+/**
+ * The physical table names for a prefix.
+ *
+ * @throws Error when the prefix is not valid ({@link isValidTablePrefix}); `createIdentityConnector` checks it first as an `OptionsError`.
+ */
 export function tableNames(prefix: string): TableNames {
   if (!isValidTablePrefix(prefix)) {
     throw new Error(
@@ -53,4 +78,5 @@ export function tableNames(prefix: string): TableNames {
   };
 }
 
+/** The `tablePrefix` option's default: every table is `idc_<name>`. */
 export const DEFAULT_TABLE_PREFIX = 'idc_';

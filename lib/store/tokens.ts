@@ -13,6 +13,7 @@ export const LAST_USED_GRANULARITY_MS = 60_000;
 
 type Row = Record<string, unknown>;
 
+/** The SHA-256 hex digest of a token: what the store keeps and looks tokens up by. */
 export const hashToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
 
 function fromRow(row: Row): ScimToken {
@@ -28,6 +29,18 @@ function fromRow(row: Row): ScimToken {
   };
 }
 
+/** What revoking a token did. */
+export interface RevokedToken {
+  /** The token as stored after the call. */
+  token: ScimToken;
+  /** False when it was revoked before: nothing was written and no event raised. */
+  revokedNow: boolean;
+}
+
+/**
+ * SCIM bearer tokens (RFC 6750): issued, verified by hash, listed and revoked. Writes here are unaudited; the admin
+ * API and the CLI issue and revoke through `lib/policy/tokens.ts`.
+ */
 export class TokenStore {
   constructor(
     private readonly ctx: StoreContext,
@@ -49,7 +62,12 @@ export class TokenStore {
   async create(
     connectorId: string,
     options: { label?: string; expiresAt?: Date | null; plainToken?: string } = {},
-  ): Promise<{ token: string; record: ScimToken }> {
+  ): Promise<{
+    /** The plain bearer token (`idc_…`), shown once: only its hash is stored. */
+    token: string;
+    /** The stored record. */
+    record: ScimToken;
+  }> {
     if (this.atomic.outside) return this.atomic.run((s) => s.tokens.create(connectorId, options));
     // Lock the connector so that two concurrent creations cannot both pass the live-token check.
     const lock = this.db(this.t.connectors).select('id').where({ id: connectorId });
@@ -113,24 +131,33 @@ export class TokenStore {
     return [row.tokens, row.revoked, row.connectors, row.updated, row.states].map(String).join(':');
   }
 
+  /** The tokens of one connector (or of all), oldest first, revoked and expired ones included. */
   async list(connectorId?: string): Promise<ScimToken[]> {
     const q = this.db(this.t.scimTokens).orderBy('created_at');
     if (connectorId) q.where('connector_id', connectorId);
     return (await q).map(fromRow);
   }
 
+  /** The connector's tokens that authenticate now: neither revoked nor expired at `now` (epoch ms). */
   async listLive(connectorId: string, now = Date.now()): Promise<ScimToken[]> {
     return (await this.list(connectorId)).filter((t) => !t.revokedAt && (!t.expiresAt || t.expiresAt.getTime() > now));
   }
 
-  async revoke(id: string, connectorId?: string): Promise<ScimToken> {
+  /**
+   * Revokes a live token at once (every instance's verified-token cache drops it within its period);
+   * `token.revoked` follows. `revokedNow` is false when it was revoked already: nothing written, no event.
+   *
+   * @throws {@link StoreError} `not_found` when there is no such token (of that connector, when named).
+   */
+  async revoke(id: string, connectorId?: string): Promise<RevokedToken> {
     const q = this.db(this.t.scimTokens).where({ id });
     if (connectorId) q.where('connector_id', connectorId);
     const row = await q.clone().first();
     if (!row) throw new StoreError('not_found', `token ${id} not found`);
-    if (!row.revoked_at) await this.db(this.t.scimTokens).where({ id }).update({ revoked_at: Date.now() });
+    const revokedNow =
+      (await this.db(this.t.scimTokens).where({ id }).whereNull('revoked_at').update({ revoked_at: Date.now() })) > 0;
     const token = fromRow(await this.db(this.t.scimTokens).where({ id }).first());
-    this.events.emit('token.revoked', token);
-    return token;
+    if (revokedNow) this.events.emit('token.revoked', token);
+    return { token, revokedNow };
   }
 }

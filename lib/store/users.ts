@@ -22,7 +22,9 @@ import type {
 } from '../model/types.js';
 
 type Row = Record<string, unknown>;
+/** What a user read fills in beyond the stored columns and document. */
 export interface ReadOptions {
+  /** Also read the groups the user belongs to (the read-only `groups` attribute, RFC 7643 §4.1.2). */
   withGroups?: boolean;
   /** Lock the row until the transaction ends (read-modify-write such as PATCH). */
   forUpdate?: boolean;
@@ -333,6 +335,7 @@ export class UserStore {
     return this.get(connectorId, id, { ...options, forUpdate: true });
   }
 
+  /** The connector's user with this id, or undefined (also for an id that is not a UUID). */
   async get(connectorId: string, id: string, options: ReadOptions = {}): Promise<StoredUser | undefined> {
     if (!isResourceId(id)) return undefined;
     const lock = options.forUpdate ? this.ctx.idioms.forUpdate : '';
@@ -344,6 +347,7 @@ export class UserStore {
     return (await this.withGroups([fromRow(row)], options))[0];
   }
 
+  /** The connector's user with this userName, in any letter case (userNames are unique per connector), or undefined. */
   async findByUserName(connectorId: string, userName: string): Promise<StoredUser | undefined> {
     return (await this.byUserName(connectorId, userName))[0];
   }
@@ -457,12 +461,14 @@ export class UserStore {
     return rows.map((r: Row) => fromRow(r));
   }
 
+  /** The user's built-in login password hash (scrypt, see `verifyPassword`), or null when none is set. */
   async passwordHash(connectorId: string, id: string): Promise<string | null> {
     if (!isResourceId(id)) return null;
     const row = await this.db(this.t.users).select('password_hash').where({ id, connector_id: connectorId }).first();
     return (row?.password_hash as string | null) ?? null;
   }
 
+  /** One page of the connector's users matching a SCIM filter (RFC 7644 §3.4.2), with the total. */
   async list(connectorId: string, query: ListQuery, options: ReadOptions = {}): Promise<ListResult<StoredUser>> {
     const found = await this.lookup(connectorId, query);
     if (found) return { totalResults: found.length, items: await this.withGroups(found, options) };
@@ -566,6 +572,7 @@ export class UserStore {
     return Number(row?.n ?? 0);
   }
 
+  /** How many users the connector has. */
   async count(connectorId: string): Promise<number> {
     const row = await this.db(this.t.users).where('connector_id', connectorId).count({ n: '*' }).first();
     return Number(row?.n ?? 0);

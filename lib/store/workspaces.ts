@@ -27,9 +27,13 @@ export interface Candidate {
   rank: number;
 }
 
+/** One user's workspaces before and after a decision: what `apply` writes and `user.workspaces-changed` carries. */
 export interface WorkspaceChange {
+  /** The user concerned. */
   userId: string;
+  /** Recorded before the decision. */
   before: UserWorkspaces;
+  /** Decided now. */
   after: UserWorkspaces;
 }
 
@@ -71,7 +75,12 @@ export class WorkspaceStore {
     organizationId: string,
     id: string,
     name: string,
-  ): Promise<{ workspace: Workspace; created: boolean }> {
+  ): Promise<{
+    /** The workspace as stored. */
+    workspace: Workspace;
+    /** True when it was new, false when an existing one was renamed. */
+    created: boolean;
+  }> {
     const now = Date.now();
     const renamed = await this.db(this.t.workspaces)
       .where({ organization_id: organizationId, workspace_id: id })
@@ -97,13 +106,24 @@ export class WorkspaceStore {
     ).map(fromRow);
   }
 
+  /** The organization's workspace with this id, or undefined. */
   async get(organizationId: string, id: string): Promise<Workspace | undefined> {
     const row = await this.db(this.t.workspaces).where({ organization_id: organizationId, workspace_id: id }).first();
     return row ? fromRow(row) : undefined;
   }
 
   /** How many of the connector's users are in each workspace, and for how many it is the primary one (one grouped count). */
-  async counts(connectorId: string): Promise<Map<string, { users: number; primary: number }>> {
+  async counts(connectorId: string): Promise<
+    Map<
+      string,
+      {
+        /** The connector's users in the workspace. */
+        users: number;
+        /** Those for whom it is the primary one. */
+        primary: number;
+      }
+    >
+  > {
     const rows = await this.sql.all(
       `SELECT workspace_id, COUNT(*) AS users, SUM(CASE WHEN is_primary THEN 1 ELSE 0 END) AS prim FROM ${this.t.userWorkspaces} WHERE connector_id = ? GROUP BY workspace_id`,
       [connectorId],
@@ -185,6 +205,8 @@ export class WorkspaceStore {
    * change committed while this transaction waited, not its snapshot, so the last decision made
    * for a user is made from the latest memberships (PostgreSQL's statements read the latest
    * commits anyway: dialect.ts countAfterLock).
+   *
+   * @internal The workspace decision's (policy/workspaces.ts), not the host's.
    */
   async candidates(connectorId: string, plan: CandidatePlan, userIds: string[]): Promise<Candidate[]> {
     const out: Candidate[] = [];
@@ -267,6 +289,8 @@ export class WorkspaceStore {
   /**
    * Users of the connector the plan maps to this workspace (its attribute value or a mapped group),
    * whatever their current workspaces: who a workspace registered now may move.
+   *
+   * @internal The workspace decision's (policy/workspaces.ts), not the host's.
    */
   async usersMappedTo(connectorId: string, plan: CandidatePlan, workspaceId: string): Promise<string[]> {
     const ids = new Set<string>();

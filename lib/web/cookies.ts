@@ -27,15 +27,23 @@ export function readCookies(req: Request): Map<string, string> {
   return out;
 }
 
+/** Where one of the connector's cookies applies and for how long. */
 export interface CookieScope {
+  /** The cookie's Path: the narrowest route that reads it. */
   path: string;
+  /** Its lifetime in milliseconds. */
   maxAgeMs: number;
+  /** Its SameSite: `lax` for cookies the identity provider's redirect back must carry, `strict` otherwise. */
   sameSite: 'lax' | 'strict';
 }
 
 /** Secure whenever the public origin is https, so a local http setup still works. */
 const isSecure = (options: ResolvedOptions) => options.baseUrl.startsWith('https:');
 
+/**
+ * Sets one of the connector's cookies: HttpOnly, Secure whenever `baseUrl` is https, with the scope's path,
+ * lifetime and SameSite.
+ */
 export function setCookie(
   res: Response,
   options: ResolvedOptions,
@@ -52,6 +60,7 @@ export function setCookie(
   });
 }
 
+/** Clears a cookie set with {@link setCookie}; the path and SameSite must be the ones it was set with. */
 export function clearCookie(
   res: Response,
   options: ResolvedOptions,

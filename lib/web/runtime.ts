@@ -48,7 +48,7 @@ export function createRuntime(store: IdentityStore, options: ResolvedOptions): R
     oidc,
     discovery,
     counters: counterStore(store, options),
-    counterHealth: new CounterHealth(options.logger),
+    counterHealth: new CounterHealth(options.logger, options.clock),
   };
 }
 

@@ -14,7 +14,9 @@ import type {} from 'express-session';
 
 /** What a session keeps of the signed-in user: the row's key, nothing that could go stale. */
 export interface SignedInKey {
+  /** The connector the user belongs to. */
   connectorId: string;
+  /** The user's id within it. */
   userId: string;
 }
 
@@ -27,11 +29,15 @@ declare module 'express-session' {
 
 /** The signed-in user as `identity.currentUser(req)` answers it: read from the store on each call, so a role change applies at once. */
 export interface CurrentUser extends SignedInKey {
+  /** The host's organization the user's connector provisions into: scope the host's data by it. */
   organizationId: string;
+  /** The user's SCIM userName (Entra: usually the UPN). */
   userName: string;
+  /** The user's display name, when provisioned with one. */
   displayName: string | null;
   /** ReadOnly < User < Admin < EnterpriseAdmin; null: app login only. */
   webRole: WebRole | null;
+  /** How the user signs in. */
   loginMethod: LoginMethod;
 }
 
@@ -57,7 +63,9 @@ export const sessionSignIn: Required<Pick<ResolvedOptions, 'signIn' | 'signOut' 
 
 /** The shape of the host's passport this needs (passport's Authenticator; typed here so hosts need no @types/passport). */
 export interface PassportLike {
+  /** Registers a serializer: what of `req.user` the session keeps (passport's `serializeUser`). */
   serializeUser(fn: (user: unknown, done: (error: unknown, id?: unknown) => void) => void): void;
+  /** Registers a deserializer: the `req.user` a kept session value becomes (passport's `deserializeUser`). */
   deserializeUser(fn: (id: unknown, done: (error: unknown, user?: unknown) => void) => void): void;
 }
 

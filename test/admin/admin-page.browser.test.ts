@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { createDemoApp, type DemoApp } from '../../examples/host-app.js';
 import type { StoredUser } from '../../lib/model/types.js';
+import type { AdminConnector } from '../../lib/model/admin-wire.js';
 import { launchChromiumOrSkip } from './chromium.js';
 import { SecretBox } from '../../lib/crypto/secret-box.js';
 import { startFakeGraph } from '../support/fixtures/fake-graph.js';
@@ -22,6 +23,14 @@ const ARTIFACTS = path.resolve('test-artifacts/admin');
 async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/** One section of the page (its heading's region), legible at full size. */
+async function sectionShot(page: Page, title: string, name: string): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page
+    .getByRole('region', { name: title, exact: true })
+    .screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
 }
 
 describe('The admin page in a real browser (demo host)', () => {
@@ -193,10 +202,28 @@ describe('The admin page in a real browser (demo host)', () => {
       expect(await page.locator('#tokens tbody tr').count()).to.equal(2);
       await shot(page, '04-admin-page');
 
+      // Two live tokens are all a connector may have: Create token is disabled, and says why, until one is revoked.
+      const create = page.getByRole('button', { name: 'Create token' });
+      expect(await create.isDisabled()).to.equal(true);
+      expect(await create.getAttribute('aria-describedby')).to.equal('token-refused');
+      expect(await page.locator('#token-refused').textContent()).to.match(
+        /^No new token now: this connector already has 2 live tokens: revoke one before creating another/,
+      );
+
       // Shown once: a fresh render of the page no longer holds it.
       await page.reload();
       expect(await page.content()).to.not.include(token);
       expect(await page.locator('#new-token').isHidden()).to.equal(true);
+      expect(await create.isDisabled()).to.equal(true);
+      page.once('dialog', (dialog) => void dialog.accept());
+      await page
+        .locator('#tokens')
+        .getByRole('row', { name: /rotation/ })
+        .getByRole('button', { name: /^Revoke / })
+        .click();
+      await page.getByText(/^Token idc_.* revoked\.$/).waitFor();
+      expect(await create.isEnabled()).to.equal(true);
+      expect(await page.locator('#token-refused').count()).to.equal(0);
       expect(errors, 'script errors or CSP violations').to.deep.equal([]);
     });
   });
@@ -231,13 +258,31 @@ describe('The admin page in a real browser (demo host)', () => {
         'builtin',
       );
 
-      // The demo connector has no OpenID Connect: nobody can be switched to SSO, the admin included.
-      await page.getByRole('button', { name: 'Switch to Entra SSO', description: ADMIN, exact: true }).click();
-      await page
-        .getByText(
-          /has no OpenID Connect settings .*: configure OpenID Connect for this connector before switching users to SSO/,
-        )
-        .waitFor();
+      // The demo connector has no OpenID Connect: nobody can be switched to SSO, the admin included. The
+      // buttons are disabled while the policy refuses, and say why; the API refuses all the same.
+      const reason =
+        /has no OpenID Connect settings .*: configure OpenID Connect for this connector before switching users to SSO/;
+      const refused = page.getByRole('button', { name: 'Switch to Entra SSO', description: /^admin@demo\.local / });
+      expect(await refused.isDisabled()).to.equal(true);
+      expect(await refused.getAttribute('aria-describedby')).to.match(/\bsso-switch-refused$/);
+      expect(await page.locator('#sso-switch-refused').textContent()).to.match(reason);
+      expect(await page.locator('#sso-switch-refused').isVisible()).to.equal(true);
+      expect(await page.getByRole('button', { name: 'Switch selected (or all) to Entra SSO' }).isDisabled()).to.equal(
+        true,
+      );
+      expect(
+        await page.getByRole('button', { name: 'Switch selected (or all) to built-in login' }).isEnabled(),
+      ).to.equal(true);
+      await sectionShot(page, 'Users', '05b-sso-switch-refused');
+      const admin = (await demo!.identity.store.users.findByUserName(demo!.connector.id, ADMIN))!;
+      const csrf = ((await (await page.request.get(`${origin}/identity/admin/api/csrf`)).json()) as { token: string })
+        .token;
+      const direct = await page.request.put(`${origin}/identity/admin/api/users/${admin.id}/login-method`, {
+        headers: { 'X-CSRF-Token': csrf, origin },
+        data: { connectorId: demo!.connector.id, loginMethod: 'sso', confirm: true },
+      });
+      expect(direct.status()).to.equal(409);
+      expect(((await direct.json()) as { message: string }).message).to.match(reason);
       expect((await demo!.identity.store.users.findByUserName(demo!.connector.id, ADMIN))!.loginMethod).to.equal(
         'builtin',
       );
@@ -333,7 +378,9 @@ describe('The admin page in a real browser (demo host)', () => {
       expect(created).to.include({ organizationId: 'demo-org', name: 'Staffbase intranet', profile: 'staffbase' });
       expect(created.settings).to.include({ groupDisplayNamePrefix: '[SCIM] ', matchOnCreate: 'externalId' });
       // The page shows the preset's settings and the new connector's own SCIM URL.
-      expect(await page.getByLabel('Settings (JSON)').inputValue()).to.include('"groupDisplayNamePrefix": "[SCIM] "');
+      expect(await page.getByLabel('Settings (JSON)', { exact: true }).inputValue()).to.include(
+        '"groupDisplayNamePrefix": "[SCIM] "',
+      );
       await shot(page, '12-connector-from-preset');
       expect(errors, 'script errors or CSP violations').to.deep.equal([]);
     });
@@ -467,7 +514,7 @@ describe('The admin page in a real browser (demo host)', () => {
 
       await page.getByLabel('New group').fill('Site crew');
       await page.getByRole('button', { name: 'Create group' }).click();
-      await page.getByText('Group created').waitFor();
+      await page.getByText('Group created: choose it as the default group').waitFor();
       expect(
         await page.getByLabel('Group for new users').locator('option', { hasText: 'Site crew' }).count(),
         'the default-group picker offers it',
@@ -514,5 +561,294 @@ describe('The admin page in a real browser (demo host)', () => {
       expect(other!.status()).to.equal(404);
       await shot(page, '09-other-org-404');
     });
+  });
+  /** The connector as the admin API answers it, read with the browser's own session. */
+  async function connectorFromApi(page: Page, id: string): Promise<AdminConnector> {
+    const response = await page.request.get(`${origin}/identity/admin/api/connectors/${id}`);
+    expect(response.status()).to.equal(200);
+    return (await response.json()) as AdminConnector;
+  }
+
+  it('edits the role map in rows, without JSON, saves it and reads it back from the API', async function () {
+    this.timeout(60_000);
+    const before = demo!.connector.settings.roleMap;
+    try {
+      await inPage(async (page, errors) => {
+        await openAdminPage(page, ADMIN, ADMIN_PASSWORD);
+        const card = page.locator('#role-map');
+        const row = (value: string) =>
+          card.getByRole('row').filter({ has: page.locator(`input[data-key][value="${value}"]`) });
+        // ReadOnly's row gives User from now on; EnterpriseAdmin's row is removed; two rows are added.
+        await row('ReadOnly').getByRole('combobox', { name: 'Web role' }).selectOption('User');
+        await card.getByRole('button', { name: 'Remove app role EnterpriseAdmin' }).click();
+        await card.getByRole('button', { name: 'Add app role' }).click();
+        const added = card.getByRole('textbox', { name: 'App role value' }).last();
+        expect(await added.evaluate((e) => e === document.activeElement), 'the new row has focus').to.equal(true);
+        await added.fill('Site.Manager');
+        await card.getByRole('combobox', { name: 'Web role' }).last().selectOption('Admin');
+        await card.getByRole('button', { name: 'Add app role' }).click();
+        await card.getByRole('textbox', { name: 'App role value' }).last().fill('Guest');
+        await card.getByRole('combobox', { name: 'Web role' }).last().selectOption({ label: 'None (app login only)' });
+        await sectionShot(page, 'Role map', '14-role-map-edited');
+        await card.getByRole('button', { name: 'Save role map' }).click();
+        await page.getByText('Role map saved: applies to users at their next provisioning.').waitFor();
+
+        const expected = { ReadOnly: 'User', User: 'User', Admin: 'Admin', 'Site.Manager': 'Admin' };
+        expect((await connectorFromApi(page, demo!.connector.id)).settings.roleMap).to.deep.equal(expected);
+        // The page was re-rendered from the saved settings: the None row is gone, the new one is there.
+        expect(
+          await page
+            .locator('#role-map input[data-key]')
+            .evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value)),
+        ).to.deep.equal(Object.keys(expected));
+        expect(await page.locator('#log tbody').getByText('Settings changed').count()).to.be.greaterThan(0);
+        await sectionShot(page, 'Role map', '15-role-map-saved');
+        expect(errors).to.deep.equal([]);
+      });
+    } finally {
+      await demo!.identity.store.connectors.updateSettings(demo!.connector.id, { roleMap: before });
+    }
+  });
+
+  it("shows the server's validation message beside its field (settings, role map and OpenID Connect), then saves the corrected rules", async function () {
+    this.timeout(60_000);
+    try {
+      await inPage(async (page, errors) => {
+        await openAdminPage(page, ADMIN, ADMIN_PASSWORD);
+        const rules = page.locator('#attribute-rules');
+        await rules.getByRole('button', { name: 'Add required attribute' }).click();
+        await rules.getByRole('textbox', { name: 'Required attribute' }).last().fill('shoeSize');
+        await rules.getByRole('button', { name: 'Add allowed values' }).click();
+        await rules.getByRole('textbox', { name: 'Attribute', exact: true }).last().fill('userType');
+        await rules.getByRole('textbox', { name: 'Allowed values' }).last().fill('Premium, Standard');
+        await rules.getByRole('button', { name: 'Save attribute rules' }).click();
+        const required = rules.locator('fieldset[data-setting="requiredAttributes"]');
+        const message = 'requiredAttributes: "shoeSize" is not an attribute of the User schema or its extensions';
+        await required.locator('.field-error').getByText(message, { exact: true }).waitFor();
+        expect(await required.getAttribute('aria-invalid')).to.equal('true');
+        expect(await required.getAttribute('aria-describedby')).to.include('error-requiredAttributes');
+        expect(await rules.locator('.field-error').count(), 'only beside the field at fault').to.equal(1);
+        expect(await page.getByRole('region', { name: 'Attribute rules' }).getByRole('status').textContent()).to.equal(
+          'Not saved: see the message in the form.',
+        );
+        expect((await connectorFromApi(page, demo!.connector.id)).settings).to.include({ uniqueEmail: false });
+        expect((await connectorFromApi(page, demo!.connector.id)).settings.requiredAttributes).to.deep.equal([]);
+        await sectionShot(page, 'Attribute rules', '16-validation-beside-field');
+
+        // Corrected, with a condition and a rule of each kind: saved, the message gone.
+        await rules.getByRole('textbox', { name: 'Required attribute' }).last().fill('name.givenName');
+        await rules.getByRole('button', { name: 'Add required attribute' }).click();
+        await rules
+          .getByRole('textbox', { name: 'Required attribute' })
+          .last()
+          .fill('phoneNumbers[type eq "work"].value');
+        await rules.getByRole('textbox', { name: 'Only when this attribute is sent' }).last().fill('phoneNumbers');
+        await rules.getByRole('button', { name: 'Add create-only attribute' }).click();
+        await rules.getByRole('textbox', { name: 'Create-only attribute' }).last().fill('locale');
+        await rules.getByRole('checkbox', { name: 'Primary email unique per user' }).check();
+        await rules.getByRole('button', { name: 'Save attribute rules' }).click();
+        await page.getByText('Attribute rules saved: they apply to Entra’s next writes.').waitFor();
+        expect(await page.locator('#attribute-rules .field-error').count()).to.equal(0);
+        const saved = (await connectorFromApi(page, demo!.connector.id)).settings;
+        expect(saved.requiredAttributes).to.deep.equal([
+          'name.givenName',
+          { path: 'phoneNumbers[type eq "work"].value', ifSent: 'phoneNumbers' },
+        ]);
+        expect(saved.allowedValues).to.deep.equal({ userType: ['Premium', 'Standard'] });
+        expect(saved.createOnlyAttributes).to.deep.equal(['locale']);
+        expect(saved.uniqueEmail).to.equal(true);
+
+        // An added role row left without its value: the role map's own message.
+        const roles = page.locator('#role-map');
+        await roles.getByRole('button', { name: 'Add app role' }).click();
+        await roles.getByRole('button', { name: 'Save role map' }).click();
+        await roles
+          .locator('fieldset[data-setting="roleMap"] .field-error')
+          .getByText('roleMap: an app role value must not be empty')
+          .waitFor();
+
+        // OpenID Connect: the server's message beside the client id, not the browser's "Please fill out this field".
+        const oidc = page.locator('#oidc');
+        await oidc.getByLabel('Directory (tenant) ID').fill('3f1c2a9e-7b4d-4c8e-9a01-5d6e7f8a9b0c');
+        await oidc.getByRole('button', { name: 'Save sign-in settings' }).click();
+        const clientField = oidc.locator('.field').filter({ has: page.locator('#oidc-client') });
+        await clientField
+          .locator('.field-error')
+          .getByText('clientId must be the Application (client) ID from the app registration')
+          .waitFor();
+        expect(await page.locator('#oidc-client').getAttribute('aria-invalid')).to.equal('true');
+        expect(await page.locator('#oidc-client').getAttribute('aria-describedby')).to.equal('error-oidc-client');
+        expect(await page.locator('#oidc-client').evaluate((e) => e === document.activeElement)).to.equal(true);
+        await sectionShot(page, 'Single sign-on (OpenID Connect)', '17-oidc-error-beside-field');
+        // The secret is next: its own message moves beside it.
+        await page.locator('#oidc-client').fill('app-123');
+        await oidc.getByRole('button', { name: 'Save sign-in settings' }).click();
+        await oidc
+          .locator('.field')
+          .filter({ has: page.locator('#oidc-secret') })
+          .locator('.field-error')
+          .getByText(/^clientSecret is required/)
+          .waitFor();
+        expect(await oidc.locator('.field-error').count()).to.equal(1);
+        expect(await page.locator('#oidc-client').getAttribute('aria-invalid')).to.equal(null);
+        expect((await connectorFromApi(page, demo!.connector.id)).oidc.clientId).to.equal(null);
+        expect(errors.filter((e) => !e.startsWith('400 '))).to.deep.equal([]);
+      });
+    } finally {
+      await demo!.identity.store.connectors.updateSettings(demo!.connector.id, {
+        requiredAttributes: [],
+        allowedValues: {},
+        createOnlyAttributes: [],
+        uniqueEmail: false,
+      });
+    }
+  });
+
+  it('edits the extension sets: built-in extensions by name, a schema of its own by URN and attributes', async function () {
+    this.timeout(60_000);
+    const before = demo!.connector.settings.extensions;
+    const urn = 'urn:example:params:scim:schemas:extension:acme:2.0:User';
+    try {
+      await inPage(async (page, errors) => {
+        await openAdminPage(page, ADMIN, ADMIN_PASSWORD);
+        const card = page.locator('#extensions');
+        await card.getByRole('checkbox', { name: /\(metadata\)/ }).uncheck();
+        await card.getByRole('button', { name: 'Add extension schema' }).click();
+        await card.getByRole('textbox', { name: 'Schema URN' }).last().fill(urn);
+        await card.getByRole('textbox', { name: 'Attributes' }).last().fill('site, costCenter:integer, tags[]');
+        await card.getByRole('button', { name: 'Save extensions' }).click();
+        await page.getByText('Extensions saved: /Schemas and the mapping sheet show them now.').waitFor();
+        expect((await connectorFromApi(page, demo!.connector.id)).settings.extensions).to.deep.equal([
+          ...before.filter((e) => e !== 'metadata'),
+          {
+            id: urn,
+            attributes: [
+              { name: 'site', type: 'string', multiValued: false },
+              { name: 'costCenter', type: 'integer', multiValued: false },
+              { name: 'tags', type: 'string', multiValued: true },
+            ],
+          },
+        ]);
+        // Shown again as it was written, and in Entra's mapping sheet.
+        expect(
+          await page.locator('#extensions').getByRole('textbox', { name: 'Attributes' }).first().inputValue(),
+        ).to.equal('site, costCenter:integer, tags[]');
+        expect(await page.locator('#entra-mapping').getByText(`${urn}:costCenter`).count()).to.equal(1);
+        // A type the server does not know: its message inside the extensions fieldset.
+        await page.locator('#extensions').getByRole('textbox', { name: 'Attributes' }).first().fill('site:text');
+        await page.locator('#extensions').getByRole('button', { name: 'Save extensions' }).click();
+        await page
+          .locator('#extensions fieldset .field-error')
+          .getByText(`extensions: "${urn}" has an invalid attribute`, { exact: false })
+          .waitFor();
+        await sectionShot(page, 'Extension attributes', '18-extensions');
+        expect(errors.filter((e) => !e.startsWith('400 '))).to.deep.equal([]);
+      });
+    } finally {
+      await demo!.identity.store.connectors.updateSettings(demo!.connector.id, { extensions: before });
+    }
+  });
+
+  it('offers the log filter in words (one label per operation code) and filters by the code', async function () {
+    this.timeout(60_000);
+    await inPage(async (page, errors) => {
+      await openAdminPage(page, ADMIN, ADMIN_PASSWORD);
+      const operation = page.getByLabel('Operation', { exact: true });
+      const options = await operation
+        .locator('option')
+        .evaluateAll((list) => list.map((o) => [(o as HTMLOptionElement).value, o.textContent]));
+      expect(options).to.deep.include(['user.login-method', 'Login method switched']);
+      expect(options).to.deep.include(['connector.settings', 'Settings changed']);
+      expect(
+        options.every(([value, text]) => value === '' || text !== value),
+        'every code has words',
+      ).to.equal(true);
+      expect(new Set(options.map(([, text]) => text)).size, 'no two codes share words').to.equal(options.length);
+      expect(await page.getByLabel('Outcome').locator('option').allTextContents()).to.deep.equal([
+        'Any',
+        'Succeeded',
+        'Failed or refused',
+      ]);
+      await operation.selectOption({ label: 'Login method switched' });
+      await page.getByLabel('Outcome').selectOption({ label: 'Succeeded' });
+      await page.getByRole('button', { name: 'Filter' }).click();
+      await page.waitForURL(/operation=user\.login-method/);
+      expect(new URL(page.url()).searchParams.get('outcome')).to.equal('success');
+      const cells = await page.locator('#log tbody tr td:nth-child(3)').allTextContents();
+      expect(cells.length).to.be.greaterThan(0);
+      for (const cell of cells) expect(cell).to.equal('Login method switcheduser.login-method');
+      expect(await page.getByLabel('Operation', { exact: true }).locator('option:checked').textContent()).to.equal(
+        'Login method switched',
+      );
+      await sectionShot(page, 'Provisioning log', '19-log-filter-labels');
+      expect(errors).to.deep.equal([]);
+    });
+  });
+
+  it('fits 1280 and 700 px wide windows: no sideways scrolling, the sign-in select shows its longest choice', async function () {
+    this.timeout(60_000);
+    for (const width of [1280, 700]) {
+      const context = await browser!.newContext({ viewport: { width, height: 900 } });
+      const page = await context.newPage();
+      const errors = watchForErrors(page);
+      try {
+        await openAdminPage(page, ADMIN, ADMIN_PASSWORD);
+        // The document is no wider than the window; what sticks out (tables scroll inside their own box) is named.
+        const overflow = await page.evaluate(() => ({
+          scroll: document.documentElement.scrollWidth,
+          viewport: document.documentElement.clientWidth,
+          wider: [...document.querySelectorAll('body *')]
+            .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth)
+            .filter((e) => !e.closest('.table-wrap'))
+            .map((e) => `${e.tagName.toLowerCase()}#${e.id}.${e.className}`),
+        }));
+        expect(overflow.scroll, `page width at ${width}px`).to.be.at.most(overflow.viewport);
+        expect(overflow.wider, `elements wider than ${width}px`).to.deep.equal([]);
+        // The select is as wide as its longest choice needs (text + padding + the arrow), not cut off.
+        const select = await page.getByLabel('New users sign in with').evaluate((element) => {
+          const s = element as HTMLSelectElement;
+          const style = getComputedStyle(s);
+          const context2d = document.createElement('canvas').getContext('2d')!;
+          context2d.font = style.font;
+          const text = Math.max(...[...s.options].map((o) => context2d.measureText(o.text).width));
+          const padding = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+          return { text, padding, client: s.clientWidth, scroll: s.scrollWidth };
+        });
+        expect(select.scroll, `select scrollWidth at ${width}px`).to.be.at.most(select.client);
+        expect(select.client, `select width at ${width}px`).to.be.at.least(select.text + select.padding + 16);
+        for (const name of [
+          'Save role map',
+          'Save attribute rules',
+          'Save extensions',
+          'Save for new users',
+          'Filter',
+        ]) {
+          const button = page.getByRole('button', { name, exact: true });
+          await button.scrollIntoViewIfNeeded();
+          expect(await button.isVisible(), `${name} at ${width}px`).to.equal(true);
+          const box = (await button.boundingBox())!;
+          expect(box.x + box.width, `${name} inside the window at ${width}px`).to.be.at.most(width);
+        }
+        for (const id of ['role-map', 'attribute-rules', 'extensions', 'log']) {
+          const box = (await page.locator(`#${id}`).boundingBox())!;
+          expect(box.x + box.width, `#${id} inside the window at ${width}px`).to.be.at.most(width);
+        }
+        await page.evaluate(() => window.scrollTo(0, 0));
+        await shot(page, `20-admin-page-${width}px`);
+        // Each new or changed part on its own, legible at full size.
+        for (const title of [
+          'Single sign-on (OpenID Connect)',
+          'Role map',
+          'Attribute rules',
+          'Extension attributes',
+          'Users',
+          'Provisioning log',
+        ])
+          await sectionShot(page, title, `21-${width}px-${title.split(' ')[0].toLowerCase()}`);
+        expect(errors).to.deep.equal([]);
+      } finally {
+        await context.close();
+      }
+    }
   });
 });

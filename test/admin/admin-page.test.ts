@@ -89,6 +89,32 @@ describeEachDatabase('Admin page (HTML)', (db) => {
     expect(page).to.include('Changing to Primary workspaces does not remove users from their other workspaces');
   });
 
+  it('gives the settings forms (role map, attribute rules, extensions, JSON) to who may change settings only', async () => {
+    const forms = [
+      'data-setting="roleMap"',
+      'data-setting="requiredAttributes"',
+      'data-setting="extensions"',
+      'id="settings-json"',
+    ];
+    const full = (await asAdmin(`${PAGE}/connectors/${h.connector.id}`)).text;
+    for (const form of forms) expect(full).to.include(form);
+    // Web role Admin: users, login methods and the log; no settings on the page, and the API refuses them.
+    const usersOnly = (path: string) =>
+      request(h.appOrigin).get(path).set('x-test-org', h.connector.organizationId).set('x-test-manages', 'users');
+    const page = await usersOnly(`${PAGE}/connectors/${h.connector.id}`).set('Accept', 'text/html');
+    expect(page.status).to.equal(200);
+    expect(page.text).to.include('id="users-title"');
+    for (const form of forms) expect(page.text).to.not.include(form);
+    const write = await request(h.appOrigin)
+      .put(`${MOUNT}/admin/api/connectors/${h.connector.id}/settings`)
+      .set('x-test-org', h.connector.organizationId)
+      .set('x-test-manages', 'users')
+      .send({ roleMap: { Boss: 'EnterpriseAdmin' } });
+    expect(write.status).to.equal(403);
+    expect(write.body.error).to.equal('forbidden');
+    expect((await h.store.connectors.get(h.connector.id))!.settings.roleMap).to.not.have.property('Boss');
+  });
+
   it('never puts the OIDC client secret (or its encrypted form) in the page', async () => {
     const response = await asAdmin(`${PAGE}/connectors/${h.connector.id}`);
     expect(response.text).to.include('A secret is stored');

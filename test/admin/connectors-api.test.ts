@@ -162,7 +162,7 @@ describeEachDatabase('Admin JSON API: connectors, tokens, provisioning log', (db
             settings: { deleteMode: 'sometimes' },
           })
         ).body,
-      ).to.include({ error: 'invalid_settings', field: 'settings' });
+      ).to.include({ error: 'invalid_settings', field: 'deleteMode' });
       expect((await admin.post('/connectors', { organizationId: 'org-refused', name: '  ' })).body).to.include({
         error: 'invalid_request',
         field: 'name',
@@ -225,23 +225,41 @@ describeEachDatabase('Admin JSON API: connectors, tokens, provisioning log', (db
       });
     });
 
-    it("refuses invalid settings with 400 and the validator's message, changing nothing", async () => {
+    it("refuses invalid settings with 400, the validator's message and the setting as the field, changing nothing", async () => {
       const c = await freshConnector();
-      const cases: Array<[unknown, string]> = [
-        [{ deleteMode: 'sometimes' }, 'deleteMode must be "delete" or "deactivate"'],
-        [{ groupsEnabled: 'yes' }, 'groupsEnabled must be true or false'],
-        [{ roleMap: { Admin: 'Boss' } }, 'roleMap["Admin"] must be one of ReadOnly, User, Admin, EnterpriseAdmin'],
+      const cases: Array<[unknown, string, string | RegExp]> = [
+        [{ deleteMode: 'sometimes' }, 'deleteMode', 'deleteMode must be "delete" or "deactivate"'],
+        [{ groupsEnabled: 'yes' }, 'groupsEnabled', 'groupsEnabled must be true or false'],
+        [
+          { roleMap: { Admin: 'Boss' } },
+          'roleMap',
+          'roleMap["Admin"] must be one of ReadOnly, User, Admin, EnterpriseAdmin',
+        ],
+        [{ roleMap: { ' ': 'Admin' } }, 'roleMap', 'roleMap: an app role value must not be empty'],
         [
           { requiredAttributes: ['shoeSize'] },
+          'requiredAttributes',
           'requiredAttributes: "shoeSize" is not an attribute of the User schema or its extensions',
         ],
-        [{ colour: 'blue' }, 'unknown setting "colour"'],
-        [['groupsEnabled'], 'settings must be a JSON object'],
+        [
+          { allowedValues: { userType: [] } },
+          'allowedValues',
+          'allowedValues["userType"] must be a non-empty list of strings',
+        ],
+        [
+          { extensions: ['nope'] },
+          'extensions',
+          /^extensions: unknown extension "nope"; extensions must be a list of enterprise, /,
+        ],
+        [{ colour: 'blue' }, 'settings', 'unknown setting "colour"'],
+        [['groupsEnabled'], 'settings', 'settings must be a JSON object'],
       ];
-      for (const [body, message] of cases) {
+      for (const [body, field, message] of cases) {
         const response = await admin.put(`/connectors/${c.id}/settings`, body);
         expect(response.status, JSON.stringify(body)).to.equal(400);
-        expect(response.body).to.deep.equal({ error: 'invalid_settings', field: 'settings', message });
+        expect(response.body, JSON.stringify(body)).to.include({ error: 'invalid_settings', field });
+        if (message instanceof RegExp) expect(response.body.message).to.match(message);
+        else expect(response.body.message).to.equal(message);
       }
       expect((await h.store.connectors.get(c.id))!.settings).to.deep.equal(c.settings);
     });

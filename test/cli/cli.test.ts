@@ -226,12 +226,12 @@ describe('identity-connector CLI', () => {
       try {
         const listed = await withUrl(undefined, 'connector', 'list');
         expect(listed.err).to.include(
-          `DATABASE_URL is not set: using sqlite:${path.join(fs.realpathSync(elsewhere), 'data/identity.sqlite')}`,
+          `DATABASE_URL is not set: using sqlite:${path.join(fs.realpathSync(elsewhere), 'data/app.sqlite')}`,
         );
-        expect(fs.existsSync('data/identity.sqlite')).to.equal(false);
+        expect(fs.existsSync('data/app.sqlite')).to.equal(false);
         const migrated = await withUrl(undefined, 'migrate');
         expect(migrated.err).to.include('creating the SQLite database');
-        expect(fs.existsSync('data/identity.sqlite')).to.equal(true);
+        expect(fs.existsSync('data/app.sqlite')).to.equal(true);
       } finally {
         process.chdir(cwd);
       }
@@ -274,11 +274,130 @@ describe('identity-connector CLI', () => {
     }
   });
 
+  describe('the edges an operator hits', () => {
+    it('revoking a token twice: the second says it was already revoked, exit 1, and logs nothing more', async () => {
+      expect((await run('token', 'create', '--connector', connectorId, '--label', 'twice')).code).to.equal(0);
+      const tokens = JSON.parse((await run('token', 'list', '--json')).out) as Array<{ id: string; label: string }>;
+      const { id } = tokens.find((t) => t.label === 'twice')!;
+      expect(await run('token', 'revoke', id)).to.include({ code: 0, out: `revoked token ${id}` });
+      const again = await run('token', 'revoke', id);
+      expect(again.code).to.equal(1);
+      expect(again.err).to.match(new RegExp(`^error: token ${id} was already revoked \\(at \\d{4}-\\d\\d-\\d\\dT`));
+      const knex = connectKnex(process.env.DATABASE_URL!);
+      try {
+        const log = await new IdentityStore(knex, 'idc_', new IdentityEvents()).audit.list(connectorId, {
+          operation: 'token.revoke',
+          limit: 50,
+        });
+        expect(log.filter((e) => e.resourceId === id)).to.have.length(1);
+      } finally {
+        await knex.destroy();
+      }
+    });
+
+    for (const [argv, message] of [
+      [
+        ['serve', '--port', 'abc'],
+        'error: --port must be a port number from 0 to 65535 (got "abc") (see identity-connector serve --help)',
+      ],
+      [
+        ['serve', '--port', '65536'],
+        'error: --port must be a port number from 0 to 65535 (got "65536") (see identity-connector serve --help)',
+      ],
+      [
+        ['serve', '--port', '80.5'],
+        'error: --port must be a port number from 0 to 65535 (got "80.5") (see identity-connector serve --help)',
+      ],
+    ] as const) {
+      it(`serve ${argv.slice(1).join(' ')}: refused before anything starts, exit 2`, async () => {
+        expect(await run(...argv)).to.include({ code: 2, err: message });
+      });
+    }
+
+    it('serve with a PORT or BASE_URL that is not one: the variable named, exit 1', async () => {
+      const saved = { PORT: process.env.PORT, BASE_URL: process.env.BASE_URL };
+      try {
+        process.env.PORT = 'eighty';
+        expect(await run('serve')).to.include({
+          code: 1,
+          err: 'error: PORT must be a port number from 0 to 65535 (got "eighty")',
+        });
+        process.env.PORT = '0';
+        process.env.BASE_URL = 'localhost:3000';
+        expect(await run('serve')).to.include({
+          code: 1,
+          err: 'error: BASE_URL must be an http(s) origin such as https://app.example.com, without a path (got "localhost:3000")',
+        });
+      } finally {
+        for (const [name, value] of Object.entries(saved))
+          if (value === undefined) delete process.env[name];
+          else process.env[name] = value;
+      }
+    });
+
+    it('a misspelt flag, command or setting: balanced quotes and the nearest name', async () => {
+      expect((await run('token', 'create', '--conector', connectorId)).err).to.equal(
+        'error: unknown option "--conector"; did you mean "--connector"? (see identity-connector token create --help)',
+      );
+      expect((await run('conector', 'list')).err).to.equal(
+        'error: unknown command "conector list"; did you mean "connector list"? (see identity-connector --help)',
+      );
+      const setting = await run('connector', 'settings', '--connector', connectorId, '--set', '{"groupEnabled":false}');
+      expect(setting.code).to.equal(1);
+      expect(setting.err).to.equal('error: unknown setting "groupEnabled"; did you mean "groupsEnabled"?');
+    });
+
+    it("each command's help lists the environment variables it reads", async () => {
+      const names = (help: string) => [...help.matchAll(/^ {2}([A-Z_]+) /gm)].map((m) => m[1]);
+      expect(names((await run('token', 'create', '--help')).out)).to.deep.equal([
+        'DATABASE_URL',
+        'IDENTITY_TABLE_PREFIX',
+      ]);
+      expect(names((await run('connector', 'set-oidc', '--help')).out)).to.include.members([
+        'DATABASE_URL',
+        'IDENTITY_SECRET_KEY',
+        'BASE_URL',
+        'IDENTITY_OIDC_CLIENT_SECRET',
+      ]);
+      expect(names((await run('serve', '--help')).out)).to.include.members([
+        'PORT',
+        'BASE_URL',
+        'TRUST_PROXY',
+        'LOG_LEVEL',
+      ]);
+      expect(names((await run('token', '--help')).out)).to.deep.equal(['DATABASE_URL', 'IDENTITY_TABLE_PREFIX']);
+    });
+
+    it('sqlite://./PATH and sqlite:./PATH are the same file, relative to the folder the command runs in', async () => {
+      const cwd = process.cwd();
+      const folder = fs.mkdtempSync(path.join(dir, 'relative-'));
+      const saved = process.env.DATABASE_URL;
+      process.chdir(folder);
+      try {
+        process.env.DATABASE_URL = 'sqlite://./here.sqlite';
+        expect((await run('migrate')).code).to.equal(0);
+        expect(fs.existsSync(path.join(folder, 'here.sqlite'))).to.equal(true);
+        process.env.DATABASE_URL = 'sqlite:./here.sqlite';
+        expect(await run('migrate')).to.include({
+          code: 0,
+          out: `already up to date (sqlite:${path.join(fs.realpathSync(folder), 'here.sqlite')})`,
+        });
+      } finally {
+        process.chdir(cwd);
+        process.env.DATABASE_URL = saved;
+      }
+    });
+  });
+
   for (const [name, argv, message] of [
     ['no command', [], /Usage: identity-connector/],
     ['an unknown command', ['frobnicate'], /unknown command "frobnicate"/],
     ['a missing required option', ['connector', 'create', '--org', 'x'], /--name is required/],
-    ['an unknown option', ['connector', 'list', '--colour'], /Unknown option '--colour'/],
+    [
+      'an unknown option',
+      ['connector', 'list', '--colour'],
+      /^error: unknown option "--colour" \(see identity-connector connector list --help\)$/,
+    ],
     ['a token for a missing connector', ['token', 'create', '--connector', 'nope'], /connector nope not found/],
   ] as const) {
     it(`answers ${name} with a message and a non-zero exit`, async () => {

@@ -8,6 +8,7 @@ import { isMigrated } from '../../lib/store/migrate.js';
 import { uniquePrefix } from '../support/databases.js';
 import { GaleraCluster, galeraAvailable } from '../support/galera.js';
 import { entraUser, LogCapture, SCIM, SECRET_KEY } from '../support/scim-harness.js';
+import { TestClock } from '../support/windows.js';
 
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -319,15 +320,16 @@ describe('On a three-node MariaDB Galera cluster, instances writing to different
   it('the rate limit holds across nodes: two instances admit at most the limit plus the batching bound', async () => {
     const prefix = uniquePrefix();
     const limit = 400;
-    const one = await instanceOn(cluster.nodes[0].url, prefix, { rateLimitPerMinute: limit });
-    const two = await instanceOn(cluster.nodes[1].url, prefix, { rateLimitPerMinute: limit });
+    // Both instances read one clock, moved to a fresh window just before the requests: they all fit in one window.
+    const clock = new TestClock();
+    const one = await instanceOn(cluster.nodes[0].url, prefix, { rateLimitPerMinute: limit, clock: clock.now });
+    const two = await instanceOn(cluster.nodes[1].url, prefix, { rateLimitPerMinute: limit, clock: clock.now });
     try {
       await one.identity.migrate();
       const connector = await one.identity.store.connectors.create({ organizationId: 'org-1', name: 'Limited' });
       const own = (await one.identity.store.tokens.create(connector.id)).token;
-      // All in one minute's window (the windows are aligned on the clock): start as one opens.
-      await sleep(60_000 - (Date.now() % 60_000) + 50);
-      const window = Math.floor(Date.now() / 60_000);
+      clock.freshWindow();
+      const window = Math.floor(clock.now() / 60_000);
       // A 503 gives its hit back to the budget and is re-sent, as Entra does.
       const answers = await inParallel(
         Array.from(
@@ -336,7 +338,7 @@ describe('On a three-node MariaDB Galera cluster, instances writing to different
             asEntra(() => (i % 2 ? one : two).http.get(`${SCIM}/Users?count=1`).set('Authorization', `Bearer ${own}`)),
         ),
       );
-      expect(Math.floor(Date.now() / 60_000), 'the requests fit in one window').to.equal(window);
+      expect(Math.floor(clock.now() / 60_000), 'the requests fit in one window').to.equal(window);
       const admitted = answers.filter((r) => r.status === 200).length;
       const refused = answers.filter((r) => r.status === 429).length;
       const failedOpen = [one, two].reduce(

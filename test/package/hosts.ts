@@ -83,13 +83,47 @@ export async function installDependencies(dir: string, tarball: string): Promise
   return deps;
 }
 
-/** A host folder whose node_modules links into `deps`, with the given Express major version. */
+/**
+ * Runs the README's `npm install …` lines in a fresh folder, word for word but for the package,
+ * which comes from the tarball, and npm's quiet flags. Scripts are skipped (better-sqlite3 gets
+ * this checkout's compiled binding instead of compiling again, when npm chose the same version).
+ */
+export async function installAsReadme(dir: string, tarball: string, lines: string[]): Promise<void> {
+  for (const line of lines) {
+    const words = line.replace(/#.*$/, '').trim().split(/\s+/);
+    if (words[0] !== 'npm' || words[1] !== 'install') throw new Error(`not an npm install line: ${line}`);
+    const args = words.slice(1).map((word) => (word === 'identity-connector' ? tarball : word));
+    await run('npm', [...args, '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
+      cwd: dir,
+      env: cleanEnv(),
+      maxBuffer: 16 << 20,
+    });
+  }
+  const sqlite = path.join(dir, 'node_modules/better-sqlite3');
+  if (!fs.existsSync(sqlite)) return;
+  const version = (at: string) => JSON.parse(fs.readFileSync(path.join(at, 'package.json'), 'utf8')).version as string;
+  const own = path.join(ROOT, 'node_modules/better-sqlite3');
+  if (version(sqlite) !== version(own))
+    throw new Error(`npm chose better-sqlite3 ${version(sqlite)}; this checkout's binding is for ${version(own)}`);
+  const binding = 'build/Release/better_sqlite3.node';
+  fs.mkdirSync(path.dirname(path.join(sqlite, binding)), { recursive: true });
+  fs.copyFileSync(path.join(own, binding), path.join(sqlite, binding));
+}
+
+/** The version a host's `npx tsc --version` reports. */
+export async function tscVersion(dir: string): Promise<string> {
+  const { stdout } = await run(path.join(dir, 'node_modules/typescript/bin/tsc'), ['--version'], { cwd: dir });
+  return stdout.replace(/^Version\s+/, '').trim();
+}
+
+/** A host folder whose node_modules links into `deps`, with the given Express major version; an ESM host compiles with `tsconfig` (the README's). */
 export function makeHost(
   dir: string,
   deps: string,
   kind: HostKind,
   express: ExpressMajor,
   source: string,
+  tsconfig: string,
   name = `${kind}-express${express}`,
 ): Host {
   const host = path.join(dir, name);
@@ -119,25 +153,10 @@ export function makeHost(
 
   if (kind === 'esm-ts') {
     fs.writeFileSync(path.join(host, 'package.json'), JSON.stringify({ private: true, type: 'module' }));
-    fs.writeFileSync(
-      path.join(host, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          target: 'ES2022',
-          module: 'NodeNext',
-          moduleResolution: 'NodeNext',
-          strict: true,
-          outDir: 'dist',
-          types: ['node'],
-          // As `tsc --init` writes it: the host's code is checked strictly against the package's types,
-          // the installed .d.ts files are not checked one by one (10 s more per host).
-          skipLibCheck: true,
-          // Resolve types through the host's links (its own @types/express), as in a real install.
-          preserveSymlinks: true,
-        },
-        files: ['app.ts'],
-      }),
-    );
+    const readme = JSON.parse(tsconfig) as { compilerOptions: Record<string, unknown> };
+    // Resolve types through the host's links (its own @types/express), as in a real install.
+    readme.compilerOptions.preserveSymlinks = true;
+    fs.writeFileSync(path.join(host, 'tsconfig.json'), JSON.stringify(readme));
     fs.writeFileSync(path.join(host, 'app.ts'), source);
   } else {
     fs.writeFileSync(path.join(host, 'package.json'), JSON.stringify({ private: true, type: 'commonjs' }));
@@ -151,12 +170,12 @@ function entries(dir: string): Record<string, string> {
   return Object.fromEntries(fs.readdirSync(dir).map((name) => [name, path.join(dir, name)]));
 }
 
-/** Strict tsc over the host's app.ts, with the TypeScript the host installed. */
-export async function compile(host: Host): Promise<void> {
-  await run(process.execPath, [path.join(host.dir, 'node_modules/typescript/bin/tsc'), '-p', host.dir], {
+/** Strict tsc over the host's app.ts, with the TypeScript the host installed (its own `tsc` program, 5.9's JavaScript or 7's native one). */
+export async function compile(host: Pick<Host, 'dir'> & Partial<Host>): Promise<void> {
+  await run(path.join(host.dir, 'node_modules/typescript/bin/tsc'), ['-p', host.dir], {
     cwd: host.dir,
   }).catch((error: { stdout?: string }) => {
-    throw new Error(`tsc failed for ${host.kind} on Express ${host.express}:\n${error.stdout}`);
+    throw new Error(`tsc failed in ${host.dir}:\n${error.stdout}`);
   });
 }
 

@@ -56,7 +56,7 @@ describeEachDatabase('The connector-write path (policy/connectors.ts)', (db) => 
     expect(error)
       .to.be.instanceOf(SettingsError)
       .and.instanceOf(InvalidInput)
-      .and.include({ status: 400, code: 'invalid_settings', field: 'settings' });
+      .and.include({ status: 400, code: 'invalid_settings', field: 'deleteMode' });
     expect(await rows(connector.id, 'connector.settings')).to.deep.equal([]);
   });
 

@@ -5,6 +5,7 @@ import { decideWorkspaces } from '../../lib/policy/workspaces.js';
 import { createRuntime } from '../../lib/web/runtime.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { startScimHarness, type ScimHarness } from '../support/scim-harness.js';
+import { BACKGROUND_STATEMENT } from '../support/statements.js';
 
 const SYSTAM = 'urn:ietf:params:scim:schemas:extension:systam:2.0:User';
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -404,9 +405,8 @@ describeEachDatabase('Primary workspace: decided on every user write and members
     const sql: string[] = [];
     // The request's own statements: the limits' counter flush and the token cache's fingerprint
     // check run on timers, once a second and every 800 ms, whatever the request does.
-    const background = /rate_counters|SUM\(COALESCE\(revoked_at/;
     conn.prepare = function counted(this: unknown, text: string) {
-      if (!background.test(text)) {
+      if (!BACKGROUND_STATEMENT.test(text)) {
         statements += 1;
         sql.push(text.slice(0, 120));
       }

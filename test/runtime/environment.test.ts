@@ -59,6 +59,15 @@ describe('readEnvironment: one reader for the CLI, serve, the knexfile and the d
     }
   });
 
+  it("gives the CLI, the knexfile and the README's host one default database", () => {
+    const fallback = ENVIRONMENT_VARIABLES.DATABASE_URL.default;
+    expect(fallback).to.equal('sqlite:./data/app.sqlite');
+    // The README host's own fallback, which its folder then shares with `npx identity-connector …`.
+    expect(/connectKnex\(process\.env\.DATABASE_URL \?\? '([^']+)'\)/.exec(README)?.[1]).to.equal(fallback);
+    expect(README).to.include(`Default \`${fallback}\``);
+    expect(README).to.include(`the CLI says that it uses \`${fallback}\``);
+  });
+
   it("lists in the README's table exactly the variables it reads (and LOG_LEVEL, the logger's)", () => {
     const table = README.slice(README.indexOf('| variable | read by | meaning |'));
     const rows = table.slice(0, table.indexOf('\n\n')).split('\n').slice(2);

@@ -1,12 +1,13 @@
 import { expect } from 'chai';
 import { describeEachDatabase } from '../support/databases.js';
 import { SCIM, startScimHarness, type ScimHarness } from '../support/scim-harness.js';
-import { freshMinute } from '../support/windows.js';
+import { TestClock } from '../support/windows.js';
 
 describeEachDatabase('SCIM under a flood of wrong bearer tokens', (db) => {
   let h: ScimHarness;
+  const clock = new TestClock();
   before(async () => {
-    h = await startScimHarness(db);
+    h = await startScimHarness(db, { clock: clock.now });
   });
   after(async () => {
     await h.close();
@@ -15,7 +16,7 @@ describeEachDatabase('SCIM under a flood of wrong bearer tokens', (db) => {
   it('limits failures per client address with 429 and Retry-After, never slows a valid token, and audits 1,000 failed attempts as one row', async function () {
     // 1,000 attempts in one window: a minute turning over midway would open a second budget.
     this.timeout(120_000);
-    await freshMinute(30_000);
+    clock.freshWindow();
     const audit = () =>
       h
         .knex(h.identity.store.tables.auditEvents)
@@ -56,8 +57,9 @@ describeEachDatabase('SCIM under a flood of wrong bearer tokens', (db) => {
 
 describeEachDatabase('SCIM failed bearer attempts per connector', (db) => {
   let h: ScimHarness;
+  const clock = new TestClock();
   before(async () => {
-    h = await startScimHarness(db);
+    h = await startScimHarness(db, { clock: clock.now });
     // Behind a proxy, as a host is: each attempt names its client address.
     h.app.set('trust proxy', true);
   });
@@ -67,7 +69,7 @@ describeEachDatabase('SCIM failed bearer attempts per connector', (db) => {
 
   it("limits failures at a connector's own endpoint per connector (from many addresses), leaves other endpoints alone, and audits one row per window per connector", async function () {
     this.timeout(120_000);
-    await freshMinute(30_000);
+    clock.freshWindow();
     const advisors = await h.identity.store.connectors.create({
       organizationId: 'org-1',
       name: 'Advisors',

@@ -214,7 +214,7 @@ describeEachDatabase('Mass-deprovisioning guard', (db) => {
     ] as const) {
       const res = await admin.put(path, { deprovisionGuard: value });
       expect(res.status, JSON.stringify(value)).to.equal(400);
-      expect(res.body).to.deep.equal({ error: 'invalid_settings', field: 'settings', message });
+      expect(res.body).to.deep.equal({ error: 'invalid_settings', field: 'deprovisionGuard', message });
     }
     expect((await admin.put(path, { deprovisionGuard: false })).body.settings.deprovisionGuard).to.equal(false);
   });

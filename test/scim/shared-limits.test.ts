@@ -6,10 +6,10 @@ import { RedisStore } from 'rate-limit-redis';
 import supertest from 'supertest';
 import { createIdentityConnector, type IdentityConnector, type IdentityConnectorOptions } from '../../lib/index.js';
 import { connectKnex } from '../../lib/store/connect.js';
-import { rateCountersMigration } from '../../lib/store/migrations/20261201050000_rate_counters.js';
+import { rateCountersMigration } from '../../migrations/20261201050000_rate_counters.js';
 import { tempSqliteUrl, uniquePrefix } from '../support/databases.js';
 import { LogCapture, SCIM, SECRET_KEY } from '../support/scim-harness.js';
-import { freshMinute } from '../support/windows.js';
+import { TestClock } from '../support/windows.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -24,6 +24,9 @@ interface Instance {
 /** Two connector instances as two processes would be: each its own Knex pool and app, one database and table prefix. */
 async function twoInstances(url: string, limit: number, store: () => IdentityConnectorOptions['rateLimitStore']) {
   const tablePrefix = uniquePrefix();
+  // Both instances read one clock, started at a fresh window: the counts below happen inside one window.
+  const clock = new TestClock();
+  clock.freshWindow();
   const start = async (): Promise<Instance> => {
     const knex = connectKnex(url);
     const logs = new LogCapture();
@@ -36,6 +39,7 @@ async function twoInstances(url: string, limit: number, store: () => IdentityCon
       logger: logs.logger,
       rateLimitPerMinute: limit,
       rateLimitStore: store(),
+      clock: clock.now,
     });
     const app = express();
     app.use('/identity', identity.router);
@@ -118,7 +122,6 @@ describe('Rate limits shared by two instances', function () {
         return;
       }
       it(`${LIMIT + 60} requests split over both instances: exactly ${LIMIT} answered, then 429 with Retry-After`, async () => {
-        await freshMinute();
         const two = await twoInstances(url, LIMIT, () => undefined);
         try {
           const answers = await spread(two, LIMIT + 60, 4);
@@ -205,7 +208,6 @@ describe('Rate limits shared by two instances', function () {
   });
 
   it('database store far from the limit: hits are sent in batches, not a write per request, and identity.close() sends the rest', async () => {
-    await freshMinute();
     // limit 6,400: batches of 100 while under 4,800.
     const two = await twoInstances(tempSqliteUrl('batched'), 6400, () => undefined);
     try {
@@ -237,7 +239,6 @@ describe('Rate limits shared by two instances', function () {
   ] as const) {
     it(`database store on ${name}: the unsent hits of many tokens reach the store together, each token's total exact`, async function () {
       if (!url) this.skip();
-      await freshMinute();
       const two = await twoInstances(url, 6400, () => undefined);
       try {
         // 40 organizations, a token each: every token's first hit asks the store, its next two wait in memory.
@@ -271,7 +272,6 @@ describe('Rate limits shared by two instances', function () {
   it('memory store (an opt-in for one instance): each instance holds its own budget, which is why it is not the default', async () => {
     const two = await twoInstances(tempSqliteUrl('memory-limits'), 20, () => 'memory');
     try {
-      await freshMinute(5000);
       const answers = await spread(two, 60, 2);
       expect(answers.filter((a) => a.status === 200)).to.have.length(40);
     } finally {
@@ -280,7 +280,6 @@ describe('Rate limits shared by two instances', function () {
   });
 
   it('a failing counter store does not fail requests: they pass uncounted, one log line each way, and limits apply again once it answers', async () => {
-    await freshMinute(15_000);
     const two = await twoInstances(tempSqliteUrl('failing-store'), 10, () => undefined);
     try {
       await two.a.knex.schema.dropTable(`${two.tablePrefix}rate_counters`);

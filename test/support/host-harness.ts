@@ -136,9 +136,15 @@ export async function startHostHarness(
       logger,
       allowInsecureIssuer: true,
       passwordLoginPath: '/login',
-      // x-test-org: an organization's admin (that organization only); x-test-admin: platform staff.
+      // x-test-org: an organization's admin (that organization only; with x-test-manages: users, its
+      // users, login methods and log only, as web role Admin); x-test-admin: platform staff.
       authorizeAdmin: (req) =>
-        req.get('x-test-org') ? { organizations: [String(req.get('x-test-org'))] } : req.get('x-test-admin') === 'yes',
+        req.get('x-test-org')
+          ? {
+              organizations: [String(req.get('x-test-org'))],
+              ...(req.get('x-test-manages') === 'users' ? { manages: 'users' as const } : {}),
+            }
+          : req.get('x-test-admin') === 'yes',
       // The signed-in host user, or (for the admin API tests) whoever the x-test-user header names.
       currentUser: (req) =>
         session(req).user ??
@@ -153,7 +159,7 @@ export async function startHostHarness(
     },
     () => logger,
   );
-  const store = new IdentityStore(knex, options.tablePrefix, events);
+  const store = new IdentityStore(knex, options.tablePrefix, events, undefined, undefined, options.sqliteGroupCommit);
   await store.migrate();
   const runtime = createRuntime(store, options);
   const metrics = options.metrics ? await createMetrics(options.metrics, { events, store, logger }) : undefined;

@@ -63,6 +63,8 @@ export async function startScimHarness(
     databaseTimeoutMs?: number;
     expressModule?: typeof express;
     admins?: boolean;
+    /** `options.clock`: a TestClock's `now`, for tests that count answers in one rate-limit window. */
+    clock?: () => number;
     metrics?: MetricsOptions;
   } = {},
 ): Promise<ScimHarness> {
@@ -77,6 +79,7 @@ export async function startScimHarness(
     logger: logs.logger,
     rateLimitPerMinute: options.rateLimitPerMinute,
     databaseTimeoutMs: options.databaseTimeoutMs,
+    clock: options.clock,
     metrics: options.metrics,
     ...(options.admins ? { authorizeAdmin: (req: express.Request) => req.get('x-test-admin') === 'yes' } : {}),
   });

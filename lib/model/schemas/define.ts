@@ -6,6 +6,10 @@ import type { AttributeDef, AttributeType } from './types.js';
  */
 type Options = Partial<Omit<AttributeDef, 'name' | 'type' | 'subAttributes'>>;
 
+/**
+ * A simple attribute definition with RFC 7643 §2.2's defaults (readWrite, returned default, not required, not
+ * caseExact, uniqueness none; a reference is `external`), overridden by `options`.
+ */
 export function attr(name: string, type: AttributeType, description: string, options: Options = {}): AttributeDef {
   return {
     name,
@@ -22,6 +26,7 @@ export function attr(name: string, type: AttributeType, description: string, opt
   };
 }
 
+/** A complex attribute (RFC 7643 §2.3.8) with its sub-attributes, the defaults as {@link attr}. */
 export function complex(
   name: string,
   description: string,

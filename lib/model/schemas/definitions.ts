@@ -55,6 +55,10 @@ export const isResourceLevelName = (name: string): boolean =>
 const reference = (name: string, description: string, referenceTypes: string[], options: Partial<AttributeDef> = {}) =>
   attr(name, 'reference', description, { referenceTypes, ...options });
 
+/**
+ * The core User schema, `urn:ietf:params:scim:schemas:core:2.0:User` (RFC 7643 §4.1, §8.7.1), as data: it drives
+ * validation, `/Schemas` and the serializers.
+ */
 export const USER_SCHEMA: SchemaDef = {
   id: URN.user,
   name: 'User',
@@ -149,6 +153,10 @@ export const USER_SCHEMA: SchemaDef = {
   ],
 };
 
+/**
+ * The Enterprise User extension, `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User` (RFC 7643 §4.3):
+ * employeeNumber, department, manager, … as Entra maps them.
+ */
 export const ENTERPRISE_SCHEMA: SchemaDef = {
   id: URN.enterprise,
   name: 'EnterpriseUser',
@@ -171,6 +179,9 @@ export const ENTERPRISE_SCHEMA: SchemaDef = {
   ],
 };
 
+/**
+ * The modelled platform's extension carrying the multi-valued `folders` attribute (Entra sends a comma-separated list).
+ */
 export const CUSTOM_EXTENSION_SCHEMA: SchemaDef = {
   id: URN.customExtension,
   name: 'CustomExtension',
@@ -178,6 +189,7 @@ export const CUSTOM_EXTENSION_SCHEMA: SchemaDef = {
   attributes: [attr('folders', 'string', 'Folder names.', { multiValued: true })],
 };
 
+/** An open extension: any key is accepted and stored as a single string (the modelled platform's per-key metadata). */
 export const METADATA_SCHEMA: SchemaDef = {
   id: URN.metadata,
   name: 'Metadata',
@@ -186,6 +198,7 @@ export const METADATA_SCHEMA: SchemaDef = {
   open: true,
 };
 
+/** Systam's extension with `primaryWorkspace`, the attribute the default workspace mapping reads. */
 export const SYSTAM_SCHEMA: SchemaDef = {
   id: URN.systam,
   name: 'SystamUser',
@@ -193,6 +206,7 @@ export const SYSTAM_SCHEMA: SchemaDef = {
   attributes: [attr('primaryWorkspace', 'string', "The name or id of the user's primary workspace.")],
 };
 
+/** The core Group schema, `urn:ietf:params:scim:schemas:core:2.0:Group` (RFC 7643 §4.2): displayName and members. */
 export const GROUP_SCHEMA: SchemaDef = {
   id: URN.group,
   name: 'Group',
@@ -218,8 +232,13 @@ export const GROUP_SCHEMA: SchemaDef = {
   ],
 };
 
+/** Every built-in User extension; a registry without a connector's own list accepts all of them. */
 export const USER_EXTENSIONS = [ENTERPRISE_SCHEMA, CUSTOM_EXTENSION_SCHEMA, METADATA_SCHEMA, SYSTAM_SCHEMA];
 
+/**
+ * The resource types `/ResourceTypes` serves (RFC 7643 §6), before a connector's settings narrow them (no Group
+ * when `groupsEnabled` is false; only its declared extensions).
+ */
 export const RESOURCE_TYPES: ResourceTypeDef[] = [
   {
     id: 'User',

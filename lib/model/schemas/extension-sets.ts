@@ -11,6 +11,7 @@ export const BUILT_IN_EXTENSIONS: Record<string, SchemaDef> = {
   primaryWorkspace: SYSTAM_SCHEMA,
 };
 
+/** The names a connector's `extensions` setting may list for the built-in extensions. */
 export const BUILT_IN_EXTENSION_NAMES = Object.keys(BUILT_IN_EXTENSIONS);
 
 /** Attribute types a host-defined extension may use: simple values, as Entra's attribute editor offers. */
@@ -18,13 +19,21 @@ export const HOST_ATTRIBUTE_TYPES = ['string', 'boolean', 'integer', 'decimal', 
 
 /** An extension schema the host defines as data (`{"id": "urn:…", "attributes": [{"name": "site"}]}`). */
 export interface HostExtension {
+  /** The schema's URN (RFC 7643 §3: `urn:…`); the body carries its attributes under this key. */
   id: string;
+  /** Its name in `/Schemas`; default: the URN's last segment. */
   name?: string;
+  /** Its description in `/Schemas`; default "Defined by the host.". */
   description?: string;
+  /** Its attributes: simple values only, as Entra's attribute editor offers. */
   attributes: Array<{
+    /** The attribute's name, matched in any letter case. */
     name: string;
+    /** Its type (RFC 7643 §2.3); default `string`. */
     type?: (typeof HOST_ATTRIBUTE_TYPES)[number];
+    /** Whether it takes a list of values; default false. */
     multiValued?: boolean;
+    /** Its description in `/Schemas`. */
     description?: string;
   }>;
 }
@@ -32,6 +41,10 @@ export interface HostExtension {
 /** A connector's `extensions` entry: a built-in extension's name or a host-defined schema. */
 export type ExtensionChoice = string | HostExtension;
 
+/**
+ * The schema a connector's `extensions` entry stands for: a built-in one by name, or a host-defined one turned into a
+ * schema (attributes default to single-valued strings; the name defaults to the URN's last segment).
+ */
 export function extensionSchema(choice: ExtensionChoice): SchemaDef {
   if (typeof choice === 'string') return BUILT_IN_EXTENSIONS[choice];
   return {

@@ -3,6 +3,7 @@ import { InvalidInput } from '../errors.js';
 import { attr } from './define.js';
 import type { AttributeDef, SchemaDef } from './types.js';
 
+/** The SCIM resource types the connector serves (RFC 7643 §4). */
 export type ResourceKind = 'User' | 'Group';
 
 /** An attribute path resolved against the schemas: canonical names, the definitions that govern it. */
@@ -26,6 +27,10 @@ export function leaf(resolved: ResolvedAttribute): AttributeDef {
 
 const OPEN_VALUE = (name: string) => attr(name, 'string', 'A free-form value, stored as a string.');
 
+/**
+ * The schemas of one resource type — core plus the extensions a connector accepts — and the resolution of
+ * attribute paths against them (case-insensitive, RFC 7643 §2.1), as validation, filters, PATCH and sorting need it.
+ */
 export class SchemaRegistry {
   readonly core: SchemaDef;
   readonly extensions: SchemaDef[];
@@ -116,14 +121,21 @@ export function assertOpenKey(schema: SchemaDef, name: string): void {
   }
 }
 
+/** The attribute of that name in a list of definitions, in any letter case (RFC 7643 §2.1). */
 export function findByName(pool: AttributeDef[], name: string): AttributeDef | undefined {
   const wanted = name.toLowerCase();
   return pool.find((a) => a.name.toLowerCase() === wanted);
 }
 
+/**
+ * The User registry with every built-in extension: for checks that do not depend on a connector's own set
+ * (settings paths, the mapping sheet).
+ */
 export const USER_REGISTRY = new SchemaRegistry('User');
+/** The Group registry (no extensions). */
 export const GROUP_REGISTRY = new SchemaRegistry('Group');
 
+/** The registry of a resource type with every built-in extension. */
 export function registryFor(kind: ResourceKind): SchemaRegistry {
   return kind === 'User' ? USER_REGISTRY : GROUP_REGISTRY;
 }

@@ -1,3 +1,7 @@
+/**
+ * The schema and message URNs of RFC 7643 §8.7 and RFC 7644 §3 (ListResponse, PatchOp, SearchRequest, Error), plus
+ * the extensions the product ships.
+ */
 export const URN = {
   user: 'urn:ietf:params:scim:schemas:core:2.0:User',
   group: 'urn:ietf:params:scim:schemas:core:2.0:Group',

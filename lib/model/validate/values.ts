@@ -3,6 +3,7 @@ import type { AttributeDef } from '../schemas/types.js';
 import { InvalidInput } from '../errors.js';
 import { MAX_MULTI_VALUES, MAX_OBJECT_KEYS } from '../limits.js';
 
+/** Whether a value is a plain JSON object (not null, not an array). */
 export const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -178,5 +179,6 @@ function jsonInString(value: unknown): unknown {
   }
 }
 
+/** The `tooMany` InvalidInput for an object with more keys than MAX_OBJECT_KEYS allows (a bound on request cost). */
 export const tooManyKeys = (where: string) =>
   new InvalidInput('tooMany', `'${where}' has more than ${MAX_OBJECT_KEYS} attributes`);

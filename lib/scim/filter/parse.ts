@@ -6,15 +6,20 @@
 import { invalidFilter, invalidPath, type ScimError } from '../errors.js';
 import type { AttrPath, CompareOperator, Filter, FilterValue } from '../../model/filter.js';
 
+/** Bounds on a filter's cost, checked while parsing: longer or deeper filters are refused with `invalidFilter`. */
 export interface FilterLimits {
+  /** The longest filter text, in characters; default {@link DEFAULT_MAX_LENGTH}. */
   maxLength?: number;
   /** Parentheses, `not` and value paths each count one level. */
   maxDepth?: number;
 }
 
+/** The default longest filter text: 4096 characters. */
 export const DEFAULT_MAX_LENGTH = 4096;
+/** The default deepest nesting of a filter: 32 levels. */
 export const DEFAULT_MAX_DEPTH = 32;
 
+/** A PATCH operation's `path` (RFC 7644 §3.5.2, the `PATH` grammar of §3.5.2 Figure 1) read apart. */
 export interface PatchPath {
   attribute: AttrPath;
   /** The `[…]` part of `members[value eq "x"]`; its paths are sub-attributes of `attribute`. */
@@ -34,6 +39,13 @@ const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 // Unquoted values (Microsoft's lenient form) run until whitespace or a closing bracket.
 const UNQUOTED_END = /[\s)\]]/;
 
+/**
+ * Parses a SCIM filter (RFC 7644 §3.4.2.2): the operators `eq ne co sw ew gt ge lt le pr`, `and`/`or`/`not`,
+ * grouping and value paths, with keywords in any letter case. Paths are left as written; {@link resolveFilter}
+ * resolves them against the schemas.
+ *
+ * @throws ScimError 400 `invalidFilter` naming the position and what was expected there.
+ */
 export function parseFilter(text: string, limits: FilterLimits = {}): Filter {
   const parser = new Parser(text, limits, invalidFilter, 'filter');
   const filter = parser.filter();

@@ -13,6 +13,14 @@ const SUBSTRING = new Set<CompareOperator>(['co', 'sw', 'ew']);
 // RFC 3339 (xsd:dateTime), with the date-only form some clients send.
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}:?\d{2})?)?$/;
 
+/**
+ * Resolves every path of a parsed filter against the resource type's schemas (case-insensitive, extension URNs
+ * included) and checks each comparison fits the attribute (RFC 7644 §3.4.2.2): a complex attribute is compared
+ * through a sub-attribute, `co`/`sw`/`ew` apply to strings, ordering operators only where the type has an order,
+ * a boolean takes true or false, and a `returned: never` attribute (password) cannot be filtered on.
+ *
+ * @throws ScimError 400 `invalidFilter` for an unknown attribute or a comparison the attribute cannot take.
+ */
 export function resolveFilter(filter: Filter, registry: SchemaRegistry): Filter {
   return resolveNode(filter, registry);
 }

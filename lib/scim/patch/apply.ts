@@ -12,8 +12,10 @@ import { membershipChange } from './members.js';
 import { resolveTarget, type PatchTarget } from './paths.js';
 import { readOperations, type PatchOperation, type PatchOpName } from './request.js';
 
+/** What a connector's settings tell the PATCH engine (extension passthrough, password, userName fallback). */
 export type PatchOptions = DocumentRules;
 
+/** What applying a PatchOp (RFC 7644 §3.5.2) produced: the new document and, for groups, the membership steps. */
 export interface PatchResult {
   /** The patched document, normalised and validated like a PUT body. */
   document: ResourceDocument;

@@ -3,10 +3,16 @@ import { MAX_PATCH_OPERATIONS } from '../../model/limits.js';
 import { URN } from '../../model/schemas/urns.js';
 import { isObject, keyIn } from '../../model/validate/values.js';
 
+/**
+ * The operations of RFC 7644 §3.5.2, lower case (Entra sends `Add`, `Replace`, `Remove`; they are read in any case).
+ */
 export type PatchOpName = 'add' | 'remove' | 'replace';
 
+/** One entry of a PatchOp's `Operations` (RFC 7644 §3.5.2), as read from the body. */
 export interface PatchOperation {
+  /** The operation, lower-cased. */
   op: PatchOpName;
+  /** The target path; absent: the value is an object of attributes applied at the resource's top level. */
   path?: string;
   /** As sent: null and "" are Entra's way to clear the target. */
   value: unknown;

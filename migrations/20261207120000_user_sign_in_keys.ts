@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
-import { KEY_LENGTH } from '../../model/limits.js';
-import { dialectOf } from '../dialect.js';
-import { tableNames } from '../tables.js';
-import { dropColumns } from '../drop-columns.js';
+import { KEY_LENGTH } from '../lib/model/limits.js';
+import { dialectOf } from '../lib/store/dialect.js';
+import { DEFAULT_TABLE_PREFIX, tableNames } from '../lib/store/tables.js';
+import { dropColumns } from '../lib/store/drop-columns.js';
 
 /**
  * Two keys of a user that SCIM's document does not carry on its own:
@@ -15,8 +15,8 @@ import { dropColumns } from '../drop-columns.js';
  *   A unique key makes concurrent writes of the same email safe; NULLs (setting off) never collide.
  */
 export function userSignInKeysMigration(prefix: string): {
-  up(knex: Knex): Promise<void>;
-  down(knex: Knex): Promise<void>;
+  up: (knex: Knex) => Promise<void>;
+  down: (knex: Knex) => Promise<void>;
 } {
   const t = tableNames(prefix);
   return {
@@ -57,3 +57,6 @@ export function userSignInKeysMigration(prefix: string): {
     },
   };
 }
+
+/** This step for the default table prefix, as Knex loads a migrations directory (`identityMigrationsDirectory`). */
+export const { up, down } = userSignInKeysMigration(DEFAULT_TABLE_PREFIX);

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
-import { KEY_LENGTH } from '../../model/limits.js';
-import { dialectOf } from '../dialect.js';
-import { tableNames } from '../tables.js';
+import { KEY_LENGTH } from '../lib/model/limits.js';
+import { dialectOf } from '../lib/store/dialect.js';
+import { DEFAULT_TABLE_PREFIX, tableNames } from '../lib/store/tables.js';
 
 /**
  * Exact keys on MariaDB. `utf8mb4_bin` is a PAD SPACE collation: "x@y " equalled "x@y" in the
@@ -16,7 +16,10 @@ import { tableNames } from '../tables.js';
  * database's default locale, and a `sw` filter's `LIKE 'x%'` can use their B-tree indexes (under
  * a linguistic collation it cannot).
  */
-export function exactKeysMigration(prefix: string): { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> } {
+export function exactKeysMigration(prefix: string): {
+  up: (knex: Knex) => Promise<void>;
+  down: (knex: Knex) => Promise<void>;
+} {
   const t = tableNames(prefix);
   const columns: Array<[table: string, column: string, nullable: boolean]> = [
     [t.users, 'user_name', false],
@@ -58,3 +61,6 @@ export function exactKeysMigration(prefix: string): { up(knex: Knex): Promise<vo
     async down() {},
   };
 }
+
+/** This step for the default table prefix, as Knex loads a migrations directory (`identityMigrationsDirectory`). */
+export const { up, down } = exactKeysMigration(DEFAULT_TABLE_PREFIX);

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import { tableNames } from '../tables.js';
-import { dropColumns } from '../drop-columns.js';
+import { DEFAULT_TABLE_PREFIX, tableNames } from '../lib/store/tables.js';
+import { dropColumns } from '../lib/store/drop-columns.js';
 
 /**
  * The mass-deprovisioning guard's state on the connector: when it paused deactivations and
@@ -8,8 +8,8 @@ import { dropColumns } from '../drop-columns.js';
  * what happened after the admin's confirmation.
  */
 export function deprovisioningGuardMigration(prefix: string): {
-  up(knex: Knex): Promise<void>;
-  down(knex: Knex): Promise<void>;
+  up: (knex: Knex) => Promise<void>;
+  down: (knex: Knex) => Promise<void>;
 } {
   const t = tableNames(prefix);
   return {
@@ -27,3 +27,6 @@ export function deprovisioningGuardMigration(prefix: string): {
     },
   };
 }
+
+/** This step for the default table prefix, as Knex loads a migrations directory (`identityMigrationsDirectory`). */
+export const { up, down } = deprovisioningGuardMigration(DEFAULT_TABLE_PREFIX);

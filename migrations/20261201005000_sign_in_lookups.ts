@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
-import { dialectOf } from '../dialect.js';
-import { tableNames } from '../tables.js';
-import { dropColumns } from '../drop-columns.js';
+import { dialectOf } from '../lib/store/dialect.js';
+import { DEFAULT_TABLE_PREFIX, tableNames } from '../lib/store/tables.js';
+import { dropColumns } from '../lib/store/drop-columns.js';
 
 /**
  * Sign-in lookups across connectors by email (requireLoginMethod, checkLoginMethod): the
@@ -12,8 +12,8 @@ import { dropColumns } from '../drop-columns.js';
  * connection that was never shown to work; changing the OIDC settings clears it.
  */
 export function signInLookupsMigration(prefix: string): {
-  up(knex: Knex): Promise<void>;
-  down(knex: Knex): Promise<void>;
+  up: (knex: Knex) => Promise<void>;
+  down: (knex: Knex) => Promise<void>;
 } {
   const t = tableNames(prefix);
   return {
@@ -54,3 +54,6 @@ async function hasIndex(knex: Knex, table: string, index: string): Promise<boole
   }
   return (await knex('sqlite_master').where({ type: 'index', name: index }).first()) !== undefined;
 }
+
+/** This step for the default table prefix, as Knex loads a migrations directory (`identityMigrationsDirectory`). */
+export const { up, down } = signInLookupsMigration(DEFAULT_TABLE_PREFIX);

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import { dialectOf } from '../dialect.js';
-import { tableNames } from '../tables.js';
+import { dialectOf } from '../lib/store/dialect.js';
+import { DEFAULT_TABLE_PREFIX, tableNames } from '../lib/store/tables.js';
 
 /**
  * One-time codes of mobile and desktop sign-in (RFC 8252): after a sign-in through Entra in the
@@ -8,8 +8,8 @@ import { tableNames } from '../tables.js';
  * `{mountPath}/sso/app/token`. Only the code's SHA-256 is stored; any instance can redeem it.
  */
 export function appSignInCodesMigration(prefix: string): {
-  up(knex: Knex): Promise<void>;
-  down(knex: Knex): Promise<void>;
+  up: (knex: Knex) => Promise<void>;
+  down: (knex: Knex) => Promise<void>;
 } {
   const t = tableNames(prefix);
   return {
@@ -37,3 +37,6 @@ export function appSignInCodesMigration(prefix: string): {
     },
   };
 }
+
+/** This step for the default table prefix, as Knex loads a migrations directory (`identityMigrationsDirectory`). */
+export const { up, down } = appSignInCodesMigration(DEFAULT_TABLE_PREFIX);

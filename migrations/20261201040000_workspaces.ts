@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import { dialectOf } from '../dialect.js';
-import { tableNames } from '../tables.js';
+import { dialectOf } from '../lib/store/dialect.js';
+import { DEFAULT_TABLE_PREFIX, tableNames } from '../lib/store/tables.js';
 
 /**
  * Systam's workspaces. `workspaces`: what the host registers per organization (its own id and a
@@ -12,8 +12,8 @@ import { tableNames } from '../tables.js';
  * as MariaDB's PAD SPACE would make "hki " equal "hki".
  */
 export function workspacesMigration(prefix: string): {
-  up(knex: Knex): Promise<void>;
-  down(knex: Knex): Promise<void>;
+  up: (knex: Knex) => Promise<void>;
+  down: (knex: Knex) => Promise<void>;
 } {
   const t = tableNames(prefix);
   // user_id keeps the users table's collation: a foreign key needs the same one on both sides.
@@ -59,3 +59,6 @@ export function workspacesMigration(prefix: string): {
     },
   };
 }
+
+/** This step for the default table prefix, as Knex loads a migrations directory (`identityMigrationsDirectory`). */
+export const { up, down } = workspacesMigration(DEFAULT_TABLE_PREFIX);

@@ -1,14 +1,14 @@
 import type { Knex } from 'knex';
-import { dialectOf } from '../dialect.js';
-import { tableNames } from '../tables.js';
+import { dialectOf } from '../lib/store/dialect.js';
+import { DEFAULT_TABLE_PREFIX, tableNames } from '../lib/store/tables.js';
 
 /**
  * Rate-limit counters shared by every instance on this database (store/rate-counters.ts): one
  * row per key and fixed window, removed once the window has ended.
  */
 export function rateCountersMigration(prefix: string): {
-  up(knex: Knex): Promise<void>;
-  down(knex: Knex): Promise<void>;
+  up: (knex: Knex) => Promise<void>;
+  down: (knex: Knex) => Promise<void>;
 } {
   const t = tableNames(prefix);
   return {
@@ -35,3 +35,6 @@ export function rateCountersMigration(prefix: string): {
     },
   };
 }
+
+/** This step for the default table prefix, as Knex loads a migrations directory (`identityMigrationsDirectory`). */
+export const { up, down } = rateCountersMigration(DEFAULT_TABLE_PREFIX);

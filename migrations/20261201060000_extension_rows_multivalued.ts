@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
-import { chunks } from '../context.js';
-import { projectUser } from '../project-user.js';
-import { tableNames } from '../tables.js';
+import { chunks } from '../lib/store/context.js';
+import { projectUser } from '../lib/store/project-user.js';
+import { DEFAULT_TABLE_PREFIX, tableNames } from '../lib/store/tables.js';
 
 const BATCH = 500;
 
@@ -15,8 +15,8 @@ const BATCH = 500;
  * No DDL: the table and its indexes stay, for the multi-valued attributes.
  */
 export function extensionRowsMultiValuedMigration(prefix: string): {
-  up(knex: Knex): Promise<void>;
-  down(knex: Knex): Promise<void>;
+  up: (knex: Knex) => Promise<void>;
+  down: (knex: Knex) => Promise<void>;
 } {
   const t = tableNames(prefix);
   return {
@@ -50,3 +50,6 @@ export function extensionRowsMultiValuedMigration(prefix: string): {
     async down() {},
   };
 }
+
+/** This step for the default table prefix, as Knex loads a migrations directory (`identityMigrationsDirectory`). */
+export const { up, down } = extensionRowsMultiValuedMigration(DEFAULT_TABLE_PREFIX);

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
-import { MAX_DEPROVISION_WINDOW_MINUTES } from '../../model/limits.js';
-import { dialectOf, idiomsOf } from '../dialect.js';
-import { tableNames } from '../tables.js';
+import { MAX_DEPROVISION_WINDOW_MINUTES } from '../lib/model/limits.js';
+import { dialectOf, idiomsOf } from '../lib/store/dialect.js';
+import { DEFAULT_TABLE_PREFIX, tableNames } from '../lib/store/tables.js';
 
 /**
  * One row per deactivation or deletion the mass-deprovisioning guard admitted, keyed
@@ -15,8 +15,8 @@ import { tableNames } from '../tables.js';
  * its count; the copy ignores rows already there, so a run again (after a crash) adds nothing.
  */
 export function deprovisioningsMigration(prefix: string): {
-  up(knex: Knex): Promise<void>;
-  down(knex: Knex): Promise<void>;
+  up: (knex: Knex) => Promise<void>;
+  down: (knex: Knex) => Promise<void>;
 } {
   const t = tableNames(prefix);
   return {
@@ -60,3 +60,6 @@ export function deprovisioningsMigration(prefix: string): {
     },
   };
 }
+
+/** This step for the default table prefix, as Knex loads a migrations directory (`identityMigrationsDirectory`). */
+export const { up, down } = deprovisioningsMigration(DEFAULT_TABLE_PREFIX);

@@ -1,14 +1,14 @@
 import type { Knex } from 'knex';
-import { tableNames } from '../tables.js';
-import { dropColumns } from '../drop-columns.js';
+import { DEFAULT_TABLE_PREFIX, tableNames } from '../lib/store/tables.js';
+import { dropColumns } from '../lib/store/drop-columns.js';
 
 /**
  * &Money BookMe serves two kinds of resource (advisors, rooms) through two connectors: each user
  * records the kind of the connector that created it (settings.resourceKind), null elsewhere.
  */
 export function userResourceKindMigration(prefix: string): {
-  up(knex: Knex): Promise<void>;
-  down(knex: Knex): Promise<void>;
+  up: (knex: Knex) => Promise<void>;
+  down: (knex: Knex) => Promise<void>;
 } {
   const t = tableNames(prefix);
   return {
@@ -24,3 +24,6 @@ export function userResourceKindMigration(prefix: string): {
     },
   };
 }
+
+/** This step for the default table prefix, as Knex loads a migrations directory (`identityMigrationsDirectory`). */
+export const { up, down } = userResourceKindMigration(DEFAULT_TABLE_PREFIX);

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
-import { dialectOf } from '../dialect.js';
-import { pinSqlitePlannerStats, unpinSqlitePlannerStats } from '../sqlite-planner-stats.js';
-import { tableNames } from '../tables.js';
+import { dialectOf } from '../lib/store/dialect.js';
+import { pinSqlitePlannerStats, unpinSqlitePlannerStats } from '../lib/store/sqlite-planner-stats.js';
+import { DEFAULT_TABLE_PREFIX, tableNames } from '../lib/store/tables.js';
 
 /**
  * The identity store's tables. Times are epoch milliseconds (BIGINT) so that comparisons,
@@ -10,8 +10,10 @@ import { tableNames } from '../tables.js';
  * never by a collation (MariaDB's default ones also fold accents: josé = jose).
  */
 export function identitySchemaMigration(prefix: string): {
-  up(knex: Knex): Promise<void>;
-  down(knex: Knex): Promise<void>;
+  /** Creates the tables and indexes under the prefix. */
+  up: (knex: Knex) => Promise<void>;
+  /** Drops them, and every row in them. */
+  down: (knex: Knex) => Promise<void>;
 } {
   const t = tableNames(prefix);
   const binary = (knex: Knex, table: Knex.CreateTableBuilder) => {
@@ -38,6 +40,7 @@ export function identitySchemaMigration(prefix: string): {
   };
   return {
     async up(knex) {
+      await refuseIfRecordedInConnectorTable(knex, t.migrations);
       // MariaDB commits each CREATE on its own: tables found while this migration is unrecorded
       // are a killed run's half (no connector runs before it is recorded), so start over.
       // (SQLite and PostgreSQL roll a killed run back whole: they find nothing here.)
@@ -212,3 +215,25 @@ export function identitySchemaMigration(prefix: string): {
 
 const isMysql = (knex: Knex): boolean => dialectOf(knex) === 'mysql';
 const isSqlite = (knex: Knex): boolean => dialectOf(knex) === 'sqlite';
+
+/**
+ * A host's knexfile that lists the migrations directory records this step in its own migrations table. Had the
+ * connector's own table (identity.migrate(), the CLI, the shipped knexfile) already recorded it, the tables found
+ * below are live data, not a killed run's half: refuse rather than drop them.
+ */
+async function refuseIfRecordedInConnectorTable(knex: Knex, migrationsTable: string): Promise<void> {
+  if (!(await knex.schema.hasTable(migrationsTable))) return;
+  const name = '20261123000000_identity_schema';
+  const recorded = await knex(migrationsTable)
+    .whereIn('name', [name, `${name}.ts`, `${name}.js`])
+    .first();
+  if (recorded)
+    throw new Error(
+      `The connector's tables are already migrated and recorded in ${migrationsTable}: keep migrating them there ` +
+        '(identity.migrate(), identity-connector migrate, or a knexfile with identityMigrationConfig()), ' +
+        'not through identityMigrationsDirectory in another migrations table',
+    );
+}
+
+/** This step for the default table prefix, as Knex loads a migrations directory (`identityMigrationsDirectory`). */
+export const { up, down } = identitySchemaMigration(DEFAULT_TABLE_PREFIX);
