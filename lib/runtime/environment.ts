@@ -43,7 +43,7 @@ export const ENVIRONMENT_VARIABLES = {
     description: 'The demo: Prometheus metrics (options.metrics) served at /metrics; `false` leaves prom-client out.',
   },
   IDENTITY_SQLITE_GROUP_COMMIT: {
-    default: 'true',
+    default: 'false',
     description: '`serve` and the demo on SQLite: concurrent writes share one commit (option `sqliteGroupCommit`).',
   },
   TRUST_PROXY: { default: 'false', description: 'Let `serve` trust X-Forwarded-* from a reverse proxy.' },
@@ -63,7 +63,7 @@ export interface Environment {
   /** IDENTITY_TABLE_PREFIX; undefined means the store's default. */
   tablePrefix: string | undefined;
   allowInsecureIssuer: boolean;
-  /** IDENTITY_SQLITE_GROUP_COMMIT: on unless `0`, `false` or `no`. */
+  /** IDENTITY_SQLITE_GROUP_COMMIT: on with `1`, `true` or `yes`; off otherwise (the option's default). */
   sqliteGroupCommit: boolean;
   trustProxy: boolean;
   /** IDENTITY_OIDC_CLIENT_SECRET. */
@@ -102,7 +102,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
     mountPath: env.MOUNT_PATH ?? ENVIRONMENT_VARIABLES.MOUNT_PATH.default,
     tablePrefix: env.IDENTITY_TABLE_PREFIX || undefined,
     allowInsecureIssuer: truthy(env.IDENTITY_ALLOW_INSECURE_ISSUER),
-    sqliteGroupCommit: !['0', 'false', 'no'].includes(env.IDENTITY_SQLITE_GROUP_COMMIT ?? ''),
+    sqliteGroupCommit: truthy(env.IDENTITY_SQLITE_GROUP_COMMIT),
     trustProxy: truthy(env.TRUST_PROXY),
     oidcClientSecret: env.IDENTITY_OIDC_CLIENT_SECRET || undefined,
     scimBootstrapToken: env.SCIM_BOOTSTRAP_TOKEN || undefined,

@@ -68,7 +68,7 @@ export class IdentityStore {
     readonly events: IdentityEvents,
     private readonly trx?: Knex.Transaction,
     private readonly totals = new UserTotals(events),
-    /** SQLite only: concurrent transactions share commits (the connector's `sqliteGroupCommit`, on by default there). */
+    /** SQLite only: concurrent transactions share commits (the connector's `sqliteGroupCommit`, off unless the host turns it on). */
     groupCommit = false,
   ) {
     const tables: TableNames = tableNames(tablePrefix);

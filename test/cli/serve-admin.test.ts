@@ -8,7 +8,12 @@ import winston from 'winston';
 import { connectKnex } from '../../lib/store/connect.js';
 import { createIdentityConnector, type Connector, type IdentityConnector } from '../../lib/index.js';
 import { TestBrowser } from '../support/fixtures/browser.js';
-import { startTestProvider, type AccountClaims, type TestProvider } from '../support/fixtures/oidc-provider.js';
+import {
+  relyingPartyClient,
+  startTestProvider,
+  type AccountClaims,
+  type TestProvider,
+} from '../support/fixtures/oidc-provider.js';
 import { RP_CLIENT_ID, RP_CLIENT_SECRET, TENANT } from '../support/host-harness.js';
 import { freePort } from '../support/net.js';
 
@@ -39,16 +44,7 @@ describe('serve: the admin page by web role, signed in through Entra', function 
     origin = `http://127.0.0.1:${port}`;
     provider = await startTestProvider({
       accounts,
-      clients: [
-        {
-          client_id: RP_CLIENT_ID,
-          client_secret: RP_CLIENT_SECRET,
-          redirect_uris: [`${origin}/identity/sso/callback`],
-          response_types: ['code'],
-          grant_types: ['authorization_code'],
-          token_endpoint_auth_method: 'client_secret_post',
-        },
-      ],
+      clients: [relyingPartyClient(RP_CLIENT_ID, RP_CLIENT_SECRET, `${origin}/identity/sso/callback`)],
     });
     // The operator's steps before serving (the CLI's migrate, connector create and set-oidc), through the library.
     identity = await createIdentityConnector({

@@ -8,7 +8,12 @@ import { createPassportHost, type PassportHost } from '../../examples/passport-h
 import type { Connector } from '../../lib/index.js';
 import { describeEachDatabase, testKnex, uniquePrefix } from '../support/databases.js';
 import { TestBrowser } from '../support/fixtures/browser.js';
-import { startTestProvider, type AccountClaims, type TestProvider } from '../support/fixtures/oidc-provider.js';
+import {
+  relyingPartyClient,
+  startTestProvider,
+  type AccountClaims,
+  type TestProvider,
+} from '../support/fixtures/oidc-provider.js';
 import { RP_CLIENT_ID, RP_CLIENT_SECRET, SECRET_KEY, TENANT } from '../support/host-harness.js';
 
 describeEachDatabase('The passport example host (examples/passport-host.ts)', (db) => {
@@ -32,16 +37,7 @@ describeEachDatabase('The passport example host (examples/passport-host.ts)', (d
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     provider = await startTestProvider({
       accounts,
-      clients: [
-        {
-          client_id: RP_CLIENT_ID,
-          client_secret: RP_CLIENT_SECRET,
-          redirect_uris: [`${origin}/identity/sso/callback`],
-          response_types: ['code'],
-          grant_types: ['authorization_code'],
-          token_endpoint_auth_method: 'client_secret_post',
-        },
-      ],
+      clients: [relyingPartyClient(RP_CLIENT_ID, RP_CLIENT_SECRET, `${origin}/identity/sso/callback`)],
     });
     host = await createPassportHost({
       knex,

@@ -26,7 +26,12 @@ import type { Connector, LoginMethod, StoredUser, WebRole } from '../../lib/mode
 import { escapeHtml } from '../../views/html.js';
 import { testKnex, uniquePrefix, type TestDatabase } from './databases.js';
 import { TestBrowser, type Page } from './fixtures/browser.js';
-import { startTestProvider, type AccountClaims, type TestProvider } from './fixtures/oidc-provider.js';
+import {
+  relyingPartyClient,
+  startTestProvider,
+  type AccountClaims,
+  type TestProvider,
+} from './fixtures/oidc-provider.js';
 import { session, TestSessions } from './fixtures/sessions.js';
 
 export const MOUNT = '/identity';
@@ -168,15 +173,8 @@ export async function startHostHarness(
   events.on('login.failed', (e) => loginEvents.failed.push(e));
 
   const accounts = new Map<string, AccountClaims>();
-  const client = (clientId: string, clientSecret: string) => ({
-    client_id: clientId,
-    client_secret: clientSecret,
-    redirect_uris: [callbackUrl],
-    post_logout_redirect_uris: [`${appOrigin}/`],
-    response_types: ['code'],
-    grant_types: ['authorization_code'],
-    token_endpoint_auth_method: 'client_secret_post',
-  });
+  const client = (clientId: string, clientSecret: string) =>
+    relyingPartyClient(clientId, clientSecret, callbackUrl, { post_logout_redirect_uris: [`${appOrigin}/`] });
   const clients = [client(RP_CLIENT_ID, RP_CLIENT_SECRET), client(OTHER_CLIENT_ID, OTHER_CLIENT_SECRET)];
   const provider = await startTestProvider({ clients, accounts });
 
