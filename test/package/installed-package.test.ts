@@ -128,6 +128,13 @@ describe('The packed package in fresh hosts', function () {
   const mysqlBase = process.env.TEST_MYSQL_URL ? new URL(process.env.TEST_MYSQL_URL) : undefined;
   let pgServer: Knex | undefined;
   const pgBase = process.env.TEST_PG_URL ? new URL(process.env.TEST_PG_URL) : undefined;
+  /** The host's database on that engine; undefined when its server's URL is not set (the test is skipped). */
+  const databaseOn = (dbName: Database['name'], host: Host): Database | undefined =>
+    dbName === 'sqlite'
+      ? sqlite(host)
+      : dbName === 'mariadb'
+        ? server && mariadb(host, server, mysqlBase!)
+        : pgServer && postgres(host, pgServer, pgBase!);
 
   before(async () => {
     packed = await pack(work);
@@ -205,13 +212,8 @@ describe('The packed package in fresh hosts', function () {
 
     for (const dbName of ['sqlite', 'mariadb', 'postgres'] as const) {
       it(`[${dbName}] one \`knex migrate:latest\` creates the host's table and the connector's; the CLI works on them`, async function () {
-        if ((dbName === 'mariadb' && !server) || (dbName === 'postgres' && !pgServer)) this.skip();
-        const db =
-          dbName === 'sqlite'
-            ? sqlite(host)
-            : dbName === 'mariadb'
-              ? mariadb(host, server!, mysqlBase!)
-              : postgres(host, pgServer!, pgBase!);
+        const db = databaseOn(dbName, host);
+        if (!db) return this.skip();
         await db.reset();
         try {
           await oneMigrationRun(host, db);
@@ -313,13 +315,8 @@ describe('The packed package in fresh hosts', function () {
           'the Knex CLI first, then identity.migrate()',
         ] as const) {
           it(`[${dbName}] ${order}; provisions over SCIM, serves sign-in and admin pages`, async function () {
-            if ((dbName === 'mariadb' && !server) || (dbName === 'postgres' && !pgServer)) this.skip();
-            const db =
-              dbName === 'sqlite'
-                ? sqlite(host)
-                : dbName === 'mariadb'
-                  ? mariadb(host, server!, mysqlBase!)
-                  : postgres(host, pgServer!, pgBase!);
+            const db = databaseOn(dbName, host);
+            if (!db) return this.skip();
             await db.reset();
             try {
               await scenario(host, db, order.startsWith('identity.migrate()') ? 'migrate-first' : 'knex-first');
