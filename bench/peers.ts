@@ -1,13 +1,16 @@
 /**
- * `npm run bench -- --peers [--users N --rounds R --db sqlite|mysql|postgres[,…]]`: this product against
- * SCIMMY + scimmy-routers (SQLite, one JSON row per user) and Better Auth's SCIM plugin
- * (SQLite), on the same Entra workload, in the same run. Each round starts every server fresh
+ * `npm run bench -- --peers [--users N --rounds R --db sqlite|mysql|postgres[,…] --profile]`: this product
+ * against SCIMMY + scimmy-routers (SQLite, one JSON row per user; and on Maps in memory) and Better
+ * Auth's SCIM plugin (SQLite), on the same Entra workload, in the same run. Each round starts every server fresh
  * on an empty database, in a rotated order (round r starts with server r), so that load from
  * the rest of the machine falls on all of them alike; the table shows medians over the rounds.
  * CPU per request is each server's own (user + system from /proc/PID/stat); with --db mysql or
  * postgres, the database server's CPU is shown beside this product's. `--db a,b,…` measures this
  * product on each of those databases as servers of their own in the same rounds (the first is
  * "ours", the others columns beside it, as the peers).
+ *
+ * `--profile` writes a CPU profile of each of this product's servers and summarises its hot spots
+ * per phase.
  *
  * The peers are installed on demand into bench/peers/ (its own package.json and node_modules),
  * never into the product's dependencies. A request a peer refuses is counted, and its first
@@ -28,6 +31,7 @@ import { createDatabases, tokenPool, TOKEN_POOL } from './run.js';
 import { deactivatePatch, guid, updatePatch, userDocument, type UserDocument } from './scenario.js';
 import { preloadUsers } from './preload.js';
 import { Recorder, runPool, seededRandom, shuffle } from './stats.js';
+import { summarizeProfileDir, type ProfileWindow } from './profile.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PEERS_DIR = path.join(ROOT, 'bench', 'peers');
@@ -54,6 +58,13 @@ export interface PeersOptions {
   oursOnly?: boolean;
   /** Peers left out by name (e.g. "Better Auth"), to fit a run into a shorter time. */
   skip?: string[];
+  /**
+   * A V8 CPU profile of each of this product's servers, summarised per phase (profile.ts): the
+   * hot spots of each phase's CPU, written to DIR/peers-profile-<time>/<server>-round<r>/summary.txt.
+   */
+  profile?: boolean;
+  /** Where profiles go (default bench/results). */
+  out?: string;
   log?: (line: string) => void;
 }
 
@@ -68,7 +79,8 @@ interface Running {
 interface Server {
   name: string;
   db?: Db;
-  start(preload: Preload | undefined): Promise<Running>;
+  /** `profileDir`: this product writes a V8 CPU profile there when it stops (peers ignore it). */
+  start(preload: Preload | undefined, profileDir?: string): Promise<Running>;
 }
 /** The preloaded users: Entra's users numbered from `from`, as JSON lines a peer reads at start. */
 interface Preload {
@@ -116,7 +128,7 @@ function ensurePeersInstalled(log: (line: string) => void): void {
 }
 
 /** A peer server script from bench/peers/, as a child process that prints "listening". */
-function peerServer(name: string, script: string, scimPath: string): Server {
+function peerServer(name: string, script: string, scimPath: string, extraEnv: NodeJS.ProcessEnv = {}): Server {
   return {
     name,
     async start(preload) {
@@ -129,6 +141,7 @@ function peerServer(name: string, script: string, scimPath: string): Server {
         DATABASE: path.join(dir, 'peer.sqlite'),
         TOKEN: token,
         NODE_ENV: 'production',
+        ...extraEnv,
         ...(preload ? { PRELOAD_FILE: preload.file } : {}),
       };
       delete env.NODE_OPTIONS;
@@ -178,7 +191,7 @@ function ourServer(db: Db, mysqlUrl: string, root = ROOT, name = 'identity-conne
   return {
     name,
     db,
-    async start(preload) {
+    async start(preload, profileDir) {
       const stamp = `${Date.now()}${randomBytes(2).toString('hex')}`;
       const dbs = await createDatabases(db, stamp, mysqlUrl);
       const token = `bench_${randomBytes(24).toString('base64url')}`;
@@ -187,6 +200,7 @@ function ourServer(db: Db, mysqlUrl: string, root = ROOT, name = 'identity-conne
         databaseUrl: dbs.scimUrl,
         token,
         secretKey: randomBytes(36).toString('base64url'),
+        profileDir,
       });
       // The product rate-limits per token (1,200 a minute): the load is spread over a pool.
       const tokens = await tokenPool(dbs.scimUrl, token, TOKEN_POOL);
@@ -302,12 +316,16 @@ async function allowMassDeprovisioning(databaseUrl: string): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 1_000));
 }
 
-/** Entra's workload against one fresh server. */
+/** CLOCK_MONOTONIC in µs, the clock of V8's profile timestamps. */
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+
+/** Entra's workload against one fresh server (`windows`: each phase's span, for a profile's summary). */
 async function workload(
   target: ScimHttpTarget,
   pid: number,
   o: Required<Pick<PeersOptions, 'users' | 'concurrency' | 'seed' | 'budgetMs'>>,
   dbCpu?: () => number,
+  windows?: ProfileWindow[],
 ): Promise<RoundResult> {
   const rec = new Recorder(1);
   const result: RoundResult = {};
@@ -344,6 +362,7 @@ async function workload(
     deadline = performance.now() + budgetMs;
     const cpuBefore = readCpuMs(pid);
     const dbBefore = dbCpu ? dbCpu() : 0;
+    const startUs = monotonicUs();
     const started = performance.now();
     let rest = items;
     let serial = false;
@@ -357,6 +376,7 @@ async function workload(
       if (within()) await timed(item);
     });
     const elapsed = performance.now() - started;
+    windows?.push({ name: phase, startUs, endUs: monotonicUs() });
     const row = rec.result(phase, [phase], elapsed);
     const perRequest = (ms: number) => (row.requests ? Math.round((ms / row.requests) * 100) / 100 : 0);
     result[phase] = {
@@ -470,15 +490,23 @@ export async function runPeers(options: PeersOptions = {}): Promise<PeersResult>
       ensurePeersInstalled(o.log);
       const peers = [
         peerServer('SCIMMY SQLite', 'scimmy-server.mjs', '/scim/v2'),
+        peerServer('SCIMMY memory', 'scimmy-server.mjs', '/scim/v2', { STORE: 'memory' }),
         peerServer('Better Auth', 'better-auth-server.mjs', '/api/auth/scim/v2'),
       ];
       servers.push(...peers.filter((p) => !options.skip?.includes(p.name)));
     } catch (error) {
-      unavailable['SCIMMY SQLite, Better Auth'] = `npm install in bench/peers failed: ${(error as Error).message}`;
+      unavailable['SCIMMY SQLite, SCIMMY memory, Better Auth'] =
+        `npm install in bench/peers failed: ${(error as Error).message}`;
     }
   const started = new Date();
   const loadBefore = os.loadavg()[0];
   const runs: Record<string, RoundResult[]> = Object.fromEntries(servers.map((s) => [s.name, []]));
+  const profileRoot = options.profile
+    ? path.join(
+        path.resolve(options.out ?? path.join(ROOT, 'bench', 'results')),
+        `peers-profile-${started.toISOString().replace(/:/g, '-')}`,
+      )
+    : undefined;
   const preloadDir = o.preload ? fs.mkdtempSync(path.join(os.tmpdir(), 'idc-peers-preload-')) : undefined;
   const preload = preloadDir
     ? { from: o.users, count: o.preload, seed: o.seed, file: writePreloadFile(preloadDir, o.users, o.preload, o.seed) }
@@ -490,9 +518,14 @@ export async function runPeers(options: PeersOptions = {}): Promise<PeersResult>
         if (unavailable[server.name]) continue;
         o.log(`[peers] round ${round + 1}/${o.rounds}: ${server.name}`);
         let running: Running;
+        const profileDir =
+          profileRoot && server.db
+            ? path.join(profileRoot, `${server.name.replace(/[^\w.-]+/g, '-')}-round${round + 1}`)
+            : undefined;
+        const windows: ProfileWindow[] = [];
         try {
           const starting = performance.now();
-          running = await server.start(preload);
+          running = await server.start(preload, profileDir);
           if (preload)
             o.log(
               `[peers] ${server.name} started with ${preload.count} preloaded users in ${Math.round(performance.now() - starting)} ms`,
@@ -505,12 +538,14 @@ export async function runPeers(options: PeersOptions = {}): Promise<PeersResult>
         const target = new ScimHttpTarget(running.scimUrl, running.tokens, o.concurrency);
         try {
           runs[server.name].push(
-            await workload(target, running.pid, o, server.db ? databaseCpu(server.db) : undefined),
+            await workload(target, running.pid, o, server.db ? databaseCpu(server.db) : undefined, windows),
           );
         } finally {
           await target.close();
           await running.stop();
         }
+        if (profileDir)
+          o.log(`[peers] hot spots of ${server.name} per phase: ${summarizeProfileDir(profileDir, ROOT, windows)}`);
       }
     }
   } finally {

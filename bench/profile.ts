@@ -39,6 +39,22 @@ export interface ProfileWindow {
   endUs: number;
 }
 
+/**
+ * Summarises the biggest profile in `dir` (the child's main thread; tsx's loader thread writes
+ * another) into dir/summary.txt, and answers that file's path (or why there is none).
+ */
+export function summarizeProfileDir(dir: string, root: string, windows: ProfileWindow[] = []): string {
+  const profiles = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => path.join(dir, f))
+    .sort((a, b) => fs.statSync(b).size - fs.statSync(a).size);
+  if (!profiles.length) return `no profile was written in ${dir}`;
+  const file = path.join(dir, 'summary.txt');
+  fs.writeFileSync(file, summarizeProfile(profiles[0], root, windows) + '\n');
+  return file;
+}
+
 export function summarizeProfile(file: string, root: string, windows: ProfileWindow[] = [], top = 25): string {
   const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));

@@ -20,7 +20,7 @@ import { DEFAULT_TABLE_PREFIX, tableNames } from '../lib/store/tables.js';
 import { hashToken } from '../lib/store/tokens.js';
 import { databaseCpu, MemorySampler, readCpuMs, startHost } from './child.js';
 import { ScimHttpTarget } from './http-driver.js';
-import { summarizeProfile, type ProfileWindow } from './profile.js';
+import { summarizeProfileDir, type ProfileWindow } from './profile.js';
 import { preloadUsers } from './preload.js';
 import { RawKnexTarget } from './raw-baseline.js';
 import { checkTargets, markdownTable, markdownTargets, ratiosOf, type BenchResult, type Db } from './report.js';
@@ -302,21 +302,10 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     const file = path.join(o.out, `${started.toISOString().replace(/:/g, '-')}.json`);
     fs.writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
     o.log(`[bench] results: ${file}`);
-    if (profileDir) {
-      // The child writes its main-thread profile (the biggest file); tsx's loader thread writes another.
-      const profiles = fs
-        .readdirSync(profileDir)
-        .filter((f) => f.endsWith('.cpuprofile'))
-        .map((f) => path.join(profileDir, f));
-      const main = profiles.sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0];
-      if (main) {
-        const summary = summarizeProfile(main, ROOT, windows);
-        fs.writeFileSync(path.join(profileDir, 'summary.txt'), summary + '\n');
-        o.log(
-          `[bench] CPU profile of the child: ${main}\n[bench] hot spots, overall and per phase: ${path.join(profileDir, 'summary.txt')}`,
-        );
-      }
-    }
+    if (profileDir)
+      o.log(
+        `[bench] CPU profile of the child in ${profileDir}\n[bench] hot spots, overall and per phase: ${summarizeProfileDir(profileDir, ROOT, windows)}`,
+      );
     return result;
   } finally {
     if (o.keep) o.log(`[bench] kept databases: ${dbs.where}`);
@@ -417,6 +406,8 @@ async function main(): Promise<void> {
       beforeRoot: values.before,
       oursOnly: values['ours-only'],
       skip: values.skip,
+      profile: values.profile,
+      out: values.out,
       log: (line) => process.stderr.write(line + '\n'),
     });
     const out = path.resolve(values.out ?? path.join(ROOT, 'bench', 'results'));
