@@ -5,7 +5,7 @@
  * - rows written per create in each table, and the index trees and index entries they make
  *   (SQLite: the table's b-tree plus each index; InnoDB: the clustered index plus each secondary);
  * - on SQLite, WAL frames (pages) appended per create: each written tree costs at least one.
- * The demo host runs in this process on a fresh database; requests go over a real socket.
+ * The demo host runs in this process on a fresh database holding 5,000 preloaded users; requests go over a real socket.
  */
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -19,6 +19,10 @@ import type { Db } from './report.js';
 import { deactivatePatch, updatePatch, userDocument } from './scenario.js';
 import { BACKGROUND_STATEMENT, countStatements } from '../test/support/statements.js';
 import { runPool } from './stats.js';
+import { preloadUsers } from './preload.js';
+
+/** Users stored before the measured requests (bench/preload.ts). */
+const PRELOADED = 5_000;
 
 export interface WriteCost {
   db: Db;
@@ -36,6 +40,12 @@ export interface WriteCost {
    * The deletes run with the connector's guard off (deleting most of its users at once is what it stops).
    */
   concurrent?: { createWalPages: number; deleteWalPages: number; createStatements: number; deleteStatements: number };
+  /**
+   * SQLite: the WAL pages a create and a DELETE append (concurrency 1), per request, by the tree
+   * each page belongs to (a table or an index, from SQLite's dbstat; "freelist" for pages the
+   * write freed): which tables and indexes a write costs, page by page.
+   */
+  walPagesByTree?: Record<string, { create: number; delete: number }>;
   statementSample: Record<string, string[]>;
 }
 
@@ -140,6 +150,9 @@ export async function measureWriteCost(
     }
   };
   try {
+    // Users already stored, as Entra's first cycle leaves them: a write then lands on b-trees of a
+    // realistic depth and spread (in an empty database every write shares the same few pages).
+    await preloadUsers(knex, t, demo.connector.id, 10_000, PRELOADED, 6);
     // Warm up (statement caches, token cache), then measure users 100…100+N.
     for (let i = 0; i < 5; i++) await call('POST', '/Users', userDocument(i, 6));
     const userTables = [t.users, t.userValues, t.userAddresses, t.userExtensions, t.groupMembers, t.auditEvents];
@@ -168,17 +181,22 @@ export async function measureWriteCost(
       call('GET', `/Users?filter=${encodeURIComponent(`userName eq "${userDocument(i, 6).userName}"`)}`),
     );
     const before = await count();
+    // An empty WAL before each attributed phase: its frames are then exactly that phase's.
+    if (walFile) await knex.raw('PRAGMA wal_checkpoint(TRUNCATE)');
     const walBefore = walSize();
     await measure('create (POST /Users)', async (i) => {
       ids[i] = (await call('POST', '/Users', userDocument(i, 6))).id;
     });
     const walAfter = walSize();
+    const createTrees = walFile ? await walFramesByTree(knex, walFile, N) : undefined;
     const after = await count();
     await measure('PATCH path-less Replace', (i) => call('PATCH', `/Users/${ids[i]}`, updatePatch(i, 6).patch));
     await measure('PATCH active "False"', (i) => call('PATCH', `/Users/${ids[i]}`, deactivatePatch(i, 6).patch));
+    if (walFile) await knex.raw('PRAGMA wal_checkpoint(TRUNCATE)');
     const walBeforeDelete = walSize();
     await measure('DELETE', (i) => call('DELETE', `/Users/${ids[i]}`));
     const walAfterDelete = walSize();
+    const deleteTrees = walFile ? await walFramesByTree(knex, walFile, N) : undefined;
     const concurrent = walFile ? await concurrentCost() : undefined;
     const rowsPerCreate: WriteCost['rowsPerCreate'] = {};
     let treesPerCreate = 0;
@@ -200,6 +218,7 @@ export async function measureWriteCost(
         ? { walPagesPerDelete: walPages(walAfterDelete - walBeforeDelete, N) }
         : {}),
       ...(concurrent ? { concurrent } : {}),
+      ...(createTrees && deleteTrees ? { walPagesByTree: byTree(createTrees, deleteTrees) } : {}),
       statementSample: samples,
     };
   } finally {
@@ -208,6 +227,31 @@ export async function measureWriteCost(
     await demo.close();
     await dbs.drop();
   }
+}
+
+/**
+ * The frames of the WAL file (written since its last truncation) by the tree their page belongs
+ * to, per request over `n` requests. dbstat maps each page of the database as it is now (the
+ * WAL's pages included) to its table or index; a page in no tree was freed (the freelist).
+ */
+async function walFramesByTree(knex: Knex, walFile: string, n: number): Promise<Record<string, number>> {
+  const rows = await knex.raw<Array<{ name: string; pageno: number }>>('SELECT name, pageno FROM dbstat');
+  const treeOf = new Map(rows.map((r) => [r.pageno, r.name]));
+  const wal = fs.readFileSync(walFile);
+  const pageSize = wal.readUInt32BE(8); // the WAL header (32 bytes) holds the page size at offset 8
+  const frames: Record<string, number> = {};
+  for (let at = 32; at + 24 + pageSize <= wal.length; at += 24 + pageSize) {
+    const tree = treeOf.get(wal.readUInt32BE(at)) ?? 'freelist';
+    frames[tree] = (frames[tree] ?? 0) + 1;
+  }
+  return Object.fromEntries(Object.entries(frames).map(([tree, count]) => [tree, Math.round((count / n) * 100) / 100]));
+}
+
+/** One row per tree, creates' and deletes' pages side by side, the costliest first. */
+function byTree(create: Record<string, number>, del: Record<string, number>): WriteCost['walPagesByTree'] {
+  const trees = [...new Set([...Object.keys(create), ...Object.keys(del)])];
+  const rows = trees.map((tree) => [tree, { create: create[tree] ?? 0, delete: del[tree] ?? 0 }] as const);
+  return Object.fromEntries(rows.sort((a, b) => b[1].create + b[1].delete - (a[1].create + a[1].delete)));
 }
 
 /** WAL frames (a page and its 24-byte header) per request, from the WAL file's growth over `n` requests. */
@@ -232,6 +276,16 @@ export function renderWriteCost(c: WriteCost): string {
     '| table | rows per create | trees (table + indexes) |',
     '| --- | --: | --: |',
     ...Object.entries(c.rowsPerCreate).map(([table, r]) => `| ${table} | ${r.rows} | ${r.trees} |`),
+    ...(c.walPagesByTree
+      ? [
+          '',
+          'WAL pages per request by tree (concurrency 1; "freelist": pages the write freed):',
+          '',
+          '| tree | create | DELETE |',
+          '| --- | --: | --: |',
+          ...Object.entries(c.walPagesByTree).map(([tree, p]) => `| ${tree} | ${p.create} | ${p.delete} |`),
+        ]
+      : []),
     '',
     'Statements of one request of each kind:',
     ...Object.entries(c.statementSample).flatMap(([name, log]) => [`- ${name}:`, ...log.map((s) => `  - \`${s}\``)]),
