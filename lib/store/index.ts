@@ -12,6 +12,7 @@ import { Prepared } from './prepared.js';
 import { migrateLatest, migrateRollbackAll } from './migrate.js';
 import { RateCounterStore } from './rate-counters.js';
 import { retryConflicts } from './retry.js';
+import { sqliteTransaction } from './sqlite-transaction.js';
 import { tableNames, type TableNames } from './tables.js';
 import { TokenStore } from './tokens.js';
 import { UserTotals } from './user-totals.js';
@@ -53,6 +54,8 @@ export class IdentityStore {
   private readonly buffer: EventBuffer;
   /** SQLite only, when on: concurrent transactions share commits (group-commit.ts). */
   private readonly groupCommit?: GroupCommit;
+  /** SQLite: transactions run on the connection itself (sqlite-transaction.ts), not through Knex's. */
+  private readonly sqlite: boolean;
 
   /**
    * `totals` is the root store's, shared by its transactions.
@@ -81,6 +84,7 @@ export class IdentityStore {
       prepared: new Prepared(trx ?? knex, dialect),
     };
     this.buffer = new EventBuffer(events, Boolean(trx));
+    this.sqlite = dialect === 'sqlite';
     // Only over one connection (Knex's SQLite default): with more, a write on another connection would
     // wait on the batch's lock inside the synchronous driver, blocking the event loop the batch needs.
     const connections = (knex.client as { pool?: { max?: number } }).pool?.max;
@@ -127,10 +131,11 @@ export class IdentityStore {
     // events it raised are still held: running it again on a new transaction is safe.
     return retryConflicts(this.events, async () => {
       let tx: IdentityStore | undefined;
-      const result = await this.knex.transaction(async (trx) => {
+      const work = (trx: Knex.Transaction) => {
         tx = new IdentityStore(this.knex, this.tablePrefix, this.events, trx, this.totals);
         return fn(tx);
-      });
+      };
+      const result = this.sqlite ? await sqliteTransaction(this.knex, work) : await this.knex.transaction(work);
       tx?.buffer.flush();
       return result;
     });
