@@ -5,14 +5,14 @@ import { AppSignInCodeStore } from './app-sign-in-codes.js';
 import { AuditStore } from './audit.js';
 import { ConnectorStore } from './connectors.js';
 import type { StoreContext } from './context.js';
-import { dialectOf, idiomsOf } from './dialect.js';
+import { dialectOf, idiomsOf, type Dialect } from './dialect.js';
 import { GroupStore } from './groups.js';
 import { GroupCommit } from './group-commit.js';
 import { Prepared } from './prepared.js';
 import { migrateLatest, migrateRollbackAll } from './migrate.js';
 import { RateCounterStore } from './rate-counters.js';
 import { retryConflicts } from './retry.js';
-import { sqliteTransaction } from './sqlite-transaction.js';
+import { connectionTransaction } from './connection-transaction.js';
 import { tableNames, type TableNames } from './tables.js';
 import { TokenStore } from './tokens.js';
 import { UserTotals } from './user-totals.js';
@@ -54,8 +54,8 @@ export class IdentityStore {
   private readonly buffer: EventBuffer;
   /** SQLite only, when on: concurrent transactions share commits (group-commit.ts). */
   private readonly groupCommit?: GroupCommit;
-  /** SQLite: transactions run on the connection itself (sqlite-transaction.ts), not through Knex's. */
-  private readonly sqlite: boolean;
+  /** Which SQL the transactions speak (connection-transaction.ts). */
+  private readonly dialect: Dialect;
 
   /**
    * `totals` is the root store's, shared by its transactions.
@@ -84,7 +84,7 @@ export class IdentityStore {
       prepared: new Prepared(trx ?? knex, dialect),
     };
     this.buffer = new EventBuffer(events, Boolean(trx));
-    this.sqlite = dialect === 'sqlite';
+    this.dialect = dialect;
     // Only over one connection (Knex's SQLite default): with more, a write on another connection would
     // wait on the batch's lock inside the synchronous driver, blocking the event loop the batch needs.
     const connections = (knex.client as { pool?: { max?: number } }).pool?.max;
@@ -135,7 +135,7 @@ export class IdentityStore {
         tx = new IdentityStore(this.knex, this.tablePrefix, this.events, trx, this.totals);
         return fn(tx);
       };
-      const result = this.sqlite ? await sqliteTransaction(this.knex, work) : await this.knex.transaction(work);
+      const result = await connectionTransaction(this.knex, this.dialect, work);
       tx?.buffer.flush();
       return result;
     });
