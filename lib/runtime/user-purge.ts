@@ -19,6 +19,8 @@ export interface PurgeTiming {
 }
 
 const DEFAULT_TIMING: PurgeTiming = { batch: 500, soonMs: 1_000, everyMs: 60_000 };
+/** The longest `close` waits for a run in progress. */
+const CLOSE_WAIT_MS = 5_000;
 
 /**
  * Runs the deleted users' purge in the background of the host's process: soon after a delete or
@@ -63,12 +65,23 @@ export class UserPurge {
     return this.timer !== undefined || this.running !== undefined;
   }
 
-  /** Stops the schedule and waits for a run in progress (then the host may destroy Knex). */
+  /**
+   * Stops the schedule and waits for a run in progress (then the host may destroy Knex), for at most
+   * `CLOSE_WAIT_MS`: a run stuck on a frozen database must not hold the host's shutdown. Such a run
+   * fails when Knex is destroyed, and is caught and logged like any other failure.
+   */
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
-    await this.running;
+    if (!this.running) return;
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, CLOSE_WAIT_MS);
+      timer.unref();
+    });
+    await Promise.race([this.running, waited]);
+    clearTimeout(timer);
   }
 
   /** Sets the timer to `ms` from now, unless it is set to fire earlier already. */
