@@ -388,6 +388,7 @@ export async function createIdentityConnector(options: IdentityConnectorOptions)
     resolved.sqliteGroupCommit,
   );
   const runtime = createRuntime(store, resolved);
+  runtime.purge.start(events);
   // prom-client is imported only here, and only when the host asked for metrics.
   const metrics = resolved.metrics
     ? await createMetrics(resolved.metrics, { events, store, logger: resolved.logger })
@@ -448,7 +449,7 @@ export async function createIdentityConnector(options: IdentityConnectorOptions)
     adminFromWebRole: byWebRole,
     skipOnScim: skipOnScim(resolved.mountPath),
     async close() {
-      await scim.close();
+      await Promise.all([scim.close(), runtime.purge.close()]);
       events.removeAllListeners();
     },
   };

@@ -206,7 +206,7 @@ export function identitySchemaMigration(prefix: string): {
         table.index(['connector_id', 'at'], `${t.auditEvents}_connector_at_ix`);
         table.index(['connector_id', 'resource_id'], `${t.auditEvents}_resource_ix`);
       });
-      if (isSqlite(knex)) await pinSqlitePlannerStats(knex, t);
+      if (isSqlite(knex)) await pinSqlitePlannerStats(knex, t, 'split');
     },
 
     down: dropAll,

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { dialectOf } from '../lib/store/dialect.js';
+import { pinSqlitePlannerStats } from '../lib/store/sqlite-planner-stats.js';
 import { DEFAULT_TABLE_PREFIX, tableNames } from '../lib/store/tables.js';
 
 /**
@@ -44,7 +45,12 @@ export function partialUserKeysMigration(prefix: string): {
       );
     }
   };
-  return { up: (knex) => rebuild(knex, true), down: (knex) => rebuild(knex, false) };
+  const step = (partial: boolean) => async (knex: Knex) => {
+    await rebuild(knex, partial);
+    // SQLite drops a dropped index's sqlite_stat1 row: the pinned statistics go back in.
+    if (dialectOf(knex) === 'sqlite') await pinSqlitePlannerStats(knex, t, 'merged');
+  };
+  return { up: step(true), down: step(false) };
 }
 
 /** This step for the default table prefix, as Knex loads a migrations directory (`identityMigrationsDirectory`). */

@@ -362,12 +362,25 @@ export class ConnectorStore {
   }
 
   /**
-   * Deletes the connector with its tokens, users and groups (foreign keys cascade); `connector.deleted` follows.
+   * Deletes the connector with its tokens, users and groups (foreign keys cascade; the users' search rows go
+   * through the purge queue); `connector.deleted` follows.
    * False when it did not exist.
    */
   async delete(id: string): Promise<boolean> {
     // The guard's counts hang off no foreign key (they outlive nothing but the window).
     await this.db(this.t.deprovisionings).where({ connector_id: id }).delete();
+    // Nor do the users' search rows: their users are queued for the purge (users.ts `purgeDeleted`),
+    // which keeps the rows of any user still there should the delete below not happen.
+    await this.db.raw(
+      this.ctx.idioms.insertSelectIgnoring(
+        '??',
+        'user_id, connector_id, at',
+        // The time as a literal (an integer of ours): PostgreSQL would type a bare parameter here as text.
+        `SELECT id, connector_id, ${Date.now()} FROM ?? WHERE connector_id = ?`,
+        'user_id',
+      ),
+      [this.t.userPurges, this.t.users, id],
+    );
     const deleted = (await this.db(this.t.connectors).where({ id }).delete()) > 0;
     if (deleted) this.events.emit('connector.deleted', { id });
     return deleted;

@@ -45,6 +45,11 @@ export interface Idioms {
    */
   forUpdateOf(alias: string): string;
   /**
+   * `forUpdate` that passes over rows another transaction holds, for a worker claiming queued rows
+   * (the deleted users' purge): concurrent workers take different rows instead of waiting.
+   */
+  readonly skipLocked: string;
+  /**
    * Appended to a count that must see every committed row and wait for rows being inserted,
    * after `forUpdate` took the parent row. MariaDB's REPEATABLE READ reads the transaction's
    * snapshot unless the read locks (LOCK IN SHARE MODE); PostgreSQL's READ COMMITTED takes a
@@ -71,6 +76,7 @@ export interface Idioms {
 const MYSQL: Idioms = {
   forUpdate: ' FOR UPDATE',
   forUpdateOf: () => ' FOR UPDATE',
+  skipLocked: ' FOR UPDATE SKIP LOCKED',
   countAfterLock: ' LOCK IN SHARE MODE',
   rowLocks: true,
   insertIgnoring: (table, columns, values) => `INSERT IGNORE INTO ${table} (${columns}) VALUES ${values}`,
@@ -82,6 +88,7 @@ const MYSQL: Idioms = {
 const SQLITE: Idioms = {
   forUpdate: '',
   forUpdateOf: () => '',
+  skipLocked: '',
   countAfterLock: '',
   rowLocks: false,
   insertIgnoring: (table, columns, values, key) =>
@@ -103,6 +110,7 @@ const pgJson = (document: string) =>
 const POSTGRES: Idioms = {
   forUpdate: ' FOR UPDATE',
   forUpdateOf: (alias) => ` FOR UPDATE OF ${alias}`,
+  skipLocked: ' FOR UPDATE SKIP LOCKED',
   countAfterLock: '',
   rowLocks: true,
   insertIgnoring: (table, columns, values, key) =>

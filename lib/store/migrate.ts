@@ -11,6 +11,7 @@ import { extensionRowsMultiValuedMigration } from '../../migrations/202612010600
 import { deprovisioningsMigration } from '../../migrations/20261201061000_deprovisionings.js';
 import { userSignInKeysMigration } from '../../migrations/20261207120000_user_sign_in_keys.js';
 import { appSignInCodesMigration } from '../../migrations/20261207121000_app_sign_in_codes.js';
+import { userPurgesMigration } from '../../migrations/20261207130000_user_purges.js';
 import { partialUserKeysMigration } from '../../migrations/20261208010000_partial_user_keys.js';
 import { dialectOf, type Dialect } from './dialect.js';
 import { isGaleraNode, MigrationLease } from './migration-lease.js';
@@ -46,6 +47,7 @@ const MIGRATIONS: readonly MigrationEntry[] = [
   { name: '20261201061000_deprovisionings', formerNames: [], factory: deprovisioningsMigration },
   { name: '20261207120000_user_sign_in_keys', formerNames: [], factory: userSignInKeysMigration },
   { name: '20261207121000_app_sign_in_codes', formerNames: [], factory: appSignInCodesMigration },
+  { name: '20261207130000_user_purges', formerNames: [], factory: userPurgesMigration },
   { name: '20261208010000_partial_user_keys', formerNames: [], factory: partialUserKeysMigration },
 ];
 

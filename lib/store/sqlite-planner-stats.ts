@@ -9,7 +9,18 @@ import type { TableNames } from './tables.js';
  * lookup key); SQLite documents writing sqlite_stat1 for exactly this. A later ANALYZE by the
  * host replaces them with measured ones.
  */
-function plannerStats(t: TableNames): Array<[table: string, index: string, stat: string]> {
+function plannerStats(t: TableNames, valueIndexes: ValueIndexes): Array<[table: string, index: string, stat: string]> {
+  // A value key names about one row across connectors (an email is one person's); each attribute has many rows.
+  // The users' two sign-in key indexes (20261201005000) had no rows: unpinned, SQLite guessed 10 users a connector
+  // there and walked the connector's users for `emails eq` instead of seeking the few ids the values named.
+  const values: Array<[string, string, string]> =
+    valueIndexes === 'merged'
+      ? [
+          [t.userValues, `${t.userValues}_key_ix`, '300000 50000 1 1'],
+          [t.users, `${t.users}_entra_object_ix`, '100000 10000 1'],
+          [t.users, `${t.users}_email_uq`, '100000 10000 1'],
+        ]
+      : [[t.userValues, `${t.userValues}_lookup_ix`, '300000 30000 10000 1']];
   return [
     [t.users, `sqlite_autoindex_${t.users}_1`, '100000 1'],
     [t.users, `${t.users}_user_name_uq`, '100000 10000 1'],
@@ -17,7 +28,7 @@ function plannerStats(t: TableNames): Array<[table: string, index: string, stat:
     [t.users, `${t.users}_display_name_ix`, '100000 10000 2'],
     [t.users, `${t.users}_created_ix`, '100000 10000 1 1'],
     [t.users, `${t.users}_updated_ix`, '100000 10000 1'],
-    [t.userValues, `${t.userValues}_lookup_ix`, '300000 30000 10000 1'],
+    ...values,
     [t.userValues, `${t.userValues}_user_ix`, '300000 3 2'],
     [t.userAddresses, `${t.userAddresses}_user_ix`, '100000 1'],
     [t.userAddresses, `${t.userAddresses}_locality_ix`, '100000 10000 100'],
@@ -33,11 +44,18 @@ function plannerStats(t: TableNames): Array<[table: string, index: string, stat:
 }
 
 /**
- * Writes the fixed planner statistics for the connector's tables into `sqlite_stat1` and reloads them (run by the
- * identity migration on SQLite).
+ * Which indexes user_values has: the first migration's `lookup_ix` on (connector, attribute, key), joined by
+ * `identifier_ix` (attribute, key; never pinned) in 20261201005000, or, since 20261207130000_user_purges, the
+ * one `key_ix` on (attribute, key, connector) that replaced both.
  */
-export async function pinSqlitePlannerStats(knex: Knex, t: TableNames): Promise<void> {
-  const stats = plannerStats(t);
+export type ValueIndexes = 'split' | 'merged';
+
+/**
+ * Writes the fixed planner statistics for the connector's tables into `sqlite_stat1` and reloads them (run by the
+ * migrations that create or rebuild those tables, on SQLite).
+ */
+export async function pinSqlitePlannerStats(knex: Knex, t: TableNames, valueIndexes: ValueIndexes): Promise<void> {
+  const stats = plannerStats(t, valueIndexes);
   await knex.raw('ANALYZE sqlite_schema'); // creates sqlite_stat1 if it does not exist yet
   const tables = [...new Set(stats.map(([table]) => table))];
   await knex.raw(`DELETE FROM sqlite_stat1 WHERE tbl IN (${tables.map(() => '?').join(', ')})`, tables);
@@ -49,7 +67,7 @@ export async function pinSqlitePlannerStats(knex: Knex, t: TableNames): Promise<
 
 /** Removes those statistics again (the migration's `down`); nothing when `sqlite_stat1` does not exist. */
 export async function unpinSqlitePlannerStats(knex: Knex, t: TableNames): Promise<void> {
-  const tables = [...new Set(plannerStats(t).map(([table]) => table))];
+  const tables = [...new Set(plannerStats(t, 'merged').map(([table]) => table))];
   const exists = await knex.raw("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'sqlite_stat1'");
   if ((exists as unknown[]).length)
     await knex.raw(`DELETE FROM sqlite_stat1 WHERE tbl IN (${tables.map(() => '?').join(', ')})`, tables);

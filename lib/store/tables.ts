@@ -12,6 +12,8 @@ export interface TableNames {
   userAddresses: string;
   /** The users' extension attribute values, for filters. */
   userExtensions: string;
+  /** Deleted users whose rows in the three tables above are still to be removed (users.ts, `purgeDeleted`). */
+  userPurges: string;
   /** Groups. */
   groups: string;
   /** Group memberships. */
@@ -64,6 +66,7 @@ export function tableNames(prefix: string): TableNames {
     userValues: `${prefix}user_values`,
     userAddresses: `${prefix}user_addresses`,
     userExtensions: `${prefix}user_extensions`,
+    userPurges: `${prefix}user_purges`,
     groups: `${prefix}groups`,
     groupMembers: `${prefix}group_members`,
     auditEvents: `${prefix}audit_events`,

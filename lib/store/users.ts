@@ -295,9 +295,11 @@ export class UserStore {
   }
 
   /**
-   * Deletes the user row; its child rows, memberships and workspaces go with it through their
-   * foreign keys (ON DELETE CASCADE, in the same statement and transaction): nothing is left
-   * behind, even after a crash, and no statement per child table goes over the connection.
+   * Deletes the user row (memberships and workspaces go with it through their foreign keys) and
+   * queues its id for the purge of its search rows (`purgeDeleted`): the three projection tables
+   * hang off no foreign key, so the delete writes two rows, not every value, address and
+   * extension row and their indexes. Readers reach those rows only through a live user's id, so
+   * the queued ones are never seen; the queue is a table, so a crash loses none.
    */
   async delete(connectorId: string, id: string): Promise<boolean> {
     if (!isResourceId(id)) return false;
@@ -305,16 +307,16 @@ export class UserStore {
       id,
       connectorId,
     ]);
-    if (count > 0) this.events.emit('user.deleted', { id, connectorId });
-    return count > 0;
+    if (count === 0) return false;
+    await this.queuePurge(id, connectorId);
+    this.events.emit('user.deleted', { id, connectorId });
+    return true;
   }
 
   /**
    * Deletes `current`, the row this transaction read (with `lock`), at its version: the same
    * guard as write(), so a change that slipped in answers version_mismatch instead of being lost
-   * silently. One statement: the child rows cascade (see `delete`). Deleting them first, one
-   * statement per table, cost three more statements a delete and saved nothing: the cascade
-   * still probes each child table's user_id index.
+   * silently. The search rows stay for the purge, as in `delete`.
    */
   async remove(current: StoredUser): Promise<void> {
     const { id, connectorId } = current;
@@ -327,7 +329,52 @@ export class UserStore {
       throw new StoreError('version_mismatch', 'the user changed since that version was read', {
         current: current.version,
       });
+    await this.queuePurge(id, connectorId);
     this.events.emit('user.deleted', { id, connectorId });
+  }
+
+  private async queuePurge(id: string, connectorId: string): Promise<void> {
+    await this.sql.run(`INSERT INTO ${this.t.userPurges} (user_id, connector_id, at) VALUES (?, ?, ?)`, [
+      id,
+      connectorId,
+      Date.now(),
+    ]);
+  }
+
+  /**
+   * Removes the search rows (values, addresses, extensions) of up to `limit` deleted users from the
+   * purge queue, and their queue rows, in one transaction; answers how many queue rows it took. A
+   * batch is one set-based DELETE per table. Safe to run anywhere at any time: concurrent purges
+   * claim different rows (SKIP LOCKED; SQLite runs one writer at a time), a rerun finds nothing
+   * left, and the rows of an id that names a live user are kept (only the queue row goes).
+   */
+  async purgeDeleted(limit = 500): Promise<number> {
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new Error(`limit must be a positive integer (got ${limit})`);
+    if (this.atomic.outside) return this.atomic.run((s) => s.users.purgeDeleted(limit));
+    // The limit is written into the text, as findByExternalId's.
+    const claimed = (
+      await this.sql.all(
+        `SELECT user_id FROM ${this.t.userPurges} ORDER BY user_id LIMIT ${limit}${this.ctx.idioms.skipLocked}`,
+        [],
+        'varying',
+      )
+    ).map((r) => String(r.user_id));
+    if (!claimed.length) return 0;
+    const list = claimed.map(() => '?').join(', ');
+    // A user id is never reused (UUIDv7), so none should be live; checked anyway, it costs one index probe an id.
+    const live = new Set(
+      (await this.sql.all(`SELECT id FROM ${this.t.users} WHERE id IN (${list})`, claimed, 'varying')).map((r) =>
+        String(r.id),
+      ),
+    );
+    const gone = claimed.filter((id) => !live.has(id));
+    if (gone.length) {
+      const goneList = gone.map(() => '?').join(', ');
+      for (const table of [this.t.userValues, this.t.userAddresses, this.t.userExtensions])
+        await this.sql.run(`DELETE FROM ${table} WHERE user_id IN (${goneList})`, gone, 'varying');
+    }
+    await this.sql.run(`DELETE FROM ${this.t.userPurges} WHERE user_id IN (${list})`, claimed, 'varying');
+    return claimed.length;
   }
 
   /** Reads the user a write applies to and locks it until the transaction ends (MySQL; SQLite writers are serial). */

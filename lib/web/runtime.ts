@@ -9,6 +9,7 @@ import type { CounterStore } from '../model/counters.js';
 import { ExternalCounterStore, MemoryCounterStore } from '../runtime/counter-stores.js';
 import { CounterHealth } from '../runtime/shared-limit.js';
 import { DiscoveryCache } from '../runtime/oidc-discovery.js';
+import { UserPurge } from '../runtime/user-purge.js';
 
 /** What every router, middleware and command of the connector is built from: its policy modules among them. */
 export interface Runtime extends Policies {
@@ -24,6 +25,8 @@ export interface Runtime extends Policies {
   /** The rate limits' shared counters (options.rateLimitStore) and their fail-open state. */
   counters: CounterStore;
   counterHealth: CounterHealth;
+  /** The deleted users' purge of their search rows: started by the connector (lib/index.ts), not by the CLI. */
+  purge: UserPurge;
 }
 
 /** The one place a Runtime is assembled (the connector and the CLI both use it). */
@@ -49,6 +52,7 @@ export function createRuntime(store: IdentityStore, options: ResolvedOptions): R
     discovery,
     counters: counterStore(store, options),
     counterHealth: new CounterHealth(options.logger, options.clock),
+    purge: new UserPurge(store.users, options.logger),
   };
 }
 

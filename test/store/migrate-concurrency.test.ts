@@ -174,6 +174,10 @@ for (const db of DATABASES) {
         when: 'in a later migration, its column added but not its index',
         stopAt: (p: string) => `${tableNames(p).userValues}_identifier_ix`,
       },
+      {
+        when: 'in the purge queue migration, the merged value index made but the old ones still there',
+        stopAt: (p: string) => `drop index if exists .${tableNames(p).userValues}_lookup_ix`,
+      },
     ];
     for (const { when, stopAt } of killPoints) {
       it(`a migrator killed ${when} leaves a database the next start migrates to the clean schema`, async () => {
