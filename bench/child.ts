@@ -16,6 +16,8 @@ export interface HostOptions {
   profileDir?: string;
   /** The connector's Prometheus metrics on (DEMO_METRICS); off by default, so that figures compare with earlier runs. */
   metrics?: boolean;
+  /** More environment for the child (e.g. IDENTITY_SQLITE_GROUP_COMMIT), over what it inherits. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface Host {
@@ -49,6 +51,7 @@ export async function startHost(o: HostOptions): Promise<Host> {
     IDENTITY_SECRET_KEY: o.secretKey,
     LOG_LEVEL: 'warn',
     DEMO_METRICS: o.metrics ? 'true' : 'false',
+    ...o.env,
   };
   delete env.IDENTITY_TABLE_PREFIX;
   delete env.NODE_OPTIONS; // e.g. mocha's --import=tsx: the child gets exactly the flags below

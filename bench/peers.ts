@@ -54,6 +54,12 @@ export interface PeersOptions {
    * its own in the same interleaved rounds: "before" beside "ours" (the working tree).
    */
   beforeRoot?: string;
+  /**
+   * SQLite only: this product once more with group commit on (IDENTITY_SQLITE_GROUP_COMMIT=true in
+   * its child's environment), as a server of its own in the same rounds ("ours, group commit on"),
+   * while "ours" runs with it off whatever this process's environment says.
+   */
+  groupCommit?: boolean;
   /** Only this product (and `beforeRoot`): no peers, for quick before/after loops. */
   oursOnly?: boolean;
   /** Peers left out by name (e.g. "Better Auth"), to fit a run into a shorter time. */
@@ -187,7 +193,13 @@ function peerServer(name: string, script: string, scimPath: string, extraEnv: No
   };
 }
 
-function ourServer(db: Db, mysqlUrl: string, root = ROOT, name = 'identity-connector'): Server {
+function ourServer(
+  db: Db,
+  mysqlUrl: string,
+  root = ROOT,
+  name = 'identity-connector',
+  env?: NodeJS.ProcessEnv,
+): Server {
   return {
     name,
     db,
@@ -201,6 +213,7 @@ function ourServer(db: Db, mysqlUrl: string, root = ROOT, name = 'identity-conne
         token,
         secretKey: randomBytes(36).toString('base64url'),
         profileDir,
+        env,
       });
       // The product rate-limits per token (1,200 a minute): the load is spread over a pool.
       const tokens = await tokenPool(dbs.scimUrl, token, TOKEN_POOL);
@@ -479,7 +492,13 @@ export async function runPeers(options: PeersOptions = {}): Promise<PeersResult>
     log: options.log ?? (() => {}),
   };
   const unavailable: Record<string, string> = {};
-  const servers: Server[] = [ourServer(o.db, o.mysqlUrl)];
+  const servers: Server[] = [
+    options.groupCommit
+      ? ourServer(o.db, o.mysqlUrl, ROOT, 'identity-connector', { IDENTITY_SQLITE_GROUP_COMMIT: 'false' })
+      : ourServer(o.db, o.mysqlUrl),
+  ];
+  if (options.groupCommit)
+    servers.push(ourServer(o.db, o.mysqlUrl, ROOT, 'ours, group commit on', { IDENTITY_SQLITE_GROUP_COMMIT: 'true' }));
   for (const db of options.moreDbs ?? []) servers.push(ourServer(db, o.mysqlUrl, ROOT, `ours on ${DB_LABEL[db]}`));
   if (options.beforeRoot)
     servers.push(

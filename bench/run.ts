@@ -340,6 +340,7 @@ async function main(): Promise<void> {
       budget: { type: 'string' },
       before: { type: 'string' },
       'ours-only': { type: 'boolean' },
+      'group-commit': { type: 'boolean' },
       skip: { type: 'string', multiple: true },
       tenants: { type: 'string' },
       metrics: { type: 'boolean' },
@@ -353,6 +354,7 @@ async function main(): Promise<void> {
         'npm run bench -- --peers [--users N=5000] [--preload N] [--budget S=30] [--rounds R=3] [--concurrency C=8] [--db sqlite|mysql|postgres[,…]] [--out DIR]: side by side with SCIMMY and Better Auth\n' +
         '  --peers --db mysql,postgres,sqlite: ours on each database in the same rounds, the first as "ours", the others beside it\n' +
         '  --peers --before DIR: another checkout of this product (node_modules linked) measured in the same rounds; --ours-only: no peers; --skip NAME: leave a peer out\n' +
+        '  --peers --group-commit: ours once more with IDENTITY_SQLITE_GROUP_COMMIT=true ("ours, group commit on"; "ours" then runs with it off)\n' +
         '  --peers --preload N: each server seeds N more users into its own tables first; --budget S: seconds a read phase may take (writes 6×)\n' +
         'npm run bench -- --tenants N [--db sqlite|mysql]: lookups over N organizations (a connector and token each) against one token, statements per lookup counted\n' +
         'npm run bench -- --metrics [--users N=2000] [--lookups L=8000] [--rounds R=5] [--concurrency C=8] [--db sqlite|mysql]: CPU per lookup\n' +
@@ -405,6 +407,7 @@ async function main(): Promise<void> {
       moreDbs: values.db?.split(',').slice(1) as Db[] | undefined,
       beforeRoot: values.before,
       oursOnly: values['ours-only'],
+      groupCommit: values['group-commit'],
       skip: values.skip,
       profile: values.profile,
       out: values.out,

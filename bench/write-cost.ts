@@ -36,7 +36,7 @@ export interface WriteCost {
   walPagesPerDelete?: number;
   /**
    * The same at concurrency 8 (SQLite): creates and deletes sent 8 at a time, where group commit
-   * (IDENTITY_GROUP_COMMIT) lets them share commits; with statements per request (BEGIN/COMMIT, SAVEPOINTs).
+   * (IDENTITY_SQLITE_GROUP_COMMIT=true in the environment) lets them share commits; with statements per request (BEGIN/COMMIT, SAVEPOINTs).
    * The deletes run with the connector's guard off (deleting most of its users at once is what it stops).
    */
   concurrent?: { createWalPages: number; deleteWalPages: number; createStatements: number; deleteStatements: number };

@@ -71,7 +71,7 @@ export const OPTION_DEFAULTS = {
   sqliteGroupCommit: option(
     false,
     'false',
-    'On SQLite, concurrent writes share one commit, each in its own SAVEPOINT (opt-in).',
+    'On SQLite, writes that arrive together share one commit, each after the first in its own SAVEPOINT (opt-in).',
   ),
   clock: option<() => number>(Date.now, '`Date.now`', "The time the rate limits' windows are read by (for tests)."),
   metrics: option(

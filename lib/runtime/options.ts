@@ -123,9 +123,11 @@ export interface IdentityConnectorOptions {
    */
   rateLimitWindowMs?: number;
   /**
-   * On SQLite, writes that arrive while another write runs share its commit, each in a SAVEPOINT of
-   * its own (default true): a failure rolls back only its own request, and each request is answered
-   * after the commit that holds it. Other databases commit each write on its own whatever this says.
+   * On SQLite, writes that arrive together share one commit (default false): the first of a batch
+   * runs as it would alone, each one after it in a SAVEPOINT of its own, so a failure rolls back
+   * only its own request, and each request is answered after the commit that holds it. A write that
+   * arrives alone is BEGIN IMMEDIATE, its statements, COMMIT, not delayed. Other databases commit
+   * each write on its own whatever this says.
    */
   sqliteGroupCommit?: boolean;
   /**

@@ -88,8 +88,7 @@ export class IdentityStore {
     // Only over one connection (Knex's SQLite default): with more, a write on another connection would
     // wait on the batch's lock inside the synchronous driver, blocking the event loop the batch needs.
     const connections = (knex.client as { pool?: { max?: number } }).pool?.max;
-    if (!trx && groupCommit && dialect === 'sqlite' && connections === 1)
-      this.groupCommit = new GroupCommit(knex, tables.rateCounters);
+    if (!trx && groupCommit && dialect === 'sqlite' && connections === 1) this.groupCommit = new GroupCommit(knex);
     const atomic: Atomic = { outside: !trx, run: (fn) => this.transaction(fn) };
     this.connectors = new ConnectorStore(ctx, this.buffer);
     this.tokens = new TokenStore(ctx, this.buffer, atomic);

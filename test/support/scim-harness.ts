@@ -66,6 +66,11 @@ export async function startScimHarness(
     /** `options.clock`: a TestClock's `now`, for tests that count answers in one rate-limit window. */
     clock?: () => number;
     metrics?: MetricsOptions;
+    /**
+     * `options.sqliteGroupCommit` (SQLite only); by default TEST_SQLITE_GROUP_COMMIT=true turns it on
+     * for every harness, so a whole suite can run with it on.
+     */
+    sqliteGroupCommit?: boolean;
   } = {},
 ): Promise<ScimHarness> {
   const knex = testKnex(db);
@@ -81,6 +86,7 @@ export async function startScimHarness(
     databaseTimeoutMs: options.databaseTimeoutMs,
     clock: options.clock,
     metrics: options.metrics,
+    sqliteGroupCommit: options.sqliteGroupCommit ?? process.env.TEST_SQLITE_GROUP_COMMIT === 'true',
     ...(options.admins ? { authorizeAdmin: (req: express.Request) => req.get('x-test-admin') === 'yes' } : {}),
   });
   await identity.migrate();
