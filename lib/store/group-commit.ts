@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { connectionTransaction } from './connection-transaction.js';
 import { Prepared } from './prepared.js';
 
 /** What a request's work hands back: its value, and what to do once the commit holding it is durable. */
@@ -11,17 +12,6 @@ interface Job {
   work: (trx: Knex.Transaction) => Promise<GroupedWork<unknown>>;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
-}
-
-/** better-sqlite3's connection, as far as the batch uses it. */
-interface SqliteConnection {
-  prepare(sql: string): { run(params?: unknown[]): unknown };
-  readonly inTransaction: boolean;
-}
-
-interface Pool {
-  acquireConnection(): Promise<SqliteConnection>;
-  releaseConnection(conn: SqliteConnection): Promise<unknown>;
 }
 
 /** Turns in a row that found nobody to share with before lone batches stop waiting one. */
@@ -40,9 +30,8 @@ const MISSES_TO_STOP = 4;
  *
  * It costs nothing when there is nothing to share:
  * - The transaction starts with `BEGIN IMMEDIATE` (the write lock at once: a batch that read
- *   first could not upgrade once another connection, e.g. the CLI, had committed), in place of
- *   Knex's `BEGIN` (it has no option for the mode: the connection handed to the transaction
- *   rewrites that one statement), not a write statement after it.
+ *   first could not upgrade once another connection, e.g. the CLI, had committed), as every store
+ *   transaction on SQLite does (connection-transaction.ts), not a write statement after it.
  * - The first request of a batch runs without a SAVEPOINT. Requests run one after another, so
  *   while the first runs, the transaction holds its work and nobody else's: if it fails, ROLLBACK
  *   of the whole transaction undoes exactly its statements, and the requests queued behind it start
@@ -71,7 +60,6 @@ export class GroupCommit {
   private readonly turnEnded = () => {
     this.sameTurn = false;
   };
-  private readonly immediate = new WeakMap<SqliteConnection, SqliteConnection>();
 
   constructor(
     private readonly knex: Knex,
@@ -112,51 +100,43 @@ export class GroupCommit {
   private async batch(): Promise<void> {
     const done: Array<{ job: Job; result: GroupedWork<unknown> }> = [];
     const failed: Array<{ job: Job; error: unknown }> = [];
-    const pool = this.knex.client as Pool;
-    let conn: SqliteConnection;
+    let began = false;
     try {
-      conn = await pool.acquireConnection();
-    } catch (error) {
-      for (const job of this.queue.splice(0, this.maxBatch)) job.reject(error);
-      return;
-    }
-    try {
-      await this.knex.transaction(
-        async (trx) => {
-          const first = this.queue.shift()!;
+      // BEGIN IMMEDIATE … COMMIT on the pool's one connection (connection-transaction.ts): the write
+      // lock at once, and a failed COMMIT (a deferred constraint) rolled back before the connection
+      // goes back to the pool.
+      await connectionTransaction(this.knex, 'sqlite', async (trx) => {
+        began = true;
+        const first = this.queue.shift()!;
+        try {
+          done.push({ job: first, result: await first.work(trx) });
+        } catch (error) {
+          // Alone in the transaction: its ROLLBACK undoes this request's statements and nothing else.
+          failed.push({ job: first, error });
+          throw error;
+        }
+        const sql = new Prepared(trx, 'sqlite');
+        while (this.queue.length && done.length + failed.length < this.maxBatch) {
+          const job = this.queue.shift()!;
+          await sql.run('SAVEPOINT request', []);
           try {
-            done.push({ job: first, result: await first.work(trx) });
+            done.push({ job, result: await job.work(trx) });
           } catch (error) {
-            // Alone in the transaction: its ROLLBACK undoes this request's statements and nothing else.
-            failed.push({ job: first, error });
-            throw error;
+            failed.push({ job, error });
+            // Only this request's statements go; an error SQLite answers by rolling back the
+            // whole transaction makes this statement fail, and the batch with it.
+            await sql.run('ROLLBACK TO request', []);
           }
-          const sql = new Prepared(trx, 'sqlite');
-          while (this.queue.length && done.length + failed.length < this.maxBatch) {
-            const job = this.queue.shift()!;
-            await sql.run('SAVEPOINT request', []);
-            try {
-              done.push({ job, result: await job.work(trx) });
-            } catch (error) {
-              failed.push({ job, error });
-              // Only this request's statements go; an error SQLite answers by rolling back the
-              // whole transaction makes this statement fail, and the batch with it.
-              await sql.run('ROLLBACK TO request', []);
-            }
-            await sql.run('RELEASE request', []);
-          }
-        },
-        { connection: this.beginImmediate(conn) },
-      );
+          await sql.run('RELEASE request', []);
+        }
+      });
     } catch (error) {
+      // No connection, or no write lock (another process held it past busy_timeout): the requests
+      // waiting for this batch get that error instead of waiting for the next one.
+      if (!began) for (const job of this.queue.splice(0, this.maxBatch)) job.reject(error);
       for (const { job } of done) job.reject(error);
       for (const f of failed) f.job.reject(f.error);
       return;
-    } finally {
-      // A COMMIT that failed (a deferred constraint) leaves the transaction open, and Knex does not
-      // roll it back: the connection must not go back to the pool inside it.
-      if (conn.inTransaction) conn.prepare('ROLLBACK').run();
-      await pool.releaseConnection(conn);
     }
     for (const f of failed) f.job.reject(f.error);
     for (const { job, result } of done) {
@@ -168,17 +148,5 @@ export class GroupCommit {
   private startSharing(): void {
     this.sharing = true;
     this.misses = 0;
-  }
-
-  /** The connection as the batch's transaction sees it: Knex's `BEGIN;` runs as `BEGIN IMMEDIATE`. */
-  private beginImmediate(conn: SqliteConnection): SqliteConnection {
-    let wrapped = this.immediate.get(conn);
-    if (!wrapped) {
-      wrapped = Object.create(conn, {
-        prepare: { value: (sql: string) => conn.prepare(/^BEGIN;?$/i.test(sql) ? 'BEGIN IMMEDIATE' : sql) },
-      }) as SqliteConnection;
-      this.immediate.set(conn, wrapped);
-    }
-    return wrapped;
   }
 }
