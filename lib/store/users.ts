@@ -350,7 +350,11 @@ export class UserStore {
    */
   async purgeDeleted(limit = 500): Promise<number> {
     if (!Number.isSafeInteger(limit) || limit < 1) throw new Error(`limit must be a positive integer (got ${limit})`);
-    if (this.atomic.outside) return this.atomic.run((s) => s.users.purgeDeleted(limit));
+    if (this.atomic.outside) {
+      // Most runs (at start, every minute) find the queue empty: one read then, no transaction.
+      const [any] = await this.sql.all(`SELECT user_id FROM ${this.t.userPurges} LIMIT 1`, []);
+      return any ? this.atomic.run((s) => s.users.purgeDeleted(limit)) : 0;
+    }
     // The limit is written into the text, as findByExternalId's.
     const claimed = (
       await this.sql.all(
