@@ -78,6 +78,10 @@ export class GroupCommit {
     private readonly maxBatch = 16,
   ) {}
 
+  /**
+   * Runs `work` in a batch's transaction; resolves with its value once the COMMIT holding it is
+   * done (after calling its `committed`), rejects with its own error or with the failed COMMIT's.
+   */
   run<T>(work: (trx: Knex.Transaction) => Promise<GroupedWork<T>>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
@@ -123,6 +127,9 @@ export class GroupCommit {
     try {
       await this.knex.transaction(
         async (trx) => {
+          // Knex runs this even when BEGIN failed (its promise is rejected with BEGIN's error
+          // already): take no request then, or it would run outside any transaction.
+          if (!conn.inTransaction) throw new Error('BEGIN IMMEDIATE failed');
           const first = this.queue.shift()!;
           try {
             done.push({ job: first, result: await first.work(trx) });
@@ -151,6 +158,10 @@ export class GroupCommit {
     } catch (error) {
       for (const { job } of done) job.reject(error);
       for (const f of failed) f.job.reject(f.error);
+      // BEGIN IMMEDIATE itself failed (another connection held the write lock past busy_timeout):
+      // no request ran; those that would have are refused, as a write is with group commit off,
+      // rather than the batch trying again at once, for ever.
+      if (!done.length && !failed.length) for (const job of this.queue.splice(0, this.maxBatch)) job.reject(error);
       return;
     } finally {
       // A COMMIT that failed (a deferred constraint) leaves the transaction open, and Knex does not
