@@ -137,6 +137,28 @@ describe('Group commit on SQLite', () => {
     }
   });
 
+  it('a batch that cannot take the write lock rejects its callers instead of trying again forever', async function () {
+    this.timeout(30_000);
+    // Another connection to the file (the CLI, say) holds the write lock past busy_timeout (5 s).
+    const holder = await (
+      reader.client as { acquireConnection(): Promise<{ prepare(sql: string): { run(): void } }> }
+    ).acquireConnection();
+    holder.prepare('BEGIN IMMEDIATE').run();
+    try {
+      const outcomes = await Promise.allSettled([
+        store.transaction((tx) => createIn(tx, 'locked-out-1@x.fi')),
+        store.transaction((tx) => createIn(tx, 'locked-out-2@x.fi')),
+      ]);
+      expect(outcomes.map((o) => o.status)).to.deep.equal(['rejected', 'rejected']);
+      for (const o of outcomes) expect((o as PromiseRejectedResult).reason.code).to.equal('SQLITE_BUSY');
+    } finally {
+      holder.prepare('ROLLBACK').run();
+      await (reader.client as { releaseConnection(conn: unknown): Promise<unknown> }).releaseConnection(holder);
+    }
+    await store.transaction((tx) => createIn(tx, 'after-the-lock@x.fi'));
+    expect(await committed('after-the-lock@x.fi')).to.equal(true);
+  });
+
   it('alone, a write is BEGIN, its statements and COMMIT: no SAVEPOINT, nothing more than with group commit off', async () => {
     const off = new IdentityStore(knex, store.tablePrefix, events);
     const alone = new IdentityStore(knex, store.tablePrefix, events, undefined, undefined, true);
