@@ -431,7 +431,11 @@ export async function createIdentityConnector(options: IdentityConnectorOptions)
     events,
     options: resolved,
     scimUrl: scimBaseUrl(runtime),
-    migrate: () => store.migrate(),
+    migrate: async () => {
+      const applied = await store.migrate();
+      runtime.purge.soon(); // what a crashed instance left queued, now that the tables exist
+      return applied;
+    },
     requireWebRole: requireWebRole(runtime),
     requireLoginMethod: requireLoginMethod(runtime),
     checkLoginMethod: checkLoginMethod(runtime),

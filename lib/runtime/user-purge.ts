@@ -6,6 +6,12 @@ import { errorFields } from './log.js';
 export interface PurgeTarget {
   /** Purges up to `limit` queued users; answers how many it took. */
   purgeDeleted(limit: number): Promise<number>;
+  /**
+   * Whether the tables exist yet. Asked until it answers true: a host that migrates after creating
+   * the connector (as the README does) starts it before its tables exist, and a purge then is no
+   * failure to warn about. `identity.migrate()` asks for a run once it has migrated.
+   */
+  migrated?(): Promise<boolean>;
 }
 
 /** When the purge runs; the defaults suit a host, tests shorten them. */
@@ -36,6 +42,8 @@ export class UserPurge {
   /** A delete arrived during a run: run again straight after it. */
   private again = false;
   private closed = false;
+  /** The target said its tables exist (or has no way to say). */
+  private ready = false;
   private readonly timing: PurgeTiming;
 
   constructor(
@@ -107,6 +115,13 @@ export class UserPurge {
 
   private async run(): Promise<void> {
     try {
+      if (!this.ready) {
+        this.ready = (await this.target.migrated?.()) ?? true;
+        if (!this.ready) {
+          this.logger.debug('the purge waits for the tables: not migrated yet');
+          return;
+        }
+      }
       let purged = 0;
       for (let n = this.timing.batch; n === this.timing.batch && !this.closed; purged += n) {
         n = await this.target.purgeDeleted(this.timing.batch);

@@ -5,6 +5,7 @@ import { OidcSettings } from '../policy/oidc.js';
 import { createPolicies, type Policies } from '../policy/policies.js';
 import type { ResolvedOptions } from '../runtime/options.js';
 import type { IdentityStore } from '../store/index.js';
+import { isMigrated } from '../store/migrate.js';
 import type { CounterStore } from '../model/counters.js';
 import { ExternalCounterStore, MemoryCounterStore } from '../runtime/counter-stores.js';
 import { CounterHealth } from '../runtime/shared-limit.js';
@@ -52,7 +53,13 @@ export function createRuntime(store: IdentityStore, options: ResolvedOptions): R
     discovery,
     counters: counterStore(store, options),
     counterHealth: new CounterHealth(options.logger, options.clock),
-    purge: new UserPurge(store.users, options.logger),
+    purge: new UserPurge(
+      {
+        purgeDeleted: (limit) => store.users.purgeDeleted(limit),
+        migrated: () => isMigrated(store.knex, store.tablePrefix),
+      },
+      options.logger,
+    ),
   };
 }
 

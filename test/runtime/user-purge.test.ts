@@ -64,6 +64,32 @@ describe('UserPurge (the schedule)', () => {
     await purge.close();
   });
 
+  it('waits quietly for the tables (a host migrating after creating the connector), then purges when asked', async () => {
+    const queue = new FakeQueue(3);
+    let migrated = false;
+    let asked = 0;
+    const target: PurgeTarget = {
+      purgeDeleted: (limit) => queue.purgeDeleted(limit),
+      migrated: async () => {
+        asked += 1;
+        return migrated;
+      },
+    };
+    const logs = new LogCapture();
+    const purge = new UserPurge(target, logs.logger, timing);
+    purge.start(new IdentityEvents());
+    await until(() => asked === 1);
+    expect(queue.calls).to.equal(0);
+    migrated = true;
+    purge.soon(); // what identity.migrate() does once it has migrated
+    await until(() => queue.queued === 0);
+    purge.soon();
+    await until(() => queue.calls === 2);
+    expect(asked).to.equal(2); // asked until it said yes, not at every run
+    expect(logs.text()).not.to.match(/"level":"(warn|error)"/);
+    await purge.close();
+  });
+
   it('close() waits for the run in progress, then nothing more is scheduled', async () => {
     const queue = new FakeQueue(3);
     let release!: () => void;
