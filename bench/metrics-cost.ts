@@ -10,19 +10,16 @@
  * At the end the host with metrics is scraped: its request counter must hold every lookup it served.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { connectKnex } from '../lib/store/connect.js';
-import { DEFAULT_TABLE_PREFIX, tableNames } from '../lib/store/tables.js';
 import { startHost, type Host } from './child.js';
 import { ScimHttpTarget } from './http-driver.js';
 import { median } from './peers.js';
-import { preloadUsers } from './preload.js';
+import { preloadDemoUsers } from './preload.js';
 import { DB_LABEL, type Db } from './report.js';
 import { createDatabases, tokenPool, TOKEN_POOL } from './run.js';
 import { userDocument } from './scenario.js';
-import { runPool, seededRandom } from './stats.js';
+import { loadAverageWatch, runPool, seededRandom } from './stats.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -88,17 +85,7 @@ async function startSide(name: Side['name'], o: Required<MetricsCostOptions>, st
       secretKey: randomBytes(36).toString('base64url'),
       metrics: name === 'on',
     });
-    const knex = connectKnex(dbs.scimUrl);
-    try {
-      const t = tableNames(DEFAULT_TABLE_PREFIX);
-      const connector = await knex(t.connectors)
-        .select('id')
-        .where({ organization_id: 'demo-org', name: 'Entra ID' })
-        .first();
-      await preloadUsers(knex, t, connector.id, 0, o.users, o.seed);
-    } finally {
-      await knex.destroy();
-    }
+    await preloadDemoUsers(dbs.scimUrl, 0, o.users, o.seed);
     const target = new ScimHttpTarget(host.scimUrl, await tokenPool(dbs.scimUrl, token, TOKEN_POOL), o.concurrency);
     return {
       name,
@@ -146,7 +133,7 @@ export async function measureMetricsCost(options: MetricsCostOptions = {}): Prom
   for (const name of ['users', 'lookups', 'rounds', 'concurrency'] as const)
     if (!Number.isInteger(o[name]) || o[name] < 1) throw new Error(`--${name} must be a positive integer`);
   const started = new Date();
-  const loadBefore = os.loadavg()[0];
+  const load = loadAverageWatch();
   const stamp = `${Date.now()}`;
   const sides: Side[] = [];
   try {
@@ -171,11 +158,7 @@ export async function measureMetricsCost(options: MetricsCostOptions = {}): Prom
       lookups: o.lookups,
       concurrency: o.concurrency,
       startedAt: started.toISOString(),
-      load: {
-        cpus: os.cpus().length,
-        before: Math.round(loadBefore * 100) / 100,
-        after: Math.round(os.loadavg()[0] * 100) / 100,
-      },
+      load: load.end(),
       rounds,
       counted: { scraped: await scrapedLookups(sides[1].host), sent: sentToOn },
     };

@@ -29,8 +29,8 @@ import { ScimHttpTarget } from './http-driver.js';
 import { DB_LABEL, type Db } from './report.js';
 import { createDatabases, tokenPool, TOKEN_POOL } from './run.js';
 import { deactivatePatch, guid, updatePatch, userDocument, type UserDocument } from './scenario.js';
-import { preloadUsers } from './preload.js';
-import { Recorder, runPool, seededRandom, shuffle } from './stats.js';
+import { preloadDemoUsers } from './preload.js';
+import { loadAverageWatch, Recorder, runPool, seededRandom, shuffle } from './stats.js';
 import { summarizeProfileDir, type ProfileWindow } from './profile.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -218,7 +218,7 @@ function ourServer(
       // The product rate-limits per token (1,200 a minute): the load is spread over a pool.
       const tokens = await tokenPool(dbs.scimUrl, token, TOKEN_POOL);
       await allowMassDeprovisioning(dbs.scimUrl);
-      if (preload) await preloadOurs(dbs.scimUrl, preload);
+      if (preload) await preloadDemoUsers(dbs.scimUrl, preload.from, preload.count, preload.seed);
       return {
         pid: host.pid,
         scimUrl: host.scimUrl,
@@ -230,21 +230,6 @@ function ourServer(
       };
     },
   };
-}
-
-/** Our preload: the same direct-SQL seeding as `npm run bench -- --preload` (preload.ts). */
-async function preloadOurs(databaseUrl: string, p: Preload): Promise<void> {
-  const knex = connectKnex(databaseUrl);
-  try {
-    const t = tableNames(DEFAULT_TABLE_PREFIX);
-    const connector = await knex(t.connectors)
-      .select('id')
-      .where({ organization_id: 'demo-org', name: 'Entra ID' })
-      .first();
-    await preloadUsers(knex, t, connector.id, p.from, p.count, p.seed);
-  } finally {
-    await knex.destroy();
-  }
 }
 
 /**
@@ -518,7 +503,7 @@ export async function runPeers(options: PeersOptions = {}): Promise<PeersResult>
         `npm install in bench/peers failed: ${(error as Error).message}`;
     }
   const started = new Date();
-  const loadBefore = os.loadavg()[0];
+  const load = loadAverageWatch();
   const runs: Record<string, RoundResult[]> = Object.fromEntries(servers.map((s) => [s.name, []]));
   const profileRoot = options.profile
     ? path.join(
@@ -578,11 +563,7 @@ export async function runPeers(options: PeersOptions = {}): Promise<PeersResult>
     concurrency: o.concurrency,
     rounds: o.rounds,
     startedAt: started.toISOString(),
-    load: {
-      cpus: os.cpus().length,
-      before: Math.round(loadBefore * 100) / 100,
-      after: Math.round(os.loadavg()[0] * 100) / 100,
-    },
+    load: load.end(),
     servers: servers.map((s) => s.name).filter((name) => runs[name].length),
     runs,
     unavailable,

@@ -11,7 +11,8 @@ import { documentRules, DEFAULT_SETTINGS } from '../lib/model/settings.js';
 import { userRegistryFor } from '../lib/model/schemas/extension-sets.js';
 import { normalizeResource } from '../lib/model/validate/normalize.js';
 import { projectUser } from '../lib/store/project-user.js';
-import type { TableNames } from '../lib/store/tables.js';
+import { connectKnex } from '../lib/store/connect.js';
+import { DEFAULT_TABLE_PREFIX, tableNames, type TableNames } from '../lib/store/tables.js';
 import { userDocument } from './scenario.js';
 
 const BATCH = 1000;
@@ -69,5 +70,29 @@ export async function preloadUsers(
       }
     });
     if ((batch - from) % 20_000 === 0) log(`[bench] preloaded ${batch - from + users.length} of ${count} users`);
+  }
+}
+
+/**
+ * Preloads users into the demo host's connector ("Entra ID" of demo-org, which the demo creates at
+ * start) in the database at `databaseUrl`, through a Knex instance of its own.
+ */
+export async function preloadDemoUsers(
+  databaseUrl: string,
+  from: number,
+  count: number,
+  seed: number,
+  log: (line: string) => void = () => {},
+): Promise<void> {
+  const knex = connectKnex(databaseUrl);
+  try {
+    const t = tableNames(DEFAULT_TABLE_PREFIX);
+    const connector = await knex(t.connectors)
+      .select('id')
+      .where({ organization_id: 'demo-org', name: 'Entra ID' })
+      .first();
+    await preloadUsers(knex, t, connector.id, from, count, seed, log);
+  } finally {
+    await knex.destroy();
   }
 }

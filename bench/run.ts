@@ -21,10 +21,11 @@ import { hashToken } from '../lib/store/tokens.js';
 import { databaseCpu, MemorySampler, readCpuMs, startHost } from './child.js';
 import { ScimHttpTarget } from './http-driver.js';
 import { summarizeProfileDir, type ProfileWindow } from './profile.js';
-import { preloadUsers } from './preload.js';
+import { preloadDemoUsers } from './preload.js';
 import { RawKnexTarget } from './raw-baseline.js';
 import { checkTargets, markdownTable, markdownTargets, ratiosOf, type BenchResult, type Db } from './report.js';
 import { runScenario, type ScenarioRun } from './scenario.js';
+import { loadAverageWatch } from './stats.js';
 
 export interface BenchOptions {
   users?: number;
@@ -183,7 +184,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       throw new Error(`--${name} must be a positive integer`);
   }
   const started = new Date();
-  const loadBefore = os.loadavg()[0];
+  const load = loadAverageWatch();
   const stamp = started
     .toISOString()
     .replace(/\.\d+Z$/, '')
@@ -214,19 +215,9 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     let target: ScimHttpTarget | undefined;
     try {
       if (o.preload) {
-        const knex = connectKnex(dbs.scimUrl);
-        try {
-          const t = tableNames(DEFAULT_TABLE_PREFIX);
-          const connector = await knex(t.connectors)
-            .select('id')
-            .where({ organization_id: 'demo-org', name: 'Entra ID' })
-            .first();
-          const started = performance.now();
-          await preloadUsers(knex, t, connector.id, o.users, o.preload, o.seed, o.log);
-          o.log(`[bench] preloaded ${o.preload} users in ${Math.round(performance.now() - started)} ms`);
-        } finally {
-          await knex.destroy();
-        }
+        const started = performance.now();
+        await preloadDemoUsers(dbs.scimUrl, o.users, o.preload, o.seed, o.log);
+        o.log(`[bench] preloaded ${o.preload} users in ${Math.round(performance.now() - started)} ms`);
       }
       target = new ScimHttpTarget(host.scimUrl, await tokenPool(dbs.scimUrl, token, TOKEN_POOL), o.concurrency);
       sampler = new MemorySampler(host.pid);
@@ -283,11 +274,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       startedAt: started.toISOString(),
       revision: revision(),
       durationSeconds: Math.round((Date.now() - started.getTime()) / 1000),
-      load: {
-        cpus: os.cpus().length,
-        before: Math.round(loadBefore * 100) / 100,
-        after: Math.round(os.loadavg()[0] * 100) / 100,
-      },
+      load: load.end(),
       storedUsersAtReads: scim.storedUsersAtReads,
       rssByPhaseMb: sampler.peakRssByPhaseMb,
       phaseGroups: Object.fromEntries(scim.rows.map((row) => [row.name, row.group])),

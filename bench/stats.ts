@@ -1,3 +1,4 @@
+import os from 'node:os';
 /**
  * Latency bookkeeping: every timed call lands in one named bucket (one per request type);
  * a phase result is computed from one or more buckets and the phase's wall-clock time.
@@ -106,4 +107,11 @@ export function shuffle<T>(items: T[], random: () => number): T[] {
     [items[i], items[j]] = [items[j], items[i]];
   }
   return items;
+}
+
+/** The machine's 1-minute load average now; `end()` answers it with the one at the end, for a report. */
+export function loadAverageWatch(): { end(): { cpus: number; before: number; after: number } } {
+  const round = (n: number) => Math.round(n * 100) / 100;
+  const before = round(os.loadavg()[0]);
+  return { end: () => ({ cpus: os.cpus().length, before, after: round(os.loadavg()[0]) }) };
 }

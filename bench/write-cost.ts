@@ -82,39 +82,20 @@ export async function measureWriteCost(
   });
   const server = demo.app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
-  const pool = new Pool(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { connections: 1 });
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const pool = new Pool(origin, { connections: 1 });
   const knex = demo.identity.store.knex;
   const counter = countStatements(knex);
   const t = tableNames(DEFAULT_TABLE_PREFIX);
-  const call = async (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown) => {
-    const res = await pool.request({
-      method,
-      path: `/identity/scim/v2${path}`,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.body.text();
-    if (res.statusCode >= 300) throw new Error(`${method} ${path} → ${res.statusCode} ${text.slice(0, 300)}`);
-    return text ? JSON.parse(text) : undefined;
-  };
+  const call = scimCaller(pool, token);
   const walFile = db === 'sqlite' ? `${dbs.scimUrl.slice('sqlite:'.length)}-wal` : undefined;
   const walSize = () => (walFile && fs.existsSync(walFile) ? fs.statSync(walFile).size : 0);
   // 2N deprovisionings stay under the demo connector's guard (50 users at least).
   const N = 20;
   /** 80 creates, then their 80 deletes, 8 at a time (8 connections): WAL pages and statements per request. */
   const concurrentCost = async () => {
-    const wide = new Pool(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { connections: 8 });
-    const send = async (method: 'POST' | 'DELETE', path: string, body?: unknown) => {
-      const res = await wide.request({
-        method,
-        path: `/identity/scim/v2${path}`,
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.body.text();
-      if (res.statusCode >= 300) throw new Error(`${method} ${path} → ${res.statusCode} ${text.slice(0, 300)}`);
-      return text ? (JSON.parse(text) as { id: string }) : undefined;
-    };
+    const wide = new Pool(origin, { connections: 8 });
+    const send = scimCaller(wide, token);
     const M = 80;
     const order = Array.from({ length: M }, (_, i) => 1000 + i);
     const made: string[] = [];
@@ -185,7 +166,7 @@ export async function measureWriteCost(
     if (walFile) await knex.raw('PRAGMA wal_checkpoint(TRUNCATE)');
     const walBefore = walSize();
     await measure('create (POST /Users)', async (i) => {
-      ids[i] = (await call('POST', '/Users', userDocument(i, 6))).id;
+      ids[i] = (await call('POST', '/Users', userDocument(i, 6)))!.id;
     });
     const walAfter = walSize();
     const createTrees = walFile ? await walFramesByTree(knex, walFile, N) : undefined;
@@ -227,6 +208,21 @@ export async function measureWriteCost(
     await demo.close();
     await dbs.drop();
   }
+}
+
+/** Sends a SCIM request to the demo host over `pool`; answers the parsed body, throws on any status from 300. */
+function scimCaller(pool: Pool, token: string) {
+  return async (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown) => {
+    const res = await pool.request({
+      method,
+      path: `/identity/scim/v2${path}`,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.body.text();
+    if (res.statusCode >= 300) throw new Error(`${method} ${path} → ${res.statusCode} ${text.slice(0, 300)}`);
+    return text ? (JSON.parse(text) as { id: string } & Record<string, unknown>) : undefined;
+  };
 }
 
 /**
