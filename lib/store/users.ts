@@ -303,6 +303,8 @@ export class UserStore {
    */
   async delete(connectorId: string, id: string): Promise<boolean> {
     if (!isResourceId(id)) return false;
+    // The row's DELETE and its queue row commit together: a crash between them would orphan the search rows for good.
+    if (this.atomic.outside) return this.atomic.run((s) => s.users.delete(connectorId, id));
     const count = await this.sql.run(`DELETE FROM ${this.t.users} WHERE id = ? AND connector_id = ?`, [
       id,
       connectorId,

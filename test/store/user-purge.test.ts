@@ -8,6 +8,7 @@ import { resolveFilter } from '../../lib/scim/filter/resolve.js';
 import { IdentityStore } from '../../lib/store/index.js';
 import { migrationConfig } from '../../lib/store/migrate.js';
 import { describeEachDatabase, testKnex, uniquePrefix } from '../support/databases.js';
+import { BACKGROUND_STATEMENT, countStatements } from '../support/statements.js';
 
 const FOLDERS = URN.customExtension;
 
@@ -64,9 +65,14 @@ describeEachDatabase('Deleted users’ search rows: the purge queue', (db) => {
     expect(await queued()).to.deep.equal([user.id]);
   });
 
-  it('delete() queues too, and answers false (queueing nothing) for a user that is not there', async () => {
+  it('delete() queues too, in the DELETE’s transaction, and answers false (queueing nothing) for a user that is not there', async () => {
     const user = await create();
+    const counter = countStatements(knex);
+    counter.start();
     expect(await store.users.delete(connectorId, user.id)).to.equal(true);
+    const statements = counter.stop().filter((sql) => !BACKGROUND_STATEMENT.test(sql));
+    expect(statements[0], statements.join('; ')).to.match(/^(BEGIN|START TRANSACTION)/i);
+    expect(statements[statements.length - 1], statements.join('; ')).to.match(/^COMMIT/i);
     expect(await store.users.delete(connectorId, user.id)).to.equal(false);
     expect(await queued()).to.deep.equal([user.id]);
   });
